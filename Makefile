@@ -1,0 +1,74 @@
+# ngx_kmip: build, test and fuzz entry points.
+#
+#   make                 build build/ngx_stream_kmip_module.so against
+#                        Debian's nginx-dev tree (or NGINX_SRC=...)
+#   make test            unit tests, then the prove suites under t/
+#   make unit            C unit tests of the codec and message layers
+#   make unit-asan       the same under AddressSanitizer and UBSan
+#   make fuzz            build and run the libFuzzer harnesses
+#   make demo            run the product: emulator + nginx + a client
+#   make clean
+
+NGINX_SRC   ?= /usr/share/nginx/src
+NGINX_BIN   ?= /usr/sbin/nginx
+BUILD       := build
+MODULE      := ngx_stream_kmip_module
+NGINX_BUILD := $(BUILD)/nginx
+PROVE       ?= prove
+PROVE_FLAGS ?= -j1
+TESTS       ?= t/
+
+SOURCES := config $(wildcard ngx_kmip_module/*.c ngx_kmip_module/*.h)
+
+CONFIGURE_FLAGS := --with-compat --with-debug \
+                   --with-stream=dynamic --with-stream_ssl_module \
+                   --with-cc-opt="-Werror $(EXTRA_CFLAGS)" \
+                   --with-ld-opt="$(EXTRA_LDFLAGS)" \
+                   --add-dynamic-module=$(CURDIR)
+
+.PHONY: all deps module test unit unit-asan prove fuzz demo clean
+
+all: module
+
+deps:
+	@tools/install-deps
+
+module: $(BUILD)/$(MODULE).so
+
+# nginx's configure is run on a private copy of the source tree, so that a
+# read-only /usr/share/nginx/src works and two checkouts do not collide.
+$(NGINX_BUILD)/objs/Makefile: config
+	@test -x $(NGINX_SRC)/configure || { \
+	    echo "no nginx source at $(NGINX_SRC) (apt-get install nginx-dev," \
+	         "or make NGINX_SRC=/path/to/nginx)"; exit 1; }
+	rm -rf $(NGINX_BUILD)
+	mkdir -p $(BUILD)
+	cp -r $(NGINX_SRC) $(NGINX_BUILD)
+	cd $(NGINX_BUILD) && ./configure $(CONFIGURE_FLAGS) > configure.log \
+	    || { cat configure.log; exit 1; }
+
+$(BUILD)/$(MODULE).so: $(NGINX_BUILD)/objs/Makefile $(SOURCES)
+	$(MAKE) -C $(NGINX_BUILD) -f objs/Makefile objs/$(MODULE).so
+	cp $(NGINX_BUILD)/objs/$(MODULE).so $@
+
+unit:
+	$(MAKE) -C tests/unit test
+
+unit-asan:
+	$(MAKE) -C tests/unit asan
+
+prove: module
+	TEST_NGINX_BINARY=$(NGINX_BIN) $(PROVE) $(PROVE_FLAGS) -I t/lib -r $(TESTS)
+
+test: deps module unit prove
+
+fuzz:
+	$(MAKE) -C fuzz run
+
+demo: deps module
+	tools/demo
+
+clean:
+	rm -rf $(BUILD) t/servroot
+	-$(MAKE) -C tests/unit clean
+	-$(MAKE) -C fuzz clean

@@ -1,0 +1,694 @@
+
+/*
+ * KMIP Request Message parsing and Response Message building.
+ */
+
+
+#include "ngx_kmip_message.h"
+
+
+static int ngx_kmip_msg_fail(ngx_kmip_error_t *err, const ngx_kmip_item_t *it,
+    const char *what);
+static int ngx_kmip_parse_version(const ngx_kmip_item_t *pv,
+    ngx_kmip_request_t *req, ngx_kmip_error_t *err);
+static int ngx_kmip_parse_header(const ngx_kmip_item_t *hdr,
+    ngx_kmip_request_t *req, int *version_known, ngx_kmip_error_t *err);
+static int ngx_kmip_parse_authentication(const ngx_kmip_item_t *auth,
+    ngx_kmip_request_t *req, ngx_kmip_error_t *err);
+static void ngx_kmip_parse_item(const ngx_kmip_item_t *bi,
+    ngx_kmip_request_t *req, ngx_kmip_request_item_t *ri);
+
+
+static int
+ngx_kmip_msg_fail(ngx_kmip_error_t *err, const ngx_kmip_item_t *it,
+    const char *what)
+{
+    if (err) {
+        err->rc = NGX_KMIP_ERR_MESSAGE;
+        err->offset = 0;
+        err->tag = it ? it->tag : 0;
+        err->what = what;
+    }
+
+    return NGX_KMIP_ERR_MESSAGE;
+}
+
+
+static int
+ngx_kmip_parse_version(const ngx_kmip_item_t *pv, ngx_kmip_request_t *req,
+    ngx_kmip_error_t *err)
+{
+    const ngx_kmip_item_t  *major, *minor;
+
+    if (pv == NULL) {
+        return ngx_kmip_msg_fail(err, NULL, "missing Protocol Version");
+    }
+
+    if (pv->type != NGX_KMIP_TYPE_STRUCTURE || pv->v.kids.count != 2) {
+        return ngx_kmip_msg_fail(err, pv, "malformed Protocol Version");
+    }
+
+    major = pv->v.kids.first;
+    minor = major->next;
+
+    if (major->tag != NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR
+        || major->type != NGX_KMIP_TYPE_INTEGER
+        || minor->tag != NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR
+        || minor->type != NGX_KMIP_TYPE_INTEGER
+        || major->v.num < 0 || minor->v.num < 0)
+    {
+        return ngx_kmip_msg_fail(err, pv, "malformed Protocol Version");
+    }
+
+    req->major = (int32_t) major->v.num;
+    req->minor = (int32_t) minor->v.num;
+
+    return NGX_KMIP_OK;
+}
+
+
+static int
+ngx_kmip_parse_authentication(const ngx_kmip_item_t *auth,
+    ngx_kmip_request_t *req, ngx_kmip_error_t *err)
+{
+    uint32_t                ctype;
+    const ngx_kmip_item_t  *cred, *it, *type, *value, *user, *pass;
+
+    if (auth->type != NGX_KMIP_TYPE_STRUCTURE || auth->v.kids.count == 0) {
+        return ngx_kmip_msg_fail(err, auth, "malformed Authentication");
+    }
+
+    req->authentication = auth;
+
+    for (cred = auth->v.kids.first; cred; cred = cred->next) {
+
+        if (cred->tag != NGX_KMIP_TAG_CREDENTIAL
+            || cred->type != NGX_KMIP_TYPE_STRUCTURE)
+        {
+            return ngx_kmip_msg_fail(err, cred,
+                                     "unexpected item in Authentication");
+        }
+
+        type = NULL;
+        value = NULL;
+
+        for (it = cred->v.kids.first; it; it = it->next) {
+
+            if (it->tag == NGX_KMIP_TAG_CREDENTIAL_TYPE && type == NULL
+                && it->type == NGX_KMIP_TYPE_ENUMERATION)
+            {
+                type = it;
+                continue;
+            }
+
+            if (it->tag == NGX_KMIP_TAG_CREDENTIAL_VALUE && value == NULL) {
+                value = it;
+                continue;
+            }
+
+            return ngx_kmip_msg_fail(err, it, "malformed Credential");
+        }
+
+        if (type == NULL || value == NULL) {
+            return ngx_kmip_msg_fail(err, cred,
+                                     "Credential without Credential Type "
+                                     "or Credential Value");
+        }
+
+        ctype = (uint32_t) type->v.num;
+
+        if (ctype != NGX_KMIP_CREDENTIAL_TYPE_USERNAME_AND_PASSWORD) {
+            if (req->credential_type == 0) {
+                req->credential_type = ctype;
+            }
+
+            continue;
+        }
+
+        if (value->type != NGX_KMIP_TYPE_STRUCTURE) {
+            return ngx_kmip_msg_fail(err, value,
+                                     "malformed Username and Password "
+                                     "Credential Value");
+        }
+
+        user = NULL;
+        pass = NULL;
+
+        for (it = value->v.kids.first; it; it = it->next) {
+
+            if (it->tag == NGX_KMIP_TAG_USERNAME && user == NULL
+                && it->type == NGX_KMIP_TYPE_TEXT_STRING)
+            {
+                user = it;
+                continue;
+            }
+
+            if (it->tag == NGX_KMIP_TAG_PASSWORD && pass == NULL
+                && it->type == NGX_KMIP_TYPE_TEXT_STRING)
+            {
+                pass = it;
+                continue;
+            }
+
+            return ngx_kmip_msg_fail(err, it,
+                                     "malformed Username and Password "
+                                     "Credential Value");
+        }
+
+        if (user == NULL) {
+            return ngx_kmip_msg_fail(err, value,
+                                     "Username and Password Credential "
+                                     "without Username");
+        }
+
+        if (req->username == NULL) {
+            /* the first Username and Password credential wins */
+            req->credential_type = ctype;
+            req->username = user->v.str.data;
+            req->username_len = user->v.str.len;
+
+            if (pass) {
+                req->password = pass->v.str.data;
+                req->password_len = pass->v.str.len;
+            }
+        }
+    }
+
+    return NGX_KMIP_OK;
+}
+
+
+static int
+ngx_kmip_parse_header(const ngx_kmip_item_t *hdr, ngx_kmip_request_t *req,
+    int *version_known, ngx_kmip_error_t *err)
+{
+    int                     rc, v2, v12, v14, have_count;
+    uint8_t                 want;
+    uint32_t                seen;
+    const ngx_kmip_item_t  *it, *pv;
+
+    if (hdr->type != NGX_KMIP_TYPE_STRUCTURE) {
+        return ngx_kmip_msg_fail(err, hdr, "Request Header is not a "
+                                 "Structure");
+    }
+
+    req->header = hdr;
+
+    pv = ngx_kmip_item_find(hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
+
+    rc = ngx_kmip_parse_version(pv, req, err);
+    if (rc != NGX_KMIP_OK) {
+        return rc;
+    }
+
+    *version_known = 1;
+
+    v2 = (req->major >= 2);
+    v12 = ngx_kmip_version_ge(req->major, req->minor, 1, 2);
+    v14 = ngx_kmip_version_ge(req->major, req->minor, 1, 4);
+
+    /* bits of the singleton fields already seen */
+    seen = 0;
+    have_count = 0;
+
+#define NGX_KMIP_SEEN(bit)                                                   \
+    if (seen & (1u << (bit))) {                                              \
+        return ngx_kmip_msg_fail(err, it, "duplicate field in Request "      \
+                                 "Header");                                  \
+    }                                                                        \
+    seen |= 1u << (bit)
+
+    for (it = hdr->v.kids.first; it; it = it->next) {
+
+        switch (it->tag) {
+
+        case NGX_KMIP_TAG_PROTOCOL_VERSION:
+            NGX_KMIP_SEEN(0);
+            if (it != pv) {
+                return ngx_kmip_msg_fail(err, it, "duplicate Protocol "
+                                         "Version");
+            }
+            continue;
+
+        case NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE:
+            NGX_KMIP_SEEN(1);
+            if (it->type != NGX_KMIP_TYPE_INTEGER || it->v.num <= 0) {
+                goto bad_type;
+            }
+
+            req->maximum_response_size = it->v.num;
+            continue;
+
+        case NGX_KMIP_TAG_CLIENT_CORRELATION_VALUE:
+        case NGX_KMIP_TAG_SERVER_CORRELATION_VALUE:
+            if (!v14) {
+                goto unknown;
+            }
+
+            if (it->type != NGX_KMIP_TYPE_TEXT_STRING) {
+                goto bad_type;
+            }
+
+            if (it->tag == NGX_KMIP_TAG_CLIENT_CORRELATION_VALUE) {
+                NGX_KMIP_SEEN(2);
+                req->client_correlation_value = it;
+
+            } else {
+                NGX_KMIP_SEEN(3);
+                req->server_correlation_value = it;
+            }
+
+            continue;
+
+        case NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR:
+            NGX_KMIP_SEEN(4);
+            want = v2 ? NGX_KMIP_TYPE_ENUMERATION : NGX_KMIP_TYPE_BOOLEAN;
+            if (it->type != want) {
+                goto bad_type;
+            }
+
+            req->asynchronous_indicator = it->v.num;
+            continue;
+
+        case NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR:
+            if (!v12) {
+                goto unknown;
+            }
+
+            NGX_KMIP_SEEN(5);
+            if (it->type != NGX_KMIP_TYPE_BOOLEAN) {
+                goto bad_type;
+            }
+
+            req->attestation_capable = (int) it->v.num;
+            continue;
+
+        case NGX_KMIP_TAG_ATTESTATION_TYPE:
+            /* MAY be repeated */
+            if (!v12) {
+                goto unknown;
+            }
+
+            if (it->type != NGX_KMIP_TYPE_ENUMERATION) {
+                goto bad_type;
+            }
+
+            continue;
+
+        case NGX_KMIP_TAG_AUTHENTICATION:
+            NGX_KMIP_SEEN(6);
+            rc = ngx_kmip_parse_authentication(it, req, err);
+            if (rc != NGX_KMIP_OK) {
+                return rc;
+            }
+
+            continue;
+
+        case NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION:
+            NGX_KMIP_SEEN(7);
+            if (it->type != NGX_KMIP_TYPE_ENUMERATION) {
+                goto bad_type;
+            }
+
+            if (it->v.num < NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE
+                || it->v.num > NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO)
+            {
+                return ngx_kmip_msg_fail(err, it, "invalid Batch Error "
+                                         "Continuation Option");
+            }
+
+            req->batch_error_continuation = (uint32_t) it->v.num;
+            continue;
+
+        case NGX_KMIP_TAG_BATCH_ORDER_OPTION:
+            NGX_KMIP_SEEN(8);
+            if (it->type != NGX_KMIP_TYPE_BOOLEAN) {
+                goto bad_type;
+            }
+
+            req->batch_order_option = (int) it->v.num;
+            continue;
+
+        case NGX_KMIP_TAG_TIME_STAMP:
+            NGX_KMIP_SEEN(9);
+            if (it->type != NGX_KMIP_TYPE_DATE_TIME) {
+                goto bad_type;
+            }
+
+            req->time_stamp = it->v.num;
+            continue;
+
+        case NGX_KMIP_TAG_BATCH_COUNT:
+            NGX_KMIP_SEEN(10);
+            if (it->type != NGX_KMIP_TYPE_INTEGER) {
+                goto bad_type;
+            }
+
+            if (it->v.num < 1) {
+                return ngx_kmip_msg_fail(err, it, "Batch Count less than 1");
+            }
+
+            req->batch_count = (uint32_t) it->v.num;
+            have_count = 1;
+            continue;
+
+        default:
+            goto unknown;
+        }
+    }
+
+#undef NGX_KMIP_SEEN
+
+    if (!have_count) {
+        return ngx_kmip_msg_fail(err, hdr, "missing Batch Count");
+    }
+
+    return NGX_KMIP_OK;
+
+bad_type:
+
+    return ngx_kmip_msg_fail(err, it, "invalid type or value in Request "
+                             "Header");
+
+unknown:
+
+    return ngx_kmip_msg_fail(err, it, "unexpected tag in Request Header");
+}
+
+
+static void
+ngx_kmip_parse_item(const ngx_kmip_item_t *bi, ngx_kmip_request_t *req,
+    ngx_kmip_request_item_t *ri)
+{
+    int                     have_op;
+    const char             *error;
+    const ngx_kmip_item_t  *it;
+
+    ri->operation = 0;
+    ri->unique_batch_item_id = NULL;
+    ri->payload = NULL;
+    ri->item_error = NULL;
+    ri->item_error_reason = 0;
+    ri->message_extension = NULL;
+    ri->ephemeral = -1;
+    ri->item = bi;
+
+    error = NULL;
+    have_op = 0;
+
+    if (bi->type != NGX_KMIP_TYPE_STRUCTURE) {
+        error = "Batch Item is not a Structure";
+        goto done;
+    }
+
+    for (it = bi->v.kids.first; it; it = it->next) {
+
+        switch (it->tag) {
+
+        case NGX_KMIP_TAG_OPERATION:
+            if (have_op) {
+                error = error ? error : "duplicate Operation";
+                break;
+            }
+
+            have_op = 1;
+
+            if (it->type != NGX_KMIP_TYPE_ENUMERATION || it->v.num == 0) {
+                error = error ? error : "invalid Operation";
+                break;
+            }
+
+            ri->operation = (uint32_t) it->v.num;
+            break;
+
+        case NGX_KMIP_TAG_UNIQUE_BATCH_ITEM_ID:
+            if (ri->unique_batch_item_id) {
+                error = error ? error : "duplicate Unique Batch Item ID";
+                break;
+            }
+
+            if (it->type != NGX_KMIP_TYPE_BYTE_STRING) {
+                error = error ? error : "Unique Batch Item ID is not a "
+                                        "Byte String";
+                break;
+            }
+
+            ri->unique_batch_item_id = it;
+            break;
+
+        case NGX_KMIP_TAG_REQUEST_PAYLOAD:
+            if (ri->payload) {
+                error = error ? error : "duplicate Request Payload";
+                break;
+            }
+
+            if (it->type != NGX_KMIP_TYPE_STRUCTURE) {
+                error = error ? error : "Request Payload is not a "
+                                        "Structure";
+                break;
+            }
+
+            ri->payload = it;
+            break;
+
+        case NGX_KMIP_TAG_MESSAGE_EXTENSION:
+            if (it->type != NGX_KMIP_TYPE_STRUCTURE) {
+                error = error ? error : "Message Extension is not a "
+                                        "Structure";
+                break;
+            }
+
+            if (ri->message_extension == NULL) {
+                ri->message_extension = it;
+            }
+
+            break;
+
+        case NGX_KMIP_TAG_EPHEMERAL:
+            if (req->major < 2) {
+                error = error ? error : "unexpected tag in Batch Item";
+                break;
+            }
+
+            if (it->type != NGX_KMIP_TYPE_BOOLEAN || ri->ephemeral != -1) {
+                error = error ? error : "invalid Ephemeral";
+                break;
+            }
+
+            ri->ephemeral = (int) it->v.num;
+            break;
+
+        default:
+            error = error ? error : "unexpected tag in Batch Item";
+            break;
+        }
+    }
+
+    if (error == NULL) {
+        if (!have_op) {
+            error = "missing Operation";
+
+        } else if (ri->payload == NULL) {
+            error = "missing Request Payload";
+        }
+    }
+
+done:
+
+    if (error) {
+        ri->item_error = error;
+        ri->item_error_reason = NGX_KMIP_RESULT_REASON_INVALID_MESSAGE;
+    }
+}
+
+
+int
+ngx_kmip_request_parse(const ngx_kmip_item_t *root, ngx_kmip_allocator_t *a,
+    ngx_kmip_request_t *req, int *version_known, ngx_kmip_error_t *err)
+{
+    int                     rc;
+    size_t                  n, i;
+    const ngx_kmip_item_t  *hdr, *it;
+
+    memset(req, 0, sizeof(ngx_kmip_request_t));
+    req->maximum_response_size = -1;
+    req->batch_order_option = -1;
+    req->time_stamp = -1;
+    req->asynchronous_indicator = -1;
+    req->attestation_capable = -1;
+
+    *version_known = 0;
+
+    if (err) {
+        err->rc = NGX_KMIP_OK;
+        err->offset = 0;
+        err->tag = 0;
+        err->what = NULL;
+    }
+
+    if (root == NULL || root->tag != NGX_KMIP_TAG_REQUEST_MESSAGE
+        || root->type != NGX_KMIP_TYPE_STRUCTURE)
+    {
+        return ngx_kmip_msg_fail(err, root, "not a Request Message");
+    }
+
+    hdr = root->v.kids.first;
+
+    if (hdr == NULL || hdr->tag != NGX_KMIP_TAG_REQUEST_HEADER) {
+        /* try to find the version anyway, for the error response */
+        it = ngx_kmip_item_find(root, NGX_KMIP_TAG_REQUEST_HEADER);
+        if (it && it->type == NGX_KMIP_TYPE_STRUCTURE
+            && ngx_kmip_parse_version(ngx_kmip_item_find(it,
+                                          NGX_KMIP_TAG_PROTOCOL_VERSION),
+                                      req, NULL)
+               == NGX_KMIP_OK)
+        {
+            *version_known = 1;
+        }
+
+        return ngx_kmip_msg_fail(err, hdr, "Request Message does not start "
+                                 "with a Request Header");
+    }
+
+    rc = ngx_kmip_parse_header(hdr, req, version_known, err);
+    if (rc != NGX_KMIP_OK) {
+        return rc;
+    }
+
+    n = 0;
+
+    for (it = hdr->next; it; it = it->next) {
+        if (it->tag != NGX_KMIP_TAG_BATCH_ITEM) {
+            return ngx_kmip_msg_fail(err, it, "unexpected tag in Request "
+                                     "Message");
+        }
+
+        n++;
+    }
+
+    if (n == 0) {
+        return ngx_kmip_msg_fail(err, root, "no Batch Item");
+    }
+
+    if (n != req->batch_count) {
+        return ngx_kmip_msg_fail(err, hdr, "Batch Count does not match the "
+                                 "number of Batch Items");
+    }
+
+    req->items = a->alloc(a->data, n * sizeof(ngx_kmip_request_item_t));
+    if (req->items == NULL) {
+        if (err) {
+            err->rc = NGX_KMIP_ERR_NOMEM;
+            err->what = "out of memory";
+        }
+
+        return NGX_KMIP_ERR_NOMEM;
+    }
+
+    req->nitems = n;
+
+    for (i = 0, it = hdr->next; it; it = it->next, i++) {
+        ngx_kmip_parse_item(it, req, &req->items[i]);
+    }
+
+    return NGX_KMIP_OK;
+}
+
+
+ngx_kmip_item_t *
+ngx_kmip_response_build(ngx_kmip_allocator_t *a, int32_t major,
+    int32_t minor, int64_t time_stamp, ngx_kmip_response_item_t *items,
+    size_t nitems)
+{
+    size_t                     i;
+    uint32_t                   reason;
+    ngx_kmip_item_t           *msg, *hdr, *pv, *bi, *ubi;
+    ngx_kmip_response_item_t  *ri;
+
+    if (nitems > INT32_MAX) {
+        return NULL;
+    }
+
+    msg = ngx_kmip_item_new(a, NGX_KMIP_TAG_RESPONSE_MESSAGE,
+                            NGX_KMIP_TYPE_STRUCTURE);
+
+    hdr = ngx_kmip_add_struct(a, msg, NGX_KMIP_TAG_RESPONSE_HEADER);
+    pv = ngx_kmip_add_struct(a, hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
+
+    if (ngx_kmip_add_integer(a, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR,
+                             major)
+        == NULL
+        || ngx_kmip_add_integer(a, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR,
+                                minor)
+           == NULL
+        || ngx_kmip_add_datetime(a, hdr, NGX_KMIP_TAG_TIME_STAMP, time_stamp)
+           == NULL
+        || ngx_kmip_add_integer(a, hdr, NGX_KMIP_TAG_BATCH_COUNT,
+                                (int32_t) nitems)
+           == NULL)
+    {
+        return NULL;
+    }
+
+    for (i = 0; i < nitems; i++) {
+        ri = &items[i];
+
+        bi = ngx_kmip_add_struct(a, msg, NGX_KMIP_TAG_BATCH_ITEM);
+        if (bi == NULL) {
+            return NULL;
+        }
+
+        if (ri->operation
+            && ngx_kmip_add_enum(a, bi, NGX_KMIP_TAG_OPERATION,
+                                 ri->operation)
+               == NULL)
+        {
+            return NULL;
+        }
+
+        if (ri->unique_batch_item_id) {
+            ubi = ngx_kmip_add_bytes(a, bi, NGX_KMIP_TAG_UNIQUE_BATCH_ITEM_ID,
+                                     ri->unique_batch_item_id->v.str.data,
+                                     ri->unique_batch_item_id->v.str.len);
+            if (ubi == NULL) {
+                return NULL;
+            }
+        }
+
+        if (ngx_kmip_add_enum(a, bi, NGX_KMIP_TAG_RESULT_STATUS,
+                              ri->result_status)
+            == NULL)
+        {
+            return NULL;
+        }
+
+        reason = ri->result_reason;
+
+        if (reason == 0
+            && ri->result_status == NGX_KMIP_RESULT_STATUS_OPERATION_FAILED)
+        {
+            reason = NGX_KMIP_RESULT_REASON_GENERAL_FAILURE;
+        }
+
+        if (reason
+            && ngx_kmip_add_enum(a, bi, NGX_KMIP_TAG_RESULT_REASON, reason)
+               == NULL)
+        {
+            return NULL;
+        }
+
+        if (ri->result_message
+            && ngx_kmip_add_text(a, bi, NGX_KMIP_TAG_RESULT_MESSAGE,
+                                 ri->result_message, ri->result_message_len)
+               == NULL)
+        {
+            return NULL;
+        }
+
+        if (ri->payload) {
+            ngx_kmip_item_append(bi, ri->payload);
+        }
+    }
+
+    return msg;
+}

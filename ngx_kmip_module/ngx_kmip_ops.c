@@ -1,0 +1,325 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_kmip_tags.h"
+#include "ngx_kmip_enums.h"
+#include "ngx_kmip_ops.h"
+
+
+/*
+ * The table of implemented operations. Query's "Operations" answer is
+ * derived from it, so what the server announces is exactly what it runs.
+ * An operation is accepted only in the protocol versions that define it.
+ */
+
+static const ngx_kmip_op_t  ngx_kmip_ops[] = {
+
+    { NGX_KMIP_OP_QUERY, NGX_KMIP_VERSION(1, 0),
+      ngx_kmip_op_query },
+
+    { NGX_KMIP_OP_DISCOVER_VERSIONS, NGX_KMIP_VERSION(1, 1),
+      ngx_kmip_op_discover_versions },
+
+    { 0, 0, NULL }
+};
+
+
+/* operation names as the access log and the error log show them */
+
+static const char  *ngx_kmip_operation_names[] = {
+    NULL,
+    "Create", "CreateKeyPair", "Register", "ReKey", "DeriveKey",
+    "Certify", "ReCertify", "Locate", "Check", "Get",
+    "GetAttributes", "GetAttributeList", "AddAttribute",
+    "ModifyAttribute", "DeleteAttribute", "ObtainLease",
+    "GetUsageAllocation", "Activate", "Revoke", "Destroy", "Archive",
+    "Recover", "Validate", "Query", "Cancel", "Poll", "Notify", "Put",
+    "ReKeyKeyPair", "DiscoverVersions", "Encrypt", "Decrypt", "Sign",
+    "SignatureVerify", "MAC", "MACVerify", "RNGRetrieve", "RNGSeed",
+    "Hash", "CreateSplitKey", "JoinSplitKey", "Import", "Export", "Log",
+    "Login", "Logout", "DelegatedLogin", "AdjustAttribute",
+    "SetAttribute", "SetEndpointRole", "PKCS11", "Interop",
+    "ReProvision", "SetDefaults", "SetConstraints", "GetConstraints",
+    "QueryAsynchronousRequests", "Process", "Ping"
+};
+
+
+typedef struct {
+    uint32_t                    reason;
+    const char                 *name;
+} ngx_kmip_reason_name_t;
+
+
+static const ngx_kmip_reason_name_t  ngx_kmip_reason_names[] = {
+    { NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND, "ItemNotFound" },
+    { NGX_KMIP_RESULT_REASON_RESPONSE_TOO_LARGE, "ResponseTooLarge" },
+    { NGX_KMIP_RESULT_REASON_AUTHENTICATION_NOT_SUCCESSFUL,
+      "AuthenticationNotSuccessful" },
+    { NGX_KMIP_RESULT_REASON_INVALID_MESSAGE, "InvalidMessage" },
+    { NGX_KMIP_RESULT_REASON_OPERATION_NOT_SUPPORTED, "OperationNotSupported" },
+    { NGX_KMIP_RESULT_REASON_MISSING_DATA, "MissingData" },
+    { NGX_KMIP_RESULT_REASON_INVALID_FIELD, "InvalidField" },
+    { NGX_KMIP_RESULT_REASON_FEATURE_NOT_SUPPORTED, "FeatureNotSupported" },
+    { NGX_KMIP_RESULT_REASON_CRYPTOGRAPHIC_FAILURE, "CryptographicFailure" },
+    { NGX_KMIP_RESULT_REASON_ILLEGAL_OPERATION, "IllegalOperation" },
+    { NGX_KMIP_RESULT_REASON_PERMISSION_DENIED, "PermissionDenied" },
+    { NGX_KMIP_RESULT_REASON_OBJECT_ARCHIVED, "ObjectArchived" },
+    { NGX_KMIP_RESULT_REASON_GENERAL_FAILURE, "GeneralFailure" },
+    { 0, NULL }
+};
+
+
+const char *
+ngx_kmip_operation_name(uint32_t operation)
+{
+    if (operation < sizeof(ngx_kmip_operation_names) / sizeof(char *)
+        && ngx_kmip_operation_names[operation] != NULL)
+    {
+        return ngx_kmip_operation_names[operation];
+    }
+
+    return "Unknown";
+}
+
+
+const char *
+ngx_kmip_result_name(uint32_t status, uint32_t reason)
+{
+    const ngx_kmip_reason_name_t  *rn;
+
+    if (status == NGX_KMIP_RESULT_STATUS_SUCCESS) {
+        return "Success";
+    }
+
+    for (rn = ngx_kmip_reason_names; rn->name; rn++) {
+        if (rn->reason == reason) {
+            return rn->name;
+        }
+    }
+
+    return "Failed";
+}
+
+
+const ngx_kmip_op_t *
+ngx_kmip_ops_table(void)
+{
+    return ngx_kmip_ops;
+}
+
+
+static const ngx_kmip_op_t *
+ngx_kmip_op_find(uint32_t operation)
+{
+    const ngx_kmip_op_t  *op;
+
+    for (op = ngx_kmip_ops; op->handler; op++) {
+        if (op->operation == operation) {
+            return op;
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_uint_t
+ngx_kmip_op_supported(uint32_t operation, ngx_uint_t version)
+{
+    const ngx_kmip_op_t  *op;
+
+    op = ngx_kmip_op_find(operation);
+
+    return op != NULL && version >= op->since;
+}
+
+
+ngx_int_t
+ngx_kmip_version_supported(ngx_uint_t major, ngx_uint_t minor)
+{
+    return (major == 1 && minor <= 4) || (major == 2 && minor <= 1);
+}
+
+
+static void *
+ngx_kmip_pool_alloc(void *data, size_t size)
+{
+    return ngx_palloc((ngx_pool_t *) data, size);
+}
+
+
+ngx_int_t
+ngx_kmip_req_init(ngx_kmip_req_t *r)
+{
+    r->alloc.alloc = ngx_kmip_pool_alloc;
+    r->alloc.data = r->pool;
+
+    return NGX_OK;
+}
+
+
+ngx_kmip_item_t *
+ngx_kmip_payload_new(ngx_kmip_req_t *r)
+{
+    return ngx_kmip_item_new(&r->alloc, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
+                             NGX_KMIP_TYPE_STRUCTURE);
+}
+
+
+ngx_int_t
+ngx_kmip_result_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
+    uint32_t reason, const char *fmt, ...)
+{
+    u_char   *p, *last;
+    va_list   args;
+
+    out->result_status = NGX_KMIP_RESULT_STATUS_OPERATION_FAILED;
+    out->result_reason = reason;
+    out->payload = NULL;
+
+    p = ngx_pnalloc(r->pool, NGX_MAX_ERROR_STR);
+    if (p == NULL) {
+        out->result_message = NULL;
+        out->result_message_len = 0;
+        return NGX_OK;
+    }
+
+    va_start(args, fmt);
+    last = ngx_vslprintf(p, p + NGX_MAX_ERROR_STR, fmt, args);
+    va_end(args);
+
+    out->result_message = p;
+    out->result_message_len = last - p;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Runs batch items from r->nresults on. Returns NGX_OK when every item that
+ * is to be answered has been, NGX_AGAIN when an operation is waiting: it
+ * then calls ngx_kmip_op_complete(), which resumes here and calls r->done()
+ * once the batch is over.
+ */
+
+ngx_int_t
+ngx_kmip_batch_run(ngx_kmip_req_t *r)
+{
+    ngx_int_t                  rc;
+    const ngx_kmip_op_t       *op;
+    ngx_kmip_request_item_t   *in;
+    ngx_kmip_response_item_t  *out;
+
+    while (r->nresults < r->msg.nitems) {
+
+        in = &r->msg.items[r->nresults];
+        out = &r->results[r->nresults];
+
+        ngx_memzero(out, sizeof(ngx_kmip_response_item_t));
+        out->operation = in->operation;
+        out->unique_batch_item_id = in->unique_batch_item_id;
+        out->result_status = NGX_KMIP_RESULT_STATUS_SUCCESS;
+
+        r->last_operation = in->operation;
+
+        if (in->item_error) {
+            ngx_log_error(NGX_LOG_INFO, r->log, 0,
+                          "kmip: invalid batch item %ui: %s",
+                          r->nresults + 1, in->item_error);
+
+            (void) ngx_kmip_result_fail(r, out,
+                                        in->item_error_reason
+                                        ? in->item_error_reason
+                                        : NGX_KMIP_RESULT_REASON_INVALID_MESSAGE,
+                                        "%s", in->item_error);
+
+        } else if (!ngx_kmip_op_supported(in->operation, r->version)) {
+            (void) ngx_kmip_result_fail(r, out,
+                                        NGX_KMIP_RESULT_REASON_OPERATION_NOT_SUPPORTED,
+                                        "operation %s (0x%02xD) is not "
+                                        "supported in KMIP %ui.%ui",
+                                        ngx_kmip_operation_name(
+                                                             in->operation),
+                                        in->operation,
+                                        r->version / 100, r->version % 100);
+
+        } else {
+            op = ngx_kmip_op_find(in->operation);
+
+            ngx_log_debug2(NGX_LOG_DEBUG_STREAM, r->log, 0,
+                           "kmip run batch item %ui: %s",
+                           r->nresults + 1,
+                           ngx_kmip_operation_name(in->operation));
+
+            r->running = 1;
+            r->completed = 0;
+
+            rc = op->handler(r, in, out);
+
+            r->running = 0;
+
+            if (rc == NGX_AGAIN) {
+                if (!r->completed) {
+                    return NGX_AGAIN;
+                }
+
+                /* the store answered at once, from inside the handler */
+                rc = NGX_OK;
+            }
+
+            if (rc != NGX_OK) {
+                (void) ngx_kmip_result_fail(r, out,
+                                            NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                            "internal error");
+            }
+        }
+
+        r->nresults++;
+
+        if (out->result_status != NGX_KMIP_RESULT_STATUS_SUCCESS
+            && r->msg.batch_error_continuation
+               != NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE)
+        {
+            /*
+             * "Stop", the default: the items after a failed one are not
+             * run, and the response carries only the items that were.
+             */
+            break;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+void
+ngx_kmip_op_complete(ngx_kmip_req_t *r)
+{
+    ngx_kmip_response_item_t  *out;
+
+    if (r->running) {
+        /* called from inside the handler: ngx_kmip_batch_run() goes on */
+        r->completed = 1;
+        return;
+    }
+
+    out = &r->results[r->nresults];
+    r->nresults++;
+
+    if (out->result_status != NGX_KMIP_RESULT_STATUS_SUCCESS
+        && r->msg.batch_error_continuation != NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE)
+    {
+        r->done(r);
+        return;
+    }
+
+    if (ngx_kmip_batch_run(r) == NGX_OK) {
+        r->done(r);
+    }
+}

@@ -1,0 +1,109 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#ifndef _NGX_KMIP_OPS_H_INCLUDED_
+#define _NGX_KMIP_OPS_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_kmip_ttlv.h"
+#include "ngx_kmip_message.h"
+
+
+/*
+ * The operations layer: runs the batch items of one decoded KMIP request
+ * and fills their results. It knows KMIP semantics and the server's
+ * configuration, not how the bytes arrived: the stream handler gives it a
+ * parsed request and gets back a list of response items. An operation that
+ * has to wait (for the key store) returns NGX_AGAIN and later calls
+ * ngx_kmip_op_complete(); the batch then resumes where it stopped.
+ */
+
+
+#define NGX_KMIP_SERVER_VERSION         "0.1.0"
+#define NGX_KMIP_VENDOR                 "ngx_kmip " NGX_KMIP_SERVER_VERSION
+
+#define NGX_KMIP_VERSION(major, minor)  ((major) * 100 + (minor))
+
+
+typedef struct {
+    ngx_uint_t                  major;
+    ngx_uint_t                  minor;
+} ngx_kmip_version_t;
+
+
+typedef struct {
+    ngx_array_t                *versions;       /* ngx_kmip_version_t */
+    ngx_str_t                   vendor;
+} ngx_kmip_server_conf_t;
+
+
+typedef struct ngx_kmip_req_s  ngx_kmip_req_t;
+
+typedef void (*ngx_kmip_req_done_pt)(ngx_kmip_req_t *r);
+
+
+struct ngx_kmip_req_s {
+    ngx_pool_t                 *pool;
+    ngx_log_t                  *log;
+    ngx_kmip_allocator_t        alloc;
+    ngx_kmip_server_conf_t     *conf;
+
+    ngx_kmip_request_t          msg;
+    ngx_uint_t                  version;        /* NGX_KMIP_VERSION() */
+
+    ngx_kmip_response_item_t   *results;
+    ngx_uint_t                  nresults;       /* items answered so far */
+
+    /* the operation of the item that ran last, for logs and variables */
+    uint32_t                    last_operation;
+
+    ngx_kmip_req_done_pt        done;
+    void                       *data;
+
+    unsigned                    running:1;
+    unsigned                    completed:1;
+};
+
+
+typedef ngx_int_t (*ngx_kmip_op_handler_pt)(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+
+
+typedef struct {
+    uint32_t                    operation;
+    ngx_uint_t                  since;          /* NGX_KMIP_VERSION() */
+    ngx_kmip_op_handler_pt      handler;
+} ngx_kmip_op_t;
+
+
+ngx_int_t ngx_kmip_req_init(ngx_kmip_req_t *r);
+ngx_int_t ngx_kmip_batch_run(ngx_kmip_req_t *r);
+void ngx_kmip_op_complete(ngx_kmip_req_t *r);
+
+ngx_int_t ngx_kmip_result_fail(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out, uint32_t reason, const char *fmt, ...);
+ngx_kmip_item_t *ngx_kmip_payload_new(ngx_kmip_req_t *r);
+
+ngx_uint_t ngx_kmip_op_supported(uint32_t operation, ngx_uint_t version);
+const ngx_kmip_op_t *ngx_kmip_ops_table(void);
+
+const char *ngx_kmip_operation_name(uint32_t operation);
+const char *ngx_kmip_result_name(uint32_t status, uint32_t reason);
+
+ngx_int_t ngx_kmip_version_supported(ngx_uint_t major, ngx_uint_t minor);
+
+
+/* operation handlers, one file per family */
+ngx_int_t ngx_kmip_op_discover_versions(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_query(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+
+
+#endif /* _NGX_KMIP_OPS_H_INCLUDED_ */

@@ -1,0 +1,841 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_stream.h>
+
+#include "ngx_kmip_tags.h"
+#include "ngx_kmip_enums.h"
+#include "ngx_stream_kmip_module.h"
+
+
+/*
+ * The life of a KMIP connection: after nginx has completed the TLS
+ * handshake, the handler reads the 8-byte TTLV header of a request, then
+ * the length it announces (bounded by kmip_max_message_size), runs the
+ * request's batch, writes the response and goes back to waiting for the
+ * next request on the same connection. Each request has its own pool,
+ * destroyed once its response is written, so a connection that lives for
+ * days does not grow.
+ */
+
+
+#define NGX_STREAM_KMIP_REQUEST_POOL_SIZE  4096
+
+
+static void ngx_stream_kmip_wait_request(ngx_stream_kmip_ctx_t *ctx);
+static void ngx_stream_kmip_read_handler(ngx_event_t *rev);
+static ngx_int_t ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx);
+static void ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx);
+static void ngx_stream_kmip_reject(ngx_stream_kmip_ctx_t *ctx,
+    ngx_kmip_req_t *r, uint32_t reason, const char *what);
+static void ngx_stream_kmip_guess_version(ngx_buf_t *b, ngx_kmip_req_t *r);
+static void ngx_stream_kmip_request_done(ngx_kmip_req_t *r);
+static void ngx_stream_kmip_send(ngx_stream_kmip_ctx_t *ctx, u_char *data,
+    size_t len);
+static void ngx_stream_kmip_write_handler(ngx_event_t *wev);
+static void ngx_stream_kmip_sent(ngx_stream_kmip_ctx_t *ctx);
+static void ngx_stream_kmip_test_close(ngx_stream_kmip_ctx_t *ctx);
+static void ngx_stream_kmip_free_request(ngx_stream_kmip_ctx_t *ctx);
+static void ngx_stream_kmip_cleanup(void *data);
+static void ngx_stream_kmip_finalize(ngx_stream_kmip_ctx_t *ctx,
+    ngx_uint_t rc);
+
+
+void
+ngx_stream_kmip_handler(ngx_stream_session_t *s)
+{
+    ngx_connection_t            *c;
+    ngx_pool_cleanup_t          *cln;
+    ngx_stream_kmip_ctx_t       *ctx;
+    ngx_stream_kmip_srv_conf_t  *kscf;
+
+    c = s->connection;
+
+    ngx_log_debug0(NGX_LOG_DEBUG_STREAM, c->log, 0, "kmip session start");
+
+    kscf = ngx_stream_get_module_srv_conf(s, ngx_stream_kmip_module);
+
+    ctx = ngx_pcalloc(c->pool, sizeof(ngx_stream_kmip_ctx_t));
+    if (ctx == NULL) {
+        ngx_stream_finalize_session(s, NGX_STREAM_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->session = s;
+    ctx->conf = kscf;
+
+    ngx_stream_set_ctx(s, ctx, ngx_stream_kmip_module);
+
+    /* a request still in flight when the connection goes is torn down */
+
+    cln = ngx_pool_cleanup_add(c->pool, 0);
+    if (cln == NULL) {
+        ngx_stream_finalize_session(s, NGX_STREAM_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    cln->handler = ngx_stream_kmip_cleanup;
+    cln->data = ctx;
+
+    c->read->handler = ngx_stream_kmip_read_handler;
+    c->write->handler = ngx_stream_kmip_write_handler;
+
+    ngx_stream_kmip_wait_request(ctx);
+
+    ngx_stream_kmip_read_handler(c->read);
+}
+
+
+/*
+ * Between requests the connection is idle: reusable, so that nginx may
+ * close it under worker_connections pressure or on graceful shutdown, and
+ * bounded by kmip_idle_timeout.
+ */
+
+static void
+ngx_stream_kmip_wait_request(ngx_stream_kmip_ctx_t *ctx)
+{
+    ngx_connection_t  *c;
+
+    c = ctx->session->connection;
+
+    ctx->state = ngx_stream_kmip_state_header;
+    ctx->header_len = 0;
+
+    c->log->action = "waiting for KMIP request";
+
+    c->idle = 1;
+    ngx_reusable_connection(c, 1);
+
+    ngx_add_timer(c->read, ctx->conf->idle_timeout);
+}
+
+
+static void
+ngx_stream_kmip_read_handler(ngx_event_t *rev)
+{
+    ssize_t                  n;
+    ngx_buf_t               *b;
+    ngx_connection_t        *c;
+    ngx_stream_session_t    *s;
+    ngx_stream_kmip_ctx_t   *ctx;
+
+    c = rev->data;
+    s = c->data;
+    ctx = ngx_stream_get_module_ctx(s, ngx_stream_kmip_module);
+
+    if (ctx->state == ngx_stream_kmip_state_process
+        || ctx->state == ngx_stream_kmip_state_send)
+    {
+        /*
+         * a request is being answered: the next one waits in the socket,
+         * only a client that goes away is noticed now
+         */
+        ngx_stream_kmip_test_close(ctx);
+        return;
+    }
+
+    if (rev->timedout) {
+        if (ctx->state == ngx_stream_kmip_state_header
+            && ctx->header_len == 0)
+        {
+            ngx_log_debug0(NGX_LOG_DEBUG_STREAM, c->log, 0,
+                           "kmip idle timeout");
+            ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
+            return;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
+                      "kmip: client timed out sending a request");
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_BAD_REQUEST);
+        return;
+    }
+
+    if (c->close) {
+        /* graceful shutdown or worker_connections pressure, while idle */
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
+        return;
+    }
+
+    for ( ;; ) {
+
+        if (ctx->state == ngx_stream_kmip_state_header) {
+            n = c->recv(c, ctx->header + ctx->header_len,
+                        NGX_KMIP_TTLV_HEADER_LEN - ctx->header_len);
+
+        } else {
+            b = ctx->body;
+            n = c->recv(c, b->last, b->end - b->last);
+        }
+
+        if (n == NGX_AGAIN) {
+            break;
+        }
+
+        if (n == NGX_ERROR) {
+            ngx_stream_kmip_finalize(ctx, NGX_STREAM_BAD_REQUEST);
+            return;
+        }
+
+        if (n == 0) {
+            if (ctx->state == ngx_stream_kmip_state_header
+                && ctx->header_len == 0)
+            {
+                /* the usual end: between requests, or handshake only */
+                ngx_log_debug0(NGX_LOG_DEBUG_STREAM, c->log, 0,
+                               "kmip client closed connection");
+                ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
+                return;
+            }
+
+            ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                          "kmip: client closed connection in the middle "
+                          "of a request");
+            ngx_stream_kmip_finalize(ctx, NGX_STREAM_BAD_REQUEST);
+            return;
+        }
+
+        if (ctx->state == ngx_stream_kmip_state_header) {
+
+            if (ctx->header_len == 0) {
+                /* a request begins: the whole of it gets read_timeout */
+                c->idle = 0;
+                ngx_reusable_connection(c, 0);
+                c->log->action = "reading KMIP request";
+
+                ngx_add_timer(rev, ctx->conf->read_timeout);
+            }
+
+            ctx->header_len += n;
+
+            if (ctx->header_len < NGX_KMIP_TTLV_HEADER_LEN) {
+                continue;
+            }
+
+            if (ngx_stream_kmip_start_body(ctx) != NGX_OK) {
+                ngx_stream_kmip_finalize(ctx, NGX_STREAM_BAD_REQUEST);
+                return;
+            }
+
+        } else {
+            ctx->body->last += n;
+        }
+
+        if (ctx->body->last == ctx->body->end) {
+            ngx_stream_kmip_process(ctx);
+            return;
+        }
+    }
+
+    if (ngx_handle_read_event(rev, 0) != NGX_OK) {
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
+    }
+}
+
+
+/*
+ * The header is checked before a byte of the body is read: a message that
+ * is not a TTLV structure, or that would exceed kmip_max_message_size,
+ * cannot be framed safely and ends the connection.
+ */
+
+static ngx_int_t
+ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
+{
+    size_t             size;
+    uint8_t            type;
+    uint32_t           tag, len;
+    ngx_pool_t        *pool;
+    ngx_buf_t         *b;
+    ngx_kmip_req_t    *r;
+    ngx_connection_t  *c;
+
+    c = ctx->session->connection;
+
+    if (ngx_kmip_ttlv_peek_header(ctx->header, &tag, &type, &len)
+        != NGX_KMIP_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "kmip: client sent data that is not a KMIP message "
+                      "(header %*xs)",
+                      (size_t) NGX_KMIP_TTLV_HEADER_LEN, ctx->header);
+        return NGX_ERROR;
+    }
+
+    size = (size_t) NGX_KMIP_TTLV_HEADER_LEN + len;
+
+    if (len > ctx->conf->max_message_size
+        || size > ctx->conf->max_message_size)
+    {
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "kmip: client sent a message of %uz bytes, more than "
+                      "kmip_max_message_size %uz",
+                      size, ctx->conf->max_message_size);
+        return NGX_ERROR;
+    }
+
+    pool = ngx_create_pool(NGX_STREAM_KMIP_REQUEST_POOL_SIZE, c->log);
+    if (pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    r = ngx_pcalloc(pool, sizeof(ngx_kmip_req_t));
+    b = ngx_create_temp_buf(pool, size);
+
+    if (r == NULL || b == NULL) {
+        ngx_destroy_pool(pool);
+        return NGX_ERROR;
+    }
+
+    r->pool = pool;
+    r->log = c->log;
+    r->conf = &ctx->conf->server;
+    r->done = ngx_stream_kmip_request_done;
+    r->data = ctx;
+
+    (void) ngx_kmip_req_init(r);
+
+    b->last = ngx_cpymem(b->last, ctx->header, NGX_KMIP_TTLV_HEADER_LEN);
+
+    ctx->req = r;
+    ctx->body = b;
+    ctx->state = ngx_stream_kmip_state_body;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_STREAM, c->log, 0,
+                   "kmip request of %uz bytes", size);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx)
+{
+    int                   version_known;
+    ngx_int_t             rc;
+    ngx_uint_t            i;
+    ngx_kmip_req_t       *r;
+    ngx_kmip_item_t      *root;
+    ngx_connection_t     *c;
+    ngx_kmip_error_t      err;
+    ngx_kmip_limits_t     limits;
+
+    c = ctx->session->connection;
+    r = ctx->req;
+
+    if (c->read->timer_set) {
+        ngx_del_timer(c->read);
+    }
+
+    ctx->state = ngx_stream_kmip_state_process;
+    ctx->requests++;
+    c->log->action = "processing KMIP request";
+
+    ngx_memzero(&err, sizeof(ngx_kmip_error_t));
+
+    limits.max_depth = NGX_KMIP_DEFAULT_MAX_DEPTH;
+    limits.max_items = NGX_KMIP_DEFAULT_MAX_ITEMS;
+
+    if (ngx_kmip_ttlv_decode(ctx->body->pos, ctx->body->last - ctx->body->pos,
+                             &limits, &r->alloc, &root, &err)
+        != NGX_KMIP_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "kmip: client sent invalid TTLV: %s at offset %uz",
+                      err.what ? err.what : ngx_kmip_strerror(err.rc),
+                      err.offset);
+
+        /*
+         * the frame was read whole, so an answer can be framed; but the
+         * bytes inside it are not understood, and what follows on the
+         * connection cannot be trusted to be separated correctly
+         */
+        ngx_stream_kmip_guess_version(ctx->body, r);
+        ctx->close_after_send = 1;
+        ngx_stream_kmip_reject(ctx, r, NGX_KMIP_RESULT_REASON_INVALID_MESSAGE,
+                               "the message is not valid TTLV");
+        return;
+    }
+
+    version_known = 0;
+
+    if (ngx_kmip_request_parse(root, &r->alloc, &r->msg, &version_known, &err)
+        != NGX_KMIP_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "kmip: client sent an invalid request message: %s",
+                      err.what ? err.what : ngx_kmip_strerror(err.rc));
+
+        if (!version_known) {
+            ngx_stream_kmip_guess_version(ctx->body, r);
+            ctx->close_after_send = 1;
+        }
+
+        ngx_stream_kmip_reject(ctx, r, NGX_KMIP_RESULT_REASON_INVALID_MESSAGE,
+                               err.what ? err.what : "invalid message");
+        return;
+    }
+
+    r->version = NGX_KMIP_VERSION(r->msg.major, r->msg.minor);
+
+    ngx_log_debug4(NGX_LOG_DEBUG_STREAM, c->log, 0,
+                   "kmip request: version %D.%D, %uz batch items, "
+                   "maximum response size %L",
+                   r->msg.major, r->msg.minor, r->msg.nitems,
+                   r->msg.maximum_response_size);
+
+    if (!ngx_kmip_version_supported(r->msg.major, r->msg.minor)) {
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "kmip: client sent protocol version %D.%D, which is "
+                      "not supported", r->msg.major, r->msg.minor);
+        ngx_stream_kmip_reject(ctx, r, NGX_KMIP_RESULT_REASON_INVALID_MESSAGE,
+                               "protocol version not supported");
+        return;
+    }
+
+    if (r->msg.batch_error_continuation == NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO) {
+        /* the specification wants the whole request rejected then */
+        ngx_stream_kmip_reject(ctx, r, NGX_KMIP_RESULT_REASON_FEATURE_NOT_SUPPORTED,
+                               "Batch Error Continuation Option Undo is "
+                               "not supported");
+        return;
+    }
+
+    r->results = ngx_pcalloc(r->pool, r->msg.nitems
+                                      * sizeof(ngx_kmip_response_item_t));
+    if (r->results == NULL) {
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    for (i = 0; i < r->msg.nitems; i++) {
+        ngx_log_debug2(NGX_LOG_DEBUG_STREAM, c->log, 0,
+                       "kmip batch item %ui: %s", i + 1,
+                       ngx_kmip_operation_name(r->msg.items[i].operation));
+    }
+
+    rc = ngx_kmip_batch_run(r);
+
+    if (rc == NGX_OK) {
+        ngx_stream_kmip_request_done(r);
+        return;
+    }
+
+    /* NGX_AGAIN: an operation waits for the key store */
+
+    c->log->action = "waiting for the key store";
+
+    if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
+    }
+}
+
+
+/*
+ * A request that cannot be run gets one batch item with Invalid Message
+ * (or the given reason), in the protocol version of the request when it
+ * could be read.
+ */
+
+static void
+ngx_stream_kmip_reject(ngx_stream_kmip_ctx_t *ctx, ngx_kmip_req_t *r,
+    uint32_t reason, const char *what)
+{
+    ngx_uint_t                 i, n;
+    ngx_kmip_response_item_t  *out;
+
+    n = (r->msg.nitems && reason != NGX_KMIP_RESULT_REASON_INVALID_MESSAGE)
+        ? r->msg.nitems : 1;
+
+    out = ngx_pcalloc(r->pool, n * sizeof(ngx_kmip_response_item_t));
+    if (out == NULL) {
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (i < r->msg.nitems) {
+            out[i].operation = r->msg.items[i].operation;
+            out[i].unique_batch_item_id =
+                                     r->msg.items[i].unique_batch_item_id;
+        }
+
+        (void) ngx_kmip_result_fail(r, &out[i], reason, "%s", what);
+    }
+
+    if (r->msg.nitems == 0 || reason == NGX_KMIP_RESULT_REASON_INVALID_MESSAGE) {
+        /* a message that was not understood has no operation to echo */
+        out[0].operation = 0;
+        out[0].unique_batch_item_id = NULL;
+    }
+
+    r->results = out;
+    r->nresults = n;
+    r->last_operation = out[0].operation;
+
+    ngx_stream_kmip_request_done(r);
+}
+
+
+/*
+ * For a message that could not be decoded, the protocol version is read
+ * from where every KMIP request has it, if it is there; otherwise the
+ * answer is in 1.0, which every client can read.
+ */
+
+static void
+ngx_stream_kmip_guess_version(ngx_buf_t *b, ngx_kmip_req_t *r)
+{
+    u_char  *p;
+
+    static u_char  prefix[] = {
+        0x42, 0x00, 0x78, 0x01,   0, 0, 0, 0,       /* Request Message */
+        0x42, 0x00, 0x77, 0x01,   0, 0, 0, 0,       /* Request Header */
+        0x42, 0x00, 0x69, 0x01,   0, 0, 0, 0x20,    /* Protocol Version */
+        0x42, 0x00, 0x6a, 0x02,   0, 0, 0, 4,       /* Major */
+        0, 0, 0, 0,               0, 0, 0, 0,
+        0x42, 0x00, 0x6b, 0x02,   0, 0, 0, 4,       /* Minor */
+        0, 0, 0, 0,               0, 0, 0, 0
+    };
+
+    r->msg.major = 1;
+    r->msg.minor = 0;
+    r->msg.nitems = 0;
+
+    p = b->pos;
+
+    if (b->last - p < (ssize_t) sizeof(prefix)
+        || ngx_memcmp(p, prefix, 4) != 0
+        || ngx_memcmp(p + 8, prefix + 8, 4) != 0
+        || ngx_memcmp(p + 16, prefix + 16, 8) != 0
+        || ngx_memcmp(p + 24, prefix + 24, 8) != 0
+        || ngx_memcmp(p + 40, prefix + 40, 8) != 0)
+    {
+        return;
+    }
+
+    /* Major at bytes 32-35, Minor at 48-51, both big-endian Integers */
+
+    if (p[32] == 0 && p[33] == 0 && p[34] == 0
+        && p[48] == 0 && p[49] == 0 && p[50] == 0
+        && ngx_kmip_version_supported(p[35], p[51]))
+    {
+        r->msg.major = p[35];
+        r->msg.minor = p[51];
+    }
+}
+
+
+static void
+ngx_stream_kmip_request_done(ngx_kmip_req_t *r)
+{
+    u_char                    *p, *last;
+    size_t                     size;
+    ngx_uint_t                 i;
+    ngx_kmip_item_t           *response;
+    ngx_connection_t          *c;
+    ngx_stream_kmip_ctx_t     *ctx;
+    ngx_kmip_response_item_t  *out;
+
+    ctx = r->data;
+    c = ctx->session->connection;
+
+    response = ngx_kmip_response_build(&r->alloc, r->msg.major, r->msg.minor,
+                                       ngx_time(), r->results, r->nresults);
+    if (response == NULL) {
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    size = ngx_kmip_ttlv_size(response);
+
+    if (r->msg.maximum_response_size >= 0
+        && size > (size_t) r->msg.maximum_response_size)
+    {
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "kmip: response of %uz bytes exceeds the client's "
+                      "Maximum Response Size %L",
+                      size, r->msg.maximum_response_size);
+
+        for (i = 0; i < r->nresults; i++) {
+            out = &r->results[i];
+
+            (void) ngx_kmip_result_fail(r, out,
+                                        NGX_KMIP_RESULT_REASON_RESPONSE_TOO_LARGE,
+                                        "the response of %uz bytes exceeds "
+                                        "Maximum Response Size %L",
+                                        size, r->msg.maximum_response_size);
+        }
+
+        response = ngx_kmip_response_build(&r->alloc, r->msg.major,
+                                           r->msg.minor, ngx_time(),
+                                           r->results, r->nresults);
+        if (response == NULL) {
+            ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        size = ngx_kmip_ttlv_size(response);
+    }
+
+    p = ngx_pnalloc(r->pool, size);
+    if (p == NULL) {
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    last = ngx_kmip_ttlv_encode(response, p);
+
+    if ((size_t) (last - p) != size) {
+        ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                      "kmip: encoded %uz bytes instead of %uz",
+                      (size_t) (last - p), size);
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->last_operation = r->last_operation;
+
+    if (r->nresults) {
+        out = &r->results[r->nresults - 1];
+        ctx->last_result = ngx_kmip_result_name(out->result_status,
+                                                out->result_reason);
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_STREAM, c->log, 0,
+                   "kmip response: %ui batch items, %uz bytes, last %s",
+                   r->nresults, size, ctx->last_result);
+
+    ngx_stream_kmip_send(ctx, p, size);
+}
+
+
+static void
+ngx_stream_kmip_send(ngx_stream_kmip_ctx_t *ctx, u_char *data, size_t len)
+{
+    ngx_buf_t         *b;
+    ngx_chain_t       *out;
+    ngx_connection_t  *c;
+
+    c = ctx->session->connection;
+
+    ctx->state = ngx_stream_kmip_state_send;
+    c->log->action = "sending KMIP response";
+
+    b = ngx_calloc_buf(ctx->req->pool);
+    out = ngx_alloc_chain_link(ctx->req->pool);
+
+    if (b == NULL || out == NULL) {
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    b->pos = data;
+    b->last = data + len;
+    b->memory = 1;
+    b->flush = 1;
+
+    out->buf = b;
+    out->next = NULL;
+
+    if (ngx_stream_top_filter(ctx->session, out, 1) == NGX_ERROR) {
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
+        return;
+    }
+
+    if (c->buffered) {
+        ngx_add_timer(c->write, ctx->conf->send_timeout);
+
+        if (ngx_handle_write_event(c->write, 0) != NGX_OK) {
+            ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    ngx_stream_kmip_sent(ctx);
+}
+
+
+static void
+ngx_stream_kmip_write_handler(ngx_event_t *wev)
+{
+    ngx_connection_t       *c;
+    ngx_stream_session_t   *s;
+    ngx_stream_kmip_ctx_t  *ctx;
+
+    c = wev->data;
+    s = c->data;
+    ctx = ngx_stream_get_module_ctx(s, ngx_stream_kmip_module);
+
+    if (ctx->state != ngx_stream_kmip_state_send) {
+        return;
+    }
+
+    if (wev->timedout) {
+        ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
+                      "kmip: client timed out reading a response");
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
+        return;
+    }
+
+    if (ngx_stream_top_filter(s, NULL, 1) == NGX_ERROR) {
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
+        return;
+    }
+
+    if (c->buffered) {
+        ngx_add_timer(wev, ctx->conf->send_timeout);
+
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    if (wev->timer_set) {
+        ngx_del_timer(wev);
+    }
+
+    ngx_stream_kmip_sent(ctx);
+}
+
+
+static void
+ngx_stream_kmip_sent(ngx_stream_kmip_ctx_t *ctx)
+{
+    ngx_connection_t  *c;
+
+    c = ctx->session->connection;
+
+    ngx_stream_kmip_free_request(ctx);
+
+    if (ctx->close_after_send) {
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_BAD_REQUEST);
+        return;
+    }
+
+    ngx_stream_kmip_wait_request(ctx);
+
+    /*
+     * The next request may already sit in OpenSSL's buffer, where no
+     * event announces it: read it on the next pass of the event loop
+     * (posting rather than calling keeps the stack flat however many
+     * requests a client pipelines).
+     */
+
+    ngx_post_event(c->read, &ngx_posted_events);
+}
+
+
+/*
+ * While a request waits for the key store, a read event means either the
+ * next request (it stays in the socket until this one is answered) or a
+ * client that went away, whose request is then cancelled.
+ */
+
+static void
+ngx_stream_kmip_test_close(ngx_stream_kmip_ctx_t *ctx)
+{
+    int                n;
+    char               buf[1];
+    ngx_err_t          err;
+    ngx_event_t       *rev;
+    ngx_connection_t  *c;
+
+    c = ctx->session->connection;
+    rev = c->read;
+
+    if (rev->timedout) {
+        rev->timedout = 0;
+        return;
+    }
+
+#if (NGX_HAVE_EPOLLRDHUP)
+
+    if ((ngx_event_flags & NGX_USE_EPOLL_EVENT) && ngx_use_epoll_rdhup) {
+
+        if (!rev->pending_eof) {
+            goto check;
+        }
+
+        rev->eof = 1;
+        err = 0;
+
+        goto closed;
+    }
+
+check:
+
+#endif
+
+    n = recv(c->fd, buf, 1, MSG_PEEK);
+    err = ngx_socket_errno;
+
+    if (n > 0 || (n == -1 && err == NGX_EAGAIN)) {
+        if (ngx_handle_read_event(rev, 0) != NGX_OK) {
+            ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    rev->eof = 1;
+
+#if (NGX_HAVE_EPOLLRDHUP)
+closed:
+#endif
+
+    ngx_log_error(NGX_LOG_INFO, c->log, err,
+                  "kmip: client closed connection while its request "
+                  "was in progress");
+
+    ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
+}
+
+
+static void
+ngx_stream_kmip_free_request(ngx_stream_kmip_ctx_t *ctx)
+{
+    ngx_pool_t  *pool;
+
+    if (ctx->req == NULL) {
+        return;
+    }
+
+    /*
+     * destroying the pool runs the request's cleanups, which cancel
+     * whatever it still waits for
+     */
+
+    pool = ctx->req->pool;
+
+    ctx->req = NULL;
+    ctx->body = NULL;
+
+    ngx_destroy_pool(pool);
+}
+
+
+static void
+ngx_stream_kmip_cleanup(void *data)
+{
+    ngx_stream_kmip_ctx_t  *ctx = data;
+
+    ngx_stream_kmip_free_request(ctx);
+}
+
+
+static void
+ngx_stream_kmip_finalize(ngx_stream_kmip_ctx_t *ctx, ngx_uint_t rc)
+{
+    ngx_stream_kmip_free_request(ctx);
+
+    ngx_stream_finalize_session(ctx->session, rc);
+}

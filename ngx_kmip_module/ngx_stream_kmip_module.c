@@ -1,0 +1,420 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_stream.h>
+
+#include "ngx_stream_kmip_module.h"
+
+
+#define NGX_STREAM_KMIP_MIN_MESSAGE_SIZE  128
+#define NGX_STREAM_KMIP_MAX_MESSAGE_SIZE  (16 * 1024 * 1024)
+
+
+static ngx_int_t ngx_stream_kmip_add_variables(ngx_conf_t *cf);
+static void *ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf);
+static char *ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_stream_kmip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_stream_kmip_protocol_versions(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_stream_kmip_check_message_size(ngx_conf_t *cf, void *post,
+    void *data);
+
+static ngx_int_t ngx_stream_kmip_variable_requests(ngx_stream_session_t *s,
+    ngx_stream_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_stream_kmip_variable_last(ngx_stream_session_t *s,
+    ngx_stream_variable_value_t *v, uintptr_t data);
+
+
+static ngx_conf_post_handler_pt  ngx_stream_kmip_message_size_post =
+    ngx_stream_kmip_check_message_size;
+
+
+static ngx_command_t  ngx_stream_kmip_commands[] = {
+
+    { ngx_string("kmip"),
+      NGX_STREAM_SRV_CONF|NGX_CONF_NOARGS,
+      ngx_stream_kmip,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("kmip_max_message_size"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      offsetof(ngx_stream_kmip_srv_conf_t, max_message_size),
+      &ngx_stream_kmip_message_size_post },
+
+    { ngx_string("kmip_idle_timeout"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      offsetof(ngx_stream_kmip_srv_conf_t, idle_timeout),
+      NULL },
+
+    { ngx_string("kmip_read_timeout"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      offsetof(ngx_stream_kmip_srv_conf_t, read_timeout),
+      NULL },
+
+    { ngx_string("kmip_send_timeout"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      offsetof(ngx_stream_kmip_srv_conf_t, send_timeout),
+      NULL },
+
+    { ngx_string("kmip_protocol_versions"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_1MORE,
+      ngx_stream_kmip_protocol_versions,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_stream_module_t  ngx_stream_kmip_module_ctx = {
+    ngx_stream_kmip_add_variables,         /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    ngx_stream_kmip_create_srv_conf,       /* create server configuration */
+    ngx_stream_kmip_merge_srv_conf         /* merge server configuration */
+};
+
+
+ngx_module_t  ngx_stream_kmip_module = {
+    NGX_MODULE_V1,
+    &ngx_stream_kmip_module_ctx,           /* module context */
+    ngx_stream_kmip_commands,              /* module directives */
+    NGX_STREAM_MODULE,                     /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+/*
+ * The variables describe the connection: a KMIP connection carries any
+ * number of requests, and the stream access log is written once, when it
+ * closes.
+ */
+
+static ngx_stream_variable_t  ngx_stream_kmip_vars[] = {
+
+    { ngx_string("kmip_requests"), NULL,
+      ngx_stream_kmip_variable_requests, 0,
+      NGX_STREAM_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("kmip_last_operation"), NULL,
+      ngx_stream_kmip_variable_last, 0,
+      NGX_STREAM_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("kmip_last_result"), NULL,
+      ngx_stream_kmip_variable_last, 1,
+      NGX_STREAM_VAR_NOCACHEABLE, 0 },
+
+      ngx_stream_null_variable
+};
+
+
+/* the versions Discover Versions offers when none are configured */
+
+static ngx_kmip_version_t  ngx_stream_kmip_default_versions[] = {
+    { 2, 1 }, { 2, 0 }, { 1, 4 }, { 1, 3 }, { 1, 2 }, { 1, 1 }, { 1, 0 }
+};
+
+
+static ngx_int_t
+ngx_stream_kmip_add_variables(ngx_conf_t *cf)
+{
+    ngx_stream_variable_t  *var, *v;
+
+    for (v = ngx_stream_kmip_vars; v->name.len; v++) {
+        var = ngx_stream_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf)
+{
+    ngx_stream_kmip_srv_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_stream_kmip_srv_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->server.vendor = { 0, NULL };
+     */
+
+    conf->enable = NGX_CONF_UNSET;
+    conf->max_message_size = NGX_CONF_UNSET_SIZE;
+    conf->idle_timeout = NGX_CONF_UNSET_MSEC;
+    conf->read_timeout = NGX_CONF_UNSET_MSEC;
+    conf->send_timeout = NGX_CONF_UNSET_MSEC;
+    conf->server.versions = NGX_CONF_UNSET_PTR;
+
+    return conf;
+}
+
+
+static char *
+ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_stream_kmip_srv_conf_t *prev = parent;
+    ngx_stream_kmip_srv_conf_t *conf = child;
+
+    ngx_uint_t           i, n;
+    ngx_array_t         *versions;
+    ngx_kmip_version_t  *v;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_size_value(conf->max_message_size, prev->max_message_size,
+                              64 * 1024);
+    ngx_conf_merge_msec_value(conf->idle_timeout, prev->idle_timeout, 60000);
+    ngx_conf_merge_msec_value(conf->read_timeout, prev->read_timeout, 10000);
+    ngx_conf_merge_msec_value(conf->send_timeout, prev->send_timeout, 10000);
+    ngx_conf_merge_ptr_value(conf->server.versions, prev->server.versions,
+                             NULL);
+
+    if (conf->server.versions == NULL) {
+        n = sizeof(ngx_stream_kmip_default_versions)
+            / sizeof(ngx_kmip_version_t);
+
+        versions = ngx_array_create(cf->pool, n, sizeof(ngx_kmip_version_t));
+        if (versions == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        for (i = 0; i < n; i++) {
+            v = ngx_array_push(versions);
+            if (v == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            *v = ngx_stream_kmip_default_versions[i];
+        }
+
+        conf->server.versions = versions;
+    }
+
+    ngx_str_set(&conf->server.vendor, NGX_KMIP_VENDOR);
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_stream_kmip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_stream_kmip_srv_conf_t *kscf = conf;
+
+    ngx_stream_core_srv_conf_t  *cscf;
+
+    if (kscf->enable != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    cscf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_core_module);
+
+    if (cscf->handler) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"kmip\" cannot be combined with another "
+                           "content handler (proxy_pass, return, ...) in "
+                           "the same server");
+        return NGX_CONF_ERROR;
+    }
+
+    kscf->enable = 1;
+    cscf->handler = ngx_stream_kmip_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_stream_kmip_protocol_versions(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_stream_kmip_srv_conf_t *kscf = conf;
+
+    u_char              *dot;
+    ngx_int_t            major, minor;
+    ngx_str_t           *value;
+    ngx_uint_t           i, j;
+    ngx_kmip_version_t  *v, *seen;
+
+    if (kscf->server.versions != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    kscf->server.versions = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                             sizeof(ngx_kmip_version_t));
+    if (kscf->server.versions == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        dot = ngx_strlchr(value[i].data, value[i].data + value[i].len, '.');
+
+        if (dot == NULL) {
+            goto invalid;
+        }
+
+        major = ngx_atoi(value[i].data, dot - value[i].data);
+        minor = ngx_atoi(dot + 1, value[i].data + value[i].len - dot - 1);
+
+        if (major == NGX_ERROR || minor == NGX_ERROR
+            || !ngx_kmip_version_supported(major, minor))
+        {
+            goto invalid;
+        }
+
+        seen = kscf->server.versions->elts;
+
+        for (j = 0; j < kscf->server.versions->nelts; j++) {
+            if (seen[j].major == (ngx_uint_t) major
+                && seen[j].minor == (ngx_uint_t) minor)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "duplicate KMIP protocol version \"%V\" "
+                                   "in \"%V\" directive",
+                                   &value[i], &cmd->name);
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        v = ngx_array_push(kscf->server.versions);
+        if (v == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        v->major = major;
+        v->minor = minor;
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid KMIP protocol version \"%V\" in \"%V\" "
+                       "directive, it must be one of 1.0, 1.1, 1.2, 1.3, "
+                       "1.4, 2.0, 2.1", &value[i], &cmd->name);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_stream_kmip_check_message_size(ngx_conf_t *cf, void *post, void *data)
+{
+    size_t  *sp = data;
+
+    if (*sp < NGX_STREAM_KMIP_MIN_MESSAGE_SIZE
+        || *sp > NGX_STREAM_KMIP_MAX_MESSAGE_SIZE)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"kmip_max_message_size\" must be between "
+                           "%uz and %uz bytes",
+                           (size_t) NGX_STREAM_KMIP_MIN_MESSAGE_SIZE,
+                           (size_t) NGX_STREAM_KMIP_MAX_MESSAGE_SIZE);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_stream_kmip_variable_requests(ngx_stream_session_t *s,
+    ngx_stream_variable_value_t *v, uintptr_t data)
+{
+    u_char                 *p;
+    ngx_stream_kmip_ctx_t  *ctx;
+
+    ctx = ngx_stream_get_module_ctx(s, ngx_stream_kmip_module);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(s->connection->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_sprintf(p, "%ui", ctx->requests) - p;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = p;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_stream_kmip_variable_last(ngx_stream_session_t *s,
+    ngx_stream_variable_value_t *v, uintptr_t data)
+{
+    const char             *name;
+    ngx_stream_kmip_ctx_t  *ctx;
+
+    ctx = ngx_stream_get_module_ctx(s, ngx_stream_kmip_module);
+
+    if (ctx == NULL || ctx->requests == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    if (data == 0) {
+        name = ctx->last_operation
+               ? ngx_kmip_operation_name(ctx->last_operation) : "-";
+
+    } else {
+        name = ctx->last_result ? ctx->last_result : "-";
+    }
+
+    v->len = ngx_strlen(name);
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = (u_char *) name;
+
+    return NGX_OK;
+}

@@ -12,6 +12,9 @@
 #include "ngx_kmip_ops.h"
 
 
+#define NGX_KMIP_NOT_SUPPORTED  NGX_KMIP_RESULT_REASON_OPERATION_NOT_SUPPORTED
+
+
 /*
  * The table of implemented operations. Query's "Operations" answer is
  * derived from it, so what the server announces is exactly what it runs.
@@ -62,7 +65,8 @@ static const ngx_kmip_reason_name_t  ngx_kmip_reason_names[] = {
     { NGX_KMIP_RESULT_REASON_AUTHENTICATION_NOT_SUCCESSFUL,
       "AuthenticationNotSuccessful" },
     { NGX_KMIP_RESULT_REASON_INVALID_MESSAGE, "InvalidMessage" },
-    { NGX_KMIP_RESULT_REASON_OPERATION_NOT_SUPPORTED, "OperationNotSupported" },
+    { NGX_KMIP_RESULT_REASON_OPERATION_NOT_SUPPORTED,
+      "OperationNotSupported" },
     { NGX_KMIP_RESULT_REASON_MISSING_DATA, "MissingData" },
     { NGX_KMIP_RESULT_REASON_INVALID_FIELD, "InvalidField" },
     { NGX_KMIP_RESULT_REASON_FEATURE_NOT_SUPPORTED, "FeatureNotSupported" },
@@ -202,6 +206,20 @@ ngx_kmip_result_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 
 
 /*
+ * With "Stop", the default Batch Error Continuation Option, the items after
+ * a failed one are not run, and the response carries only those that were.
+ */
+
+static ngx_uint_t
+ngx_kmip_batch_stops(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out)
+{
+    return out->result_status != NGX_KMIP_RESULT_STATUS_SUCCESS
+           && r->msg.batch_error_continuation
+              != NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE;
+}
+
+
+/*
  * Runs batch items from r->nresults on. Returns NGX_OK when every item that
  * is to be answered has been, NGX_AGAIN when an operation is waiting: it
  * then calls ngx_kmip_op_complete(), which resumes here and calls r->done()
@@ -211,6 +229,7 @@ ngx_kmip_result_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 ngx_int_t
 ngx_kmip_batch_run(ngx_kmip_req_t *r)
 {
+    uint32_t                   reason;
     ngx_int_t                  rc;
     const ngx_kmip_op_t       *op;
     ngx_kmip_request_item_t   *in;
@@ -228,30 +247,34 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
 
         r->last_operation = in->operation;
 
+        op = ngx_kmip_op_find(in->operation);
+
         if (in->item_error) {
             ngx_log_error(NGX_LOG_INFO, r->log, 0,
                           "kmip: invalid batch item %ui: %s",
                           r->nresults + 1, in->item_error);
 
-            (void) ngx_kmip_result_fail(r, out,
-                                        in->item_error_reason
-                                        ? in->item_error_reason
-                                        : NGX_KMIP_RESULT_REASON_INVALID_MESSAGE,
-                                        "%s", in->item_error);
+            reason = in->item_error_reason
+                     ? in->item_error_reason
+                     : NGX_KMIP_RESULT_REASON_INVALID_MESSAGE;
 
-        } else if (!ngx_kmip_op_supported(in->operation, r->version)) {
-            (void) ngx_kmip_result_fail(r, out,
-                                        NGX_KMIP_RESULT_REASON_OPERATION_NOT_SUPPORTED,
-                                        "operation %s (0x%02xD) is not "
-                                        "supported in KMIP %ui.%ui",
-                                        ngx_kmip_operation_name(
-                                                             in->operation),
-                                        in->operation,
-                                        r->version / 100, r->version % 100);
+            (void) ngx_kmip_result_fail(r, out, reason, "%s",
+                                        in->item_error);
+
+        } else if (op == NULL) {
+            (void) ngx_kmip_result_fail(r, out, NGX_KMIP_NOT_SUPPORTED,
+                                   "operation %s (0x%02xD) is not supported",
+                                   ngx_kmip_operation_name(in->operation),
+                                   in->operation);
+
+        } else if (r->version < op->since) {
+            (void) ngx_kmip_result_fail(r, out, NGX_KMIP_NOT_SUPPORTED,
+                                   "operation %s does not exist in KMIP "
+                                   "%ui.%ui",
+                                   ngx_kmip_operation_name(in->operation),
+                                   r->version / 100, r->version % 100);
 
         } else {
-            op = ngx_kmip_op_find(in->operation);
-
             ngx_log_debug2(NGX_LOG_DEBUG_STREAM, r->log, 0,
                            "kmip run batch item %ui: %s",
                            r->nresults + 1,
@@ -274,22 +297,14 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
             }
 
             if (rc != NGX_OK) {
-                (void) ngx_kmip_result_fail(r, out,
-                                            NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
-                                            "internal error");
+                reason = NGX_KMIP_RESULT_REASON_GENERAL_FAILURE;
+                (void) ngx_kmip_result_fail(r, out, reason, "internal error");
             }
         }
 
         r->nresults++;
 
-        if (out->result_status != NGX_KMIP_RESULT_STATUS_SUCCESS
-            && r->msg.batch_error_continuation
-               != NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE)
-        {
-            /*
-             * "Stop", the default: the items after a failed one are not
-             * run, and the response carries only the items that were.
-             */
+        if (ngx_kmip_batch_stops(r, out)) {
             break;
         }
     }
@@ -312,9 +327,7 @@ ngx_kmip_op_complete(ngx_kmip_req_t *r)
     out = &r->results[r->nresults];
     r->nresults++;
 
-    if (out->result_status != NGX_KMIP_RESULT_STATUS_SUCCESS
-        && r->msg.batch_error_continuation != NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE)
-    {
+    if (ngx_kmip_batch_stops(r, out)) {
         r->done(r);
         return;
     }

@@ -13,6 +13,7 @@
 
 #include "ngx_kmip_ttlv.h"
 #include "ngx_kmip_message.h"
+#include "ngx_kmip_kp.h"
 
 
 /*
@@ -53,6 +54,7 @@ struct ngx_kmip_req_s {
     ngx_log_t                  *log;
     ngx_kmip_allocator_t        alloc;
     ngx_kmip_server_conf_t     *conf;
+    ngx_kmip_kp_t              *kp;             /* NULL: no key store */
 
     ngx_kmip_request_t          msg;
     ngx_uint_t                  version;        /* NGX_KMIP_VERSION() */

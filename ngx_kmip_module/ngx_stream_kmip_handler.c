@@ -398,9 +398,12 @@ ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx)
         return;
     }
 
-    if (r->msg.batch_error_continuation == NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO) {
+    if (r->msg.batch_error_continuation
+        == NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO)
+    {
         /* the specification wants the whole request rejected then */
-        ngx_stream_kmip_reject(ctx, r, NGX_KMIP_RESULT_REASON_FEATURE_NOT_SUPPORTED,
+        ngx_stream_kmip_reject(ctx, r,
+                               NGX_KMIP_RESULT_REASON_FEATURE_NOT_SUPPORTED,
                                "Batch Error Continuation Option Undo is "
                                "not supported");
         return;
@@ -446,11 +449,13 @@ static void
 ngx_stream_kmip_reject(ngx_stream_kmip_ctx_t *ctx, ngx_kmip_req_t *r,
     uint32_t reason, const char *what)
 {
-    ngx_uint_t                 i, n;
+    ngx_uint_t                 i, n, understood;
     ngx_kmip_response_item_t  *out;
 
-    n = (r->msg.nitems && reason != NGX_KMIP_RESULT_REASON_INVALID_MESSAGE)
-        ? r->msg.nitems : 1;
+    understood = (reason != NGX_KMIP_RESULT_REASON_INVALID_MESSAGE
+                  && r->msg.nitems != 0);
+
+    n = understood ? r->msg.nitems : 1;
 
     out = ngx_pcalloc(r->pool, n * sizeof(ngx_kmip_response_item_t));
     if (out == NULL) {
@@ -468,7 +473,7 @@ ngx_stream_kmip_reject(ngx_stream_kmip_ctx_t *ctx, ngx_kmip_req_t *r,
         (void) ngx_kmip_result_fail(r, &out[i], reason, "%s", what);
     }
 
-    if (r->msg.nitems == 0 || reason == NGX_KMIP_RESULT_REASON_INVALID_MESSAGE) {
+    if (!understood) {
         /* a message that was not understood has no operation to echo */
         out[0].operation = 0;
         out[0].unique_batch_item_id = NULL;
@@ -566,10 +571,10 @@ ngx_stream_kmip_request_done(ngx_kmip_req_t *r)
             out = &r->results[i];
 
             (void) ngx_kmip_result_fail(r, out,
-                                        NGX_KMIP_RESULT_REASON_RESPONSE_TOO_LARGE,
-                                        "the response of %uz bytes exceeds "
-                                        "Maximum Response Size %L",
-                                        size, r->msg.maximum_response_size);
+                                      NGX_KMIP_RESULT_REASON_RESPONSE_TOO_LARGE,
+                                      "the response of %uz bytes exceeds "
+                                      "Maximum Response Size %L",
+                                      size, r->msg.maximum_response_size);
         }
 
         response = ngx_kmip_response_build(&r->alloc, r->msg.major,

@@ -1,0 +1,120 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#ifndef _NGX_KMIP_STORE_H_INCLUDED_
+#define _NGX_KMIP_STORE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_kmip_ttlv.h"
+#include "ngx_kmip_kp.h"
+#include "ngx_kmip_attr.h"
+
+
+/*
+ * The key store: KMIP managed objects kept in Key Protect. The operations
+ * layer sees objects (a Unique Identifier, an object type, attributes and
+ * key material); how they are laid out in Key Protect (one standard key per
+ * object and generation, material wrapped by the root key) is this layer's
+ * business, described in docs/key-protect.md.
+ *
+ * Calls follow the Key Protect client's contract: NGX_AGAIN and the handler
+ * later (never from inside the call), or NGX_ERROR at once with op->error.
+ */
+
+
+typedef struct {
+    ngx_str_t                   uid;
+    uint32_t                    object_type;
+    uint32_t                    subtype;        /* Secret Data Type or
+                                                   Opaque Data Type */
+    ngx_kmip_attrs_t            attributes;     /* 1.x names, values
+                                                   tagged Attribute Value */
+    ngx_str_t                   material;       /* plaintext; wiped with
+                                                   the pool; empty when
+                                                   not fetched or none */
+    ngx_flag_t                  destroyed;      /* its Key Protect key was
+                                                   deleted */
+
+    /* the store's own bookkeeping, kept between fetch and update */
+    ngx_uint_t                  generation;
+    ngx_str_t                   kp_id;
+    ngx_str_t                   wrapped;
+    uint32_t                    material_len;
+    time_t                      deletion_date;  /* destroyed: when */
+    ngx_array_t                *stale;          /* ngx_str_t: Key Protect
+                                                   ids of older live
+                                                   generations, deleted by
+                                                   the next update */
+} ngx_kmip_object_t;
+
+
+/* objects a list (Locate) looks at, at most */
+#define NGX_KMIP_STORE_LIST_MAX     1000
+
+
+typedef enum {
+    NGX_KMIP_STORE_OK = 0,
+    NGX_KMIP_STORE_NOT_FOUND,       /* no such object, or purged */
+    NGX_KMIP_STORE_CONFLICT,        /* update raced with another writer
+                                       and lost: re-fetch and retry */
+    NGX_KMIP_STORE_GONE,            /* the object's key was deleted while
+                                       the update ran: it stays destroyed */
+    NGX_KMIP_STORE_ROOT_KEY,        /* the CRK is deleted or suspended */
+    NGX_KMIP_STORE_UNAVAILABLE,     /* Key Protect or IAM unreachable */
+    NGX_KMIP_STORE_FAILED
+} ngx_kmip_store_result_e;
+
+
+typedef struct ngx_kmip_store_op_s  ngx_kmip_store_op_t;
+
+typedef void (*ngx_kmip_store_handler_pt)(ngx_kmip_store_op_t *op);
+
+
+struct ngx_kmip_store_op_s {
+    ngx_pool_t                 *pool;
+    ngx_log_t                  *log;
+    ngx_kmip_store_handler_pt   handler;
+    void                       *data;
+
+    ngx_kmip_store_result_e     result;
+    ngx_str_t                   error;
+    ngx_str_t                   correlation_id;
+
+    ngx_kmip_object_t          *object;         /* fetch */
+    ngx_array_t                *objects;        /* list: ngx_kmip_object_t,
+                                                   no material */
+};
+
+
+ngx_kmip_store_op_t *ngx_kmip_store_op_create(ngx_pool_t *pool,
+    ngx_log_t *log);
+
+/* a new object: obj->uid, object_type, attributes and material are set */
+ngx_int_t ngx_kmip_store_create(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj);
+
+/* the current generation of an object, with its material when asked */
+ngx_int_t ngx_kmip_store_fetch(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+    ngx_str_t *uid, ngx_uint_t with_material);
+
+/* the next generation of an object fetched before, attributes changed */
+ngx_int_t ngx_kmip_store_update(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj);
+
+/* KMIP Destroy: the object's Key Protect key is deleted */
+ngx_int_t ngx_kmip_store_destroy(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj);
+
+/* every object that is not destroyed, attributes only (for Locate) */
+ngx_int_t ngx_kmip_store_list(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op);
+
+const char *ngx_kmip_store_result_text(ngx_kmip_store_result_e result);
+
+
+#endif /* _NGX_KMIP_STORE_H_INCLUDED_ */

@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+"""Generate ngx_kmip_tags.h, ngx_kmip_enums.h and ngx_kmip_names.c from the
+KMIP 1.4 and 2.1 specification HTML (tag and enumeration tables).
+
+One-off generator; the outputs are committed, the specs are not.
+
+usage: tools/gen-tags.py [SPEC_DIR] [OUT_DIR]
+  SPEC_DIR defaults to ../shared/kmip/spec (relative to the repo root),
+  OUT_DIR to ngx_kmip_module.
+"""
+
+import html
+import os
+import re
+import sys
+
+SPECS = ['kmip-spec-v1.4-os.html', 'kmip-spec-v2.1-os.html']
+
+RENAME = {'DRGB Algorithm': 'DRBG Algorithm',
+          'Object Group Member Option': 'Object Group Member',
+          'Batch Error Continuation': 'Batch Error Continuation Option'}
+
+SKIP_ENUMS = {'Tag', 'Item Type'}
+
+# short aliases for the enumerations the server uses everywhere
+ALIASES = {'Operation': 'OP', 'Result Reason': 'REASON',
+           'Result Status': 'STATUS'}
+
+
+def text(s):
+    s = re.sub(r'<[^>]+>', ' ', s)
+    s = html.unescape(s)
+    return re.sub(r'\s+', ' ', s).strip()
+
+
+def tables(path):
+    raw = open(path, encoding='latin-1').read()
+    for m in re.finditer(r'<table.*?</table>', raw, re.S):
+        rows = []
+        for r in re.findall(r'<tr.*?</tr>', m.group(0), re.S):
+            rows.append([text(c) for c in re.findall(r'<td.*?</td>', r,
+                                                      re.S)])
+        post = text(raw[m.end():m.end() + 1500])
+        yield rows, post
+
+
+def snake(name):
+    s = name.upper().replace('#', '_').replace('+', 'PLUS')
+    s = re.sub(r'[^A-Z0-9]+', '_', s).strip('_')
+    return s
+
+
+def reserved(name):
+    return name in ('', 'Reserved') or name.startswith('(')
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    spec = sys.argv[1] if len(sys.argv) > 1 else \
+        os.path.join(root, '..', 'shared', 'kmip', 'spec')
+    out = sys.argv[2] if len(sys.argv) > 2 else \
+        os.path.join(root, 'ngx_kmip_module')
+
+    tags = {}          # value -> [names] (first = preferred, 2.1 first)
+    enums = {}         # enum name -> {value name: value}
+    enum_order = []
+
+    for f in reversed(SPECS):       # 2.1 first: its names are preferred
+        for rows, post in tables(os.path.join(spec, f)):
+            for r in rows:
+                if len(r) >= 2 and re.fullmatch(r'42[0-9A-Fa-f]{4}',
+                                                r[1].strip()):
+                    name = r[0]
+                    if reserved(name):
+                        continue
+                    v = int(r[1], 16)
+                    lst = tags.setdefault(v, [])
+                    if name not in lst:
+                        lst.append(name)
+
+            if len(rows) < 3 or len(rows[0]) != 1 \
+               or rows[1][:2] != ['Name', 'Value']:
+                continue
+            # the caption after the table ("Table 486: State Enumeration")
+            # wins: some title rows in 2.1 are copy-paste leftovers of the
+            # previous table; without a caption use the title row
+            ename = rows[0][0]
+            m = re.match(r'Table \d+: (.*?) (?:Enumeration|enumerations'
+                         r'|This)\b', post)
+            if m:
+                ename = m.group(1)
+            ename = re.sub(r' Enumerations?$', '', ename)
+            ename = RENAME.get(ename, ename)
+            if ename.startswith('Recommended Curve'):
+                ename = 'Recommended Curve'
+            if ename in SKIP_ENUMS:
+                continue
+            if ename not in enums:
+                enums[ename] = {}
+                enum_order.append(ename)
+            for r in rows[2:]:
+                if len(r) < 2 or reserved(r[0]):
+                    continue
+                val = r[1].replace(' ', '')
+                if val.lower().startswith('0x'):
+                    val = val[2:]
+                if not re.fullmatch(r'[0-9A-Fa-f]{1,8}', val):
+                    continue
+                vname = snake(r[0])
+                v = int(val, 16)
+                old = enums[ename].get(vname)
+                if old is not None and old != v:
+                    sys.stderr.write('conflict %s %s %x %x\n'
+                                     % (ename, vname, old, v))
+                    continue
+                enums[ename][vname] = v
+
+    # tags header
+    names = {}
+    lines = []
+    for v in sorted(tags):
+        for n in tags[v]:
+            s = snake(n)
+            if s in names and names[s] != v:
+                sys.stderr.write('tag name conflict %s\n' % s)
+                continue
+            if s in names:
+                continue
+            names[s] = v
+            lines.append('#define NGX_KMIP_TAG_%-40s 0x%06X' % (s, v))
+
+    with open(os.path.join(out, 'ngx_kmip_tags.h'), 'w') as fh:
+        fh.write(HDR_TAGS_TOP)
+        fh.write('\n'.join(lines) + '\n')
+        fh.write(HDR_TAGS_BOTTOM)
+
+    # enums header
+    el = []
+    for e in sorted(enum_order):
+        pre = snake(e)
+        el.append('\n/* %s */' % e)
+        for vn, v in sorted(enums[e].items(), key=lambda x: (x[1], x[0])):
+            el.append('#define NGX_KMIP_%-48s 0x%08X' % (pre + '_' + vn, v))
+        if e in ALIASES:
+            el.append('')
+            for vn, v in sorted(enums[e].items(), key=lambda x: (x[1], x[0])):
+                el.append('#define NGX_KMIP_%-48s 0x%08X'
+                          % (ALIASES[e] + '_' + vn, v))
+    with open(os.path.join(out, 'ngx_kmip_enums.h'), 'w') as fh:
+        fh.write(HDR_ENUMS_TOP)
+        fh.write('\n'.join(el) + '\n')
+        fh.write(HDR_ENUMS_BOTTOM)
+
+    # names.c
+    by_tag = []
+    all_names = []
+    for v in sorted(tags):
+        by_tag.append('    { 0x%06X, "%s" },' % (v, tags[v][0]))
+        for n in tags[v]:
+            all_names.append((n, v))
+    all_names.sort(key=lambda x: x[0].encode())
+    by_name = ['    { 0x%06X, "%s" },' % (v, n) for n, v in all_names]
+    with open(os.path.join(out, 'ngx_kmip_names.c'), 'w') as fh:
+        fh.write(NAMES_TOP)
+        fh.write('static const ngx_kmip_tag_name_t  ngx_kmip_tags_by_tag[] = {\n')
+        fh.write('\n'.join(by_tag) + '\n};\n\n')
+        fh.write('static const ngx_kmip_tag_name_t  ngx_kmip_tags_by_name[] = {\n')
+        fh.write('\n'.join(by_name) + '\n};\n')
+        fh.write(NAMES_BOTTOM)
+
+
+HDR_TAGS_TOP = '''
+/*
+ * KMIP tags of KMIP 1.0-1.4 and 2.0-2.1, and the TTLV item types.
+ *
+ * GENERATED by tools/gen-tags.py from the tag tables of the KMIP 1.4 and
+ * 2.1 specifications; do not edit the tag list by hand.  Tags that were
+ * renamed or retired in 2.x keep their 1.x name (both names are defined
+ * when a value has two).
+ */
+
+
+#ifndef _NGX_KMIP_TAGS_H_INCLUDED_
+#define _NGX_KMIP_TAGS_H_INCLUDED_
+
+
+/* TTLV item types */
+#define NGX_KMIP_TYPE_STRUCTURE                  0x01
+#define NGX_KMIP_TYPE_INTEGER                    0x02
+#define NGX_KMIP_TYPE_LONG_INTEGER               0x03
+#define NGX_KMIP_TYPE_BIG_INTEGER                0x04
+#define NGX_KMIP_TYPE_ENUMERATION                0x05
+#define NGX_KMIP_TYPE_BOOLEAN                    0x06
+#define NGX_KMIP_TYPE_TEXT_STRING                0x07
+#define NGX_KMIP_TYPE_BYTE_STRING                0x08
+#define NGX_KMIP_TYPE_DATE_TIME                  0x09
+#define NGX_KMIP_TYPE_INTERVAL                   0x0A
+#define NGX_KMIP_TYPE_DATE_TIME_EXTENDED         0x0B
+
+/* tag ranges: the top byte of a tag */
+#define NGX_KMIP_TAGS_KMIP                       0x42
+#define NGX_KMIP_TAGS_EXTENSION                  0x54
+
+
+/* tags */
+'''
+
+HDR_TAGS_BOTTOM = '''
+
+#endif /* _NGX_KMIP_TAGS_H_INCLUDED_ */
+'''
+
+HDR_ENUMS_TOP = '''
+/*
+ * KMIP enumerations and masks of KMIP 1.0-1.4 and 2.0-2.1.
+ *
+ * GENERATED by tools/gen-tags.py from the enumeration tables of the KMIP
+ * 1.4 and 2.1 specifications; do not edit by hand.
+ * Naming: NGX_KMIP_<ENUMERATION>_<VALUE>, e.g. NGX_KMIP_OPERATION_CREATE,
+ * NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND, NGX_KMIP_STATE_PRE_ACTIVE,
+ * NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT.  Short aliases:
+ * NGX_KMIP_OP_* (Operation), NGX_KMIP_STATUS_* (Result Status),
+ * NGX_KMIP_REASON_* (Result Reason).
+ */
+
+
+#ifndef _NGX_KMIP_ENUMS_H_INCLUDED_
+#define _NGX_KMIP_ENUMS_H_INCLUDED_
+
+'''
+
+HDR_ENUMS_BOTTOM = '''
+
+#endif /* _NGX_KMIP_ENUMS_H_INCLUDED_ */
+'''
+
+NAMES_TOP = '''
+/*
+ * KMIP tag <-> specification name ("Unique Identifier").
+ *
+ * GENERATED by tools/gen-tags.py; do not edit by hand.
+ */
+
+
+#include "ngx_kmip_ttlv.h"
+
+
+typedef struct {
+    uint32_t     tag;
+    const char  *name;
+} ngx_kmip_tag_name_t;
+
+
+'''
+
+NAMES_BOTTOM = '''
+
+#define ngx_kmip_nelts(a)  (sizeof(a) / sizeof((a)[0]))
+
+
+const char *
+ngx_kmip_tag_name(uint32_t tag)
+{
+    size_t  lo, hi, mid;
+
+    lo = 0;
+    hi = ngx_kmip_nelts(ngx_kmip_tags_by_tag);
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (ngx_kmip_tags_by_tag[mid].tag == tag) {
+            return ngx_kmip_tags_by_tag[mid].name;
+        }
+
+        if (ngx_kmip_tags_by_tag[mid].tag < tag) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return NULL;
+}
+
+
+uint32_t
+ngx_kmip_tag_by_name(const char *name, size_t len)
+{
+    int          c;
+    size_t       lo, hi, mid, n;
+    const char  *s;
+
+    if (name == NULL) {
+        return 0;
+    }
+
+    lo = 0;
+    hi = ngx_kmip_nelts(ngx_kmip_tags_by_name);
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        s = ngx_kmip_tags_by_name[mid].name;
+        n = strlen(s);
+
+        c = memcmp(s, name, n < len ? n : len);
+
+        if (c == 0) {
+            if (n == len) {
+                return ngx_kmip_tags_by_name[mid].tag;
+            }
+
+            c = (n < len) ? -1 : 1;
+        }
+
+        if (c < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return 0;
+}
+'''
+
+if __name__ == '__main__':
+    main()

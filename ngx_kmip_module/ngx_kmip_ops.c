@@ -263,7 +263,7 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
 
         } else if (op == NULL) {
             (void) ngx_kmip_result_fail(r, out, NGX_KMIP_NOT_SUPPORTED,
-                                   "operation %s (0x%02xD) is not supported",
+                                   "operation %s (0x%02XD) is not supported",
                                    ngx_kmip_operation_name(in->operation),
                                    in->operation);
 

@@ -229,7 +229,12 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
         nframes = max_depth;
     }
 
-    stack = a->alloc(a->data, nframes * sizeof(ngx_kmip_frame_t));
+    stack = NULL;
+
+    if (nframes <= SIZE_MAX / sizeof(ngx_kmip_frame_t)) {
+        stack = a->alloc(a->data, nframes * sizeof(ngx_kmip_frame_t));
+    }
+
     if (stack == NULL) {
         return ngx_kmip_fail(err, NGX_KMIP_ERR_NOMEM, 0, 0,
                              "out of memory");
@@ -334,11 +339,10 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
             break;
         }
 
-        padded = ((size_t) vlen + 7) & ~(size_t) 7;
+        /* 64-bit: vlen + 7 must not wrap where size_t is 32 bits */
+        u = ((uint64_t) vlen + 7) & ~(uint64_t) 7;
 
-        if ((uint64_t) limit - pos - NGX_KMIP_TTLV_HEADER_LEN
-            < (uint64_t) padded)
-        {
+        if ((uint64_t) (limit - pos - NGX_KMIP_TTLV_HEADER_LEN) < u) {
             if (sp > 0) {
                 return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
                                      "item overruns its Structure");
@@ -348,6 +352,7 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
                                  "declared length exceeds the data");
         }
 
+        padded = (size_t) u;        /* fits: not larger than limit */
         p += NGX_KMIP_TTLV_HEADER_LEN;
 
         item = a->alloc(a->data, sizeof(ngx_kmip_item_t));

@@ -294,6 +294,7 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
 
     r->pool = pool;
     r->log = c->log;
+    r->msg.maximum_response_size = -1;
     r->conf = &ctx->conf->server;
     r->done = ngx_stream_kmip_request_done;
     r->data = ctx;

@@ -133,6 +133,32 @@ ngx_kmip_op_find(uint32_t operation)
 }
 
 
+/*
+ * With kmip_credentials_file, a request without a credential may still
+ * discover versions, query and read or tag attributes (vCenter 8 sends no
+ * credential for those), but not create, reveal or change keys.
+ */
+
+static ngx_uint_t
+ngx_kmip_op_needs_credential(uint32_t operation)
+{
+    switch (operation) {
+
+    case NGX_KMIP_OP_DISCOVER_VERSIONS:
+    case NGX_KMIP_OP_QUERY:
+    case NGX_KMIP_OP_GET_ATTRIBUTES:
+    case NGX_KMIP_OP_GET_ATTRIBUTE_LIST:
+    case NGX_KMIP_OP_ADD_ATTRIBUTE:
+    case NGX_KMIP_OP_MODIFY_ATTRIBUTE:
+    case NGX_KMIP_OP_DELETE_ATTRIBUTE:
+        return 0;
+
+    default:
+        return 1;
+    }
+}
+
+
 ngx_uint_t
 ngx_kmip_op_supported(uint32_t operation, ngx_uint_t version)
 {
@@ -260,6 +286,16 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
 
             (void) ngx_kmip_result_fail(r, out, reason, "%s",
                                         in->item_error);
+
+        } else if (r->anonymous
+                   && ngx_kmip_op_needs_credential(in->operation))
+        {
+            reason = NGX_KMIP_RESULT_REASON_PERMISSION_DENIED;
+            (void) ngx_kmip_result_fail(r, out, reason,
+                                        "%s needs a Username and Password "
+                                        "credential",
+                                        ngx_kmip_operation_name(
+                                                             in->operation));
 
         } else if (op == NULL) {
             (void) ngx_kmip_result_fail(r, out, NGX_KMIP_NOT_SUPPORTED,

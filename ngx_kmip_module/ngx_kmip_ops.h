@@ -70,6 +70,8 @@ struct ngx_kmip_req_s {
 
     unsigned                    running:1;
     unsigned                    completed:1;
+    unsigned                    anonymous:1;    /* no credential where one
+                                                   is configured */
 };
 
 

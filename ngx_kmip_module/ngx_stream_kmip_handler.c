@@ -85,6 +85,8 @@ ngx_stream_kmip_handler(ngx_stream_session_t *s)
     c->read->handler = ngx_stream_kmip_read_handler;
     c->write->handler = ngx_stream_kmip_write_handler;
 
+    ngx_stream_kmip_peer_init(ctx);
+
     ngx_stream_kmip_wait_request(ctx);
 
     ngx_stream_kmip_read_handler(c->read);
@@ -319,6 +321,7 @@ ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx)
 {
     int                   version_known;
     ngx_int_t             rc;
+    const char           *what;
     ngx_uint_t            i;
     ngx_kmip_req_t       *r;
     ngx_kmip_item_t      *root;
@@ -396,6 +399,13 @@ ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx)
                       "not supported", r->msg.major, r->msg.minor);
         ngx_stream_kmip_reject(ctx, r, NGX_KMIP_RESULT_REASON_INVALID_MESSAGE,
                                "protocol version not supported");
+        return;
+    }
+
+    if (ngx_stream_kmip_check_access(ctx, r, &what) != NGX_OK) {
+        ngx_stream_kmip_reject(ctx, r,
+                               NGX_KMIP_RESULT_REASON_PERMISSION_DENIED,
+                               what);
         return;
     }
 

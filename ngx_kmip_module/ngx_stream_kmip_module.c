@@ -29,6 +29,9 @@ static ngx_int_t ngx_stream_kmip_variable_requests(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_stream_kmip_variable_last(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_stream_kmip_variable_fingerprint(
+    ngx_stream_session_t *s, ngx_stream_variable_value_t *v,
+    uintptr_t data);
 
 
 static ngx_conf_post_handler_pt  ngx_stream_kmip_message_size_post =
@@ -70,6 +73,20 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_STREAM_SRV_CONF_OFFSET,
       offsetof(ngx_stream_kmip_srv_conf_t, send_timeout),
+      NULL },
+
+    { ngx_string("kmip_allowed_client_certificate"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_stream_kmip_allowed_client_certificate,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("kmip_credentials_file"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_stream_kmip_credentials_file,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("kmip_protocol_versions"),
@@ -131,6 +148,9 @@ static ngx_stream_variable_t  ngx_stream_kmip_vars[] = {
       ngx_stream_kmip_variable_last, 1,
       NGX_STREAM_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("kmip_client_fingerprint"), NULL,
+      ngx_stream_kmip_variable_fingerprint, 0, 0, 0 },
+
       ngx_stream_null_variable
 };
 
@@ -183,6 +203,8 @@ ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf)
     conf->read_timeout = NGX_CONF_UNSET_MSEC;
     conf->send_timeout = NGX_CONF_UNSET_MSEC;
     conf->server.versions = NGX_CONF_UNSET_PTR;
+    conf->allowed_certs = NGX_CONF_UNSET_PTR;
+    conf->credentials = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -206,6 +228,8 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->send_timeout, prev->send_timeout, 10000);
     ngx_conf_merge_ptr_value(conf->server.versions, prev->server.versions,
                              NULL);
+    ngx_conf_merge_ptr_value(conf->allowed_certs, prev->allowed_certs, NULL);
+    ngx_conf_merge_ptr_value(conf->credentials, prev->credentials, NULL);
 
     if (conf->server.versions == NULL) {
         n = sizeof(ngx_stream_kmip_default_versions)
@@ -230,7 +254,7 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_str_set(&conf->server.vendor, NGX_KMIP_VENDOR);
 
-    return NGX_CONF_OK;
+    return ngx_stream_kmip_check_access_conf(cf, conf);
 }
 
 
@@ -415,6 +439,29 @@ ngx_stream_kmip_variable_last(ngx_stream_session_t *s,
     v->no_cacheable = 1;
     v->not_found = 0;
     v->data = (u_char *) name;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_stream_kmip_variable_fingerprint(ngx_stream_session_t *s,
+    ngx_stream_variable_value_t *v, uintptr_t data)
+{
+    ngx_stream_kmip_ctx_t  *ctx;
+
+    ctx = ngx_stream_get_module_ctx(s, ngx_stream_kmip_module);
+
+    if (ctx == NULL || ctx->fingerprint.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = ctx->fingerprint.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = ctx->fingerprint.data;
 
     return NGX_OK;
 }

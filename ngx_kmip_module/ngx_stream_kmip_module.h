@@ -25,6 +25,9 @@ typedef struct {
     ngx_msec_t                  read_timeout;
     ngx_msec_t                  send_timeout;
 
+    ngx_array_t                *allowed_certs;  /* SHA-256 digests */
+    ngx_array_t                *credentials;
+
     ngx_kmip_server_conf_t      server;
 } ngx_stream_kmip_srv_conf_t;
 
@@ -51,15 +54,30 @@ typedef struct {
     ngx_buf_t                  *body;           /* whole message */
     ngx_kmip_req_t             *req;
 
+    ngx_str_t                   fingerprint;    /* SHA-256, hex */
+    ngx_str_t                   subject;
+
     ngx_uint_t                  requests;
     uint32_t                    last_operation;
     const char                 *last_result;
 
     unsigned                    close_after_send:1;
+    unsigned                    peer_allowed:1;
+    unsigned                    refusal_logged:1;
 } ngx_stream_kmip_ctx_t;
 
 
 void ngx_stream_kmip_handler(ngx_stream_session_t *s);
+
+char *ngx_stream_kmip_allowed_client_certificate(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_stream_kmip_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_stream_kmip_check_access_conf(ngx_conf_t *cf,
+    ngx_stream_kmip_srv_conf_t *kscf);
+void ngx_stream_kmip_peer_init(ngx_stream_kmip_ctx_t *ctx);
+ngx_int_t ngx_stream_kmip_check_access(ngx_stream_kmip_ctx_t *ctx,
+    ngx_kmip_req_t *r, const char **what);
 
 
 extern ngx_module_t  ngx_stream_kmip_module;

@@ -26,7 +26,8 @@ CONFIGURE_FLAGS := --with-compat --with-debug \
                    --with-ld-opt="$(EXTRA_LDFLAGS)" \
                    --add-dynamic-module=$(CURDIR)
 
-.PHONY: all deps module test unit unit-asan prove fuzz demo clean
+.PHONY: all deps module kp-test-module test unit unit-asan prove fuzz demo \
+        clean
 
 all: module
 
@@ -49,7 +50,8 @@ $(NGINX_BUILD)/objs/Makefile: config
 
 $(BUILD)/$(MODULE).so: $(NGINX_BUILD)/objs/Makefile $(SOURCES)
 	$(MAKE) -C $(NGINX_BUILD) -f objs/Makefile objs/$(MODULE).so
-	cp $(NGINX_BUILD)/objs/$(MODULE).so $@
+	# a new inode, so that a running nginx keeps the module it loaded
+	cp $(NGINX_BUILD)/objs/$(MODULE).so $@.tmp && mv -f $@.tmp $@
 
 unit:
 	$(MAKE) -C tests/unit test
@@ -57,8 +59,14 @@ unit:
 unit-asan:
 	$(MAKE) -C tests/unit asan
 
-prove: module
-	TEST_NGINX_BINARY=$(NGINX_BIN) $(PROVE) $(PROVE_FLAGS) -I t/lib -r $(TESTS)
+# the Key Protect client layer is also tested on its own, through a
+# test-only module built into build/kp-test (never into the product)
+kp-test-module:
+	tests/kp/build.sh
+
+prove: module kp-test-module
+	TEST_NGINX_BINARY=$(NGINX_BIN) $(PROVE) $(PROVE_FLAGS) -I t/lib -r \
+	    $(TESTS) tests/kp/kp-client.t
 
 test: deps module unit prove
 

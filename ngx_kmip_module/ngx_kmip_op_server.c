@@ -207,7 +207,7 @@ ngx_kmip_op_query(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     if (want & NGX_KMIP_QUERY_OPERATIONS) {
         for (op = ngx_kmip_ops_table(); op->handler; op++) {
-            if (r->version < op->since) {
+            if (r->version < op->since || (op->store && r->kp == NULL)) {
                 continue;
             }
 
@@ -221,9 +221,21 @@ ngx_kmip_op_query(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     }
 
     /*
-     * NGX_KMIP_QUERY_OBJECTS: no managed object type is served until a key
-     * store is configured, so the list is empty.
+     * NGX_KMIP_QUERY_OBJECTS: the managed object types the key store
+     * serves; none without a key store.
      */
+
+    if ((want & NGX_KMIP_QUERY_OBJECTS) && r->kp != NULL) {
+        if (ngx_kmip_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
+                              NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) == NULL
+            || ngx_kmip_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
+                                 NGX_KMIP_OBJECT_TYPE_SECRET_DATA) == NULL
+            || ngx_kmip_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
+                                 NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT) == NULL)
+        {
+            return NGX_ERROR;
+        }
+    }
 
     if (want & NGX_KMIP_QUERY_SERVER_INFORMATION) {
         if (ngx_kmip_add_text(&r->alloc, payload,

@@ -16,20 +16,45 @@
 
 
 /*
- * The table of implemented operations. Query's "Operations" answer is
- * derived from it, so what the server announces is exactly what it runs.
- * An operation is accepted only in the protocol versions that define it.
+ * The table of implemented operations, in operation code order. Query's
+ * "Operations" answer is derived from it, so what the server announces is
+ * exactly what it runs: the operations on managed objects only when a key
+ * store is configured. An operation is accepted only in the protocol
+ * versions that define it.
  */
 
 static const ngx_kmip_op_t  ngx_kmip_ops[] = {
 
-    { NGX_KMIP_OP_QUERY, NGX_KMIP_VERSION(1, 0),
+    { NGX_KMIP_OP_CREATE, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_create },
+    { NGX_KMIP_OP_REGISTER, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_register },
+    { NGX_KMIP_OP_LOCATE, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_locate },
+    { NGX_KMIP_OP_GET, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_get },
+    { NGX_KMIP_OP_GET_ATTRIBUTES, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_get_attributes },
+    { NGX_KMIP_OP_GET_ATTRIBUTE_LIST, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_get_attribute_list },
+    { NGX_KMIP_OP_ADD_ATTRIBUTE, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_change_attribute },
+    { NGX_KMIP_OP_MODIFY_ATTRIBUTE, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_change_attribute },
+    { NGX_KMIP_OP_DELETE_ATTRIBUTE, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_change_attribute },
+    { NGX_KMIP_OP_ACTIVATE, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_activate },
+    { NGX_KMIP_OP_REVOKE, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_revoke },
+    { NGX_KMIP_OP_DESTROY, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_destroy },
+    { NGX_KMIP_OP_QUERY, NGX_KMIP_VERSION(1, 0), 0,
       ngx_kmip_op_query },
-
-    { NGX_KMIP_OP_DISCOVER_VERSIONS, NGX_KMIP_VERSION(1, 1),
+    { NGX_KMIP_OP_DISCOVER_VERSIONS, NGX_KMIP_VERSION(1, 1), 0,
       ngx_kmip_op_discover_versions },
 
-    { 0, 0, NULL }
+    { 0, 0, 0, NULL }
 };
 
 

@@ -68,6 +68,20 @@ struct ngx_kmip_req_s {
     ngx_kmip_req_done_pt        done;
     void                       *data;
 
+    /* object operations (ngx_kmip_op_object.c and friends) */
+    ngx_str_t                   id_placeholder; /* the Unique Identifier
+                                                   the last Create,
+                                                   Register or Locate
+                                                   produced */
+    void                       *object;         /* ngx_kmip_object_t read
+                                                   or written last in this
+                                                   request, or NULL */
+    ngx_kmip_response_item_t   *group;          /* answers of a run of
+                                                   attribute changes on one
+                                                   object, written once */
+    ngx_uint_t                  group_first;
+    ngx_uint_t                  group_end;
+
     unsigned                    running:1;
     unsigned                    completed:1;
     unsigned                    anonymous:1;    /* no credential where one
@@ -82,6 +96,7 @@ typedef ngx_int_t (*ngx_kmip_op_handler_pt)(ngx_kmip_req_t *r,
 typedef struct {
     uint32_t                    operation;
     ngx_uint_t                  since;          /* NGX_KMIP_VERSION() */
+    ngx_uint_t                  store;          /* needs the key store */
     ngx_kmip_op_handler_pt      handler;
 } ngx_kmip_op_t;
 
@@ -107,6 +122,29 @@ ngx_int_t ngx_kmip_version_supported(ngx_uint_t major, ngx_uint_t minor);
 ngx_int_t ngx_kmip_op_discover_versions(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_query(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+
+/* managed objects in the key store (ngx_kmip_op_object.c, _attr.c,
+   _lifecycle.c, _locate.c) */
+ngx_int_t ngx_kmip_op_create(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_register(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_get(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_destroy(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_get_attributes(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_get_attribute_list(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_change_attribute(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_activate(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_revoke(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_locate(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 
 

@@ -11,6 +11,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_stream_kmip_module.h"
+#include "ngx_stream_kmip_keyprotect_module.h"
 
 
 /*
@@ -298,6 +299,7 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
     r->log = c->log;
     r->msg.maximum_response_size = -1;
     r->conf = &ctx->conf->server;
+    r->kp = ngx_stream_kmip_keyprotect_get(ctx->session);
     r->done = ngx_stream_kmip_request_done;
     r->data = ctx;
 

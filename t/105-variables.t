@@ -36,11 +36,11 @@ sub { is(scalar @_, 2, 'two answers') }
     kmip;
 --- request eval
 kmip_request(version => '1.4',
-             items => [ { operation => 'Locate', payload => [] } ])
+             items => [ { operation => 'Poll', payload => [] } ])
 --- response_test eval
 sub { is(kmip_value($_[0], 'Batch Item', 'Result Reason'), 5, 'failed') }
 --- access_log
-requests=1 op=Locate result=OperationNotSupported
+requests=1 op=Poll result=OperationNotSupported
 
 === TEST 3: a message that could not be decoded
 --- stream_config

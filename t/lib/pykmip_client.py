@@ -273,9 +273,12 @@ def cmd_get(a):
            "object_type": plain(getattr(o, "object_type", None)),
            "class": type(o).__name__}
     for k in ("cryptographic_algorithm", "cryptographic_length",
-              "key_format_type", "cryptographic_usage_masks", "names"):
+              "key_format_type", "cryptographic_usage_masks"):
         if hasattr(o, k):
             out[k] = plain(getattr(o, k))
+    # the names of a pie object are an SQLAlchemy collection: list them
+    if getattr(o, "names", None) is not None:
+        out["names"] = [str(n) for n in list(o.names)]
     if hasattr(o, "value"):
         out["key_hex"] = plain(o.value)
     return out

@@ -1,0 +1,831 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include "ngx_kmip_attr.h"
+#include "ngx_kmip_tags.h"
+
+
+#define S    NGX_KMIP_ATTR_SERVER
+#define M    NGX_KMIP_ATTR_MULTI
+#define C    NGX_KMIP_ATTR_ON_CREATE
+#define A    NGX_KMIP_ATTR_ADD
+#define MO   NGX_KMIP_ATTR_MODIFY
+#define D    NGX_KMIP_ATTR_DELETE
+#define V    NGX_KMIP_ATTR_V
+
+#define T_TEXT  NGX_KMIP_TYPE_TEXT_STRING
+#define T_ENUM  NGX_KMIP_TYPE_ENUMERATION
+#define T_INT   NGX_KMIP_TYPE_INTEGER
+#define T_DATE  NGX_KMIP_TYPE_DATE_TIME
+#define T_STR   NGX_KMIP_TYPE_STRUCTURE
+
+
+/*
+ * The attributes of Symmetric Key, Secret Data and Opaque Object that the
+ * server keeps. "SERVER" attributes are set by the server only (the
+ * lifecycle operations change State and the dates); the others say which
+ * operations a client may use on them.
+ */
+
+static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
+
+    { "Unique Identifier", NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T_TEXT, S, V(1,0) },
+    { "Name", NGX_KMIP_TAG_NAME, T_STR, M|C|A|MO|D, V(1,0) },
+    { "Object Type", NGX_KMIP_TAG_OBJECT_TYPE, T_ENUM, S, V(1,0) },
+    { "Cryptographic Algorithm", NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+      T_ENUM, C, V(1,0) },
+    { "Cryptographic Length", NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
+      T_INT, C, V(1,0) },
+    { "Cryptographic Parameters", NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS,
+      T_STR, M|C|A|MO|D, V(1,0) },
+    { "Cryptographic Usage Mask", NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK,
+      T_INT, C|MO, V(1,0) },
+    { "State", NGX_KMIP_TAG_STATE, T_ENUM, S, V(1,0) },
+    { "Initial Date", NGX_KMIP_TAG_INITIAL_DATE, T_DATE, S, V(1,0) },
+    { "Activation Date", NGX_KMIP_TAG_ACTIVATION_DATE, T_DATE, C|A|MO,
+      V(1,0) },
+    { "Process Start Date", NGX_KMIP_TAG_PROCESS_START_DATE, T_DATE,
+      C|A|MO, V(1,0) },
+    { "Protect Stop Date", NGX_KMIP_TAG_PROTECT_STOP_DATE, T_DATE,
+      C|A|MO, V(1,0) },
+    { "Deactivation Date", NGX_KMIP_TAG_DEACTIVATION_DATE, T_DATE,
+      C|A|MO, V(1,0) },
+    { "Destroy Date", NGX_KMIP_TAG_DESTROY_DATE, T_DATE, S, V(1,0) },
+    { "Compromise Occurrence Date", NGX_KMIP_TAG_COMPROMISE_OCCURRENCE_DATE,
+      T_DATE, S, V(1,0) },
+    { "Compromise Date", NGX_KMIP_TAG_COMPROMISE_DATE, T_DATE, S, V(1,0) },
+    { "Revocation Reason", NGX_KMIP_TAG_REVOCATION_REASON, T_STR, S,
+      V(1,0) },
+    { "Object Group", NGX_KMIP_TAG_OBJECT_GROUP, T_TEXT, M|C|A|D, V(1,0) },
+    { "Contact Information", NGX_KMIP_TAG_CONTACT_INFORMATION, T_TEXT,
+      C|A|MO|D, V(1,0) },
+    { "Last Change Date", NGX_KMIP_TAG_LAST_CHANGE_DATE, T_DATE, S, V(1,0) },
+    /*
+     * defined since 1.2, but not in an "all attributes" answer: clients
+     * such as PyKMIP 0.10 fail on a whole Get Attributes answer holding
+     * it, in any version; and it is shown to 2.x clients only, as other
+     * servers do for 1.x clients
+     */
+    { "Original Creation Date", NGX_KMIP_TAG_ORIGINAL_CREATION_DATE, T_DATE,
+      S|NGX_KMIP_ATTR_ASKED, V(2,0) },
+    { "Description", NGX_KMIP_TAG_DESCRIPTION, T_TEXT, C|A|MO|D, V(1,4) },
+    { "Comment", NGX_KMIP_TAG_COMMENT, T_TEXT, C|A|MO|D, V(1,4) },
+
+    { NULL, 0, 0, 0, 0 }
+};
+
+
+static const ngx_kmip_attr_spec_t  ngx_kmip_attr_custom_x = {
+    "x-", 0, 0,
+    NGX_KMIP_ATTR_CUSTOM|NGX_KMIP_ATTR_ANY_TYPE|M|C|A|MO|D, V(1,0)
+};
+
+static const ngx_kmip_attr_spec_t  ngx_kmip_attr_custom_y = {
+    "y-", 0, 0, NGX_KMIP_ATTR_CUSTOM|NGX_KMIP_ATTR_ANY_TYPE|M|S, V(1,0)
+};
+
+
+const ngx_kmip_attr_spec_t *
+ngx_kmip_attr_specs(void)
+{
+    return ngx_kmip_attr_table;
+}
+
+
+const ngx_kmip_attr_spec_t *
+ngx_kmip_attr_spec(const uint8_t *name, size_t len)
+{
+    const ngx_kmip_attr_spec_t  *s;
+
+    if (name == NULL) {
+        return NULL;
+    }
+
+    if (len > 2 && name[1] == '-') {
+        if (name[0] == 'x') {
+            return &ngx_kmip_attr_custom_x;
+        }
+
+        if (name[0] == 'y') {
+            return &ngx_kmip_attr_custom_y;
+        }
+    }
+
+    for (s = ngx_kmip_attr_table; s->name; s++) {
+        if (strlen(s->name) == len && memcmp(s->name, name, len) == 0) {
+            return s;
+        }
+    }
+
+    return NULL;
+}
+
+
+const ngx_kmip_attr_spec_t *
+ngx_kmip_attr_spec_by_tag(uint32_t tag)
+{
+    const ngx_kmip_attr_spec_t  *s;
+
+    for (s = ngx_kmip_attr_table; s->name; s++) {
+        if (s->tag == tag) {
+            return s;
+        }
+    }
+
+    return NULL;
+}
+
+
+int
+ngx_kmip_attr_in_version(const ngx_kmip_attr_t *attr, unsigned v)
+{
+    const ngx_kmip_attr_spec_t  *s;
+
+    s = ngx_kmip_attr_spec(attr->name, attr->name_len);
+
+    /* attributes the server does not know are kept and shown as given */
+    return s == NULL || v >= s->since;
+}
+
+
+int
+ngx_kmip_attr_name_is(const ngx_kmip_attr_t *attr, const char *name)
+{
+    size_t  n;
+
+    n = strlen(name);
+
+    return attr->name_len == n && memcmp(attr->name, name, n) == 0;
+}
+
+
+/* lists */
+
+ngx_kmip_attr_t *
+ngx_kmip_attrs_find(const ngx_kmip_attrs_t *l, const char *name, size_t len,
+    int64_t index)
+{
+    ngx_kmip_attr_t  *at;
+
+    for (at = l->first; at; at = at->next) {
+        if (at->name_len == len && memcmp(at->name, name, len) == 0
+            && (index < 0 || at->index == index))
+        {
+            return at;
+        }
+    }
+
+    return NULL;
+}
+
+
+size_t
+ngx_kmip_attrs_count(const ngx_kmip_attrs_t *l, const char *name, size_t len)
+{
+    size_t            n;
+    ngx_kmip_attr_t  *at;
+
+    n = 0;
+
+    for (at = l->first; at; at = at->next) {
+        if (at->name_len == len && memcmp(at->name, name, len) == 0) {
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+static void
+ngx_kmip_attrs_append(ngx_kmip_attrs_t *l, ngx_kmip_attr_t *at)
+{
+    at->next = NULL;
+
+    if (l->last) {
+        l->last->next = at;
+
+    } else {
+        l->first = at;
+    }
+
+    l->last = at;
+    l->n++;
+}
+
+
+ngx_kmip_attr_t *
+ngx_kmip_attrs_add(ngx_kmip_allocator_t *a, ngx_kmip_attrs_t *l,
+    const uint8_t *name, size_t len, ngx_kmip_item_t *value)
+{
+    int64_t           index;
+    ngx_kmip_attr_t  *at, *p;
+
+    index = 0;
+
+    for (p = l->first; p; p = p->next) {
+        if (p->name_len == len && memcmp(p->name, name, len) == 0
+            && p->index >= index)
+        {
+            index = p->index + 1;
+        }
+    }
+
+    at = a->alloc(a->data, sizeof(ngx_kmip_attr_t));
+    if (at == NULL) {
+        return NULL;
+    }
+
+    at->name = name;
+    at->name_len = len;
+    at->index = index;
+    at->value = value;
+
+    ngx_kmip_attrs_append(l, at);
+
+    return at;
+}
+
+
+ngx_kmip_attr_t *
+ngx_kmip_attrs_set(ngx_kmip_allocator_t *a, ngx_kmip_attrs_t *l,
+    const char *name, ngx_kmip_item_t *value)
+{
+    size_t            len;
+    ngx_kmip_attr_t  *at;
+
+    len = strlen(name);
+
+    at = ngx_kmip_attrs_find(l, name, len, 0);
+    if (at) {
+        at->value = value;
+        return at;
+    }
+
+    return ngx_kmip_attrs_add(a, l, (const uint8_t *) name, len, value);
+}
+
+
+size_t
+ngx_kmip_attrs_remove(ngx_kmip_attrs_t *l, const uint8_t *name, size_t len,
+    int64_t index)
+{
+    size_t            n;
+    ngx_kmip_attr_t  *at, *prev, *next;
+
+    n = 0;
+    prev = NULL;
+
+    for (at = l->first; at; at = next) {
+        next = at->next;
+
+        if (at->name_len == len && memcmp(at->name, name, len) == 0
+            && (index < 0 || at->index == index))
+        {
+            if (prev) {
+                prev->next = next;
+
+            } else {
+                l->first = next;
+            }
+
+            if (l->last == at) {
+                l->last = prev;
+            }
+
+            l->n--;
+            n++;
+            continue;
+        }
+
+        prev = at;
+    }
+
+    return n;
+}
+
+
+int
+ngx_kmip_attrs_copy(ngx_kmip_allocator_t *a, ngx_kmip_attrs_t *dst,
+    const ngx_kmip_attrs_t *src)
+{
+    ngx_kmip_attr_t  *at, *c;
+
+    dst->first = dst->last = NULL;
+    dst->n = 0;
+
+    for (at = src->first; at; at = at->next) {
+        c = a->alloc(a->data, sizeof(ngx_kmip_attr_t));
+        if (c == NULL) {
+            return -1;
+        }
+
+        *c = *at;
+        ngx_kmip_attrs_append(dst, c);
+    }
+
+    return 0;
+}
+
+
+/* values */
+
+ngx_kmip_item_t *
+ngx_kmip_attr_value(ngx_kmip_allocator_t *a, uint8_t type, int64_t num)
+{
+    ngx_kmip_item_t  *v;
+
+    v = ngx_kmip_item_new(a, NGX_KMIP_TAG_ATTRIBUTE_VALUE, type);
+    if (v) {
+        v->v.num = num;
+    }
+
+    return v;
+}
+
+
+ngx_kmip_item_t *
+ngx_kmip_attr_value_text(ngx_kmip_allocator_t *a, const uint8_t *p,
+    size_t n)
+{
+    ngx_kmip_item_t  *v;
+
+    v = ngx_kmip_item_new(a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                          NGX_KMIP_TYPE_TEXT_STRING);
+    if (v) {
+        v->v.str.data = p;
+        v->v.str.len = n;
+    }
+
+    return v;
+}
+
+
+ngx_kmip_item_t *
+ngx_kmip_item_retag(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item,
+    uint32_t tag)
+{
+    ngx_kmip_item_t  *c;
+
+    c = a->alloc(a->data, sizeof(ngx_kmip_item_t));
+    if (c == NULL) {
+        return NULL;
+    }
+
+    *c = *item;
+    c->tag = tag;
+    c->next = NULL;
+
+    return c;
+}
+
+
+int
+ngx_kmip_item_equal(const ngx_kmip_item_t *x, const ngx_kmip_item_t *y)
+{
+    const ngx_kmip_item_t  *kx, *ky;
+
+    if (x->type != y->type) {
+        return 0;
+    }
+
+    switch (x->type) {
+
+    case NGX_KMIP_TYPE_STRUCTURE:
+        for (kx = x->v.kids.first, ky = y->v.kids.first;
+             kx && ky;
+             kx = kx->next, ky = ky->next)
+        {
+            if (kx->tag != ky->tag || !ngx_kmip_item_equal(kx, ky)) {
+                return 0;
+            }
+        }
+
+        return kx == NULL && ky == NULL;
+
+    case NGX_KMIP_TYPE_TEXT_STRING:
+    case NGX_KMIP_TYPE_BYTE_STRING:
+    case NGX_KMIP_TYPE_BIG_INTEGER:
+        return x->v.str.len == y->v.str.len
+               && (x->v.str.len == 0
+                   || memcmp(x->v.str.data, y->v.str.data, x->v.str.len)
+                      == 0);
+
+    default:
+        return x->v.num == y->v.num;
+    }
+}
+
+
+/* request forms */
+
+static int
+ngx_kmip_attr_check_value(const ngx_kmip_attr_spec_t *s,
+    const ngx_kmip_item_t *v, const char **err)
+{
+    ngx_kmip_item_t  *nv, *nt;
+
+    if (s == NULL || (s->flags & NGX_KMIP_ATTR_ANY_TYPE)) {
+        return 0;
+    }
+
+    if (v->type != s->type) {
+        *err = "attribute value has the wrong type";
+        return -1;
+    }
+
+    if (s->tag == NGX_KMIP_TAG_NAME) {
+        nv = ngx_kmip_item_find(v, NGX_KMIP_TAG_NAME_VALUE);
+        nt = ngx_kmip_item_find(v, NGX_KMIP_TAG_NAME_TYPE);
+
+        if (nv == NULL || nv->type != NGX_KMIP_TYPE_TEXT_STRING
+            || nt == NULL || nt->type != NGX_KMIP_TYPE_ENUMERATION)
+        {
+            *err = "Name needs a Name Value and a Name Type";
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+int
+ngx_kmip_attr_parse_v1(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item,
+    int allow_no_value, ngx_kmip_attr_t *out, const char **err)
+{
+    ngx_kmip_item_t  *name, *index, *value;
+
+    (void) a;
+
+    memset(out, 0, sizeof(ngx_kmip_attr_t));
+
+    if (item->tag != NGX_KMIP_TAG_ATTRIBUTE
+        || item->type != NGX_KMIP_TYPE_STRUCTURE)
+    {
+        *err = "an Attribute structure is expected";
+        return -1;
+    }
+
+    name = ngx_kmip_item_find(item, NGX_KMIP_TAG_ATTRIBUTE_NAME);
+    index = ngx_kmip_item_find(item, NGX_KMIP_TAG_ATTRIBUTE_INDEX);
+    value = ngx_kmip_item_find(item, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
+
+    if (name == NULL || name->type != NGX_KMIP_TYPE_TEXT_STRING
+        || name->v.str.len == 0)
+    {
+        *err = "Attribute without an Attribute Name";
+        return -1;
+    }
+
+    out->name = name->v.str.data;
+    out->name_len = name->v.str.len;
+    out->index = -1;
+
+    if (index) {
+        if (index->type != NGX_KMIP_TYPE_INTEGER || index->v.num < 0) {
+            *err = "Attribute Index is not a non-negative Integer";
+            return -1;
+        }
+
+        out->index = index->v.num;
+    }
+
+    if (value == NULL) {
+        if (!allow_no_value) {
+            *err = "Attribute without an Attribute Value";
+            return -1;
+        }
+
+        return 0;
+    }
+
+    out->value = value;
+
+    return ngx_kmip_attr_check_value(ngx_kmip_attr_spec(out->name,
+                                                        out->name_len),
+                                     value, err);
+}
+
+
+static int
+ngx_kmip_attr_vendor_name(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *vid,
+    const ngx_kmip_item_t *name, ngx_kmip_attr_t *out, const char **err)
+{
+    uint8_t  *p;
+    size_t    n;
+
+    if (vid == NULL || vid->type != NGX_KMIP_TYPE_TEXT_STRING
+        || vid->v.str.len == 0
+        || name == NULL || name->type != NGX_KMIP_TYPE_TEXT_STRING
+        || name->v.str.len == 0)
+    {
+        *err = "vendor attribute without a Vendor Identification "
+               "or an Attribute Name";
+        return -1;
+    }
+
+    /* a 1.x custom name given in full ("x-Name") is taken as is */
+
+    if (name->v.str.len > vid->v.str.len + 1
+        && memcmp(name->v.str.data, vid->v.str.data, vid->v.str.len) == 0
+        && name->v.str.data[vid->v.str.len] == '-')
+    {
+        out->name = name->v.str.data;
+        out->name_len = name->v.str.len;
+        return 0;
+    }
+
+    n = vid->v.str.len + 1 + name->v.str.len;
+
+    p = a->alloc(a->data, n);
+    if (p == NULL) {
+        *err = "no memory";
+        return -1;
+    }
+
+    memcpy(p, vid->v.str.data, vid->v.str.len);
+    p[vid->v.str.len] = '-';
+    memcpy(p + vid->v.str.len + 1, name->v.str.data, name->v.str.len);
+
+    out->name = p;
+    out->name_len = n;
+
+    return 0;
+}
+
+
+int
+ngx_kmip_attr_parse_v2(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item,
+    int ref, ngx_kmip_attr_t *out, const char **err)
+{
+    uint32_t                     tag;
+    ngx_kmip_item_t             *vid, *name, *value;
+    const ngx_kmip_attr_spec_t  *s;
+
+    memset(out, 0, sizeof(ngx_kmip_attr_t));
+    out->index = -1;
+
+    if (ref) {
+        if (item->type == NGX_KMIP_TYPE_ENUMERATION) {
+            tag = (uint32_t) item->v.num;
+            goto by_tag;
+        }
+
+        if (item->type != NGX_KMIP_TYPE_STRUCTURE) {
+            *err = "Attribute Reference is neither a Tag nor a structure";
+            return -1;
+        }
+
+        vid = ngx_kmip_item_find(item, NGX_KMIP_TAG_VENDOR_IDENTIFICATION);
+        name = ngx_kmip_item_find(item, NGX_KMIP_TAG_ATTRIBUTE_NAME);
+
+        return ngx_kmip_attr_vendor_name(a, vid, name, out, err);
+    }
+
+    if (item->tag == NGX_KMIP_TAG_ATTRIBUTE) {
+        if (item->type != NGX_KMIP_TYPE_STRUCTURE) {
+            *err = "vendor Attribute is not a structure";
+            return -1;
+        }
+
+        vid = ngx_kmip_item_find(item, NGX_KMIP_TAG_VENDOR_IDENTIFICATION);
+        name = ngx_kmip_item_find(item, NGX_KMIP_TAG_ATTRIBUTE_NAME);
+        value = ngx_kmip_item_find(item, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
+
+        if (ngx_kmip_attr_vendor_name(a, vid, name, out, err) != 0) {
+            return -1;
+        }
+
+        if (value == NULL) {
+            *err = "vendor Attribute without an Attribute Value";
+            return -1;
+        }
+
+        out->value = value;
+        return 0;
+    }
+
+    tag = item->tag;
+
+by_tag:
+
+    s = ngx_kmip_attr_spec_by_tag(tag);
+
+    if (s == NULL) {
+        *err = "unsupported attribute";
+        return -1;
+    }
+
+    out->name = (const uint8_t *) s->name;
+    out->name_len = strlen(s->name);
+
+    if (ref) {
+        return 0;
+    }
+
+    out->value = ngx_kmip_item_retag(a, item, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
+    if (out->value == NULL) {
+        *err = "no memory";
+        return -1;
+    }
+
+    return ngx_kmip_attr_check_value(s, out->value, err);
+}
+
+
+int
+ngx_kmip_attrs_parse(ngx_kmip_allocator_t *a,
+    const ngx_kmip_item_t *container, unsigned version, ngx_kmip_attrs_t *l,
+    const char **err)
+{
+    ngx_kmip_attr_t         at;
+    const ngx_kmip_item_t  *item;
+
+    if (container == NULL) {
+        return 0;
+    }
+
+    if (container->type != NGX_KMIP_TYPE_STRUCTURE) {
+        *err = "attribute container is not a structure";
+        return -1;
+    }
+
+    for (item = container->v.kids.first; item; item = item->next) {
+
+        if (version < NGX_KMIP_ATTR_V(2, 0)) {
+            if (item->tag == NGX_KMIP_TAG_NAME) {
+                *err = "templates are not supported";
+                return -1;
+            }
+
+            if (ngx_kmip_attr_parse_v1(a, item, 0, &at, err) != 0) {
+                return -1;
+            }
+
+        } else {
+            if (ngx_kmip_attr_parse_v2(a, item, 0, &at, err) != 0) {
+                return -1;
+            }
+        }
+
+        if (ngx_kmip_attrs_add(a, l, at.name, at.name_len, at.value)
+            == NULL)
+        {
+            *err = "no memory";
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* response forms */
+
+int
+ngx_kmip_attr_emit(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+    const ngx_kmip_attr_t *attr, unsigned v)
+{
+    size_t                       vlen;
+    const uint8_t               *dash;
+    ngx_kmip_item_t             *st, *val;
+    const ngx_kmip_attr_spec_t  *s;
+
+    if (!ngx_kmip_attr_in_version(attr, v) || attr->value == NULL) {
+        return 0;
+    }
+
+    s = ngx_kmip_attr_spec(attr->name, attr->name_len);
+
+    if (v < NGX_KMIP_ATTR_V(2, 0)) {
+        st = ngx_kmip_add_struct(a, parent, NGX_KMIP_TAG_ATTRIBUTE);
+
+        if (ngx_kmip_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                              attr->name, attr->name_len)
+            == NULL)
+        {
+            return -1;
+        }
+
+        if (attr->index > 0
+            && ngx_kmip_add_integer(a, st, NGX_KMIP_TAG_ATTRIBUTE_INDEX,
+                                    (int32_t) attr->index)
+               == NULL)
+        {
+            return -1;
+        }
+
+        val = ngx_kmip_item_retag(a, attr->value,
+                                  NGX_KMIP_TAG_ATTRIBUTE_VALUE);
+        if (val == NULL) {
+            return -1;
+        }
+
+        ngx_kmip_item_append(st, val);
+
+        return 1;
+    }
+
+    if (s != NULL && s->tag != 0) {
+        val = ngx_kmip_item_retag(a, attr->value, s->tag);
+        if (val == NULL) {
+            return -1;
+        }
+
+        ngx_kmip_item_append(parent, val);
+
+        return 1;
+    }
+
+    /* custom or unknown: a vendor Attribute, "x-Name" -> "x", "Name" */
+
+    st = ngx_kmip_add_struct(a, parent, NGX_KMIP_TAG_ATTRIBUTE);
+
+    dash = memchr(attr->name, '-', attr->name_len);
+
+    if (dash && dash != attr->name
+        && dash + 1 < attr->name + attr->name_len)
+    {
+        vlen = dash - attr->name;
+
+        if (ngx_kmip_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
+                              attr->name, vlen)
+            == NULL
+            || ngx_kmip_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                                 dash + 1, attr->name_len - vlen - 1)
+               == NULL)
+        {
+            return -1;
+        }
+
+    } else if (ngx_kmip_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
+                                 (const uint8_t *) "x", 1)
+               == NULL
+               || ngx_kmip_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                                    attr->name, attr->name_len)
+                  == NULL)
+    {
+        return -1;
+    }
+
+    val = ngx_kmip_item_retag(a, attr->value, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
+    if (val == NULL) {
+        return -1;
+    }
+
+    ngx_kmip_item_append(st, val);
+
+    return 1;
+}
+
+
+int
+ngx_kmip_attr_emit_ref(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+    const ngx_kmip_attr_t *attr, unsigned v)
+{
+    size_t                       vlen;
+    const uint8_t               *dash;
+    ngx_kmip_item_t             *st;
+    const ngx_kmip_attr_spec_t  *s;
+
+    if (!ngx_kmip_attr_in_version(attr, v)) {
+        return 0;
+    }
+
+    if (v < NGX_KMIP_ATTR_V(2, 0)) {
+        return ngx_kmip_add_text(a, parent, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                                 attr->name, attr->name_len)
+               ? 1 : -1;
+    }
+
+    s = ngx_kmip_attr_spec(attr->name, attr->name_len);
+
+    if (s != NULL && s->tag != 0) {
+        return ngx_kmip_add_enum(a, parent, NGX_KMIP_TAG_ATTRIBUTE_REFERENCE,
+                                 s->tag)
+               ? 1 : -1;
+    }
+
+    st = ngx_kmip_add_struct(a, parent, NGX_KMIP_TAG_ATTRIBUTE_REFERENCE);
+
+    dash = memchr(attr->name, '-', attr->name_len);
+    vlen = dash ? (size_t) (dash - attr->name) : 0;
+
+    if (vlen == 0 || vlen + 1 >= attr->name_len) {
+        return ngx_kmip_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
+                                 (const uint8_t *) "x", 1)
+               && ngx_kmip_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                                    attr->name, attr->name_len)
+               ? 1 : -1;
+    }
+
+    return ngx_kmip_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
+                             attr->name, vlen)
+           && ngx_kmip_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                                dash + 1, attr->name_len - vlen - 1)
+           ? 1 : -1;
+}

@@ -1,0 +1,1473 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+#include "ngx_kmip_http.h"
+
+
+#define NGX_KMIP_HTTP_BACKOFF_BASE     200
+#define NGX_KMIP_HTTP_BACKOFF_MAX      5000
+#define NGX_KMIP_HTTP_RETRY_AFTER_MAX  30000
+#define NGX_KMIP_HTTP_BUFFER_SIZE      4096
+#define NGX_KMIP_HTTP_DNS_MIN_VALID    5
+
+
+/*
+ * The first fields mimic ngx_connection_t (data, read, write, fd), so that
+ * the debug logging of timers can read an fd through ev->data.
+ */
+
+typedef struct {
+    void                       *data;
+    void                       *read;
+    void                       *write;
+    ngx_int_t                   ident;
+} ngx_kmip_http_ident_t;
+
+
+typedef struct {
+    ngx_kmip_http_ident_t       ident;          /* must be first */
+
+    ngx_kmip_http_req_t        *request;
+    CURL                       *easy;
+    struct curl_slist          *resolve;
+    ngx_resolver_ctx_t         *resolver_ctx;
+    ngx_event_t                 backoff;
+
+    ngx_msec_t                  start;
+    ngx_msec_t                  deadline;
+    ngx_msec_t                  retry_after;
+
+    u_char                     *buf;
+    size_t                      len;
+    size_t                      size;
+
+    ngx_str_t                   addr;           /* pinned address */
+
+    char                        errbuf[CURL_ERROR_SIZE];
+
+    unsigned                    in_multi:1;
+    unsigned                    in_start:1;
+    unsigned                    sync_error:1;
+    unsigned                    too_large:1;
+} ngx_kmip_http_ctx_t;
+
+
+typedef struct {
+    ngx_str_t                   host;
+    ngx_str_t                   addr;
+    time_t                      valid;
+} ngx_kmip_http_dns_t;
+
+
+typedef struct {
+    CURLM                      *multi;
+    ngx_event_t                 timer;
+    ngx_kmip_http_ident_t       timer_ident;
+    ngx_log_t                  *log;
+    ngx_pool_t                 *pool;
+    ngx_array_t                 dns;            /* ngx_kmip_http_dns_t */
+    unsigned                    global_init:1;
+} ngx_kmip_http_worker_t;
+
+
+static ngx_int_t ngx_kmip_http_init_multi(void);
+static int ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what,
+    void *userp, void *socketp);
+static int ngx_kmip_http_timer_cb(CURLM *multi, long timeout_ms,
+    void *userp);
+static void ngx_kmip_http_close_socket(ngx_connection_t *c);
+static void ngx_kmip_http_socket_handler(ngx_event_t *ev);
+static void ngx_kmip_http_timer_handler(ngx_event_t *ev);
+static void ngx_kmip_http_check_done(void);
+static void ngx_kmip_http_done(ngx_kmip_http_ctx_t *ctx, CURLcode code);
+static ngx_int_t ngx_kmip_http_attempt(ngx_kmip_http_ctx_t *ctx);
+static void ngx_kmip_http_resolve_handler(ngx_resolver_ctx_t *rctx);
+static ngx_int_t ngx_kmip_http_launch(ngx_kmip_http_ctx_t *ctx);
+static void ngx_kmip_http_backoff_handler(ngx_event_t *ev);
+static void ngx_kmip_http_finish(ngx_kmip_http_ctx_t *ctx,
+    ngx_kmip_http_result_e result);
+static void ngx_kmip_http_set_error(ngx_kmip_http_ctx_t *ctx,
+    const char *fmt, const char *arg);
+static void ngx_kmip_http_cleanup(void *data);
+static void ngx_kmip_http_wipe_slist(struct curl_slist *list);
+static size_t ngx_kmip_http_write_cb(char *ptr, size_t size, size_t nmemb,
+    void *userdata);
+static size_t ngx_kmip_http_header_cb(char *ptr, size_t size, size_t nitems,
+    void *userdata);
+static ngx_kmip_http_dns_t *ngx_kmip_http_dns_lookup(ngx_str_t *host);
+static void ngx_kmip_http_dns_store(ngx_str_t *host, ngx_str_t *addr,
+    time_t valid);
+
+
+static ngx_kmip_http_worker_t  ngx_kmip_http_worker;
+
+
+ngx_int_t
+ngx_kmip_http_init_process(ngx_cycle_t *cycle)
+{
+    ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
+
+    ngx_memzero(w, sizeof(ngx_kmip_http_worker_t));
+
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "curl_global_init() failed");
+        return NGX_ERROR;
+    }
+
+    w->global_init = 1;
+    w->log = cycle->log;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_kmip_http_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t               i;
+    ngx_kmip_http_dns_t     *d;
+    ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
+
+    if (w->timer.timer_set) {
+        ngx_del_timer(&w->timer);
+    }
+
+    if (w->multi) {
+        curl_multi_cleanup(w->multi);
+        w->multi = NULL;
+    }
+
+    if (w->pool) {
+        d = w->dns.elts;
+        for (i = 0; i < w->dns.nelts; i++) {
+            ngx_free(d[i].host.data);
+        }
+
+        ngx_destroy_pool(w->pool);
+        w->pool = NULL;
+    }
+
+    if (w->global_init) {
+        curl_global_cleanup();
+        w->global_init = 0;
+    }
+}
+
+
+static ngx_int_t
+ngx_kmip_http_init_multi(void)
+{
+    ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
+
+    if (w->multi) {
+        return NGX_OK;
+    }
+
+    if (!w->global_init) {
+        /* not a worker (e.g. a single process started without hooks) */
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            return NGX_ERROR;
+        }
+
+        w->global_init = 1;
+    }
+
+    if (w->log == NULL) {
+        w->log = ngx_cycle->log;
+    }
+
+    w->pool = ngx_create_pool(1024, w->log);
+    if (w->pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_array_init(&w->dns, w->pool, 4, sizeof(ngx_kmip_http_dns_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    w->multi = curl_multi_init();
+    if (w->multi == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, w->log, 0, "curl_multi_init() failed");
+        return NGX_ERROR;
+    }
+
+    curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION,
+                      ngx_kmip_http_socket_cb);
+    curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w);
+    curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION,
+                      ngx_kmip_http_timer_cb);
+    curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
+    curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS, 16L);
+
+    w->timer_ident.ident = -1;
+    w->timer.data = &w->timer_ident;
+    w->timer.handler = ngx_kmip_http_timer_handler;
+    w->timer.log = w->log;
+    w->timer.cancelable = 1;
+
+    return NGX_OK;
+}
+
+
+/* curl callbacks: they only (un)register events and timers */
+
+static int
+ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
+    void *socketp)
+{
+    ngx_kmip_http_worker_t *w = userp;
+
+    ngx_connection_t  *c;
+
+    c = socketp;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_EVENT, w->log, 0,
+                   "kmip http socket: fd:%d what:%d c:%p", s, what, c);
+
+    if (what == CURL_POLL_REMOVE) {
+        if (c) {
+            ngx_kmip_http_close_socket(c);
+            curl_multi_assign(w->multi, s, NULL);
+        }
+
+        return 0;
+    }
+
+    if (c == NULL) {
+        c = ngx_get_connection(s, w->log);
+        if (c == NULL) {
+            return -1;
+        }
+
+        c->read->log = w->log;
+        c->write->log = w->log;
+        c->read->handler = ngx_kmip_http_socket_handler;
+        c->write->handler = ngx_kmip_http_socket_handler;
+        c->data = w;
+
+        curl_multi_assign(w->multi, s, c);
+    }
+
+    if (what & CURL_POLL_IN) {
+        if (!c->read->active) {
+            if (ngx_add_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
+                return -1;
+            }
+        }
+
+    } else if (c->read->active) {
+        if (ngx_del_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
+            return -1;
+        }
+    }
+
+    if (what & CURL_POLL_OUT) {
+        if (!c->write->active) {
+            if (ngx_add_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
+                return -1;
+            }
+        }
+
+    } else if (c->write->active) {
+        if (ngx_del_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+ngx_kmip_http_close_socket(ngx_connection_t *c)
+{
+    /* ngx_close_connection() without close(): curl owns the fd */
+
+    if (c->read->timer_set) {
+        ngx_del_timer(c->read);
+    }
+
+    if (c->write->timer_set) {
+        ngx_del_timer(c->write);
+    }
+
+    if (ngx_del_conn) {
+        if (c->read->active || c->write->active) {
+            ngx_del_conn(c, 0);
+        }
+
+    } else {
+        if (c->read->active) {
+            ngx_del_event(c->read, NGX_READ_EVENT, 0);
+        }
+
+        if (c->write->active) {
+            ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
+        }
+    }
+
+    if (c->read->posted) {
+        ngx_delete_posted_event(c->read);
+    }
+
+    if (c->write->posted) {
+        ngx_delete_posted_event(c->write);
+    }
+
+    c->read->closed = 1;
+    c->write->closed = 1;
+
+    ngx_free_connection(c);
+
+    c->fd = (ngx_socket_t) -1;
+}
+
+
+static int
+ngx_kmip_http_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+    ngx_kmip_http_worker_t *w = userp;
+
+    if (timeout_ms < 0) {
+        if (w->timer.timer_set) {
+            ngx_del_timer(&w->timer);
+        }
+
+        return 0;
+    }
+
+    /* ngx_add_timer() keeps a pending timer within 300 ms: delete first */
+
+    if (w->timer.timer_set) {
+        ngx_del_timer(&w->timer);
+    }
+
+    ngx_add_timer(&w->timer, (ngx_msec_t) timeout_ms);
+
+    return 0;
+}
+
+
+/* event handlers: the only places that drive curl */
+
+static void
+ngx_kmip_http_socket_handler(ngx_event_t *ev)
+{
+    int                      running, mask;
+    ngx_socket_t             fd;
+    ngx_connection_t        *c;
+    ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
+
+    c = ev->data;
+    fd = c->fd;
+
+    if (w->multi == NULL || fd == (ngx_socket_t) -1) {
+        return;
+    }
+
+    mask = ev->write ? CURL_CSELECT_OUT : CURL_CSELECT_IN;
+
+    if (ev->error) {
+        mask |= CURL_CSELECT_ERR;
+    }
+
+    /* c may be freed by curl's socket callback from here on */
+
+    (void) curl_multi_socket_action(w->multi, fd, mask, &running);
+
+    ngx_kmip_http_check_done();
+}
+
+
+static void
+ngx_kmip_http_timer_handler(ngx_event_t *ev)
+{
+    int                      running;
+    ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
+
+    if (w->multi == NULL) {
+        return;
+    }
+
+    (void) curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0,
+                                    &running);
+
+    ngx_kmip_http_check_done();
+}
+
+
+static void
+ngx_kmip_http_check_done(void)
+{
+    int                      pending;
+    CURL                    *easy;
+    CURLMsg                 *msg;
+    CURLcode                 code;
+    ngx_kmip_http_ctx_t     *ctx;
+    ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
+
+    while (w->multi) {
+        msg = curl_multi_info_read(w->multi, &pending);
+        if (msg == NULL) {
+            break;
+        }
+
+        if (msg->msg != CURLMSG_DONE) {
+            continue;
+        }
+
+        /* msg dies with curl_multi_remove_handle(): copy first */
+
+        easy = msg->easy_handle;
+        code = msg->data.result;
+        ctx = NULL;
+
+        (void) curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &ctx);
+
+        curl_multi_remove_handle(w->multi, easy);
+
+        if (ctx == NULL) {
+            continue;
+        }
+
+        ctx->in_multi = 0;
+
+        /* may run the caller's handler, which may start or cancel calls */
+        ngx_kmip_http_done(ctx, code);
+    }
+}
+
+
+ngx_kmip_http_req_t *
+ngx_kmip_http_create(ngx_pool_t *pool, ngx_log_t *log)
+{
+    ngx_kmip_http_req_t  *r;
+
+    r = ngx_pcalloc(pool, sizeof(ngx_kmip_http_req_t));
+    if (r == NULL) {
+        return NULL;
+    }
+
+    r->pool = pool;
+    r->log = log;
+    r->timeout = 10000;
+    r->max_response = 1024 * 1024;
+    r->max_retries = 3;
+
+    return r;
+}
+
+
+ngx_int_t
+ngx_kmip_http_add_header(ngx_kmip_http_req_t *r, const char *name,
+    ngx_str_t *value)
+{
+    size_t              len;
+    u_char             *line, *p;
+    struct curl_slist  *l;
+
+    len = ngx_strlen(name) + 2 + value->len + 1;
+
+    line = ngx_alloc(len, r->log);
+    if (line == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(line, name, ngx_strlen(name));
+    *p++ = ':';
+    *p++ = ' ';
+    p = ngx_cpymem(p, value->data, value->len);
+    *p = '\0';
+
+    l = curl_slist_append(r->headers, (char *) line);
+
+    OPENSSL_cleanse(line, len);
+    ngx_free(line);
+
+    if (l == NULL) {
+        return NGX_ERROR;
+    }
+
+    r->headers = l;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_kmip_http_start(ngx_kmip_http_req_t *r)
+{
+    u_char               *url, *p;
+    ngx_int_t             rc;
+    ngx_pool_cleanup_t   *cln;
+    ngx_kmip_http_ctx_t  *ctx;
+    ngx_kmip_http_peer_t *peer;
+
+    ngx_str_set(&r->error, "");
+
+    if (ngx_kmip_http_init_multi() != NGX_OK) {
+        ngx_str_set(&r->error, "HTTP client initialization failed");
+        r->result = NGX_KMIP_HTTP_INTERNAL;
+        return NGX_ERROR;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_kmip_http_ctx_t));
+    if (ctx == NULL) {
+        goto nomem;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        goto nomem;
+    }
+
+    cln->handler = ngx_kmip_http_cleanup;
+    cln->data = ctx;
+
+    ctx->ident.ident = -1;
+    ctx->request = r;
+    r->priv = ctx;
+
+    ctx->backoff.data = ctx;
+    ctx->backoff.handler = ngx_kmip_http_backoff_handler;
+    ctx->backoff.log = r->log;
+    ctx->backoff.cancelable = 1;
+
+    ctx->start = ngx_current_msec;
+    ctx->deadline = ngx_current_msec + r->timeout;
+
+    peer = r->peer;
+
+    url = ngx_pnalloc(r->pool, peer->url.len + r->uri.len + 1);
+    if (url == NULL) {
+        goto nomem;
+    }
+
+    p = ngx_cpymem(url, peer->url.data, peer->url.len);
+    p = ngx_cpymem(p, r->uri.data, r->uri.len);
+    *p = '\0';
+
+    ctx->easy = curl_easy_init();
+    if (ctx->easy == NULL) {
+        goto nomem;
+    }
+
+    if (r->headers) {
+        /* no "Expect: 100-continue" round trip */
+        r->headers = curl_slist_append(r->headers, "Expect:");
+        if (r->headers == NULL) {
+            goto nomem;
+        }
+    }
+
+    curl_easy_setopt(ctx->easy, CURLOPT_URL, url);
+    curl_easy_setopt(ctx->easy, CURLOPT_PRIVATE, ctx);
+    curl_easy_setopt(ctx->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(ctx->easy, CURLOPT_PROXY, "");
+    curl_easy_setopt(ctx->easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(ctx->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(ctx->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(ctx->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(ctx->easy, CURLOPT_ERRORBUFFER, ctx->errbuf);
+    curl_easy_setopt(ctx->easy, CURLOPT_WRITEFUNCTION,
+                     ngx_kmip_http_write_cb);
+    curl_easy_setopt(ctx->easy, CURLOPT_WRITEDATA, ctx);
+    curl_easy_setopt(ctx->easy, CURLOPT_HEADERFUNCTION,
+                     ngx_kmip_http_header_cb);
+    curl_easy_setopt(ctx->easy, CURLOPT_HEADERDATA, ctx);
+    curl_easy_setopt(ctx->easy, CURLOPT_USERAGENT, "ngx_kmip");
+    curl_easy_setopt(ctx->easy, CURLOPT_TCP_NODELAY, 1L);
+
+    if (!r->idempotent) {
+        /*
+         * curl silently resends a request on a reused connection that
+         * died before any answer: a duplicate for a non-idempotent call
+         */
+        curl_easy_setopt(ctx->easy, CURLOPT_FRESH_CONNECT, 1L);
+    }
+
+#if (LIBCURL_VERSION_NUM >= 0x075700)
+    curl_easy_setopt(ctx->easy, CURLOPT_CA_CACHE_TIMEOUT, 3600L);
+#endif
+
+    if (peer->ca_file.len) {
+        curl_easy_setopt(ctx->easy, CURLOPT_CAINFO,
+                         (char *) peer->ca_file.data);
+    }
+
+    if (r->headers) {
+        curl_easy_setopt(ctx->easy, CURLOPT_HTTPHEADER, r->headers);
+    }
+
+    if (r->method.len == 4 && ngx_strncmp(r->method.data, "POST", 4) == 0) {
+        curl_easy_setopt(ctx->easy, CURLOPT_POST, 1L);
+        curl_easy_setopt(ctx->easy, CURLOPT_POSTFIELDSIZE, (long) r->body.len);
+        curl_easy_setopt(ctx->easy, CURLOPT_POSTFIELDS,
+                         r->body.len ? (char *) r->body.data : "");
+
+    } else if (r->method.len == 3
+               && ngx_strncmp(r->method.data, "GET", 3) == 0)
+    {
+        curl_easy_setopt(ctx->easy, CURLOPT_HTTPGET, 1L);
+
+    } else {
+        p = ngx_pnalloc(r->pool, r->method.len + 1);
+        if (p == NULL) {
+            goto nomem;
+        }
+
+        ngx_memcpy(p, r->method.data, r->method.len);
+        p[r->method.len] = '\0';
+
+        curl_easy_setopt(ctx->easy, CURLOPT_CUSTOMREQUEST, p);
+
+        if (r->body.len) {
+            curl_easy_setopt(ctx->easy, CURLOPT_POSTFIELDSIZE,
+                             (long) r->body.len);
+            curl_easy_setopt(ctx->easy, CURLOPT_POSTFIELDS,
+                             (char *) r->body.data);
+        }
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_EVENT, r->log, 0,
+                   "kmip http start: %V %V%V", &r->method, &peer->url,
+                   &r->uri);
+
+    ctx->in_start = 1;
+    rc = ngx_kmip_http_attempt(ctx);
+    ctx->in_start = 0;
+
+    if (rc == NGX_ERROR || ctx->sync_error) {
+        return NGX_ERROR;
+    }
+
+    return NGX_AGAIN;
+
+nomem:
+
+    ngx_str_set(&r->error, "out of memory");
+    r->result = NGX_KMIP_HTTP_INTERNAL;
+    return NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_kmip_http_attempt(ngx_kmip_http_ctx_t *ctx)
+{
+    ngx_kmip_http_dns_t   *d;
+    ngx_resolver_ctx_t    *rctx;
+    ngx_kmip_http_req_t   *r;
+    ngx_kmip_http_peer_t  *peer;
+
+    r = ctx->request;
+    peer = r->peer;
+
+    if ((ngx_msec_int_t) (ctx->deadline - ngx_current_msec) <= 0) {
+        ngx_kmip_http_set_error(ctx, "timed out", NULL);
+        r->result = NGX_KMIP_HTTP_TIMEDOUT;
+        return NGX_ERROR;
+    }
+
+    if (peer->literal) {
+        ctx->addr = peer->pin_addr;
+        return ngx_kmip_http_launch(ctx);
+    }
+
+    d = ngx_kmip_http_dns_lookup(&peer->host);
+    if (d) {
+        ctx->addr = d->addr;
+        return ngx_kmip_http_launch(ctx);
+    }
+
+    rctx = ngx_resolve_start(peer->resolver, NULL);
+    if (rctx == NULL) {
+        ngx_kmip_http_set_error(ctx, "resolver failed", NULL);
+        r->result = NGX_KMIP_HTTP_INTERNAL;
+        return NGX_ERROR;
+    }
+
+    if (rctx == NGX_NO_RESOLVER) {
+        ngx_kmip_http_set_error(ctx, "no resolver defined to resolve the "
+                                "host name", NULL);
+        r->result = NGX_KMIP_HTTP_CONNECT;
+        return NGX_ERROR;
+    }
+
+    rctx->name = peer->host;
+    rctx->handler = ngx_kmip_http_resolve_handler;
+    rctx->data = ctx;
+    rctx->timeout = peer->resolver_timeout;
+
+    ctx->resolver_ctx = rctx;
+
+    if (ngx_resolve_name(rctx) != NGX_OK) {
+        ctx->resolver_ctx = NULL;
+        ngx_kmip_http_set_error(ctx, "resolver failed", NULL);
+        r->result = NGX_KMIP_HTTP_INTERNAL;
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_kmip_http_resolve_handler(ngx_resolver_ctx_t *rctx)
+{
+    ngx_kmip_http_ctx_t *ctx = rctx->data;
+
+    u_char                text[NGX_SOCKADDR_STRLEN + 2];
+    size_t                len;
+    time_t                valid;
+    ngx_str_t             addr;
+    ngx_kmip_http_req_t  *r;
+    ngx_kmip_http_dns_t  *d;
+
+    r = ctx->request;
+    ctx->resolver_ctx = NULL;
+
+    if (rctx->state || rctx->naddrs == 0) {
+        ngx_log_error(NGX_LOG_ERR, r->log, 0,
+                      "%V could not be resolved (%i: %s)",
+                      &rctx->name, rctx->state,
+                      ngx_resolver_strerror(rctx->state));
+
+        ngx_resolve_name_done(rctx);
+
+        ngx_kmip_http_set_error(ctx, "host name could not be resolved",
+                                NULL);
+        r->result = NGX_KMIP_HTTP_CONNECT;
+        goto failed;
+    }
+
+    /* the first address; curl reconnects to it until the TTL runs out */
+
+    if (rctx->addrs[0].sockaddr->sa_family == AF_INET6) {
+        text[0] = '[';
+        len = ngx_sock_ntop(rctx->addrs[0].sockaddr, rctx->addrs[0].socklen,
+                            text + 1, NGX_SOCKADDR_STRLEN, 0);
+        text[len + 1] = ']';
+        len += 2;
+
+    } else {
+        len = ngx_sock_ntop(rctx->addrs[0].sockaddr, rctx->addrs[0].socklen,
+                            text, NGX_SOCKADDR_STRLEN, 0);
+    }
+
+    valid = rctx->valid;
+    if (valid < ngx_time() + NGX_KMIP_HTTP_DNS_MIN_VALID) {
+        valid = ngx_time() + NGX_KMIP_HTTP_DNS_MIN_VALID;
+    }
+
+    ngx_resolve_name_done(rctx);
+
+    addr.data = text;
+    addr.len = len;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_EVENT, r->log, 0,
+                   "kmip http resolved %V: %V", &r->peer->host, &addr);
+
+    ngx_kmip_http_dns_store(&r->peer->host, &addr, valid);
+
+    d = ngx_kmip_http_dns_lookup(&r->peer->host);
+    if (d == NULL) {
+        ngx_kmip_http_set_error(ctx, "out of memory", NULL);
+        r->result = NGX_KMIP_HTTP_INTERNAL;
+        goto failed;
+    }
+
+    ctx->addr = d->addr;
+
+    if (ngx_kmip_http_launch(ctx) == NGX_OK) {
+        return;
+    }
+
+failed:
+
+    if (ctx->in_start) {
+        ctx->sync_error = 1;
+        return;
+    }
+
+    ngx_kmip_http_finish(ctx, r->result);
+}
+
+
+static ngx_int_t
+ngx_kmip_http_launch(ngx_kmip_http_ctx_t *ctx)
+{
+    u_char                *line, *p;
+    CURLMcode              mc;
+    ngx_msec_t             left;
+    struct curl_slist     *l;
+    ngx_kmip_http_req_t   *r;
+    ngx_kmip_http_peer_t  *peer;
+    ngx_kmip_http_worker_t *w = &ngx_kmip_http_worker;
+
+    r = ctx->request;
+    peer = r->peer;
+
+    if (ctx->buf) {
+        OPENSSL_cleanse(ctx->buf, ctx->size);
+    }
+
+    ctx->len = 0;
+    ctx->retry_after = 0;
+    ctx->too_large = 0;
+    ctx->errbuf[0] = '\0';
+
+    if (ctx->addr.len && ngx_strlchr(peer->host.data,
+                                     peer->host.data + peer->host.len, ':')
+                         == NULL)
+    {
+        /* "host:port:addr" pins the name, and nothing else is looked up */
+
+        line = ngx_pnalloc(r->pool, peer->host.len + ctx->addr.len
+                                    + NGX_INT_T_LEN + 3);
+        if (line == NULL) {
+            ngx_kmip_http_set_error(ctx, "out of memory", NULL);
+            r->result = NGX_KMIP_HTTP_INTERNAL;
+            return NGX_ERROR;
+        }
+
+        p = ngx_sprintf(line, "%V:%d:%V", &peer->host, (int) peer->port,
+                        &ctx->addr);
+        *p = '\0';
+
+        l = curl_slist_append(NULL, (char *) line);
+        if (l == NULL) {
+            ngx_kmip_http_set_error(ctx, "out of memory", NULL);
+            r->result = NGX_KMIP_HTTP_INTERNAL;
+            return NGX_ERROR;
+        }
+
+        if (ctx->resolve) {
+            curl_slist_free_all(ctx->resolve);
+        }
+
+        ctx->resolve = l;
+        curl_easy_setopt(ctx->easy, CURLOPT_RESOLVE, ctx->resolve);
+    }
+
+    left = ctx->deadline - ngx_current_msec;
+
+    curl_easy_setopt(ctx->easy, CURLOPT_TIMEOUT_MS, (long) left);
+    curl_easy_setopt(ctx->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) left);
+
+    mc = curl_multi_add_handle(w->multi, ctx->easy);
+    if (mc != CURLM_OK) {
+        ngx_kmip_http_set_error(ctx, "curl_multi_add_handle() failed: %s",
+                                curl_multi_strerror(mc));
+        r->result = NGX_KMIP_HTTP_INTERNAL;
+        return NGX_ERROR;
+    }
+
+    ctx->in_multi = 1;
+    r->attempts++;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_EVENT, r->log, 0,
+                   "kmip http attempt %ui, %M ms left", r->attempts, left);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_kmip_http_done(ngx_kmip_http_ctx_t *ctx, CURLcode code)
+{
+    long                    status, sent;
+    ngx_msec_t              delay;
+    ngx_uint_t              retry;
+    ngx_kmip_http_req_t    *r;
+    ngx_kmip_http_result_e  result;
+
+    r = ctx->request;
+    status = 0;
+    sent = 0;
+
+    (void) curl_easy_getinfo(ctx->easy, CURLINFO_RESPONSE_CODE, &status);
+    (void) curl_easy_getinfo(ctx->easy, CURLINFO_REQUEST_SIZE, &sent);
+
+    retry = 0;
+
+    if (code == CURLE_OK) {
+        result = NGX_KMIP_HTTP_OK;
+        r->status = status;
+
+        if (r->idempotent
+            && (status == 429 || (status >= 500 && status != 501)))
+        {
+            retry = 1;
+        }
+
+    } else {
+        r->status = 0;
+
+        switch (code) {
+
+        case CURLE_OPERATION_TIMEDOUT:
+            result = NGX_KMIP_HTTP_TIMEDOUT;
+            break;
+
+        case CURLE_WRITE_ERROR:
+            result = ctx->too_large ? NGX_KMIP_HTTP_TOO_LARGE
+                                    : NGX_KMIP_HTTP_IO;
+            break;
+
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_CONNECT:
+            result = NGX_KMIP_HTTP_CONNECT;
+            break;
+
+        case CURLE_OUT_OF_MEMORY:
+            result = NGX_KMIP_HTTP_INTERNAL;
+            break;
+
+        default:
+            result = NGX_KMIP_HTTP_IO;
+        }
+
+        if (result == NGX_KMIP_HTTP_TOO_LARGE) {
+            ngx_kmip_http_set_error(ctx, "response too large", NULL);
+
+        } else {
+            ngx_kmip_http_set_error(ctx, "%s",
+                                    ctx->errbuf[0] ? ctx->errbuf
+                                                   : curl_easy_strerror(code));
+        }
+
+        switch (code) {
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_CERTPROBLEM:
+            break;
+
+        default:
+            if ((result == NGX_KMIP_HTTP_CONNECT || result == NGX_KMIP_HTTP_IO)
+                && (r->idempotent || sent == 0))
+            {
+                retry = 1;
+            }
+        }
+    }
+
+    r->result = result;
+
+    ngx_log_debug4(NGX_LOG_DEBUG_EVENT, r->log, 0,
+                   "kmip http done: curl:%d status:%l sent:%l retry:%ui",
+                   (int) code, status, sent, retry);
+
+    if (retry && r->attempts <= r->max_retries) {
+
+        if (ctx->retry_after && (status == 429 || status == 503)) {
+            delay = ctx->retry_after;
+
+        } else {
+            delay = NGX_KMIP_HTTP_BACKOFF_BASE << (r->attempts - 1);
+            if (delay > NGX_KMIP_HTTP_BACKOFF_MAX) {
+                delay = NGX_KMIP_HTTP_BACKOFF_MAX;
+            }
+        }
+
+        if ((ngx_msec_int_t) (ctx->deadline - ngx_current_msec - delay) > 0) {
+            ngx_log_error(NGX_LOG_WARN, r->log, 0,
+                          "kmip http %V %V%V: %s%l, retrying in %M ms",
+                          &r->method, &r->peer->url, &r->uri,
+                          status ? "status " : "", status ? status : 0L,
+                          delay);
+
+            if (status == 0) {
+                ngx_log_error(NGX_LOG_WARN, r->log, 0,
+                              "kmip http transport error: %V", &r->error);
+            }
+
+            ngx_add_timer(&ctx->backoff, delay);
+            return;
+        }
+    }
+
+    ngx_kmip_http_finish(ctx, result);
+}
+
+
+static void
+ngx_kmip_http_backoff_handler(ngx_event_t *ev)
+{
+    ngx_kmip_http_ctx_t *ctx = ev->data;
+
+    if (ngx_kmip_http_attempt(ctx) == NGX_OK) {
+        return;
+    }
+
+    ngx_kmip_http_finish(ctx, ctx->request->result);
+}
+
+
+static void
+ngx_kmip_http_finish(ngx_kmip_http_ctx_t *ctx, ngx_kmip_http_result_e result)
+{
+    ngx_kmip_http_req_t  *r;
+
+    r = ctx->request;
+
+    r->result = result;
+    r->elapsed = ngx_current_msec - ctx->start;
+
+    if (result == NGX_KMIP_HTTP_OK) {
+        r->response.data = ctx->buf ? ctx->buf : (u_char *) "";
+        r->response.len = ctx->len;
+
+    } else {
+        r->response.data = (u_char *) "";
+        r->response.len = 0;
+    }
+
+    /* the handler may destroy the pool, and ctx with it */
+
+    r->handler(r);
+}
+
+
+static void
+ngx_kmip_http_set_error(ngx_kmip_http_ctx_t *ctx, const char *fmt,
+    const char *arg)
+{
+    u_char               *p, *last;
+    ngx_kmip_http_req_t  *r;
+
+    r = ctx->request;
+
+    p = ngx_pnalloc(r->pool, 256);
+    if (p == NULL) {
+        ngx_str_set(&r->error, "error");
+        return;
+    }
+
+    last = arg ? ngx_snprintf(p, 256, fmt, arg)
+               : ngx_snprintf(p, 256, "%s", fmt);
+
+    while (last > p && (last[-1] == '\n' || last[-1] == '\r')) {
+        last--;
+    }
+
+    r->error.data = p;
+    r->error.len = last - p;
+}
+
+
+static void
+ngx_kmip_http_cleanup(void *data)
+{
+    ngx_kmip_http_ctx_t *ctx = data;
+
+    ngx_kmip_http_req_t     *r;
+    ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
+
+    r = ctx->request;
+
+    if (ctx->resolver_ctx) {
+        ngx_resolve_name_done(ctx->resolver_ctx);
+        ctx->resolver_ctx = NULL;
+    }
+
+    if (ctx->backoff.timer_set) {
+        ngx_del_timer(&ctx->backoff);
+    }
+
+    if (ctx->backoff.posted) {
+        ngx_delete_posted_event(&ctx->backoff);
+    }
+
+    if (ctx->easy) {
+        if (ctx->in_multi && w->multi) {
+            ngx_log_debug0(NGX_LOG_DEBUG_EVENT, r->log, 0,
+                           "kmip http: aborting transfer");
+
+            curl_multi_remove_handle(w->multi, ctx->easy);
+            ctx->in_multi = 0;
+        }
+
+        curl_easy_cleanup(ctx->easy);
+        ctx->easy = NULL;
+    }
+
+    if (r->headers) {
+        ngx_kmip_http_wipe_slist(r->headers);
+        curl_slist_free_all(r->headers);
+        r->headers = NULL;
+    }
+
+    if (ctx->resolve) {
+        curl_slist_free_all(ctx->resolve);
+        ctx->resolve = NULL;
+    }
+
+    if (ctx->buf) {
+        OPENSSL_cleanse(ctx->buf, ctx->size);
+        ngx_free(ctx->buf);
+        ctx->buf = NULL;
+    }
+}
+
+
+static void
+ngx_kmip_http_wipe_slist(struct curl_slist *list)
+{
+    for ( /* void */ ; list; list = list->next) {
+        if (list->data) {
+            OPENSSL_cleanse(list->data, ngx_strlen(list->data));
+        }
+    }
+}
+
+
+static size_t
+ngx_kmip_http_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    ngx_kmip_http_ctx_t *ctx = userdata;
+
+    u_char               *nb;
+    size_t                n, need, ns;
+    ngx_kmip_http_req_t  *r;
+
+    r = ctx->request;
+    n = size * nmemb;
+
+    if (ctx->len + n > r->max_response) {
+        ctx->too_large = 1;
+        return 0;
+    }
+
+    need = ctx->len + n + 1;
+
+    if (need > ctx->size) {
+        ns = ctx->size ? ctx->size : NGX_KMIP_HTTP_BUFFER_SIZE;
+
+        while (ns < need) {
+            ns *= 2;
+        }
+
+        nb = ngx_alloc(ns, r->log);
+        if (nb == NULL) {
+            return 0;
+        }
+
+        if (ctx->buf) {
+            ngx_memcpy(nb, ctx->buf, ctx->len);
+            OPENSSL_cleanse(ctx->buf, ctx->size);
+            ngx_free(ctx->buf);
+        }
+
+        ctx->buf = nb;
+        ctx->size = ns;
+    }
+
+    ngx_memcpy(ctx->buf + ctx->len, ptr, n);
+    ctx->len += n;
+    ctx->buf[ctx->len] = '\0';
+
+    return n;
+}
+
+
+static size_t
+ngx_kmip_http_header_cb(char *ptr, size_t size, size_t nitems,
+    void *userdata)
+{
+    ngx_kmip_http_ctx_t *ctx = userdata;
+
+    u_char     *p, *last;
+    size_t      n;
+    ngx_int_t   secs;
+
+    n = size * nitems;
+    p = (u_char *) ptr;
+    last = p + n;
+
+    if (n > 5 && ngx_strncmp(p, "HTTP/", 5) == 0) {
+        /* a new response (e.g. after 100 Continue) */
+        ctx->retry_after = 0;
+        return n;
+    }
+
+    if (n > 12 && ngx_strncasecmp(p, (u_char *) "Retry-After:", 12) == 0) {
+        p += 12;
+
+        while (p < last && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        while (last > p && (last[-1] == '\r' || last[-1] == '\n'
+                            || last[-1] == ' '))
+        {
+            last--;
+        }
+
+        secs = ngx_atoi(p, last - p);
+
+        if (secs != NGX_ERROR) {
+            /* an HTTP-date is ignored: the exponential backoff applies */
+            ctx->retry_after = (secs * 1000 > NGX_KMIP_HTTP_RETRY_AFTER_MAX)
+                               ? NGX_KMIP_HTTP_RETRY_AFTER_MAX
+                               : (ngx_msec_t) secs * 1000;
+            if (ctx->retry_after == 0) {
+                ctx->retry_after = 1;
+            }
+        }
+    }
+
+    return n;
+}
+
+
+static ngx_kmip_http_dns_t *
+ngx_kmip_http_dns_lookup(ngx_str_t *host)
+{
+    ngx_uint_t               i;
+    ngx_kmip_http_dns_t     *d;
+    ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
+
+    d = w->dns.elts;
+
+    for (i = 0; i < w->dns.nelts; i++) {
+        if (d[i].host.len == host->len
+            && ngx_strncasecmp(d[i].host.data, host->data, host->len) == 0)
+        {
+            if (d[i].valid < ngx_time()) {
+                return NULL;
+            }
+
+            return &d[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_kmip_http_dns_store(ngx_str_t *host, ngx_str_t *addr, time_t valid)
+{
+    u_char                  *p;
+    ngx_uint_t               i;
+    ngx_kmip_http_dns_t     *d;
+    ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
+
+    d = w->dns.elts;
+
+    for (i = 0; i < w->dns.nelts; i++) {
+        if (d[i].host.len == host->len
+            && ngx_strncasecmp(d[i].host.data, host->data, host->len) == 0)
+        {
+            break;
+        }
+    }
+
+    p = ngx_alloc(host->len + addr->len, w->log);
+    if (p == NULL) {
+        return;
+    }
+
+    if (i == w->dns.nelts) {
+        d = ngx_array_push(&w->dns);
+        if (d == NULL) {
+            ngx_free(p);
+            return;
+        }
+
+    } else {
+        d = &d[i];
+        ngx_free(d->host.data);
+    }
+
+    d->host.data = p;
+    d->host.len = host->len;
+    ngx_memcpy(p, host->data, host->len);
+
+    d->addr.data = p + host->len;
+    d->addr.len = addr->len;
+    ngx_memcpy(d->addr.data, addr->data, addr->len);
+
+    d->valid = valid;
+}
+
+
+ngx_int_t
+ngx_kmip_http_escape(ngx_pool_t *pool, ngx_str_t *src, ngx_str_t *dst,
+    const char *keep)
+{
+    u_char      *p, c;
+    ngx_uint_t   i;
+
+    static u_char  hex[] = "0123456789ABCDEF";
+
+    p = ngx_pnalloc(pool, src->len * 3 + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    dst->data = p;
+
+    for (i = 0; i < src->len; i++) {
+        c = src->data[i];
+
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
+            || c == '~' || (keep && c != '\0' && ngx_strchr(keep, c)))
+        {
+            *p++ = c;
+            continue;
+        }
+
+        *p++ = '%';
+        *p++ = hex[c >> 4];
+        *p++ = hex[c & 0x0f];
+    }
+
+    dst->len = p - dst->data;
+    *p = '\0';
+
+    return NGX_OK;
+}
+
+
+char *
+ngx_kmip_http_parse_peer(ngx_conf_t *cf, ngx_str_t *url,
+    ngx_kmip_http_peer_t *peer)
+{
+    u_char          *p, *last, *host, *host_end, *port;
+    ngx_int_t        n;
+    ngx_uint_t       loopback;
+    in_addr_t        a4;
+#if (NGX_HAVE_INET6)
+    u_char           a6[16];
+#endif
+
+    p = url->data;
+    last = url->data + url->len;
+
+    while (last > p && last[-1] == '/') {
+        last--;
+    }
+
+    if (last - p > 8 && ngx_strncasecmp(p, (u_char *) "https://", 8) == 0) {
+        peer->https = 1;
+        peer->port = 443;
+        p += 8;
+
+    } else if (last - p > 7
+               && ngx_strncasecmp(p, (u_char *) "http://", 7) == 0)
+    {
+        peer->https = 0;
+        peer->port = 80;
+        p += 7;
+
+    } else {
+        return "must start with \"https://\"";
+    }
+
+    if (ngx_strlchr(p, last, '/') || ngx_strlchr(p, last, '?')
+        || ngx_strlchr(p, last, '@') || ngx_strlchr(p, last, '#'))
+    {
+        return "must be scheme://host[:port], without a path";
+    }
+
+    if (*p == '[') {
+        host = p + 1;
+        host_end = ngx_strlchr(host, last, ']');
+        if (host_end == NULL) {
+            return "has an invalid IPv6 address";
+        }
+
+        port = host_end + 1;
+
+    } else {
+        host = p;
+        host_end = ngx_strlchr(p, last, ':');
+        if (host_end == NULL) {
+            host_end = last;
+        }
+
+        port = host_end;
+    }
+
+    if (host_end == host) {
+        return "has no host";
+    }
+
+    if (port < last) {
+        if (*port != ':') {
+            return "has an invalid port";
+        }
+
+        n = ngx_atoi(port + 1, last - port - 1);
+        if (n < 1 || n > 65535) {
+            return "has an invalid port";
+        }
+
+        peer->port = (in_port_t) n;
+    }
+
+    peer->url.data = url->data;
+    peer->url.len = last - url->data;
+
+    peer->host.len = host_end - host;
+    peer->host.data = ngx_pnalloc(cf->pool, peer->host.len + 1);
+    if (peer->host.data == NULL) {
+        return "out of memory";
+    }
+
+    ngx_memcpy(peer->host.data, host, peer->host.len);
+    peer->host.data[peer->host.len] = '\0';
+
+    loopback = 0;
+
+    a4 = ngx_inet_addr(peer->host.data, peer->host.len);
+
+    if (a4 != INADDR_NONE) {
+        peer->literal = 1;
+        loopback = ((ntohl(a4) >> 24) == 127);
+
+#if (NGX_HAVE_INET6)
+    } else if (ngx_inet6_addr(peer->host.data, peer->host.len, a6) == NGX_OK)
+    {
+        peer->literal = 1;
+        loopback = IN6_IS_ADDR_LOOPBACK((struct in6_addr *) a6);
+#endif
+
+    } else if (peer->host.len == 9
+               && ngx_strncasecmp(peer->host.data, (u_char *) "localhost", 9)
+                  == 0)
+    {
+        /* never asked to a DNS server */
+        peer->literal = 1;
+        loopback = 1;
+        ngx_str_set(&peer->pin_addr, "127.0.0.1");
+    }
+
+    if (!peer->https && !loopback) {
+        return "may use plain \"http://\" only with a loopback address";
+    }
+
+    if (!peer->literal
+        && (peer->resolver == NULL || peer->resolver->connections.nelts == 0))
+    {
+        return "names a host but no \"resolver\" is defined; "
+               "a resolver is needed";
+    }
+
+    return NULL;
+}

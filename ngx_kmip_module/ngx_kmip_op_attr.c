@@ -1,0 +1,689 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_kmip_tags.h"
+#include "ngx_kmip_enums.h"
+#include "ngx_kmip_op_store.h"
+
+
+/*
+ * Get Attributes, Get Attribute List, and Add / Modify / Delete Attribute.
+ *
+ * A run of attribute changes on one object in one request (vCenter sends
+ * three Add Attributes in one message) is applied to the object in memory
+ * and written to the key store once: the first item of the run does the
+ * work and keeps the answers of the others in r->group, which their own
+ * turns then copy. On a write conflict the whole run is re-applied to the
+ * fresh object.
+ */
+
+
+static ngx_int_t ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_get_attribute_list_loaded(
+    ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_group_apply(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_group_respond(ngx_kmip_op_ctx_t *ctx);
+
+
+ngx_int_t
+ngx_kmip_op_get_attributes(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    ngx_kmip_op_ctx_t  *ctx;
+
+    if (ngx_kmip_op_no_store(r, out)) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_kmip_op_ctx(r, in, out);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_get_attributes_loaded);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx)
+{
+    int                     rc;
+    unsigned                v;
+    ngx_uint_t              named;
+    const char             *err;
+    ngx_kmip_req_t         *r = ctx->r;
+    ngx_kmip_attr_t        *at, want;
+    ngx_kmip_attrs_t        view;
+    const ngx_kmip_attr_spec_t  *spec;
+    ngx_kmip_item_t        *payload, *parent;
+    const ngx_kmip_item_t  *item;
+
+    v = (unsigned) r->version;
+
+    if (ngx_kmip_op_view(r, ctx->obj, &view) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    payload = ngx_kmip_payload_new(r);
+
+    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                          ctx->obj->uid.data, ctx->obj->uid.len)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    parent = payload;
+
+    if (v >= NGX_KMIP_VERSION(2, 0)) {
+        parent = ngx_kmip_add_struct(&r->alloc, payload,
+                                     NGX_KMIP_TAG_ATTRIBUTES);
+        if (parent == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    named = 0;
+
+    for (item = ctx->in->payload ? ctx->in->payload->v.kids.first : NULL;
+         item;
+         item = item->next)
+    {
+        if (v < NGX_KMIP_VERSION(2, 0)) {
+            if (item->tag != NGX_KMIP_TAG_ATTRIBUTE_NAME) {
+                continue;
+            }
+
+            if (item->type != NGX_KMIP_TYPE_TEXT_STRING) {
+                return ngx_kmip_result_fail(r, ctx->out,
+                                            NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                            "Attribute Name is not a Text "
+                                            "String");
+            }
+
+            want.name = item->v.str.data;
+            want.name_len = item->v.str.len;
+
+        } else {
+            if (item->tag != NGX_KMIP_TAG_ATTRIBUTE_REFERENCE) {
+                continue;
+            }
+
+            if (ngx_kmip_attr_parse_v2(&r->alloc, item, 1, &want, &err)
+                != 0)
+            {
+                /* an attribute the server does not know: none to return */
+                named++;
+                continue;
+            }
+        }
+
+        named++;
+
+        /* absent attributes are simply not returned */
+
+        for (at = view.first; at; at = at->next) {
+            if (at->name_len == want.name_len
+                && ngx_strncmp(at->name, want.name, want.name_len) == 0)
+            {
+                if (ngx_kmip_attr_emit(&r->alloc, parent, at, v) < 0) {
+                    return NGX_ERROR;
+                }
+            }
+        }
+    }
+
+    if (named == 0) {
+        for (at = view.first; at; at = at->next) {
+            spec = ngx_kmip_attr_spec(at->name, at->name_len);
+
+            if (spec && (spec->flags & NGX_KMIP_ATTR_ASKED)) {
+                continue;
+            }
+
+            rc = ngx_kmip_attr_emit(&r->alloc, parent, at, v);
+            if (rc < 0) {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    ctx->out->payload = payload;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_kmip_op_get_attribute_list(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out)
+{
+    ngx_kmip_op_ctx_t  *ctx;
+
+    if (ngx_kmip_op_no_store(r, out)) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_kmip_op_ctx(r, in, out);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_get_attribute_list_loaded);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_get_attribute_list_loaded(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_req_t    *r = ctx->r;
+    ngx_kmip_attr_t   *at, *p;
+    ngx_kmip_attrs_t   view;
+    ngx_kmip_item_t   *payload;
+
+    if (ngx_kmip_op_view(r, ctx->obj, &view) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    payload = ngx_kmip_payload_new(r);
+
+    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                          ctx->obj->uid.data, ctx->obj->uid.len)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    for (at = view.first; at; at = at->next) {
+
+        /* each name once */
+        for (p = view.first; p != at; p = p->next) {
+            if (p->name_len == at->name_len
+                && ngx_strncmp(p->name, at->name, at->name_len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (p != at) {
+            continue;
+        }
+
+        if (ngx_kmip_attr_emit_ref(&r->alloc, payload, at,
+                                   (unsigned) r->version) < 0)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    ctx->out->payload = payload;
+
+    return NGX_OK;
+}
+
+
+/* ------------------------------------------------- Add, Modify, Delete */
+
+static ngx_int_t
+ngx_kmip_op_item_uid(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_str_t *uid)
+{
+    ngx_kmip_item_t  *item;
+
+    item = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
+
+    if (item) {
+        if (item->type != NGX_KMIP_TYPE_TEXT_STRING) {
+            return NGX_DECLINED;
+        }
+
+        uid->data = (u_char *) item->v.str.data;
+        uid->len = item->v.str.len;
+        return NGX_OK;
+    }
+
+    if (r->id_placeholder.len == 0) {
+        return NGX_DECLINED;
+    }
+
+    *uid = r->id_placeholder;
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_kmip_op_is_change(uint32_t op)
+{
+    return op == NGX_KMIP_OP_ADD_ATTRIBUTE
+           || op == NGX_KMIP_OP_MODIFY_ATTRIBUTE
+           || op == NGX_KMIP_OP_DELETE_ATTRIBUTE;
+}
+
+
+ngx_int_t
+ngx_kmip_op_change_attribute(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    ngx_str_t                  uid;
+    ngx_uint_t                 idx, end;
+    ngx_kmip_op_ctx_t         *ctx;
+    ngx_kmip_request_item_t   *it;
+    ngx_kmip_response_item_t  *res, *first;
+
+    idx = in - r->msg.items;
+
+    if (r->group && idx > r->group_first && idx < r->group_end) {
+        res = &r->group[idx - r->group_first];
+        first = &r->results[r->group_first];
+
+        if (first->result_status != r->group[0].result_status) {
+            /* the run's write failed: so did this change */
+            res = first;
+        }
+
+        out->result_status = res->result_status;
+        out->result_reason = res->result_reason;
+        out->result_message = res->result_message;
+        out->result_message_len = res->result_message_len;
+        out->payload = res->payload;
+
+        if (res->result_status == NGX_KMIP_RESULT_STATUS_SUCCESS
+            && res->payload == NULL)
+        {
+            /* not reached by the run (it stopped before): nothing done */
+            (void) ngx_kmip_result_fail(r, out,
+                                        NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                        "not applied");
+        }
+
+        return NGX_OK;
+    }
+
+    r->group = NULL;
+
+    if (ngx_kmip_op_no_store(r, out)) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_kmip_op_ctx(r, in, out);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    /* the run: following attribute changes on the same object */
+
+    for (end = idx + 1; end < r->msg.nitems; end++) {
+        it = &r->msg.items[end];
+
+        if (it->item_error || !ngx_kmip_op_is_change(it->operation)
+            || ngx_kmip_op_item_uid(r, it, &uid) != NGX_OK
+            || uid.len != ctx->uid.len
+            || ngx_strncmp(uid.data, ctx->uid.data, uid.len) != 0)
+        {
+            break;
+        }
+    }
+
+    r->group = ngx_pcalloc(r->pool,
+                           (end - idx) * sizeof(ngx_kmip_response_item_t));
+    if (r->group == NULL) {
+        return NGX_ERROR;
+    }
+
+    r->group_first = idx;
+    r->group_end = end;
+
+    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_group_apply,
+                              ngx_kmip_op_group_respond);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_change_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *res,
+    uint32_t reason1, uint32_t reason2, const char *what, ngx_kmip_attr_t *at)
+{
+    return ngx_kmip_result_fail(r, res,
+                                r->version >= NGX_KMIP_VERSION(2, 0)
+                                ? reason2 : reason1,
+                                "attribute \"%*s\": %s",
+                                at->name_len, at->name, what);
+}
+
+
+/*
+ * One change on obj; res gets its answer. NGX_OK (res may be a failure)
+ * or NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *res, ngx_kmip_object_t *obj)
+{
+    int                          v2;
+    unsigned                     flag;
+    const char                  *err;
+    ngx_kmip_req_t              *r = ctx->r;
+    ngx_kmip_attr_t              at, cur, *found, *p;
+    ngx_kmip_item_t             *payload, *item, *curi;
+    const ngx_kmip_attr_spec_t  *s;
+
+    v2 = r->version >= NGX_KMIP_VERSION(2, 0);
+    err = "malformed request";
+    ngx_memzero(&cur, sizeof(ngx_kmip_attr_t));
+    curi = NULL;
+
+    /* the attribute named by the request */
+
+    if (!v2) {
+        if (in->operation == NGX_KMIP_OP_DELETE_ATTRIBUTE) {
+            item = ngx_kmip_item_find(in->payload,
+                                      NGX_KMIP_TAG_ATTRIBUTE_NAME);
+            if (item == NULL || item->type != NGX_KMIP_TYPE_TEXT_STRING) {
+                return ngx_kmip_result_fail(r, res,
+                                            NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                            "Delete Attribute needs an "
+                                            "Attribute Name");
+            }
+
+            ngx_memzero(&at, sizeof(ngx_kmip_attr_t));
+            at.name = item->v.str.data;
+            at.name_len = item->v.str.len;
+            at.index = -1;
+
+            item = ngx_kmip_item_find(in->payload,
+                                      NGX_KMIP_TAG_ATTRIBUTE_INDEX);
+            if (item && item->type == NGX_KMIP_TYPE_INTEGER) {
+                at.index = item->v.num;
+            }
+
+        } else {
+            item = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_ATTRIBUTE);
+
+            if (item == NULL
+                || ngx_kmip_attr_parse_v1(&r->alloc, item, 0, &at, &err)
+                   != 0)
+            {
+                return ngx_kmip_result_fail(r, res,
+                                            NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                            "%s", item ? err
+                                                  : "no Attribute given");
+            }
+        }
+
+    } else {
+        item = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_NEW_ATTRIBUTE);
+        curi = ngx_kmip_item_find(in->payload,
+                                  NGX_KMIP_TAG_CURRENT_ATTRIBUTE);
+
+        if (curi) {
+            if (curi->type != NGX_KMIP_TYPE_STRUCTURE
+                || curi->v.kids.first == NULL
+                || ngx_kmip_attr_parse_v2(&r->alloc, curi->v.kids.first, 0,
+                                          &cur, &err) != 0)
+            {
+                return ngx_kmip_result_fail(r, res,
+                                            NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                            "Current Attribute: %s", err);
+            }
+        }
+
+        if (in->operation == NGX_KMIP_OP_DELETE_ATTRIBUTE) {
+            if (curi) {
+                at = cur;
+
+            } else {
+                item = ngx_kmip_item_find(in->payload,
+                                          NGX_KMIP_TAG_ATTRIBUTE_REFERENCE);
+                if (item == NULL
+                    || ngx_kmip_attr_parse_v2(&r->alloc, item, 1, &at, &err)
+                       != 0)
+                {
+                    return ngx_kmip_result_fail(r, res,
+                                                NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                                "Delete Attribute needs a "
+                                                "Current Attribute or an "
+                                                "Attribute Reference");
+                }
+            }
+
+        } else if (item == NULL || item->type != NGX_KMIP_TYPE_STRUCTURE
+                   || item->v.kids.first == NULL
+                   || ngx_kmip_attr_parse_v2(&r->alloc, item->v.kids.first,
+                                             0, &at, &err) != 0)
+        {
+            return ngx_kmip_result_fail(r, res,
+                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        "New Attribute: %s",
+                                        item ? err : "missing");
+        }
+    }
+
+    s = ngx_kmip_attr_spec(at.name, at.name_len);
+
+    flag = in->operation == NGX_KMIP_OP_ADD_ATTRIBUTE ? NGX_KMIP_ATTR_ADD
+           : in->operation == NGX_KMIP_OP_MODIFY_ATTRIBUTE
+             ? NGX_KMIP_ATTR_MODIFY : NGX_KMIP_ATTR_DELETE;
+
+    if (s == NULL) {
+        return ngx_kmip_op_change_fail(r, res,
+                                       NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                       NGX_KMIP_RESULT_REASON_UNSUPPORTED_ATTRIBUTE,
+                                       "not supported", &at);
+    }
+
+    if (!(s->flags & flag) || (unsigned) r->version < s->since) {
+        return ngx_kmip_op_change_fail(r, res,
+                                       NGX_KMIP_RESULT_REASON_PERMISSION_DENIED,
+                                       NGX_KMIP_RESULT_REASON_ATTRIBUTE_READ_ONLY,
+                                       "a client may not change it this way",
+                                       &at);
+    }
+
+    payload = ngx_kmip_payload_new(r);
+
+    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                          obj->uid.data, obj->uid.len)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    switch (in->operation) {
+
+    case NGX_KMIP_OP_ADD_ATTRIBUTE:
+
+        if (!(s->flags & NGX_KMIP_ATTR_MULTI)
+            && ngx_kmip_attrs_find(&obj->attributes, (char *) at.name,
+                                   at.name_len, -1))
+        {
+            return ngx_kmip_op_change_fail(r, res,
+                                           NGX_KMIP_RESULT_REASON_ILLEGAL_OPERATION,
+                                           NGX_KMIP_RESULT_REASON_ATTRIBUTE_SINGLE_VALUED,
+                                           "the object has it already and "
+                                           "it takes one instance", &at);
+        }
+
+        found = ngx_kmip_attrs_add(&r->alloc, &obj->attributes, at.name,
+                                   at.name_len, at.value);
+        if (found == NULL) {
+            return NGX_ERROR;
+        }
+
+        break;
+
+    case NGX_KMIP_OP_MODIFY_ATTRIBUTE:
+
+        found = NULL;
+
+        if (v2 && curi) {
+            for (p = obj->attributes.first; p; p = p->next) {
+                if (p->name_len == at.name_len
+                    && ngx_strncmp(p->name, at.name, at.name_len) == 0
+                    && ngx_kmip_item_equal(p->value, cur.value))
+                {
+                    found = p;
+                    break;
+                }
+            }
+
+        } else {
+            found = ngx_kmip_attrs_find(&obj->attributes, (char *) at.name,
+                                        at.name_len,
+                                        at.index >= 0 ? at.index : 0);
+        }
+
+        if (found == NULL) {
+            return ngx_kmip_op_change_fail(r, res,
+                                           NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND,
+                                           NGX_KMIP_RESULT_REASON_ATTRIBUTE_NOT_FOUND,
+                                           "no such instance", &at);
+        }
+
+        found->value = at.value;
+
+        break;
+
+    default: /* NGX_KMIP_OP_DELETE_ATTRIBUTE */
+
+        found = NULL;
+
+        if (v2 && curi) {
+            for (p = obj->attributes.first; p; p = p->next) {
+                if (p->name_len == at.name_len
+                    && ngx_strncmp(p->name, at.name, at.name_len) == 0
+                    && ngx_kmip_item_equal(p->value, cur.value))
+                {
+                    found = p;
+                    break;
+                }
+            }
+
+            if (found && ngx_kmip_attrs_remove(&obj->attributes, found->name,
+                                               found->name_len, found->index)
+                         == 0)
+            {
+                found = NULL;
+            }
+
+        } else if (v2) {
+            /* by reference: every instance */
+            found = ngx_kmip_attrs_find(&obj->attributes, (char *) at.name,
+                                        at.name_len, -1);
+            (void) ngx_kmip_attrs_remove(&obj->attributes, at.name,
+                                         at.name_len, -1);
+
+        } else {
+            found = ngx_kmip_attrs_find(&obj->attributes, (char *) at.name,
+                                        at.name_len,
+                                        at.index >= 0 ? at.index : 0);
+            if (found) {
+                (void) ngx_kmip_attrs_remove(&obj->attributes, found->name,
+                                             found->name_len, found->index);
+            }
+        }
+
+        if (found == NULL) {
+            return ngx_kmip_op_change_fail(r, res,
+                                           NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND,
+                                           NGX_KMIP_RESULT_REASON_ATTRIBUTE_NOT_FOUND,
+                                           "no such instance", &at);
+        }
+
+        break;
+    }
+
+    /* 1.x answers carry the attribute as it now is (or was, for Delete) */
+
+    if (!v2 && ngx_kmip_attr_emit(&r->alloc, payload, found,
+                                  (unsigned) r->version) < 0)
+    {
+        return NGX_ERROR;
+    }
+
+    res->result_status = NGX_KMIP_RESULT_STATUS_SUCCESS;
+    res->payload = payload;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_group_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    ngx_uint_t                 k, changed;
+    ngx_kmip_req_t            *r = ctx->r;
+    ngx_kmip_response_item_t  *res;
+
+    changed = 0;
+
+    for (k = r->group_first; k < r->group_end; k++) {
+        res = &r->group[k - r->group_first];
+        ngx_memzero(res, sizeof(ngx_kmip_response_item_t));
+        res->result_status = NGX_KMIP_RESULT_STATUS_SUCCESS;
+    }
+
+    for (k = r->group_first; k < r->group_end; k++) {
+        res = &r->group[k - r->group_first];
+
+        if (ngx_kmip_op_change_one(ctx, &r->msg.items[k], res, obj)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        if (res->result_status == NGX_KMIP_RESULT_STATUS_SUCCESS) {
+            changed++;
+            continue;
+        }
+
+        if (r->msg.batch_error_continuation
+            != NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE)
+        {
+            /* the batch stops at this item: later ones are not run */
+            r->group_end = k + 1;
+            break;
+        }
+    }
+
+    if (changed == 0) {
+        (void) ngx_kmip_op_group_respond(ctx);
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_group_respond(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_response_item_t  *res = &ctx->r->group[0];
+
+    ctx->out->result_status = res->result_status;
+    ctx->out->result_reason = res->result_reason;
+    ctx->out->result_message = res->result_message;
+    ctx->out->result_message_len = res->result_message_len;
+    ctx->out->payload = res->payload;
+
+    return NGX_OK;
+}

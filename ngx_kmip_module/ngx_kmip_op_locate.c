@@ -1,0 +1,283 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_kmip_tags.h"
+#include "ngx_kmip_enums.h"
+#include "ngx_kmip_op_store.h"
+
+
+/*
+ * Locate: the store lists the live objects (their records, no key
+ * material; at most NGX_KMIP_STORE_LIST_MAX) and the filter runs here.
+ * Every attribute given must match one instance of the object's: Name by
+ * Name Value (and Name Type), Cryptographic Usage Mask as a subset of
+ * bits, anything else by equal value. Newest objects come first.
+ */
+
+
+typedef struct {
+    ngx_kmip_attrs_t            filter;
+    int64_t                     max;        /* -1: no limit */
+    int64_t                     offset;
+} ngx_kmip_locate_t;
+
+
+static void ngx_kmip_op_located(ngx_kmip_store_op_t *sop);
+
+
+ngx_int_t
+ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    ngx_int_t               rc;
+    const char             *err;
+    ngx_kmip_attr_t         at;
+    ngx_kmip_locate_t      *lc;
+    ngx_kmip_op_ctx_t      *ctx;
+    const ngx_kmip_item_t  *item;
+
+    if (ngx_kmip_op_no_store(r, out)) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_kmip_op_ctx(r, in, out);
+    lc = ngx_pcalloc(r->pool, sizeof(ngx_kmip_locate_t));
+    if (ctx == NULL || lc == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->data = lc;
+    lc->max = -1;
+    err = NULL;
+
+    for (item = in->payload ? in->payload->v.kids.first : NULL;
+         item;
+         item = item->next)
+    {
+        switch (item->tag) {
+
+        case NGX_KMIP_TAG_MAXIMUM_ITEMS:
+            if (item->type != NGX_KMIP_TYPE_INTEGER || item->v.num < 0) {
+                goto invalid;
+            }
+
+            lc->max = item->v.num;
+            break;
+
+        case NGX_KMIP_TAG_OFFSET_ITEMS:
+            if (item->type != NGX_KMIP_TYPE_INTEGER || item->v.num < 0) {
+                goto invalid;
+            }
+
+            lc->offset = item->v.num;
+            break;
+
+        case NGX_KMIP_TAG_ATTRIBUTE:
+            if (r->version >= NGX_KMIP_VERSION(2, 0)) {
+                goto invalid;
+            }
+
+            if (ngx_kmip_attr_parse_v1(&r->alloc, item, 0, &at, &err) != 0
+                || ngx_kmip_attrs_add(&r->alloc, &lc->filter, at.name,
+                                      at.name_len, at.value) == NULL)
+            {
+                goto invalid;
+            }
+
+            break;
+
+        case NGX_KMIP_TAG_ATTRIBUTES:
+            if (ngx_kmip_attrs_parse(&r->alloc, item, (unsigned) r->version,
+                                     &lc->filter, &err) != 0)
+            {
+                goto invalid;
+            }
+
+            break;
+
+        default:
+            /* Storage Status Mask, Object Group Member: all objects are
+               on-line and fresh-or-default alike */
+            break;
+        }
+    }
+
+    ctx->sop = ngx_kmip_store_op_create(r->pool, r->log);
+    if (ctx->sop == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->sop->handler = ngx_kmip_op_located;
+    ctx->sop->data = ctx;
+    ngx_str_set(&ctx->uid, "*");
+
+    rc = ngx_kmip_store_list(r->kp, ctx->sop);
+
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    ngx_kmip_op_store_failed(ctx, "list");
+
+    return NGX_OK;
+
+invalid:
+
+    return ngx_kmip_result_fail(r, out, NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                "Locate: %s",
+                                err ? err : "malformed request payload");
+}
+
+
+static ngx_uint_t
+ngx_kmip_locate_match_one(ngx_kmip_attr_t *want, ngx_kmip_attr_t *have)
+{
+    ngx_kmip_item_t  *wv, *hv, *wt, *ht;
+
+    if (ngx_kmip_attr_name_is(want, "Name")) {
+        wv = ngx_kmip_item_find(want->value, NGX_KMIP_TAG_NAME_VALUE);
+        hv = ngx_kmip_item_find(have->value, NGX_KMIP_TAG_NAME_VALUE);
+        wt = ngx_kmip_item_find(want->value, NGX_KMIP_TAG_NAME_TYPE);
+        ht = ngx_kmip_item_find(have->value, NGX_KMIP_TAG_NAME_TYPE);
+
+        return wv && hv && ngx_kmip_item_equal(wv, hv)
+               && (wt == NULL || (ht && wt->v.num == ht->v.num));
+    }
+
+    if (ngx_kmip_attr_name_is(want, "Cryptographic Usage Mask")) {
+        return want->value->type == have->value->type
+               && (have->value->v.num & want->value->v.num)
+                  == want->value->v.num;
+    }
+
+    return ngx_kmip_item_equal(want->value, have->value);
+}
+
+
+static ngx_uint_t
+ngx_kmip_locate_match(ngx_kmip_attrs_t *filter, ngx_kmip_object_t *obj)
+{
+    ngx_kmip_attr_t  *w, *h;
+
+    for (w = filter->first; w; w = w->next) {
+        if (w->value == NULL) {
+            continue;
+        }
+
+        for (h = obj->attributes.first; h; h = h->next) {
+            if (h->value && h->name_len == w->name_len
+                && ngx_strncmp(h->name, w->name, w->name_len) == 0
+                && ngx_kmip_locate_match_one(w, h))
+            {
+                break;
+            }
+        }
+
+        if (h == NULL) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int ngx_libc_cdecl
+ngx_kmip_locate_cmp(const void *one, const void *two)
+{
+    int64_t             a, b;
+    ngx_kmip_object_t  *x = *(ngx_kmip_object_t **) one;
+    ngx_kmip_object_t  *y = *(ngx_kmip_object_t **) two;
+
+    a = ngx_kmip_op_attr_num(&x->attributes, "Initial Date", 0);
+    b = ngx_kmip_op_attr_num(&y->attributes, "Initial Date", 0);
+
+    if (a != b) {
+        return a > b ? -1 : 1;
+    }
+
+    return ngx_memn2cmp(x->uid.data, y->uid.data, x->uid.len, y->uid.len);
+}
+
+
+static void
+ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
+{
+    int64_t              i, n, from, to;
+    ngx_uint_t           k;
+    ngx_kmip_op_ctx_t   *ctx = sop->data;
+    ngx_kmip_req_t      *r = ctx->r;
+    ngx_kmip_locate_t   *lc = ctx->data;
+    ngx_kmip_object_t   *objs, **hits;
+    ngx_kmip_item_t     *payload;
+
+    if (sop->result != NGX_KMIP_STORE_OK) {
+        ngx_kmip_op_store_failed(ctx, "list");
+        ngx_kmip_op_complete(r);
+        return;
+    }
+
+    objs = sop->objects->elts;
+
+    hits = ngx_palloc(r->pool,
+                      (sop->objects->nelts + 1) * sizeof(ngx_kmip_object_t *));
+    if (hits == NULL) {
+        goto failed;
+    }
+
+    n = 0;
+
+    for (k = 0; k < sop->objects->nelts; k++) {
+        if (ngx_kmip_locate_match(&lc->filter, &objs[k])) {
+            hits[n++] = &objs[k];
+        }
+    }
+
+    ngx_qsort(hits, (size_t) n, sizeof(ngx_kmip_object_t *),
+              ngx_kmip_locate_cmp);
+
+    payload = ngx_kmip_payload_new(r);
+
+    if (r->version >= NGX_KMIP_VERSION(1, 3)
+        && ngx_kmip_add_integer(&r->alloc, payload,
+                                NGX_KMIP_TAG_LOCATED_ITEMS, (int32_t) n)
+           == NULL)
+    {
+        goto failed;
+    }
+
+    from = lc->offset < n ? lc->offset : n;
+    to = (lc->max >= 0 && from + lc->max < n) ? from + lc->max : n;
+
+    for (i = from; i < to; i++) {
+        if (ngx_kmip_add_text(&r->alloc, payload,
+                              NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                              hits[i]->uid.data, hits[i]->uid.len)
+            == NULL)
+        {
+            goto failed;
+        }
+    }
+
+    if (to > from) {
+        r->id_placeholder = hits[from]->uid;
+    }
+
+    ctx->out->payload = payload;
+
+    ngx_kmip_op_complete(r);
+    return;
+
+failed:
+
+    (void) ngx_kmip_result_fail(r, ctx->out,
+                                NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                "internal error");
+    ngx_kmip_op_complete(r);
+}

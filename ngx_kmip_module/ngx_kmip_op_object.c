@@ -1,0 +1,1368 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <openssl/rand.h>
+#include <openssl/crypto.h>
+
+#include "ngx_kmip_tags.h"
+#include "ngx_kmip_enums.h"
+#include "ngx_kmip_op_store.h"
+
+
+/*
+ * Create, Register, Get and Destroy, and what every operation on a managed
+ * object shares (see ngx_kmip_op_store.h).
+ */
+
+
+#define NGX_KMIP_MATERIAL_MAX   4096
+
+
+static void ngx_kmip_op_loaded(ngx_kmip_store_op_t *sop);
+static void ngx_kmip_op_finish(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc);
+static ngx_int_t ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx);
+static void ngx_kmip_op_written(ngx_kmip_store_op_t *sop);
+static ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
+    uint32_t object_type, const ngx_kmip_item_t *container,
+    ngx_kmip_object_t **objp);
+static void ngx_kmip_op_created(ngx_kmip_store_op_t *sop);
+static ngx_int_t ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx);
+static void ngx_kmip_op_destroyed(ngx_kmip_store_op_t *sop);
+
+
+static void
+ngx_kmip_op_wipe(void *data)
+{
+    ngx_str_t  *s = data;
+
+    if (s->data && s->len) {
+        OPENSSL_cleanse(s->data, s->len);
+    }
+}
+
+
+static ngx_kmip_allocator_t *
+ngx_kmip_op_alloc(ngx_kmip_req_t *r)
+{
+    return &r->alloc;
+}
+
+
+ngx_int_t
+ngx_kmip_op_no_store(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out)
+{
+    if (r->kp != NULL) {
+        return 0;
+    }
+
+    (void) ngx_kmip_result_fail(r, out, NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                "no key store is configured");
+    return 1;
+}
+
+
+ngx_kmip_op_ctx_t *
+ngx_kmip_op_ctx(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    ngx_kmip_op_ctx_t  *ctx;
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_kmip_op_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    ctx->r = r;
+    ctx->in = in;
+    ctx->out = out;
+
+    return ctx;
+}
+
+
+ngx_int_t
+ngx_kmip_op_get_uid(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, ngx_str_t *uid)
+{
+    ngx_kmip_item_t  *item;
+
+    item = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
+
+    if (item) {
+        if (item->type != NGX_KMIP_TYPE_TEXT_STRING || item->v.str.len == 0)
+        {
+            (void) ngx_kmip_result_fail(r, out,
+                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        "Unique Identifier is not a "
+                                        "non-empty Text String");
+            return NGX_DECLINED;
+        }
+
+        uid->data = (u_char *) item->v.str.data;
+        uid->len = item->v.str.len;
+        return NGX_OK;
+    }
+
+    if (r->id_placeholder.len) {
+        *uid = r->id_placeholder;
+        return NGX_OK;
+    }
+
+    (void) ngx_kmip_result_fail(r, out, NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                "no Unique Identifier and no ID "
+                                "Placeholder from an earlier batch item");
+    return NGX_DECLINED;
+}
+
+
+static void
+ngx_kmip_op_finish(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc)
+{
+    if (rc == NGX_AGAIN) {
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        (void) ngx_kmip_result_fail(ctx->r, ctx->out,
+                                    NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                    "internal error");
+    }
+
+    ngx_kmip_op_complete(ctx->r);
+}
+
+
+void
+ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what)
+{
+    uint32_t              reason;
+    ngx_str_t            *e, none = ngx_string("");
+    ngx_kmip_req_t       *r = ctx->r;
+    ngx_kmip_store_op_t  *sop = ctx->sop;
+
+    e = (sop && sop->error.len) ? &sop->error : &none;
+
+    switch (sop ? sop->result : NGX_KMIP_STORE_FAILED) {
+
+    case NGX_KMIP_STORE_NOT_FOUND:
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND,
+                                    "no object with Unique Identifier "
+                                    "\"%V\"", &ctx->uid);
+        return;
+
+    case NGX_KMIP_STORE_GONE:
+        r->object = NULL;
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    r->version >= NGX_KMIP_VERSION(2, 0)
+                                    ? NGX_KMIP_RESULT_REASON_OBJECT_DESTROYED
+                                    : NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND,
+                                    "object \"%V\" was destroyed (its Key "
+                                    "Protect key was deleted)", &ctx->uid);
+        return;
+
+    case NGX_KMIP_STORE_CONFLICT:
+        reason = NGX_KMIP_RESULT_REASON_GENERAL_FAILURE;
+        ngx_log_error(NGX_LOG_WARN, r->log, 0,
+                      "kmip: %s of object \"%V\" lost %ui races with "
+                      "concurrent updates", what, &ctx->uid, ctx->retries);
+        (void) ngx_kmip_result_fail(r, ctx->out, reason,
+                                    "object \"%V\" is being changed by "
+                                    "concurrent requests; retry", &ctx->uid);
+        return;
+
+    case NGX_KMIP_STORE_ROOT_KEY:
+        reason = NGX_KMIP_RESULT_REASON_GENERAL_FAILURE;
+        break;
+
+    default:
+        reason = NGX_KMIP_RESULT_REASON_GENERAL_FAILURE;
+        break;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->log, 0,
+                  "kmip: %s of object \"%V\" failed: %s: %V "
+                  "(Key Protect correlation id \"%V\")",
+                  what, &ctx->uid,
+                  ngx_kmip_store_result_text(sop ? sop->result
+                                                 : NGX_KMIP_STORE_FAILED),
+                  e, sop ? &sop->correlation_id : &none);
+
+    (void) ngx_kmip_result_fail(r, ctx->out, reason, "key store %s failed: %V",
+                                what, e);
+}
+
+
+ngx_int_t
+ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
+    ngx_kmip_op_next_pt next)
+{
+    ngx_int_t            rc;
+    ngx_kmip_req_t      *r = ctx->r;
+    ngx_kmip_object_t   *obj;
+
+    obj = r->object;
+
+    if (obj
+        && obj->uid.len == ctx->uid.len
+        && ngx_strncmp(obj->uid.data, ctx->uid.data, ctx->uid.len) == 0
+        && (!with_material || obj->destroyed || obj->material.len
+            || obj->wrapped.len == 0))
+    {
+        /* read or written earlier in this very request */
+        ctx->obj = obj;
+        return next(ctx);
+    }
+
+    ctx->next = next;
+    ctx->with_material = with_material;
+
+    ctx->sop = ngx_kmip_store_op_create(r->pool, r->log);
+    if (ctx->sop == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->sop->handler = ngx_kmip_op_loaded;
+    ctx->sop->data = ctx;
+
+    rc = ngx_kmip_store_fetch(r->kp, ctx->sop, &ctx->uid, with_material);
+
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    ngx_kmip_op_store_failed(ctx, "read");
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_kmip_op_loaded(ngx_kmip_store_op_t *sop)
+{
+    ngx_kmip_op_ctx_t  *ctx = sop->data;
+
+    if (sop->result != NGX_KMIP_STORE_OK || sop->object == NULL) {
+        ngx_kmip_op_store_failed(ctx, "read");
+        ngx_kmip_op_complete(ctx->r);
+        return;
+    }
+
+    ctx->obj = sop->object;
+    ctx->r->object = sop->object;
+
+    ngx_kmip_op_finish(ctx, ctx->next(ctx));
+}
+
+
+ngx_int_t
+ngx_kmip_op_mutate(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_apply_pt apply,
+    ngx_kmip_op_next_pt respond)
+{
+    ctx->apply = apply;
+    ctx->respond = respond;
+
+    return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_mutate_loaded);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_int_t           rc;
+    ngx_kmip_req_t     *r = ctx->r;
+    ngx_kmip_object_t  *copy;
+
+    if (ctx->obj->destroyed) {
+        return ngx_kmip_op_wrong_state(ctx, "object \"%V\" is destroyed",
+                                       &ctx->uid);
+    }
+
+    copy = ngx_palloc(r->pool, sizeof(ngx_kmip_object_t));
+    if (copy == NULL) {
+        return NGX_ERROR;
+    }
+
+    *copy = *ctx->obj;
+
+    if (ngx_kmip_attrs_copy(&r->alloc, &copy->attributes,
+                            &ctx->obj->attributes)
+        != 0)
+    {
+        return NGX_ERROR;
+    }
+
+    rc = ctx->apply(ctx, copy);
+
+    if (rc == NGX_DECLINED) {
+        return NGX_OK;
+    }
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_kmip_op_set_num(r, &copy->attributes, "Last Change Date",
+                            NGX_KMIP_TYPE_DATE_TIME, ngx_time())
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->obj = copy;
+
+    ctx->sop = ngx_kmip_store_op_create(r->pool, r->log);
+    if (ctx->sop == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->sop->handler = ngx_kmip_op_written;
+    ctx->sop->data = ctx;
+
+    rc = ngx_kmip_store_update(r->kp, ctx->sop, copy);
+
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    ngx_kmip_op_store_failed(ctx, "update");
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_kmip_op_written(ngx_kmip_store_op_t *sop)
+{
+    ngx_int_t           rc;
+    ngx_kmip_op_ctx_t  *ctx = sop->data;
+    ngx_kmip_req_t     *r = ctx->r;
+
+    if (sop->result == NGX_KMIP_STORE_OK) {
+        r->object = ctx->obj;
+        ngx_kmip_op_finish(ctx, ctx->respond(ctx));
+        return;
+    }
+
+    r->object = NULL;
+
+    if (sop->result == NGX_KMIP_STORE_CONFLICT
+        && ++ctx->retries < NGX_KMIP_OP_RETRIES)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->log, 0,
+                      "kmip: object \"%V\" changed concurrently, "
+                      "reading it again (attempt %ui)",
+                      &ctx->uid, ctx->retries + 1);
+
+        /* the request's answers are rebuilt from the fresh object */
+        rc = ngx_kmip_op_load(ctx, 0, ngx_kmip_op_mutate_loaded);
+        ngx_kmip_op_finish(ctx, rc);
+        return;
+    }
+
+    ngx_kmip_op_store_failed(ctx, "update");
+    ngx_kmip_op_complete(r);
+}
+
+
+ngx_int_t
+ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_item_t  *payload;
+
+    payload = ngx_kmip_payload_new(ctx->r);
+
+    if (ngx_kmip_add_text(&ctx->r->alloc, payload,
+                          NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                          ctx->uid.data, ctx->uid.len)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->out->payload = payload;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_kmip_op_wrong_state(ngx_kmip_op_ctx_t *ctx, const char *fmt, ...)
+{
+    u_char   *p, *last;
+    va_list   args;
+
+    p = ngx_pnalloc(ctx->r->pool, NGX_MAX_ERROR_STR);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    va_start(args, fmt);
+    last = ngx_vslprintf(p, p + NGX_MAX_ERROR_STR, fmt, args);
+    va_end(args);
+
+    (void) ngx_kmip_result_fail(ctx->r, ctx->out,
+                                ctx->r->version >= NGX_KMIP_VERSION(2, 0)
+                                ? NGX_KMIP_RESULT_REASON_WRONG_KEY_LIFECYCLE_STATE
+                                : NGX_KMIP_RESULT_REASON_ILLEGAL_OPERATION,
+                                "%*s", (size_t) (last - p), p);
+    return NGX_OK;
+}
+
+
+int64_t
+ngx_kmip_op_attr_num(ngx_kmip_attrs_t *l, const char *name, int64_t dflt)
+{
+    ngx_kmip_attr_t  *at;
+
+    at = ngx_kmip_attrs_find(l, name, ngx_strlen(name), -1);
+
+    if (at == NULL || at->value == NULL
+        || at->value->type == NGX_KMIP_TYPE_STRUCTURE
+        || at->value->type == NGX_KMIP_TYPE_TEXT_STRING
+        || at->value->type == NGX_KMIP_TYPE_BYTE_STRING)
+    {
+        return dflt;
+    }
+
+    return at->value->v.num;
+}
+
+
+ngx_int_t
+ngx_kmip_op_set_num(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l, const char *name,
+    uint8_t type, int64_t v)
+{
+    ngx_kmip_item_t  *value;
+
+    value = ngx_kmip_attr_value(&r->alloc, type, v);
+    if (value == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_kmip_attrs_set(&r->alloc, l, name, value) ? NGX_OK : NGX_ERROR;
+}
+
+
+const char *
+ngx_kmip_state_name(int64_t state)
+{
+    static const char  *names[] = {
+        "unknown", "Pre-Active", "Active", "Deactivated", "Compromised",
+        "Destroyed", "Destroyed Compromised"
+    };
+
+    return (state >= 1 && state <= 6) ? names[state] : names[0];
+}
+
+
+ngx_int_t
+ngx_kmip_op_view(ngx_kmip_req_t *r, ngx_kmip_object_t *obj,
+    ngx_kmip_attrs_t *view)
+{
+    int64_t           state;
+    ngx_kmip_item_t  *v;
+
+    if (ngx_kmip_attrs_copy(&r->alloc, view, &obj->attributes) != 0) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_attrs_find(view, "Unique Identifier", 17, -1) == NULL) {
+        v = ngx_kmip_attr_value_text(&r->alloc, obj->uid.data, obj->uid.len);
+        if (v == NULL
+            || ngx_kmip_attrs_set(&r->alloc, view, "Unique Identifier", v)
+               == NULL)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (!obj->destroyed) {
+        return NGX_OK;
+    }
+
+    state = ngx_kmip_op_attr_num(view, "State", 0);
+
+    if (ngx_kmip_op_set_num(r, view, "State", NGX_KMIP_TYPE_ENUMERATION,
+                            state == NGX_KMIP_STATE_COMPROMISED
+                            ? NGX_KMIP_STATE_DESTROYED_COMPROMISED
+                            : NGX_KMIP_STATE_DESTROYED)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (obj->deletion_date
+        && ngx_kmip_op_set_num(r, view, "Destroy Date",
+                               NGX_KMIP_TYPE_DATE_TIME, obj->deletion_date)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* ---------------------------------------------------- Create and Register */
+
+static ngx_int_t
+ngx_kmip_op_uuid(ngx_kmip_req_t *r, ngx_str_t *uid)
+{
+    u_char  b[16];
+
+    if (RAND_bytes(b, sizeof(b)) != 1) {
+        return NGX_ERROR;
+    }
+
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+
+    uid->data = ngx_pnalloc(r->pool, 36);
+    if (uid->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    uid->len = ngx_sprintf(uid->data,
+                           "%02xd%02xd%02xd%02xd-%02xd%02xd-%02xd%02xd-"
+                           "%02xd%02xd-%02xd%02xd%02xd%02xd%02xd%02xd",
+                           b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                           b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                           b[15])
+               - uid->data;
+
+    return NGX_OK;
+}
+
+
+/* a pool buffer for key material, wiped when the request ends */
+
+static u_char *
+ngx_kmip_op_secret(ngx_kmip_req_t *r, size_t len, ngx_str_t **sp)
+{
+    ngx_str_t           *s;
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_str_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    s = cln->data;
+    s->data = ngx_pnalloc(r->pool, len ? len : 1);
+    s->len = s->data ? len : 0;
+    cln->handler = ngx_kmip_op_wipe;
+
+    *sp = s;
+
+    return s->data;
+}
+
+
+/*
+ * The object a Create or Register makes: the client's attributes checked,
+ * the server's added. out is filled and NGX_DECLINED returned on a
+ * client error.
+ */
+
+static ngx_int_t
+ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
+    const ngx_kmip_item_t *container, ngx_kmip_object_t **objp)
+{
+    time_t                       now;
+    int64_t                      act;
+    const char                  *err;
+    ngx_kmip_req_t              *r = ctx->r;
+    ngx_kmip_attr_t             *at;
+    ngx_kmip_item_t             *v;
+    ngx_kmip_object_t           *obj;
+    const ngx_kmip_attr_spec_t  *s;
+
+    obj = ngx_pcalloc(r->pool, sizeof(ngx_kmip_object_t));
+    if (obj == NULL) {
+        return NGX_ERROR;
+    }
+
+    err = NULL;
+
+    if (ngx_kmip_attrs_parse(&r->alloc, container, (unsigned) r->version,
+                             &obj->attributes, &err)
+        != 0)
+    {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                    "%s", err);
+        return NGX_DECLINED;
+    }
+
+    for (at = obj->attributes.first; at; at = at->next) {
+        s = ngx_kmip_attr_spec(at->name, at->name_len);
+
+        if (s == NULL) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        "attribute \"%*s\" is not supported",
+                                        at->name_len, at->name);
+            return NGX_DECLINED;
+        }
+
+        if (!(s->flags & NGX_KMIP_ATTR_ON_CREATE)
+            || (unsigned) r->version < s->since)
+        {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        "attribute \"%*s\" is set by the "
+                                        "server", at->name_len, at->name);
+            return NGX_DECLINED;
+        }
+
+        if (!(s->flags & NGX_KMIP_ATTR_MULTI) && at->index > 0) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        "attribute \"%*s\" takes a single "
+                                        "instance", at->name_len, at->name);
+            return NGX_DECLINED;
+        }
+    }
+
+    if (ngx_kmip_op_uuid(r, &obj->uid) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    now = ngx_time();
+
+    obj->object_type = object_type;
+
+    v = ngx_kmip_attr_value_text(&r->alloc, obj->uid.data, obj->uid.len);
+
+    if (v == NULL
+        || ngx_kmip_attrs_set(&r->alloc, &obj->attributes,
+                              "Unique Identifier", v) == NULL
+        || ngx_kmip_op_set_num(r, &obj->attributes, "Object Type",
+                               NGX_KMIP_TYPE_ENUMERATION, object_type)
+           != NGX_OK
+        || ngx_kmip_op_set_num(r, &obj->attributes, "Initial Date",
+                               NGX_KMIP_TYPE_DATE_TIME, now) != NGX_OK
+        || ngx_kmip_op_set_num(r, &obj->attributes, "Last Change Date",
+                               NGX_KMIP_TYPE_DATE_TIME, now) != NGX_OK
+        || ngx_kmip_op_set_num(r, &obj->attributes, "Original Creation Date",
+                               NGX_KMIP_TYPE_DATE_TIME, now) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* an Activation Date that has come makes the object Active at once */
+
+    act = ngx_kmip_op_attr_num(&obj->attributes, "Activation Date", -1);
+
+    if (ngx_kmip_op_set_num(r, &obj->attributes, "State",
+                            NGX_KMIP_TYPE_ENUMERATION,
+                            (act >= 0 && act <= now)
+                            ? NGX_KMIP_STATE_ACTIVE
+                            : NGX_KMIP_STATE_PRE_ACTIVE)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    *objp = obj;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    ngx_int_t        rc;
+    ngx_kmip_req_t  *r = ctx->r;
+
+    ctx->obj = obj;
+    ctx->uid = obj->uid;
+
+    ctx->sop = ngx_kmip_store_op_create(r->pool, r->log);
+    if (ctx->sop == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->sop->handler = ngx_kmip_op_created;
+    ctx->sop->data = ctx;
+
+    rc = ngx_kmip_store_create(r->kp, ctx->sop, obj);
+
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    ngx_kmip_op_store_failed(ctx, "create");
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_kmip_op_created(ngx_kmip_store_op_t *sop)
+{
+    ngx_kmip_item_t    *payload;
+    ngx_kmip_op_ctx_t  *ctx = sop->data;
+    ngx_kmip_req_t     *r = ctx->r;
+
+    if (sop->result != NGX_KMIP_STORE_OK) {
+        /* no identifier is given for an object that is not stored */
+        ngx_kmip_op_store_failed(ctx, "create");
+        ngx_kmip_op_complete(r);
+        return;
+    }
+
+    r->object = ctx->obj;
+    r->id_placeholder = ctx->obj->uid;
+
+    ngx_log_error(NGX_LOG_INFO, r->log, 0,
+                  "kmip: %s object \"%V\" stored as Key Protect key %V",
+                  ctx->in->operation == NGX_KMIP_OP_CREATE
+                  ? "created" : "registered",
+                  &ctx->obj->uid, &ctx->obj->kp_id);
+
+    payload = ngx_kmip_payload_new(r);
+
+    if (ngx_kmip_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
+                          ctx->obj->object_type) == NULL
+        || ngx_kmip_add_text(&r->alloc, payload,
+                             NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                             ctx->obj->uid.data, ctx->obj->uid.len) == NULL)
+    {
+        ngx_kmip_op_finish(ctx, NGX_ERROR);
+        return;
+    }
+
+    ctx->out->payload = payload;
+
+    ngx_kmip_op_complete(r);
+}
+
+
+static const ngx_kmip_item_t *
+ngx_kmip_op_attr_container(ngx_kmip_req_t *r, const ngx_kmip_item_t *payload)
+{
+    return ngx_kmip_item_find(payload,
+                              r->version >= NGX_KMIP_VERSION(2, 0)
+                              ? NGX_KMIP_TAG_ATTRIBUTES
+                              : NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
+}
+
+
+ngx_int_t
+ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    int64_t             alg, len;
+    ngx_int_t           rc;
+    ngx_str_t          *secret;
+    u_char             *p;
+    ngx_kmip_item_t    *ot;
+    ngx_kmip_op_ctx_t  *ctx;
+    ngx_kmip_object_t  *obj;
+
+    if (ngx_kmip_op_no_store(r, out)) {
+        return NGX_OK;
+    }
+
+    ot = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_OBJECT_TYPE);
+
+    if (ot == NULL || ot->type != NGX_KMIP_TYPE_ENUMERATION) {
+        return ngx_kmip_result_fail(r, out, NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                    "Create needs an Object Type");
+    }
+
+    if (ot->v.num != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
+        return ngx_kmip_result_fail(r, out,
+                                    NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                    "Create makes Symmetric Keys only");
+    }
+
+    ctx = ngx_kmip_op_ctx(r, in, out);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_kmip_op_new_object(ctx, NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY,
+                                ngx_kmip_op_attr_container(r, in->payload),
+                                &obj);
+    if (rc == NGX_DECLINED) {
+        return NGX_OK;
+    }
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    alg = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Algorithm",
+                               -1);
+    len = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Length", -1);
+
+    if (alg == -1) {
+        return ngx_kmip_result_fail(r, out, NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                    "Create needs a Cryptographic Algorithm");
+    }
+
+    if (alg != NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES) {
+        return ngx_kmip_result_fail(r, out,
+                                    NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                    "Create makes AES keys only");
+    }
+
+    if (len == -1) {
+        len = 256;
+
+        if (ngx_kmip_op_set_num(r, &obj->attributes, "Cryptographic Length",
+                                NGX_KMIP_TYPE_INTEGER, len)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (len != 128 && len != 192 && len != 256) {
+        return ngx_kmip_result_fail(r, out,
+                                    NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                    "AES keys are 128, 192 or 256 bits "
+                                    "long, not %L", len);
+    }
+
+    p = ngx_kmip_op_secret(r, (size_t) len / 8, &secret);
+    if (p == NULL || RAND_bytes(p, (int) len / 8) != 1) {
+        return NGX_ERROR;
+    }
+
+    obj->material = *secret;
+
+    return ngx_kmip_op_store_new(ctx, obj);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *block,
+    ngx_str_t *material, int64_t *alg, int64_t *len)
+{
+    ngx_kmip_req_t         *r = ctx->r;
+    const ngx_kmip_item_t  *kft, *kv, *km, *key, *a, *l;
+
+    if (block == NULL || block->type != NGX_KMIP_TYPE_STRUCTURE) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                    "the object has no Key Block");
+        return NGX_DECLINED;
+    }
+
+    if (ngx_kmip_item_find(block, NGX_KMIP_TAG_KEY_WRAPPING_DATA)) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_RESULT_REASON_FEATURE_NOT_SUPPORTED,
+                                    "wrapped key blocks are not supported");
+        return NGX_DECLINED;
+    }
+
+    kft = ngx_kmip_item_find(block, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
+    kv = ngx_kmip_item_find(block, NGX_KMIP_TAG_KEY_VALUE);
+    km = ngx_kmip_item_find(kv, NGX_KMIP_TAG_KEY_MATERIAL);
+
+    if (kft == NULL || kv == NULL || kv->type != NGX_KMIP_TYPE_STRUCTURE
+        || km == NULL)
+    {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                    "the Key Block needs a Key Format Type "
+                                    "and a Key Value with Key Material");
+        return NGX_DECLINED;
+    }
+
+    if (km->type == NGX_KMIP_TYPE_BYTE_STRING
+        && (kft->v.num == NGX_KMIP_KEY_FORMAT_TYPE_RAW
+            || kft->v.num == NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE))
+    {
+        key = km;
+
+    } else if (km->type == NGX_KMIP_TYPE_STRUCTURE
+               && kft->v.num
+                  == NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_SYMMETRIC_KEY)
+    {
+        key = ngx_kmip_item_find(km, NGX_KMIP_TAG_KEY);
+
+        if (key == NULL || key->type != NGX_KMIP_TYPE_BYTE_STRING) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        "Transparent Symmetric Key without "
+                                        "a Key");
+            return NGX_DECLINED;
+        }
+
+    } else {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_RESULT_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED,
+                                    "Key Format Type %L is not supported",
+                                    kft->v.num);
+        return NGX_DECLINED;
+    }
+
+    if (key->v.str.len == 0 || key->v.str.len > NGX_KMIP_MATERIAL_MAX) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                    "key material of %uz bytes: 1 to %d "
+                                    "are stored", key->v.str.len,
+                                    NGX_KMIP_MATERIAL_MAX);
+        return NGX_DECLINED;
+    }
+
+    material->data = (u_char *) key->v.str.data;
+    material->len = key->v.str.len;
+
+    a = ngx_kmip_item_find(block, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM);
+    l = ngx_kmip_item_find(block, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH);
+
+    *alg = (a && a->type == NGX_KMIP_TYPE_ENUMERATION) ? a->v.num : -1;
+    *len = (l && l->type == NGX_KMIP_TYPE_INTEGER) ? l->v.num : -1;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    int64_t                 alg, len;
+    uint32_t                type, subtype;
+    ngx_int_t               rc;
+    ngx_str_t               material, *secret;
+    u_char                 *p;
+    ngx_kmip_item_t        *ot;
+    ngx_kmip_op_ctx_t      *ctx;
+    ngx_kmip_object_t      *obj;
+    const ngx_kmip_item_t  *o, *st, *dv;
+
+    if (ngx_kmip_op_no_store(r, out)) {
+        return NGX_OK;
+    }
+
+    ot = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_OBJECT_TYPE);
+
+    if (ot == NULL || ot->type != NGX_KMIP_TYPE_ENUMERATION) {
+        return ngx_kmip_result_fail(r, out, NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                    "Register needs an Object Type");
+    }
+
+    ctx = ngx_kmip_op_ctx(r, in, out);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    type = (uint32_t) ot->v.num;
+    subtype = 0;
+    alg = -1;
+    len = -1;
+
+    switch (type) {
+
+    case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
+        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_SYMMETRIC_KEY);
+        rc = ngx_kmip_op_key_block(ctx,
+                                   ngx_kmip_item_find(o, NGX_KMIP_TAG_KEY_BLOCK),
+                                   &material, &alg, &len);
+        break;
+
+    case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
+        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_SECRET_DATA);
+        st = ngx_kmip_item_find(o, NGX_KMIP_TAG_SECRET_DATA_TYPE);
+
+        if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION) {
+            return ngx_kmip_result_fail(r, out,
+                                        NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                        "Secret Data needs a Secret Data "
+                                        "Type");
+        }
+
+        subtype = (uint32_t) st->v.num;
+        rc = ngx_kmip_op_key_block(ctx,
+                                   ngx_kmip_item_find(o, NGX_KMIP_TAG_KEY_BLOCK),
+                                   &material, &alg, &len);
+        break;
+
+    case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
+        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_OPAQUE_OBJECT);
+        st = ngx_kmip_item_find(o, NGX_KMIP_TAG_OPAQUE_DATA_TYPE);
+        dv = ngx_kmip_item_find(o, NGX_KMIP_TAG_OPAQUE_DATA_VALUE);
+
+        if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION
+            || dv == NULL || dv->type != NGX_KMIP_TYPE_BYTE_STRING
+            || dv->v.str.len == 0 || dv->v.str.len > NGX_KMIP_MATERIAL_MAX)
+        {
+            return ngx_kmip_result_fail(r, out,
+                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        "Opaque Object needs an Opaque Data "
+                                        "Type and 1 to %d bytes of Opaque "
+                                        "Data Value", NGX_KMIP_MATERIAL_MAX);
+        }
+
+        subtype = (uint32_t) st->v.num;
+        material.data = (u_char *) dv->v.str.data;
+        material.len = dv->v.str.len;
+        rc = NGX_OK;
+        break;
+
+    default:
+        return ngx_kmip_result_fail(r, out,
+                                    NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                    "Register takes Symmetric Keys, Secret "
+                                    "Data and Opaque Objects only");
+    }
+
+    if (rc == NGX_DECLINED) {
+        return NGX_OK;
+    }
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_kmip_op_new_object(ctx, type,
+                                ngx_kmip_op_attr_container(r, in->payload),
+                                &obj);
+    if (rc == NGX_DECLINED) {
+        return NGX_OK;
+    }
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    obj->subtype = subtype;
+
+    if (type == NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
+        if (alg == -1) {
+            alg = ngx_kmip_op_attr_num(&obj->attributes,
+                                       "Cryptographic Algorithm", -1);
+        }
+
+        if (alg == -1) {
+            return ngx_kmip_result_fail(r, out,
+                                        NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                        "a Symmetric Key needs a "
+                                        "Cryptographic Algorithm");
+        }
+
+        if (len != -1 && len != (int64_t) material.len * 8) {
+            return ngx_kmip_result_fail(r, out,
+                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        "Cryptographic Length %L does not "
+                                        "match %uz bytes of key material",
+                                        len, material.len);
+        }
+
+        if (ngx_kmip_op_set_num(r, &obj->attributes,
+                                "Cryptographic Algorithm",
+                                NGX_KMIP_TYPE_ENUMERATION, alg) != NGX_OK
+            || ngx_kmip_op_set_num(r, &obj->attributes,
+                                   "Cryptographic Length",
+                                   NGX_KMIP_TYPE_INTEGER,
+                                   (int64_t) material.len * 8) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    /* the client's bytes are copied into a buffer wiped with the request */
+
+    p = ngx_kmip_op_secret(r, material.len, &secret);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, material.data, material.len);
+    obj->material = *secret;
+
+    return ngx_kmip_op_store_new(ctx, obj);
+}
+
+
+/* ------------------------------------------------------------------- Get */
+
+ngx_int_t
+ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    ngx_kmip_op_ctx_t  *ctx;
+
+    if (ngx_kmip_op_no_store(r, out)) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_kmip_op_ctx(r, in, out);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    if (ngx_kmip_item_find(in->payload,
+                           NGX_KMIP_TAG_KEY_WRAPPING_SPECIFICATION))
+    {
+        return ngx_kmip_result_fail(r, out,
+                                    NGX_KMIP_RESULT_REASON_FEATURE_NOT_SUPPORTED,
+                                    "key wrapping on Get is not supported");
+    }
+
+    return ngx_kmip_op_load(ctx, 1, ngx_kmip_op_get_loaded);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
+{
+    int64_t             kft, alg, len;
+    ngx_kmip_req_t     *r = ctx->r;
+    ngx_kmip_item_t    *payload, *o, *block, *kv, *km, *want;
+    ngx_kmip_object_t  *obj = ctx->obj;
+    ngx_kmip_allocator_t  *a = ngx_kmip_op_alloc(r);
+
+    if (obj->destroyed) {
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    r->version >= NGX_KMIP_VERSION(2, 0)
+                                    ? NGX_KMIP_RESULT_REASON_OBJECT_DESTROYED
+                                    : NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND,
+                                    "object \"%V\" is destroyed", &ctx->uid);
+    }
+
+    if (obj->material.len == 0) {
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                    "object \"%V\" has no key material",
+                                    &ctx->uid);
+    }
+
+    want = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
+    kft = (want && want->type == NGX_KMIP_TYPE_ENUMERATION) ? want->v.num : 0;
+
+    payload = ngx_kmip_payload_new(r);
+
+    if (ngx_kmip_add_enum(a, payload, NGX_KMIP_TAG_OBJECT_TYPE,
+                          obj->object_type) == NULL
+        || ngx_kmip_add_text(a, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                             obj->uid.data, obj->uid.len) == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    switch (obj->object_type) {
+
+    case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
+        if (kft == 0) {
+            kft = NGX_KMIP_KEY_FORMAT_TYPE_RAW;
+        }
+
+        if (kft != NGX_KMIP_KEY_FORMAT_TYPE_RAW
+            && kft != NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_SYMMETRIC_KEY)
+        {
+            return ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_RESULT_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED,
+                                        "a Symmetric Key is served as Raw "
+                                        "or Transparent Symmetric Key");
+        }
+
+        alg = ngx_kmip_op_attr_num(&obj->attributes,
+                                   "Cryptographic Algorithm", -1);
+        len = ngx_kmip_op_attr_num(&obj->attributes,
+                                   "Cryptographic Length",
+                                   (int64_t) obj->material.len * 8);
+
+        o = ngx_kmip_add_struct(a, payload, NGX_KMIP_TAG_SYMMETRIC_KEY);
+        block = ngx_kmip_add_struct(a, o, NGX_KMIP_TAG_KEY_BLOCK);
+
+        if (ngx_kmip_add_enum(a, block, NGX_KMIP_TAG_KEY_FORMAT_TYPE,
+                              (uint32_t) kft) == NULL)
+        {
+            return NGX_ERROR;
+        }
+
+        kv = ngx_kmip_add_struct(a, block, NGX_KMIP_TAG_KEY_VALUE);
+
+        if (kft == NGX_KMIP_KEY_FORMAT_TYPE_RAW) {
+            km = ngx_kmip_add_bytes(a, kv, NGX_KMIP_TAG_KEY_MATERIAL,
+                                    obj->material.data, obj->material.len);
+
+        } else {
+            km = ngx_kmip_add_struct(a, kv, NGX_KMIP_TAG_KEY_MATERIAL);
+            km = ngx_kmip_add_bytes(a, km, NGX_KMIP_TAG_KEY,
+                                    obj->material.data, obj->material.len);
+        }
+
+        if (km == NULL
+            || (alg != -1
+                && ngx_kmip_add_enum(a, block,
+                                     NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+                                     (uint32_t) alg) == NULL)
+            || ngx_kmip_add_integer(a, block,
+                                    NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
+                                    (int32_t) len) == NULL)
+        {
+            return NGX_ERROR;
+        }
+
+        break;
+
+    case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
+        if (kft != 0 && kft != NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE) {
+            return ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_RESULT_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED,
+                                        "Secret Data is served as Opaque");
+        }
+
+        o = ngx_kmip_add_struct(a, payload, NGX_KMIP_TAG_SECRET_DATA);
+
+        if (ngx_kmip_add_enum(a, o, NGX_KMIP_TAG_SECRET_DATA_TYPE,
+                              obj->subtype) == NULL)
+        {
+            return NGX_ERROR;
+        }
+
+        block = ngx_kmip_add_struct(a, o, NGX_KMIP_TAG_KEY_BLOCK);
+
+        if (ngx_kmip_add_enum(a, block, NGX_KMIP_TAG_KEY_FORMAT_TYPE,
+                              NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE) == NULL)
+        {
+            return NGX_ERROR;
+        }
+
+        kv = ngx_kmip_add_struct(a, block, NGX_KMIP_TAG_KEY_VALUE);
+
+        if (ngx_kmip_add_bytes(a, kv, NGX_KMIP_TAG_KEY_MATERIAL,
+                               obj->material.data, obj->material.len)
+            == NULL)
+        {
+            return NGX_ERROR;
+        }
+
+        break;
+
+    case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
+        o = ngx_kmip_add_struct(a, payload, NGX_KMIP_TAG_OPAQUE_OBJECT);
+
+        if (ngx_kmip_add_enum(a, o, NGX_KMIP_TAG_OPAQUE_DATA_TYPE,
+                              obj->subtype) == NULL
+            || ngx_kmip_add_bytes(a, o, NGX_KMIP_TAG_OPAQUE_DATA_VALUE,
+                                  obj->material.data, obj->material.len)
+               == NULL)
+        {
+            return NGX_ERROR;
+        }
+
+        break;
+
+    default:
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                    "object \"%V\" has an unknown type",
+                                    &ctx->uid);
+    }
+
+    ctx->out->payload = payload;
+
+    return NGX_OK;
+}
+
+
+/* --------------------------------------------------------------- Destroy */
+
+ngx_int_t
+ngx_kmip_op_destroy(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    ngx_kmip_op_ctx_t  *ctx;
+
+    if (ngx_kmip_op_no_store(r, out)) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_kmip_op_ctx(r, in, out);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_destroy_loaded);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx)
+{
+    int64_t          state;
+    ngx_int_t        rc;
+    ngx_kmip_req_t  *r = ctx->r;
+
+    if (ctx->obj->destroyed) {
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    r->version >= NGX_KMIP_VERSION(2, 0)
+                                    ? NGX_KMIP_RESULT_REASON_OBJECT_DESTROYED
+                                    : NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND,
+                                    "object \"%V\" is already destroyed",
+                                    &ctx->uid);
+    }
+
+    state = ngx_kmip_op_attr_num(&ctx->obj->attributes, "State", 0);
+
+    if (state == NGX_KMIP_STATE_ACTIVE) {
+        return ngx_kmip_op_wrong_state(ctx, "object \"%V\" is Active: "
+                                       "revoke it before destroying it",
+                                       &ctx->uid);
+    }
+
+    ctx->sop = ngx_kmip_store_op_create(r->pool, r->log);
+    if (ctx->sop == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->sop->handler = ngx_kmip_op_destroyed;
+    ctx->sop->data = ctx;
+
+    rc = ngx_kmip_store_destroy(r->kp, ctx->sop, ctx->obj);
+
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    ngx_kmip_op_store_failed(ctx, "destroy");
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_kmip_op_destroyed(ngx_kmip_store_op_t *sop)
+{
+    ngx_kmip_op_ctx_t  *ctx = sop->data;
+
+    ctx->r->object = NULL;
+
+    if (sop->result != NGX_KMIP_STORE_OK) {
+        ngx_kmip_op_store_failed(ctx, "destroy");
+        ngx_kmip_op_complete(ctx->r);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, ctx->r->log, 0,
+                  "kmip: destroyed object \"%V\" (Key Protect key %V "
+                  "deleted)", &ctx->uid, &ctx->obj->kp_id);
+
+    ngx_kmip_op_finish(ctx, ngx_kmip_op_respond_uid(ctx));
+}

@@ -1,0 +1,96 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#ifndef _NGX_KMIP_OP_STORE_H_INCLUDED_
+#define _NGX_KMIP_OP_STORE_H_INCLUDED_
+
+
+/*
+ * Shared by the operations on managed objects: reading an object (with
+ * the request-wide cache of the last one), writing a changed object with
+ * optimistic concurrency (re-read and re-apply on a conflict, bounded),
+ * mapping store failures to KMIP results, and the object's attributes as
+ * a client sees them.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_kmip_ops.h"
+#include "ngx_kmip_store.h"
+#include "ngx_kmip_attr.h"
+
+
+#define NGX_KMIP_OP_RETRIES   5
+
+
+typedef struct ngx_kmip_op_ctx_s  ngx_kmip_op_ctx_t;
+
+/* NGX_OK: out is filled; NGX_AGAIN: completes later; NGX_ERROR */
+typedef ngx_int_t (*ngx_kmip_op_next_pt)(ngx_kmip_op_ctx_t *ctx);
+
+/*
+ * Applies the operation's changes to obj (attributes already a private
+ * copy). NGX_OK: write it; NGX_DECLINED: nothing to write (out holds the
+ * answer, e.g. a KMIP error); NGX_ERROR.
+ */
+typedef ngx_int_t (*ngx_kmip_op_apply_pt)(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+
+
+struct ngx_kmip_op_ctx_s {
+    ngx_kmip_req_t             *r;
+    ngx_kmip_request_item_t    *in;
+    ngx_kmip_response_item_t   *out;
+    ngx_str_t                   uid;
+    ngx_kmip_object_t          *obj;
+    ngx_kmip_store_op_t        *sop;
+    ngx_uint_t                  with_material;
+    ngx_uint_t                  retries;
+    ngx_kmip_op_next_pt         next;       /* after a load */
+    ngx_kmip_op_apply_pt        apply;      /* mutations */
+    ngx_kmip_op_next_pt         respond;    /* after a write */
+    void                       *data;
+};
+
+
+ngx_int_t ngx_kmip_op_no_store(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out);
+ngx_kmip_op_ctx_t *ngx_kmip_op_ctx(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+/* the item's Unique Identifier, or the ID Placeholder; NGX_DECLINED with
+   out filled when there is none */
+ngx_int_t ngx_kmip_op_get_uid(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
+    ngx_str_t *uid);
+
+ngx_int_t ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
+    ngx_kmip_op_next_pt next);
+ngx_int_t ngx_kmip_op_mutate(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_op_apply_pt apply, ngx_kmip_op_next_pt respond);
+void ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what);
+
+/* a payload with only the Unique Identifier (most answers) */
+ngx_int_t ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx);
+
+/* lifecycle violation: Wrong Key Lifecycle State in 2.x, else Illegal
+   Operation */
+ngx_int_t ngx_kmip_op_wrong_state(ngx_kmip_op_ctx_t *ctx, const char *fmt,
+    ...);
+
+/* the object's attributes as clients see them (destroyed: State and
+   Destroy Date from the deletion) */
+ngx_int_t ngx_kmip_op_view(ngx_kmip_req_t *r, ngx_kmip_object_t *obj,
+    ngx_kmip_attrs_t *view);
+int64_t ngx_kmip_op_attr_num(ngx_kmip_attrs_t *l, const char *name,
+    int64_t dflt);
+ngx_int_t ngx_kmip_op_set_num(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l,
+    const char *name, uint8_t type, int64_t v);
+const char *ngx_kmip_state_name(int64_t state);
+
+
+#endif /* _NGX_KMIP_OP_STORE_H_INCLUDED_ */

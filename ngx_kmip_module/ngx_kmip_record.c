@@ -1,0 +1,225 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include "ngx_kmip_record.h"
+#include "ngx_kmip_tags.h"
+
+
+int
+ngx_kmip_record_encode(ngx_kmip_allocator_t *a, const ngx_kmip_record_t *rec,
+    uint8_t **out, size_t *len, const char **err)
+{
+    size_t            size;
+    uint8_t          *buf;
+    ngx_kmip_item_t  *root, *st, *val;
+    ngx_kmip_attr_t  *at;
+
+    root = ngx_kmip_item_new(a, NGX_KMIP_TAG_RECORD, NGX_KMIP_TYPE_STRUCTURE);
+
+    if (ngx_kmip_add_integer(a, root, NGX_KMIP_TAG_RECORD_VERSION,
+                             NGX_KMIP_RECORD_VERSION) == NULL
+        || ngx_kmip_add_text(a, root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                             rec->uid, rec->uid_len) == NULL
+        || ngx_kmip_add_long(a, root, NGX_KMIP_TAG_RECORD_GENERATION,
+                             rec->generation) == NULL
+        || ngx_kmip_add_enum(a, root, NGX_KMIP_TAG_OBJECT_TYPE,
+                             rec->object_type) == NULL)
+    {
+        goto nomem;
+    }
+
+    if (rec->subtype
+        && ngx_kmip_add_enum(a, root, NGX_KMIP_TAG_RECORD_OBJECT_SUBTYPE,
+                             rec->subtype) == NULL)
+    {
+        goto nomem;
+    }
+
+    if (rec->wrapped
+        && (ngx_kmip_add_bytes(a, root, NGX_KMIP_TAG_RECORD_WRAPPED_MATERIAL,
+                               rec->wrapped, rec->wrapped_len) == NULL
+            || ngx_kmip_add_integer(a, root,
+                                    NGX_KMIP_TAG_RECORD_MATERIAL_LENGTH,
+                                    (int32_t) rec->material_len) == NULL))
+    {
+        goto nomem;
+    }
+
+    for (at = rec->attrs.first; at; at = at->next) {
+        if (at->value == NULL) {
+            continue;
+        }
+
+        st = ngx_kmip_add_struct(a, root, NGX_KMIP_TAG_ATTRIBUTE);
+
+        if (ngx_kmip_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                              at->name, at->name_len) == NULL
+            || ngx_kmip_add_integer(a, st, NGX_KMIP_TAG_ATTRIBUTE_INDEX,
+                                    (int32_t) at->index) == NULL)
+        {
+            goto nomem;
+        }
+
+        val = ngx_kmip_item_retag(a, at->value, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
+        if (val == NULL) {
+            goto nomem;
+        }
+
+        ngx_kmip_item_append(st, val);
+    }
+
+    size = ngx_kmip_ttlv_size(root);
+
+    if (size > NGX_KMIP_RECORD_MAX_SIZE) {
+        *err = "the object's attributes exceed the size of a Key Protect "
+               "payload";
+        return -1;
+    }
+
+    buf = a->alloc(a->data, size);
+    if (buf == NULL) {
+        goto nomem;
+    }
+
+    ngx_kmip_ttlv_encode(root, buf);
+
+    *out = buf;
+    *len = size;
+
+    return 0;
+
+nomem:
+
+    *err = "no memory";
+    return -1;
+}
+
+
+int
+ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
+    size_t len, ngx_kmip_record_t *rec, const char **err)
+{
+    ngx_kmip_attr_t         at;
+    ngx_kmip_item_t        *root, *item;
+    ngx_kmip_error_t        e;
+    ngx_kmip_limits_t       limits;
+    ngx_kmip_attr_t        *added;
+
+    memset(rec, 0, sizeof(ngx_kmip_record_t));
+
+    limits.max_depth = 8;
+    limits.max_items = 2000;
+
+    if (len > NGX_KMIP_RECORD_MAX_SIZE * 2
+        || ngx_kmip_ttlv_decode(buf, len, &limits, a, &root, &e)
+           != NGX_KMIP_OK)
+    {
+        *err = "the Key Protect payload is not a KMIP record";
+        return -1;
+    }
+
+    if (root->tag != NGX_KMIP_TAG_RECORD
+        || root->type != NGX_KMIP_TYPE_STRUCTURE)
+    {
+        *err = "the Key Protect payload is not a KMIP record";
+        return -1;
+    }
+
+    item = ngx_kmip_item_find(root, NGX_KMIP_TAG_RECORD_VERSION);
+    if (item == NULL || item->type != NGX_KMIP_TYPE_INTEGER) {
+        *err = "the record has no Record Version";
+        return -1;
+    }
+
+    if (item->v.num != NGX_KMIP_RECORD_VERSION) {
+        *err = "the record's version is not one this server reads";
+        return -1;
+    }
+
+    rec->version = (uint32_t) item->v.num;
+
+    item = ngx_kmip_item_find(root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
+    if (item == NULL || item->type != NGX_KMIP_TYPE_TEXT_STRING
+        || item->v.str.len == 0)
+    {
+        *err = "the record has no Unique Identifier";
+        return -1;
+    }
+
+    rec->uid = item->v.str.data;
+    rec->uid_len = item->v.str.len;
+
+    item = ngx_kmip_item_find(root, NGX_KMIP_TAG_RECORD_GENERATION);
+    if (item == NULL || item->type != NGX_KMIP_TYPE_LONG_INTEGER
+        || item->v.num < 1)
+    {
+        *err = "the record has no valid generation";
+        return -1;
+    }
+
+    rec->generation = item->v.num;
+
+    item = ngx_kmip_item_find(root, NGX_KMIP_TAG_OBJECT_TYPE);
+    if (item == NULL || item->type != NGX_KMIP_TYPE_ENUMERATION) {
+        *err = "the record has no Object Type";
+        return -1;
+    }
+
+    rec->object_type = (uint32_t) item->v.num;
+
+    item = ngx_kmip_item_find(root, NGX_KMIP_TAG_RECORD_OBJECT_SUBTYPE);
+    if (item) {
+        if (item->type != NGX_KMIP_TYPE_ENUMERATION) {
+            *err = "the record's object subtype is not an enumeration";
+            return -1;
+        }
+
+        rec->subtype = (uint32_t) item->v.num;
+    }
+
+    item = ngx_kmip_item_find(root, NGX_KMIP_TAG_RECORD_WRAPPED_MATERIAL);
+    if (item) {
+        if (item->type != NGX_KMIP_TYPE_BYTE_STRING) {
+            *err = "the record's wrapped material is not a byte string";
+            return -1;
+        }
+
+        rec->wrapped = item->v.str.data;
+        rec->wrapped_len = item->v.str.len;
+
+        item = ngx_kmip_item_find(root, NGX_KMIP_TAG_RECORD_MATERIAL_LENGTH);
+        if (item == NULL || item->type != NGX_KMIP_TYPE_INTEGER
+            || item->v.num < 0)
+        {
+            *err = "the record has no material length";
+            return -1;
+        }
+
+        rec->material_len = (uint32_t) item->v.num;
+    }
+
+    for (item = ngx_kmip_item_find(root, NGX_KMIP_TAG_ATTRIBUTE);
+         item;
+         item = ngx_kmip_item_find_next(item, NGX_KMIP_TAG_ATTRIBUTE))
+    {
+        if (ngx_kmip_attr_parse_v1(a, item, 0, &at, err) != 0) {
+            return -1;
+        }
+
+        added = ngx_kmip_attrs_add(a, &rec->attrs, at.name, at.name_len,
+                                   at.value);
+        if (added == NULL) {
+            *err = "no memory";
+            return -1;
+        }
+
+        if (at.index >= 0) {
+            added->index = at.index;
+        }
+    }
+
+    return 0;
+}

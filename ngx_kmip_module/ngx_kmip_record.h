@@ -1,0 +1,83 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#ifndef _NGX_KMIP_RECORD_H_INCLUDED_
+#define _NGX_KMIP_RECORD_H_INCLUDED_
+
+
+/*
+ * The record a Key Protect standard key carries as its payload: one KMIP
+ * object at one generation. TTLV, with vendor extension tags for the
+ * record's own fields and the standard tags for the rest:
+ *
+ *   Record                       0x540001  Structure
+ *     Record Version             0x540002  Integer (1)
+ *     Unique Identifier          0x420094  Text String
+ *     Record Generation          0x540003  Long Integer (1, 2, ...)
+ *     Object Type                0x420057  Enumeration
+ *     Record Object Subtype      0x540004  Enumeration (Secret Data Type,
+ *                                          Opaque Data Type), optional
+ *     Record Wrapped Material    0x540005  Byte String: the key material
+ *                                          wrapped by the CRK (Key
+ *                                          Protect ciphertext), optional
+ *     Record Material Length     0x540006  Integer (plaintext bytes)
+ *     Attribute*                 0x420008  {Attribute Name, Attribute
+ *                                          Index, Attribute Value}
+ *
+ * Key material never appears in a record in plaintext. A record of a newer
+ * Record Version than this code knows is refused, never half read.
+ *
+ * Plain C99, no nginx headers, no I/O.
+ */
+
+
+#include "ngx_kmip_ttlv.h"
+#include "ngx_kmip_attr.h"
+
+
+#define NGX_KMIP_TAG_RECORD                   0x540001
+#define NGX_KMIP_TAG_RECORD_VERSION           0x540002
+#define NGX_KMIP_TAG_RECORD_GENERATION        0x540003
+#define NGX_KMIP_TAG_RECORD_OBJECT_SUBTYPE    0x540004
+#define NGX_KMIP_TAG_RECORD_WRAPPED_MATERIAL  0x540005
+#define NGX_KMIP_TAG_RECORD_MATERIAL_LENGTH   0x540006
+
+#define NGX_KMIP_RECORD_VERSION               1
+
+/* Key Protect takes standard key payloads up to 7,500 bytes (base64) */
+#define NGX_KMIP_RECORD_MAX_SIZE              5600
+
+
+typedef struct {
+    uint32_t                version;
+    const uint8_t          *uid;
+    size_t                  uid_len;
+    int64_t                 generation;
+    uint32_t                object_type;
+    uint32_t                subtype;        /* 0: none */
+    const uint8_t          *wrapped;        /* NULL: no material */
+    size_t                  wrapped_len;
+    uint32_t                material_len;
+    ngx_kmip_attrs_t        attrs;
+} ngx_kmip_record_t;
+
+
+/*
+ * Encodes rec (version forced to NGX_KMIP_RECORD_VERSION) into a buffer
+ * from the allocator. 0, or -1 with *err (no memory, too large).
+ */
+int ngx_kmip_record_encode(ngx_kmip_allocator_t *a,
+    const ngx_kmip_record_t *rec, uint8_t **out, size_t *len,
+    const char **err);
+
+/*
+ * Decodes a record; strings point into buf. 0, or -1 with *err.
+ */
+int ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
+    size_t len, ngx_kmip_record_t *rec, const char **err);
+
+
+#endif /* _NGX_KMIP_RECORD_H_INCLUDED_ */

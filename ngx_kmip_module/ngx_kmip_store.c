@@ -1,0 +1,1800 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <openssl/crypto.h>
+
+#include "ngx_kmip_tags.h"
+#include "ngx_kmip_enums.h"
+#include "ngx_kmip_store.h"
+#include "ngx_kmip_record.h"
+
+
+/*
+ * KMIP objects in Key Protect (docs/key-protect.md):
+ *
+ *   one Key Protect standard key per object and generation, named
+ *   "kmip-<uuid>", alias "kmip-<uuid>-g<N>", payload a TTLV record
+ *   (ngx_kmip_record.h) holding the attributes and the key material
+ *   wrapped by the CRK with AAD ["kmip-<uuid>"].
+ *
+ *   create   wrap, create g1                               2 calls
+ *   fetch    list by exact name, get the highest g         2 calls
+ *            (+ unwrap when the material is wanted)        3 calls
+ *   update   create g(N+1) (the alias is the compare-and-swap),
+ *            delete gN                                     2 calls
+ *   destroy  delete gN                                     1 call
+ *   list     list pages by name prefix, get each object    1 + n calls
+ */
+
+
+#define NGX_KMIP_STORE_NAME_PREFIX   "kmip-"
+#define NGX_KMIP_STORE_UID_LEN       36
+#define NGX_KMIP_STORE_NAME_LEN      (sizeof("kmip-") - 1 + 36)
+#define NGX_KMIP_STORE_STATES_ALL    "0,1,2,3,5"
+#define NGX_KMIP_STORE_PAGE          200
+#define NGX_KMIP_STORE_LIST_KEYS_MAX 10000
+#define NGX_KMIP_STORE_WINDOW        8
+
+
+typedef enum {
+    NGX_KMIP_STORE_CREATE = 1,
+    NGX_KMIP_STORE_FETCH,
+    NGX_KMIP_STORE_UPDATE,
+    NGX_KMIP_STORE_DESTROY,
+    NGX_KMIP_STORE_LIST
+} ngx_kmip_store_kind_e;
+
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_kmip_kp_key_t          *key;        /* highest generation */
+    ngx_uint_t                  generation;
+    ngx_uint_t                  live;
+} ngx_kmip_store_cand_t;
+
+
+typedef struct {
+    ngx_kmip_store_op_t        *op;
+    ngx_kmip_kp_t              *kp;
+    ngx_kmip_store_kind_e       kind;
+    ngx_uint_t                  phase;
+
+    ngx_kmip_object_t          *obj;
+    ngx_str_t                   name;
+    ngx_str_t                   alias;
+    ngx_array_t                *aad;
+    ngx_str_t                   record;
+    ngx_str_t                   new_id;
+    ngx_str_t                   old_id;
+    ngx_str_t                   search;
+    ngx_uint_t                  with_material;
+
+    /* Key Protect keys to delete before answering (ngx_str_t ids) */
+    ngx_array_t                *del_ids;
+    ngx_uint_t                  next;
+
+    /* list */
+    ngx_uint_t                  offset;
+    ngx_array_t                *cands;      /* ngx_kmip_store_cand_t */
+    ngx_uint_t                  pending;
+    ngx_uint_t                  failed;
+} ngx_kmip_store_ctx_t;
+
+
+typedef struct {
+    ngx_kmip_store_ctx_t       *ctx;
+    ngx_uint_t                  index;
+} ngx_kmip_store_ref_t;
+
+
+static void *ngx_kmip_store_alloc(void *data, size_t size);
+static ngx_int_t ngx_kmip_store_ctx(ngx_kmip_kp_t *kp,
+    ngx_kmip_store_op_t *op, ngx_kmip_store_kind_e kind,
+    ngx_kmip_store_ctx_t **ctxp);
+static ngx_kmip_kp_call_t *ngx_kmip_store_call(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_handler_pt handler);
+static ngx_int_t ngx_kmip_store_search(ngx_kmip_store_ctx_t *ctx);
+static ngx_int_t ngx_kmip_store_names(ngx_kmip_store_ctx_t *ctx,
+    ngx_str_t *uid, ngx_uint_t generation);
+static ngx_int_t ngx_kmip_store_fail(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_store_result_e result, ngx_kmip_kp_call_t *call,
+    const char *what);
+static ngx_kmip_store_result_e ngx_kmip_store_map(ngx_kmip_kp_result_e rc);
+static void ngx_kmip_store_done(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_store_result_e result);
+static ngx_int_t ngx_kmip_store_encode(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_object_t *obj, ngx_uint_t generation);
+static ngx_int_t ngx_kmip_store_create_key(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_handler_pt handler);
+static ngx_uint_t ngx_kmip_store_generation(ngx_str_t *name,
+    ngx_kmip_kp_key_t *key);
+static ngx_int_t ngx_kmip_store_decode(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj, ngx_str_t *payload, ngx_str_t *uid,
+    ngx_uint_t generation);
+
+static void ngx_kmip_store_create_wrapped(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_create_created(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_create_checked(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_update_deleted(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_update_undone(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_delete_rest(ngx_kmip_store_ctx_t *ctx);
+static void ngx_kmip_store_delete_rest_done(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_destroy_deleted(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_list_page(ngx_kmip_store_ctx_t *ctx);
+static void ngx_kmip_store_list_listed(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_list_get_more(ngx_kmip_store_ctx_t *ctx);
+static void ngx_kmip_store_list_got(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_wipe(void *data);
+
+
+static const char  *ngx_kmip_store_result_texts[] = {
+    "ok",
+    "not found",
+    "conflict",
+    "gone",
+    "root key unusable",
+    "key store unavailable",
+    "failed"
+};
+
+
+const char *
+ngx_kmip_store_result_text(ngx_kmip_store_result_e result)
+{
+    if ((size_t) result
+        < sizeof(ngx_kmip_store_result_texts) / sizeof(char *))
+    {
+        return ngx_kmip_store_result_texts[result];
+    }
+
+    return "unknown";
+}
+
+
+ngx_kmip_store_op_t *
+ngx_kmip_store_op_create(ngx_pool_t *pool, ngx_log_t *log)
+{
+    ngx_kmip_store_op_t  *op;
+
+    op = ngx_pcalloc(pool, sizeof(ngx_kmip_store_op_t));
+    if (op == NULL) {
+        return NULL;
+    }
+
+    op->pool = pool;
+    op->log = log;
+    op->result = NGX_KMIP_STORE_FAILED;
+
+    return op;
+}
+
+
+static void *
+ngx_kmip_store_alloc(void *data, size_t size)
+{
+    return ngx_palloc((ngx_pool_t *) data, size);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_ctx(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+    ngx_kmip_store_kind_e kind, ngx_kmip_store_ctx_t **ctxp)
+{
+    ngx_kmip_store_ctx_t  *ctx;
+
+    ngx_str_null(&op->error);
+    ngx_str_null(&op->correlation_id);
+
+    if (kp == NULL) {
+        op->result = NGX_KMIP_STORE_FAILED;
+        ngx_str_set(&op->error, "no key store is configured");
+        return NGX_ERROR;
+    }
+
+    ctx = ngx_pcalloc(op->pool, sizeof(ngx_kmip_store_ctx_t));
+    if (ctx == NULL) {
+        op->result = NGX_KMIP_STORE_FAILED;
+        ngx_str_set(&op->error, "no memory");
+        return NGX_ERROR;
+    }
+
+    ctx->op = op;
+    ctx->kp = kp;
+    ctx->kind = kind;
+
+    *ctxp = ctx;
+
+    return NGX_OK;
+}
+
+
+static ngx_kmip_kp_call_t *
+ngx_kmip_store_call(ngx_kmip_store_ctx_t *ctx, ngx_kmip_kp_handler_pt handler)
+{
+    ngx_kmip_kp_call_t  *call;
+
+    call = ngx_kmip_kp_call_create(ctx->op->pool, ctx->op->log);
+    if (call == NULL) {
+        return NULL;
+    }
+
+    call->handler = handler;
+    call->data = ctx;
+
+    return call;
+}
+
+
+static ngx_int_t
+ngx_kmip_store_valid_uid(ngx_str_t *uid)
+{
+    ngx_uint_t  i;
+    u_char      c;
+
+    if (uid->len != NGX_KMIP_STORE_UID_LEN) {
+        return 0;
+    }
+
+    for (i = 0; i < uid->len; i++) {
+        c = uid->data[i];
+
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') {
+                return 0;
+            }
+
+            continue;
+        }
+
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static ngx_int_t
+ngx_kmip_store_names(ngx_kmip_store_ctx_t *ctx, ngx_str_t *uid,
+    ngx_uint_t generation)
+{
+    ngx_str_t  *s;
+    u_char     *p;
+
+    ctx->name.data = ngx_pnalloc(ctx->op->pool, NGX_KMIP_STORE_NAME_LEN);
+    if (ctx->name.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->name.len = ngx_sprintf(ctx->name.data, "kmip-%V", uid)
+                    - ctx->name.data;
+
+    if (generation) {
+        p = ngx_pnalloc(ctx->op->pool, ctx->name.len + 2 + NGX_INT_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->alias.data = p;
+        ctx->alias.len = ngx_sprintf(p, "%V-g%ui", &ctx->name, generation)
+                         - p;
+    }
+
+    ctx->aad = ngx_array_create(ctx->op->pool, 1, sizeof(ngx_str_t));
+    if (ctx->aad == NULL) {
+        return NGX_ERROR;
+    }
+
+    s = ngx_array_push(ctx->aad);
+    if (s == NULL) {
+        return NGX_ERROR;
+    }
+
+    *s = ctx->name;
+
+    return NGX_OK;
+}
+
+
+static ngx_kmip_store_result_e
+ngx_kmip_store_map(ngx_kmip_kp_result_e rc)
+{
+    switch (rc) {
+    case NGX_KMIP_KP_OK:
+        return NGX_KMIP_STORE_OK;
+    case NGX_KMIP_KP_NOT_FOUND:
+        return NGX_KMIP_STORE_NOT_FOUND;
+    case NGX_KMIP_KP_GONE:
+        return NGX_KMIP_STORE_GONE;
+    case NGX_KMIP_KP_CONFLICT:
+        return NGX_KMIP_STORE_CONFLICT;
+    case NGX_KMIP_KP_ROOT_KEY_UNUSABLE:
+        return NGX_KMIP_STORE_ROOT_KEY;
+    case NGX_KMIP_KP_UNAVAILABLE:
+        return NGX_KMIP_STORE_UNAVAILABLE;
+    default:
+        return NGX_KMIP_STORE_FAILED;
+    }
+}
+
+
+/*
+ * Records the failure in op (result, error text naming the step and the
+ * Key Protect answer, correlation id). Returns NGX_ERROR for convenience.
+ */
+
+static ngx_int_t
+ngx_kmip_store_fail(ngx_kmip_store_ctx_t *ctx, ngx_kmip_store_result_e result,
+    ngx_kmip_kp_call_t *call, const char *what)
+{
+    u_char               *p, *last;
+    ngx_kmip_store_op_t  *op;
+
+    op = ctx->op;
+    op->result = result;
+
+    p = ngx_pnalloc(op->pool, NGX_MAX_ERROR_STR);
+    if (p == NULL) {
+        ngx_str_set(&op->error, "no memory");
+        return NGX_ERROR;
+    }
+
+    last = p + NGX_MAX_ERROR_STR;
+
+    if (call && call->error.len) {
+        last = ngx_slprintf(p, last, "%s: %V", what, &call->error);
+
+    } else if (call) {
+        last = ngx_slprintf(p, last, "%s: %s", what,
+                            ngx_kmip_kp_result_text(call->result));
+
+    } else {
+        last = ngx_slprintf(p, last, "%s", what);
+    }
+
+    op->error.data = p;
+    op->error.len = last - p;
+
+    if (call && call->correlation_id.len) {
+        op->correlation_id = call->correlation_id;
+    }
+
+    return NGX_ERROR;
+}
+
+
+static void
+ngx_kmip_store_done(ngx_kmip_store_ctx_t *ctx, ngx_kmip_store_result_e result)
+{
+    ctx->op->result = result;
+    ctx->op->handler(ctx->op);
+}
+
+
+static void
+ngx_kmip_store_wipe(void *data)
+{
+    ngx_str_t  *s = data;
+
+    if (s->data && s->len) {
+        OPENSSL_cleanse(s->data, s->len);
+    }
+}
+
+
+static ngx_str_t *
+ngx_kmip_store_keep_secret(ngx_pool_t *pool, u_char *data, size_t len)
+{
+    ngx_str_t           *s;
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(pool, sizeof(ngx_str_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    s = cln->data;
+    s->len = len;
+    s->data = ngx_pnalloc(pool, len ? len : 1);
+
+    if (s->data == NULL) {
+        s->len = 0;
+        cln->handler = NULL;
+        return NULL;
+    }
+
+    ngx_memcpy(s->data, data, len);
+    cln->handler = ngx_kmip_store_wipe;
+
+    return s;
+}
+
+
+/* the description a person reads in the Key Protect console */
+
+static ngx_str_t
+ngx_kmip_store_description(ngx_pool_t *pool, ngx_kmip_object_t *obj,
+    ngx_uint_t generation)
+{
+    u_char           *p, *last;
+    ngx_str_t         d;
+    const char       *type;
+    ngx_kmip_attr_t  *alg, *len;
+
+    switch (obj->object_type) {
+    case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
+        type = "Symmetric Key";
+        break;
+    case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
+        type = "Secret Data";
+        break;
+    case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
+        type = "Opaque Object";
+        break;
+    default:
+        type = "object";
+        break;
+    }
+
+    ngx_str_null(&d);
+
+    p = ngx_pnalloc(pool, 200);
+    if (p == NULL) {
+        return d;
+    }
+
+    last = p + 200;
+    d.data = p;
+
+    p = ngx_slprintf(p, last, "KMIP %s", type);
+
+    alg = ngx_kmip_attrs_find(&obj->attributes, "Cryptographic Algorithm",
+                              sizeof("Cryptographic Algorithm") - 1, -1);
+    len = ngx_kmip_attrs_find(&obj->attributes, "Cryptographic Length",
+                              sizeof("Cryptographic Length") - 1, -1);
+
+    if (alg && alg->value
+        && alg->value->v.num == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES)
+    {
+        p = ngx_slprintf(p, last, " AES");
+
+        if (len && len->value) {
+            p = ngx_slprintf(p, last, "-%L", len->value->v.num);
+        }
+    }
+
+    p = ngx_slprintf(p, last, ", generation %ui (ngx_kmip)", generation);
+
+    d.len = p - d.data;
+
+    return d;
+}
+
+
+static ngx_int_t
+ngx_kmip_store_encode(ngx_kmip_store_ctx_t *ctx, ngx_kmip_object_t *obj,
+    ngx_uint_t generation)
+{
+    size_t                 len;
+    uint8_t               *out;
+    const char            *err;
+    ngx_kmip_record_t      rec;
+    ngx_kmip_allocator_t   a;
+
+    a.alloc = ngx_kmip_store_alloc;
+    a.data = ctx->op->pool;
+
+    ngx_memzero(&rec, sizeof(ngx_kmip_record_t));
+
+    rec.uid = obj->uid.data;
+    rec.uid_len = obj->uid.len;
+    rec.generation = generation;
+    rec.object_type = obj->object_type;
+    rec.subtype = obj->subtype;
+    rec.wrapped = obj->wrapped.len ? obj->wrapped.data : NULL;
+    rec.wrapped_len = obj->wrapped.len;
+    rec.material_len = obj->material_len;
+    rec.attrs = obj->attributes;
+
+    if (ngx_kmip_record_encode(&a, &rec, &out, &len, &err) != 0) {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL, err);
+    }
+
+    ctx->record.data = out;
+    ctx->record.len = len;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_store_create_key(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_handler_pt handler)
+{
+    ngx_str_t            *s, desc;
+    ngx_array_t          *aliases;
+    ngx_kmip_kp_call_t   *call;
+
+    aliases = ngx_array_create(ctx->op->pool, 1, sizeof(ngx_str_t));
+    if (aliases == NULL) {
+        return NGX_ERROR;
+    }
+
+    s = ngx_array_push(aliases);
+    if (s == NULL) {
+        return NGX_ERROR;
+    }
+
+    *s = ctx->alias;
+
+    desc = ngx_kmip_store_description(ctx->op->pool, ctx->obj,
+                                      ctx->obj->generation + 1);
+
+    call = ngx_kmip_store_call(ctx, handler);
+    if (call == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_kp_create_key(ctx->kp, call, &ctx->name, &desc,
+                               &ctx->record, aliases)
+        != NGX_AGAIN)
+    {
+        return ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
+                                   call, "Key Protect key create failed");
+    }
+
+    return NGX_AGAIN;
+}
+
+
+/* ---------------------------------------------------------------- create */
+
+ngx_int_t
+ngx_kmip_store_create(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj)
+{
+    ngx_kmip_kp_call_t    *call;
+    ngx_kmip_store_ctx_t  *ctx;
+
+    if (ngx_kmip_store_ctx(kp, op, NGX_KMIP_STORE_CREATE, &ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (!ngx_kmip_store_valid_uid(&obj->uid)) {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "invalid Unique Identifier");
+    }
+
+    ctx->obj = obj;
+    obj->generation = 0;
+
+    if (ngx_kmip_store_names(ctx, &obj->uid, 1) != NGX_OK) {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    op->object = obj;
+
+    call = ngx_kmip_store_call(ctx, ngx_kmip_store_create_wrapped);
+    if (call == NULL) {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    if (ngx_kmip_kp_wrap(kp, call, &obj->material, ctx->aad) != NGX_AGAIN) {
+        return ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
+                                   call, "Key Protect wrap failed");
+    }
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_kmip_store_create_wrapped(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+    ngx_kmip_object_t     *obj = ctx->obj;
+
+    if (call->result != NGX_KMIP_KP_OK || call->ciphertext.len == 0) {
+        (void) ngx_kmip_store_fail(ctx,
+                                   call->result == NGX_KMIP_KP_OK
+                                   ? NGX_KMIP_STORE_FAILED
+                                   : ngx_kmip_store_map(call->result),
+                                   call, "Key Protect wrap failed");
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    obj->wrapped = call->ciphertext;
+    obj->material_len = obj->material.len;
+
+    if (ngx_kmip_store_encode(ctx, obj, 1) != NGX_OK) {
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    if (ngx_kmip_store_create_key(ctx, ngx_kmip_store_create_created)
+        != NGX_AGAIN)
+    {
+        if (ctx->op->error.len == 0) {
+            (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                       "no memory");
+        }
+
+        ctx->op->handler(ctx->op);
+    }
+}
+
+
+static void
+ngx_kmip_store_create_created(ngx_kmip_kp_call_t *call)
+{
+    ngx_str_t              states;
+    ngx_kmip_kp_key_t     *key;
+    ngx_kmip_kp_call_t    *check;
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+
+    if (call->result == NGX_KMIP_KP_OK) {
+        if (call->keys == NULL || call->keys->nelts == 0) {
+            /* created, but the answer lacks the id: find it by name */
+            goto check;
+        }
+
+        key = call->keys->elts;
+
+        ctx->obj->kp_id = key[0].id;
+        ctx->obj->generation = 1;
+
+        ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
+        return;
+    }
+
+    (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result), call,
+                               "Key Protect key create failed");
+
+    if (call->result != NGX_KMIP_KP_UNAVAILABLE) {
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+check:
+
+    /*
+     * The outcome is unknown (a timeout, a reset): the key may exist. Look
+     * for it by name and delete whatever is there, so that a failed Create
+     * leaves nothing live; the client gets an error and no identifier.
+     */
+
+
+    ctx->op->result = NGX_KMIP_STORE_UNAVAILABLE;
+
+    if (ctx->op->error.len == 0) {
+        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_UNAVAILABLE, call,
+                                   "Key Protect key create answered "
+                                   "without a key");
+    }
+
+    check = ngx_kmip_store_call(ctx, ngx_kmip_store_create_checked);
+    if (check == NULL || ngx_kmip_store_search(ctx) != NGX_OK) {
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    ngx_str_set(&states, "0,1,2,3");
+
+    if (ngx_kmip_kp_list_keys(ctx->kp, check, &ctx->search, &states, 10, 0)
+        != NGX_AGAIN)
+    {
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: cannot check for an orphan Key Protect "
+                      "key named \"%V\": %V; delete it by hand if it exists",
+                      &ctx->name, &check->error);
+        ctx->op->handler(ctx->op);
+    }
+}
+
+
+static void
+ngx_kmip_store_create_checked(ngx_kmip_kp_call_t *call)
+{
+    ngx_str_t             *id;
+    ngx_uint_t             i;
+    ngx_kmip_kp_key_t     *key;
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+
+    if (call->result != NGX_KMIP_KP_OK) {
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: cannot check for an orphan Key Protect "
+                      "key named \"%V\": %V; delete it by hand if it exists",
+                      &ctx->name, &call->error);
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    ctx->del_ids = ngx_array_create(ctx->op->pool, 2, sizeof(ngx_str_t));
+    if (ctx->del_ids == NULL) {
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    key = call->keys ? call->keys->elts : NULL;
+
+    for (i = 0; call->keys && i < call->keys->nelts; i++) {
+        if (key[i].name.len != ctx->name.len
+            || ngx_strncmp(key[i].name.data, ctx->name.data, ctx->name.len)
+               != 0)
+        {
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_WARN, ctx->op->log, 0,
+                      "kmip store: deleting Key Protect key %V (\"%V\") "
+                      "left by a create whose outcome was unknown",
+                      &key[i].id, &ctx->name);
+
+        id = ngx_array_push(ctx->del_ids);
+        if (id == NULL) {
+            break;
+        }
+
+        *id = key[i].id;
+    }
+
+    ctx->next = 0;
+    ngx_kmip_store_delete_rest(ctx);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_search(ngx_kmip_store_ctx_t *ctx)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(ctx->op->pool, sizeof("exact:name:") + ctx->name.len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->search.data = p;
+    ctx->search.len = ngx_sprintf(p, "exact:name:%V", &ctx->name) - p;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Deletes the keys in ctx->del_ids one after the other (best effort: a
+ * failure is logged with the key id so an operator can finish the job),
+ * then calls the operation's handler with the result already set.
+ */
+
+static void
+ngx_kmip_store_delete_rest(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_str_t           *id;
+    ngx_kmip_kp_call_t  *call;
+
+    while (ctx->del_ids && ctx->next < ctx->del_ids->nelts) {
+        id = (ngx_str_t *) ctx->del_ids->elts + ctx->next++;
+
+        call = ngx_kmip_store_call(ctx, ngx_kmip_store_delete_rest_done);
+        if (call == NULL) {
+            break;
+        }
+
+        if (ngx_kmip_kp_delete_key(ctx->kp, call, id) == NGX_AGAIN) {
+            call->data = ctx;
+            return;
+        }
+
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: Key Protect key %V is left over and "
+                      "could not be deleted: %V", id, &call->error);
+    }
+
+    ctx->op->handler(ctx->op);
+}
+
+
+static void
+ngx_kmip_store_delete_rest_done(ngx_kmip_kp_call_t *call)
+{
+    ngx_str_t             *id;
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+
+    if (call->result != NGX_KMIP_KP_OK && call->result != NGX_KMIP_KP_GONE
+        && call->result != NGX_KMIP_KP_NOT_FOUND)
+    {
+        id = (ngx_str_t *) ctx->del_ids->elts + ctx->next - 1;
+
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: Key Protect key %V is left over and "
+                      "could not be deleted: %V (correlation id %V)",
+                      id, &call->error, &call->correlation_id);
+    }
+
+    ngx_kmip_store_delete_rest(ctx);
+}
+
+
+/* ----------------------------------------------------------------- fetch */
+
+ngx_int_t
+ngx_kmip_store_fetch(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+    ngx_str_t *uid, ngx_uint_t with_material)
+{
+    ngx_str_t              states;
+    ngx_kmip_kp_call_t    *call;
+    ngx_kmip_store_ctx_t  *ctx;
+
+    op->object = NULL;
+
+    if (ngx_kmip_store_ctx(kp, op, NGX_KMIP_STORE_FETCH, &ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (!ngx_kmip_store_valid_uid(uid)) {
+        /* not one of ours: no Key Protect key can have that name */
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_NOT_FOUND, NULL,
+                                   "no object with this Unique Identifier");
+    }
+
+    ctx->obj = ngx_pcalloc(op->pool, sizeof(ngx_kmip_object_t));
+    if (ctx->obj == NULL
+        || ngx_kmip_store_names(ctx, uid, 0) != NGX_OK
+        || ngx_kmip_store_search(ctx) != NGX_OK)
+    {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    ctx->obj->uid.data = ngx_pstrdup(op->pool, uid);
+    if (ctx->obj->uid.data == NULL) {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    ctx->obj->uid.len = uid->len;
+    ctx->with_material = with_material;
+
+    call = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_listed);
+    if (call == NULL) {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    ngx_str_set(&states, NGX_KMIP_STORE_STATES_ALL);
+
+    if (ngx_kmip_kp_list_keys(kp, call, &ctx->search, &states, 100, 0)
+        != NGX_AGAIN)
+    {
+        return ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
+                                   call, "Key Protect key list failed");
+    }
+
+    return NGX_AGAIN;
+}
+
+
+/* the generation of a key: from its alias, else from its description */
+
+static ngx_uint_t
+ngx_kmip_store_generation(ngx_str_t *name, ngx_kmip_kp_key_t *key)
+{
+    u_char      *p, *last;
+    ngx_int_t    n;
+    ngx_uint_t   i;
+    ngx_str_t   *alias;
+
+    alias = key->aliases ? key->aliases->elts : NULL;
+
+    for (i = 0; key->aliases && i < key->aliases->nelts; i++) {
+        if (alias[i].len > name->len + 2
+            && ngx_strncmp(alias[i].data, name->data, name->len) == 0
+            && alias[i].data[name->len] == '-'
+            && alias[i].data[name->len + 1] == 'g')
+        {
+            n = ngx_atoi(alias[i].data + name->len + 2,
+                         alias[i].len - name->len - 2);
+            if (n > 0) {
+                return (ngx_uint_t) n;
+            }
+        }
+    }
+
+    p = key->description.data;
+    last = p + key->description.len;
+
+    p = p ? ngx_strlcasestrn(p, last, (u_char *) "generation ", 11 - 1)
+          : NULL;
+
+    if (p) {
+        p += 11;
+
+        for (last = p; last < key->description.data + key->description.len
+                       && *last >= '0' && *last <= '9'; last++) { /* void */ }
+
+        n = ngx_atoi(p, last - p);
+        if (n > 0) {
+            return (ngx_uint_t) n;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call)
+{
+    ngx_str_t             *id;
+    ngx_uint_t             i, g, best_g;
+    ngx_kmip_kp_key_t     *key, *best;
+    ngx_kmip_kp_call_t    *get;
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+    ngx_kmip_object_t     *obj = ctx->obj;
+
+    if (call->result != NGX_KMIP_KP_OK) {
+        (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
+                                   call, "Key Protect key list failed");
+        if (ctx->op->result == NGX_KMIP_STORE_NOT_FOUND) {
+            ctx->op->result = NGX_KMIP_STORE_FAILED;
+        }
+
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    best = NULL;
+    best_g = 0;
+    key = call->keys ? call->keys->elts : NULL;
+
+    for (i = 0; call->keys && i < call->keys->nelts; i++) {
+        if (key[i].name.len != ctx->name.len
+            || ngx_strncmp(key[i].name.data, ctx->name.data, ctx->name.len)
+               != 0)
+        {
+            continue;
+        }
+
+        g = ngx_kmip_store_generation(&ctx->name, &key[i]);
+
+        if (g > best_g) {
+            best = &key[i];
+            best_g = g;
+        }
+    }
+
+    if (best == NULL) {
+        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_NOT_FOUND, NULL,
+                                   "no object with this Unique Identifier");
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    /* older generations still live: an update that could not delete them */
+
+    for (i = 0; i < call->keys->nelts; i++) {
+        if (&key[i] == best
+            || key[i].name.len != ctx->name.len
+            || ngx_strncmp(key[i].name.data, ctx->name.data, ctx->name.len)
+               != 0
+            || key[i].deleted
+            || key[i].state == NGX_KMIP_KP_STATE_DESTROYED)
+        {
+            continue;
+        }
+
+        if (obj->stale == NULL) {
+            obj->stale = ngx_array_create(ctx->op->pool, 1,
+                                          sizeof(ngx_str_t));
+            if (obj->stale == NULL) {
+                break;
+            }
+        }
+
+        id = ngx_array_push(obj->stale);
+        if (id == NULL) {
+            break;
+        }
+
+        *id = key[i].id;
+    }
+
+    obj->generation = best_g;
+    obj->kp_id = best->id;
+
+    if (best->deleted || best->state == NGX_KMIP_KP_STATE_DESTROYED) {
+        /*
+         * The highest generation's key was deleted: the object is
+         * destroyed for good, whatever older keys remain.
+         */
+        obj->destroyed = 1;
+        obj->deletion_date = best->deletion_date;
+    }
+
+    get = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_got);
+    if (get == NULL) {
+        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    if (ngx_kmip_kp_get_key(ctx->kp, get, &obj->kp_id) != NGX_AGAIN) {
+        (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(get->result), get,
+                                   "Key Protect key get failed");
+        ctx->op->handler(ctx->op);
+    }
+}
+
+
+static ngx_int_t
+ngx_kmip_store_decode(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
+    ngx_str_t *payload, ngx_str_t *uid, ngx_uint_t generation)
+{
+    const char            *err;
+    ngx_kmip_record_t      rec;
+    ngx_kmip_allocator_t   a;
+
+    a.alloc = ngx_kmip_store_alloc;
+    a.data = op->pool;
+
+    if (ngx_kmip_record_decode(&a, payload->data, payload->len, &rec, &err)
+        != 0)
+    {
+        op->error.data = (u_char *) err;
+        op->error.len = ngx_strlen(err);
+        return NGX_ERROR;
+    }
+
+    if (uid && (rec.uid_len != uid->len
+                || ngx_strncmp(rec.uid, uid->data, uid->len) != 0))
+    {
+        ngx_str_set(&op->error, "the Key Protect key holds the record of "
+                                "another object");
+        return NGX_ERROR;
+    }
+
+    if (generation && (ngx_uint_t) rec.generation != generation) {
+        ngx_str_set(&op->error, "the Key Protect key's record and alias "
+                                "disagree on the generation");
+        return NGX_ERROR;
+    }
+
+    obj->uid.data = (u_char *) rec.uid;
+    obj->uid.len = rec.uid_len;
+    obj->generation = (ngx_uint_t) rec.generation;
+    obj->object_type = rec.object_type;
+    obj->subtype = rec.subtype;
+    obj->wrapped.data = (u_char *) rec.wrapped;
+    obj->wrapped.len = rec.wrapped_len;
+    obj->material_len = rec.material_len;
+    obj->attributes = rec.attrs;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_kp_key_t     *key;
+    ngx_kmip_kp_call_t    *unwrap;
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+    ngx_kmip_object_t     *obj = ctx->obj;
+
+    key = (call->result == NGX_KMIP_KP_OK && call->keys
+           && call->keys->nelts) ? call->keys->elts : NULL;
+
+    if (obj->destroyed) {
+        /*
+         * Whatever the deleted key still tells (Key Protect may not return
+         * a deleted key's payload): its record's attributes, else only the
+         * identity. State and Destroy Date are the deletion's.
+         */
+
+        if (key == NULL || key->payload.len == 0
+            || ngx_kmip_store_decode(ctx->op, obj, &key->payload, &obj->uid,
+                                     0) != NGX_OK)
+        {
+            obj->attributes.first = obj->attributes.last = NULL;
+            obj->attributes.n = 0;
+            ngx_str_null(&ctx->op->error);
+        }
+
+        obj->destroyed = 1;
+        ngx_str_null(&obj->wrapped);
+
+        ctx->op->object = obj;
+        ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
+        return;
+    }
+
+    if (key == NULL) {
+        if (call->result == NGX_KMIP_KP_OK) {
+            (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, call,
+                                       "Key Protect key get answered "
+                                       "without a key");
+
+        } else if (call->result == NGX_KMIP_KP_GONE
+                   || call->result == NGX_KMIP_KP_NOT_FOUND)
+        {
+            /* deleted (or purged) between the list and the get */
+            obj->destroyed = 1;
+            ctx->op->object = obj;
+            ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
+            return;
+
+        } else {
+            (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
+                                       call, "Key Protect key get failed");
+        }
+
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    if (key->deleted || key->state == NGX_KMIP_KP_STATE_DESTROYED) {
+        obj->destroyed = 1;
+        obj->deletion_date = key->deletion_date;
+        ngx_kmip_store_fetch_got(call);
+        return;
+    }
+
+    if (ngx_kmip_store_decode(ctx->op, obj, &key->payload, &obj->uid,
+                              obj->generation)
+        != NGX_OK)
+    {
+        ctx->op->result = NGX_KMIP_STORE_FAILED;
+        ctx->op->correlation_id = call->correlation_id;
+
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: Key Protect key %V: %V",
+                      &obj->kp_id, &ctx->op->error);
+
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    ctx->op->object = obj;
+
+    if (!ctx->with_material || obj->wrapped.len == 0) {
+        ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
+        return;
+    }
+
+    unwrap = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_unwrapped);
+    if (unwrap == NULL) {
+        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    if (ngx_kmip_kp_unwrap(ctx->kp, unwrap, &obj->wrapped, ctx->aad)
+        != NGX_AGAIN)
+    {
+        (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(unwrap->result),
+                                   unwrap, "Key Protect unwrap failed");
+        ctx->op->handler(ctx->op);
+    }
+}
+
+
+static void
+ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call)
+{
+    ngx_str_t             *s;
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+    ngx_kmip_object_t     *obj = ctx->obj;
+
+    if (call->result != NGX_KMIP_KP_OK) {
+        (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
+                                   call, "Key Protect unwrap failed");
+        if (ctx->op->result == NGX_KMIP_STORE_NOT_FOUND
+            || ctx->op->result == NGX_KMIP_STORE_GONE)
+        {
+            /* the root key itself is gone */
+            ctx->op->result = NGX_KMIP_STORE_ROOT_KEY;
+        }
+
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    if (call->plaintext.len != obj->material_len) {
+        OPENSSL_cleanse(call->plaintext.data, call->plaintext.len);
+        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, call,
+                                   "the unwrapped key material has the "
+                                   "wrong length");
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    /* the call's plaintext is wiped with the pool; ours is too */
+
+    s = ngx_kmip_store_keep_secret(ctx->op->pool, call->plaintext.data,
+                                   call->plaintext.len);
+
+    OPENSSL_cleanse(call->plaintext.data, call->plaintext.len);
+
+    if (s == NULL) {
+        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    obj->material = *s;
+
+    ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
+}
+
+
+/* ---------------------------------------------------------------- update */
+
+ngx_int_t
+ngx_kmip_store_update(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj)
+{
+    ngx_kmip_store_ctx_t  *ctx;
+
+    if (ngx_kmip_store_ctx(kp, op, NGX_KMIP_STORE_UPDATE, &ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (obj->destroyed || obj->generation == 0 || obj->kp_id.len == 0) {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_GONE, NULL,
+                                   "the object is destroyed");
+    }
+
+    ctx->obj = obj;
+    ctx->old_id = obj->kp_id;
+    op->object = obj;
+
+    if (ngx_kmip_store_names(ctx, &obj->uid, obj->generation + 1) != NGX_OK)
+    {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    if (ngx_kmip_store_encode(ctx, obj, obj->generation + 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_store_create_key(ctx, ngx_kmip_store_update_created)
+        != NGX_AGAIN)
+    {
+        if (op->error.len == 0) {
+            (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                       "no memory");
+        }
+
+        return NGX_ERROR;
+    }
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_kp_key_t     *key;
+    ngx_kmip_kp_call_t    *del;
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+
+    if (call->result != NGX_KMIP_KP_OK) {
+        /*
+         * A conflict on the alias: another writer made this generation
+         * first. The caller fetches again and retries.
+         */
+        (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
+                                   call,
+                                   call->result == NGX_KMIP_KP_CONFLICT
+                                   ? "a concurrent update of the object "
+                                     "won (Key Protect alias conflict)"
+                                   : "Key Protect key create failed");
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    if (call->keys == NULL || call->keys->nelts == 0) {
+        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_UNAVAILABLE, call,
+                                   "Key Protect key create answered "
+                                   "without a key");
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    key = call->keys->elts;
+    ctx->new_id = key[0].id;
+
+    del = ngx_kmip_store_call(ctx, ngx_kmip_store_update_deleted);
+
+    if (del == NULL
+        || ngx_kmip_kp_delete_key(ctx->kp, del, &ctx->old_id) != NGX_AGAIN)
+    {
+        /* the new generation is live and read first: the update holds */
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: Key Protect key %V (generation %ui of "
+                      "\"%V\") could not be deleted: %V; the next update "
+                      "retries", &ctx->old_id, ctx->obj->generation,
+                      &ctx->name, del ? &del->error : &ctx->name);
+
+        ctx->obj->kp_id = ctx->new_id;
+        ctx->obj->generation++;
+        ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
+    }
+}
+
+
+static void
+ngx_kmip_store_update_deleted(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_kp_call_t    *undo;
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+    ngx_kmip_object_t     *obj = ctx->obj;
+
+    if (call->result == NGX_KMIP_KP_GONE
+        || call->result == NGX_KMIP_KP_NOT_FOUND)
+    {
+        /*
+         * Someone deleted generation N while we wrote N+1: the object was
+         * destroyed, and stays so. Our N+1 goes too.
+         */
+        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_GONE, call,
+                                   "the object's Key Protect key was "
+                                   "deleted during the update");
+
+        ngx_log_error(NGX_LOG_WARN, ctx->op->log, 0,
+                      "kmip store: \"%V\" was deleted during an update; "
+                      "deleting the new generation %V",
+                      &ctx->name, &ctx->new_id);
+
+        undo = ngx_kmip_store_call(ctx, ngx_kmip_store_update_undone);
+
+        if (undo == NULL
+            || ngx_kmip_kp_delete_key(ctx->kp, undo, &ctx->new_id)
+               != NGX_AGAIN)
+        {
+            ngx_log_error(NGX_LOG_ALERT, ctx->op->log, 0,
+                          "kmip store: Key Protect key %V of the destroyed "
+                          "object \"%V\" could not be deleted; delete it "
+                          "by hand", &ctx->new_id, &ctx->name);
+            ctx->op->handler(ctx->op);
+        }
+
+        return;
+    }
+
+    if (call->result != NGX_KMIP_KP_OK) {
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: Key Protect key %V (generation %ui of "
+                      "\"%V\") could not be deleted: %V (correlation id "
+                      "%V); the next update retries",
+                      &ctx->old_id, obj->generation, &ctx->name,
+                      &call->error, &call->correlation_id);
+    }
+
+    obj->kp_id = ctx->new_id;
+    obj->generation++;
+
+    ctx->op->result = NGX_KMIP_STORE_OK;
+
+    /* older generations a failed delete left live */
+
+    ctx->del_ids = obj->stale;
+    obj->stale = NULL;
+    ctx->next = 0;
+
+    ngx_kmip_store_delete_rest(ctx);
+}
+
+
+static void
+ngx_kmip_store_update_undone(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+
+    if (call->result != NGX_KMIP_KP_OK && call->result != NGX_KMIP_KP_GONE) {
+        ngx_log_error(NGX_LOG_ALERT, ctx->op->log, 0,
+                      "kmip store: Key Protect key %V of the destroyed "
+                      "object \"%V\" could not be deleted: %V; delete it "
+                      "by hand (readers already see the object destroyed "
+                      "only if it is)", &ctx->new_id, &ctx->name,
+                      &call->error);
+    }
+
+    ctx->obj->destroyed = 1;
+    ctx->op->result = NGX_KMIP_STORE_GONE;
+    ctx->op->handler(ctx->op);
+}
+
+
+/* --------------------------------------------------------------- destroy */
+
+ngx_int_t
+ngx_kmip_store_destroy(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj)
+{
+    ngx_kmip_kp_call_t    *call;
+    ngx_kmip_store_ctx_t  *ctx;
+
+    if (ngx_kmip_store_ctx(kp, op, NGX_KMIP_STORE_DESTROY, &ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (obj->destroyed || obj->kp_id.len == 0) {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_GONE, NULL,
+                                   "the object is already destroyed");
+    }
+
+    ctx->obj = obj;
+    op->object = obj;
+
+    if (ngx_kmip_store_names(ctx, &obj->uid, 0) != NGX_OK) {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    call = ngx_kmip_store_call(ctx, ngx_kmip_store_destroy_deleted);
+    if (call == NULL) {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    if (ngx_kmip_kp_delete_key(kp, call, &obj->kp_id) != NGX_AGAIN) {
+        return ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
+                                   call, "Key Protect key delete failed");
+    }
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_kmip_store_destroy_deleted(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+
+    if (call->result != NGX_KMIP_KP_OK) {
+        (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
+                                   call, "Key Protect key delete failed");
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    ctx->obj->destroyed = 1;
+    ctx->obj->deletion_date = ngx_time();
+    ctx->op->result = NGX_KMIP_STORE_OK;
+    ctx->op->correlation_id = call->correlation_id;
+
+    ctx->del_ids = ctx->obj->stale;
+    ctx->obj->stale = NULL;
+    ctx->next = 0;
+
+    ngx_kmip_store_delete_rest(ctx);
+}
+
+
+/* ------------------------------------------------------------------ list */
+
+ngx_int_t
+ngx_kmip_store_list(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op)
+{
+    ngx_kmip_store_ctx_t  *ctx;
+
+    if (ngx_kmip_store_ctx(kp, op, NGX_KMIP_STORE_LIST, &ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ctx->cands = ngx_array_create(op->pool, 16,
+                                  sizeof(ngx_kmip_store_cand_t));
+    op->objects = ngx_array_create(op->pool, 16, sizeof(ngx_kmip_object_t));
+
+    if (ctx->cands == NULL || op->objects == NULL) {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    ngx_str_set(&ctx->search, NGX_KMIP_STORE_NAME_PREFIX);
+
+    return ngx_kmip_store_list_page(ctx);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_list_page(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_str_t            states;
+    ngx_kmip_kp_call_t  *call;
+
+    call = ngx_kmip_store_call(ctx, ngx_kmip_store_list_listed);
+    if (call == NULL) {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    ngx_str_set(&states, NGX_KMIP_STORE_STATES_ALL);
+
+    if (ngx_kmip_kp_list_keys(ctx->kp, call, &ctx->search, &states,
+                              NGX_KMIP_STORE_PAGE, ctx->offset)
+        != NGX_AGAIN)
+    {
+        return ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
+                                   call, "Key Protect key list failed");
+    }
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_kmip_store_list_listed(ngx_kmip_kp_call_t *call)
+{
+    ngx_str_t                uid;
+    ngx_uint_t               i, j, g, n;
+    ngx_kmip_kp_key_t       *key;
+    ngx_kmip_store_cand_t   *cand;
+    ngx_kmip_store_ctx_t    *ctx = call->data;
+
+    if (call->result != NGX_KMIP_KP_OK) {
+        (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
+                                   call, "Key Protect key list failed");
+        if (ctx->op->result == NGX_KMIP_STORE_NOT_FOUND) {
+            ctx->op->result = NGX_KMIP_STORE_FAILED;
+        }
+
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    n = call->keys ? call->keys->nelts : 0;
+    key = n ? call->keys->elts : NULL;
+
+    for (i = 0; i < n; i++) {
+        if (key[i].name.len != NGX_KMIP_STORE_NAME_LEN
+            || ngx_strncmp(key[i].name.data, NGX_KMIP_STORE_NAME_PREFIX,
+                           sizeof(NGX_KMIP_STORE_NAME_PREFIX) - 1) != 0)
+        {
+            continue;
+        }
+
+        uid.data = key[i].name.data + sizeof(NGX_KMIP_STORE_NAME_PREFIX) - 1;
+        uid.len = NGX_KMIP_STORE_UID_LEN;
+
+        if (!ngx_kmip_store_valid_uid(&uid)) {
+            continue;
+        }
+
+        g = ngx_kmip_store_generation(&key[i].name, &key[i]);
+        if (g == 0) {
+            continue;
+        }
+
+        cand = ctx->cands->elts;
+
+        for (j = 0; j < ctx->cands->nelts; j++) {
+            if (ngx_strncmp(cand[j].name.data, key[i].name.data,
+                            NGX_KMIP_STORE_NAME_LEN) == 0)
+            {
+                break;
+            }
+        }
+
+        if (j == ctx->cands->nelts) {
+            if (ctx->cands->nelts >= NGX_KMIP_STORE_LIST_MAX) {
+                (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                           "more KMIP objects in Key "
+                                           "Protect than a Locate "
+                                           "examines (1000)");
+                ctx->op->handler(ctx->op);
+                return;
+            }
+
+            cand = ngx_array_push(ctx->cands);
+            if (cand == NULL) {
+                goto nomem;
+            }
+
+            cand->name = key[i].name;
+            cand->key = NULL;
+            cand->generation = 0;
+        }
+
+        cand = (ngx_kmip_store_cand_t *) ctx->cands->elts + j;
+
+        if (g > cand->generation) {
+            cand->generation = g;
+            cand->key = &key[i];
+            cand->live = !key[i].deleted
+                         && key[i].state != NGX_KMIP_KP_STATE_DESTROYED;
+        }
+    }
+
+    ctx->offset += n;
+
+    if (n == NGX_KMIP_STORE_PAGE) {
+        if (ctx->offset >= NGX_KMIP_STORE_LIST_KEYS_MAX) {
+            (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                       "more Key Protect keys named kmip- "
+                                       "than a Locate examines (10000)");
+            ctx->op->handler(ctx->op);
+            return;
+        }
+
+        if (ngx_kmip_store_list_page(ctx) != NGX_AGAIN) {
+            ctx->op->handler(ctx->op);
+        }
+
+        return;
+    }
+
+    /* every page read: fetch the records of the live objects */
+
+    ctx->next = 0;
+    ctx->pending = 0;
+    ctx->failed = 0;
+
+    ngx_kmip_store_list_get_more(ctx);
+    return;
+
+nomem:
+
+    (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL, "no memory");
+    ctx->op->handler(ctx->op);
+}
+
+
+static void
+ngx_kmip_store_list_get_more(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_kmip_store_ref_t   *ref;
+    ngx_kmip_kp_call_t     *call;
+    ngx_kmip_store_cand_t  *cand;
+
+    cand = ctx->cands->elts;
+
+    while (!ctx->failed
+           && ctx->pending < NGX_KMIP_STORE_WINDOW
+           && ctx->next < ctx->cands->nelts)
+    {
+        if (!cand[ctx->next].live) {
+            ctx->next++;
+            continue;
+        }
+
+        call = ngx_kmip_store_call(ctx, ngx_kmip_store_list_got);
+        if (call == NULL) {
+            ctx->failed = 1;
+            (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                       "no memory");
+            break;
+        }
+
+        ref = ngx_palloc(ctx->op->pool, sizeof(ngx_kmip_store_ref_t));
+        if (ref == NULL) {
+            ctx->failed = 1;
+            (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                       "no memory");
+            break;
+        }
+
+        ref->ctx = ctx;
+        ref->index = ctx->next;
+        call->data = ref;
+
+        if (ngx_kmip_kp_get_key(ctx->kp, call, &cand[ctx->next].key->id)
+            != NGX_AGAIN)
+        {
+            ctx->failed = 1;
+            (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
+                                       call, "Key Protect key get failed");
+            break;
+        }
+
+        ctx->pending++;
+        ctx->next++;
+    }
+
+    if (ctx->pending == 0
+        && (ctx->failed || ctx->next >= ctx->cands->nelts))
+    {
+        if (!ctx->failed) {
+            ctx->op->result = NGX_KMIP_STORE_OK;
+        }
+
+        ctx->op->handler(ctx->op);
+    }
+}
+
+
+static void
+ngx_kmip_store_list_got(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_kp_key_t      *key;
+    ngx_kmip_object_t      *obj;
+    ngx_kmip_store_ref_t   *ref = call->data;
+    ngx_kmip_store_ctx_t   *ctx = ref->ctx;
+    ngx_kmip_store_cand_t  *cand;
+
+    ctx->pending--;
+
+    if (ctx->failed) {
+        ngx_kmip_store_list_get_more(ctx);
+        return;
+    }
+
+    cand = (ngx_kmip_store_cand_t *) ctx->cands->elts + ref->index;
+
+    if (call->result == NGX_KMIP_KP_GONE
+        || call->result == NGX_KMIP_KP_NOT_FOUND)
+    {
+        /* deleted since the list: destroyed, not located */
+        ngx_kmip_store_list_get_more(ctx);
+        return;
+    }
+
+    if (call->result != NGX_KMIP_KP_OK || call->keys == NULL
+        || call->keys->nelts == 0)
+    {
+        ctx->failed = 1;
+        (void) ngx_kmip_store_fail(ctx,
+                                   call->result == NGX_KMIP_KP_OK
+                                   ? NGX_KMIP_STORE_FAILED
+                                   : ngx_kmip_store_map(call->result),
+                                   call, "Key Protect key get failed");
+        ngx_kmip_store_list_get_more(ctx);
+        return;
+    }
+
+    key = call->keys->elts;
+
+    if (key->deleted || key->state == NGX_KMIP_KP_STATE_DESTROYED) {
+        ngx_kmip_store_list_get_more(ctx);
+        return;
+    }
+
+    obj = ngx_array_push(ctx->op->objects);
+    if (obj == NULL) {
+        ctx->failed = 1;
+        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+        ngx_kmip_store_list_get_more(ctx);
+        return;
+    }
+
+    ngx_memzero(obj, sizeof(ngx_kmip_object_t));
+
+    if (ngx_kmip_store_decode(ctx->op, obj, &key->payload, NULL,
+                              cand->generation)
+        != NGX_OK)
+    {
+        /* a key named like ours that is not readable is skipped, loudly */
+        ngx_log_error(NGX_LOG_WARN, ctx->op->log, 0,
+                      "kmip store: Locate skips Key Protect key %V (\"%V\"):"
+                      " %V", &key->id, &cand->name, &ctx->op->error);
+        ngx_str_null(&ctx->op->error);
+        ctx->op->objects->nelts--;
+        ngx_kmip_store_list_get_more(ctx);
+        return;
+    }
+
+    obj->kp_id = key->id;
+
+    ngx_kmip_store_list_get_more(ctx);
+}

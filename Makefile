@@ -11,7 +11,7 @@
 
 NGINX_SRC   ?= /usr/share/nginx/src
 NGINX_BIN   ?= /usr/sbin/nginx
-BUILD       := build
+BUILD       ?= build
 MODULE      := ngx_stream_kmip_module
 NGINX_BUILD := $(BUILD)/nginx
 PROVE       ?= prove
@@ -65,8 +65,9 @@ kp-test-module:
 	tests/kp/build.sh
 
 prove: module kp-test-module
-	TEST_NGINX_BINARY=$(NGINX_BIN) $(PROVE) $(PROVE_FLAGS) -I t/lib -r \
-	    $(TESTS) tests/kp/kp-client.t
+	TEST_NGINX_BINARY=$(NGINX_BIN) \
+	TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(BUILD)/$(MODULE).so \
+	    $(PROVE) $(PROVE_FLAGS) -I t/lib -r $(TESTS) tests/kp/kp-client.t
 
 test: deps module unit prove
 

@@ -65,6 +65,7 @@ sub _spawn {
         POSIX::setpgid(0, 0);
         open STDOUT, '>>', "$self->{dir}/$self->{name}.log";
         open STDERR, '>&', \*STDOUT;
+        no warnings 'exec';
         exec $emulator, 'serve', '--listen', "127.0.0.1:$self->{port}",
              '--state', $self->{state}, '--relax-timing',
              @{ $self->{args} };

@@ -1,0 +1,116 @@
+# vCenter encrypts a VM, exactly as notes/vcenter-kmip.md section 2.2
+# (s51..s58): a VM key and the host key created alongside it, every message
+# at KMIP 1.1 with QLKC#n batch item ids, and every answer checked against
+# what a 1.1 client can read (Test::VCenter::check_kmip11).  Then the
+# vCenter 8 Username/Password credential (section 2.7): accepted without
+# kmip_credentials_file, required and checked with it.
+
+use lib 't/lib';
+use Test::Nginx::KMIP;
+use Test::KPEmulator;
+use Test::VCenter qw(vc_req create_aes check_kmip11);
+use Digest::SHA qw(sha1_base64);
+
+our $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
+$ENV{TEST_NGINX_KP} = $kp->nginx_conf;
+our $hash = '{SHA}' . sha1_base64('s3cret') . '=';
+
+sub vm_flow {
+    my (%a) = @_;
+    my $port = current_vars()->{TEST_NGINX_PORT};
+    my $vc = Test::VCenter->new(ports => [ $port ], %a);
+    my ($vm, $host) = $vc->encrypt_vm;
+    like($vm, qr/^[0-9a-f-]{36}$/, "VM key $vm");
+    like($host, qr/^[0-9a-f-]{36}$/, "host key $host");
+    isnt($vm, $host, 'two keys');
+    my %va = $vc->attributes($vm);
+    is($va{State}, 2, 'VM key Active');
+    is($va{'x-Component'}, 'Virtual Machine', 'x-Component');
+    is($va{'x-Name'}, 'test01', 'x-Name');
+    is($va{'x-Identifier'}, '4226f566-3ed5-1c8f-cda3-b0b037b6dc97',
+       'x-Identifier');
+    is($va{'x-Vendor'}, 'VMware, Inc.', 'x-Vendor');
+    is($va{'x-Product_Version'}, $a{product_version} // '7.0.3 build-19480866',
+       'x-Product_Version');
+    my %ha = $vc->attributes($host);
+    is($ha{'x-Component'}, 'ESXi Server', 'host key x-Component');
+    is($ha{'x-Name'}, '172.16.220.132', 'host key x-Name');
+    is($ha{State}, 2, 'host key Active');
+    is($vc->failovers, 0, 'no connection failed');
+    return $vc;
+}
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: s51..s58 at KMIP 1.1, no credential configured nor sent
+--- stream_server_config
+    kmip;
+    $TEST_NGINX_KP
+--- response_test eval
+sub { main::vm_flow() }
+--- no_error_log
+[error]
+[warn]
+
+=== TEST 2: vCenter 8 sends a credential; none configured: accepted
+--- stream_server_config
+    kmip;
+    $TEST_NGINX_KP
+--- response_test eval
+sub { main::vm_flow(credential => [ 'vSphere', 'anything' ],
+                    product_version => '8.0.1 build-21560480') }
+--- no_error_log
+[error]
+[warn]
+
+=== TEST 3: credential required: the vCenter 8 pattern succeeds end to end
+--- user_files eval
+">>> kmip.users\nvSphere:$main::hash\n"
+--- stream_server_config
+    kmip;
+    kmip_credentials_file $TEST_NGINX_PREFIX/html/kmip.users;
+    $TEST_NGINX_KP
+--- response_test eval
+sub { main::vm_flow(credential => [ 'vSphere', 's3cret' ],
+                    product_version => '8.0.1 build-21560480') }
+--- no_error_log
+[error]
+[warn]
+
+=== TEST 4: credential required: wrong or missing ones are refused
+--- user_files eval
+">>> kmip.users\nvSphere:$main::hash\n"
+--- stream_server_config
+    kmip;
+    kmip_credentials_file $TEST_NGINX_PREFIX/html/kmip.users;
+    $TEST_NGINX_KP
+--- response_test eval
+sub {
+    my $port = current_vars()->{TEST_NGINX_PORT};
+    $main::kp->clear_requests;
+    for my $cred ([ 'vSphere', 'wrong' ], [ 'vcenter', 's3cret' ], undef) {
+        my $req = vc_req('1.1', $cred, create_aes());
+        my $what = 'Create with ' . ($cred ? "@$cred" : 'no credential');
+        my ($bi) = check_kmip11($req, kmip_roundtrip($port, $req), $what);
+        is(kmip_value($bi, 'Result Status'), 1, "$what: fails");
+        is(kmip_value($bi, 'Result Reason'), 0x0c,
+           "$what: Permission Denied");
+    }
+    is($main::kp->count, 0, 'refused requests never reach Key Protect');
+
+    # a good Create, then a Get with a wrong password on the same object
+    my $vc = Test::VCenter->new(ports => [ $port ],
+                                credential => [ 'vSphere', 's3cret' ]);
+    my $uid = $vc->create;
+    my $req = vc_req('1.1', [ 'vSphere', 'nope' ],
+                     { operation => 'Get',
+                       payload => [ T('Unique Identifier', $uid) ] });
+    my ($bi) = check_kmip11($req, kmip_roundtrip($port, $req), 'bad Get');
+    is(kmip_value($bi, 'Result Reason'), 0x0c, 'Get: Permission Denied');
+    ok(!kmip_find($bi, 'Response Payload'), 'no key material');
+}
+--- error_log
+kmip: credential refused for user "vSphere"
+kmip: credential refused for user "vcenter"

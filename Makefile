@@ -7,6 +7,11 @@
 #   make unit-asan       the same under AddressSanitizer and UBSan
 #   make fuzz            build and run the libFuzzer harnesses
 #   make demo            run the product: emulator + nginx + a client
+#   make bench           the benchmark against pykmip-server (a few minutes;
+#                        writes bench/results/latest.json and the table in
+#                        docs/performance.md); make bench-smoke: ~1 s each
+#   make deb             the Debian package libnginx-mod-stream-kmip, built
+#                        with dpkg-buildpackage and dh_nginx into build/deb
 #   make clean
 
 NGINX_SRC   ?= /usr/share/nginx/src
@@ -27,7 +32,7 @@ CONFIGURE_FLAGS := --with-compat --with-debug \
                    --add-dynamic-module=$(CURDIR)
 
 .PHONY: all deps module kp-test-module test unit unit-asan prove fuzz demo \
-        clean
+        deb bench bench-smoke clean
 
 all: module
 
@@ -69,13 +74,27 @@ prove: module kp-test-module
 	TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(BUILD)/$(MODULE).so \
 	    $(PROVE) $(PROVE_FLAGS) -I t/lib -r $(TESTS) tests/kp/kp-client.t
 
-test: deps module unit prove
+# the whole suite, as CI runs it: sanitizers and a minute of fuzzing per
+# harness first, so that prove's summary is the last thing printed
+test: deps module unit unit-asan fuzz prove
 
 fuzz:
 	$(MAKE) -C fuzz run
 
 demo: deps module
 	tools/demo
+
+# bench/run builds the module into $(BUILD) and bench/kmip-load itself
+bench:
+	BUILD=$(BUILD) bench/run
+
+bench-smoke:
+	BUILD=$(BUILD) bench/run --smoke
+
+# the package is built from a copy of the tree in $(BUILD)/deb/src, so
+# that dpkg-buildpackage leaves the source tree alone (tools/build-deb)
+deb: deps
+	tools/build-deb $(BUILD)/deb
 
 clean:
 	rm -rf $(BUILD) t/servroot

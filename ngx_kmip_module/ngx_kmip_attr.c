@@ -59,10 +59,18 @@ static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
     { "Compromise Date", NGX_KMIP_TAG_COMPROMISE_DATE, T_DATE, S, V(1,0) },
     { "Revocation Reason", NGX_KMIP_TAG_REVOCATION_REASON, T_STR, S,
       V(1,0) },
-    { "Object Group", NGX_KMIP_TAG_OBJECT_GROUP, T_TEXT, M|C|A|D, V(1,0) },
+    { "Object Group", NGX_KMIP_TAG_OBJECT_GROUP, T_TEXT, M|C|A|MO|D,
+      V(1,0) },
     { "Contact Information", NGX_KMIP_TAG_CONTACT_INFORMATION, T_TEXT,
       C|A|MO|D, V(1,0) },
     { "Last Change Date", NGX_KMIP_TAG_LAST_CHANGE_DATE, T_DATE, S, V(1,0) },
+    { "Application Specific Information",
+      NGX_KMIP_TAG_APPLICATION_SPECIFIC_INFORMATION, T_STR, M|C|A|MO|D,
+      V(1,0) },
+    { "Alternative Name", NGX_KMIP_TAG_ALTERNATIVE_NAME, T_STR, M|C|A|MO|D,
+      V(1,2) },
+    /* SHA-256 of the material, set at Create and Register */
+    { "Digest", NGX_KMIP_TAG_DIGEST, T_STR, S, V(1,0) },
     /*
      * defined since 1.2, but not in an "all attributes" answer: clients
      * such as PyKMIP 0.10 fail on a whole Get Attributes answer holding
@@ -515,8 +523,28 @@ static int
 ngx_kmip_attr_vendor_name(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *vid,
     const ngx_kmip_item_t *name, ngx_kmip_attr_t *out, const char **err)
 {
-    uint8_t  *p;
-    size_t    n;
+    uint8_t                     *p;
+    size_t                       n;
+    const ngx_kmip_attr_spec_t  *s;
+
+    /*
+     * KMIP 2.0 defines Attribute Reference as this structure only: a
+     * standard attribute is named with an empty (or no) Vendor
+     * Identification, as PyKMIP does
+     */
+
+    if ((vid == NULL
+         || (vid->type == NGX_KMIP_TYPE_TEXT_STRING && vid->v.str.len == 0))
+        && name && name->type == NGX_KMIP_TYPE_TEXT_STRING)
+    {
+        s = ngx_kmip_attr_spec(name->v.str.data, name->v.str.len);
+
+        if (s != NULL && s->tag != 0) {
+            out->name = (const uint8_t *) s->name;
+            out->name_len = strlen(s->name);
+            return 0;
+        }
+    }
 
     if (vid == NULL || vid->type != NGX_KMIP_TYPE_TEXT_STRING
         || vid->v.str.len == 0

@@ -76,6 +76,7 @@ typedef struct {
     ngx_log_t                  *log;
     ngx_pool_t                 *pool;
     ngx_array_t                 dns;            /* ngx_kmip_http_dns_t */
+    ngx_uint_t                  transfers;      /* easy handles in multi */
     unsigned                    global_init:1;
 } ngx_kmip_http_worker_t;
 
@@ -210,7 +211,14 @@ ngx_kmip_http_init_multi(void)
     curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION,
                       ngx_kmip_http_timer_cb);
     curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
-    curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS, 16L);
+    /*
+     * Keep-alive connections kept for reuse.  Every Key Protect call of a
+     * worker may be in flight at once (128 parked KMIP requests are 128+
+     * calls): a cache smaller than that closes most connections after one
+     * call and opens new ones, which made connect()/close() the worker's
+     * main cost under load (bench/, scenario 2).
+     */
+    curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS, 512L);
 
     w->timer_ident.ident = -1;
     w->timer.data = &w->timer_ident;
@@ -355,6 +363,13 @@ ngx_kmip_http_timer_cb(CURLM *multi, long timeout_ms, void *userp)
         ngx_del_timer(&w->timer);
     }
 
+    /*
+     * a gracefully exiting worker waits for the transfers in flight (they
+     * are bounded by kmip_keyprotect_timeout and worker_shutdown_timeout),
+     * but not for curl's housekeeping of idle connections
+     */
+    w->timer.cancelable = (w->transfers == 0);
+
     ngx_add_timer(&w->timer, (ngx_msec_t) timeout_ms);
 
     return 0;
@@ -438,6 +453,10 @@ ngx_kmip_http_check_done(void)
         (void) curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &ctx);
 
         curl_multi_remove_handle(w->multi, easy);
+
+        if (--w->transfers == 0) {
+            w->timer.cancelable = 1;
+        }
 
         if (ctx == NULL) {
             continue;
@@ -544,7 +563,9 @@ ngx_kmip_http_start(ngx_kmip_http_req_t *r)
     ctx->backoff.data = ctx;
     ctx->backoff.handler = ngx_kmip_http_backoff_handler;
     ctx->backoff.log = r->log;
-    ctx->backoff.cancelable = 1;
+
+    /* a retry pending is a call in flight: an exiting worker waits */
+    ctx->backoff.cancelable = 0;
 
     ctx->start = ngx_current_msec;
     ctx->deadline = ngx_current_msec + r->timeout;
@@ -876,6 +897,7 @@ ngx_kmip_http_launch(ngx_kmip_http_ctx_t *ctx)
     }
 
     ctx->in_multi = 1;
+    w->transfers++;
     r->attempts++;
 
     ngx_log_debug2(NGX_LOG_DEBUG_EVENT, r->log, 0,
@@ -1098,6 +1120,10 @@ ngx_kmip_http_cleanup(void *data)
 
             curl_multi_remove_handle(w->multi, ctx->easy);
             ctx->in_multi = 0;
+
+            if (--w->transfers == 0) {
+                w->timer.cancelable = 1;
+            }
         }
 
         curl_easy_cleanup(ctx->easy);

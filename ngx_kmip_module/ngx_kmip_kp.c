@@ -9,11 +9,11 @@
 #include <ngx_event.h>
 
 #include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "ngx_stream_kmip_keyprotect_module.h"
+#include "ngx_kmip_kp_json.h"
 
 
 #define NGX_KMIP_KP_KEY_TYPE        "application/vnd.ibm.kms.key+json"
@@ -22,10 +22,6 @@
 
 
 typedef struct ngx_kmip_kp_ctx_s  ngx_kmip_kp_ctx_t;
-
-typedef ngx_int_t (*ngx_kmip_kp_parse_pt)(ngx_kmip_kp_ctx_t *ctx,
-    yajl_val root);
-
 
 struct ngx_kmip_kp_ctx_s {
     ngx_kmip_kp_call_t         *call;
@@ -38,9 +34,10 @@ struct ngx_kmip_kp_ctx_s {
     const char                 *content_type;
     const char                 *prefer;
     size_t                      max_response;
-    ngx_kmip_kp_parse_pt        parse;
+    ngx_kmip_kp_json_kind_e     kind;           /* of a 2xx body */
 
     ngx_msec_t                  deadline;
+    ngx_msec_t                  start;          /* for the metrics */
     ngx_kmip_iam_wait_t         wait;
 
     unsigned                    idempotent:1;
@@ -55,6 +52,10 @@ typedef struct {
 } ngx_kmip_kp_secret_t;
 
 
+/* set by the metrics (ngx_stream_kmip_operator.c); NULL: none */
+ngx_kmip_kp_observer_pt  ngx_kmip_kp_observer;
+
+
 static ngx_kmip_kp_ctx_t *ngx_kmip_kp_ctx(ngx_kmip_kp_t *kp,
     ngx_kmip_kp_call_t *call, const char *what, const char *method);
 static ngx_int_t ngx_kmip_kp_start(ngx_kmip_kp_ctx_t *ctx);
@@ -63,40 +64,21 @@ static void ngx_kmip_kp_token_handler(ngx_kmip_iam_wait_t *w);
 static ngx_int_t ngx_kmip_kp_send(ngx_kmip_kp_ctx_t *ctx);
 static void ngx_kmip_kp_http_handler(ngx_kmip_http_req_t *r);
 static void ngx_kmip_kp_map_error(ngx_kmip_kp_ctx_t *ctx, ngx_uint_t status,
-    yajl_val root);
+    ngx_str_t *reason);
 static void ngx_kmip_kp_set_error(ngx_kmip_kp_ctx_t *ctx,
     ngx_kmip_kp_result_e result, const char *cause, ngx_str_t *detail);
 static void ngx_kmip_kp_log_failure(ngx_kmip_kp_ctx_t *ctx);
 static void ngx_kmip_kp_finish(ngx_kmip_kp_ctx_t *ctx);
 
-static ngx_int_t ngx_kmip_kp_parse_keys(ngx_kmip_kp_ctx_t *ctx,
-    yajl_val root);
-static ngx_int_t ngx_kmip_kp_parse_created(ngx_kmip_kp_ctx_t *ctx,
-    yajl_val root);
-static ngx_int_t ngx_kmip_kp_parse_none(ngx_kmip_kp_ctx_t *ctx,
-    yajl_val root);
-static ngx_int_t ngx_kmip_kp_parse_wrap(ngx_kmip_kp_ctx_t *ctx,
-    yajl_val root);
-static ngx_int_t ngx_kmip_kp_parse_unwrap(ngx_kmip_kp_ctx_t *ctx,
-    yajl_val root);
-static ngx_int_t ngx_kmip_kp_parse_key(ngx_kmip_kp_ctx_t *ctx, yajl_val v,
-    ngx_kmip_kp_key_t *key);
-
-static ngx_int_t ngx_kmip_kp_copy(ngx_pool_t *pool, yajl_val v,
-    ngx_str_t *dst);
-static ngx_int_t ngx_kmip_kp_get_str(ngx_pool_t *pool, yajl_val obj,
-    const char *name, ngx_str_t *dst);
-static ngx_int_t ngx_kmip_kp_decode(ngx_pool_t *pool, yajl_val v,
-    ngx_str_t *dst);
-static time_t ngx_kmip_kp_parse_date(yajl_val v);
+static ngx_int_t ngx_kmip_kp_parse(ngx_kmip_kp_ctx_t *ctx, ngx_str_t *body);
+static void *ngx_kmip_kp_json_alloc(void *data, size_t size);
+static void *ngx_kmip_kp_json_secret(void *data, size_t size);
 static ngx_int_t ngx_kmip_kp_secret(ngx_pool_t *pool, ngx_str_t *s,
     size_t size);
 static void ngx_kmip_kp_secret_cleanup(void *data);
 static ngx_int_t ngx_kmip_kp_encode(ngx_pool_t *pool, ngx_str_t *src,
     ngx_str_t *dst);
 static ngx_int_t ngx_kmip_kp_correlation_id(ngx_kmip_kp_call_t *call);
-static void ngx_kmip_kp_json_free(yajl_val v);
-static void ngx_kmip_kp_json_wipe(yajl_val v);
 
 static yajl_gen ngx_kmip_kp_gen_alloc(void);
 static ngx_int_t ngx_kmip_kp_gen_done(ngx_kmip_kp_ctx_t *ctx, yajl_gen g);
@@ -179,7 +161,7 @@ ngx_kmip_kp_create_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ngx_str_set(&ctx->uri, "/api/v2/keys");
     ctx->content_type = NGX_KMIP_KP_KEY_TYPE;
     ctx->prefer = "return=representation";
-    ctx->parse = ngx_kmip_kp_parse_created;
+    ctx->kind = NGX_KMIP_KP_JSON_CREATED;
     ctx->idempotent = 0;
 
     ngx_str_null(&b64);
@@ -279,7 +261,7 @@ ngx_kmip_kp_get_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
 
     ctx->uri.data = p;
     ctx->uri.len = ngx_sprintf(p, "/api/v2/keys/%V", &eid) - p;
-    ctx->parse = ngx_kmip_kp_parse_keys;
+    ctx->kind = NGX_KMIP_KP_JSON_KEYS;
 
     return ngx_kmip_kp_start(ctx);
 
@@ -350,7 +332,7 @@ ngx_kmip_kp_list_keys(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     }
 
     ctx->uri.len = p - ctx->uri.data;
-    ctx->parse = ngx_kmip_kp_parse_keys;
+    ctx->kind = NGX_KMIP_KP_JSON_KEYS;
 
     ctx->max_response = 64 * 1024 + limit * 4096;
     if (ctx->max_response > NGX_KMIP_KP_MAX_LIST) {
@@ -391,7 +373,7 @@ ngx_kmip_kp_delete_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ctx->uri.data = p;
     ctx->uri.len = ngx_sprintf(p, "/api/v2/keys/%V", &eid) - p;
     ctx->prefer = "return=minimal";
-    ctx->parse = ngx_kmip_kp_parse_none;
+    ctx->kind = NGX_KMIP_KP_JSON_NONE;
 
     return ngx_kmip_kp_start(ctx);
 
@@ -418,7 +400,7 @@ ngx_kmip_kp_wrap(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
 
     ctx->root_key = 1;
     ctx->content_type = "application/vnd.ibm.kms.key_action_wrap+json";
-    ctx->parse = ngx_kmip_kp_parse_wrap;
+    ctx->kind = NGX_KMIP_KP_JSON_WRAP;
 
     p = ngx_pnalloc(call->pool, sizeof("/api/v2/keys//actions/wrap") - 1
                                 + kp->root_key.len);
@@ -482,7 +464,7 @@ ngx_kmip_kp_unwrap(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
 
     ctx->root_key = 1;
     ctx->content_type = "application/vnd.ibm.kms.key_action_unwrap+json";
-    ctx->parse = ngx_kmip_kp_parse_unwrap;
+    ctx->kind = NGX_KMIP_KP_JSON_UNWRAP;
 
     p = ngx_pnalloc(call->pool, sizeof("/api/v2/keys//actions/unwrap") - 1
                                 + kp->root_key.len);
@@ -552,6 +534,7 @@ ngx_kmip_kp_ctx(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ctx->method.len = ngx_strlen(method);
     ctx->max_response = NGX_KMIP_KP_MAX_RESPONSE;
     ctx->idempotent = 1;
+    ctx->start = ngx_current_msec;
 
     if (ngx_kmip_kp_correlation_id(call) != NGX_OK) {
         call->result = NGX_KMIP_KP_FAILED;
@@ -767,13 +750,12 @@ ngx_kmip_kp_http_handler(ngx_kmip_http_req_t *r)
 {
     ngx_kmip_kp_ctx_t *ctx = r->data;
 
-    u_char              buf[64], *p;
-    yajl_val            root, v;
-    ngx_str_t           reason, detail;
-    ngx_uint_t          auth;
-    ngx_kmip_kp_call_t *call;
-
-    static const char  *res_path[] = { "resources", NULL };
+    u_char                  buf[64], *p;
+    ngx_str_t               reason, detail;
+    ngx_uint_t              auth, json;
+    ngx_kmip_kp_call_t     *call;
+    ngx_kmip_allocator_t    a;
+    ngx_kmip_kp_json_str_t  code;
 
     call = ctx->call;
     call->http_status = r->status;
@@ -804,21 +786,11 @@ ngx_kmip_kp_http_handler(ngx_kmip_http_req_t *r)
         return;
     }
 
-    root = NULL;
-
-    if (r->response.len) {
-        root = yajl_tree_parse((char *) r->response.data, NULL, 0);
-    }
-
     if (r->status >= 200 && r->status < 300) {
 
-        if (ctx->parse(ctx, root) != NGX_OK) {
+        if (ngx_kmip_kp_parse(ctx, &r->response) != NGX_OK) {
             ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_UNAVAILABLE,
                                   "malformed response", NULL);
-        }
-
-        if (root) {
-            ngx_kmip_kp_json_free(root);
         }
 
         ngx_kmip_kp_finish(ctx);
@@ -829,25 +801,19 @@ ngx_kmip_kp_http_handler(ngx_kmip_http_req_t *r)
 
     auth = (r->status == 401);
 
+    a.alloc = ngx_kmip_kp_json_alloc;
+    a.data = call->pool;
+
+    json = (ngx_kmip_kp_json_error(r->response.data, r->response.len, &a,
+                                   &code)
+            == 0);
+
+    reason.data = code.data;
+    reason.len = code.len;
+
     if (r->status == 400) {
-        ngx_str_null(&reason);
 
-        if (root) {
-            v = yajl_tree_get(root, res_path, yajl_t_array);
-            if (v && YAJL_GET_ARRAY(v)->len) {
-                v = YAJL_GET_ARRAY(v)->values[0];
-                if (YAJL_IS_OBJECT(v)) {
-                    const char  *rpath[] = { "reasons", NULL };
-
-                    v = yajl_tree_get(v, rpath, yajl_t_array);
-                    if (v && YAJL_GET_ARRAY(v)->len) {
-                        (void) ngx_kmip_kp_get_str(call->pool,
-                                                   YAJL_GET_ARRAY(v)->values[0],
-                                                   "code", &reason);
-                    }
-                }
-            }
-
+        if (json) {
             if (reason.len == sizeof("BEARER_SUB_EXTRACTION_ERR") - 1
                 && ngx_strncmp(reason.data, "BEARER_SUB_EXTRACTION_ERR",
                                reason.len) == 0)
@@ -868,10 +834,6 @@ ngx_kmip_kp_http_handler(ngx_kmip_http_req_t *r)
     if (auth && !ctx->auth_retried) {
         ctx->auth_retried = 1;
 
-        if (root) {
-            ngx_kmip_kp_json_free(root);
-        }
-
         ngx_log_error(NGX_LOG_WARN, call->log, 0,
                       "Key Protect %s: token refused (%ui), refreshing it, "
                       "correlation id: %V", ctx->what, r->status,
@@ -887,11 +849,7 @@ ngx_kmip_kp_http_handler(ngx_kmip_http_req_t *r)
         return;
     }
 
-    ngx_kmip_kp_map_error(ctx, r->status, root);
-
-    if (root) {
-        ngx_kmip_kp_json_free(root);
-    }
+    ngx_kmip_kp_map_error(ctx, r->status, &reason);
 
     ngx_kmip_kp_finish(ctx);
 }
@@ -899,36 +857,15 @@ ngx_kmip_kp_http_handler(ngx_kmip_http_req_t *r)
 
 static void
 ngx_kmip_kp_map_error(ngx_kmip_kp_ctx_t *ctx, ngx_uint_t status,
-    yajl_val root)
+    ngx_str_t *reason)
 {
-    yajl_val               v, res;
-    ngx_str_t             *reason;
     const char            *cause;
     ngx_kmip_kp_call_t    *call;
     ngx_kmip_kp_result_e   result;
 
-    static const char  *res_path[] = { "resources", NULL };
-    static const char  *reasons_path[] = { "reasons", NULL };
-
     call = ctx->call;
+    call->reason_code = *reason;
     reason = &call->reason_code;
-
-    if (root) {
-        res = yajl_tree_get(root, res_path, yajl_t_array);
-
-        if (res && YAJL_GET_ARRAY(res)->len
-            && YAJL_IS_OBJECT(YAJL_GET_ARRAY(res)->values[0]))
-        {
-            res = YAJL_GET_ARRAY(res)->values[0];
-            v = yajl_tree_get(res, reasons_path, yajl_t_array);
-
-            if (v && YAJL_GET_ARRAY(v)->len) {
-                (void) ngx_kmip_kp_get_str(call->pool,
-                                           YAJL_GET_ARRAY(v)->values[0],
-                                           "code", reason);
-            }
-        }
-    }
 
 #define ngx_kmip_kp_reason_is(s)                                             \
     (reason->len == sizeof(s) - 1                                            \
@@ -1106,331 +1043,133 @@ ngx_kmip_kp_finish(ngx_kmip_kp_ctx_t *ctx)
                        call->http_status, &call->correlation_id);
     }
 
+    if (ngx_kmip_kp_observer) {
+        ngx_kmip_kp_observer(call, ctx->what, ngx_current_msec - ctx->start);
+    }
+
     call->handler(call);
 }
 
 
-/* responses */
+/* responses: ngx_kmip_kp_json.c parses, the results go into the call */
 
 static ngx_int_t
-ngx_kmip_kp_parse_keys(ngx_kmip_kp_ctx_t *ctx, yajl_val root)
+ngx_kmip_kp_parse(ngx_kmip_kp_ctx_t *ctx, ngx_str_t *body)
 {
-    size_t               i;
-    yajl_val             res;
-    ngx_kmip_kp_key_t   *key;
-    ngx_kmip_kp_call_t  *call;
-
-    static const char  *res_path[] = { "resources", NULL };
+    size_t                      i, j;
+    ngx_str_t                  *alias;
+    ngx_kmip_kp_key_t          *key;
+    ngx_kmip_kp_call_t         *call;
+    ngx_kmip_allocator_t        a, secret;
+    ngx_kmip_kp_json_key_t     *jk;
+    ngx_kmip_kp_json_result_t   res;
 
     call = ctx->call;
 
-    if (root == NULL || !YAJL_IS_OBJECT(root)) {
-        return NGX_ERROR;
-    }
+    a.alloc = ngx_kmip_kp_json_alloc;
+    a.data = call->pool;
+    secret.alloc = ngx_kmip_kp_json_secret;
+    secret.data = call->pool;
 
-    call->keys = ngx_array_create(call->pool, 4, sizeof(ngx_kmip_kp_key_t));
-    if (call->keys == NULL) {
-        return NGX_ERROR;
-    }
-
-    /* an empty list has no "resources" */
-
-    res = yajl_tree_get(root, res_path, yajl_t_any);
-    if (res == NULL) {
-        return NGX_OK;
-    }
-
-    if (!YAJL_IS_ARRAY(res)) {
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < YAJL_GET_ARRAY(res)->len; i++) {
-        key = ngx_array_push(call->keys);
-        if (key == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (ngx_kmip_kp_parse_key(ctx, YAJL_GET_ARRAY(res)->values[i], key)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_kmip_kp_parse_created(ngx_kmip_kp_ctx_t *ctx, yajl_val root)
-{
-    if (ngx_kmip_kp_parse_keys(ctx, root) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (ctx->call->keys->nelts != 1) {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_kmip_kp_parse_none(ngx_kmip_kp_ctx_t *ctx, yajl_val root)
-{
-    if (root && YAJL_IS_OBJECT(root)) {
-        return ngx_kmip_kp_parse_keys(ctx, root);
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_kmip_kp_parse_key(ngx_kmip_kp_ctx_t *ctx, yajl_val v,
-    ngx_kmip_kp_key_t *key)
-{
-    size_t         i;
-    yajl_val       f;
-    ngx_str_t     *alias;
-    ngx_pool_t    *pool;
-
-    static const char  *state_path[] = { "state", NULL };
-    static const char  *extractable_path[] = { "extractable", NULL };
-    static const char  *deleted_path[] = { "deleted", NULL };
-    static const char  *aliases_path[] = { "aliases", NULL };
-    static const char  *created_path[] = { "creationDate", NULL };
-    static const char  *deleted_date_path[] = { "deletionDate", NULL };
-    static const char  *payload_path[] = { "payload", NULL };
-
-    pool = ctx->call->pool;
-
-    ngx_memzero(key, sizeof(ngx_kmip_kp_key_t));
-
-    if (!YAJL_IS_OBJECT(v)) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_kmip_kp_get_str(pool, v, "id", &key->id) != NGX_OK
-        || key->id.len == 0)
+    if (ngx_kmip_kp_json_parse(ctx->kind, body->data, body->len, &a,
+                               &secret, &res)
+        != 0)
     {
         return NGX_ERROR;
     }
 
-    if (ngx_kmip_kp_get_str(pool, v, "name", &key->name) == NGX_ERROR
-        || ngx_kmip_kp_get_str(pool, v, "description", &key->description)
-           == NGX_ERROR)
-    {
-        return NGX_ERROR;
-    }
+#define ngx_kmip_kp_json_set(dst, src)                                       \
+    (dst).data = (src).data; (dst).len = (src).len
 
-    f = yajl_tree_get(v, state_path, yajl_t_number);
-    key->state = (f && YAJL_IS_INTEGER(f)) ? (ngx_int_t) YAJL_GET_INTEGER(f)
-                                           : NGX_KMIP_KP_STATE_ACTIVE;
-
-    f = yajl_tree_get(v, extractable_path, yajl_t_any);
-    key->extractable = (f && YAJL_IS_TRUE(f));
-
-    f = yajl_tree_get(v, deleted_path, yajl_t_any);
-    key->deleted = (f && YAJL_IS_TRUE(f))
-                   || key->state == NGX_KMIP_KP_STATE_DESTROYED;
-
-    key->creation_date = ngx_kmip_kp_parse_date(
-                             yajl_tree_get(v, created_path, yajl_t_string));
-    key->deletion_date = ngx_kmip_kp_parse_date(
-                             yajl_tree_get(v, deleted_date_path,
-                                           yajl_t_string));
-
-    f = yajl_tree_get(v, aliases_path, yajl_t_array);
-    if (f && YAJL_GET_ARRAY(f)->len) {
-        key->aliases = ngx_array_create(pool, YAJL_GET_ARRAY(f)->len,
-                                        sizeof(ngx_str_t));
-        if (key->aliases == NULL) {
+    if (res.has_keys) {
+        call->keys = ngx_array_create(call->pool, res.nkeys ? res.nkeys : 1,
+                                      sizeof(ngx_kmip_kp_key_t));
+        if (call->keys == NULL) {
             return NGX_ERROR;
         }
 
-        for (i = 0; i < YAJL_GET_ARRAY(f)->len; i++) {
-            alias = ngx_array_push(key->aliases);
-            if (alias == NULL) {
+        for (i = 0; i < res.nkeys; i++) {
+            jk = &res.keys[i];
+
+            key = ngx_array_push(call->keys);
+            if (key == NULL) {
                 return NGX_ERROR;
             }
 
-            if (ngx_kmip_kp_copy(pool, YAJL_GET_ARRAY(f)->values[i], alias)
-                != NGX_OK)
-            {
+            ngx_memzero(key, sizeof(ngx_kmip_kp_key_t));
+
+            ngx_kmip_kp_json_set(key->id, jk->id);
+            ngx_kmip_kp_json_set(key->name, jk->name);
+            ngx_kmip_kp_json_set(key->description, jk->description);
+            ngx_kmip_kp_json_set(key->payload, jk->payload);
+            key->state = (ngx_int_t) jk->state;
+            key->extractable = jk->extractable;
+            key->deleted = jk->deleted;
+            key->creation_date = jk->creation_date;
+            key->deletion_date = jk->deletion_date;
+
+            if (jk->naliases == 0) {
+                continue;
+            }
+
+            key->aliases = ngx_array_create(call->pool, jk->naliases,
+                                            sizeof(ngx_str_t));
+            if (key->aliases == NULL) {
                 return NGX_ERROR;
+            }
+
+            for (j = 0; j < jk->naliases; j++) {
+                alias = ngx_array_push(key->aliases);
+                if (alias == NULL) {
+                    return NGX_ERROR;
+                }
+
+                ngx_kmip_kp_json_set(*alias, jk->aliases[j]);
             }
         }
     }
 
-    f = yajl_tree_get(v, payload_path, yajl_t_string);
-    if (f && ngx_kmip_kp_decode(pool, f, &key->payload) != NGX_OK) {
-        return NGX_ERROR;
+    if (res.plaintext.data) {
+        ngx_kmip_kp_json_set(call->plaintext, res.plaintext);
     }
+
+    if (res.ciphertext.data) {
+        ngx_kmip_kp_json_set(call->ciphertext, res.ciphertext);
+    }
+
+    if (res.key_version.data) {
+        ngx_kmip_kp_json_set(call->key_version, res.key_version);
+    }
+
+#undef ngx_kmip_kp_json_set
 
     return NGX_OK;
 }
 
 
-static ngx_int_t
-ngx_kmip_kp_parse_wrap(ngx_kmip_kp_ctx_t *ctx, yajl_val root)
+static void *
+ngx_kmip_kp_json_alloc(void *data, size_t size)
 {
-    yajl_val             f;
-    ngx_kmip_kp_call_t  *call;
-
-    static const char  *ct_path[] = { "ciphertext", NULL };
-    static const char  *pt_path[] = { "plaintext", NULL };
-    static const char  *ver_path[] = { "keyVersion", "id", NULL };
-
-    call = ctx->call;
-
-    if (root == NULL || !YAJL_IS_OBJECT(root)) {
-        return NGX_ERROR;
-    }
-
-    f = yajl_tree_get(root, ct_path, yajl_t_string);
-    if (f == NULL || ngx_kmip_kp_copy(call->pool, f, &call->ciphertext)
-                     != NGX_OK
-        || call->ciphertext.len == 0)
-    {
-        return NGX_ERROR;
-    }
-
-    f = yajl_tree_get(root, pt_path, yajl_t_string);
-    if (f && ngx_kmip_kp_decode(call->pool, f, &call->plaintext) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    f = yajl_tree_get(root, ver_path, yajl_t_string);
-    if (f && ngx_kmip_kp_copy(call->pool, f, &call->key_version) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    return ngx_palloc(data, size);
 }
 
 
-static ngx_int_t
-ngx_kmip_kp_parse_unwrap(ngx_kmip_kp_ctx_t *ctx, yajl_val root)
+/* decoded key bytes: wiped when the call's pool is destroyed */
+
+static void *
+ngx_kmip_kp_json_secret(void *data, size_t size)
 {
-    yajl_val             f;
-    ngx_kmip_kp_call_t  *call;
+    ngx_str_t  s;
 
-    static const char  *ct_path[] = { "ciphertext", NULL };
-    static const char  *pt_path[] = { "plaintext", NULL };
-    static const char  *ver_path[] = { "keyVersion", "id", NULL };
-    static const char  *rver_path[] = { "rewrappedKeyVersion", "id", NULL };
-
-    call = ctx->call;
-
-    if (root == NULL || !YAJL_IS_OBJECT(root)) {
-        return NGX_ERROR;
+    if (ngx_kmip_kp_secret(data, &s, size) != NGX_OK) {
+        return NULL;
     }
 
-    f = yajl_tree_get(root, pt_path, yajl_t_string);
-    if (f == NULL
-        || ngx_kmip_kp_decode(call->pool, f, &call->plaintext) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    f = yajl_tree_get(root, ct_path, yajl_t_string);
-    if (f && ngx_kmip_kp_copy(call->pool, f, &call->ciphertext) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    f = NULL;
-
-    if (call->ciphertext.len) {
-        f = yajl_tree_get(root, rver_path, yajl_t_string);
-    }
-
-    if (f == NULL) {
-        f = yajl_tree_get(root, ver_path, yajl_t_string);
-    }
-
-    if (f && ngx_kmip_kp_copy(call->pool, f, &call->key_version) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    return s.data;
 }
 
 
 /* helpers */
-
-static ngx_int_t
-ngx_kmip_kp_copy(ngx_pool_t *pool, yajl_val v, ngx_str_t *dst)
-{
-    size_t  len;
-
-    if (v == NULL || !YAJL_IS_STRING(v)) {
-        return NGX_ERROR;
-    }
-
-    len = ngx_strlen(v->u.string);
-
-    dst->data = ngx_pnalloc(pool, len + 1);
-    if (dst->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(dst->data, v->u.string, len + 1);
-    dst->len = len;
-
-    return NGX_OK;
-}
-
-
-/* NGX_OK, NGX_DECLINED (absent) or NGX_ERROR (not a string, memory) */
-
-static ngx_int_t
-ngx_kmip_kp_get_str(ngx_pool_t *pool, yajl_val obj, const char *name,
-    ngx_str_t *dst)
-{
-    yajl_val     v;
-    const char  *path[2];
-
-    ngx_str_null(dst);
-
-    if (obj == NULL || !YAJL_IS_OBJECT(obj)) {
-        return NGX_DECLINED;
-    }
-
-    path[0] = name;
-    path[1] = NULL;
-
-    v = yajl_tree_get(obj, path, yajl_t_any);
-    if (v == NULL || YAJL_IS_NULL(v)) {
-        return NGX_DECLINED;
-    }
-
-    return ngx_kmip_kp_copy(pool, v, dst);
-}
-
-
-static ngx_int_t
-ngx_kmip_kp_decode(ngx_pool_t *pool, yajl_val v, ngx_str_t *dst)
-{
-    ngx_str_t  src;
-
-    src.data = (u_char *) v->u.string;
-    src.len = ngx_strlen(v->u.string);
-
-    if (ngx_kmip_kp_secret(pool, dst, ngx_base64_decoded_length(src.len) + 1)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (ngx_decode_base64(dst, &src) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
 
 static ngx_int_t
 ngx_kmip_kp_encode(ngx_pool_t *pool, ngx_str_t *src, ngx_str_t *dst)
@@ -1444,55 +1183,6 @@ ngx_kmip_kp_encode(ngx_pool_t *pool, ngx_str_t *src, ngx_str_t *dst)
     ngx_encode_base64(dst, src);
 
     return NGX_OK;
-}
-
-
-/* "2020-03-12T03:37:32Z", "2020-03-12T03:37:32.52Z"; 0 if absent or bad */
-
-static time_t
-ngx_kmip_kp_parse_date(yajl_val v)
-{
-    u_char      *p;
-    size_t       len;
-    ngx_int_t    y, mo, d, h, mi, s;
-    ngx_int_t    yy, era, yoe, doy, doe, days;
-
-    if (v == NULL || !YAJL_IS_STRING(v)) {
-        return 0;
-    }
-
-    p = (u_char *) v->u.string;
-    len = ngx_strlen(p);
-
-    if (len < 20 || p[4] != '-' || p[7] != '-' || p[10] != 'T'
-        || p[13] != ':' || p[16] != ':')
-    {
-        return 0;
-    }
-
-    y = ngx_atoi(p, 4);
-    mo = ngx_atoi(p + 5, 2);
-    d = ngx_atoi(p + 8, 2);
-    h = ngx_atoi(p + 11, 2);
-    mi = ngx_atoi(p + 14, 2);
-    s = ngx_atoi(p + 17, 2);
-
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23
-        || mi < 0 || mi > 59 || s < 0 || s > 60)
-    {
-        return 0;
-    }
-
-    /* days from civil (H. Hinnant) */
-
-    yy = y - (mo <= 2);
-    era = yy / 400;
-    yoe = yy - era * 400;
-    doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    days = era * 146097 + doe - 719468;
-
-    return (time_t) days * 86400 + h * 3600 + mi * 60 + s;
 }
 
 
@@ -1569,39 +1259,6 @@ ngx_kmip_kp_correlation_id(ngx_kmip_kp_call_t *call)
     call->correlation_id.len = p - call->correlation_id.data;
 
     return NGX_OK;
-}
-
-
-static void
-ngx_kmip_kp_json_free(yajl_val v)
-{
-    ngx_kmip_kp_json_wipe(v);
-    yajl_tree_free(v);
-}
-
-
-static void
-ngx_kmip_kp_json_wipe(yajl_val v)
-{
-    size_t  i;
-
-    if (v == NULL) {
-        return;
-    }
-
-    if (YAJL_IS_STRING(v)) {
-        OPENSSL_cleanse(v->u.string, ngx_strlen(v->u.string));
-
-    } else if (YAJL_IS_OBJECT(v)) {
-        for (i = 0; i < v->u.object.len; i++) {
-            ngx_kmip_kp_json_wipe(v->u.object.values[i]);
-        }
-
-    } else if (YAJL_IS_ARRAY(v)) {
-        for (i = 0; i < v->u.array.len; i++) {
-            ngx_kmip_kp_json_wipe(v->u.array.values[i]);
-        }
-    }
 }
 
 

@@ -138,5 +138,11 @@ ngx_int_t ngx_kmip_kp_unwrap(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
 
 const char *ngx_kmip_kp_result_text(ngx_kmip_kp_result_e result);
 
+/* called once per finished call (metrics), before its handler */
+typedef void (*ngx_kmip_kp_observer_pt)(ngx_kmip_kp_call_t *call,
+    const char *what, ngx_msec_t elapsed);
+
+extern ngx_kmip_kp_observer_pt  ngx_kmip_kp_observer;
+
 
 #endif /* _NGX_KMIP_KP_H_INCLUDED_ */

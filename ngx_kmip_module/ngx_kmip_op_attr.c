@@ -107,7 +107,7 @@ ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx)
 
             if (item->type != NGX_KMIP_TYPE_TEXT_STRING) {
                 return ngx_kmip_result_fail(r, ctx->out,
-                                            NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                            NGX_KMIP_REASON_INVALID_FIELD,
                                             "Attribute Name is not a Text "
                                             "String");
             }
@@ -308,7 +308,7 @@ ngx_kmip_op_change_attribute(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         {
             /* not reached by the run (it stopped before): nothing done */
             (void) ngx_kmip_result_fail(r, out,
-                                        NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                        NGX_KMIP_REASON_GENERAL_FAILURE,
                                         "not applied");
         }
 
@@ -400,7 +400,7 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
                                       NGX_KMIP_TAG_ATTRIBUTE_NAME);
             if (item == NULL || item->type != NGX_KMIP_TYPE_TEXT_STRING) {
                 return ngx_kmip_result_fail(r, res,
-                                            NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                            NGX_KMIP_REASON_MISSING_DATA,
                                             "Delete Attribute needs an "
                                             "Attribute Name");
             }
@@ -424,7 +424,7 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
                    != 0)
             {
                 return ngx_kmip_result_fail(r, res,
-                                            NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                            NGX_KMIP_REASON_INVALID_FIELD,
                                             "%s", item ? err
                                                   : "no Attribute given");
             }
@@ -442,7 +442,7 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
                                           &cur, &err) != 0)
             {
                 return ngx_kmip_result_fail(r, res,
-                                            NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                            NGX_KMIP_REASON_INVALID_FIELD,
                                             "Current Attribute: %s", err);
             }
         }
@@ -454,15 +454,21 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
             } else {
                 item = ngx_kmip_item_find(in->payload,
                                           NGX_KMIP_TAG_ATTRIBUTE_REFERENCE);
-                if (item == NULL
-                    || ngx_kmip_attr_parse_v2(&r->alloc, item, 1, &at, &err)
-                       != 0)
-                {
+                if (item == NULL) {
                     return ngx_kmip_result_fail(r, res,
-                                                NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                                NGX_KMIP_REASON_MISSING_DATA,
                                                 "Delete Attribute needs a "
                                                 "Current Attribute or an "
                                                 "Attribute Reference");
+                }
+
+                if (ngx_kmip_attr_parse_v2(&r->alloc, item, 1, &at, &err)
+                    != 0)
+                {
+                    return ngx_kmip_result_fail(r, res,
+                                                NGX_KMIP_REASON_INVALID_FIELD,
+                                                "Attribute Reference: %s",
+                                                err);
                 }
             }
 
@@ -472,7 +478,7 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
                                              0, &at, &err) != 0)
         {
             return ngx_kmip_result_fail(r, res,
-                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
                                         "New Attribute: %s",
                                         item ? err : "missing");
         }
@@ -486,15 +492,15 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
 
     if (s == NULL) {
         return ngx_kmip_op_change_fail(r, res,
-                                       NGX_KMIP_RESULT_REASON_INVALID_FIELD,
-                                       NGX_KMIP_RESULT_REASON_UNSUPPORTED_ATTRIBUTE,
+                                       NGX_KMIP_REASON_INVALID_FIELD,
+                                       NGX_KMIP_REASON_UNSUPPORTED_ATTRIBUTE,
                                        "not supported", &at);
     }
 
     if (!(s->flags & flag) || (unsigned) r->version < s->since) {
         return ngx_kmip_op_change_fail(r, res,
-                                       NGX_KMIP_RESULT_REASON_PERMISSION_DENIED,
-                                       NGX_KMIP_RESULT_REASON_ATTRIBUTE_READ_ONLY,
+                                       NGX_KMIP_REASON_PERMISSION_DENIED,
+                                       NGX_KMIP_REASON_ATTRIBUTE_READ_ONLY,
                                        "a client may not change it this way",
                                        &at);
     }
@@ -517,10 +523,10 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
                                    at.name_len, -1))
         {
             return ngx_kmip_op_change_fail(r, res,
-                                           NGX_KMIP_RESULT_REASON_ILLEGAL_OPERATION,
-                                           NGX_KMIP_RESULT_REASON_ATTRIBUTE_SINGLE_VALUED,
-                                           "the object has it already and "
-                                           "it takes one instance", &at);
+                                     NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                     NGX_KMIP_REASON_ATTRIBUTE_SINGLE_VALUED,
+                                     "the object has it already and it "
+                                     "takes one instance", &at);
         }
 
         found = ngx_kmip_attrs_add(&r->alloc, &obj->attributes, at.name,
@@ -554,9 +560,21 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
 
         if (found == NULL) {
             return ngx_kmip_op_change_fail(r, res,
-                                           NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND,
-                                           NGX_KMIP_RESULT_REASON_ATTRIBUTE_NOT_FOUND,
+                                           NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                           NGX_KMIP_REASON_ATTRIBUTE_NOT_FOUND,
                                            "no such instance", &at);
+        }
+
+        /* KMIP 1.4 3.24: the Activation Date changes only while Pre-Active */
+
+        if (ngx_kmip_attr_name_is(&at, "Activation Date")
+            && ngx_kmip_op_attr_num(&obj->attributes, "State", -1)
+               != NGX_KMIP_STATE_PRE_ACTIVE)
+        {
+            return ngx_kmip_op_change_fail(r, res,
+                                    NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    NGX_KMIP_REASON_WRONG_KEY_LIFECYCLE_STATE,
+                                    "changes only while Pre-Active", &at);
         }
 
         found->value = at.value;
@@ -604,8 +622,8 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
 
         if (found == NULL) {
             return ngx_kmip_op_change_fail(r, res,
-                                           NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND,
-                                           NGX_KMIP_RESULT_REASON_ATTRIBUTE_NOT_FOUND,
+                                           NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                           NGX_KMIP_REASON_ATTRIBUTE_NOT_FOUND,
                                            "no such instance", &at);
         }
 

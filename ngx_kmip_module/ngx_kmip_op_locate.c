@@ -108,7 +108,7 @@ ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         }
     }
 
-    ctx->sop = ngx_kmip_store_op_create(r->pool, r->log);
+    ctx->sop = ngx_kmip_op_store_op(r);
     if (ctx->sop == NULL) {
         return NGX_ERROR;
     }
@@ -244,7 +244,14 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
 
     payload = ngx_kmip_payload_new(r);
 
+    /*
+     * Located Items is a MAY (KMIP 1.4 4.9): it is given to clients that
+     * page through the results with Offset Items or Maximum Items, as the
+     * OASIS cases (SKFF-M-5, TL-M-3) expect it absent otherwise
+     */
+
     if (r->version >= NGX_KMIP_VERSION(1, 3)
+        && (lc->offset > 0 || lc->max >= 0)
         && ngx_kmip_add_integer(&r->alloc, payload,
                                 NGX_KMIP_TAG_LOCATED_ITEMS, (int32_t) n)
            == NULL)

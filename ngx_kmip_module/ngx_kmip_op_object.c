@@ -13,6 +13,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
+#include "ngx_kmip_op_crypto.h"
 
 
 /*
@@ -22,6 +23,9 @@
 
 
 #define NGX_KMIP_MATERIAL_MAX   4096
+
+#define NGX_KMIP_KFT_NOT_SUPPORTED                                            \
+    NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED
 
 
 static void ngx_kmip_op_loaded(ngx_kmip_store_op_t *sop);
@@ -62,7 +66,7 @@ ngx_kmip_op_no_store(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out)
         return 0;
     }
 
-    (void) ngx_kmip_result_fail(r, out, NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+    (void) ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_GENERAL_FAILURE,
                                 "no key store is configured");
     return 1;
 }
@@ -99,7 +103,7 @@ ngx_kmip_op_get_uid(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         if (item->type != NGX_KMIP_TYPE_TEXT_STRING || item->v.str.len == 0)
         {
             (void) ngx_kmip_result_fail(r, out,
-                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
                                         "Unique Identifier is not a "
                                         "non-empty Text String");
             return NGX_DECLINED;
@@ -115,7 +119,7 @@ ngx_kmip_op_get_uid(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NGX_OK;
     }
 
-    (void) ngx_kmip_result_fail(r, out, NGX_KMIP_RESULT_REASON_MISSING_DATA,
+    (void) ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
                                 "no Unique Identifier and no ID "
                                 "Placeholder from an earlier batch item");
     return NGX_DECLINED;
@@ -131,7 +135,7 @@ ngx_kmip_op_finish(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc)
 
     if (rc != NGX_OK) {
         (void) ngx_kmip_result_fail(ctx->r, ctx->out,
-                                    NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                    NGX_KMIP_REASON_GENERAL_FAILURE,
                                     "internal error");
     }
 
@@ -153,7 +157,7 @@ ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what)
 
     case NGX_KMIP_STORE_NOT_FOUND:
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND,
+                                    NGX_KMIP_REASON_ITEM_NOT_FOUND,
                                     "no object with Unique Identifier "
                                     "\"%V\"", &ctx->uid);
         return;
@@ -162,14 +166,14 @@ ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what)
         r->object = NULL;
         (void) ngx_kmip_result_fail(r, ctx->out,
                                     r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_RESULT_REASON_OBJECT_DESTROYED
-                                    : NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND,
+                                    ? NGX_KMIP_REASON_OBJECT_DESTROYED
+                                    : NGX_KMIP_REASON_ITEM_NOT_FOUND,
                                     "object \"%V\" was destroyed (its Key "
                                     "Protect key was deleted)", &ctx->uid);
         return;
 
     case NGX_KMIP_STORE_CONFLICT:
-        reason = NGX_KMIP_RESULT_REASON_GENERAL_FAILURE;
+        reason = NGX_KMIP_REASON_GENERAL_FAILURE;
         ngx_log_error(NGX_LOG_WARN, r->log, 0,
                       "kmip: %s of object \"%V\" lost %ui races with "
                       "concurrent updates", what, &ctx->uid, ctx->retries);
@@ -179,11 +183,11 @@ ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what)
         return;
 
     case NGX_KMIP_STORE_ROOT_KEY:
-        reason = NGX_KMIP_RESULT_REASON_GENERAL_FAILURE;
+        reason = NGX_KMIP_REASON_GENERAL_FAILURE;
         break;
 
     default:
-        reason = NGX_KMIP_RESULT_REASON_GENERAL_FAILURE;
+        reason = NGX_KMIP_REASON_GENERAL_FAILURE;
         break;
     }
 
@@ -224,7 +228,7 @@ ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
     ctx->next = next;
     ctx->with_material = with_material;
 
-    ctx->sop = ngx_kmip_store_op_create(r->pool, r->log);
+    ctx->sop = ngx_kmip_op_store_op(r);
     if (ctx->sop == NULL) {
         return NGX_ERROR;
     }
@@ -318,7 +322,7 @@ ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx)
 
     ctx->obj = copy;
 
-    ctx->sop = ngx_kmip_store_op_create(r->pool, r->log);
+    ctx->sop = ngx_kmip_op_store_op(r);
     if (ctx->sop == NULL) {
         return NGX_ERROR;
     }
@@ -408,10 +412,16 @@ ngx_kmip_op_wrong_state(ngx_kmip_op_ctx_t *ctx, const char *fmt, ...)
     last = ngx_vslprintf(p, p + NGX_MAX_ERROR_STR, fmt, args);
     va_end(args);
 
+    /*
+     * KMIP 1.x has no Wrong Key Lifecycle State: its error tables (1.4
+     * 11.20 Activate, 11.22 Destroy) give Permission Denied for an object
+     * in the wrong state, as the OASIS cases SKLC-M-2/3-14 expect
+     */
+
     (void) ngx_kmip_result_fail(ctx->r, ctx->out,
                                 ctx->r->version >= NGX_KMIP_VERSION(2, 0)
-                                ? NGX_KMIP_RESULT_REASON_WRONG_KEY_LIFECYCLE_STATE
-                                : NGX_KMIP_RESULT_REASON_ILLEGAL_OPERATION,
+                                ? NGX_KMIP_REASON_WRONG_KEY_LIFECYCLE_STATE
+                                : NGX_KMIP_REASON_PERMISSION_DENIED,
                                 "%*s", (size_t) (last - p), p);
     return NGX_OK;
 }
@@ -597,7 +607,7 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
         != 0)
     {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
                                     "%s", err);
         return NGX_DECLINED;
     }
@@ -607,7 +617,7 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
 
         if (s == NULL) {
             (void) ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
                                         "attribute \"%*s\" is not supported",
                                         at->name_len, at->name);
             return NGX_DECLINED;
@@ -617,7 +627,7 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
             || (unsigned) r->version < s->since)
         {
             (void) ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
                                         "attribute \"%*s\" is set by the "
                                         "server", at->name_len, at->name);
             return NGX_DECLINED;
@@ -625,7 +635,7 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
 
         if (!(s->flags & NGX_KMIP_ATTR_MULTI) && at->index > 0) {
             (void) ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
                                         "attribute \"%*s\" takes a single "
                                         "instance", at->name_len, at->name);
             return NGX_DECLINED;
@@ -684,10 +694,14 @@ ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
     ngx_int_t        rc;
     ngx_kmip_req_t  *r = ctx->r;
 
+    if (ngx_kmip_op_digest(r, obj) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     ctx->obj = obj;
     ctx->uid = obj->uid;
 
-    ctx->sop = ngx_kmip_store_op_create(r->pool, r->log);
+    ctx->sop = ngx_kmip_op_store_op(r);
     if (ctx->sop == NULL) {
         return NGX_ERROR;
     }
@@ -732,8 +746,11 @@ ngx_kmip_op_created(ngx_kmip_store_op_t *sop)
 
     payload = ngx_kmip_payload_new(r);
 
-    if (ngx_kmip_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
-                          ctx->obj->object_type) == NULL
+    /* Register answers with the Unique Identifier only (KMIP 1.4 4.3) */
+
+    if ((ctx->in->operation == NGX_KMIP_OP_CREATE
+         && ngx_kmip_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
+                              ctx->obj->object_type) == NULL)
         || ngx_kmip_add_text(&r->alloc, payload,
                              NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
                              ctx->obj->uid.data, ctx->obj->uid.len) == NULL)
@@ -777,13 +794,13 @@ ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ot = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_OBJECT_TYPE);
 
     if (ot == NULL || ot->type != NGX_KMIP_TYPE_ENUMERATION) {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_RESULT_REASON_MISSING_DATA,
+        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
                                     "Create needs an Object Type");
     }
 
     if (ot->v.num != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
         return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
                                     "Create makes Symmetric Keys only");
     }
 
@@ -808,13 +825,13 @@ ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     len = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Length", -1);
 
     if (alg == -1) {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_RESULT_REASON_MISSING_DATA,
+        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
                                     "Create needs a Cryptographic Algorithm");
     }
 
     if (alg != NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES) {
         return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
                                     "Create makes AES keys only");
     }
 
@@ -831,7 +848,7 @@ ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     if (len != 128 && len != 192 && len != 256) {
         return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
                                     "AES keys are 128, 192 or 256 bits "
                                     "long, not %L", len);
     }
@@ -856,14 +873,14 @@ ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *block,
 
     if (block == NULL || block->type != NGX_KMIP_TYPE_STRUCTURE) {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                    NGX_KMIP_REASON_MISSING_DATA,
                                     "the object has no Key Block");
         return NGX_DECLINED;
     }
 
     if (ngx_kmip_item_find(block, NGX_KMIP_TAG_KEY_WRAPPING_DATA)) {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_RESULT_REASON_FEATURE_NOT_SUPPORTED,
+                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
                                     "wrapped key blocks are not supported");
         return NGX_DECLINED;
     }
@@ -876,7 +893,7 @@ ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *block,
         || km == NULL)
     {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                    NGX_KMIP_REASON_MISSING_DATA,
                                     "the Key Block needs a Key Format Type "
                                     "and a Key Value with Key Material");
         return NGX_DECLINED;
@@ -896,7 +913,7 @@ ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *block,
 
         if (key == NULL || key->type != NGX_KMIP_TYPE_BYTE_STRING) {
             (void) ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
                                         "Transparent Symmetric Key without "
                                         "a Key");
             return NGX_DECLINED;
@@ -904,7 +921,7 @@ ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *block,
 
     } else {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_RESULT_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED,
+                                    NGX_KMIP_KFT_NOT_SUPPORTED,
                                     "Key Format Type %L is not supported",
                                     kft->v.num);
         return NGX_DECLINED;
@@ -912,7 +929,7 @@ ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *block,
 
     if (key->v.str.len == 0 || key->v.str.len > NGX_KMIP_MATERIAL_MAX) {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
                                     "key material of %uz bytes: 1 to %d "
                                     "are stored", key->v.str.len,
                                     NGX_KMIP_MATERIAL_MAX);
@@ -944,7 +961,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_item_t        *ot;
     ngx_kmip_op_ctx_t      *ctx;
     ngx_kmip_object_t      *obj;
-    const ngx_kmip_item_t  *o, *st, *dv;
+    const ngx_kmip_item_t  *o, *st, *dv, *kb;
 
     if (ngx_kmip_op_no_store(r, out)) {
         return NGX_OK;
@@ -953,7 +970,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ot = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_OBJECT_TYPE);
 
     if (ot == NULL || ot->type != NGX_KMIP_TYPE_ENUMERATION) {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_RESULT_REASON_MISSING_DATA,
+        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
                                     "Register needs an Object Type");
     }
 
@@ -971,9 +988,8 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
         o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_SYMMETRIC_KEY);
-        rc = ngx_kmip_op_key_block(ctx,
-                                   ngx_kmip_item_find(o, NGX_KMIP_TAG_KEY_BLOCK),
-                                   &material, &alg, &len);
+        kb = ngx_kmip_item_find(o, NGX_KMIP_TAG_KEY_BLOCK);
+        rc = ngx_kmip_op_key_block(ctx, kb, &material, &alg, &len);
         break;
 
     case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
@@ -982,15 +998,14 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
         if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION) {
             return ngx_kmip_result_fail(r, out,
-                                        NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                        NGX_KMIP_REASON_MISSING_DATA,
                                         "Secret Data needs a Secret Data "
                                         "Type");
         }
 
         subtype = (uint32_t) st->v.num;
-        rc = ngx_kmip_op_key_block(ctx,
-                                   ngx_kmip_item_find(o, NGX_KMIP_TAG_KEY_BLOCK),
-                                   &material, &alg, &len);
+        kb = ngx_kmip_item_find(o, NGX_KMIP_TAG_KEY_BLOCK);
+        rc = ngx_kmip_op_key_block(ctx, kb, &material, &alg, &len);
         break;
 
     case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
@@ -1003,7 +1018,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
             || dv->v.str.len == 0 || dv->v.str.len > NGX_KMIP_MATERIAL_MAX)
         {
             return ngx_kmip_result_fail(r, out,
-                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
                                         "Opaque Object needs an Opaque Data "
                                         "Type and 1 to %d bytes of Opaque "
                                         "Data Value", NGX_KMIP_MATERIAL_MAX);
@@ -1017,7 +1032,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     default:
         return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
                                     "Register takes Symmetric Keys, Secret "
                                     "Data and Opaque Objects only");
     }
@@ -1051,14 +1066,14 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
         if (alg == -1) {
             return ngx_kmip_result_fail(r, out,
-                                        NGX_KMIP_RESULT_REASON_MISSING_DATA,
+                                        NGX_KMIP_REASON_MISSING_DATA,
                                         "a Symmetric Key needs a "
                                         "Cryptographic Algorithm");
         }
 
         if (len != -1 && len != (int64_t) material.len * 8) {
             return ngx_kmip_result_fail(r, out,
-                                        NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
                                         "Cryptographic Length %L does not "
                                         "match %uz bytes of key material",
                                         len, material.len);
@@ -1115,7 +1130,7 @@ ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                            NGX_KMIP_TAG_KEY_WRAPPING_SPECIFICATION))
     {
         return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_RESULT_REASON_FEATURE_NOT_SUPPORTED,
+                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
                                     "key wrapping on Get is not supported");
     }
 
@@ -1135,14 +1150,14 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
     if (obj->destroyed) {
         return ngx_kmip_result_fail(r, ctx->out,
                                     r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_RESULT_REASON_OBJECT_DESTROYED
-                                    : NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND,
+                                    ? NGX_KMIP_REASON_OBJECT_DESTROYED
+                                    : NGX_KMIP_REASON_ITEM_NOT_FOUND,
                                     "object \"%V\" is destroyed", &ctx->uid);
     }
 
     if (obj->material.len == 0) {
         return ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                    NGX_KMIP_REASON_GENERAL_FAILURE,
                                     "object \"%V\" has no key material",
                                     &ctx->uid);
     }
@@ -1171,7 +1186,7 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
             && kft != NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_SYMMETRIC_KEY)
         {
             return ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_RESULT_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED,
+                                        NGX_KMIP_KFT_NOT_SUPPORTED,
                                         "a Symmetric Key is served as Raw "
                                         "or Transparent Symmetric Key");
         }
@@ -1220,7 +1235,7 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
     case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
         if (kft != 0 && kft != NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE) {
             return ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_RESULT_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED,
+                                        NGX_KMIP_KFT_NOT_SUPPORTED,
                                         "Secret Data is served as Opaque");
         }
 
@@ -1267,7 +1282,7 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
 
     default:
         return ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                    NGX_KMIP_REASON_GENERAL_FAILURE,
                                     "object \"%V\" has an unknown type",
                                     &ctx->uid);
     }
@@ -1313,8 +1328,8 @@ ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx)
     if (ctx->obj->destroyed) {
         return ngx_kmip_result_fail(r, ctx->out,
                                     r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_RESULT_REASON_OBJECT_DESTROYED
-                                    : NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND,
+                                    ? NGX_KMIP_REASON_OBJECT_DESTROYED
+                                    : NGX_KMIP_REASON_ITEM_NOT_FOUND,
                                     "object \"%V\" is already destroyed",
                                     &ctx->uid);
     }
@@ -1327,7 +1342,7 @@ ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx)
                                        &ctx->uid);
     }
 
-    ctx->sop = ngx_kmip_store_op_create(r->pool, r->log);
+    ctx->sop = ngx_kmip_op_store_op(r);
     if (ctx->sop == NULL) {
         return NGX_ERROR;
     }

@@ -25,7 +25,12 @@
 #include "ngx_kmip_attr.h"
 
 
-#define NGX_KMIP_OP_RETRIES   5
+/*
+ * Each conflict means another writer's update went in, so N writers of one
+ * object all finish within N attempts; vCenter may fire a few dozen
+ * changes of one key at once from several hosts.
+ */
+#define NGX_KMIP_OP_RETRIES   32
 
 
 typedef struct ngx_kmip_op_ctx_s  ngx_kmip_op_ctx_t;
@@ -56,6 +61,23 @@ struct ngx_kmip_op_ctx_s {
     ngx_kmip_op_next_pt         respond;    /* after a write */
     void                       *data;
 };
+
+
+/* a store operation that sees the request's cache and audit sink */
+static ngx_inline ngx_kmip_store_op_t *
+ngx_kmip_op_store_op(ngx_kmip_req_t *r)
+{
+    ngx_kmip_store_op_t  *sop;
+
+    sop = ngx_kmip_store_op_create(r->pool, r->log);
+
+    if (sop) {
+        sop->cache = r->cache;
+        sop->calls = r->kp_calls;
+    }
+
+    return sop;
+}
 
 
 ngx_int_t ngx_kmip_op_no_store(ngx_kmip_req_t *r,

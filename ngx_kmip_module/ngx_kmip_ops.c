@@ -10,6 +10,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_ops.h"
+#include "ngx_kmip_op_crypto.h"
 
 
 #define NGX_KMIP_NOT_SUPPORTED  NGX_KMIP_RESULT_REASON_OPERATION_NOT_SUPPORTED
@@ -53,6 +54,12 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
       ngx_kmip_op_query },
     { NGX_KMIP_OP_DISCOVER_VERSIONS, NGX_KMIP_VERSION(1, 1), 0,
       ngx_kmip_op_discover_versions },
+    { NGX_KMIP_OP_ENCRYPT, NGX_KMIP_VERSION(1, 2), 1,
+      ngx_kmip_op_encrypt },
+    { NGX_KMIP_OP_DECRYPT, NGX_KMIP_VERSION(1, 2), 1,
+      ngx_kmip_op_decrypt },
+    { NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_VERSION(1, 3), 0,
+      ngx_kmip_op_rng_retrieve },
 
     { 0, 0, 0, NULL }
 };
@@ -297,6 +304,8 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
         out->result_status = NGX_KMIP_RESULT_STATUS_SUCCESS;
 
         r->last_operation = in->operation;
+        r->item_start = ngx_current_msec;
+        r->item_calls = r->kp_calls ? r->kp_calls->nelts : 0;
 
         op = ngx_kmip_op_find(in->operation);
 
@@ -365,6 +374,10 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
 
         r->nresults++;
 
+        if (r->item_done) {
+            r->item_done(r, r->nresults - 1);
+        }
+
         if (ngx_kmip_batch_stops(r, out)) {
             break;
         }
@@ -387,6 +400,10 @@ ngx_kmip_op_complete(ngx_kmip_req_t *r)
 
     out = &r->results[r->nresults];
     r->nresults++;
+
+    if (r->item_done) {
+        r->item_done(r, r->nresults - 1);
+    }
 
     if (ngx_kmip_batch_stops(r, out)) {
         r->done(r);

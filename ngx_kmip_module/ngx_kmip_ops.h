@@ -47,6 +47,8 @@ typedef struct {
 typedef struct ngx_kmip_req_s  ngx_kmip_req_t;
 
 typedef void (*ngx_kmip_req_done_pt)(ngx_kmip_req_t *r);
+/* a batch item has its answer (audit log, metrics) */
+typedef void (*ngx_kmip_item_done_pt)(ngx_kmip_req_t *r, ngx_uint_t n);
 
 
 struct ngx_kmip_req_s {
@@ -81,6 +83,15 @@ struct ngx_kmip_req_s {
                                                    object, written once */
     ngx_uint_t                  group_first;
     ngx_uint_t                  group_end;
+
+    /* operator's view (ngx_stream_kmip_operator.c): all may be NULL */
+    ngx_kmip_item_done_pt       item_done;
+    void                       *cache;          /* ngx_kmip_cache_t */
+    ngx_array_t                *kp_calls;       /* ngx_kmip_kp_call_t *,
+                                                   for correlation ids */
+    ngx_msec_t                  item_start;
+    ngx_uint_t                  item_calls;     /* kp_calls->nelts when
+                                                   the item started */
 
     unsigned                    running:1;
     unsigned                    completed:1;

@@ -13,6 +13,7 @@
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_store.h"
 #include "ngx_kmip_record.h"
+#include "ngx_kmip_cache.h"
 
 
 /*
@@ -37,6 +38,7 @@
 #define NGX_KMIP_STORE_UID_LEN       36
 #define NGX_KMIP_STORE_NAME_LEN      (sizeof("kmip-") - 1 + 36)
 #define NGX_KMIP_STORE_STATES_ALL    "0,1,2,3,5"
+#define NGX_KMIP_STORE_RELISTS       5
 #define NGX_KMIP_STORE_PAGE          200
 #define NGX_KMIP_STORE_LIST_KEYS_MAX 10000
 #define NGX_KMIP_STORE_WINDOW        8
@@ -73,7 +75,13 @@ typedef struct {
     ngx_str_t                   new_id;
     ngx_str_t                   old_id;
     ngx_str_t                   search;
+    ngx_str_t                   payload;    /* fetch: the record read */
+    ngx_uint_t                  rewrapped;  /* fetch: unwrap answered
+                                               with a newer ciphertext */
+    ngx_kmip_store_handler_pt   handler;    /* the caller's, when the
+                                               cache is on */
     ngx_uint_t                  with_material;
+    ngx_uint_t                  relisted;   /* fetch: lists repeated */
 
     /* Key Protect keys to delete before answering (ngx_str_t ids) */
     ngx_array_t                *del_ids;
@@ -122,6 +130,7 @@ static void ngx_kmip_store_create_wrapped(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_create_created(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_create_checked(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_fetch_relist(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call);
@@ -135,6 +144,8 @@ static void ngx_kmip_store_list_listed(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_list_get_more(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_list_got(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_wipe(void *data);
+static void ngx_kmip_store_cache_done(ngx_kmip_store_op_t *op);
+static ngx_int_t ngx_kmip_store_cached(ngx_kmip_store_ctx_t *ctx);
 
 
 static const char  *ngx_kmip_store_result_texts[] = {
@@ -212,6 +223,14 @@ ngx_kmip_store_ctx(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ctx->kp = kp;
     ctx->kind = kind;
 
+    if (op->cache && kind != NGX_KMIP_STORE_LIST
+        && kind != NGX_KMIP_STORE_CREATE)
+    {
+        ctx->handler = op->handler;
+        op->handler = ngx_kmip_store_cache_done;
+        op->priv = ctx;
+    }
+
     *ctxp = ctx;
 
     return NGX_OK;
@@ -221,7 +240,7 @@ ngx_kmip_store_ctx(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
 static ngx_kmip_kp_call_t *
 ngx_kmip_store_call(ngx_kmip_store_ctx_t *ctx, ngx_kmip_kp_handler_pt handler)
 {
-    ngx_kmip_kp_call_t  *call;
+    ngx_kmip_kp_call_t  *call, **slot;
 
     call = ngx_kmip_kp_call_create(ctx->op->pool, ctx->op->log);
     if (call == NULL) {
@@ -230,6 +249,13 @@ ngx_kmip_store_call(ngx_kmip_store_ctx_t *ctx, ngx_kmip_kp_handler_pt handler)
 
     call->handler = handler;
     call->data = ctx;
+
+    if (ctx->op->calls) {
+        slot = ngx_array_push(ctx->op->calls);
+        if (slot) {
+            *slot = call;
+        }
+    }
 
     return call;
 }
@@ -379,6 +405,97 @@ ngx_kmip_store_done(ngx_kmip_store_ctx_t *ctx, ngx_kmip_store_result_e result)
 {
     ctx->op->result = result;
     ctx->op->handler(ctx->op);
+}
+
+
+/*
+ * Keeps the shared cache (kmip_key_cache) honest: a mutation through this
+ * node replaces nothing in place but drops the entry, so that the next
+ * read goes to Key Protect; an answer saying that the object is gone drops
+ * it; an answer saying that the CRK is unusable drops every entry, so the
+ * cached material of other objects stops being served at once too.
+ */
+
+static void
+ngx_kmip_store_cache_sync(ngx_kmip_store_op_t *op, ngx_str_t *uid)
+{
+    if (op->cache == NULL) {
+        return;
+    }
+
+    if (op->result == NGX_KMIP_STORE_ROOT_KEY) {
+        ngx_kmip_cache_drop_all(op->cache, op->log);
+        return;
+    }
+
+    if (uid && uid->len) {
+        ngx_kmip_cache_drop(op->cache, uid);
+    }
+}
+
+
+/* runs before the caller's handler of a fetch, update or destroy */
+
+static void
+ngx_kmip_store_cache_done(ngx_kmip_store_op_t *op)
+{
+    ngx_kmip_store_ctx_t  *ctx = op->priv;
+    ngx_kmip_object_t     *obj = ctx->obj;
+
+    if (ctx->kind == NGX_KMIP_STORE_FETCH
+        && op->result == NGX_KMIP_STORE_OK
+        && obj && !obj->destroyed && !ctx->rewrapped
+        && ctx->payload.len
+        && obj->material.len == obj->material_len)
+    {
+        ngx_kmip_cache_put(op->cache, op->log, &obj->uid, &ctx->payload,
+                           &obj->kp_id, obj->generation, &obj->material);
+
+    } else {
+        ngx_kmip_store_cache_sync(op, obj ? &obj->uid : NULL);
+    }
+
+    op->handler = ctx->handler;
+    op->handler(op);
+}
+
+
+/* a read served from the shared cache: no Key Protect call */
+
+static ngx_int_t
+ngx_kmip_store_cached(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_str_t                uid;
+    ngx_kmip_object_t       *obj = ctx->obj;
+    ngx_kmip_cache_entry_t   e;
+
+    uid = obj->uid;
+
+    if (ngx_kmip_cache_get(ctx->op->cache, ctx->op->pool, &uid, &e)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_kmip_store_decode(ctx->op, obj, &e.record, &uid, e.generation)
+        != NGX_OK
+        || e.material.len != obj->material_len)
+    {
+        ngx_str_null(&ctx->op->error);
+        ngx_kmip_cache_drop(ctx->op->cache, &uid);
+        ngx_memzero(obj, sizeof(ngx_kmip_object_t));
+        obj->uid = uid;
+        return NGX_DECLINED;
+    }
+
+    obj->kp_id = e.kp_id;
+    obj->generation = e.generation;
+    obj->material = e.material;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_STREAM, ctx->op->log, 0,
+                   "kmip store: \"%V\" from the key cache", &uid);
+
+    return NGX_OK;
 }
 
 
@@ -869,6 +986,15 @@ ngx_kmip_store_fetch(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ctx->obj->uid.len = uid->len;
     ctx->with_material = with_material;
 
+    if (op->cache && ngx_kmip_store_cached(ctx) == NGX_OK) {
+        /* answered at once: the operations layer allows it */
+        op->object = ctx->obj;
+        op->result = NGX_KMIP_STORE_OK;
+        op->handler = ctx->handler;
+        op->handler(op);
+        return NGX_AGAIN;
+    }
+
     call = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_listed);
     if (call == NULL) {
         return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
@@ -1088,6 +1214,49 @@ ngx_kmip_store_decode(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
 }
 
 
+/*
+ * The key the list showed live is deleted when fetched: most often a
+ * concurrent update that wrote the next generation and deleted this one in
+ * between. Only a list in which the highest generation itself is deleted
+ * proves the object destroyed, so list again (bounded).
+ */
+
+static ngx_int_t
+ngx_kmip_store_fetch_relist(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_str_t            states;
+    ngx_kmip_kp_call_t  *call;
+
+    if (ctx->relisted++ >= NGX_KMIP_STORE_RELISTS) {
+        return NGX_DECLINED;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, ctx->op->log, 0,
+                  "kmip store: Key Protect key %V of \"%V\" was deleted "
+                  "after the list (a concurrent update?): listing again",
+                  &ctx->obj->kp_id, &ctx->name);
+
+    ctx->obj->stale = NULL;
+    ctx->obj->generation = 0;
+    ngx_str_null(&ctx->obj->kp_id);
+
+    call = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_listed);
+    if (call == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ngx_str_set(&states, NGX_KMIP_STORE_STATES_ALL);
+
+    if (ngx_kmip_kp_list_keys(ctx->kp, call, &ctx->search, &states, 100, 0)
+        != NGX_AGAIN)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_AGAIN;
+}
+
+
 static void
 ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call)
 {
@@ -1098,6 +1267,16 @@ ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call)
 
     key = (call->result == NGX_KMIP_KP_OK && call->keys
            && call->keys->nelts) ? call->keys->elts : NULL;
+
+    if (!obj->destroyed
+        && ((key == NULL && (call->result == NGX_KMIP_KP_GONE
+                             || call->result == NGX_KMIP_KP_NOT_FOUND))
+            || (key && (key->deleted
+                        || key->state == NGX_KMIP_KP_STATE_DESTROYED)))
+        && ngx_kmip_store_fetch_relist(ctx) == NGX_AGAIN)
+    {
+        return;
+    }
 
     if (obj->destroyed) {
         /*
@@ -1170,8 +1349,18 @@ ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call)
     }
 
     ctx->op->object = obj;
+    ctx->payload = key->payload;
 
-    if (!ctx->with_material || obj->wrapped.len == 0) {
+    /*
+     * Every read unwraps, even when the caller does not want the material
+     * (Get Attributes, mutations): the unwrap is what proves that the CRK
+     * is still usable, so that deleting or disabling the CRK stops Get
+     * Attributes as well as Get (docs/operations.md), and its answer
+     * carries the ciphertext re-wrapped under the newest CRK version after
+     * a rotation, which the next update stores.
+     */
+
+    if (obj->wrapped.len == 0) {
         ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
         return;
     }
@@ -1240,6 +1429,21 @@ ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call)
 
     obj->material = *s;
 
+    if (call->ciphertext.len) {
+        /*
+         * The CRK was rotated since this record was written: Key Protect
+         * re-wrapped the material under the newest version. The object
+         * carries the new ciphertext, so the next update stores it.
+         */
+        obj->wrapped = call->ciphertext;
+        ctx->rewrapped = 1;
+
+        ngx_log_error(NGX_LOG_INFO, ctx->op->log, 0,
+                      "kmip store: \"%V\" is wrapped by an older root key "
+                      "version; the next update stores it re-wrapped under "
+                      "version %V", &ctx->name, &call->key_version);
+    }
+
     ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
 }
 
@@ -1264,6 +1468,10 @@ ngx_kmip_store_update(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ctx->obj = obj;
     ctx->old_id = obj->kp_id;
     op->object = obj;
+
+    if (op->cache) {
+        ngx_kmip_cache_drop(op->cache, &obj->uid);
+    }
 
     if (ngx_kmip_store_names(ctx, &obj->uid, obj->generation + 1) != NGX_OK)
     {
@@ -1445,6 +1653,10 @@ ngx_kmip_store_destroy(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
 
     ctx->obj = obj;
     op->object = obj;
+
+    if (op->cache) {
+        ngx_kmip_cache_drop(op->cache, &obj->uid);
+    }
 
     if (ngx_kmip_store_names(ctx, &obj->uid, 0) != NGX_OK) {
         return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,

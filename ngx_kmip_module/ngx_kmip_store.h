@@ -89,6 +89,13 @@ struct ngx_kmip_store_op_s {
     ngx_kmip_object_t          *object;         /* fetch */
     ngx_array_t                *objects;        /* list: ngx_kmip_object_t,
                                                    no material */
+
+    void                       *cache;          /* ngx_kmip_cache_t, or
+                                                   NULL: kmip_key_cache */
+    ngx_array_t                *calls;          /* every Key Protect call
+                                                   made (for the audit
+                                                   log), or NULL */
+    void                       *priv;
 };
 
 

@@ -12,6 +12,7 @@
 #include "ngx_kmip_enums.h"
 #include "ngx_stream_kmip_module.h"
 #include "ngx_stream_kmip_keyprotect_module.h"
+#include "ngx_stream_kmip_operator.h"
 
 
 /*
@@ -112,7 +113,13 @@ ngx_stream_kmip_wait_request(ngx_stream_kmip_ctx_t *ctx)
 
     c->log->action = "waiting for KMIP request";
 
-    c->idle = 1;
+    /*
+     * Only a connection that has been answered is "idle" in nginx's sense,
+     * closed at once on graceful shutdown, as http keep-alive ones are: a
+     * new connection's first request may be on its way (vCenter opens a
+     * connection per job), and it is answered before the worker exits.
+     */
+    c->idle = (ctx->requests > 0);
     ngx_reusable_connection(c, 1);
 
     ngx_add_timer(c->read, ctx->conf->idle_timeout);
@@ -147,8 +154,20 @@ ngx_stream_kmip_read_handler(ngx_event_t *rev)
         if (ctx->state == ngx_stream_kmip_state_header
             && ctx->header_len == 0)
         {
-            ngx_log_debug0(NGX_LOG_DEBUG_STREAM, c->log, 0,
-                           "kmip idle timeout");
+            /*
+             * an idle keep-alive connection is normal; a client that
+             * completed the handshake and never sent a request is not
+             */
+            if (ctx->requests == 0) {
+                ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                              "kmip: client sent no request within "
+                              "kmip_idle_timeout");
+
+            } else {
+                ngx_log_debug0(NGX_LOG_DEBUG_STREAM, c->log, 0,
+                               "kmip idle timeout");
+            }
+
             ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
             return;
         }
@@ -302,6 +321,8 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
     r->kp = ngx_stream_kmip_keyprotect_get(ctx->session);
     r->done = ngx_stream_kmip_request_done;
     r->data = ctx;
+
+    ngx_stream_kmip_operator_init_req(ctx->session, r);
 
     (void) ngx_kmip_req_init(r);
 
@@ -736,6 +757,16 @@ ngx_stream_kmip_sent(ngx_stream_kmip_ctx_t *ctx)
 
     if (ctx->close_after_send) {
         ngx_stream_kmip_finalize(ctx, NGX_STREAM_BAD_REQUEST);
+        return;
+    }
+
+    if (ngx_exiting) {
+        /*
+         * a worker shutting down closed its idle connections already; one
+         * that has just been answered is closed now, as http keep-alive
+         * does, so that the worker can exit
+         */
+        ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
         return;
     }
 

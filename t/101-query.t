@@ -59,6 +59,7 @@ Response Message
     Response Payload
       Operation: 0x18
       Operation: 0x1e
+      Operation: 0x25
       Vendor Identification: "ngx_kmip 0.1.0"
 
 === TEST 3: KMIP 1.0 has no Discover Versions to announce

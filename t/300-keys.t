@@ -148,5 +148,6 @@ sub {
         { operation => 'Destroy', payload => [ main::uid_item($uid) ] }));
     @bi = kmip_find_all($r, 'Batch Item');
     is(kmip_value($bi[0], 'Result Status'), 1, 'Destroy of an Active key fails');
-    is(kmip_value($bi[0], 'Result Reason'), 0x0b, 'Illegal Operation');
+    # KMIP 1.4 11.22: Permission Denied (1.x has no Wrong Key Lifecycle State)
+    is(kmip_value($bi[0], 'Result Reason'), 0x0c, 'Permission Denied');
 }

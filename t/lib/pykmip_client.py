@@ -70,6 +70,7 @@ try:
     from kmip.pie import client as pie_client
     from kmip.pie import objects as pie_objects
     from kmip.pie import exceptions as pie_exceptions
+    from kmip.core import exceptions as kmip_exceptions
 except Exception as e:  # pragma: no cover - environment problem
     if __name__ == "__main__" and "--help" not in sys.argv and "-h" not in sys.argv:
         _fail("cannot import PyKMIP (run with /usr/bin/python3): %s" % e)
@@ -352,20 +353,74 @@ def _attribute_kwargs(a):
     return kw
 
 
-def cmd_modify_attribute(a):
+def _attribute_name(name):
+    """The AttributeType for a standard name (PyKMIP's factory only knows
+    standard attributes by their enum); custom x-/y- names stay strings."""
+    try:
+        return enums.AttributeType(name)
+    except ValueError:
+        return name
+
+
+def _attribute_value(name, value, index=None):
+    """A primitive for the attribute, from its command-line string."""
     from kmip.core.factories.attributes import AttributeFactory
-    f = AttributeFactory()
-    at = f.create_attribute(a.attribute_name, a.attribute_value,
-                            index=a.index)
-    res = _with_pie(a, lambda c: c.modify_attribute(
-        unique_identifier=a.uid, attribute=at))
+    n = _attribute_name(name)
+    if n in (enums.AttributeType.NAME,):
+        from kmip.core.attributes import Name
+        value = Name.create(value, enums.NameType.UNINTERPRETED_TEXT_STRING)
+    elif isinstance(n, enums.AttributeType) and n.name.endswith("_DATE"):
+        value = int(value)
+    elif isinstance(n, enums.AttributeType) and n in (
+            enums.AttributeType.CRYPTOGRAPHIC_USAGE_MASK,
+            enums.AttributeType.CRYPTOGRAPHIC_LENGTH):
+        value = int(value)
+    return AttributeFactory().create_attribute(n, value, index=index)
+
+
+def _v2(a):
+    return a.version.startswith("2.")
+
+
+def _attribute_reference(name):
+    """KMIP 2.0 Attribute Reference {Vendor Identification, Attribute
+    Name}: "x-Name" is vendor "x", attribute "Name"; a standard attribute
+    has an empty Vendor Identification."""
+    from kmip.core import objects
+    if len(name) > 2 and name[1] == "-" and name[0] in "xy":
+        return objects.AttributeReference(vendor_identification=name[0],
+                                          attribute_name=name[2:])
+    return objects.AttributeReference(vendor_identification="",
+                                      attribute_name=name)
+
+
+def cmd_modify_attribute(a):
+    from kmip.core import objects
+    at = _attribute_value(a.attribute_name, a.attribute_value, a.index)
+    if _v2(a):
+        n = _attribute_name(a.attribute_name)
+        if not isinstance(n, enums.AttributeType):
+            raise ValueError("PyKMIP 0.10 has no KMIP 2.0 vendor attributes")
+        v = at.attribute_value
+        v.tag = enums.Tags[n.name]
+        res = _with_pie(a, lambda c: c.modify_attribute(
+            unique_identifier=a.uid,
+            new_attribute=objects.NewAttribute(attribute=v)))
+    else:
+        res = _with_pie(a, lambda c: c.modify_attribute(
+            unique_identifier=a.uid, attribute=at))
     return {"result": plain(res)}
 
 
 def cmd_delete_attribute(a):
-    res = _with_pie(a, lambda c: c.delete_attribute(
-        unique_identifier=a.uid, attribute_name=a.attribute_name,
-        attribute_index=a.index))
+    if _v2(a):
+        res = _with_pie(a, lambda c: c.delete_attribute(
+            unique_identifier=a.uid,
+            attribute_reference=_attribute_reference(a.attribute_name)))
+    else:
+        res = _with_pie(a, lambda c: c.delete_attribute(
+            unique_identifier=a.uid, attribute_name=a.attribute_name,
+            attribute_index=a.index))
     return {"result": plain(res)}
 
 
@@ -479,6 +534,11 @@ def main(argv=None):
     except pie_exceptions.KmipOperationFailure as e:
         _fail("operation failed", status=plain(e.status),
               reason=plain(e.reason), message=str(e.message))
+    except kmip_exceptions.OperationFailure as e:
+        # the operations PyKMIP sends through send_request_payload (Modify
+        # and Delete Attribute) raise the core exception instead
+        _fail("operation failed", status=plain(e.status),
+              reason=plain(e.reason), message=str(e))
     except ssl.SSLError as e:
         _fail("TLS error: %s" % e, reason=getattr(e, "reason", None))
     except (socket.error, OSError) as e:

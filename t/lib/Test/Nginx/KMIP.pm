@@ -1014,6 +1014,19 @@ sub _exchange {
     my $expect_close = _has($b, 'expect_close');
     return unless @reqs || $has_dump || $has_raw || $expect_close || $has_test;
 
+    if (!@reqs && !$has_raw && !$expect_close && !$has_dump) {
+        # a response_test that makes its own connections: the harness
+        # holds none open meanwhile (an idle one would time out and log)
+        my $sub = _sec($b, 'response_test');
+        @CurResponses = ();
+        if (ref $sub ne 'CODE') {
+            Test::More::fail("$name: --- response_test eval must return a sub");
+        } else {
+            $sub->();
+        }
+        return;
+    }
+
     my $port = $vars->{TEST_NGINX_PORT};
     if (my $cp = _sec($b, 'connect_port')) { ($cp) = _expand_vars($cp, $vars) =~ /(\d+)/; $port = $cp }
     my $cc = _sec($b, 'client_cert');

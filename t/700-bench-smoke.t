@@ -1,0 +1,90 @@
+#!/usr/bin/perl
+# The benchmark's tools work: bench/run --smoke runs every scenario for about
+# a second (nginx + kp-emulator + pykmip-server + openssl s_server, all on
+# 127.0.0.1) and prints the table. The figures are not checked (CI's machine
+# is shared and small); what each run did and counted is.
+
+use strict;
+use warnings;
+use Test::More;
+use JSON::PP;
+use File::Temp qw(tempdir);
+use FindBin;
+use Cwd qw(abs_path);
+
+my $top = abs_path("$FindBin::Bin/..");
+
+plan skip_all => 'pykmip-server missing (apt-get install python3-pykmip)'
+    unless -x '/usr/bin/pykmip-server';
+
+my $module = (split ' ', $ENV{TEST_NGINX_LOAD_MODULES}
+                         || 'build/ngx_stream_kmip_module.so')[0];
+$module = "$top/$module" unless $module =~ m{^/};
+plan skip_all => "no module at $module (make module)" unless -f $module;
+
+my $dir = tempdir('bench-smoke-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $json = "$dir/smoke.json";
+
+local $ENV{BENCH_MODULE} = $module;
+my $t0 = time;
+my $out = `$top/bench/run --smoke --json $json 2>$dir/stderr`;
+my $rc = $? >> 8;
+
+is($rc, 0, 'bench/run --smoke exits 0')
+    or diag(`tail -30 $dir/stderr`);
+cmp_ok(time - $t0, '<', 90, 'within the smoke budget');
+
+# the table: a header and one row per measure of each scenario
+like($out, qr/^\| # \| measure \| ngx_kmip \| peer \| ratio \| target \|/m,
+     'the table header is printed');
+for my $s (1 .. 6) {
+    like($out, qr/^\| $s \| /m, "the table has scenario $s");
+}
+like($out, qr/^Machine: \d+ CPUs .*nginx 1\.\d+\.\d+ \(1 worker process\)/m,
+     'the machine line names the CPUs, nginx and the worker count');
+like($out, qr/SMOKE: figures meaningless/, 'a smoke run says so');
+
+my $r = eval { decode_json(do { local (@ARGV, $/) = $json; <> }) };
+ok($r, 'the JSON results parse') or BAIL_OUT("no results: $@");
+my $runs = $r->{runs};
+
+# every measured run did work, without errors, of the kind it was asked for
+for my $k (sort grep { /^s[1-4]_|^s6_|^s5_fresh/ } keys %$runs) {
+    my $x = $runs->{$k};
+    next if $k =~ /sserver|nginxhs/;
+    cmp_ok($x->{ops}, '>', 0, "$k: operations done");
+    is($x->{kmip_errors} + $x->{conn_errors}, 0, "$k: no errors")
+        or diag($x->{first_error});
+}
+
+is($runs->{s1_nginx_dv}{by_op}{dv}, $runs->{s1_nginx_dv}{ops},
+   'scenario 1: only Discover Versions were counted');
+is($runs->{s1_pykmip_query}{by_op}{query}, $runs->{s1_pykmip_query}{ops},
+   'scenario 1: the peer answered Query');
+is($runs->{s1_nginx_dv}{conns}, 64, 'scenario 1: 64 connections');
+is($runs->{s2_nginx_get}{by_op}{get}, $runs->{s2_nginx_get}{ops},
+   'scenario 2: Gets of existing keys succeeded');
+
+# the design's call counts (docs/key-protect.md), as the emulator saw them
+is($r->{kp_calls_per_op}{get}, 3, 'a Get costs 3 Key Protect calls');
+is($r->{kp_calls_per_op}{create}, 2, 'a Create costs 2 Key Protect calls');
+
+is($runs->{s3_nginx_get128}{conns}, 128, 'scenario 3: 128 connections');
+ok($runs->{s4_nginx_resume}{resume} && $runs->{s4_nginx_resume}{new_conn},
+   'scenario 4: new connections with resumption');
+cmp_ok($runs->{s4_nginx_resume}{resumed}, '>', 0,
+       'scenario 4: nginx resumed TLS sessions');
+is($runs->{s4_nginx_full}{resumed}, 0, 'scenario 4: full handshakes');
+cmp_ok($runs->{s4_sserver_full}{handshakes}, '>', 0,
+       'scenario 4: s_server handshakes counted');
+cmp_ok($runs->{s4_nginx_full}{handshakes}, '>=',
+       $runs->{s4_nginx_full}{transactions},
+       'scenario 4: a handshake for every transaction');
+
+is($runs->{s5_idle}{conns}, 300, 'scenario 5: 300 idle connections held');
+cmp_ok($runs->{s5_idle}{mem_held}{rss}, '>', 0, 'scenario 5: RSS read');
+is($runs->{s5_fresh_get}{ops}, 5, 'scenario 5: 5 Gets on fresh connections');
+
+ok(@{ $r->{table} } >= 14, 'the table has every row');
+
+done_testing();

@@ -1,0 +1,139 @@
+package KMIP::Ops;
+
+# Helpers for the key-operation suites (t/301..t/304): requests in the 1.x
+# and 2.x forms, answers as Perl data, attribute maps.
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use Test::More;
+use Test::Nginx::KMIP;
+
+our @EXPORT = qw(op_req op_items op_ok op_fail uid_of attrs_of a1 a2v
+                 tmpl1 attrs2 create_aes ops_uid reason_name);
+
+my $Ubi = 0;
+
+# op_req($port, $version, {operation, payload}...) -> list of Batch Items
+sub op_req {
+    my ($port, $version, @items) = @_;
+    my $r = kmip_roundtrip($port, kmip_request(version => $version,
+        items => [ map { { %$_, ubi => pack('N', ++$Ubi) } } @items ]),
+        timeout => 30);
+    die "no answer from port $port" unless $r;
+    return kmip_find_all($r, 'Batch Item');
+}
+
+# the answer's own header version, for the "no newer field" checks
+sub op_items { my @bi = op_req(@_); return @bi }
+
+sub op_ok {
+    my ($bi, $what) = @_;
+    my $ok = is(kmip_value($bi, 'Result Status'), 0, $what);
+    diag('reason ' . (kmip_value($bi, 'Result Reason') // '-') . ': '
+         . (kmip_value($bi, 'Result Message') // '')) unless $ok;
+    return $bi;
+}
+
+# op_fail($bi, $reason, $what, $msg_re)
+sub op_fail {
+    my ($bi, $reason, $what, $msg_re) = @_;
+    is(kmip_value($bi, 'Result Status'), 1, "$what: Operation Failed");
+    is(sprintf('0x%x', kmip_value($bi, 'Result Reason') // -1),
+       sprintf('0x%x', $reason), "$what: Result Reason")
+        or diag(kmip_value($bi, 'Result Message'));
+    like(kmip_value($bi, 'Result Message') // '', $msg_re,
+         "$what: Result Message") if $msg_re;
+}
+
+sub uid_of { kmip_value($_[0], 'Response Payload', 'Unique Identifier') }
+
+# Get Attributes answer -> { name => value or [values] }; understands the
+# 1.x Attribute structures and the 2.x Attributes structure
+sub attrs_of {
+    my ($bi) = @_;
+    my %a;
+    my $add = sub {
+        my ($n, $v) = @_;
+        if (exists $a{$n}) {
+            $a{$n} = [ $a{$n} ] unless ref $a{$n} eq 'ARRAY';
+            push @{ $a{$n} }, $v;
+        } else {
+            $a{$n} = $v;
+        }
+    };
+    my $p = kmip_find($bi, 'Response Payload') or return \%a;
+    for my $at (kmip_find_all($p, 'Attribute')) {
+        my $vid = kmip_value($at, 'Vendor Identification');
+        my $n = kmip_value($at, 'Attribute Name');
+        $n = "$vid-$n" if defined $vid;
+        $add->($n, _val(kmip_find($at, 'Attribute Value')));
+    }
+    if (my $as = kmip_find($p, 'Attributes')) {
+        for my $it (@{ $as->{value} }) {
+            if ($it->{name} eq 'Attribute') {
+                my $n = kmip_value($it, 'Vendor Identification') . '-'
+                        . kmip_value($it, 'Attribute Name');
+                $add->($n, _val(kmip_find($it, 'Attribute Value')));
+            } else {
+                $add->($it->{name}, _val($it));
+            }
+        }
+    }
+    return \%a;
+}
+
+sub _val {
+    my $it = shift;
+    return undef unless $it;
+    return $it->{value} unless $it->{type} == 0x01;
+    return { map { $_->{name} => _val($_) } @{ $it->{value} } };
+}
+
+# 1.x Attribute: a1('Name', $value_item_builder_result)
+sub a1 {
+    my ($name, $v, $index) = @_;
+    $v->{tag} = kmip_tag('Attribute Value');
+    $v->{name} = 'Attribute Value';
+    return S('Attribute', [ T('Attribute Name', $name),
+                            defined $index ? I('Attribute Index', $index) : (),
+                            $v ]);
+}
+
+# 2.x vendor attribute: a2v('x', 'Name', $value_item)
+sub a2v {
+    my ($vid, $name, $v) = @_;
+    $v->{tag} = kmip_tag('Attribute Value');
+    $v->{name} = 'Attribute Value';
+    return S('Attribute', [ T('Vendor Identification', $vid),
+                            T('Attribute Name', $name), $v ]);
+}
+
+sub tmpl1  { S('Template-Attribute', [ @_ ]) }
+sub attrs2 { S('Attributes', [ @_ ]) }
+
+# a Create of an AES key in the version's form, with extra attributes
+sub create_aes {
+    my ($version, $len, @extra) = @_;
+    $len //= 256;
+    if ($version =~ /^2/) {
+        return { operation => 'Create', payload => [
+            E('Object Type', 'Symmetric Key'),
+            attrs2(E('Cryptographic Algorithm', 'AES'),
+                   I('Cryptographic Length', $len),
+                   I('Cryptographic Usage Mask', 12), @extra) ] };
+    }
+    return { operation => 'Create', payload => [
+        E('Object Type', 'Symmetric Key'),
+        tmpl1(a1('Cryptographic Algorithm', E('Cryptographic Algorithm', 'AES')),
+              a1('Cryptographic Length', I('Cryptographic Length', $len)),
+              a1('Cryptographic Usage Mask', I('Cryptographic Usage Mask', 12)),
+              @extra) ] };
+}
+
+sub ops_uid { T('Unique Identifier', $_[0]) }
+
+sub reason_name { kmip_enum_name('Result Reason', $_[0]) // $_[0] }
+
+1;

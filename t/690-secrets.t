@@ -1,0 +1,114 @@
+# Secrets never reach a log: a realistic session at error_log debug
+# (creates, registers, gets, a token refresh after a 401, failing Key
+# Protect calls), then every log it produced is searched for the API key,
+# bearer tokens and the bytes of every key, in hex and base64.
+
+use lib 't/lib';
+use Test::Nginx::KMIP;
+use Test::KPEmulator;
+use KMIP::Ops;
+use MIME::Base64 qw(encode_base64);
+
+my $dir = servroot() . '-secrets';
+my $kp = Test::KPEmulator->start(dir => $dir);
+
+my $n = start_nginx(
+    stream_config => "log_format kmip '\$remote_addr \$kmip_requests "
+                   . "\$kmip_last_operation \$kmip_last_result "
+                   . "\$kmip_client_fingerprint';\n"
+                   . "    access_log logs/access.log kmip;",
+    stream_server_config => "kmip;\n    " . $kp->nginx_conf
+                   . "\n    kmip_audit_log logs/audit.log json;",
+    log_level => 'debug');
+my $port = $n->port;
+
+my (@material, @uids);
+
+for my $v ('1.4', '2.0') {
+    my @bi = op_req($port, $v, create_aes($v, 256));
+    push @uids, uid_of(op_ok($bi[0], "create at $v"));
+}
+
+# a key whose bytes the test chose
+my $known = join '', map { chr(0xa0 + $_) } 0 .. 31;
+my @bi = op_req($port, '1.4', { operation => 'Register', payload => [
+    E('Object Type', 2),
+    S('Template-Attribute', [
+        S('Attribute', [ T('Attribute Name', 'Cryptographic Algorithm'),
+                         E('Attribute Value', 3) ]),
+        S('Attribute', [ T('Attribute Name', 'Cryptographic Length'),
+                         I('Attribute Value', 256) ]),
+        S('Attribute', [ T('Attribute Name', 'Cryptographic Usage Mask'),
+                         I('Attribute Value', 12) ]) ]),
+    S('Symmetric Key', [ S('Key Block', [
+        E('Key Format Type', 1),
+        S('Key Value', [ B('Key Material', $known) ]),
+        E('Cryptographic Algorithm', 3),
+        I('Cryptographic Length', 256) ]) ]) ] });
+push @uids, uid_of(op_ok($bi[0], 'register'));
+
+sub get_material {
+    my ($uid, $what) = @_;
+    my @bi = op_req($port, '1.4', { operation => 'Get',
+                                    payload => [ ops_uid($uid) ] });
+    op_ok($bi[0], $what);
+    return kmip_value($bi[0], 'Response Payload', 'Symmetric Key',
+                      'Key Block', 'Key Value', 'Key Material');
+}
+
+push @material, get_material($_, "get $_") for @uids;
+is(scalar(grep { defined && length == 32 } @material), 3, 'three keys');
+ok(grep({ $_ eq $known } @material), 'the registered key came back');
+
+# a token that Key Protect no longer accepts: one refresh, then success
+$kp->expire_tokens;
+get_material($uids[0], 'get after the tokens expired');
+
+# Key Protect failing: the errors are logged, with no secret in them
+$kp->fault({ method => 'POST', path => 'unwrap', status => 500,
+             count => 10 });
+@bi = op_req($port, '1.4', { operation => 'Get',
+                             payload => [ ops_uid($uids[1]) ] });
+is(kmip_value($bi[0], 'Result Status'), 1, 'a failing unwrap fails the Get');
+$kp->clear_faults;
+
+$n->stop;
+$kp->stop;
+
+my %logs;
+for my $f (glob($n->prefix . '/logs/*.log'), glob("$dir/*.log")) {
+    open my $fh, '<', $f or next;
+    local $/;
+    $logs{$f} = <$fh>;
+}
+
+ok(exists $logs{$n->prefix . '/logs/error.log'}, 'error.log read');
+ok(exists $logs{$n->prefix . '/logs/audit.log'}, 'audit.log read');
+like($logs{$n->prefix . '/logs/error.log'}, qr/\[debug\]/,
+     'the error log is at debug level');
+like($logs{$n->prefix . '/logs/error.log'}, qr/unwrap/,
+     'the failing call is logged');
+
+my %secret = (
+    'the API key' => $kp->api_key,
+    'a bearer token (JWT)' => 'eyJ',
+    'an Authorization header' => 'Bearer ',
+);
+
+for my $i (0 .. $#material) {
+    my $m = $material[$i];
+    $secret{"key $i in hex"} = unpack('H*', $m);
+    $secret{"key $i in HEX"} = uc unpack('H*', $m);
+    $secret{"key $i in base64"} = encode_base64($m, '');
+    # the first bytes alone, as a partial dump would show them
+    $secret{"key $i, 8 bytes in hex"} = unpack('H*', substr($m, 0, 8));
+}
+
+for my $f (sort keys %logs) {
+    for my $what (sort keys %secret) {
+        ok(index($logs{$f}, $secret{$what}) < 0,
+           "no $what in " . ($f =~ s{.*/}{}r));
+    }
+}
+
+done_testing();

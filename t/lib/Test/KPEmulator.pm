@@ -40,7 +40,10 @@ sub start {
     make_path($dir);
 
     my $self = bless { dir => $dir, args => $a{args} || [],
-                       name => $a{name} || 'kp' }, $class;
+                       name => $a{name} || 'kp', tls => $a{tls} }, $class;
+    # tls => [cert, key]: serve HTTPS with that certificate
+    push @{ $self->{args} }, '--tls-cert', $a{tls}[0], '--tls-key', $a{tls}[1]
+        if $a{tls};
     $self->{state} = "$dir/$self->{name}.json";
 
     my $out = `$emulator init --force --state $self->{state}`;
@@ -82,7 +85,10 @@ sub _spawn {
     croak "kp-emulator did not start, see $self->{dir}/$self->{name}.log";
 }
 
-sub url          { "http://127.0.0.1:$_[0]{port}" }
+sub url {
+    my ($self) = @_;
+    return ($self->{tls} ? 'https' : 'http') . "://127.0.0.1:$self->{port}";
+}
 sub port         { $_[0]{port} }
 sub instance     { $_[0]{init}{instance} }
 sub root_key     { $_[0]{init}{root_key} }

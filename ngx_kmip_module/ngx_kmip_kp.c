@@ -1016,11 +1016,15 @@ ngx_kmip_kp_set_error(ngx_kmip_kp_ctx_t *ctx, ngx_kmip_kp_result_e result,
 static void
 ngx_kmip_kp_log_failure(ngx_kmip_kp_ctx_t *ctx)
 {
+    ngx_uint_t           level;
     ngx_kmip_kp_call_t  *call;
 
     call = ctx->call;
 
-    ngx_log_error(NGX_LOG_ERR, call->log, 0,
+    level = (call->expected & (1 << call->result)) ? NGX_LOG_INFO
+                                                   : NGX_LOG_ERR;
+
+    ngx_log_error(level, call->log, 0,
                   "%V, request: %V %V, correlation id: %V",
                   &call->error, &ctx->method, &ctx->uri,
                   &call->correlation_id);

@@ -76,6 +76,12 @@ struct ngx_kmip_kp_call_s {
     ngx_kmip_kp_handler_pt      handler;
     void                       *data;
 
+    /*
+     * results the caller handles as a normal outcome, as bits
+     * (1 << NGX_KMIP_KP_CONFLICT): logged at info, not as errors
+     */
+    ngx_uint_t                  expected;
+
     /* results, valid when the handler runs */
     ngx_kmip_kp_result_e        result;
     ngx_uint_t                  http_status;    /* 0: no HTTP answer */

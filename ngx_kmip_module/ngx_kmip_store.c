@@ -663,6 +663,9 @@ ngx_kmip_store_create_key(ngx_kmip_store_ctx_t *ctx,
         return NGX_ERROR;
     }
 
+    /* a taken generation alias is another writer winning the race */
+    call->expected = 1 << NGX_KMIP_KP_CONFLICT;
+
     if (ngx_kmip_kp_create_key(ctx->kp, call, &ctx->name, &desc,
                                &ctx->record, aliases)
         != NGX_AGAIN)

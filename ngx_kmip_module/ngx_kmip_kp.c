@@ -797,6 +797,22 @@ ngx_kmip_kp_http_handler(ngx_kmip_http_req_t *r)
         return;
     }
 
+    if (r->status == 410 && r->attempts > 1
+        && ctx->method.len == 6
+        && ngx_strncmp(ctx->method.data, "DELETE", 6) == 0)
+    {
+        /*
+         * a retried deletion: the attempt whose answer was lost deleted
+         * the key, so "already deleted" is this call's own success, not
+         * someone else's deletion
+         */
+        ngx_log_debug1(NGX_LOG_DEBUG_STREAM, call->log, 0,
+                       "kmip kp: retried DELETE %V answered 410: done",
+                       &ctx->uri);
+        ngx_kmip_kp_finish(ctx);
+        return;
+    }
+
     /* an error: is it the token? */
 
     auth = (r->status == 401);

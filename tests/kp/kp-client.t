@@ -155,7 +155,7 @@ sub field {
 # ------------------------------------------------------------------ setup
 
 my $A = emulator('a');
-my $B = emulator('b', '--token-ttl', '2');
+my $B = emulator('b', '--token-ttl', '10');
 
 write_file("$dir/key-a", "  $A->{api_key}\n", 0600);
 write_file("$dir/key-b", "$B->{api_key}\n", 0600);
@@ -425,18 +425,20 @@ like($r, qr/^ERR wrap .*result=UNAUTHORIZED /, '... on another connection');
 is(count_req($A, $seq, 'POST', qr{^/identity/token$}), 1,
    '... one IAM request');
 
-# token lifetime 2 s (emulator B): proactive refresh, then expiry
+# token lifetime 10 s (emulator B): refreshed after 80% of it, then again
+# after expiry (nginx's clock has one-second steps: a shorter lifetime
+# would make the 80% point fall on the expiry itself)
 
 my $tb = client($P3);
 $seq = last_seq($B);
 $r = call($tb, 'list - - 10 0');
-like($r, qr/^OK list .* key=\Q$B->{root_key}\E,/, 'TTL 2 s: first call');
-sleep 1.65;
+like($r, qr/^OK list .* key=\Q$B->{root_key}\E,/, 'TTL 10 s: first call');
+sleep 8.4;
 $r = call($tb, 'list - - 10 0');
 like($r, qr/^OK list /, '... after 80% of the lifetime');
 is(wait_count($B, $seq, qr{^/identity/token$}, 2), 2,
    '... proactive refresh');
-sleep 2.2;
+sleep 10.5;
 $r = call($tb, 'list - - 10 0');
 like($r, qr/^OK list /, '... after expiry');
 is(wait_count($B, $seq, qr{^/identity/token$}, 3), 3,

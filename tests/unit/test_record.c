@@ -52,7 +52,8 @@ test_record_roundtrip(void)
     rec.wrapped_len = 18;
     rec.material_len = 32;
 
-    v = ngx_kmip_attr_value(&A, NGX_KMIP_TYPE_ENUMERATION, NGX_KMIP_STATE_ACTIVE);
+    v = ngx_kmip_attr_value(&A, NGX_KMIP_TYPE_ENUMERATION,
+                            NGX_KMIP_STATE_ACTIVE);
     ngx_kmip_attrs_set(&A, &rec.attrs, "State", v);
     ngx_kmip_attrs_add(&A, &rec.attrs, STR("x-Name"),
                        ngx_kmip_attr_value_text(&A, STR("vm1")));
@@ -68,7 +69,8 @@ test_record_roundtrip(void)
     CHECK(ngx_kmip_record_decode(&A, buf, len, &out, &err) == 0, "decode");
     CHECK(out.generation == 7, "generation");
     CHECK(out.uid_len == 36 && memcmp(out.uid, rec.uid, 36) == 0, "uid");
-    CHECK(out.wrapped_len == 18 && memcmp(out.wrapped, "ciphertext-from-kp", 18) == 0,
+    CHECK(out.wrapped_len == 18
+          && memcmp(out.wrapped, "ciphertext-from-kp", 18) == 0,
           "wrapped");
     CHECK(out.material_len == 32, "material length");
     CHECK(out.attrs.n == 4, "attribute count");
@@ -79,7 +81,8 @@ test_record_roundtrip(void)
     CHECK(at && ngx_kmip_item_equal(at->value, name), "Name structure");
 
     /* no plaintext material anywhere: only the wrapped bytes */
-    CHECK(memmem(buf, len, "ciphertext-from-kp", 18) != NULL, "ciphertext present");
+    CHECK(memmem(buf, len, "ciphertext-from-kp", 18) != NULL,
+          "ciphertext present");
 
     /* a newer record version is refused */
     {
@@ -130,7 +133,8 @@ test_attr_forms(void)
 
     /* emit: Original Creation Date absent from 1.x, present in 2.0 */
     p = ngx_kmip_attrs_set(&A, &l, "Original Creation Date",
-                           ngx_kmip_attr_value(&A, NGX_KMIP_TYPE_DATE_TIME, 1000));
+                           ngx_kmip_attr_value(&A,
+                                               NGX_KMIP_TYPE_DATE_TIME, 1000));
     parent = ngx_kmip_item_new(&A, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
                                NGX_KMIP_TYPE_STRUCTURE);
     CHECK(ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(1, 1)) == 0,
@@ -143,7 +147,8 @@ test_attr_forms(void)
 
     /* 1.x form: Attribute {Name, Value}; 2.x form: own tag */
     p = ngx_kmip_attrs_set(&A, &l, "State",
-                           ngx_kmip_attr_value(&A, NGX_KMIP_TYPE_ENUMERATION, 1));
+                           ngx_kmip_attr_value(&A,
+                                               NGX_KMIP_TYPE_ENUMERATION, 1));
     parent = ngx_kmip_item_new(&A, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
                                NGX_KMIP_TYPE_STRUCTURE);
     ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(1, 1));
@@ -156,11 +161,14 @@ test_attr_forms(void)
 
     /* list: indices, remove */
     memset(&l, 0, sizeof(l));
-    ngx_kmip_attrs_add(&A, &l, STR("x-a"), ngx_kmip_attr_value_text(&A, STR("1")));
-    ngx_kmip_attrs_add(&A, &l, STR("x-a"), ngx_kmip_attr_value_text(&A, STR("2")));
+    ngx_kmip_attrs_add(&A, &l, STR("x-a"),
+                       ngx_kmip_attr_value_text(&A, STR("1")));
+    ngx_kmip_attrs_add(&A, &l, STR("x-a"),
+                       ngx_kmip_attr_value_text(&A, STR("2")));
     CHECK(ngx_kmip_attrs_count(&l, "x-a", 3) == 2, "two instances");
     CHECK(ngx_kmip_attrs_remove(&l, STR("x-a"), 0) == 1, "remove index 0");
-    p = ngx_kmip_attrs_add(&A, &l, STR("x-a"), ngx_kmip_attr_value_text(&A, STR("3")));
+    p = ngx_kmip_attrs_add(&A, &l, STR("x-a"),
+                           ngx_kmip_attr_value_text(&A, STR("3")));
     CHECK(p->index == 2, "next index after the highest");
 
     /* spec table */

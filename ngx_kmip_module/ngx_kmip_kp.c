@@ -58,6 +58,10 @@ ngx_kmip_kp_observer_pt  ngx_kmip_kp_observer;
 
 static ngx_kmip_kp_ctx_t *ngx_kmip_kp_ctx(ngx_kmip_kp_t *kp,
     ngx_kmip_kp_call_t *call, const char *what, const char *method);
+static ngx_int_t ngx_kmip_kp_root_action(ngx_kmip_kp_t *kp,
+    ngx_kmip_kp_call_t *call, const char *action,
+    ngx_kmip_kp_json_kind_e kind, const char *name, ngx_str_t *value,
+    ngx_array_t *aad);
 static ngx_int_t ngx_kmip_kp_start(ngx_kmip_kp_ctx_t *ctx);
 static ngx_int_t ngx_kmip_kp_auth(ngx_kmip_kp_ctx_t *ctx);
 static void ngx_kmip_kp_token_handler(ngx_kmip_iam_wait_t *w);
@@ -388,64 +392,23 @@ ngx_int_t
 ngx_kmip_kp_wrap(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ngx_str_t *plaintext, ngx_array_t *aad)
 {
-    u_char             *p;
-    yajl_gen            g;
-    ngx_str_t           b64;
-    ngx_kmip_kp_ctx_t  *ctx;
+    ngx_str_t  b64;
 
-    ctx = ngx_kmip_kp_ctx(kp, call, "wrap", "POST");
-    if (ctx == NULL) {
+    if (plaintext == NULL) {
+        /* Key Protect generates 32 bytes and returns them wrapped */
+        return ngx_kmip_kp_root_action(kp, call, "wrap",
+                                       NGX_KMIP_KP_JSON_WRAP, NULL, NULL,
+                                       aad);
+    }
+
+    if (ngx_kmip_kp_encode(call->pool, plaintext, &b64) != NGX_OK) {
+        call->result = NGX_KMIP_KP_FAILED;
+        ngx_str_set(&call->error, "Key Protect wrap failed: out of memory");
         return NGX_ERROR;
     }
 
-    ctx->root_key = 1;
-    ctx->content_type = "application/vnd.ibm.kms.key_action_wrap+json";
-    ctx->kind = NGX_KMIP_KP_JSON_WRAP;
-
-    p = ngx_pnalloc(call->pool, sizeof("/api/v2/keys//actions/wrap") - 1
-                                + kp->root_key.len);
-    if (p == NULL) {
-        goto nomem;
-    }
-
-    ctx->uri.data = p;
-    ctx->uri.len = ngx_sprintf(p, "/api/v2/keys/%V/actions/wrap",
-                               &kp->root_key) - p;
-
-    ngx_str_null(&b64);
-
-    if (plaintext
-        && ngx_kmip_kp_encode(call->pool, plaintext, &b64) != NGX_OK)
-    {
-        goto nomem;
-    }
-
-    g = ngx_kmip_kp_gen_alloc();
-    if (g == NULL) {
-        goto nomem;
-    }
-
-    yajl_gen_map_open(g);
-
-    if (plaintext) {
-        ngx_kmip_kp_gen_str(g, "plaintext");
-        ngx_kmip_kp_gen_ngx_str(g, &b64);
-    }
-
-    ngx_kmip_kp_gen_aad(g, aad);
-
-    yajl_gen_map_close(g);
-
-    if (ngx_kmip_kp_gen_done(ctx, g) != NGX_OK) {
-        goto nomem;
-    }
-
-    return ngx_kmip_kp_start(ctx);
-
-nomem:
-
-    ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_FAILED, "out of memory", NULL);
-    return NGX_ERROR;
+    return ngx_kmip_kp_root_action(kp, call, "wrap", NGX_KMIP_KP_JSON_WRAP,
+                                   "plaintext", &b64, aad);
 }
 
 
@@ -453,28 +416,56 @@ ngx_int_t
 ngx_kmip_kp_unwrap(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ngx_str_t *ciphertext, ngx_array_t *aad)
 {
+    return ngx_kmip_kp_root_action(kp, call, "unwrap",
+                                   NGX_KMIP_KP_JSON_UNWRAP, "ciphertext",
+                                   ciphertext, aad);
+}
+
+
+/*
+ * POST /api/v2/keys/{root key}/actions/{action} with a body of one field
+ * (none when name is NULL) and the AAD
+ */
+
+static ngx_int_t
+ngx_kmip_kp_root_action(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
+    const char *action, ngx_kmip_kp_json_kind_e kind, const char *name,
+    ngx_str_t *value, ngx_array_t *aad)
+{
     u_char             *p;
+    size_t              len;
     yajl_gen            g;
     ngx_kmip_kp_ctx_t  *ctx;
 
-    ctx = ngx_kmip_kp_ctx(kp, call, "unwrap", "POST");
+    ctx = ngx_kmip_kp_ctx(kp, call, action, "POST");
     if (ctx == NULL) {
         return NGX_ERROR;
     }
 
     ctx->root_key = 1;
-    ctx->content_type = "application/vnd.ibm.kms.key_action_unwrap+json";
-    ctx->kind = NGX_KMIP_KP_JSON_UNWRAP;
+    ctx->kind = kind;
 
-    p = ngx_pnalloc(call->pool, sizeof("/api/v2/keys//actions/unwrap") - 1
-                                + kp->root_key.len);
+    len = ngx_strlen(action);
+
+    p = ngx_pnalloc(call->pool,
+                    sizeof("application/vnd.ibm.kms.key_action_+json") + len);
+    if (p == NULL) {
+        goto nomem;
+    }
+
+    *ngx_sprintf(p, "application/vnd.ibm.kms.key_action_%s+json", action)
+        = '\0';
+    ctx->content_type = (const char *) p;
+
+    p = ngx_pnalloc(call->pool, sizeof("/api/v2/keys//actions/") - 1
+                                + kp->root_key.len + len);
     if (p == NULL) {
         goto nomem;
     }
 
     ctx->uri.data = p;
-    ctx->uri.len = ngx_sprintf(p, "/api/v2/keys/%V/actions/unwrap",
-                               &kp->root_key) - p;
+    ctx->uri.len = ngx_sprintf(p, "/api/v2/keys/%V/actions/%s",
+                               &kp->root_key, action) - p;
 
     g = ngx_kmip_kp_gen_alloc();
     if (g == NULL) {
@@ -482,9 +473,14 @@ ngx_kmip_kp_unwrap(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     }
 
     yajl_gen_map_open(g);
-    ngx_kmip_kp_gen_str(g, "ciphertext");
-    ngx_kmip_kp_gen_ngx_str(g, ciphertext);
+
+    if (name) {
+        ngx_kmip_kp_gen_str(g, name);
+        ngx_kmip_kp_gen_ngx_str(g, value);
+    }
+
     ngx_kmip_kp_gen_aad(g, aad);
+
     yajl_gen_map_close(g);
 
     if (ngx_kmip_kp_gen_done(ctx, g) != NGX_OK) {

@@ -5,29 +5,10 @@
 use lib 't/lib';
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
+use Test::VCenter qw(vc_req create_aes);
 
 our $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
 $ENV{TEST_NGINX_KP} = $kp->nginx_conf;
-
-sub req {
-    my ($version, @items) = @_;
-    my $i = 0;
-    return kmip_request(version => $version,
-                        items => [ map { { %$_, ubi => 'QLKC' . pack('V', ++$i) } }
-                                   @items ]);
-}
-
-sub create_aes {
-    return { operation => 'Create', payload => [
-        E('Object Type', 2),
-        S('Template-Attribute', [
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Algorithm'),
-                             E('Attribute Value', 3) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Usage Mask'),
-                             I('Attribute Value', 12) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Length'),
-                             I('Attribute Value', 256) ]) ]) ] };
-}
 
 sub uid_item { T('Unique Identifier', $_[0]) }
 
@@ -51,12 +32,13 @@ __DATA__
 sub {
     my $port = current_vars()->{TEST_NGINX_PORT};
 
-    my $r = kmip_roundtrip($port, main::req('1.1', main::create_aes()));
+    my $r = kmip_roundtrip($port,
+        main::vc_req('1.1', undef, main::create_aes()));
     my $bi = main::ok_item($r, 0, 'Create');
     my $uid = kmip_value($bi, 'Response Payload', 'Unique Identifier');
     like($uid, qr/^[0-9a-f-]{36}$/, "uid $uid");
 
-    $r = kmip_roundtrip($port, main::req('1.1',
+    $r = kmip_roundtrip($port, main::vc_req('1.1', undef,
         { operation => 'Get', payload => [ main::uid_item($uid) ] },
         { operation => 'Get Attributes',
           payload => [ main::uid_item($uid), T('Attribute Name', 'State') ] },
@@ -69,7 +51,7 @@ sub {
        'Pre-Active');
     main::ok_item($r, 2, 'Activate');
 
-    $r = kmip_roundtrip($port, main::req('1.1',
+    $r = kmip_roundtrip($port, main::vc_req('1.1', undef,
         map { { operation => 'Get Attributes',
                 payload => [ main::uid_item($uid), T('Attribute Name', $_) ] } }
         qw(x-Product_Version x-Vendor x-Product)));
@@ -79,7 +61,7 @@ sub {
     }
 
     $main::kp->clear_requests;
-    $r = kmip_roundtrip($port, main::req('1.1',
+    $r = kmip_roundtrip($port, main::vc_req('1.1', undef,
         map { { operation => 'Add Attribute',
                 payload => [ main::uid_item($uid),
                              S('Attribute', [ T('Attribute Name', $_->[0]),
@@ -90,7 +72,7 @@ sub {
     is($main::kp->count(method => 'POST', path => qr{^/api/v2/keys$}), 1,
        'three Add Attributes are one store mutation');
 
-    $r = kmip_roundtrip($port, main::req('1.1',
+    $r = kmip_roundtrip($port, main::vc_req('1.1', undef,
         { operation => 'Get Attributes', payload => [ main::uid_item($uid) ] }));
     $bi = main::ok_item($r, 0, 'Get Attributes, all');
     my %attrs = map { kmip_value($_, 'Attribute Name')
@@ -111,15 +93,16 @@ sub {
 --- response_test eval
 sub {
     my $port = current_vars()->{TEST_NGINX_PORT};
-    kmip_roundtrip($port, main::req('1.4',
+    kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Discover Versions', payload => [] }));
     $main::kp->clear_requests;
-    my $r = kmip_roundtrip($port, main::req('1.4', main::create_aes()));
+    my $r = kmip_roundtrip($port,
+        main::vc_req('1.4', undef, main::create_aes()));
     my $uid = kmip_value(main::ok_item($r, 0, 'Create'),
                          'Response Payload', 'Unique Identifier');
     cmp_ok($main::kp->count, '<=', 3, 'Create: ' . $main::kp->count . ' calls');
     $main::kp->clear_requests;
-    $r = kmip_roundtrip($port, main::req('1.4',
+    $r = kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Get', payload => [ main::uid_item($uid) ] }));
     main::ok_item($r, 0, 'Get');
     cmp_ok($main::kp->count, '<=', 3, 'Get: ' . $main::kp->count . ' calls');
@@ -132,19 +115,19 @@ sub {
 --- response_test eval
 sub {
     my $port = current_vars()->{TEST_NGINX_PORT};
-    my $r = kmip_roundtrip($port, main::req('1.4',
+    my $r = kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Get', payload => [ main::uid_item(
               '00000000-0000-4000-8000-000000000000') ] }));
     my @bi = kmip_find_all($r, 'Batch Item');
     is(kmip_value($bi[0], 'Result Reason'), 1, 'Item Not Found');
 
-    $r = kmip_roundtrip($port, main::req('1.4', main::create_aes()));
+    $r = kmip_roundtrip($port, main::vc_req('1.4', undef, main::create_aes()));
     my $uid = kmip_value(main::ok_item($r, 0, 'Create'),
                          'Response Payload', 'Unique Identifier');
-    $r = kmip_roundtrip($port, main::req('1.4',
+    $r = kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Activate', payload => [ main::uid_item($uid) ] }));
     main::ok_item($r, 0, 'Activate');
-    $r = kmip_roundtrip($port, main::req('1.4',
+    $r = kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Destroy', payload => [ main::uid_item($uid) ] }));
     @bi = kmip_find_all($r, 'Batch Item');
     is(kmip_value($bi[0], 'Result Status'), 1, 'Destroy of an Active key fails');

@@ -6,32 +6,13 @@
 use lib 't/lib';
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
+use Test::VCenter qw(vc_req create_aes);
 use JSON::PP qw(decode_json);
 use MIME::Base64 qw(decode_base64);
 use Time::HiRes qw(sleep);
 
 our $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
 $ENV{TEST_NGINX_KP} = $kp->nginx_conf;
-
-sub req {
-    my ($version, @items) = @_;
-    my $i = 0;
-    return kmip_request(version => $version,
-                        items => [ map { { %$_, ubi => 'R5' . pack('V', ++$i) } }
-                                   @items ]);
-}
-
-sub create_aes {
-    return { operation => 'Create', payload => [
-        E('Object Type', 2),
-        S('Template-Attribute', [
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Algorithm'),
-                             E('Attribute Value', 3) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Usage Mask'),
-                             I('Attribute Value', 12) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Length'),
-                             I('Attribute Value', 256) ]) ]) ] };
-}
 
 sub uid_item { T('Unique Identifier', $_[0]) }
 
@@ -42,7 +23,7 @@ sub item {
 
 sub create {
     my ($port) = @_;
-    my $r = kmip_roundtrip($port, req('1.4', create_aes()));
+    my $r = kmip_roundtrip($port, vc_req('1.4', undef, create_aes()));
     my $bi = item($r, 0);
     Test::More::is(kmip_value($bi, 'Result Status'), 0, 'Create')
         or Test::More::diag(kmip_value($bi, 'Result Message'));
@@ -52,7 +33,7 @@ sub create {
 # [status, reason, material or state]
 sub get {
     my ($port, $uid) = @_;
-    my $bi = item(kmip_roundtrip($port, req('1.4',
+    my $bi = item(kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Get', payload => [ uid_item($uid) ] })), 0);
     return [ kmip_value($bi, 'Result Status'), kmip_value($bi, 'Result Reason'),
              kmip_value($bi, 'Response Payload', 'Symmetric Key', 'Key Block',
@@ -62,7 +43,7 @@ sub get {
 
 sub get_state {
     my ($port, $uid) = @_;
-    my $bi = item(kmip_roundtrip($port, req('1.4',
+    my $bi = item(kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Get Attributes',
           payload => [ uid_item($uid), T('Attribute Name', 'State') ] })), 0);
     return [ kmip_value($bi, 'Result Status'), kmip_value($bi, 'Result Reason'),
@@ -72,7 +53,7 @@ sub get_state {
 
 sub add_attr {
     my ($port, $uid, $name, $value) = @_;
-    my $bi = item(kmip_roundtrip($port, req('1.4',
+    my $bi = item(kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Add Attribute',
           payload => [ uid_item($uid),
                        S('Attribute', [ T('Attribute Name', $name),
@@ -205,7 +186,8 @@ sub {
     is(main::crk('POST', '/actions/disable'), 204, 'CRK disabled');
     is(main::get($port, $k)->[0], 1, 'Get fails');
     is(main::get_state($port, $k)->[0], 1, 'Get Attributes fails');
-    my $c = kmip_roundtrip($port, main::req('1.4', main::create_aes()));
+    my $c = kmip_roundtrip($port,
+        main::vc_req('1.4', undef, main::create_aes()));
     is(kmip_value(main::item($c, 0), 'Result Status'), 1, 'Create fails');
 
     is(main::crk('POST', '/actions/enable'), 204, 'CRK enabled');
@@ -238,7 +220,7 @@ sub {
 
     # a change through this node is seen at once
     is(main::add_attr($port, $k, 'x-Name', 'vm-7'), 0, 'Add Attribute');
-    my $bi = main::item(kmip_roundtrip($port, main::req('1.4',
+    my $bi = main::item(kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Get Attributes',
           payload => [ main::uid_item($k), T('Attribute Name', 'x-Name') ] })), 0);
     is(kmip_value($bi, 'Response Payload', 'Attribute', 'Attribute Value'),

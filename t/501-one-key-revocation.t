@@ -5,35 +5,16 @@
 use lib 't/lib';
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
+use Test::VCenter qw(vc_req create_aes);
 
 our $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
 $ENV{TEST_NGINX_KP} = $kp->nginx_conf;
-
-sub req {
-    my ($version, @items) = @_;
-    my $i = 0;
-    return kmip_request(version => $version,
-                        items => [ map { { %$_, ubi => 'R1' . pack('V', ++$i) } }
-                                   @items ]);
-}
-
-sub create_aes {
-    return { operation => 'Create', payload => [
-        E('Object Type', 2),
-        S('Template-Attribute', [
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Algorithm'),
-                             E('Attribute Value', 3) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Usage Mask'),
-                             I('Attribute Value', 12) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Length'),
-                             I('Attribute Value', 256) ]) ]) ] };
-}
 
 sub uid_item { T('Unique Identifier', $_[0]) }
 
 sub one {
     my ($port, $version, $item) = @_;
-    my $r = kmip_roundtrip($port, req($version, $item));
+    my $r = kmip_roundtrip($port, vc_req($version, undef, $item));
     my $bi = (kmip_find_all($r, 'Batch Item'))[0];
     return { status => kmip_value($bi, 'Result Status'),
              reason => kmip_value($bi, 'Result Reason'),

@@ -4,6 +4,7 @@
 use lib 't/lib';
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
+use Test::VCenter qw(vc_req create_aes);
 use JSON::PP qw(decode_json);
 use MIME::Base64 qw(encode_base64);
 use HTTP::Tiny;
@@ -11,26 +12,6 @@ use Time::HiRes qw(sleep);
 
 our $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
 $ENV{TEST_NGINX_KP} = $kp->nginx_conf;
-
-sub req {
-    my ($version, @items) = @_;
-    my $i = 0;
-    return kmip_request(version => $version,
-                        items => [ map { { %$_, ubi => 'A1' . pack('V', ++$i) } }
-                                   @items ]);
-}
-
-sub create_aes {
-    return { operation => 'Create', payload => [
-        E('Object Type', 2),
-        S('Template-Attribute', [
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Algorithm'),
-                             E('Attribute Value', 3) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Usage Mask'),
-                             I('Attribute Value', 12) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Length'),
-                             I('Attribute Value', 256) ]) ]) ] };
-}
 
 sub uid_item { T('Unique Identifier', $_[0]) }
 
@@ -64,18 +45,19 @@ sub {
     my $port = current_vars()->{TEST_NGINX_PORT};
     my $log = current_vars()->{TEST_NGINX_PREFIX} . '/logs/audit.log';
 
-    my $r = kmip_roundtrip($port, main::req('1.4', main::create_aes()));
+    my $r = kmip_roundtrip($port,
+        main::vc_req('1.4', undef, main::create_aes()));
     my $uid = kmip_value($r, 'Batch Item', 'Response Payload',
                          'Unique Identifier');
     like($uid, qr/^[0-9a-f-]{36}$/, 'Create');
 
-    kmip_roundtrip($port, main::req('1.4',
+    kmip_roundtrip($port, main::vc_req('1.4', undef,
         main::add($uid, 'x-Name', 'vm-alpha "quoted"'),
         main::add($uid, 'x-Identifier', '5003a1b2-vm'),
         main::add($uid, 'x-Component', 'disk-0')));
 
     $kp->clear_requests;
-    $r = kmip_roundtrip($port, main::req('1.4',
+    $r = kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Get', payload => [ main::uid_item($uid) ] },
         { operation => 'Get',
           payload => [ main::uid_item('00000000-0000-4000-8000-000000000000') ] }));
@@ -133,7 +115,7 @@ sub {
     chomp $pid;
     ok(kill('USR1', $pid), 'USR1');
     sleep 0.5;
-    kmip_roundtrip($port, main::req('1.4',
+    kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Get', payload => [ main::uid_item($uid) ] }));
     my @new = main::read_lines($log);
     is(scalar @new, 1, 'the reopened log has the next line');
@@ -157,12 +139,13 @@ sub {
     my $port = current_vars()->{TEST_NGINX_PORT};
     my $mport = current_vars()->{TEST_NGINX_PORT2};
 
-    my $r = kmip_roundtrip($port, main::req('1.4', main::create_aes()));
+    my $r = kmip_roundtrip($port,
+        main::vc_req('1.4', undef, main::create_aes()));
     my $uid = kmip_value($r, 'Batch Item', 'Response Payload',
                          'Unique Identifier');
-    kmip_roundtrip($port, main::req('1.4',
+    kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Get', payload => [ main::uid_item($uid) ] }));
-    kmip_roundtrip($port, main::req('1.4',
+    kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Get',
           payload => [ main::uid_item('00000000-0000-4000-8000-000000000000') ] }));
 

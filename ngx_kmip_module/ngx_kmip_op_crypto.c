@@ -7,6 +7,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -19,6 +20,20 @@
 /* one Encrypt or Decrypt: bounded like any message, checked anyway */
 #define NGX_KMIP_CIPHER_MAX_DATA  (1024 * 1024)
 
+/*
+ * A stream is named by 128 random bits and carries at most this much Data
+ * in all: a decrypting one hands out plaintext before its tag is checked
+ */
+#define NGX_KMIP_CIPHER_STREAM_ID_LEN     16
+#define NGX_KMIP_CIPHER_STREAM_MAX_BYTES  (64 * 1024 * 1024)
+
+/* ctx->data of an Encrypt or Decrypt waiting for its key */
+#define NGX_KMIP_CIPHER_ENCRYPT  0x01
+#define NGX_KMIP_CIPHER_OPEN     0x02   /* Init Indicator: open a stream */
+
+/* the output of one part may hold back a block and release two */
+#define NGX_KMIP_CIPHER_SLACK    (2 * EVP_MAX_BLOCK_LENGTH)
+
 
 typedef struct {
     uint32_t                    alg;
@@ -29,10 +44,50 @@ typedef struct {
 } ngx_kmip_cipher_params_t;
 
 
+/* a multi-part Encrypt or Decrypt, on the heap of the worker */
+
+struct ngx_kmip_crypto_stream_s {
+    u_char                      id[NGX_KMIP_CIPHER_STREAM_ID_LEN];
+    EVP_CIPHER_CTX             *cipher;     /* holds the key schedule */
+    ngx_str_t                   uid;        /* the key's, stored after
+                                               this structure */
+    size_t                      bytes;      /* Data so far */
+    time_t                      used;
+    int                         tag_len;
+    unsigned                    enc:1;
+    unsigned                    aead:1;
+    unsigned                    tag_set:1;  /* Decrypt: the tag came with
+                                               the Init request */
+};
+
+
 static ngx_int_t ngx_kmip_op_cipher(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
     ngx_uint_t enc);
 static ngx_int_t ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_cipher_update(ngx_kmip_req_t *r,
+    EVP_CIPHER_CTX *c, ngx_kmip_item_t *data, ngx_uint_t last,
+    ngx_str_t *res);
+static ngx_int_t ngx_kmip_op_cipher_respond(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out, ngx_str_t *uid, ngx_str_t *data,
+    ngx_str_t *iv, ngx_str_t *cv, ngx_str_t *tag);
+static ngx_int_t ngx_kmip_op_stream_open(ngx_kmip_op_ctx_t *ctx,
+    EVP_CIPHER_CTX *c, ngx_uint_t aead, int tag_len, ngx_uint_t tag_set,
+    ngx_str_t *iv);
+static ngx_int_t ngx_kmip_op_stream_next(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
+    ngx_uint_t enc, ngx_kmip_item_t *cv);
+static ngx_int_t ngx_kmip_op_stream_run(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot,
+    ngx_kmip_item_t *data, ngx_kmip_item_t *etag, ngx_uint_t final,
+    ngx_str_t *iv);
+static void ngx_kmip_op_stream_drop(ngx_kmip_crypto_stream_t **slot);
+static void ngx_kmip_op_streams_expire(ngx_kmip_req_t *r);
+static ngx_int_t ngx_kmip_op_stream_fail(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot,
+    uint32_t reason, const char *fmt, ...);
+static uint32_t ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r);
+static uint32_t ngx_kmip_op_stream_limit(ngx_kmip_req_t *r);
 
 
 static void
@@ -138,42 +193,85 @@ ngx_kmip_op_decrypt(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 }
 
 
+/* a Boolean indicator is set when present and True */
+
+static ngx_uint_t
+ngx_kmip_op_cipher_flag(const ngx_kmip_item_t *payload, uint32_t tag)
+{
+    ngx_kmip_item_t  *it;
+
+    it = ngx_kmip_item_find(payload, tag);
+
+    return it && it->type == NGX_KMIP_TYPE_BOOLEAN && it->v.num;
+}
+
+
 static ngx_int_t
 ngx_kmip_op_cipher(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out, ngx_uint_t enc)
 {
-    ngx_kmip_item_t    *data;
+    ngx_uint_t          init, final;
+    ngx_kmip_item_t    *data, *cv;
     ngx_kmip_op_ctx_t  *ctx;
 
     if (ngx_kmip_op_no_store(r, out)) {
         return NGX_OK;
     }
 
-    /* multi-part (streaming) operations keep state between requests */
+    /*
+     * KMIP 1.4 4.29/4.30, 2.1 6.1.17/6.1.11: an Init Indicator opens a
+     * multi-part operation, the Correlation Value the server returned
+     * names it afterwards, a Final Indicator ends it; both indicators and
+     * no Correlation Value is a single-part operation
+     */
 
-    if (ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_INIT_INDICATOR)
-        || ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_FINAL_INDICATOR)
-        || ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_CORRELATION_VALUE))
-    {
+    init = ngx_kmip_op_cipher_flag(in->payload, NGX_KMIP_TAG_INIT_INDICATOR);
+    final = ngx_kmip_op_cipher_flag(in->payload,
+                                    NGX_KMIP_TAG_FINAL_INDICATOR);
+    cv = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_CORRELATION_VALUE);
+
+    if (r->streams == NULL && (init != final || cv)) {
         return ngx_kmip_result_fail(r, out,
                                   NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
                                   "multi-part cryptographic operations are "
                                   "not supported");
     }
 
+    /* Data may be left out of the first and the last part only */
+
     data = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_DATA);
 
-    if (data == NULL || data->type != NGX_KMIP_TYPE_BYTE_STRING) {
+    if ((data == NULL && init == final)
+        || (data && data->type != NGX_KMIP_TYPE_BYTE_STRING))
+    {
         return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
                                     "%s needs Data",
                                     enc ? "Encrypt" : "Decrypt");
     }
 
-    if (data->v.str.len > NGX_KMIP_CIPHER_MAX_DATA) {
+    if (data && data->v.str.len > NGX_KMIP_CIPHER_MAX_DATA) {
         return ngx_kmip_result_fail(r, out,
                                     NGX_KMIP_REASON_INVALID_FIELD,
                                     "Data of %uz bytes is too long",
                                     data->v.str.len);
+    }
+
+    if (cv) {
+        if (init) {
+            return ngx_kmip_result_fail(r, out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "an Init Indicator opens a stream: "
+                                        "it takes no Correlation Value");
+        }
+
+        /* the stream holds its key: no store call */
+        return ngx_kmip_op_stream_next(r, in, out, enc, cv);
+    }
+
+    if (final && !init) {
+        return ngx_kmip_result_fail(r, out, ngx_kmip_op_stream_unknown(r),
+                                    "a Final Indicator needs the "
+                                    "Correlation Value of its stream");
     }
 
     ctx = ngx_kmip_op_ctx(r, in, out);
@@ -181,7 +279,9 @@ ngx_kmip_op_cipher(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NGX_ERROR;
     }
 
-    ctx->data = (void *) (uintptr_t) enc;
+    ctx->data = (void *) (uintptr_t)
+                ((enc ? NGX_KMIP_CIPHER_ENCRYPT : 0)
+                 | (init && !final ? NGX_KMIP_CIPHER_OPEN : 0));
 
     if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
         return NGX_OK;
@@ -256,21 +356,24 @@ ngx_kmip_op_evp_cipher(uint32_t mode, size_t key_len)
 static ngx_int_t
 ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    int                        n, total, iv_len;
-    u_char                    *res, *iv, tag[16], civ[16];
+    int                        n, iv_len;
+    u_char                    *iv, tag[16], civ[16];
     time_t                     now;
     int64_t                    state, mask, date;
     uint32_t                   need;
-    ngx_uint_t                 enc, gen_iv, gcm, chacha;
+    ngx_int_t                  rc;
+    ngx_str_t                  res, ivs, tags;
+    ngx_uint_t                 enc, open, gen_iv, gcm, chacha;
     ngx_kmip_req_t            *r = ctx->r;
-    ngx_kmip_item_t           *payload, *data, *it, *aad, *etag, *cp;
+    ngx_kmip_item_t           *data, *it, *aad, *etag, *cp;
     EVP_CIPHER_CTX            *c;
     const EVP_CIPHER          *cipher;
     ngx_kmip_attr_t           *at;
     ngx_kmip_object_t         *obj = ctx->obj;
     ngx_kmip_cipher_params_t   p;
 
-    enc = (ngx_uint_t) (uintptr_t) ctx->data;
+    enc = ((uintptr_t) ctx->data & NGX_KMIP_CIPHER_ENCRYPT) ? 1 : 0;
+    open = ((uintptr_t) ctx->data & NGX_KMIP_CIPHER_OPEN) ? 1 : 0;
 
     if (obj->destroyed) {
         return ngx_kmip_result_fail(r, ctx->out,
@@ -503,7 +606,9 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
         gen_iv = 1;
     }
 
-    if (gcm && !enc
+    /* a stream's tag may come with its first part or with its last */
+
+    if (gcm && !enc && (etag || !open)
         && (etag == NULL || etag->type != NGX_KMIP_TYPE_BYTE_STRING
             || etag->v.str.len != (size_t) p.tag_len))
     {
@@ -514,17 +619,10 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
                                     "bytes", p.tag_len);
     }
 
-    res = ngx_kmip_op_crypto_buf(r, data->v.str.len + 16);
-    if (res == NULL) {
-        return NGX_ERROR;
-    }
-
     c = EVP_CIPHER_CTX_new();
     if (c == NULL) {
         return NGX_ERROR;
     }
-
-    total = 0;
 
     if (EVP_CipherInit_ex(c, cipher, NULL, NULL, NULL, (int) enc) != 1
         || (gcm && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, iv_len,
@@ -545,68 +643,44 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
         goto failed;
     }
 
-    if (gcm && !enc
+    if (gcm && !enc && etag
         && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, (int) p.tag_len,
                                (void *) etag->v.str.data) != 1)
     {
         goto failed;
     }
 
-    if (EVP_CipherUpdate(c, res, &n, data->v.str.data,
-                         (int) data->v.str.len) != 1)
-    {
-        goto failed;
+    ivs.len = gen_iv ? (size_t) iv_len : 0;
+    ivs.data = iv;
+
+    if (open) {
+        return ngx_kmip_op_stream_open(ctx, c, gcm, (int) p.tag_len,
+                                       etag != NULL, gen_iv ? &ivs : NULL);
     }
 
-    total = n;
+    rc = ngx_kmip_op_cipher_update(r, c, data, 1, &res);
 
-    if (EVP_CipherFinal_ex(c, res + total, &n) != 1) {
-        goto failed;
+    if (rc == NGX_ERROR) {
+        EVP_CIPHER_CTX_free(c);
+        return NGX_ERROR;
     }
 
-    total += n;
-
-    if (gcm && enc
-        && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, (int) p.tag_len, tag)
-           != 1)
+    if (rc != NGX_OK
+        || (gcm && enc
+            && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, (int) p.tag_len,
+                                   tag) != 1))
     {
         goto failed;
     }
 
     EVP_CIPHER_CTX_free(c);
 
-    payload = ngx_kmip_payload_new(r);
+    tags.len = (size_t) p.tag_len;
+    tags.data = tag;
 
-    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                          obj->uid.data, obj->uid.len) == NULL
-        || ngx_kmip_add_bytes(&r->alloc, payload, NGX_KMIP_TAG_DATA, res,
-                              total) == NULL)
-    {
-        return NGX_ERROR;
-    }
-
-    if (gen_iv
-        && ngx_kmip_add_bytes(&r->alloc, payload,
-                              NGX_KMIP_TAG_IV_COUNTER_NONCE, iv, iv_len)
-           == NULL)
-    {
-        return NGX_ERROR;
-    }
-
-    if (gcm && enc) {
-        it = ngx_kmip_add_bytes(&r->alloc, payload,
-                                NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_TAG,
-                                ngx_pstrdup(r->pool, &(ngx_str_t) {
-                                    (size_t) p.tag_len, tag }),
-                                (size_t) p.tag_len);
-        if (it == NULL || it->v.str.data == NULL) {
-            return NGX_ERROR;
-        }
-    }
-
-    ctx->out->payload = payload;
-
-    return NGX_OK;
+    return ngx_kmip_op_cipher_respond(r, ctx->out, &obj->uid, &res,
+                                      gen_iv ? &ivs : NULL, NULL,
+                                      gcm && enc ? &tags : NULL);
 
 bad_key:
 
@@ -618,9 +692,541 @@ bad_key:
 failed:
 
     EVP_CIPHER_CTX_free(c);
-    OPENSSL_cleanse(res, data->v.str.len + 16);
 
     return ngx_kmip_result_fail(r, ctx->out,
                                 NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE,
                                 "%s failed", enc ? "Encrypt" : "Decrypt");
+}
+
+
+/*
+ * Runs one part of Data (NULL: none) through the cipher into a buffer of
+ * the request's pool, wiped with it; the last part also finishes the
+ * cipher. NGX_DECLINED: the cipher failed (a Decrypt's tag or padding did
+ * not check), and what it had written is wiped at once.
+ */
+
+static ngx_int_t
+ngx_kmip_op_cipher_update(ngx_kmip_req_t *r, EVP_CIPHER_CTX *c,
+    ngx_kmip_item_t *data, ngx_uint_t last, ngx_str_t *res)
+{
+    int      n, total;
+    size_t   len, size;
+    u_char  *buf;
+
+    len = data ? data->v.str.len : 0;
+    size = len + NGX_KMIP_CIPHER_SLACK;
+
+    buf = ngx_kmip_op_crypto_buf(r, size);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    total = 0;
+
+    if (len && EVP_CipherUpdate(c, buf, &total, data->v.str.data, (int) len)
+               != 1)
+    {
+        goto failed;
+    }
+
+    if (last) {
+        if (EVP_CipherFinal_ex(c, buf + total, &n) != 1) {
+            goto failed;
+        }
+
+        total += n;
+    }
+
+    res->data = buf;
+    res->len = (size_t) total;
+
+    return NGX_OK;
+
+failed:
+
+    OPENSSL_cleanse(buf, size);
+
+    return NGX_DECLINED;
+}
+
+
+/* the answer; a NULL field is left out, the others are copied as needed */
+
+static ngx_int_t
+ngx_kmip_op_cipher_respond(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
+    ngx_str_t *uid, ngx_str_t *data, ngx_str_t *iv, ngx_str_t *cv,
+    ngx_str_t *tag)
+{
+    u_char           *p;
+    ngx_kmip_item_t  *payload;
+
+    payload = ngx_kmip_payload_new(r);
+
+    if (payload == NULL
+        || ngx_kmip_add_text(&r->alloc, payload,
+                             NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                             uid->data, uid->len) == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    if (data
+        && ngx_kmip_add_bytes(&r->alloc, payload, NGX_KMIP_TAG_DATA,
+                              data->data, data->len) == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    if (iv
+        && ngx_kmip_add_bytes(&r->alloc, payload,
+                              NGX_KMIP_TAG_IV_COUNTER_NONCE,
+                              iv->data, iv->len) == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    if (cv) {
+        p = ngx_pstrdup(r->pool, cv);
+
+        if (p == NULL
+            || ngx_kmip_add_bytes(&r->alloc, payload,
+                                  NGX_KMIP_TAG_CORRELATION_VALUE, p, cv->len)
+               == NULL)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (tag) {
+        p = ngx_pstrdup(r->pool, tag);
+
+        if (p == NULL
+            || ngx_kmip_add_bytes(&r->alloc, payload,
+                                  NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_TAG,
+                                  p, tag->len) == NULL)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    out->payload = payload;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The first part of a stream: the key was read, checked and set up in c
+ * as for a single-part operation; the stream takes c over, gets its
+ * Correlation Value and a slot of the connection, and runs the part.
+ */
+
+static ngx_int_t
+ngx_kmip_op_stream_open(ngx_kmip_op_ctx_t *ctx, EVP_CIPHER_CTX *c,
+    ngx_uint_t aead, int tag_len, ngx_uint_t tag_set, ngx_str_t *iv)
+{
+    ngx_uint_t                  i;
+    ngx_kmip_req_t             *r = ctx->r;
+    ngx_kmip_object_t          *obj = ctx->obj;
+    ngx_kmip_crypto_stream_t   *s, **slot;
+
+    ngx_kmip_op_streams_expire(r);
+
+    slot = NULL;
+
+    for (i = 0; i < NGX_KMIP_CRYPTO_STREAMS_MAX; i++) {
+        if (r->streams->stream[i] == NULL) {
+            slot = &r->streams->stream[i];
+            break;
+        }
+    }
+
+    if (slot == NULL) {
+        EVP_CIPHER_CTX_free(c);
+
+        return ngx_kmip_result_fail(r, ctx->out, ngx_kmip_op_stream_limit(r),
+                                    "a connection has at most %d open "
+                                    "streams: finish one first",
+                                    NGX_KMIP_CRYPTO_STREAMS_MAX);
+    }
+
+    s = ngx_calloc(sizeof(ngx_kmip_crypto_stream_t) + obj->uid.len, r->log);
+    if (s == NULL) {
+        EVP_CIPHER_CTX_free(c);
+        return NGX_ERROR;
+    }
+
+    s->cipher = c;
+    s->uid.data = (u_char *) s + sizeof(ngx_kmip_crypto_stream_t);
+    s->uid.len = obj->uid.len;
+    ngx_memcpy(s->uid.data, obj->uid.data, obj->uid.len);
+    s->tag_len = tag_len;
+    s->enc = ((uintptr_t) ctx->data & NGX_KMIP_CIPHER_ENCRYPT) ? 1 : 0;
+    s->aead = aead ? 1 : 0;
+    s->tag_set = tag_set ? 1 : 0;
+
+    *slot = s;
+
+    if (RAND_bytes(s->id, NGX_KMIP_CIPHER_STREAM_ID_LEN) != 1) {
+        ngx_kmip_op_stream_drop(slot);
+        return NGX_ERROR;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_STREAM, r->log, 0,
+                   "kmip %s stream %ui opened",
+                   s->enc ? "Encrypt" : "Decrypt", i);
+
+    return ngx_kmip_op_stream_run(r, ctx->out, slot,
+                                  ngx_kmip_item_find(ctx->in->payload,
+                                                     NGX_KMIP_TAG_DATA),
+                                  NULL, 0, iv);
+}
+
+
+/*
+ * A later part: the stream already holds its key and parameters, so the
+ * request's Cryptographic Parameters and IV/Counter/Nonce, if it repeats
+ * them, are those of the stream. A stream is used by its own operation
+ * on its own key, and any failure ends it.
+ */
+
+static ngx_int_t
+ngx_kmip_op_stream_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, ngx_uint_t enc, ngx_kmip_item_t *cv)
+{
+    ngx_uint_t                  i, final;
+    ngx_kmip_item_t            *it, *etag;
+    ngx_kmip_crypto_stream_t   *s, **slot;
+
+    ngx_kmip_op_streams_expire(r);
+
+    slot = NULL;
+
+    if (cv->type == NGX_KMIP_TYPE_BYTE_STRING
+        && cv->v.str.len == NGX_KMIP_CIPHER_STREAM_ID_LEN)
+    {
+        for (i = 0; i < NGX_KMIP_CRYPTO_STREAMS_MAX; i++) {
+            s = r->streams->stream[i];
+
+            if (s && CRYPTO_memcmp(s->id, cv->v.str.data,
+                                   NGX_KMIP_CIPHER_STREAM_ID_LEN) == 0)
+            {
+                slot = &r->streams->stream[i];
+                break;
+            }
+        }
+    }
+
+    if (slot == NULL) {
+        return ngx_kmip_result_fail(r, out, ngx_kmip_op_stream_unknown(r),
+                                    "the Correlation Value names no open "
+                                    "stream of this connection: a stream "
+                                    "lives on the connection that opened "
+                                    "it, until its final part, an error, "
+                                    "or %T s unused", r->streams->idle);
+    }
+
+    s = *slot;
+
+    if (s->enc != enc) {
+        return ngx_kmip_op_stream_fail(r, out, slot,
+                                       ngx_kmip_op_stream_unknown(r),
+                                       "the Correlation Value names a%s "
+                                       "stream", s->enc ? "n Encrypt"
+                                                        : " Decrypt");
+    }
+
+    it = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
+
+    if (it
+        && (it->type != NGX_KMIP_TYPE_TEXT_STRING
+            || it->v.str.len != s->uid.len
+            || ngx_memcmp(it->v.str.data, s->uid.data, s->uid.len) != 0))
+    {
+        return ngx_kmip_op_stream_fail(r, out, slot,
+                                       NGX_KMIP_REASON_INVALID_FIELD,
+                                       "the stream uses another key than "
+                                       "the Unique Identifier given");
+    }
+
+    /* KMIP: additional data "MUST be supplied on the initial request" */
+
+    if (ngx_kmip_item_find(in->payload,
+                     NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA))
+    {
+        return ngx_kmip_op_stream_fail(r, out, slot,
+                                       NGX_KMIP_REASON_INVALID_FIELD,
+                                       "Authenticated Encryption Additional "
+                                       "Data goes with the first part of a "
+                                       "stream");
+    }
+
+    final = ngx_kmip_op_cipher_flag(in->payload,
+                                    NGX_KMIP_TAG_FINAL_INDICATOR);
+    etag = NULL;
+
+    if (s->aead && !s->enc) {
+        etag = ngx_kmip_item_find(in->payload,
+                                  NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_TAG);
+    }
+
+    if (etag && !final) {
+        return ngx_kmip_op_stream_fail(r, out, slot,
+                                       NGX_KMIP_REASON_INVALID_FIELD,
+                                       "the Authenticated Encryption Tag "
+                                       "goes with the first or the final "
+                                       "part of a stream");
+    }
+
+    return ngx_kmip_op_stream_run(r, out, slot,
+                                  ngx_kmip_item_find(in->payload,
+                                                     NGX_KMIP_TAG_DATA),
+                                  etag, final, NULL);
+}
+
+
+/*
+ * One part of a stream: its Data through the cipher; the final part
+ * checks (Decrypt) or returns (Encrypt) the tag and ends the stream. The
+ * first answer carries the Correlation Value.
+ */
+
+static ngx_int_t
+ngx_kmip_op_stream_run(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
+    ngx_kmip_crypto_stream_t **slot, ngx_kmip_item_t *data,
+    ngx_kmip_item_t *etag, ngx_uint_t final, ngx_str_t *iv)
+{
+    size_t                     len;
+    u_char                     tag[16];
+    ngx_int_t                  rc;
+    ngx_str_t                  res, uid, cv, tags, *t;
+    ngx_uint_t                 first;
+    ngx_kmip_crypto_stream_t  *s = *slot;
+
+    len = data ? data->v.str.len : 0;
+    first = (s->used == 0);
+
+    if (len > NGX_KMIP_CIPHER_STREAM_MAX_BYTES - s->bytes) {
+        return ngx_kmip_op_stream_fail(r, out, slot,
+                                       ngx_kmip_op_stream_limit(r),
+                                       "a stream carries at most %uz "
+                                       "bytes of Data",
+                                       (size_t)
+                                       NGX_KMIP_CIPHER_STREAM_MAX_BYTES);
+    }
+
+    s->bytes += len;
+    s->used = ngx_time();
+
+    uid.len = s->uid.len;
+    uid.data = ngx_pstrdup(r->pool, &s->uid);
+
+    if (uid.data == NULL) {
+        ngx_kmip_op_stream_drop(slot);
+        return NGX_ERROR;
+    }
+
+    if (final && s->aead && !s->enc) {
+        if (etag == NULL && !s->tag_set) {
+            return ngx_kmip_op_stream_fail(r, out, slot,
+                                    NGX_KMIP_REASON_MISSING_DATA,
+                                    "the final part of an authenticated "
+                                    "Decrypt needs the Authenticated "
+                                    "Encryption Tag, unless the first part "
+                                    "had it");
+        }
+
+        if (etag
+            && (etag->type != NGX_KMIP_TYPE_BYTE_STRING
+                || etag->v.str.len != (size_t) s->tag_len))
+        {
+            return ngx_kmip_op_stream_fail(r, out, slot,
+                                    NGX_KMIP_REASON_MISSING_DATA,
+                                    "the stream needs an Authenticated "
+                                    "Encryption Tag of %d bytes",
+                                    s->tag_len);
+        }
+
+        if (etag
+            && EVP_CIPHER_CTX_ctrl(s->cipher, EVP_CTRL_AEAD_SET_TAG,
+                                   s->tag_len, (void *) etag->v.str.data)
+               != 1)
+        {
+            goto failed;
+        }
+    }
+
+    rc = ngx_kmip_op_cipher_update(r, s->cipher, data, final, &res);
+
+    if (rc == NGX_ERROR) {
+        ngx_kmip_op_stream_drop(slot);
+        return NGX_ERROR;
+    }
+
+    if (rc != NGX_OK) {
+        goto failed;
+    }
+
+    t = NULL;
+
+    if (final && s->aead && s->enc) {
+        if (EVP_CIPHER_CTX_ctrl(s->cipher, EVP_CTRL_AEAD_GET_TAG, s->tag_len,
+                                tag) != 1)
+        {
+            goto failed;
+        }
+
+        tags.len = (size_t) s->tag_len;
+        tags.data = tag;
+        t = &tags;
+    }
+
+    cv.len = NGX_KMIP_CIPHER_STREAM_ID_LEN;
+    cv.data = s->id;
+
+    /* the output of a part may be empty: a block still held back */
+
+    rc = ngx_kmip_op_cipher_respond(r, out, &uid, res.len ? &res : NULL, iv,
+                                    first ? &cv : NULL, t);
+
+    if (final || rc != NGX_OK) {
+        ngx_log_debug1(NGX_LOG_DEBUG_STREAM, r->log, 0,
+                       "kmip %s stream finished",
+                       s->enc ? "Encrypt" : "Decrypt");
+
+        ngx_kmip_op_stream_drop(slot);
+    }
+
+    return rc;
+
+failed:
+
+    return ngx_kmip_op_stream_fail(r, out, slot,
+                                   NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE,
+                                   "%s failed", s->enc ? "Encrypt"
+                                                       : "Decrypt");
+}
+
+
+/* a failed part ends its stream */
+
+static ngx_int_t
+ngx_kmip_op_stream_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
+    ngx_kmip_crypto_stream_t **slot, uint32_t reason, const char *fmt, ...)
+{
+    u_char   *p, *last;
+    va_list   args;
+
+    ngx_kmip_op_stream_drop(slot);
+
+    p = ngx_pnalloc(r->pool, NGX_MAX_ERROR_STR);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    va_start(args, fmt);
+    last = ngx_vslprintf(p, p + NGX_MAX_ERROR_STR, fmt, args);
+    va_end(args);
+
+    return ngx_kmip_result_fail(r, out, reason, "%*s", (size_t) (last - p),
+                                p);
+}
+
+
+/* freeing the cipher context wipes its key schedule */
+
+static void
+ngx_kmip_op_stream_drop(ngx_kmip_crypto_stream_t **slot)
+{
+    size_t                     size;
+    ngx_kmip_crypto_stream_t  *s = *slot;
+
+    if (s == NULL) {
+        return;
+    }
+
+    EVP_CIPHER_CTX_free(s->cipher);
+
+    size = sizeof(ngx_kmip_crypto_stream_t) + s->uid.len;
+    ngx_explicit_memzero(s, size);
+    ngx_free(s);
+
+    *slot = NULL;
+}
+
+
+/*
+ * A stream left unused as long as an idle connection would be closed is
+ * dropped: an abandoned one holds a key schedule and a slot
+ */
+
+static void
+ngx_kmip_op_streams_expire(ngx_kmip_req_t *r)
+{
+    time_t      now;
+    ngx_uint_t  i;
+
+    now = ngx_time();
+
+    for (i = 0; i < NGX_KMIP_CRYPTO_STREAMS_MAX; i++) {
+        if (r->streams->stream[i]
+            && now - r->streams->stream[i]->used > r->streams->idle)
+        {
+            ngx_log_error(NGX_LOG_INFO, r->log, 0,
+                          "kmip: an %s stream unused for more than %T s "
+                          "is dropped",
+                          r->streams->stream[i]->enc ? "Encrypt"
+                                                     : "Decrypt",
+                          r->streams->idle);
+
+            ngx_kmip_op_stream_drop(&r->streams->stream[i]);
+        }
+    }
+}
+
+
+void
+ngx_kmip_crypto_streams_close(ngx_kmip_crypto_streams_t *streams,
+    ngx_log_t *log)
+{
+    ngx_uint_t  i, n;
+
+    n = 0;
+
+    for (i = 0; i < NGX_KMIP_CRYPTO_STREAMS_MAX; i++) {
+        if (streams->stream[i]) {
+            ngx_kmip_op_stream_drop(&streams->stream[i]);
+            n++;
+        }
+    }
+
+    if (n) {
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "kmip: %ui unfinished Encrypt or Decrypt streams "
+                      "dropped with the connection", n);
+    }
+}
+
+
+/*
+ * KMIP 2.x has a reason for a Correlation Value the server does not know
+ * and one for a server limit; 1.x has neither
+ */
+
+static uint32_t
+ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r)
+{
+    return r->version >= NGX_KMIP_VERSION(2, 0)
+           ? NGX_KMIP_REASON_INVALID_CORRELATION_VALUE
+           : NGX_KMIP_REASON_INVALID_FIELD;
+}
+
+
+static uint32_t
+ngx_kmip_op_stream_limit(ngx_kmip_req_t *r)
+{
+    return r->version >= NGX_KMIP_VERSION(2, 0)
+           ? NGX_KMIP_REASON_SERVER_LIMIT_EXCEEDED
+           : NGX_KMIP_REASON_GENERAL_FAILURE;
 }

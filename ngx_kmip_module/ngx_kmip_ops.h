@@ -46,6 +46,9 @@ typedef struct {
 
 typedef struct ngx_kmip_req_s  ngx_kmip_req_t;
 
+/* the connection's multi-part Encrypt and Decrypt (ngx_kmip_op_crypto.h) */
+typedef struct ngx_kmip_crypto_streams_s  ngx_kmip_crypto_streams_t;
+
 typedef void (*ngx_kmip_req_done_pt)(ngx_kmip_req_t *r);
 /* a batch item has its answer (audit log, metrics) */
 typedef void (*ngx_kmip_item_done_pt)(ngx_kmip_req_t *r, ngx_uint_t n);
@@ -83,6 +86,10 @@ struct ngx_kmip_req_s {
                                                    object, written once */
     ngx_uint_t                  group_first;
     ngx_uint_t                  group_end;
+
+    ngx_kmip_crypto_streams_t  *streams;        /* the connection's; NULL:
+                                                   no multi-part Encrypt
+                                                   or Decrypt */
 
     /* operator's view (ngx_stream_kmip_operator.c): all may be NULL */
     ngx_kmip_item_done_pt       item_done;

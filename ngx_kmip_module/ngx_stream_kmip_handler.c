@@ -70,6 +70,7 @@ ngx_stream_kmip_handler(ngx_stream_session_t *s)
 
     ctx->session = s;
     ctx->conf = kscf;
+    ctx->streams.idle = (time_t) ngx_max(kscf->idle_timeout / 1000, 1);
 
     ngx_stream_set_ctx(s, ctx, ngx_stream_kmip_module);
 
@@ -321,6 +322,7 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
     r->kp = ngx_stream_kmip_keyprotect_get(ctx->session);
     r->done = ngx_stream_kmip_request_done;
     r->data = ctx;
+    r->streams = &ctx->streams;
 
     ngx_stream_kmip_operator_init_req(ctx->session, r);
 
@@ -878,6 +880,10 @@ ngx_stream_kmip_cleanup(void *data)
     ngx_stream_kmip_ctx_t  *ctx = data;
 
     ngx_stream_kmip_free_request(ctx);
+
+    /* a stream dies with its connection, its key schedule wiped */
+    ngx_kmip_crypto_streams_close(&ctx->streams,
+                                  ctx->session->connection->log);
 }
 
 

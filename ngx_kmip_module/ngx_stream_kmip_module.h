@@ -15,6 +15,7 @@
 #include "ngx_kmip_ttlv.h"
 #include "ngx_kmip_message.h"
 #include "ngx_kmip_ops.h"
+#include "ngx_kmip_op_crypto.h"
 
 
 typedef struct {
@@ -53,6 +54,9 @@ typedef struct {
 
     ngx_buf_t                  *body;           /* whole message */
     ngx_kmip_req_t             *req;
+
+    /* multi-part Encrypt and Decrypt: they outlive a request */
+    ngx_kmip_crypto_streams_t   streams;
 
     ngx_str_t                   fingerprint;    /* SHA-256, hex */
     ngx_str_t                   subject;

@@ -64,9 +64,6 @@ return {
                      . 'earlier response of the 1.4 file defines (step 1 '
                      . 'expects literal values; the 2.1 twin binds $DATA_0 '
                      . 'in step 1 and passes)',
-    'CS-BC-M-GCM-3' => 'multi-part (streamed) Encrypt/Decrypt with Init '
-                     . 'Indicator and Correlation Value is not offered: '
-                     . 'Feature Not Supported',
     'CS-RNG-O' => 'RNG Seed (an optional operation) is not offered: the '
                 . 'server\'s generator is OpenSSL\'s, which clients do not '
                 . 'seed',

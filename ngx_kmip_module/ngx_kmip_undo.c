@@ -40,6 +40,14 @@
 #define NGX_KMIP_UNDO_NONE  ((ngx_uint_t) -1)
 
 
+typedef enum {
+    NGX_KMIP_UNDO_RUNNING = 0,      /* the items run */
+    NGX_KMIP_UNDO_COMMITTING,       /* the deferred Destroys are done */
+    NGX_KMIP_UNDO_ROLLING_BACK,
+    NGX_KMIP_UNDO_FINISHED
+} ngx_kmip_undo_phase_e;
+
+
 typedef struct {
     ngx_kmip_store_result_e     result;
     ngx_str_t                   error;
@@ -49,6 +57,8 @@ typedef struct {
 
 
 typedef struct {
+    ngx_log_t                  *log;
+    ngx_kmip_undo_phase_e       phase;
     ngx_kmip_store_journal_t   *journal;
     ngx_uint_t                 *owner;          /* per item: the item whose
                                                    store write answered it
@@ -77,18 +87,24 @@ static void ngx_kmip_undo_result(ngx_kmip_req_t *r, ngx_uint_t i,
 static void ngx_kmip_undo_answers(ngx_kmip_req_t *r);
 static ngx_kmip_store_op_t *ngx_kmip_undo_store_op(ngx_kmip_req_t *r,
     ngx_kmip_store_handler_pt handler);
+static void ngx_kmip_undo_cancelled(void *data);
 
 
 ngx_int_t
 ngx_kmip_undo_init(ngx_kmip_req_t *r)
 {
-    ngx_uint_t        i;
-    ngx_kmip_undo_t  *u;
+    ngx_uint_t           i;
+    ngx_kmip_undo_t     *u;
+    ngx_pool_cleanup_t  *cln;
 
+    cln = ngx_pool_cleanup_add(r->pool, 0);
     u = ngx_pcalloc(r->pool, sizeof(ngx_kmip_undo_t));
-    if (u == NULL) {
+
+    if (cln == NULL || u == NULL) {
         return NGX_ERROR;
     }
+
+    u->log = r->log;
 
     u->journal = ngx_kmip_store_journal_create(r->pool, r->log);
     u->owner = ngx_palloc(r->pool, r->msg.nitems * sizeof(ngx_uint_t));
@@ -102,6 +118,9 @@ ngx_kmip_undo_init(ngx_kmip_req_t *r)
     }
 
     u->failed = NGX_KMIP_UNDO_NONE;
+
+    cln->handler = ngx_kmip_undo_cancelled;
+    cln->data = u;
 
     r->undo = u;
     r->journal = u->journal;
@@ -138,6 +157,7 @@ ngx_kmip_undo_end(ngx_kmip_req_t *r)
     ngx_kmip_undo_t  *u = r->undo;
 
     if (r->nresults == 0) {
+        u->phase = NGX_KMIP_UNDO_FINISHED;
         return NGX_OK;
     }
 
@@ -150,6 +170,8 @@ ngx_kmip_undo_end(ngx_kmip_req_t *r)
         u->failed = r->nresults - 1;
         return ngx_kmip_undo_rollback(r);
     }
+
+    u->phase = NGX_KMIP_UNDO_COMMITTING;
 
     return ngx_kmip_undo_commit(r);
 }
@@ -185,6 +207,8 @@ ngx_kmip_undo_commit(ngx_kmip_req_t *r)
 
         return ngx_kmip_undo_commit_failed(r, sop, ch);
     }
+
+    u->phase = NGX_KMIP_UNDO_FINISHED;
 
     return NGX_OK;
 }
@@ -274,6 +298,8 @@ ngx_kmip_undo_rollback(ngx_kmip_req_t *r)
     ngx_uint_t                 k, *d;
     ngx_kmip_undo_t           *u = r->undo;
     ngx_kmip_store_journal_t  *j = u->journal;
+
+    u->phase = NGX_KMIP_UNDO_ROLLING_BACK;
 
     u->objects = ngx_pcalloc(r->pool, (j->objects->nelts + 1)
                                       * sizeof(ngx_kmip_undo_object_t));
@@ -446,6 +472,8 @@ ngx_kmip_undo_answers(ngx_kmip_req_t *r)
     ngx_kmip_response_item_t  *out;
     ngx_kmip_store_journal_t  *j = u->journal;
 
+    u->phase = NGX_KMIP_UNDO_FINISHED;
+
     /* per item, the object it left in place (+1), or 0 */
 
     left = ngx_pcalloc(r->pool, r->msg.nitems * sizeof(ngx_uint_t));
@@ -524,7 +552,7 @@ ngx_kmip_undo_answers(ngx_kmip_req_t *r)
         out->result_message = p;
         out->result_message_len = last - p;
 
-        ngx_log_error(NGX_LOG_ERR, r->log, 0,
+        ngx_log_error(NGX_LOG_WARN, r->log, 0,
                       "kmip: undo of a batch: item %ui (%s) stays done: %*s",
                       n + 1, ngx_kmip_operation_name(out->operation),
                       out->result_message_len, out->result_message);
@@ -570,4 +598,51 @@ ngx_kmip_undo_store_op(ngx_kmip_req_t *r, ngx_kmip_store_handler_pt handler)
     sop->data = r;
 
     return sop;
+}
+
+
+/*
+ * The request is destroyed before the batch ended: the client went away,
+ * or the worker is exiting. Its Key Protect calls are cancelled with it,
+ * so whatever the batch changed and had not undone stays: say what.
+ */
+
+static void
+ngx_kmip_undo_cancelled(void *data)
+{
+    ngx_uint_t                i, n;
+    ngx_kmip_undo_t          *u = data;
+    ngx_kmip_store_change_t  *ch;
+
+    if (u->phase == NGX_KMIP_UNDO_FINISHED) {
+        return;
+    }
+
+    if (u->phase == NGX_KMIP_UNDO_COMMITTING) {
+        /* every item succeeded: only Destroys may be missing */
+        ngx_log_error(NGX_LOG_WARN, u->log, 0,
+                      "kmip: a batch with Undo was cancelled while its "
+                      "Destroys were carried out: %ui of %ui done",
+                      u->committed, u->journal->destroys->nelts);
+        return;
+    }
+
+    ch = u->journal->objects->elts;
+    n = u->journal->objects->nelts;
+
+    if (u->phase == NGX_KMIP_UNDO_ROLLING_BACK) {
+        /* those after the one in flight are undone, or could not be */
+        n = ngx_min(n, u->step + 1);
+    }
+
+    for (i = 0; i < n; i++) {
+        if (!ch[i].created && !ch[i].changed) {
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_ERR, u->log, 0,
+                      "kmip: a batch with Undo was cancelled before it "
+                      "ended: object \"%V\" that it %s may be left so",
+                      &ch[i].uid, ch[i].created ? "made" : "changed");
+    }
 }

@@ -270,7 +270,7 @@ ngx_kmip_result_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 /*
  * With "Stop", the default Batch Error Continuation Option, the items after
  * a failed one are not run, and the response carries only those that were;
- * so with "Undo", whose items before the failed one are then undone.
+ * so with "Undo", which then undoes the items before the failed one.
  */
 
 static ngx_uint_t

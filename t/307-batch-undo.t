@@ -12,12 +12,16 @@ use lib 't/lib';
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use KMIP::Ops;
+use HTTP::Tiny;
 use Time::HiRes qw(sleep time);
 
 my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
 my $n = start_nginx(stream_server_config => "kmip;\n"
                     . "    kmip_audit_log logs/audit.log json;\n    "
                     . $kp->nginx_conf,
+                    stream_config => "server {\n"
+                    . "        listen 127.0.0.1:\$TEST_NGINX_PORT2;\n"
+                    . "        kmip_metrics;\n    }",
                     workers => 1);
 END { local $?; $n->stop if $n; $kp->stop if $kp }
 my $port = $n->port;
@@ -105,6 +109,10 @@ subtest 'Create + Add Attribute + a failing item: undone, nothing left' => sub {
                   split /\n/, do { local (@ARGV, $/) = $n->log_path('audit.log');
                                   <> };
     ok($audit, 'an audit line says OperationUndone');
+    my $m = HTTP::Tiny->new(timeout => 5)
+        ->get('http://127.0.0.1:' . $n->port2 . '/metrics')->{content} // '';
+    like($m, qr/^kmip_operations_total\{operation="Create",result="OperationUndone"\} 1$/m,
+         'the metrics count the undone Create');
 };
 
 subtest 'a changed object gets its attributes and state back' => sub {

@@ -63,7 +63,10 @@ struct ngx_kmip_op_ctx_s {
 };
 
 
-/* a store operation that sees the request's cache and audit sink */
+/*
+ * a store operation that sees the request's cache, audit sink and, in a
+ * batch with Undo, journal
+ */
 static ngx_inline ngx_kmip_store_op_t *
 ngx_kmip_op_store_op(ngx_kmip_req_t *r)
 {
@@ -74,6 +77,7 @@ ngx_kmip_op_store_op(ngx_kmip_req_t *r)
     if (sop) {
         sop->cache = r->cache;
         sop->calls = r->kp_calls;
+        sop->journal = r->journal;
     }
 
     return sop;

@@ -133,6 +133,10 @@ ngx_kmip_result_name(uint32_t status, uint32_t reason)
         return "Success";
     }
 
+    if (status == NGX_KMIP_RESULT_STATUS_OPERATION_UNDONE) {
+        return "OperationUndone";
+    }
+
     for (rn = ngx_kmip_reason_names; rn->name; rn++) {
         if (rn->reason == reason) {
             return rn->name;
@@ -265,7 +269,8 @@ ngx_kmip_result_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 
 /*
  * With "Stop", the default Batch Error Continuation Option, the items after
- * a failed one are not run, and the response carries only those that were.
+ * a failed one are not run, and the response carries only those that were;
+ * so with "Undo", which then undoes the items before the failed one.
  */
 
 static ngx_uint_t
@@ -274,6 +279,36 @@ ngx_kmip_batch_stops(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out)
     return out->result_status != NGX_KMIP_RESULT_STATUS_SUCCESS
            && r->msg.batch_error_continuation
               != NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE;
+}
+
+
+/* an item has its answer */
+
+static void
+ngx_kmip_batch_answered(ngx_kmip_req_t *r)
+{
+    r->nresults++;
+
+    if (r->item_done) {
+        r->item_done(r, r->nresults - 1);
+    }
+
+    if (r->undo) {
+        ngx_kmip_undo_item_answered(r, r->nresults - 1);
+    }
+}
+
+
+/* no more items run: Undo may still have to commit or roll back */
+
+static ngx_int_t
+ngx_kmip_batch_end(ngx_kmip_req_t *r)
+{
+    if (r->undo) {
+        return ngx_kmip_undo_end(r);
+    }
+
+    return NGX_OK;
 }
 
 
@@ -293,6 +328,23 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
     ngx_kmip_request_item_t   *in;
     ngx_kmip_response_item_t  *out;
 
+    if (r->nresults == 0 && r->undo == NULL && r->msg.nitems
+        && r->msg.batch_error_continuation
+           == NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO
+        && ngx_kmip_undo_init(r) != NGX_OK)
+    {
+        /* no journal, no Undo: nothing is run */
+        out = &r->results[0];
+        ngx_memzero(out, sizeof(ngx_kmip_response_item_t));
+        out->operation = r->msg.items[0].operation;
+        out->unique_batch_item_id = r->msg.items[0].unique_batch_item_id;
+        (void) ngx_kmip_result_fail(r, out,
+                                    NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                    "no memory for the batch's Undo");
+        ngx_kmip_batch_answered(r);
+        return NGX_OK;
+    }
+
     while (r->nresults < r->msg.nitems) {
 
         in = &r->msg.items[r->nresults];
@@ -306,6 +358,10 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
         r->last_operation = in->operation;
         r->item_start = ngx_current_msec;
         r->item_calls = r->kp_calls ? r->kp_calls->nelts : 0;
+
+        if (r->undo) {
+            ngx_kmip_undo_item_start(r);
+        }
 
         op = ngx_kmip_op_find(in->operation);
 
@@ -372,24 +428,21 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
             }
         }
 
-        r->nresults++;
-
-        if (r->item_done) {
-            r->item_done(r, r->nresults - 1);
-        }
+        ngx_kmip_batch_answered(r);
 
         if (ngx_kmip_batch_stops(r, out)) {
             break;
         }
     }
 
-    return NGX_OK;
+    return ngx_kmip_batch_end(r);
 }
 
 
 void
 ngx_kmip_op_complete(ngx_kmip_req_t *r)
 {
+    ngx_int_t                  rc;
     ngx_kmip_response_item_t  *out;
 
     if (r->running) {
@@ -399,18 +452,17 @@ ngx_kmip_op_complete(ngx_kmip_req_t *r)
     }
 
     out = &r->results[r->nresults];
-    r->nresults++;
 
-    if (r->item_done) {
-        r->item_done(r, r->nresults - 1);
-    }
+    ngx_kmip_batch_answered(r);
 
     if (ngx_kmip_batch_stops(r, out)) {
-        r->done(r);
-        return;
+        rc = ngx_kmip_batch_end(r);
+
+    } else {
+        rc = ngx_kmip_batch_run(r);
     }
 
-    if (ngx_kmip_batch_run(r) == NGX_OK) {
+    if (rc == NGX_OK) {
         r->done(r);
     }
 }

@@ -91,6 +91,13 @@ struct ngx_kmip_req_s {
                                                    no multi-part Encrypt
                                                    or Decrypt */
 
+    /* Batch Error Continuation Option Undo (ngx_kmip_undo.c) */
+    void                       *journal;        /* ngx_kmip_store_journal_t
+                                                   the store operations
+                                                   note their changes in,
+                                                   or NULL */
+    void                       *undo;           /* the runner's state */
+
     /* operator's view (ngx_stream_kmip_operator.c): all may be NULL */
     ngx_kmip_item_done_pt       item_done;
     void                       *cache;          /* ngx_kmip_cache_t */
@@ -122,6 +129,17 @@ typedef struct {
 ngx_int_t ngx_kmip_req_init(ngx_kmip_req_t *r);
 ngx_int_t ngx_kmip_batch_run(ngx_kmip_req_t *r);
 void ngx_kmip_op_complete(ngx_kmip_req_t *r);
+
+/*
+ * Undo (ngx_kmip_undo.c), called by the runner: before the first item, as
+ * each item starts and is answered, and once the batch has stopped or
+ * ended; the last returns NGX_OK when the answers are final, or NGX_AGAIN
+ * and calls r->done() itself once the batch is committed or rolled back.
+ */
+ngx_int_t ngx_kmip_undo_init(ngx_kmip_req_t *r);
+void ngx_kmip_undo_item_start(ngx_kmip_req_t *r);
+void ngx_kmip_undo_item_answered(ngx_kmip_req_t *r, ngx_uint_t n);
+ngx_int_t ngx_kmip_undo_end(ngx_kmip_req_t *r);
 
 ngx_int_t ngx_kmip_result_fail(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, uint32_t reason, const char *fmt, ...);

@@ -31,6 +31,8 @@
  *            delete gN                                     2 calls
  *   destroy  delete gN                                     1 call
  *   list     list pages by name prefix, get each object    1 + n calls
+ *   remove   list by exact name, delete every live key     1 + n calls
+ *            (the undo of a create in a batch with Undo)
  */
 
 
@@ -49,7 +51,8 @@ typedef enum {
     NGX_KMIP_STORE_FETCH,
     NGX_KMIP_STORE_UPDATE,
     NGX_KMIP_STORE_DESTROY,
-    NGX_KMIP_STORE_LIST
+    NGX_KMIP_STORE_LIST,
+    NGX_KMIP_STORE_REMOVE
 } ngx_kmip_store_kind_e;
 
 
@@ -79,9 +82,12 @@ typedef struct {
     ngx_uint_t                  rewrapped;  /* fetch: unwrap answered
                                                with a newer ciphertext */
     ngx_kmip_store_handler_pt   handler;    /* the caller's, when the
-                                               cache is on */
+                                               cache or a journal is on */
     ngx_uint_t                  with_material;
     ngx_uint_t                  relisted;   /* fetch: lists repeated */
+    ngx_uint_t                  cached;     /* fetch: from the key cache */
+    ngx_uint_t                  from_generation;    /* update: the one
+                                                       replaced */
 
     /* Key Protect keys to delete before answering (ngx_str_t ids) */
     ngx_array_t                *del_ids;
@@ -116,6 +122,8 @@ static ngx_int_t ngx_kmip_store_fail(ngx_kmip_store_ctx_t *ctx,
 static ngx_kmip_store_result_e ngx_kmip_store_map(ngx_kmip_kp_result_e rc);
 static void ngx_kmip_store_done(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_store_result_e result);
+static void ngx_kmip_store_list_failed(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_encode(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_object_t *obj, ngx_uint_t generation);
 static ngx_int_t ngx_kmip_store_create_key(ngx_kmip_store_ctx_t *ctx,
@@ -129,6 +137,10 @@ static ngx_int_t ngx_kmip_store_decode(ngx_kmip_store_op_t *op,
 static void ngx_kmip_store_create_wrapped(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_create_created(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_create_checked(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_delete_named(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call, ngx_uint_t level, const char *why);
+static void ngx_kmip_store_delete_failed(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_fetch_relist(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call);
@@ -144,8 +156,21 @@ static void ngx_kmip_store_list_listed(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_list_get_more(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_list_got(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_wipe(void *data);
-static void ngx_kmip_store_cache_done(ngx_kmip_store_op_t *op);
+static void ngx_kmip_store_finish(ngx_kmip_store_op_t *op);
+static void ngx_kmip_store_cache_done(ngx_kmip_store_ctx_t *ctx);
 static ngx_int_t ngx_kmip_store_cached(ngx_kmip_store_ctx_t *ctx);
+static ngx_kmip_store_change_t *ngx_kmip_store_journal_find(
+    ngx_kmip_store_journal_t *j, ngx_str_t *uid, ngx_uint_t add);
+static void ngx_kmip_store_journal_note(ngx_kmip_store_ctx_t *ctx);
+static ngx_int_t ngx_kmip_store_destroy_later(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_store_destroyed_view(ngx_kmip_store_op_t *op,
+    ngx_kmip_store_change_t *ch);
+static ngx_int_t ngx_kmip_store_remove(ngx_kmip_kp_t *kp,
+    ngx_kmip_store_op_t *op, ngx_str_t *uid);
+static void ngx_kmip_store_remove_listed(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_restore(ngx_kmip_kp_t *kp,
+    ngx_kmip_store_op_t *op, ngx_kmip_store_change_t *ch);
 
 
 static const char  *ngx_kmip_store_result_texts[] = {
@@ -223,11 +248,12 @@ ngx_kmip_store_ctx(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ctx->kp = kp;
     ctx->kind = kind;
 
-    if (op->cache && kind != NGX_KMIP_STORE_LIST
-        && kind != NGX_KMIP_STORE_CREATE)
+    if ((op->cache && kind != NGX_KMIP_STORE_LIST
+         && kind != NGX_KMIP_STORE_CREATE && kind != NGX_KMIP_STORE_REMOVE)
+        || op->journal)
     {
         ctx->handler = op->handler;
-        op->handler = ngx_kmip_store_cache_done;
+        op->handler = ngx_kmip_store_finish;
         op->priv = ctx;
     }
 
@@ -408,6 +434,23 @@ ngx_kmip_store_done(ngx_kmip_store_ctx_t *ctx, ngx_kmip_store_result_e result)
 }
 
 
+/* a failed list is never "not found": the search itself did not answer */
+
+static void
+ngx_kmip_store_list_failed(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call)
+{
+    (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result), call,
+                               "Key Protect key list failed");
+
+    if (ctx->op->result == NGX_KMIP_STORE_NOT_FOUND) {
+        ctx->op->result = NGX_KMIP_STORE_FAILED;
+    }
+
+    ctx->op->handler(ctx->op);
+}
+
+
 /*
  * Keeps the shared cache (kmip_key_cache) honest: a mutation through this
  * node replaces nothing in place but drops the entry, so that the next
@@ -434,13 +477,35 @@ ngx_kmip_store_cache_sync(ngx_kmip_store_op_t *op, ngx_str_t *uid)
 }
 
 
-/* runs before the caller's handler of a fetch, update or destroy */
+/* runs before the caller's handler: the key cache, the batch's journal */
 
 static void
-ngx_kmip_store_cache_done(ngx_kmip_store_op_t *op)
+ngx_kmip_store_finish(ngx_kmip_store_op_t *op)
 {
     ngx_kmip_store_ctx_t  *ctx = op->priv;
-    ngx_kmip_object_t     *obj = ctx->obj;
+
+    if (op->cache && !ctx->cached
+        && (ctx->kind == NGX_KMIP_STORE_FETCH
+            || ctx->kind == NGX_KMIP_STORE_UPDATE
+            || ctx->kind == NGX_KMIP_STORE_DESTROY))
+    {
+        ngx_kmip_store_cache_done(ctx);
+    }
+
+    if (op->journal && op->result == NGX_KMIP_STORE_OK) {
+        ngx_kmip_store_journal_note(ctx);
+    }
+
+    op->handler = ctx->handler;
+    op->handler(op);
+}
+
+
+static void
+ngx_kmip_store_cache_done(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_kmip_store_op_t  *op = ctx->op;
+    ngx_kmip_object_t    *obj = ctx->obj;
 
     if (ctx->kind == NGX_KMIP_STORE_FETCH
         && op->result == NGX_KMIP_STORE_OK
@@ -454,9 +519,6 @@ ngx_kmip_store_cache_done(ngx_kmip_store_op_t *op)
     } else {
         ngx_kmip_store_cache_sync(op, obj ? &obj->uid : NULL);
     }
-
-    op->handler = ctx->handler;
-    op->handler(op);
 }
 
 
@@ -829,9 +891,6 @@ check:
 static void
 ngx_kmip_store_create_checked(ngx_kmip_kp_call_t *call)
 {
-    ngx_str_t             *id;
-    ngx_uint_t             i;
-    ngx_kmip_kp_key_t     *key;
     ngx_kmip_store_ctx_t  *ctx = call->data;
 
     if (call->result != NGX_KMIP_KP_OK) {
@@ -843,10 +902,35 @@ ngx_kmip_store_create_checked(ngx_kmip_kp_call_t *call)
         return;
     }
 
-    ctx->del_ids = ngx_array_create(ctx->op->pool, 2, sizeof(ngx_str_t));
-    if (ctx->del_ids == NULL) {
+    if (ngx_kmip_store_delete_named(ctx, call, NGX_LOG_WARN,
+                                    "left by a create whose outcome was "
+                                    "unknown")
+        != NGX_OK)
+    {
         ctx->op->handler(ctx->op);
         return;
+    }
+
+    ngx_kmip_store_delete_rest(ctx);
+}
+
+
+/*
+ * Deletes (through ngx_kmip_store_delete_rest) every live key of a list
+ * answer that bears the object's name, saying why in the log.
+ */
+
+static ngx_int_t
+ngx_kmip_store_delete_named(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call, ngx_uint_t level, const char *why)
+{
+    ngx_str_t          *id;
+    ngx_uint_t          i;
+    ngx_kmip_kp_key_t  *key;
+
+    ctx->del_ids = ngx_array_create(ctx->op->pool, 2, sizeof(ngx_str_t));
+    if (ctx->del_ids == NULL) {
+        return NGX_ERROR;
     }
 
     key = call->keys ? call->keys->elts : NULL;
@@ -854,26 +938,29 @@ ngx_kmip_store_create_checked(ngx_kmip_kp_call_t *call)
     for (i = 0; call->keys && i < call->keys->nelts; i++) {
         if (key[i].name.len != ctx->name.len
             || ngx_strncmp(key[i].name.data, ctx->name.data, ctx->name.len)
-               != 0)
+               != 0
+            || key[i].deleted
+            || key[i].state == NGX_KMIP_KP_STATE_DESTROYED)
         {
             continue;
         }
 
-        ngx_log_error(NGX_LOG_WARN, ctx->op->log, 0,
-                      "kmip store: deleting Key Protect key %V (\"%V\") "
-                      "left by a create whose outcome was unknown",
-                      &key[i].id, &ctx->name);
+        ngx_log_error(level, ctx->op->log, 0,
+                      "kmip store: deleting Key Protect key %V (\"%V\") %s",
+                      &key[i].id, &ctx->name, why);
 
         id = ngx_array_push(ctx->del_ids);
         if (id == NULL) {
-            break;
+            return NGX_ERROR;
         }
 
         *id = key[i].id;
     }
 
     ctx->next = 0;
-    ngx_kmip_store_delete_rest(ctx);
+    ctx->failed = 0;
+
+    return NGX_OK;
 }
 
 
@@ -897,7 +984,8 @@ ngx_kmip_store_search(ngx_kmip_store_ctx_t *ctx)
 /*
  * Deletes the keys in ctx->del_ids one after the other (best effort: a
  * failure is logged with the key id so an operator can finish the job),
- * then calls the operation's handler with the result already set.
+ * then calls the operation's handler with the result already set; a
+ * remove, whose whole point the deletions are, fails if one did.
  */
 
 static void
@@ -911,6 +999,12 @@ ngx_kmip_store_delete_rest(ngx_kmip_store_ctx_t *ctx)
 
         call = ngx_kmip_store_call(ctx, ngx_kmip_store_delete_rest_done);
         if (call == NULL) {
+            if (ctx->kind == NGX_KMIP_STORE_REMOVE) {
+                ctx->failed = 1;
+                (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                           "no memory");
+            }
+
             break;
         }
 
@@ -922,6 +1016,12 @@ ngx_kmip_store_delete_rest(ngx_kmip_store_ctx_t *ctx)
         ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
                       "kmip store: Key Protect key %V is left over and "
                       "could not be deleted: %V", id, &call->error);
+
+        ngx_kmip_store_delete_failed(ctx, call);
+    }
+
+    if (ctx->kind == NGX_KMIP_STORE_REMOVE && !ctx->failed) {
+        ctx->op->result = NGX_KMIP_STORE_OK;
     }
 
     ctx->op->handler(ctx->op);
@@ -943,9 +1043,30 @@ ngx_kmip_store_delete_rest_done(ngx_kmip_kp_call_t *call)
                       "kmip store: Key Protect key %V is left over and "
                       "could not be deleted: %V (correlation id %V)",
                       id, &call->error, &call->correlation_id);
+
+        ngx_kmip_store_delete_failed(ctx, call);
     }
 
     ngx_kmip_store_delete_rest(ctx);
+}
+
+
+static void
+ngx_kmip_store_delete_failed(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call)
+{
+    if (ctx->kind != NGX_KMIP_STORE_REMOVE || ctx->failed) {
+        return;
+    }
+
+    ctx->failed = 1;
+
+    (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result), call,
+                               "Key Protect key delete failed");
+
+    if (ctx->op->result == NGX_KMIP_STORE_OK) {
+        ctx->op->result = NGX_KMIP_STORE_FAILED;
+    }
 }
 
 
@@ -955,11 +1076,21 @@ ngx_int_t
 ngx_kmip_store_fetch(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ngx_str_t *uid, ngx_uint_t with_material)
 {
-    ngx_str_t              states;
-    ngx_kmip_kp_call_t    *call;
-    ngx_kmip_store_ctx_t  *ctx;
+    ngx_str_t                 states;
+    ngx_kmip_kp_call_t       *call;
+    ngx_kmip_store_ctx_t     *ctx;
+    ngx_kmip_store_change_t  *ch;
 
     op->object = NULL;
+
+    if (op->journal) {
+        ch = ngx_kmip_store_journal_find(op->journal, uid, 0);
+
+        if (ch && ch->destroy) {
+            /* destroyed earlier in this batch, the deletion deferred */
+            return ngx_kmip_store_destroyed_view(op, ch);
+        }
+    }
 
     if (ngx_kmip_store_ctx(kp, op, NGX_KMIP_STORE_FETCH, &ctx) != NGX_OK) {
         return NGX_ERROR;
@@ -993,7 +1124,7 @@ ngx_kmip_store_fetch(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
         /* answered at once: the operations layer allows it */
         op->object = ctx->obj;
         op->result = NGX_KMIP_STORE_OK;
-        op->handler = ctx->handler;
+        ctx->cached = 1;
         op->handler(op);
         return NGX_AGAIN;
     }
@@ -1076,13 +1207,7 @@ ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call)
     ngx_kmip_object_t     *obj = ctx->obj;
 
     if (call->result != NGX_KMIP_KP_OK) {
-        (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
-                                   call, "Key Protect key list failed");
-        if (ctx->op->result == NGX_KMIP_STORE_NOT_FOUND) {
-            ctx->op->result = NGX_KMIP_STORE_FAILED;
-        }
-
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_list_failed(ctx, call);
         return;
     }
 
@@ -1470,6 +1595,7 @@ ngx_kmip_store_update(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
 
     ctx->obj = obj;
     ctx->old_id = obj->kp_id;
+    ctx->from_generation = obj->generation;
     op->object = obj;
 
     if (op->cache) {
@@ -1645,6 +1771,10 @@ ngx_kmip_store_destroy(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ngx_kmip_kp_call_t    *call;
     ngx_kmip_store_ctx_t  *ctx;
 
+    if (op->journal && kp && !obj->destroyed && obj->kp_id.len) {
+        return ngx_kmip_store_destroy_later(op, obj);
+    }
+
     if (ngx_kmip_store_ctx(kp, op, NGX_KMIP_STORE_DESTROY, &ctx) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -1768,13 +1898,7 @@ ngx_kmip_store_list_listed(ngx_kmip_kp_call_t *call)
     ngx_kmip_store_ctx_t    *ctx = call->data;
 
     if (call->result != NGX_KMIP_KP_OK) {
-        (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
-                                   call, "Key Protect key list failed");
-        if (ctx->op->result == NGX_KMIP_STORE_NOT_FOUND) {
-            ctx->op->result = NGX_KMIP_STORE_FAILED;
-        }
-
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_list_failed(ctx, call);
         return;
     }
 
@@ -2012,4 +2136,446 @@ ngx_kmip_store_list_got(ngx_kmip_kp_call_t *call)
     obj->kp_id = key->id;
 
     ngx_kmip_store_list_get_more(ctx);
+}
+
+
+/* ------------------------------------------------------- journal (Undo) */
+
+ngx_kmip_store_journal_t *
+ngx_kmip_store_journal_create(ngx_pool_t *pool, ngx_log_t *log)
+{
+    ngx_kmip_store_journal_t  *j;
+
+    j = ngx_pcalloc(pool, sizeof(ngx_kmip_store_journal_t));
+    if (j == NULL) {
+        return NULL;
+    }
+
+    j->pool = pool;
+    j->log = log;
+
+    j->objects = ngx_array_create(pool, 4, sizeof(ngx_kmip_store_change_t));
+    j->destroys = ngx_array_create(pool, 2, sizeof(ngx_uint_t));
+
+    if (j->objects == NULL || j->destroys == NULL) {
+        return NULL;
+    }
+
+    return j;
+}
+
+
+static ngx_kmip_store_change_t *
+ngx_kmip_store_journal_find(ngx_kmip_store_journal_t *j, ngx_str_t *uid,
+    ngx_uint_t add)
+{
+    ngx_uint_t                i;
+    ngx_kmip_store_change_t  *ch;
+
+    ch = j->objects->elts;
+
+    for (i = 0; i < j->objects->nelts; i++) {
+        if (ch[i].uid.len == uid->len
+            && ngx_strncmp(ch[i].uid.data, uid->data, uid->len) == 0)
+        {
+            return &ch[i];
+        }
+    }
+
+    if (!add) {
+        return NULL;
+    }
+
+    ch = ngx_array_push(j->objects);
+    if (ch == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(ch, sizeof(ngx_kmip_store_change_t));
+
+    ch->uid.data = ngx_pstrdup(j->pool, uid);
+    if (ch->uid.data == NULL) {
+        j->objects->nelts--;
+        return NULL;
+    }
+
+    ch->uid.len = uid->len;
+
+    return ch;
+}
+
+
+/*
+ * The journal's own copy of an object, without key material (a write
+ * stores the wrapped form); the attribute list is copied when asked, so
+ * that later changes of the batch's objects do not reach it.
+ */
+
+static ngx_kmip_object_t *
+ngx_kmip_store_journal_copy(ngx_pool_t *pool, ngx_kmip_object_t *obj,
+    ngx_uint_t attributes)
+{
+    ngx_kmip_object_t     *copy;
+    ngx_kmip_allocator_t   a;
+
+    copy = ngx_palloc(pool, sizeof(ngx_kmip_object_t));
+    if (copy == NULL) {
+        return NULL;
+    }
+
+    *copy = *obj;
+    ngx_str_null(&copy->material);
+
+    if (attributes) {
+        a.alloc = ngx_kmip_store_alloc;
+        a.data = pool;
+
+        if (ngx_kmip_attrs_copy(&a, &copy->attributes, &obj->attributes)
+            != 0)
+        {
+            return NULL;
+        }
+    }
+
+    return copy;
+}
+
+
+static void
+ngx_kmip_store_journal_note(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_uint_t                 i, n, *item;
+    ngx_kmip_object_t         *obj;
+    ngx_kmip_store_op_t       *op = ctx->op;
+    ngx_kmip_store_change_t   *ch;
+    ngx_kmip_store_journal_t  *j = op->journal;
+
+    if (ctx->kind == NGX_KMIP_STORE_LIST) {
+
+        /* what the batch destroyed is not located, deferred or not */
+
+        obj = op->objects ? op->objects->elts : NULL;
+
+        for (i = 0, n = 0; obj && i < op->objects->nelts; i++) {
+            ch = ngx_kmip_store_journal_find(j, &obj[i].uid, 0);
+
+            if (ch == NULL || !ch->destroy) {
+                obj[n++] = obj[i];
+            }
+        }
+
+        if (obj) {
+            op->objects->nelts = n;
+        }
+
+        return;
+    }
+
+    if (ctx->kind != NGX_KMIP_STORE_FETCH
+        && ctx->kind != NGX_KMIP_STORE_CREATE
+        && ctx->kind != NGX_KMIP_STORE_UPDATE)
+    {
+        return;
+    }
+
+    obj = op->object;
+    if (obj == NULL) {
+        return;
+    }
+
+    ch = ngx_kmip_store_journal_find(j, &obj->uid, 1);
+    if (ch == NULL) {
+        goto failed;
+    }
+
+    if (ctx->kind == NGX_KMIP_STORE_FETCH) {
+
+        /*
+         * Until the batch writes the object, each read replaces the
+         * earlier one: the state to restore is the one the first write
+         * replaced (its compare-and-swap proves which generation that
+         * was). A copy that cannot be made is found missing then.
+         */
+
+        if (!ch->created && !ch->changed && !obj->destroyed) {
+            ch->before = ngx_kmip_store_journal_copy(j->pool, obj, 1);
+        }
+
+        return;
+    }
+
+    if (ctx->kind == NGX_KMIP_STORE_CREATE) {
+        ch->created = 1;
+
+    } else {
+        if (!ch->created && !ch->changed
+            && (ch->before == NULL
+                || ch->before->generation != ctx->from_generation))
+        {
+            ch->unknown = 1;
+
+            ngx_log_error(NGX_LOG_WARN, op->log, 0,
+                          "kmip store: \"%V\" was written from generation "
+                          "%ui, which this batch did not read; an Undo "
+                          "cannot restore it", &obj->uid,
+                          ctx->from_generation);
+        }
+
+        ch->changed = 1;
+    }
+
+    ch->last = ngx_kmip_store_journal_copy(j->pool, obj, 0);
+    if (ch->last == NULL) {
+        goto failed;
+    }
+
+    if (ch->items == NULL) {
+        ch->items = ngx_array_create(j->pool, 2, sizeof(ngx_uint_t));
+        if (ch->items == NULL) {
+            goto failed;
+        }
+    }
+
+    item = ch->items->nelts
+           ? (ngx_uint_t *) ch->items->elts + ch->items->nelts - 1 : NULL;
+
+    if (item == NULL || *item != j->item) {
+        item = ngx_array_push(ch->items);
+        if (item == NULL) {
+            goto failed;
+        }
+
+        *item = j->item;
+    }
+
+    return;
+
+failed:
+
+    j->incomplete = 1;
+
+    ngx_log_error(NGX_LOG_ERR, op->log, 0,
+                  "kmip store: no memory to note the change of \"%V\" in "
+                  "the batch's journal: the batch cannot be undone",
+                  &obj->uid);
+}
+
+
+/*
+ * A Destroy in a batch with Undo: the Key Protect key is deleted only once
+ * the whole batch has succeeded, since a deletion cannot be taken back.
+ * The caller sees the object destroyed at once, as it would otherwise.
+ */
+
+static ngx_int_t
+ngx_kmip_store_destroy_later(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
+{
+    ngx_uint_t                *d;
+    ngx_kmip_object_t         *doomed;
+    ngx_kmip_store_change_t   *ch;
+    ngx_kmip_store_journal_t  *j = op->journal;
+
+    ngx_str_null(&op->error);
+    ngx_str_null(&op->correlation_id);
+
+    ch = ngx_kmip_store_journal_find(j, &obj->uid, 1);
+    doomed = ch ? ngx_kmip_store_journal_copy(j->pool, obj, 1) : NULL;
+    d = doomed ? ngx_array_push(j->destroys) : NULL;
+
+    if (d == NULL) {
+        op->result = NGX_KMIP_STORE_FAILED;
+        ngx_str_set(&op->error, "no memory");
+        return NGX_ERROR;
+    }
+
+    *d = ch - (ngx_kmip_store_change_t *) j->objects->elts;
+
+    ch->doomed = doomed;
+    ch->destroy = 1;
+    ch->destroy_item = j->item;
+    ch->destroy_time = ngx_time();
+
+    ngx_log_debug2(NGX_LOG_DEBUG_STREAM, op->log, 0,
+                   "kmip store: destroy of \"%V\" (Key Protect key %V) "
+                   "deferred until the batch succeeds",
+                   &obj->uid, &obj->kp_id);
+
+    obj->destroyed = 1;
+    obj->deletion_date = ch->destroy_time;
+
+    op->object = obj;
+    op->result = NGX_KMIP_STORE_OK;
+
+    /* answered at once, like a read from the key cache */
+    op->handler(op);
+
+    return NGX_AGAIN;
+}
+
+
+/* a read of an object whose Destroy this batch deferred */
+
+static ngx_int_t
+ngx_kmip_store_destroyed_view(ngx_kmip_store_op_t *op,
+    ngx_kmip_store_change_t *ch)
+{
+    ngx_kmip_object_t  *obj;
+
+    ngx_str_null(&op->error);
+    ngx_str_null(&op->correlation_id);
+
+    obj = ngx_kmip_store_journal_copy(op->pool, ch->doomed, 1);
+    if (obj == NULL) {
+        op->result = NGX_KMIP_STORE_FAILED;
+        ngx_str_set(&op->error, "no memory");
+        return NGX_ERROR;
+    }
+
+    obj->destroyed = 1;
+    obj->deletion_date = ch->destroy_time;
+    obj->stale = NULL;
+    ngx_str_null(&obj->wrapped);
+
+    op->object = obj;
+    op->result = NGX_KMIP_STORE_OK;
+
+    op->handler(op);
+
+    return NGX_AGAIN;
+}
+
+
+ngx_int_t
+ngx_kmip_store_undo(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+    ngx_kmip_store_change_t *ch)
+{
+    /* the undo's own writes are not journaled */
+    op->journal = NULL;
+
+    if (ch->created) {
+        return ngx_kmip_store_remove(kp, op, &ch->uid);
+    }
+
+    if (ch->changed) {
+        return ngx_kmip_store_restore(kp, op, ch);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* an object the batch made: every live Key Protect key of its name goes */
+
+static ngx_int_t
+ngx_kmip_store_remove(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+    ngx_str_t *uid)
+{
+    ngx_str_t              states;
+    ngx_kmip_kp_call_t    *call;
+    ngx_kmip_store_ctx_t  *ctx;
+
+    if (ngx_kmip_store_ctx(kp, op, NGX_KMIP_STORE_REMOVE, &ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (!ngx_kmip_store_valid_uid(uid)) {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "invalid Unique Identifier");
+    }
+
+    if (op->cache) {
+        ngx_kmip_cache_drop(op->cache, uid);
+    }
+
+    if (ngx_kmip_store_names(ctx, uid, 0) != NGX_OK
+        || ngx_kmip_store_search(ctx) != NGX_OK)
+    {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    call = ngx_kmip_store_call(ctx, ngx_kmip_store_remove_listed);
+    if (call == NULL) {
+        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    ngx_str_set(&states, "0,1,2,3");
+
+    if (ngx_kmip_kp_list_keys(kp, call, &ctx->search, &states, 100, 0)
+        != NGX_AGAIN)
+    {
+        return ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
+                                   call, "Key Protect key list failed");
+    }
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_kmip_store_remove_listed(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+
+    if (call->result != NGX_KMIP_KP_OK) {
+        ngx_kmip_store_list_failed(ctx, call);
+        return;
+    }
+
+    if (ngx_kmip_store_delete_named(ctx, call, NGX_LOG_INFO,
+                                    "made by a batch that was undone")
+        != NGX_OK)
+    {
+        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
+    ngx_kmip_store_delete_rest(ctx);
+}
+
+
+/*
+ * An object the batch changed: its attributes from before the batch are
+ * written as the next generation after the batch's last one. The alias of
+ * that generation is the compare-and-swap: if another writer came after
+ * the batch, the restore loses (CONFLICT) and leaves their state alone.
+ */
+
+static ngx_int_t
+ngx_kmip_store_restore(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+    ngx_kmip_store_change_t *ch)
+{
+    ngx_kmip_object_t     *obj;
+    ngx_kmip_allocator_t   a;
+
+    ngx_str_null(&op->correlation_id);
+
+    if (ch->unknown || ch->before == NULL || ch->last == NULL) {
+        op->result = NGX_KMIP_STORE_FAILED;
+        ngx_str_set(&op->error, "its state before the batch is not known");
+        return NGX_ERROR;
+    }
+
+    obj = ngx_kmip_store_journal_copy(op->pool, ch->last, 0);
+    if (obj == NULL) {
+        op->result = NGX_KMIP_STORE_FAILED;
+        ngx_str_set(&op->error, "no memory");
+        return NGX_ERROR;
+    }
+
+    a.alloc = ngx_kmip_store_alloc;
+    a.data = op->pool;
+
+    if (ngx_kmip_attrs_copy(&a, &obj->attributes, &ch->before->attributes)
+        != 0)
+    {
+        op->result = NGX_KMIP_STORE_FAILED;
+        ngx_str_set(&op->error, "no memory");
+        return NGX_ERROR;
+    }
+
+    return ngx_kmip_store_update(kp, op, obj);
 }

@@ -72,6 +72,7 @@ typedef enum {
 
 
 typedef struct ngx_kmip_store_op_s  ngx_kmip_store_op_t;
+typedef struct ngx_kmip_store_journal_s  ngx_kmip_store_journal_t;
 
 typedef void (*ngx_kmip_store_handler_pt)(ngx_kmip_store_op_t *op);
 
@@ -95,6 +96,8 @@ struct ngx_kmip_store_op_s {
     ngx_array_t                *calls;          /* every Key Protect call
                                                    made (for the audit
                                                    log), or NULL */
+    ngx_kmip_store_journal_t   *journal;        /* a batch with Undo: what
+                                                   it changed, or NULL */
     void                       *priv;
 };
 
@@ -114,7 +117,11 @@ ngx_int_t ngx_kmip_store_fetch(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
 ngx_int_t ngx_kmip_store_update(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj);
 
-/* KMIP Destroy: the object's Key Protect key is deleted */
+/*
+ * KMIP Destroy: the object's Key Protect key is deleted. With a journal the
+ * deletion is only noted (see below) and the handler is called at once,
+ * from inside the call, which then returns NGX_AGAIN.
+ */
 ngx_int_t ngx_kmip_store_destroy(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj);
 
@@ -122,6 +129,77 @@ ngx_int_t ngx_kmip_store_destroy(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
 ngx_int_t ngx_kmip_store_list(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op);
 
 const char *ngx_kmip_store_result_text(ngx_kmip_store_result_e result);
+
+
+/*
+ * A batch run with the Batch Error Continuation Option Undo gives its store
+ * operations a journal, where each one that succeeds notes what it did to
+ * an object, so that the batch can be reversed if a later item fails:
+ *
+ *   create   the batch made the object: undone by removing it (every Key
+ *            Protect key of that name deleted)
+ *   fetch    the object as it was before the batch's first write of it
+ *            (attributes, no key material)
+ *   update   the batch changed the object: undone by writing the earlier
+ *            attributes back as the next generation, a compare-and-swap on
+ *            the batch's own last generation, so that a writer on another
+ *            node that came after the batch is detected, not overwritten
+ *   destroy  deferred: deleting a Key Protect key cannot be reversed, so a
+ *            Destroy is only noted; later reads in the batch (fetch, list)
+ *            see the object destroyed, and the batch runner deletes the
+ *            key through ngx_kmip_store_destroy() without a journal once
+ *            every item has succeeded
+ *
+ * Objects are kept in the order the batch first met them.
+ */
+
+typedef struct {
+    ngx_str_t                   uid;
+    ngx_array_t                *items;          /* ngx_uint_t: the batch
+                                                   items whose store calls
+                                                   changed it */
+    ngx_kmip_object_t          *before;         /* as read before the
+                                                   batch's first write */
+    ngx_kmip_object_t          *last;           /* as the batch last wrote
+                                                   it */
+    ngx_kmip_object_t          *doomed;         /* a deferred Destroy's */
+    ngx_uint_t                  destroy_item;
+    time_t                      destroy_time;
+
+    unsigned                    created:1;      /* made by the batch */
+    unsigned                    changed:1;      /* written by the batch */
+    unsigned                    unknown:1;      /* written, but its state
+                                                   before is not known */
+    unsigned                    destroy:1;      /* a Destroy waits */
+} ngx_kmip_store_change_t;
+
+
+struct ngx_kmip_store_journal_s {
+    ngx_pool_t                 *pool;
+    ngx_log_t                  *log;
+    ngx_array_t                *objects;        /* ngx_kmip_store_change_t */
+    ngx_array_t                *destroys;       /* ngx_uint_t: indexes in
+                                                   objects, in the order
+                                                   the Destroys came */
+    ngx_uint_t                  item;           /* the batch item running,
+                                                   set by the runner */
+    ngx_uint_t                  incomplete;     /* a change could not be
+                                                   noted (no memory): the
+                                                   batch cannot be undone */
+};
+
+
+ngx_kmip_store_journal_t *ngx_kmip_store_journal_create(ngx_pool_t *pool,
+    ngx_log_t *log);
+
+/*
+ * Reverses what the batch did to one object (op without a journal):
+ * NGX_AGAIN and the handler later, NGX_ERROR at once (op->error says why),
+ * or NGX_DECLINED when there is nothing to reverse. A restore that loses
+ * the compare-and-swap ends with NGX_KMIP_STORE_CONFLICT.
+ */
+ngx_int_t ngx_kmip_store_undo(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+    ngx_kmip_store_change_t *ch);
 
 
 #endif /* _NGX_KMIP_STORE_H_INCLUDED_ */

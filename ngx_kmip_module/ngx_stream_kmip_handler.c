@@ -434,17 +434,6 @@ ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx)
         return;
     }
 
-    if (r->msg.batch_error_continuation
-        == NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO)
-    {
-        /* the specification wants the whole request rejected then */
-        ngx_stream_kmip_reject(ctx, r,
-                               NGX_KMIP_RESULT_REASON_FEATURE_NOT_SUPPORTED,
-                               "Batch Error Continuation Option Undo is "
-                               "not supported");
-        return;
-    }
-
     r->results = ngx_pcalloc(r->pool, r->msg.nitems
                                       * sizeof(ngx_kmip_response_item_t));
     if (r->results == NULL) {

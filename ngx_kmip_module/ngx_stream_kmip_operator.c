@@ -29,9 +29,10 @@
 
 
 #define NGX_STREAM_KMIP_M_OPS        64     /* KMIP 2.1 has 0x01..0x3B */
-#define NGX_STREAM_KMIP_M_RESULTS    128
+#define NGX_STREAM_KMIP_M_RESULTS    129
 #define NGX_STREAM_KMIP_M_OTHER      126    /* a reason beyond the table */
 #define NGX_STREAM_KMIP_M_GENERAL    127    /* General Failure, 0x100 */
+#define NGX_STREAM_KMIP_M_UNDONE     128    /* Operation Undone */
 #define NGX_STREAM_KMIP_M_CALLS      7
 #define NGX_STREAM_KMIP_M_KP_RESULTS 10
 #define NGX_STREAM_KMIP_M_BUCKETS    12
@@ -478,6 +479,10 @@ ngx_stream_kmip_result_index(ngx_kmip_response_item_t *out)
         return 0;
     }
 
+    if (out->result_status == NGX_KMIP_RESULT_STATUS_OPERATION_UNDONE) {
+        return NGX_STREAM_KMIP_M_UNDONE;
+    }
+
     if (out->result_reason == 0
         || out->result_reason == NGX_KMIP_REASON_GENERAL_FAILURE)
     {
@@ -569,6 +574,10 @@ ngx_stream_kmip_result_label(u_char *p, u_char *last, ngx_uint_t idx)
 
     if (idx == NGX_STREAM_KMIP_M_OTHER) {
         return ngx_slprintf(p, last, "OtherFailure");
+    }
+
+    if (idx == NGX_STREAM_KMIP_M_UNDONE) {
+        return ngx_slprintf(p, last, "OperationUndone");
     }
 
     reason = (idx == NGX_STREAM_KMIP_M_GENERAL)
@@ -977,9 +986,12 @@ ngx_stream_kmip_audit(ngx_kmip_req_t *r, ngx_uint_t n, ngx_open_file_t *file)
 
     p = ngx_slprintf(p, last, ",\"result\":\"%s\"",
                      out->result_status == NGX_KMIP_RESULT_STATUS_SUCCESS
-                     ? "Success" : "OperationFailed");
+                     ? "Success"
+                     : out->result_status
+                       == NGX_KMIP_RESULT_STATUS_OPERATION_UNDONE
+                       ? "OperationUndone" : "OperationFailed");
 
-    if (out->result_status != NGX_KMIP_RESULT_STATUS_SUCCESS) {
+    if (out->result_status == NGX_KMIP_RESULT_STATUS_OPERATION_FAILED) {
         reason = out->result_reason ? out->result_reason
                                     : NGX_KMIP_REASON_GENERAL_FAILURE;
 

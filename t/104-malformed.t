@@ -223,7 +223,7 @@ Response Message
     Response Payload
       ...
 
-=== TEST 11: Undo is not supported: the whole request is rejected
+=== TEST 11: Undo: the item before the failed one is Operation Undone
 --- stream_server_config
     kmip;
 --- request eval
@@ -231,7 +231,8 @@ kmip_request(version => '1.4',
              header => [ E('Batch Error Continuation Option', 3) ],
              items => [ { operation => 'Discover Versions', ubi => 'a',
                           payload => [] },
-                        { operation => 'Query', ubi => 'b',
+                        { operation => 'Poll', ubi => 'b', payload => [] },
+                        { operation => 'Query', ubi => 'c',
                           payload => [ E('Query Function', 3) ] } ])
 --- response_dump
 Response Message
@@ -244,15 +245,15 @@ Response Message
   Batch Item
     Operation: 0x1e
     Unique Batch Item ID: bytes(1) 61
-    Result Status: 0x1
-    Result Reason: 0x8
-    Result Message: "Batch Error Continuation Option Undo is not supported"
+    Result Status: 0x3
+    Response Payload
+      ...
   Batch Item
-    Operation: 0x18
+    Operation: 0x1a
     Unique Batch Item ID: bytes(1) 62
     Result Status: 0x1
-    Result Reason: 0x8
-    Result Message: "Batch Error Continuation Option Undo is not supported"
+    Result Reason: 0x5
+    Result Message: "operation Poll (0x1A) is not supported"
 
 === TEST 12: the worker survives, and a new connection is served
 --- stream_server_config

@@ -24,9 +24,14 @@ return {
     'SASED-M-1' => 'registers a 1.x Template object (deprecated in 1.3, not '
                  . 'offered) / starts with a Query; ' . $query,
     'SASED-M-3' => 'locates the object SASED-M-1 makes, which fails',
-    'AX-M' => 'Batch Error Continuation Option Undo is not offered: Key '
-            . 'Protect writes of earlier batch items cannot be rolled back '
-            . 'atomically, and the server refuses the batch',
+    'AX-M-1' => 'its batches use Undo, which runs; but step 1 links the '
+              . 'two keys with Add Attribute "Link" (Next Link, Previous '
+              . 'Link), an attribute ngx_kmip does not keep, so that item '
+              . 'fails',
+    'AX-M-2' => 'step 1 Gets a key wrapped by another key (Key Wrapping '
+              . 'Specification, NIST Key Wrap), which ngx_kmip does not '
+              . 'offer; the batch uses Undo, so the server then undoes its '
+              . 'Create (Operation Undone), as the specification requires',
     'BL-M' => 'every BL-M case brackets its steps with the Interop '
             . 'operation, which "SHALL NOT be available in a production '
             . 'server" (KMIP 2.1 6.1.26), and uses Log and Check; the '

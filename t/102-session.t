@@ -157,9 +157,7 @@ kmip: client timed out reading a response
 sub {
     my $c = kmip_connect(current_vars()->{TEST_NGINX_PORT});
     my $batch = dv() x 50;
-    my $master = `cat @{[ current_vars()->{TEST_NGINX_PREFIX} ]}/logs/nginx.pid`;
-    chomp $master;
-    my ($worker) = map { /^(\d+)/ ? $1 : () } `pgrep -P $master`;
+    my ($worker) = serving_pids();
     my $rss = sub {
         open my $fh, '<', "/proc/$worker/status" or return 0;
         while (<$fh>) { return $1 if /^VmRSS:\s+(\d+)/ }

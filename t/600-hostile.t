@@ -16,19 +16,7 @@ sub dv {
                                      payload => [] } ]);
 }
 
-sub worker_pids {
-    my $prefix = current_vars()->{TEST_NGINX_PREFIX};
-    open my $fh, '<', "$prefix/logs/nginx.pid" or return ();
-    chomp(my $master = <$fh>);
-    my @w;
-    for my $st (glob '/proc/[0-9]*/status') {
-        open my $s, '<', $st or next;
-        local $/;
-        my $t = <$s>;
-        push @w, $1 if $t =~ /^PPid:\s+\Q$master\E$/m && $st =~ m{/(\d+)/};
-    }
-    return join ',', sort @w;
-}
+sub worker_pids { join ',', serving_pids() }
 
 # runs the hostile part, then checks the worker and a fresh valid request
 sub survive {

@@ -43,18 +43,6 @@ my $uid = kmip_value($r, 'Batch Item', 'Response Payload',
                      'Unique Identifier');
 ok($uid, 'a key to read');
 
-sub workers_of {
-    my ($master) = @_;
-    my @w;
-    for my $st (glob '/proc/[0-9]*/status') {
-        open my $s, '<', $st or next;
-        local $/;
-        my $t = <$s> // next;
-        push @w, $1 if $t =~ /^PPid:\s+\Q$master\E$/m && $st =~ m{/(\d+)/};
-    }
-    return @w;
-}
-
 sub gone_within {
     my ($secs, @pids) = @_;
     my $end = time + $secs;
@@ -100,29 +88,29 @@ sleep 1.5;
 
 # reload
 my $master = $n->pid;
-my @old = workers_of($master);
+my @old = child_pids($master);
 is(scalar @old, 2, 'two workers before the reload');
 kill 'HUP', $master;
 sleep 0.5;
 ok(gone_within(6.5, @old),
    'old workers exit within worker_shutdown_timeout (5s)');
-is(scalar(my @new = workers_of($master)), 2, 'two new workers');
+is(scalar(my @new = child_pids($master)), 2, 'two new workers');
 
 sleep 1.5;
 
 # binary upgrade
-@old = workers_of($master);
+@old = child_pids($master);
 kill 'USR2', $master;
 my $newmaster;
 for (1 .. 100) {
     $newmaster = $n->pid;
     last if $newmaster && $newmaster != $master
             && -e $n->prefix . '/logs/nginx.pid.oldbin'
-            && workers_of($newmaster) == 2;
+            && child_pids($newmaster) == 2;
     sleep 0.1;
 }
 isnt($newmaster, $master, "a new master $newmaster");
-is(scalar(() = workers_of($newmaster)), 2, 'with two workers');
+is(scalar(() = child_pids($newmaster)), 2, 'with two workers');
 sleep 1;
 kill 'WINCH', $master;
 ok(gone_within(6.5, @old), 'the old workers exit after WINCH');

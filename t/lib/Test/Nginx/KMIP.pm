@@ -38,7 +38,8 @@ our @EXPORT = (
         run_tests repeat_each no_shuffle log_level workers master_on
         no_kmip_module suite_setting
         servroot cert_dir cert_path nginx_binary kmip_module_paths
-        free_port start_nginx kmip_connect kmip_roundtrip
+        free_port start_nginx kmip_connect kmip_roundtrip serving_pids
+        child_pids
         subtest note done_testing explain BAIL_OUT
         dump_matches current_block current_vars response_bytes harness_diag
     )
@@ -350,6 +351,8 @@ sub conf_text { Test::Nginx::KMIP::_read_file("$_[0]{prefix}/conf/nginx.conf") }
 sub error_log_text  { Test::Nginx::KMIP::_read_file("$_[0]{prefix}/logs/error.log") }
 sub access_log_text { Test::Nginx::KMIP::_read_file("$_[0]{prefix}/logs/access.log") }
 sub log_path { "$_[0]{prefix}/logs/$_[1]" }
+
+sub serving_pids { Test::Nginx::KMIP::serving_pids($_[0]) }
 
 sub pid {
     my $self = shift;
@@ -814,9 +817,34 @@ sub dump_matches {
 
 # ------------------------------------------------------------ block runner
 
-my ($CurBlock, @CurResponses, $CurVars);
+my ($CurBlock, @CurResponses, $CurVars, $CurInst);
 sub current_block  { $CurBlock }
 sub current_vars   { $CurVars }
+
+# serving_pids([$instance]): the processes that serve the block's (or the
+# instance's) connections, sorted: the workers, or nginx itself when it
+# runs as one process (TEST_NGINX_USE_VALGRIND: master_process off)
+sub serving_pids {
+    my $inst = shift // $CurInst or return ();
+    my $pid = $inst->pid or return ();
+    return ($pid) if $inst->{valgrind};
+    return child_pids($pid);
+}
+
+# child_pids($pid): the processes whose parent is $pid (a master's
+# workers), sorted
+sub child_pids {
+    my ($pid) = @_;
+    my @w;
+    for my $st (glob '/proc/[0-9]*/status') {
+        open my $s, '<', $st or next;
+        local $/;
+        my $t = <$s> // next;
+        push @w, $1 if $t =~ /^PPid:\s+\Q$pid\E$/m && $st =~ m{/(\d+)/};
+    }
+    @w = sort { $a <=> $b } @w;
+    return @w;
+}
 sub response_bytes { wantarray ? @CurResponses : $CurResponses[0] }
 
 sub _sec {
@@ -962,6 +990,7 @@ sub _run_block {
 
     my $inst = bless { prefix => $prefix, vars => $vars, opts => \%o,
                        valgrind => $o{valgrind} }, 'Test::Nginx::KMIP::Instance';
+    $CurInst = $inst;
     if (!eval { _launch($inst); 1 }) {
         Test::More::fail("$name: start nginx");
         Test::More::diag($@);

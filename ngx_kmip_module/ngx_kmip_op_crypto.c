@@ -606,7 +606,8 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
 
     ctx->out->payload = payload;
 
-    return NGX_OK;
+    /* an allocation under the key's Usage Limits, if it has some */
+    return enc ? ngx_kmip_op_usage_consume(ctx, data->v.str.len) : NGX_OK;
 
 bad_key:
 

@@ -741,9 +741,22 @@ ngx_kmip_op_rng_value(ngx_kmip_req_t *r)
     ngx_kmip_allocator_t  *a = &r->alloc;
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
     char                   cname[64], dname[64];
+    ngx_uint_t             i;
     const char            *name;
     OSSL_PARAM             params[3];
     EVP_RAND_CTX          *ctx;
+
+    static const struct {
+        const char        *name;
+        uint32_t           hash;
+    } hashes[] = {
+        { "SHA256", NGX_KMIP_HASHING_ALGORITHM_SHA_256 },
+        { "SHA2-256", NGX_KMIP_HASHING_ALGORITHM_SHA_256 },
+        { "SHA384", NGX_KMIP_HASHING_ALGORITHM_SHA_384 },
+        { "SHA2-384", NGX_KMIP_HASHING_ALGORITHM_SHA_384 },
+        { "SHA512", NGX_KMIP_HASHING_ALGORITHM_SHA_512 },
+        { "SHA2-512", NGX_KMIP_HASHING_ALGORITHM_SHA_512 },
+    };
 #endif
 
     alg = NGX_KMIP_RNG_ALGORITHM_UNSPECIFIED;
@@ -785,18 +798,16 @@ ngx_kmip_op_rng_value(ngx_kmip_req_t *r)
             drbg = NGX_KMIP_DRBG_ALGORITHM_HMAC;
         }
 
-        if (drbg == NGX_KMIP_DRBG_ALGORITHM_HASH
-            || drbg == NGX_KMIP_DRBG_ALGORITHM_HMAC)
+        for (i = 0;
+             drbg != NGX_KMIP_DRBG_ALGORITHM_CTR
+             && i < sizeof(hashes) / sizeof(hashes[0]);
+             i++)
         {
-            hash = ngx_strcasecmp((u_char *) dname, (u_char *) "SHA256") == 0
-                   || ngx_strcasecmp((u_char *) dname, (u_char *) "SHA2-256")
-                      == 0
-                   ? NGX_KMIP_HASHING_ALGORITHM_SHA_256
-                   : ngx_strcasecmp((u_char *) dname, (u_char *) "SHA512")
-                     == 0
-                     || ngx_strcasecmp((u_char *) dname,
-                                       (u_char *) "SHA2-512") == 0
-                     ? NGX_KMIP_HASHING_ALGORITHM_SHA_512 : 0;
+            if (ngx_strcasecmp((u_char *) dname, (u_char *) hashes[i].name)
+                == 0)
+            {
+                hash = hashes[i].hash;
+            }
         }
 
         if (drbg && (len > 0 || hash)) {
@@ -984,7 +995,8 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
             (void) ngx_kmip_result_fail(r, ctx->out,
                                         NGX_KMIP_KFT_NOT_SUPPORTED,
                                         "the object is kept as Key Format "
-                                        "Type %uD", ngx_kmip_op_key_format(obj));
+                                        "Type %uD",
+                                        ngx_kmip_op_key_format(obj));
             return NGX_DECLINED;
         }
 

@@ -906,6 +906,7 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
 {
     time_t                       now;
     int64_t                      act;
+    ngx_uint_t                   crypto;
     const char                  *err;
     ngx_kmip_req_t              *r = ctx->r;
     ngx_kmip_attr_t             *at;
@@ -1013,8 +1014,12 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
     /*
      * Sensitive and Extractable as given, else the defaults; the history
      * attributes start from them. Fresh: a new object has not been served
-     * (a client registering one may say otherwise). No lease limit.
+     * (a client registering one may say otherwise). No lease limit. Fresh
+     * and Lease Time are for cryptographic objects (1.4 3.20, 3.34), which
+     * an Opaque Object is not.
      */
+
+    crypto = object_type != NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT;
 
     if (ngx_kmip_op_protection_defaults(r, &obj->attributes) != NGX_OK
         || ngx_kmip_op_set_num(r, &obj->attributes, "Always Sensitive",
@@ -1027,13 +1032,15 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
                                ngx_kmip_op_attr_num(&obj->attributes,
                                                     "Extractable", 1) == 0)
            != NGX_OK
-        || ((ctx->in->operation == NGX_KMIP_OP_CREATE
-             || ngx_kmip_attrs_find(&obj->attributes, "Fresh", 5, -1)
-                == NULL)
+        || (crypto
+            && (ctx->in->operation == NGX_KMIP_OP_CREATE
+                || ngx_kmip_attrs_find(&obj->attributes, "Fresh", 5, -1)
+                   == NULL)
             && ngx_kmip_op_set_num(r, &obj->attributes, "Fresh",
                                    NGX_KMIP_TYPE_BOOLEAN, 1) != NGX_OK)
-        || ngx_kmip_op_set_num(r, &obj->attributes, "Lease Time",
-                               NGX_KMIP_TYPE_INTERVAL, 0) != NGX_OK)
+        || (crypto
+            && ngx_kmip_op_set_num(r, &obj->attributes, "Lease Time",
+                                   NGX_KMIP_TYPE_INTERVAL, 0) != NGX_OK))
     {
         return NGX_ERROR;
     }

@@ -327,6 +327,25 @@ for my $v ('1.4', '2.1') {
            kmip_enum('RNG Algorithm', 'NRBG'), 'the client\'s kept');
     };
 
+    subtest "an Opaque Object, $v" => sub {
+        my $bi = op_ok(one($v, 'Register', E('Object Type', 'Opaque Object'),
+            $v =~ $ver2 ? attrs2() : tmpl1(),
+            S('Opaque Object', [ E('Opaque Data Type', 0x80000001),
+                                 B('Opaque Data Value', "opaque") ])),
+            'Register');
+        my $uid = uid_of($bi);
+        my $a = get_attrs($v, $uid, 'Fresh', 'Lease Time', 'Sensitive',
+                          $v =~ $ver2 ? 'Key Format Type' : ());
+        ok(!exists $a->{Fresh} && !exists $a->{'Lease Time'},
+           'no Fresh, no Lease Time: not a cryptographic object');
+        is($a->{Sensitive}, 0, 'Sensitive: every object');
+        is($a->{'Key Format Type'}, 2, 'Key Format Type Opaque')
+            if $v =~ $ver2;
+        $kp->clear_requests;
+        op_ok(one($v, 'Get', ops_uid($uid)), 'Get');
+        is($kp->count, 3, 'no Fresh to write');
+    };
+
     subtest "Triple DES, $v" => sub {
         for my $t ([168, 24], [192, 24], [112, 16], [128, 16]) {
             my ($len, $bytes) = @$t;

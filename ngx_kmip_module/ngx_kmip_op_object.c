@@ -1991,6 +1991,8 @@ typedef struct {
 } ngx_kmip_op_usage_t;
 
 
+static ngx_kmip_item_t *ngx_kmip_op_usage_value(ngx_kmip_req_t *r,
+    int64_t total, int64_t count, int64_t unit);
 static ngx_int_t ngx_kmip_op_usage_apply(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_usage_respond(ngx_kmip_op_ctx_t *ctx);
@@ -2022,18 +2024,32 @@ ngx_kmip_op_usage_limits(ngx_kmip_req_t *r, const ngx_kmip_item_t *value,
 
     /* a client's Count is ignored: the server's starts at the Total */
 
+    v = ngx_kmip_op_usage_value(r, total->v.num, total->v.num, unit->v.num);
+    if (v == NULL) {
+        *err = "no memory";
+    }
+
+    return v;
+}
+
+
+static ngx_kmip_item_t *
+ngx_kmip_op_usage_value(ngx_kmip_req_t *r, int64_t total, int64_t count,
+    int64_t unit)
+{
+    ngx_kmip_item_t  *v;
+
     v = ngx_kmip_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
                           NGX_KMIP_TYPE_STRUCTURE);
 
     if (v == NULL
         || ngx_kmip_add_long(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL,
-                             total->v.num) == NULL
+                             total) == NULL
         || ngx_kmip_add_long(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_COUNT,
-                             total->v.num) == NULL
+                             count) == NULL
         || ngx_kmip_add_enum(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_UNIT,
-                             (uint32_t) unit->v.num) == NULL)
+                             (uint32_t) unit) == NULL)
     {
-        *err = "no memory";
         return NULL;
     }
 
@@ -2160,16 +2176,9 @@ ngx_kmip_op_usage_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
         return NGX_DECLINED;
     }
 
-    v = ngx_kmip_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                          NGX_KMIP_TYPE_STRUCTURE);
+    v = ngx_kmip_op_usage_value(r, total, count - amount, unit);
 
     if (v == NULL
-        || ngx_kmip_add_long(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL,
-                             total) == NULL
-        || ngx_kmip_add_long(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_COUNT,
-                             count - amount) == NULL
-        || ngx_kmip_add_enum(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_UNIT,
-                             (uint32_t) unit) == NULL
         || ngx_kmip_attrs_set(&r->alloc, &obj->attributes, "Usage Limits", v)
            == NULL)
     {

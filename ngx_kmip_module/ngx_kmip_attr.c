@@ -21,6 +21,10 @@
 #define T_INT   NGX_KMIP_TYPE_INTEGER
 #define T_DATE  NGX_KMIP_TYPE_DATE_TIME
 #define T_STR   NGX_KMIP_TYPE_STRUCTURE
+#define T_BOOL  NGX_KMIP_TYPE_BOOLEAN
+#define T_IVAL  NGX_KMIP_TYPE_INTERVAL
+#define T_BYTES NGX_KMIP_TYPE_BYTE_STRING
+#define Q       NGX_KMIP_ATTR_ASKED
 
 
 /*
@@ -72,15 +76,38 @@ static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
     /* SHA-256 of the material, set at Create and Register */
     { "Digest", NGX_KMIP_TAG_DIGEST, T_STR, S, V(1,0) },
     /*
-     * defined since 1.2, but not in an "all attributes" answer: clients
-     * such as PyKMIP 0.10 fail on a whole Get Attributes answer holding
-     * it, in any version; and it is shown to 2.x clients only, as other
-     * servers do for 1.x clients
+     * Q: listed by Get Attribute List and returned when asked for by name,
+     * but not in an "all attributes" Get Attributes answer: PyKMIP 0.10,
+     * a client of every version, fails on a whole answer holding an
+     * attribute its tables lack (these), and vCenter never asks for them
      */
     { "Original Creation Date", NGX_KMIP_TAG_ORIGINAL_CREATION_DATE, T_DATE,
-      S|NGX_KMIP_ATTR_ASKED, V(2,0) },
+      S|Q, V(1,2) },
     { "Description", NGX_KMIP_TAG_DESCRIPTION, T_TEXT, C|A|MO|D, V(1,4) },
     { "Comment", NGX_KMIP_TAG_COMMENT, T_TEXT, C|A|MO|D, V(1,4) },
+
+    /* 0: no lease limit; the server offers no Obtain Lease (1.4 4.17) */
+    { "Lease Time", NGX_KMIP_TAG_LEASE_TIME, T_IVAL, S, V(1,0) },
+    /* True until the key material is first served by Get (1.4 3.34) */
+    { "Fresh", NGX_KMIP_TAG_FRESH, T_BOOL, C, V(1,0) },
+    /* consumed by Encrypt; Count kept by the server (1.4 3.21) */
+    { "Usage Limits", NGX_KMIP_TAG_USAGE_LIMITS, T_STR, C|A|MO|D, V(1,0) },
+    /* the server's own for keys it generates; a client's at Register */
+    { "Random Number Generator", NGX_KMIP_TAG_RANDOM_NUMBER_GENERATOR,
+      T_STR, C|A|Q, V(1,3) },
+    /* Get refuses the material of a Sensitive or non-Extractable object */
+    { "Sensitive", NGX_KMIP_TAG_SENSITIVE, T_BOOL, C|MO, V(1,4) },
+    { "Always Sensitive", NGX_KMIP_TAG_ALWAYS_SENSITIVE, T_BOOL, S|Q,
+      V(1,4) },
+    { "Extractable", NGX_KMIP_TAG_EXTRACTABLE, T_BOOL, C|MO|Q, V(1,4) },
+    { "Never Extractable", NGX_KMIP_TAG_NEVER_EXTRACTABLE, T_BOOL, S|Q,
+      V(1,4) },
+    /* derived by the server from the object, never stored (2.1 4.56) */
+    { "Short Unique Identifier", NGX_KMIP_TAG_SHORT_UNIQUE_IDENTIFIER,
+      T_BYTES, S|Q, V(2,0) },
+    { "Key Format Type", NGX_KMIP_TAG_KEY_FORMAT_TYPE, T_ENUM, C|Q, V(2,0) },
+    { "Protection Storage Mask", NGX_KMIP_TAG_PROTECTION_STORAGE_MASK,
+      T_INT, S|Q, V(2,0) },
 
     { NULL, 0, 0, 0, 0 }
 };

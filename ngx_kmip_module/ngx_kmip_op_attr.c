@@ -505,6 +505,40 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
                                        &at);
     }
 
+    /*
+     * Usage Limits (1.4 3.21): the Count is the server's, and once the
+     * object has protected data under them the limits stay as they are
+     */
+
+    if (s->tag == NGX_KMIP_TAG_USAGE_LIMITS) {
+        if (in->operation != NGX_KMIP_OP_ADD_ATTRIBUTE
+            && ngx_kmip_op_usage_used(&obj->attributes))
+        {
+            return ngx_kmip_op_change_fail(r, res,
+                                       NGX_KMIP_REASON_PERMISSION_DENIED,
+                                       NGX_KMIP_REASON_ATTRIBUTE_READ_ONLY,
+                                       "the object has been used under "
+                                       "them", &at);
+        }
+
+        if (in->operation != NGX_KMIP_OP_DELETE_ATTRIBUTE && at.value) {
+            at.value = ngx_kmip_op_usage_limits(r, at.value, &err);
+            if (at.value == NULL) {
+                return ngx_kmip_result_fail(r, res,
+                                            NGX_KMIP_REASON_INVALID_FIELD,
+                                            "%s", err);
+            }
+        }
+    }
+
+    if (s->tag == NGX_KMIP_TAG_RANDOM_NUMBER_GENERATOR && at.value
+        && ngx_kmip_item_find(at.value, NGX_KMIP_TAG_RNG_ALGORITHM) == NULL)
+    {
+        return ngx_kmip_result_fail(r, res, NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Random Number Generator without an "
+                                    "RNG Algorithm");
+    }
+
     payload = ngx_kmip_payload_new(r);
 
     if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,

@@ -654,6 +654,23 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
     ivs.data = iv;
 
     if (open) {
+
+        /*
+         * the later parts of a stream never read the object again, so
+         * they could not be counted against its Usage Limits
+         */
+
+        if (enc && ngx_kmip_attrs_find(&obj->attributes, "Usage Limits", 12,
+                                       -1)
+                   != NULL)
+        {
+            EVP_CIPHER_CTX_free(c);
+            return ngx_kmip_result_fail(r, ctx->out,
+                                   NGX_KMIP_REASON_PERMISSION_DENIED,
+                                   "\"%V\" has Usage Limits: it encrypts in "
+                                   "one part only", &obj->uid);
+        }
+
         return ngx_kmip_op_stream_open(ctx, c, gcm, (int) p.tag_len,
                                        etag != NULL, gen_iv ? &ivs : NULL);
     }
@@ -678,9 +695,15 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
     tags.len = (size_t) p.tag_len;
     tags.data = tag;
 
-    return ngx_kmip_op_cipher_respond(r, ctx->out, &obj->uid, &res,
-                                      gen_iv ? &ivs : NULL, NULL,
-                                      gcm && enc ? &tags : NULL);
+    rc = ngx_kmip_op_cipher_respond(r, ctx->out, &obj->uid, &res,
+                                    gen_iv ? &ivs : NULL, NULL,
+                                    gcm && enc ? &tags : NULL);
+    if (rc != NGX_OK || !enc) {
+        return rc;
+    }
+
+    /* an allocation under the key's Usage Limits, if it has some */
+    return ngx_kmip_op_usage_consume(ctx, data->v.str.len);
 
 bad_key:
 

@@ -14,10 +14,13 @@
 
 /*
  * Locate: the store lists the live objects (their records, no key
- * material; at most NGX_KMIP_STORE_LIST_MAX) and the filter runs here.
- * Every attribute given must match one instance of the object's: Name by
- * Name Value (and Name Type), Cryptographic Usage Mask as a subset of
- * bits, anything else by equal value. Newest objects come first.
+ * material; at most NGX_KMIP_STORE_LIST_MAX) and the filter runs here, on
+ * the attributes as clients see them (ngx_kmip_op_view()). Every attribute
+ * given must match one instance of the object's: Name by Name Value (and
+ * Name Type), Cryptographic Usage Mask as a subset of bits, Usage Limits
+ * by a Total and Count at least those given, anything else by equal value.
+ * With Object Group Member "Group Member Fresh", only Fresh objects match.
+ * Newest objects come first.
  */
 
 
@@ -25,10 +28,13 @@ typedef struct {
     ngx_kmip_attrs_t            filter;
     int64_t                     max;        /* -1: no limit */
     int64_t                     offset;
+    ngx_uint_t                  fresh;
 } ngx_kmip_locate_t;
 
 
 static void ngx_kmip_op_located(ngx_kmip_store_op_t *sop);
+static ngx_uint_t ngx_kmip_locate_usage(ngx_kmip_item_t *want,
+    ngx_kmip_item_t *have);
 
 
 ngx_int_t
@@ -101,9 +107,18 @@ ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
             break;
 
+        case NGX_KMIP_TAG_OBJECT_GROUP_MEMBER:
+            if (item->type != NGX_KMIP_TYPE_ENUMERATION) {
+                goto invalid;
+            }
+
+            /* the server has no policy of a default member (1.4 4.9) */
+            lc->fresh = item->v.num
+                        == NGX_KMIP_OBJECT_GROUP_MEMBER_GROUP_MEMBER_FRESH;
+            break;
+
         default:
-            /* Storage Status Mask, Object Group Member: all objects are
-               on-line and fresh-or-default alike */
+            /* Storage Status Mask: all objects are on-line */
             break;
         }
     }
@@ -156,21 +171,63 @@ ngx_kmip_locate_match_one(ngx_kmip_attr_t *want, ngx_kmip_attr_t *have)
                   == want->value->v.num;
     }
 
+    if (ngx_kmip_attr_name_is(want, "Usage Limits")) {
+        return ngx_kmip_locate_usage(want->value, have->value);
+    }
+
     return ngx_kmip_item_equal(want->value, have->value);
 }
 
 
-static ngx_uint_t
-ngx_kmip_locate_match(ngx_kmip_attrs_t *filter, ngx_kmip_object_t *obj)
-{
-    ngx_kmip_attr_t  *w, *h;
+/* KMIP 1.4 4.9: a Total and Count "equal to or larger than" those given */
 
-    for (w = filter->first; w; w = w->next) {
+static ngx_uint_t
+ngx_kmip_locate_usage(ngx_kmip_item_t *want, ngx_kmip_item_t *have)
+{
+    ngx_uint_t        k;
+    ngx_kmip_item_t  *w, *h;
+
+    static const uint32_t  tags[] = {
+        NGX_KMIP_TAG_USAGE_LIMITS_TOTAL, NGX_KMIP_TAG_USAGE_LIMITS_COUNT
+    };
+
+    for (k = 0; k < sizeof(tags) / sizeof(tags[0]); k++) {
+        w = ngx_kmip_item_find(want, tags[k]);
+        h = ngx_kmip_item_find(have, tags[k]);
+
+        if (w && (h == NULL || h->type != w->type || h->v.num < w->v.num)) {
+            return 0;
+        }
+    }
+
+    w = ngx_kmip_item_find(want, NGX_KMIP_TAG_USAGE_LIMITS_UNIT);
+    h = ngx_kmip_item_find(have, NGX_KMIP_TAG_USAGE_LIMITS_UNIT);
+
+    return w == NULL || (h && ngx_kmip_item_equal(w, h));
+}
+
+
+static ngx_int_t
+ngx_kmip_locate_match(ngx_kmip_req_t *r, ngx_kmip_locate_t *lc,
+    ngx_kmip_object_t *obj)
+{
+    ngx_kmip_attr_t   *w, *h;
+    ngx_kmip_attrs_t   view;
+
+    if (ngx_kmip_op_view(r, obj, &view) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (lc->fresh && !ngx_kmip_op_attr_num(&view, "Fresh", 0)) {
+        return 0;
+    }
+
+    for (w = lc->filter.first; w; w = w->next) {
         if (w->value == NULL) {
             continue;
         }
 
-        for (h = obj->attributes.first; h; h = h->next) {
+        for (h = view.first; h; h = h->next) {
             if (h->value && h->name_len == w->name_len
                 && ngx_strncmp(h->name, w->name, w->name_len) == 0
                 && ngx_kmip_locate_match_one(w, h))
@@ -210,6 +267,7 @@ static void
 ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
 {
     int64_t              i, n, from, to;
+    ngx_int_t            rc;
     ngx_uint_t           k;
     ngx_kmip_op_ctx_t   *ctx = sop->data;
     ngx_kmip_req_t      *r = ctx->r;
@@ -234,7 +292,13 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
     n = 0;
 
     for (k = 0; k < sop->objects->nelts; k++) {
-        if (ngx_kmip_locate_match(&lc->filter, &objs[k])) {
+        rc = ngx_kmip_locate_match(r, lc, &objs[k]);
+
+        if (rc == NGX_ERROR) {
+            goto failed;
+        }
+
+        if (rc) {
             hits[n++] = &objs[k];
         }
     }

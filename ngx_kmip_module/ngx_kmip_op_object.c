@@ -9,6 +9,10 @@
 
 #include <openssl/rand.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#include <openssl/core_names.h>
+#endif
 
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
@@ -37,8 +41,18 @@ static ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t **objp);
 static void ngx_kmip_op_created(ngx_kmip_store_op_t *sop);
 static ngx_int_t ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_get_served(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_fresh_apply(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_fresh_respond(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx);
 static void ngx_kmip_op_destroyed(ngx_kmip_store_op_t *sop);
+static ngx_int_t ngx_kmip_op_protection_defaults(ngx_kmip_req_t *r,
+    ngx_kmip_attrs_t *l);
+static ngx_int_t ngx_kmip_op_protection_track(ngx_kmip_req_t *r,
+    ngx_kmip_attrs_t *l);
+static ngx_int_t ngx_kmip_op_derived(ngx_kmip_req_t *r,
+    ngx_kmip_object_t *obj, ngx_kmip_attrs_t *l);
 
 
 static void
@@ -303,19 +317,32 @@ ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx)
         return NGX_ERROR;
     }
 
+    /* objects stored before the server kept them get them now */
+
+    if (ngx_kmip_op_protection_defaults(r, &copy->attributes) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     rc = ctx->apply(ctx, copy);
 
     if (rc == NGX_DECLINED) {
         return NGX_OK;
     }
 
-    if (rc != NGX_OK) {
+    if (rc != NGX_OK && rc != NGX_DONE) {
         return rc;
     }
 
-    if (ngx_kmip_op_set_num(r, &copy->attributes, "Last Change Date",
-                            NGX_KMIP_TYPE_DATE_TIME, ngx_time())
-        != NGX_OK)
+    /* whatever the operation changed, the history attributes follow */
+
+    if (ngx_kmip_op_protection_track(r, &copy->attributes) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_OK
+        && ngx_kmip_op_set_num(r, &copy->attributes, "Last Change Date",
+                               NGX_KMIP_TYPE_DATE_TIME, ngx_time())
+           != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -473,6 +500,146 @@ ngx_kmip_state_name(int64_t state)
 }
 
 
+/* ------------------------------------ attributes kept for every object */
+
+/*
+ * Sensitive and Extractable always have a value (KMIP 1.4 3.48 to 3.51).
+ * An object stored before the server kept them was served in the clear:
+ * the defaults are what it was.
+ */
+
+static ngx_int_t
+ngx_kmip_op_protection_defaults(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l)
+{
+    ngx_uint_t  i;
+
+    static const struct {
+        const char  *name;
+        int64_t      value;
+    } defaults[] = {
+        { "Sensitive", 0 },
+        { "Always Sensitive", 0 },
+        { "Extractable", 1 },
+        { "Never Extractable", 0 },
+    };
+
+    for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+        if (ngx_kmip_attrs_find(l, defaults[i].name,
+                                ngx_strlen(defaults[i].name), -1)
+            == NULL
+            && ngx_kmip_op_set_num(r, l, defaults[i].name,
+                                   NGX_KMIP_TYPE_BOOLEAN, defaults[i].value)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Always Sensitive stays True only while Sensitive has always been True,
+ * Never Extractable only while Extractable has always been False
+ */
+
+static ngx_int_t
+ngx_kmip_op_protection_track(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l)
+{
+    if (ngx_kmip_op_attr_num(l, "Always Sensitive", 0)
+        && !ngx_kmip_op_attr_num(l, "Sensitive", 0)
+        && ngx_kmip_op_set_num(r, l, "Always Sensitive",
+                               NGX_KMIP_TYPE_BOOLEAN, 0) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_op_attr_num(l, "Never Extractable", 0)
+        && ngx_kmip_op_attr_num(l, "Extractable", 1)
+        && ngx_kmip_op_set_num(r, l, "Never Extractable",
+                               NGX_KMIP_TYPE_BOOLEAN, 0) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the format the object's material is kept and served in by default */
+
+static uint32_t
+ngx_kmip_op_key_format(ngx_kmip_object_t *obj)
+{
+    return obj->object_type == NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY
+           ? NGX_KMIP_KEY_FORMAT_TYPE_RAW : NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE;
+}
+
+
+/*
+ * The KMIP 2.x attributes every object has that follow from the object
+ * itself, so are never stored: the Short Unique Identifier (2.1 4.56:
+ * SHA-256 of the Unique Identifier), the Key Format Type (4.26) and the
+ * Protection Storage Mask (4.44: the material is kept by software, a
+ * wrapped record in Key Protect and the worker's memory while in use).
+ */
+
+static ngx_int_t
+ngx_kmip_op_derived(ngx_kmip_req_t *r, ngx_kmip_object_t *obj,
+    ngx_kmip_attrs_t *l)
+{
+    u_char           *md;
+    unsigned int      n;
+    ngx_kmip_item_t  *v;
+
+    if (ngx_kmip_attrs_find(l, "Short Unique Identifier", 23, -1) == NULL) {
+        md = ngx_pnalloc(r->pool, EVP_MAX_MD_SIZE);
+        if (md == NULL
+            || EVP_Digest(obj->uid.data, obj->uid.len, md, &n, EVP_sha256(),
+                          NULL)
+               != 1)
+        {
+            return NGX_ERROR;
+        }
+
+        v = ngx_kmip_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                              NGX_KMIP_TYPE_BYTE_STRING);
+        if (v == NULL) {
+            return NGX_ERROR;
+        }
+
+        v->v.str.data = md;
+        v->v.str.len = n;
+
+        if (ngx_kmip_attrs_set(&r->alloc, l, "Short Unique Identifier", v)
+            == NULL)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_kmip_attrs_find(l, "Key Format Type", 15, -1) == NULL
+        && ngx_kmip_op_set_num(r, l, "Key Format Type",
+                               NGX_KMIP_TYPE_ENUMERATION,
+                               ngx_kmip_op_key_format(obj)) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_attrs_find(l, "Protection Storage Mask", 23, -1) == NULL
+        && ngx_kmip_op_set_num(r, l, "Protection Storage Mask",
+                               NGX_KMIP_TYPE_INTEGER,
+                               NGX_KMIP_PROTECTION_STORAGE_MASK_SOFTWARE)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_kmip_op_view(ngx_kmip_req_t *r, ngx_kmip_object_t *obj,
     ngx_kmip_attrs_t *view)
@@ -492,6 +659,12 @@ ngx_kmip_op_view(ngx_kmip_req_t *r, ngx_kmip_object_t *obj,
         {
             return NGX_ERROR;
         }
+    }
+
+    if (ngx_kmip_op_protection_defaults(r, view) != NGX_OK
+        || ngx_kmip_op_derived(r, obj, view) != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     if (!obj->destroyed) {
@@ -552,6 +725,151 @@ ngx_kmip_op_uuid(ngx_kmip_req_t *r, ngx_str_t *uid)
 }
 
 
+/*
+ * The Random Number Generator of the keys the server makes (KMIP 1.4
+ * 3.44): the material comes from OpenSSL's private DRBG (RAND_priv_bytes),
+ * described as OpenSSL reports it, so that a configuration that picks
+ * another DRBG is described truly; what cannot be told is Unspecified.
+ */
+
+static ngx_kmip_item_t *
+ngx_kmip_op_rng_value(ngx_kmip_req_t *r)
+{
+    uint32_t               alg, drbg, cipher, hash;
+    int64_t                len;
+    ngx_kmip_item_t       *v;
+    ngx_kmip_allocator_t  *a = &r->alloc;
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    char                   cname[64], dname[64];
+    ngx_uint_t             i;
+    const char            *name;
+    OSSL_PARAM             params[3];
+    EVP_RAND_CTX          *ctx;
+
+    static const struct {
+        const char        *name;
+        uint32_t           hash;
+    } hashes[] = {
+        { "SHA256", NGX_KMIP_HASHING_ALGORITHM_SHA_256 },
+        { "SHA2-256", NGX_KMIP_HASHING_ALGORITHM_SHA_256 },
+        { "SHA384", NGX_KMIP_HASHING_ALGORITHM_SHA_384 },
+        { "SHA2-384", NGX_KMIP_HASHING_ALGORITHM_SHA_384 },
+        { "SHA512", NGX_KMIP_HASHING_ALGORITHM_SHA_512 },
+        { "SHA2-512", NGX_KMIP_HASHING_ALGORITHM_SHA_512 },
+    };
+#endif
+
+    alg = NGX_KMIP_RNG_ALGORITHM_UNSPECIFIED;
+    drbg = 0;
+    cipher = 0;
+    hash = 0;
+    len = 0;
+
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+
+    ctx = RAND_get0_private(NULL);
+    name = ctx ? EVP_RAND_get0_name(EVP_RAND_CTX_get0_rand(ctx)) : NULL;
+
+    cname[0] = '\0';
+    dname[0] = '\0';
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_CIPHER,
+                                                 cname, sizeof(cname));
+    params[1] = OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_DIGEST,
+                                                 dname, sizeof(dname));
+    params[2] = OSSL_PARAM_construct_end();
+
+    if (name && EVP_RAND_CTX_get_params(ctx, params) == 1) {
+
+        if (ngx_strcasecmp((u_char *) name, (u_char *) "CTR-DRBG") == 0
+            && ngx_strncasecmp((u_char *) cname, (u_char *) "AES-", 4) == 0)
+        {
+            drbg = NGX_KMIP_DRBG_ALGORITHM_CTR;
+            cipher = NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES;
+            len = ngx_atoi((u_char *) cname + 4, 3);
+
+        } else if (ngx_strcasecmp((u_char *) name, (u_char *) "HASH-DRBG")
+                   == 0)
+        {
+            drbg = NGX_KMIP_DRBG_ALGORITHM_HASH;
+
+        } else if (ngx_strcasecmp((u_char *) name, (u_char *) "HMAC-DRBG")
+                   == 0)
+        {
+            drbg = NGX_KMIP_DRBG_ALGORITHM_HMAC;
+        }
+
+        for (i = 0;
+             drbg != NGX_KMIP_DRBG_ALGORITHM_CTR
+             && i < sizeof(hashes) / sizeof(hashes[0]);
+             i++)
+        {
+            if (ngx_strcasecmp((u_char *) dname, (u_char *) hashes[i].name)
+                == 0)
+            {
+                hash = hashes[i].hash;
+            }
+        }
+
+        if (drbg && (len > 0 || hash)) {
+            alg = NGX_KMIP_RNG_ALGORITHM_DRBG;
+        }
+    }
+
+#endif
+
+    v = ngx_kmip_item_new(a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                          NGX_KMIP_TYPE_STRUCTURE);
+
+    if (v == NULL
+        || ngx_kmip_add_enum(a, v, NGX_KMIP_TAG_RNG_ALGORITHM, alg) == NULL)
+    {
+        return NULL;
+    }
+
+    if (alg != NGX_KMIP_RNG_ALGORITHM_DRBG) {
+        return v;
+    }
+
+    if ((cipher
+         && (ngx_kmip_add_enum(a, v, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+                               cipher) == NULL
+             || ngx_kmip_add_integer(a, v, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
+                                     (int32_t) len) == NULL))
+        || (hash
+            && ngx_kmip_add_enum(a, v, NGX_KMIP_TAG_HASHING_ALGORITHM, hash)
+               == NULL)
+        || ngx_kmip_add_enum(a, v, NGX_KMIP_TAG_DRBG_ALGORITHM, drbg) == NULL)
+    {
+        return NULL;
+    }
+
+    return v;
+}
+
+
+/*
+ * A Random Number Generator a client asks for at Create must be the
+ * server's (1.4 3.44): every field it gives has the server's value
+ */
+
+static ngx_uint_t
+ngx_kmip_op_rng_matches(const ngx_kmip_item_t *want,
+    const ngx_kmip_item_t *have)
+{
+    ngx_kmip_item_t  *w, *h;
+
+    for (w = want->v.kids.first; w; w = w->next) {
+        h = ngx_kmip_item_find(have, w->tag);
+
+        if (h == NULL || !ngx_kmip_item_equal(w, h)) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 /* a pool buffer for key material, wiped when the request ends */
 
 static u_char *
@@ -588,6 +906,7 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
 {
     time_t                       now;
     int64_t                      act;
+    ngx_uint_t                   crypto;
     const char                  *err;
     ngx_kmip_req_t              *r = ctx->r;
     ngx_kmip_attr_t             *at;
@@ -640,6 +959,50 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
                                         "instance", at->name_len, at->name);
             return NGX_DECLINED;
         }
+
+        if (s->tag == NGX_KMIP_TAG_USAGE_LIMITS) {
+            at->value = ngx_kmip_op_usage_limits(r, at->value, &err);
+            if (at->value == NULL) {
+                (void) ngx_kmip_result_fail(r, ctx->out,
+                                            NGX_KMIP_REASON_INVALID_FIELD,
+                                            "%s", err);
+                return NGX_DECLINED;
+            }
+        }
+
+        if (s->tag == NGX_KMIP_TAG_RANDOM_NUMBER_GENERATOR
+            && ngx_kmip_item_find(at->value, NGX_KMIP_TAG_RNG_ALGORITHM)
+               == NULL)
+        {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "Random Number Generator without "
+                                        "an RNG Algorithm");
+            return NGX_DECLINED;
+        }
+    }
+
+    obj->object_type = object_type;
+
+    /*
+     * a Key Format Type asked for (2.1 4.26) is the server's own, or the
+     * request fails; it follows from the object, so is not stored
+     */
+
+    at = ngx_kmip_attrs_find(&obj->attributes, "Key Format Type", 15, -1);
+
+    if (at) {
+        if (at->value->v.num != ngx_kmip_op_key_format(obj)) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_KFT_NOT_SUPPORTED,
+                                        "the object is kept as Key Format "
+                                        "Type %uD",
+                                        ngx_kmip_op_key_format(obj));
+            return NGX_DECLINED;
+        }
+
+        (void) ngx_kmip_attrs_remove(&obj->attributes, at->name, at->name_len,
+                                     -1);
     }
 
     if (ngx_kmip_op_uuid(r, &obj->uid) != NGX_OK) {
@@ -648,7 +1011,39 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
 
     now = ngx_time();
 
-    obj->object_type = object_type;
+    /*
+     * Sensitive and Extractable as given, else the defaults; the history
+     * attributes start from them. Fresh: a new object has not been served
+     * (a client registering one may say otherwise). No lease limit. Fresh
+     * and Lease Time are for cryptographic objects (1.4 3.20, 3.34), which
+     * an Opaque Object is not.
+     */
+
+    crypto = object_type != NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT;
+
+    if (ngx_kmip_op_protection_defaults(r, &obj->attributes) != NGX_OK
+        || ngx_kmip_op_set_num(r, &obj->attributes, "Always Sensitive",
+                               NGX_KMIP_TYPE_BOOLEAN,
+                               ngx_kmip_op_attr_num(&obj->attributes,
+                                                    "Sensitive", 0) != 0)
+           != NGX_OK
+        || ngx_kmip_op_set_num(r, &obj->attributes, "Never Extractable",
+                               NGX_KMIP_TYPE_BOOLEAN,
+                               ngx_kmip_op_attr_num(&obj->attributes,
+                                                    "Extractable", 1) == 0)
+           != NGX_OK
+        || (crypto
+            && (ctx->in->operation == NGX_KMIP_OP_CREATE
+                || ngx_kmip_attrs_find(&obj->attributes, "Fresh", 5, -1)
+                   == NULL)
+            && ngx_kmip_op_set_num(r, &obj->attributes, "Fresh",
+                                   NGX_KMIP_TYPE_BOOLEAN, 1) != NGX_OK)
+        || (crypto
+            && ngx_kmip_op_set_num(r, &obj->attributes, "Lease Time",
+                                   NGX_KMIP_TYPE_INTERVAL, 0) != NGX_OK))
+    {
+        return NGX_ERROR;
+    }
 
     v = ngx_kmip_attr_value_text(&r->alloc, obj->uid.data, obj->uid.len);
 
@@ -765,6 +1160,33 @@ ngx_kmip_op_created(ngx_kmip_store_op_t *sop)
 }
 
 
+/*
+ * A random Triple DES key with odd parity in every byte (FIPS 46-3), made
+ * by OpenSSL's key generation for the cipher
+ */
+
+static ngx_int_t
+ngx_kmip_op_des_key(const EVP_CIPHER *cipher, u_char *key, size_t len)
+{
+    ngx_int_t        rc;
+    EVP_CIPHER_CTX  *c;
+
+    c = EVP_CIPHER_CTX_new();
+    if (c == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = (EVP_CipherInit_ex(c, cipher, NULL, NULL, NULL, 1) == 1
+          && (size_t) EVP_CIPHER_CTX_key_length(c) == len
+          && EVP_CIPHER_CTX_rand_key(c, key) == 1)
+         ? NGX_OK : NGX_ERROR;
+
+    EVP_CIPHER_CTX_free(c);
+
+    return rc;
+}
+
+
 static const ngx_kmip_item_t *
 ngx_kmip_op_attr_container(ngx_kmip_req_t *r, const ngx_kmip_item_t *payload)
 {
@@ -779,13 +1201,16 @@ ngx_int_t
 ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    int64_t             alg, len;
+    int64_t             alg, len, dflt, bytes;
     ngx_int_t           rc;
     ngx_str_t          *secret;
+    ngx_uint_t          matched;
     u_char             *p;
-    ngx_kmip_item_t    *ot;
+    ngx_kmip_item_t    *ot, *rng;
+    ngx_kmip_attr_t    *at;
     ngx_kmip_op_ctx_t  *ctx;
     ngx_kmip_object_t  *obj;
+    const EVP_CIPHER   *cipher;
 
     if (ngx_kmip_op_no_store(r, out)) {
         return NGX_OK;
@@ -829,14 +1254,36 @@ ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                     "Create needs a Cryptographic Algorithm");
     }
 
-    if (alg != NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES) {
+    switch (alg) {
+
+    case NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES:
+        dflt = 256;
+        bytes = (len == 128 || len == 192 || len == 256) ? len / 8 : 0;
+        cipher = NULL;
+        break;
+
+    /*
+     * Triple DES: two keys (112 bits, 128 with the parity bits) or three
+     * (168 or 192); the length is kept as the client gave it
+     */
+
+    case NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES:
+        dflt = 168;
+        bytes = (len == 112 || len == 128) ? 16
+                : (len == 168 || len == 192) ? 24 : 0;
+        cipher = bytes == 16 ? EVP_des_ede_cbc() : EVP_des_ede3_cbc();
+        break;
+
+    default:
         return ngx_kmip_result_fail(r, out,
                                     NGX_KMIP_REASON_INVALID_FIELD,
-                                    "Create makes AES keys only");
+                                    "Create makes AES and Triple DES keys "
+                                    "only");
     }
 
     if (len == -1) {
-        len = 256;
+        len = dflt;
+        bytes = dflt == 256 ? 32 : 24;
 
         if (ngx_kmip_op_set_num(r, &obj->attributes, "Cryptographic Length",
                                 NGX_KMIP_TYPE_INTEGER, len)
@@ -846,15 +1293,66 @@ ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         }
     }
 
-    if (len != 128 && len != 192 && len != 256) {
+    if (bytes == 0) {
         return ngx_kmip_result_fail(r, out,
                                     NGX_KMIP_REASON_INVALID_FIELD,
-                                    "AES keys are 128, 192 or 256 bits "
-                                    "long, not %L", len);
+                                    alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES
+                                    ? "AES keys are 128, 192 or 256 bits "
+                                      "long, not %L"
+                                    : "Triple DES keys are 112, 128, 168 or "
+                                      "192 bits long, not %L", len);
     }
 
-    p = ngx_kmip_op_secret(r, (size_t) len / 8, &secret);
-    if (p == NULL || RAND_bytes(p, (int) len / 8) != 1) {
+    /* the generator: the server's, and any the client asks for is it */
+
+    rng = ngx_kmip_op_rng_value(r);
+    if (rng == NULL) {
+        return NGX_ERROR;
+    }
+
+    matched = 1;
+
+    for (at = obj->attributes.first; at; at = at->next) {
+        if (ngx_kmip_attr_name_is(at, "Random Number Generator")) {
+            matched = ngx_kmip_op_rng_matches(at->value, rng);
+            if (matched) {
+                break;
+            }
+        }
+    }
+
+    if (!matched) {
+        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
+                                    "the server's random number generator is "
+                                    "not the one asked for");
+    }
+
+    (void) ngx_kmip_attrs_remove(&obj->attributes,
+                                 (u_char *) "Random Number Generator", 23, -1);
+
+    if (ngx_kmip_attrs_set(&r->alloc, &obj->attributes,
+                           "Random Number Generator", rng)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    /*
+     * from the private DRBG, as OpenSSL advises for secret keys; DES keys
+     * get their parity bits set by OpenSSL's own key generation
+     */
+
+    p = ngx_kmip_op_secret(r, (size_t) bytes, &secret);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (cipher == NULL) {
+        if (RAND_priv_bytes(p, (int) bytes) != 1) {
+            return NGX_ERROR;
+        }
+
+    } else if (ngx_kmip_op_des_key(cipher, p, (size_t) bytes) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -1071,7 +1569,21 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                         "Cryptographic Algorithm");
         }
 
-        if (len != -1 && len != (int64_t) material.len * 8) {
+        if (alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES) {
+
+            /* 16 bytes: two keys, 24: three; with or without parity */
+
+            if ((material.len != 16 && material.len != 24)
+                || (len != -1 && len != (int64_t) material.len * 8
+                    && len != (int64_t) material.len * 7))
+            {
+                return ngx_kmip_result_fail(r, out,
+                                            NGX_KMIP_REASON_INVALID_FIELD,
+                                            "a Triple DES key of %uz bytes "
+                                            "and %L bits", material.len, len);
+            }
+
+        } else if (len != -1 && len != (int64_t) material.len * 8) {
             return ngx_kmip_result_fail(r, out,
                                         NGX_KMIP_REASON_INVALID_FIELD,
                                         "Cryptographic Length %L does not "
@@ -1085,7 +1597,8 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
             || ngx_kmip_op_set_num(r, &obj->attributes,
                                    "Cryptographic Length",
                                    NGX_KMIP_TYPE_INTEGER,
-                                   (int64_t) material.len * 8) != NGX_OK)
+                                   len != -1 ? len
+                                   : (int64_t) material.len * 8) != NGX_OK)
         {
             return NGX_ERROR;
         }
@@ -1160,6 +1673,31 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
                                     NGX_KMIP_REASON_GENERAL_FAILURE,
                                     "object \"%V\" has no key material",
                                     &ctx->uid);
+    }
+
+    /*
+     * KMIP 1.4 3.48, 3.50 and 11.11: a non-Extractable object is never
+     * served, a Sensitive one only wrapped, which this server does not do;
+     * the reasons are 1.4's, Permission Denied before
+     */
+
+    if (!ngx_kmip_op_attr_num(&obj->attributes, "Extractable", 1)) {
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    r->version >= NGX_KMIP_VERSION(1, 4)
+                                    ? NGX_KMIP_REASON_NOT_EXTRACTABLE
+                                    : NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    "object \"%V\" is not Extractable",
+                                    &ctx->uid);
+    }
+
+    if (ngx_kmip_op_attr_num(&obj->attributes, "Sensitive", 0)) {
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    r->version >= NGX_KMIP_VERSION(1, 4)
+                                    ? NGX_KMIP_REASON_SENSITIVE
+                                    : NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    "object \"%V\" is Sensitive: it is "
+                                    "served wrapped only, and this server "
+                                    "does not wrap", &ctx->uid);
     }
 
     want = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
@@ -1289,6 +1827,68 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
 
     ctx->out->payload = payload;
 
+    return ngx_kmip_op_get_served(ctx);
+}
+
+
+/*
+ * Fresh turns False "as soon as the object has been served" (KMIP 1.4
+ * 3.34). The write comes before the answer, so that Fresh is never True
+ * for an object a client has had: the first Get of an object costs the two
+ * Key Protect calls of a new generation, once in its life (later Gets see
+ * Fresh False and cost nothing more). Concurrent first Gets race on that
+ * write; the losers re-read the object, find Fresh False and answer.
+ */
+
+static ngx_int_t
+ngx_kmip_op_get_served(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_op_ctx_t  *actx;
+
+    if (!ngx_kmip_op_attr_num(&ctx->obj->attributes, "Fresh", 0)) {
+        return NGX_OK;
+    }
+
+    actx = ngx_kmip_op_ctx(ctx->r, ctx->in, ctx->out);
+    if (actx == NULL) {
+        return NGX_ERROR;
+    }
+
+    actx->uid = ctx->uid;
+    actx->data = ctx->out->payload;
+    ctx->out->payload = NULL;
+
+    return ngx_kmip_op_mutate(actx, ngx_kmip_op_fresh_apply,
+                              ngx_kmip_op_fresh_respond);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_fresh_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    if (!ngx_kmip_op_attr_num(&obj->attributes, "Fresh", 0)) {
+        /* another Get served it meanwhile */
+        ctx->out->payload = ctx->data;
+        return NGX_DECLINED;
+    }
+
+    if (ngx_kmip_op_set_num(ctx->r, &obj->attributes, "Fresh",
+                            NGX_KMIP_TYPE_BOOLEAN, 0)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* not a change in the sense of the Last Change Date (1.4 3.32) */
+    return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_fresh_respond(ngx_kmip_op_ctx_t *ctx)
+{
+    ctx->out->payload = ctx->data;
+
     return NGX_OK;
 }
 
@@ -1380,4 +1980,221 @@ ngx_kmip_op_destroyed(ngx_kmip_store_op_t *sop)
                   "deleted)", &ctx->uid, &ctx->obj->kp_id);
 
     ngx_kmip_op_finish(ctx, ngx_kmip_op_respond_uid(ctx));
+}
+
+
+/* ---------------------------------------------------------- Usage Limits */
+
+typedef struct {
+    ngx_kmip_item_t            *payload;    /* the answer, held back */
+    size_t                      bytes;      /* the data protected */
+} ngx_kmip_op_usage_t;
+
+
+static ngx_kmip_item_t *ngx_kmip_op_usage_value(ngx_kmip_req_t *r,
+    int64_t total, int64_t count, int64_t unit);
+static ngx_int_t ngx_kmip_op_usage_apply(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_usage_respond(ngx_kmip_op_ctx_t *ctx);
+
+
+ngx_kmip_item_t *
+ngx_kmip_op_usage_limits(ngx_kmip_req_t *r, const ngx_kmip_item_t *value,
+    const char **err)
+{
+    ngx_kmip_item_t  *total, *unit, *v;
+
+    total = ngx_kmip_item_find(value, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL);
+    unit = ngx_kmip_item_find(value, NGX_KMIP_TAG_USAGE_LIMITS_UNIT);
+
+    if (total == NULL || total->type != NGX_KMIP_TYPE_LONG_INTEGER
+        || total->v.num < 0)
+    {
+        *err = "Usage Limits needs a non-negative Usage Limits Total";
+        return NULL;
+    }
+
+    if (unit == NULL || unit->type != NGX_KMIP_TYPE_ENUMERATION
+        || (unit->v.num != NGX_KMIP_USAGE_LIMITS_UNIT_BYTE
+            && unit->v.num != NGX_KMIP_USAGE_LIMITS_UNIT_OBJECT))
+    {
+        *err = "Usage Limits needs a Usage Limits Unit of Byte or Object";
+        return NULL;
+    }
+
+    /* a client's Count is ignored: the server's starts at the Total */
+
+    v = ngx_kmip_op_usage_value(r, total->v.num, total->v.num, unit->v.num);
+    if (v == NULL) {
+        *err = "no memory";
+    }
+
+    return v;
+}
+
+
+static ngx_kmip_item_t *
+ngx_kmip_op_usage_value(ngx_kmip_req_t *r, int64_t total, int64_t count,
+    int64_t unit)
+{
+    ngx_kmip_item_t  *v;
+
+    v = ngx_kmip_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                          NGX_KMIP_TYPE_STRUCTURE);
+
+    if (v == NULL
+        || ngx_kmip_add_long(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL,
+                             total) == NULL
+        || ngx_kmip_add_long(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_COUNT,
+                             count) == NULL
+        || ngx_kmip_add_enum(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_UNIT,
+                             (uint32_t) unit) == NULL)
+    {
+        return NULL;
+    }
+
+    return v;
+}
+
+
+/* Total, Count and Unit of the object's limits; 0 if it has none */
+
+static ngx_uint_t
+ngx_kmip_op_usage_get(ngx_kmip_attrs_t *l, int64_t *total, int64_t *count,
+    int64_t *unit)
+{
+    ngx_kmip_attr_t  *at;
+    ngx_kmip_item_t  *t, *c, *u;
+
+    at = ngx_kmip_attrs_find(l, "Usage Limits", 12, -1);
+    if (at == NULL || at->value == NULL) {
+        return 0;
+    }
+
+    t = ngx_kmip_item_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL);
+    c = ngx_kmip_item_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
+    u = ngx_kmip_item_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_UNIT);
+
+    /* a malformed stored value allows nothing */
+    *total = (t && t->type == NGX_KMIP_TYPE_LONG_INTEGER) ? t->v.num : 0;
+    *count = (c && c->type == NGX_KMIP_TYPE_LONG_INTEGER) ? c->v.num : 0;
+    *unit = (u && u->type == NGX_KMIP_TYPE_ENUMERATION) ? u->v.num : 0;
+
+    return 1;
+}
+
+
+ngx_uint_t
+ngx_kmip_op_usage_used(ngx_kmip_attrs_t *l)
+{
+    int64_t  total, count, unit;
+
+    return ngx_kmip_op_usage_get(l, &total, &count, &unit) && count < total;
+}
+
+
+static int64_t
+ngx_kmip_op_usage_amount(int64_t unit, size_t bytes)
+{
+    /* Object: one protected object per operation */
+    return unit == NGX_KMIP_USAGE_LIMITS_UNIT_BYTE ? (int64_t) bytes : 1;
+}
+
+
+ngx_int_t
+ngx_kmip_op_usage_consume(ngx_kmip_op_ctx_t *ctx, size_t bytes)
+{
+    int64_t               total, count, unit, amount;
+    ngx_kmip_req_t       *r = ctx->r;
+    ngx_kmip_op_ctx_t    *actx;
+    ngx_kmip_op_usage_t  *u;
+
+    if (!ngx_kmip_op_usage_get(&ctx->obj->attributes, &total, &count,
+                               &unit))
+    {
+        return NGX_OK;
+    }
+
+    amount = ngx_kmip_op_usage_amount(unit, bytes);
+
+    if (count < amount) {
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    "the Usage Limits of \"%V\" allow %L "
+                                    "more, not %L", &ctx->uid, count,
+                                    amount);
+    }
+
+    /*
+     * the allocation is durable before the protected data goes out: a
+     * mutation of its own (Get Usage Allocation's, 1.4 4.16), so that a
+     * conflict re-reads the object and counts again
+     */
+
+    u = ngx_palloc(r->pool, sizeof(ngx_kmip_op_usage_t));
+    actx = ngx_kmip_op_ctx(r, ctx->in, ctx->out);
+    if (u == NULL || actx == NULL) {
+        return NGX_ERROR;
+    }
+
+    u->payload = ctx->out->payload;
+    u->bytes = bytes;
+    ctx->out->payload = NULL;
+
+    actx->uid = ctx->uid;
+    actx->data = u;
+
+    return ngx_kmip_op_mutate(actx, ngx_kmip_op_usage_apply,
+                              ngx_kmip_op_usage_respond);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_usage_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    int64_t               total, count, unit, amount;
+    ngx_kmip_req_t       *r = ctx->r;
+    ngx_kmip_item_t      *v;
+    ngx_kmip_op_usage_t  *u = ctx->data;
+
+    if (!ngx_kmip_op_usage_get(&obj->attributes, &total, &count, &unit)) {
+        /* the limits were deleted meanwhile: nothing to account */
+        ctx->out->payload = u->payload;
+        return NGX_DECLINED;
+    }
+
+    /* counted again: a conflict re-read the object */
+
+    amount = ngx_kmip_op_usage_amount(unit, u->bytes);
+
+    if (count < amount) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    "the Usage Limits of \"%V\" allow %L "
+                                    "more, not %L", &ctx->uid, count,
+                                    amount);
+        return NGX_DECLINED;
+    }
+
+    v = ngx_kmip_op_usage_value(r, total, count - amount, unit);
+
+    if (v == NULL
+        || ngx_kmip_attrs_set(&r->alloc, &obj->attributes, "Usage Limits", v)
+           == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_usage_respond(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_op_usage_t  *u = ctx->data;
+
+    ctx->out->payload = u->payload;
+
+    return NGX_OK;
 }

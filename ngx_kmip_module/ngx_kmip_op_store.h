@@ -40,8 +40,10 @@ typedef ngx_int_t (*ngx_kmip_op_next_pt)(ngx_kmip_op_ctx_t *ctx);
 
 /*
  * Applies the operation's changes to obj (attributes already a private
- * copy). NGX_OK: write it; NGX_DECLINED: nothing to write (out holds the
- * answer, e.g. a KMIP error); NGX_ERROR.
+ * copy). NGX_OK: write it; NGX_DONE: write it, but as the server's own
+ * bookkeeping (Fresh), which leaves the Last Change Date alone;
+ * NGX_DECLINED: nothing to write (out holds the answer, e.g. a KMIP
+ * error); NGX_ERROR.
  */
 typedef ngx_int_t (*ngx_kmip_op_apply_pt)(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
@@ -117,6 +119,23 @@ int64_t ngx_kmip_op_attr_num(ngx_kmip_attrs_t *l, const char *name,
 ngx_int_t ngx_kmip_op_set_num(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l,
     const char *name, uint8_t type, int64_t v);
 const char *ngx_kmip_state_name(int64_t state);
+
+/*
+ * Usage Limits (KMIP 1.4 3.21): the stored form of a client's value (the
+ * Count is the server's, set to the Total), NULL with *err if invalid;
+ * whether the object has been used for protection since they were set.
+ */
+ngx_kmip_item_t *ngx_kmip_op_usage_limits(ngx_kmip_req_t *r,
+    const ngx_kmip_item_t *value, const char **err);
+ngx_uint_t ngx_kmip_op_usage_used(ngx_kmip_attrs_t *l);
+
+/*
+ * Called by an operation that applies protection (Encrypt) once its answer
+ * is in ctx->out: with Usage Limits, the allocation is written to the store
+ * before the answer goes out (Permission Denied when exhausted, as 1.4 4.29
+ * and 2.1 6.1.17 say); without, NGX_OK at once.
+ */
+ngx_int_t ngx_kmip_op_usage_consume(ngx_kmip_op_ctx_t *ctx, size_t bytes);
 
 
 #endif /* _NGX_KMIP_OP_STORE_H_INCLUDED_ */

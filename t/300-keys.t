@@ -87,6 +87,8 @@ sub {
 [error]
 
 === TEST 2: Get costs at most 3 Key Protect calls, Create at most 3
+The first Get of an object also writes Fresh = False (KMIP 1.4 3.34): a new
+generation, two more calls, once in the object's life.
 --- stream_server_config
     kmip;
     $TEST_NGINX_KP
@@ -103,6 +105,13 @@ sub {
     cmp_ok($main::kp->count, '<=', 3, 'Create: ' . $main::kp->count . ' calls');
     $main::kp->clear_requests;
     $r = kmip_roundtrip($port, main::vc_req('1.4', undef,
+        { operation => 'Get', payload => [ main::uid_item($uid) ] }));
+    main::ok_item($r, 0, 'first Get');
+    is($main::kp->count, 5, 'first Get: 3 calls and a generation');
+    is($main::kp->count(method => 'POST', path => qr{^/api/v2/keys$}), 1,
+       'first Get: one new generation');
+    $main::kp->clear_requests;
+    $r = kmip_roundtrip($port, main::req('1.4',
         { operation => 'Get', payload => [ main::uid_item($uid) ] }));
     main::ok_item($r, 0, 'Get');
     cmp_ok($main::kp->count, '<=', 3, 'Get: ' . $main::kp->count . ' calls');

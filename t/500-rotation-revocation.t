@@ -211,6 +211,9 @@ sub {
 
     my $k = main::create($port);
     my $m = main::get($port, $k)->[2];
+    # the first Get wrote Fresh = False, a change, which dropped the entry:
+    # this one caches the object again
+    main::get($port, $k);
 
     $kp->clear_requests;
     my $g = main::get($port, $k);
@@ -261,6 +264,8 @@ sub {
 
     my $a = main::create($port);
     my $b = main::create($port);
+    # the first Get writes Fresh = False, which drops the entry
+    is(main::get($port, $a)->[0], 0, 'A served');
     is(main::get($port, $a)->[0], 0, 'A read, so cached');
 
     is(main::crk('DELETE', '?force=true'), 204, 'CRK deleted');

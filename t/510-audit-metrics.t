@@ -91,9 +91,10 @@ sub {
     is($g->{x_name}, 'vm-alpha "quoted"', 'x-Name');
     is($g->{x_identifier}, '5003a1b2-vm', 'x-Identifier');
     is($g->{x_component}, 'disk-0', 'x-Component');
+    # three reads, and the first Get's write of Fresh = False (two calls)
     is_deeply([ sort @{ $g->{kp_correlation_ids} } ],
-              [ sort @kp_ids[0 .. 2] ],
-              'the correlation ids of the Get\'s three Key Protect calls');
+              [ sort @kp_ids[0 .. 4] ],
+              'the correlation ids of the Get\'s five Key Protect calls');
     ok(!exists $g->{reason}, 'no reason on success');
 
     my $f = $j[5];

@@ -131,7 +131,7 @@ test_attr_forms(void)
     CHECK(ngx_kmip_attr_parse_v2(&A, st, 0, &at, &err) == 0, "vendor parse");
     CHECK(ngx_kmip_attr_name_is(&at, "x-Component"), "vendor name mapped");
 
-    /* emit: Original Creation Date absent from 1.x, present in 2.0 */
+    /* emit: Original Creation Date is a KMIP 1.2 attribute */
     p = ngx_kmip_attrs_set(&A, &l, "Original Creation Date",
                            ngx_kmip_attr_value(&A,
                                                NGX_KMIP_TYPE_DATE_TIME, 1000));
@@ -140,10 +140,12 @@ test_attr_forms(void)
     CHECK(ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(1, 1)) == 0,
           "no Original Creation Date in 1.1");
     CHECK(parent->v.kids.count == 0, "nothing emitted in 1.1");
-    CHECK(ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(1, 4)) == 0,
-          "no Original Creation Date in 1.4");
+    CHECK(ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(1, 2)) == 1,
+          "Original Creation Date in 1.2");
     CHECK(ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(2, 0)) == 1,
           "Original Creation Date in 2.0");
+    CHECK(ngx_kmip_attr_spec(STR("Original Creation Date"))->flags
+          & NGX_KMIP_ATTR_ASKED, "Original Creation Date: asked for only");
 
     /* 1.x form: Attribute {Name, Value}; 2.x form: own tag */
     p = ngx_kmip_attrs_set(&A, &l, "State",
@@ -189,11 +191,167 @@ test_attr_forms(void)
 }
 
 
+/*
+ * The attributes of KMIP 1.4 3.20, 3.21, 3.34, 3.44, 3.48 to 3.51 and
+ * 2.1 4.26, 4.44, 4.56: who sets them, the versions that have them, their
+ * wire forms, and their place in a record
+ */
+
+static void
+test_attr_kept(void)
+{
+    ngx_kmip_record_t            rec, out;
+    ngx_kmip_item_t             *ul, *rng, *sui, *parent, *it;
+    ngx_kmip_attr_t             *p, at;
+    ngx_kmip_attrs_t             l;
+    const ngx_kmip_attr_spec_t  *s;
+    uint8_t                     *buf;
+    size_t                       len;
+    const char                  *err = NULL;
+
+    /* who may set them */
+    s = ngx_kmip_attr_spec(STR("Sensitive"));
+    CHECK(s && (s->flags & NGX_KMIP_ATTR_ON_CREATE)
+          && (s->flags & NGX_KMIP_ATTR_MODIFY)
+          && !(s->flags & (NGX_KMIP_ATTR_ADD|NGX_KMIP_ATTR_DELETE))
+          && s->type == NGX_KMIP_TYPE_BOOLEAN && s->since == 104,
+          "Sensitive: client at create, modify; 1.4");
+    s = ngx_kmip_attr_spec(STR("Always Sensitive"));
+    CHECK(s && (s->flags & NGX_KMIP_ATTR_SERVER) && s->since == 104,
+          "Always Sensitive: server");
+    s = ngx_kmip_attr_spec(STR("Never Extractable"));
+    CHECK(s && (s->flags & NGX_KMIP_ATTR_SERVER), "Never Extractable");
+    s = ngx_kmip_attr_spec(STR("Extractable"));
+    CHECK(s && (s->flags & NGX_KMIP_ATTR_MODIFY), "Extractable: modify");
+    s = ngx_kmip_attr_spec(STR("Lease Time"));
+    CHECK(s && (s->flags & NGX_KMIP_ATTR_SERVER)
+          && s->type == NGX_KMIP_TYPE_INTERVAL && s->since == 100,
+          "Lease Time: server, Interval, 1.0");
+    s = ngx_kmip_attr_spec(STR("Fresh"));
+    CHECK(s && !(s->flags & (NGX_KMIP_ATTR_ADD|NGX_KMIP_ATTR_MODIFY
+                             |NGX_KMIP_ATTR_DELETE)),
+          "Fresh: never changed by a client");
+    s = ngx_kmip_attr_spec(STR("Usage Limits"));
+    CHECK(s && (s->flags & NGX_KMIP_ATTR_CLIENT) == NGX_KMIP_ATTR_CLIENT
+          && !(s->flags & NGX_KMIP_ATTR_MULTI), "Usage Limits: client, one");
+    s = ngx_kmip_attr_spec(STR("Random Number Generator"));
+    CHECK(s && s->since == 103 && !(s->flags & NGX_KMIP_ATTR_MODIFY),
+          "Random Number Generator: 1.3, never modified");
+    s = ngx_kmip_attr_spec_by_tag(NGX_KMIP_TAG_SHORT_UNIQUE_IDENTIFIER);
+    CHECK(s && s->since == 200 && s->type == NGX_KMIP_TYPE_BYTE_STRING,
+          "Short Unique Identifier: 2.0 byte string");
+    CHECK(ngx_kmip_attr_spec_by_tag(NGX_KMIP_TAG_KEY_FORMAT_TYPE)
+          && ngx_kmip_attr_spec_by_tag(NGX_KMIP_TAG_PROTECTION_STORAGE_MASK),
+          "Key Format Type and Protection Storage Mask by tag");
+
+    /* 2.x forms: a Boolean by its own tag, its type checked */
+    it = ngx_kmip_item_new(&A, NGX_KMIP_TAG_SENSITIVE, NGX_KMIP_TYPE_BOOLEAN);
+    it->v.num = 1;
+    CHECK(ngx_kmip_attr_parse_v2(&A, it, 0, &at, &err) == 0
+          && ngx_kmip_attr_name_is(&at, "Sensitive") && at.value->v.num == 1,
+          "parse 2.x Sensitive");
+    it = ngx_kmip_item_new(&A, NGX_KMIP_TAG_EXTRACTABLE,
+                           NGX_KMIP_TYPE_INTEGER);
+    CHECK(ngx_kmip_attr_parse_v2(&A, it, 0, &at, &err) != 0,
+          "Extractable as an Integer refused");
+
+    /* versions: a 1.4 attribute is not shown to 1.3, a 2.0 one to 1.4 */
+    memset(&l, 0, sizeof(l));
+    p = ngx_kmip_attrs_set(&A, &l, "Sensitive",
+                           ngx_kmip_attr_value(&A, NGX_KMIP_TYPE_BOOLEAN, 0));
+    parent = ngx_kmip_item_new(&A, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
+                               NGX_KMIP_TYPE_STRUCTURE);
+    CHECK(ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(1, 3)) == 0,
+          "no Sensitive in 1.3");
+    CHECK(ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(1, 4)) == 1,
+          "Sensitive in 1.4");
+    CHECK(ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(2, 1)) == 1
+          && parent->v.kids.last->tag == NGX_KMIP_TAG_SENSITIVE
+          && parent->v.kids.last->type == NGX_KMIP_TYPE_BOOLEAN,
+          "2.1: Sensitive by its tag");
+
+    sui = ngx_kmip_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                            NGX_KMIP_TYPE_BYTE_STRING);
+    sui->v.str.data = (const uint8_t *) "0123456789abcdef0123456789abcdef";
+    sui->v.str.len = 32;
+    p = ngx_kmip_attrs_set(&A, &l, "Short Unique Identifier", sui);
+    CHECK(ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(1, 4)) == 0,
+          "no Short Unique Identifier in 1.4");
+    CHECK(ngx_kmip_attr_emit_ref(&A, parent, p, NGX_KMIP_ATTR_V(2, 0)) == 1
+          && parent->v.kids.last->tag == NGX_KMIP_TAG_ATTRIBUTE_REFERENCE
+          && parent->v.kids.last->v.num
+             == NGX_KMIP_TAG_SHORT_UNIQUE_IDENTIFIER,
+          "2.0 reference to the Short Unique Identifier");
+
+    /* a record keeps Booleans, Intervals, Long Integers and structures */
+    memset(&rec, 0, sizeof(rec));
+    rec.uid = (const uint8_t *) "5d7e3c1a-0b4e-4c2d-8a9f-1e2d3c4b5a69";
+    rec.uid_len = 36;
+    rec.generation = 2;
+    rec.object_type = NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY;
+
+    ngx_kmip_attrs_set(&A, &rec.attrs, "Fresh",
+                       ngx_kmip_attr_value(&A, NGX_KMIP_TYPE_BOOLEAN, 1));
+    ngx_kmip_attrs_set(&A, &rec.attrs, "Sensitive",
+                       ngx_kmip_attr_value(&A, NGX_KMIP_TYPE_BOOLEAN, 0));
+    ngx_kmip_attrs_set(&A, &rec.attrs, "Never Extractable",
+                       ngx_kmip_attr_value(&A, NGX_KMIP_TYPE_BOOLEAN, 1));
+    ngx_kmip_attrs_set(&A, &rec.attrs, "Lease Time",
+                       ngx_kmip_attr_value(&A, NGX_KMIP_TYPE_INTERVAL, 0));
+
+    ul = ngx_kmip_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                           NGX_KMIP_TYPE_STRUCTURE);
+    ngx_kmip_add_long(&A, ul, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL,
+                      5000000000LL);
+    ngx_kmip_add_long(&A, ul, NGX_KMIP_TAG_USAGE_LIMITS_COUNT, 4999999984LL);
+    ngx_kmip_add_enum(&A, ul, NGX_KMIP_TAG_USAGE_LIMITS_UNIT,
+                      NGX_KMIP_USAGE_LIMITS_UNIT_BYTE);
+    ngx_kmip_attrs_set(&A, &rec.attrs, "Usage Limits", ul);
+
+    rng = ngx_kmip_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                            NGX_KMIP_TYPE_STRUCTURE);
+    ngx_kmip_add_enum(&A, rng, NGX_KMIP_TAG_RNG_ALGORITHM,
+                      NGX_KMIP_RNG_ALGORITHM_DRBG);
+    ngx_kmip_add_enum(&A, rng, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+                      NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
+    ngx_kmip_add_integer(&A, rng, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH, 256);
+    ngx_kmip_add_enum(&A, rng, NGX_KMIP_TAG_DRBG_ALGORITHM,
+                      NGX_KMIP_DRBG_ALGORITHM_CTR);
+    ngx_kmip_attrs_set(&A, &rec.attrs, "Random Number Generator", rng);
+
+    CHECK(ngx_kmip_record_encode(&A, &rec, &buf, &len, &err) == 0,
+          "encode the kept attributes");
+    CHECK(ngx_kmip_record_decode(&A, buf, len, &out, &err) == 0,
+          "decode the kept attributes");
+    CHECK(out.attrs.n == 6, "six attributes back");
+
+    p = ngx_kmip_attrs_find(&out.attrs, "Fresh", 5, -1);
+    CHECK(p && p->value->type == NGX_KMIP_TYPE_BOOLEAN && p->value->v.num == 1,
+          "Fresh True");
+    p = ngx_kmip_attrs_find(&out.attrs, "Sensitive", 9, -1);
+    CHECK(p && p->value->type == NGX_KMIP_TYPE_BOOLEAN && p->value->v.num == 0,
+          "Sensitive False");
+    p = ngx_kmip_attrs_find(&out.attrs, "Lease Time", 10, -1);
+    CHECK(p && p->value->type == NGX_KMIP_TYPE_INTERVAL
+          && p->value->v.num == 0, "Lease Time 0");
+    p = ngx_kmip_attrs_find(&out.attrs, "Usage Limits", 12, -1);
+    CHECK(p && ngx_kmip_item_equal(p->value, ul), "Usage Limits");
+    it = p ? ngx_kmip_item_find(p->value, NGX_KMIP_TAG_USAGE_LIMITS_COUNT)
+           : NULL;
+    CHECK(it && it->type == NGX_KMIP_TYPE_LONG_INTEGER
+          && it->v.num == 4999999984LL, "a Count past 32 bits");
+    p = ngx_kmip_attrs_find(&out.attrs, "Random Number Generator", 23, -1);
+    CHECK(p && ngx_kmip_item_equal(p->value, rng),
+          "Random Number Generator");
+}
+
+
 int
 main(void)
 {
     test_record_roundtrip();
     test_attr_forms();
+    test_attr_kept();
 
     printf("%d passed, %d failed\n", passed, failed);
 

@@ -67,6 +67,10 @@ struct ngx_kmip_req_s {
     /* the operation of the item that ran last, for logs and variables */
     uint32_t                    last_operation;
 
+    /* this request's Server Correlation Value (KMIP 1.4 6.19, 2.1 9.10),
+       for the logs and, in 2.1, the response header */
+    ngx_str_t                   server_correlation;
+
     ngx_kmip_req_done_pt        done;
     void                       *data;
 

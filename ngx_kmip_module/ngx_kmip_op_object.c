@@ -156,8 +156,11 @@ ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what)
     switch (sop ? sop->result : NGX_KMIP_STORE_FAILED) {
 
     case NGX_KMIP_STORE_NOT_FOUND:
+        /* 2.x names the reason Object Not Found (2.1 11.47) */
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                    r->version >= NGX_KMIP_VERSION(2, 0)
+                                    ? NGX_KMIP_REASON_OBJECT_NOT_FOUND
+                                    : NGX_KMIP_REASON_ITEM_NOT_FOUND,
                                     "no object with Unique Identifier "
                                     "\"%V\"", &ctx->uid);
         return;

@@ -20,8 +20,8 @@
  * The table of implemented operations, in operation code order. Query's
  * "Operations" answer is derived from it, so what the server announces is
  * exactly what it runs: the operations on managed objects only when a key
- * store is configured. An operation is accepted only in the protocol
- * versions that define it.
+ * store is configured, Interop only on a test server (kmip_interop). An
+ * operation is accepted only in the protocol versions that define it.
  */
 
 static const ngx_kmip_op_t  ngx_kmip_ops[] = {
@@ -32,6 +32,8 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
       ngx_kmip_op_register },
     { NGX_KMIP_OP_LOCATE, NGX_KMIP_VERSION(1, 0), 1,
       ngx_kmip_op_locate },
+    { NGX_KMIP_OP_CHECK, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_check },
     { NGX_KMIP_OP_GET, NGX_KMIP_VERSION(1, 0), 1,
       ngx_kmip_op_get },
     { NGX_KMIP_OP_GET_ATTRIBUTES, NGX_KMIP_VERSION(1, 0), 1,
@@ -60,6 +62,10 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
       ngx_kmip_op_decrypt },
     { NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_VERSION(1, 3), 0,
       ngx_kmip_op_rng_retrieve },
+    { NGX_KMIP_OP_LOG, NGX_KMIP_VERSION(2, 0), 0,
+      ngx_kmip_op_log },
+    { NGX_KMIP_OP_INTEROP, NGX_KMIP_VERSION(2, 0), 0,
+      ngx_kmip_op_interop },
 
     { 0, 0, 0, NULL }
 };
@@ -202,6 +208,24 @@ ngx_kmip_op_supported(uint32_t operation, ngx_uint_t version)
 }
 
 
+/* operations of test servers only, offered with kmip_interop on */
+
+static ngx_uint_t
+ngx_kmip_op_test_only(uint32_t operation)
+{
+    return operation == NGX_KMIP_OP_INTEROP;
+}
+
+
+ngx_uint_t
+ngx_kmip_op_offered(ngx_kmip_req_t *r, const ngx_kmip_op_t *op)
+{
+    return r->version >= op->since
+           && (!op->store || r->kp != NULL)
+           && (!ngx_kmip_op_test_only(op->operation) || r->conf->interop);
+}
+
+
 ngx_int_t
 ngx_kmip_version_supported(ngx_uint_t major, ngx_uint_t minor)
 {
@@ -308,6 +332,13 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
         r->item_calls = r->kp_calls ? r->kp_calls->nelts : 0;
 
         op = ngx_kmip_op_find(in->operation);
+
+        if (op && ngx_kmip_op_test_only(op->operation)
+            && !r->conf->interop)
+        {
+            /* not a test server: as if the operation did not exist */
+            op = NULL;
+        }
 
         if (in->item_error) {
             ngx_log_error(NGX_LOG_INFO, r->log, 0,

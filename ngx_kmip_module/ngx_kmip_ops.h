@@ -149,6 +149,9 @@ ngx_int_t ngx_kmip_op_log(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_interop(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+/* the connection's roles (ngx_kmip_op_endpoint.c) */
+ngx_int_t ngx_kmip_op_set_endpoint_role(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 /* client text made safe for a log line: printable ASCII, at most max
    bytes of it */
 ngx_int_t ngx_kmip_log_text(ngx_pool_t *pool, const u_char *text,

@@ -639,8 +639,11 @@ static ngx_int_t
 ngx_stream_kmip_response_correlation(ngx_kmip_req_t *r,
     ngx_kmip_item_t *response)
 {
+    /* an answer in a version the server does not know has no such field */
+
     if (r->server_correlation.len == 0
-        || !ngx_kmip_version_ge(r->msg.major, r->msg.minor, 2, 1))
+        || !ngx_kmip_version_ge(r->msg.major, r->msg.minor, 2, 1)
+        || !ngx_kmip_version_supported(r->msg.major, r->msg.minor))
     {
         return NGX_OK;
     }

@@ -36,7 +36,6 @@ static ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
     uint32_t object_type, const ngx_kmip_item_t *container,
     ngx_kmip_object_t **objp);
 static void ngx_kmip_op_created(ngx_kmip_store_op_t *sop);
-static ngx_int_t ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx);
 static void ngx_kmip_op_destroyed(ngx_kmip_store_op_t *sop);
 
@@ -1141,7 +1140,7 @@ ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
 {
     int64_t             kft, alg, len;

@@ -96,6 +96,10 @@ ngx_int_t ngx_kmip_op_mutate(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_op_apply_pt apply, ngx_kmip_op_next_pt respond);
 void ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what);
 
+/* the Get answer for a loaded object, material included (Export builds
+   on it) */
+ngx_int_t ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx);
+
 /* a payload with only the Unique Identifier (most answers) */
 ngx_int_t ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx);
 

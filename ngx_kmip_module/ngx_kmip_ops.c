@@ -62,6 +62,8 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
       ngx_kmip_op_decrypt },
     { NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_VERSION(1, 3), 0,
       ngx_kmip_op_rng_retrieve },
+    { NGX_KMIP_OP_EXPORT, NGX_KMIP_VERSION(2, 0), 1,
+      ngx_kmip_op_export },
     { NGX_KMIP_OP_LOG, NGX_KMIP_VERSION(2, 0), 0,
       ngx_kmip_op_log },
     { NGX_KMIP_OP_ADJUST_ATTRIBUTE, NGX_KMIP_VERSION(2, 0), 1,

@@ -79,6 +79,10 @@ static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
      */
     { "Original Creation Date", NGX_KMIP_TAG_ORIGINAL_CREATION_DATE, T_DATE,
       S|NGX_KMIP_ATTR_ASKED, V(2,0) },
+    /* the format a key was registered in, which Get answers by default
+       (2.1 4.26, 6.1.19); shown when asked for, as Original Creation Date */
+    { "Key Format Type", NGX_KMIP_TAG_KEY_FORMAT_TYPE, T_ENUM,
+      S|NGX_KMIP_ATTR_ASKED, V(2,0) },
     { "Description", NGX_KMIP_TAG_DESCRIPTION, T_TEXT, C|A|MO|D, V(1,4) },
     { "Comment", NGX_KMIP_TAG_COMMENT, T_TEXT, C|A|MO|D, V(1,4) },
 

@@ -963,7 +963,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_item_t        *ot;
     ngx_kmip_op_ctx_t      *ctx;
     ngx_kmip_object_t      *obj;
-    const ngx_kmip_item_t  *o, *st, *dv, *kb;
+    const ngx_kmip_item_t  *o, *st, *dv, *kb, *kft;
 
     if (ngx_kmip_op_no_store(r, out)) {
         return NGX_OK;
@@ -985,6 +985,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     subtype = 0;
     alg = -1;
     len = -1;
+    kb = NULL;
 
     switch (type) {
 
@@ -1059,6 +1060,18 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     }
 
     obj->subtype = subtype;
+
+    /* the format it came in, for Get to answer in (KMIP 2.1 6.1.19) */
+
+    kft = ngx_kmip_item_find(kb, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
+
+    if (kft
+        && ngx_kmip_op_set_num(r, &obj->attributes, "Key Format Type",
+                               NGX_KMIP_TYPE_ENUMERATION, kft->v.num)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     if (type == NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
         if (alg == -1) {
@@ -1143,7 +1156,7 @@ ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 ngx_int_t
 ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    int64_t             kft, alg, len;
+    int64_t             kft, reg, alg, len;
     ngx_kmip_req_t     *r = ctx->r;
     ngx_kmip_item_t    *payload, *o, *block, *kv, *km, *want;
     ngx_kmip_object_t  *obj = ctx->obj;
@@ -1167,6 +1180,9 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
     want = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
     kft = (want && want->type == NGX_KMIP_TYPE_ENUMERATION) ? want->v.num : 0;
 
+    /* unless asked for another, the format the object was registered in */
+    reg = ngx_kmip_op_attr_num(&obj->attributes, "Key Format Type", 0);
+
     payload = ngx_kmip_payload_new(r);
 
     if (ngx_kmip_add_enum(a, payload, NGX_KMIP_TAG_OBJECT_TYPE,
@@ -1181,7 +1197,8 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
 
     case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
         if (kft == 0) {
-            kft = NGX_KMIP_KEY_FORMAT_TYPE_RAW;
+            kft = (reg == NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_SYMMETRIC_KEY)
+                  ? reg : NGX_KMIP_KEY_FORMAT_TYPE_RAW;
         }
 
         if (kft != NGX_KMIP_KEY_FORMAT_TYPE_RAW
@@ -1235,10 +1252,18 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
         break;
 
     case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
-        if (kft != 0 && kft != NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE) {
+        if (kft == 0) {
+            kft = (reg == NGX_KMIP_KEY_FORMAT_TYPE_RAW)
+                  ? reg : NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE;
+        }
+
+        if (kft != NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE
+            && kft != NGX_KMIP_KEY_FORMAT_TYPE_RAW)
+        {
             return ngx_kmip_result_fail(r, ctx->out,
                                         NGX_KMIP_KFT_NOT_SUPPORTED,
-                                        "Secret Data is served as Opaque");
+                                        "Secret Data is served as Raw or "
+                                        "Opaque");
         }
 
         o = ngx_kmip_add_struct(a, payload, NGX_KMIP_TAG_SECRET_DATA);
@@ -1252,7 +1277,7 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
         block = ngx_kmip_add_struct(a, o, NGX_KMIP_TAG_KEY_BLOCK);
 
         if (ngx_kmip_add_enum(a, block, NGX_KMIP_TAG_KEY_FORMAT_TYPE,
-                              NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE) == NULL)
+                              (uint32_t) kft) == NULL)
         {
             return NGX_ERROR;
         }

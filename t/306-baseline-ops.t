@@ -449,6 +449,53 @@ subtest 'Export' => sub {
             'Export of a destroyed object');
 };
 
+subtest 'Get answers in the format a key was registered in' => sub {
+    # KMIP 2.1 6.1.19 (BL-M-3, BL-M-4): unless the client asks for another
+    my $bi = op_ok(one($pon, '2.1', 'Register', E('Object Type', 'Symmetric Key'),
+        attrs2(I('Cryptographic Usage Mask', ENCRYPT)),
+        S('Symmetric Key', [ S('Key Block', [
+            E('Key Format Type', 'Transparent Symmetric Key'),
+            S('Key Value', [ S('Key Material', [ B('Key', "\x44" x 16) ]) ]),
+            E('Cryptographic Algorithm', 'AES'),
+            I('Cryptographic Length', 128) ]) ])),
+        'Register as Transparent Symmetric Key');
+    my $uid = uid_of($bi);
+    $bi = op_ok(one($pon, '2.1', 'Get', ops_uid($uid)), 'Get');
+    is(kmip_value($bi, 'Response Payload', 'Symmetric Key', 'Key Block',
+                  'Key Format Type'), 7, 'Transparent Symmetric Key back');
+    is(kmip_value($bi, 'Response Payload', 'Symmetric Key', 'Key Block',
+                  'Key Value', 'Key Material', 'Key'), "\x44" x 16, 'the key');
+    $bi = op_ok(one($pon, '2.1', 'Get', ops_uid($uid), E('Key Format Type', 'Raw')),
+                'Get as Raw');
+    is(kmip_value($bi, 'Response Payload', 'Symmetric Key', 'Key Block',
+                  'Key Value', 'Key Material'), "\x44" x 16, 'Raw when asked');
+    is(get_attrs($pon, $uid, E('Attribute Reference',
+                               kmip_tag('Key Format Type')))
+           ->{'Key Format Type'}, 7, 'the Key Format Type attribute');
+    ok(!exists get_attrs($pon, $uid)->{'Key Format Type'},
+       'not in an answer that names no attribute');
+    $bi = op_ok(one($pon, '1.4', 'Get', ops_uid($uid)), '1.4 Get');
+    is(kmip_value($bi, 'Response Payload', 'Symmetric Key', 'Key Block',
+                  'Key Format Type'), 7, '1.4: the registered format too');
+
+    $bi = op_ok(one($pon, '2.1', 'Register', E('Object Type', 'Secret Data'),
+        attrs2(),
+        S('Secret Data', [ E('Secret Data Type', 'Password'),
+            S('Key Block', [ E('Key Format Type', 'Raw'),
+                S('Key Value', [ B('Key Material', 'password') ]) ]) ])),
+        'Register Secret Data as Raw');
+    $uid = uid_of($bi);
+    $bi = op_ok(one($pon, '2.1', 'Get', ops_uid($uid)), 'Get');
+    is(kmip_value($bi, 'Response Payload', 'Secret Data', 'Key Block',
+                  'Key Format Type'), 1, 'Raw back');
+    $bi = op_ok(one($pon, '2.1', 'Get', ops_uid($uid),
+                    E('Key Format Type', 'Opaque')), 'Get as Opaque');
+    is(kmip_value($bi, 'Response Payload', 'Secret Data', 'Key Block',
+                  'Key Format Type'), 2, 'Opaque when asked');
+    op_fail(one($pon, '2.1', 'Get', ops_uid($uid),
+                E('Key Format Type', 'PKCS_8')), 0x10, 'Get as PKCS#8');
+};
+
 subtest 'Set Endpoint Role' => sub {
     my $bi = op_ok(one($pon, '2.1', 'Set Endpoint Role',
                        E('Endpoint Role', 'Server')), 'Server');

@@ -48,15 +48,6 @@ return {
               . 'case expects undone; the rest of the case (Interop, '
               . 'Register, Check) is answered as the case has it '
               . '(t/306-baseline-ops.t runs the same batch with Continue)',
-    'BL-M-3' => 'Get without a Key Format Type answers Raw where the key was '
-              . 'registered as Transparent Symmetric Key: the record does '
-              . 'not keep the registered format (the 2.x Key Format Type '
-              . 'attribute), so Get cannot default to it; it gives the '
-              . 'Transparent form when asked',
-    'BL-M-4' => 'Get of Secret Data registered in the Raw format answers '
-              . 'Opaque: the record does not keep the registered format '
-              . '(the 2.x Key Format Type attribute) and Secret Data is '
-              . 'served as Opaque only',
     'BL-M-6' => $no_asym,
     'BL-M-7' => $no_asym,
     'BL-M-8' => $no_asym,

@@ -41,7 +41,6 @@ static ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t **objp);
 static void ngx_kmip_op_created(ngx_kmip_store_op_t *sop);
 static ngx_int_t ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx);
-static ngx_int_t ngx_kmip_op_get_served(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_fresh_apply(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_fresh_respond(ngx_kmip_op_ctx_t *ctx);
@@ -170,8 +169,11 @@ ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what)
     switch (sop ? sop->result : NGX_KMIP_STORE_FAILED) {
 
     case NGX_KMIP_STORE_NOT_FOUND:
+        /* 2.x names the reason Object Not Found (2.1 11.47) */
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                    r->version >= NGX_KMIP_VERSION(2, 0)
+                                    ? NGX_KMIP_REASON_OBJECT_NOT_FOUND
+                                    : NGX_KMIP_REASON_ITEM_NOT_FOUND,
                                     "no object with Unique Identifier "
                                     "\"%V\"", &ctx->uid);
         return;
@@ -1459,7 +1461,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_item_t        *ot;
     ngx_kmip_op_ctx_t      *ctx;
     ngx_kmip_object_t      *obj;
-    const ngx_kmip_item_t  *o, *st, *dv, *kb;
+    const ngx_kmip_item_t  *o, *st, *dv, *kb, *kft;
 
     if (ngx_kmip_op_no_store(r, out)) {
         return NGX_OK;
@@ -1481,6 +1483,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     subtype = 0;
     alg = -1;
     len = -1;
+    kb = NULL;
 
     switch (type) {
 
@@ -1555,6 +1558,18 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     }
 
     obj->subtype = subtype;
+
+    /* the format it came in, for Get to answer in (KMIP 2.1 6.1.19) */
+
+    kft = ngx_kmip_item_find(kb, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
+
+    if (kft
+        && ngx_kmip_op_set_num(r, &obj->attributes, "Key Format Type",
+                               NGX_KMIP_TYPE_ENUMERATION, kft->v.num)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     if (type == NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
         if (alg == -1) {
@@ -1654,7 +1669,24 @@ ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 static ngx_int_t
 ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    int64_t             kft, alg, len;
+    ngx_int_t  rc;
+
+    rc = ngx_kmip_op_get_material(ctx);
+
+    if (rc != NGX_OK
+        || ctx->out->result_status != NGX_KMIP_RESULT_STATUS_SUCCESS)
+    {
+        return rc;
+    }
+
+    return ngx_kmip_op_get_served(ctx);
+}
+
+
+ngx_int_t
+ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx)
+{
+    int64_t             kft, reg, alg, len;
     ngx_kmip_req_t     *r = ctx->r;
     ngx_kmip_item_t    *payload, *o, *block, *kv, *km, *want;
     ngx_kmip_object_t  *obj = ctx->obj;
@@ -1703,6 +1735,9 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
     want = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
     kft = (want && want->type == NGX_KMIP_TYPE_ENUMERATION) ? want->v.num : 0;
 
+    /* unless asked for another, the format the object was registered in */
+    reg = ngx_kmip_op_attr_num(&obj->attributes, "Key Format Type", 0);
+
     payload = ngx_kmip_payload_new(r);
 
     if (ngx_kmip_add_enum(a, payload, NGX_KMIP_TAG_OBJECT_TYPE,
@@ -1717,7 +1752,8 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
 
     case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
         if (kft == 0) {
-            kft = NGX_KMIP_KEY_FORMAT_TYPE_RAW;
+            kft = (reg == NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_SYMMETRIC_KEY)
+                  ? reg : NGX_KMIP_KEY_FORMAT_TYPE_RAW;
         }
 
         if (kft != NGX_KMIP_KEY_FORMAT_TYPE_RAW
@@ -1771,10 +1807,18 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
         break;
 
     case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
-        if (kft != 0 && kft != NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE) {
+        if (kft == 0) {
+            kft = (reg == NGX_KMIP_KEY_FORMAT_TYPE_RAW)
+                  ? reg : NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE;
+        }
+
+        if (kft != NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE
+            && kft != NGX_KMIP_KEY_FORMAT_TYPE_RAW)
+        {
             return ngx_kmip_result_fail(r, ctx->out,
                                         NGX_KMIP_KFT_NOT_SUPPORTED,
-                                        "Secret Data is served as Opaque");
+                                        "Secret Data is served as Raw or "
+                                        "Opaque");
         }
 
         o = ngx_kmip_add_struct(a, payload, NGX_KMIP_TAG_SECRET_DATA);
@@ -1788,7 +1832,7 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
         block = ngx_kmip_add_struct(a, o, NGX_KMIP_TAG_KEY_BLOCK);
 
         if (ngx_kmip_add_enum(a, block, NGX_KMIP_TAG_KEY_FORMAT_TYPE,
-                              NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE) == NULL)
+                              (uint32_t) kft) == NULL)
         {
             return NGX_ERROR;
         }
@@ -1827,7 +1871,7 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
 
     ctx->out->payload = payload;
 
-    return ngx_kmip_op_get_served(ctx);
+    return NGX_OK;
 }
 
 
@@ -1840,7 +1884,7 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
  * write; the losers re-read the object, find Fresh False and answer.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_get_served(ngx_kmip_op_ctx_t *ctx)
 {
     ngx_kmip_op_ctx_t  *actx;

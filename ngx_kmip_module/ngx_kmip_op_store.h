@@ -102,6 +102,15 @@ ngx_int_t ngx_kmip_op_mutate(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_op_apply_pt apply, ngx_kmip_op_next_pt respond);
 void ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what);
 
+/*
+ * Get in two steps, which Export shares: the answer for a loaded object,
+ * material included, in ctx->out; then, the answer complete, the object
+ * marked served (Fresh False: a store write before the answer goes out,
+ * NGX_AGAIN, on an object's first serve).
+ */
+ngx_int_t ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx);
+ngx_int_t ngx_kmip_op_get_served(ngx_kmip_op_ctx_t *ctx);
+
 /* a payload with only the Unique Identifier (most answers) */
 ngx_int_t ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx);
 

@@ -370,6 +370,7 @@ dn=CN=vcenter-selfsigned,O=VMware
 
 
 === TEST 10: access_log, stream_config, log_level, workers, main_config
+--- skip_valgrind: workers and worker_rlimit_nofile need the master process, which valgrind runs without
 --- main_config
     worker_rlimit_nofile 1024;
 --- workers: 2

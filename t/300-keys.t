@@ -111,7 +111,7 @@ sub {
     is($main::kp->count(method => 'POST', path => qr{^/api/v2/keys$}), 1,
        'first Get: one new generation');
     $main::kp->clear_requests;
-    $r = kmip_roundtrip($port, main::req('1.4',
+    $r = kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Get', payload => [ main::uid_item($uid) ] }));
     main::ok_item($r, 0, 'Get');
     cmp_ok($main::kp->count, '<=', 3, 'Get: ' . $main::kp->count . ' calls');

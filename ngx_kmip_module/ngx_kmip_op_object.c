@@ -960,6 +960,18 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
             return NGX_DECLINED;
         }
 
+        if (ngx_kmip_attr_check_object(&obj->attributes, NULL, at,
+                                       object_type, (unsigned) r->version,
+                                       &err)
+            != 0)
+        {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "attribute \"%*s\": %s",
+                                        at->name_len, at->name, err);
+            return NGX_DECLINED;
+        }
+
         if (s->tag == NGX_KMIP_TAG_USAGE_LIMITS) {
             at->value = ngx_kmip_op_usage_limits(r, at->value, &err);
             if (at->value == NULL) {

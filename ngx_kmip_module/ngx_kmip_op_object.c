@@ -18,6 +18,7 @@
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
 #include "ngx_kmip_op_crypto.h"
+#include "ngx_kmip_op_wrap.h"
 
 
 /*
@@ -872,7 +873,7 @@ ngx_kmip_op_rng_matches(const ngx_kmip_item_t *want,
 
 /* a pool buffer for key material, wiped when the request ends */
 
-static u_char *
+u_char *
 ngx_kmip_op_secret(ngx_kmip_req_t *r, size_t len, ngx_str_t **sp)
 {
     ngx_str_t           *s;
@@ -1636,6 +1637,9 @@ ngx_int_t
 ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
+    ngx_int_t           rc;
+    ngx_kmip_wrap_t    *w;
+    ngx_kmip_item_t    *spec;
     ngx_kmip_op_ctx_t  *ctx;
 
     if (ngx_kmip_op_no_store(r, out)) {
@@ -1651,12 +1655,18 @@ ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NGX_OK;
     }
 
-    if (ngx_kmip_item_find(in->payload,
-                           NGX_KMIP_TAG_KEY_WRAPPING_SPECIFICATION))
-    {
-        return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
-                                    "key wrapping on Get is not supported");
+    /* a Key Wrapping Specification is checked before anything is read */
+
+    spec = ngx_kmip_item_find(in->payload,
+                              NGX_KMIP_TAG_KEY_WRAPPING_SPECIFICATION);
+
+    if (spec) {
+        rc = ngx_kmip_op_wrap_spec(r, spec, out, &w);
+        if (rc != NGX_OK) {
+            return rc == NGX_DECLINED ? NGX_OK : rc;
+        }
+
+        ctx->data = w;
     }
 
     return ngx_kmip_op_load(ctx, 1, ngx_kmip_op_get_loaded);
@@ -1668,9 +1678,12 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
 {
     int64_t             kft, alg, len;
     ngx_kmip_req_t     *r = ctx->r;
+    ngx_kmip_wrap_t    *w = ctx->data;
     ngx_kmip_item_t    *payload, *o, *block, *kv, *km, *want;
     ngx_kmip_object_t  *obj = ctx->obj;
     ngx_kmip_allocator_t  *a = ngx_kmip_op_alloc(r);
+
+    block = NULL;
 
     if (obj->destroyed) {
         return ngx_kmip_result_fail(r, ctx->out,
@@ -1688,9 +1701,9 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
     }
 
     /*
-     * KMIP 1.4 3.48, 3.50 and 11.11: a non-Extractable object is never
-     * served, a Sensitive one only wrapped, which this server does not do;
-     * the reasons are 1.4's, Permission Denied before
+     * KMIP 1.4 3.48, 3.50 and 11.12: a non-Extractable object is never
+     * served, wrapped or not; a Sensitive one only wrapped. The reasons are
+     * 1.4's, Permission Denied before
      */
 
     if (!ngx_kmip_op_attr_num(&obj->attributes, "Extractable", 1)) {
@@ -1702,14 +1715,26 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
                                     &ctx->uid);
     }
 
-    if (ngx_kmip_op_attr_num(&obj->attributes, "Sensitive", 0)) {
+    if (w == NULL && ngx_kmip_op_attr_num(&obj->attributes, "Sensitive", 0))
+    {
         return ngx_kmip_result_fail(r, ctx->out,
                                     r->version >= NGX_KMIP_VERSION(1, 4)
                                     ? NGX_KMIP_REASON_SENSITIVE
                                     : NGX_KMIP_REASON_PERMISSION_DENIED,
                                     "object \"%V\" is Sensitive: it is "
-                                    "served wrapped only, and this server "
-                                    "does not wrap", &ctx->uid);
+                                    "served wrapped only (a Key Wrapping "
+                                    "Specification)", &ctx->uid);
+    }
+
+    /* an Opaque Object has no Key Block, so nothing to wrap */
+
+    if (w && obj->object_type == NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT) {
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    r->version >= NGX_KMIP_VERSION(2, 0)
+                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
+                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    "object \"%V\" is an Opaque Object: it "
+                                    "has no Key Block to wrap", &ctx->uid);
     }
 
     want = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
@@ -1835,6 +1860,11 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
                                     NGX_KMIP_REASON_GENERAL_FAILURE,
                                     "object \"%V\" has an unknown type",
                                     &ctx->uid);
+    }
+
+    if (w) {
+        return ngx_kmip_op_wrap_block(ctx, w, payload, block,
+                                      ngx_kmip_op_get_served);
     }
 
     ctx->out->payload = payload;

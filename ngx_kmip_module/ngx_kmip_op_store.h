@@ -102,6 +102,10 @@ ngx_int_t ngx_kmip_op_mutate(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_op_apply_pt apply, ngx_kmip_op_next_pt respond);
 void ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what);
 
+/* a pool buffer for key material, wiped when the request ends; *sp: its
+   ngx_str_t, to hand on as the object's material */
+u_char *ngx_kmip_op_secret(ngx_kmip_req_t *r, size_t len, ngx_str_t **sp);
+
 /* a payload with only the Unique Identifier (most answers) */
 ngx_int_t ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx);
 

@@ -692,3 +692,45 @@ ngx_kmip_response_build(ngx_kmip_allocator_t *a, int32_t major,
 
     return msg;
 }
+
+
+int
+ngx_kmip_response_set_correlation(ngx_kmip_allocator_t *a,
+    ngx_kmip_item_t *msg, const uint8_t *p, size_t n)
+{
+    ngx_kmip_item_t  *hdr, *it, *prev, *scv;
+
+    hdr = ngx_kmip_item_find(msg, NGX_KMIP_TAG_RESPONSE_HEADER);
+    if (hdr == NULL || hdr->type != NGX_KMIP_TYPE_STRUCTURE) {
+        return -1;
+    }
+
+    prev = NULL;
+
+    for (it = hdr->v.kids.first; it; it = it->next) {
+        if (it->tag == NGX_KMIP_TAG_BATCH_COUNT) {
+            break;
+        }
+
+        prev = it;
+    }
+
+    if (it == NULL || prev == NULL) {
+        return -1;
+    }
+
+    scv = ngx_kmip_item_new(a, NGX_KMIP_TAG_SERVER_CORRELATION_VALUE,
+                            NGX_KMIP_TYPE_TEXT_STRING);
+    if (scv == NULL) {
+        return -1;
+    }
+
+    scv->v.str.data = p;
+    scv->v.str.len = n;
+
+    scv->next = it;
+    prev->next = scv;
+    hdr->v.kids.count++;
+
+    return 0;
+}

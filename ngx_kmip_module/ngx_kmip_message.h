@@ -102,6 +102,17 @@ ngx_kmip_item_t *ngx_kmip_response_build(ngx_kmip_allocator_t *a,
     ngx_kmip_response_item_t *items, size_t nitems);
 
 
+/*
+ * Puts a Server Correlation Value (Text String, not copied) into the header
+ * of a response built by ngx_kmip_response_build(), before its Batch Count,
+ * where KMIP 1.4 (6.19) and 2.x (9.10) place it.  The caller decides the
+ * versions it is sent in.  -1 on allocation failure or a tree that is not
+ * such a response.
+ */
+int ngx_kmip_response_set_correlation(ngx_kmip_allocator_t *a,
+    ngx_kmip_item_t *msg, const uint8_t *p, size_t n);
+
+
 /* 1 if protocol version major.minor is at least want_major.want_minor */
 #define ngx_kmip_version_ge(major, minor, want_major, want_minor)            \
     ((major) > (want_major)                                                  \

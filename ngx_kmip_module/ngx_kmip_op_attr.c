@@ -13,7 +13,9 @@
 
 
 /*
- * Get Attributes, Get Attribute List, and Add / Modify / Delete Attribute.
+ * Get Attributes, Get Attribute List, and Add / Modify / Delete Attribute,
+ * with the 2.x Set Attribute (add or modify the one instance) and Adjust
+ * Attribute (increment, decrement or negate the one numeric instance).
  *
  * A run of attribute changes on one object in one request (vCenter sends
  * three Add Attributes in one message) is applied to the object in memory
@@ -30,6 +32,10 @@ static ngx_int_t ngx_kmip_op_get_attribute_list_loaded(
 static ngx_int_t ngx_kmip_op_group_apply(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_group_respond(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_adjust(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *res,
+    ngx_kmip_attr_t *at, const ngx_kmip_attr_spec_t *s,
+    ngx_kmip_object_t *obj);
 
 
 ngx_int_t
@@ -272,7 +278,9 @@ ngx_kmip_op_is_change(uint32_t op)
 {
     return op == NGX_KMIP_OP_ADD_ATTRIBUTE
            || op == NGX_KMIP_OP_MODIFY_ATTRIBUTE
-           || op == NGX_KMIP_OP_DELETE_ATTRIBUTE;
+           || op == NGX_KMIP_OP_DELETE_ATTRIBUTE
+           || op == NGX_KMIP_OP_SET_ATTRIBUTE
+           || op == NGX_KMIP_OP_ADJUST_ATTRIBUTE;
 }
 
 
@@ -414,7 +422,10 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *res, ngx_kmip_object_t *obj)
 {
     int                          v2;
+    size_t                       count;
+    uint32_t                     op;
     unsigned                     flag;
+    ngx_int_t                    rc;
     const char                  *err;
     ngx_kmip_req_t              *r = ctx->r;
     ngx_kmip_attr_t              at, cur, *found, *p;
@@ -422,6 +433,7 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
     const ngx_kmip_attr_spec_t  *s;
 
     v2 = r->version >= NGX_KMIP_VERSION(2, 0);
+    op = in->operation;
     err = "malformed request";
     ngx_memzero(&cur, sizeof(ngx_kmip_attr_t));
     curi = NULL;
@@ -481,8 +493,10 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
             }
         }
 
-        if (in->operation == NGX_KMIP_OP_DELETE_ATTRIBUTE) {
-            if (curi) {
+        if (op == NGX_KMIP_OP_DELETE_ATTRIBUTE
+            || op == NGX_KMIP_OP_ADJUST_ATTRIBUTE)
+        {
+            if (curi && op == NGX_KMIP_OP_DELETE_ATTRIBUTE) {
                 at = cur;
 
             } else {
@@ -491,9 +505,9 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
                 if (item == NULL) {
                     return ngx_kmip_result_fail(r, res,
                                                 NGX_KMIP_REASON_MISSING_DATA,
-                                                "Delete Attribute needs a "
-                                                "Current Attribute or an "
-                                                "Attribute Reference");
+                                                "%s needs an Attribute "
+                                                "Reference",
+                                                ngx_kmip_operation_name(op));
                 }
 
                 if (ngx_kmip_attr_parse_v2(&r->alloc, item, 1, &at, &err)
@@ -520,10 +534,6 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
 
     s = ngx_kmip_attr_spec(at.name, at.name_len);
 
-    flag = in->operation == NGX_KMIP_OP_ADD_ATTRIBUTE ? NGX_KMIP_ATTR_ADD
-           : in->operation == NGX_KMIP_OP_MODIFY_ATTRIBUTE
-             ? NGX_KMIP_ATTR_MODIFY : NGX_KMIP_ATTR_DELETE;
-
     if (s == NULL) {
         return ngx_kmip_op_change_fail(r, res,
                                        NGX_KMIP_REASON_INVALID_FIELD,
@@ -531,12 +541,55 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
                                        "not supported", &at);
     }
 
-    if (!(s->flags & flag) || (unsigned) r->version < s->since) {
-        return ngx_kmip_op_change_fail(r, res,
+    if (op == NGX_KMIP_OP_SET_ATTRIBUTE || op == NGX_KMIP_OP_ADJUST_ATTRIBUTE)
+    {
+        /* KMIP 2.1 6.1.3, 6.1.51: on the one instance, or a new one */
+
+        count = ngx_kmip_attrs_count(&obj->attributes, (char *) at.name,
+                                     at.name_len);
+
+        if (count > 1) {
+            return ngx_kmip_op_change_fail(r, res,
+                                     NGX_KMIP_REASON_MULTI_VALUED_ATTRIBUTE,
+                                     NGX_KMIP_REASON_MULTI_VALUED_ATTRIBUTE,
+                                     "the object has several instances",
+                                     &at);
+        }
+
+        flag = count ? NGX_KMIP_ATTR_MODIFY : NGX_KMIP_ATTR_ADD;
+
+        if (!(s->flags & flag) || (unsigned) r->version < s->since) {
+            return ngx_kmip_op_change_fail(r, res,
+                                       NGX_KMIP_REASON_READ_ONLY_ATTRIBUTE,
+                                       NGX_KMIP_REASON_READ_ONLY_ATTRIBUTE,
+                                       "a client may not set it", &at);
+        }
+
+        if (op == NGX_KMIP_OP_ADJUST_ATTRIBUTE) {
+            rc = ngx_kmip_op_adjust(r, in, res, &at, s, obj);
+
+            if (rc != NGX_OK) {
+                /* NGX_DECLINED: res has the failure */
+                return rc == NGX_DECLINED ? NGX_OK : rc;
+            }
+        }
+
+        /* from here on, an Add or a Modify of the one instance */
+
+        op = count ? NGX_KMIP_OP_MODIFY_ATTRIBUTE : NGX_KMIP_OP_ADD_ATTRIBUTE;
+
+    } else {
+        flag = op == NGX_KMIP_OP_ADD_ATTRIBUTE ? NGX_KMIP_ATTR_ADD
+               : op == NGX_KMIP_OP_MODIFY_ATTRIBUTE
+                 ? NGX_KMIP_ATTR_MODIFY : NGX_KMIP_ATTR_DELETE;
+
+        if (!(s->flags & flag) || (unsigned) r->version < s->since) {
+            return ngx_kmip_op_change_fail(r, res,
                                        NGX_KMIP_REASON_PERMISSION_DENIED,
                                        NGX_KMIP_REASON_ATTRIBUTE_READ_ONLY,
                                        "a client may not change it this way",
                                        &at);
+        }
     }
 
     /*
@@ -582,7 +635,7 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
         return NGX_ERROR;
     }
 
-    switch (in->operation) {
+    switch (op) {
 
     case NGX_KMIP_OP_ADD_ATTRIBUTE:
 
@@ -718,6 +771,163 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
     res->payload = payload;
 
     return NGX_OK;
+}
+
+
+/*
+ * Adjust Attribute (KMIP 2.1 6.1.3): the new value of at from the object's
+ * one instance, or from 0 or false when it has none. Numbers (Integer,
+ * Long Integer, Interval) are incremented, decremented or negated within
+ * their type's range, a Date-Time moves by an Interval, a Boolean is
+ * negated. NGX_OK with at->value set, NGX_DECLINED with res failed, or
+ * NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_kmip_op_adjust(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *res, ngx_kmip_attr_t *at,
+    const ngx_kmip_attr_spec_t *s, ngx_kmip_object_t *obj)
+{
+    int64_t           cur, adj, v, lo, hi;
+    uint8_t           type;
+    ngx_kmip_attr_t  *found;
+    ngx_kmip_item_t  *how, *by;
+
+    how = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_ADJUSTMENT_TYPE);
+    by = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_ADJUSTMENT_VALUE);
+
+    if (how == NULL || how->type != NGX_KMIP_TYPE_ENUMERATION) {
+        (void) ngx_kmip_result_fail(r, res, NGX_KMIP_REASON_MISSING_DATA,
+                                    "Adjust Attribute needs an Adjustment "
+                                    "Type");
+        return NGX_DECLINED;
+    }
+
+    found = ngx_kmip_attrs_find(&obj->attributes, (char *) at->name,
+                                at->name_len, -1);
+
+    /* a custom attribute has the type it was given */
+
+    type = s->type;
+
+    if (s->flags & NGX_KMIP_ATTR_ANY_TYPE) {
+        type = found && found->value ? found->value->type
+               : by ? by->type : NGX_KMIP_TYPE_INTEGER;
+    }
+
+    switch (type) {
+
+    case NGX_KMIP_TYPE_INTEGER:
+        lo = INT32_MIN;
+        hi = INT32_MAX;
+        break;
+
+    case NGX_KMIP_TYPE_LONG_INTEGER:
+        lo = INT64_MIN;
+        hi = INT64_MAX;
+        break;
+
+    case NGX_KMIP_TYPE_INTERVAL:
+        lo = 0;
+        hi = UINT32_MAX;
+        break;
+
+    case NGX_KMIP_TYPE_DATE_TIME:
+    case NGX_KMIP_TYPE_BOOLEAN:
+        lo = 0;
+        hi = INT64_MAX;
+        break;
+
+    default:
+        goto data_type;
+    }
+
+    cur = (found && found->value) ? found->value->v.num : 0;
+
+    if (how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_NEGATE) {
+
+        if (type == NGX_KMIP_TYPE_BOOLEAN) {
+            v = !cur;
+
+        } else if (type == NGX_KMIP_TYPE_DATE_TIME || cur == INT64_MIN) {
+            goto data_type;
+
+        } else {
+            v = -cur;
+        }
+
+    } else if (how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_INCREMENT
+               || how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_DECREMENT)
+    {
+        if (type == NGX_KMIP_TYPE_BOOLEAN) {
+            goto data_type;
+        }
+
+        if (by == NULL) {
+            (void) ngx_kmip_result_fail(r, res, NGX_KMIP_REASON_MISSING_DATA,
+                                        "Adjust Attribute: an increment or "
+                                        "decrement needs an Adjustment "
+                                        "Value");
+            return NGX_DECLINED;
+        }
+
+        if (by->type != (type == NGX_KMIP_TYPE_DATE_TIME
+                         ? NGX_KMIP_TYPE_INTERVAL : type))
+        {
+            goto data_type;
+        }
+
+        adj = by->v.num;
+
+        if (how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_DECREMENT) {
+            if (adj == INT64_MIN) {
+                goto range;
+            }
+
+            adj = -adj;
+        }
+
+        if ((adj > 0 && cur > INT64_MAX - adj)
+            || (adj < 0 && cur < INT64_MIN - adj))
+        {
+            goto range;
+        }
+
+        v = cur + adj;
+
+    } else {
+        (void) ngx_kmip_result_fail(r, res, NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Adjustment Type 0x%08XL is not "
+                                    "Increment, Decrement or Negate",
+                                    how->v.num);
+        return NGX_DECLINED;
+    }
+
+    if (v < lo || v > hi) {
+        goto range;
+    }
+
+    at->value = ngx_kmip_attr_value(&r->alloc, type, v);
+    if (at->value == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+
+data_type:
+
+    (void) ngx_kmip_op_change_fail(r, res, NGX_KMIP_REASON_INVALID_DATA_TYPE,
+                                   NGX_KMIP_REASON_INVALID_DATA_TYPE,
+                                   "this adjustment does not apply to its "
+                                   "type", at);
+    return NGX_DECLINED;
+
+range:
+
+    (void) ngx_kmip_op_change_fail(r, res, NGX_KMIP_REASON_NUMERIC_RANGE,
+                                   NGX_KMIP_REASON_NUMERIC_RANGE,
+                                   "the adjusted value is out of range", at);
+    return NGX_DECLINED;
 }
 
 

@@ -18,7 +18,8 @@
  * the attributes as clients see them (ngx_kmip_op_view()). Every attribute
  * given must match one instance of the object's: Name by Name Value (and
  * Name Type), Cryptographic Usage Mask as a subset of bits, Usage Limits
- * by a Total and Count at least those given, anything else by equal value.
+ * by a Total and Count at least those given, a date given twice as a
+ * range, anything else by equal value.
  * With Object Group Member "Group Member Fresh", only Fresh objects match.
  * Newest objects come first.
  */
@@ -179,6 +180,49 @@ ngx_kmip_locate_match_one(ngx_kmip_attr_t *want, ngx_kmip_attr_t *have)
 }
 
 
+/*
+ * A date attribute given twice is a range, ends included (KMIP 1.4 4.9,
+ * 2.1 6.1.28): all the instances of a date in the filter are taken
+ * together as [earliest, latest], which for one instance is that date.
+ * Returns 1 for the first instance of a date (lo and hi set), 0 for the
+ * others (already counted), 2 for an attribute that is not a date.
+ */
+
+static ngx_uint_t
+ngx_kmip_locate_date_range(ngx_kmip_attrs_t *filter, ngx_kmip_attr_t *w,
+    int64_t *lo, int64_t *hi)
+{
+    ngx_kmip_attr_t  *o;
+
+    if (w->value->type != NGX_KMIP_TYPE_DATE_TIME) {
+        return 2;
+    }
+
+    *lo = w->value->v.num;
+    *hi = w->value->v.num;
+
+    for (o = filter->first; o; o = o->next) {
+        if (o == w || o->value == NULL
+            || o->value->type != NGX_KMIP_TYPE_DATE_TIME
+            || o->name_len != w->name_len
+            || ngx_strncmp(o->name, w->name, w->name_len) != 0)
+        {
+            continue;
+        }
+
+        if (o->index < w->index) {
+            return 0;
+        }
+
+        *lo = ngx_min(*lo, o->value->v.num);
+        *hi = ngx_max(*hi, o->value->v.num);
+    }
+
+    return 1;
+}
+
+
+
 /* KMIP 1.4 4.9: a Total and Count "equal to or larger than" those given */
 
 static ngx_uint_t
@@ -211,6 +255,8 @@ static ngx_int_t
 ngx_kmip_locate_match(ngx_kmip_req_t *r, ngx_kmip_locate_t *lc,
     ngx_kmip_object_t *obj)
 {
+    int64_t            lo, hi;
+    ngx_uint_t         date;
     ngx_kmip_attr_t   *w, *h;
     ngx_kmip_attrs_t   view;
 
@@ -227,7 +273,25 @@ ngx_kmip_locate_match(ngx_kmip_req_t *r, ngx_kmip_locate_t *lc,
             continue;
         }
 
+        date = ngx_kmip_locate_date_range(&lc->filter, w, &lo, &hi);
+
+        if (date == 0) {
+            continue;
+        }
+
         for (h = view.first; h; h = h->next) {
+            if (date == 1) {
+                if (h->value && h->value->type == NGX_KMIP_TYPE_DATE_TIME
+                    && h->name_len == w->name_len
+                    && ngx_strncmp(h->name, w->name, w->name_len) == 0
+                    && h->value->v.num >= lo && h->value->v.num <= hi)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
             if (h->value && h->name_len == w->name_len
                 && ngx_strncmp(h->name, w->name, w->name_len) == 0
                 && ngx_kmip_locate_match_one(w, h))

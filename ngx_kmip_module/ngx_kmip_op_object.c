@@ -42,7 +42,6 @@ static ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t **objp);
 static void ngx_kmip_op_created(ngx_kmip_store_op_t *sop);
 static ngx_int_t ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx);
-static ngx_int_t ngx_kmip_op_get_served(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_fresh_apply(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_fresh_respond(ngx_kmip_op_ctx_t *ctx);
@@ -171,8 +170,11 @@ ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what)
     switch (sop ? sop->result : NGX_KMIP_STORE_FAILED) {
 
     case NGX_KMIP_STORE_NOT_FOUND:
+        /* 2.x names the reason Object Not Found (2.1 11.47) */
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                    r->version >= NGX_KMIP_VERSION(2, 0)
+                                    ? NGX_KMIP_REASON_OBJECT_NOT_FOUND
+                                    : NGX_KMIP_REASON_ITEM_NOT_FOUND,
                                     "no object with Unique Identifier "
                                     "\"%V\"", &ctx->uid);
         return;
@@ -1472,7 +1474,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_item_t        *ot;
     ngx_kmip_op_ctx_t      *ctx;
     ngx_kmip_object_t      *obj;
-    const ngx_kmip_item_t  *o, *st, *dv, *kb;
+    const ngx_kmip_item_t  *o, *st, *dv, *kb, *kft;
 
     if (ngx_kmip_op_no_store(r, out)) {
         return NGX_OK;
@@ -1494,6 +1496,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     subtype = 0;
     alg = -1;
     len = -1;
+    kb = NULL;
 
     switch (type) {
 
@@ -1569,6 +1572,18 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     obj->subtype = subtype;
 
+    /* the format it came in, for Get to answer in (KMIP 2.1 6.1.19) */
+
+    kft = ngx_kmip_item_find(kb, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
+
+    if (kft
+        && ngx_kmip_op_set_num(r, &obj->attributes, "Key Format Type",
+                               NGX_KMIP_TYPE_ENUMERATION, kft->v.num)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     if (type == NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
         if (alg == -1) {
             alg = ngx_kmip_op_attr_num(&obj->attributes,
@@ -1638,8 +1653,6 @@ ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
     ngx_int_t           rc;
-    ngx_kmip_wrap_t    *w;
-    ngx_kmip_item_t    *spec;
     ngx_kmip_op_ctx_t  *ctx;
 
     if (ngx_kmip_op_no_store(r, out)) {
@@ -1655,18 +1668,9 @@ ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NGX_OK;
     }
 
-    /* a Key Wrapping Specification is checked before anything is read */
-
-    spec = ngx_kmip_item_find(in->payload,
-                              NGX_KMIP_TAG_KEY_WRAPPING_SPECIFICATION);
-
-    if (spec) {
-        rc = ngx_kmip_op_wrap_spec(r, spec, out, &w);
-        if (rc != NGX_OK) {
-            return rc == NGX_DECLINED ? NGX_OK : rc;
-        }
-
-        ctx->data = w;
+    rc = ngx_kmip_op_wrap_request(ctx);
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
     return ngx_kmip_op_load(ctx, 1, ngx_kmip_op_get_loaded);
@@ -1676,7 +1680,14 @@ ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 static ngx_int_t
 ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    int64_t             kft, alg, len;
+    return ngx_kmip_op_get_material(ctx, ngx_kmip_op_get_served);
+}
+
+
+ngx_int_t
+ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
+{
+    int64_t             kft, reg, alg, len;
     ngx_kmip_req_t     *r = ctx->r;
     ngx_kmip_wrap_t    *w = ctx->data;
     ngx_kmip_item_t    *payload, *o, *block, *kv, *km, *want;
@@ -1740,6 +1751,9 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
     want = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
     kft = (want && want->type == NGX_KMIP_TYPE_ENUMERATION) ? want->v.num : 0;
 
+    /* unless asked for another, the format the object was registered in */
+    reg = ngx_kmip_op_attr_num(&obj->attributes, "Key Format Type", 0);
+
     payload = ngx_kmip_payload_new(r);
 
     if (ngx_kmip_add_enum(a, payload, NGX_KMIP_TAG_OBJECT_TYPE,
@@ -1754,7 +1768,8 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
 
     case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
         if (kft == 0) {
-            kft = NGX_KMIP_KEY_FORMAT_TYPE_RAW;
+            kft = (reg == NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_SYMMETRIC_KEY)
+                  ? reg : NGX_KMIP_KEY_FORMAT_TYPE_RAW;
         }
 
         if (kft != NGX_KMIP_KEY_FORMAT_TYPE_RAW
@@ -1808,10 +1823,18 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
         break;
 
     case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
-        if (kft != 0 && kft != NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE) {
+        if (kft == 0) {
+            kft = (reg == NGX_KMIP_KEY_FORMAT_TYPE_RAW)
+                  ? reg : NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE;
+        }
+
+        if (kft != NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE
+            && kft != NGX_KMIP_KEY_FORMAT_TYPE_RAW)
+        {
             return ngx_kmip_result_fail(r, ctx->out,
                                         NGX_KMIP_KFT_NOT_SUPPORTED,
-                                        "Secret Data is served as Opaque");
+                                        "Secret Data is served as Raw or "
+                                        "Opaque");
         }
 
         o = ngx_kmip_add_struct(a, payload, NGX_KMIP_TAG_SECRET_DATA);
@@ -1825,7 +1848,7 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
         block = ngx_kmip_add_struct(a, o, NGX_KMIP_TAG_KEY_BLOCK);
 
         if (ngx_kmip_add_enum(a, block, NGX_KMIP_TAG_KEY_FORMAT_TYPE,
-                              NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE) == NULL)
+                              (uint32_t) kft) == NULL)
         {
             return NGX_ERROR;
         }
@@ -1863,13 +1886,12 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
     }
 
     if (w) {
-        return ngx_kmip_op_wrap_block(ctx, w, payload, block,
-                                      ngx_kmip_op_get_served);
+        return ngx_kmip_op_wrap_block(ctx, w, payload, block, next);
     }
 
     ctx->out->payload = payload;
 
-    return ngx_kmip_op_get_served(ctx);
+    return next(ctx);
 }
 
 
@@ -1882,7 +1904,7 @@ ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
  * write; the losers re-read the object, find Fresh False and answer.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_get_served(ngx_kmip_op_ctx_t *ctx)
 {
     ngx_kmip_op_ctx_t  *actx;

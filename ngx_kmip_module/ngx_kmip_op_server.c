@@ -207,7 +207,7 @@ ngx_kmip_op_query(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     if (want & NGX_KMIP_QUERY_OPERATIONS) {
         for (op = ngx_kmip_ops_table(); op->handler; op++) {
-            if (r->version < op->since || (op->store && r->kp == NULL)) {
+            if (!ngx_kmip_op_offered(r, op)) {
                 continue;
             }
 

@@ -66,12 +66,21 @@ static ngx_int_t ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w,
 
 
 ngx_int_t
-ngx_kmip_op_wrap_spec(ngx_kmip_req_t *r, const ngx_kmip_item_t *spec,
-    ngx_kmip_response_item_t *out, ngx_kmip_wrap_t **wp)
+ngx_kmip_op_wrap_request(ngx_kmip_op_ctx_t *ctx)
 {
-    int64_t                 method;
-    ngx_kmip_wrap_t        *w;
-    const ngx_kmip_item_t  *it, *eki, *uid, *cp;
+    int64_t                    method;
+    ngx_kmip_req_t            *r = ctx->r;
+    ngx_kmip_wrap_t           *w;
+    const ngx_kmip_item_t     *spec, *it, *eki, *uid, *cp;
+    ngx_kmip_response_item_t  *out = ctx->out;
+
+    ctx->data = NULL;
+
+    spec = ngx_kmip_item_find(ctx->in->payload,
+                              NGX_KMIP_TAG_KEY_WRAPPING_SPECIFICATION);
+    if (spec == NULL) {
+        return NGX_OK;
+    }
 
     if (spec->type != NGX_KMIP_TYPE_STRUCTURE) {
         (void) ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
@@ -197,7 +206,7 @@ ngx_kmip_op_wrap_spec(ngx_kmip_req_t *r, const ngx_kmip_item_t *spec,
         return NGX_DECLINED;
     }
 
-    *wp = w;
+    ctx->data = w;
 
     return NGX_OK;
 }

@@ -31,14 +31,13 @@ typedef struct ngx_kmip_wrap_s  ngx_kmip_wrap_t;
 
 
 /*
- * Reads and checks a Key Wrapping Specification before anything is
- * fetched: NGX_OK with *wp, NGX_DECLINED with out failed (a malformed
- * specification, or one asking for what the server does not offer), or
- * NGX_ERROR.
+ * Reads and checks the request's Key Wrapping Specification, if it has
+ * one, before anything is fetched, and leaves it in ctx->data: NGX_OK
+ * (ctx->data NULL when there is none), NGX_DECLINED with ctx->out failed
+ * (a malformed specification, or one asking for what the server does not
+ * offer), or NGX_ERROR.
  */
-ngx_int_t ngx_kmip_op_wrap_spec(ngx_kmip_req_t *r,
-    const ngx_kmip_item_t *spec, ngx_kmip_response_item_t *out,
-    ngx_kmip_wrap_t **wp);
+ngx_int_t ngx_kmip_op_wrap_request(ngx_kmip_op_ctx_t *ctx);
 
 /*
  * Wraps the Key Value of block, a Key Block of ctx->obj built for payload:

@@ -20,8 +20,8 @@
  * The table of implemented operations, in operation code order. Query's
  * "Operations" answer is derived from it, so what the server announces is
  * exactly what it runs: the operations on managed objects only when a key
- * store is configured. An operation is accepted only in the protocol
- * versions that define it.
+ * store is configured, Interop only on a test server (kmip_interop). An
+ * operation is accepted only in the protocol versions that define it.
  */
 
 static const ngx_kmip_op_t  ngx_kmip_ops[] = {
@@ -32,6 +32,8 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
       ngx_kmip_op_register },
     { NGX_KMIP_OP_LOCATE, NGX_KMIP_VERSION(1, 0), 1,
       ngx_kmip_op_locate },
+    { NGX_KMIP_OP_CHECK, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_check },
     { NGX_KMIP_OP_GET, NGX_KMIP_VERSION(1, 0), 1,
       ngx_kmip_op_get },
     { NGX_KMIP_OP_GET_ATTRIBUTES, NGX_KMIP_VERSION(1, 0), 1,
@@ -60,6 +62,18 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
       ngx_kmip_op_decrypt },
     { NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_VERSION(1, 3), 0,
       ngx_kmip_op_rng_retrieve },
+    { NGX_KMIP_OP_EXPORT, NGX_KMIP_VERSION(2, 0), 1,
+      ngx_kmip_op_export },
+    { NGX_KMIP_OP_LOG, NGX_KMIP_VERSION(2, 0), 0,
+      ngx_kmip_op_log },
+    { NGX_KMIP_OP_ADJUST_ATTRIBUTE, NGX_KMIP_VERSION(2, 0), 1,
+      ngx_kmip_op_change_attribute },
+    { NGX_KMIP_OP_SET_ATTRIBUTE, NGX_KMIP_VERSION(2, 0), 1,
+      ngx_kmip_op_change_attribute },
+    { NGX_KMIP_OP_SET_ENDPOINT_ROLE, NGX_KMIP_VERSION(2, 0), 0,
+      ngx_kmip_op_set_endpoint_role },
+    { NGX_KMIP_OP_INTEROP, NGX_KMIP_VERSION(2, 0), 0,
+      ngx_kmip_op_interop },
 
     { 0, 0, 0, NULL }
 };
@@ -106,6 +120,17 @@ static const ngx_kmip_reason_name_t  ngx_kmip_reason_names[] = {
     { NGX_KMIP_RESULT_REASON_ILLEGAL_OPERATION, "IllegalOperation" },
     { NGX_KMIP_RESULT_REASON_PERMISSION_DENIED, "PermissionDenied" },
     { NGX_KMIP_RESULT_REASON_OBJECT_ARCHIVED, "ObjectArchived" },
+    { NGX_KMIP_RESULT_REASON_USAGE_LIMIT_EXCEEDED, "UsageLimitExceeded" },
+    { NGX_KMIP_RESULT_REASON_NUMERIC_RANGE, "NumericRange" },
+    { NGX_KMIP_RESULT_REASON_INVALID_DATA_TYPE, "InvalidDataType" },
+    { NGX_KMIP_RESULT_REASON_READ_ONLY_ATTRIBUTE, "ReadOnlyAttribute" },
+    { NGX_KMIP_RESULT_REASON_MULTI_VALUED_ATTRIBUTE,
+      "MultiValuedAttribute" },
+    { NGX_KMIP_RESULT_REASON_ILLEGAL_OBJECT_TYPE, "IllegalObjectType" },
+    { NGX_KMIP_RESULT_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK,
+      "IncompatibleCryptographicUsageMask" },
+    { NGX_KMIP_RESULT_REASON_OBJECT_DESTROYED, "ObjectDestroyed" },
+    { NGX_KMIP_RESULT_REASON_OBJECT_NOT_FOUND, "ObjectNotFound" },
     { NGX_KMIP_RESULT_REASON_GENERAL_FAILURE, "GeneralFailure" },
     { 0, NULL }
 };
@@ -203,6 +228,24 @@ ngx_kmip_op_supported(uint32_t operation, ngx_uint_t version)
     op = ngx_kmip_op_find(operation);
 
     return op != NULL && version >= op->since;
+}
+
+
+/* operations of test servers only, offered with kmip_interop on */
+
+static ngx_uint_t
+ngx_kmip_op_test_only(uint32_t operation)
+{
+    return operation == NGX_KMIP_OP_INTEROP;
+}
+
+
+ngx_uint_t
+ngx_kmip_op_offered(ngx_kmip_req_t *r, const ngx_kmip_op_t *op)
+{
+    return r->version >= op->since
+           && (!op->store || r->kp != NULL)
+           && (!ngx_kmip_op_test_only(op->operation) || r->conf->interop);
 }
 
 
@@ -364,6 +407,13 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
         }
 
         op = ngx_kmip_op_find(in->operation);
+
+        if (op && ngx_kmip_op_test_only(op->operation)
+            && !r->conf->interop)
+        {
+            /* not a test server: as if the operation did not exist */
+            op = NULL;
+        }
 
         if (in->item_error) {
             ngx_log_error(NGX_LOG_INFO, r->log, 0,

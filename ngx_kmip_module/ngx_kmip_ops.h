@@ -41,6 +41,9 @@ typedef struct {
 typedef struct {
     ngx_array_t                *versions;       /* ngx_kmip_version_t */
     ngx_str_t                   vendor;
+    ngx_flag_t                  interop;        /* kmip_interop: the
+                                                   Interop operation of
+                                                   test servers */
 } ngx_kmip_server_conf_t;
 
 
@@ -69,6 +72,10 @@ struct ngx_kmip_req_s {
 
     /* the operation of the item that ran last, for logs and variables */
     uint32_t                    last_operation;
+
+    /* this request's Server Correlation Value (KMIP 1.4 6.19, 2.1 9.10),
+       for the logs and, in 2.1, the response header */
+    ngx_str_t                   server_correlation;
 
     ngx_kmip_req_done_pt        done;
     void                       *data;
@@ -146,6 +153,8 @@ ngx_int_t ngx_kmip_result_fail(ngx_kmip_req_t *r,
 ngx_kmip_item_t *ngx_kmip_payload_new(ngx_kmip_req_t *r);
 
 ngx_uint_t ngx_kmip_op_supported(uint32_t operation, ngx_uint_t version);
+/* 1 if the request may run op: its version, the key store, kmip_interop */
+ngx_uint_t ngx_kmip_op_offered(ngx_kmip_req_t *r, const ngx_kmip_op_t *op);
 const ngx_kmip_op_t *ngx_kmip_ops_table(void);
 
 const char *ngx_kmip_operation_name(uint32_t operation);
@@ -160,8 +169,21 @@ ngx_int_t ngx_kmip_op_discover_versions(ngx_kmip_req_t *r,
 ngx_int_t ngx_kmip_op_query(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 
+/* the server's logs (ngx_kmip_op_log.c, ngx_kmip_op_interop.c) */
+ngx_int_t ngx_kmip_op_log(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_interop(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+/* the connection's roles (ngx_kmip_op_endpoint.c) */
+ngx_int_t ngx_kmip_op_set_endpoint_role(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+/* client text made safe for a log line: printable ASCII, at most max
+   bytes of it */
+ngx_int_t ngx_kmip_log_text(ngx_pool_t *pool, const u_char *text,
+    size_t len, size_t max, ngx_str_t *out);
+
 /* managed objects in the key store (ngx_kmip_op_object.c, _attr.c,
-   _lifecycle.c, _locate.c) */
+   _lifecycle.c, _locate.c, _check.c, _export.c) */
 ngx_int_t ngx_kmip_op_create(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_register(ngx_kmip_req_t *r,
@@ -181,6 +203,10 @@ ngx_int_t ngx_kmip_op_activate(ngx_kmip_req_t *r,
 ngx_int_t ngx_kmip_op_revoke(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_locate(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_check(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_export(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 
 

@@ -8,6 +8,8 @@
 #include <ngx_core.h>
 #include <ngx_stream.h>
 
+#include <openssl/rand.h>
+
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_stream_kmip_module.h"
@@ -28,6 +30,10 @@
 
 #define NGX_STREAM_KMIP_REQUEST_POOL_SIZE  4096
 
+/* "<16 hex digits>-<connection>-<request>" */
+#define NGX_STREAM_KMIP_CORRELATION_LEN                                       \
+    (16 + 1 + NGX_ATOMIC_T_LEN + 1 + NGX_INT_T_LEN)
+
 
 static void ngx_stream_kmip_wait_request(ngx_stream_kmip_ctx_t *ctx);
 static void ngx_stream_kmip_read_handler(ngx_event_t *rev);
@@ -36,6 +42,8 @@ static void ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx);
 static void ngx_stream_kmip_reject(ngx_stream_kmip_ctx_t *ctx,
     ngx_kmip_req_t *r, uint32_t reason, const char *what);
 static void ngx_stream_kmip_guess_version(ngx_buf_t *b, ngx_kmip_req_t *r);
+static void ngx_stream_kmip_correlation(ngx_stream_kmip_ctx_t *ctx,
+    ngx_kmip_req_t *r);
 static void ngx_stream_kmip_request_done(ngx_kmip_req_t *r);
 static void ngx_stream_kmip_send(ngx_stream_kmip_ctx_t *ctx, u_char *data,
     size_t len);
@@ -365,6 +373,8 @@ ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx)
     ctx->requests++;
     c->log->action = "processing KMIP request";
 
+    ngx_stream_kmip_correlation(ctx, r);
+
     ngx_memzero(&err, sizeof(ngx_kmip_error_t));
 
     limits.max_depth = NGX_KMIP_DEFAULT_MAX_DEPTH;
@@ -561,6 +571,86 @@ ngx_stream_kmip_guess_version(ngx_buf_t *b, ngx_kmip_req_t *r)
 }
 
 
+/*
+ * A Server Correlation Value "SHOULD be globally unique, and SHOULD be
+ * logged by the server with each request" (KMIP 1.4 6.19, 2.1 9.10):
+ * 64 random bits drawn once per worker process (unique across nodes and
+ * restarts), the connection number that every error log line of the
+ * connection carries ("*12"), and the request's number on the connection.
+ * The audit log writes it with each batch item.
+ */
+
+static void
+ngx_stream_kmip_correlation(ngx_stream_kmip_ctx_t *ctx, ngx_kmip_req_t *r)
+{
+    u_char            *p;
+    ngx_connection_t  *c;
+
+    static ngx_pid_t   pid;
+    static uint32_t    worker[2];
+
+    c = ctx->session->connection;
+
+    if (pid != ngx_pid) {
+        if (RAND_bytes((u_char *) worker, sizeof(worker)) != 1) {
+            /* still unique on this node: the pid and the start time */
+            worker[0] = (uint32_t) ngx_pid;
+            worker[1] = (uint32_t) ngx_time();
+        }
+
+        pid = ngx_pid;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_STREAM_KMIP_CORRELATION_LEN);
+    if (p == NULL) {
+        return;
+    }
+
+    r->server_correlation.data = p;
+    r->server_correlation.len = ngx_sprintf(p, "%08xD%08xD-%uA-%ui",
+                                            worker[0], worker[1], c->number,
+                                            ctx->requests)
+                                - p;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_STREAM, c->log, 0,
+                   "kmip server correlation value: %V",
+                   &r->server_correlation);
+}
+
+
+/*
+ * The Server Correlation Value goes into 2.1 answers only: PyKMIP 0.10
+ * (Debian's python3-pykmip) cannot read a 1.4 or 2.0 Response Header that
+ * carries one (it expects Batch Count right after Time Stamp) and speaks no
+ * 2.1; vCenter speaks 1.1, which has no such field. It is optional in
+ * every version, so leaving it out breaks no client.
+ */
+
+static ngx_int_t
+ngx_stream_kmip_response_correlation(ngx_kmip_req_t *r,
+    ngx_kmip_item_t *response)
+{
+    /* an answer in a version the server does not know has no such field */
+
+    if (r->server_correlation.len == 0
+        || !ngx_kmip_version_ge(r->msg.major, r->msg.minor, 2, 1)
+        || !ngx_kmip_version_supported(r->msg.major, r->msg.minor))
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_kmip_response_set_correlation(&r->alloc, response,
+                                          r->server_correlation.data,
+                                          r->server_correlation.len)
+        != 0)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_stream_kmip_request_done(ngx_kmip_req_t *r)
 {
@@ -577,7 +667,9 @@ ngx_stream_kmip_request_done(ngx_kmip_req_t *r)
 
     response = ngx_kmip_response_build(&r->alloc, r->msg.major, r->msg.minor,
                                        ngx_time(), r->results, r->nresults);
-    if (response == NULL) {
+    if (response == NULL
+        || ngx_stream_kmip_response_correlation(r, response) != NGX_OK)
+    {
         ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
         return;
     }
@@ -605,7 +697,9 @@ ngx_stream_kmip_request_done(ngx_kmip_req_t *r)
         response = ngx_kmip_response_build(&r->alloc, r->msg.major,
                                            r->msg.minor, ngx_time(),
                                            r->results, r->nresults);
-        if (response == NULL) {
+        if (response == NULL
+            || ngx_stream_kmip_response_correlation(r, response) != NGX_OK)
+        {
             ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
             return;
         }

@@ -89,6 +89,13 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
       0,
       NULL },
 
+    { ngx_string("kmip_interop"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      offsetof(ngx_stream_kmip_srv_conf_t, server.interop),
+      NULL },
+
     { ngx_string("kmip_protocol_versions"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_1MORE,
       ngx_stream_kmip_protocol_versions,
@@ -203,6 +210,7 @@ ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf)
     conf->read_timeout = NGX_CONF_UNSET_MSEC;
     conf->send_timeout = NGX_CONF_UNSET_MSEC;
     conf->server.versions = NGX_CONF_UNSET_PTR;
+    conf->server.interop = NGX_CONF_UNSET;
     conf->allowed_certs = NGX_CONF_UNSET_PTR;
     conf->credentials = NGX_CONF_UNSET_PTR;
 
@@ -228,6 +236,10 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->send_timeout, prev->send_timeout, 10000);
     ngx_conf_merge_ptr_value(conf->server.versions, prev->server.versions,
                              NULL);
+
+    /* KMIP 2.1 6.1.26: Interop "SHALL NOT be available in a production
+       server" */
+    ngx_conf_merge_value(conf->server.interop, prev->server.interop, 0);
     ngx_conf_merge_ptr_value(conf->allowed_certs, prev->allowed_certs, NULL);
     ngx_conf_merge_ptr_value(conf->credentials, prev->credentials, NULL);
 

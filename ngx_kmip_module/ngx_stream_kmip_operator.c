@@ -38,6 +38,7 @@
 #define NGX_STREAM_KMIP_M_BUCKETS    12
 
 #define NGX_STREAM_KMIP_AUDIT_MAX    4096
+#define NGX_STREAM_KMIP_AUDIT_TEXT   1024   /* of a client's Log Message */
 
 
 typedef struct {
@@ -922,6 +923,7 @@ static void
 ngx_stream_kmip_audit(ngx_kmip_req_t *r, ngx_uint_t n, ngx_open_file_t *file)
 {
     u_char                    *p, *last, *buf;
+    size_t                     len;
     uint32_t                   reason;
     ngx_tm_t                   tm;
     ngx_str_t                  uid;
@@ -974,6 +976,33 @@ ngx_stream_kmip_audit(ngx_kmip_req_t *r, ngx_uint_t n, ngx_open_file_t *file)
     p = ngx_slprintf(p, last, ",\"protocol\":\"%ui.%ui\",\"operation\":\"%s\"",
                      r->version / 100, r->version % 100,
                      ngx_kmip_operation_name(r->msg.items[n].operation));
+
+    p = ngx_stream_kmip_json_field(p, last, "server_correlation",
+                                   r->server_correlation.data,
+                                   r->server_correlation.len);
+
+    /* what a Log operation asked the server to log: the client's text */
+
+    u = ngx_kmip_item_find(r->msg.items[n].payload,
+                           NGX_KMIP_TAG_LOG_MESSAGE);
+
+    if (r->msg.items[n].operation == NGX_KMIP_OP_LOG && u
+        && u->type == NGX_KMIP_TYPE_TEXT_STRING)
+    {
+        len = u->v.str.len;
+
+        if (len > NGX_STREAM_KMIP_AUDIT_TEXT) {
+            /* cut between UTF-8 characters, not inside one */
+            len = NGX_STREAM_KMIP_AUDIT_TEXT;
+
+            while (len && (u->v.str.data[len] & 0xc0) == 0x80) {
+                len--;
+            }
+        }
+
+        p = ngx_stream_kmip_json_field(p, last, "log_message", u->v.str.data,
+                                       len);
+    }
 
     ngx_str_null(&uid);
     u = ngx_stream_kmip_item_uid(r, n);

@@ -184,4 +184,43 @@ like($diff, qr/^\+    Batch Count: 1$/m, 'diff shows the actual line');
 unlike($diff, qr/^[-+]    Time Stamp/m, 'diff hides wildcarded lines');
 ok(!($m->("Response Message\n", $actual))[0], 'missing lines do not match');
 
+# the conformance runner's rule for the Server Correlation Value
+# (t/lib/KMIP/Conformance.pm): server-generated, optional either way
+{
+    require KMIP::Conformance;
+    my $hdr = sub {
+        my $scv = shift;
+        my $x = '<ResponseHeader><TimeStamp type="DateTime" value="$NOW"/>'
+              . ($scv // '') . '<BatchCount type="Integer" value="1"/>'
+              . '</ResponseHeader>';
+        my ($el) = KMIP::Conformance::parse_xml($x);
+        return KMIP::Conformance::xml_to_item($el, { bind => {} },
+                                              'response');
+    };
+    my $actual = sub {
+        my @kids = (DT(0x420092, time));
+        push @kids, $_[0] if $_[0];
+        return S(0x42007a, [ @kids, I(0x42000d, 1) ]);
+    };
+    my $cmp = sub {
+        KMIP::Conformance::compare_items($_[0], $_[1],
+                                         { bind => {}, t0 => time }, '');
+    };
+    my $exp_scv = $hdr->('<ServerCorrelationValue type="TextString" '
+                         . 'value="A5E83842-2A456820-4"/>');
+    my $exp_none = $hdr->();
+    is($cmp->($exp_scv, $actual->(T(0x420106, 'ab-1-1'))), undef,
+       'runner: another Server Correlation Value matches');
+    is($cmp->($exp_scv, $actual->()), undef,
+       'runner: an absent Server Correlation Value matches');
+    is($cmp->($exp_none, $actual->(T(0x420106, 'ab-1-1'))), undef,
+       'runner: an unexpected Server Correlation Value matches');
+    like($cmp->($exp_scv, $actual->(B(0x420106, 'ab'))), qr/expected type/,
+         'runner: a Server Correlation Value that is not text does not');
+    like($cmp->($exp_none, $actual->(T(0x420106, ''))), qr/empty/,
+         'runner: an empty Server Correlation Value does not');
+    like($cmp->($exp_none, $actual->(T(0x420105, 'x'))), qr/expected/,
+         'runner: a Client Correlation Value is not optional');
+}
+
 done_testing();

@@ -142,3 +142,11 @@ Response Message
       Protocol Version
         Protocol Version Major: 1
         Protocol Version Minor: 2
+
+=== TEST 16: kmip_interop takes on or off
+--- stream_server_config
+    kmip;
+    kmip_interop yes;
+--- must_die
+--- error_log
+invalid value "yes" in "kmip_interop" directive, it must be "on" or "off"

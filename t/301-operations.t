@@ -24,7 +24,8 @@ use constant {
     R_PERMISSION_DENIED => 0x0c, R_ILLEGAL_OPERATION => 0x0b,
     R_KFT_NOT_SUPPORTED => 0x10,
     R_ATTR_NOT_FOUND => 0x21, R_ATTR_READ_ONLY => 0x22,
-    R_OBJECT_DESTROYED => 0x36, R_WRONG_STATE => 0x43,
+    R_OBJECT_DESTROYED => 0x36, R_OBJECT_NOT_FOUND => 0x37,
+    R_WRONG_STATE => 0x43,
     R_GENERAL_FAILURE => 0x100,
 };
 
@@ -370,8 +371,10 @@ for my $v ('1.2', '1.4', '2.0') {
                      : custom($v, 'x-A', T('x', 'a')));
         is(kmip_value($bi, 'Result Status'), 1,
            'Add Attribute on a destroyed key fails');
+        # 2.x names it Object Not Found (KMIP 2.1 6.1.19.1, 11.47)
         op_fail(one($v, 'Get', ops_uid('00000000-0000-4000-8000-000000000000')),
-                R_ITEM_NOT_FOUND, 'Get of an unknown UID');
+                $v =~ $ver2 ? R_OBJECT_NOT_FOUND : R_ITEM_NOT_FOUND,
+                'Get of an unknown UID');
     };
 
     subtest "ID Placeholder at $v" => sub {

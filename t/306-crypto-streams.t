@@ -386,6 +386,29 @@ subtest '2.1: ChaCha20-Poly1305 in parts' => sub {
        unpack('H*', $wtag), 'same tag');
 };
 
+subtest '2.1: no Encrypt stream on a key with Usage Limits' => sub {
+    # the later parts never read the key again, so they could not be
+    # counted: the stream is refused, a single-part Encrypt is counted
+    my $v = '2.1';
+    my ($bi) = op_req($port, $v, create_aes($v, 128,
+        DT('Activation Date', time - 60),
+        S('Usage Limits', [ L('Usage Limits Total', 1000),
+                            E('Usage Limits Unit', 'Byte') ])));
+    my $uid = uid_of(op_ok($bi, 'Create with Usage Limits'));
+    my $c = kmip_connect($port);
+    my ($open) = gcm_open($c, $v, $uid, 'Encrypt', B('Data', 'x' x 16));
+    op_fail($open, 0x0c, 'an Encrypt stream', qr/Usage Limits/);
+    ok(!defined out($open, 'Correlation Value'), 'no stream opened');
+    op_ok(call($c, $v, 'Encrypt', ops_uid($uid), gcm_params(),
+               B('IV/Counter/Nonce', $gcm{iv}), B('Data', 'x' x 16)),
+          'a single-part Encrypt');
+    my ($ga) = op_req($port, $v, { operation => 'Get Attributes',
+        payload => [ ops_uid($uid), E('Attribute Reference',
+                                      kmip_tag('Usage Limits')) ] });
+    is(attrs_of($ga)->{'Usage Limits'}{'Usage Limits Count'}, 984,
+       'the single-part Encrypt counted');
+};
+
 subtest '2.1: a stream carries at most 64 MiB' => sub {
     my $v = '2.1';
     my ($bi) = op_req($port, $v, create_aes($v, 128,

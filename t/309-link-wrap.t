@@ -554,6 +554,30 @@ for my $v ('1.4', '2.1') {
 
     };
 
+    subtest "Export wrapped, $v" => sub {
+        my $uid = key($v, attrs => [ BOOL('Sensitive', 1) ]);
+        my $bi = one($v, 'Export', ops_uid($uid), kws($kek));
+        if ($v !~ $ver2) {
+            op_fail($bi, 0x05, 'no Export in 1.x');
+            return;
+        }
+        op_ok($bi, 'Export of a Sensitive key, wrapped');
+        my $p = kmip_find($bi, 'Response Payload');
+        is_deeply([ map { $_->{name} } @{ $p->{value} } ],
+                  [ 'Object Type', 'Unique Identifier', 'Attributes',
+                    'Symmetric Key' ], 'the fields of an Export');
+        is(kmip_value($p, 'Attributes', 'Sensitive'), 1, 'its attributes');
+        my $kb = block_of($bi);
+        is(kmip_value($kb, 'Key Wrapping Data', 'Encryption Key Information',
+                      'Unique Identifier'), $kek, 'Key Wrapping Data');
+        my $kv = ttlv_decode(unwrap($kek_bytes, kmip_value($kb, 'Key Value'))
+                             // '');
+        is(length(kmip_value($kv, 'Key Material') // ''), 32,
+           'the key, unwrapped');
+        op_fail(one($v, 'Export', ops_uid($uid)), R_SENSITIVE,
+                'and not in the clear');
+    };
+
     subtest "Get wrapped in a batch with Undo, $v" => sub {
         # the Get of the key just made (ID Placeholder), wrapped: both done
         my @bi = undo_batch($v, create_aes($v),

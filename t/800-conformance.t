@@ -54,7 +54,10 @@ if (open my $fh, '<', $expected_file) {
 }
 
 my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
-my $ng = start_nginx(stream_server_config => "kmip;\n    " . $kp->nginx_conf);
+# a test server: the BL-M cases bracket their steps with Interop, which a
+# production server does not offer (kmip_interop is off by default)
+my $ng = start_nginx(stream_server_config => "kmip;\n    kmip_interop on;\n    "
+                                            . $kp->nginx_conf);
 my $port = $ng->port;
 
 my $conn;

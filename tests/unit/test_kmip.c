@@ -1612,6 +1612,44 @@ test_responses(void)
           && it->v.num == NGX_KMIP_REASON_GENERAL_FAILURE
           && it->next == NULL);
 
+    reset("response: Server Correlation Value before Batch Count");
+
+    memset(ri, 0, sizeof(ri));
+    ri[0].operation = NGX_KMIP_OP_QUERY;
+    ri[0].result_status = NGX_KMIP_STATUS_SUCCESS;
+
+    msg = ngx_kmip_response_build(&A, 2, 1, 1205495800, ri, 1);
+    CHECK(msg != NULL);
+    CHECK(ngx_kmip_response_set_correlation(&A, msg,
+                                            (const uint8_t *) "ab-7-1", 6)
+          == 0);
+    CHECK(encodes_to(msg,
+        "42007B01 00000088"
+        "  42007A01 00000058"
+        "    42006901 00000020"
+        "      42006A02 00000004 00000002 00000000"
+        "      42006B02 00000004 00000001 00000000"
+        "    42009209 00000008 00000000 47DA67F8"
+        "    42010607 00000006 61622D37 2D310000"
+        "    42000D02 00000004 00000001 00000000"
+        "  42000F01 00000020"
+        "    42005C05 00000004 00000018 00000000"
+        "    42007F05 00000004 00000000 00000000"));
+
+    it = ngx_kmip_item_find(msg, NGX_KMIP_TAG_RESPONSE_HEADER);
+    CHECK(it && it->v.kids.count == 4);
+
+    /* not a response: nothing to put it in */
+    CHECK(ngx_kmip_response_set_correlation(&A, it,
+                                            (const uint8_t *) "x", 1)
+          == -1);
+
+    arena_cap = arena_used + 8;
+    CHECK(ngx_kmip_response_set_correlation(&A, msg,
+                                            (const uint8_t *) "x", 1)
+          == -1);
+    arena_cap = sizeof(arena);
+
     reset("response: allocation failure");
 
     arena_cap = arena_used + 64;

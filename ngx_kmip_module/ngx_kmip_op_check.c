@@ -1,0 +1,252 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_kmip_tags.h"
+#include "ngx_kmip_enums.h"
+#include "ngx_kmip_op_store.h"
+
+
+/*
+ * Check (KMIP 1.4 4.10, 2.1 6.1.7): may the client use the object as the
+ * request says? Each value given is checked against the object:
+ *
+ *   Cryptographic Usage Mask  every bit asked for is in the object's mask;
+ *   Usage Limits Count        no more than the object's Usage Limits have
+ *                             left (an object without Usage Limits has no
+ *                             limit; object types that have no usage
+ *                             limits cannot be checked for them);
+ *   Lease Time                the server grants no leases (it has no
+ *                             Obtain Lease), so none is allowed.
+ *
+ * Allowed: the answer is the Unique Identifier. Denied: the ID Placeholder
+ * is emptied and the item fails with the specification's reason (2.x:
+ * Incompatible Cryptographic Usage Mask, Usage Limit Exceeded, Illegal
+ * Object Type; 1.x: Permission Denied, Illegal Operation). The
+ * specification also says the answer lists the values that were denied,
+ * but a failed batch item has no Response Payload (1.4 Table 284, 2.1
+ * Table 399: "Yes, if not a failure"): the Result Message names them.
+ * Nothing is written: a Check changes nothing.
+ */
+
+
+static ngx_int_t ngx_kmip_op_check_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_check_denied(ngx_kmip_op_ctx_t *ctx,
+    uint32_t reason2, uint32_t reason1, const char *fmt, ...);
+
+
+ngx_int_t
+ngx_kmip_op_check(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    ngx_kmip_item_t    *it;
+    ngx_kmip_op_ctx_t  *ctx;
+
+    /* the values to check, before the key store is asked */
+
+    it = ngx_kmip_item_find(in->payload,
+                            NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK);
+    if (it && it->type != NGX_KMIP_TYPE_INTEGER) {
+        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Cryptographic Usage Mask is not an "
+                                    "Integer");
+    }
+
+    it = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
+    if (it && (it->type != NGX_KMIP_TYPE_LONG_INTEGER || it->v.num < 0)) {
+        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Usage Limits Count is not a Long "
+                                    "Integer of 0 or more");
+    }
+
+    it = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_LEASE_TIME);
+    if (it && it->type != NGX_KMIP_TYPE_INTERVAL) {
+        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Lease Time is not an Interval");
+    }
+
+    if (ngx_kmip_op_no_store(r, out)) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_kmip_op_ctx(r, in, out);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_check_loaded);
+}
+
+
+/* the object types that have a Usage Limits attribute (2.1 4.53) */
+
+static ngx_uint_t
+ngx_kmip_op_check_has_limits(uint32_t object_type)
+{
+    switch (object_type) {
+
+    case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
+    case NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY:
+    case NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY:
+    case NGX_KMIP_OBJECT_TYPE_SPLIT_KEY:
+        return 1;
+
+    default:
+        return 0;
+    }
+}
+
+
+/* what the object's Usage Limits leave; -1: no limit */
+
+static int64_t
+ngx_kmip_op_check_limit_left(ngx_kmip_object_t *obj)
+{
+    ngx_kmip_attr_t  *at;
+    ngx_kmip_item_t  *count, *total;
+
+    at = ngx_kmip_attrs_find(&obj->attributes, "Usage Limits",
+                             sizeof("Usage Limits") - 1, -1);
+
+    if (at == NULL || at->value == NULL
+        || at->value->type != NGX_KMIP_TYPE_STRUCTURE)
+    {
+        return -1;
+    }
+
+    /* the count is what is left; before any use it may be absent */
+
+    count = ngx_kmip_item_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
+
+    if (count && count->type == NGX_KMIP_TYPE_LONG_INTEGER) {
+        return count->v.num;
+    }
+
+    total = ngx_kmip_item_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL);
+
+    if (total && total->type == NGX_KMIP_TYPE_LONG_INTEGER) {
+        return total->v.num;
+    }
+
+    /* a limit that cannot be read allows nothing */
+    return 0;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_check_loaded(ngx_kmip_op_ctx_t *ctx)
+{
+    int64_t                    mask, want, left;
+    ngx_kmip_req_t            *r = ctx->r;
+    ngx_kmip_item_t           *it, *payload;
+    ngx_kmip_object_t         *obj = ctx->obj;
+
+    if (obj->destroyed) {
+        r->id_placeholder.len = 0;
+
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    r->version >= NGX_KMIP_VERSION(2, 0)
+                                    ? NGX_KMIP_REASON_OBJECT_DESTROYED
+                                    : NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                    "object \"%V\" is destroyed", &ctx->uid);
+    }
+
+    it = ngx_kmip_item_find(ctx->in->payload,
+                            NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK);
+
+    if (it) {
+        want = (uint32_t) it->v.num;
+        mask = ngx_kmip_op_attr_num(&obj->attributes,
+                                    "Cryptographic Usage Mask", 0);
+
+        if ((want & ~mask) != 0) {
+            return ngx_kmip_op_check_denied(ctx,
+                       NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK,
+                       NGX_KMIP_REASON_PERMISSION_DENIED,
+                       "Cryptographic Usage Mask 0x%08XL: the object "
+                       "allows 0x%08XL", want, mask);
+        }
+    }
+
+    it = ngx_kmip_item_find(ctx->in->payload,
+                            NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
+
+    if (it) {
+        if (!ngx_kmip_op_check_has_limits(obj->object_type)) {
+            return ngx_kmip_op_check_denied(ctx,
+                       NGX_KMIP_REASON_ILLEGAL_OBJECT_TYPE,
+                       NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                       "Usage Limits Count: an object of this type has no "
+                       "usage limits");
+        }
+
+        left = ngx_kmip_op_check_limit_left(obj);
+
+        if (left >= 0 && it->v.num > left) {
+            return ngx_kmip_op_check_denied(ctx,
+                       NGX_KMIP_REASON_USAGE_LIMIT_EXCEEDED,
+                       NGX_KMIP_REASON_PERMISSION_DENIED,
+                       "Usage Limits Count %L: the object's usage limits "
+                       "leave %L", it->v.num, left);
+        }
+    }
+
+    it = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_LEASE_TIME);
+
+    if (it) {
+        return ngx_kmip_op_check_denied(ctx,
+                   NGX_KMIP_REASON_PERMISSION_DENIED,
+                   NGX_KMIP_REASON_PERMISSION_DENIED,
+                   "Lease Time %L: the server grants no leases", it->v.num);
+    }
+
+    payload = ngx_kmip_payload_new(r);
+
+    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                          obj->uid.data, obj->uid.len)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->out->payload = payload;
+
+    return NGX_OK;
+}
+
+
+/* a policy denial: "the server empties the ID Placeholder" */
+
+static ngx_int_t
+ngx_kmip_op_check_denied(ngx_kmip_op_ctx_t *ctx, uint32_t reason2,
+    uint32_t reason1, const char *fmt, ...)
+{
+    u_char          *p, *last;
+    va_list          args;
+    ngx_kmip_req_t  *r = ctx->r;
+
+    r->id_placeholder.len = 0;
+
+    p = ngx_pnalloc(r->pool, NGX_MAX_ERROR_STR);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    va_start(args, fmt);
+    last = ngx_vslprintf(p, p + NGX_MAX_ERROR_STR, fmt, args);
+    va_end(args);
+
+    return ngx_kmip_result_fail(r, ctx->out,
+                                r->version >= NGX_KMIP_VERSION(2, 0)
+                                ? reason2 : reason1,
+                                "Check denied: %*s", last - p, p);
+}

@@ -15,9 +15,9 @@
  * answers with becomes the AES Key Wrap (RFC 3394, "NIST Key Wrap") or AES
  * Key Wrap with Padding (RFC 5649) of its TTLV encoding, or of the bare
  * Key Material with Encoding Option No Encoding, and the Key Block gains a
- * Key Wrapping Data structure (1.4 2.1.5) that says how. Get uses it; so
- * can any operation that returns a Key Block "with the same semantics as
- * Get" (Export).
+ * Key Wrapping Data structure (1.4 2.1.5) that says how. Get and Export
+ * (whose Key Wrapping Specification has "the same semantics as Get") use
+ * it, through ngx_kmip_op_get_material().
  */
 
 

@@ -6,6 +6,7 @@
 
 #include "ngx_kmip_attr.h"
 #include "ngx_kmip_tags.h"
+#include "ngx_kmip_enums.h"
 
 
 #define S    NGX_KMIP_ATTR_SERVER
@@ -73,6 +74,12 @@ static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
       V(1,0) },
     { "Alternative Name", NGX_KMIP_TAG_ALTERNATIVE_NAME, T_STR, M|C|A|MO|D,
       V(1,2) },
+    /*
+     * {Link Type, Linked Object Identifier}; the types an object takes
+     * follow from its Object Type (ngx_kmip_attr_check_object()). Q:
+     * PyKMIP 0.10 has no class for a Link value (below)
+     */
+    { "Link", NGX_KMIP_TAG_LINK, T_STR, M|C|A|MO|D|Q, V(1,0) },
     /* SHA-256 of the material, set at Create and Register */
     { "Digest", NGX_KMIP_TAG_DIGEST, T_STR, S, V(1,0) },
     /*
@@ -111,6 +118,10 @@ static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
 
     { NULL, 0, 0, 0, 0 }
 };
+
+
+static int ngx_kmip_attr_check_link(const ngx_kmip_item_t *v,
+    const char **err);
 
 
 static const ngx_kmip_attr_spec_t  ngx_kmip_attr_custom_x = {
@@ -484,7 +495,187 @@ ngx_kmip_attr_check_value(const ngx_kmip_attr_spec_t *s,
         }
     }
 
+    if (s->tag == NGX_KMIP_TAG_LINK) {
+        return ngx_kmip_attr_check_link(v, err);
+    }
+
     return 0;
+}
+
+
+/*
+ * A Link is exactly a Link Type and a Linked Object Identifier (KMIP 1.4
+ * 3.35). 2.x also lets a request name the linked object by an enumeration
+ * or an index into the batch's answers (2.1 4.31): the server keeps and
+ * shows a Unique Identifier only, and takes only that.
+ */
+
+static int
+ngx_kmip_attr_check_link(const ngx_kmip_item_t *v, const char **err)
+{
+    size_t                  types, ids;
+    const ngx_kmip_item_t  *it;
+
+    types = 0;
+    ids = 0;
+
+    for (it = v->v.kids.first; it; it = it->next) {
+
+        if (it->tag == NGX_KMIP_TAG_LINK_TYPE
+            && it->type == NGX_KMIP_TYPE_ENUMERATION)
+        {
+            types++;
+            continue;
+        }
+
+        if (it->tag == NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER
+            && it->type == NGX_KMIP_TYPE_TEXT_STRING && it->v.str.len > 0)
+        {
+            ids++;
+            continue;
+        }
+
+        if (it->tag == NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER) {
+            *err = "a Linked Object Identifier is taken as a Unique "
+                   "Identifier (a non-empty Text String) only";
+            return -1;
+        }
+
+        *err = "Link holds a Link Type and a Linked Object Identifier only";
+        return -1;
+    }
+
+    if (types != 1 || ids != 1) {
+        *err = "Link needs one Link Type and one Linked Object Identifier";
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* the Link Type of a Link value, or -1 */
+
+static int64_t
+ngx_kmip_attr_link_type(const ngx_kmip_item_t *v)
+{
+    const ngx_kmip_item_t  *t;
+
+    t = v ? ngx_kmip_item_find(v, NGX_KMIP_TAG_LINK_TYPE) : NULL;
+
+    return (t && t->type == NGX_KMIP_TYPE_ENUMERATION) ? t->v.num : -1;
+}
+
+
+/*
+ * The Link Types an object of each type takes (KMIP 1.4 3.35 and
+ * 9.1.3.2.20, 2.1 4.31 and 11.28): Public Key, Private Key and
+ * Certificate Links are between asymmetric keys and certificates, and the
+ * PKCS#12 ones lead from private keys and certificates; re-key
+ * (Replacement, Replaced) is for keys; derivation for Symmetric Keys and
+ * Secret Data; Parent, Child, Previous and Next for every object; the 2.x
+ * Wrapping Key Link for the objects with a key block. A Link is for
+ * cryptographic objects in 1.x, which an Opaque Object is not; 2.x gives
+ * it to all objects.
+ */
+
+int
+ngx_kmip_attr_check_object(const ngx_kmip_attrs_t *have,
+    const ngx_kmip_attr_t *replacing, const ngx_kmip_attr_t *attr,
+    uint32_t object_type, unsigned v, const char **err)
+{
+    int64_t                 type;
+    const ngx_kmip_attr_t  *p;
+
+    if (!ngx_kmip_attr_name_is(attr, "Link") || attr->value == NULL) {
+        return 0;
+    }
+
+    type = ngx_kmip_attr_link_type(attr->value);
+
+    if (object_type == NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT
+        && v < NGX_KMIP_ATTR_V(2, 0))
+    {
+        *err = "a Link is for cryptographic objects, which an Opaque Object "
+               "is not";
+        return NGX_KMIP_ATTR_NOT_FOR_OBJECT;
+    }
+
+    switch (type) {
+
+    case NGX_KMIP_LINK_TYPE_PARENT_LINK:
+    case NGX_KMIP_LINK_TYPE_CHILD_LINK:
+    case NGX_KMIP_LINK_TYPE_PREVIOUS_LINK:
+    case NGX_KMIP_LINK_TYPE_NEXT_LINK:
+        return 0;
+
+    case NGX_KMIP_LINK_TYPE_DERIVATION_BASE_OBJECT_LINK:
+    case NGX_KMIP_LINK_TYPE_DERIVED_KEY_LINK:
+        if (object_type == NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY
+            || object_type == NGX_KMIP_OBJECT_TYPE_SECRET_DATA)
+        {
+            return 0;
+        }
+
+        break;
+
+    case NGX_KMIP_LINK_TYPE_WRAPPING_KEY_LINK:
+        if (v < NGX_KMIP_ATTR_V(2, 0)) {
+            *err = "Link Type Wrapping Key Link is a KMIP 2.x one";
+            return NGX_KMIP_ATTR_BAD_VALUE;
+        }
+
+        if (object_type == NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY
+            || object_type == NGX_KMIP_OBJECT_TYPE_SECRET_DATA)
+        {
+            return 0;
+        }
+
+        break;
+
+    case NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK:
+    case NGX_KMIP_LINK_TYPE_REPLACED_OBJECT_LINK:
+        if (object_type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
+            break;
+        }
+
+        if (type == NGX_KMIP_LINK_TYPE_REPLACED_OBJECT_LINK) {
+            return 0;
+        }
+
+        /* "there SHALL be only one such replacement object" */
+
+        for (p = have ? have->first : NULL; p; p = p->next) {
+            if (p != attr && p != replacing
+                && ngx_kmip_attr_name_is(p, "Link")
+                && ngx_kmip_attr_link_type(p->value) == type)
+            {
+                *err = "an object has one Replacement Object Link at most";
+                return NGX_KMIP_ATTR_BAD_VALUE;
+            }
+        }
+
+        return 0;
+
+    case NGX_KMIP_LINK_TYPE_CERTIFICATE_LINK:
+    case NGX_KMIP_LINK_TYPE_PUBLIC_KEY_LINK:
+    case NGX_KMIP_LINK_TYPE_PRIVATE_KEY_LINK:
+    case NGX_KMIP_LINK_TYPE_PKCS_12_CERTIFICATE_LINK:
+    case NGX_KMIP_LINK_TYPE_PKCS_12_PASSWORD_LINK:
+        break;
+
+    default:
+        *err = "unknown Link Type";
+        return NGX_KMIP_ATTR_BAD_VALUE;
+    }
+
+    *err = object_type == NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY
+           ? "that Link Type is not one a Symmetric Key takes"
+           : object_type == NGX_KMIP_OBJECT_TYPE_SECRET_DATA
+             ? "that Link Type is not one Secret Data takes"
+             : "that Link Type is not one this object takes";
+
+    return NGX_KMIP_ATTR_BAD_VALUE;
 }
 
 

@@ -92,6 +92,24 @@ int ngx_kmip_attr_in_version(const ngx_kmip_attr_t *attr, unsigned v);
 int ngx_kmip_attr_name_is(const ngx_kmip_attr_t *attr, const char *name);
 
 
+/*
+ * Whether an attribute's value suits an object of that Object Type in
+ * version v, beyond its own form (which parsing checks): a Link's type
+ * depends on the object, and an object has one Replacement Object Link at
+ * most (KMIP 1.4 3.35, 2.1 4.31). have: the object's attributes, in which
+ * attr itself and the instance it replaces (or NULL) do not count. 0, or
+ * one of these with *err.
+ */
+#define NGX_KMIP_ATTR_BAD_VALUE        -1  /* a value this object cannot
+                                              take */
+#define NGX_KMIP_ATTR_NOT_FOR_OBJECT   -2  /* not an attribute of this
+                                              object type */
+
+int ngx_kmip_attr_check_object(const ngx_kmip_attrs_t *have,
+    const ngx_kmip_attr_t *replacing, const ngx_kmip_attr_t *attr,
+    uint32_t object_type, unsigned v, const char **err);
+
+
 /* lists: values are shared, never modified in place */
 ngx_kmip_attr_t *ngx_kmip_attrs_find(const ngx_kmip_attrs_t *l,
     const char *name, size_t len, int64_t index);   /* -1: first */

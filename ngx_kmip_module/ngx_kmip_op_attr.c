@@ -379,6 +379,40 @@ ngx_kmip_op_change_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *res,
 
 
 /*
+ * A value the object cannot take (a Link Type of another object type):
+ * NGX_DECLINED with res failed. 1.4 11.15: an attribute "not supported for
+ * this object" is Permission Denied.
+ */
+
+static ngx_int_t
+ngx_kmip_op_change_object(ngx_kmip_req_t *r, ngx_kmip_response_item_t *res,
+    ngx_kmip_object_t *obj, ngx_kmip_attr_t *replacing, ngx_kmip_attr_t *at)
+{
+    int          rc;
+    const char  *err;
+
+    rc = ngx_kmip_attr_check_object(&obj->attributes, replacing, at,
+                                    obj->object_type, (unsigned) r->version,
+                                    &err);
+    if (rc == 0) {
+        return NGX_OK;
+    }
+
+    if (rc == NGX_KMIP_ATTR_NOT_FOR_OBJECT) {
+        (void) ngx_kmip_op_change_fail(r, res,
+                                       NGX_KMIP_REASON_PERMISSION_DENIED,
+                                       NGX_KMIP_REASON_INVALID_ATTRIBUTE,
+                                       err, at);
+        return NGX_DECLINED;
+    }
+
+    (void) ngx_kmip_op_change_fail(r, res, NGX_KMIP_REASON_INVALID_FIELD,
+                                   NGX_KMIP_REASON_INVALID_FIELD, err, at);
+    return NGX_DECLINED;
+}
+
+
+/*
  * One change on obj; res gets its answer. NGX_OK (res may be a failure)
  * or NGX_ERROR.
  */
@@ -616,6 +650,10 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
                                      "takes one instance", &at);
         }
 
+        if (ngx_kmip_op_change_object(r, res, obj, NULL, &at) != NGX_OK) {
+            return NGX_OK;
+        }
+
         found = ngx_kmip_attrs_add(&r->alloc, &obj->attributes, at.name,
                                    at.name_len, at.value);
         if (found == NULL) {
@@ -662,6 +700,10 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
                                     NGX_KMIP_REASON_PERMISSION_DENIED,
                                     NGX_KMIP_REASON_WRONG_KEY_LIFECYCLE_STATE,
                                     "changes only while Pre-Active", &at);
+        }
+
+        if (ngx_kmip_op_change_object(r, res, obj, found, &at) != NGX_OK) {
+            return NGX_OK;
         }
 
         found->value = at.value;

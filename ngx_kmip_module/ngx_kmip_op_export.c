@@ -10,11 +10,12 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
+#include "ngx_kmip_op_wrap.h"
 
 
 /*
  * Export (KMIP 2.x, 2.1 6.1.18): the object as Get returns it (the same
- * Key Format Type rules, no key wrapping), with all its attributes in an
+ * Key Format Type rules and key wrapping), with all its attributes in an
  * Attributes structure between the Unique Identifier and the object. A
  * destroyed object's material is not returned: the item fails as Get's
  * does. The Unique Identifier goes to the ID Placeholder.
@@ -22,25 +23,18 @@
 
 
 static ngx_int_t ngx_kmip_op_export_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_export_respond(ngx_kmip_op_ctx_t *ctx);
 
 
 ngx_int_t
 ngx_kmip_op_export(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
+    ngx_int_t           rc;
     ngx_kmip_op_ctx_t  *ctx;
 
     if (ngx_kmip_op_no_store(r, out)) {
         return NGX_OK;
-    }
-
-    if (ngx_kmip_item_find(in->payload,
-                           NGX_KMIP_TAG_KEY_WRAPPING_SPECIFICATION))
-    {
-        return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
-                                    "key wrapping on Export is not "
-                                    "supported");
     }
 
     ctx = ngx_kmip_op_ctx(r, in, out);
@@ -52,6 +46,11 @@ ngx_kmip_op_export(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NGX_OK;
     }
 
+    rc = ngx_kmip_op_wrap_request(ctx);
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_OK : rc;
+    }
+
     return ngx_kmip_op_load(ctx, 1, ngx_kmip_op_export_loaded);
 }
 
@@ -59,19 +58,17 @@ ngx_kmip_op_export(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 static ngx_int_t
 ngx_kmip_op_export_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_int_t          rc;
+    return ngx_kmip_op_get_material(ctx, ngx_kmip_op_export_respond);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_export_respond(ngx_kmip_op_ctx_t *ctx)
+{
     ngx_kmip_req_t    *r = ctx->r;
     ngx_kmip_attr_t   *at;
     ngx_kmip_item_t   *uid, *attrs;
     ngx_kmip_attrs_t   view;
-
-    rc = ngx_kmip_op_get_material(ctx);
-
-    if (rc != NGX_OK
-        || ctx->out->result_status != NGX_KMIP_RESULT_STATUS_SUCCESS)
-    {
-        return rc;
-    }
 
     if (ngx_kmip_op_view(r, ctx->obj, &view) != NGX_OK) {
         return NGX_ERROR;

@@ -18,6 +18,7 @@
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
 #include "ngx_kmip_op_crypto.h"
+#include "ngx_kmip_op_wrap.h"
 
 
 /*
@@ -874,7 +875,7 @@ ngx_kmip_op_rng_matches(const ngx_kmip_item_t *want,
 
 /* a pool buffer for key material, wiped when the request ends */
 
-static u_char *
+u_char *
 ngx_kmip_op_secret(ngx_kmip_req_t *r, size_t len, ngx_str_t **sp)
 {
     ngx_str_t           *s;
@@ -959,6 +960,18 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
                                         NGX_KMIP_REASON_INVALID_FIELD,
                                         "attribute \"%*s\" takes a single "
                                         "instance", at->name_len, at->name);
+            return NGX_DECLINED;
+        }
+
+        if (ngx_kmip_attr_check_object(&obj->attributes, NULL, at,
+                                       object_type, (unsigned) r->version,
+                                       &err)
+            != 0)
+        {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "attribute \"%*s\": %s",
+                                        at->name_len, at->name, err);
             return NGX_DECLINED;
         }
 
@@ -1639,6 +1652,7 @@ ngx_int_t
 ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
+    ngx_int_t           rc;
     ngx_kmip_op_ctx_t  *ctx;
 
     if (ngx_kmip_op_no_store(r, out)) {
@@ -1654,12 +1668,9 @@ ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NGX_OK;
     }
 
-    if (ngx_kmip_item_find(in->payload,
-                           NGX_KMIP_TAG_KEY_WRAPPING_SPECIFICATION))
-    {
-        return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
-                                    "key wrapping on Get is not supported");
+    rc = ngx_kmip_op_wrap_request(ctx);
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
     return ngx_kmip_op_load(ctx, 1, ngx_kmip_op_get_loaded);
@@ -1669,28 +1680,21 @@ ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 static ngx_int_t
 ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_int_t  rc;
-
-    rc = ngx_kmip_op_get_material(ctx);
-
-    if (rc != NGX_OK
-        || ctx->out->result_status != NGX_KMIP_RESULT_STATUS_SUCCESS)
-    {
-        return rc;
-    }
-
-    return ngx_kmip_op_get_served(ctx);
+    return ngx_kmip_op_get_material(ctx, ngx_kmip_op_get_served);
 }
 
 
 ngx_int_t
-ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx)
+ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
 {
     int64_t             kft, reg, alg, len;
     ngx_kmip_req_t     *r = ctx->r;
+    ngx_kmip_wrap_t    *w = ctx->data;
     ngx_kmip_item_t    *payload, *o, *block, *kv, *km, *want;
     ngx_kmip_object_t  *obj = ctx->obj;
     ngx_kmip_allocator_t  *a = ngx_kmip_op_alloc(r);
+
+    block = NULL;
 
     if (obj->destroyed) {
         return ngx_kmip_result_fail(r, ctx->out,
@@ -1708,9 +1712,9 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx)
     }
 
     /*
-     * KMIP 1.4 3.48, 3.50 and 11.11: a non-Extractable object is never
-     * served, a Sensitive one only wrapped, which this server does not do;
-     * the reasons are 1.4's, Permission Denied before
+     * KMIP 1.4 3.48, 3.50 and 11.12: a non-Extractable object is never
+     * served, wrapped or not; a Sensitive one only wrapped. The reasons are
+     * 1.4's, Permission Denied before
      */
 
     if (!ngx_kmip_op_attr_num(&obj->attributes, "Extractable", 1)) {
@@ -1722,14 +1726,26 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx)
                                     &ctx->uid);
     }
 
-    if (ngx_kmip_op_attr_num(&obj->attributes, "Sensitive", 0)) {
+    if (w == NULL && ngx_kmip_op_attr_num(&obj->attributes, "Sensitive", 0))
+    {
         return ngx_kmip_result_fail(r, ctx->out,
                                     r->version >= NGX_KMIP_VERSION(1, 4)
                                     ? NGX_KMIP_REASON_SENSITIVE
                                     : NGX_KMIP_REASON_PERMISSION_DENIED,
                                     "object \"%V\" is Sensitive: it is "
-                                    "served wrapped only, and this server "
-                                    "does not wrap", &ctx->uid);
+                                    "served wrapped only (a Key Wrapping "
+                                    "Specification)", &ctx->uid);
+    }
+
+    /* an Opaque Object has no Key Block, so nothing to wrap */
+
+    if (w && obj->object_type == NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT) {
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    r->version >= NGX_KMIP_VERSION(2, 0)
+                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
+                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    "object \"%V\" is an Opaque Object: it "
+                                    "has no Key Block to wrap", &ctx->uid);
     }
 
     want = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
@@ -1869,9 +1885,13 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx)
                                     &ctx->uid);
     }
 
+    if (w) {
+        return ngx_kmip_op_wrap_block(ctx, w, payload, block, next);
+    }
+
     ctx->out->payload = payload;
 
-    return NGX_OK;
+    return next(ctx);
 }
 
 

@@ -102,13 +102,20 @@ ngx_int_t ngx_kmip_op_mutate(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_op_apply_pt apply, ngx_kmip_op_next_pt respond);
 void ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what);
 
+/* a pool buffer for key material, wiped when the request ends; *sp: its
+   ngx_str_t, to hand on as the object's material */
+u_char *ngx_kmip_op_secret(ngx_kmip_req_t *r, size_t len, ngx_str_t **sp);
+
 /*
  * Get in two steps, which Export shares: the answer for a loaded object,
- * material included, in ctx->out; then, the answer complete, the object
- * marked served (Fresh False: a store write before the answer goes out,
- * NGX_AGAIN, on an object's first serve).
+ * material included (wrapped, when ctx->data is the request's
+ * ngx_kmip_wrap_t, which may take a store read), in ctx->out, then next(ctx)
+ * if it succeeded; and, the answer complete, the object marked served
+ * (Fresh False: a store write before the answer goes out, NGX_AGAIN, on an
+ * object's first serve).
  */
-ngx_int_t ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx);
+ngx_int_t ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_op_next_pt next);
 ngx_int_t ngx_kmip_op_get_served(ngx_kmip_op_ctx_t *ctx);
 
 /* a payload with only the Unique Identifier (most answers) */

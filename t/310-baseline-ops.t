@@ -422,9 +422,10 @@ subtest 'Export' => sub {
     is(kmip_value($bi, 'Response Payload', 'Symmetric Key', 'Key Block',
                   'Key Value', 'Key Material', 'Key'), "\x11" x 16,
        'Key Material/Key');
+    # wrapping as Get's (t/309-link-wrap.t): without a wrapping key named
     op_fail(one($pon, '2.1', 'Export', ops_uid($uid),
                 S('Key Wrapping Specification', [ E('Wrapping Method', 1) ])),
-            R_FEATURE_NOT_SUPPORTED, 'Export with key wrapping');
+            R_INVALID_FIELD, 'Export with key wrapping and no wrapping key');
     op_fail(one($pon, '2.1', 'Export',
                 ops_uid('00000000-0000-4000-8000-000000000000')),
             R_OBJECT_NOT_FOUND, 'Export of an absent object');

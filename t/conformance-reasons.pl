@@ -50,14 +50,6 @@ return {
                  . 'which the SKLC-M cases use and ngx_kmip runs and lists, '
                  . 'and ' . $vendor,
     'SASED-M-3' => 'locates the object SASED-M-1 makes, which fails',
-    'AX-M-1' => 'its batches use Undo, which runs; but step 1 links the '
-              . 'two keys with Add Attribute "Link" (Next Link, Previous '
-              . 'Link), an attribute ngx_kmip does not keep, so that item '
-              . 'fails',
-    'AX-M-2' => 'step 1 Gets a key wrapped by another key (Key Wrapping '
-              . 'Specification, NIST Key Wrap), which ngx_kmip does not '
-              . 'offer; the batch uses Undo, so the server then undoes its '
-              . 'Create (Operation Undone), as the specification requires',
     'BL-M-6' => $no_asym,
     'BL-M-7' => $no_asym,
     'BL-M-8' => $no_asym,

@@ -346,12 +346,197 @@ test_attr_kept(void)
 }
 
 
+static ngx_kmip_item_t *
+link_value(uint32_t tag, int64_t type, const char *uid)
+{
+    ngx_kmip_item_t  *v;
+
+    v = ngx_kmip_item_new(&A, tag, NGX_KMIP_TYPE_STRUCTURE);
+    if (type >= 0) {
+        ngx_kmip_add_enum(&A, v, NGX_KMIP_TAG_LINK_TYPE, (uint32_t) type);
+    }
+    if (uid) {
+        ngx_kmip_add_text(&A, v, NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER,
+                          (const uint8_t *) uid, strlen(uid));
+    }
+
+    return v;
+}
+
+
+/* the Link attribute (KMIP 1.4 3.35, 2.1 4.31) */
+
+static void
+test_attr_link(void)
+{
+    int                          rc;
+    size_t                       len;
+    uint8_t                     *buf;
+    const char                  *err = NULL;
+    ngx_kmip_attr_t              at, at2, *p, *q;
+    ngx_kmip_item_t             *v, *st, *parent;
+    ngx_kmip_attrs_t             l;
+    ngx_kmip_record_t            rec, out;
+    const ngx_kmip_attr_spec_t  *s;
+
+    s = ngx_kmip_attr_spec(STR("Link"));
+    CHECK(s && s->tag == NGX_KMIP_TAG_LINK && s->since == 100
+          && (s->flags & NGX_KMIP_ATTR_MULTI)
+          && (s->flags & NGX_KMIP_ATTR_CLIENT) == NGX_KMIP_ATTR_CLIENT
+          && (s->flags & NGX_KMIP_ATTR_ASKED),
+          "Link: 1.0, multi-instance, client's, not in whole answers");
+
+    /* 2.x: by its tag */
+    v = link_value(NGX_KMIP_TAG_LINK, NGX_KMIP_LINK_TYPE_NEXT_LINK, "k2");
+    CHECK(ngx_kmip_attr_parse_v2(&A, v, 0, &at, &err) == 0
+          && ngx_kmip_attr_name_is(&at, "Link"), "parse 2.x Link");
+
+    /* 1.x: an Attribute structure */
+    st = ngx_kmip_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE,
+                           NGX_KMIP_TYPE_STRUCTURE);
+    ngx_kmip_add_text(&A, st, NGX_KMIP_TAG_ATTRIBUTE_NAME, STR("Link"));
+    ngx_kmip_item_append(st, link_value(NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                                        NGX_KMIP_LINK_TYPE_PREVIOUS_LINK,
+                                        "k1"));
+    CHECK(ngx_kmip_attr_parse_v1(&A, st, 0, &at2, &err) == 0,
+          "parse 1.x Link");
+
+    /* malformed values */
+    CHECK(ngx_kmip_attr_parse_v2(&A, link_value(NGX_KMIP_TAG_LINK, -1, "k"),
+                                 0, &at, &err) != 0,
+          "a Link without a Link Type refused");
+    CHECK(ngx_kmip_attr_parse_v2(&A,
+              link_value(NGX_KMIP_TAG_LINK, NGX_KMIP_LINK_TYPE_NEXT_LINK,
+                         NULL), 0, &at, &err) != 0,
+          "a Link without a Linked Object Identifier refused");
+    CHECK(ngx_kmip_attr_parse_v2(&A,
+              link_value(NGX_KMIP_TAG_LINK, NGX_KMIP_LINK_TYPE_NEXT_LINK,
+                         ""), 0, &at, &err) != 0,
+          "an empty Linked Object Identifier refused");
+    v = link_value(NGX_KMIP_TAG_LINK, NGX_KMIP_LINK_TYPE_NEXT_LINK, NULL);
+    ngx_kmip_add_enum(&A, v, NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER,
+                      NGX_KMIP_UNIQUE_IDENTIFIER_ID_PLACEHOLDER);
+    CHECK(ngx_kmip_attr_parse_v2(&A, v, 0, &at, &err) != 0
+          && strstr(err, "Unique Identifier") != NULL,
+          "a 2.x enumeration as Linked Object Identifier refused, saying so");
+    v = link_value(NGX_KMIP_TAG_LINK, NGX_KMIP_LINK_TYPE_NEXT_LINK, "k");
+    ngx_kmip_add_text(&A, v, NGX_KMIP_TAG_NAME_VALUE, STR("x"));
+    CHECK(ngx_kmip_attr_parse_v2(&A, v, 0, &at, &err) != 0,
+          "a Link with another field refused");
+    v = link_value(NGX_KMIP_TAG_LINK, NGX_KMIP_LINK_TYPE_NEXT_LINK, "k");
+    ngx_kmip_add_enum(&A, v, NGX_KMIP_TAG_LINK_TYPE,
+                      NGX_KMIP_LINK_TYPE_PARENT_LINK);
+    CHECK(ngx_kmip_attr_parse_v2(&A, v, 0, &at, &err) != 0,
+          "a Link with two Link Types refused");
+
+    /* the Link Types an object takes */
+#define LINK_ON(type, ot, ver)                                            \
+    (at.value = link_value(NGX_KMIP_TAG_ATTRIBUTE_VALUE, (type), "k"),    \
+     ngx_kmip_attr_check_object(NULL, NULL, &at, (ot), (ver), &err))
+
+    at.name = (const uint8_t *) "Link";
+    at.name_len = 4;
+    CHECK(LINK_ON(NGX_KMIP_LINK_TYPE_NEXT_LINK,
+                  NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 104) == 0,
+          "Next Link on a Symmetric Key");
+    CHECK(LINK_ON(NGX_KMIP_LINK_TYPE_DERIVED_KEY_LINK,
+                  NGX_KMIP_OBJECT_TYPE_SECRET_DATA, 104) == 0,
+          "Derived Key Link on Secret Data");
+    CHECK(LINK_ON(NGX_KMIP_LINK_TYPE_REPLACED_OBJECT_LINK,
+                  NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 201) == 0,
+          "Replaced Object Link on a Symmetric Key");
+    CHECK(LINK_ON(NGX_KMIP_LINK_TYPE_REPLACED_OBJECT_LINK,
+                  NGX_KMIP_OBJECT_TYPE_SECRET_DATA, 201)
+          == NGX_KMIP_ATTR_BAD_VALUE,
+          "no Replaced Object Link on Secret Data: no re-key");
+    CHECK(LINK_ON(NGX_KMIP_LINK_TYPE_PUBLIC_KEY_LINK,
+                  NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 104)
+          == NGX_KMIP_ATTR_BAD_VALUE,
+          "no Public Key Link on a Symmetric Key");
+    CHECK(LINK_ON(NGX_KMIP_LINK_TYPE_WRAPPING_KEY_LINK,
+                  NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 104)
+          == NGX_KMIP_ATTR_BAD_VALUE
+          && LINK_ON(NGX_KMIP_LINK_TYPE_WRAPPING_KEY_LINK,
+                     NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 201) == 0,
+          "Wrapping Key Link: 2.x only");
+    CHECK(LINK_ON(0x10F, NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 201)
+          == NGX_KMIP_ATTR_BAD_VALUE, "an unknown Link Type");
+    CHECK(LINK_ON(NGX_KMIP_LINK_TYPE_PARENT_LINK,
+                  NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT, 104)
+          == NGX_KMIP_ATTR_NOT_FOR_OBJECT,
+          "1.x: no Link on an Opaque Object (not cryptographic)");
+    CHECK(LINK_ON(NGX_KMIP_LINK_TYPE_PARENT_LINK,
+                  NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT, 200) == 0
+          && LINK_ON(NGX_KMIP_LINK_TYPE_DERIVED_KEY_LINK,
+                     NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT, 200)
+             == NGX_KMIP_ATTR_BAD_VALUE,
+          "2.x: Parent Link on an Opaque Object, no Derived Key Link");
+
+    /* one Replacement Object Link per object */
+    memset(&l, 0, sizeof(l));
+    p = ngx_kmip_attrs_add(&A, &l, STR("Link"),
+                           link_value(NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                               NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK,
+                               "r1"));
+    at.value = link_value(NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                          NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK, "r2");
+    CHECK(ngx_kmip_attr_check_object(&l, NULL, &at,
+                                     NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 104,
+                                     &err) == NGX_KMIP_ATTR_BAD_VALUE,
+          "a second Replacement Object Link refused");
+    CHECK(ngx_kmip_attr_check_object(&l, p, &at,
+                                     NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 104,
+                                     &err) == 0,
+          "the one there replaced by another");
+    q = ngx_kmip_attrs_add(&A, &l, STR("Link"), at.value);
+    CHECK(ngx_kmip_attr_check_object(&l, NULL, q,
+                                     NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 104,
+                                     &err) == NGX_KMIP_ATTR_BAD_VALUE,
+          "two in one Create refused");
+    at.name = (const uint8_t *) "Name";
+    CHECK(ngx_kmip_attr_check_object(&l, NULL, &at,
+                                     NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT, 104,
+                                     &err) == 0,
+          "other attributes are not this check's business");
+#undef LINK_ON
+
+    /* several instances in a record, and their wire forms */
+    memset(&rec, 0, sizeof(rec));
+    rec.uid = (const uint8_t *) "k1";
+    rec.uid_len = 2;
+    rec.generation = 1;
+    rec.object_type = NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY;
+    ngx_kmip_attrs_add(&A, &rec.attrs, STR("Link"),
+                       link_value(NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                                  NGX_KMIP_LINK_TYPE_NEXT_LINK, "k2"));
+    ngx_kmip_attrs_add(&A, &rec.attrs, STR("Link"),
+                       link_value(NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                                  NGX_KMIP_LINK_TYPE_CHILD_LINK, "k3"));
+    CHECK(ngx_kmip_record_encode(&A, &rec, &buf, &len, &err) == 0
+          && ngx_kmip_record_decode(&A, buf, len, &out, &err) == 0
+          && ngx_kmip_attrs_count(&out.attrs, "Link", 4) == 2,
+          "two Links through a record");
+    p = ngx_kmip_attrs_find(&out.attrs, "Link", 4, 1);
+    CHECK(p && ngx_kmip_item_equal(p->value, rec.attrs.last->value),
+          "the second Link at index 1");
+
+    parent = ngx_kmip_item_new(&A, NGX_KMIP_TAG_ATTRIBUTES,
+                               NGX_KMIP_TYPE_STRUCTURE);
+    rc = p ? ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(2, 1)) : -1;
+    CHECK(rc == 1 && parent->v.kids.last->tag == NGX_KMIP_TAG_LINK
+          && ngx_kmip_item_find(parent->v.kids.last,
+                                NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER),
+          "2.1: Link by its tag");
+}
+
+
 int
 main(void)
 {
     test_record_roundtrip();
     test_attr_forms();
     test_attr_kept();
+    test_attr_link();
 
     printf("%d passed, %d failed\n", passed, failed);
 

@@ -11,7 +11,8 @@ use Test::More;
 use Test::Nginx::KMIP;
 
 our @EXPORT = qw(op_req op_items op_ok op_fail uid_of attrs_of a1 a2v
-                 tmpl1 attrs2 create_aes ops_uid reason_name);
+                 tmpl1 attrs2 create_aes ops_uid reason_name op_one
+                 attr_in op_get_attrs);
 
 my $Ubi = 0;
 
@@ -133,6 +134,34 @@ sub create_aes {
 }
 
 sub ops_uid { T('Unique Identifier', $_[0]) }
+
+# one operation in its own request: op_one($port, $version, $op, @payload)
+sub op_one {
+    my ($port, $version, $op, @payload) = @_;
+    my ($bi) = op_req($port, $version,
+                      { operation => $op, payload => [ @payload ] });
+    return $bi;
+}
+
+# a standard attribute in the version's form: its own tag in 2.x, an
+# Attribute structure in 1.x
+sub attr_in {
+    my ($version, $item) = @_;
+    return $item if $version =~ /^2/;
+    return a1($item->{name}, $item);
+}
+
+# Get Attributes of standard attributes by name (none: all), checked to
+# succeed, as attrs_of() reads it
+sub op_get_attrs {
+    my ($port, $version, $uid, @names) = @_;
+    my @refs = map { $version =~ /^2/
+                     ? E('Attribute Reference', kmip_tag($_))
+                     : T('Attribute Name', $_) } @names;
+    my $bi = op_one($port, $version, 'Get Attributes', ops_uid($uid), @refs);
+    op_ok($bi, "$version Get Attributes @names");
+    return attrs_of($bi);
+}
 
 sub reason_name { kmip_enum_name('Result Reason', $_[0]) // $_[0] }
 

@@ -1,0 +1,750 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "ngx_kmip_tags.h"
+#include "ngx_kmip_enums.h"
+#include "ngx_kmip_op_wrap.h"
+
+
+/*
+ * Key wrapping (see ngx_kmip_op_wrap.h). What the specification leaves to
+ * the server, and what this one does:
+ *
+ *   Wrapping Method   Encrypt only; MAC/sign and the methods built on it,
+ *                     and TR-31, are refused (Feature Not Supported)
+ *   wrapping key      a managed Symmetric Key, AES, Active, within its
+ *                     protection period, with the Wrap Key usage, not the
+ *                     key being served
+ *   parameters        those of the request's Encryption Key Information
+ *                     must match an instance of the wrapping key's
+ *                     Cryptographic Parameters; without, the instance of
+ *                     lowest Attribute Index is used; a key without the
+ *                     attribute cannot wrap (1.4 2.1.6). Block Cipher Mode
+ *                     NIST Key Wrap (RFC 3394, SP 800-38F KW) or AES Key
+ *                     Wrap Padding (RFC 5649, KWP)
+ *   encoding          TTLV (the default): the Key Value structure, with
+ *                     the attributes the specification names; No Encoding:
+ *                     the Key Material bytes alone
+ *
+ * The result reasons are 1.4's (table 338) in 1.x and 2.1's (6.1.19.1) in
+ * 2.x.
+ */
+
+
+struct ngx_kmip_wrap_s {
+    ngx_str_t                   kek_uid;
+    const ngx_kmip_item_t      *params;     /* the request's Cryptographic
+                                               Parameters, or NULL */
+    const ngx_kmip_item_t      *spec;       /* for its Attribute Names */
+    ngx_uint_t                  names;      /* how many it has */
+    uint32_t                    encoding;   /* NGX_KMIP_ENCODING_OPTION_* */
+
+    ngx_kmip_op_ctx_t          *ctx;        /* the operation served */
+    ngx_kmip_item_t            *payload;
+    ngx_kmip_item_t            *block;
+    ngx_kmip_op_next_pt         next;
+};
+
+
+static void ngx_kmip_op_wrap_loaded(ngx_kmip_store_op_t *sop);
+static ngx_int_t ngx_kmip_op_wrap_read(ngx_kmip_wrap_t *w,
+    ngx_kmip_store_op_t *sop);
+static ngx_int_t ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w,
+    ngx_kmip_object_t *kek);
+
+
+#define ngx_kmip_op_wrap_v2(r)  ((r)->version >= NGX_KMIP_VERSION(2, 0))
+
+
+ngx_int_t
+ngx_kmip_op_wrap_request(ngx_kmip_op_ctx_t *ctx)
+{
+    int64_t                    method;
+    ngx_kmip_req_t            *r = ctx->r;
+    ngx_kmip_wrap_t           *w;
+    const ngx_kmip_item_t     *spec, *it, *eki, *uid, *cp;
+    ngx_kmip_response_item_t  *out = ctx->out;
+
+    ctx->data = NULL;
+
+    spec = ngx_kmip_item_find(ctx->in->payload,
+                              NGX_KMIP_TAG_KEY_WRAPPING_SPECIFICATION);
+    if (spec == NULL) {
+        return NGX_OK;
+    }
+
+    if (spec->type != NGX_KMIP_TYPE_STRUCTURE) {
+        (void) ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Key Wrapping Specification is not a "
+                                    "structure");
+        return NGX_DECLINED;
+    }
+
+    w = ngx_pcalloc(r->pool, sizeof(ngx_kmip_wrap_t));
+    if (w == NULL) {
+        return NGX_ERROR;
+    }
+
+    w->spec = spec;
+    w->encoding = NGX_KMIP_ENCODING_OPTION_TTLV_ENCODING;
+
+    it = ngx_kmip_item_find(spec, NGX_KMIP_TAG_WRAPPING_METHOD);
+    method = (it && it->type == NGX_KMIP_TYPE_ENUMERATION) ? it->v.num : -1;
+
+    switch (method) {
+
+    case NGX_KMIP_WRAPPING_METHOD_ENCRYPT:
+        break;
+
+    case NGX_KMIP_WRAPPING_METHOD_MAC_SIGN:
+    case NGX_KMIP_WRAPPING_METHOD_ENCRYPT_THEN_MAC_SIGN:
+    case NGX_KMIP_WRAPPING_METHOD_MAC_SIGN_THEN_ENCRYPT:
+    case NGX_KMIP_WRAPPING_METHOD_TR_31:
+        (void) ngx_kmip_result_fail(r, out,
+                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+                                    "Wrapping Method %s is not offered: "
+                                    "keys are wrapped by encryption only",
+                                    method == NGX_KMIP_WRAPPING_METHOD_TR_31
+                                    ? "TR-31" : "with MAC/sign");
+        return NGX_DECLINED;
+
+    default:
+        (void) ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Key Wrapping Specification needs a "
+                                    "Wrapping Method");
+        return NGX_DECLINED;
+    }
+
+    if (ngx_kmip_item_find(spec, NGX_KMIP_TAG_MAC_SIGNATURE_KEY_INFORMATION))
+    {
+        (void) ngx_kmip_result_fail(r, out,
+                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+                                    "MAC/Signature Key Information: keys "
+                                    "are wrapped by encryption only");
+        return NGX_DECLINED;
+    }
+
+    eki = ngx_kmip_item_find(spec, NGX_KMIP_TAG_ENCRYPTION_KEY_INFORMATION);
+    uid = eki ? ngx_kmip_item_find(eki, NGX_KMIP_TAG_UNIQUE_IDENTIFIER)
+              : NULL;
+
+    if (eki == NULL || eki->type != NGX_KMIP_TYPE_STRUCTURE
+        || uid == NULL || uid->type != NGX_KMIP_TYPE_TEXT_STRING
+        || uid->v.str.len == 0)
+    {
+        (void) ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Wrapping Method Encrypt needs "
+                                    "Encryption Key Information with the "
+                                    "Unique Identifier of the wrapping key");
+        return NGX_DECLINED;
+    }
+
+    w->kek_uid.data = (u_char *) uid->v.str.data;
+    w->kek_uid.len = uid->v.str.len;
+
+    cp = ngx_kmip_item_find(eki, NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
+
+    if (cp && cp->type != NGX_KMIP_TYPE_STRUCTURE) {
+        (void) ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Cryptographic Parameters is not a "
+                                    "structure");
+        return NGX_DECLINED;
+    }
+
+    w->params = cp;
+
+    for (it = spec->v.kids.first; it; it = it->next) {
+        if (it->tag != NGX_KMIP_TAG_ATTRIBUTE_NAME) {
+            continue;
+        }
+
+        if (it->type != NGX_KMIP_TYPE_TEXT_STRING || it->v.str.len == 0) {
+            (void) ngx_kmip_result_fail(r, out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "Attribute Name is not a non-empty "
+                                        "Text String");
+            return NGX_DECLINED;
+        }
+
+        w->names++;
+    }
+
+    it = ngx_kmip_item_find(spec, NGX_KMIP_TAG_ENCODING_OPTION);
+
+    if (it) {
+        if (it->type != NGX_KMIP_TYPE_ENUMERATION
+            || (it->v.num != NGX_KMIP_ENCODING_OPTION_NO_ENCODING
+                && it->v.num != NGX_KMIP_ENCODING_OPTION_TTLV_ENCODING))
+        {
+            (void) ngx_kmip_result_fail(r, out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "unknown Encoding Option");
+            return NGX_DECLINED;
+        }
+
+        w->encoding = (uint32_t) it->v.num;
+    }
+
+    /* 1.4 2.1.6: "If No Encoding is specified, then the Key Value SHALL
+       NOT contain any attributes" */
+
+    if (w->encoding == NGX_KMIP_ENCODING_OPTION_NO_ENCODING && w->names) {
+        (void) ngx_kmip_result_fail(r, out,
+                                    NGX_KMIP_REASON_ENCODING_OPTION_ERROR,
+                                    "Encoding Option No Encoding wraps no "
+                                    "attributes: Attribute Names need TTLV "
+                                    "Encoding");
+        return NGX_DECLINED;
+    }
+
+    ctx->data = w;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_kmip_op_wrap_block(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w,
+    ngx_kmip_item_t *payload, ngx_kmip_item_t *block,
+    ngx_kmip_op_next_pt next)
+{
+    ngx_int_t             rc;
+    ngx_kmip_req_t       *r = ctx->r;
+    ngx_kmip_store_op_t  *sop;
+
+    /* a key wrapped by itself is opened by nobody who lacks it already */
+
+    if (w->kek_uid.len == ctx->obj->uid.len
+        && ngx_strncmp(w->kek_uid.data, ctx->obj->uid.data, w->kek_uid.len)
+           == 0)
+    {
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    "object \"%V\" cannot wrap itself",
+                                    &w->kek_uid);
+    }
+
+    w->ctx = ctx;
+    w->payload = payload;
+    w->block = block;
+    w->next = next;
+    ctx->out->payload = NULL;
+
+    /*
+     * The wrapping key is read as any key is, but is not made the
+     * request's last object: the one served stays so, for the write of
+     * its Fresh that follows
+     */
+
+    sop = ngx_kmip_op_store_op(r);
+    if (sop == NULL) {
+        return NGX_ERROR;
+    }
+
+    sop->handler = ngx_kmip_op_wrap_loaded;
+    sop->data = w;
+
+    rc = ngx_kmip_store_fetch(r->kp, sop, &w->kek_uid, 1);
+
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    return ngx_kmip_op_wrap_read(w, sop);
+}
+
+
+static void
+ngx_kmip_op_wrap_loaded(ngx_kmip_store_op_t *sop)
+{
+    ngx_int_t         rc;
+    ngx_kmip_wrap_t  *w = sop->data;
+    ngx_kmip_req_t   *r = w->ctx->r;
+
+    rc = ngx_kmip_op_wrap_read(w, sop);
+
+    if (rc == NGX_AGAIN) {
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        (void) ngx_kmip_result_fail(r, w->ctx->out,
+                                    NGX_KMIP_REASON_GENERAL_FAILURE,
+                                    "internal error");
+    }
+
+    ngx_kmip_op_complete(r);
+}
+
+
+/* the wrapping key's read has ended: wrap, or say why not */
+
+static ngx_int_t
+ngx_kmip_op_wrap_read(ngx_kmip_wrap_t *w, ngx_kmip_store_op_t *sop)
+{
+    ngx_int_t           rc;
+    ngx_kmip_op_ctx_t  *ctx = w->ctx, *kctx;
+    ngx_kmip_req_t     *r = ctx->r;
+
+    switch (sop->result) {
+
+    case NGX_KMIP_STORE_OK:
+        rc = ngx_kmip_op_wrap_with(w, sop->object);
+
+        if (rc == NGX_OK) {
+            ctx->out->payload = w->payload;
+            rc = w->next(ctx);
+        }
+
+        break;
+
+    case NGX_KMIP_STORE_NOT_FOUND:
+        rc = ngx_kmip_result_fail(r, ctx->out,
+                                  ngx_kmip_op_wrap_v2(r)
+                                  ? NGX_KMIP_REASON_WRAPPING_OBJECT_NOT_FOUND
+                                  : NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                  "no wrapping key with Unique Identifier "
+                                  "\"%V\"", &w->kek_uid);
+        break;
+
+    case NGX_KMIP_STORE_GONE:
+        rc = ngx_kmip_result_fail(r, ctx->out,
+                                  ngx_kmip_op_wrap_v2(r)
+                                  ? NGX_KMIP_REASON_WRAPPING_OBJECT_DESTROYED
+                                  : NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                  "wrapping key \"%V\" is destroyed",
+                                  &w->kek_uid);
+        break;
+
+    default:
+        /* Key Protect or the root key failed: said as for any read */
+        kctx = ngx_kmip_op_ctx(r, ctx->in, ctx->out);
+        if (kctx == NULL) {
+            rc = NGX_ERROR;
+            break;
+        }
+
+        kctx->uid = w->kek_uid;
+        kctx->sop = sop;
+        ngx_kmip_op_store_failed(kctx, "read");
+        rc = NGX_OK;
+        break;
+    }
+
+    return rc == NGX_DECLINED ? NGX_OK : rc;
+}
+
+
+/* every field the request gives is in the key's instance, equal */
+
+static ngx_uint_t
+ngx_kmip_op_wrap_match(const ngx_kmip_item_t *want,
+    const ngx_kmip_item_t *have)
+{
+    const ngx_kmip_item_t  *w, *h;
+
+    if (have->type != NGX_KMIP_TYPE_STRUCTURE) {
+        return 0;
+    }
+
+    for (w = want->v.kids.first; w; w = w->next) {
+        h = ngx_kmip_item_find(have, w->tag);
+
+        if (h == NULL || !ngx_kmip_item_equal(w, h)) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * The Cryptographic Parameters the wrapping uses (1.4 2.1.6): the
+ * request's, if they match an instance of the key's attribute, else that
+ * instance of lowest Attribute Index; NULL when there is none to use
+ */
+
+static const ngx_kmip_item_t *
+ngx_kmip_op_wrap_params(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
+{
+    ngx_kmip_attr_t  *at, *lowest;
+
+    lowest = NULL;
+
+    for (at = kek->attributes.first; at; at = at->next) {
+        if (at->value == NULL
+            || !ngx_kmip_attr_name_is(at, "Cryptographic Parameters"))
+        {
+            continue;
+        }
+
+        if (w->params) {
+            if (ngx_kmip_op_wrap_match(w->params, at->value)) {
+                return w->params;
+            }
+
+            continue;
+        }
+
+        if (lowest == NULL || at->index < lowest->index) {
+            lowest = at;
+        }
+    }
+
+    return lowest ? lowest->value : NULL;
+}
+
+
+static int64_t
+ngx_kmip_op_wrap_field(const ngx_kmip_item_t *params, uint32_t tag)
+{
+    const ngx_kmip_item_t  *it;
+
+    it = ngx_kmip_item_find(params, tag);
+
+    return (it && it->type == NGX_KMIP_TYPE_ENUMERATION) ? it->v.num : -1;
+}
+
+
+static const EVP_CIPHER *
+ngx_kmip_op_wrap_cipher(int64_t mode, size_t key_len)
+{
+    if (mode == NGX_KMIP_BLOCK_CIPHER_MODE_NISTKEYWRAP) {
+        return key_len == 16 ? EVP_aes_128_wrap()
+               : key_len == 24 ? EVP_aes_192_wrap() : EVP_aes_256_wrap();
+    }
+
+    return key_len == 16 ? EVP_aes_128_wrap_pad()
+           : key_len == 24 ? EVP_aes_192_wrap_pad() : EVP_aes_256_wrap_pad();
+}
+
+
+/*
+ * The attributes the specification names, in the Key Value that is
+ * wrapped: 1.x Attribute structures, a 2.x Attributes structure (1.4
+ * 2.1.4, 2.1 3.2)
+ */
+
+static ngx_int_t
+ngx_kmip_op_wrap_attributes(ngx_kmip_wrap_t *w, ngx_kmip_item_t *kv)
+{
+    ngx_kmip_req_t         *r = w->ctx->r;
+    ngx_kmip_attr_t        *at;
+    ngx_kmip_item_t        *parent;
+    ngx_kmip_attrs_t        view;
+    const ngx_kmip_item_t  *name;
+
+    if (w->names == 0) {
+        return NGX_OK;
+    }
+
+    if (ngx_kmip_op_view(r, w->ctx->obj, &view) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    parent = kv;
+
+    if (ngx_kmip_op_wrap_v2(r)) {
+        parent = ngx_kmip_add_struct(&r->alloc, kv, NGX_KMIP_TAG_ATTRIBUTES);
+        if (parent == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    for (name = ngx_kmip_item_find(w->spec, NGX_KMIP_TAG_ATTRIBUTE_NAME);
+         name;
+         name = ngx_kmip_item_find_next(name, NGX_KMIP_TAG_ATTRIBUTE_NAME))
+    {
+        /* an attribute the object does not have is not wrapped */
+
+        for (at = view.first; at; at = at->next) {
+            if (at->name_len == name->v.str.len
+                && ngx_strncmp(at->name, name->v.str.data, at->name_len) == 0
+                && ngx_kmip_attr_emit(&r->alloc, parent, at,
+                                      (unsigned) r->version) < 0)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
+{
+    int                     n, m;
+    size_t                  len;
+    u_char                 *in, *out;
+    time_t                  date;
+    int64_t                 state, mode, padding, alg;
+    uint32_t                reason;
+    ngx_str_t              *secret;
+    ngx_uint_t              v2;
+    EVP_CIPHER_CTX         *c;
+    ngx_kmip_req_t         *r = w->ctx->r;
+    ngx_kmip_op_ctx_t      *ctx = w->ctx;
+    ngx_kmip_item_t        *kv, *km, *kwd, *eki, *cp;
+    ngx_kmip_allocator_t   *a = &r->alloc;
+    const ngx_kmip_item_t  *params;
+
+    v2 = ngx_kmip_op_wrap_v2(r);
+
+    if (kek->destroyed) {
+        reason = v2 ? NGX_KMIP_REASON_WRAPPING_OBJECT_DESTROYED
+                    : NGX_KMIP_REASON_ITEM_NOT_FOUND;
+        (void) ngx_kmip_result_fail(r, ctx->out, reason,
+                                    "wrapping key \"%V\" is destroyed",
+                                    &w->kek_uid);
+        return NGX_DECLINED;
+    }
+
+    /* 1.4 table 338: "exists, but it is not a key" */
+
+    if (kek->object_type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    v2 ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
+                                       : NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    "wrapping object \"%V\" is not a "
+                                    "symmetric key", &w->kek_uid);
+        return NGX_DECLINED;
+    }
+
+    if (kek->material.len == 0) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_KEY_VALUE_NOT_PRESENT,
+                                    "wrapping key \"%V\" has no key material",
+                                    &w->kek_uid);
+        return NGX_DECLINED;
+    }
+
+    /*
+     * "not able to be used for wrapping": wrapping protects, so the key is
+     * Active and before its Protect Stop Date (1.4 3.26), as for Encrypt
+     */
+
+    state = ngx_kmip_op_attr_num(&kek->attributes, "State", -1);
+
+    if (state != NGX_KMIP_STATE_ACTIVE) {
+        (void) ngx_kmip_op_wrong_state(ctx, "wrapping key \"%V\" is %s, not "
+                                       "Active", &w->kek_uid,
+                                       ngx_kmip_state_name(state));
+        return NGX_DECLINED;
+    }
+
+    date = (time_t) ngx_kmip_op_attr_num(&kek->attributes,
+                                         "Protect Stop Date", -1);
+
+    if (date >= 0 && date <= ngx_time()) {
+        (void) ngx_kmip_op_wrong_state(ctx, "the Protect Stop Date of "
+                                       "wrapping key \"%V\" has passed",
+                                       &w->kek_uid);
+        return NGX_DECLINED;
+    }
+
+    if (!(ngx_kmip_op_attr_num(&kek->attributes, "Cryptographic Usage Mask",
+                               0)
+          & NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_WRAP_KEY))
+    {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                   v2 ? NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
+                      : NGX_KMIP_REASON_PERMISSION_DENIED,
+                   "the Cryptographic Usage Mask of \"%V\" does not allow "
+                   "Wrap Key", &w->kek_uid);
+        return NGX_DECLINED;
+    }
+
+    alg = ngx_kmip_op_attr_num(&kek->attributes, "Cryptographic Algorithm",
+                               -1);
+
+    if (alg != NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES
+        || (kek->material.len != 16 && kek->material.len != 24
+            && kek->material.len != 32))
+    {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+                                    "keys are wrapped by AES keys of 128, "
+                                    "192 or 256 bits only");
+        return NGX_DECLINED;
+    }
+
+    params = ngx_kmip_op_wrap_params(w, kek);
+
+    if (params == NULL) {
+        reason = v2 ? NGX_KMIP_REASON_BAD_CRYPTOGRAPHIC_PARAMETERS
+                    : NGX_KMIP_REASON_ITEM_NOT_FOUND;
+        (void) ngx_kmip_result_fail(r, ctx->out, reason,
+                                    w->params
+                                    ? "the Cryptographic Parameters given "
+                                      "match none of wrapping key \"%V\""
+                                    : "wrapping key \"%V\" has no "
+                                      "Cryptographic Parameters",
+                                    &w->kek_uid);
+        return NGX_DECLINED;
+    }
+
+    mode = ngx_kmip_op_wrap_field(params, NGX_KMIP_TAG_BLOCK_CIPHER_MODE);
+    padding = ngx_kmip_op_wrap_field(params, NGX_KMIP_TAG_PADDING_METHOD);
+    alg = ngx_kmip_op_wrap_field(params, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM);
+
+    if ((mode != NGX_KMIP_BLOCK_CIPHER_MODE_NISTKEYWRAP
+         && mode != NGX_KMIP_BLOCK_CIPHER_MODE_AESKEYWRAPPADDING)
+        || (padding != -1 && padding != NGX_KMIP_PADDING_METHOD_NONE)
+        || (alg != -1 && alg != NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES))
+    {
+        reason = v2 ? NGX_KMIP_REASON_BAD_CRYPTOGRAPHIC_PARAMETERS
+                    : NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED;
+        (void) ngx_kmip_result_fail(r, ctx->out, reason,
+                                    "keys are wrapped with Block Cipher Mode "
+                                    "NIST Key Wrap or AES Key Wrap Padding, "
+                                    "AES, and no Padding Method");
+        return NGX_DECLINED;
+    }
+
+    /* what is wrapped */
+
+    kv = ngx_kmip_item_find(w->block, NGX_KMIP_TAG_KEY_VALUE);
+
+    if (kv == NULL || kv->type != NGX_KMIP_TYPE_STRUCTURE) {
+        return NGX_ERROR;
+    }
+
+    secret = NULL;
+
+    if (w->encoding == NGX_KMIP_ENCODING_OPTION_NO_ENCODING) {
+        km = ngx_kmip_item_find(kv, NGX_KMIP_TAG_KEY_MATERIAL);
+
+        if (km == NULL || km->type != NGX_KMIP_TYPE_BYTE_STRING) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_ENCODING_OPTION_ERROR,
+                                        "the Key Material of this Key "
+                                        "Format Type is a structure: it is "
+                                        "wrapped with TTLV Encoding only");
+            return NGX_DECLINED;
+        }
+
+        in = (u_char *) km->v.str.data;
+        len = km->v.str.len;
+
+    } else {
+        if (ngx_kmip_op_wrap_attributes(w, kv) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        len = ngx_kmip_ttlv_size(kv);
+
+        in = ngx_kmip_op_secret(r, len, &secret);
+        if (in == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_kmip_ttlv_encode(kv, in);
+    }
+
+    /* RFC 3394 wraps whole 64-bit blocks, two at least; RFC 5649 any */
+
+    if (mode == NGX_KMIP_BLOCK_CIPHER_MODE_NISTKEYWRAP
+        && (len < 16 || len % 8 != 0))
+    {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_ENCODING_OPTION_ERROR,
+                                    "NIST Key Wrap takes a multiple of 8 "
+                                    "bytes, 16 at least, not %uz: AES Key "
+                                    "Wrap Padding takes any length", len);
+        return NGX_DECLINED;
+    }
+
+    out = ngx_pnalloc(r->pool, len + 16);
+    if (out == NULL) {
+        goto failed;
+    }
+
+    c = EVP_CIPHER_CTX_new();
+    if (c == NULL) {
+        goto failed;
+    }
+
+    EVP_CIPHER_CTX_set_flags(c, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+
+    if (EVP_EncryptInit_ex(c, ngx_kmip_op_wrap_cipher(mode, kek->material.len),
+                           NULL, kek->material.data, NULL) != 1
+        || EVP_EncryptUpdate(c, out, &n, in, (int) len) != 1
+        || EVP_EncryptFinal_ex(c, out + n, &m) != 1)
+    {
+        /* frees the key schedule, wiped */
+        EVP_CIPHER_CTX_free(c);
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE,
+                                    "key wrapping failed");
+        goto wiped;
+    }
+
+    EVP_CIPHER_CTX_free(c);
+
+    if (secret) {
+        OPENSSL_cleanse(secret->data, secret->len);
+    }
+
+    /* the Key Value is now the wrapped bytes, its structure let go */
+
+    kv->type = NGX_KMIP_TYPE_BYTE_STRING;
+    kv->v.str.data = out;
+    kv->v.str.len = (size_t) (n + m);
+
+    kwd = ngx_kmip_add_struct(a, w->block, NGX_KMIP_TAG_KEY_WRAPPING_DATA);
+
+    if (kwd == NULL
+        || ngx_kmip_add_enum(a, kwd, NGX_KMIP_TAG_WRAPPING_METHOD,
+                             NGX_KMIP_WRAPPING_METHOD_ENCRYPT) == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    eki = ngx_kmip_add_struct(a, kwd, NGX_KMIP_TAG_ENCRYPTION_KEY_INFORMATION);
+    cp = ngx_kmip_item_retag(a, params, NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
+
+    if (eki == NULL || cp == NULL
+        || ngx_kmip_add_text(a, eki, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                             w->kek_uid.data, w->kek_uid.len) == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_kmip_item_append(eki, cp);
+
+    /* without it, a reader takes the Key Value as TTLV-encoded */
+
+    if (w->encoding == NGX_KMIP_ENCODING_OPTION_NO_ENCODING
+        && ngx_kmip_add_enum(a, kwd, NGX_KMIP_TAG_ENCODING_OPTION,
+                             NGX_KMIP_ENCODING_OPTION_NO_ENCODING) == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+
+failed:
+
+    (void) ngx_kmip_result_fail(r, ctx->out, NGX_KMIP_REASON_GENERAL_FAILURE,
+                                "internal error");
+
+wiped:
+
+    if (secret) {
+        OPENSSL_cleanse(secret->data, secret->len);
+    }
+
+    return NGX_DECLINED;
+}

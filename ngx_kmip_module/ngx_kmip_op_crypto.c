@@ -88,38 +88,21 @@ static ngx_int_t ngx_kmip_op_stream_fail(ngx_kmip_req_t *r,
     uint32_t reason, const char *fmt, ...);
 static uint32_t ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r);
 static uint32_t ngx_kmip_op_stream_limit(ngx_kmip_req_t *r);
+static uint32_t ngx_kmip_op_bad_params(ngx_kmip_req_t *r);
 
 
-static void
-ngx_kmip_op_crypto_wipe(void *data)
+
+/*
+ * Parameters the server does not offer: Bad Cryptographic Parameters from
+ * 2.0 on; 1.x has no such reason, and says Feature Not Supported
+ */
+
+static uint32_t
+ngx_kmip_op_bad_params(ngx_kmip_req_t *r)
 {
-    ngx_str_t  *s = data;
-
-    if (s->data && s->len) {
-        OPENSSL_cleanse(s->data, s->len);
-    }
-}
-
-
-/* a buffer wiped when the request's pool goes: plaintext lives there */
-
-static u_char *
-ngx_kmip_op_crypto_buf(ngx_kmip_req_t *r, size_t len)
-{
-    ngx_str_t           *s;
-    ngx_pool_cleanup_t  *cln;
-
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_str_t));
-    if (cln == NULL) {
-        return NULL;
-    }
-
-    s = cln->data;
-    s->data = ngx_pnalloc(r->pool, len ? len : 1);
-    s->len = s->data ? len : 0;
-    cln->handler = ngx_kmip_op_crypto_wipe;
-
-    return s->data;
+    return r->version >= NGX_KMIP_VERSION(2, 0)
+           ? NGX_KMIP_REASON_BAD_CRYPTOGRAPHIC_PARAMETERS
+           : NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED;
 }
 
 
@@ -505,10 +488,9 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
     }
 
     if (cipher == NULL) {
-        return ngx_kmip_result_fail(r, ctx->out,
-                               NGX_KMIP_REASON_BAD_CRYPTOGRAPHIC_PARAMETERS,
-                               "Block Cipher Mode %uD is not supported",
-                               p.mode);
+        return ngx_kmip_result_fail(r, ctx->out, ngx_kmip_op_bad_params(r),
+                                    "Block Cipher Mode %uD is not supported",
+                                    p.mode);
     }
 
     /* authenticated encryption: GCM and ChaCha20-Poly1305 */
@@ -519,10 +501,9 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
             || (p.mode != NGX_KMIP_BLOCK_CIPHER_MODE_ECB
                 && p.mode != NGX_KMIP_BLOCK_CIPHER_MODE_CBC)))
     {
-        return ngx_kmip_result_fail(r, ctx->out,
-                               NGX_KMIP_REASON_BAD_CRYPTOGRAPHIC_PARAMETERS,
-                               "Padding Method %uD is not supported here",
-                               p.padding);
+        return ngx_kmip_result_fail(r, ctx->out, ngx_kmip_op_bad_params(r),
+                                    "Padding Method %uD is not supported "
+                                    "here", p.padding);
     }
 
     /*
@@ -733,14 +714,15 @@ static ngx_int_t
 ngx_kmip_op_cipher_update(ngx_kmip_req_t *r, EVP_CIPHER_CTX *c,
     ngx_kmip_item_t *data, ngx_uint_t last, ngx_str_t *res)
 {
-    int      n, total;
-    size_t   len, size;
-    u_char  *buf;
+    int         n, total;
+    size_t      len, size;
+    u_char     *buf;
+    ngx_str_t  *secret;
 
     len = data ? data->v.str.len : 0;
     size = len + NGX_KMIP_CIPHER_SLACK;
 
-    buf = ngx_kmip_op_crypto_buf(r, size);
+    buf = ngx_kmip_op_secret(r, size, &secret);
     if (buf == NULL) {
         return NGX_ERROR;
     }

@@ -386,6 +386,21 @@ subtest '2.1: ChaCha20-Poly1305 in parts' => sub {
        unpack('H*', $wtag), 'same tag');
 };
 
+subtest 'a mode the server does not offer: the version\'s reason' => sub {
+    # Bad Cryptographic Parameters exists from 2.0 on; 1.x says Feature
+    # Not Supported
+    for my $v ('1.4', '2.1') {
+        my $uid = register_key($v, 'AES', $gcm{key});
+        my $c = kmip_connect($port);
+        op_fail(call($c, $v, 'Encrypt', ops_uid($uid),
+                     S('Cryptographic Parameters', [
+                         E('Block Cipher Mode', 'OFB') ]),
+                     B('IV/Counter/Nonce', $gcm{iv} x 2), B('Data', 'x')),
+                $v =~ $ver2 ? 0x24 : 0x08, "$v: Block Cipher Mode OFB",
+                qr/Block Cipher Mode/);
+    }
+};
+
 subtest '2.1: no Encrypt stream on a key with Usage Limits' => sub {
     # the later parts never read the key again, so they could not be
     # counted: the stream is refused, a single-part Encrypt is counted

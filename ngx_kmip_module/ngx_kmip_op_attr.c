@@ -42,19 +42,12 @@ ngx_int_t
 ngx_kmip_op_get_attributes(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
+    ngx_int_t           rc;
     ngx_kmip_op_ctx_t  *ctx;
 
-    if (ngx_kmip_op_no_store(r, out)) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_kmip_op_ctx(r, in, out);
+    ctx = ngx_kmip_op_begin(r, in, out, &rc);
     if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
-        return NGX_OK;
+        return rc;
     }
 
     return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_get_attributes_loaded);
@@ -175,19 +168,12 @@ ngx_int_t
 ngx_kmip_op_get_attribute_list(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out)
 {
+    ngx_int_t           rc;
     ngx_kmip_op_ctx_t  *ctx;
 
-    if (ngx_kmip_op_no_store(r, out)) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_kmip_op_ctx(r, in, out);
+    ctx = ngx_kmip_op_begin(r, in, out, &rc);
     if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
-        return NGX_OK;
+        return rc;
     }
 
     return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_get_attribute_list_loaded);
@@ -288,6 +274,7 @@ ngx_int_t
 ngx_kmip_op_change_attribute(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
+    ngx_int_t                  rc;
     ngx_str_t                  uid;
     ngx_uint_t                 idx, end;
     ngx_kmip_op_ctx_t         *ctx;
@@ -325,17 +312,9 @@ ngx_kmip_op_change_attribute(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     r->group = NULL;
 
-    if (ngx_kmip_op_no_store(r, out)) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_kmip_op_ctx(r, in, out);
+    ctx = ngx_kmip_op_begin(r, in, out, &rc);
     if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
-        return NGX_OK;
+        return rc;
     }
 
     /* the run: following attribute changes on the same object */

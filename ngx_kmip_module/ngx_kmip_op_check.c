@@ -44,6 +44,7 @@ ngx_int_t
 ngx_kmip_op_check(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
+    ngx_int_t           rc;
     ngx_kmip_item_t    *it;
     ngx_kmip_op_ctx_t  *ctx;
 
@@ -70,17 +71,9 @@ ngx_kmip_op_check(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                     "Lease Time is not an Interval");
     }
 
-    if (ngx_kmip_op_no_store(r, out)) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_kmip_op_ctx(r, in, out);
+    ctx = ngx_kmip_op_begin(r, in, out, &rc);
     if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
-        return NGX_OK;
+        return rc;
     }
 
     return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_check_loaded);

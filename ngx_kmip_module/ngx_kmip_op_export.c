@@ -33,17 +33,9 @@ ngx_kmip_op_export(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_int_t           rc;
     ngx_kmip_op_ctx_t  *ctx;
 
-    if (ngx_kmip_op_no_store(r, out)) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_kmip_op_ctx(r, in, out);
+    ctx = ngx_kmip_op_begin(r, in, out, &rc);
     if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
-        return NGX_OK;
+        return rc;
     }
 
     rc = ngx_kmip_op_wrap_request(ctx);

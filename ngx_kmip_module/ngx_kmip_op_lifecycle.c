@@ -34,19 +34,12 @@ ngx_int_t
 ngx_kmip_op_activate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
+    ngx_int_t           rc;
     ngx_kmip_op_ctx_t  *ctx;
 
-    if (ngx_kmip_op_no_store(r, out)) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_kmip_op_ctx(r, in, out);
+    ctx = ngx_kmip_op_begin(r, in, out, &rc);
     if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
-        return NGX_OK;
+        return rc;
     }
 
     return ngx_kmip_op_mutate(ctx, ngx_kmip_op_activate_apply,
@@ -87,12 +80,9 @@ ngx_int_t
 ngx_kmip_op_revoke(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
+    ngx_int_t           rc;
     ngx_kmip_item_t    *rr, *code;
     ngx_kmip_op_ctx_t  *ctx;
-
-    if (ngx_kmip_op_no_store(r, out)) {
-        return NGX_OK;
-    }
 
     rr = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_REVOCATION_REASON);
     code = ngx_kmip_item_find(rr, NGX_KMIP_TAG_REVOCATION_REASON_CODE);
@@ -105,13 +95,9 @@ ngx_kmip_op_revoke(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                     "a Revocation Reason Code");
     }
 
-    ctx = ngx_kmip_op_ctx(r, in, out);
+    ctx = ngx_kmip_op_begin(r, in, out, &rc);
     if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
-        return NGX_OK;
+        return rc;
     }
 
     ctx->data = rr;

@@ -105,6 +105,32 @@ ngx_kmip_op_ctx(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 }
 
 
+ngx_kmip_op_ctx_t *
+ngx_kmip_op_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, ngx_int_t *rc)
+{
+    ngx_kmip_op_ctx_t  *ctx;
+
+    *rc = NGX_OK;
+
+    if (ngx_kmip_op_no_store(r, out)) {
+        return NULL;
+    }
+
+    ctx = ngx_kmip_op_ctx(r, in, out);
+    if (ctx == NULL) {
+        *rc = NGX_ERROR;
+        return NULL;
+    }
+
+    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
+        return NULL;
+    }
+
+    return ctx;
+}
+
+
 ngx_int_t
 ngx_kmip_op_get_uid(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out, ngx_str_t *uid)
@@ -1655,17 +1681,9 @@ ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_int_t           rc;
     ngx_kmip_op_ctx_t  *ctx;
 
-    if (ngx_kmip_op_no_store(r, out)) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_kmip_op_ctx(r, in, out);
+    ctx = ngx_kmip_op_begin(r, in, out, &rc);
     if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
-        return NGX_OK;
+        return rc;
     }
 
     rc = ngx_kmip_op_wrap_request(ctx);
@@ -1963,19 +1981,12 @@ ngx_int_t
 ngx_kmip_op_destroy(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
+    ngx_int_t           rc;
     ngx_kmip_op_ctx_t  *ctx;
 
-    if (ngx_kmip_op_no_store(r, out)) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_kmip_op_ctx(r, in, out);
+    ctx = ngx_kmip_op_begin(r, in, out, &rc);
     if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
-        return NGX_OK;
+        return rc;
     }
 
     return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_destroy_loaded);

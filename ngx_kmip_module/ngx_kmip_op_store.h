@@ -96,6 +96,16 @@ ngx_int_t ngx_kmip_op_get_uid(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
     ngx_str_t *uid);
 
+/*
+ * The start of an operation on one object: a key store configured, the
+ * context, the object's Unique Identifier (the item's or the ID
+ * Placeholder). NULL when the item is already answered (*rc NGX_OK) or on
+ * an allocation failure (*rc NGX_ERROR).
+ */
+ngx_kmip_op_ctx_t *ngx_kmip_op_begin(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
+    ngx_int_t *rc);
+
 ngx_int_t ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
     ngx_kmip_op_next_pt next);
 ngx_int_t ngx_kmip_op_mutate(ngx_kmip_op_ctx_t *ctx,

@@ -62,7 +62,8 @@ static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
     { "Compromise Occurrence Date", NGX_KMIP_TAG_COMPROMISE_OCCURRENCE_DATE,
       T_DATE, S, V(1,0) },
     { "Compromise Date", NGX_KMIP_TAG_COMPROMISE_DATE, T_DATE, S, V(1,0) },
-    { "Revocation Reason", NGX_KMIP_TAG_REVOCATION_REASON, T_STR, S,
+    /* Q: PyKMIP 0.10 has no class for it (a revoked key's whole answer) */
+    { "Revocation Reason", NGX_KMIP_TAG_REVOCATION_REASON, T_STR, S|Q,
       V(1,0) },
     { "Object Group", NGX_KMIP_TAG_OBJECT_GROUP, T_TEXT, M|C|A|MO|D,
       V(1,0) },
@@ -97,8 +98,10 @@ static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
     { "Lease Time", NGX_KMIP_TAG_LEASE_TIME, T_IVAL, S, V(1,0) },
     /* True until the key material is first served by Get (1.4 3.34) */
     { "Fresh", NGX_KMIP_TAG_FRESH, T_BOOL, C, V(1,0) },
-    /* consumed by Encrypt; Count kept by the server (1.4 3.21) */
-    { "Usage Limits", NGX_KMIP_TAG_USAGE_LIMITS, T_STR, C|A|MO|D, V(1,0) },
+    /* consumed by Encrypt; Count kept by the server (1.4 3.21); Q:
+       PyKMIP 0.10 has no class for it */
+    { "Usage Limits", NGX_KMIP_TAG_USAGE_LIMITS, T_STR, C|A|MO|D|Q,
+      V(1,0) },
     /* the server's own for keys it generates; a client's at Register */
     { "Random Number Generator", NGX_KMIP_TAG_RANDOM_NUMBER_GENERATOR,
       T_STR, C|A|Q, V(1,3) },

@@ -85,6 +85,9 @@ for my $v ('1.2', '1.4', '2.0') {
         py_ok($v, 'revoke', $uid, '--reason', 'key-compromise');
         is(py_ok($v, 'get-attributes', $uid, '--names', 'State')
                ->{attributes}{State}, 'COMPROMISED', 'revoked: Compromised');
+        # a whole answer now holds Revocation Reason and the dates
+        is(py_ok($v, 'get-attributes', $uid)->{attributes}{State},
+           'COMPROMISED', 'revoked: a whole Get Attributes answer');
         py_ok($v, 'destroy', $uid);
         my $gd = py($v, 'get', $uid);
         is($gd->{_exit}, 1, 'get of a destroyed key fails');

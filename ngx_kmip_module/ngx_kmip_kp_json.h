@@ -10,13 +10,13 @@
 
 /*
  * Key Protect response bodies (JSON) into plain structs. Plain C on yajl's
- * tree parser, no nginx headers: the Key Protect client (ngx_kmip_kp.c),
+ * event parser, no nginx headers: the Key Protect client (ngx_kmip_kp.c),
  * the unit tests and the fuzzer link it directly.
  *
  * Every string is copied with the caller's allocator and NUL-terminated.
  * Decoded key bytes ("payload", "plaintext") are allocated with the
- * "secret" allocator, so that the caller can wipe them; the parse tree is
- * wiped before it is freed.
+ * "secret" allocator, so that the caller can wipe them; yajl's own
+ * buffers are wiped before they are freed.
  */
 
 

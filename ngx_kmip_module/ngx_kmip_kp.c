@@ -1242,15 +1242,34 @@ ngx_kmip_kp_secret_cleanup(void *data)
 }
 
 
+/*
+ * A v4 UUID per call.  The random bytes are drawn 4 KiB at a time: one
+ * RAND_bytes() per call cost as much as building the HTTP request.  The
+ * bytes belong to one process (drawn again after a fork), and correlation
+ * ids are not secrets.
+ */
+
 static ngx_int_t
 ngx_kmip_kp_correlation_id(ngx_kmip_kp_call_t *call)
 {
     u_char  b[16], *p;
 
-    if (RAND_bytes(b, sizeof(b)) != 1) {
-        ngx_log_error(NGX_LOG_ALERT, call->log, 0, "RAND_bytes() failed");
-        return NGX_ERROR;
+    static u_char      rnd[4096];
+    static size_t      used = sizeof(rnd);
+    static ngx_pid_t   owner;
+
+    if (used + sizeof(b) > sizeof(rnd) || owner != ngx_pid) {
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+            ngx_log_error(NGX_LOG_ALERT, call->log, 0, "RAND_bytes() failed");
+            return NGX_ERROR;
+        }
+
+        used = 0;
+        owner = ngx_pid;
     }
+
+    ngx_memcpy(b, rnd + used, sizeof(b));
+    used += sizeof(b);
 
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;

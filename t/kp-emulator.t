@@ -452,6 +452,46 @@ my ($CT_OLD);
     is($res->{status}, 200, 'metadata by alias');
     ($res) = kp('DELETE', "/keys/$ROOT2/aliases/r2-alias");
     is($res->{status}, 204, 'alias delete 204');
+
+    # aliases are unique among keys, deleted ones included until purged
+    my $mk = sub {
+        my ($name, @aliases) = @_;
+        my ($r, $b) = kp('POST', '/keys', create_body(
+            name => $name, extractable => JSON::PP::true,
+            @aliases ? (aliases => \@aliases) : ()));
+        return ($r, $b->{resources}[0]{id});
+    };
+    my ($r1, $k1) = $mk->('al-1', 'cas-a');
+    is($r1->{status}, 201, 'a key with alias cas-a');
+    my ($r2) = $mk->('al-2', 'cas-b', 'cas-a');
+    is($r2->{status}, 409, 'a second key with cas-a: 409');
+    ($res, $j) = kp('GET', '/keys?search=exact:alias:cas-b');
+    is($j->{metadata}{collectionTotal}, 0, '... and nothing of it was kept');
+    my (undef, $k2) = $mk->('al-2', 'cas-b');
+    ($res, $j) = kp('POST', "/keys/$k2/aliases/cas-a");
+    is_kp_error($res, $j, 409, 'KEY_ALIAS_NOT_UNIQUE_ERR', 'alias held by another key');
+    ($res) = kp('POST', "/keys/$k1/aliases/cas-a");
+    is($res->{status}, 201, 'the same alias again on its key: 201');
+    ($res) = kp('POST', "/keys/$k2/aliases/al$_") for 1 .. 4;
+    ($res, $j) = kp('POST', "/keys/$k2/aliases/al5");
+    is_kp_error($res, $j, 400, 'KEY_ALIAS_QUOTA_ERR', 'a sixth alias');
+    ($res) = kp('DELETE', "/keys/$k2/aliases/cas-b");
+    ($res) = kp('POST', "/keys/$k1/aliases/cas-b");
+    is($res->{status}, 201, 'a deleted alias is free again');
+    ($res, $j) = kp('GET', '/keys/cas-b/metadata');
+    is($j->{resources}[0]{id}, $k1, '... and found on its new key');
+    ($res) = kp('DELETE', "/keys/$k1");
+    is($res->{status}, 204, 'delete the key holding cas-a');
+    ($r2) = $mk->('al-3', 'cas-a');
+    is($r2->{status}, 409, 'a deleted key keeps its aliases until purged');
+    ($res, $j) = kp('GET', '/keys/cas-a/metadata');
+    is($j->{resources}[0]{state}, 5, '... and is found by them');
+    ($res) = kp('DELETE', "/keys/$k1/purge");
+    is($res->{status}, 200, 'purge it');
+    ($res, $j) = kp('GET', '/keys/cas-a/metadata');
+    is($res->{status}, 404, 'the alias of a purged key finds nothing');
+    ($r2) = $mk->('al-3', 'cas-a', 'cas-b');
+    is($r2->{status}, 201, '... and both its aliases are free');
     ($res) = kp('POST', '/key_rings/ring-a');
     is($res->{status}, 201, 'key ring create');
     ($res, $j) = kp('GET', '/key_rings');

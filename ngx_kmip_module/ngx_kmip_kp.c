@@ -89,15 +89,14 @@ static ngx_int_t ngx_kmip_kp_gen_done(ngx_kmip_kp_ctx_t *ctx, yajl_gen g);
 static void ngx_kmip_kp_gen_str(yajl_gen g, const char *s);
 static void ngx_kmip_kp_gen_ngx_str(yajl_gen g, ngx_str_t *s);
 static void ngx_kmip_kp_gen_aad(yajl_gen g, ngx_array_t *aad);
-static void *ngx_kmip_kp_malloc(void *ctx, size_t size);
-static void *ngx_kmip_kp_realloc(void *ctx, void *ptr, size_t size);
-static void ngx_kmip_kp_free(void *ctx, void *ptr);
 
+
+/* generated bodies hold key material: wiped when yajl frees them */
 
 static yajl_alloc_funcs  ngx_kmip_kp_alloc_funcs = {
-    ngx_kmip_kp_malloc,
-    ngx_kmip_kp_realloc,
-    ngx_kmip_kp_free,
+    ngx_kmip_kp_json_malloc,
+    ngx_kmip_kp_json_realloc,
+    ngx_kmip_kp_json_free,
     NULL
 };
 
@@ -1364,60 +1363,4 @@ ngx_kmip_kp_gen_aad(yajl_gen g, ngx_array_t *aad)
     }
 
     yajl_gen_array_close(g);
-}
-
-
-#define NGX_KMIP_KP_ALLOC_HEADER  16
-
-
-static void *
-ngx_kmip_kp_malloc(void *ctx, size_t size)
-{
-    u_char  *p;
-
-    p = malloc(size + NGX_KMIP_KP_ALLOC_HEADER);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    *(size_t *) p = size;
-
-    return p + NGX_KMIP_KP_ALLOC_HEADER;
-}
-
-
-static void *
-ngx_kmip_kp_realloc(void *ctx, void *ptr, size_t size)
-{
-    u_char  *p;
-    size_t   old;
-
-    p = ngx_kmip_kp_malloc(ctx, size);
-
-    if (p == NULL || ptr == NULL) {
-        return p;
-    }
-
-    old = *(size_t *) ((u_char *) ptr - NGX_KMIP_KP_ALLOC_HEADER);
-    ngx_memcpy(p, ptr, ngx_min(old, size));
-
-    ngx_kmip_kp_free(ctx, ptr);
-
-    return p;
-}
-
-
-static void
-ngx_kmip_kp_free(void *ctx, void *ptr)
-{
-    u_char  *p;
-
-    if (ptr == NULL) {
-        return;
-    }
-
-    p = (u_char *) ptr - NGX_KMIP_KP_ALLOC_HEADER;
-
-    OPENSSL_cleanse(p, *(size_t *) p + NGX_KMIP_KP_ALLOC_HEADER);
-    free(p);
 }

@@ -162,9 +162,6 @@ static int ngx_kmip_kp_json_decode(ngx_kmip_allocator_t *a,
     const unsigned char *s, size_t n, ngx_kmip_kp_json_str_t *dst);
 static int ngx_kmip_kp_json_atoi(const unsigned char *p, size_t n);
 
-static void *ngx_kmip_kp_json_malloc(void *ctx, size_t size);
-static void *ngx_kmip_kp_json_realloc(void *ctx, void *ptr, size_t size);
-static void ngx_kmip_kp_json_free(void *ctx, void *ptr);
 
 
 static const yajl_callbacks  ngx_kmip_kp_json_callbacks = {
@@ -1155,14 +1152,14 @@ ngx_kmip_kp_json_date(const unsigned char *p, size_t len)
 
 
 /*
- * yajl's own buffers (a string with escapes is decoded into one) are
- * wiped before they are freed, as the tree was
+ * yajl's own buffers (a string with escapes is decoded into one, a JSON
+ * body is generated into one) are wiped before they are freed
  */
 
 #define NGX_KMIP_KP_JSON_ALLOC_HEADER  16
 
 
-static void *
+void *
 ngx_kmip_kp_json_malloc(void *ctx, size_t size)
 {
     unsigned char  *p;
@@ -1184,7 +1181,7 @@ ngx_kmip_kp_json_malloc(void *ctx, size_t size)
 }
 
 
-static void *
+void *
 ngx_kmip_kp_json_realloc(void *ctx, void *ptr, size_t size)
 {
     size_t          old;
@@ -1206,7 +1203,7 @@ ngx_kmip_kp_json_realloc(void *ctx, void *ptr, size_t size)
 }
 
 
-static void
+void
 ngx_kmip_kp_json_free(void *ctx, void *ptr)
 {
     size_t          size;

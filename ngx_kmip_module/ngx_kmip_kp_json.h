@@ -89,5 +89,14 @@ time_t ngx_kmip_kp_json_date(const unsigned char *p, size_t len);
 /* overwrite memory the compiler cannot optimise away */
 void ngx_kmip_kp_json_cleanse(void *p, size_t len);
 
+/*
+ * malloc, realloc and free for yajl (yajl_alloc_funcs): what they free
+ * is wiped first (the parser's buffers, and ngx_kmip_kp.c's generated
+ * request bodies)
+ */
+void *ngx_kmip_kp_json_malloc(void *ctx, size_t size);
+void *ngx_kmip_kp_json_realloc(void *ctx, void *ptr, size_t size);
+void ngx_kmip_kp_json_free(void *ctx, void *ptr);
+
 
 #endif /* _NGX_KMIP_KP_JSON_H_INCLUDED_ */

@@ -100,7 +100,9 @@ static void ngx_kmip_http_finish(ngx_kmip_http_ctx_t *ctx,
 static void ngx_kmip_http_set_error(ngx_kmip_http_ctx_t *ctx,
     const char *fmt, const char *arg);
 static void ngx_kmip_http_cleanup(void *data);
-static void ngx_kmip_http_wipe_slist(struct curl_slist *list);
+static ngx_int_t ngx_kmip_http_append_line(ngx_kmip_http_req_t *r,
+    u_char *line);
+static void ngx_kmip_http_wipe_headers(void *data);
 static size_t ngx_kmip_http_write_cb(char *ptr, size_t size, size_t nmemb,
     void *userdata);
 static size_t ngx_kmip_http_header_cb(char *ptr, size_t size, size_t nitems,
@@ -473,12 +475,23 @@ ngx_kmip_http_check_done(void)
 ngx_kmip_http_req_t *
 ngx_kmip_http_create(ngx_pool_t *pool, ngx_log_t *log)
 {
+    ngx_pool_cleanup_t   *cln;
     ngx_kmip_http_req_t  *r;
 
     r = ngx_pcalloc(pool, sizeof(ngx_kmip_http_req_t));
     if (r == NULL) {
         return NULL;
     }
+
+    /* before the transfer's cleanup, so that it runs after it */
+
+    cln = ngx_pool_cleanup_add(pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_kmip_http_wipe_headers;
+    cln->data = r;
 
     r->pool = pool;
     r->log = log;
@@ -494,33 +507,50 @@ ngx_int_t
 ngx_kmip_http_add_header(ngx_kmip_http_req_t *r, const char *name,
     ngx_str_t *value)
 {
-    size_t              len;
-    u_char             *line, *p;
-    struct curl_slist  *l;
+    size_t   n;
+    u_char  *line, *p;
 
-    len = ngx_strlen(name) + 2 + value->len + 1;
+    n = ngx_strlen(name);
 
-    line = ngx_alloc(len, r->log);
+    line = ngx_pnalloc(r->pool, n + 2 + value->len + 1);
     if (line == NULL) {
         return NGX_ERROR;
     }
 
-    p = ngx_cpymem(line, name, ngx_strlen(name));
+    p = ngx_cpymem(line, name, n);
     *p++ = ':';
     *p++ = ' ';
     p = ngx_cpymem(p, value->data, value->len);
     *p = '\0';
 
-    l = curl_slist_append(r->headers, (char *) line);
+    return ngx_kmip_http_append_line(r, line);
+}
 
-    OPENSSL_cleanse(line, len);
-    ngx_free(line);
 
+/*
+ * The header list lives in the request's pool, not in curl_slist_append()'s
+ * two mallocs per line: curl only reads the list.  The lines (the token's
+ * among them) are wiped by ngx_kmip_http_wipe_headers().
+ */
+
+static ngx_int_t
+ngx_kmip_http_append_line(ngx_kmip_http_req_t *r, u_char *line)
+{
+    struct curl_slist  *l, **last;
+
+    l = ngx_palloc(r->pool, sizeof(struct curl_slist));
     if (l == NULL) {
         return NGX_ERROR;
     }
 
-    r->headers = l;
+    l->data = (char *) line;
+    l->next = NULL;
+
+    for (last = &r->headers; *last; last = &(*last)->next) {
+        /* void */
+    }
+
+    *last = l;
 
     return NGX_OK;
 }
@@ -588,8 +618,14 @@ ngx_kmip_http_start(ngx_kmip_http_req_t *r)
 
     if (r->headers) {
         /* no "Expect: 100-continue" round trip */
-        r->headers = curl_slist_append(r->headers, "Expect:");
-        if (r->headers == NULL) {
+        p = ngx_pnalloc(r->pool, sizeof("Expect:"));
+        if (p == NULL) {
+            goto nomem;
+        }
+
+        ngx_memcpy(p, "Expect:", sizeof("Expect:"));
+
+        if (ngx_kmip_http_append_line(r, p) != NGX_OK) {
             goto nomem;
         }
     }
@@ -842,7 +878,8 @@ ngx_kmip_http_launch(ngx_kmip_http_ctx_t *ctx)
     peer = r->peer;
 
     if (ctx->buf) {
-        OPENSSL_cleanse(ctx->buf, ctx->size);
+        /* the bytes written, and their NUL: the rest was never used */
+        OPENSSL_cleanse(ctx->buf, ctx->len + 1);
     }
 
     ctx->len = 0;
@@ -1130,19 +1167,13 @@ ngx_kmip_http_cleanup(void *data)
         ctx->easy = NULL;
     }
 
-    if (r->headers) {
-        ngx_kmip_http_wipe_slist(r->headers);
-        curl_slist_free_all(r->headers);
-        r->headers = NULL;
-    }
-
     if (ctx->resolve) {
         curl_slist_free_all(ctx->resolve);
         ctx->resolve = NULL;
     }
 
     if (ctx->buf) {
-        OPENSSL_cleanse(ctx->buf, ctx->size);
+        OPENSSL_cleanse(ctx->buf, ctx->len + 1);
         ngx_free(ctx->buf);
         ctx->buf = NULL;
     }
@@ -1150,13 +1181,17 @@ ngx_kmip_http_cleanup(void *data)
 
 
 static void
-ngx_kmip_http_wipe_slist(struct curl_slist *list)
+ngx_kmip_http_wipe_headers(void *data)
 {
-    for ( /* void */ ; list; list = list->next) {
-        if (list->data) {
-            OPENSSL_cleanse(list->data, ngx_strlen(list->data));
-        }
+    ngx_kmip_http_req_t *r = data;
+
+    struct curl_slist  *l;
+
+    for (l = r->headers; l; l = l->next) {
+        OPENSSL_cleanse(l->data, ngx_strlen(l->data));
     }
+
+    r->headers = NULL;
 }
 
 
@@ -1193,7 +1228,7 @@ ngx_kmip_http_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 
         if (ctx->buf) {
             ngx_memcpy(nb, ctx->buf, ctx->len);
-            OPENSSL_cleanse(ctx->buf, ctx->size);
+            OPENSSL_cleanse(ctx->buf, ctx->len + 1);
             ngx_free(ctx->buf);
         }
 

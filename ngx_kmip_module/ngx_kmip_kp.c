@@ -89,15 +89,14 @@ static ngx_int_t ngx_kmip_kp_gen_done(ngx_kmip_kp_ctx_t *ctx, yajl_gen g);
 static void ngx_kmip_kp_gen_str(yajl_gen g, const char *s);
 static void ngx_kmip_kp_gen_ngx_str(yajl_gen g, ngx_str_t *s);
 static void ngx_kmip_kp_gen_aad(yajl_gen g, ngx_array_t *aad);
-static void *ngx_kmip_kp_malloc(void *ctx, size_t size);
-static void *ngx_kmip_kp_realloc(void *ctx, void *ptr, size_t size);
-static void ngx_kmip_kp_free(void *ctx, void *ptr);
 
+
+/* generated bodies hold key material: wiped when yajl frees them */
 
 static yajl_alloc_funcs  ngx_kmip_kp_alloc_funcs = {
-    ngx_kmip_kp_malloc,
-    ngx_kmip_kp_realloc,
-    ngx_kmip_kp_free,
+    ngx_kmip_kp_json_malloc,
+    ngx_kmip_kp_json_realloc,
+    ngx_kmip_kp_json_free,
     NULL
 };
 
@@ -1242,15 +1241,34 @@ ngx_kmip_kp_secret_cleanup(void *data)
 }
 
 
+/*
+ * A v4 UUID per call.  The random bytes are drawn 4 KiB at a time: one
+ * RAND_bytes() per call cost as much as building the HTTP request.  The
+ * bytes belong to one process (drawn again after a fork), and correlation
+ * ids are not secrets.
+ */
+
 static ngx_int_t
 ngx_kmip_kp_correlation_id(ngx_kmip_kp_call_t *call)
 {
     u_char  b[16], *p;
 
-    if (RAND_bytes(b, sizeof(b)) != 1) {
-        ngx_log_error(NGX_LOG_ALERT, call->log, 0, "RAND_bytes() failed");
-        return NGX_ERROR;
+    static u_char      rnd[4096];
+    static size_t      used = sizeof(rnd);
+    static ngx_pid_t   owner;
+
+    if (used + sizeof(b) > sizeof(rnd) || owner != ngx_pid) {
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+            ngx_log_error(NGX_LOG_ALERT, call->log, 0, "RAND_bytes() failed");
+            return NGX_ERROR;
+        }
+
+        used = 0;
+        owner = ngx_pid;
     }
+
+    ngx_memcpy(b, rnd + used, sizeof(b));
+    used += sizeof(b);
 
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
@@ -1345,60 +1363,4 @@ ngx_kmip_kp_gen_aad(yajl_gen g, ngx_array_t *aad)
     }
 
     yajl_gen_array_close(g);
-}
-
-
-#define NGX_KMIP_KP_ALLOC_HEADER  16
-
-
-static void *
-ngx_kmip_kp_malloc(void *ctx, size_t size)
-{
-    u_char  *p;
-
-    p = malloc(size + NGX_KMIP_KP_ALLOC_HEADER);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    *(size_t *) p = size;
-
-    return p + NGX_KMIP_KP_ALLOC_HEADER;
-}
-
-
-static void *
-ngx_kmip_kp_realloc(void *ctx, void *ptr, size_t size)
-{
-    u_char  *p;
-    size_t   old;
-
-    p = ngx_kmip_kp_malloc(ctx, size);
-
-    if (p == NULL || ptr == NULL) {
-        return p;
-    }
-
-    old = *(size_t *) ((u_char *) ptr - NGX_KMIP_KP_ALLOC_HEADER);
-    ngx_memcpy(p, ptr, ngx_min(old, size));
-
-    ngx_kmip_kp_free(ctx, ptr);
-
-    return p;
-}
-
-
-static void
-ngx_kmip_kp_free(void *ctx, void *ptr)
-{
-    u_char  *p;
-
-    if (ptr == NULL) {
-        return;
-    }
-
-    p = (u_char *) ptr - NGX_KMIP_KP_ALLOC_HEADER;
-
-    OPENSSL_cleanse(p, *(size_t *) p + NGX_KMIP_KP_ALLOC_HEADER);
-    free(p);
 }

@@ -4,36 +4,232 @@
  */
 
 
+#include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_tree.h>
+#include <yajl/yajl_parse.h>
 
 #include "ngx_kmip_kp_json.h"
+
+
+/*
+ * yajl's event parser, not its tree: the tree cost a malloc for every
+ * member and value of a response (a key answer has dozens), a walk to wipe
+ * it and a free for each, a fifth of a worker's CPU for a Get (bench/).
+ * The callbacks follow only the members asked for; whatever else a
+ * response holds is skipped as it is read.  The results are those of a
+ * lookup in the whole tree: the first occurrence of a member decides (a
+ * later duplicate is ignored), a member of the wrong type counts as absent
+ * or is an error as the field's rule says, and a string ends at its first
+ * NUL, as it did when copied into the tree.
+ */
+
+
+#define NGX_KMIP_KP_JSON_DEPTH  8
+
+
+typedef enum {
+    NGX_KMIP_KP_JSON_F_SKIP = 0,        /* not asked for */
+    NGX_KMIP_KP_JSON_F_ROOT,
+
+    /* an envelope of keys */
+    NGX_KMIP_KP_JSON_F_RESOURCES,
+    NGX_KMIP_KP_JSON_F_KEY,
+    NGX_KMIP_KP_JSON_F_ID,
+    NGX_KMIP_KP_JSON_F_NAME,
+    NGX_KMIP_KP_JSON_F_DESCRIPTION,
+    NGX_KMIP_KP_JSON_F_STATE,
+    NGX_KMIP_KP_JSON_F_EXTRACTABLE,
+    NGX_KMIP_KP_JSON_F_DELETED,
+    NGX_KMIP_KP_JSON_F_CREATED,
+    NGX_KMIP_KP_JSON_F_DELETION,
+    NGX_KMIP_KP_JSON_F_ALIASES,
+    NGX_KMIP_KP_JSON_F_ALIAS,
+    NGX_KMIP_KP_JSON_F_PAYLOAD,
+
+    /* wrap and unwrap */
+    NGX_KMIP_KP_JSON_F_PLAINTEXT,
+    NGX_KMIP_KP_JSON_F_CIPHERTEXT,
+    NGX_KMIP_KP_JSON_F_VERSION,
+    NGX_KMIP_KP_JSON_F_VERSION_ID,
+    NGX_KMIP_KP_JSON_F_REWRAPPED,
+    NGX_KMIP_KP_JSON_F_REWRAPPED_ID,
+
+    /* an error envelope: resources[0].reasons[0].code */
+    NGX_KMIP_KP_JSON_F_ERR_RESOURCES,
+    NGX_KMIP_KP_JSON_F_ERR_RESOURCE,
+    NGX_KMIP_KP_JSON_F_ERR_REASONS,
+    NGX_KMIP_KP_JSON_F_ERR_REASON,
+    NGX_KMIP_KP_JSON_F_ERR_CODE
+} ngx_kmip_kp_json_field_e;
+
+
+/* the members of an object that are followed, with their fields */
+
+typedef struct {
+    const char                 *name;
+    ngx_kmip_kp_json_field_e    field;
+} ngx_kmip_kp_json_member_t;
+
+
+typedef enum {
+    NGX_KMIP_KP_JSON_T_NULL = 0,
+    NGX_KMIP_KP_JSON_T_TRUE,
+    NGX_KMIP_KP_JSON_T_FALSE,
+    NGX_KMIP_KP_JSON_T_NUMBER,
+    NGX_KMIP_KP_JSON_T_STRING,
+    NGX_KMIP_KP_JSON_T_MAP,
+    NGX_KMIP_KP_JSON_T_ARRAY
+} ngx_kmip_kp_json_type_e;
+
+
+typedef enum {
+    NGX_KMIP_KP_JSON_M_KEYS = 0,
+    NGX_KMIP_KP_JSON_M_WRAP,
+    NGX_KMIP_KP_JSON_M_ERROR
+} ngx_kmip_kp_json_mode_e;
+
+
+typedef struct {
+    ngx_kmip_kp_json_field_e    field;          /* what the container is */
+    ngx_kmip_kp_json_field_e    next;           /* a map: the value of the
+                                                   current member */
+    unsigned                    seen;           /* a map: members met */
+    size_t                      index;          /* an array: next element */
+    int                         map;
+} ngx_kmip_kp_json_frame_t;
 
 
 typedef struct {
     ngx_kmip_allocator_t       *a;
     ngx_kmip_allocator_t       *secret;
+    ngx_kmip_kp_json_mode_e     mode;
+    ngx_kmip_kp_json_result_t  *out;
+
+    int                         failed;         /* wrong shape, memory */
+    int                         root_map;
+
+    size_t                      depth;
+    size_t                      skip;           /* inside a skipped value */
+    ngx_kmip_kp_json_frame_t    frames[NGX_KMIP_KP_JSON_DEPTH];
+
+    size_t                      keys_cap;
+    size_t                      aliases_cap;
+
+    /* wrap and unwrap */
+    int                         has_plaintext;
+    int                         has_ciphertext;
+    ngx_kmip_kp_json_str_t      version;
+    ngx_kmip_kp_json_str_t      rewrapped;
+
+    /* error */
+    ngx_kmip_kp_json_str_t     *reason;
 } ngx_kmip_kp_json_ctx_t;
 
 
-static yajl_val ngx_kmip_kp_json_tree(const unsigned char *body, size_t len);
-static void ngx_kmip_kp_json_free(yajl_val v);
-static void ngx_kmip_kp_json_wipe(yajl_val v);
-static int ngx_kmip_kp_json_keys(ngx_kmip_kp_json_ctx_t *ctx, yajl_val root,
-    ngx_kmip_kp_json_result_t *out);
-static int ngx_kmip_kp_json_key(ngx_kmip_kp_json_ctx_t *ctx, yajl_val v,
-    ngx_kmip_kp_json_key_t *key);
-static int ngx_kmip_kp_json_wrap(ngx_kmip_kp_json_ctx_t *ctx, yajl_val root,
-    ngx_kmip_kp_json_result_t *out, int unwrap);
-static int ngx_kmip_kp_json_copy(ngx_kmip_allocator_t *a, yajl_val v,
-    ngx_kmip_kp_json_str_t *dst);
-static int ngx_kmip_kp_json_get_str(ngx_kmip_allocator_t *a, yajl_val obj,
-    const char *name, ngx_kmip_kp_json_str_t *dst);
-static int ngx_kmip_kp_json_decode(ngx_kmip_allocator_t *a, yajl_val v,
-    ngx_kmip_kp_json_str_t *dst);
+static int ngx_kmip_kp_json_run(ngx_kmip_kp_json_ctx_t *ctx,
+    const unsigned char *body, size_t len);
+static int ngx_kmip_kp_json_value(ngx_kmip_kp_json_ctx_t *ctx,
+    ngx_kmip_kp_json_type_e type, const unsigned char *s, size_t len);
+static ngx_kmip_kp_json_field_e ngx_kmip_kp_json_slot(
+    ngx_kmip_kp_json_ctx_t *ctx);
+static int ngx_kmip_kp_json_push(ngx_kmip_kp_json_ctx_t *ctx,
+    ngx_kmip_kp_json_field_e field, int map);
+static int ngx_kmip_kp_json_key_start(ngx_kmip_kp_json_ctx_t *ctx);
+static int ngx_kmip_kp_json_key_end(ngx_kmip_kp_json_ctx_t *ctx);
+static int ngx_kmip_kp_json_alias(ngx_kmip_kp_json_ctx_t *ctx,
+    const unsigned char *s, size_t len);
+static int ngx_kmip_kp_json_integer(const unsigned char *s, size_t len,
+    long long *value);
+static size_t ngx_kmip_kp_json_strnlen(const unsigned char *s, size_t len);
+
+static int ngx_kmip_kp_json_on_null(void *data);
+static int ngx_kmip_kp_json_on_boolean(void *data, int value);
+static int ngx_kmip_kp_json_on_number(void *data, const char *s, size_t len);
+static int ngx_kmip_kp_json_on_string(void *data, const unsigned char *s,
+    size_t len);
+static int ngx_kmip_kp_json_on_start_map(void *data);
+static int ngx_kmip_kp_json_on_map_key(void *data, const unsigned char *s,
+    size_t len);
+static int ngx_kmip_kp_json_on_end(void *data);
+static int ngx_kmip_kp_json_on_start_array(void *data);
+
+static int ngx_kmip_kp_json_copy(ngx_kmip_allocator_t *a,
+    const unsigned char *s, size_t len, ngx_kmip_kp_json_str_t *dst);
+static int ngx_kmip_kp_json_decode(ngx_kmip_allocator_t *a,
+    const unsigned char *s, size_t n, ngx_kmip_kp_json_str_t *dst);
 static int ngx_kmip_kp_json_atoi(const unsigned char *p, size_t n);
+
+
+
+static const yajl_callbacks  ngx_kmip_kp_json_callbacks = {
+    ngx_kmip_kp_json_on_null,
+    ngx_kmip_kp_json_on_boolean,
+    NULL,
+    NULL,
+    ngx_kmip_kp_json_on_number,
+    ngx_kmip_kp_json_on_string,
+    ngx_kmip_kp_json_on_start_map,
+    ngx_kmip_kp_json_on_map_key,
+    ngx_kmip_kp_json_on_end,
+    ngx_kmip_kp_json_on_start_array,
+    ngx_kmip_kp_json_on_end
+};
+
+
+static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_envelope[] = {
+    { "resources", NGX_KMIP_KP_JSON_F_RESOURCES },
+    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
+};
+
+static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_key_members[] = {
+    { "id", NGX_KMIP_KP_JSON_F_ID },
+    { "name", NGX_KMIP_KP_JSON_F_NAME },
+    { "description", NGX_KMIP_KP_JSON_F_DESCRIPTION },
+    { "state", NGX_KMIP_KP_JSON_F_STATE },
+    { "extractable", NGX_KMIP_KP_JSON_F_EXTRACTABLE },
+    { "deleted", NGX_KMIP_KP_JSON_F_DELETED },
+    { "creationDate", NGX_KMIP_KP_JSON_F_CREATED },
+    { "deletionDate", NGX_KMIP_KP_JSON_F_DELETION },
+    { "aliases", NGX_KMIP_KP_JSON_F_ALIASES },
+    { "payload", NGX_KMIP_KP_JSON_F_PAYLOAD },
+    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
+};
+
+static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_wrap_members[] = {
+    { "plaintext", NGX_KMIP_KP_JSON_F_PLAINTEXT },
+    { "ciphertext", NGX_KMIP_KP_JSON_F_CIPHERTEXT },
+    { "keyVersion", NGX_KMIP_KP_JSON_F_VERSION },
+    { "rewrappedKeyVersion", NGX_KMIP_KP_JSON_F_REWRAPPED },
+    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
+};
+
+static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_version_id[] = {
+    { "id", NGX_KMIP_KP_JSON_F_VERSION_ID },
+    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
+};
+
+static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_rewrapped_id[] = {
+    { "id", NGX_KMIP_KP_JSON_F_REWRAPPED_ID },
+    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
+};
+
+static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_err_envelope[] = {
+    { "resources", NGX_KMIP_KP_JSON_F_ERR_RESOURCES },
+    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
+};
+
+static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_err_resource[] = {
+    { "reasons", NGX_KMIP_KP_JSON_F_ERR_REASONS },
+    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
+};
+
+static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_err_reason[] = {
+    { "code", NGX_KMIP_KP_JSON_F_ERR_CODE },
+    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
+};
 
 
 /* memset through a volatile pointer: not removed as a dead store */
@@ -55,53 +251,72 @@ ngx_kmip_kp_json_parse(ngx_kmip_kp_json_kind_e kind,
     const unsigned char *body, size_t len, ngx_kmip_allocator_t *a,
     ngx_kmip_allocator_t *secret, ngx_kmip_kp_json_result_t *out)
 {
-    int                     rc;
-    yajl_val                root;
+    int                     valid;
     ngx_kmip_kp_json_ctx_t  ctx;
 
     memset(out, 0, sizeof(ngx_kmip_kp_json_result_t));
+    memset(&ctx, 0, sizeof(ngx_kmip_kp_json_ctx_t));
 
     ctx.a = a;
     ctx.secret = secret;
-
-    root = ngx_kmip_kp_json_tree(body, len);
+    ctx.out = out;
 
     switch (kind) {
 
     case NGX_KMIP_KP_JSON_KEYS:
-        rc = ngx_kmip_kp_json_keys(&ctx, root, out);
-        break;
-
     case NGX_KMIP_KP_JSON_CREATED:
-        rc = ngx_kmip_kp_json_keys(&ctx, root, out);
-        if (rc == 0 && out->nkeys != 1) {
-            rc = -1;
-        }
-        break;
-
     case NGX_KMIP_KP_JSON_NONE:
-        /* a body, when there is one, is an envelope; else nothing to say */
-        rc = (root && YAJL_IS_OBJECT(root))
-             ? ngx_kmip_kp_json_keys(&ctx, root, out) : 0;
+        ctx.mode = NGX_KMIP_KP_JSON_M_KEYS;
         break;
 
     case NGX_KMIP_KP_JSON_WRAP:
-        rc = ngx_kmip_kp_json_wrap(&ctx, root, out, 0);
-        break;
-
     case NGX_KMIP_KP_JSON_UNWRAP:
-        rc = ngx_kmip_kp_json_wrap(&ctx, root, out, 1);
+        ctx.mode = NGX_KMIP_KP_JSON_M_WRAP;
         break;
 
     default:
-        rc = -1;
+        return -1;
     }
 
-    if (root) {
-        ngx_kmip_kp_json_free(root);
+    valid = ngx_kmip_kp_json_run(&ctx, body, len);
+
+    if (kind == NGX_KMIP_KP_JSON_NONE && !(valid && ctx.root_map)) {
+        /* a body, when there is one, is an envelope; else nothing to say */
+        memset(out, 0, sizeof(ngx_kmip_kp_json_result_t));
+        return 0;
     }
 
-    return rc;
+    if (!valid || !ctx.root_map || ctx.failed) {
+        return -1;
+    }
+
+    switch (kind) {
+
+    case NGX_KMIP_KP_JSON_CREATED:
+        return (out->nkeys == 1) ? 0 : -1;
+
+    case NGX_KMIP_KP_JSON_WRAP:
+        if (!ctx.has_ciphertext || out->ciphertext.len == 0) {
+            return -1;
+        }
+
+        out->key_version = ctx.version;
+        return 0;
+
+    case NGX_KMIP_KP_JSON_UNWRAP:
+        if (!ctx.has_plaintext) {
+            return -1;
+        }
+
+        /* the version of a rewrapped ciphertext, else the one used */
+
+        out->key_version = (out->ciphertext.len && ctx.rewrapped.data)
+                           ? ctx.rewrapped : ctx.version;
+        return 0;
+
+    default:
+        return 0;
+    }
 }
 
 
@@ -109,355 +324,710 @@ int
 ngx_kmip_kp_json_error(const unsigned char *body, size_t len,
     ngx_kmip_allocator_t *a, ngx_kmip_kp_json_str_t *reason)
 {
-    yajl_val  root, v;
-
-    static const char  *res_path[] = { "resources", NULL };
-    static const char  *reasons_path[] = { "reasons", NULL };
+    ngx_kmip_kp_json_ctx_t     ctx;
+    ngx_kmip_kp_json_result_t  out;
 
     reason->len = 0;
     reason->data = NULL;
 
-    root = ngx_kmip_kp_json_tree(body, len);
-    if (root == NULL) {
+    memset(&ctx, 0, sizeof(ngx_kmip_kp_json_ctx_t));
+    memset(&out, 0, sizeof(ngx_kmip_kp_json_result_t));
+
+    ctx.a = a;
+    ctx.mode = NGX_KMIP_KP_JSON_M_ERROR;
+    ctx.out = &out;
+    ctx.reason = reason;
+
+    if (!ngx_kmip_kp_json_run(&ctx, body, len)) {
+        reason->len = 0;
+        reason->data = NULL;
         return -1;
     }
-
-    v = yajl_tree_get(root, res_path, yajl_t_array);
-
-    if (v && YAJL_GET_ARRAY(v)->len
-        && YAJL_IS_OBJECT(YAJL_GET_ARRAY(v)->values[0]))
-    {
-        v = yajl_tree_get(YAJL_GET_ARRAY(v)->values[0], reasons_path,
-                          yajl_t_array);
-
-        if (v && YAJL_GET_ARRAY(v)->len
-            && ngx_kmip_kp_json_get_str(a, YAJL_GET_ARRAY(v)->values[0],
-                                        "code", reason)
-               != 0)
-        {
-            reason->len = 0;
-            reason->data = NULL;
-        }
-    }
-
-    ngx_kmip_kp_json_free(root);
 
     return 0;
 }
 
 
-static yajl_val
-ngx_kmip_kp_json_tree(const unsigned char *body, size_t len)
+/* 1 if the body is JSON (yajl_tree_parse()'s rules), else 0 */
+
+static int
+ngx_kmip_kp_json_run(ngx_kmip_kp_json_ctx_t *ctx, const unsigned char *body,
+    size_t len)
 {
+    yajl_status       status;
+    yajl_handle       h;
+    yajl_alloc_funcs  afs;
+
     if (body == NULL || len == 0 || body[len] != '\0') {
-        return NULL;
-    }
-
-    return yajl_tree_parse((const char *) body, NULL, 0);
-}
-
-
-static void
-ngx_kmip_kp_json_free(yajl_val v)
-{
-    ngx_kmip_kp_json_wipe(v);
-    yajl_tree_free(v);
-}
-
-
-static void
-ngx_kmip_kp_json_wipe(yajl_val v)
-{
-    size_t  i;
-
-    if (v == NULL) {
-        return;
-    }
-
-    if (YAJL_IS_STRING(v)) {
-        ngx_kmip_kp_json_cleanse(v->u.string, strlen(v->u.string));
-
-    } else if (YAJL_IS_OBJECT(v)) {
-        for (i = 0; i < v->u.object.len; i++) {
-            ngx_kmip_kp_json_wipe(v->u.object.values[i]);
-        }
-
-    } else if (YAJL_IS_ARRAY(v)) {
-        for (i = 0; i < v->u.array.len; i++) {
-            ngx_kmip_kp_json_wipe(v->u.array.values[i]);
-        }
-    }
-}
-
-
-static int
-ngx_kmip_kp_json_keys(ngx_kmip_kp_json_ctx_t *ctx, yajl_val root,
-    ngx_kmip_kp_json_result_t *out)
-{
-    size_t    i, n;
-    yajl_val  res;
-
-    static const char  *res_path[] = { "resources", NULL };
-
-    if (root == NULL || !YAJL_IS_OBJECT(root)) {
-        return -1;
-    }
-
-    out->has_keys = 1;
-
-    /* an empty list has no "resources" */
-
-    res = yajl_tree_get(root, res_path, yajl_t_any);
-    if (res == NULL) {
         return 0;
     }
 
-    if (!YAJL_IS_ARRAY(res)) {
-        return -1;
-    }
+    afs.malloc = ngx_kmip_kp_json_malloc;
+    afs.realloc = ngx_kmip_kp_json_realloc;
+    afs.free = ngx_kmip_kp_json_free;
+    afs.ctx = NULL;
 
-    n = YAJL_GET_ARRAY(res)->len;
-    if (n == 0) {
+    h = yajl_alloc(&ngx_kmip_kp_json_callbacks, &afs, ctx);
+    if (h == NULL) {
         return 0;
     }
 
-    if (n > SIZE_MAX / sizeof(ngx_kmip_kp_json_key_t)) {
-        return -1;
+    yajl_config(h, yajl_allow_comments, 1);
+
+    /* up to an embedded NUL, as yajl_tree_parse() */
+
+    status = yajl_parse(h, body, strlen((const char *) body));
+
+    if (status == yajl_status_ok) {
+        status = yajl_complete_parse(h);
     }
 
-    out->keys = ctx->a->alloc(ctx->a->data,
-                              n * sizeof(ngx_kmip_kp_json_key_t));
-    if (out->keys == NULL) {
-        return -1;
-    }
+    yajl_free(h);
 
-    for (i = 0; i < n; i++) {
-        if (ngx_kmip_kp_json_key(ctx, YAJL_GET_ARRAY(res)->values[i],
-                                 &out->keys[i])
-            != 0)
-        {
-            return -1;
-        }
-
-        out->nkeys++;
-    }
-
-    return 0;
+    return status == yajl_status_ok;
 }
 
 
+/* a value: a scalar, or the start of a map or an array */
+
 static int
-ngx_kmip_kp_json_key(ngx_kmip_kp_json_ctx_t *ctx, yajl_val v,
-    ngx_kmip_kp_json_key_t *key)
+ngx_kmip_kp_json_value(ngx_kmip_kp_json_ctx_t *ctx,
+    ngx_kmip_kp_json_type_e type, const unsigned char *s, size_t len)
 {
-    size_t    i, n;
-    yajl_val  f;
+    int                        container, map;
+    long long                  n;
+    ngx_kmip_kp_json_key_t    *key;
+    ngx_kmip_kp_json_field_e   field;
+    ngx_kmip_kp_json_result_t *out;
 
-    static const char  *state_path[] = { "state", NULL };
-    static const char  *extractable_path[] = { "extractable", NULL };
-    static const char  *deleted_path[] = { "deleted", NULL };
-    static const char  *aliases_path[] = { "aliases", NULL };
-    static const char  *created_path[] = { "creationDate", NULL };
-    static const char  *deleted_date_path[] = { "deletionDate", NULL };
-    static const char  *payload_path[] = { "payload", NULL };
+    container = (type == NGX_KMIP_KP_JSON_T_MAP
+                 || type == NGX_KMIP_KP_JSON_T_ARRAY);
+    map = (type == NGX_KMIP_KP_JSON_T_MAP);
 
-    memset(key, 0, sizeof(ngx_kmip_kp_json_key_t));
-
-    if (!YAJL_IS_OBJECT(v)) {
-        return -1;
+    if (ctx->skip || ctx->failed) {
+        ctx->skip += container;
+        return 1;
     }
 
-    if (ngx_kmip_kp_json_get_str(ctx->a, v, "id", &key->id) != 0
-        || key->id.len == 0)
-    {
-        return -1;
+    field = ngx_kmip_kp_json_slot(ctx);
+
+    if (type == NGX_KMIP_KP_JSON_T_STRING) {
+        /* a string ends at its first NUL, as a C string in the tree did */
+        len = ngx_kmip_kp_json_strnlen(s, len);
     }
 
-    if (ngx_kmip_kp_json_get_str(ctx->a, v, "name", &key->name) < 0
-        || ngx_kmip_kp_json_get_str(ctx->a, v, "description",
-                                    &key->description) < 0)
-    {
-        return -1;
-    }
+    out = ctx->out;
+    key = out->keys ? &out->keys[out->nkeys] : NULL;
 
-    f = yajl_tree_get(v, state_path, yajl_t_number);
-    key->state = (f && YAJL_IS_INTEGER(f)) ? YAJL_GET_INTEGER(f) : 1;
+    switch (field) {
 
-    f = yajl_tree_get(v, extractable_path, yajl_t_any);
-    key->extractable = (f && YAJL_IS_TRUE(f));
+    case NGX_KMIP_KP_JSON_F_ROOT:
+        if (map) {
+            ctx->root_map = 1;
 
-    f = yajl_tree_get(v, deleted_path, yajl_t_any);
-    key->deleted = (f && YAJL_IS_TRUE(f)) || key->state == 5;
-
-    f = yajl_tree_get(v, created_path, yajl_t_string);
-    if (f) {
-        key->creation_date = ngx_kmip_kp_json_date(
-                                 (unsigned char *) f->u.string,
-                                 strlen(f->u.string));
-    }
-
-    f = yajl_tree_get(v, deleted_date_path, yajl_t_string);
-    if (f) {
-        key->deletion_date = ngx_kmip_kp_json_date(
-                                 (unsigned char *) f->u.string,
-                                 strlen(f->u.string));
-    }
-
-    f = yajl_tree_get(v, aliases_path, yajl_t_array);
-    if (f && YAJL_GET_ARRAY(f)->len) {
-        n = YAJL_GET_ARRAY(f)->len;
-
-        if (n > SIZE_MAX / sizeof(ngx_kmip_kp_json_str_t)) {
-            return -1;
-        }
-
-        key->aliases = ctx->a->alloc(ctx->a->data,
-                                     n * sizeof(ngx_kmip_kp_json_str_t));
-        if (key->aliases == NULL) {
-            return -1;
-        }
-
-        for (i = 0; i < n; i++) {
-            if (ngx_kmip_kp_json_copy(ctx->a, YAJL_GET_ARRAY(f)->values[i],
-                                      &key->aliases[i])
-                != 0)
-            {
-                return -1;
+            if (ctx->mode == NGX_KMIP_KP_JSON_M_KEYS) {
+                out->has_keys = 1;
             }
 
-            key->naliases++;
+            return ngx_kmip_kp_json_push(ctx, field, 1);
+        }
+
+        break;
+
+    /* an envelope of keys */
+
+    case NGX_KMIP_KP_JSON_F_RESOURCES:
+        if (type == NGX_KMIP_KP_JSON_T_ARRAY) {
+            return ngx_kmip_kp_json_push(ctx, field, 0);
+        }
+
+        ctx->failed = 1;
+        break;
+
+    case NGX_KMIP_KP_JSON_F_KEY:
+        if (map && ngx_kmip_kp_json_key_start(ctx) == 0) {
+            return ngx_kmip_kp_json_push(ctx, field, 1);
+        }
+
+        ctx->failed = 1;
+        break;
+
+    case NGX_KMIP_KP_JSON_F_ID:
+    case NGX_KMIP_KP_JSON_F_NAME:
+    case NGX_KMIP_KP_JSON_F_DESCRIPTION:
+        /* null is absent; any other type is an error */
+
+        if (type == NGX_KMIP_KP_JSON_T_NULL) {
+            break;
+        }
+
+        if (type != NGX_KMIP_KP_JSON_T_STRING
+            || ngx_kmip_kp_json_copy(ctx->a, s, len,
+                                     field == NGX_KMIP_KP_JSON_F_ID
+                                     ? &key->id
+                                     : field == NGX_KMIP_KP_JSON_F_NAME
+                                     ? &key->name : &key->description)
+               != 0)
+        {
+            ctx->failed = 1;
+        }
+
+        break;
+
+    case NGX_KMIP_KP_JSON_F_STATE:
+        if (type == NGX_KMIP_KP_JSON_T_NUMBER
+            && ngx_kmip_kp_json_integer(s, len, &n) == 0)
+        {
+            key->state = n;
+        }
+
+        break;
+
+    case NGX_KMIP_KP_JSON_F_EXTRACTABLE:
+        key->extractable = (type == NGX_KMIP_KP_JSON_T_TRUE);
+        break;
+
+    case NGX_KMIP_KP_JSON_F_DELETED:
+        key->deleted = (type == NGX_KMIP_KP_JSON_T_TRUE);
+        break;
+
+    case NGX_KMIP_KP_JSON_F_CREATED:
+        if (type == NGX_KMIP_KP_JSON_T_STRING) {
+            key->creation_date = ngx_kmip_kp_json_date(s, len);
+        }
+
+        break;
+
+    case NGX_KMIP_KP_JSON_F_DELETION:
+        if (type == NGX_KMIP_KP_JSON_T_STRING) {
+            key->deletion_date = ngx_kmip_kp_json_date(s, len);
+        }
+
+        break;
+
+    case NGX_KMIP_KP_JSON_F_ALIASES:
+        if (type == NGX_KMIP_KP_JSON_T_ARRAY) {
+            ctx->aliases_cap = 0;
+            return ngx_kmip_kp_json_push(ctx, field, 0);
+        }
+
+        break;
+
+    case NGX_KMIP_KP_JSON_F_ALIAS:
+        if (type != NGX_KMIP_KP_JSON_T_STRING
+            || ngx_kmip_kp_json_alias(ctx, s, len) != 0)
+        {
+            ctx->failed = 1;
+        }
+
+        break;
+
+    case NGX_KMIP_KP_JSON_F_PAYLOAD:
+        if (type == NGX_KMIP_KP_JSON_T_STRING
+            && ngx_kmip_kp_json_decode(ctx->secret, s, len, &key->payload)
+               != 0)
+        {
+            ctx->failed = 1;
+        }
+
+        break;
+
+    /* wrap and unwrap */
+
+    case NGX_KMIP_KP_JSON_F_PLAINTEXT:
+        if (type == NGX_KMIP_KP_JSON_T_STRING) {
+            ctx->has_plaintext = 1;
+
+            if (ngx_kmip_kp_json_decode(ctx->secret, s, len, &out->plaintext)
+                != 0)
+            {
+                ctx->failed = 1;
+            }
+        }
+
+        break;
+
+    case NGX_KMIP_KP_JSON_F_CIPHERTEXT:
+        if (type == NGX_KMIP_KP_JSON_T_STRING) {
+            ctx->has_ciphertext = 1;
+
+            if (ngx_kmip_kp_json_copy(ctx->a, s, len, &out->ciphertext) != 0)
+            {
+                ctx->failed = 1;
+            }
+        }
+
+        break;
+
+    case NGX_KMIP_KP_JSON_F_VERSION:
+    case NGX_KMIP_KP_JSON_F_REWRAPPED:
+        if (map) {
+            return ngx_kmip_kp_json_push(ctx, field, 1);
+        }
+
+        break;
+
+    case NGX_KMIP_KP_JSON_F_VERSION_ID:
+    case NGX_KMIP_KP_JSON_F_REWRAPPED_ID:
+        if (type == NGX_KMIP_KP_JSON_T_STRING
+            && ngx_kmip_kp_json_copy(ctx->a, s, len,
+                                     field == NGX_KMIP_KP_JSON_F_VERSION_ID
+                                     ? &ctx->version : &ctx->rewrapped)
+               != 0)
+        {
+            ctx->failed = 1;
+        }
+
+        break;
+
+    /* an error envelope: anything unexpected leaves the reason empty */
+
+    case NGX_KMIP_KP_JSON_F_ERR_RESOURCES:
+    case NGX_KMIP_KP_JSON_F_ERR_REASONS:
+        if (type == NGX_KMIP_KP_JSON_T_ARRAY) {
+            return ngx_kmip_kp_json_push(ctx, field, 0);
+        }
+
+        break;
+
+    case NGX_KMIP_KP_JSON_F_ERR_RESOURCE:
+    case NGX_KMIP_KP_JSON_F_ERR_REASON:
+        if (map) {
+            return ngx_kmip_kp_json_push(ctx, field, 1);
+        }
+
+        break;
+
+    case NGX_KMIP_KP_JSON_F_ERR_CODE:
+        if (type == NGX_KMIP_KP_JSON_T_STRING
+            && ngx_kmip_kp_json_copy(ctx->a, s, len, ctx->reason) != 0)
+        {
+            ctx->reason->len = 0;
+            ctx->reason->data = NULL;
+        }
+
+        break;
+
+    default: /* NGX_KMIP_KP_JSON_F_SKIP */
+        break;
+    }
+
+    /* a map or an array not followed: skipped with what it holds */
+
+    ctx->skip += container;
+
+    return 1;
+}
+
+
+/* what the next value is, from its container */
+
+static ngx_kmip_kp_json_field_e
+ngx_kmip_kp_json_slot(ngx_kmip_kp_json_ctx_t *ctx)
+{
+    ngx_kmip_kp_json_field_e   field;
+    ngx_kmip_kp_json_frame_t  *f;
+
+    if (ctx->depth == 0) {
+        return NGX_KMIP_KP_JSON_F_ROOT;
+    }
+
+    f = &ctx->frames[ctx->depth - 1];
+
+    if (f->map) {
+        field = f->next;
+        f->next = NGX_KMIP_KP_JSON_F_SKIP;
+        return field;
+    }
+
+    switch (f->field) {
+
+    case NGX_KMIP_KP_JSON_F_RESOURCES:
+        field = NGX_KMIP_KP_JSON_F_KEY;
+        break;
+
+    case NGX_KMIP_KP_JSON_F_ALIASES:
+        field = NGX_KMIP_KP_JSON_F_ALIAS;
+        break;
+
+    case NGX_KMIP_KP_JSON_F_ERR_RESOURCES:
+        field = (f->index == 0) ? NGX_KMIP_KP_JSON_F_ERR_RESOURCE
+                                : NGX_KMIP_KP_JSON_F_SKIP;
+        break;
+
+    case NGX_KMIP_KP_JSON_F_ERR_REASONS:
+        field = (f->index == 0) ? NGX_KMIP_KP_JSON_F_ERR_REASON
+                                : NGX_KMIP_KP_JSON_F_SKIP;
+        break;
+
+    default:
+        field = NGX_KMIP_KP_JSON_F_SKIP;
+    }
+
+    f->index++;
+
+    return field;
+}
+
+
+static int
+ngx_kmip_kp_json_push(ngx_kmip_kp_json_ctx_t *ctx,
+    ngx_kmip_kp_json_field_e field, int map)
+{
+    ngx_kmip_kp_json_frame_t  *f;
+
+    if (ctx->depth == NGX_KMIP_KP_JSON_DEPTH) {
+        /* cannot happen: the followed paths are shallower */
+        ctx->failed = 1;
+        ctx->skip++;
+        return 1;
+    }
+
+    f = &ctx->frames[ctx->depth++];
+
+    f->field = field;
+    f->next = NGX_KMIP_KP_JSON_F_SKIP;
+    f->seen = 0;
+    f->index = 0;
+    f->map = map;
+
+    return 1;
+}
+
+
+/* the next element of out->keys, grown by doubling in the allocator */
+
+static int
+ngx_kmip_kp_json_key_start(ngx_kmip_kp_json_ctx_t *ctx)
+{
+    size_t                      cap;
+    ngx_kmip_kp_json_key_t     *keys;
+    ngx_kmip_kp_json_result_t  *out;
+
+    out = ctx->out;
+
+    if (out->nkeys == ctx->keys_cap) {
+        cap = ctx->keys_cap ? 2 * ctx->keys_cap : 4;
+
+        if (cap > SIZE_MAX / sizeof(ngx_kmip_kp_json_key_t)) {
+            return -1;
+        }
+
+        keys = ctx->a->alloc(ctx->a->data,
+                             cap * sizeof(ngx_kmip_kp_json_key_t));
+        if (keys == NULL) {
+            return -1;
+        }
+
+        if (out->nkeys) {
+            memcpy(keys, out->keys,
+                   out->nkeys * sizeof(ngx_kmip_kp_json_key_t));
+        }
+
+        out->keys = keys;
+        ctx->keys_cap = cap;
+    }
+
+    memset(&out->keys[out->nkeys], 0, sizeof(ngx_kmip_kp_json_key_t));
+    out->keys[out->nkeys].state = 1;
+
+    return 0;
+}
+
+
+static int
+ngx_kmip_kp_json_key_end(ngx_kmip_kp_json_ctx_t *ctx)
+{
+    ngx_kmip_kp_json_key_t  *key;
+
+    key = &ctx->out->keys[ctx->out->nkeys];
+
+    if (key->id.len == 0) {
+        return -1;
+    }
+
+    key->deleted = key->deleted || key->state == 5;
+
+    ctx->out->nkeys++;
+
+    return 0;
+}
+
+
+static int
+ngx_kmip_kp_json_alias(ngx_kmip_kp_json_ctx_t *ctx, const unsigned char *s,
+    size_t len)
+{
+    size_t                   cap;
+    ngx_kmip_kp_json_str_t  *aliases;
+    ngx_kmip_kp_json_key_t  *key;
+
+    key = &ctx->out->keys[ctx->out->nkeys];
+
+    if (key->naliases == ctx->aliases_cap) {
+        cap = ctx->aliases_cap ? 2 * ctx->aliases_cap : 4;
+
+        if (cap > SIZE_MAX / sizeof(ngx_kmip_kp_json_str_t)) {
+            return -1;
+        }
+
+        aliases = ctx->a->alloc(ctx->a->data,
+                                cap * sizeof(ngx_kmip_kp_json_str_t));
+        if (aliases == NULL) {
+            return -1;
+        }
+
+        if (key->naliases) {
+            memcpy(aliases, key->aliases,
+                   key->naliases * sizeof(ngx_kmip_kp_json_str_t));
+        }
+
+        key->aliases = aliases;
+        ctx->aliases_cap = cap;
+    }
+
+    if (ngx_kmip_kp_json_copy(ctx->a, s, len, &key->aliases[key->naliases])
+        != 0)
+    {
+        return -1;
+    }
+
+    key->naliases++;
+
+    return 0;
+}
+
+
+/*
+ * An integer as yajl's tree judged one (yajl_parse_integer()): an optional
+ * sign and digits, within a long long; 0, or -1 if not one.
+ */
+
+static int
+ngx_kmip_kp_json_integer(const unsigned char *s, size_t len,
+    long long *value)
+{
+    int                  digit;
+    long long            v, sign;
+    const unsigned char *end;
+
+    end = s + len;
+    sign = 1;
+    v = 0;
+
+    if (s < end && *s == '-') {
+        sign = -1;
+        s++;
+
+    } else if (s < end && *s == '+') {
+        s++;
+    }
+
+    for ( /* void */ ; s < end; s++) {
+        if (*s < '0' || *s > '9') {
+            return -1;
+        }
+
+        digit = *s - '0';
+
+        if (v > (LLONG_MAX - digit) / 10) {
+            return -1;
+        }
+
+        v = v * 10 + digit;
+    }
+
+    *value = sign * v;
+
+    return 0;
+}
+
+
+static size_t
+ngx_kmip_kp_json_strnlen(const unsigned char *s, size_t len)
+{
+    const unsigned char  *nul;
+
+    nul = memchr(s, '\0', len);
+
+    return nul ? (size_t) (nul - s) : len;
+}
+
+
+/* yajl callbacks */
+
+static int
+ngx_kmip_kp_json_on_null(void *data)
+{
+    return ngx_kmip_kp_json_value(data, NGX_KMIP_KP_JSON_T_NULL, NULL, 0);
+}
+
+
+static int
+ngx_kmip_kp_json_on_boolean(void *data, int value)
+{
+    return ngx_kmip_kp_json_value(data, value ? NGX_KMIP_KP_JSON_T_TRUE
+                                              : NGX_KMIP_KP_JSON_T_FALSE,
+                                  NULL, 0);
+}
+
+
+static int
+ngx_kmip_kp_json_on_number(void *data, const char *s, size_t len)
+{
+    return ngx_kmip_kp_json_value(data, NGX_KMIP_KP_JSON_T_NUMBER,
+                                  (const unsigned char *) s, len);
+}
+
+
+static int
+ngx_kmip_kp_json_on_string(void *data, const unsigned char *s, size_t len)
+{
+    return ngx_kmip_kp_json_value(data, NGX_KMIP_KP_JSON_T_STRING, s, len);
+}
+
+
+static int
+ngx_kmip_kp_json_on_start_map(void *data)
+{
+    return ngx_kmip_kp_json_value(data, NGX_KMIP_KP_JSON_T_MAP, NULL, 0);
+}
+
+
+static int
+ngx_kmip_kp_json_on_start_array(void *data)
+{
+    return ngx_kmip_kp_json_value(data, NGX_KMIP_KP_JSON_T_ARRAY, NULL, 0);
+}
+
+
+static int
+ngx_kmip_kp_json_on_map_key(void *data, const unsigned char *s, size_t len)
+{
+    ngx_kmip_kp_json_ctx_t *ctx = data;
+
+    size_t                            i;
+    ngx_kmip_kp_json_frame_t         *f;
+    const ngx_kmip_kp_json_member_t  *m;
+
+    if (ctx->skip || ctx->failed || ctx->depth == 0) {
+        return 1;
+    }
+
+    f = &ctx->frames[ctx->depth - 1];
+    f->next = NGX_KMIP_KP_JSON_F_SKIP;
+
+    switch (f->field) {
+
+    case NGX_KMIP_KP_JSON_F_ROOT:
+        m = (ctx->mode == NGX_KMIP_KP_JSON_M_KEYS)
+            ? ngx_kmip_kp_json_envelope
+            : (ctx->mode == NGX_KMIP_KP_JSON_M_WRAP)
+            ? ngx_kmip_kp_json_wrap_members
+            : ngx_kmip_kp_json_err_envelope;
+        break;
+
+    case NGX_KMIP_KP_JSON_F_KEY:
+        m = ngx_kmip_kp_json_key_members;
+        break;
+
+    case NGX_KMIP_KP_JSON_F_VERSION:
+        m = ngx_kmip_kp_json_version_id;
+        break;
+
+    case NGX_KMIP_KP_JSON_F_REWRAPPED:
+        m = ngx_kmip_kp_json_rewrapped_id;
+        break;
+
+    case NGX_KMIP_KP_JSON_F_ERR_RESOURCE:
+        m = ngx_kmip_kp_json_err_resource;
+        break;
+
+    case NGX_KMIP_KP_JSON_F_ERR_REASON:
+        m = ngx_kmip_kp_json_err_reason;
+        break;
+
+    default:
+        return 1;
+    }
+
+    /* a member name ends at its first NUL, as a C string in the tree did */
+
+    len = ngx_kmip_kp_json_strnlen(s, len);
+
+    for (i = 0; m[i].name; i++) {
+        if (strlen(m[i].name) == len && memcmp(m[i].name, s, len) == 0) {
+
+            /* the first of duplicate members decides */
+
+            if (!(f->seen & (1u << i))) {
+                f->seen |= 1u << i;
+                f->next = m[i].field;
+            }
+
+            break;
         }
     }
 
-    f = yajl_tree_get(v, payload_path, yajl_t_string);
-    if (f && ngx_kmip_kp_json_decode(ctx->secret, f, &key->payload) != 0) {
-        return -1;
+    return 1;
+}
+
+
+/* the end of a map or an array */
+
+static int
+ngx_kmip_kp_json_on_end(void *data)
+{
+    ngx_kmip_kp_json_ctx_t *ctx = data;
+
+    ngx_kmip_kp_json_frame_t  *f;
+
+    if (ctx->skip) {
+        ctx->skip--;
+        return 1;
     }
 
-    return 0;
+    if (ctx->failed || ctx->depth == 0) {
+        return 1;
+    }
+
+    f = &ctx->frames[--ctx->depth];
+
+    if (f->field == NGX_KMIP_KP_JSON_F_KEY
+        && ngx_kmip_kp_json_key_end(ctx) != 0)
+    {
+        ctx->failed = 1;
+    }
+
+    return 1;
 }
 
 
 static int
-ngx_kmip_kp_json_wrap(ngx_kmip_kp_json_ctx_t *ctx, yajl_val root,
-    ngx_kmip_kp_json_result_t *out, int unwrap)
+ngx_kmip_kp_json_copy(ngx_kmip_allocator_t *a, const unsigned char *s,
+    size_t len, ngx_kmip_kp_json_str_t *dst)
 {
-    yajl_val  f;
-
-    static const char  *ct_path[] = { "ciphertext", NULL };
-    static const char  *pt_path[] = { "plaintext", NULL };
-    static const char  *ver_path[] = { "keyVersion", "id", NULL };
-    static const char  *rver_path[] = { "rewrappedKeyVersion", "id", NULL };
-
-    if (root == NULL || !YAJL_IS_OBJECT(root)) {
-        return -1;
-    }
-
-    f = yajl_tree_get(root, pt_path, yajl_t_string);
-
-    if (unwrap && f == NULL) {
-        return -1;
-    }
-
-    if (f && ngx_kmip_kp_json_decode(ctx->secret, f, &out->plaintext) != 0) {
-        return -1;
-    }
-
-    f = yajl_tree_get(root, ct_path, yajl_t_string);
-
-    if (!unwrap && f == NULL) {
-        return -1;
-    }
-
-    if (f && ngx_kmip_kp_json_copy(ctx->a, f, &out->ciphertext) != 0) {
-        return -1;
-    }
-
-    if (!unwrap && out->ciphertext.len == 0) {
-        return -1;
-    }
-
-    /* unwrap: the version of a rewrapped ciphertext, else the one used */
-
-    f = NULL;
-
-    if (unwrap && out->ciphertext.len) {
-        f = yajl_tree_get(root, rver_path, yajl_t_string);
-    }
-
-    if (f == NULL) {
-        f = yajl_tree_get(root, ver_path, yajl_t_string);
-    }
-
-    if (f && ngx_kmip_kp_json_copy(ctx->a, f, &out->key_version) != 0) {
-        return -1;
-    }
-
-    return 0;
-}
-
-
-static int
-ngx_kmip_kp_json_copy(ngx_kmip_allocator_t *a, yajl_val v,
-    ngx_kmip_kp_json_str_t *dst)
-{
-    size_t  len;
-
-    if (v == NULL || !YAJL_IS_STRING(v)) {
-        return -1;
-    }
-
-    len = strlen(v->u.string);
-
     dst->data = a->alloc(a->data, len + 1);
     if (dst->data == NULL) {
         return -1;
     }
 
-    memcpy(dst->data, v->u.string, len + 1);
+    memcpy(dst->data, s, len);
+    dst->data[len] = '\0';
     dst->len = len;
 
     return 0;
 }
 
 
-/* 0, 1 (absent or null) or -1 (not a string, memory) */
-
-static int
-ngx_kmip_kp_json_get_str(ngx_kmip_allocator_t *a, yajl_val obj,
-    const char *name, ngx_kmip_kp_json_str_t *dst)
-{
-    yajl_val     v;
-    const char  *path[2];
-
-    dst->len = 0;
-    dst->data = NULL;
-
-    if (obj == NULL || !YAJL_IS_OBJECT(obj)) {
-        return 1;
-    }
-
-    path[0] = name;
-    path[1] = NULL;
-
-    v = yajl_tree_get(obj, path, yajl_t_any);
-    if (v == NULL || YAJL_IS_NULL(v)) {
-        return 1;
-    }
-
-    return ngx_kmip_kp_json_copy(a, v, dst);
-}
-
-
 /* standard base64 as nginx's ngx_decode_base64(): stops at '=' */
 
 static int
-ngx_kmip_kp_json_decode(ngx_kmip_allocator_t *a, yajl_val v,
-    ngx_kmip_kp_json_str_t *dst)
+ngx_kmip_kp_json_decode(ngx_kmip_allocator_t *a, const unsigned char *s,
+    size_t n, ngx_kmip_kp_json_str_t *dst)
 {
-    size_t          len, n;
+    size_t          len;
     unsigned char  *d;
-    const unsigned char  *s;
 
     static const unsigned char  basis64[] = {
         77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77,
@@ -478,9 +1048,6 @@ ngx_kmip_kp_json_decode(ngx_kmip_allocator_t *a, yajl_val v,
         77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77,
         77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77, 77
     };
-
-    s = (const unsigned char *) v->u.string;
-    n = strlen(v->u.string);
 
     dst->len = 0;
     dst->data = a->alloc(a->data, (n + 3) / 4 * 3 + 1);
@@ -581,4 +1148,76 @@ ngx_kmip_kp_json_date(const unsigned char *p, size_t len)
     days = era * 146097 + doe - 719468;
 
     return (time_t) (days * 86400 + h * 3600 + mi * 60 + s);
+}
+
+
+/*
+ * yajl's own buffers (a string with escapes is decoded into one, a JSON
+ * body is generated into one) are wiped before they are freed
+ */
+
+#define NGX_KMIP_KP_JSON_ALLOC_HEADER  16
+
+
+void *
+ngx_kmip_kp_json_malloc(void *ctx, size_t size)
+{
+    unsigned char  *p;
+
+    (void) ctx;
+
+    if (size > SIZE_MAX - NGX_KMIP_KP_JSON_ALLOC_HEADER) {
+        return NULL;
+    }
+
+    p = malloc(size + NGX_KMIP_KP_JSON_ALLOC_HEADER);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    memcpy(p, &size, sizeof(size_t));
+
+    return p + NGX_KMIP_KP_JSON_ALLOC_HEADER;
+}
+
+
+void *
+ngx_kmip_kp_json_realloc(void *ctx, void *ptr, size_t size)
+{
+    size_t          old;
+    unsigned char  *p;
+
+    p = ngx_kmip_kp_json_malloc(ctx, size);
+
+    if (p == NULL || ptr == NULL) {
+        return p;
+    }
+
+    memcpy(&old, (unsigned char *) ptr - NGX_KMIP_KP_JSON_ALLOC_HEADER,
+           sizeof(size_t));
+    memcpy(p, ptr, old < size ? old : size);
+
+    ngx_kmip_kp_json_free(ctx, ptr);
+
+    return p;
+}
+
+
+void
+ngx_kmip_kp_json_free(void *ctx, void *ptr)
+{
+    size_t          size;
+    unsigned char  *p;
+
+    (void) ctx;
+
+    if (ptr == NULL) {
+        return;
+    }
+
+    p = (unsigned char *) ptr - NGX_KMIP_KP_JSON_ALLOC_HEADER;
+    memcpy(&size, p, sizeof(size_t));
+
+    ngx_kmip_kp_json_cleanse(p, size + NGX_KMIP_KP_JSON_ALLOC_HEADER);
+    free(p);
 }

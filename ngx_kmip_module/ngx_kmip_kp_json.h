@@ -10,13 +10,13 @@
 
 /*
  * Key Protect response bodies (JSON) into plain structs. Plain C on yajl's
- * tree parser, no nginx headers: the Key Protect client (ngx_kmip_kp.c),
+ * event parser, no nginx headers: the Key Protect client (ngx_kmip_kp.c),
  * the unit tests and the fuzzer link it directly.
  *
  * Every string is copied with the caller's allocator and NUL-terminated.
  * Decoded key bytes ("payload", "plaintext") are allocated with the
- * "secret" allocator, so that the caller can wipe them; the parse tree is
- * wiped before it is freed.
+ * "secret" allocator, so that the caller can wipe them; yajl's own
+ * buffers are wiped before they are freed.
  */
 
 
@@ -88,6 +88,15 @@ time_t ngx_kmip_kp_json_date(const unsigned char *p, size_t len);
 
 /* overwrite memory the compiler cannot optimise away */
 void ngx_kmip_kp_json_cleanse(void *p, size_t len);
+
+/*
+ * malloc, realloc and free for yajl (yajl_alloc_funcs): what they free
+ * is wiped first (the parser's buffers, and ngx_kmip_kp.c's generated
+ * request bodies)
+ */
+void *ngx_kmip_kp_json_malloc(void *ctx, size_t size);
+void *ngx_kmip_kp_json_realloc(void *ctx, void *ptr, size_t size);
+void ngx_kmip_kp_json_free(void *ctx, void *ptr);
 
 
 #endif /* _NGX_KMIP_KP_JSON_H_INCLUDED_ */

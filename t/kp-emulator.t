@@ -12,6 +12,8 @@ use FindBin;
 use MIME::Base64 qw(encode_base64 decode_base64);
 use Time::HiRes qw(time sleep);
 use POSIX qw(WNOHANG);
+use IO::Socket::INET;
+use IO::Select;
 
 my $EMU = File::Spec->rel2abs("$FindBin::Bin/../tools/kp-emulator");
 my $PY  = '/usr/bin/python3';
@@ -450,6 +452,46 @@ my ($CT_OLD);
     is($res->{status}, 200, 'metadata by alias');
     ($res) = kp('DELETE', "/keys/$ROOT2/aliases/r2-alias");
     is($res->{status}, 204, 'alias delete 204');
+
+    # aliases are unique among keys, deleted ones included until purged
+    my $mk = sub {
+        my ($name, @aliases) = @_;
+        my ($r, $b) = kp('POST', '/keys', create_body(
+            name => $name, extractable => JSON::PP::true,
+            @aliases ? (aliases => \@aliases) : ()));
+        return ($r, $b->{resources}[0]{id});
+    };
+    my ($r1, $k1) = $mk->('al-1', 'cas-a');
+    is($r1->{status}, 201, 'a key with alias cas-a');
+    my ($r2) = $mk->('al-2', 'cas-b', 'cas-a');
+    is($r2->{status}, 409, 'a second key with cas-a: 409');
+    ($res, $j) = kp('GET', '/keys?search=exact:alias:cas-b');
+    is($j->{metadata}{collectionTotal}, 0, '... and nothing of it was kept');
+    my (undef, $k2) = $mk->('al-2', 'cas-b');
+    ($res, $j) = kp('POST', "/keys/$k2/aliases/cas-a");
+    is_kp_error($res, $j, 409, 'KEY_ALIAS_NOT_UNIQUE_ERR', 'alias held by another key');
+    ($res) = kp('POST', "/keys/$k1/aliases/cas-a");
+    is($res->{status}, 201, 'the same alias again on its key: 201');
+    ($res) = kp('POST', "/keys/$k2/aliases/al$_") for 1 .. 4;
+    ($res, $j) = kp('POST', "/keys/$k2/aliases/al5");
+    is_kp_error($res, $j, 400, 'KEY_ALIAS_QUOTA_ERR', 'a sixth alias');
+    ($res) = kp('DELETE', "/keys/$k2/aliases/cas-b");
+    ($res) = kp('POST', "/keys/$k1/aliases/cas-b");
+    is($res->{status}, 201, 'a deleted alias is free again');
+    ($res, $j) = kp('GET', '/keys/cas-b/metadata');
+    is($j->{resources}[0]{id}, $k1, '... and found on its new key');
+    ($res) = kp('DELETE', "/keys/$k1");
+    is($res->{status}, 204, 'delete the key holding cas-a');
+    ($r2) = $mk->('al-3', 'cas-a');
+    is($r2->{status}, 409, 'a deleted key keeps its aliases until purged');
+    ($res, $j) = kp('GET', '/keys/cas-a/metadata');
+    is($j->{resources}[0]{state}, 5, '... and is found by them');
+    ($res) = kp('DELETE', "/keys/$k1/purge");
+    is($res->{status}, 200, 'purge it');
+    ($res, $j) = kp('GET', '/keys/cas-a/metadata');
+    is($res->{status}, 404, 'the alias of a purged key finds nothing');
+    ($r2) = $mk->('al-3', 'cas-a', 'cas-b');
+    is($r2->{status}, 201, '... and both its aliases are free');
     ($res) = kp('POST', '/key_rings/ring-a');
     is($res->{status}, 201, 'key ring create');
     ($res, $j) = kp('GET', '/key_rings');
@@ -575,6 +617,123 @@ my ($CT_OLD);
     admin('DELETE', 'faults');
 }
 
+# ------------------------------------------------------------------ HTTP transport
+# one event loop serves every connection: requests in order on a connection,
+# HTTP/1.1 framing as http.server did it, and delays that overlap
+{
+    my $port = $emu->{port};
+    my $auth = "Authorization: Bearer $TOKEN\r\nBluemix-Instance: $INST\r\n";
+    my $sock = sub {
+        IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                              Timeout => 5) or die "connect: $!";
+    };
+    # everything the server sends until it closes or goes quiet
+    my $drain = sub {
+        my ($s, $quiet) = @_;
+        my ($all, $sel) = ('', IO::Select->new($s));
+        while ($sel->can_read($quiet // 1)) {
+            my $n = sysread($s, my $buf, 65536);
+            last unless $n;
+            $all .= $buf;
+        }
+        return $all;
+    };
+    # one answer, read as far as its Content-Length
+    my $answer = sub {
+        my ($s) = @_;
+        my ($all, $sel) = ('', IO::Select->new($s));
+        while ($sel->can_read(5)) {
+            my $n = sysread($s, my $buf, 65536);
+            last unless $n;
+            $all .= $buf;
+            last if $all =~ /\r\n\r\n/ && $all =~ /Content-Length: (\d+)/i
+                    && length($all) >= index($all, "\r\n\r\n") + 4 + $1;
+        }
+        return $all;
+    };
+    my $closed = sub {
+        my ($s) = @_;
+        return 0 unless IO::Select->new($s)->can_read(3);
+        return !sysread($s, my $buf, 1);
+    };
+
+    my $s = $sock->();
+    print $s "GET /api/v2/keys/$CRK/metadata HTTP/1.1\r\nHost: x\r\n$auth"
+           . "Correlation-Id: one\r\n\r\n"
+           . "GET /_emulator/health HTTP/1.1\r\nHost: x\r\n\r\n"
+           . "GET /api/v2/key_rings HTTP/1.1\r\nhost: x\r\n"
+           . "authorization: Bearer $TOKEN\r\nBLUEMIX-INSTANCE: $INST\r\n"
+           . "correlation-id: three\r\n\r\n";
+    my $out = $drain->($s);
+    my @st = $out =~ m{HTTP/1\.1 (\d+) }g;
+    is("@st", '200 200 200', 'pipelined requests answered in order');
+    like($out, qr/Correlation-Id: one\r\n.*"ok":true.*Correlation-Id: three\r\n/s,
+         '... each with its own answer (lower-case header names too)');
+    like($out, qr/^Server: kp-emulator\/\S+\r\nDate: \w{3}, \d\d \w{3} \d{4} [\d:]{8} GMT\r\n/m,
+         'Server and Date headers');
+
+    my $body = encode_json({ plaintext => $dek });
+    my $chunked = join '', map { sprintf("%x\r\n%s\r\n", length $_, $_) }
+                  substr($body, 0, 5), substr($body, 5);
+    print $s "POST /api/v2/keys/$CRK/actions/wrap HTTP/1.1\r\nHost: x\r\n$auth"
+           . "Transfer-Encoding: chunked\r\n\r\n$chunked" . "0\r\n\r\n";
+    $out = $drain->($s);
+    like($out, qr{^HTTP/1\.1 200 .*"ciphertext":}s, 'chunked request body');
+
+    print $s "POST /api/v2/keys/$CRK/actions/wrap HTTP/1.1\r\nHost: x\r\n$auth"
+           . "Expect: 100-continue\r\nContent-Length: " . length($body)
+           . "\r\n\r\n";
+    $out = $drain->($s, 0.5);
+    is($out, "HTTP/1.1 100 Continue\r\n\r\n", 'Expect: 100-continue');
+    print $s $body;
+    $out = $drain->($s);
+    like($out, qr{^HTTP/1\.1 200 .*"ciphertext":}s, '... then the answer');
+
+    print $s "POST /api/v2/keys HTTP/1.1\r\nHost: x\r\n$auth"
+           . "Content-Length: " . (1024 * 1024 + 1) . "\r\n\r\n";
+    $out = $drain->($s);
+    like($out, qr{^HTTP/1\.1 413 .*Connection: close\r\n}s,
+         'a body over 1 MiB: 413');
+    ok($closed->($s), '... and the connection closed');
+
+    $s = $sock->();
+    print $s "GARBAGE\r\n\r\n";
+    $out = $drain->($s);
+    # http.server's page, alone: no version, no status line (HTTP/0.9)
+    like($out, qr{^<!DOCTYPE HTML>.*Error code: 400}s, 'a bad request line: 400');
+    ok($closed->($s), '... and the connection closed');
+
+    $s = $sock->();
+    print $s "GET /_emulator/health HTTP/1.0\r\n\r\n";
+    $out = $drain->($s);
+    like($out, qr{^HTTP/1\.1 200 .*"ok":true}s, 'HTTP/1.0 answered');
+    ok($closed->($s), '... then closed');
+
+    $s = $sock->();
+    print $s "GET /_emulator/health HTTP/2.0\r\n\r\n";
+    like($drain->($s), qr{^<!DOCTYPE HTML>.*Error code: 505}s,
+         'HTTP/2.0 request line: 505');
+
+    $s = $sock->();
+    print $s "GET /_emulator/health HTTP/1.1\r\n" . ("X-Pad: y\r\n" x 101) . "\r\n";
+    like($drain->($s), qr{^HTTP/1\.1 431 Too many headers\r\n.*Error code: 431}s,
+         'more than 100 headers: 431');
+
+    # latency is a timer per request: 10 requests at 300 ms take 300 ms
+    admin('POST', 'latency', { ms => 300 });
+    my @socks = map { $sock->() } 1 .. 10;
+    my $t0 = time;
+    print $_ "GET /api/v2/key_rings HTTP/1.1\r\nHost: x\r\n$auth\r\n"
+        for @socks;
+    my @lat = map { my $o = $answer->($_); [ $o, time - $t0 ] } @socks;
+    admin('DELETE', 'latency');
+    is(scalar(grep { $_->[0] =~ m{^HTTP/1\.1 200 } } @lat), 10,
+       '10 requests with latency answered');
+    ok((!grep { $_->[1] < 0.29 } @lat), 'each one delayed');
+    my $max = (sort { $b <=> $a } map { $_->[1] } @lat)[0];
+    ok($max < 1.5, sprintf('the delays overlap (all in %.2fs)', $max));
+}
+
 # ------------------------------------------------------------------ kill -9 and restart
 {
     my ($res, $j) = kp('POST', '/keys', create_body(name => 'survivor', extractable => JSON::PP::true,
@@ -656,6 +815,29 @@ my ($CT_OLD);
     is($res->{status}, 401, 'token rejected after expiry');
     ok(!exists $j->{resources}[0]{reasons}, '401 carries errorMsg only');
     stop_emu($e2, 'TERM');
+}
+
+# ------------------------------------------------------------------ --idle-timeout
+{
+    my $s3 = "$dir/idle.json";
+    run_init('--state', $s3);
+    my $e3 = start_emu(state => $s3, log => "$dir/idle.log",
+                       args => ['--idle-timeout', '1']);
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => $e3->{port}, Timeout => 5)
+        or die "connect: $!";
+    print $s "GET /_emulator/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    my $sel = IO::Select->new($s);
+    my ($got, $t0) = ('', time);
+    while ($sel->can_read(5)) {
+        last unless sysread($s, my $buf, 65536);
+        $got .= $buf;
+    }
+    my $idle = time - $t0;
+    like($got, qr{^HTTP/1\.1 200 }, 'answered on a keep-alive connection');
+    ok($idle >= 0.9 && $idle < 4,
+       sprintf('closed after --idle-timeout 1 (%.1fs)', $idle));
+    stop_emu($e3, 'TERM');
 }
 
 # ------------------------------------------------------------------ secrets never reach the log

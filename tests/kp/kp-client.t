@@ -283,6 +283,18 @@ like($corr, qr/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{
 ok((grep { ($_->{correlation_id} // '') eq $corr } @{ requests($A) }),
    '... sent as Correlation-Id');
 
+# the random bytes of the ids are drawn 4 KiB (256 ids) at a time: more
+# calls than that still get distinct v4 UUIDs
+$seq = last_seq($A);
+call($c, 'list - - 1 0') for 1 .. 300;
+my @ids = map { $_->{correlation_id} // '' }
+          @{ requests($A, since => $seq, kind => 'kp') };
+is(scalar @ids, 300, '300 calls');
+is(scalar(grep { /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/ } @ids),
+   300, '... each with a v4 UUID');
+my %distinct = map { $_ => 1 } @ids;
+is(scalar keys %distinct, 300, '... all distinct');
+
 $r = call($c, "get $kid");
 like($r, qr/^OK get .* key=\Q$kid\E,kmip-t1,1,1,0,AAECAwQFBgcICQoLDA0ODw==/,
      'get: payload back');

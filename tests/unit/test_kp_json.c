@@ -220,6 +220,93 @@ test_error(void)
 }
 
 
+/*
+ * The parser follows only the members it reads, as they stream by; the
+ * results must be those of a lookup in the whole document.
+ */
+
+static void
+test_lookup_rules(void)
+{
+    ngx_kmip_kp_json_str_t     reason;
+    ngx_kmip_kp_json_result_t  r;
+
+    CHECK(parse(NGX_KMIP_KP_JSON_KEYS, "{\"resources\":[{\"id\":\"a\","
+                "\"id\":\"b\",\"state\":2,\"state\":3,"
+                "\"aliases\":[\"x\"],\"aliases\":[\"y\",\"z\"]}],"
+                "\"resources\":[{\"id\":\"c\"},{\"id\":\"d\"}]}", &r)
+          == 0 && r.nkeys == 1 && IS(r.keys[0].id, "a")
+          && r.keys[0].state == 2 && r.keys[0].naliases == 1
+          && IS(r.keys[0].aliases[0], "x"),
+          "the first of duplicate members decides");
+
+    CHECK(parse(NGX_KMIP_KP_JSON_KEYS, "{\"resources\":[{\"id\":\"a\","
+                "\"payload\":1,\"payload\":\"AAEC\",\"state\":\"2\","
+                "\"state\":4,\"extractable\":1,\"extractable\":true}]}",
+                &r) == 0
+          && r.keys[0].payload.data == NULL && r.keys[0].state == 1
+          && !r.keys[0].extractable,
+          "a first member of another type counts as absent");
+
+    CHECK(parse(NGX_KMIP_KP_JSON_KEYS, "{\"resources\":[{\"id\":\"a\","
+                "\"state\":1.0},{\"id\":\"b\",\"state\":"
+                "99999999999999999999},{\"id\":\"c\",\"state\":-2}]}",
+                &r) == 0 && r.nkeys == 3 && r.keys[0].state == 1
+          && r.keys[1].state == 1 && r.keys[2].state == -2,
+          "a state that is not an integer is the default");
+
+    CHECK(parse(NGX_KMIP_KP_JSON_KEYS, "{\"resources\":[{\"id\":"
+                "\"a\\u0000b\",\"na\\u0000x\":\"n\",\"name\\u0000\":\"m\"}]}",
+                &r) == 0 && IS(r.keys[0].id, "a")
+          && IS(r.keys[0].name, "m"),
+          "a string ends at a NUL; so does a member name");
+
+    CHECK(parse(NGX_KMIP_KP_JSON_KEYS, "{\"x\":[[[[[[[[[[{\"resources\":"
+                "1}]]]]]]]]]],\"resources\":[{\"y\":{\"id\":1},"
+                "\"id\":\"a\",\"z\":[{\"id\":2}]}]}", &r) == 0
+          && r.nkeys == 1 && IS(r.keys[0].id, "a"),
+          "members elsewhere in the document are skipped");
+
+    CHECK(parse(NGX_KMIP_KP_JSON_KEYS, "{\"resources\":[{\"id\":\"a\"},"
+                "{\"id\":\"b\"},{\"id\":\"c\"},{\"id\":\"d\"},"
+                "{\"id\":\"e\",\"aliases\":[\"1\",\"2\",\"3\",\"4\","
+                "\"5\",\"6\"]}]}", &r) == 0
+          && r.nkeys == 5 && IS(r.keys[0].id, "a") && IS(r.keys[4].id, "e")
+          && r.keys[4].naliases == 6 && IS(r.keys[4].aliases[5], "6"),
+          "lists longer than the first allocation");
+
+    CHECK(parse(NGX_KMIP_KP_JSON_NONE, "{\"resources\":[{\"id\":\"a\"}]}"
+                " trailing", &r) == 0 && !r.has_keys && r.nkeys == 0,
+          "none: an envelope followed by garbage is not JSON, ignored");
+    CHECK(parse(NGX_KMIP_KP_JSON_NONE, "{\"resources\":[{\"id\":7}]}", &r)
+          != 0, "none: a bad envelope is an error");
+
+    CHECK(parse(NGX_KMIP_KP_JSON_UNWRAP, "{\"plaintext\":\"AAEC\","
+                "\"keyVersion\":[{\"id\":\"x\"}],\"keyVersion\":{\"id\":"
+                "\"v2\"},\"rewrappedKeyVersion\":{\"id\":\"r\"}}", &r) == 0
+          && r.key_version.data == NULL,
+          "unwrap: no rewrapped version without a ciphertext, and the "
+          "first keyVersion decides");
+
+#define ERR(b)  ngx_kmip_kp_json_error((const unsigned char *) (b),         \
+                                       strlen(b), &A, &reason)
+
+    CHECK(ERR("{\"resources\":[{\"reasons\":[{\"code\":\"A\"},"
+              "{\"code\":\"B\"}]},{\"reasons\":[{\"code\":\"C\"}]}]}")
+          == 0 && IS(reason, "A"), "error: the first reason of the first "
+          "resource");
+    CHECK(ERR("{\"resources\":[1,{\"reasons\":[{\"code\":\"C\"}]}]}")
+          == 0 && reason.data == NULL, "error: a first resource that is "
+          "not an object");
+    CHECK(ERR("{\"resources\":[{\"reasons\":[{\"code\":\"A\"}]}] x")
+          != 0 && reason.data == NULL, "error: not JSON after all");
+
+#undef ERR
+
+    free_all();
+}
+
+
 static void
 test_alloc_failures(void)
 {
@@ -279,6 +366,7 @@ main(void)
     test_wrap();
     test_error();
     test_alloc_failures();
+    test_lookup_rules();
     test_date();
 
     printf("kp_json: %d passed, %d failed\n", passed, failed);

@@ -116,6 +116,13 @@ static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
     { "Short Unique Identifier", NGX_KMIP_TAG_SHORT_UNIQUE_IDENTIFIER,
       T_BYTES, S|Q, V(2,0) },
     { "Key Format Type", NGX_KMIP_TAG_KEY_FORMAT_TYPE, T_ENUM, C|Q, V(2,0) },
+    /* what the client requires of the object (2.1 4.42, 4.43, 4.45);
+       Create and Register refuse a Quantum Safe object they cannot make */
+    { "Protection Level", NGX_KMIP_TAG_PROTECTION_LEVEL, T_ENUM, C|MO|D,
+      V(2,1) },
+    { "Protection Period", NGX_KMIP_TAG_PROTECTION_PERIOD, T_IVAL, C|MO|D,
+      V(2,1) },
+    { "Quantum Safe", NGX_KMIP_TAG_QUANTUM_SAFE, T_BOOL, C|MO|D, V(2,1) },
     { "Protection Storage Mask", NGX_KMIP_TAG_PROTECTION_STORAGE_MASK,
       T_INT, S|Q, V(2,0) },
 

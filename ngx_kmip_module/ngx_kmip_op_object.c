@@ -1124,11 +1124,50 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
 }
 
 
+/*
+ * Quantum Safe (2.1 4.45): the object must stay safe against a quantum
+ * adversary. A symmetric key keeps half its length against Grover's
+ * search, so only 256-bit AES and ChaCha20 keys are; the server cannot
+ * vouch for the content of other objects. 1 if the object is acceptable.
+ */
+
+static ngx_uint_t
+ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj)
+{
+    int64_t  alg;
+
+    if (!ngx_kmip_op_attr_num(&obj->attributes, "Quantum Safe", 0)) {
+        return 1;
+    }
+
+    if (obj->object_type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
+        return 0;
+    }
+
+    alg = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Algorithm",
+                               0);
+
+    return (alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES
+            || alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_CHACHA20
+            || alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_CHACHA20POLY1305)
+           && ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Length",
+                                   0) >= 256;
+}
+
+
 static ngx_int_t
 ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
     ngx_int_t        rc;
     ngx_kmip_req_t  *r = ctx->r;
+
+    if (!ngx_kmip_op_quantum_safe(obj)) {
+        /* KMIP gives no reason of its own for it: General Failure */
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_GENERAL_FAILURE,
+                                    "NOT_SAFE: a Quantum Safe object must "
+                                    "be a 256-bit AES or ChaCha20 key");
+    }
 
     if (ngx_kmip_op_digest(r, obj) != NGX_OK) {
         return NGX_ERROR;

@@ -389,6 +389,27 @@ for my $v ('1.4', '2.1') {
     };
 }
 
+subtest '2.1: Quantum Safe, Protection Level and Period' => sub {
+    my @want = (E('Protection Level', 'High'),
+                IV('Protection Period', 409968000),
+                BOOL('Quantum Safe', 1));
+    # a 128-bit key keeps 64 bits against a quantum search: refused
+    my ($bi) = op_req($port, '2.1', create_aes('2.1', 128, @want));
+    op_fail($bi, 0x100, 'AES-128 asked to be Quantum Safe', qr/NOT_SAFE/);
+    ok(!defined uid_of($bi), 'no object');
+    # a 256-bit key is: created, the attributes kept
+    my $uid = create('2.1', @want);
+    my $a = get_attrs('2.1', $uid, 'Protection Level', 'Protection Period',
+                      'Quantum Safe');
+    is($a->{'Protection Level'}, 1, 'Protection Level High');
+    is($a->{'Protection Period'}, 409968000, 'Protection Period');
+    is($a->{'Quantum Safe'}, 1, 'Quantum Safe');
+    # they are 2.1 attributes
+    ($bi) = op_req($port, '2.0', create_aes('2.0', 256,
+                                           BOOL('Quantum Safe', 1)));
+    is(kmip_value($bi, 'Result Status'), 1, '2.0: Quantum Safe refused');
+};
+
 subtest 'vCenter at 1.1 sees the 1.0 attributes only' => sub {
     my $uid = create('1.4', BOOL('Sensitive', 0));
     my $a = get_attrs('1.1', $uid);

@@ -69,10 +69,6 @@ return {
               . 'CS-RNG-M cases use and so ngx_kmip runs and lists; it also '
               . 'has Interop, which a production server does not offer '
               . '(kmip_interop), and Import, which ngx_kmip does not run',
-    'QS-M-2' => 'Protection Level, Protection Period and Quantum Safe (2.1 '
-              . 'attributes) are not supported: ngx_kmip refuses the Create '
-              . 'with Invalid Field where the case expects General Failure '
-              . '"NOT_SAFE"',
     'MSGENC-HTTPS-M' => 'step 1 is a Query; ' . $query_enc . '. (The HTTPS, '
                       . 'JSON and XML message encodings themselves are not '
                       . 'offered: the suite sends TTLV.)',

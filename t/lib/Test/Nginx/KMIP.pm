@@ -418,7 +418,8 @@ sub reload {
     # with workers, new ones start; nginx as one process (valgrind) logs
     # "reconfiguring" from its loop once epoll_wait returns, which a
     # harmless USR1 (reopen the logs) makes happen if the HUP came just
-    # before it blocked
+    # before it blocked (but that process does not listen again after a
+    # reload: the suites reload nodes started without valgrind)
     my $done = $self->{valgrind} ? qr/#\d+: reconfiguring$/m
                                  : qr/start worker process/;
     my $before = () = $self->error_log_text =~ /$done/g;

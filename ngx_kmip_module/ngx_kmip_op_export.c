@@ -30,20 +30,7 @@ ngx_int_t
 ngx_kmip_op_export(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    ngx_int_t           rc;
-    ngx_kmip_op_ctx_t  *ctx;
-
-    ctx = ngx_kmip_op_begin(r, in, out, &rc);
-    if (ctx == NULL) {
-        return rc;
-    }
-
-    rc = ngx_kmip_op_wrap_request(ctx);
-    if (rc != NGX_OK) {
-        return rc == NGX_DECLINED ? NGX_OK : rc;
-    }
-
-    return ngx_kmip_op_load(ctx, 1, ngx_kmip_op_export_loaded);
+    return ngx_kmip_op_serve(r, in, out, ngx_kmip_op_export_loaded);
 }
 
 

@@ -1717,6 +1717,14 @@ ngx_int_t
 ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
+    return ngx_kmip_op_serve(r, in, out, ngx_kmip_op_get_loaded);
+}
+
+
+ngx_int_t
+ngx_kmip_op_serve(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, ngx_kmip_op_next_pt loaded)
+{
     ngx_int_t           rc;
     ngx_kmip_op_ctx_t  *ctx;
 
@@ -1730,7 +1738,7 @@ ngx_kmip_op_get(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
-    return ngx_kmip_op_load(ctx, 1, ngx_kmip_op_get_loaded);
+    return ngx_kmip_op_load(ctx, 1, loaded);
 }
 
 

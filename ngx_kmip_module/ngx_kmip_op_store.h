@@ -117,6 +117,14 @@ void ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what);
 u_char *ngx_kmip_op_secret(ngx_kmip_req_t *r, size_t len, ngx_str_t **sp);
 
 /*
+ * Get and Export up to the loaded object: the item's object, its Key
+ * Wrapping Specification if any (ngx_kmip_op_wrap_request()), then the
+ * object read with its material and "loaded" called.
+ */
+ngx_int_t ngx_kmip_op_serve(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, ngx_kmip_op_next_pt loaded);
+
+/*
  * Get in two steps, which Export shares: the answer for a loaded object,
  * material included (wrapped, when ctx->data is the request's
  * ngx_kmip_wrap_t, which may take a store read), in ctx->out, then next(ctx)

@@ -256,10 +256,21 @@ ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
         return 0;
     }
 
+    /*
+     * A failure here is never returned to libcurl: -1 makes libcurl 7.88
+     * mark the whole multi handle dead (CURLM_ABORTED_BY_CALLBACK), which
+     * would end every Key Protect call of the worker, and later calls into
+     * it crashed. Unwatched, the socket's transfer times out instead, and
+     * its state changes try again.
+     */
+
     if (c == NULL) {
         c = ngx_get_connection(s, w->log);
         if (c == NULL) {
-            return -1;
+            ngx_log_error(NGX_LOG_ALERT, w->log, 0,
+                          "kmip http: no free connection for a Key Protect "
+                          "socket; the call will time out");
+            return 0;
         }
 
         c->read->log = w->log;
@@ -274,26 +285,26 @@ ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
     if (what & CURL_POLL_IN) {
         if (!c->read->active) {
             if (ngx_add_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
-                return -1;
+                return 0;
             }
         }
 
     } else if (c->read->active) {
         if (ngx_del_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
-            return -1;
+            return 0;
         }
     }
 
     if (what & CURL_POLL_OUT) {
         if (!c->write->active) {
             if (ngx_add_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
-                return -1;
+                return 0;
             }
         }
 
     } else if (c->write->active) {
         if (ngx_del_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
-            return -1;
+            return 0;
         }
     }
 

@@ -297,7 +297,7 @@ sub _build_conf {
         unless $main =~ /^\s*error_log\s/m;
     $conf .= "pid logs/nginx.pid;\n";
     $conf .= "\n$main\n" if length $main;
-    $conf .= "events {\n    worker_connections 256;\n}\n\n";
+    $conf .= "events {\n    worker_connections 1024;\n}\n\n";
 
     my $certs = "$Servroot/certs";
     my $ssc = $o->{stream_server_config};

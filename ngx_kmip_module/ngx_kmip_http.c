@@ -1143,10 +1143,7 @@ ngx_kmip_http_cleanup(void *data)
 {
     ngx_kmip_http_ctx_t *ctx = data;
 
-    ngx_kmip_http_req_t     *r;
     ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
-
-    r = ctx->request;
 
     if (ctx->resolver_ctx) {
         ngx_resolve_name_done(ctx->resolver_ctx);
@@ -1163,7 +1160,7 @@ ngx_kmip_http_cleanup(void *data)
 
     if (ctx->easy) {
         if (ctx->in_multi && w->multi) {
-            ngx_log_debug0(NGX_LOG_DEBUG_EVENT, r->log, 0,
+            ngx_log_debug0(NGX_LOG_DEBUG_EVENT, ctx->request->log, 0,
                            "kmip http: aborting transfer");
 
             curl_multi_remove_handle(w->multi, ctx->easy);

@@ -252,7 +252,7 @@ char *
 ngx_stream_kmip_check_access_conf(ngx_conf_t *cf,
     ngx_stream_kmip_srv_conf_t *kscf)
 {
-    ngx_stream_ssl_conf_t  *sslcf;
+    ngx_stream_kmip_ssl_conf_t  *sslcf;
 
     if (!kscf->enable) {
         return NGX_CONF_OK;

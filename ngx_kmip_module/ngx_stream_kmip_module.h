@@ -18,6 +18,14 @@
 #include "ngx_kmip_op_crypto.h"
 
 
+/* the stream SSL module's server configuration, by either of its names */
+#if (NGX_KMIP_STREAM_SSL_SRV_CONF)
+typedef ngx_stream_ssl_srv_conf_t  ngx_stream_kmip_ssl_conf_t;
+#else
+typedef ngx_stream_ssl_conf_t      ngx_stream_kmip_ssl_conf_t;
+#endif
+
+
 typedef struct {
     ngx_flag_t                  enable;
 

@@ -305,6 +305,15 @@ ngx_kmip_iam_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     iam = shm_zone->data;
     shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
+#if (NGX_HAVE_MADV_DONTDUMP || defined MADV_DONTDUMP)
+    /*
+     * the bearer token is a credential for an hour: it never reaches a
+     * core file (set on every cycle, as a reload may reuse a mapping made
+     * before the flag was)
+     */
+    (void) madvise(shm_zone->shm.addr, shm_zone->shm.size, MADV_DONTDUMP);
+#endif
+
     if (oiam) {
         iam->shpool = oiam->shpool;
         iam->sh = oiam->sh;

@@ -417,6 +417,20 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
     ngx_memzero(&cur, sizeof(ngx_kmip_attr_t));
     curi = NULL;
 
+    /*
+     * a run of changes is applied by its first item: a later one the
+     * batch runner refuses without the credential (Set Attribute) must
+     * not be applied by an earlier one it lets through
+     */
+
+    if (r->anonymous && ngx_kmip_op_needs_credential(op)) {
+        return ngx_kmip_result_fail(r, res,
+                                    NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    "%s needs a Username and Password "
+                                    "credential",
+                                    ngx_kmip_operation_name(op));
+    }
+
     /* the attribute named by the request */
 
     if (!v2) {
@@ -518,6 +532,22 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
                                        NGX_KMIP_REASON_INVALID_FIELD,
                                        NGX_KMIP_REASON_UNSUPPORTED_ATTRIBUTE,
                                        "not supported", &at);
+    }
+
+    /*
+     * Without the credential a client changes only its custom "x-"
+     * attributes, which vCenter 8 sets without one (x-Vendor, x-Name ...).
+     * Every standard attribute decides how the key may be used or found
+     * (Extractable, Sensitive, Usage Limits, the Cryptographic Usage Mask,
+     * the dates that move its State, Links...) and needs the credential.
+     */
+
+    if (r->anonymous && !(s->flags & NGX_KMIP_ATTR_CUSTOM)) {
+        return ngx_kmip_result_fail(r, res,
+                                    NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    "attribute \"%*s\" needs a Username and "
+                                    "Password credential",
+                                    at.name_len, at.name);
     }
 
     if (op == NGX_KMIP_OP_SET_ATTRIBUTE || op == NGX_KMIP_OP_ADJUST_ATTRIBUTE)

@@ -79,8 +79,12 @@ sub delete_item {
 
 sub get_attrs {
     my ($v, $uid, @names) = @_;
-    my @refs = map { $v =~ $ver2 ? E('Attribute Reference', kmip_tag($_))
-                                 : T('Attribute Name', $_) } @names;
+    my @refs = map {
+        $v !~ $ver2 ? T('Attribute Name', $_)
+        : /^x-(.*)/ ? S('Attribute Reference',
+                        [ T('Vendor Identification', 'x'),
+                          T('Attribute Name', $1) ])
+        : E('Attribute Reference', kmip_tag($_)) } @names;
     my $bi = one($v, $cred, 'Get Attributes', ops_uid($uid), @refs);
     op_ok($bi, "$v Get Attributes with the credential");
     return attrs_of($bi);
@@ -172,18 +176,22 @@ for my $v ('1.4', '2.1') {
             op_fail($r, R_PERMISSION_DENIED, $what, qr/credential/);
         }
 
-        # a permitted item first: the run it starts must not carry the
-        # refused ones along
+        is_deeply(get_attrs($v, $uid, @governing), $before,
+                  "$v nothing changed") or diag explain $before;
+
+        # a permitted item first: the run of changes it starts must not
+        # carry the refused ones along
         my @run = req($v, undef,
-            change($v, 'Add Attribute', $uid, custom($v, 'Tag', T('x', 'a'))),
+            change($v, 'Add Attribute', $other,
+                   custom($v, 'Tag', T('x', 'a'))),
             change($v, $v =~ $ver2 ? 'Set Attribute' : 'Modify Attribute',
-                   $uid, BOOL('Extractable', 0)));
+                   $other, BOOL('Extractable', 0)));
         op_ok($run[0], "$v Add of a custom attribute in the run");
         op_fail($run[1], R_PERMISSION_DENIED,
                 "$v change of Extractable in the run");
-
-        is_deeply(get_attrs($v, $uid, @governing), $before,
-                  "$v nothing changed") or diag explain $before;
+        my $a = get_attrs($v, $other, 'Extractable', 'x-Tag');
+        is($a->{Extractable}, 1, "$v still Extractable after the run");
+        is($a->{'x-Tag'}, 'a', "$v the custom attribute of the run added");
 
         op_ok(one($v, $cred, 'Get', ops_uid($uid)),
               "$v Get with the credential still serves the key");

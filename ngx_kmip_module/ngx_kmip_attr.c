@@ -256,6 +256,65 @@ ngx_kmip_attrs_count(const ngx_kmip_attrs_t *l, const char *name, size_t len)
 }
 
 
+/* a date of the object; -1 when it has none */
+
+static int64_t
+ngx_kmip_attrs_date(const ngx_kmip_attrs_t *l, const char *name)
+{
+    ngx_kmip_attr_t  *at;
+
+    at = ngx_kmip_attrs_find(l, name, strlen(name), -1);
+
+    if (at == NULL || at->value == NULL
+        || at->value->type != NGX_KMIP_TYPE_DATE_TIME)
+    {
+        return -1;
+    }
+
+    return at->value->v.num;
+}
+
+
+int64_t
+ngx_kmip_attrs_state(const ngx_kmip_attrs_t *l, int64_t now)
+{
+    int64_t           state, date;
+    ngx_kmip_attr_t  *at;
+
+    at = ngx_kmip_attrs_find(l, "State", sizeof("State") - 1, -1);
+
+    if (at == NULL || at->value == NULL
+        || at->value->type != NGX_KMIP_TYPE_ENUMERATION)
+    {
+        return 0;
+    }
+
+    state = at->value->v.num;
+
+    /* 1.4 3.22 transition 4, 2.1 4.57: "the Activation Date is reached" */
+
+    if (state == NGX_KMIP_STATE_PRE_ACTIVE) {
+        date = ngx_kmip_attrs_date(l, "Activation Date");
+
+        if (date >= 0 && date <= now) {
+            state = NGX_KMIP_STATE_ACTIVE;
+        }
+    }
+
+    /* transition 6: "the object's Deactivation Date is reached" */
+
+    if (state == NGX_KMIP_STATE_ACTIVE) {
+        date = ngx_kmip_attrs_date(l, "Deactivation Date");
+
+        if (date >= 0 && date <= now) {
+            state = NGX_KMIP_STATE_DEACTIVATED;
+        }
+    }
+
+    return state;
+}
+
+
 static void
 ngx_kmip_attrs_append(ngx_kmip_attrs_t *l, ngx_kmip_attr_t *at)
 {

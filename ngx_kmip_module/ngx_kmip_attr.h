@@ -110,6 +110,17 @@ int ngx_kmip_attr_check_object(const ngx_kmip_attrs_t *have,
     uint32_t object_type, unsigned v, const char **err);
 
 
+/*
+ * The State of an object at time now (seconds since the epoch), the only
+ * way the server reads it: the stored State moved on by the dates reached
+ * since it was written (KMIP 1.4 3.22 transitions 4 and 6, 3.24, 3.27;
+ * 2.1 4.57, 4.1, 4.18). A Pre-Active object whose Activation Date has come
+ * is Active; an Active one whose Deactivation Date has come is
+ * Deactivated. 0 when the object has no State.
+ */
+int64_t ngx_kmip_attrs_state(const ngx_kmip_attrs_t *l, int64_t now);
+
+
 /* lists: values are shared, never modified in place */
 ngx_kmip_attr_t *ngx_kmip_attrs_find(const ngx_kmip_attrs_t *l,
     const char *name, size_t len, int64_t index);   /* -1: first */

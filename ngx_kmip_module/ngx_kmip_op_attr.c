@@ -392,6 +392,65 @@ ngx_kmip_op_change_object(ngx_kmip_req_t *r, ngx_kmip_response_item_t *res,
 
 
 /*
+ * The lifecycle dates change only while the State allows it (KMIP 1.4
+ * 3.24 to 3.27, 2.1 4.1, 4.18, 4.40, 4.41), the State the dates have
+ * moved the object to included: otherwise a Deactivation Date moved
+ * beyond the present once reached would make a Deactivated key Active
+ * again. The Process Start and Protect Stop Dates no longer change once
+ * reached. NGX_DECLINED with res failed.
+ */
+
+static ngx_int_t
+ngx_kmip_op_change_date(ngx_kmip_req_t *r, ngx_kmip_response_item_t *res,
+    ngx_kmip_object_t *obj, ngx_kmip_attr_t *at)
+{
+    time_t            now;
+    int64_t           state;
+    const char       *why;
+    ngx_kmip_attr_t  *cur;
+
+    now = ngx_time();
+    state = ngx_kmip_attrs_state(&obj->attributes, now);
+    why = NULL;
+
+    if (ngx_kmip_attr_name_is(at, "Activation Date")) {
+        if (state != NGX_KMIP_STATE_PRE_ACTIVE) {
+            why = "changes only while Pre-Active";
+        }
+
+    } else if (ngx_kmip_attr_name_is(at, "Deactivation Date")
+               || ngx_kmip_attr_name_is(at, "Process Start Date")
+               || ngx_kmip_attr_name_is(at, "Protect Stop Date"))
+    {
+        cur = ngx_kmip_attrs_find(&obj->attributes, (char *) at->name,
+                                  at->name_len, -1);
+
+        if (state != NGX_KMIP_STATE_PRE_ACTIVE
+            && state != NGX_KMIP_STATE_ACTIVE)
+        {
+            why = "changes only while Pre-Active or Active";
+
+        } else if (!ngx_kmip_attr_name_is(at, "Deactivation Date")
+                   && cur && cur->value
+                   && cur->value->type == NGX_KMIP_TYPE_DATE_TIME
+                   && cur->value->v.num <= now)
+        {
+            why = "has been reached and no longer changes";
+        }
+    }
+
+    if (why == NULL) {
+        return NGX_OK;
+    }
+
+    (void) ngx_kmip_op_change_fail(r, res, NGX_KMIP_REASON_PERMISSION_DENIED,
+                                   NGX_KMIP_REASON_WRONG_KEY_LIFECYCLE_STATE,
+                                   why, at);
+    return NGX_DECLINED;
+}
+
+
+/*
  * One change on obj; res gets its answer. NGX_OK (res may be a failure)
  * or NGX_ERROR.
  */
@@ -416,6 +475,20 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
     err = "malformed request";
     ngx_memzero(&cur, sizeof(ngx_kmip_attr_t));
     curi = NULL;
+
+    /*
+     * a run of changes is applied by its first item: a later one the
+     * batch runner refuses without the credential (Set Attribute) must
+     * not be applied by an earlier one it lets through
+     */
+
+    if (r->anonymous && ngx_kmip_op_needs_credential(op)) {
+        return ngx_kmip_result_fail(r, res,
+                                    NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    "%s needs a Username and Password "
+                                    "credential",
+                                    ngx_kmip_operation_name(op));
+    }
 
     /* the attribute named by the request */
 
@@ -518,6 +591,22 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
                                        NGX_KMIP_REASON_INVALID_FIELD,
                                        NGX_KMIP_REASON_UNSUPPORTED_ATTRIBUTE,
                                        "not supported", &at);
+    }
+
+    /*
+     * Without the credential a client changes only its custom "x-"
+     * attributes, which vCenter 8 sets without one (x-Vendor, x-Name ...).
+     * Every standard attribute decides how the key may be used or found
+     * (Extractable, Sensitive, Usage Limits, the Cryptographic Usage Mask,
+     * the dates that move its State, Links...) and needs the credential.
+     */
+
+    if (r->anonymous && !(s->flags & NGX_KMIP_ATTR_CUSTOM)) {
+        return ngx_kmip_result_fail(r, res,
+                                    NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    "attribute \"%*s\" needs a Username and "
+                                    "Password credential",
+                                    at.name_len, at.name);
     }
 
     if (op == NGX_KMIP_OP_SET_ATTRIBUTE || op == NGX_KMIP_OP_ADJUST_ATTRIBUTE)
@@ -629,7 +718,9 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
                                      "takes one instance", &at);
         }
 
-        if (ngx_kmip_op_change_object(r, res, obj, NULL, &at) != NGX_OK) {
+        if (ngx_kmip_op_change_date(r, res, obj, &at) != NGX_OK
+            || ngx_kmip_op_change_object(r, res, obj, NULL, &at) != NGX_OK)
+        {
             return NGX_OK;
         }
 
@@ -669,19 +760,9 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
                                            "no such instance", &at);
         }
 
-        /* KMIP 1.4 3.24: the Activation Date changes only while Pre-Active */
-
-        if (ngx_kmip_attr_name_is(&at, "Activation Date")
-            && ngx_kmip_op_attr_num(&obj->attributes, "State", -1)
-               != NGX_KMIP_STATE_PRE_ACTIVE)
+        if (ngx_kmip_op_change_date(r, res, obj, &at) != NGX_OK
+            || ngx_kmip_op_change_object(r, res, obj, found, &at) != NGX_OK)
         {
-            return ngx_kmip_op_change_fail(r, res,
-                                    NGX_KMIP_REASON_PERMISSION_DENIED,
-                                    NGX_KMIP_REASON_WRONG_KEY_LIFECYCLE_STATE,
-                                    "changes only while Pre-Active", &at);
-        }
-
-        if (ngx_kmip_op_change_object(r, res, obj, found, &at) != NGX_OK) {
             return NGX_OK;
         }
 

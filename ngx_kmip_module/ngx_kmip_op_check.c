@@ -16,7 +16,9 @@
  * Check (KMIP 1.4 4.10, 2.1 6.1.7): may the client use the object as the
  * request says? Each value given is checked against the object:
  *
- *   Cryptographic Usage Mask  every bit asked for is in the object's mask;
+ *   Cryptographic Usage Mask  the object is not Deactivated or
+ *                             Compromised (its dates considered) and every
+ *                             bit asked for is in its mask;
  *   Usage Limits Count        no more than the object's Usage Limits have
  *                             left (an object without Usage Limits has no
  *                             limit; object types that have no usage
@@ -138,7 +140,7 @@ ngx_kmip_op_check_limit_left(ngx_kmip_object_t *obj)
 static ngx_int_t
 ngx_kmip_op_check_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    int64_t                    mask, want, left;
+    int64_t                    mask, want, left, state;
     ngx_kmip_req_t            *r = ctx->r;
     ngx_kmip_item_t           *it, *payload;
     ngx_kmip_object_t         *obj = ctx->obj;
@@ -157,6 +159,26 @@ ngx_kmip_op_check_loaded(ngx_kmip_op_ctx_t *ctx)
                             NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK);
 
     if (it) {
+        /*
+         * a Deactivated or Compromised object, as the dates have moved
+         * it, is used no more (1.4 3.22): Encrypt and Decrypt refuse it.
+         * A Pre-Active one passes: it is checked before it is activated
+         * (Create, Check, Activate). 2.1 Table 185 has no Wrong Key
+         * Lifecycle State: Permission Denied
+         */
+
+        state = ngx_kmip_attrs_state(&obj->attributes, ngx_time());
+
+        if (state != NGX_KMIP_STATE_PRE_ACTIVE
+            && state != NGX_KMIP_STATE_ACTIVE)
+        {
+            return ngx_kmip_op_check_denied(ctx,
+                       NGX_KMIP_REASON_PERMISSION_DENIED,
+                       NGX_KMIP_REASON_PERMISSION_DENIED,
+                       "Cryptographic Usage Mask: the object is %s",
+                       ngx_kmip_state_name(state));
+        }
+
         want = (uint32_t) it->v.num;
         mask = ngx_kmip_op_attr_num(&obj->attributes,
                                     "Cryptographic Usage Mask", 0);

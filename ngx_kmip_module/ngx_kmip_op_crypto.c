@@ -379,7 +379,11 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
                                     &ctx->uid);
     }
 
-    state = ngx_kmip_op_attr_num(&obj->attributes, "State", -1);
+    /* the dates move the State on (1.4 3.22): past its Deactivation
+       Date a key protects nothing */
+
+    now = ngx_time();
+    state = ngx_kmip_attrs_state(&obj->attributes, now);
 
     if (state != NGX_KMIP_STATE_ACTIVE) {
         return ngx_kmip_op_wrong_state(ctx, "object \"%V\" is %s, not Active",
@@ -392,8 +396,6 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
      * Date, no processing before the Process Start Date (KMIP 1.4 3.25,
      * 3.26)
      */
-
-    now = ngx_time();
 
     if (enc) {
         date = ngx_kmip_op_attr_num(&obj->attributes, "Protect Stop Date",

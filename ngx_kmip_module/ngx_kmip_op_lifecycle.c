@@ -53,7 +53,7 @@ ngx_kmip_op_activate_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
     int64_t          state;
     ngx_kmip_req_t  *r = ctx->r;
 
-    state = ngx_kmip_op_attr_num(&obj->attributes, "State", 0);
+    state = ngx_kmip_attrs_state(&obj->attributes, ngx_time());
 
     if (state != NGX_KMIP_STATE_PRE_ACTIVE) {
         (void) ngx_kmip_op_wrong_state(ctx, "object \"%V\" is %s: only "
@@ -117,8 +117,8 @@ ngx_kmip_op_revoke_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 
     rr = ctx->data;
     code = ngx_kmip_item_find(rr, NGX_KMIP_TAG_REVOCATION_REASON_CODE)->v.num;
-    state = ngx_kmip_op_attr_num(&obj->attributes, "State", 0);
     now = ngx_time();
+    state = ngx_kmip_attrs_state(&obj->attributes, now);
 
     v = ngx_kmip_item_retag(&r->alloc, rr, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
     if (v == NULL

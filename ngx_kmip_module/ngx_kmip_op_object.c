@@ -696,11 +696,21 @@ ngx_kmip_op_view(ngx_kmip_req_t *r, ngx_kmip_object_t *obj,
         return NGX_ERROR;
     }
 
+    /* the State the dates have moved it to (1.4 3.22, 2.1 4.57) */
+
+    state = ngx_kmip_attrs_state(view, ngx_time());
+
+    if (state != ngx_kmip_op_attr_num(view, "State", 0)
+        && ngx_kmip_op_set_num(r, view, "State", NGX_KMIP_TYPE_ENUMERATION,
+                               state)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     if (!obj->destroyed) {
         return NGX_OK;
     }
-
-    state = ngx_kmip_op_attr_num(view, "State", 0);
 
     if (ngx_kmip_op_set_num(r, view, "State", NGX_KMIP_TYPE_ENUMERATION,
                             state == NGX_KMIP_STATE_COMPROMISED
@@ -2056,7 +2066,7 @@ ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx)
                                     &ctx->uid);
     }
 
-    state = ngx_kmip_op_attr_num(&ctx->obj->attributes, "State", 0);
+    state = ngx_kmip_attrs_state(&ctx->obj->attributes, ngx_time());
 
     if (state == NGX_KMIP_STATE_ACTIVE) {
         return ngx_kmip_op_wrong_state(ctx, "object \"%V\" is Active: "

@@ -535,7 +535,7 @@ ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
      * Active and before its Protect Stop Date (1.4 3.26), as for Encrypt
      */
 
-    state = ngx_kmip_op_attr_num(&kek->attributes, "State", -1);
+    state = ngx_kmip_attrs_state(&kek->attributes, ngx_time());
 
     if (state != NGX_KMIP_STATE_ACTIVE) {
         (void) ngx_kmip_op_wrong_state(ctx, "wrapping key \"%V\" is %s, not "

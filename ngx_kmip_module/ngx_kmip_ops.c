@@ -197,10 +197,12 @@ ngx_kmip_op_find(uint32_t operation)
 /*
  * With kmip_credentials_file, a request without a credential may still
  * discover versions, query and read or tag attributes (vCenter 8 sends no
- * credential for those), but not create, reveal or change keys.
+ * credential for those), but not create, reveal or change keys. Which
+ * attributes it may tag is the attribute operations' own check
+ * (ngx_kmip_op_change_one()): its custom "x-" ones only.
  */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_kmip_op_needs_credential(uint32_t operation)
 {
     switch (operation) {

@@ -153,6 +153,8 @@ ngx_int_t ngx_kmip_result_fail(ngx_kmip_req_t *r,
 ngx_kmip_item_t *ngx_kmip_payload_new(ngx_kmip_req_t *r);
 
 ngx_uint_t ngx_kmip_op_supported(uint32_t operation, ngx_uint_t version);
+/* 1 if a request without the configured credential may not run it */
+ngx_uint_t ngx_kmip_op_needs_credential(uint32_t operation);
 /* 1 if the request may run op: its version, the key store, kmip_interop */
 ngx_uint_t ngx_kmip_op_offered(ngx_kmip_req_t *r, const ngx_kmip_op_t *op);
 const ngx_kmip_op_t *ngx_kmip_ops_table(void);

@@ -530,6 +530,50 @@ test_attr_link(void)
 }
 
 
+/* the State as the dates move it (KMIP 1.4 3.22 transitions 4 and 6) */
+
+static void
+test_attr_state(void)
+{
+    ngx_kmip_attrs_t  l;
+
+#define SET(name, type, v)                                                \
+    ngx_kmip_attrs_set(&A, &l, name, ngx_kmip_attr_value(&A, type, v))
+
+    memset(&l, 0, sizeof(l));
+    CHECK(ngx_kmip_attrs_state(&l, 1000) == 0, "no State");
+
+    SET("State", NGX_KMIP_TYPE_ENUMERATION, NGX_KMIP_STATE_PRE_ACTIVE);
+    CHECK(ngx_kmip_attrs_state(&l, 1000) == NGX_KMIP_STATE_PRE_ACTIVE,
+          "Pre-Active without dates");
+
+    SET("Deactivation Date", NGX_KMIP_TYPE_DATE_TIME, 900);
+    CHECK(ngx_kmip_attrs_state(&l, 1000) == NGX_KMIP_STATE_PRE_ACTIVE,
+          "a Pre-Active object is not deactivated by the date");
+
+    SET("Activation Date", NGX_KMIP_TYPE_DATE_TIME, 1000);
+    CHECK(ngx_kmip_attrs_state(&l, 999) == NGX_KMIP_STATE_PRE_ACTIVE,
+          "before the Activation Date");
+    SET("Deactivation Date", NGX_KMIP_TYPE_DATE_TIME, 2000);
+    CHECK(ngx_kmip_attrs_state(&l, 1000) == NGX_KMIP_STATE_ACTIVE,
+          "at the Activation Date: Active");
+    CHECK(ngx_kmip_attrs_state(&l, 2000) == NGX_KMIP_STATE_DEACTIVATED,
+          "then at the Deactivation Date: Deactivated");
+
+    SET("State", NGX_KMIP_TYPE_ENUMERATION, NGX_KMIP_STATE_ACTIVE);
+    CHECK(ngx_kmip_attrs_state(&l, 1999) == NGX_KMIP_STATE_ACTIVE,
+          "Active before the Deactivation Date");
+    CHECK(ngx_kmip_attrs_state(&l, 2001) == NGX_KMIP_STATE_DEACTIVATED,
+          "Active past the Deactivation Date: Deactivated");
+
+    SET("State", NGX_KMIP_TYPE_ENUMERATION, NGX_KMIP_STATE_COMPROMISED);
+    CHECK(ngx_kmip_attrs_state(&l, 3000) == NGX_KMIP_STATE_COMPROMISED,
+          "Compromised stays Compromised");
+
+#undef SET
+}
+
+
 int
 main(void)
 {
@@ -537,6 +581,7 @@ main(void)
     test_attr_forms();
     test_attr_kept();
     test_attr_link();
+    test_attr_state();
 
     printf("%d passed, %d failed\n", passed, failed);
 

@@ -82,6 +82,8 @@ char *ngx_stream_kmip_check_access_conf(ngx_conf_t *cf,
 void ngx_stream_kmip_peer_init(ngx_stream_kmip_ctx_t *ctx);
 ngx_int_t ngx_stream_kmip_check_access(ngx_stream_kmip_ctx_t *ctx,
     ngx_kmip_req_t *r, const char **what);
+ngx_int_t ngx_stream_kmip_check_credential(ngx_stream_kmip_ctx_t *ctx,
+    ngx_kmip_req_t *r, const char **what);
 
 
 extern ngx_module_t  ngx_stream_kmip_module;

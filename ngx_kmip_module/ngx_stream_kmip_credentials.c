@@ -214,6 +214,7 @@ ngx_int_t
 ngx_stream_kmip_check_credential(ngx_stream_kmip_ctx_t *ctx,
     ngx_kmip_req_t *r, const char **what)
 {
+    ngx_str_t                      user;
     ngx_uint_t                     i;
     ngx_connection_t              *c;
     ngx_stream_kmip_credential_t  *cred;
@@ -256,9 +257,17 @@ ngx_stream_kmip_check_credential(ngx_stream_kmip_ctx_t *ctx,
 
 denied:
 
+    /* the user name is the client's text: escaped, so a line stays one */
+
+    if (ngx_kmip_log_text(r->pool, r->msg.username, r->msg.username_len, 64,
+                          &user)
+        != NGX_OK)
+    {
+        ngx_str_null(&user);
+    }
+
     ngx_log_error(NGX_LOG_WARN, c->log, 0,
-                  "kmip: credential refused for user \"%*s\"",
-                  ngx_min(r->msg.username_len, 64), r->msg.username);
+                  "kmip: credential refused for user \"%V\"", &user);
 
     *what = "the Username and Password credential was not accepted";
 

@@ -85,6 +85,15 @@ ngx_stream_kmip_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
+    /* as for the API key file: the hashes can be attacked offline */
+
+    if (ngx_file_access(&fi) & 0027) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"%V\" \"%V\" is accessible by others or "
+                           "writable by its group; chmod o-rwx,g-w it",
+                           &cmd->name, &file);
+    }
+
     p = ngx_pnalloc(cf->pool, ngx_file_size(&fi) + 1);
     if (p == NULL) {
         ngx_close_file(f.fd);

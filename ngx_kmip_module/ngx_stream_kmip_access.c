@@ -7,7 +7,6 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_stream.h>
-#include <ngx_crypt.h>
 
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
@@ -19,18 +18,12 @@
  * (ssl_verify_client); on top of that a server can pin the exact
  * certificates it accepts (kmip_allowed_client_certificate: vCenter's
  * self-signed certificate cannot be chain-verified, only pinned), and can
- * require a KMIP Username/Password credential (kmip_credentials_file).
- * A client refused here never reaches the key store.
+ * require a KMIP Username/Password credential (kmip_credentials_file,
+ * ngx_stream_kmip_credentials.c). A client refused here never reaches the key store.
  */
 
 
 #define NGX_STREAM_KMIP_SHA256_LEN  32
-
-
-typedef struct {
-    ngx_str_t                   user;
-    ngx_str_t                   hash;
-} ngx_stream_kmip_credential_t;
 
 
 char *
@@ -105,135 +98,6 @@ ngx_stream_kmip_allowed_client_certificate(ngx_conf_t *cf, ngx_command_t *cmd,
     if (n == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\": no PEM certificate in \"%V\"",
-                           &cmd->name, &file);
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-/*
- * kmip_credentials_file: "user:hash" lines as htpasswd writes them
- * ({SHA}, {SSHA}, $apr1$, crypt(3) schemes); empty lines and "#" comments
- * are skipped.
- */
-
-char *
-ngx_stream_kmip_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_stream_kmip_srv_conf_t *kscf = conf;
-
-    u_char                        *p, *last, *line, *eol, *colon;
-    ssize_t                        n;
-    ngx_str_t                     *value, file;
-    ngx_file_t                     f;
-    ngx_file_info_t                fi;
-    ngx_stream_kmip_credential_t  *cred;
-
-    if (kscf->credentials != NGX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    file = value[1];
-
-    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memzero(&f, sizeof(ngx_file_t));
-    f.name = file;
-    f.log = cf->log;
-
-    f.fd = ngx_open_file(file.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (f.fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%V\" cannot open \"%V\"", &cmd->name, &file);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_fd_info(f.fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_size(&fi) > 1024 * 1024)
-    {
-        ngx_close_file(f.fd);
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\": \"%V\" is not a readable file of at "
-                           "most 1m", &cmd->name, &file);
-        return NGX_CONF_ERROR;
-    }
-
-    p = ngx_pnalloc(cf->pool, ngx_file_size(&fi) + 1);
-    if (p == NULL) {
-        ngx_close_file(f.fd);
-        return NGX_CONF_ERROR;
-    }
-
-    n = ngx_read_file(&f, p, ngx_file_size(&fi), 0);
-    ngx_close_file(f.fd);
-
-    if (n == NGX_ERROR) {
-        return NGX_CONF_ERROR;
-    }
-
-    kscf->credentials = ngx_array_create(cf->pool, 4,
-                                        sizeof(ngx_stream_kmip_credential_t));
-    if (kscf->credentials == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    last = p + n;
-
-    for (line = p; line < last; line = eol + 1) {
-        eol = ngx_strlchr(line, last, '\n');
-        if (eol == NULL) {
-            eol = last;
-        }
-
-        n = eol - line;
-
-        while (n && (line[n - 1] == '\r' || line[n - 1] == ' '
-                     || line[n - 1] == '\t'))
-        {
-            n--;
-        }
-
-        if (n == 0 || line[0] == '#') {
-            continue;
-        }
-
-        colon = ngx_strlchr(line, line + n, ':');
-
-        if (colon == NULL || colon == line || colon == line + n - 1) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\": a line of \"%V\" is not "
-                               "\"user:hash\"", &cmd->name, &file);
-            return NGX_CONF_ERROR;
-        }
-
-        cred = ngx_array_push(kscf->credentials);
-        if (cred == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        cred->user.data = line;
-        cred->user.len = colon - line;
-
-        /* ngx_crypt() wants a NUL-terminated salt */
-        cred->hash.len = line + n - colon - 1;
-        cred->hash.data = ngx_pnalloc(cf->pool, cred->hash.len + 1);
-        if (cred->hash.data == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_memcpy(cred->hash.data, colon + 1, cred->hash.len);
-        cred->hash.data[cred->hash.len] = '\0';
-    }
-
-    if (kscf->credentials->nelts == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\": no credential in \"%V\"",
                            &cmd->name, &file);
         return NGX_CONF_ERROR;
     }
@@ -360,21 +224,17 @@ ngx_stream_kmip_peer_init(ngx_stream_kmip_ctx_t *ctx)
  * NGX_DECLINED when the whole request is refused (*what says why).
  * A request without a credential, on a server that requires one, runs with
  * r->anonymous set: operations that create, reveal or change keys then
- * fail with Permission Denied, while Discover Versions, Query and attribute
- * operations go on, because vCenter 8 sends its credential on Create, Get,
- * Get Attributes "State" and Activate only.
+ * fail with Permission Denied, and so does every change to a standard
+ * attribute; Discover Versions, Query, attribute reads and changes to
+ * custom "x-" attributes go on, because vCenter 8 sends its credential on
+ * Create, Get, Get Attributes "State" and Activate only.
  */
 
 ngx_int_t
 ngx_stream_kmip_check_access(ngx_stream_kmip_ctx_t *ctx, ngx_kmip_req_t *r,
     const char **what)
 {
-    u_char                        *encrypted;
-    ngx_int_t                      rc;
-    ngx_uint_t                     i;
-    ngx_connection_t              *c;
-    ngx_stream_kmip_credential_t  *cred;
-    u_char                         password[256];
+    ngx_connection_t  *c;
 
     static ngx_str_t  none = ngx_string("none (no certificate)");
 
@@ -400,54 +260,5 @@ ngx_stream_kmip_check_access(ngx_stream_kmip_ctx_t *ctx, ngx_kmip_req_t *r,
         return NGX_OK;
     }
 
-    if (r->msg.username == NULL) {
-        r->anonymous = 1;
-        return NGX_OK;
-    }
-
-    if (r->msg.credential_type
-        != NGX_KMIP_CREDENTIAL_TYPE_USERNAME_AND_PASSWORD
-        || r->msg.password == NULL
-        || r->msg.password_len >= sizeof(password))
-    {
-        goto denied;
-    }
-
-    cred = ctx->conf->credentials->elts;
-
-    for (i = 0; i < ctx->conf->credentials->nelts; i++) {
-        if (cred[i].user.len != r->msg.username_len
-            || ngx_memcmp(cred[i].user.data, r->msg.username,
-                          r->msg.username_len)
-               != 0)
-        {
-            continue;
-        }
-
-        ngx_memcpy(password, r->msg.password, r->msg.password_len);
-        password[r->msg.password_len] = '\0';
-
-        rc = ngx_crypt(r->pool, password, cred[i].hash.data, &encrypted);
-
-        ngx_explicit_memzero(password, sizeof(password));
-
-        if (rc == NGX_OK
-            && ngx_strcmp(encrypted, cred[i].hash.data) == 0)
-        {
-            return NGX_OK;
-        }
-
-        break;
-    }
-
-denied:
-
-    ngx_log_error(NGX_LOG_WARN, c->log, 0,
-                  "kmip: credential refused for user \"%*s\"",
-                  ngx_min(r->msg.username_len, 64), r->msg.username);
-
-    *what = "the Username and Password credential was not accepted";
-
-    return NGX_DECLINED;
+    return ngx_stream_kmip_check_credential(ctx, r, what);
 }
-

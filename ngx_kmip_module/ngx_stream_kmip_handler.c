@@ -355,7 +355,6 @@ ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx)
     int                   version_known;
     ngx_int_t             rc;
     const char           *what;
-    ngx_uint_t            i;
     ngx_kmip_req_t       *r;
     ngx_kmip_item_t      *root;
     ngx_connection_t     *c;
@@ -437,12 +436,49 @@ ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx)
         return;
     }
 
-    if (ngx_stream_kmip_check_access(ctx, r, &what) != NGX_OK) {
+    what = NULL;
+    rc = ngx_stream_kmip_check_access(ctx, r, &what);
+
+    if (rc == NGX_AGAIN) {
+        /* a slow password hash is checked in a thread: the request waits */
+
+        c->log->action = "checking the KMIP credential";
+
+        if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
+            ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    ngx_stream_kmip_access_done(r, rc, what);
+}
+
+
+/*
+ * The request once its access is decided: refused with Permission Denied,
+ * or its batch run.
+ */
+
+void
+ngx_stream_kmip_access_done(ngx_kmip_req_t *r, ngx_int_t rc,
+    const char *what)
+{
+    ngx_uint_t              i;
+    ngx_connection_t       *c;
+    ngx_stream_kmip_ctx_t  *ctx;
+
+    ctx = r->data;
+    c = ctx->session->connection;
+
+    if (rc != NGX_OK) {
         ngx_stream_kmip_reject(ctx, r,
                                NGX_KMIP_RESULT_REASON_PERMISSION_DENIED,
                                what);
         return;
     }
+
+    c->log->action = "processing KMIP request";
 
     r->results = ngx_pcalloc(r->pool, r->msg.nitems
                                       * sizeof(ngx_kmip_response_item_t));

@@ -80,6 +80,8 @@ typedef struct {
 
 
 void ngx_stream_kmip_handler(ngx_stream_session_t *s);
+void ngx_stream_kmip_access_done(ngx_kmip_req_t *r, ngx_int_t rc,
+    const char *what);
 
 char *ngx_stream_kmip_allowed_client_certificate(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
@@ -89,6 +91,8 @@ char *ngx_stream_kmip_check_access_conf(ngx_conf_t *cf,
     ngx_stream_kmip_srv_conf_t *kscf);
 void ngx_stream_kmip_peer_init(ngx_stream_kmip_ctx_t *ctx);
 ngx_int_t ngx_stream_kmip_check_access(ngx_stream_kmip_ctx_t *ctx,
+    ngx_kmip_req_t *r, const char **what);
+ngx_int_t ngx_stream_kmip_check_credential(ngx_stream_kmip_ctx_t *ctx,
     ngx_kmip_req_t *r, const char **what);
 
 

@@ -292,11 +292,13 @@ ngx_stream_kmip_peer_init(ngx_stream_kmip_ctx_t *ctx)
 
     c = ctx->session->connection;
 
-    ctx->peer_allowed = (ctx->conf->allowed_certs == NULL);
-
     if (c->ssl == NULL) {
+        /* no TLS, no client: refused, whatever the configuration */
+        ctx->peer_allowed = 0;
         return;
     }
+
+    ctx->peer_allowed = (ctx->conf->allowed_certs == NULL);
 
     x509 = SSL_get_peer_certificate(c->ssl->connection);
     if (x509 == NULL) {

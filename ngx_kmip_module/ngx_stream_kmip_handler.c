@@ -68,6 +68,18 @@ ngx_stream_kmip_handler(ngx_stream_session_t *s)
 
     ngx_log_debug0(NGX_LOG_DEBUG_STREAM, c->log, 0, "kmip session start");
 
+    if (c->ssl == NULL) {
+        /*
+         * nginx -t refuses a kmip server with a listen socket without
+         * "ssl"; should a plain connection arrive all the same, it never
+         * reaches an operation
+         */
+        ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                      "kmip: connection without TLS closed");
+        ngx_stream_finalize_session(s, NGX_STREAM_FORBIDDEN);
+        return;
+    }
+
     kscf = ngx_stream_get_module_srv_conf(s, ngx_stream_kmip_module);
 
     ctx = ngx_pcalloc(c->pool, sizeof(ngx_stream_kmip_ctx_t));

@@ -16,6 +16,9 @@
 
 
 static ngx_int_t ngx_stream_kmip_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_kmip_check_listen(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_kmip_plain_listen(ngx_conf_t *cf,
+    ngx_stream_core_srv_conf_t *cscf, ngx_str_t *addr);
 static void *ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -109,7 +112,7 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
 
 static ngx_stream_module_t  ngx_stream_kmip_module_ctx = {
     ngx_stream_kmip_add_variables,         /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_stream_kmip_check_listen,          /* postconfiguration */
 
     NULL,                                  /* create main configuration */
     NULL,                                  /* init main configuration */
@@ -185,6 +188,114 @@ ngx_stream_kmip_add_variables(ngx_conf_t *cf)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A kmip server answers only over TLS: one listen socket without "ssl"
+ * would serve keys to anyone who can reach it, whatever the
+ * ssl_verify_client setting. Every listen socket that reaches a kmip
+ * server is checked once the whole stream block is read (a proxy_protocol
+ * listen included: the PROXY header says who the client is, not that the
+ * connection is encrypted).
+ */
+
+static ngx_int_t
+ngx_stream_kmip_check_listen(ngx_conf_t *cf)
+{
+    ngx_uint_t                    i;
+    ngx_stream_core_main_conf_t  *cmcf;
+#if (NGX_KMIP_STREAM_SSL_SRV_CONF)
+    ngx_uint_t                    a, k;
+    ngx_stream_conf_port_t       *port;
+    ngx_stream_conf_addr_t       *addr;
+    ngx_stream_core_srv_conf_t  **cscfp;
+#else
+    ngx_stream_listen_t          *ls;
+#endif
+
+    cmcf = ngx_stream_conf_get_module_main_conf(cf, ngx_stream_core_module);
+
+#if (NGX_KMIP_STREAM_SSL_SRV_CONF)
+
+    /*
+     * nginx 1.25.5 (virtual servers, and with them the renamed SSL server
+     * configuration; freenginx has neither): listen sockets are grouped
+     * by port and address, each address with the servers it reaches; an
+     * address is TLS if any of its listen directives says "ssl"
+     */
+
+    if (cmcf->ports == NULL) {
+        return NGX_OK;
+    }
+
+    port = cmcf->ports->elts;
+
+    for (i = 0; i < cmcf->ports->nelts; i++) {
+        addr = port[i].addrs.elts;
+
+        for (a = 0; a < port[i].addrs.nelts; a++) {
+            if (addr[a].opt.ssl) {
+                continue;
+            }
+
+            cscfp = addr[a].servers.elts;
+
+            for (k = 0; k < addr[a].servers.nelts; k++) {
+                if (ngx_stream_kmip_plain_listen(cf, cscfp[k],
+                                                 &addr[a].opt.addr_text)
+                    != NGX_OK)
+                {
+                    return NGX_ERROR;
+                }
+            }
+        }
+    }
+
+#else
+
+    /* nginx before 1.25.5: each listen directive belongs to one server */
+
+    ls = cmcf->listen.elts;
+
+    for (i = 0; i < cmcf->listen.nelts; i++) {
+        if (ls[i].ssl) {
+            continue;
+        }
+
+        if (ngx_stream_kmip_plain_listen(cf,
+                      ls[i].ctx->srv_conf[ngx_stream_core_module.ctx_index],
+                      &ls[i].addr_text)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+#endif
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_stream_kmip_plain_listen(ngx_conf_t *cf, ngx_stream_core_srv_conf_t *cscf,
+    ngx_str_t *addr)
+{
+    ngx_stream_kmip_srv_conf_t  *kscf;
+
+    kscf = cscf->ctx->srv_conf[ngx_stream_kmip_module.ctx_index];
+
+    if (!kscf->enable) {
+        return NGX_OK;
+    }
+
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                  "\"kmip\" in the server at %s:%ui needs TLS on every "
+                  "listen socket, but \"listen %V\" has no \"ssl\"",
+                  cscf->file_name, cscf->line, addr);
+
+    return NGX_ERROR;
 }
 
 

@@ -393,6 +393,12 @@ ngx_stream_kmip_check_access(ngx_stream_kmip_ctx_t *ctx, ngx_kmip_req_t *r,
                           &ctx->subject);
         }
 
+        /*
+         * the client learns why (vCenter shows the Permission Denied),
+         * then the connection closes: a refused client holds no slot
+         */
+        ctx->close_after_send = 1;
+
         *what = "client certificate not allowed";
         return NGX_DECLINED;
     }

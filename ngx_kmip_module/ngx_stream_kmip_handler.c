@@ -52,6 +52,7 @@ static void ngx_stream_kmip_sent(ngx_stream_kmip_ctx_t *ctx);
 static void ngx_stream_kmip_test_close(ngx_stream_kmip_ctx_t *ctx);
 static void ngx_stream_kmip_free_request(ngx_stream_kmip_ctx_t *ctx);
 static void ngx_stream_kmip_cleanup(void *data);
+static void ngx_stream_kmip_close_idle(ngx_stream_kmip_ctx_t *ctx);
 static void ngx_stream_kmip_finalize(ngx_stream_kmip_ctx_t *ctx,
     ngx_uint_t rc);
 
@@ -119,12 +120,16 @@ ngx_stream_kmip_handler(ngx_stream_session_t *s)
 /*
  * Between requests the connection is idle: reusable, so that nginx may
  * close it under worker_connections pressure or on graceful shutdown, and
- * bounded by kmip_idle_timeout.
+ * bounded by kmip_idle_timeout. Before its first request it is bounded by
+ * kmip_first_request_timeout too: a handshake followed by silence must not
+ * hold a connection slot for long, or a few hundred such connections
+ * would lock every real client out.
  */
 
 static void
 ngx_stream_kmip_wait_request(ngx_stream_kmip_ctx_t *ctx)
 {
+    ngx_msec_t         timeout;
     ngx_connection_t  *c;
 
     c = ctx->session->connection;
@@ -140,10 +145,16 @@ ngx_stream_kmip_wait_request(ngx_stream_kmip_ctx_t *ctx)
      * new connection's first request may be on its way (vCenter opens a
      * connection per job), and it is answered before the worker exits.
      */
-    c->idle = (ctx->requests > 0);
+    c->idle = (ctx->requests > 0 || !ctx->peer_allowed);
     ngx_reusable_connection(c, 1);
 
-    ngx_add_timer(c->read, ctx->conf->idle_timeout);
+    timeout = ctx->conf->idle_timeout;
+
+    if (ctx->requests == 0) {
+        timeout = ngx_min(timeout, ctx->conf->first_request_timeout);
+    }
+
+    ngx_add_timer(c->read, timeout);
 }
 
 
@@ -181,15 +192,18 @@ ngx_stream_kmip_read_handler(ngx_event_t *rev)
              */
             if (ctx->requests == 0) {
                 ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                              "kmip: client sent no request within "
-                              "kmip_idle_timeout");
+                              "kmip: client sent no request within %s",
+                              ctx->conf->first_request_timeout
+                              < ctx->conf->idle_timeout
+                              ? "kmip_first_request_timeout"
+                              : "kmip_idle_timeout");
 
             } else {
                 ngx_log_debug0(NGX_LOG_DEBUG_STREAM, c->log, 0,
                                "kmip idle timeout");
             }
 
-            ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
+            ngx_stream_kmip_close_idle(ctx);
             return;
         }
 
@@ -201,7 +215,7 @@ ngx_stream_kmip_read_handler(ngx_event_t *rev)
 
     if (c->close) {
         /* graceful shutdown or worker_connections pressure, while idle */
-        ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
+        ngx_stream_kmip_close_idle(ctx);
         return;
     }
 
@@ -982,9 +996,44 @@ ngx_stream_kmip_cleanup(void *data)
 }
 
 
+/*
+ * An idle connection that nginx reclaims, or that timed out, has nothing
+ * in flight: no close_notify is sent either, since a client that does not
+ * read could make that write wait, and the slot must be free at once.
+ */
+
+static void
+ngx_stream_kmip_close_idle(ngx_stream_kmip_ctx_t *ctx)
+{
+    ngx_connection_t  *c;
+
+    c = ctx->session->connection;
+
+    if (c->ssl) {
+        c->ssl->no_send_shutdown = 1;
+    }
+
+    ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
+}
+
+
 static void
 ngx_stream_kmip_finalize(ngx_stream_kmip_ctx_t *ctx, ngx_uint_t rc)
 {
+    ngx_connection_t  *c;
+
+    c = ctx->session->connection;
+
+    if (c->ssl) {
+        /*
+         * Nothing is read after the close: waiting for the client's
+         * close_notify (nginx waits up to 3 seconds, with the connection
+         * not reusable) would only hold the slot, and let idle clients
+         * exhaust worker_connections even when nginx reclaims them.
+         */
+        c->ssl->no_wait_shutdown = 1;
+    }
+
     ngx_stream_kmip_free_request(ctx);
 
     ngx_stream_finalize_session(ctx->session, rc);

@@ -64,6 +64,13 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
       offsetof(ngx_stream_kmip_srv_conf_t, idle_timeout),
       NULL },
 
+    { ngx_string("kmip_first_request_timeout"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      offsetof(ngx_stream_kmip_srv_conf_t, first_request_timeout),
+      NULL },
+
     { ngx_string("kmip_read_timeout"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -318,6 +325,7 @@ ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf)
     conf->enable = NGX_CONF_UNSET;
     conf->max_message_size = NGX_CONF_UNSET_SIZE;
     conf->idle_timeout = NGX_CONF_UNSET_MSEC;
+    conf->first_request_timeout = NGX_CONF_UNSET_MSEC;
     conf->read_timeout = NGX_CONF_UNSET_MSEC;
     conf->send_timeout = NGX_CONF_UNSET_MSEC;
     conf->server.versions = NGX_CONF_UNSET_PTR;
@@ -343,6 +351,8 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->max_message_size, prev->max_message_size,
                               64 * 1024);
     ngx_conf_merge_msec_value(conf->idle_timeout, prev->idle_timeout, 60000);
+    ngx_conf_merge_msec_value(conf->first_request_timeout,
+                              prev->first_request_timeout, 5000);
     ngx_conf_merge_msec_value(conf->read_timeout, prev->read_timeout, 10000);
     ngx_conf_merge_msec_value(conf->send_timeout, prev->send_timeout, 10000);
     ngx_conf_merge_ptr_value(conf->server.versions, prev->server.versions,

@@ -12,6 +12,7 @@
 
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
+#include "ngx_kmip_op_store.h"
 #include "ngx_stream_kmip_module.h"
 #include "ngx_stream_kmip_keyprotect_module.h"
 #include "ngx_stream_kmip_operator.h"
@@ -307,6 +308,8 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
     size_t             size;
     uint8_t            type;
     uint32_t           tag, len;
+    u_char            *p;
+    ngx_str_t         *secret;
     ngx_pool_t        *pool;
     ngx_buf_t         *b;
     ngx_kmip_req_t    *r;
@@ -342,7 +345,7 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
     }
 
     r = ngx_pcalloc(pool, sizeof(ngx_kmip_req_t));
-    b = ngx_create_temp_buf(pool, size);
+    b = ngx_calloc_buf(pool);
 
     if (r == NULL || b == NULL) {
         ngx_destroy_pool(pool);
@@ -350,6 +353,25 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
     }
 
     r->pool = pool;
+
+    /*
+     * a Register carries key material, and the decoded request points
+     * into this buffer: it is wiped when the request's pool goes, after
+     * the answer or on any close
+     */
+
+    p = ngx_kmip_op_secret(r, size, &secret);
+    if (p == NULL) {
+        ngx_destroy_pool(pool);
+        return NGX_ERROR;
+    }
+
+    b->start = p;
+    b->pos = p;
+    b->last = p;
+    b->end = p + size;
+    b->temporary = 1;
+
     r->log = c->log;
     r->msg.maximum_response_size = -1;
     r->conf = &ctx->conf->server;
@@ -682,6 +704,7 @@ ngx_stream_kmip_request_done(ngx_kmip_req_t *r)
 {
     u_char                    *p, *last;
     size_t                     size;
+    ngx_str_t                 *secret;
     ngx_uint_t                 i;
     ngx_kmip_item_t           *response;
     ngx_connection_t          *c;
@@ -733,7 +756,9 @@ ngx_stream_kmip_request_done(ngx_kmip_req_t *r)
         size = ngx_kmip_ttlv_size(response);
     }
 
-    p = ngx_pnalloc(r->pool, size);
+    /* a Get answer carries key material: wiped once sent, or on a close */
+
+    p = ngx_kmip_op_secret(r, size, &secret);
     if (p == NULL) {
         ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
         return;

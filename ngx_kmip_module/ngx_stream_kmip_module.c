@@ -19,6 +19,7 @@ static ngx_int_t ngx_stream_kmip_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_check_listen(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_plain_listen(ngx_conf_t *cf,
     ngx_stream_core_srv_conf_t *cscf, ngx_str_t *addr);
+static void ngx_stream_kmip_ssl_cleanse(ngx_conf_t *cf);
 static void *ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -387,7 +388,38 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_str_set(&conf->server.vendor, NGX_KMIP_VENDOR);
 
+    if (conf->enable) {
+        ngx_stream_kmip_ssl_cleanse(cf);
+    }
+
     return ngx_stream_kmip_check_access_conf(cf, conf);
+}
+
+
+/*
+ * OpenSSL decrypts records in place: requests (a Register's key) stay in
+ * the clear in its read buffer until it is reused or freed. The buffers
+ * are released while a connection is idle, and (OpenSSL 3) the plaintext
+ * is cleansed as soon as the module has read it. The stream SSL module
+ * has created the server's SSL_CTX by now: it merges before this module.
+ */
+
+static void
+ngx_stream_kmip_ssl_cleanse(ngx_conf_t *cf)
+{
+    ngx_stream_kmip_ssl_conf_t  *sslcf;
+
+    sslcf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_ssl_module);
+
+    if (sslcf->ssl.ctx == NULL) {
+        return;
+    }
+
+    SSL_CTX_set_mode(sslcf->ssl.ctx, SSL_MODE_RELEASE_BUFFERS);
+
+#ifdef SSL_OP_CLEANSE_PLAINTEXT
+    SSL_CTX_set_options(sslcf->ssl.ctx, SSL_OP_CLEANSE_PLAINTEXT);
+#endif
 }
 
 

@@ -144,7 +144,8 @@ ngx_stream_kmip_wait_request(ngx_stream_kmip_ctx_t *ctx)
      * Only a connection that has been answered is "idle" in nginx's sense,
      * closed at once on graceful shutdown, as http keep-alive ones are: a
      * new connection's first request may be on its way (vCenter opens a
-     * connection per job), and it is answered before the worker exits.
+     * connection per job), and it is answered before the worker exits;
+     * unless the certificate is refused, when it can only be refused.
      */
     c->idle = (ctx->requests > 0 || !ctx->peer_allowed);
     ngx_reusable_connection(c, 1);

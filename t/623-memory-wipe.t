@@ -42,13 +42,14 @@ my $known = join '', map { chr((0x3c + 7 * $_) & 0xff) } 0 .. 31;
 
 my $keep = kmip_connect($port);
 
-# a large message, the key at its end: the buffer is a malloc() of its
-# own, which the small requests that follow reuse only from its start
+# A large message (40 KB), the key at its end: the buffer is a malloc() of
+# its own, and the small requests that follow, each in a 4 KB pool, reuse
+# such a hole from its start: what is left at its end stays readable
 my @bi = request_on($keep,
     { operation => 'Discover Versions', payload => [
         map { S('Protocol Version', [ I('Protocol Version Major', 1),
                                       I('Protocol Version Minor', 4) ]) }
-            1 .. 150 ] },
+            1 .. 1000 ] },
     { operation => 'Register', payload => [
         E('Object Type', 2),
         S('Template-Attribute', [
@@ -71,14 +72,16 @@ my $registered = uid_of(op_ok($bi[1], 'register'));
 my $created = uid_of(op_ok($bi[0], 'create'));
 
 # a Get on the connection that stays open, and one on a closed connection;
-# the first after the key's attributes: a large answer, the key at its end
-@bi = request_on($keep, (map { { operation => 'Get Attributes',
-                                 payload => [ ops_uid($registered) ] } }
-                             1 .. 3),
+# the first after 40 Query answers: a larger answer (a hole the 40 KB one
+# does not fit), the key at its end
+my $queries = 40;
+@bi = request_on($keep, (map { { operation => 'Query', payload => [
+                                     map { E('Query Function', $_) } 1 .. 3
+                                 ] } } 1 .. $queries),
                         { operation => 'Get',
                           payload => [ ops_uid($registered) ] });
-op_ok($bi[0], 'its attributes');
-is(material_of(op_ok($bi[3], 'get the registered key')), $known,
+op_ok($bi[0], 'queries');
+is(material_of(op_ok($bi[$queries], 'get the registered key')), $known,
    'its bytes came back');
 
 @bi = request_on($keep, { operation => 'Get',

@@ -156,11 +156,13 @@ ngx_stream_kmip_peer_init(ngx_stream_kmip_ctx_t *ctx)
 
     c = ctx->session->connection;
 
-    ctx->peer_allowed = (ctx->conf->allowed_certs == NULL);
-
     if (c->ssl == NULL) {
+        /* no TLS, no client: refused, whatever the configuration */
+        ctx->peer_allowed = 0;
         return;
     }
+
+    ctx->peer_allowed = (ctx->conf->allowed_certs == NULL);
 
     x509 = SSL_get_peer_certificate(c->ssl->connection);
     if (x509 == NULL) {
@@ -250,6 +252,12 @@ ngx_stream_kmip_check_access(ngx_stream_kmip_ctx_t *ctx, ngx_kmip_req_t *r,
                           ctx->fingerprint.len ? &ctx->fingerprint : &none,
                           &ctx->subject);
         }
+
+        /*
+         * the client learns why (vCenter shows the Permission Denied),
+         * then the connection closes: a refused client holds no slot
+         */
+        ctx->close_after_send = 1;
 
         *what = "client certificate not allowed";
         return NGX_DECLINED;

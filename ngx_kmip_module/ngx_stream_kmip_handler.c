@@ -12,6 +12,7 @@
 
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
+#include "ngx_kmip_op_store.h"
 #include "ngx_stream_kmip_module.h"
 #include "ngx_stream_kmip_keyprotect_module.h"
 #include "ngx_stream_kmip_operator.h"
@@ -52,6 +53,7 @@ static void ngx_stream_kmip_sent(ngx_stream_kmip_ctx_t *ctx);
 static void ngx_stream_kmip_test_close(ngx_stream_kmip_ctx_t *ctx);
 static void ngx_stream_kmip_free_request(ngx_stream_kmip_ctx_t *ctx);
 static void ngx_stream_kmip_cleanup(void *data);
+static void ngx_stream_kmip_close_idle(ngx_stream_kmip_ctx_t *ctx);
 static void ngx_stream_kmip_finalize(ngx_stream_kmip_ctx_t *ctx,
     ngx_uint_t rc);
 
@@ -67,6 +69,18 @@ ngx_stream_kmip_handler(ngx_stream_session_t *s)
     c = s->connection;
 
     ngx_log_debug0(NGX_LOG_DEBUG_STREAM, c->log, 0, "kmip session start");
+
+    if (c->ssl == NULL) {
+        /*
+         * nginx -t refuses a kmip server with a listen socket without
+         * "ssl"; should a plain connection arrive all the same, it never
+         * reaches an operation
+         */
+        ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                      "kmip: connection without TLS closed");
+        ngx_stream_finalize_session(s, NGX_STREAM_FORBIDDEN);
+        return;
+    }
 
     kscf = ngx_stream_get_module_srv_conf(s, ngx_stream_kmip_module);
 
@@ -107,12 +121,16 @@ ngx_stream_kmip_handler(ngx_stream_session_t *s)
 /*
  * Between requests the connection is idle: reusable, so that nginx may
  * close it under worker_connections pressure or on graceful shutdown, and
- * bounded by kmip_idle_timeout.
+ * bounded by kmip_idle_timeout. Before its first request it is bounded by
+ * kmip_first_request_timeout too: a handshake followed by silence must not
+ * hold a connection slot for long, or a few hundred such connections
+ * would lock every real client out.
  */
 
 static void
 ngx_stream_kmip_wait_request(ngx_stream_kmip_ctx_t *ctx)
 {
+    ngx_msec_t         timeout;
     ngx_connection_t  *c;
 
     c = ctx->session->connection;
@@ -126,12 +144,19 @@ ngx_stream_kmip_wait_request(ngx_stream_kmip_ctx_t *ctx)
      * Only a connection that has been answered is "idle" in nginx's sense,
      * closed at once on graceful shutdown, as http keep-alive ones are: a
      * new connection's first request may be on its way (vCenter opens a
-     * connection per job), and it is answered before the worker exits.
+     * connection per job), and it is answered before the worker exits;
+     * unless the certificate is refused, when it can only be refused.
      */
-    c->idle = (ctx->requests > 0);
+    c->idle = (ctx->requests > 0 || !ctx->peer_allowed);
     ngx_reusable_connection(c, 1);
 
-    ngx_add_timer(c->read, ctx->conf->idle_timeout);
+    timeout = ctx->conf->idle_timeout;
+
+    if (ctx->requests == 0) {
+        timeout = ngx_min(timeout, ctx->conf->first_request_timeout);
+    }
+
+    ngx_add_timer(c->read, timeout);
 }
 
 
@@ -169,15 +194,18 @@ ngx_stream_kmip_read_handler(ngx_event_t *rev)
              */
             if (ctx->requests == 0) {
                 ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                              "kmip: client sent no request within "
-                              "kmip_idle_timeout");
+                              "kmip: client sent no request within %s",
+                              ctx->conf->first_request_timeout
+                              < ctx->conf->idle_timeout
+                              ? "kmip_first_request_timeout"
+                              : "kmip_idle_timeout");
 
             } else {
                 ngx_log_debug0(NGX_LOG_DEBUG_STREAM, c->log, 0,
                                "kmip idle timeout");
             }
 
-            ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
+            ngx_stream_kmip_close_idle(ctx);
             return;
         }
 
@@ -189,7 +217,7 @@ ngx_stream_kmip_read_handler(ngx_event_t *rev)
 
     if (c->close) {
         /* graceful shutdown or worker_connections pressure, while idle */
-        ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
+        ngx_stream_kmip_close_idle(ctx);
         return;
     }
 
@@ -281,6 +309,8 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
     size_t             size;
     uint8_t            type;
     uint32_t           tag, len;
+    u_char            *p;
+    ngx_str_t         *secret;
     ngx_pool_t        *pool;
     ngx_buf_t         *b;
     ngx_kmip_req_t    *r;
@@ -316,7 +346,7 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
     }
 
     r = ngx_pcalloc(pool, sizeof(ngx_kmip_req_t));
-    b = ngx_create_temp_buf(pool, size);
+    b = ngx_calloc_buf(pool);
 
     if (r == NULL || b == NULL) {
         ngx_destroy_pool(pool);
@@ -324,6 +354,25 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
     }
 
     r->pool = pool;
+
+    /*
+     * a Register carries key material, and the decoded request points
+     * into this buffer: it is wiped when the request's pool goes, after
+     * the answer or on any close
+     */
+
+    p = ngx_kmip_op_secret(r, size, &secret);
+    if (p == NULL) {
+        ngx_destroy_pool(pool);
+        return NGX_ERROR;
+    }
+
+    b->start = p;
+    b->pos = p;
+    b->last = p;
+    b->end = p + size;
+    b->temporary = 1;
+
     r->log = c->log;
     r->msg.maximum_response_size = -1;
     r->conf = &ctx->conf->server;
@@ -692,6 +741,7 @@ ngx_stream_kmip_request_done(ngx_kmip_req_t *r)
 {
     u_char                    *p, *last;
     size_t                     size;
+    ngx_str_t                 *secret;
     ngx_uint_t                 i;
     ngx_kmip_item_t           *response;
     ngx_connection_t          *c;
@@ -743,7 +793,9 @@ ngx_stream_kmip_request_done(ngx_kmip_req_t *r)
         size = ngx_kmip_ttlv_size(response);
     }
 
-    p = ngx_pnalloc(r->pool, size);
+    /* a Get answer carries key material: wiped once sent, or on a close */
+
+    p = ngx_kmip_op_secret(r, size, &secret);
     if (p == NULL) {
         ngx_stream_kmip_finalize(ctx, NGX_STREAM_INTERNAL_SERVER_ERROR);
         return;
@@ -1006,9 +1058,44 @@ ngx_stream_kmip_cleanup(void *data)
 }
 
 
+/*
+ * An idle connection that nginx reclaims, or that timed out, has nothing
+ * in flight: no close_notify is sent either, since a client that does not
+ * read could make that write wait, and the slot must be free at once.
+ */
+
+static void
+ngx_stream_kmip_close_idle(ngx_stream_kmip_ctx_t *ctx)
+{
+    ngx_connection_t  *c;
+
+    c = ctx->session->connection;
+
+    if (c->ssl) {
+        c->ssl->no_send_shutdown = 1;
+    }
+
+    ngx_stream_kmip_finalize(ctx, NGX_STREAM_OK);
+}
+
+
 static void
 ngx_stream_kmip_finalize(ngx_stream_kmip_ctx_t *ctx, ngx_uint_t rc)
 {
+    ngx_connection_t  *c;
+
+    c = ctx->session->connection;
+
+    if (c->ssl) {
+        /*
+         * Nothing is read after the close: waiting for the client's
+         * close_notify (nginx waits up to 3 seconds, with the connection
+         * not reusable) would only hold the slot, and let idle clients
+         * exhaust worker_connections even when nginx reclaims them.
+         */
+        c->ssl->no_wait_shutdown = 1;
+    }
+
     ngx_stream_kmip_free_request(ctx);
 
     ngx_stream_finalize_session(ctx->session, rc);

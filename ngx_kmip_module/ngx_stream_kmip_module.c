@@ -16,6 +16,10 @@
 
 
 static ngx_int_t ngx_stream_kmip_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_kmip_check_listen(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_kmip_plain_listen(ngx_conf_t *cf,
+    ngx_stream_core_srv_conf_t *cscf, ngx_str_t *addr);
+static void ngx_stream_kmip_ssl_cleanse(ngx_conf_t *cf);
 static void *ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -59,6 +63,13 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_STREAM_SRV_CONF_OFFSET,
       offsetof(ngx_stream_kmip_srv_conf_t, idle_timeout),
+      NULL },
+
+    { ngx_string("kmip_first_request_timeout"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      offsetof(ngx_stream_kmip_srv_conf_t, first_request_timeout),
       NULL },
 
     { ngx_string("kmip_read_timeout"),
@@ -109,7 +120,7 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
 
 static ngx_stream_module_t  ngx_stream_kmip_module_ctx = {
     ngx_stream_kmip_add_variables,         /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_stream_kmip_check_listen,          /* postconfiguration */
 
     NULL,                                  /* create main configuration */
     NULL,                                  /* init main configuration */
@@ -188,6 +199,114 @@ ngx_stream_kmip_add_variables(ngx_conf_t *cf)
 }
 
 
+/*
+ * A kmip server answers only over TLS: one listen socket without "ssl"
+ * would serve keys to anyone who can reach it, whatever the
+ * ssl_verify_client setting. Every listen socket that reaches a kmip
+ * server is checked once the whole stream block is read (a proxy_protocol
+ * listen included: the PROXY header says who the client is, not that the
+ * connection is encrypted).
+ */
+
+static ngx_int_t
+ngx_stream_kmip_check_listen(ngx_conf_t *cf)
+{
+    ngx_uint_t                    i;
+    ngx_stream_core_main_conf_t  *cmcf;
+#if (NGX_KMIP_STREAM_SSL_SRV_CONF)
+    ngx_uint_t                    a, k;
+    ngx_stream_conf_port_t       *port;
+    ngx_stream_conf_addr_t       *addr;
+    ngx_stream_core_srv_conf_t  **cscfp;
+#else
+    ngx_stream_listen_t          *ls;
+#endif
+
+    cmcf = ngx_stream_conf_get_module_main_conf(cf, ngx_stream_core_module);
+
+#if (NGX_KMIP_STREAM_SSL_SRV_CONF)
+
+    /*
+     * nginx 1.25.5 (virtual servers, and with them the renamed SSL server
+     * configuration; freenginx has neither): listen sockets are grouped
+     * by port and address, each address with the servers it reaches; an
+     * address is TLS if any of its listen directives says "ssl"
+     */
+
+    if (cmcf->ports == NULL) {
+        return NGX_OK;
+    }
+
+    port = cmcf->ports->elts;
+
+    for (i = 0; i < cmcf->ports->nelts; i++) {
+        addr = port[i].addrs.elts;
+
+        for (a = 0; a < port[i].addrs.nelts; a++) {
+            if (addr[a].opt.ssl) {
+                continue;
+            }
+
+            cscfp = addr[a].servers.elts;
+
+            for (k = 0; k < addr[a].servers.nelts; k++) {
+                if (ngx_stream_kmip_plain_listen(cf, cscfp[k],
+                                                 &addr[a].opt.addr_text)
+                    != NGX_OK)
+                {
+                    return NGX_ERROR;
+                }
+            }
+        }
+    }
+
+#else
+
+    /* nginx before 1.25.5: each listen directive belongs to one server */
+
+    ls = cmcf->listen.elts;
+
+    for (i = 0; i < cmcf->listen.nelts; i++) {
+        if (ls[i].ssl) {
+            continue;
+        }
+
+        if (ngx_stream_kmip_plain_listen(cf,
+                      ls[i].ctx->srv_conf[ngx_stream_core_module.ctx_index],
+                      &ls[i].addr_text)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+#endif
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_stream_kmip_plain_listen(ngx_conf_t *cf, ngx_stream_core_srv_conf_t *cscf,
+    ngx_str_t *addr)
+{
+    ngx_stream_kmip_srv_conf_t  *kscf;
+
+    kscf = cscf->ctx->srv_conf[ngx_stream_kmip_module.ctx_index];
+
+    if (!kscf->enable) {
+        return NGX_OK;
+    }
+
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                  "\"kmip\" in the server at %s:%ui needs TLS on every "
+                  "listen socket, but \"listen %V\" has no \"ssl\"",
+                  cscf->file_name, cscf->line, addr);
+
+    return NGX_ERROR;
+}
+
+
 static void *
 ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf)
 {
@@ -207,6 +326,7 @@ ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf)
     conf->enable = NGX_CONF_UNSET;
     conf->max_message_size = NGX_CONF_UNSET_SIZE;
     conf->idle_timeout = NGX_CONF_UNSET_MSEC;
+    conf->first_request_timeout = NGX_CONF_UNSET_MSEC;
     conf->read_timeout = NGX_CONF_UNSET_MSEC;
     conf->send_timeout = NGX_CONF_UNSET_MSEC;
     conf->server.versions = NGX_CONF_UNSET_PTR;
@@ -232,6 +352,8 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->max_message_size, prev->max_message_size,
                               64 * 1024);
     ngx_conf_merge_msec_value(conf->idle_timeout, prev->idle_timeout, 60000);
+    ngx_conf_merge_msec_value(conf->first_request_timeout,
+                              prev->first_request_timeout, 5000);
     ngx_conf_merge_msec_value(conf->read_timeout, prev->read_timeout, 10000);
     ngx_conf_merge_msec_value(conf->send_timeout, prev->send_timeout, 10000);
     ngx_conf_merge_ptr_value(conf->server.versions, prev->server.versions,
@@ -266,7 +388,38 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_str_set(&conf->server.vendor, NGX_KMIP_VENDOR);
 
+    if (conf->enable) {
+        ngx_stream_kmip_ssl_cleanse(cf);
+    }
+
     return ngx_stream_kmip_check_access_conf(cf, conf);
+}
+
+
+/*
+ * OpenSSL decrypts records in place: requests (a Register's key) stay in
+ * the clear in its read buffer until it is reused or freed. The buffers
+ * are released while a connection is idle, and (OpenSSL 3) the plaintext
+ * is cleansed as soon as the module has read it. The stream SSL module
+ * has created the server's SSL_CTX by now: it merges before this module.
+ */
+
+static void
+ngx_stream_kmip_ssl_cleanse(ngx_conf_t *cf)
+{
+    ngx_stream_kmip_ssl_conf_t  *sslcf;
+
+    sslcf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_ssl_module);
+
+    if (sslcf->ssl.ctx == NULL) {
+        return;
+    }
+
+    SSL_CTX_set_mode(sslcf->ssl.ctx, SSL_MODE_RELEASE_BUFFERS);
+
+#ifdef SSL_OP_CLEANSE_PLAINTEXT
+    SSL_CTX_set_options(sslcf->ssl.ctx, SSL_OP_CLEANSE_PLAINTEXT);
+#endif
 }
 
 

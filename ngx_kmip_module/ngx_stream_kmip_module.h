@@ -31,6 +31,7 @@ typedef struct {
 
     size_t                      max_message_size;
     ngx_msec_t                  idle_timeout;
+    ngx_msec_t                  first_request_timeout;
     ngx_msec_t                  read_timeout;
     ngx_msec_t                  send_timeout;
 

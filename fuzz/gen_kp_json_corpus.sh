@@ -1,6 +1,6 @@
 #!/bin/sh
 # Writes the seed corpus of fuzz_kp_json into the directory $1: Key Protect
-# answers of each kind, as notes/keyprotect-api.md and the emulator give
+# answers of each kind, as ../shared/notes/keyprotect-api.md and the emulator give
 # them. The first byte of a seed picks the parser (0 list, 1 create, 2
 # delete, 3 wrap, 4 unwrap, 5 error envelope); the rest is the body.
 

@@ -1,5 +1,5 @@
 # Adding the key provider and establishing trust, as vCenter 7.0.3 does it
-# (notes/vcenter-kmip.md sections 1.2, 1.3 and 2.1): handshake-only
+# (../shared/notes/vcenter-kmip.md sections 1.2, 1.3 and 2.1): handshake-only
 # connections, Discover Versions twice (without, then with the UBI
 # QLKC#1), Query Server Information, and the 5-minute health poll (the
 # same pair of connections, repeated here without the wait).  None of this

@@ -1,4 +1,4 @@
-# vCenter encrypts a VM, exactly as notes/vcenter-kmip.md section 2.2
+# vCenter encrypts a VM, exactly as ../shared/notes/vcenter-kmip.md section 2.2
 # (s51..s58): a VM key and the host key created alongside it, every message
 # at KMIP 1.1 with QLKC#n batch item ids, and every answer checked against
 # what a 1.1 client can read (Test::VCenter::check_kmip11).  Then the

@@ -1,6 +1,6 @@
 # vSAN: when a cluster boots, every ESXi host fetches the cluster's key at
 # once, each on its own new TLS connection with vCenter's client
-# certificate (notes/vcenter-kmip.md section 4).  200 connections open at
+# certificate (../shared/notes/vcenter-kmip.md section 4).  200 connections open at
 # the same time, from 20 processes; each does Discover Versions and a Get
 # of the same key.  All must succeed.
 

@@ -1,4 +1,4 @@
-# Protocol versions (notes/vcenter-kmip.md section 1.1): a request is
+# Protocol versions (../shared/notes/vcenter-kmip.md section 1.1): a request is
 # answered in its own version whatever kmip_protocol_versions offers, with
 # the attribute forms of that version (1.x Attribute structures named by
 # text, 2.x Attributes with tagged values), and no header field or tag

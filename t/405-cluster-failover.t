@@ -1,4 +1,4 @@
-# The key provider cluster (notes/vcenter-kmip.md section 5): two nginx
+# The key provider cluster (../shared/notes/vcenter-kmip.md section 5): two nginx
 # nodes, one Key Protect.  vCenter's VM-encryption flow (s51..s58)
 # alternates between the nodes, one connection each; node A stops midway
 # (after the two keys were created), and the client retries a failed

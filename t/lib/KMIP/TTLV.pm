@@ -74,7 +74,7 @@ sub _title {
     return join ' ', map { ucfirst lc } split /_/, $k;
 }
 
-# Appendix B of notes/vcenter-kmip.md; used only if the header is missing.
+# Appendix B of ../shared/notes/vcenter-kmip.md; used only if the header is missing.
 my @FALLBACK_TAGS = (
     'Request Message' => 0x420078, 'Request Header' => 0x420077,
     'Response Message' => 0x42007B, 'Response Header' => 0x42007A,

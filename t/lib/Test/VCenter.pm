@@ -1,7 +1,7 @@
 package Test::VCenter;
 
 # vCenter as a KMIP client, for the t/4xx suites: the exact messages of
-# notes/vcenter-kmip.md (sections 1.2, 1.3, 2.1, 2.2, 2.7), one TLS
+# ../shared/notes/vcenter-kmip.md (sections 1.2, 1.3, 2.1, 2.2, 2.7), one TLS
 # connection per vCenter "job", and a checker that holds every response to
 # what a KMIP 1.1 client may receive.
 #

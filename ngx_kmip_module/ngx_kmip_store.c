@@ -8,6 +8,7 @@
 #include <ngx_core.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
@@ -145,6 +146,8 @@ static void ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_fetch_relist(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_check_digest(ngx_kmip_object_t *obj,
+    ngx_str_t *material);
 static void ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_update_deleted(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_update_undone(ngx_kmip_kp_call_t *call);
@@ -1541,6 +1544,19 @@ ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call)
         return;
     }
 
+    if (ngx_kmip_store_check_digest(obj, &call->plaintext) != NGX_OK) {
+        OPENSSL_cleanse(call->plaintext.data, call->plaintext.len);
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: the key material Key Protect unwrapped "
+                      "for \"%V\" does not match its Digest, correlation "
+                      "id: %V", &ctx->name, &call->correlation_id);
+        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, call,
+                                   "the unwrapped key material does not "
+                                   "match its Digest");
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
     /* the call's plaintext is wiped with the pool; ours is too */
 
     s = ngx_kmip_store_keep_secret(ctx->op->pool, call->plaintext.data,
@@ -1573,6 +1589,72 @@ ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call)
     }
 
     ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
+}
+
+
+/*
+ * The Digest the object was created with (SHA-256 of the Raw material,
+ * ngx_kmip_op_digest()) is the one fact about the material that Key
+ * Protect does not hold: an unwrap answering other bytes of the right
+ * length, from a fault or a hostile endpoint, must not be served as the
+ * key.  Digests of other algorithms or formats are not checked; an object
+ * without a Digest (a record older than the attribute) has nothing to be
+ * checked against.
+ */
+
+static ngx_int_t
+ngx_kmip_store_check_digest(ngx_kmip_object_t *obj, ngx_str_t *material)
+{
+    u_char            md[EVP_MAX_MD_SIZE];
+    unsigned int      n;
+    ngx_uint_t        computed;
+    ngx_kmip_attr_t  *a;
+    ngx_kmip_item_t  *alg, *fmt, *value;
+
+    computed = 0;
+    n = 0;
+
+    for (a = obj->attributes.first; a; a = a->next) {
+
+        if (!ngx_kmip_attr_name_is(a, "Digest") || a->value == NULL
+            || a->value->type != NGX_KMIP_TYPE_STRUCTURE)
+        {
+            continue;
+        }
+
+        alg = ngx_kmip_item_find(a->value, NGX_KMIP_TAG_HASHING_ALGORITHM);
+        fmt = ngx_kmip_item_find(a->value, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
+        value = ngx_kmip_item_find(a->value, NGX_KMIP_TAG_DIGEST_VALUE);
+
+        if (alg == NULL || alg->v.num != NGX_KMIP_HASHING_ALGORITHM_SHA_256
+            || (fmt && fmt->v.num != NGX_KMIP_KEY_FORMAT_TYPE_RAW)
+            || value == NULL || value->type != NGX_KMIP_TYPE_BYTE_STRING)
+        {
+            continue;
+        }
+
+        if (!computed) {
+            if (EVP_Digest(material->data, material->len, md, &n,
+                           EVP_sha256(), NULL)
+                != 1)
+            {
+                return NGX_ERROR;
+            }
+
+            computed = 1;
+        }
+
+        if (value->v.str.len != n
+            || CRYPTO_memcmp(value->v.str.data, md, n) != 0)
+        {
+            OPENSSL_cleanse(md, sizeof(md));
+            return NGX_ERROR;
+        }
+    }
+
+    OPENSSL_cleanse(md, sizeof(md));
+
+    return NGX_OK;
 }
 
 

@@ -77,6 +77,9 @@ typedef struct {
     ngx_pool_t                 *pool;
     ngx_array_t                 dns;            /* ngx_kmip_http_dns_t */
     ngx_uint_t                  transfers;      /* easy handles in multi */
+    ngx_connection_t          **sockets;        /* by fd: curl's sockets
+                                                   nginx watches */
+    ngx_uint_t                  nsockets;
     unsigned                    global_init:1;
 } ngx_kmip_http_worker_t;
 
@@ -86,6 +89,11 @@ static int ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what,
     void *userp, void *socketp);
 static int ngx_kmip_http_timer_cb(CURLM *multi, long timeout_ms,
     void *userp);
+static int ngx_kmip_http_closesocket_cb(void *clientp, curl_socket_t s);
+static ngx_int_t ngx_kmip_http_watch(ngx_kmip_http_worker_t *w,
+    curl_socket_t s, ngx_connection_t *c);
+static void ngx_kmip_http_unwatch(ngx_kmip_http_worker_t *w,
+    curl_socket_t s);
 static void ngx_kmip_http_close_socket(ngx_connection_t *c);
 static void ngx_kmip_http_socket_handler(ngx_event_t *ev);
 static void ngx_kmip_http_timer_handler(ngx_event_t *ev);
@@ -147,8 +155,15 @@ ngx_kmip_http_exit_process(ngx_cycle_t *cycle)
     }
 
     if (w->multi) {
+        /* closes the cached connections through the close callback */
         curl_multi_cleanup(w->multi);
         w->multi = NULL;
+    }
+
+    if (w->sockets) {
+        ngx_free(w->sockets);
+        w->sockets = NULL;
+        w->nsockets = 0;
     }
 
     if (w->pool) {
@@ -234,6 +249,15 @@ ngx_kmip_http_init_multi(void)
 
 /* curl callbacks: they only (un)register events and timers */
 
+/*
+ * The connection nginx watches a curl socket with is found by its fd in
+ * w->sockets, never through curl's socketp: curl may close a socket before
+ * it says CURL_POLL_REMOVE (a transfer cancelled while it waits), and the
+ * socketp it passes then is a connection already freed.  The close
+ * callback takes the socket out of epoll before close(), so that a late
+ * CURL_POLL_REMOVE finds nothing to do.
+ */
+
 static int
 ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
     void *socketp)
@@ -242,15 +266,20 @@ ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
 
     ngx_connection_t  *c;
 
-    c = socketp;
+    c = ((ngx_uint_t) s < w->nsockets) ? w->sockets[s] : NULL;
+
+    if (c && (c->fd != s || c->data != w)) {
+        /* the fd was closed without the callback: the slot is stale */
+        w->sockets[s] = NULL;
+        c = NULL;
+    }
 
     ngx_log_debug3(NGX_LOG_DEBUG_EVENT, w->log, 0,
                    "kmip http socket: fd:%d what:%d c:%p", s, what, c);
 
     if (what == CURL_POLL_REMOVE) {
         if (c) {
-            ngx_kmip_http_close_socket(c);
-            curl_multi_assign(w->multi, s, NULL);
+            ngx_kmip_http_unwatch(w, s);
         }
 
         return 0;
@@ -279,7 +308,13 @@ ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
         c->write->handler = ngx_kmip_http_socket_handler;
         c->data = w;
 
-        curl_multi_assign(w->multi, s, c);
+        if (ngx_kmip_http_watch(w, s, c) != NGX_OK) {
+            ngx_log_error(NGX_LOG_ALERT, w->log, 0,
+                          "kmip http: no memory to watch a Key Protect "
+                          "socket; the call will time out");
+            ngx_kmip_http_close_socket(c);
+            return 0;
+        }
     }
 
     if (what & CURL_POLL_IN) {
@@ -309,6 +344,67 @@ ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
     }
 
     return 0;
+}
+
+
+static int
+ngx_kmip_http_closesocket_cb(void *clientp, curl_socket_t s)
+{
+    ngx_kmip_http_worker_t *w = clientp;
+
+    if ((ngx_uint_t) s < w->nsockets && w->sockets[s]) {
+        ngx_log_debug1(NGX_LOG_DEBUG_EVENT, w->log, 0,
+                       "kmip http socket: fd:%d closed before removal", s);
+
+        ngx_kmip_http_unwatch(w, s);
+    }
+
+    return ngx_close_socket(s);
+}
+
+
+static ngx_int_t
+ngx_kmip_http_watch(ngx_kmip_http_worker_t *w, curl_socket_t s,
+    ngx_connection_t *c)
+{
+    ngx_uint_t          n;
+    ngx_connection_t  **sockets;
+
+    if ((ngx_uint_t) s >= w->nsockets) {
+        n = w->nsockets ? w->nsockets : 64;
+
+        while (n <= (ngx_uint_t) s) {
+            n *= 2;
+        }
+
+        sockets = ngx_alloc(n * sizeof(ngx_connection_t *), w->log);
+        if (sockets == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memzero(sockets, n * sizeof(ngx_connection_t *));
+
+        if (w->sockets) {
+            ngx_memcpy(sockets, w->sockets,
+                       w->nsockets * sizeof(ngx_connection_t *));
+            ngx_free(w->sockets);
+        }
+
+        w->sockets = sockets;
+        w->nsockets = n;
+    }
+
+    w->sockets[s] = c;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_kmip_http_unwatch(ngx_kmip_http_worker_t *w, curl_socket_t s)
+{
+    ngx_kmip_http_close_socket(w->sockets[s]);
+    w->sockets[s] = NULL;
 }
 
 
@@ -658,6 +754,10 @@ ngx_kmip_http_start(ngx_kmip_http_req_t *r)
     curl_easy_setopt(ctx->easy, CURLOPT_HEADERDATA, ctx);
     curl_easy_setopt(ctx->easy, CURLOPT_USERAGENT, "ngx_kmip");
     curl_easy_setopt(ctx->easy, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(ctx->easy, CURLOPT_CLOSESOCKETFUNCTION,
+                     ngx_kmip_http_closesocket_cb);
+    curl_easy_setopt(ctx->easy, CURLOPT_CLOSESOCKETDATA,
+                     &ngx_kmip_http_worker);
 
     if (!r->idempotent) {
         /*

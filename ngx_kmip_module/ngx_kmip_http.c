@@ -108,6 +108,7 @@ static void ngx_kmip_http_finish(ngx_kmip_http_ctx_t *ctx,
 static void ngx_kmip_http_set_error(ngx_kmip_http_ctx_t *ctx,
     const char *fmt, const char *arg);
 static void ngx_kmip_http_cleanup(void *data);
+static void ngx_kmip_http_free_transfer(ngx_kmip_http_ctx_t *ctx);
 static ngx_int_t ngx_kmip_http_append_line(ngx_kmip_http_req_t *r,
     u_char *line);
 static void ngx_kmip_http_wipe_headers(void *data);
@@ -1205,6 +1206,13 @@ ngx_kmip_http_finish(ngx_kmip_http_ctx_t *ctx, ngx_kmip_http_result_e result)
         r->response.len = 0;
     }
 
+    /*
+     * The easy handle (with curl's buffers, tens of kilobytes) is not kept
+     * until the pool goes: a request that makes hundreds of calls (Locate)
+     * would hold them all.  The response is the caller's to release.
+     */
+    ngx_kmip_http_free_transfer(ctx);
+
     /* the handler may destroy the pool, and ctx with it */
 
     r->handler(r);
@@ -1238,15 +1246,24 @@ ngx_kmip_http_set_error(ngx_kmip_http_ctx_t *ctx, const char *fmt,
 }
 
 
+void
+ngx_kmip_http_release(ngx_kmip_http_req_t *r)
+{
+    if (r->priv) {
+        ngx_kmip_http_cleanup(r->priv);
+    }
+
+    ngx_kmip_http_wipe_headers(r);
+
+    r->response.data = (u_char *) "";
+    r->response.len = 0;
+}
+
+
 static void
 ngx_kmip_http_cleanup(void *data)
 {
     ngx_kmip_http_ctx_t *ctx = data;
-
-    ngx_kmip_http_req_t     *r;
-    ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
-
-    r = ctx->request;
 
     if (ctx->resolver_ctx) {
         ngx_resolve_name_done(ctx->resolver_ctx);
@@ -1261,9 +1278,26 @@ ngx_kmip_http_cleanup(void *data)
         ngx_delete_posted_event(&ctx->backoff);
     }
 
+    ngx_kmip_http_free_transfer(ctx);
+
+    if (ctx->buf) {
+        OPENSSL_cleanse(ctx->buf, ctx->len + 1);
+        ngx_free(ctx->buf);
+        ctx->buf = NULL;
+        ctx->len = 0;
+        ctx->size = 0;
+    }
+}
+
+
+static void
+ngx_kmip_http_free_transfer(ngx_kmip_http_ctx_t *ctx)
+{
+    ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
+
     if (ctx->easy) {
         if (ctx->in_multi && w->multi) {
-            ngx_log_debug0(NGX_LOG_DEBUG_EVENT, r->log, 0,
+            ngx_log_debug0(NGX_LOG_DEBUG_EVENT, ctx->request->log, 0,
                            "kmip http: aborting transfer");
 
             curl_multi_remove_handle(w->multi, ctx->easy);
@@ -1281,12 +1315,6 @@ ngx_kmip_http_cleanup(void *data)
     if (ctx->resolve) {
         curl_slist_free_all(ctx->resolve);
         ctx->resolve = NULL;
-    }
-
-    if (ctx->buf) {
-        OPENSSL_cleanse(ctx->buf, ctx->len + 1);
-        ngx_free(ctx->buf);
-        ctx->buf = NULL;
     }
 }
 

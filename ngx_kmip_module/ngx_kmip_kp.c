@@ -39,6 +39,7 @@ struct ngx_kmip_kp_ctx_s {
     ngx_msec_t                  deadline;
     ngx_msec_t                  start;          /* for the metrics */
     ngx_kmip_iam_wait_t         wait;
+    ngx_kmip_http_req_t        *http;           /* the attempt in flight */
 
     unsigned                    idempotent:1;
     unsigned                    root_key:1;     /* errors name the CRK */
@@ -664,6 +665,8 @@ ngx_kmip_kp_send(ngx_kmip_kp_ctx_t *ctx)
     r->handler = ngx_kmip_kp_http_handler;
     r->data = ctx;
 
+    ctx->http = r;
+
     r->timeout = ctx->deadline - ngx_current_msec;
     if ((ngx_msec_int_t) r->timeout <= 0) {
         ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_UNAVAILABLE, "timed out",
@@ -851,6 +854,9 @@ ngx_kmip_kp_http_handler(ngx_kmip_http_req_t *r)
                       &call->correlation_id);
 
         ngx_kmip_iam_invalidate(ctx->kp->iam, ctx->wait.generation);
+
+        ngx_kmip_http_release(r);
+        ctx->http = NULL;
 
         if (ngx_kmip_kp_auth(ctx) == NGX_AGAIN) {
             return;
@@ -1048,6 +1054,16 @@ ngx_kmip_kp_finish(ngx_kmip_kp_ctx_t *ctx)
     ngx_kmip_kp_call_t  *call;
 
     call = ctx->call;
+
+    /*
+     * The answer is parsed into the call: the response buffer and the
+     * header lines (the token's among them) go now, not with the pool, so
+     * that a request of many calls holds one call's worth at a time.
+     */
+    if (ctx->http) {
+        ngx_kmip_http_release(ctx->http);
+        ctx->http = NULL;
+    }
 
     if (call->result != NGX_KMIP_KP_OK) {
         ngx_kmip_kp_log_failure(ctx);

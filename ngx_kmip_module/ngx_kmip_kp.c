@@ -128,6 +128,13 @@ ngx_kmip_kp_result_text(ngx_kmip_kp_result_e result)
 }
 
 
+ngx_msec_t
+ngx_kmip_kp_timeout(ngx_kmip_kp_t *kp)
+{
+    return kp->timeout;
+}
+
+
 ngx_kmip_kp_call_t *
 ngx_kmip_kp_call_create(ngx_pool_t *pool, ngx_log_t *log)
 {

@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 
 #include "ngx_kmip_http.h"
 
@@ -89,15 +90,19 @@ static int ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what,
     void *userp, void *socketp);
 static int ngx_kmip_http_timer_cb(CURLM *multi, long timeout_ms,
     void *userp);
+static curl_socket_t ngx_kmip_http_opensocket_cb(void *clientp,
+    curlsocktype purpose, struct curl_sockaddr *addr);
 static int ngx_kmip_http_closesocket_cb(void *clientp, curl_socket_t s);
 static ngx_int_t ngx_kmip_http_watch(ngx_kmip_http_worker_t *w,
     curl_socket_t s, ngx_connection_t *c);
 static void ngx_kmip_http_unwatch(ngx_kmip_http_worker_t *w,
-    curl_socket_t s);
-static void ngx_kmip_http_close_socket(ngx_connection_t *c);
+    curl_socket_t s, ngx_uint_t closed);
+static void ngx_kmip_http_close_socket(ngx_connection_t *c,
+    ngx_uint_t closed);
 static void ngx_kmip_http_socket_handler(ngx_event_t *ev);
 static void ngx_kmip_http_timer_handler(ngx_event_t *ev);
 static void ngx_kmip_http_check_done(void);
+static void ngx_kmip_http_clear_ssl_errors(void);
 static void ngx_kmip_http_done(ngx_kmip_http_ctx_t *ctx, CURLcode code);
 static ngx_int_t ngx_kmip_http_attempt(ngx_kmip_http_ctx_t *ctx);
 static void ngx_kmip_http_resolve_handler(ngx_resolver_ctx_t *rctx);
@@ -252,11 +257,15 @@ ngx_kmip_http_init_multi(void)
 
 /*
  * The connection nginx watches a curl socket with is found by its fd in
- * w->sockets, never through curl's socketp: curl may close a socket before
- * it says CURL_POLL_REMOVE (a transfer cancelled while it waits), and the
- * socketp it passes then is a connection already freed.  The close
- * callback takes the socket out of epoll before close(), so that a late
- * CURL_POLL_REMOVE finds nothing to do.
+ * w->sockets, never through curl's socketp.  libcurl 7.88 may close a
+ * socket before it says CURL_POLL_REMOVE, without the close callback: a
+ * transfer cancelled during its TLS handshake to Key Protect (a client
+ * that left).  Deleting that fd from epoll then fails with EBADF, an
+ * [alert].  So: the close callback takes the socket out of epoll before
+ * close() when libcurl calls it; a CURL_POLL_REMOVE for an fd that is
+ * already closed only forgets the connection (the kernel dropped the fd
+ * from epoll when it was closed); and a new socket with the fd of one
+ * closed behind our back forgets the old one first (the open callback).
  */
 
 static int
@@ -279,10 +288,20 @@ ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
                    "kmip http socket: fd:%d what:%d c:%p", s, what, c);
 
     if (what == CURL_POLL_REMOVE) {
-        if (c) {
-            ngx_kmip_http_unwatch(w, s);
+        if (c == NULL) {
+            return 0;
         }
 
+        if (fcntl(s, F_GETFD) == -1 && ngx_errno == NGX_EBADF) {
+            ngx_log_debug1(NGX_LOG_DEBUG_EVENT, w->log, 0,
+                           "kmip http socket: fd:%d closed before removal",
+                           s);
+
+            ngx_kmip_http_unwatch(w, s, 1);
+            return 0;
+        }
+
+        ngx_kmip_http_unwatch(w, s, 0);
         return 0;
     }
 
@@ -313,7 +332,7 @@ ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
             ngx_log_error(NGX_LOG_ALERT, w->log, 0,
                           "kmip http: no memory to watch a Key Protect "
                           "socket; the call will time out");
-            ngx_kmip_http_close_socket(c);
+            ngx_kmip_http_close_socket(c, 0);
             return 0;
         }
     }
@@ -348,6 +367,29 @@ ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
 }
 
 
+static curl_socket_t
+ngx_kmip_http_opensocket_cb(void *clientp, curlsocktype purpose,
+    struct curl_sockaddr *addr)
+{
+    ngx_kmip_http_worker_t *w = clientp;
+
+    curl_socket_t  s;
+
+    s = socket(addr->family, addr->socktype, addr->protocol);
+
+    if (s != CURL_SOCKET_BAD && (ngx_uint_t) s < w->nsockets
+        && w->sockets[s])
+    {
+        ngx_log_debug1(NGX_LOG_DEBUG_EVENT, w->log, 0,
+                       "kmip http socket: fd:%d was closed unseen", s);
+
+        ngx_kmip_http_unwatch(w, s, 1);
+    }
+
+    return s;
+}
+
+
 static int
 ngx_kmip_http_closesocket_cb(void *clientp, curl_socket_t s)
 {
@@ -355,9 +397,9 @@ ngx_kmip_http_closesocket_cb(void *clientp, curl_socket_t s)
 
     if ((ngx_uint_t) s < w->nsockets && w->sockets[s]) {
         ngx_log_debug1(NGX_LOG_DEBUG_EVENT, w->log, 0,
-                       "kmip http socket: fd:%d closed before removal", s);
+                       "kmip http socket: fd:%d closing before removal", s);
 
-        ngx_kmip_http_unwatch(w, s);
+        ngx_kmip_http_unwatch(w, s, 0);
     }
 
     return ngx_close_socket(s);
@@ -402,17 +444,25 @@ ngx_kmip_http_watch(ngx_kmip_http_worker_t *w, curl_socket_t s,
 
 
 static void
-ngx_kmip_http_unwatch(ngx_kmip_http_worker_t *w, curl_socket_t s)
+ngx_kmip_http_unwatch(ngx_kmip_http_worker_t *w, curl_socket_t s,
+    ngx_uint_t closed)
 {
-    ngx_kmip_http_close_socket(w->sockets[s]);
+    ngx_kmip_http_close_socket(w->sockets[s], closed);
     w->sockets[s] = NULL;
 }
 
 
+/*
+ * ngx_close_connection() without close(): curl owns the fd.  "closed": the
+ * fd is closed already, and with it gone from epoll.
+ */
+
 static void
-ngx_kmip_http_close_socket(ngx_connection_t *c)
+ngx_kmip_http_close_socket(ngx_connection_t *c, ngx_uint_t closed)
 {
-    /* ngx_close_connection() without close(): curl owns the fd */
+    ngx_uint_t  flags;
+
+    flags = closed ? NGX_CLOSE_EVENT : 0;
 
     if (c->read->timer_set) {
         ngx_del_timer(c->read);
@@ -424,16 +474,16 @@ ngx_kmip_http_close_socket(ngx_connection_t *c)
 
     if (ngx_del_conn) {
         if (c->read->active || c->write->active) {
-            ngx_del_conn(c, 0);
+            ngx_del_conn(c, flags);
         }
 
     } else {
         if (c->read->active) {
-            ngx_del_event(c->read, NGX_READ_EVENT, 0);
+            ngx_del_event(c->read, NGX_READ_EVENT, flags);
         }
 
         if (c->write->active) {
-            ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
+            ngx_del_event(c->write, NGX_WRITE_EVENT, flags);
         }
     }
 
@@ -512,6 +562,7 @@ ngx_kmip_http_socket_handler(ngx_event_t *ev)
     /* c may be freed by curl's socket callback from here on */
 
     (void) curl_multi_socket_action(w->multi, fd, mask, &running);
+    ngx_kmip_http_clear_ssl_errors();
 
     ngx_kmip_http_check_done();
 }
@@ -529,8 +580,24 @@ ngx_kmip_http_timer_handler(ngx_event_t *ev)
 
     (void) curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0,
                                     &running);
+    ngx_kmip_http_clear_ssl_errors();
 
     ngx_kmip_http_check_done();
+}
+
+
+/*
+ * libcurl's TLS shares the worker's OpenSSL error queue, and a connection
+ * it shuts down in mid-handshake (a call cancelled because its client
+ * left) leaves an error there; nginx's next TLS operation on a client
+ * connection then logs "ignoring stale global SSL error" as an [alert].
+ * Those errors are curl's, already reported through the call's result.
+ */
+
+static void
+ngx_kmip_http_clear_ssl_errors(void)
+{
+    ERR_clear_error();
 }
 
 
@@ -755,6 +822,10 @@ ngx_kmip_http_start(ngx_kmip_http_req_t *r)
     curl_easy_setopt(ctx->easy, CURLOPT_HEADERDATA, ctx);
     curl_easy_setopt(ctx->easy, CURLOPT_USERAGENT, "ngx_kmip");
     curl_easy_setopt(ctx->easy, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(ctx->easy, CURLOPT_OPENSOCKETFUNCTION,
+                     ngx_kmip_http_opensocket_cb);
+    curl_easy_setopt(ctx->easy, CURLOPT_OPENSOCKETDATA,
+                     &ngx_kmip_http_worker);
     curl_easy_setopt(ctx->easy, CURLOPT_CLOSESOCKETFUNCTION,
                      ngx_kmip_http_closesocket_cb);
     curl_easy_setopt(ctx->easy, CURLOPT_CLOSESOCKETDATA,
@@ -1310,6 +1381,8 @@ ngx_kmip_http_free_transfer(ngx_kmip_http_ctx_t *ctx)
 
         curl_easy_cleanup(ctx->easy);
         ctx->easy = NULL;
+
+        ngx_kmip_http_clear_ssl_errors();
     }
 
     if (ctx->resolve) {

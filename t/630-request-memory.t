@@ -68,6 +68,23 @@ like(kmip_value($bi[4], 'Result Message') // '',
      qr/at most 4 Locate items in one request message/,
      'the Result Message names the limit');
 
+# clients that leave in the middle of a Locate: its list is cancelled with
+# the request, and its pool goes with it
+$kp->latency(20, '^/api/v2/keys/');
+for (1 .. 10) {
+    my $c = kmip_connect($n->port);
+    $c->send(kmip_request(version => '1.4',
+                          items => [ { operation => 'Locate',
+                                       payload => [] } ]));
+    sleep 0.3;
+    $c->close;
+}
+$kp->clear_latency;
+like($n->error_log_text, qr/client closed connection while its request was/,
+     'clients left while their Locate ran');
+unlike($n->error_log_text, qr/\[(?:alert|crit|emerg)\]/,
+       'clients leaving mid-Locate: no alert');
+
 # the worker is still there, and serves
 my ($still) = $n->serving_pids;
 is($still, $worker, 'the same worker');

@@ -13,7 +13,7 @@ plan tests => 7;
 
 my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
 my $n = start_nginx(stream_server_config => "kmip;\n    " . $kp->nginx_conf
-                                          . "\n    kmip_keyprotect_timeout 1s;");
+                        . "\n    kmip_keyprotect_timeout 1s;");
 
 sub live_kmip_keys {
     return grep { ($_->{name} // '') =~ /^kmip-[0-9a-f]{8}-/ && !$_->{deleted}
@@ -51,7 +51,9 @@ is(scalar(() = live_kmip_keys()), 0, 'no live kmip- key is left')
 my $log = $n->error_log_text;
 like($log, qr/\[warn\].*may still be created by a Create that failed/,
      'the failure says the key may still appear');
-like($log, qr/\[warn\].*deleting Key Protect key \S+ \("kmip-[-0-9a-f]{36}"\) left by a Create whose outcome was unknown, found late/,
+like($log, qr/\[warn\].*deleting\ Key\ Protect\ key\ \S+
+              \ \("kmip-[-0-9a-f]{36}"\)\ left\ by\ a\ Create
+              \ whose\ outcome\ was\ unknown,\ found\ late/x,
      'the late key is deleted, and the log says so');
 
 $n->stop;

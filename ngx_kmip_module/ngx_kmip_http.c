@@ -1280,7 +1280,8 @@ ngx_kmip_http_finish(ngx_kmip_http_ctx_t *ctx, ngx_kmip_http_result_e result)
     /*
      * The easy handle (with curl's buffers, tens of kilobytes) is not kept
      * until the pool goes: a request that makes hundreds of calls (Locate)
-     * would hold them all.  The response is the caller's to release.
+     * would hold them all.  The response and the header lines go with
+     * the pool (the Key Protect client gives each attempt its own).
      */
     ngx_kmip_http_free_transfer(ctx);
 
@@ -1314,20 +1315,6 @@ ngx_kmip_http_set_error(ngx_kmip_http_ctx_t *ctx, const char *fmt,
 
     r->error.data = p;
     r->error.len = last - p;
-}
-
-
-void
-ngx_kmip_http_release(ngx_kmip_http_req_t *r)
-{
-    if (r->priv) {
-        ngx_kmip_http_cleanup(r->priv);
-    }
-
-    ngx_kmip_http_wipe_headers(r);
-
-    r->response.data = (u_char *) "";
-    r->response.len = 0;
 }
 
 

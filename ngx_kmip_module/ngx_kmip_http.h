@@ -107,13 +107,6 @@ ngx_int_t ngx_kmip_http_add_header(ngx_kmip_http_req_t *r, const char *name,
 ngx_int_t ngx_kmip_http_start(ngx_kmip_http_req_t *r);
 
 /*
- * Frees what a request holds outside its pool once its handler has read
- * the answer: the response (wiped) and the header lines (wiped).  The
- * transfer itself is freed before the handler runs.
- */
-void ngx_kmip_http_release(ngx_kmip_http_req_t *r);
-
-/*
  * Parses and checks an endpoint URL at configuration time: https, or
  * http to a loopback address only; a host name needs a resolver.
  * Returns NULL on success, or an error text for ngx_conf_log_error().

@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 
 #include "ngx_kmip_http.h"
 
@@ -77,6 +78,9 @@ typedef struct {
     ngx_pool_t                 *pool;
     ngx_array_t                 dns;            /* ngx_kmip_http_dns_t */
     ngx_uint_t                  transfers;      /* easy handles in multi */
+    ngx_connection_t          **sockets;        /* by fd: curl's sockets
+                                                   nginx watches */
+    ngx_uint_t                  nsockets;
     unsigned                    global_init:1;
 } ngx_kmip_http_worker_t;
 
@@ -86,10 +90,19 @@ static int ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what,
     void *userp, void *socketp);
 static int ngx_kmip_http_timer_cb(CURLM *multi, long timeout_ms,
     void *userp);
-static void ngx_kmip_http_close_socket(ngx_connection_t *c);
+static curl_socket_t ngx_kmip_http_opensocket_cb(void *clientp,
+    curlsocktype purpose, struct curl_sockaddr *addr);
+static int ngx_kmip_http_closesocket_cb(void *clientp, curl_socket_t s);
+static ngx_int_t ngx_kmip_http_watch(ngx_kmip_http_worker_t *w,
+    curl_socket_t s, ngx_connection_t *c);
+static void ngx_kmip_http_unwatch(ngx_kmip_http_worker_t *w,
+    curl_socket_t s, ngx_uint_t closed);
+static void ngx_kmip_http_close_socket(ngx_connection_t *c,
+    ngx_uint_t closed);
 static void ngx_kmip_http_socket_handler(ngx_event_t *ev);
 static void ngx_kmip_http_timer_handler(ngx_event_t *ev);
 static void ngx_kmip_http_check_done(void);
+static void ngx_kmip_http_clear_ssl_errors(void);
 static void ngx_kmip_http_done(ngx_kmip_http_ctx_t *ctx, CURLcode code);
 static ngx_int_t ngx_kmip_http_attempt(ngx_kmip_http_ctx_t *ctx);
 static void ngx_kmip_http_resolve_handler(ngx_resolver_ctx_t *rctx);
@@ -100,6 +113,7 @@ static void ngx_kmip_http_finish(ngx_kmip_http_ctx_t *ctx,
 static void ngx_kmip_http_set_error(ngx_kmip_http_ctx_t *ctx,
     const char *fmt, const char *arg);
 static void ngx_kmip_http_cleanup(void *data);
+static void ngx_kmip_http_free_transfer(ngx_kmip_http_ctx_t *ctx);
 static ngx_int_t ngx_kmip_http_append_line(ngx_kmip_http_req_t *r,
     u_char *line);
 static void ngx_kmip_http_wipe_headers(void *data);
@@ -147,8 +161,15 @@ ngx_kmip_http_exit_process(ngx_cycle_t *cycle)
     }
 
     if (w->multi) {
+        /* closes the cached connections through the close callback */
         curl_multi_cleanup(w->multi);
         w->multi = NULL;
+    }
+
+    if (w->sockets) {
+        ngx_free(w->sockets);
+        w->sockets = NULL;
+        w->nsockets = 0;
     }
 
     if (w->pool) {
@@ -234,6 +255,19 @@ ngx_kmip_http_init_multi(void)
 
 /* curl callbacks: they only (un)register events and timers */
 
+/*
+ * The connection nginx watches a curl socket with is found by its fd in
+ * w->sockets, never through curl's socketp.  libcurl 7.88 may close a
+ * socket before it says CURL_POLL_REMOVE, without the close callback: a
+ * transfer cancelled during its TLS handshake to Key Protect (a client
+ * that left).  Deleting that fd from epoll then fails with EBADF, an
+ * [alert].  So: the close callback takes the socket out of epoll before
+ * close() when libcurl calls it; a CURL_POLL_REMOVE for an fd that is
+ * already closed only forgets the connection (the kernel dropped the fd
+ * from epoll when it was closed); and a new socket with the fd of one
+ * closed behind our back forgets the old one first (the open callback).
+ */
+
 static int
 ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
     void *socketp)
@@ -242,17 +276,32 @@ ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
 
     ngx_connection_t  *c;
 
-    c = socketp;
+    c = ((ngx_uint_t) s < w->nsockets) ? w->sockets[s] : NULL;
+
+    if (c && (c->fd != s || c->data != w)) {
+        /* the fd was closed without the callback: the slot is stale */
+        w->sockets[s] = NULL;
+        c = NULL;
+    }
 
     ngx_log_debug3(NGX_LOG_DEBUG_EVENT, w->log, 0,
                    "kmip http socket: fd:%d what:%d c:%p", s, what, c);
 
     if (what == CURL_POLL_REMOVE) {
-        if (c) {
-            ngx_kmip_http_close_socket(c);
-            curl_multi_assign(w->multi, s, NULL);
+        if (c == NULL) {
+            return 0;
         }
 
+        if (fcntl(s, F_GETFD) == -1 && ngx_errno == NGX_EBADF) {
+            ngx_log_debug1(NGX_LOG_DEBUG_EVENT, w->log, 0,
+                           "kmip http socket: fd:%d closed before removal",
+                           s);
+
+            ngx_kmip_http_unwatch(w, s, 1);
+            return 0;
+        }
+
+        ngx_kmip_http_unwatch(w, s, 0);
         return 0;
     }
 
@@ -279,7 +328,13 @@ ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
         c->write->handler = ngx_kmip_http_socket_handler;
         c->data = w;
 
-        curl_multi_assign(w->multi, s, c);
+        if (ngx_kmip_http_watch(w, s, c) != NGX_OK) {
+            ngx_log_error(NGX_LOG_ALERT, w->log, 0,
+                          "kmip http: no memory to watch a Key Protect "
+                          "socket; the call will time out");
+            ngx_kmip_http_close_socket(c, 0);
+            return 0;
+        }
     }
 
     if (what & CURL_POLL_IN) {
@@ -312,10 +367,102 @@ ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
 }
 
 
-static void
-ngx_kmip_http_close_socket(ngx_connection_t *c)
+static curl_socket_t
+ngx_kmip_http_opensocket_cb(void *clientp, curlsocktype purpose,
+    struct curl_sockaddr *addr)
 {
-    /* ngx_close_connection() without close(): curl owns the fd */
+    ngx_kmip_http_worker_t *w = clientp;
+
+    curl_socket_t  s;
+
+    s = socket(addr->family, addr->socktype, addr->protocol);
+
+    if (s != CURL_SOCKET_BAD && (ngx_uint_t) s < w->nsockets
+        && w->sockets[s])
+    {
+        ngx_log_debug1(NGX_LOG_DEBUG_EVENT, w->log, 0,
+                       "kmip http socket: fd:%d was closed unseen", s);
+
+        ngx_kmip_http_unwatch(w, s, 1);
+    }
+
+    return s;
+}
+
+
+static int
+ngx_kmip_http_closesocket_cb(void *clientp, curl_socket_t s)
+{
+    ngx_kmip_http_worker_t *w = clientp;
+
+    if ((ngx_uint_t) s < w->nsockets && w->sockets[s]) {
+        ngx_log_debug1(NGX_LOG_DEBUG_EVENT, w->log, 0,
+                       "kmip http socket: fd:%d closing before removal", s);
+
+        ngx_kmip_http_unwatch(w, s, 0);
+    }
+
+    return ngx_close_socket(s);
+}
+
+
+static ngx_int_t
+ngx_kmip_http_watch(ngx_kmip_http_worker_t *w, curl_socket_t s,
+    ngx_connection_t *c)
+{
+    ngx_uint_t          n;
+    ngx_connection_t  **sockets;
+
+    if ((ngx_uint_t) s >= w->nsockets) {
+        n = w->nsockets ? w->nsockets : 64;
+
+        while (n <= (ngx_uint_t) s) {
+            n *= 2;
+        }
+
+        sockets = ngx_alloc(n * sizeof(ngx_connection_t *), w->log);
+        if (sockets == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memzero(sockets, n * sizeof(ngx_connection_t *));
+
+        if (w->sockets) {
+            ngx_memcpy(sockets, w->sockets,
+                       w->nsockets * sizeof(ngx_connection_t *));
+            ngx_free(w->sockets);
+        }
+
+        w->sockets = sockets;
+        w->nsockets = n;
+    }
+
+    w->sockets[s] = c;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_kmip_http_unwatch(ngx_kmip_http_worker_t *w, curl_socket_t s,
+    ngx_uint_t closed)
+{
+    ngx_kmip_http_close_socket(w->sockets[s], closed);
+    w->sockets[s] = NULL;
+}
+
+
+/*
+ * ngx_close_connection() without close(): curl owns the fd.  "closed": the
+ * fd is closed already, and with it gone from epoll.
+ */
+
+static void
+ngx_kmip_http_close_socket(ngx_connection_t *c, ngx_uint_t closed)
+{
+    ngx_uint_t  flags;
+
+    flags = closed ? NGX_CLOSE_EVENT : 0;
 
     if (c->read->timer_set) {
         ngx_del_timer(c->read);
@@ -327,16 +474,16 @@ ngx_kmip_http_close_socket(ngx_connection_t *c)
 
     if (ngx_del_conn) {
         if (c->read->active || c->write->active) {
-            ngx_del_conn(c, 0);
+            ngx_del_conn(c, flags);
         }
 
     } else {
         if (c->read->active) {
-            ngx_del_event(c->read, NGX_READ_EVENT, 0);
+            ngx_del_event(c->read, NGX_READ_EVENT, flags);
         }
 
         if (c->write->active) {
-            ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
+            ngx_del_event(c->write, NGX_WRITE_EVENT, flags);
         }
     }
 
@@ -415,6 +562,7 @@ ngx_kmip_http_socket_handler(ngx_event_t *ev)
     /* c may be freed by curl's socket callback from here on */
 
     (void) curl_multi_socket_action(w->multi, fd, mask, &running);
+    ngx_kmip_http_clear_ssl_errors();
 
     ngx_kmip_http_check_done();
 }
@@ -432,8 +580,24 @@ ngx_kmip_http_timer_handler(ngx_event_t *ev)
 
     (void) curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0,
                                     &running);
+    ngx_kmip_http_clear_ssl_errors();
 
     ngx_kmip_http_check_done();
+}
+
+
+/*
+ * libcurl's TLS shares the worker's OpenSSL error queue, and a connection
+ * it shuts down in mid-handshake (a call cancelled because its client
+ * left) leaves an error there; nginx's next TLS operation on a client
+ * connection then logs "ignoring stale global SSL error" as an [alert].
+ * Those errors are curl's, already reported through the call's result.
+ */
+
+static void
+ngx_kmip_http_clear_ssl_errors(void)
+{
+    ERR_clear_error();
 }
 
 
@@ -658,6 +822,14 @@ ngx_kmip_http_start(ngx_kmip_http_req_t *r)
     curl_easy_setopt(ctx->easy, CURLOPT_HEADERDATA, ctx);
     curl_easy_setopt(ctx->easy, CURLOPT_USERAGENT, "ngx_kmip");
     curl_easy_setopt(ctx->easy, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(ctx->easy, CURLOPT_OPENSOCKETFUNCTION,
+                     ngx_kmip_http_opensocket_cb);
+    curl_easy_setopt(ctx->easy, CURLOPT_OPENSOCKETDATA,
+                     &ngx_kmip_http_worker);
+    curl_easy_setopt(ctx->easy, CURLOPT_CLOSESOCKETFUNCTION,
+                     ngx_kmip_http_closesocket_cb);
+    curl_easy_setopt(ctx->easy, CURLOPT_CLOSESOCKETDATA,
+                     &ngx_kmip_http_worker);
 
     if (!r->idempotent) {
         /*
@@ -1105,6 +1277,14 @@ ngx_kmip_http_finish(ngx_kmip_http_ctx_t *ctx, ngx_kmip_http_result_e result)
         r->response.len = 0;
     }
 
+    /*
+     * The easy handle (with curl's buffers, tens of kilobytes) is not kept
+     * until the pool goes: a request that makes hundreds of calls (Locate)
+     * would hold them all.  The response and the header lines go with
+     * the pool (the Key Protect client gives each attempt its own).
+     */
+    ngx_kmip_http_free_transfer(ctx);
+
     /* the handler may destroy the pool, and ctx with it */
 
     r->handler(r);
@@ -1143,8 +1323,6 @@ ngx_kmip_http_cleanup(void *data)
 {
     ngx_kmip_http_ctx_t *ctx = data;
 
-    ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
-
     if (ctx->resolver_ctx) {
         ngx_resolve_name_done(ctx->resolver_ctx);
         ctx->resolver_ctx = NULL;
@@ -1157,6 +1335,23 @@ ngx_kmip_http_cleanup(void *data)
     if (ctx->backoff.posted) {
         ngx_delete_posted_event(&ctx->backoff);
     }
+
+    ngx_kmip_http_free_transfer(ctx);
+
+    if (ctx->buf) {
+        OPENSSL_cleanse(ctx->buf, ctx->len + 1);
+        ngx_free(ctx->buf);
+        ctx->buf = NULL;
+        ctx->len = 0;
+        ctx->size = 0;
+    }
+}
+
+
+static void
+ngx_kmip_http_free_transfer(ngx_kmip_http_ctx_t *ctx)
+{
+    ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
 
     if (ctx->easy) {
         if (ctx->in_multi && w->multi) {
@@ -1173,17 +1368,13 @@ ngx_kmip_http_cleanup(void *data)
 
         curl_easy_cleanup(ctx->easy);
         ctx->easy = NULL;
+
+        ngx_kmip_http_clear_ssl_errors();
     }
 
     if (ctx->resolve) {
         curl_slist_free_all(ctx->resolve);
         ctx->resolve = NULL;
-    }
-
-    if (ctx->buf) {
-        OPENSSL_cleanse(ctx->buf, ctx->len + 1);
-        ngx_free(ctx->buf);
-        ctx->buf = NULL;
     }
 }
 

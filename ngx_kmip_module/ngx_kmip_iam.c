@@ -376,7 +376,13 @@ ngx_kmip_iam_worker_init(ngx_kmip_iam_t *iam)
     iam->poll.data = iam;
     iam->poll.handler = ngx_kmip_iam_poll_handler;
     iam->poll.log = ngx_cycle->log;
-    iam->poll.cancelable = 1;
+
+    /*
+     * The poll runs only while requests wait for a token (each bounded by
+     * its deadline): a gracefully exiting worker must wait for it, or it
+     * exits under those requests and drops them unanswered.
+     */
+    iam->poll.cancelable = 0;
 
     iam->worker_init = 1;
 }

@@ -19,6 +19,7 @@
 #define NGX_KMIP_KP_KEY_TYPE        "application/vnd.ibm.kms.key+json"
 #define NGX_KMIP_KP_MAX_RESPONSE    (1024 * 1024)
 #define NGX_KMIP_KP_MAX_LIST        (32 * 1024 * 1024)
+#define NGX_KMIP_KP_HTTP_POOL_SIZE  4096
 
 
 typedef struct ngx_kmip_kp_ctx_s  ngx_kmip_kp_ctx_t;
@@ -39,6 +40,8 @@ struct ngx_kmip_kp_ctx_s {
     ngx_msec_t                  deadline;
     ngx_msec_t                  start;          /* for the metrics */
     ngx_kmip_iam_wait_t         wait;
+    ngx_pool_t                 *http_pool;      /* the attempt's */
+    ngx_pool_cleanup_t         *http_cln;       /* in the call's pool */
 
     unsigned                    idempotent:1;
     unsigned                    root_key:1;     /* errors name the CRK */
@@ -67,6 +70,8 @@ static ngx_int_t ngx_kmip_kp_auth(ngx_kmip_kp_ctx_t *ctx);
 static void ngx_kmip_kp_token_handler(ngx_kmip_iam_wait_t *w);
 static ngx_int_t ngx_kmip_kp_send(ngx_kmip_kp_ctx_t *ctx);
 static void ngx_kmip_kp_http_handler(ngx_kmip_http_req_t *r);
+static void ngx_kmip_kp_http_release(ngx_kmip_kp_ctx_t *ctx);
+static void ngx_kmip_kp_http_cleanup(void *data);
 static void ngx_kmip_kp_map_error(ngx_kmip_kp_ctx_t *ctx, ngx_uint_t status,
     ngx_str_t *reason);
 static void ngx_kmip_kp_set_error(ngx_kmip_kp_ctx_t *ctx,
@@ -124,6 +129,13 @@ ngx_kmip_kp_result_text(ngx_kmip_kp_result_e result)
     }
 
     return ngx_kmip_kp_result_texts[result];
+}
+
+
+ngx_msec_t
+ngx_kmip_kp_timeout(ngx_kmip_kp_t *kp)
+{
+    return kp->timeout;
 }
 
 
@@ -650,7 +662,26 @@ ngx_kmip_kp_send(ngx_kmip_kp_ctx_t *ctx)
     call = ctx->call;
     kp = ctx->kp;
 
-    r = ngx_kmip_http_create(call->pool, call->log);
+    /*
+     * The HTTP request, its header lines and the "Bearer" value live in a
+     * pool of their own, destroyed (wiped) once the answer is parsed into
+     * the call: a request of many calls does not keep them all.
+     */
+
+    ctx->http_cln = ngx_pool_cleanup_add(call->pool, 0);
+    if (ctx->http_cln == NULL) {
+        goto nomem;
+    }
+
+    ctx->http_pool = ngx_create_pool(NGX_KMIP_KP_HTTP_POOL_SIZE, call->log);
+    if (ctx->http_pool == NULL) {
+        goto nomem;
+    }
+
+    ctx->http_cln->handler = ngx_kmip_kp_http_cleanup;
+    ctx->http_cln->data = ctx;
+
+    r = ngx_kmip_http_create(ctx->http_pool, call->log);
     if (r == NULL) {
         goto nomem;
     }
@@ -668,12 +699,13 @@ ngx_kmip_kp_send(ngx_kmip_kp_ctx_t *ctx)
     if ((ngx_msec_int_t) r->timeout <= 0) {
         ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_UNAVAILABLE, "timed out",
                               NULL);
+        ngx_kmip_kp_http_release(ctx);
         return NGX_ERROR;
     }
 
     /* "Bearer <token>": wiped with the pool, as the token itself */
 
-    if (ngx_kmip_kp_secret(call->pool, &auth,
+    if (ngx_kmip_kp_secret(ctx->http_pool, &auth,
                            sizeof("Bearer ") - 1 + ctx->wait.token.len)
         != NGX_OK)
     {
@@ -731,12 +763,43 @@ ngx_kmip_kp_send(ngx_kmip_kp_ctx_t *ctx)
 
     ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_UNAVAILABLE, "request failed",
                           &r->error);
+    ngx_kmip_kp_http_release(ctx);
     return NGX_ERROR;
 
 nomem:
 
     ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_FAILED, "out of memory", NULL);
+    ngx_kmip_kp_http_release(ctx);
     return NGX_ERROR;
+}
+
+
+/* the attempt's pool goes: its transfer, response and header lines */
+
+static void
+ngx_kmip_kp_http_release(ngx_kmip_kp_ctx_t *ctx)
+{
+    if (ctx->http_cln) {
+        ctx->http_cln->handler = NULL;
+        ctx->http_cln = NULL;
+    }
+
+    if (ctx->http_pool) {
+        ngx_destroy_pool(ctx->http_pool);
+        ctx->http_pool = NULL;
+    }
+}
+
+
+/* the call's pool goes first (the client left): the attempt's goes too */
+
+static void
+ngx_kmip_kp_http_cleanup(void *data)
+{
+    ngx_kmip_kp_ctx_t *ctx = data;
+
+    ctx->http_cln = NULL;
+    ngx_kmip_kp_http_release(ctx);
 }
 
 
@@ -851,6 +914,8 @@ ngx_kmip_kp_http_handler(ngx_kmip_http_req_t *r)
                       &call->correlation_id);
 
         ngx_kmip_iam_invalidate(ctx->kp->iam, ctx->wait.generation);
+
+        ngx_kmip_kp_http_release(ctx);
 
         if (ngx_kmip_kp_auth(ctx) == NGX_AGAIN) {
             return;
@@ -1048,6 +1113,13 @@ ngx_kmip_kp_finish(ngx_kmip_kp_ctx_t *ctx)
     ngx_kmip_kp_call_t  *call;
 
     call = ctx->call;
+
+    /*
+     * The answer is parsed into the call: the response buffer and the
+     * header lines (the token's among them) go now, not with the pool, so
+     * that a request of many calls holds one call's worth at a time.
+     */
+    ngx_kmip_kp_http_release(ctx);
 
     if (call->result != NGX_KMIP_KP_OK) {
         ngx_kmip_kp_log_failure(ctx);

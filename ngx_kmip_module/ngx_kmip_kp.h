@@ -110,6 +110,9 @@ struct ngx_kmip_kp_call_s {
 ngx_kmip_kp_call_t *ngx_kmip_kp_call_create(ngx_pool_t *pool,
     ngx_log_t *log);
 
+/* kmip_keyprotect_timeout: how long one call may take, retries included */
+ngx_msec_t ngx_kmip_kp_timeout(ngx_kmip_kp_t *kp);
+
 /* POST /api/v2/keys, a standard key with payload and aliases */
 ngx_int_t ngx_kmip_kp_create_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ngx_str_t *name, ngx_str_t *description, ngx_str_t *payload,

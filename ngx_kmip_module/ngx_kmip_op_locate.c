@@ -22,7 +22,16 @@
  * range, anything else by equal value.
  * With Object Group Member "Group Member Fresh", only Fresh objects match.
  * Newest objects come first.
+ *
+ * One Locate reads every object's record (a Key Protect call each): its
+ * calls, records and views live in a pool of its own, destroyed once the
+ * Unique Identifiers found are copied out, so that a batch of Locate items
+ * holds one Locate's worth at a time; and a batch takes a few Locate items
+ * only (each one is up to 1 + NGX_KMIP_STORE_LIST_MAX Key Protect calls).
  */
+
+
+#define NGX_KMIP_LOCATE_BATCH_MAX   4
 
 
 typedef struct {
@@ -30,9 +39,16 @@ typedef struct {
     int64_t                     max;        /* -1: no limit */
     int64_t                     offset;
     ngx_uint_t                  fresh;
+    ngx_pool_t                 *pool;       /* the list's */
+    ngx_uint_t                  calls;      /* r->kp_calls->nelts before */
 } ngx_kmip_locate_t;
 
 
+static ngx_int_t ngx_kmip_locate_pool(ngx_kmip_req_t *r,
+    ngx_kmip_locate_t *lc);
+static void ngx_kmip_locate_pool_cleanup(void *data);
+static ngx_int_t ngx_kmip_locate_release(ngx_kmip_req_t *r,
+    ngx_kmip_locate_t *lc, ngx_kmip_store_op_t *sop);
 static void ngx_kmip_op_located(ngx_kmip_store_op_t *sop);
 static ngx_uint_t ngx_kmip_locate_usage(ngx_kmip_item_t *want,
     ngx_kmip_item_t *have);
@@ -42,15 +58,34 @@ ngx_int_t
 ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    ngx_int_t               rc;
-    const char             *err;
-    ngx_kmip_attr_t         at;
-    ngx_kmip_locate_t      *lc;
-    ngx_kmip_op_ctx_t      *ctx;
-    const ngx_kmip_item_t  *item;
+    ngx_int_t                 rc;
+    ngx_uint_t                n;
+    const char               *err;
+    ngx_kmip_attr_t           at;
+    ngx_kmip_locate_t        *lc;
+    ngx_kmip_op_ctx_t        *ctx;
+    const ngx_kmip_item_t    *item;
+    ngx_kmip_request_item_t  *bi;
 
     if (ngx_kmip_op_no_store(r, out)) {
         return NGX_OK;
+    }
+
+    n = 0;
+
+    for (bi = r->msg.items; bi <= in && bi < r->msg.items + r->msg.nitems;
+         bi++)
+    {
+        if (bi->operation == NGX_KMIP_OPERATION_LOCATE) {
+            n++;
+        }
+    }
+
+    if (n > NGX_KMIP_LOCATE_BATCH_MAX) {
+        return ngx_kmip_result_fail(r, out,
+                                    NGX_KMIP_RESULT_REASON_ILLEGAL_OPERATION,
+                                    "at most %d Locate items in one request "
+                                    "message", NGX_KMIP_LOCATE_BATCH_MAX);
     }
 
     ctx = ngx_kmip_op_ctx(r, in, out);
@@ -125,10 +160,11 @@ ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     }
 
     ctx->sop = ngx_kmip_op_store_op(r);
-    if (ctx->sop == NULL) {
+    if (ctx->sop == NULL || ngx_kmip_locate_pool(r, lc) != NGX_OK) {
         return NGX_ERROR;
     }
 
+    ctx->sop->pool = lc->pool;
     ctx->sop->handler = ngx_kmip_op_located;
     ctx->sop->data = ctx;
     ngx_str_set(&ctx->uid, "*");
@@ -331,6 +367,7 @@ static void
 ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
 {
     int64_t              i, n, from, to;
+    ngx_str_t            uid;
     ngx_int_t            rc;
     ngx_uint_t           k;
     ngx_kmip_op_ctx_t   *ctx = sop->data;
@@ -347,7 +384,7 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
 
     objs = sop->objects->elts;
 
-    hits = ngx_palloc(r->pool,
+    hits = ngx_palloc(lc->pool,
                       (sop->objects->nelts + 1) * sizeof(ngx_kmip_object_t *));
     if (hits == NULL) {
         goto failed;
@@ -355,10 +392,15 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
 
     n = 0;
 
+    /* the views the filter looks at go with the list's pool */
+
+    r->alloc.data = lc->pool;
+
     for (k = 0; k < sop->objects->nelts; k++) {
         rc = ngx_kmip_locate_match(r, lc, &objs[k]);
 
         if (rc == NGX_ERROR) {
+            r->alloc.data = r->pool;
             goto failed;
         }
 
@@ -366,6 +408,8 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
             hits[n++] = &objs[k];
         }
     }
+
+    r->alloc.data = r->pool;
 
     ngx_qsort(hits, (size_t) n, sizeof(ngx_kmip_object_t *),
               ngx_kmip_locate_cmp);
@@ -391,17 +435,25 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
     to = (lc->max >= 0 && from + lc->max < n) ? from + lc->max : n;
 
     for (i = from; i < to; i++) {
-        if (ngx_kmip_add_text(&r->alloc, payload,
-                              NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                              hits[i]->uid.data, hits[i]->uid.len)
-            == NULL)
+        uid.len = hits[i]->uid.len;
+        uid.data = ngx_pstrdup(r->pool, &hits[i]->uid);
+
+        if (uid.data == NULL
+            || ngx_kmip_add_text(&r->alloc, payload,
+                                 NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                                 uid.data, uid.len)
+               == NULL)
         {
             goto failed;
         }
+
+        if (i == from) {
+            r->id_placeholder = uid;
+        }
     }
 
-    if (to > from) {
-        r->id_placeholder = hits[from]->uid;
+    if (ngx_kmip_locate_release(r, lc, sop) != NGX_OK) {
+        goto failed;
     }
 
     ctx->out->payload = payload;
@@ -415,4 +467,90 @@ failed:
                                 NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
                                 "internal error");
     ngx_kmip_op_complete(r);
+}
+
+
+static ngx_int_t
+ngx_kmip_locate_pool(ngx_kmip_req_t *r, ngx_kmip_locate_t *lc)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    lc->pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, r->log);
+    if (lc->pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* a request that ends first (the client left) cancels the list */
+
+    cln->handler = ngx_kmip_locate_pool_cleanup;
+    cln->data = lc;
+
+    lc->calls = r->kp_calls ? r->kp_calls->nelts : 0;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_kmip_locate_pool_cleanup(void *data)
+{
+    ngx_kmip_locate_t *lc = data;
+
+    if (lc->pool) {
+        ngx_destroy_pool(lc->pool);
+        lc->pool = NULL;
+    }
+}
+
+
+/*
+ * The list is done: what outlives its pool is copied to the request's (the
+ * correlation ids of its Key Protect calls, for the audit log), then the
+ * pool goes.
+ */
+
+static ngx_int_t
+ngx_kmip_locate_release(ngx_kmip_req_t *r, ngx_kmip_locate_t *lc,
+    ngx_kmip_store_op_t *sop)
+{
+    ngx_uint_t           i;
+    ngx_kmip_kp_call_t  *stub, **calls;
+
+    if (r->kp_calls) {
+        calls = r->kp_calls->elts;
+
+        for (i = lc->calls; i < r->kp_calls->nelts; i++) {
+            stub = ngx_pcalloc(r->pool, sizeof(ngx_kmip_kp_call_t));
+            if (stub == NULL) {
+                return NGX_ERROR;
+            }
+
+            stub->result = calls[i]->result;
+            stub->http_status = calls[i]->http_status;
+            stub->correlation_id.len = calls[i]->correlation_id.len;
+            stub->correlation_id.data =
+                ngx_pstrdup(r->pool, &calls[i]->correlation_id);
+
+            if (stub->correlation_id.data == NULL) {
+                return NGX_ERROR;
+            }
+
+            calls[i] = stub;
+        }
+    }
+
+    sop->objects = NULL;
+    ngx_str_null(&sop->error);
+    ngx_str_null(&sop->correlation_id);
+    sop->pool = r->pool;
+
+    ngx_destroy_pool(lc->pool);
+    lc->pool = NULL;
+
+    return NGX_OK;
 }

@@ -6,8 +6,10 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
+#include <ngx_event.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
@@ -44,6 +46,8 @@
 #define NGX_KMIP_STORE_PAGE          200
 #define NGX_KMIP_STORE_LIST_KEYS_MAX 10000
 #define NGX_KMIP_STORE_WINDOW        8
+#define NGX_KMIP_STORE_SWEEPS_MAX    64
+#define NGX_KMIP_STORE_SWEEP_ROUNDS  3
 
 
 typedef enum {
@@ -92,6 +96,8 @@ typedef struct {
     /* Key Protect keys to delete before answering (ngx_str_t ids) */
     ngx_array_t                *del_ids;
     ngx_uint_t                  next;
+    const char                 *why;        /* remove: said in the log */
+    ngx_uint_t                  why_level;
 
     /* list */
     ngx_uint_t                  offset;
@@ -105,6 +111,27 @@ typedef struct {
     ngx_kmip_store_ctx_t       *ctx;
     ngx_uint_t                  index;
 } ngx_kmip_store_ref_t;
+
+
+/*
+ * A later look for the key of a Create whose outcome was unknown.  The
+ * first fields mimic ngx_connection_t (data, read, write, fd), so that the
+ * debug logging of timers can read an fd through ev->data.
+ */
+
+typedef struct {
+    void                       *data;
+    void                       *read;
+    void                       *write;
+    ngx_socket_t                fd;
+
+    ngx_event_t                 event;
+    ngx_kmip_kp_t              *kp;
+    u_char                      uid[NGX_KMIP_STORE_UID_LEN];
+    ngx_msec_t                  delay;
+    ngx_uint_t                  round;
+    ngx_pool_t                 *pool;
+} ngx_kmip_store_sweep_t;
 
 
 static void *ngx_kmip_store_alloc(void *data, size_t size);
@@ -145,6 +172,8 @@ static void ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_fetch_relist(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_check_digest(ngx_kmip_object_t *obj,
+    ngx_str_t *material);
 static void ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_update_deleted(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_update_undone(ngx_kmip_kp_call_t *call);
@@ -167,10 +196,19 @@ static ngx_int_t ngx_kmip_store_destroy_later(ngx_kmip_store_op_t *op,
 static ngx_int_t ngx_kmip_store_destroyed_view(ngx_kmip_store_op_t *op,
     ngx_kmip_store_change_t *ch);
 static ngx_int_t ngx_kmip_store_remove(ngx_kmip_kp_t *kp,
-    ngx_kmip_store_op_t *op, ngx_str_t *uid);
+    ngx_kmip_store_op_t *op, ngx_str_t *uid, ngx_uint_t level,
+    const char *why);
+static void ngx_kmip_store_sweep_later(ngx_kmip_store_ctx_t *ctx);
+static void ngx_kmip_store_sweep_handler(ngx_event_t *ev);
+static void ngx_kmip_store_swept(ngx_kmip_store_op_t *op);
+static void ngx_kmip_store_sweep_next(ngx_kmip_store_sweep_t *sw);
 static void ngx_kmip_store_remove_listed(ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_restore(ngx_kmip_kp_t *kp,
     ngx_kmip_store_op_t *op, ngx_kmip_store_change_t *ch);
+
+
+/* sweeps pending in this worker */
+static ngx_uint_t  ngx_kmip_store_sweeps;
 
 
 static const char  *ngx_kmip_store_result_texts[] = {
@@ -868,6 +906,9 @@ check:
                                    "without a key");
     }
 
+    /* Key Protect may still be working on it: look again later */
+    ngx_kmip_store_sweep_later(ctx);
+
     check = ngx_kmip_store_call(ctx, ngx_kmip_store_create_checked);
     if (check == NULL || ngx_kmip_store_search(ctx) != NGX_OK) {
         ctx->op->handler(ctx->op);
@@ -1541,6 +1582,19 @@ ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call)
         return;
     }
 
+    if (ngx_kmip_store_check_digest(obj, &call->plaintext) != NGX_OK) {
+        OPENSSL_cleanse(call->plaintext.data, call->plaintext.len);
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: the key material Key Protect unwrapped "
+                      "for \"%V\" does not match its Digest, correlation "
+                      "id: %V", &ctx->name, &call->correlation_id);
+        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, call,
+                                   "the unwrapped key material does not "
+                                   "match its Digest");
+        ctx->op->handler(ctx->op);
+        return;
+    }
+
     /* the call's plaintext is wiped with the pool; ours is too */
 
     s = ngx_kmip_store_keep_secret(ctx->op->pool, call->plaintext.data,
@@ -1573,6 +1627,72 @@ ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call)
     }
 
     ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
+}
+
+
+/*
+ * The Digest the object was created with (SHA-256 of the Raw material,
+ * ngx_kmip_op_digest()) is the one fact about the material that Key
+ * Protect does not hold: an unwrap answering other bytes of the right
+ * length, from a fault or a hostile endpoint, must not be served as the
+ * key.  Digests of other algorithms or formats are not checked; an object
+ * without a Digest (a record older than the attribute) has nothing to be
+ * checked against.
+ */
+
+static ngx_int_t
+ngx_kmip_store_check_digest(ngx_kmip_object_t *obj, ngx_str_t *material)
+{
+    u_char            md[EVP_MAX_MD_SIZE];
+    unsigned int      n;
+    ngx_uint_t        computed;
+    ngx_kmip_attr_t  *a;
+    ngx_kmip_item_t  *alg, *fmt, *value;
+
+    computed = 0;
+    n = 0;
+
+    for (a = obj->attributes.first; a; a = a->next) {
+
+        if (!ngx_kmip_attr_name_is(a, "Digest") || a->value == NULL
+            || a->value->type != NGX_KMIP_TYPE_STRUCTURE)
+        {
+            continue;
+        }
+
+        alg = ngx_kmip_item_find(a->value, NGX_KMIP_TAG_HASHING_ALGORITHM);
+        fmt = ngx_kmip_item_find(a->value, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
+        value = ngx_kmip_item_find(a->value, NGX_KMIP_TAG_DIGEST_VALUE);
+
+        if (alg == NULL || alg->v.num != NGX_KMIP_HASHING_ALGORITHM_SHA_256
+            || (fmt && fmt->v.num != NGX_KMIP_KEY_FORMAT_TYPE_RAW)
+            || value == NULL || value->type != NGX_KMIP_TYPE_BYTE_STRING)
+        {
+            continue;
+        }
+
+        if (!computed) {
+            if (EVP_Digest(material->data, material->len, md, &n,
+                           EVP_sha256(), NULL)
+                != 1)
+            {
+                return NGX_ERROR;
+            }
+
+            computed = 1;
+        }
+
+        if (value->v.str.len != n
+            || CRYPTO_memcmp(value->v.str.data, md, n) != 0)
+        {
+            OPENSSL_cleanse(md, sizeof(md));
+            return NGX_ERROR;
+        }
+    }
+
+    OPENSSL_cleanse(md, sizeof(md));
+
+    return NGX_OK;
 }
 
 
@@ -2453,7 +2573,8 @@ ngx_kmip_store_undo(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     op->journal = NULL;
 
     if (ch->created) {
-        return ngx_kmip_store_remove(kp, op, &ch->uid);
+        return ngx_kmip_store_remove(kp, op, &ch->uid, NGX_LOG_INFO,
+                                     "made by a batch that was undone");
     }
 
     if (ch->changed) {
@@ -2468,7 +2589,7 @@ ngx_kmip_store_undo(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
 
 static ngx_int_t
 ngx_kmip_store_remove(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
-    ngx_str_t *uid)
+    ngx_str_t *uid, ngx_uint_t level, const char *why)
 {
     ngx_str_t              states;
     ngx_kmip_kp_call_t    *call;
@@ -2482,6 +2603,9 @@ ngx_kmip_store_remove(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
         return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
                                    "invalid Unique Identifier");
     }
+
+    ctx->why = why;
+    ctx->why_level = level;
 
     if (op->cache) {
         ngx_kmip_cache_drop(op->cache, uid);
@@ -2523,8 +2647,7 @@ ngx_kmip_store_remove_listed(ngx_kmip_kp_call_t *call)
         return;
     }
 
-    if (ngx_kmip_store_delete_named(ctx, call, NGX_LOG_INFO,
-                                    "made by a batch that was undone")
+    if (ngx_kmip_store_delete_named(ctx, call, ctx->why_level, ctx->why)
         != NGX_OK)
     {
         (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
@@ -2578,4 +2701,133 @@ ngx_kmip_store_restore(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     }
 
     return ngx_kmip_store_update(kp, op, obj);
+}
+
+
+/*
+ * A Create whose outcome was unknown (a timeout on POST /keys) deletes what
+ * it finds by name at once, but Key Protect may create the key later than
+ * that: the request was sent and may still be processed.  The name is
+ * looked for again 1, 4 and 13 times kmip_keyprotect_timeout later, and
+ * anything found is deleted.  Sweeps are bounded per worker, and a worker
+ * that exits drops the ones pending; the warning logged here names the key
+ * in both cases.
+ */
+
+static void
+ngx_kmip_store_sweep_later(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_kmip_store_sweep_t  *sw;
+
+    sw = NULL;
+
+    if (ngx_kmip_store_sweeps < NGX_KMIP_STORE_SWEEPS_MAX) {
+        sw = ngx_calloc(sizeof(ngx_kmip_store_sweep_t), ngx_cycle->log);
+    }
+
+    if (sw == NULL) {
+        ngx_log_error(NGX_LOG_WARN, ctx->op->log, 0,
+                      "kmip store: a Key Protect key named \"%V\" may "
+                      "still be created by a Create that failed, and is "
+                      "not looked for again (%ui looks pending); find it "
+                      "with tools/kmip-keys", &ctx->name,
+                      ngx_kmip_store_sweeps);
+        return;
+    }
+
+    sw->fd = (ngx_socket_t) -1;
+    sw->kp = ctx->kp;
+    ngx_memcpy(sw->uid, ctx->obj->uid.data, NGX_KMIP_STORE_UID_LEN);
+    sw->delay = ngx_kmip_kp_timeout(ctx->kp);
+
+    sw->event.data = sw;
+    sw->event.handler = ngx_kmip_store_sweep_handler;
+    sw->event.log = ngx_cycle->log;
+
+    /* an exiting worker does not wait minutes for it */
+    sw->event.cancelable = 1;
+
+    ngx_kmip_store_sweeps++;
+    ngx_add_timer(&sw->event, sw->delay);
+
+    ngx_log_error(NGX_LOG_WARN, ctx->op->log, 0,
+                  "kmip store: a Key Protect key named \"%V\" may still be "
+                  "created by a Create that failed; looking for it again "
+                  "in %M ms", &ctx->name, sw->delay);
+}
+
+
+static void
+ngx_kmip_store_sweep_handler(ngx_event_t *ev)
+{
+    ngx_str_t                uid;
+    ngx_kmip_store_op_t     *op;
+    ngx_kmip_store_sweep_t  *sw = ev->data;
+
+    sw->pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, ev->log);
+    if (sw->pool == NULL) {
+        ngx_kmip_store_sweep_next(sw);
+        return;
+    }
+
+    op = ngx_kmip_store_op_create(sw->pool, ev->log);
+    if (op == NULL) {
+        ngx_kmip_store_sweep_next(sw);
+        return;
+    }
+
+    op->handler = ngx_kmip_store_swept;
+    op->data = sw;
+
+    uid.data = sw->uid;
+    uid.len = NGX_KMIP_STORE_UID_LEN;
+
+    if (ngx_kmip_store_remove(sw->kp, op, &uid, NGX_LOG_WARN,
+                              "left by a Create whose outcome was unknown, "
+                              "found late")
+        == NGX_AGAIN)
+    {
+        return;
+    }
+
+    ngx_kmip_store_swept(op);
+}
+
+
+static void
+ngx_kmip_store_swept(ngx_kmip_store_op_t *op)
+{
+    ngx_kmip_store_sweep_t *sw = op->data;
+
+    if (op->result != NGX_KMIP_STORE_OK) {
+        ngx_log_error(NGX_LOG_WARN, sw->event.log, 0,
+                      "kmip store: looking again for the Key Protect key "
+                      "named \"kmip-%*s\" failed: %V",
+                      (size_t) NGX_KMIP_STORE_UID_LEN, sw->uid, &op->error);
+    }
+
+    ngx_kmip_store_sweep_next(sw);
+}
+
+
+static void
+ngx_kmip_store_sweep_next(ngx_kmip_store_sweep_t *sw)
+{
+    if (sw->pool) {
+        ngx_destroy_pool(sw->pool);
+        sw->pool = NULL;
+    }
+
+    if (++sw->round < NGX_KMIP_STORE_SWEEP_ROUNDS) {
+        sw->delay *= 3;
+        ngx_add_timer(&sw->event, sw->delay);
+        return;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_EVENT, sw->event.log, 0,
+                   "kmip store: done looking for \"kmip-%*s\"",
+                   (size_t) NGX_KMIP_STORE_UID_LEN, sw->uid);
+
+    ngx_kmip_store_sweeps--;
+    ngx_free(sw);
 }

@@ -23,7 +23,7 @@ PROVE       ?= prove
 PROVE_FLAGS ?= -j1
 TESTS       ?= t/
 
-SOURCES := config $(wildcard ngx_kmip_module/*.c ngx_kmip_module/*.h)
+SOURCES := config $(wildcard ngx_kmip_module/*/*.c ngx_kmip_module/*/*.h)
 
 CONFIGURE_FLAGS := --with-compat --with-debug --with-threads \
                    --with-stream=dynamic --with-stream_ssl_module \

@@ -13,7 +13,7 @@ my $top = dirname(__FILE__) . '/..';
 
 my (%code_directives, %code_variables);
 
-for my $file (glob "$top/ngx_kmip_module/*.c") {
+for my $file (glob "$top/ngx_kmip_module/*/*.c") {
     open my $fh, '<', $file or die "$file: $!";
     my $src = do { local $/; <$fh> };
 

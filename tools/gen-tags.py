@@ -6,7 +6,7 @@ One-off generator; the outputs are committed, the specs are not.
 
 usage: tools/gen-tags.py [SPEC_DIR] [OUT_DIR]
   SPEC_DIR defaults to ../shared/kmip/spec (relative to the repo root),
-  OUT_DIR to ngx_kmip_module.
+  OUT_DIR to ngx_kmip_module/codec.
 """
 
 import html
@@ -59,7 +59,7 @@ def main():
     spec = sys.argv[1] if len(sys.argv) > 1 else \
         os.path.join(root, '..', 'shared', 'kmip', 'spec')
     out = sys.argv[2] if len(sys.argv) > 2 else \
-        os.path.join(root, 'ngx_kmip_module')
+        os.path.join(root, 'ngx_kmip_module', 'codec')
 
     tags = {}          # value -> [names] (first = preferred, 2.1 first)
     enums = {}         # enum name -> {value name: value}

@@ -4,8 +4,8 @@ package KMIP::TTLV;
 # encoder and decoder (a test oracle), a pretty-printer, and request helpers.
 #
 # Tag names and enumeration values are read from the generated C headers
-# ngx_kmip_module/ngx_kmip_tags.h and ngx_kmip_enums.h (display names of tags
-# from ngx_kmip_module/ngx_kmip_names.c when present), so the tests and the
+# ngx_kmip_module/codec/ngx_kmip_tags.h and ngx_kmip_enums.h (display names
+# of tags from ngx_kmip_module/codec/ngx_kmip_names.c when present), so the tests and the
 # module share one source of truth.  A minimal built-in table is used only
 # when the headers are absent.
 #
@@ -54,7 +54,7 @@ our %TYPE_NAME = reverse %TYPE;
 
 our $SRC_DIR = $ENV{KMIP_TTLV_HEADER_DIR}
     || File::Spec->catdir(dirname(File::Spec->rel2abs(__FILE__)),
-                          '..', '..', '..', 'ngx_kmip_module');
+                          '..', '..', '..', 'ngx_kmip_module', 'codec');
 
 our %TAG_BY_KEY;     # UPPER_SNAKE -> tag
 our %TAG_NAME;       # tag -> display name

@@ -12,7 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "ngx_stream_kmip_keyprotect_module.h"
+#include "ngx_kmip_kp_conf.h"
 #include "ngx_kmip_kp_json.h"
 
 

@@ -4,20 +4,23 @@
  */
 
 
-#ifndef _NGX_STREAM_KMIP_KEYPROTECT_MODULE_H_INCLUDED_
-#define _NGX_STREAM_KMIP_KEYPROTECT_MODULE_H_INCLUDED_
+#ifndef _NGX_KMIP_KP_CONF_H_INCLUDED_
+#define _NGX_KMIP_KP_CONF_H_INCLUDED_
 
 
 #include <ngx_config.h>
 #include <ngx_core.h>
-#include <ngx_stream.h>
 
 #include "ngx_kmip_http.h"
 #include "ngx_kmip_iam.h"
 #include "ngx_kmip_kp.h"
 
 
-/* the configured Key Protect client of a stream server */
+/*
+ * A Key Protect client's configuration: filled by the stream module's
+ * directives (ngx_stream_kmip_keyprotect_module.c), read by the client
+ * (ngx_kmip_kp.c). Every other layer sees ngx_kmip_kp_t as opaque.
+ */
 
 struct ngx_kmip_kp_s {
     ngx_kmip_http_peer_t        peer;
@@ -30,10 +33,4 @@ struct ngx_kmip_kp_s {
 };
 
 
-ngx_kmip_kp_t *ngx_stream_kmip_keyprotect_get(ngx_stream_session_t *s);
-
-
-extern ngx_module_t  ngx_stream_kmip_keyprotect_module;
-
-
-#endif /* _NGX_STREAM_KMIP_KEYPROTECT_MODULE_H_INCLUDED_ */
+#endif /* _NGX_KMIP_KP_CONF_H_INCLUDED_ */

@@ -1,0 +1,64 @@
+# The module's layers depend downward only (tools/check-layers): the
+# sources' includes and, from the module build's object files, the
+# symbols each layer uses. The checker itself is shown to catch an
+# include and a call that go upward, on a copy of the sources.
+
+use strict;
+use warnings;
+use Test::More;
+use File::Temp qw(tempdir);
+use File::Copy qw(copy);
+use FindBin;
+
+my $top = "$FindBin::Bin/..";
+my $objs = $ENV{TEST_KMIP_OBJS} // "$top/build/nginx/objs";
+
+my $out = `$top/tools/check-layers 2>&1`;
+is($?, 0, 'the sources include downward only') or diag($out);
+
+SKIP: {
+    skip "no module build at $objs", 1 unless -d "$objs/addon";
+    $out = `$top/tools/check-layers $objs 2>&1`;
+    is($?, 0, 'no layer uses a symbol of a layer above') or diag($out);
+}
+
+# a copy with an upward include: the codec including the operations
+my $tmp = tempdir(CLEANUP => 1);
+system('cp', '-r', "$top/ngx_kmip_module", "$tmp/src") == 0
+    or BAIL_OUT('cannot copy the sources');
+open my $fh, '>>', "$tmp/src/codec/ngx_kmip_names.c" or die $!;
+print $fh qq{#include "ngx_kmip_ops.h"\n};
+close $fh;
+
+$out = `CHECK_LAYERS_SRC=$tmp/src $top/tools/check-layers 2>&1`;
+isnt($?, 0, 'an upward include fails the check');
+like($out, qr{codec/ngx_kmip_names\.c: includes ops/ngx_kmip_ops\.h},
+     'and names the file and the header');
+
+# plain C including an nginx header
+system('cp', '-r', "$top/ngx_kmip_module", "$tmp/src2") == 0 or die;
+open $fh, '>>', "$tmp/src2/codec/ngx_kmip_ttlv.c" or die $!;
+print $fh qq{#include <ngx_core.h>\n};
+close $fh;
+$out = `CHECK_LAYERS_SRC=$tmp/src2 $top/tools/check-layers 2>&1`;
+like($out, qr{codec/ngx_kmip_ttlv\.c: plain C, yet includes <ngx_core\.h>},
+     'an nginx header in the codec fails the check');
+
+# an upward call, from object files: a kp object using an ops symbol
+SKIP: {
+    skip "no module build at $objs", 2 unless -d "$objs/addon";
+    my $o = "$tmp/objs/addon";
+    system('mkdir', '-p', "$o/kp", "$o/ops") == 0 or die;
+    copy("$objs/addon/ops/ngx_kmip_ops.o", "$o/ops/") or die $!;
+    open $fh, '>', "$tmp/up.c" or die $!;
+    print $fh "int ngx_kmip_batch_run(void *r);\n"
+            . "int kmip_up(void) { return ngx_kmip_batch_run(0); }\n";
+    close $fh;
+    system('cc', '-c', '-o', "$o/kp/up.o", "$tmp/up.c") == 0 or die;
+    $out = `$top/tools/check-layers $tmp/objs 2>&1`;
+    isnt($?, 0, 'an upward call fails the check');
+    like($out, qr{kp/up\.o: uses ngx_kmip_batch_run, defined in ops/},
+         'and names the object and the symbol');
+}
+
+done_testing();

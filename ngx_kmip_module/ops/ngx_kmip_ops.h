@@ -14,6 +14,8 @@
 #include "ngx_kmip_ttlv.h"
 #include "ngx_kmip_message.h"
 #include "ngx_kmip_kp.h"
+#include "ngx_kmip_store.h"
+#include "ngx_kmip_cache.h"
 
 
 /*
@@ -52,6 +54,9 @@ typedef struct ngx_kmip_req_s  ngx_kmip_req_t;
 /* the connection's multi-part Encrypt and Decrypt (ngx_kmip_op_crypto.h) */
 typedef struct ngx_kmip_crypto_streams_s  ngx_kmip_crypto_streams_t;
 
+/* a batch's Undo state (ngx_kmip_undo.h) */
+typedef struct ngx_kmip_undo_s  ngx_kmip_undo_t;
+
 typedef void (*ngx_kmip_req_done_pt)(ngx_kmip_req_t *r);
 /* a batch item has its answer (audit log, metrics) */
 typedef void (*ngx_kmip_item_done_pt)(ngx_kmip_req_t *r, ngx_uint_t n);
@@ -85,9 +90,9 @@ struct ngx_kmip_req_s {
                                                    the last Create,
                                                    Register or Locate
                                                    produced */
-    void                       *object;         /* ngx_kmip_object_t read
-                                                   or written last in this
-                                                   request, or NULL */
+    ngx_kmip_object_t          *object;         /* read or written last
+                                                   in this request, or
+                                                   NULL */
     ngx_kmip_response_item_t   *group;          /* answers of a run of
                                                    attribute changes on one
                                                    object, written once */
@@ -99,15 +104,14 @@ struct ngx_kmip_req_s {
                                                    or Decrypt */
 
     /* Batch Error Continuation Option Undo (ngx_kmip_undo.c) */
-    void                       *journal;        /* ngx_kmip_store_journal_t
-                                                   the store operations
-                                                   note their changes in,
-                                                   or NULL */
-    void                       *undo;           /* the runner's state */
+    ngx_kmip_store_journal_t   *journal;        /* the store operations
+                                                   note their changes in
+                                                   it, or NULL */
+    ngx_kmip_undo_t            *undo;           /* the runner's state */
 
     /* operator's view (ngx_stream_kmip_operator.c): all may be NULL */
     ngx_kmip_item_done_pt       item_done;
-    void                       *cache;          /* ngx_kmip_cache_t */
+    ngx_kmip_cache_t           *cache;          /* kmip_key_cache */
     ngx_array_t                *kp_calls;       /* ngx_kmip_kp_call_t *,
                                                    for correlation ids */
     ngx_msec_t                  item_start;
@@ -136,17 +140,6 @@ typedef struct {
 ngx_int_t ngx_kmip_req_init(ngx_kmip_req_t *r);
 ngx_int_t ngx_kmip_batch_run(ngx_kmip_req_t *r);
 void ngx_kmip_op_complete(ngx_kmip_req_t *r);
-
-/*
- * Undo (ngx_kmip_undo.c), called by the runner: before the first item, as
- * each item starts and is answered, and once the batch has stopped or
- * ended; the last returns NGX_OK when the answers are final, or NGX_AGAIN
- * and calls r->done() itself once the batch is committed or rolled back.
- */
-ngx_int_t ngx_kmip_undo_init(ngx_kmip_req_t *r);
-void ngx_kmip_undo_item_start(ngx_kmip_req_t *r);
-void ngx_kmip_undo_item_answered(ngx_kmip_req_t *r, ngx_uint_t n);
-ngx_int_t ngx_kmip_undo_end(ngx_kmip_req_t *r);
 
 ngx_int_t ngx_kmip_result_fail(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, uint32_t reason, const char *fmt, ...);

@@ -10,6 +10,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
+#include "ngx_kmip_undo.h"
 
 
 /*
@@ -56,7 +57,7 @@ typedef struct {
 } ngx_kmip_undo_object_t;
 
 
-typedef struct {
+struct ngx_kmip_undo_s {
     ngx_log_t                  *log;
     ngx_kmip_undo_phase_e       phase;
     ngx_kmip_store_journal_t   *journal;
@@ -72,7 +73,7 @@ typedef struct {
                                                    object */
     ngx_msec_t                  start;
     ngx_uint_t                  calls;
-} ngx_kmip_undo_t;
+};
 
 
 static ngx_int_t ngx_kmip_undo_commit(ngx_kmip_req_t *r);

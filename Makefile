@@ -3,6 +3,8 @@
 #   make                 build build/ngx_stream_kmip_module.so against
 #                        Debian's nginx-dev tree (or NGINX_SRC=...)
 #   make test            unit tests, then the prove suites under t/
+#   make prove NGINX_SRC=tree NGINX_BIN=nginx NGINX_STREAM_MODULE=so BUILD=dir
+#                        the suites against another nginx (docs/testing.md)
 #   make unit            C unit tests of the codec and message layers
 #   make unit-asan       the same under AddressSanitizer and UBSan
 #   make fuzz            build and run the libFuzzer harnesses
@@ -16,6 +18,7 @@
 
 NGINX_SRC   ?= /usr/share/nginx/src
 NGINX_BIN   ?= /usr/sbin/nginx
+NGINX_STREAM_MODULE ?= /usr/lib/nginx/modules/ngx_stream_module.so
 BUILD       ?= build
 MODULE      := ngx_stream_kmip_module
 NGINX_BUILD := $(BUILD)/nginx
@@ -67,11 +70,14 @@ unit-asan:
 # the Key Protect client layer is also tested on its own, through a
 # test-only module built into build/kp-test (never into the product)
 kp-test-module:
-	tests/kp/build.sh
+	NGINX_SRC=$(NGINX_SRC) KP_TEST_BUILD=$(CURDIR)/$(BUILD)/kp-test \
+	    tests/kp/build.sh
 
 prove: module kp-test-module
 	TEST_NGINX_BINARY=$(NGINX_BIN) \
+	TEST_NGINX_STREAM_MODULE=$(NGINX_STREAM_MODULE) \
 	TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(BUILD)/$(MODULE).so \
+	TEST_NGINX_KP_TEST_MODULE=$(CURDIR)/$(BUILD)/kp-test/ngx_stream_kmip_kp_test_module.so \
 	    $(PROVE) $(PROVE_FLAGS) -I t/lib -r $(TESTS) tests/kp/kp-client.t
 
 # the whole suite, as CI runs it: sanitizers and a minute of fuzzing per

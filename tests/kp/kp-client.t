@@ -21,7 +21,8 @@ my $top = abs_path(dirname(__FILE__) . '/../..');
 my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 my $stream = $ENV{TEST_NGINX_STREAM_MODULE}
              || '/usr/lib/nginx/modules/ngx_stream_module.so';
-my $so = "$top/build/kp-test/ngx_stream_kmip_kp_test_module.so";
+my $so = $ENV{TEST_NGINX_KP_TEST_MODULE}
+         || "$top/build/kp-test/ngx_stream_kmip_kp_test_module.so";
 my $emu = "$top/tools/kp-emulator";
 
 plan skip_all => "no $so (run tests/kp/build.sh)" unless -f $so;

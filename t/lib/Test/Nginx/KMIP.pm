@@ -60,9 +60,12 @@ my $SCRIPT = basename($0, '.t');
 $SCRIPT =~ s/[^\w.-]/_/g;
 
 our $Binary   = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+# TEST_NGINX_SERVROOT: one server root for every suite; or
+# TEST_NGINX_SERVROOT_DIR: the directory of the per-suite ones (t/)
 our $Servroot = $ENV{TEST_NGINX_SERVROOT}
     ? File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT})
-    : "$ROOT/t/servroot-$SCRIPT";
+    : File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT_DIR} || "$ROOT/t")
+      . "/servroot-$SCRIPT";
 our $StreamModule = $ENV{TEST_NGINX_STREAM_MODULE}
     || '/usr/lib/nginx/modules/ngx_stream_module.so';
 our $Verbose  = $ENV{TEST_NGINX_VERBOSE};

@@ -2,7 +2,12 @@
 #
 #   make                 build build/ngx_stream_kmip_module.so against
 #                        Debian's nginx-dev tree (or NGINX_SRC=...)
-#   make test            unit tests, then the prove suites under t/
+#   make test            unit tests, the prove suites under t/, then
+#                        make compat
+#   make compat          the compatibility matrix: nginx built from each
+#                        tree in ../shared/nginx and Debian's, the module
+#                        built, loaded and smoke-tested against each
+#                        (tools/compat; NGINX_TARBALLS=... for others)
 #   make prove NGINX_SRC=tree NGINX_BIN=nginx NGINX_STREAM_MODULE=so BUILD=dir
 #                        the suites against another nginx (docs/testing.md)
 #   make unit            C unit tests of the codec and message layers
@@ -35,7 +40,7 @@ CONFIGURE_FLAGS := --with-compat --with-debug \
                    --add-dynamic-module=$(CURDIR)
 
 .PHONY: all deps module kp-test-module test unit unit-asan prove fuzz demo \
-        deb bench bench-smoke clean
+        deb bench bench-smoke compat clean
 
 all: module
 
@@ -81,8 +86,13 @@ prove: module kp-test-module
 	    $(PROVE) $(PROVE_FLAGS) -I t/lib -r $(TESTS) tests/kp/kp-client.t
 
 # the whole suite, as CI runs it: sanitizers and a minute of fuzzing per
-# harness first, so that prove's summary is the last thing printed
-test: deps module unit unit-asan fuzz prove
+# harness first, then prove (a failure stops here, with prove's summary
+# last), then the compatibility matrix, whose last line counts its cells:
+# "N passed, N failed"
+test: deps module unit unit-asan fuzz prove compat
+
+compat:
+	tools/compat
 
 fuzz:
 	$(MAKE) -C fuzz run

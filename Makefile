@@ -2,7 +2,14 @@
 #
 #   make                 build build/ngx_stream_kmip_module.so against
 #                        Debian's nginx-dev tree (or NGINX_SRC=...)
-#   make test            unit tests, then the prove suites under t/
+#   make test            unit tests, the prove suites under t/, then
+#                        make compat
+#   make compat          the compatibility matrix: nginx built from each
+#                        tree in ../shared/nginx and Debian's, the module
+#                        built, loaded and smoke-tested against each
+#                        (tools/compat; NGINX_TARBALLS=... for others)
+#   make prove NGINX_SRC=tree NGINX_BIN=nginx NGINX_STREAM_MODULE=so BUILD=dir
+#                        the suites against another nginx (docs/testing.md)
 #   make unit            C unit tests of the codec and message layers
 #   make unit-asan       the same under AddressSanitizer and UBSan
 #   make fuzz            build and run the libFuzzer harnesses
@@ -16,6 +23,7 @@
 
 NGINX_SRC   ?= /usr/share/nginx/src
 NGINX_BIN   ?= /usr/sbin/nginx
+NGINX_STREAM_MODULE ?= /usr/lib/nginx/modules/ngx_stream_module.so
 BUILD       ?= build
 MODULE      := ngx_stream_kmip_module
 NGINX_BUILD := $(BUILD)/nginx
@@ -32,7 +40,7 @@ CONFIGURE_FLAGS := --with-compat --with-debug --with-threads \
                    --add-dynamic-module=$(CURDIR)
 
 .PHONY: all deps module kp-test-module test unit unit-asan prove fuzz demo \
-        deb bench bench-smoke clean
+        deb bench bench-smoke compat clean
 
 all: module
 
@@ -67,16 +75,24 @@ unit-asan:
 # the Key Protect client layer is also tested on its own, through a
 # test-only module built into build/kp-test (never into the product)
 kp-test-module:
-	tests/kp/build.sh
+	NGINX_SRC=$(NGINX_SRC) KP_TEST_BUILD=$(CURDIR)/$(BUILD)/kp-test \
+	    tests/kp/build.sh
 
 prove: module kp-test-module
 	TEST_NGINX_BINARY=$(NGINX_BIN) \
+	TEST_NGINX_STREAM_MODULE=$(NGINX_STREAM_MODULE) \
 	TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(BUILD)/$(MODULE).so \
+	TEST_NGINX_KP_TEST_MODULE=$(CURDIR)/$(BUILD)/kp-test/ngx_stream_kmip_kp_test_module.so \
 	    $(PROVE) $(PROVE_FLAGS) -I t/lib -r $(TESTS) tests/kp/kp-client.t
 
 # the whole suite, as CI runs it: sanitizers and a minute of fuzzing per
-# harness first, so that prove's summary is the last thing printed
-test: deps module unit unit-asan fuzz prove
+# harness first, then prove (a failure stops here, with prove's summary
+# last), then the compatibility matrix, whose last line counts its cells:
+# "N passed, N failed"
+test: deps module unit unit-asan fuzz prove compat
+
+compat:
+	tools/compat
 
 fuzz:
 	$(MAKE) -C fuzz run

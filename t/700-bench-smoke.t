@@ -26,6 +26,10 @@ my $dir = tempdir('bench-smoke-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $json = "$dir/smoke.json";
 
 local $ENV{BENCH_MODULE} = $module;
+# the nginx the suite runs (make prove NGINX_BIN=...), with its stream module
+local $ENV{NGINX_BIN} = $ENV{TEST_NGINX_BINARY} if $ENV{TEST_NGINX_BINARY};
+local $ENV{NGINX_STREAM_MODULE} = $ENV{TEST_NGINX_STREAM_MODULE}
+    if $ENV{TEST_NGINX_STREAM_MODULE};
 my $t0 = time;
 my $out = `$top/bench/run --smoke --json $json 2>$dir/stderr`;
 my $rc = $? >> 8;

@@ -60,11 +60,16 @@ my $SCRIPT = basename($0, '.t');
 $SCRIPT =~ s/[^\w.-]/_/g;
 
 our $Binary   = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+# TEST_NGINX_SERVROOT: one server root for every suite; or
+# TEST_NGINX_SERVROOT_DIR: the directory of the per-suite ones (t/)
 our $Servroot = $ENV{TEST_NGINX_SERVROOT}
     ? File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT})
-    : "$ROOT/t/servroot-$SCRIPT";
+    : File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT_DIR} || "$ROOT/t")
+      . "/servroot-$SCRIPT";
 our $StreamModule = $ENV{TEST_NGINX_STREAM_MODULE}
     || '/usr/lib/nginx/modules/ngx_stream_module.so';
+$StreamModule = "$ROOT/$StreamModule"
+    unless File::Spec->file_name_is_absolute($StreamModule);
 our $Verbose  = $ENV{TEST_NGINX_VERBOSE};
 our $Valgrind = $ENV{TEST_NGINX_USE_VALGRIND};
 our $NoClean  = $ENV{TEST_NGINX_NO_CLEAN};
@@ -531,18 +536,32 @@ sub _launch {
             . $inst->error_log_text if $code;
     }
     $inst->{started} = 1;
-    # wait for the pid file and for the first port to accept
+    # wait for the pid file, for the first port to accept and for the
+    # workers: the master listens before it forks them, and a block that
+    # looks at its workers at once (t/600) must find them (against
+    # nginx 1.31.4 it often found none)
     my $end = time + ($inst->{valgrind} ? 60 : 10);
     my $port = $inst->{vars}{TEST_NGINX_PORT};
-    my $listening = $inst->conf_text =~ /listen\s+(?:127\.0\.0\.1:)?\Q$port\E\b/;
+    my $conf = $inst->conf_text;
+    my $listening = $conf =~ /listen\s+(?:127\.0\.0\.1:)?\Q$port\E\b/;
+    my $workers = 0;
+    if (!$inst->{valgrind} && $conf !~ /^\s*master_process\s+off\s*;/m) {
+        $workers = $conf =~ /^\s*worker_processes\s+(\d+)\s*;/m ? $1 : 1;
+    }
     while (time < $end) {
         croak "nginx exited during startup:\n" . $inst->error_log_text
             unless $inst->is_running || (!$inst->{child} && !$inst->pid);
         if ($inst->pid && $inst->is_running) {
-            last unless $listening;
-            my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
-                                          Proto => 'tcp', Timeout => 1);
-            if ($s) { close $s; last }
+            my $up = 1;
+            if ($listening) {
+                my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                              PeerPort => $port,
+                                              Proto => 'tcp', Timeout => 1);
+                $up = $s ? 1 : 0;
+                close $s if $s;
+            }
+            $up = 0 if $up && $workers && child_pids($inst->pid) < $workers;
+            last if $up;
         }
         sleep 0.05;
     }

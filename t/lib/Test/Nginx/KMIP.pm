@@ -567,11 +567,6 @@ sub _launch {
     }
     croak "nginx did not come up in time:\n" . $inst->error_log_text
         unless $inst->is_running;
-    # a master accepts on its sockets before it has forked its workers:
-    # tests that look at the workers (serving_pids) need them there
-    if (!$inst->{valgrind} && $inst->conf_text =~ /^master_process on;/m) {
-        sleep 0.02 while time < $end && !child_pids($inst->pid);
-    }
 }
 
 # ------------------------------------------------------------ client

@@ -11,7 +11,7 @@ import struct
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .kp import ACTIVE, DEACTIVATED, RESTORE_WINDOW, SUSPENDED
+from .kp import ACTIVE, DEACTIVATED, RESTORE_WINDOW, SUSPENDED, not_found
 from .wire import KEY_TYPE, KPError, Resp, b64d, b64e, envelope, new_uuid
 
 MAX_WRAP_PLAINTEXT = 7500
@@ -29,7 +29,7 @@ def run(kp, req, ident, action, deprecated=False):
                           "Action could not be performed on key",
                           "The query_param 'action' must be: a valid key action",
                           ("query_param", "action"))
-        raise KPError(404, "NOT_FOUND_ERR", "Resource could not be found")
+        raise not_found()
     return h(kp, req, ident)
 
 

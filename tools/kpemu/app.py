@@ -32,8 +32,6 @@ class App:
         self.log = TextLog(opts.log)
         self.admin = Admin(self)
 
-    classify = staticmethod(classify)
-
     def handle(self, req):
         kind = classify(req.path)
         if kind == "admin":

@@ -7,6 +7,7 @@ import asyncio
 import time
 import traceback
 
+from .app import classify
 from .faults import fault_response
 from .wire import EverySecond, KPError, Request, Resp, iso, new_uuid
 
@@ -50,7 +51,7 @@ class Exchange:
 
     def begin(self):
         app, req = self.app, self.req
-        kind = self.kind = app.classify(req.path)
+        kind = self.kind = classify(req.path)
         if kind == "admin":
             self.conn.respond(app.handle(req), {}, self.method)
             self.finish()

@@ -181,7 +181,8 @@ like(field('Recommends'), qr/python3-cryptography/,
 
 my %files = map { m{ \.(/\S+)$} ? ($1 => 1) : () } `dpkg-deb -c $deb`;
 for my $f ($so, $snippet,
-           "$share/kp-emulator", "$share/kmip-demo-client",
+           "$share/kp-emulator", "$share/kpemu/cli.py",
+           "$share/kmip-demo-client",
            "$share/make-certs",
            "/usr/share/doc/$pkg/examples/dev.conf",
            "/usr/share/doc/$pkg/copyright")

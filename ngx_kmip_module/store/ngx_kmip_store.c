@@ -229,6 +229,9 @@ static ngx_int_t ngx_kmip_store_cached(ngx_kmip_store_ctx_t *ctx);
 static ngx_kmip_store_change_t *ngx_kmip_store_journal_find(
     ngx_kmip_store_journal_t *j, ngx_str_t *uid, ngx_uint_t add);
 static void ngx_kmip_store_journal_note(ngx_kmip_store_ctx_t *ctx);
+static void ngx_kmip_store_journal_hide(ngx_kmip_store_op_t *op);
+static ngx_int_t ngx_kmip_store_journal_write(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_store_change_t *ch);
 static ngx_int_t ngx_kmip_store_destroy_later(ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_store_destroyed_view(ngx_kmip_store_op_t *op,
@@ -2522,54 +2525,36 @@ ngx_kmip_store_journal_copy(ngx_pool_t *pool, ngx_kmip_object_t *obj,
 }
 
 
+/* what a store operation that succeeded did, in the batch's journal */
+
 static void
 ngx_kmip_store_journal_note(ngx_kmip_store_ctx_t *ctx)
 {
-    ngx_uint_t                 i, n, *item;
-    ngx_kmip_object_t         *obj;
-    ngx_kmip_store_op_t       *op = ctx->op;
-    ngx_kmip_store_change_t   *ch;
-    ngx_kmip_store_journal_t  *j = op->journal;
+    ngx_kmip_store_op_t      *op = ctx->op;
+    ngx_kmip_store_change_t  *ch;
 
-    if (ctx->kind == NGX_KMIP_STORE_LIST) {
+    switch (ctx->kind) {
 
-        /* what the batch destroyed is not located, deferred or not */
+    case NGX_KMIP_STORE_LIST:
+        ngx_kmip_store_journal_hide(op);
+        return;
 
-        obj = op->objects ? op->objects->elts : NULL;
+    case NGX_KMIP_STORE_FETCH:
+    case NGX_KMIP_STORE_CREATE:
+    case NGX_KMIP_STORE_UPDATE:
+        break;
 
-        for (i = 0, n = 0; obj && i < op->objects->nelts; i++) {
-            ch = ngx_kmip_store_journal_find(j, &obj[i].uid, 0);
-
-            if (ch == NULL || !ch->destroy) {
-                obj[n++] = obj[i];
-            }
-        }
-
-        if (obj) {
-            op->objects->nelts = n;
-        }
-
+    default:
         return;
     }
 
-    if (ctx->kind != NGX_KMIP_STORE_FETCH
-        && ctx->kind != NGX_KMIP_STORE_CREATE
-        && ctx->kind != NGX_KMIP_STORE_UPDATE)
-    {
+    if (op->object == NULL) {
         return;
     }
 
-    obj = op->object;
-    if (obj == NULL) {
-        return;
-    }
+    ch = ngx_kmip_store_journal_find(op->journal, &op->object->uid, 1);
 
-    ch = ngx_kmip_store_journal_find(j, &obj->uid, 1);
-    if (ch == NULL) {
-        goto failed;
-    }
-
-    if (ctx->kind == NGX_KMIP_STORE_FETCH) {
+    if (ch && ctx->kind == NGX_KMIP_STORE_FETCH) {
 
         /*
          * Until the batch writes the object, each read replaces the
@@ -2578,12 +2563,61 @@ ngx_kmip_store_journal_note(ngx_kmip_store_ctx_t *ctx)
          * was). A copy that cannot be made is found missing then.
          */
 
-        if (!ch->created && !ch->changed && !obj->destroyed) {
-            ch->before = ngx_kmip_store_journal_copy(j->pool, obj, 1);
+        if (!ch->created && !ch->changed && !op->object->destroyed) {
+            ch->before = ngx_kmip_store_journal_copy(op->journal->pool,
+                                                     op->object, 1);
         }
 
         return;
     }
+
+    if (ch == NULL || ngx_kmip_store_journal_write(ctx, ch) != NGX_OK) {
+        op->journal->incomplete = 1;
+
+        ngx_log_error(NGX_LOG_ERR, op->log, 0,
+                      "kmip store: no memory to note the change of \"%V\" "
+                      "in the batch's journal: the batch cannot be undone",
+                      &op->object->uid);
+    }
+}
+
+
+/* what the batch destroyed is not located, deferred or not */
+
+static void
+ngx_kmip_store_journal_hide(ngx_kmip_store_op_t *op)
+{
+    ngx_uint_t                i, n;
+    ngx_kmip_object_t        *obj;
+    ngx_kmip_store_change_t  *ch;
+
+    if (op->objects == NULL) {
+        return;
+    }
+
+    obj = op->objects->elts;
+
+    for (i = 0, n = 0; i < op->objects->nelts; i++) {
+        ch = ngx_kmip_store_journal_find(op->journal, &obj[i].uid, 0);
+
+        if (ch == NULL || !ch->destroy) {
+            obj[n++] = obj[i];
+        }
+    }
+
+    op->objects->nelts = n;
+}
+
+
+/* a create or an update of the batch: NGX_ERROR when out of memory */
+
+static ngx_int_t
+ngx_kmip_store_journal_write(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_store_change_t *ch)
+{
+    ngx_uint_t                *item;
+    ngx_kmip_object_t         *obj = ctx->op->object;
+    ngx_kmip_store_journal_t  *j = ctx->op->journal;
 
     if (ctx->kind == NGX_KMIP_STORE_CREATE) {
         ch->created = 1;
@@ -2595,7 +2629,7 @@ ngx_kmip_store_journal_note(ngx_kmip_store_ctx_t *ctx)
         {
             ch->unknown = 1;
 
-            ngx_log_error(NGX_LOG_WARN, op->log, 0,
+            ngx_log_error(NGX_LOG_WARN, ctx->op->log, 0,
                           "kmip store: \"%V\" was written from generation "
                           "%ui, which this batch did not read; an Undo "
                           "cannot restore it", &obj->uid,
@@ -2607,13 +2641,13 @@ ngx_kmip_store_journal_note(ngx_kmip_store_ctx_t *ctx)
 
     ch->last = ngx_kmip_store_journal_copy(j->pool, obj, 0);
     if (ch->last == NULL) {
-        goto failed;
+        return NGX_ERROR;
     }
 
     if (ch->items == NULL) {
         ch->items = ngx_array_create(j->pool, 2, sizeof(ngx_uint_t));
         if (ch->items == NULL) {
-            goto failed;
+            return NGX_ERROR;
         }
     }
 
@@ -2623,22 +2657,13 @@ ngx_kmip_store_journal_note(ngx_kmip_store_ctx_t *ctx)
     if (item == NULL || *item != j->item) {
         item = ngx_array_push(ch->items);
         if (item == NULL) {
-            goto failed;
+            return NGX_ERROR;
         }
 
         *item = j->item;
     }
 
-    return;
-
-failed:
-
-    j->incomplete = 1;
-
-    ngx_log_error(NGX_LOG_ERR, op->log, 0,
-                  "kmip store: no memory to note the change of \"%V\" in "
-                  "the batch's journal: the batch cannot be undone",
-                  &obj->uid);
+    return NGX_OK;
 }
 
 

@@ -222,7 +222,6 @@ static ngx_int_t ngx_kmip_store_list_get(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_list_got(ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_list_keep(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_call_t *call, ngx_kmip_store_ref_t *ref);
-static void ngx_kmip_store_wipe(void *data);
 static void ngx_kmip_store_finish(ngx_kmip_store_op_t *op);
 static void ngx_kmip_store_cache_done(ngx_kmip_store_ctx_t *ctx);
 static ngx_int_t ngx_kmip_store_cached(ngx_kmip_store_ctx_t *ctx);
@@ -722,45 +721,6 @@ ngx_kmip_store_cached(ngx_kmip_store_ctx_t *ctx)
                    "kmip store: \"%V\" from the key cache", &uid);
 
     return NGX_OK;
-}
-
-
-static void
-ngx_kmip_store_wipe(void *data)
-{
-    ngx_str_t  *s = data;
-
-    if (s->data && s->len) {
-        OPENSSL_cleanse(s->data, s->len);
-    }
-}
-
-
-static ngx_str_t *
-ngx_kmip_store_keep_secret(ngx_pool_t *pool, u_char *data, size_t len)
-{
-    ngx_str_t           *s;
-    ngx_pool_cleanup_t  *cln;
-
-    cln = ngx_pool_cleanup_add(pool, sizeof(ngx_str_t));
-    if (cln == NULL) {
-        return NULL;
-    }
-
-    s = cln->data;
-    s->len = len;
-    s->data = ngx_pnalloc(pool, len ? len : 1);
-
-    if (s->data == NULL) {
-        s->len = 0;
-        cln->handler = NULL;
-        return NULL;
-    }
-
-    ngx_memcpy(s->data, data, len);
-    cln->handler = ngx_kmip_store_wipe;
-
-    return s;
 }
 
 
@@ -1723,7 +1683,6 @@ ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call)
 
     rc = ngx_kmip_store_fetch_material(ctx, call);
 
-    /* the call's plaintext is wiped with the pool; ours is too */
     OPENSSL_cleanse(call->plaintext.data, call->plaintext.len);
 
     if (rc == NGX_OK && call->ciphertext.len) {
@@ -1751,7 +1710,7 @@ static ngx_int_t
 ngx_kmip_store_fetch_material(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_call_t *call)
 {
-    ngx_str_t          *s;
+    ngx_str_t           s;
     ngx_kmip_object_t  *obj = ctx->obj;
 
     if (call->plaintext.len != obj->material_len) {
@@ -1771,14 +1730,19 @@ ngx_kmip_store_fetch_material(ngx_kmip_store_ctx_t *ctx,
                                    "match its Digest");
     }
 
-    s = ngx_kmip_store_keep_secret(ctx->op->pool, call->plaintext.data,
-                                   call->plaintext.len);
-    if (s == NULL) {
+    /* the call's plaintext is wiped with the pool; ours is too */
+
+    if (ngx_kmip_kp_secret(ctx->op->pool, &s,
+                           call->plaintext.len ? call->plaintext.len : 1)
+        != NGX_OK)
+    {
         return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
                                    "no memory");
     }
 
-    obj->material = *s;
+    s.len = ngx_cpymem(s.data, call->plaintext.data, call->plaintext.len)
+            - s.data;
+    obj->material = s;
 
     return NGX_OK;
 }

@@ -155,9 +155,9 @@ static ngx_kmip_kp_call_t *ngx_kmip_store_call(ngx_kmip_store_ctx_t *ctx,
 static ngx_int_t ngx_kmip_store_search(ngx_kmip_store_ctx_t *ctx);
 static ngx_int_t ngx_kmip_store_names(ngx_kmip_store_ctx_t *ctx,
     ngx_str_t *uid, ngx_uint_t generation);
-static ngx_int_t ngx_kmip_store_list_keys(ngx_kmip_store_ctx_t *ctx,
-    ngx_kmip_kp_handler_pt handler, char *states, ngx_uint_t limit,
-    ngx_uint_t offset);
+static ngx_int_t ngx_kmip_store_start(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_store_step_e step, ngx_str_t *arg,
+    ngx_kmip_kp_handler_pt handler, void *data);
 static ngx_int_t ngx_kmip_store_fail(ngx_kmip_store_op_t *op,
     ngx_kmip_store_result_e result, ngx_kmip_kp_call_t *call,
     const char *what);
@@ -245,6 +245,13 @@ static void ngx_kmip_store_sweep_next(ngx_kmip_store_sweep_t *sw);
 static void ngx_kmip_store_remove_listed(ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_restore(ngx_kmip_kp_t *kp,
     ngx_kmip_store_op_t *op, ngx_kmip_store_change_t *ch);
+
+
+static ngx_str_t  ngx_kmip_store_states_all =
+    ngx_string(NGX_KMIP_STORE_STATES_ALL);
+
+/* a look for what to delete: destroyed keys need nothing */
+static ngx_str_t  ngx_kmip_store_states_live = ngx_string("0,1,2,3");
 
 
 /* sweeps pending in this worker */
@@ -584,14 +591,19 @@ ngx_kmip_store_finalize(ngx_kmip_store_op_t *op, ngx_int_t rc)
 }
 
 
-/* starts a list of the keys ctx->search finds: NGX_AGAIN or NGX_ERROR */
+/*
+ * Starts the Key Protect call of a step, its answer for handler with data
+ * (ctx if NULL): NGX_AGAIN, or NGX_ERROR with the failure recorded.  arg
+ * is the key or the ciphertext; for a list, the key states to list, with
+ * ctx->search: a Locate reads pages from ctx->offset, a look for one
+ * name's keys reads at most 100 (an object has one, or a few left over).
+ */
 
 static ngx_int_t
-ngx_kmip_store_list_keys(ngx_kmip_store_ctx_t *ctx,
-    ngx_kmip_kp_handler_pt handler, char *states, ngx_uint_t limit,
-    ngx_uint_t offset)
+ngx_kmip_store_start(ngx_kmip_store_ctx_t *ctx, ngx_kmip_store_step_e step,
+    ngx_str_t *arg, ngx_kmip_kp_handler_pt handler, void *data)
 {
-    ngx_str_t            st;
+    ngx_int_t            rc;
     ngx_kmip_kp_call_t  *call;
 
     call = ngx_kmip_store_call(ctx, handler);
@@ -600,14 +612,38 @@ ngx_kmip_store_list_keys(ngx_kmip_store_ctx_t *ctx,
                                    "no memory");
     }
 
-    st.data = (u_char *) states;
-    st.len = ngx_strlen(states);
+    if (data) {
+        call->data = data;
+    }
 
-    if (ngx_kmip_kp_list_keys(ctx->kp, call, &ctx->search, &st, limit,
-                              offset)
-        != NGX_AGAIN)
-    {
-        return ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_LIST);
+    switch (step) {
+
+    case NGX_KMIP_STORE_KP_WRAP:
+        rc = ngx_kmip_kp_wrap(ctx->kp, call, arg, ctx->aad);
+        break;
+
+    case NGX_KMIP_STORE_KP_UNWRAP:
+        rc = ngx_kmip_kp_unwrap(ctx->kp, call, arg, ctx->aad);
+        break;
+
+    case NGX_KMIP_STORE_KP_GET:
+        rc = ngx_kmip_kp_get_key(ctx->kp, call, arg);
+        break;
+
+    case NGX_KMIP_STORE_KP_LIST:
+        rc = ngx_kmip_kp_list_keys(ctx->kp, call, &ctx->search, arg,
+                                   ctx->kind == NGX_KMIP_STORE_LIST
+                                   ? NGX_KMIP_STORE_PAGE : 100,
+                                   ctx->offset);
+        break;
+
+    default: /* NGX_KMIP_STORE_KP_DELETE */
+        rc = ngx_kmip_kp_delete_key(ctx->kp, call, arg);
+        break;
+    }
+
+    if (rc != NGX_AGAIN) {
+        return ngx_kmip_store_kp_fail(ctx->op, call, step);
     }
 
     return NGX_AGAIN;
@@ -868,7 +904,6 @@ ngx_int_t
 ngx_kmip_store_create(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj)
 {
-    ngx_kmip_kp_call_t    *call;
     ngx_kmip_store_ctx_t  *ctx;
 
     if (ngx_kmip_store_ctx(kp, op, NGX_KMIP_STORE_CREATE, &ctx) != NGX_OK) {
@@ -890,17 +925,8 @@ ngx_kmip_store_create(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
 
     op->object = obj;
 
-    call = ngx_kmip_store_call(ctx, ngx_kmip_store_create_wrapped);
-    if (call == NULL) {
-        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-    }
-
-    if (ngx_kmip_kp_wrap(kp, call, &obj->material, ctx->aad) != NGX_AGAIN) {
-        return ngx_kmip_store_kp_fail(op, call, NGX_KMIP_STORE_KP_WRAP);
-    }
-
-    return NGX_AGAIN;
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_WRAP, &obj->material,
+                                ngx_kmip_store_create_wrapped, NULL);
 }
 
 
@@ -975,7 +1001,6 @@ ngx_kmip_store_create_created(ngx_kmip_kp_call_t *call)
 static void
 ngx_kmip_store_create_orphan(ngx_kmip_store_ctx_t *ctx)
 {
-    ngx_str_t            states;
     ngx_kmip_kp_call_t  *check;
 
     /* Key Protect may still be working on it: look again later */
@@ -987,9 +1012,8 @@ ngx_kmip_store_create_orphan(ngx_kmip_store_ctx_t *ctx)
         return;
     }
 
-    ngx_str_set(&states, "0,1,2,3");
-
-    if (ngx_kmip_kp_list_keys(ctx->kp, check, &ctx->search, &states, 10, 0)
+    if (ngx_kmip_kp_list_keys(ctx->kp, check, &ctx->search,
+                              &ngx_kmip_store_states_live, 10, 0)
         != NGX_AGAIN)
     {
         ngx_kmip_store_orphan_unchecked(ctx, check);
@@ -1263,8 +1287,9 @@ ngx_kmip_store_fetch(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
         return NGX_AGAIN;
     }
 
-    return ngx_kmip_store_list_keys(ctx, ngx_kmip_store_fetch_listed,
-                                    NGX_KMIP_STORE_STATES_ALL, 100, 0);
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_LIST,
+                                &ngx_kmip_store_states_all,
+                                ngx_kmip_store_fetch_listed, NULL);
 }
 
 
@@ -1430,19 +1455,8 @@ ngx_kmip_store_fetch_stale(ngx_kmip_store_ctx_t *ctx,
 static ngx_int_t
 ngx_kmip_store_fetch_get(ngx_kmip_store_ctx_t *ctx)
 {
-    ngx_kmip_kp_call_t  *get;
-
-    get = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_got);
-    if (get == NULL) {
-        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-    }
-
-    if (ngx_kmip_kp_get_key(ctx->kp, get, &ctx->obj->kp_id) != NGX_AGAIN) {
-        return ngx_kmip_store_kp_fail(ctx->op, get, NGX_KMIP_STORE_KP_GET);
-    }
-
-    return NGX_AGAIN;
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_GET, &ctx->obj->kp_id,
+                                ngx_kmip_store_fetch_got, NULL);
 }
 
 
@@ -1516,8 +1530,9 @@ ngx_kmip_store_fetch_relist(ngx_kmip_store_ctx_t *ctx)
     ctx->obj->generation = 0;
     ngx_str_null(&ctx->obj->kp_id);
 
-    if (ngx_kmip_store_list_keys(ctx, ngx_kmip_store_fetch_listed,
-                                 NGX_KMIP_STORE_STATES_ALL, 100, 0)
+    if (ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_LIST,
+                             &ngx_kmip_store_states_all,
+                             ngx_kmip_store_fetch_listed, NULL)
         != NGX_AGAIN)
     {
         /* not listed again: the get's answer stands, not this failure */
@@ -1644,27 +1659,13 @@ ngx_kmip_store_fetch_destroyed(ngx_kmip_store_ctx_t *ctx,
 static ngx_int_t
 ngx_kmip_store_fetch_unwrap(ngx_kmip_store_ctx_t *ctx)
 {
-    ngx_kmip_kp_call_t  *unwrap;
-    ngx_kmip_object_t   *obj = ctx->obj;
-
-    if (obj->wrapped.len == 0) {
+    if (ctx->obj->wrapped.len == 0) {
         return NGX_OK;
     }
 
-    unwrap = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_unwrapped);
-    if (unwrap == NULL) {
-        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-    }
-
-    if (ngx_kmip_kp_unwrap(ctx->kp, unwrap, &obj->wrapped, ctx->aad)
-        != NGX_AGAIN)
-    {
-        return ngx_kmip_store_kp_fail(ctx->op, unwrap,
-                                      NGX_KMIP_STORE_KP_UNWRAP);
-    }
-
-    return NGX_AGAIN;
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_UNWRAP,
+                                &ctx->obj->wrapped,
+                                ngx_kmip_store_fetch_unwrapped, NULL);
 }
 
 
@@ -2006,7 +2007,6 @@ ngx_int_t
 ngx_kmip_store_destroy(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj)
 {
-    ngx_kmip_kp_call_t    *call;
     ngx_kmip_store_ctx_t  *ctx;
 
     if (op->journal && kp && !obj->destroyed && obj->kp_id.len) {
@@ -2034,17 +2034,8 @@ ngx_kmip_store_destroy(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
                                    "no memory");
     }
 
-    call = ngx_kmip_store_call(ctx, ngx_kmip_store_destroy_deleted);
-    if (call == NULL) {
-        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-    }
-
-    if (ngx_kmip_kp_delete_key(kp, call, &obj->kp_id) != NGX_AGAIN) {
-        return ngx_kmip_store_kp_fail(op, call, NGX_KMIP_STORE_KP_DELETE);
-    }
-
-    return NGX_AGAIN;
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_DELETE, &obj->kp_id,
+                                ngx_kmip_store_destroy_deleted, NULL);
 }
 
 
@@ -2116,9 +2107,9 @@ ngx_kmip_store_list(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op)
 static ngx_int_t
 ngx_kmip_store_list_page(ngx_kmip_store_ctx_t *ctx)
 {
-    return ngx_kmip_store_list_keys(ctx, ngx_kmip_store_list_listed,
-                                    NGX_KMIP_STORE_STATES_ALL,
-                                    NGX_KMIP_STORE_PAGE, ctx->offset);
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_LIST,
+                                &ngx_kmip_store_states_all,
+                                ngx_kmip_store_list_listed, NULL);
 }
 
 
@@ -2283,16 +2274,12 @@ ngx_kmip_store_list_get_more(ngx_kmip_store_ctx_t *ctx)
 static ngx_int_t
 ngx_kmip_store_list_get(ngx_kmip_store_ctx_t *ctx)
 {
-    ngx_kmip_kp_call_t     *call;
     ngx_kmip_store_ref_t   *ref;
     ngx_kmip_store_cand_t  *cand;
 
     cand = (ngx_kmip_store_cand_t *) ctx->cands->elts + ctx->next;
 
-    call = ngx_kmip_store_call(ctx, ngx_kmip_store_list_got);
-    ref = call ? ngx_palloc(ctx->op->pool, sizeof(ngx_kmip_store_ref_t))
-               : NULL;
-
+    ref = ngx_palloc(ctx->op->pool, sizeof(ngx_kmip_store_ref_t));
     if (ref == NULL) {
         return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
                                    "no memory");
@@ -2300,13 +2287,9 @@ ngx_kmip_store_list_get(ngx_kmip_store_ctx_t *ctx)
 
     ref->ctx = ctx;
     ref->index = ctx->next;
-    call->data = ref;
 
-    if (ngx_kmip_kp_get_key(ctx->kp, call, &cand->key->id) != NGX_AGAIN) {
-        return ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_GET);
-    }
-
-    return NGX_AGAIN;
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_GET, &cand->key->id,
+                                ngx_kmip_store_list_got, ref);
 }
 
 
@@ -2762,8 +2745,9 @@ ngx_kmip_store_remove(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
                                    "no memory");
     }
 
-    return ngx_kmip_store_list_keys(ctx, ngx_kmip_store_remove_listed,
-                                    "0,1,2,3", 100, 0);
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_LIST,
+                                &ngx_kmip_store_states_live,
+                                ngx_kmip_store_remove_listed, NULL);
 }
 
 

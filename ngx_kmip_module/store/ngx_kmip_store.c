@@ -163,6 +163,8 @@ static ngx_int_t ngx_kmip_store_fail(ngx_kmip_store_op_t *op,
     const char *what);
 static ngx_int_t ngx_kmip_store_kp_fail(ngx_kmip_store_op_t *op,
     ngx_kmip_kp_call_t *call, ngx_kmip_store_step_e step);
+static ngx_uint_t ngx_kmip_store_call_failed(ngx_kmip_store_op_t *op,
+    ngx_kmip_kp_call_t *call, ngx_kmip_store_step_e step);
 static ngx_kmip_store_result_e ngx_kmip_store_map(ngx_kmip_kp_result_e rc);
 static void ngx_kmip_store_finalize(ngx_kmip_store_op_t *op, ngx_int_t rc);
 static ngx_int_t ngx_kmip_store_encode(ngx_kmip_store_ctx_t *ctx,
@@ -566,6 +568,26 @@ ngx_kmip_store_kp_fail(ngx_kmip_store_op_t *op, ngx_kmip_kp_call_t *call,
 
     return ngx_kmip_store_fail(op, result, call,
                                ngx_kmip_store_step_failed[step]);
+}
+
+
+/*
+ * The check a call's handler begins with: a call that failed ends the
+ * operation, with the result ngx_kmip_store_kp_fail() gives, and the
+ * handler returns.
+ */
+
+static ngx_uint_t
+ngx_kmip_store_call_failed(ngx_kmip_store_op_t *op, ngx_kmip_kp_call_t *call,
+    ngx_kmip_store_step_e step)
+{
+    if (call->result == NGX_KMIP_KP_OK) {
+        return 0;
+    }
+
+    ngx_kmip_store_finalize(op, ngx_kmip_store_kp_fail(op, call, step));
+
+    return 1;
 }
 
 
@@ -1346,9 +1368,7 @@ ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call)
 {
     ngx_kmip_store_ctx_t  *ctx = call->data;
 
-    if (call->result != NGX_KMIP_KP_OK) {
-        ngx_kmip_store_finalize(ctx->op,
-            ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_LIST));
+    if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_LIST)) {
         return;
     }
 
@@ -1676,9 +1696,7 @@ ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call)
     ngx_kmip_store_ctx_t  *ctx = call->data;
     ngx_kmip_object_t     *obj = ctx->obj;
 
-    if (call->result != NGX_KMIP_KP_OK) {
-        ngx_kmip_store_finalize(ctx->op,
-            ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_UNWRAP));
+    if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_UNWRAP)) {
         return;
     }
 
@@ -1880,9 +1898,7 @@ ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call)
         return;
     }
 
-    if (call->result != NGX_KMIP_KP_OK) {
-        ngx_kmip_store_finalize(ctx->op,
-            ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_CREATE));
+    if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_CREATE)) {
         return;
     }
 
@@ -2044,9 +2060,7 @@ ngx_kmip_store_destroy_deleted(ngx_kmip_kp_call_t *call)
 {
     ngx_kmip_store_ctx_t  *ctx = call->data;
 
-    if (call->result != NGX_KMIP_KP_OK) {
-        ngx_kmip_store_finalize(ctx->op,
-            ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_DELETE));
+    if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_DELETE)) {
         return;
     }
 
@@ -2121,9 +2135,7 @@ ngx_kmip_store_list_listed(ngx_kmip_kp_call_t *call)
     ngx_kmip_kp_key_t     *key;
     ngx_kmip_store_ctx_t  *ctx = call->data;
 
-    if (call->result != NGX_KMIP_KP_OK) {
-        ngx_kmip_store_finalize(ctx->op,
-            ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_LIST));
+    if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_LIST)) {
         return;
     }
 
@@ -2756,9 +2768,7 @@ ngx_kmip_store_remove_listed(ngx_kmip_kp_call_t *call)
 {
     ngx_kmip_store_ctx_t  *ctx = call->data;
 
-    if (call->result != NGX_KMIP_KP_OK) {
-        ngx_kmip_store_finalize(ctx->op,
-            ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_LIST));
+    if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_LIST)) {
         return;
     }
 

@@ -82,8 +82,6 @@ static void ngx_kmip_kp_finish(ngx_kmip_kp_ctx_t *ctx);
 static ngx_int_t ngx_kmip_kp_parse(ngx_kmip_kp_ctx_t *ctx, ngx_str_t *body);
 static void *ngx_kmip_kp_json_alloc(void *data, size_t size);
 static void *ngx_kmip_kp_json_secret(void *data, size_t size);
-static ngx_int_t ngx_kmip_kp_secret(ngx_pool_t *pool, ngx_str_t *s,
-    size_t size);
 static void ngx_kmip_kp_secret_cleanup(void *data);
 static ngx_int_t ngx_kmip_kp_encode(ngx_pool_t *pool, ngx_str_t *src,
     ngx_str_t *dst);
@@ -1273,7 +1271,7 @@ ngx_kmip_kp_encode(ngx_pool_t *pool, ngx_str_t *src, ngx_str_t *dst)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_kp_secret(ngx_pool_t *pool, ngx_str_t *s, size_t size)
 {
     ngx_pool_cleanup_t    *cln;

@@ -147,6 +147,12 @@ ngx_int_t ngx_kmip_kp_unwrap(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
 
 const char *ngx_kmip_kp_result_text(ngx_kmip_kp_result_e result);
 
+/*
+ * size bytes for a secret in pool (s->len is 0): wiped when the pool is
+ * destroyed, like the key material and tokens the client handles
+ */
+ngx_int_t ngx_kmip_kp_secret(ngx_pool_t *pool, ngx_str_t *s, size_t size);
+
 /* called once per finished call (metrics), before its handler */
 typedef void (*ngx_kmip_kp_observer_pt)(ngx_kmip_kp_call_t *call,
     const char *what, ngx_msec_t elapsed);

@@ -60,6 +60,18 @@ typedef enum {
 } ngx_kmip_store_kind_e;
 
 
+/* the Key Protect calls an operation is made of */
+
+typedef enum {
+    NGX_KMIP_STORE_KP_WRAP = 0,
+    NGX_KMIP_STORE_KP_UNWRAP,
+    NGX_KMIP_STORE_KP_CREATE,
+    NGX_KMIP_STORE_KP_GET,
+    NGX_KMIP_STORE_KP_LIST,
+    NGX_KMIP_STORE_KP_DELETE
+} ngx_kmip_store_step_e;
+
+
 typedef struct {
     ngx_str_t                   name;
     ngx_kmip_kp_key_t          *key;        /* highest generation */
@@ -143,14 +155,18 @@ static ngx_kmip_kp_call_t *ngx_kmip_store_call(ngx_kmip_store_ctx_t *ctx,
 static ngx_int_t ngx_kmip_store_search(ngx_kmip_store_ctx_t *ctx);
 static ngx_int_t ngx_kmip_store_names(ngx_kmip_store_ctx_t *ctx,
     ngx_str_t *uid, ngx_uint_t generation);
-static ngx_int_t ngx_kmip_store_fail(ngx_kmip_store_ctx_t *ctx,
+static ngx_int_t ngx_kmip_store_start(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_store_step_e step, ngx_str_t *arg,
+    ngx_kmip_kp_handler_pt handler, void *data);
+static ngx_int_t ngx_kmip_store_fail(ngx_kmip_store_op_t *op,
     ngx_kmip_store_result_e result, ngx_kmip_kp_call_t *call,
     const char *what);
+static ngx_int_t ngx_kmip_store_kp_fail(ngx_kmip_store_op_t *op,
+    ngx_kmip_kp_call_t *call, ngx_kmip_store_step_e step);
+static ngx_uint_t ngx_kmip_store_call_failed(ngx_kmip_store_op_t *op,
+    ngx_kmip_kp_call_t *call, ngx_kmip_store_step_e step);
 static ngx_kmip_store_result_e ngx_kmip_store_map(ngx_kmip_kp_result_e rc);
-static void ngx_kmip_store_done(ngx_kmip_store_ctx_t *ctx,
-    ngx_kmip_store_result_e result);
-static void ngx_kmip_store_list_failed(ngx_kmip_store_ctx_t *ctx,
-    ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_finalize(ngx_kmip_store_op_t *op, ngx_int_t rc);
 static ngx_int_t ngx_kmip_store_encode(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_object_t *obj, ngx_uint_t generation);
 static ngx_int_t ngx_kmip_store_create_key(ngx_kmip_store_ctx_t *ctx,
@@ -163,34 +179,60 @@ static ngx_int_t ngx_kmip_store_decode(ngx_kmip_store_op_t *op,
 
 static void ngx_kmip_store_create_wrapped(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_create_created(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_create_orphan(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_create_checked(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_orphan_unchecked(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_delete_named(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_call_t *call, ngx_uint_t level, const char *why);
 static void ngx_kmip_store_delete_failed(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_call_t *call);
+static ngx_uint_t ngx_kmip_store_named(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_key_t *key);
+static ngx_uint_t ngx_kmip_store_live(ngx_kmip_kp_key_t *key);
 static void ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_fetch_pick(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_fetch_stale(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call, ngx_kmip_kp_key_t *best);
+static ngx_int_t ngx_kmip_store_fetch_get(ngx_kmip_store_ctx_t *ctx);
 static ngx_int_t ngx_kmip_store_fetch_relist(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_fetch_destroyed(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_key_t *key);
+static ngx_int_t ngx_kmip_store_fetch_unwrap(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_fetch_material(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_check_digest(ngx_kmip_object_t *obj,
     ngx_str_t *material);
 static void ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_update_deleted(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_update_lost(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_update_undone(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_delete_stale(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_delete_rest(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_delete_rest_done(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_destroy_deleted(ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_list_page(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_list_listed(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_list_add(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_key_t *key);
 static void ngx_kmip_store_list_get_more(ngx_kmip_store_ctx_t *ctx);
+static ngx_int_t ngx_kmip_store_list_get(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_list_got(ngx_kmip_kp_call_t *call);
-static void ngx_kmip_store_wipe(void *data);
+static ngx_int_t ngx_kmip_store_list_keep(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call, ngx_kmip_store_ref_t *ref);
 static void ngx_kmip_store_finish(ngx_kmip_store_op_t *op);
 static void ngx_kmip_store_cache_done(ngx_kmip_store_ctx_t *ctx);
 static ngx_int_t ngx_kmip_store_cached(ngx_kmip_store_ctx_t *ctx);
 static ngx_kmip_store_change_t *ngx_kmip_store_journal_find(
     ngx_kmip_store_journal_t *j, ngx_str_t *uid, ngx_uint_t add);
 static void ngx_kmip_store_journal_note(ngx_kmip_store_ctx_t *ctx);
+static void ngx_kmip_store_journal_hide(ngx_kmip_store_op_t *op);
+static ngx_int_t ngx_kmip_store_journal_write(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_store_change_t *ch);
 static ngx_int_t ngx_kmip_store_destroy_later(ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_store_destroyed_view(ngx_kmip_store_op_t *op,
@@ -205,6 +247,13 @@ static void ngx_kmip_store_sweep_next(ngx_kmip_store_sweep_t *sw);
 static void ngx_kmip_store_remove_listed(ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_restore(ngx_kmip_kp_t *kp,
     ngx_kmip_store_op_t *op, ngx_kmip_store_change_t *ch);
+
+
+static ngx_str_t  ngx_kmip_store_states_all =
+    ngx_string(NGX_KMIP_STORE_STATES_ALL);
+
+/* a look for what to delete: destroyed keys need nothing */
+static ngx_str_t  ngx_kmip_store_states_live = ngx_string("0,1,2,3");
 
 
 /* sweeps pending in this worker */
@@ -270,16 +319,14 @@ ngx_kmip_store_ctx(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ngx_str_null(&op->correlation_id);
 
     if (kp == NULL) {
-        op->result = NGX_KMIP_STORE_FAILED;
-        ngx_str_set(&op->error, "no key store is configured");
-        return NGX_ERROR;
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no key store is configured");
     }
 
     ctx = ngx_pcalloc(op->pool, sizeof(ngx_kmip_store_ctx_t));
     if (ctx == NULL) {
-        op->result = NGX_KMIP_STORE_FAILED;
-        ngx_str_set(&op->error, "no memory");
-        return NGX_ERROR;
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
     }
 
     ctx->op = op;
@@ -421,18 +468,24 @@ ngx_kmip_store_map(ngx_kmip_kp_result_e rc)
 
 /*
  * Records the failure in op (result, error text naming the step and the
- * Key Protect answer, correlation id). Returns NGX_ERROR for convenience.
+ * Key Protect answer, correlation id).  Returns NGX_ERROR: an entry point
+ * returns it, a call's handler gives it to ngx_kmip_store_finalize().
  */
 
 static ngx_int_t
-ngx_kmip_store_fail(ngx_kmip_store_ctx_t *ctx, ngx_kmip_store_result_e result,
+ngx_kmip_store_fail(ngx_kmip_store_op_t *op, ngx_kmip_store_result_e result,
     ngx_kmip_kp_call_t *call, const char *what)
 {
-    u_char               *p, *last;
-    ngx_kmip_store_op_t  *op;
+    u_char  *p, *last;
 
-    op = ctx->op;
     op->result = result;
+
+    if (call == NULL) {
+        /* the store's own words, literals: nothing to allocate */
+        op->error.data = (u_char *) what;
+        op->error.len = ngx_strlen(what);
+        return NGX_ERROR;
+    }
 
     p = ngx_pnalloc(op->pool, NGX_MAX_ERROR_STR);
     if (p == NULL) {
@@ -442,21 +495,18 @@ ngx_kmip_store_fail(ngx_kmip_store_ctx_t *ctx, ngx_kmip_store_result_e result,
 
     last = p + NGX_MAX_ERROR_STR;
 
-    if (call && call->error.len) {
+    if (call->error.len) {
         last = ngx_slprintf(p, last, "%s: %V", what, &call->error);
 
-    } else if (call) {
+    } else {
         last = ngx_slprintf(p, last, "%s: %s", what,
                             ngx_kmip_kp_result_text(call->result));
-
-    } else {
-        last = ngx_slprintf(p, last, "%s", what);
     }
 
     op->error.data = p;
     op->error.len = last - p;
 
-    if (call && call->correlation_id.len) {
+    if (call->correlation_id.len) {
         op->correlation_id = call->correlation_id;
     }
 
@@ -464,28 +514,161 @@ ngx_kmip_store_fail(ngx_kmip_store_ctx_t *ctx, ngx_kmip_store_result_e result,
 }
 
 
-static void
-ngx_kmip_store_done(ngx_kmip_store_ctx_t *ctx, ngx_kmip_store_result_e result)
+static const char  *ngx_kmip_store_step_failed[] = {
+    "Key Protect wrap failed",
+    "Key Protect unwrap failed",
+    "Key Protect key create failed",
+    "Key Protect key get failed",
+    "Key Protect key list failed",
+    "Key Protect key delete failed"
+};
+
+
+/*
+ * A Key Protect call of the operation did not start, or did not answer
+ * what the step needs: the one place where Key Protect's answer becomes
+ * the store's result.  Returns NGX_ERROR, as ngx_kmip_store_fail() does.
+ */
+
+static ngx_int_t
+ngx_kmip_store_kp_fail(ngx_kmip_store_op_t *op, ngx_kmip_kp_call_t *call,
+    ngx_kmip_store_step_e step)
 {
-    ctx->op->result = result;
-    ctx->op->handler(ctx->op);
+    ngx_kmip_store_result_e  result;
+
+    result = ngx_kmip_store_map(call->result);
+
+    switch (result) {
+
+    case NGX_KMIP_STORE_OK:
+        /* answered, but without what the step needs */
+        result = NGX_KMIP_STORE_FAILED;
+        break;
+
+    case NGX_KMIP_STORE_NOT_FOUND:
+    case NGX_KMIP_STORE_GONE:
+
+        if (step == NGX_KMIP_STORE_KP_LIST) {
+            /* a failed list is never "not found": the search itself
+               did not answer */
+            if (result == NGX_KMIP_STORE_NOT_FOUND) {
+                result = NGX_KMIP_STORE_FAILED;
+            }
+
+        } else if (step == NGX_KMIP_STORE_KP_UNWRAP) {
+            /* the key an unwrap names is the root key: it is gone */
+            result = NGX_KMIP_STORE_ROOT_KEY;
+        }
+
+        break;
+
+    default:
+        break;
+    }
+
+    return ngx_kmip_store_fail(op, result, call,
+                               ngx_kmip_store_step_failed[step]);
 }
 
 
-/* a failed list is never "not found": the search itself did not answer */
+/*
+ * The check a call's handler begins with: a call that failed ends the
+ * operation, with the result ngx_kmip_store_kp_fail() gives, and the
+ * handler returns.
+ */
 
-static void
-ngx_kmip_store_list_failed(ngx_kmip_store_ctx_t *ctx,
-    ngx_kmip_kp_call_t *call)
+static ngx_uint_t
+ngx_kmip_store_call_failed(ngx_kmip_store_op_t *op, ngx_kmip_kp_call_t *call,
+    ngx_kmip_store_step_e step)
 {
-    (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result), call,
-                               "Key Protect key list failed");
-
-    if (ctx->op->result == NGX_KMIP_STORE_NOT_FOUND) {
-        ctx->op->result = NGX_KMIP_STORE_FAILED;
+    if (call->result == NGX_KMIP_KP_OK) {
+        return 0;
     }
 
-    ctx->op->handler(ctx->op);
+    ngx_kmip_store_finalize(op, ngx_kmip_store_kp_fail(op, call, step));
+
+    return 1;
+}
+
+
+/*
+ * The one way an operation that went asynchronous ends, given the rc of
+ * its last step: NGX_AGAIN, a Key Protect call is in flight and its
+ * handler goes on; NGX_OK, it succeeded; anything else (NGX_ERROR from
+ * ngx_kmip_store_fail(), NGX_DONE) with op->result already recorded.
+ */
+
+static void
+ngx_kmip_store_finalize(ngx_kmip_store_op_t *op, ngx_int_t rc)
+{
+    if (rc == NGX_AGAIN) {
+        return;
+    }
+
+    if (rc == NGX_OK) {
+        op->result = NGX_KMIP_STORE_OK;
+    }
+
+    op->handler(op);
+}
+
+
+/*
+ * Starts the Key Protect call of a step, its answer for handler with data
+ * (ctx if NULL): NGX_AGAIN, or NGX_ERROR with the failure recorded.  arg
+ * is the key or the ciphertext; for a list, the key states to list, with
+ * ctx->search: a Locate reads pages from ctx->offset, a look for one
+ * name's keys reads at most 100 (an object has one, or a few left over).
+ */
+
+static ngx_int_t
+ngx_kmip_store_start(ngx_kmip_store_ctx_t *ctx, ngx_kmip_store_step_e step,
+    ngx_str_t *arg, ngx_kmip_kp_handler_pt handler, void *data)
+{
+    ngx_int_t            rc;
+    ngx_kmip_kp_call_t  *call;
+
+    call = ngx_kmip_store_call(ctx, handler);
+    if (call == NULL) {
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    if (data) {
+        call->data = data;
+    }
+
+    switch (step) {
+
+    case NGX_KMIP_STORE_KP_WRAP:
+        rc = ngx_kmip_kp_wrap(ctx->kp, call, arg, ctx->aad);
+        break;
+
+    case NGX_KMIP_STORE_KP_UNWRAP:
+        rc = ngx_kmip_kp_unwrap(ctx->kp, call, arg, ctx->aad);
+        break;
+
+    case NGX_KMIP_STORE_KP_GET:
+        rc = ngx_kmip_kp_get_key(ctx->kp, call, arg);
+        break;
+
+    case NGX_KMIP_STORE_KP_LIST:
+        rc = ngx_kmip_kp_list_keys(ctx->kp, call, &ctx->search, arg,
+                                   ctx->kind == NGX_KMIP_STORE_LIST
+                                   ? NGX_KMIP_STORE_PAGE : 100,
+                                   ctx->offset);
+        break;
+
+    default: /* NGX_KMIP_STORE_KP_DELETE */
+        rc = ngx_kmip_kp_delete_key(ctx->kp, call, arg);
+        break;
+    }
+
+    if (rc != NGX_AGAIN) {
+        return ngx_kmip_store_kp_fail(ctx->op, call, step);
+    }
+
+    return NGX_AGAIN;
 }
 
 
@@ -599,45 +782,6 @@ ngx_kmip_store_cached(ngx_kmip_store_ctx_t *ctx)
 }
 
 
-static void
-ngx_kmip_store_wipe(void *data)
-{
-    ngx_str_t  *s = data;
-
-    if (s->data && s->len) {
-        OPENSSL_cleanse(s->data, s->len);
-    }
-}
-
-
-static ngx_str_t *
-ngx_kmip_store_keep_secret(ngx_pool_t *pool, u_char *data, size_t len)
-{
-    ngx_str_t           *s;
-    ngx_pool_cleanup_t  *cln;
-
-    cln = ngx_pool_cleanup_add(pool, sizeof(ngx_str_t));
-    if (cln == NULL) {
-        return NULL;
-    }
-
-    s = cln->data;
-    s->len = len;
-    s->data = ngx_pnalloc(pool, len ? len : 1);
-
-    if (s->data == NULL) {
-        s->len = 0;
-        cln->handler = NULL;
-        return NULL;
-    }
-
-    ngx_memcpy(s->data, data, len);
-    cln->handler = ngx_kmip_store_wipe;
-
-    return s;
-}
-
-
 /* the description a person reads in the Key Protect console */
 
 static ngx_str_t
@@ -725,7 +869,7 @@ ngx_kmip_store_encode(ngx_kmip_store_ctx_t *ctx, ngx_kmip_object_t *obj,
     rec.attrs = obj->attributes;
 
     if (ngx_kmip_record_encode(&a, &rec, &out, &len, &err) != 0) {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL, err);
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL, err);
     }
 
     ctx->record.data = out;
@@ -734,6 +878,11 @@ ngx_kmip_store_encode(ngx_kmip_store_ctx_t *ctx, ngx_kmip_object_t *obj,
     return NGX_OK;
 }
 
+
+/*
+ * Writes ctx->record as a new key with the generation alias ctx->alias:
+ * NGX_AGAIN, or NGX_ERROR with the failure recorded.
+ */
 
 static ngx_int_t
 ngx_kmip_store_create_key(ngx_kmip_store_ctx_t *ctx,
@@ -744,24 +893,18 @@ ngx_kmip_store_create_key(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_call_t   *call;
 
     aliases = ngx_array_create(ctx->op->pool, 1, sizeof(ngx_str_t));
-    if (aliases == NULL) {
-        return NGX_ERROR;
-    }
+    s = aliases ? ngx_array_push(aliases) : NULL;
+    call = s ? ngx_kmip_store_call(ctx, handler) : NULL;
 
-    s = ngx_array_push(aliases);
-    if (s == NULL) {
-        return NGX_ERROR;
+    if (call == NULL) {
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
     }
 
     *s = ctx->alias;
 
     desc = ngx_kmip_store_description(ctx->op->pool, ctx->obj,
                                       ctx->obj->generation + 1);
-
-    call = ngx_kmip_store_call(ctx, handler);
-    if (call == NULL) {
-        return NGX_ERROR;
-    }
 
     /* a taken generation alias is another writer winning the race */
     call->expected = 1 << NGX_KMIP_KP_CONFLICT;
@@ -770,8 +913,7 @@ ngx_kmip_store_create_key(ngx_kmip_store_ctx_t *ctx,
                                &ctx->record, aliases)
         != NGX_AGAIN)
     {
-        return ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
-                                   call, "Key Protect key create failed");
+        return ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_CREATE);
     }
 
     return NGX_AGAIN;
@@ -784,7 +926,6 @@ ngx_int_t
 ngx_kmip_store_create(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj)
 {
-    ngx_kmip_kp_call_t    *call;
     ngx_kmip_store_ctx_t  *ctx;
 
     if (ngx_kmip_store_ctx(kp, op, NGX_KMIP_STORE_CREATE, &ctx) != NGX_OK) {
@@ -792,7 +933,7 @@ ngx_kmip_store_create(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     }
 
     if (!ngx_kmip_store_valid_uid(&obj->uid)) {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
                                    "invalid Unique Identifier");
     }
 
@@ -800,24 +941,14 @@ ngx_kmip_store_create(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     obj->generation = 0;
 
     if (ngx_kmip_store_names(ctx, &obj->uid, 1) != NGX_OK) {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
                                    "no memory");
     }
 
     op->object = obj;
 
-    call = ngx_kmip_store_call(ctx, ngx_kmip_store_create_wrapped);
-    if (call == NULL) {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-    }
-
-    if (ngx_kmip_kp_wrap(kp, call, &obj->material, ctx->aad) != NGX_AGAIN) {
-        return ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
-                                   call, "Key Protect wrap failed");
-    }
-
-    return NGX_AGAIN;
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_WRAP, &obj->material,
+                                ngx_kmip_store_create_wrapped, NULL);
 }
 
 
@@ -828,12 +959,8 @@ ngx_kmip_store_create_wrapped(ngx_kmip_kp_call_t *call)
     ngx_kmip_object_t     *obj = ctx->obj;
 
     if (call->result != NGX_KMIP_KP_OK || call->ciphertext.len == 0) {
-        (void) ngx_kmip_store_fail(ctx,
-                                   call->result == NGX_KMIP_KP_OK
-                                   ? NGX_KMIP_STORE_FAILED
-                                   : ngx_kmip_store_map(call->result),
-                                   call, "Key Protect wrap failed");
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_finalize(ctx->op,
+            ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_WRAP));
         return;
     }
 
@@ -841,35 +968,29 @@ ngx_kmip_store_create_wrapped(ngx_kmip_kp_call_t *call)
     obj->material_len = obj->material.len;
 
     if (ngx_kmip_store_encode(ctx, obj, 1) != NGX_OK) {
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_finalize(ctx->op, NGX_ERROR);
         return;
     }
 
-    if (ngx_kmip_store_create_key(ctx, ngx_kmip_store_create_created)
-        != NGX_AGAIN)
-    {
-        if (ctx->op->error.len == 0) {
-            (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                       "no memory");
-        }
-
-        ctx->op->handler(ctx->op);
-    }
+    ngx_kmip_store_finalize(ctx->op,
+        ngx_kmip_store_create_key(ctx, ngx_kmip_store_create_created));
 }
 
 
 static void
 ngx_kmip_store_create_created(ngx_kmip_kp_call_t *call)
 {
-    ngx_str_t              states;
     ngx_kmip_kp_key_t     *key;
-    ngx_kmip_kp_call_t    *check;
     ngx_kmip_store_ctx_t  *ctx = call->data;
 
     if (call->result == NGX_KMIP_KP_OK) {
         if (call->keys == NULL || call->keys->nelts == 0) {
             /* created, but the answer lacks the id: find it by name */
-            goto check;
+            (void) ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_UNAVAILABLE,
+                                       call, "Key Protect key create "
+                                       "answered without a key");
+            ngx_kmip_store_create_orphan(ctx);
+            return;
         }
 
         key = call->keys->elts;
@@ -877,54 +998,47 @@ ngx_kmip_store_create_created(ngx_kmip_kp_call_t *call)
         ctx->obj->kp_id = key[0].id;
         ctx->obj->generation = 1;
 
-        ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
+        ngx_kmip_store_finalize(ctx->op, NGX_OK);
         return;
     }
 
-    (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result), call,
-                               "Key Protect key create failed");
+    (void) ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_CREATE);
 
     if (call->result != NGX_KMIP_KP_UNAVAILABLE) {
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_finalize(ctx->op, NGX_ERROR);
         return;
     }
 
-check:
-
-    /*
-     * The outcome is unknown (a timeout, a reset): the key may exist. Look
-     * for it by name and delete whatever is there, so that a failed Create
-     * leaves nothing live; the client gets an error and no identifier.
-     */
+    ngx_kmip_store_create_orphan(ctx);
+}
 
 
-    ctx->op->result = NGX_KMIP_STORE_UNAVAILABLE;
+/*
+ * The outcome of the create is unknown (a timeout, a reset): the key may
+ * exist.  Look for it by name and delete whatever is there, so that a
+ * failed Create leaves nothing live; the client gets an error (recorded
+ * already) and no identifier.
+ */
 
-    if (ctx->op->error.len == 0) {
-        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_UNAVAILABLE, call,
-                                   "Key Protect key create answered "
-                                   "without a key");
-    }
+static void
+ngx_kmip_store_create_orphan(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_kmip_kp_call_t  *check;
 
     /* Key Protect may still be working on it: look again later */
     ngx_kmip_store_sweep_later(ctx);
 
     check = ngx_kmip_store_call(ctx, ngx_kmip_store_create_checked);
     if (check == NULL || ngx_kmip_store_search(ctx) != NGX_OK) {
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_finalize(ctx->op, NGX_ERROR);
         return;
     }
 
-    ngx_str_set(&states, "0,1,2,3");
-
-    if (ngx_kmip_kp_list_keys(ctx->kp, check, &ctx->search, &states, 10, 0)
+    if (ngx_kmip_kp_list_keys(ctx->kp, check, &ctx->search,
+                              &ngx_kmip_store_states_live, 10, 0)
         != NGX_AGAIN)
     {
-        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
-                      "kmip store: cannot check for an orphan Key Protect "
-                      "key named \"%V\": %V; delete it by hand if it exists",
-                      &ctx->name, &check->error);
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_orphan_unchecked(ctx, check);
     }
 }
 
@@ -935,11 +1049,7 @@ ngx_kmip_store_create_checked(ngx_kmip_kp_call_t *call)
     ngx_kmip_store_ctx_t  *ctx = call->data;
 
     if (call->result != NGX_KMIP_KP_OK) {
-        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
-                      "kmip store: cannot check for an orphan Key Protect "
-                      "key named \"%V\": %V; delete it by hand if it exists",
-                      &ctx->name, &call->error);
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_orphan_unchecked(ctx, call);
         return;
     }
 
@@ -948,11 +1058,26 @@ ngx_kmip_store_create_checked(ngx_kmip_kp_call_t *call)
                                     "unknown")
         != NGX_OK)
     {
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_finalize(ctx->op, NGX_ERROR);
         return;
     }
 
     ngx_kmip_store_delete_rest(ctx);
+}
+
+
+/* the create's own failure is what the client hears of */
+
+static void
+ngx_kmip_store_orphan_unchecked(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call)
+{
+    ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                  "kmip store: cannot check for an orphan Key Protect "
+                  "key named \"%V\": %V; delete it by hand if it exists",
+                  &ctx->name, &call->error);
+
+    ngx_kmip_store_finalize(ctx->op, NGX_ERROR);
 }
 
 
@@ -977,11 +1102,8 @@ ngx_kmip_store_delete_named(ngx_kmip_store_ctx_t *ctx,
     key = call->keys ? call->keys->elts : NULL;
 
     for (i = 0; call->keys && i < call->keys->nelts; i++) {
-        if (key[i].name.len != ctx->name.len
-            || ngx_strncmp(key[i].name.data, ctx->name.data, ctx->name.len)
-               != 0
-            || key[i].deleted
-            || key[i].state == NGX_KMIP_KP_STATE_DESTROYED)
+        if (!ngx_kmip_store_named(ctx, &key[i])
+            || !ngx_kmip_store_live(&key[i]))
         {
             continue;
         }
@@ -1002,6 +1124,23 @@ ngx_kmip_store_delete_named(ngx_kmip_store_ctx_t *ctx,
     ctx->failed = 0;
 
     return NGX_OK;
+}
+
+
+/* a key of a list answer bears the object's name */
+
+static ngx_uint_t
+ngx_kmip_store_named(ngx_kmip_store_ctx_t *ctx, ngx_kmip_kp_key_t *key)
+{
+    return key->name.len == ctx->name.len
+           && ngx_strncmp(key->name.data, ctx->name.data, ctx->name.len) == 0;
+}
+
+
+static ngx_uint_t
+ngx_kmip_store_live(ngx_kmip_kp_key_t *key)
+{
+    return !key->deleted && key->state != NGX_KMIP_KP_STATE_DESTROYED;
 }
 
 
@@ -1042,8 +1181,8 @@ ngx_kmip_store_delete_rest(ngx_kmip_store_ctx_t *ctx)
         if (call == NULL) {
             if (ctx->kind == NGX_KMIP_STORE_REMOVE) {
                 ctx->failed = 1;
-                (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                           "no memory");
+                (void) ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED,
+                                           NULL, "no memory");
             }
 
             break;
@@ -1061,11 +1200,9 @@ ngx_kmip_store_delete_rest(ngx_kmip_store_ctx_t *ctx)
         ngx_kmip_store_delete_failed(ctx, call);
     }
 
-    if (ctx->kind == NGX_KMIP_STORE_REMOVE && !ctx->failed) {
-        ctx->op->result = NGX_KMIP_STORE_OK;
-    }
-
-    ctx->op->handler(ctx->op);
+    ngx_kmip_store_finalize(ctx->op,
+                            ctx->kind == NGX_KMIP_STORE_REMOVE && !ctx->failed
+                            ? NGX_OK : NGX_DONE);
 }
 
 
@@ -1102,23 +1239,26 @@ ngx_kmip_store_delete_failed(ngx_kmip_store_ctx_t *ctx,
 
     ctx->failed = 1;
 
-    (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result), call,
-                               "Key Protect key delete failed");
-
-    if (ctx->op->result == NGX_KMIP_STORE_OK) {
-        ctx->op->result = NGX_KMIP_STORE_FAILED;
-    }
+    (void) ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_DELETE);
 }
 
 
 /* ----------------------------------------------------------------- fetch */
 
+/*
+ * A fetch is a chain of steps, each a Key Protect call whose handler
+ * starts the next:
+ *
+ *   ngx_kmip_store_fetch      list by exact name   -> fetch_listed
+ *   ngx_kmip_store_fetch_get  GET the highest g    -> fetch_got
+ *                             (a deleted key: list again, bounded)
+ *   fetch_unwrap              unwrap the material  -> fetch_unwrapped
+ */
+
 ngx_int_t
 ngx_kmip_store_fetch(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ngx_str_t *uid, ngx_uint_t with_material)
 {
-    ngx_str_t                 states;
-    ngx_kmip_kp_call_t       *call;
     ngx_kmip_store_ctx_t     *ctx;
     ngx_kmip_store_change_t  *ch;
 
@@ -1139,7 +1279,7 @@ ngx_kmip_store_fetch(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
 
     if (!ngx_kmip_store_valid_uid(uid)) {
         /* not one of ours: no Key Protect key can have that name */
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_NOT_FOUND, NULL,
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_NOT_FOUND, NULL,
                                    "no object with this Unique Identifier");
     }
 
@@ -1148,13 +1288,13 @@ ngx_kmip_store_fetch(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
         || ngx_kmip_store_names(ctx, uid, 0) != NGX_OK
         || ngx_kmip_store_search(ctx) != NGX_OK)
     {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
                                    "no memory");
     }
 
     ctx->obj->uid.data = ngx_pstrdup(op->pool, uid);
     if (ctx->obj->uid.data == NULL) {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
                                    "no memory");
     }
 
@@ -1164,28 +1304,14 @@ ngx_kmip_store_fetch(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     if (op->cache && ngx_kmip_store_cached(ctx) == NGX_OK) {
         /* answered at once: the operations layer allows it */
         op->object = ctx->obj;
-        op->result = NGX_KMIP_STORE_OK;
         ctx->cached = 1;
-        op->handler(op);
+        ngx_kmip_store_finalize(op, NGX_OK);
         return NGX_AGAIN;
     }
 
-    call = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_listed);
-    if (call == NULL) {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-    }
-
-    ngx_str_set(&states, NGX_KMIP_STORE_STATES_ALL);
-
-    if (ngx_kmip_kp_list_keys(kp, call, &ctx->search, &states, 100, 0)
-        != NGX_AGAIN)
-    {
-        return ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
-                                   call, "Key Protect key list failed");
-    }
-
-    return NGX_AGAIN;
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_LIST,
+                                &ngx_kmip_store_states_all,
+                                ngx_kmip_store_fetch_listed, NULL);
 }
 
 
@@ -1240,27 +1366,41 @@ ngx_kmip_store_generation(ngx_str_t *name, ngx_kmip_kp_key_t *key)
 static void
 ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call)
 {
-    ngx_str_t             *id;
-    ngx_uint_t             i, g, best_g;
-    ngx_kmip_kp_key_t     *key, *best;
-    ngx_kmip_kp_call_t    *get;
     ngx_kmip_store_ctx_t  *ctx = call->data;
-    ngx_kmip_object_t     *obj = ctx->obj;
 
-    if (call->result != NGX_KMIP_KP_OK) {
-        ngx_kmip_store_list_failed(ctx, call);
+    if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_LIST)) {
         return;
     }
+
+    if (ngx_kmip_store_fetch_pick(ctx, call) != NGX_OK) {
+        ngx_kmip_store_finalize(ctx->op,
+            ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_NOT_FOUND, NULL,
+                                "no object with this Unique Identifier"));
+        return;
+    }
+
+    ngx_kmip_store_finalize(ctx->op, ngx_kmip_store_fetch_get(ctx));
+}
+
+
+/*
+ * Of the keys the list found with the object's name, the highest
+ * generation is the object: NGX_DECLINED when there is none.
+ */
+
+static ngx_int_t
+ngx_kmip_store_fetch_pick(ngx_kmip_store_ctx_t *ctx, ngx_kmip_kp_call_t *call)
+{
+    ngx_uint_t          i, g, best_g;
+    ngx_kmip_kp_key_t  *key, *best;
+    ngx_kmip_object_t  *obj = ctx->obj;
 
     best = NULL;
     best_g = 0;
     key = call->keys ? call->keys->elts : NULL;
 
     for (i = 0; call->keys && i < call->keys->nelts; i++) {
-        if (key[i].name.len != ctx->name.len
-            || ngx_strncmp(key[i].name.data, ctx->name.data, ctx->name.len)
-               != 0)
-        {
+        if (!ngx_kmip_store_named(ctx, &key[i])) {
             continue;
         }
 
@@ -1273,40 +1413,10 @@ ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call)
     }
 
     if (best == NULL) {
-        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_NOT_FOUND, NULL,
-                                   "no object with this Unique Identifier");
-        ctx->op->handler(ctx->op);
-        return;
+        return NGX_DECLINED;
     }
 
-    /* older generations still live: an update that could not delete them */
-
-    for (i = 0; i < call->keys->nelts; i++) {
-        if (&key[i] == best
-            || key[i].name.len != ctx->name.len
-            || ngx_strncmp(key[i].name.data, ctx->name.data, ctx->name.len)
-               != 0
-            || key[i].deleted
-            || key[i].state == NGX_KMIP_KP_STATE_DESTROYED)
-        {
-            continue;
-        }
-
-        if (obj->stale == NULL) {
-            obj->stale = ngx_array_create(ctx->op->pool, 1,
-                                          sizeof(ngx_str_t));
-            if (obj->stale == NULL) {
-                break;
-            }
-        }
-
-        id = ngx_array_push(obj->stale);
-        if (id == NULL) {
-            break;
-        }
-
-        *id = key[i].id;
-    }
+    ngx_kmip_store_fetch_stale(ctx, call, best);
 
     obj->generation = best_g;
     obj->kp_id = best->id;
@@ -1320,19 +1430,53 @@ ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call)
         obj->deletion_date = best->deletion_date;
     }
 
-    get = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_got);
-    if (get == NULL) {
-        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-        ctx->op->handler(ctx->op);
-        return;
-    }
+    return NGX_OK;
+}
 
-    if (ngx_kmip_kp_get_key(ctx->kp, get, &obj->kp_id) != NGX_AGAIN) {
-        (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(get->result), get,
-                                   "Key Protect key get failed");
-        ctx->op->handler(ctx->op);
+
+/* older generations still live: an update that could not delete them */
+
+static void
+ngx_kmip_store_fetch_stale(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call, ngx_kmip_kp_key_t *best)
+{
+    ngx_str_t          *id;
+    ngx_uint_t          i;
+    ngx_kmip_kp_key_t  *key;
+    ngx_kmip_object_t  *obj = ctx->obj;
+
+    key = call->keys->elts;
+
+    for (i = 0; i < call->keys->nelts; i++) {
+        if (&key[i] == best || !ngx_kmip_store_named(ctx, &key[i])
+            || !ngx_kmip_store_live(&key[i]))
+        {
+            continue;
+        }
+
+        if (obj->stale == NULL) {
+            obj->stale = ngx_array_create(ctx->op->pool, 1,
+                                          sizeof(ngx_str_t));
+            if (obj->stale == NULL) {
+                return;
+            }
+        }
+
+        id = ngx_array_push(obj->stale);
+        if (id == NULL) {
+            return;
+        }
+
+        *id = key[i].id;
     }
+}
+
+
+static ngx_int_t
+ngx_kmip_store_fetch_get(ngx_kmip_store_ctx_t *ctx)
+{
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_GET, &ctx->obj->kp_id,
+                                ngx_kmip_store_fetch_got, NULL);
 }
 
 
@@ -1393,9 +1537,6 @@ ngx_kmip_store_decode(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
 static ngx_int_t
 ngx_kmip_store_fetch_relist(ngx_kmip_store_ctx_t *ctx)
 {
-    ngx_str_t            states;
-    ngx_kmip_kp_call_t  *call;
-
     if (ctx->relisted++ >= NGX_KMIP_STORE_RELISTS) {
         return NGX_DECLINED;
     }
@@ -1409,16 +1550,14 @@ ngx_kmip_store_fetch_relist(ngx_kmip_store_ctx_t *ctx)
     ctx->obj->generation = 0;
     ngx_str_null(&ctx->obj->kp_id);
 
-    call = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_listed);
-    if (call == NULL) {
-        return NGX_DECLINED;
-    }
-
-    ngx_str_set(&states, NGX_KMIP_STORE_STATES_ALL);
-
-    if (ngx_kmip_kp_list_keys(ctx->kp, call, &ctx->search, &states, 100, 0)
+    if (ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_LIST,
+                             &ngx_kmip_store_states_all,
+                             ngx_kmip_store_fetch_listed, NULL)
         != NGX_AGAIN)
     {
+        /* not listed again: the get's answer stands, not this failure */
+        ngx_str_null(&ctx->op->error);
+        ngx_str_null(&ctx->op->correlation_id);
         return NGX_DECLINED;
     }
 
@@ -1430,9 +1569,11 @@ static void
 ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call)
 {
     ngx_kmip_kp_key_t     *key;
-    ngx_kmip_kp_call_t    *unwrap;
+    ngx_kmip_store_op_t   *op;
     ngx_kmip_store_ctx_t  *ctx = call->data;
     ngx_kmip_object_t     *obj = ctx->obj;
+
+    op = ctx->op;
 
     key = (call->result == NGX_KMIP_KP_OK && call->keys
            && call->keys->nelts) ? call->keys->elts : NULL;
@@ -1440,178 +1581,130 @@ ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call)
     if (!obj->destroyed
         && ((key == NULL && (call->result == NGX_KMIP_KP_GONE
                              || call->result == NGX_KMIP_KP_NOT_FOUND))
-            || (key && (key->deleted
-                        || key->state == NGX_KMIP_KP_STATE_DESTROYED)))
+            || (key && !ngx_kmip_store_live(key)))
         && ngx_kmip_store_fetch_relist(ctx) == NGX_AGAIN)
     {
         return;
     }
 
-    if (obj->destroyed) {
-        /*
-         * Whatever the deleted key still tells (Key Protect may not return
-         * a deleted key's payload): its record's attributes, else only the
-         * identity. State and Destroy Date are the deletion's.
-         */
-
-        if (key == NULL || key->payload.len == 0
-            || ngx_kmip_store_decode(ctx->op, obj, &key->payload, &obj->uid,
-                                     0) != NGX_OK)
-        {
-            obj->attributes.first = obj->attributes.last = NULL;
-            obj->attributes.n = 0;
-            ngx_str_null(&ctx->op->error);
-        }
-
+    if (!obj->destroyed && key && !ngx_kmip_store_live(key)) {
         obj->destroyed = 1;
-        ngx_str_null(&obj->wrapped);
+        obj->deletion_date = key->deletion_date;
+    }
 
-        ctx->op->object = obj;
-        ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
+    if (obj->destroyed) {
+        ngx_kmip_store_fetch_destroyed(ctx, key);
+        ngx_kmip_store_finalize(op, NGX_OK);
         return;
     }
 
     if (key == NULL) {
-        if (call->result == NGX_KMIP_KP_OK) {
-            (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, call,
-                                       "Key Protect key get answered "
-                                       "without a key");
-
-        } else if (call->result == NGX_KMIP_KP_GONE
-                   || call->result == NGX_KMIP_KP_NOT_FOUND)
+        if (call->result == NGX_KMIP_KP_GONE
+            || call->result == NGX_KMIP_KP_NOT_FOUND)
         {
             /* deleted (or purged) between the list and the get */
             obj->destroyed = 1;
-            ctx->op->object = obj;
-            ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
+            op->object = obj;
+            ngx_kmip_store_finalize(op, NGX_OK);
             return;
-
-        } else {
-            (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
-                                       call, "Key Protect key get failed");
         }
 
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_finalize(op, call->result == NGX_KMIP_KP_OK
+            ? ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, call,
+                                  "Key Protect key get answered without "
+                                  "a key")
+            : ngx_kmip_store_kp_fail(op, call, NGX_KMIP_STORE_KP_GET));
         return;
     }
 
-    if (key->deleted || key->state == NGX_KMIP_KP_STATE_DESTROYED) {
-        obj->destroyed = 1;
-        obj->deletion_date = key->deletion_date;
-        ngx_kmip_store_fetch_got(call);
-        return;
-    }
-
-    if (ngx_kmip_store_decode(ctx->op, obj, &key->payload, &obj->uid,
+    if (ngx_kmip_store_decode(op, obj, &key->payload, &obj->uid,
                               obj->generation)
         != NGX_OK)
     {
-        ctx->op->result = NGX_KMIP_STORE_FAILED;
-        ctx->op->correlation_id = call->correlation_id;
+        op->result = NGX_KMIP_STORE_FAILED;
+        op->correlation_id = call->correlation_id;
 
-        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+        ngx_log_error(NGX_LOG_ERR, op->log, 0,
                       "kmip store: Key Protect key %V: %V",
-                      &obj->kp_id, &ctx->op->error);
+                      &obj->kp_id, &op->error);
 
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_finalize(op, NGX_ERROR);
         return;
     }
 
-    ctx->op->object = obj;
+    op->object = obj;
     ctx->payload = key->payload;
 
-    /*
-     * Every read unwraps, even when the caller does not want the material
-     * (Get Attributes, mutations): the unwrap is what proves that the CRK
-     * is still usable, so that deleting or disabling the CRK stops Get
-     * Attributes as well as Get (docs/operations.md), and its answer
-     * carries the ciphertext re-wrapped under the newest CRK version after
-     * a rotation, which the next update stores.
-     */
+    ngx_kmip_store_finalize(op, ngx_kmip_store_fetch_unwrap(ctx));
+}
 
-    if (obj->wrapped.len == 0) {
-        ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
-        return;
-    }
 
-    unwrap = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_unwrapped);
-    if (unwrap == NULL) {
-        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-        ctx->op->handler(ctx->op);
-        return;
-    }
+/*
+ * Whatever the deleted key still tells (Key Protect may not return a
+ * deleted key's payload): its record's attributes, else only the identity.
+ * State and Destroy Date are the deletion's.
+ */
 
-    if (ngx_kmip_kp_unwrap(ctx->kp, unwrap, &obj->wrapped, ctx->aad)
-        != NGX_AGAIN)
+static void
+ngx_kmip_store_fetch_destroyed(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_key_t *key)
+{
+    ngx_kmip_object_t  *obj = ctx->obj;
+
+    if (key == NULL || key->payload.len == 0
+        || ngx_kmip_store_decode(ctx->op, obj, &key->payload, &obj->uid, 0)
+           != NGX_OK)
     {
-        (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(unwrap->result),
-                                   unwrap, "Key Protect unwrap failed");
-        ctx->op->handler(ctx->op);
+        obj->attributes.first = obj->attributes.last = NULL;
+        obj->attributes.n = 0;
+        ngx_str_null(&ctx->op->error);
     }
+
+    obj->destroyed = 1;
+    ngx_str_null(&obj->wrapped);
+
+    ctx->op->object = obj;
+}
+
+
+/*
+ * Every read unwraps, even when the caller does not want the material
+ * (Get Attributes, mutations): the unwrap is what proves that the CRK is
+ * still usable, so that deleting or disabling the CRK stops Get Attributes
+ * as well as Get (docs/operations.md), and its answer carries the
+ * ciphertext re-wrapped under the newest CRK version after a rotation,
+ * which the next update stores.
+ */
+
+static ngx_int_t
+ngx_kmip_store_fetch_unwrap(ngx_kmip_store_ctx_t *ctx)
+{
+    if (ctx->obj->wrapped.len == 0) {
+        return NGX_OK;
+    }
+
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_UNWRAP,
+                                &ctx->obj->wrapped,
+                                ngx_kmip_store_fetch_unwrapped, NULL);
 }
 
 
 static void
 ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call)
 {
-    ngx_str_t             *s;
+    ngx_int_t              rc;
     ngx_kmip_store_ctx_t  *ctx = call->data;
     ngx_kmip_object_t     *obj = ctx->obj;
 
-    if (call->result != NGX_KMIP_KP_OK) {
-        (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
-                                   call, "Key Protect unwrap failed");
-        if (ctx->op->result == NGX_KMIP_STORE_NOT_FOUND
-            || ctx->op->result == NGX_KMIP_STORE_GONE)
-        {
-            /* the root key itself is gone */
-            ctx->op->result = NGX_KMIP_STORE_ROOT_KEY;
-        }
-
-        ctx->op->handler(ctx->op);
+    if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_UNWRAP)) {
         return;
     }
 
-    if (call->plaintext.len != obj->material_len) {
-        OPENSSL_cleanse(call->plaintext.data, call->plaintext.len);
-        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, call,
-                                   "the unwrapped key material has the "
-                                   "wrong length");
-        ctx->op->handler(ctx->op);
-        return;
-    }
-
-    if (ngx_kmip_store_check_digest(obj, &call->plaintext) != NGX_OK) {
-        OPENSSL_cleanse(call->plaintext.data, call->plaintext.len);
-        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
-                      "kmip store: the key material Key Protect unwrapped "
-                      "for \"%V\" does not match its Digest, correlation "
-                      "id: %V", &ctx->name, &call->correlation_id);
-        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, call,
-                                   "the unwrapped key material does not "
-                                   "match its Digest");
-        ctx->op->handler(ctx->op);
-        return;
-    }
-
-    /* the call's plaintext is wiped with the pool; ours is too */
-
-    s = ngx_kmip_store_keep_secret(ctx->op->pool, call->plaintext.data,
-                                   call->plaintext.len);
+    rc = ngx_kmip_store_fetch_material(ctx, call);
 
     OPENSSL_cleanse(call->plaintext.data, call->plaintext.len);
 
-    if (s == NULL) {
-        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-        ctx->op->handler(ctx->op);
-        return;
-    }
-
-    obj->material = *s;
-
-    if (call->ciphertext.len) {
+    if (rc == NGX_OK && call->ciphertext.len) {
         /*
          * The CRK was rotated since this record was written: Key Protect
          * re-wrapped the material under the newest version. The object
@@ -1626,7 +1719,51 @@ ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call)
                       "version %V", &ctx->name, &call->key_version);
     }
 
-    ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
+    ngx_kmip_store_finalize(ctx->op, rc);
+}
+
+
+/* the material an unwrap answered, checked, kept in the object */
+
+static ngx_int_t
+ngx_kmip_store_fetch_material(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call)
+{
+    ngx_str_t           s;
+    ngx_kmip_object_t  *obj = ctx->obj;
+
+    if (call->plaintext.len != obj->material_len) {
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, call,
+                                   "the unwrapped key material has the "
+                                   "wrong length");
+    }
+
+    if (ngx_kmip_store_check_digest(obj, &call->plaintext) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: the key material Key Protect unwrapped "
+                      "for \"%V\" does not match its Digest, correlation "
+                      "id: %V", &ctx->name, &call->correlation_id);
+
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, call,
+                                   "the unwrapped key material does not "
+                                   "match its Digest");
+    }
+
+    /* the call's plaintext is wiped with the pool; ours is too */
+
+    if (ngx_kmip_kp_secret(ctx->op->pool, &s,
+                           call->plaintext.len ? call->plaintext.len : 1)
+        != NGX_OK)
+    {
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    s.len = ngx_cpymem(s.data, call->plaintext.data, call->plaintext.len)
+            - s.data;
+    obj->material = s;
+
+    return NGX_OK;
 }
 
 
@@ -1698,6 +1835,12 @@ ngx_kmip_store_check_digest(ngx_kmip_object_t *obj, ngx_str_t *material)
 
 /* ---------------------------------------------------------------- update */
 
+/*
+ * An update writes generation N+1 (its alias is the compare-and-swap),
+ * then deletes generation N (update_created), then the older generations
+ * a failed delete left live (update_deleted, delete_rest).
+ */
+
 ngx_int_t
 ngx_kmip_store_update(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj)
@@ -1709,7 +1852,7 @@ ngx_kmip_store_update(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     }
 
     if (obj->destroyed || obj->generation == 0 || obj->kp_id.len == 0) {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_GONE, NULL,
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_GONE, NULL,
                                    "the object is destroyed");
     }
 
@@ -1724,7 +1867,7 @@ ngx_kmip_store_update(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
 
     if (ngx_kmip_store_names(ctx, &obj->uid, obj->generation + 1) != NGX_OK)
     {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
                                    "no memory");
     }
 
@@ -1732,18 +1875,7 @@ ngx_kmip_store_update(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
         return NGX_ERROR;
     }
 
-    if (ngx_kmip_store_create_key(ctx, ngx_kmip_store_update_created)
-        != NGX_AGAIN)
-    {
-        if (op->error.len == 0) {
-            (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                       "no memory");
-        }
-
-        return NGX_ERROR;
-    }
-
-    return NGX_AGAIN;
+    return ngx_kmip_store_create_key(ctx, ngx_kmip_store_update_created);
 }
 
 
@@ -1754,26 +1886,27 @@ ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call)
     ngx_kmip_kp_call_t    *del;
     ngx_kmip_store_ctx_t  *ctx = call->data;
 
-    if (call->result != NGX_KMIP_KP_OK) {
+    if (call->result == NGX_KMIP_KP_CONFLICT) {
         /*
-         * A conflict on the alias: another writer made this generation
-         * first. The caller fetches again and retries.
+         * Another writer made this generation first. The caller fetches
+         * again and retries.
          */
-        (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
-                                   call,
-                                   call->result == NGX_KMIP_KP_CONFLICT
-                                   ? "a concurrent update of the object "
-                                     "won (Key Protect alias conflict)"
-                                   : "Key Protect key create failed");
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_finalize(ctx->op,
+            ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_CONFLICT, call,
+                                "a concurrent update of the object won "
+                                "(Key Protect alias conflict)"));
+        return;
+    }
+
+    if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_CREATE)) {
         return;
     }
 
     if (call->keys == NULL || call->keys->nelts == 0) {
-        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_UNAVAILABLE, call,
-                                   "Key Protect key create answered "
-                                   "without a key");
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_finalize(ctx->op,
+            ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_UNAVAILABLE, call,
+                                "Key Protect key create answered "
+                                "without a key"));
         return;
     }
 
@@ -1794,7 +1927,7 @@ ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call)
 
         ctx->obj->kp_id = ctx->new_id;
         ctx->obj->generation++;
-        ngx_kmip_store_done(ctx, NGX_KMIP_STORE_OK);
+        ngx_kmip_store_finalize(ctx->op, NGX_OK);
     }
 }
 
@@ -1802,39 +1935,13 @@ ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call)
 static void
 ngx_kmip_store_update_deleted(ngx_kmip_kp_call_t *call)
 {
-    ngx_kmip_kp_call_t    *undo;
     ngx_kmip_store_ctx_t  *ctx = call->data;
     ngx_kmip_object_t     *obj = ctx->obj;
 
     if (call->result == NGX_KMIP_KP_GONE
         || call->result == NGX_KMIP_KP_NOT_FOUND)
     {
-        /*
-         * Someone deleted generation N while we wrote N+1: the object was
-         * destroyed, and stays so. Our N+1 goes too.
-         */
-        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_GONE, call,
-                                   "the object's Key Protect key was "
-                                   "deleted during the update");
-
-        ngx_log_error(NGX_LOG_WARN, ctx->op->log, 0,
-                      "kmip store: \"%V\" was deleted during an update; "
-                      "deleting the new generation %V",
-                      &ctx->name, &ctx->new_id);
-
-        undo = ngx_kmip_store_call(ctx, ngx_kmip_store_update_undone);
-
-        if (undo == NULL
-            || ngx_kmip_kp_delete_key(ctx->kp, undo, &ctx->new_id)
-               != NGX_AGAIN)
-        {
-            ngx_log_error(NGX_LOG_ALERT, ctx->op->log, 0,
-                          "kmip store: Key Protect key %V of the destroyed "
-                          "object \"%V\" could not be deleted; delete it "
-                          "by hand", &ctx->new_id, &ctx->name);
-            ctx->op->handler(ctx->op);
-        }
-
+        ngx_kmip_store_update_lost(ctx, call);
         return;
     }
 
@@ -1852,13 +1959,41 @@ ngx_kmip_store_update_deleted(ngx_kmip_kp_call_t *call)
 
     ctx->op->result = NGX_KMIP_STORE_OK;
 
-    /* older generations a failed delete left live */
+    ngx_kmip_store_delete_stale(ctx);
+}
 
-    ctx->del_ids = obj->stale;
-    obj->stale = NULL;
-    ctx->next = 0;
 
-    ngx_kmip_store_delete_rest(ctx);
+/*
+ * Someone deleted generation N while we wrote N+1: the object was
+ * destroyed, and stays so. Our N+1 goes too.
+ */
+
+static void
+ngx_kmip_store_update_lost(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_kp_call_t  *undo;
+
+    (void) ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_GONE, call,
+                               "the object's Key Protect key was "
+                               "deleted during the update");
+
+    ngx_log_error(NGX_LOG_WARN, ctx->op->log, 0,
+                  "kmip store: \"%V\" was deleted during an update; "
+                  "deleting the new generation %V",
+                  &ctx->name, &ctx->new_id);
+
+    undo = ngx_kmip_store_call(ctx, ngx_kmip_store_update_undone);
+
+    if (undo == NULL
+        || ngx_kmip_kp_delete_key(ctx->kp, undo, &ctx->new_id) != NGX_AGAIN)
+    {
+        ngx_log_error(NGX_LOG_ALERT, ctx->op->log, 0,
+                      "kmip store: Key Protect key %V of the destroyed "
+                      "object \"%V\" could not be deleted; delete it "
+                      "by hand", &ctx->new_id, &ctx->name);
+        ngx_kmip_store_finalize(ctx->op, NGX_ERROR);
+    }
 }
 
 
@@ -1878,7 +2013,7 @@ ngx_kmip_store_update_undone(ngx_kmip_kp_call_t *call)
 
     ctx->obj->destroyed = 1;
     ctx->op->result = NGX_KMIP_STORE_GONE;
-    ctx->op->handler(ctx->op);
+    ngx_kmip_store_finalize(ctx->op, NGX_DONE);
 }
 
 
@@ -1888,7 +2023,6 @@ ngx_int_t
 ngx_kmip_store_destroy(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj)
 {
-    ngx_kmip_kp_call_t    *call;
     ngx_kmip_store_ctx_t  *ctx;
 
     if (op->journal && kp && !obj->destroyed && obj->kp_id.len) {
@@ -1900,7 +2034,7 @@ ngx_kmip_store_destroy(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     }
 
     if (obj->destroyed || obj->kp_id.len == 0) {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_GONE, NULL,
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_GONE, NULL,
                                    "the object is already destroyed");
     }
 
@@ -1912,22 +2046,12 @@ ngx_kmip_store_destroy(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     }
 
     if (ngx_kmip_store_names(ctx, &obj->uid, 0) != NGX_OK) {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
                                    "no memory");
     }
 
-    call = ngx_kmip_store_call(ctx, ngx_kmip_store_destroy_deleted);
-    if (call == NULL) {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-    }
-
-    if (ngx_kmip_kp_delete_key(kp, call, &obj->kp_id) != NGX_AGAIN) {
-        return ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
-                                   call, "Key Protect key delete failed");
-    }
-
-    return NGX_AGAIN;
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_DELETE, &obj->kp_id,
+                                ngx_kmip_store_destroy_deleted, NULL);
 }
 
 
@@ -1936,10 +2060,7 @@ ngx_kmip_store_destroy_deleted(ngx_kmip_kp_call_t *call)
 {
     ngx_kmip_store_ctx_t  *ctx = call->data;
 
-    if (call->result != NGX_KMIP_KP_OK) {
-        (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
-                                   call, "Key Protect key delete failed");
-        ctx->op->handler(ctx->op);
+    if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_DELETE)) {
         return;
     }
 
@@ -1948,6 +2069,15 @@ ngx_kmip_store_destroy_deleted(ngx_kmip_kp_call_t *call)
     ctx->op->result = NGX_KMIP_STORE_OK;
     ctx->op->correlation_id = call->correlation_id;
 
+    ngx_kmip_store_delete_stale(ctx);
+}
+
+
+/* the older generations a failed delete left live go, then the answer */
+
+static void
+ngx_kmip_store_delete_stale(ngx_kmip_store_ctx_t *ctx)
+{
     ctx->del_ids = ctx->obj->stale;
     ctx->obj->stale = NULL;
     ctx->next = 0;
@@ -1957,6 +2087,12 @@ ngx_kmip_store_destroy_deleted(ngx_kmip_kp_call_t *call)
 
 
 /* ------------------------------------------------------------------ list */
+
+/*
+ * A list reads every page of keys named "kmip-..." (list_listed), keeping
+ * each object's highest generation, then GETs the live ones, a window of
+ * them at a time (list_get_more, list_got).
+ */
 
 ngx_int_t
 ngx_kmip_store_list(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op)
@@ -1972,7 +2108,7 @@ ngx_kmip_store_list(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op)
     op->objects = ngx_array_create(op->pool, 16, sizeof(ngx_kmip_object_t));
 
     if (ctx->cands == NULL || op->objects == NULL) {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
                                    "no memory");
     }
 
@@ -1985,40 +2121,21 @@ ngx_kmip_store_list(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op)
 static ngx_int_t
 ngx_kmip_store_list_page(ngx_kmip_store_ctx_t *ctx)
 {
-    ngx_str_t            states;
-    ngx_kmip_kp_call_t  *call;
-
-    call = ngx_kmip_store_call(ctx, ngx_kmip_store_list_listed);
-    if (call == NULL) {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-    }
-
-    ngx_str_set(&states, NGX_KMIP_STORE_STATES_ALL);
-
-    if (ngx_kmip_kp_list_keys(ctx->kp, call, &ctx->search, &states,
-                              NGX_KMIP_STORE_PAGE, ctx->offset)
-        != NGX_AGAIN)
-    {
-        return ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
-                                   call, "Key Protect key list failed");
-    }
-
-    return NGX_AGAIN;
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_LIST,
+                                &ngx_kmip_store_states_all,
+                                ngx_kmip_store_list_listed, NULL);
 }
 
 
 static void
 ngx_kmip_store_list_listed(ngx_kmip_kp_call_t *call)
 {
-    ngx_str_t                uid;
-    ngx_uint_t               i, j, g, n;
-    ngx_kmip_kp_key_t       *key;
-    ngx_kmip_store_cand_t   *cand;
-    ngx_kmip_store_ctx_t    *ctx = call->data;
+    ngx_int_t              rc;
+    ngx_uint_t             i, n;
+    ngx_kmip_kp_key_t     *key;
+    ngx_kmip_store_ctx_t  *ctx = call->data;
 
-    if (call->result != NGX_KMIP_KP_OK) {
-        ngx_kmip_store_list_failed(ctx, call);
+    if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_LIST)) {
         return;
     }
 
@@ -2026,62 +2143,11 @@ ngx_kmip_store_list_listed(ngx_kmip_kp_call_t *call)
     key = n ? call->keys->elts : NULL;
 
     for (i = 0; i < n; i++) {
-        if (key[i].name.len != NGX_KMIP_STORE_NAME_LEN
-            || ngx_strncmp(key[i].name.data, NGX_KMIP_STORE_NAME_PREFIX,
-                           sizeof(NGX_KMIP_STORE_NAME_PREFIX) - 1) != 0)
-        {
-            continue;
-        }
+        rc = ngx_kmip_store_list_add(ctx, &key[i]);
 
-        uid.data = key[i].name.data + sizeof(NGX_KMIP_STORE_NAME_PREFIX) - 1;
-        uid.len = NGX_KMIP_STORE_UID_LEN;
-
-        if (!ngx_kmip_store_valid_uid(&uid)) {
-            continue;
-        }
-
-        g = ngx_kmip_store_generation(&key[i].name, &key[i]);
-        if (g == 0) {
-            continue;
-        }
-
-        cand = ctx->cands->elts;
-
-        for (j = 0; j < ctx->cands->nelts; j++) {
-            if (ngx_strncmp(cand[j].name.data, key[i].name.data,
-                            NGX_KMIP_STORE_NAME_LEN) == 0)
-            {
-                break;
-            }
-        }
-
-        if (j == ctx->cands->nelts) {
-            if (ctx->cands->nelts >= NGX_KMIP_STORE_LIST_MAX) {
-                (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                           "more KMIP objects in Key "
-                                           "Protect than a Locate "
-                                           "examines (1000)");
-                ctx->op->handler(ctx->op);
-                return;
-            }
-
-            cand = ngx_array_push(ctx->cands);
-            if (cand == NULL) {
-                goto nomem;
-            }
-
-            cand->name = key[i].name;
-            cand->key = NULL;
-            cand->generation = 0;
-        }
-
-        cand = (ngx_kmip_store_cand_t *) ctx->cands->elts + j;
-
-        if (g > cand->generation) {
-            cand->generation = g;
-            cand->key = &key[i];
-            cand->live = !key[i].deleted
-                         && key[i].state != NGX_KMIP_KP_STATE_DESTROYED;
+        if (rc != NGX_OK) {
+            ngx_kmip_store_finalize(ctx->op, rc);
+            return;
         }
     }
 
@@ -2089,17 +2155,14 @@ ngx_kmip_store_list_listed(ngx_kmip_kp_call_t *call)
 
     if (n == NGX_KMIP_STORE_PAGE) {
         if (ctx->offset >= NGX_KMIP_STORE_LIST_KEYS_MAX) {
-            (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                       "more Key Protect keys named kmip- "
-                                       "than a Locate examines (10000)");
-            ctx->op->handler(ctx->op);
+            ngx_kmip_store_finalize(ctx->op,
+                ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                    "more Key Protect keys named kmip- "
+                                    "than a Locate examines (10000)"));
             return;
         }
 
-        if (ngx_kmip_store_list_page(ctx) != NGX_AGAIN) {
-            ctx->op->handler(ctx->op);
-        }
-
+        ngx_kmip_store_finalize(ctx->op, ngx_kmip_store_list_page(ctx));
         return;
     }
 
@@ -2110,20 +2173,84 @@ ngx_kmip_store_list_listed(ngx_kmip_kp_call_t *call)
     ctx->failed = 0;
 
     ngx_kmip_store_list_get_more(ctx);
-    return;
+}
 
-nomem:
 
-    (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL, "no memory");
-    ctx->op->handler(ctx->op);
+/*
+ * A key of a list page counts for the object its name makes, if it is the
+ * highest generation seen so far: NGX_OK, or NGX_ERROR with the failure
+ * recorded.
+ */
+
+static ngx_int_t
+ngx_kmip_store_list_add(ngx_kmip_store_ctx_t *ctx, ngx_kmip_kp_key_t *key)
+{
+    ngx_str_t               uid;
+    ngx_uint_t              j, g;
+    ngx_kmip_store_cand_t  *cand;
+
+    if (key->name.len != NGX_KMIP_STORE_NAME_LEN
+        || ngx_strncmp(key->name.data, NGX_KMIP_STORE_NAME_PREFIX,
+                       sizeof(NGX_KMIP_STORE_NAME_PREFIX) - 1) != 0)
+    {
+        return NGX_OK;
+    }
+
+    uid.data = key->name.data + sizeof(NGX_KMIP_STORE_NAME_PREFIX) - 1;
+    uid.len = NGX_KMIP_STORE_UID_LEN;
+
+    if (!ngx_kmip_store_valid_uid(&uid)) {
+        return NGX_OK;
+    }
+
+    g = ngx_kmip_store_generation(&key->name, key);
+    if (g == 0) {
+        return NGX_OK;
+    }
+
+    cand = ctx->cands->elts;
+
+    for (j = 0; j < ctx->cands->nelts; j++) {
+        if (ngx_strncmp(cand[j].name.data, key->name.data,
+                        NGX_KMIP_STORE_NAME_LEN) == 0)
+        {
+            break;
+        }
+    }
+
+    if (j == ctx->cands->nelts) {
+        if (ctx->cands->nelts >= NGX_KMIP_STORE_LIST_MAX) {
+            return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                       "more KMIP objects in Key Protect "
+                                       "than a Locate examines (1000)");
+        }
+
+        cand = ngx_array_push(ctx->cands);
+        if (cand == NULL) {
+            return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                       "no memory");
+        }
+
+        cand->name = key->name;
+        cand->key = NULL;
+        cand->generation = 0;
+    }
+
+    cand = (ngx_kmip_store_cand_t *) ctx->cands->elts + j;
+
+    if (g > cand->generation) {
+        cand->generation = g;
+        cand->key = key;
+        cand->live = ngx_kmip_store_live(key);
+    }
+
+    return NGX_OK;
 }
 
 
 static void
 ngx_kmip_store_list_get_more(ngx_kmip_store_ctx_t *ctx)
 {
-    ngx_kmip_store_ref_t   *ref;
-    ngx_kmip_kp_call_t     *call;
     ngx_kmip_store_cand_t  *cand;
 
     cand = ctx->cands->elts;
@@ -2137,32 +2264,8 @@ ngx_kmip_store_list_get_more(ngx_kmip_store_ctx_t *ctx)
             continue;
         }
 
-        call = ngx_kmip_store_call(ctx, ngx_kmip_store_list_got);
-        if (call == NULL) {
+        if (ngx_kmip_store_list_get(ctx) != NGX_AGAIN) {
             ctx->failed = 1;
-            (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                       "no memory");
-            break;
-        }
-
-        ref = ngx_palloc(ctx->op->pool, sizeof(ngx_kmip_store_ref_t));
-        if (ref == NULL) {
-            ctx->failed = 1;
-            (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                       "no memory");
-            break;
-        }
-
-        ref->ctx = ctx;
-        ref->index = ctx->next;
-        call->data = ref;
-
-        if (ngx_kmip_kp_get_key(ctx->kp, call, &cand[ctx->next].key->id)
-            != NGX_AGAIN)
-        {
-            ctx->failed = 1;
-            (void) ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
-                                       call, "Key Protect key get failed");
             break;
         }
 
@@ -2173,68 +2276,89 @@ ngx_kmip_store_list_get_more(ngx_kmip_store_ctx_t *ctx)
     if (ctx->pending == 0
         && (ctx->failed || ctx->next >= ctx->cands->nelts))
     {
-        if (!ctx->failed) {
-            ctx->op->result = NGX_KMIP_STORE_OK;
-        }
-
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_finalize(ctx->op, ctx->failed ? NGX_ERROR : NGX_OK);
     }
+}
+
+
+/* GETs the record of the object ctx->next: NGX_AGAIN or NGX_ERROR */
+
+static ngx_int_t
+ngx_kmip_store_list_get(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_kmip_store_ref_t   *ref;
+    ngx_kmip_store_cand_t  *cand;
+
+    cand = (ngx_kmip_store_cand_t *) ctx->cands->elts + ctx->next;
+
+    ref = ngx_palloc(ctx->op->pool, sizeof(ngx_kmip_store_ref_t));
+    if (ref == NULL) {
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    ref->ctx = ctx;
+    ref->index = ctx->next;
+
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_GET, &cand->key->id,
+                                ngx_kmip_store_list_got, ref);
 }
 
 
 static void
 ngx_kmip_store_list_got(ngx_kmip_kp_call_t *call)
 {
-    ngx_kmip_kp_key_t      *key;
-    ngx_kmip_object_t      *obj;
-    ngx_kmip_store_ref_t   *ref = call->data;
-    ngx_kmip_store_ctx_t   *ctx = ref->ctx;
-    ngx_kmip_store_cand_t  *cand;
+    ngx_kmip_store_ref_t  *ref = call->data;
+    ngx_kmip_store_ctx_t  *ctx = ref->ctx;
 
     ctx->pending--;
 
-    if (ctx->failed) {
-        ngx_kmip_store_list_get_more(ctx);
-        return;
+    if (!ctx->failed && ngx_kmip_store_list_keep(ctx, call, ref) != NGX_OK) {
+        ctx->failed = 1;
     }
+
+    ngx_kmip_store_list_get_more(ctx);
+}
+
+
+/*
+ * The record a GET of the list answered joins op->objects, unless the key
+ * was deleted since the list (destroyed, not located) or holds no record
+ * of ours: NGX_OK, or NGX_ERROR with the failure recorded.
+ */
+
+static ngx_int_t
+ngx_kmip_store_list_keep(ngx_kmip_store_ctx_t *ctx, ngx_kmip_kp_call_t *call,
+    ngx_kmip_store_ref_t *ref)
+{
+    ngx_kmip_kp_key_t      *key;
+    ngx_kmip_object_t      *obj;
+    ngx_kmip_store_cand_t  *cand;
 
     cand = (ngx_kmip_store_cand_t *) ctx->cands->elts + ref->index;
 
     if (call->result == NGX_KMIP_KP_GONE
         || call->result == NGX_KMIP_KP_NOT_FOUND)
     {
-        /* deleted since the list: destroyed, not located */
-        ngx_kmip_store_list_get_more(ctx);
-        return;
+        return NGX_OK;
     }
 
     if (call->result != NGX_KMIP_KP_OK || call->keys == NULL
         || call->keys->nelts == 0)
     {
-        ctx->failed = 1;
-        (void) ngx_kmip_store_fail(ctx,
-                                   call->result == NGX_KMIP_KP_OK
-                                   ? NGX_KMIP_STORE_FAILED
-                                   : ngx_kmip_store_map(call->result),
-                                   call, "Key Protect key get failed");
-        ngx_kmip_store_list_get_more(ctx);
-        return;
+        return ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_GET);
     }
 
     key = call->keys->elts;
 
-    if (key->deleted || key->state == NGX_KMIP_KP_STATE_DESTROYED) {
-        ngx_kmip_store_list_get_more(ctx);
-        return;
+    if (!ngx_kmip_store_live(key)) {
+        return NGX_OK;
     }
 
     obj = ngx_array_push(ctx->op->objects);
     if (obj == NULL) {
-        ctx->failed = 1;
-        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
                                    "no memory");
-        ngx_kmip_store_list_get_more(ctx);
-        return;
     }
 
     ngx_memzero(obj, sizeof(ngx_kmip_object_t));
@@ -2249,13 +2373,12 @@ ngx_kmip_store_list_got(ngx_kmip_kp_call_t *call)
                       " %V", &key->id, &cand->name, &ctx->op->error);
         ngx_str_null(&ctx->op->error);
         ctx->op->objects->nelts--;
-        ngx_kmip_store_list_get_more(ctx);
-        return;
+        return NGX_OK;
     }
 
     obj->kp_id = key->id;
 
-    ngx_kmip_store_list_get_more(ctx);
+    return NGX_OK;
 }
 
 
@@ -2361,54 +2484,36 @@ ngx_kmip_store_journal_copy(ngx_pool_t *pool, ngx_kmip_object_t *obj,
 }
 
 
+/* what a store operation that succeeded did, in the batch's journal */
+
 static void
 ngx_kmip_store_journal_note(ngx_kmip_store_ctx_t *ctx)
 {
-    ngx_uint_t                 i, n, *item;
-    ngx_kmip_object_t         *obj;
-    ngx_kmip_store_op_t       *op = ctx->op;
-    ngx_kmip_store_change_t   *ch;
-    ngx_kmip_store_journal_t  *j = op->journal;
+    ngx_kmip_store_op_t      *op = ctx->op;
+    ngx_kmip_store_change_t  *ch;
 
-    if (ctx->kind == NGX_KMIP_STORE_LIST) {
+    switch (ctx->kind) {
 
-        /* what the batch destroyed is not located, deferred or not */
+    case NGX_KMIP_STORE_LIST:
+        ngx_kmip_store_journal_hide(op);
+        return;
 
-        obj = op->objects ? op->objects->elts : NULL;
+    case NGX_KMIP_STORE_FETCH:
+    case NGX_KMIP_STORE_CREATE:
+    case NGX_KMIP_STORE_UPDATE:
+        break;
 
-        for (i = 0, n = 0; obj && i < op->objects->nelts; i++) {
-            ch = ngx_kmip_store_journal_find(j, &obj[i].uid, 0);
-
-            if (ch == NULL || !ch->destroy) {
-                obj[n++] = obj[i];
-            }
-        }
-
-        if (obj) {
-            op->objects->nelts = n;
-        }
-
+    default:
         return;
     }
 
-    if (ctx->kind != NGX_KMIP_STORE_FETCH
-        && ctx->kind != NGX_KMIP_STORE_CREATE
-        && ctx->kind != NGX_KMIP_STORE_UPDATE)
-    {
+    if (op->object == NULL) {
         return;
     }
 
-    obj = op->object;
-    if (obj == NULL) {
-        return;
-    }
+    ch = ngx_kmip_store_journal_find(op->journal, &op->object->uid, 1);
 
-    ch = ngx_kmip_store_journal_find(j, &obj->uid, 1);
-    if (ch == NULL) {
-        goto failed;
-    }
-
-    if (ctx->kind == NGX_KMIP_STORE_FETCH) {
+    if (ch && ctx->kind == NGX_KMIP_STORE_FETCH) {
 
         /*
          * Until the batch writes the object, each read replaces the
@@ -2417,12 +2522,61 @@ ngx_kmip_store_journal_note(ngx_kmip_store_ctx_t *ctx)
          * was). A copy that cannot be made is found missing then.
          */
 
-        if (!ch->created && !ch->changed && !obj->destroyed) {
-            ch->before = ngx_kmip_store_journal_copy(j->pool, obj, 1);
+        if (!ch->created && !ch->changed && !op->object->destroyed) {
+            ch->before = ngx_kmip_store_journal_copy(op->journal->pool,
+                                                     op->object, 1);
         }
 
         return;
     }
+
+    if (ch == NULL || ngx_kmip_store_journal_write(ctx, ch) != NGX_OK) {
+        op->journal->incomplete = 1;
+
+        ngx_log_error(NGX_LOG_ERR, op->log, 0,
+                      "kmip store: no memory to note the change of \"%V\" "
+                      "in the batch's journal: the batch cannot be undone",
+                      &op->object->uid);
+    }
+}
+
+
+/* what the batch destroyed is not located, deferred or not */
+
+static void
+ngx_kmip_store_journal_hide(ngx_kmip_store_op_t *op)
+{
+    ngx_uint_t                i, n;
+    ngx_kmip_object_t        *obj;
+    ngx_kmip_store_change_t  *ch;
+
+    if (op->objects == NULL) {
+        return;
+    }
+
+    obj = op->objects->elts;
+
+    for (i = 0, n = 0; i < op->objects->nelts; i++) {
+        ch = ngx_kmip_store_journal_find(op->journal, &obj[i].uid, 0);
+
+        if (ch == NULL || !ch->destroy) {
+            obj[n++] = obj[i];
+        }
+    }
+
+    op->objects->nelts = n;
+}
+
+
+/* a create or an update of the batch: NGX_ERROR when out of memory */
+
+static ngx_int_t
+ngx_kmip_store_journal_write(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_store_change_t *ch)
+{
+    ngx_uint_t                *item;
+    ngx_kmip_object_t         *obj = ctx->op->object;
+    ngx_kmip_store_journal_t  *j = ctx->op->journal;
 
     if (ctx->kind == NGX_KMIP_STORE_CREATE) {
         ch->created = 1;
@@ -2434,7 +2588,7 @@ ngx_kmip_store_journal_note(ngx_kmip_store_ctx_t *ctx)
         {
             ch->unknown = 1;
 
-            ngx_log_error(NGX_LOG_WARN, op->log, 0,
+            ngx_log_error(NGX_LOG_WARN, ctx->op->log, 0,
                           "kmip store: \"%V\" was written from generation "
                           "%ui, which this batch did not read; an Undo "
                           "cannot restore it", &obj->uid,
@@ -2446,13 +2600,13 @@ ngx_kmip_store_journal_note(ngx_kmip_store_ctx_t *ctx)
 
     ch->last = ngx_kmip_store_journal_copy(j->pool, obj, 0);
     if (ch->last == NULL) {
-        goto failed;
+        return NGX_ERROR;
     }
 
     if (ch->items == NULL) {
         ch->items = ngx_array_create(j->pool, 2, sizeof(ngx_uint_t));
         if (ch->items == NULL) {
-            goto failed;
+            return NGX_ERROR;
         }
     }
 
@@ -2462,22 +2616,13 @@ ngx_kmip_store_journal_note(ngx_kmip_store_ctx_t *ctx)
     if (item == NULL || *item != j->item) {
         item = ngx_array_push(ch->items);
         if (item == NULL) {
-            goto failed;
+            return NGX_ERROR;
         }
 
         *item = j->item;
     }
 
-    return;
-
-failed:
-
-    j->incomplete = 1;
-
-    ngx_log_error(NGX_LOG_ERR, op->log, 0,
-                  "kmip store: no memory to note the change of \"%V\" in "
-                  "the batch's journal: the batch cannot be undone",
-                  &obj->uid);
+    return NGX_OK;
 }
 
 
@@ -2503,9 +2648,8 @@ ngx_kmip_store_destroy_later(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
     d = doomed ? ngx_array_push(j->destroys) : NULL;
 
     if (d == NULL) {
-        op->result = NGX_KMIP_STORE_FAILED;
-        ngx_str_set(&op->error, "no memory");
-        return NGX_ERROR;
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
     }
 
     *d = ch - (ngx_kmip_store_change_t *) j->objects->elts;
@@ -2524,10 +2668,9 @@ ngx_kmip_store_destroy_later(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
     obj->deletion_date = ch->destroy_time;
 
     op->object = obj;
-    op->result = NGX_KMIP_STORE_OK;
 
     /* answered at once, like a read from the key cache */
-    op->handler(op);
+    ngx_kmip_store_finalize(op, NGX_OK);
 
     return NGX_AGAIN;
 }
@@ -2546,9 +2689,8 @@ ngx_kmip_store_destroyed_view(ngx_kmip_store_op_t *op,
 
     obj = ngx_kmip_store_journal_copy(op->pool, ch->doomed, 1);
     if (obj == NULL) {
-        op->result = NGX_KMIP_STORE_FAILED;
-        ngx_str_set(&op->error, "no memory");
-        return NGX_ERROR;
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
     }
 
     obj->destroyed = 1;
@@ -2557,9 +2699,8 @@ ngx_kmip_store_destroyed_view(ngx_kmip_store_op_t *op,
     ngx_str_null(&obj->wrapped);
 
     op->object = obj;
-    op->result = NGX_KMIP_STORE_OK;
 
-    op->handler(op);
+    ngx_kmip_store_finalize(op, NGX_OK);
 
     return NGX_AGAIN;
 }
@@ -2591,8 +2732,6 @@ static ngx_int_t
 ngx_kmip_store_remove(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ngx_str_t *uid, ngx_uint_t level, const char *why)
 {
-    ngx_str_t              states;
-    ngx_kmip_kp_call_t    *call;
     ngx_kmip_store_ctx_t  *ctx;
 
     if (ngx_kmip_store_ctx(kp, op, NGX_KMIP_STORE_REMOVE, &ctx) != NGX_OK) {
@@ -2600,7 +2739,7 @@ ngx_kmip_store_remove(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     }
 
     if (!ngx_kmip_store_valid_uid(uid)) {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
                                    "invalid Unique Identifier");
     }
 
@@ -2614,26 +2753,13 @@ ngx_kmip_store_remove(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     if (ngx_kmip_store_names(ctx, uid, 0) != NGX_OK
         || ngx_kmip_store_search(ctx) != NGX_OK)
     {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
                                    "no memory");
     }
 
-    call = ngx_kmip_store_call(ctx, ngx_kmip_store_remove_listed);
-    if (call == NULL) {
-        return ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-    }
-
-    ngx_str_set(&states, "0,1,2,3");
-
-    if (ngx_kmip_kp_list_keys(kp, call, &ctx->search, &states, 100, 0)
-        != NGX_AGAIN)
-    {
-        return ngx_kmip_store_fail(ctx, ngx_kmip_store_map(call->result),
-                                   call, "Key Protect key list failed");
-    }
-
-    return NGX_AGAIN;
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_LIST,
+                                &ngx_kmip_store_states_live,
+                                ngx_kmip_store_remove_listed, NULL);
 }
 
 
@@ -2642,17 +2768,16 @@ ngx_kmip_store_remove_listed(ngx_kmip_kp_call_t *call)
 {
     ngx_kmip_store_ctx_t  *ctx = call->data;
 
-    if (call->result != NGX_KMIP_KP_OK) {
-        ngx_kmip_store_list_failed(ctx, call);
+    if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_LIST)) {
         return;
     }
 
     if (ngx_kmip_store_delete_named(ctx, call, ctx->why_level, ctx->why)
         != NGX_OK)
     {
-        (void) ngx_kmip_store_fail(ctx, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-        ctx->op->handler(ctx->op);
+        ngx_kmip_store_finalize(ctx->op,
+            ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                "no memory"));
         return;
     }
 
@@ -2677,27 +2802,22 @@ ngx_kmip_store_restore(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
     ngx_str_null(&op->correlation_id);
 
     if (ch->unknown || ch->before == NULL || ch->last == NULL) {
-        op->result = NGX_KMIP_STORE_FAILED;
-        ngx_str_set(&op->error, "its state before the batch is not known");
-        return NGX_ERROR;
-    }
-
-    obj = ngx_kmip_store_journal_copy(op->pool, ch->last, 0);
-    if (obj == NULL) {
-        op->result = NGX_KMIP_STORE_FAILED;
-        ngx_str_set(&op->error, "no memory");
-        return NGX_ERROR;
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "its state before the batch is not "
+                                   "known");
     }
 
     a.alloc = ngx_kmip_store_alloc;
     a.data = op->pool;
 
-    if (ngx_kmip_attrs_copy(&a, &obj->attributes, &ch->before->attributes)
-        != 0)
+    obj = ngx_kmip_store_journal_copy(op->pool, ch->last, 0);
+
+    if (obj == NULL
+        || ngx_kmip_attrs_copy(&a, &obj->attributes, &ch->before->attributes)
+           != 0)
     {
-        op->result = NGX_KMIP_STORE_FAILED;
-        ngx_str_set(&op->error, "no memory");
-        return NGX_ERROR;
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
     }
 
     return ngx_kmip_store_update(kp, op, obj);

@@ -12,8 +12,10 @@
  * Shared by the operations on managed objects: reading an object (with
  * the request-wide cache of the last one), writing a changed object with
  * optimistic concurrency (re-read and re-apply on a conflict, bounded),
- * mapping store failures to KMIP results, and the object's attributes as
- * a client sees them.
+ * mapping store failures to KMIP results (ngx_kmip_op_store.c); the
+ * object's attributes as a client sees them (ngx_kmip_op_view.h); Get and
+ * Export's shared start (ngx_kmip_op_get.c); Usage Limits
+ * (ngx_kmip_op_usage.c).
  */
 
 
@@ -23,6 +25,7 @@
 #include "ngx_kmip_ops.h"
 #include "ngx_kmip_store.h"
 #include "ngx_kmip_attr.h"
+#include "ngx_kmip_op_view.h"
 
 
 /*
@@ -112,6 +115,13 @@ ngx_int_t ngx_kmip_op_mutate(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_op_apply_pt apply, ngx_kmip_op_next_pt respond);
 void ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what);
 
+/*
+ * The end of a step that ran on a store's callback: NGX_AGAIN waits for
+ * the next one; otherwise the item is answered (General Failure on an
+ * error) and the batch resumes.
+ */
+void ngx_kmip_op_finish(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc);
+
 /* a pool buffer for key material, wiped when the request ends; *sp: its
    ngx_str_t, to hand on as the object's material */
 u_char *ngx_kmip_op_secret(ngx_kmip_req_t *r, size_t len, ngx_str_t **sp);
@@ -143,16 +153,6 @@ ngx_int_t ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx);
    Operation */
 ngx_int_t ngx_kmip_op_wrong_state(ngx_kmip_op_ctx_t *ctx, const char *fmt,
     ...);
-
-/* the object's attributes as clients see them (destroyed: State and
-   Destroy Date from the deletion) */
-ngx_int_t ngx_kmip_op_view(ngx_kmip_req_t *r, ngx_kmip_object_t *obj,
-    ngx_kmip_attrs_t *view);
-int64_t ngx_kmip_op_attr_num(ngx_kmip_attrs_t *l, const char *name,
-    int64_t dflt);
-ngx_int_t ngx_kmip_op_set_num(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l,
-    const char *name, uint8_t type, int64_t v);
-const char *ngx_kmip_state_name(int64_t state);
 
 /*
  * Usage Limits (KMIP 1.4 3.21): the stored form of a client's value (the

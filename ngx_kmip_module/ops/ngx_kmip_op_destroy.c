@@ -1,0 +1,100 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_kmip_tags.h"
+#include "ngx_kmip_enums.h"
+#include "ngx_kmip_op_store.h"
+
+/*
+ * Destroy: an object that is not Active has its Key Protect key deleted;
+ * what remains answers as a destroyed object.
+ */
+
+static ngx_int_t ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx);
+static void ngx_kmip_op_destroyed(ngx_kmip_store_op_t *sop);
+
+ngx_int_t
+ngx_kmip_op_destroy(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    ngx_int_t           rc;
+    ngx_kmip_op_ctx_t  *ctx;
+
+    ctx = ngx_kmip_op_begin(r, in, out, &rc);
+    if (ctx == NULL) {
+        return rc;
+    }
+
+    return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_destroy_loaded);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx)
+{
+    int64_t          state;
+    ngx_int_t        rc;
+    ngx_kmip_req_t  *r = ctx->r;
+
+    if (ctx->obj->destroyed) {
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    r->version >= NGX_KMIP_VERSION(2, 0)
+                                    ? NGX_KMIP_REASON_OBJECT_DESTROYED
+                                    : NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                    "object \"%V\" is already destroyed",
+                                    &ctx->uid);
+    }
+
+    state = ngx_kmip_attrs_state(&ctx->obj->attributes, ngx_time());
+
+    if (state == NGX_KMIP_STATE_ACTIVE) {
+        return ngx_kmip_op_wrong_state(ctx, "object \"%V\" is Active: "
+                                       "revoke it before destroying it",
+                                       &ctx->uid);
+    }
+
+    ctx->sop = ngx_kmip_op_store_op(r);
+    if (ctx->sop == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->sop->handler = ngx_kmip_op_destroyed;
+    ctx->sop->data = ctx;
+
+    rc = ngx_kmip_store_destroy(r->kp, ctx->sop, ctx->obj);
+
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    ngx_kmip_op_store_failed(ctx, "destroy");
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_kmip_op_destroyed(ngx_kmip_store_op_t *sop)
+{
+    ngx_kmip_op_ctx_t  *ctx = sop->data;
+
+    ctx->r->object = NULL;
+
+    if (sop->result != NGX_KMIP_STORE_OK) {
+        ngx_kmip_op_store_failed(ctx, "destroy");
+        ngx_kmip_op_complete(ctx->r);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, ctx->r->log, 0,
+                  "kmip: destroyed object \"%V\" (Key Protect key %V "
+                  "deleted)", &ctx->uid, &ctx->obj->kp_id);
+
+    ngx_kmip_op_finish(ctx, ngx_kmip_op_respond_uid(ctx));
+}

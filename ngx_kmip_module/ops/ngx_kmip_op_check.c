@@ -46,9 +46,7 @@ ngx_int_t
 ngx_kmip_op_check(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    ngx_int_t           rc;
-    ngx_kmip_item_t    *it;
-    ngx_kmip_op_ctx_t  *ctx;
+    ngx_kmip_item_t  *it;
 
     /* the values to check, before the key store is asked */
 
@@ -73,12 +71,7 @@ ngx_kmip_op_check(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                     "Lease Time is not an Interval");
     }
 
-    ctx = ngx_kmip_op_begin(r, in, out, &rc);
-    if (ctx == NULL) {
-        return rc;
-    }
-
-    return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_check_loaded);
+    return ngx_kmip_op_begin_load(r, in, out, ngx_kmip_op_check_loaded);
 }
 
 

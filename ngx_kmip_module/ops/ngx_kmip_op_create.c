@@ -533,23 +533,13 @@ ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
     ctx->obj = obj;
     ctx->uid = obj->uid;
 
-    ctx->sop = ngx_kmip_op_store_op(r);
-    if (ctx->sop == NULL) {
+    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_created) == NULL) {
         return NGX_ERROR;
     }
 
-    ctx->sop->handler = ngx_kmip_op_created;
-    ctx->sop->data = ctx;
-
     rc = ngx_kmip_store_create(r->kp, ctx->sop, obj);
 
-    if (rc == NGX_AGAIN) {
-        return NGX_AGAIN;
-    }
-
-    ngx_kmip_op_store_failed(ctx, "create");
-
-    return NGX_OK;
+    return ngx_kmip_op_store_called(ctx, rc, "create");
 }
 
 
@@ -560,10 +550,8 @@ ngx_kmip_op_created(ngx_kmip_store_op_t *sop)
     ngx_kmip_op_ctx_t  *ctx = sop->data;
     ngx_kmip_req_t     *r = ctx->r;
 
-    if (sop->result != NGX_KMIP_STORE_OK) {
+    if (ngx_kmip_op_store_lost(ctx, "create")) {
         /* no identifier is given for an object that is not stored */
-        ngx_kmip_op_store_failed(ctx, "create");
-        ngx_kmip_op_complete(r);
         return;
     }
 

@@ -23,15 +23,7 @@ ngx_int_t
 ngx_kmip_op_destroy(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    ngx_int_t           rc;
-    ngx_kmip_op_ctx_t  *ctx;
-
-    ctx = ngx_kmip_op_begin(r, in, out, &rc);
-    if (ctx == NULL) {
-        return rc;
-    }
-
-    return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_destroy_loaded);
+    return ngx_kmip_op_begin_load(r, in, out, ngx_kmip_op_destroy_loaded);
 }
 
 
@@ -59,23 +51,13 @@ ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx)
                                        &ctx->uid);
     }
 
-    ctx->sop = ngx_kmip_op_store_op(r);
-    if (ctx->sop == NULL) {
+    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_destroyed) == NULL) {
         return NGX_ERROR;
     }
 
-    ctx->sop->handler = ngx_kmip_op_destroyed;
-    ctx->sop->data = ctx;
-
     rc = ngx_kmip_store_destroy(r->kp, ctx->sop, ctx->obj);
 
-    if (rc == NGX_AGAIN) {
-        return NGX_AGAIN;
-    }
-
-    ngx_kmip_op_store_failed(ctx, "destroy");
-
-    return NGX_OK;
+    return ngx_kmip_op_store_called(ctx, rc, "destroy");
 }
 
 
@@ -86,9 +68,7 @@ ngx_kmip_op_destroyed(ngx_kmip_store_op_t *sop)
 
     ctx->r->object = NULL;
 
-    if (sop->result != NGX_KMIP_STORE_OK) {
-        ngx_kmip_op_store_failed(ctx, "destroy");
-        ngx_kmip_op_complete(ctx->r);
+    if (ngx_kmip_op_store_lost(ctx, "destroy")) {
         return;
     }
 

@@ -95,6 +95,21 @@ ngx_kmip_op_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
 
 ngx_int_t
+ngx_kmip_op_begin_load(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, ngx_kmip_op_next_pt next)
+{
+    ngx_int_t           rc;
+    ngx_kmip_op_ctx_t  *ctx;
+
+    ctx = ngx_kmip_op_begin(r, in, out, &rc);
+    if (ctx == NULL) {
+        return rc;
+    }
+
+    return ngx_kmip_op_load(ctx, 0, next);
+}
+
+ngx_int_t
 ngx_kmip_op_get_uid(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out, ngx_str_t *uid)
 {
@@ -210,6 +225,48 @@ ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what)
 }
 
 
+ngx_kmip_store_op_t *
+ngx_kmip_op_store_call(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_store_handler_pt handler)
+{
+    ctx->sop = ngx_kmip_op_store_op(ctx->r);
+
+    if (ctx->sop) {
+        ctx->sop->handler = handler;
+        ctx->sop->data = ctx;
+    }
+
+    return ctx->sop;
+}
+
+
+ngx_int_t
+ngx_kmip_op_store_called(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc,
+    const char *what)
+{
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    ngx_kmip_op_store_failed(ctx, what);
+
+    return NGX_OK;
+}
+
+
+ngx_uint_t
+ngx_kmip_op_store_lost(ngx_kmip_op_ctx_t *ctx, const char *what)
+{
+    if (ctx->sop->result == NGX_KMIP_STORE_OK) {
+        return 0;
+    }
+
+    ngx_kmip_op_store_failed(ctx, what);
+    ngx_kmip_op_complete(ctx->r);
+
+    return 1;
+}
+
 ngx_int_t
 ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
     ngx_kmip_op_next_pt next)
@@ -234,23 +291,13 @@ ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
     ctx->next = next;
     ctx->with_material = with_material;
 
-    ctx->sop = ngx_kmip_op_store_op(r);
-    if (ctx->sop == NULL) {
+    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_loaded) == NULL) {
         return NGX_ERROR;
     }
 
-    ctx->sop->handler = ngx_kmip_op_loaded;
-    ctx->sop->data = ctx;
-
     rc = ngx_kmip_store_fetch(r->kp, ctx->sop, &ctx->uid, with_material);
 
-    if (rc == NGX_AGAIN) {
-        return NGX_AGAIN;
-    }
-
-    ngx_kmip_op_store_failed(ctx, "read");
-
-    return NGX_OK;
+    return ngx_kmip_op_store_called(ctx, rc, "read");
 }
 
 
@@ -341,23 +388,13 @@ ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx)
 
     ctx->obj = copy;
 
-    ctx->sop = ngx_kmip_op_store_op(r);
-    if (ctx->sop == NULL) {
+    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_written) == NULL) {
         return NGX_ERROR;
     }
 
-    ctx->sop->handler = ngx_kmip_op_written;
-    ctx->sop->data = ctx;
-
     rc = ngx_kmip_store_update(r->kp, ctx->sop, copy);
 
-    if (rc == NGX_AGAIN) {
-        return NGX_AGAIN;
-    }
-
-    ngx_kmip_op_store_failed(ctx, "update");
-
-    return NGX_OK;
+    return ngx_kmip_op_store_called(ctx, rc, "update");
 }
 
 

@@ -111,9 +111,28 @@ ngx_kmip_op_ctx_t *ngx_kmip_op_begin(ngx_kmip_req_t *r,
 
 ngx_int_t ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
     ngx_kmip_op_next_pt next);
+/* the start of an operation that reads one object, without its material:
+   ngx_kmip_op_begin(), then ngx_kmip_op_load() */
+ngx_int_t ngx_kmip_op_begin_load(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
+    ngx_kmip_op_next_pt next);
 ngx_int_t ngx_kmip_op_mutate(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_op_apply_pt apply, ngx_kmip_op_next_pt respond);
 void ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what);
+
+/*
+ * A step that asks the store, around the store's call: the call's
+ * operation in ctx->sop, which calls handler back with ctx (NULL on an
+ * allocation failure); then the step's return for the call's: NGX_AGAIN
+ * while the store works, else NGX_OK with ctx->out saying why it could not
+ * start. And on the callback: 1 when the store failed, the item answered
+ * with why and the batch resumed.
+ */
+ngx_kmip_store_op_t *ngx_kmip_op_store_call(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_store_handler_pt handler);
+ngx_int_t ngx_kmip_op_store_called(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc,
+    const char *what);
+ngx_uint_t ngx_kmip_op_store_lost(ngx_kmip_op_ctx_t *ctx, const char *what);
 
 /*
  * The end of a step that ran on a store's callback: NGX_AGAIN waits for

@@ -17,6 +17,7 @@
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
 
+
 /*
  * Create and Register: the new object's identifier and attributes, the
  * server's own (Random Number Generator, Digest) among them, its material
@@ -29,6 +30,21 @@
 #define NGX_KMIP_KFT_NOT_SUPPORTED                                            \
     NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED
 
+
+/* what a Register request gives of its object */
+typedef struct {
+    ngx_str_t                   material;   /* the client's bytes */
+    uint32_t                    subtype;    /* Secret Data or Opaque
+                                               Data Type */
+    int64_t                     alg;        /* from the Key Block, or -1 */
+    int64_t                     len;
+    const ngx_kmip_item_t      *block;      /* the Key Block, if any */
+} ngx_kmip_op_given_t;
+
+
+static ngx_kmip_op_ctx_t *ngx_kmip_op_new_begin(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
+    uint32_t *type, ngx_int_t *rc);
 static ngx_int_t ngx_kmip_op_uuid(ngx_kmip_req_t *r, ngx_str_t *uid);
 static ngx_kmip_item_t *ngx_kmip_op_rng_value(ngx_kmip_req_t *r);
 static ngx_uint_t ngx_kmip_op_rng_matches(const ngx_kmip_item_t *want,
@@ -36,8 +52,11 @@ static ngx_uint_t ngx_kmip_op_rng_matches(const ngx_kmip_item_t *want,
 static ngx_int_t ngx_kmip_op_digest(ngx_kmip_req_t *r,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
-    uint32_t object_type, const ngx_kmip_item_t *container,
-    ngx_kmip_object_t **objp);
+    uint32_t object_type, ngx_kmip_object_t **objp);
+static ngx_int_t ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx,
+    uint32_t object_type, ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_server_attrs(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
 static ngx_uint_t ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
@@ -46,9 +65,18 @@ static ngx_int_t ngx_kmip_op_des_key(const EVP_CIPHER *cipher, u_char *key,
     size_t len);
 static const ngx_kmip_item_t *ngx_kmip_op_attr_container(ngx_kmip_req_t *r,
     const ngx_kmip_item_t *payload);
+static ngx_int_t ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj, int64_t *size, const EVP_CIPHER **cipher);
+static ngx_int_t ngx_kmip_op_create_rng(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx,
+    uint32_t type, ngx_kmip_op_given_t *g);
+static ngx_int_t ngx_kmip_op_register_key(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj, ngx_kmip_op_given_t *g);
 static ngx_int_t ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx,
     const ngx_kmip_item_t *block, ngx_str_t *material, int64_t *alg,
     int64_t *len);
+
 
 static ngx_int_t
 ngx_kmip_op_uuid(ngx_kmip_req_t *r, ngx_str_t *uid)
@@ -281,34 +309,124 @@ ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj)
 
 
 /*
- * The object a Create or Register makes: the client's attributes checked,
- * the server's added. out is filled and NGX_DECLINED returned on a
- * client error.
+ * The start of Create and Register: a key store configured, the Object
+ * Type asked for in *type, the context. NULL when the item is already
+ * answered (*rc NGX_OK) or on an allocation failure (*rc NGX_ERROR).
+ */
+
+static ngx_kmip_op_ctx_t *
+ngx_kmip_op_new_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, uint32_t *type, ngx_int_t *rc)
+{
+    ngx_kmip_item_t    *ot;
+    ngx_kmip_op_ctx_t  *ctx;
+
+    *rc = NGX_OK;
+
+    if (ngx_kmip_op_no_store(r, out)) {
+        return NULL;
+    }
+
+    ot = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_OBJECT_TYPE);
+
+    if (ot == NULL || ot->type != NGX_KMIP_TYPE_ENUMERATION) {
+        *rc = ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
+                                   "%s needs an Object Type",
+                                   in->operation == NGX_KMIP_OP_CREATE
+                                   ? "Create" : "Register");
+        return NULL;
+    }
+
+    *type = (uint32_t) ot->v.num;
+
+    ctx = ngx_kmip_op_ctx(r, in, out);
+    if (ctx == NULL) {
+        *rc = NGX_ERROR;
+    }
+
+    return ctx;
+}
+
+
+/*
+ * The object a Create or Register makes: the client's attributes (the
+ * request's Attributes or Template-Attribute) checked, the server's added.
+ * out is filled and NGX_DECLINED returned on a client error.
  */
 
 static ngx_int_t
 ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
-    const ngx_kmip_item_t *container, ngx_kmip_object_t **objp)
+    ngx_kmip_object_t **objp)
 {
-    time_t                       now;
-    int64_t                      act;
-    ngx_uint_t                   crypto;
-    const char                  *err;
-    ngx_kmip_req_t              *r = ctx->r;
-    ngx_kmip_attr_t             *at;
-    ngx_kmip_item_t             *v;
-    ngx_kmip_object_t           *obj;
-    const ngx_kmip_attr_spec_t  *s;
+    ngx_int_t           rc;
+    ngx_kmip_req_t     *r = ctx->r;
+    ngx_kmip_attr_t    *at;
+    ngx_kmip_object_t  *obj;
 
     obj = ngx_pcalloc(r->pool, sizeof(ngx_kmip_object_t));
     if (obj == NULL) {
         return NGX_ERROR;
     }
 
+    rc = ngx_kmip_op_client_attrs(ctx, object_type, obj);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    obj->object_type = object_type;
+
+    /*
+     * a Key Format Type asked for (2.1 4.26) is the server's own, or the
+     * request fails; it follows from the object, so is not stored
+     */
+
+    at = ngx_kmip_attrs_find(&obj->attributes, "Key Format Type", 15, -1);
+
+    if (at) {
+        if (at->value->v.num != ngx_kmip_op_key_format(obj)) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_KFT_NOT_SUPPORTED,
+                                        "the object is kept as Key Format "
+                                        "Type %uD",
+                                        ngx_kmip_op_key_format(obj));
+            return NGX_DECLINED;
+        }
+
+        (void) ngx_kmip_attrs_remove(&obj->attributes, at->name, at->name_len,
+                                     -1);
+    }
+
+    if (ngx_kmip_op_uuid(r, &obj->uid) != NGX_OK
+        || ngx_kmip_op_server_attrs(ctx, obj) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    *objp = obj;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The attributes the client gave: each one a client may set at creation,
+ * for this type of object, once unless it takes several instances
+ */
+
+static ngx_int_t
+ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
+    ngx_kmip_object_t *obj)
+{
+    const char                  *err;
+    ngx_kmip_req_t              *r = ctx->r;
+    ngx_kmip_attr_t             *at;
+    const ngx_kmip_attr_spec_t  *s;
+
     err = NULL;
 
-    if (ngx_kmip_attrs_parse(&r->alloc, container, (unsigned) r->version,
-                             &obj->attributes, &err)
+    if (ngx_kmip_attrs_parse(&r->alloc,
+                             ngx_kmip_op_attr_container(r, ctx->in->payload),
+                             (unsigned) r->version, &obj->attributes, &err)
         != 0)
     {
         (void) ngx_kmip_result_fail(r, ctx->out,
@@ -380,32 +498,21 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
         }
     }
 
-    obj->object_type = object_type;
+    return NGX_OK;
+}
 
-    /*
-     * a Key Format Type asked for (2.1 4.26) is the server's own, or the
-     * request fails; it follows from the object, so is not stored
-     */
 
-    at = ngx_kmip_attrs_find(&obj->attributes, "Key Format Type", 15, -1);
+/* the attributes the server gives every new object */
 
-    if (at) {
-        if (at->value->v.num != ngx_kmip_op_key_format(obj)) {
-            (void) ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_KFT_NOT_SUPPORTED,
-                                        "the object is kept as Key Format "
-                                        "Type %uD",
-                                        ngx_kmip_op_key_format(obj));
-            return NGX_DECLINED;
-        }
-
-        (void) ngx_kmip_attrs_remove(&obj->attributes, at->name, at->name_len,
-                                     -1);
-    }
-
-    if (ngx_kmip_op_uuid(r, &obj->uid) != NGX_OK) {
-        return NGX_ERROR;
-    }
+static ngx_int_t
+ngx_kmip_op_server_attrs(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    time_t            now;
+    int64_t           act;
+    uint32_t          object_type = obj->object_type;
+    ngx_uint_t        crypto;
+    ngx_kmip_req_t   *r = ctx->r;
+    ngx_kmip_item_t  *v;
 
     now = ngx_time();
 
@@ -474,8 +581,6 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
     {
         return NGX_ERROR;
     }
-
-    *objp = obj;
 
     return NGX_OK;
 }
@@ -626,140 +731,38 @@ ngx_int_t
 ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    int64_t             alg, len, dflt, bytes;
+    u_char             *p;
+    int64_t             bytes;
+    uint32_t            type;
     ngx_int_t           rc;
     ngx_str_t          *secret;
-    ngx_uint_t          matched;
-    u_char             *p;
-    ngx_kmip_item_t    *ot, *rng;
-    ngx_kmip_attr_t    *at;
     ngx_kmip_op_ctx_t  *ctx;
     ngx_kmip_object_t  *obj;
     const EVP_CIPHER   *cipher;
 
-    if (ngx_kmip_op_no_store(r, out)) {
-        return NGX_OK;
+    ctx = ngx_kmip_op_new_begin(r, in, out, &type, &rc);
+    if (ctx == NULL) {
+        return rc;
     }
 
-    ot = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_OBJECT_TYPE);
-
-    if (ot == NULL || ot->type != NGX_KMIP_TYPE_ENUMERATION) {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
-                                    "Create needs an Object Type");
-    }
-
-    if (ot->v.num != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
+    if (type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
         return ngx_kmip_result_fail(r, out,
                                     NGX_KMIP_REASON_INVALID_FIELD,
                                     "Create makes Symmetric Keys only");
     }
 
-    ctx = ngx_kmip_op_ctx(r, in, out);
-    if (ctx == NULL) {
-        return NGX_ERROR;
+    rc = ngx_kmip_op_new_object(ctx, type, &obj);
+
+    if (rc == NGX_OK) {
+        rc = ngx_kmip_op_create_length(ctx, obj, &bytes, &cipher);
     }
 
-    rc = ngx_kmip_op_new_object(ctx, NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY,
-                                ngx_kmip_op_attr_container(r, in->payload),
-                                &obj);
-    if (rc == NGX_DECLINED) {
-        return NGX_OK;
+    if (rc == NGX_OK) {
+        rc = ngx_kmip_op_create_rng(ctx, obj);
     }
 
     if (rc != NGX_OK) {
-        return rc;
-    }
-
-    alg = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Algorithm",
-                               -1);
-    len = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Length", -1);
-
-    if (alg == -1) {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
-                                    "Create needs a Cryptographic Algorithm");
-    }
-
-    switch (alg) {
-
-    case NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES:
-        dflt = 256;
-        bytes = (len == 128 || len == 192 || len == 256) ? len / 8 : 0;
-        cipher = NULL;
-        break;
-
-    /*
-     * Triple DES: two keys (112 bits, 128 with the parity bits) or three
-     * (168 or 192); the length is kept as the client gave it
-     */
-
-    case NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES:
-        dflt = 168;
-        bytes = (len == 112 || len == 128) ? 16
-                : (len == 168 || len == 192) ? 24 : 0;
-        cipher = bytes == 16 ? EVP_des_ede_cbc() : EVP_des_ede3_cbc();
-        break;
-
-    default:
-        return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_REASON_INVALID_FIELD,
-                                    "Create makes AES and Triple DES keys "
-                                    "only");
-    }
-
-    if (len == -1) {
-        len = dflt;
-        bytes = dflt == 256 ? 32 : 24;
-
-        if (ngx_kmip_op_set_num(r, &obj->attributes, "Cryptographic Length",
-                                NGX_KMIP_TYPE_INTEGER, len)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    if (bytes == 0) {
-        return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_REASON_INVALID_FIELD,
-                                    alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES
-                                    ? "AES keys are 128, 192 or 256 bits "
-                                      "long, not %L"
-                                    : "Triple DES keys are 112, 128, 168 or "
-                                      "192 bits long, not %L", len);
-    }
-
-    /* the generator: the server's, and any the client asks for is it */
-
-    rng = ngx_kmip_op_rng_value(r);
-    if (rng == NULL) {
-        return NGX_ERROR;
-    }
-
-    matched = 1;
-
-    for (at = obj->attributes.first; at; at = at->next) {
-        if (ngx_kmip_attr_name_is(at, "Random Number Generator")) {
-            matched = ngx_kmip_op_rng_matches(at->value, rng);
-            if (matched) {
-                break;
-            }
-        }
-    }
-
-    if (!matched) {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
-                                    "the server's random number generator is "
-                                    "not the one asked for");
-    }
-
-    (void) ngx_kmip_attrs_remove(&obj->attributes,
-                                 (u_char *) "Random Number Generator", 23, -1);
-
-    if (ngx_kmip_attrs_set(&r->alloc, &obj->attributes,
-                           "Random Number Generator", rng)
-        == NULL)
-    {
-        return NGX_ERROR;
+        return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
     /*
@@ -784,6 +787,136 @@ ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     obj->material = *secret;
 
     return ngx_kmip_op_store_new(ctx, obj);
+}
+
+
+/*
+ * The key's size from its Cryptographic Algorithm and Length (the length
+ * set to the algorithm's default when none is given), and the cipher
+ * whose key generation makes it (NULL: random bytes)
+ */
+
+static ngx_int_t
+ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
+    int64_t *size, const EVP_CIPHER **cipher)
+{
+    int64_t          alg, len, dflt, bytes;
+    ngx_kmip_req_t  *r = ctx->r;
+
+    alg = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Algorithm",
+                               -1);
+    len = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Length", -1);
+
+    if (alg == -1) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_MISSING_DATA,
+                                    "Create needs a Cryptographic "
+                                    "Algorithm");
+        return NGX_DECLINED;
+    }
+
+    switch (alg) {
+
+    case NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES:
+        dflt = 256;
+        bytes = (len == 128 || len == 192 || len == 256) ? len / 8 : 0;
+        *cipher = NULL;
+        break;
+
+    /*
+     * Triple DES: two keys (112 bits, 128 with the parity bits) or three
+     * (168 or 192); the length is kept as the client gave it
+     */
+
+    case NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES:
+        dflt = 168;
+        bytes = (len == 112 || len == 128) ? 16
+                : (len == 168 || len == 192) ? 24 : 0;
+        *cipher = bytes == 16 ? EVP_des_ede_cbc() : EVP_des_ede3_cbc();
+        break;
+
+    default:
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Create makes AES and Triple DES keys "
+                                    "only");
+        return NGX_DECLINED;
+    }
+
+    if (len == -1) {
+        len = dflt;
+        bytes = dflt == 256 ? 32 : 24;
+
+        if (ngx_kmip_op_set_num(r, &obj->attributes, "Cryptographic Length",
+                                NGX_KMIP_TYPE_INTEGER, len)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (bytes == 0) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES
+                                    ? "AES keys are 128, 192 or 256 bits "
+                                      "long, not %L"
+                                    : "Triple DES keys are 112, 128, 168 or "
+                                      "192 bits long, not %L", len);
+        return NGX_DECLINED;
+    }
+
+    *size = bytes;
+
+    return NGX_OK;
+}
+
+
+/* the generator: the server's, and any the client asks for is it */
+
+static ngx_int_t
+ngx_kmip_op_create_rng(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    ngx_uint_t        matched;
+    ngx_kmip_req_t   *r = ctx->r;
+    ngx_kmip_attr_t  *at;
+    ngx_kmip_item_t  *rng;
+
+    rng = ngx_kmip_op_rng_value(r);
+    if (rng == NULL) {
+        return NGX_ERROR;
+    }
+
+    matched = 1;
+
+    for (at = obj->attributes.first; at; at = at->next) {
+        if (ngx_kmip_attr_name_is(at, "Random Number Generator")) {
+            matched = ngx_kmip_op_rng_matches(at->value, rng);
+            if (matched) {
+                break;
+            }
+        }
+    }
+
+    if (!matched) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "the server's random number generator "
+                                    "is not the one asked for");
+        return NGX_DECLINED;
+    }
+
+    (void) ngx_kmip_attrs_remove(&obj->attributes,
+                                 (u_char *) "Random Number Generator", 23, -1);
+
+    if (ngx_kmip_attrs_set(&r->alloc, &obj->attributes,
+                           "Random Number Generator", rng)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -876,115 +1009,35 @@ ngx_int_t
 ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    int64_t                 alg, len;
-    uint32_t                type, subtype;
-    ngx_int_t               rc;
-    ngx_str_t               material, *secret;
     u_char                 *p;
-    ngx_kmip_item_t        *ot;
+    uint32_t                type;
+    ngx_int_t               rc;
+    ngx_str_t              *secret;
     ngx_kmip_op_ctx_t      *ctx;
     ngx_kmip_object_t      *obj;
-    const ngx_kmip_item_t  *o, *st, *dv, *kb, *kft;
+    ngx_kmip_op_given_t     given;
+    const ngx_kmip_item_t  *kft;
 
-    if (ngx_kmip_op_no_store(r, out)) {
-        return NGX_OK;
-    }
-
-    ot = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_OBJECT_TYPE);
-
-    if (ot == NULL || ot->type != NGX_KMIP_TYPE_ENUMERATION) {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
-                                    "Register needs an Object Type");
-    }
-
-    ctx = ngx_kmip_op_ctx(r, in, out);
+    ctx = ngx_kmip_op_new_begin(r, in, out, &type, &rc);
     if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    type = (uint32_t) ot->v.num;
-    subtype = 0;
-    alg = -1;
-    len = -1;
-    kb = NULL;
-
-    switch (type) {
-
-    case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
-        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_SYMMETRIC_KEY);
-        kb = ngx_kmip_item_find(o, NGX_KMIP_TAG_KEY_BLOCK);
-        rc = ngx_kmip_op_key_block(ctx, kb, &material, &alg, &len);
-        break;
-
-    case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
-        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_SECRET_DATA);
-        st = ngx_kmip_item_find(o, NGX_KMIP_TAG_SECRET_DATA_TYPE);
-
-        if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION) {
-            return ngx_kmip_result_fail(r, out,
-                                        NGX_KMIP_REASON_MISSING_DATA,
-                                        "Secret Data needs a Secret Data "
-                                        "Type");
-        }
-
-        subtype = (uint32_t) st->v.num;
-        kb = ngx_kmip_item_find(o, NGX_KMIP_TAG_KEY_BLOCK);
-        rc = ngx_kmip_op_key_block(ctx, kb, &material, &alg, &len);
-        break;
-
-    case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
-        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_OPAQUE_OBJECT);
-        st = ngx_kmip_item_find(o, NGX_KMIP_TAG_OPAQUE_DATA_TYPE);
-        dv = ngx_kmip_item_find(o, NGX_KMIP_TAG_OPAQUE_DATA_VALUE);
-
-        if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION
-            || dv == NULL || dv->type != NGX_KMIP_TYPE_BYTE_STRING
-            || dv->v.str.len == 0 || dv->v.str.len > NGX_KMIP_MATERIAL_MAX)
-        {
-            return ngx_kmip_result_fail(r, out,
-                                        NGX_KMIP_REASON_INVALID_FIELD,
-                                        "Opaque Object needs an Opaque Data "
-                                        "Type and 1 to %d bytes of Opaque "
-                                        "Data Value", NGX_KMIP_MATERIAL_MAX);
-        }
-
-        subtype = (uint32_t) st->v.num;
-        material.data = (u_char *) dv->v.str.data;
-        material.len = dv->v.str.len;
-        rc = NGX_OK;
-        break;
-
-    default:
-        return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_REASON_INVALID_FIELD,
-                                    "Register takes Symmetric Keys, Secret "
-                                    "Data and Opaque Objects only");
-    }
-
-    if (rc == NGX_DECLINED) {
-        return NGX_OK;
-    }
-
-    if (rc != NGX_OK) {
         return rc;
     }
 
-    rc = ngx_kmip_op_new_object(ctx, type,
-                                ngx_kmip_op_attr_container(r, in->payload),
-                                &obj);
-    if (rc == NGX_DECLINED) {
-        return NGX_OK;
+    rc = ngx_kmip_op_register_given(ctx, type, &given);
+
+    if (rc == NGX_OK) {
+        rc = ngx_kmip_op_new_object(ctx, type, &obj);
     }
 
     if (rc != NGX_OK) {
-        return rc;
+        return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
-    obj->subtype = subtype;
+    obj->subtype = given.subtype;
 
     /* the format it came in, for Get to answer in (KMIP 2.1 6.1.19) */
 
-    kft = ngx_kmip_item_find(kb, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
+    kft = ngx_kmip_item_find(given.block, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
 
     if (kft
         && ngx_kmip_op_set_num(r, &obj->attributes, "Key Format Type",
@@ -995,62 +1048,166 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     }
 
     if (type == NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
-        if (alg == -1) {
-            alg = ngx_kmip_op_attr_num(&obj->attributes,
-                                       "Cryptographic Algorithm", -1);
-        }
-
-        if (alg == -1) {
-            return ngx_kmip_result_fail(r, out,
-                                        NGX_KMIP_REASON_MISSING_DATA,
-                                        "a Symmetric Key needs a "
-                                        "Cryptographic Algorithm");
-        }
-
-        if (alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES) {
-
-            /* 16 bytes: two keys, 24: three; with or without parity */
-
-            if ((material.len != 16 && material.len != 24)
-                || (len != -1 && len != (int64_t) material.len * 8
-                    && len != (int64_t) material.len * 7))
-            {
-                return ngx_kmip_result_fail(r, out,
-                                            NGX_KMIP_REASON_INVALID_FIELD,
-                                            "a Triple DES key of %uz bytes "
-                                            "and %L bits", material.len, len);
-            }
-
-        } else if (len != -1 && len != (int64_t) material.len * 8) {
-            return ngx_kmip_result_fail(r, out,
-                                        NGX_KMIP_REASON_INVALID_FIELD,
-                                        "Cryptographic Length %L does not "
-                                        "match %uz bytes of key material",
-                                        len, material.len);
-        }
-
-        if (ngx_kmip_op_set_num(r, &obj->attributes,
-                                "Cryptographic Algorithm",
-                                NGX_KMIP_TYPE_ENUMERATION, alg) != NGX_OK
-            || ngx_kmip_op_set_num(r, &obj->attributes,
-                                   "Cryptographic Length",
-                                   NGX_KMIP_TYPE_INTEGER,
-                                   len != -1 ? len
-                                   : (int64_t) material.len * 8) != NGX_OK)
-        {
-            return NGX_ERROR;
+        rc = ngx_kmip_op_register_key(ctx, obj, &given);
+        if (rc != NGX_OK) {
+            return rc == NGX_DECLINED ? NGX_OK : rc;
         }
     }
 
     /* the client's bytes are copied into a buffer wiped with the request */
 
-    p = ngx_kmip_op_secret(r, material.len, &secret);
+    p = ngx_kmip_op_secret(r, given.material.len, &secret);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_memcpy(p, material.data, material.len);
+    ngx_memcpy(p, given.material.data, given.material.len);
     obj->material = *secret;
 
     return ngx_kmip_op_store_new(ctx, obj);
+}
+
+
+/*
+ * What the client gives of an object of the type: its material, Key
+ * Block (none for an Opaque Object) and subtype
+ */
+
+static ngx_int_t
+ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
+    ngx_kmip_op_given_t *g)
+{
+    ngx_kmip_req_t           *r = ctx->r;
+    const ngx_kmip_item_t    *o, *st, *dv;
+    ngx_kmip_request_item_t  *in = ctx->in;
+
+    g->subtype = 0;
+    g->alg = -1;
+    g->len = -1;
+    g->block = NULL;
+
+    switch (type) {
+
+    case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
+        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_SYMMETRIC_KEY);
+        g->block = ngx_kmip_item_find(o, NGX_KMIP_TAG_KEY_BLOCK);
+        return ngx_kmip_op_key_block(ctx, g->block, &g->material, &g->alg,
+                                     &g->len);
+
+    case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
+        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_SECRET_DATA);
+        st = ngx_kmip_item_find(o, NGX_KMIP_TAG_SECRET_DATA_TYPE);
+
+        if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_MISSING_DATA,
+                                        "Secret Data needs a Secret Data "
+                                        "Type");
+            return NGX_DECLINED;
+        }
+
+        g->subtype = (uint32_t) st->v.num;
+        g->block = ngx_kmip_item_find(o, NGX_KMIP_TAG_KEY_BLOCK);
+        return ngx_kmip_op_key_block(ctx, g->block, &g->material, &g->alg,
+                                     &g->len);
+
+    case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
+        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_OPAQUE_OBJECT);
+        st = ngx_kmip_item_find(o, NGX_KMIP_TAG_OPAQUE_DATA_TYPE);
+        dv = ngx_kmip_item_find(o, NGX_KMIP_TAG_OPAQUE_DATA_VALUE);
+
+        if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION
+            || dv == NULL || dv->type != NGX_KMIP_TYPE_BYTE_STRING
+            || dv->v.str.len == 0 || dv->v.str.len > NGX_KMIP_MATERIAL_MAX)
+        {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "Opaque Object needs an Opaque Data "
+                                        "Type and 1 to %d bytes of Opaque "
+                                        "Data Value", NGX_KMIP_MATERIAL_MAX);
+            return NGX_DECLINED;
+        }
+
+        g->subtype = (uint32_t) st->v.num;
+        g->material.data = (u_char *) dv->v.str.data;
+        g->material.len = dv->v.str.len;
+        return NGX_OK;
+
+    default:
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Register takes Symmetric Keys, Secret "
+                                    "Data and Opaque Objects only");
+        return NGX_DECLINED;
+    }
+}
+
+
+/*
+ * A Symmetric Key's Cryptographic Algorithm and Length: from its Key
+ * Block, else its attributes; the length must be its material's
+ */
+
+static ngx_int_t
+ngx_kmip_op_register_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
+    ngx_kmip_op_given_t *g)
+{
+    int64_t          alg, len;
+    size_t           n;
+    ngx_kmip_req_t  *r = ctx->r;
+
+    alg = g->alg;
+    len = g->len;
+    n = g->material.len;
+
+    if (alg == -1) {
+        alg = ngx_kmip_op_attr_num(&obj->attributes,
+                                   "Cryptographic Algorithm", -1);
+    }
+
+    if (alg == -1) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_MISSING_DATA,
+                                    "a Symmetric Key needs a "
+                                    "Cryptographic Algorithm");
+        return NGX_DECLINED;
+    }
+
+    if (alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES) {
+
+        /* 16 bytes: two keys, 24: three; with or without parity */
+
+        if ((n != 16 && n != 24)
+            || (len != -1 && len != (int64_t) n * 8
+                && len != (int64_t) n * 7))
+        {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "a Triple DES key of %uz bytes "
+                                        "and %L bits", n, len);
+            return NGX_DECLINED;
+        }
+
+    } else if (len != -1 && len != (int64_t) n * 8) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Cryptographic Length %L does not "
+                                    "match %uz bytes of key material",
+                                    len, n);
+        return NGX_DECLINED;
+    }
+
+    if (ngx_kmip_op_set_num(r, &obj->attributes,
+                            "Cryptographic Algorithm",
+                            NGX_KMIP_TYPE_ENUMERATION, alg) != NGX_OK
+        || ngx_kmip_op_set_num(r, &obj->attributes,
+                               "Cryptographic Length",
+                               NGX_KMIP_TYPE_INTEGER,
+                               len != -1 ? len : (int64_t) n * 8)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }

@@ -11,13 +11,16 @@
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
 
+
 /*
  * Destroy: an object that is not Active has its Key Protect key deleted;
  * what remains answers as a destroyed object.
  */
 
+
 static ngx_int_t ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx);
 static void ngx_kmip_op_destroyed(ngx_kmip_store_op_t *sop);
+
 
 ngx_int_t
 ngx_kmip_op_destroy(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,

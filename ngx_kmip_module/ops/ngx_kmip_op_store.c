@@ -13,6 +13,7 @@
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
 
+
 /*
  * What every operation on a managed object shares (see
  * ngx_kmip_op_store.h): its start, the object read and written through the
@@ -20,10 +21,12 @@
  * results, and the answers most operations give.
  */
 
+
 static void ngx_kmip_op_wipe(void *data);
 static void ngx_kmip_op_loaded(ngx_kmip_store_op_t *sop);
 static ngx_int_t ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx);
 static void ngx_kmip_op_written(ngx_kmip_store_op_t *sop);
+
 
 static void
 ngx_kmip_op_wipe(void *data)

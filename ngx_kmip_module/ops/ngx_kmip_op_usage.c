@@ -11,6 +11,7 @@
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
 
+
 /*
  * Usage Limits (KMIP 1.4 3.21): the stored form of a client's value, and
  * the allocation an operation that applies protection takes from them.
@@ -30,6 +31,7 @@ static int64_t ngx_kmip_op_usage_amount(int64_t unit, size_t bytes);
 static ngx_int_t ngx_kmip_op_usage_apply(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_usage_respond(ngx_kmip_op_ctx_t *ctx);
+
 
 ngx_kmip_item_t *
 ngx_kmip_op_usage_limits(ngx_kmip_req_t *r, const ngx_kmip_item_t *value,

@@ -13,14 +13,17 @@
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
 
+
 /*
  * An object's attributes as clients see them (see ngx_kmip_op_view.h):
  * the stored ones, those every object keeps, and those that follow from
  * the object itself.
  */
 
+
 static ngx_int_t ngx_kmip_op_derived(ngx_kmip_req_t *r,
     ngx_kmip_object_t *obj, ngx_kmip_attrs_t *l);
+
 
 int64_t
 ngx_kmip_op_attr_num(ngx_kmip_attrs_t *l, const char *name, int64_t dflt)

@@ -16,6 +16,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
+#include "ngx_kmip_op_usage.h"
 
 
 /*

@@ -12,10 +12,9 @@
  * Shared by the operations on managed objects: reading an object (with
  * the request-wide cache of the last one), writing a changed object with
  * optimistic concurrency (re-read and re-apply on a conflict, bounded),
- * mapping store failures to KMIP results (ngx_kmip_op_store.c); the
- * object's attributes as a client sees them (ngx_kmip_op_view.h); Get and
- * Export's shared start (ngx_kmip_op_get.c); Usage Limits
- * (ngx_kmip_op_usage.c).
+ * mapping store failures to KMIP results, the answers most operations
+ * give (ngx_kmip_op_store.c); with the object's attributes as a client
+ * sees them (ngx_kmip_op_view.h).
  */
 
 
@@ -145,26 +144,6 @@ void ngx_kmip_op_finish(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc);
    ngx_str_t, to hand on as the object's material */
 u_char *ngx_kmip_op_secret(ngx_kmip_req_t *r, size_t len, ngx_str_t **sp);
 
-/*
- * Get and Export up to the loaded object: the item's object, its Key
- * Wrapping Specification if any (ngx_kmip_op_wrap_request()), then the
- * object read with its material and "loaded" called.
- */
-ngx_int_t ngx_kmip_op_serve(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out, ngx_kmip_op_next_pt loaded);
-
-/*
- * Get in two steps, which Export shares: the answer for a loaded object,
- * material included (wrapped, when ctx->data is the request's
- * ngx_kmip_wrap_t, which may take a store read), in ctx->out, then next(ctx)
- * if it succeeded; and, the answer complete, the object marked served
- * (Fresh False: a store write before the answer goes out, NGX_AGAIN, on an
- * object's first serve).
- */
-ngx_int_t ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_op_next_pt next);
-ngx_int_t ngx_kmip_op_get_served(ngx_kmip_op_ctx_t *ctx);
-
 /* a payload with only the Unique Identifier (most answers) */
 ngx_int_t ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx);
 
@@ -172,23 +151,6 @@ ngx_int_t ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx);
    Operation */
 ngx_int_t ngx_kmip_op_wrong_state(ngx_kmip_op_ctx_t *ctx, const char *fmt,
     ...);
-
-/*
- * Usage Limits (KMIP 1.4 3.21): the stored form of a client's value (the
- * Count is the server's, set to the Total), NULL with *err if invalid;
- * whether the object has been used for protection since they were set.
- */
-ngx_kmip_item_t *ngx_kmip_op_usage_limits(ngx_kmip_req_t *r,
-    const ngx_kmip_item_t *value, const char **err);
-ngx_uint_t ngx_kmip_op_usage_used(ngx_kmip_attrs_t *l);
-
-/*
- * Called by an operation that applies protection (Encrypt) once its answer
- * is in ctx->out: with Usage Limits, the allocation is written to the store
- * before the answer goes out (Permission Denied when exhausted, as 1.4 4.29
- * and 2.1 6.1.17 say); without, NGX_OK at once.
- */
-ngx_int_t ngx_kmip_op_usage_consume(ngx_kmip_op_ctx_t *ctx, size_t bytes);
 
 
 #endif /* _NGX_KMIP_OP_STORE_H_INCLUDED_ */

@@ -305,9 +305,7 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
 
     if (obj->destroyed) {
         return ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_OBJECT_DESTROYED
-                                    : NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                    ngx_kmip_op_reason_destroyed(r),
                                     "object \"%V\" is destroyed", &ctx->uid);
     }
 

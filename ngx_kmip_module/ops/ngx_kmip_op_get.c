@@ -158,9 +158,7 @@ ngx_kmip_op_get_allowed(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w)
 
     if (obj->destroyed) {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_OBJECT_DESTROYED
-                                    : NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                    ngx_kmip_op_reason_destroyed(r),
                                     "object \"%V\" is destroyed", &ctx->uid);
         return NGX_DECLINED;
     }

@@ -189,9 +189,7 @@ ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what)
     case NGX_KMIP_STORE_GONE:
         r->object = NULL;
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_OBJECT_DESTROYED
-                                    : NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                    ngx_kmip_op_reason_destroyed(r),
                                     "object \"%V\" was destroyed (its Key "
                                     "Protect key was deleted)", &ctx->uid);
         return;
@@ -453,6 +451,15 @@ ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx)
     ctx->out->payload = payload;
 
     return NGX_OK;
+}
+
+
+uint32_t
+ngx_kmip_op_reason_destroyed(ngx_kmip_req_t *r)
+{
+    return r->version >= NGX_KMIP_VERSION(2, 0)
+           ? NGX_KMIP_REASON_OBJECT_DESTROYED
+           : NGX_KMIP_REASON_ITEM_NOT_FOUND;
 }
 
 

@@ -10,6 +10,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
+#include "ngx_kmip_op_usage.h"
 
 
 /*
@@ -42,15 +43,8 @@ ngx_int_t
 ngx_kmip_op_get_attributes(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    ngx_int_t           rc;
-    ngx_kmip_op_ctx_t  *ctx;
-
-    ctx = ngx_kmip_op_begin(r, in, out, &rc);
-    if (ctx == NULL) {
-        return rc;
-    }
-
-    return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_get_attributes_loaded);
+    return ngx_kmip_op_begin_load(r, in, out,
+                                  ngx_kmip_op_get_attributes_loaded);
 }
 
 
@@ -168,15 +162,8 @@ ngx_int_t
 ngx_kmip_op_get_attribute_list(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out)
 {
-    ngx_int_t           rc;
-    ngx_kmip_op_ctx_t  *ctx;
-
-    ctx = ngx_kmip_op_begin(r, in, out, &rc);
-    if (ctx == NULL) {
-        return rc;
-    }
-
-    return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_get_attribute_list_loaded);
+    return ngx_kmip_op_begin_load(r, in, out,
+                                  ngx_kmip_op_get_attribute_list_loaded);
 }
 
 

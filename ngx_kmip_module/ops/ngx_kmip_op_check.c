@@ -46,9 +46,7 @@ ngx_int_t
 ngx_kmip_op_check(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    ngx_int_t           rc;
-    ngx_kmip_item_t    *it;
-    ngx_kmip_op_ctx_t  *ctx;
+    ngx_kmip_item_t  *it;
 
     /* the values to check, before the key store is asked */
 
@@ -73,12 +71,7 @@ ngx_kmip_op_check(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                     "Lease Time is not an Interval");
     }
 
-    ctx = ngx_kmip_op_begin(r, in, out, &rc);
-    if (ctx == NULL) {
-        return rc;
-    }
-
-    return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_check_loaded);
+    return ngx_kmip_op_begin_load(r, in, out, ngx_kmip_op_check_loaded);
 }
 
 
@@ -149,9 +142,7 @@ ngx_kmip_op_check_loaded(ngx_kmip_op_ctx_t *ctx)
         r->id_placeholder.len = 0;
 
         return ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_OBJECT_DESTROYED
-                                    : NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                    ngx_kmip_op_reason_destroyed(r),
                                     "object \"%V\" is destroyed", &ctx->uid);
     }
 

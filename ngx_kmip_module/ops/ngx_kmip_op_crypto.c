@@ -14,6 +14,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
+#include "ngx_kmip_op_usage.h"
 #include "ngx_kmip_op_crypto.h"
 
 
@@ -105,59 +106,6 @@ ngx_kmip_op_bad_params(ngx_kmip_req_t *r)
            : NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED;
 }
 
-
-ngx_int_t
-ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj)
-{
-    u_char           *md;
-    unsigned int      n;
-    ngx_kmip_item_t  *v;
-
-    if (obj->material.len == 0) {
-        return NGX_OK;
-    }
-
-    md = ngx_pnalloc(r->pool, EVP_MAX_MD_SIZE);
-    if (md == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (EVP_Digest(obj->material.data, obj->material.len, md, &n,
-                   EVP_sha256(), NULL)
-        != 1)
-    {
-        return NGX_ERROR;
-    }
-
-    v = ngx_kmip_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                          NGX_KMIP_TYPE_STRUCTURE);
-
-    /*
-     * KMIP 1.4 3.17: SHA-256 over the Raw key material; the Key Format
-     * Type says which form was digested, for keys and secret data only
-     */
-
-    if (ngx_kmip_add_enum(&r->alloc, v, NGX_KMIP_TAG_HASHING_ALGORITHM,
-                          NGX_KMIP_HASHING_ALGORITHM_SHA_256) == NULL
-        || ngx_kmip_add_bytes(&r->alloc, v, NGX_KMIP_TAG_DIGEST_VALUE, md, n)
-           == NULL)
-    {
-        return NGX_ERROR;
-    }
-
-    if (obj->object_type != NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT
-        && ngx_kmip_add_enum(&r->alloc, v, NGX_KMIP_TAG_KEY_FORMAT_TYPE,
-                             NGX_KMIP_KEY_FORMAT_TYPE_RAW) == NULL)
-    {
-        return NGX_ERROR;
-    }
-
-    if (ngx_kmip_attrs_set(&r->alloc, &obj->attributes, "Digest", v) == NULL) {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
 
 
 ngx_int_t
@@ -357,9 +305,7 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
 
     if (obj->destroyed) {
         return ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_OBJECT_DESTROYED
-                                    : NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                    ngx_kmip_op_reason_destroyed(r),
                                     "object \"%V\" is destroyed", &ctx->uid);
     }
 

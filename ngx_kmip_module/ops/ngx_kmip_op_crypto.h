@@ -56,8 +56,5 @@ ngx_int_t ngx_kmip_op_rng_retrieve(ngx_kmip_req_t *r,
 void ngx_kmip_crypto_streams_close(ngx_kmip_crypto_streams_t *streams,
     ngx_log_t *log);
 
-/* sets the Digest attribute (SHA-256 of the material) of a new object */
-ngx_int_t ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj);
-
 
 #endif /* _NGX_KMIP_OP_CRYPTO_H_INCLUDED_ */

@@ -10,6 +10,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
+#include "ngx_kmip_op_get.h"
 #include "ngx_kmip_op_wrap.h"
 
 

@@ -15,7 +15,7 @@
 /*
  * Activate and Revoke: state changes written as the object's next
  * generation (Destroy, which deletes the Key Protect key, is in
- * ngx_kmip_op_object.c).
+ * ngx_kmip_op_destroy.c).
  *
  *   Pre-Active  --Activate-->                  Active
  *   Active      --Revoke (other reasons)-->    Deactivated

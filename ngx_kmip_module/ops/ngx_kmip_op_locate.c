@@ -159,25 +159,18 @@ ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         }
     }
 
-    ctx->sop = ngx_kmip_op_store_op(r);
-    if (ctx->sop == NULL || ngx_kmip_locate_pool(r, lc) != NGX_OK) {
+    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_located) == NULL
+        || ngx_kmip_locate_pool(r, lc) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     ctx->sop->pool = lc->pool;
-    ctx->sop->handler = ngx_kmip_op_located;
-    ctx->sop->data = ctx;
     ngx_str_set(&ctx->uid, "*");
 
     rc = ngx_kmip_store_list(r->kp, ctx->sop);
 
-    if (rc == NGX_AGAIN) {
-        return NGX_AGAIN;
-    }
-
-    ngx_kmip_op_store_failed(ctx, "list");
-
-    return NGX_OK;
+    return ngx_kmip_op_store_called(ctx, rc, "list");
 
 invalid:
 
@@ -376,9 +369,7 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
     ngx_kmip_object_t   *objs, **hits;
     ngx_kmip_item_t     *payload;
 
-    if (sop->result != NGX_KMIP_STORE_OK) {
-        ngx_kmip_op_store_failed(ctx, "list");
-        ngx_kmip_op_complete(r);
+    if (ngx_kmip_op_store_lost(ctx, "list")) {
         return;
     }
 

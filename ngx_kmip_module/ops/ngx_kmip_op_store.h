@@ -12,8 +12,9 @@
  * Shared by the operations on managed objects: reading an object (with
  * the request-wide cache of the last one), writing a changed object with
  * optimistic concurrency (re-read and re-apply on a conflict, bounded),
- * mapping store failures to KMIP results, and the object's attributes as
- * a client sees them.
+ * mapping store failures to KMIP results, the answers most operations
+ * give (ngx_kmip_op_store.c); with the object's attributes as a client
+ * sees them (ngx_kmip_op_view.h).
  */
 
 
@@ -23,6 +24,7 @@
 #include "ngx_kmip_ops.h"
 #include "ngx_kmip_store.h"
 #include "ngx_kmip_attr.h"
+#include "ngx_kmip_op_view.h"
 
 
 /*
@@ -108,68 +110,51 @@ ngx_kmip_op_ctx_t *ngx_kmip_op_begin(ngx_kmip_req_t *r,
 
 ngx_int_t ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
     ngx_kmip_op_next_pt next);
+/* the start of an operation that reads one object, without its material:
+   ngx_kmip_op_begin(), then ngx_kmip_op_load() */
+ngx_int_t ngx_kmip_op_begin_load(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
+    ngx_kmip_op_next_pt next);
 ngx_int_t ngx_kmip_op_mutate(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_op_apply_pt apply, ngx_kmip_op_next_pt respond);
 void ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what);
+
+/*
+ * A step that asks the store, around the store's call: the call's
+ * operation in ctx->sop, which calls handler back with ctx (NULL on an
+ * allocation failure); then the step's return for the call's: NGX_AGAIN
+ * while the store works, else NGX_OK with ctx->out saying why it could not
+ * start. And on the callback: 1 when the store failed, the item answered
+ * with why and the batch resumed.
+ */
+ngx_kmip_store_op_t *ngx_kmip_op_store_call(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_store_handler_pt handler);
+ngx_int_t ngx_kmip_op_store_called(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc,
+    const char *what);
+ngx_uint_t ngx_kmip_op_store_lost(ngx_kmip_op_ctx_t *ctx, const char *what);
+
+/*
+ * The end of a step that ran on a store's callback: NGX_AGAIN waits for
+ * the next one; otherwise the item is answered (General Failure on an
+ * error) and the batch resumes.
+ */
+void ngx_kmip_op_finish(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc);
 
 /* a pool buffer for key material, wiped when the request ends; *sp: its
    ngx_str_t, to hand on as the object's material */
 u_char *ngx_kmip_op_secret(ngx_kmip_req_t *r, size_t len, ngx_str_t **sp);
 
-/*
- * Get and Export up to the loaded object: the item's object, its Key
- * Wrapping Specification if any (ngx_kmip_op_wrap_request()), then the
- * object read with its material and "loaded" called.
- */
-ngx_int_t ngx_kmip_op_serve(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out, ngx_kmip_op_next_pt loaded);
-
-/*
- * Get in two steps, which Export shares: the answer for a loaded object,
- * material included (wrapped, when ctx->data is the request's
- * ngx_kmip_wrap_t, which may take a store read), in ctx->out, then next(ctx)
- * if it succeeded; and, the answer complete, the object marked served
- * (Fresh False: a store write before the answer goes out, NGX_AGAIN, on an
- * object's first serve).
- */
-ngx_int_t ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_op_next_pt next);
-ngx_int_t ngx_kmip_op_get_served(ngx_kmip_op_ctx_t *ctx);
-
 /* a payload with only the Unique Identifier (most answers) */
 ngx_int_t ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx);
+
+/* the reason an item fails with for a destroyed object: Object Destroyed
+   from 2.0 on, Item Not Found in 1.x, which has no such reason */
+uint32_t ngx_kmip_op_reason_destroyed(ngx_kmip_req_t *r);
 
 /* lifecycle violation: Wrong Key Lifecycle State in 2.x, else Illegal
    Operation */
 ngx_int_t ngx_kmip_op_wrong_state(ngx_kmip_op_ctx_t *ctx, const char *fmt,
     ...);
-
-/* the object's attributes as clients see them (destroyed: State and
-   Destroy Date from the deletion) */
-ngx_int_t ngx_kmip_op_view(ngx_kmip_req_t *r, ngx_kmip_object_t *obj,
-    ngx_kmip_attrs_t *view);
-int64_t ngx_kmip_op_attr_num(ngx_kmip_attrs_t *l, const char *name,
-    int64_t dflt);
-ngx_int_t ngx_kmip_op_set_num(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l,
-    const char *name, uint8_t type, int64_t v);
-const char *ngx_kmip_state_name(int64_t state);
-
-/*
- * Usage Limits (KMIP 1.4 3.21): the stored form of a client's value (the
- * Count is the server's, set to the Total), NULL with *err if invalid;
- * whether the object has been used for protection since they were set.
- */
-ngx_kmip_item_t *ngx_kmip_op_usage_limits(ngx_kmip_req_t *r,
-    const ngx_kmip_item_t *value, const char **err);
-ngx_uint_t ngx_kmip_op_usage_used(ngx_kmip_attrs_t *l);
-
-/*
- * Called by an operation that applies protection (Encrypt) once its answer
- * is in ctx->out: with Usage Limits, the allocation is written to the store
- * before the answer goes out (Permission Denied when exhausted, as 1.4 4.29
- * and 2.1 6.1.17 say); without, NGX_OK at once.
- */
-ngx_int_t ngx_kmip_op_usage_consume(ngx_kmip_op_ctx_t *ctx, size_t bytes);
 
 
 #endif /* _NGX_KMIP_OP_STORE_H_INCLUDED_ */

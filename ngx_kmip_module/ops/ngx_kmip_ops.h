@@ -85,7 +85,7 @@ struct ngx_kmip_req_s {
     ngx_kmip_req_done_pt        done;
     void                       *data;
 
-    /* object operations (ngx_kmip_op_object.c and friends) */
+    /* object operations (ngx_kmip_op_store.c and friends) */
     ngx_str_t                   id_placeholder; /* the Unique Identifier
                                                    the last Create,
                                                    Register or Locate
@@ -177,8 +177,8 @@ ngx_int_t ngx_kmip_op_set_endpoint_role(ngx_kmip_req_t *r,
 ngx_int_t ngx_kmip_log_text(ngx_pool_t *pool, const u_char *text,
     size_t len, size_t max, ngx_str_t *out);
 
-/* managed objects in the key store (ngx_kmip_op_object.c, _attr.c,
-   _lifecycle.c, _locate.c, _check.c, _export.c) */
+/* managed objects in the key store (ngx_kmip_op_create.c, _get.c,
+   _destroy.c, _attr.c, _lifecycle.c, _locate.c, _check.c, _export.c) */
 ngx_int_t ngx_kmip_op_create(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_register(ngx_kmip_req_t *r,

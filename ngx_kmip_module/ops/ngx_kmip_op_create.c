@@ -1,0 +1,1214 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <openssl/rand.h>
+#include <openssl/evp.h>
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#include <openssl/core_names.h>
+#endif
+
+#include "ngx_kmip_tags.h"
+#include "ngx_kmip_enums.h"
+#include "ngx_kmip_op_store.h"
+#include "ngx_kmip_op_usage.h"
+
+
+/*
+ * Create and Register: the new object's identifier and attributes, the
+ * server's own (Random Number Generator, Digest) among them, its material
+ * made or taken from the request, and the object stored.
+ */
+
+
+#define NGX_KMIP_MATERIAL_MAX   4096
+
+#define NGX_KMIP_KFT_NOT_SUPPORTED                                            \
+    NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED
+
+
+/* what a Register request gives of its object */
+typedef struct {
+    ngx_str_t                   material;   /* the client's bytes */
+    uint32_t                    subtype;    /* Secret Data or Opaque
+                                               Data Type */
+    int64_t                     alg;        /* from the Key Block, or -1 */
+    int64_t                     len;
+    const ngx_kmip_item_t      *block;      /* the Key Block, if any */
+} ngx_kmip_op_given_t;
+
+
+static ngx_kmip_op_ctx_t *ngx_kmip_op_new_begin(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
+    uint32_t *type, ngx_int_t *rc);
+static ngx_int_t ngx_kmip_op_uuid(ngx_kmip_req_t *r, ngx_str_t *uid);
+static ngx_kmip_item_t *ngx_kmip_op_rng_value(ngx_kmip_req_t *r);
+static ngx_uint_t ngx_kmip_op_rng_matches(const ngx_kmip_item_t *want,
+    const ngx_kmip_item_t *have);
+static ngx_int_t ngx_kmip_op_digest(ngx_kmip_req_t *r,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
+    uint32_t object_type, ngx_kmip_object_t **objp);
+static ngx_int_t ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx,
+    uint32_t object_type, ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_server_attrs(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+static ngx_uint_t ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+static void ngx_kmip_op_created(ngx_kmip_store_op_t *sop);
+static ngx_int_t ngx_kmip_op_des_key(const EVP_CIPHER *cipher, u_char *key,
+    size_t len);
+static const ngx_kmip_item_t *ngx_kmip_op_attr_container(ngx_kmip_req_t *r,
+    const ngx_kmip_item_t *payload);
+static ngx_int_t ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj, int64_t *size, const EVP_CIPHER **cipher);
+static ngx_int_t ngx_kmip_op_create_rng(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx,
+    uint32_t type, ngx_kmip_op_given_t *g);
+static ngx_int_t ngx_kmip_op_register_key(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj, ngx_kmip_op_given_t *g);
+static ngx_int_t ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx,
+    const ngx_kmip_item_t *block, ngx_str_t *material, int64_t *alg,
+    int64_t *len);
+
+
+static ngx_int_t
+ngx_kmip_op_uuid(ngx_kmip_req_t *r, ngx_str_t *uid)
+{
+    u_char  b[16];
+
+    if (RAND_bytes(b, sizeof(b)) != 1) {
+        return NGX_ERROR;
+    }
+
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+
+    uid->data = ngx_pnalloc(r->pool, 36);
+    if (uid->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    uid->len = ngx_sprintf(uid->data,
+                           "%02xd%02xd%02xd%02xd-%02xd%02xd-%02xd%02xd-"
+                           "%02xd%02xd-%02xd%02xd%02xd%02xd%02xd%02xd",
+                           b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                           b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                           b[15])
+               - uid->data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The Random Number Generator of the keys the server makes (KMIP 1.4
+ * 3.44): the material comes from OpenSSL's private DRBG (RAND_priv_bytes),
+ * described as OpenSSL reports it, so that a configuration that picks
+ * another DRBG is described truly; what cannot be told is Unspecified.
+ */
+
+static ngx_kmip_item_t *
+ngx_kmip_op_rng_value(ngx_kmip_req_t *r)
+{
+    uint32_t               alg, drbg, cipher, hash;
+    int64_t                len;
+    ngx_kmip_item_t       *v;
+    ngx_kmip_allocator_t  *a = &r->alloc;
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    char                   cname[64], dname[64];
+    ngx_uint_t             i;
+    const char            *name;
+    OSSL_PARAM             params[3];
+    EVP_RAND_CTX          *ctx;
+
+    static const struct {
+        const char        *name;
+        uint32_t           hash;
+    } hashes[] = {
+        { "SHA256", NGX_KMIP_HASHING_ALGORITHM_SHA_256 },
+        { "SHA2-256", NGX_KMIP_HASHING_ALGORITHM_SHA_256 },
+        { "SHA384", NGX_KMIP_HASHING_ALGORITHM_SHA_384 },
+        { "SHA2-384", NGX_KMIP_HASHING_ALGORITHM_SHA_384 },
+        { "SHA512", NGX_KMIP_HASHING_ALGORITHM_SHA_512 },
+        { "SHA2-512", NGX_KMIP_HASHING_ALGORITHM_SHA_512 },
+    };
+#endif
+
+    alg = NGX_KMIP_RNG_ALGORITHM_UNSPECIFIED;
+    drbg = 0;
+    cipher = 0;
+    hash = 0;
+    len = 0;
+
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+
+    ctx = RAND_get0_private(NULL);
+    name = ctx ? EVP_RAND_get0_name(EVP_RAND_CTX_get0_rand(ctx)) : NULL;
+
+    cname[0] = '\0';
+    dname[0] = '\0';
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_CIPHER,
+                                                 cname, sizeof(cname));
+    params[1] = OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_DIGEST,
+                                                 dname, sizeof(dname));
+    params[2] = OSSL_PARAM_construct_end();
+
+    if (name && EVP_RAND_CTX_get_params(ctx, params) == 1) {
+
+        if (ngx_strcasecmp((u_char *) name, (u_char *) "CTR-DRBG") == 0
+            && ngx_strncasecmp((u_char *) cname, (u_char *) "AES-", 4) == 0)
+        {
+            drbg = NGX_KMIP_DRBG_ALGORITHM_CTR;
+            cipher = NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES;
+            len = ngx_atoi((u_char *) cname + 4, 3);
+
+        } else if (ngx_strcasecmp((u_char *) name, (u_char *) "HASH-DRBG")
+                   == 0)
+        {
+            drbg = NGX_KMIP_DRBG_ALGORITHM_HASH;
+
+        } else if (ngx_strcasecmp((u_char *) name, (u_char *) "HMAC-DRBG")
+                   == 0)
+        {
+            drbg = NGX_KMIP_DRBG_ALGORITHM_HMAC;
+        }
+
+        for (i = 0;
+             drbg != NGX_KMIP_DRBG_ALGORITHM_CTR
+             && i < sizeof(hashes) / sizeof(hashes[0]);
+             i++)
+        {
+            if (ngx_strcasecmp((u_char *) dname, (u_char *) hashes[i].name)
+                == 0)
+            {
+                hash = hashes[i].hash;
+            }
+        }
+
+        if (drbg && (len > 0 || hash)) {
+            alg = NGX_KMIP_RNG_ALGORITHM_DRBG;
+        }
+    }
+
+#endif
+
+    v = ngx_kmip_item_new(a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                          NGX_KMIP_TYPE_STRUCTURE);
+
+    if (v == NULL
+        || ngx_kmip_add_enum(a, v, NGX_KMIP_TAG_RNG_ALGORITHM, alg) == NULL)
+    {
+        return NULL;
+    }
+
+    if (alg != NGX_KMIP_RNG_ALGORITHM_DRBG) {
+        return v;
+    }
+
+    if ((cipher
+         && (ngx_kmip_add_enum(a, v, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+                               cipher) == NULL
+             || ngx_kmip_add_integer(a, v, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
+                                     (int32_t) len) == NULL))
+        || (hash
+            && ngx_kmip_add_enum(a, v, NGX_KMIP_TAG_HASHING_ALGORITHM, hash)
+               == NULL)
+        || ngx_kmip_add_enum(a, v, NGX_KMIP_TAG_DRBG_ALGORITHM, drbg) == NULL)
+    {
+        return NULL;
+    }
+
+    return v;
+}
+
+
+/*
+ * A Random Number Generator a client asks for at Create must be the
+ * server's (1.4 3.44): every field it gives has the server's value
+ */
+
+static ngx_uint_t
+ngx_kmip_op_rng_matches(const ngx_kmip_item_t *want,
+    const ngx_kmip_item_t *have)
+{
+    ngx_kmip_item_t  *w, *h;
+
+    for (w = want->v.kids.first; w; w = w->next) {
+        h = ngx_kmip_item_find(have, w->tag);
+
+        if (h == NULL || !ngx_kmip_item_equal(w, h)) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* sets the Digest attribute (SHA-256 of the material) of a new object */
+
+static ngx_int_t
+ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj)
+{
+    u_char           *md;
+    unsigned int      n;
+    ngx_kmip_item_t  *v;
+
+    if (obj->material.len == 0) {
+        return NGX_OK;
+    }
+
+    md = ngx_pnalloc(r->pool, EVP_MAX_MD_SIZE);
+    if (md == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (EVP_Digest(obj->material.data, obj->material.len, md, &n,
+                   EVP_sha256(), NULL)
+        != 1)
+    {
+        return NGX_ERROR;
+    }
+
+    v = ngx_kmip_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                          NGX_KMIP_TYPE_STRUCTURE);
+
+    /*
+     * KMIP 1.4 3.17: SHA-256 over the Raw key material; the Key Format
+     * Type says which form was digested, for keys and secret data only
+     */
+
+    if (ngx_kmip_add_enum(&r->alloc, v, NGX_KMIP_TAG_HASHING_ALGORITHM,
+                          NGX_KMIP_HASHING_ALGORITHM_SHA_256) == NULL
+        || ngx_kmip_add_bytes(&r->alloc, v, NGX_KMIP_TAG_DIGEST_VALUE, md, n)
+           == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    if (obj->object_type != NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT
+        && ngx_kmip_add_enum(&r->alloc, v, NGX_KMIP_TAG_KEY_FORMAT_TYPE,
+                             NGX_KMIP_KEY_FORMAT_TYPE_RAW) == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_attrs_set(&r->alloc, &obj->attributes, "Digest", v) == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The start of Create and Register: a key store configured, the Object
+ * Type asked for in *type, the context. NULL when the item is already
+ * answered (*rc NGX_OK) or on an allocation failure (*rc NGX_ERROR).
+ */
+
+static ngx_kmip_op_ctx_t *
+ngx_kmip_op_new_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, uint32_t *type, ngx_int_t *rc)
+{
+    ngx_kmip_item_t    *ot;
+    ngx_kmip_op_ctx_t  *ctx;
+
+    *rc = NGX_OK;
+
+    if (ngx_kmip_op_no_store(r, out)) {
+        return NULL;
+    }
+
+    ot = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_OBJECT_TYPE);
+
+    if (ot == NULL || ot->type != NGX_KMIP_TYPE_ENUMERATION) {
+        *rc = ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
+                                   "%s needs an Object Type",
+                                   in->operation == NGX_KMIP_OP_CREATE
+                                   ? "Create" : "Register");
+        return NULL;
+    }
+
+    *type = (uint32_t) ot->v.num;
+
+    ctx = ngx_kmip_op_ctx(r, in, out);
+    if (ctx == NULL) {
+        *rc = NGX_ERROR;
+    }
+
+    return ctx;
+}
+
+
+/*
+ * The object a Create or Register makes: the client's attributes (the
+ * request's Attributes or Template-Attribute) checked, the server's added.
+ * out is filled and NGX_DECLINED returned on a client error.
+ */
+
+static ngx_int_t
+ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
+    ngx_kmip_object_t **objp)
+{
+    ngx_int_t           rc;
+    ngx_kmip_req_t     *r = ctx->r;
+    ngx_kmip_attr_t    *at;
+    ngx_kmip_object_t  *obj;
+
+    obj = ngx_pcalloc(r->pool, sizeof(ngx_kmip_object_t));
+    if (obj == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_kmip_op_client_attrs(ctx, object_type, obj);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    obj->object_type = object_type;
+
+    /*
+     * a Key Format Type asked for (2.1 4.26) is the server's own, or the
+     * request fails; it follows from the object, so is not stored
+     */
+
+    at = ngx_kmip_attrs_find(&obj->attributes, "Key Format Type", 15, -1);
+
+    if (at) {
+        if (at->value->v.num != ngx_kmip_op_key_format(obj)) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_KFT_NOT_SUPPORTED,
+                                        "the object is kept as Key Format "
+                                        "Type %uD",
+                                        ngx_kmip_op_key_format(obj));
+            return NGX_DECLINED;
+        }
+
+        (void) ngx_kmip_attrs_remove(&obj->attributes, at->name, at->name_len,
+                                     -1);
+    }
+
+    if (ngx_kmip_op_uuid(r, &obj->uid) != NGX_OK
+        || ngx_kmip_op_server_attrs(ctx, obj) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    *objp = obj;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The attributes the client gave: each one a client may set at creation,
+ * for this type of object, once unless it takes several instances
+ */
+
+static ngx_int_t
+ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
+    ngx_kmip_object_t *obj)
+{
+    const char                  *err;
+    ngx_kmip_req_t              *r = ctx->r;
+    ngx_kmip_attr_t             *at;
+    const ngx_kmip_attr_spec_t  *s;
+
+    err = NULL;
+
+    if (ngx_kmip_attrs_parse(&r->alloc,
+                             ngx_kmip_op_attr_container(r, ctx->in->payload),
+                             (unsigned) r->version, &obj->attributes, &err)
+        != 0)
+    {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "%s", err);
+        return NGX_DECLINED;
+    }
+
+    for (at = obj->attributes.first; at; at = at->next) {
+        s = ngx_kmip_attr_spec(at->name, at->name_len);
+
+        if (s == NULL) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "attribute \"%*s\" is not supported",
+                                        at->name_len, at->name);
+            return NGX_DECLINED;
+        }
+
+        if (!(s->flags & NGX_KMIP_ATTR_ON_CREATE)
+            || (unsigned) r->version < s->since)
+        {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "attribute \"%*s\" is set by the "
+                                        "server", at->name_len, at->name);
+            return NGX_DECLINED;
+        }
+
+        if (!(s->flags & NGX_KMIP_ATTR_MULTI) && at->index > 0) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "attribute \"%*s\" takes a single "
+                                        "instance", at->name_len, at->name);
+            return NGX_DECLINED;
+        }
+
+        if (ngx_kmip_attr_check_object(&obj->attributes, NULL, at,
+                                       object_type, (unsigned) r->version,
+                                       &err)
+            != 0)
+        {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "attribute \"%*s\": %s",
+                                        at->name_len, at->name, err);
+            return NGX_DECLINED;
+        }
+
+        if (s->tag == NGX_KMIP_TAG_USAGE_LIMITS) {
+            at->value = ngx_kmip_op_usage_limits(r, at->value, &err);
+            if (at->value == NULL) {
+                (void) ngx_kmip_result_fail(r, ctx->out,
+                                            NGX_KMIP_REASON_INVALID_FIELD,
+                                            "%s", err);
+                return NGX_DECLINED;
+            }
+        }
+
+        if (s->tag == NGX_KMIP_TAG_RANDOM_NUMBER_GENERATOR
+            && ngx_kmip_item_find(at->value, NGX_KMIP_TAG_RNG_ALGORITHM)
+               == NULL)
+        {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "Random Number Generator without "
+                                        "an RNG Algorithm");
+            return NGX_DECLINED;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* the attributes the server gives every new object */
+
+static ngx_int_t
+ngx_kmip_op_server_attrs(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    time_t            now;
+    int64_t           act;
+    uint32_t          object_type = obj->object_type;
+    ngx_uint_t        crypto;
+    ngx_kmip_req_t   *r = ctx->r;
+    ngx_kmip_item_t  *v;
+
+    now = ngx_time();
+
+    /*
+     * Sensitive and Extractable as given, else the defaults; the history
+     * attributes start from them. Fresh: a new object has not been served
+     * (a client registering one may say otherwise). No lease limit. Fresh
+     * and Lease Time are for cryptographic objects (1.4 3.20, 3.34), which
+     * an Opaque Object is not.
+     */
+
+    crypto = object_type != NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT;
+
+    if (ngx_kmip_op_protection_defaults(r, &obj->attributes) != NGX_OK
+        || ngx_kmip_op_set_num(r, &obj->attributes, "Always Sensitive",
+                               NGX_KMIP_TYPE_BOOLEAN,
+                               ngx_kmip_op_attr_num(&obj->attributes,
+                                                    "Sensitive", 0) != 0)
+           != NGX_OK
+        || ngx_kmip_op_set_num(r, &obj->attributes, "Never Extractable",
+                               NGX_KMIP_TYPE_BOOLEAN,
+                               ngx_kmip_op_attr_num(&obj->attributes,
+                                                    "Extractable", 1) == 0)
+           != NGX_OK
+        || (crypto
+            && (ctx->in->operation == NGX_KMIP_OP_CREATE
+                || ngx_kmip_attrs_find(&obj->attributes, "Fresh", 5, -1)
+                   == NULL)
+            && ngx_kmip_op_set_num(r, &obj->attributes, "Fresh",
+                                   NGX_KMIP_TYPE_BOOLEAN, 1) != NGX_OK)
+        || (crypto
+            && ngx_kmip_op_set_num(r, &obj->attributes, "Lease Time",
+                                   NGX_KMIP_TYPE_INTERVAL, 0) != NGX_OK))
+    {
+        return NGX_ERROR;
+    }
+
+    v = ngx_kmip_attr_value_text(&r->alloc, obj->uid.data, obj->uid.len);
+
+    if (v == NULL
+        || ngx_kmip_attrs_set(&r->alloc, &obj->attributes,
+                              "Unique Identifier", v) == NULL
+        || ngx_kmip_op_set_num(r, &obj->attributes, "Object Type",
+                               NGX_KMIP_TYPE_ENUMERATION, object_type)
+           != NGX_OK
+        || ngx_kmip_op_set_num(r, &obj->attributes, "Initial Date",
+                               NGX_KMIP_TYPE_DATE_TIME, now) != NGX_OK
+        || ngx_kmip_op_set_num(r, &obj->attributes, "Last Change Date",
+                               NGX_KMIP_TYPE_DATE_TIME, now) != NGX_OK
+        || ngx_kmip_op_set_num(r, &obj->attributes, "Original Creation Date",
+                               NGX_KMIP_TYPE_DATE_TIME, now) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* an Activation Date that has come makes the object Active at once */
+
+    act = ngx_kmip_op_attr_num(&obj->attributes, "Activation Date", -1);
+
+    if (ngx_kmip_op_set_num(r, &obj->attributes, "State",
+                            NGX_KMIP_TYPE_ENUMERATION,
+                            (act >= 0 && act <= now)
+                            ? NGX_KMIP_STATE_ACTIVE
+                            : NGX_KMIP_STATE_PRE_ACTIVE)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Quantum Safe (2.1 4.45): the object must stay safe against a quantum
+ * adversary. A symmetric key keeps half its length against Grover's
+ * search, so only 256-bit AES and ChaCha20 keys are; the server cannot
+ * vouch for the content of other objects. 1 if the object is acceptable.
+ */
+
+static ngx_uint_t
+ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj)
+{
+    int64_t  alg;
+
+    if (!ngx_kmip_op_attr_num(&obj->attributes, "Quantum Safe", 0)) {
+        return 1;
+    }
+
+    if (obj->object_type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
+        return 0;
+    }
+
+    alg = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Algorithm",
+                               0);
+
+    return (alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES
+            || alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_CHACHA20
+            || alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_CHACHA20POLY1305)
+           && ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Length",
+                                   0) >= 256;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    ngx_int_t        rc;
+    ngx_kmip_req_t  *r = ctx->r;
+
+    if (!ngx_kmip_op_quantum_safe(obj)) {
+        /* KMIP gives no reason of its own for it: General Failure */
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_GENERAL_FAILURE,
+                                    "NOT_SAFE: a Quantum Safe object must "
+                                    "be a 256-bit AES or ChaCha20 key");
+    }
+
+    if (ngx_kmip_op_digest(r, obj) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ctx->obj = obj;
+    ctx->uid = obj->uid;
+
+    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_created) == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_kmip_store_create(r->kp, ctx->sop, obj);
+
+    return ngx_kmip_op_store_called(ctx, rc, "create");
+}
+
+
+static void
+ngx_kmip_op_created(ngx_kmip_store_op_t *sop)
+{
+    ngx_kmip_item_t    *payload;
+    ngx_kmip_op_ctx_t  *ctx = sop->data;
+    ngx_kmip_req_t     *r = ctx->r;
+
+    if (ngx_kmip_op_store_lost(ctx, "create")) {
+        /* no identifier is given for an object that is not stored */
+        return;
+    }
+
+    r->object = ctx->obj;
+    r->id_placeholder = ctx->obj->uid;
+
+    ngx_log_error(NGX_LOG_INFO, r->log, 0,
+                  "kmip: %s object \"%V\" stored as Key Protect key %V",
+                  ctx->in->operation == NGX_KMIP_OP_CREATE
+                  ? "created" : "registered",
+                  &ctx->obj->uid, &ctx->obj->kp_id);
+
+    payload = ngx_kmip_payload_new(r);
+
+    /* Register answers with the Unique Identifier only (KMIP 1.4 4.3) */
+
+    if ((ctx->in->operation == NGX_KMIP_OP_CREATE
+         && ngx_kmip_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
+                              ctx->obj->object_type) == NULL)
+        || ngx_kmip_add_text(&r->alloc, payload,
+                             NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                             ctx->obj->uid.data, ctx->obj->uid.len) == NULL)
+    {
+        ngx_kmip_op_finish(ctx, NGX_ERROR);
+        return;
+    }
+
+    ctx->out->payload = payload;
+
+    ngx_kmip_op_complete(r);
+}
+
+
+/*
+ * A random Triple DES key with odd parity in every byte (FIPS 46-3), made
+ * by OpenSSL's key generation for the cipher
+ */
+
+static ngx_int_t
+ngx_kmip_op_des_key(const EVP_CIPHER *cipher, u_char *key, size_t len)
+{
+    ngx_int_t        rc;
+    EVP_CIPHER_CTX  *c;
+
+    c = EVP_CIPHER_CTX_new();
+    if (c == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = (EVP_CipherInit_ex(c, cipher, NULL, NULL, NULL, 1) == 1
+          && (size_t) EVP_CIPHER_CTX_key_length(c) == len
+          && EVP_CIPHER_CTX_rand_key(c, key) == 1)
+         ? NGX_OK : NGX_ERROR;
+
+    EVP_CIPHER_CTX_free(c);
+
+    return rc;
+}
+
+
+static const ngx_kmip_item_t *
+ngx_kmip_op_attr_container(ngx_kmip_req_t *r, const ngx_kmip_item_t *payload)
+{
+    return ngx_kmip_item_find(payload,
+                              r->version >= NGX_KMIP_VERSION(2, 0)
+                              ? NGX_KMIP_TAG_ATTRIBUTES
+                              : NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
+}
+
+
+ngx_int_t
+ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    u_char             *p;
+    int64_t             bytes;
+    uint32_t            type;
+    ngx_int_t           rc;
+    ngx_str_t          *secret;
+    ngx_kmip_op_ctx_t  *ctx;
+    ngx_kmip_object_t  *obj;
+    const EVP_CIPHER   *cipher;
+
+    ctx = ngx_kmip_op_new_begin(r, in, out, &type, &rc);
+    if (ctx == NULL) {
+        return rc;
+    }
+
+    if (type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
+        return ngx_kmip_result_fail(r, out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Create makes Symmetric Keys only");
+    }
+
+    rc = ngx_kmip_op_new_object(ctx, type, &obj);
+
+    if (rc == NGX_OK) {
+        rc = ngx_kmip_op_create_length(ctx, obj, &bytes, &cipher);
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_kmip_op_create_rng(ctx, obj);
+    }
+
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_OK : rc;
+    }
+
+    /*
+     * from the private DRBG, as OpenSSL advises for secret keys; DES keys
+     * get their parity bits set by OpenSSL's own key generation
+     */
+
+    p = ngx_kmip_op_secret(r, (size_t) bytes, &secret);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (cipher == NULL) {
+        if (RAND_priv_bytes(p, (int) bytes) != 1) {
+            return NGX_ERROR;
+        }
+
+    } else if (ngx_kmip_op_des_key(cipher, p, (size_t) bytes) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    obj->material = *secret;
+
+    return ngx_kmip_op_store_new(ctx, obj);
+}
+
+
+/*
+ * The key's size from its Cryptographic Algorithm and Length (the length
+ * set to the algorithm's default when none is given), and the cipher
+ * whose key generation makes it (NULL: random bytes)
+ */
+
+static ngx_int_t
+ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
+    int64_t *size, const EVP_CIPHER **cipher)
+{
+    int64_t          alg, len, dflt, bytes;
+    ngx_kmip_req_t  *r = ctx->r;
+
+    alg = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Algorithm",
+                               -1);
+    len = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Length", -1);
+
+    if (alg == -1) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_MISSING_DATA,
+                                    "Create needs a Cryptographic "
+                                    "Algorithm");
+        return NGX_DECLINED;
+    }
+
+    switch (alg) {
+
+    case NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES:
+        dflt = 256;
+        bytes = (len == 128 || len == 192 || len == 256) ? len / 8 : 0;
+        *cipher = NULL;
+        break;
+
+    /*
+     * Triple DES: two keys (112 bits, 128 with the parity bits) or three
+     * (168 or 192); the length is kept as the client gave it
+     */
+
+    case NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES:
+        dflt = 168;
+        bytes = (len == 112 || len == 128) ? 16
+                : (len == 168 || len == 192) ? 24 : 0;
+        *cipher = bytes == 16 ? EVP_des_ede_cbc() : EVP_des_ede3_cbc();
+        break;
+
+    default:
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Create makes AES and Triple DES keys "
+                                    "only");
+        return NGX_DECLINED;
+    }
+
+    if (len == -1) {
+        len = dflt;
+        bytes = dflt == 256 ? 32 : 24;
+
+        if (ngx_kmip_op_set_num(r, &obj->attributes, "Cryptographic Length",
+                                NGX_KMIP_TYPE_INTEGER, len)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (bytes == 0) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES
+                                    ? "AES keys are 128, 192 or 256 bits "
+                                      "long, not %L"
+                                    : "Triple DES keys are 112, 128, 168 or "
+                                      "192 bits long, not %L", len);
+        return NGX_DECLINED;
+    }
+
+    *size = bytes;
+
+    return NGX_OK;
+}
+
+
+/* the generator: the server's, and any the client asks for is it */
+
+static ngx_int_t
+ngx_kmip_op_create_rng(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    ngx_uint_t        matched;
+    ngx_kmip_req_t   *r = ctx->r;
+    ngx_kmip_attr_t  *at;
+    ngx_kmip_item_t  *rng;
+
+    rng = ngx_kmip_op_rng_value(r);
+    if (rng == NULL) {
+        return NGX_ERROR;
+    }
+
+    matched = 1;
+
+    for (at = obj->attributes.first; at; at = at->next) {
+        if (ngx_kmip_attr_name_is(at, "Random Number Generator")) {
+            matched = ngx_kmip_op_rng_matches(at->value, rng);
+            if (matched) {
+                break;
+            }
+        }
+    }
+
+    if (!matched) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "the server's random number generator "
+                                    "is not the one asked for");
+        return NGX_DECLINED;
+    }
+
+    (void) ngx_kmip_attrs_remove(&obj->attributes,
+                                 (u_char *) "Random Number Generator", 23, -1);
+
+    if (ngx_kmip_attrs_set(&r->alloc, &obj->attributes,
+                           "Random Number Generator", rng)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *block,
+    ngx_str_t *material, int64_t *alg, int64_t *len)
+{
+    ngx_kmip_req_t         *r = ctx->r;
+    const ngx_kmip_item_t  *kft, *kv, *km, *key, *a, *l;
+
+    if (block == NULL || block->type != NGX_KMIP_TYPE_STRUCTURE) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_MISSING_DATA,
+                                    "the object has no Key Block");
+        return NGX_DECLINED;
+    }
+
+    if (ngx_kmip_item_find(block, NGX_KMIP_TAG_KEY_WRAPPING_DATA)) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+                                    "wrapped key blocks are not supported");
+        return NGX_DECLINED;
+    }
+
+    kft = ngx_kmip_item_find(block, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
+    kv = ngx_kmip_item_find(block, NGX_KMIP_TAG_KEY_VALUE);
+    km = ngx_kmip_item_find(kv, NGX_KMIP_TAG_KEY_MATERIAL);
+
+    if (kft == NULL || kv == NULL || kv->type != NGX_KMIP_TYPE_STRUCTURE
+        || km == NULL)
+    {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_MISSING_DATA,
+                                    "the Key Block needs a Key Format Type "
+                                    "and a Key Value with Key Material");
+        return NGX_DECLINED;
+    }
+
+    if (km->type == NGX_KMIP_TYPE_BYTE_STRING
+        && (kft->v.num == NGX_KMIP_KEY_FORMAT_TYPE_RAW
+            || kft->v.num == NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE))
+    {
+        key = km;
+
+    } else if (km->type == NGX_KMIP_TYPE_STRUCTURE
+               && kft->v.num
+                  == NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_SYMMETRIC_KEY)
+    {
+        key = ngx_kmip_item_find(km, NGX_KMIP_TAG_KEY);
+
+        if (key == NULL || key->type != NGX_KMIP_TYPE_BYTE_STRING) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "Transparent Symmetric Key without "
+                                        "a Key");
+            return NGX_DECLINED;
+        }
+
+    } else {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_KFT_NOT_SUPPORTED,
+                                    "Key Format Type %L is not supported",
+                                    kft->v.num);
+        return NGX_DECLINED;
+    }
+
+    if (key->v.str.len == 0 || key->v.str.len > NGX_KMIP_MATERIAL_MAX) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "key material of %uz bytes: 1 to %d "
+                                    "are stored", key->v.str.len,
+                                    NGX_KMIP_MATERIAL_MAX);
+        return NGX_DECLINED;
+    }
+
+    material->data = (u_char *) key->v.str.data;
+    material->len = key->v.str.len;
+
+    a = ngx_kmip_item_find(block, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM);
+    l = ngx_kmip_item_find(block, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH);
+
+    *alg = (a && a->type == NGX_KMIP_TYPE_ENUMERATION) ? a->v.num : -1;
+    *len = (l && l->type == NGX_KMIP_TYPE_INTEGER) ? l->v.num : -1;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    u_char                 *p;
+    uint32_t                type;
+    ngx_int_t               rc;
+    ngx_str_t              *secret;
+    ngx_kmip_op_ctx_t      *ctx;
+    ngx_kmip_object_t      *obj;
+    ngx_kmip_op_given_t     given;
+    const ngx_kmip_item_t  *kft;
+
+    ctx = ngx_kmip_op_new_begin(r, in, out, &type, &rc);
+    if (ctx == NULL) {
+        return rc;
+    }
+
+    rc = ngx_kmip_op_register_given(ctx, type, &given);
+
+    if (rc == NGX_OK) {
+        rc = ngx_kmip_op_new_object(ctx, type, &obj);
+    }
+
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_OK : rc;
+    }
+
+    obj->subtype = given.subtype;
+
+    /* the format it came in, for Get to answer in (KMIP 2.1 6.1.19) */
+
+    kft = ngx_kmip_item_find(given.block, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
+
+    if (kft
+        && ngx_kmip_op_set_num(r, &obj->attributes, "Key Format Type",
+                               NGX_KMIP_TYPE_ENUMERATION, kft->v.num)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (type == NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
+        rc = ngx_kmip_op_register_key(ctx, obj, &given);
+        if (rc != NGX_OK) {
+            return rc == NGX_DECLINED ? NGX_OK : rc;
+        }
+    }
+
+    /* the client's bytes are copied into a buffer wiped with the request */
+
+    p = ngx_kmip_op_secret(r, given.material.len, &secret);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, given.material.data, given.material.len);
+    obj->material = *secret;
+
+    return ngx_kmip_op_store_new(ctx, obj);
+}
+
+
+/*
+ * What the client gives of an object of the type: its material, Key
+ * Block (none for an Opaque Object) and subtype
+ */
+
+static ngx_int_t
+ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
+    ngx_kmip_op_given_t *g)
+{
+    ngx_kmip_req_t           *r = ctx->r;
+    const ngx_kmip_item_t    *o, *st, *dv;
+    ngx_kmip_request_item_t  *in = ctx->in;
+
+    g->subtype = 0;
+    g->alg = -1;
+    g->len = -1;
+    g->block = NULL;
+
+    switch (type) {
+
+    case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
+        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_SYMMETRIC_KEY);
+        g->block = ngx_kmip_item_find(o, NGX_KMIP_TAG_KEY_BLOCK);
+        return ngx_kmip_op_key_block(ctx, g->block, &g->material, &g->alg,
+                                     &g->len);
+
+    case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
+        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_SECRET_DATA);
+        st = ngx_kmip_item_find(o, NGX_KMIP_TAG_SECRET_DATA_TYPE);
+
+        if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_MISSING_DATA,
+                                        "Secret Data needs a Secret Data "
+                                        "Type");
+            return NGX_DECLINED;
+        }
+
+        g->subtype = (uint32_t) st->v.num;
+        g->block = ngx_kmip_item_find(o, NGX_KMIP_TAG_KEY_BLOCK);
+        return ngx_kmip_op_key_block(ctx, g->block, &g->material, &g->alg,
+                                     &g->len);
+
+    case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
+        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_OPAQUE_OBJECT);
+        st = ngx_kmip_item_find(o, NGX_KMIP_TAG_OPAQUE_DATA_TYPE);
+        dv = ngx_kmip_item_find(o, NGX_KMIP_TAG_OPAQUE_DATA_VALUE);
+
+        if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION
+            || dv == NULL || dv->type != NGX_KMIP_TYPE_BYTE_STRING
+            || dv->v.str.len == 0 || dv->v.str.len > NGX_KMIP_MATERIAL_MAX)
+        {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "Opaque Object needs an Opaque Data "
+                                        "Type and 1 to %d bytes of Opaque "
+                                        "Data Value", NGX_KMIP_MATERIAL_MAX);
+            return NGX_DECLINED;
+        }
+
+        g->subtype = (uint32_t) st->v.num;
+        g->material.data = (u_char *) dv->v.str.data;
+        g->material.len = dv->v.str.len;
+        return NGX_OK;
+
+    default:
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Register takes Symmetric Keys, Secret "
+                                    "Data and Opaque Objects only");
+        return NGX_DECLINED;
+    }
+}
+
+
+/*
+ * A Symmetric Key's Cryptographic Algorithm and Length: from its Key
+ * Block, else its attributes; the length must be its material's
+ */
+
+static ngx_int_t
+ngx_kmip_op_register_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
+    ngx_kmip_op_given_t *g)
+{
+    int64_t          alg, len;
+    size_t           n;
+    ngx_kmip_req_t  *r = ctx->r;
+
+    alg = g->alg;
+    len = g->len;
+    n = g->material.len;
+
+    if (alg == -1) {
+        alg = ngx_kmip_op_attr_num(&obj->attributes,
+                                   "Cryptographic Algorithm", -1);
+    }
+
+    if (alg == -1) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_MISSING_DATA,
+                                    "a Symmetric Key needs a "
+                                    "Cryptographic Algorithm");
+        return NGX_DECLINED;
+    }
+
+    if (alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES) {
+
+        /* 16 bytes: two keys, 24: three; with or without parity */
+
+        if ((n != 16 && n != 24)
+            || (len != -1 && len != (int64_t) n * 8
+                && len != (int64_t) n * 7))
+        {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "a Triple DES key of %uz bytes "
+                                        "and %L bits", n, len);
+            return NGX_DECLINED;
+        }
+
+    } else if (len != -1 && len != (int64_t) n * 8) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Cryptographic Length %L does not "
+                                    "match %uz bytes of key material",
+                                    len, n);
+        return NGX_DECLINED;
+    }
+
+    if (ngx_kmip_op_set_num(r, &obj->attributes,
+                            "Cryptographic Algorithm",
+                            NGX_KMIP_TYPE_ENUMERATION, alg) != NGX_OK
+        || ngx_kmip_op_set_num(r, &obj->attributes,
+                               "Cryptographic Length",
+                               NGX_KMIP_TYPE_INTEGER,
+                               len != -1 ? len : (int64_t) n * 8)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}

@@ -1,0 +1,81 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_kmip_tags.h"
+#include "ngx_kmip_enums.h"
+#include "ngx_kmip_op_store.h"
+
+
+/*
+ * Destroy: an object that is not Active has its Key Protect key deleted;
+ * what remains answers as a destroyed object.
+ */
+
+
+static ngx_int_t ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx);
+static void ngx_kmip_op_destroyed(ngx_kmip_store_op_t *sop);
+
+
+ngx_int_t
+ngx_kmip_op_destroy(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    return ngx_kmip_op_begin_load(r, in, out, ngx_kmip_op_destroy_loaded);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx)
+{
+    int64_t          state;
+    ngx_int_t        rc;
+    ngx_kmip_req_t  *r = ctx->r;
+
+    if (ctx->obj->destroyed) {
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    ngx_kmip_op_reason_destroyed(r),
+                                    "object \"%V\" is already destroyed",
+                                    &ctx->uid);
+    }
+
+    state = ngx_kmip_attrs_state(&ctx->obj->attributes, ngx_time());
+
+    if (state == NGX_KMIP_STATE_ACTIVE) {
+        return ngx_kmip_op_wrong_state(ctx, "object \"%V\" is Active: "
+                                       "revoke it before destroying it",
+                                       &ctx->uid);
+    }
+
+    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_destroyed) == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_kmip_store_destroy(r->kp, ctx->sop, ctx->obj);
+
+    return ngx_kmip_op_store_called(ctx, rc, "destroy");
+}
+
+
+static void
+ngx_kmip_op_destroyed(ngx_kmip_store_op_t *sop)
+{
+    ngx_kmip_op_ctx_t  *ctx = sop->data;
+
+    ctx->r->object = NULL;
+
+    if (ngx_kmip_op_store_lost(ctx, "destroy")) {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, ctx->r->log, 0,
+                  "kmip: destroyed object \"%V\" (Key Protect key %V "
+                  "deleted)", &ctx->uid, &ctx->obj->kp_id);
+
+    ngx_kmip_op_finish(ctx, ngx_kmip_op_respond_uid(ctx));
+}

@@ -1,0 +1,236 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_kmip_tags.h"
+#include "ngx_kmip_enums.h"
+#include "ngx_kmip_op_store.h"
+#include "ngx_kmip_op_usage.h"
+
+
+/*
+ * Usage Limits (KMIP 1.4 3.21): the stored form of a client's value, and
+ * the allocation an operation that applies protection takes from them.
+ */
+
+
+typedef struct {
+    ngx_kmip_item_t            *payload;    /* the answer, held back */
+    size_t                      bytes;      /* the data protected */
+} ngx_kmip_op_usage_t;
+
+static ngx_kmip_item_t *ngx_kmip_op_usage_value(ngx_kmip_req_t *r,
+    int64_t total, int64_t count, int64_t unit);
+static ngx_uint_t ngx_kmip_op_usage_get(ngx_kmip_attrs_t *l, int64_t *total,
+    int64_t *count, int64_t *unit);
+static int64_t ngx_kmip_op_usage_amount(int64_t unit, size_t bytes);
+static ngx_int_t ngx_kmip_op_usage_apply(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_usage_respond(ngx_kmip_op_ctx_t *ctx);
+
+
+ngx_kmip_item_t *
+ngx_kmip_op_usage_limits(ngx_kmip_req_t *r, const ngx_kmip_item_t *value,
+    const char **err)
+{
+    ngx_kmip_item_t  *total, *unit, *v;
+
+    total = ngx_kmip_item_find(value, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL);
+    unit = ngx_kmip_item_find(value, NGX_KMIP_TAG_USAGE_LIMITS_UNIT);
+
+    if (total == NULL || total->type != NGX_KMIP_TYPE_LONG_INTEGER
+        || total->v.num < 0)
+    {
+        *err = "Usage Limits needs a non-negative Usage Limits Total";
+        return NULL;
+    }
+
+    if (unit == NULL || unit->type != NGX_KMIP_TYPE_ENUMERATION
+        || (unit->v.num != NGX_KMIP_USAGE_LIMITS_UNIT_BYTE
+            && unit->v.num != NGX_KMIP_USAGE_LIMITS_UNIT_OBJECT))
+    {
+        *err = "Usage Limits needs a Usage Limits Unit of Byte or Object";
+        return NULL;
+    }
+
+    /* a client's Count is ignored: the server's starts at the Total */
+
+    v = ngx_kmip_op_usage_value(r, total->v.num, total->v.num, unit->v.num);
+    if (v == NULL) {
+        *err = "no memory";
+    }
+
+    return v;
+}
+
+
+static ngx_kmip_item_t *
+ngx_kmip_op_usage_value(ngx_kmip_req_t *r, int64_t total, int64_t count,
+    int64_t unit)
+{
+    ngx_kmip_item_t  *v;
+
+    v = ngx_kmip_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                          NGX_KMIP_TYPE_STRUCTURE);
+
+    if (v == NULL
+        || ngx_kmip_add_long(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL,
+                             total) == NULL
+        || ngx_kmip_add_long(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_COUNT,
+                             count) == NULL
+        || ngx_kmip_add_enum(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_UNIT,
+                             (uint32_t) unit) == NULL)
+    {
+        return NULL;
+    }
+
+    return v;
+}
+
+
+/* Total, Count and Unit of the object's limits; 0 if it has none */
+
+static ngx_uint_t
+ngx_kmip_op_usage_get(ngx_kmip_attrs_t *l, int64_t *total, int64_t *count,
+    int64_t *unit)
+{
+    ngx_kmip_attr_t  *at;
+    ngx_kmip_item_t  *t, *c, *u;
+
+    at = ngx_kmip_attrs_find(l, "Usage Limits", 12, -1);
+    if (at == NULL || at->value == NULL) {
+        return 0;
+    }
+
+    t = ngx_kmip_item_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL);
+    c = ngx_kmip_item_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
+    u = ngx_kmip_item_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_UNIT);
+
+    /* a malformed stored value allows nothing */
+    *total = (t && t->type == NGX_KMIP_TYPE_LONG_INTEGER) ? t->v.num : 0;
+    *count = (c && c->type == NGX_KMIP_TYPE_LONG_INTEGER) ? c->v.num : 0;
+    *unit = (u && u->type == NGX_KMIP_TYPE_ENUMERATION) ? u->v.num : 0;
+
+    return 1;
+}
+
+
+ngx_uint_t
+ngx_kmip_op_usage_used(ngx_kmip_attrs_t *l)
+{
+    int64_t  total, count, unit;
+
+    return ngx_kmip_op_usage_get(l, &total, &count, &unit) && count < total;
+}
+
+
+static int64_t
+ngx_kmip_op_usage_amount(int64_t unit, size_t bytes)
+{
+    /* Object: one protected object per operation */
+    return unit == NGX_KMIP_USAGE_LIMITS_UNIT_BYTE ? (int64_t) bytes : 1;
+}
+
+
+ngx_int_t
+ngx_kmip_op_usage_consume(ngx_kmip_op_ctx_t *ctx, size_t bytes)
+{
+    int64_t               total, count, unit, amount;
+    ngx_kmip_req_t       *r = ctx->r;
+    ngx_kmip_op_ctx_t    *actx;
+    ngx_kmip_op_usage_t  *u;
+
+    if (!ngx_kmip_op_usage_get(&ctx->obj->attributes, &total, &count,
+                               &unit))
+    {
+        return NGX_OK;
+    }
+
+    amount = ngx_kmip_op_usage_amount(unit, bytes);
+
+    if (count < amount) {
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    "the Usage Limits of \"%V\" allow %L "
+                                    "more, not %L", &ctx->uid, count,
+                                    amount);
+    }
+
+    /*
+     * the allocation is durable before the protected data goes out: a
+     * mutation of its own (Get Usage Allocation's, 1.4 4.16), so that a
+     * conflict re-reads the object and counts again
+     */
+
+    u = ngx_palloc(r->pool, sizeof(ngx_kmip_op_usage_t));
+    actx = ngx_kmip_op_ctx(r, ctx->in, ctx->out);
+    if (u == NULL || actx == NULL) {
+        return NGX_ERROR;
+    }
+
+    u->payload = ctx->out->payload;
+    u->bytes = bytes;
+    ctx->out->payload = NULL;
+
+    actx->uid = ctx->uid;
+    actx->data = u;
+
+    return ngx_kmip_op_mutate(actx, ngx_kmip_op_usage_apply,
+                              ngx_kmip_op_usage_respond);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_usage_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    int64_t               total, count, unit, amount;
+    ngx_kmip_req_t       *r = ctx->r;
+    ngx_kmip_item_t      *v;
+    ngx_kmip_op_usage_t  *u = ctx->data;
+
+    if (!ngx_kmip_op_usage_get(&obj->attributes, &total, &count, &unit)) {
+        /* the limits were deleted meanwhile: nothing to account */
+        ctx->out->payload = u->payload;
+        return NGX_DECLINED;
+    }
+
+    /* counted again: a conflict re-read the object */
+
+    amount = ngx_kmip_op_usage_amount(unit, u->bytes);
+
+    if (count < amount) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    "the Usage Limits of \"%V\" allow %L "
+                                    "more, not %L", &ctx->uid, count,
+                                    amount);
+        return NGX_DECLINED;
+    }
+
+    v = ngx_kmip_op_usage_value(r, total, count - amount, unit);
+
+    if (v == NULL
+        || ngx_kmip_attrs_set(&r->alloc, &obj->attributes, "Usage Limits", v)
+           == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_usage_respond(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_op_usage_t  *u = ctx->data;
+
+    ctx->out->payload = u->payload;
+
+    return NGX_OK;
+}

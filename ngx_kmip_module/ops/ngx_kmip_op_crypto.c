@@ -45,6 +45,28 @@ typedef struct {
 } ngx_kmip_cipher_params_t;
 
 
+/* an Encrypt or Decrypt being set up, from its key and its request */
+
+typedef struct {
+    ngx_kmip_cipher_params_t    p;
+    const EVP_CIPHER           *cipher;
+    ngx_uint_t                  enc;
+    ngx_uint_t                  open;       /* the first part of a stream */
+    ngx_uint_t                  chacha;     /* 1: ChaCha20,
+                                               2: ChaCha20-Poly1305 */
+    ngx_uint_t                  gcm;        /* authenticated: GCM or
+                                               ChaCha20-Poly1305 */
+    u_char                     *iv;
+    int                         iv_len;
+    ngx_uint_t                  gen_iv;     /* the server made the IV */
+    ngx_str_t                   ivs;        /* the IV to answer with */
+    u_char                      civ[16];    /* a ChaCha20 counter and nonce */
+    ngx_kmip_item_t            *data;
+    ngx_kmip_item_t            *aad;
+    ngx_kmip_item_t            *etag;
+} ngx_kmip_cipher_setup_t;
+
+
 /* a multi-part Encrypt or Decrypt, on the heap of the worker */
 
 struct ngx_kmip_crypto_stream_s {
@@ -65,7 +87,21 @@ struct ngx_kmip_crypto_stream_s {
 static ngx_int_t ngx_kmip_op_cipher(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
     ngx_uint_t enc);
+static ngx_int_t ngx_kmip_op_cipher_check_key(ngx_kmip_op_ctx_t *ctx,
+    ngx_uint_t enc);
+static void ngx_kmip_op_cipher_params_of(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_cipher_params_t *p);
+static ngx_int_t ngx_kmip_op_cipher_choose(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_cipher_setup_t *cs);
+static ngx_int_t ngx_kmip_op_cipher_iv(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_cipher_setup_t *cs);
+static ngx_int_t ngx_kmip_op_cipher_init(ngx_kmip_cipher_setup_t *cs,
+    EVP_CIPHER_CTX *c, ngx_str_t *key);
 static ngx_int_t ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_cipher_once(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_cipher_setup_t *cs, EVP_CIPHER_CTX *c);
+static ngx_int_t ngx_kmip_op_cipher_failed(ngx_kmip_op_ctx_t *ctx,
+    EVP_CIPHER_CTX *c, ngx_uint_t enc);
 static ngx_int_t ngx_kmip_op_cipher_update(ngx_kmip_req_t *r,
     EVP_CIPHER_CTX *c, ngx_kmip_item_t *data, ngx_uint_t last,
     ngx_str_t *res);
@@ -281,48 +317,44 @@ ngx_kmip_op_evp_cipher(uint32_t mode, size_t key_len)
 }
 
 
-static ngx_int_t
-ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
-{
-    int                        n, iv_len;
-    u_char                    *iv, tag[16], civ[16];
-    time_t                     now;
-    int64_t                    state, mask, date;
-    uint32_t                   need;
-    ngx_int_t                  rc;
-    ngx_str_t                  res, ivs, tags;
-    ngx_uint_t                 enc, open, gen_iv, gcm, chacha;
-    ngx_kmip_req_t            *r = ctx->r;
-    ngx_kmip_item_t           *data, *it, *aad, *etag, *cp;
-    EVP_CIPHER_CTX            *c;
-    const EVP_CIPHER          *cipher;
-    ngx_kmip_attr_t           *at;
-    ngx_kmip_object_t         *obj = ctx->obj;
-    ngx_kmip_cipher_params_t   p;
+/*
+ * The checks of the key before it encrypts or decrypts: NGX_OK when it
+ * may, NGX_DECLINED when the answer says why not
+ */
 
-    enc = ((uintptr_t) ctx->data & NGX_KMIP_CIPHER_ENCRYPT) ? 1 : 0;
-    open = ((uintptr_t) ctx->data & NGX_KMIP_CIPHER_OPEN) ? 1 : 0;
+static ngx_int_t
+ngx_kmip_op_cipher_check_key(ngx_kmip_op_ctx_t *ctx, ngx_uint_t enc)
+{
+    time_t              now;
+    int64_t             state, mask, date;
+    uint32_t            need;
+    ngx_int_t           rc;
+    ngx_kmip_req_t     *r = ctx->r;
+    ngx_kmip_object_t  *obj = ctx->obj;
 
     if (obj->destroyed) {
-        return ngx_kmip_result_fail(r, ctx->out,
+        (void) ngx_kmip_result_fail(r, ctx->out,
                                     ngx_kmip_op_reason_destroyed(r),
                                     "object \"%V\" is destroyed", &ctx->uid);
+        return NGX_DECLINED;
     }
 
     if (obj->object_type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
-        return ngx_kmip_result_fail(r, ctx->out,
+        (void) ngx_kmip_result_fail(r, ctx->out,
                                     r->version >= NGX_KMIP_VERSION(2, 0)
                                     ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
                                     : NGX_KMIP_REASON_ILLEGAL_OPERATION,
                                     "object \"%V\" is not a symmetric key",
                                     &ctx->uid);
+        return NGX_DECLINED;
     }
 
     if (obj->material.len == 0) {
-        return ngx_kmip_result_fail(r, ctx->out,
+        (void) ngx_kmip_result_fail(r, ctx->out,
                                     NGX_KMIP_REASON_KEY_VALUE_NOT_PRESENT,
                                     "object \"%V\" has no key material",
                                     &ctx->uid);
+        return NGX_DECLINED;
     }
 
     /* the dates move the State on (1.4 3.22): past its Deactivation
@@ -332,9 +364,9 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
     state = ngx_kmip_attrs_state(&obj->attributes, now);
 
     if (state != NGX_KMIP_STATE_ACTIVE) {
-        return ngx_kmip_op_wrong_state(ctx, "object \"%V\" is %s, not Active",
-                                       &ctx->uid,
-                                       ngx_kmip_state_name(state));
+        rc = ngx_kmip_op_wrong_state(ctx, "object \"%V\" is %s, not Active",
+                                     &ctx->uid, ngx_kmip_state_name(state));
+        return rc == NGX_OK ? NGX_DECLINED : rc;
     }
 
     /*
@@ -347,16 +379,18 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
         date = ngx_kmip_op_attr_num(&obj->attributes, "Protect Stop Date",
                                     -1);
         if (date >= 0 && date <= now) {
-            return ngx_kmip_op_wrong_state(ctx, "the Protect Stop Date of "
-                                           "\"%V\" has passed", &ctx->uid);
+            rc = ngx_kmip_op_wrong_state(ctx, "the Protect Stop Date of "
+                                         "\"%V\" has passed", &ctx->uid);
+            return rc == NGX_OK ? NGX_DECLINED : rc;
         }
 
     } else {
         date = ngx_kmip_op_attr_num(&obj->attributes, "Process Start Date",
                                     -1);
         if (date > now) {
-            return ngx_kmip_op_wrong_state(ctx, "the Process Start Date of "
-                                           "\"%V\" has not come", &ctx->uid);
+            rc = ngx_kmip_op_wrong_state(ctx, "the Process Start Date of "
+                                         "\"%V\" has not come", &ctx->uid);
+            return rc == NGX_OK ? NGX_DECLINED : rc;
         }
     }
 
@@ -366,35 +400,69 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
                                 0);
 
     if (!(mask & need)) {
-        return ngx_kmip_result_fail(r, ctx->out,
+        (void) ngx_kmip_result_fail(r, ctx->out,
                    r->version >= NGX_KMIP_VERSION(2, 0)
                    ? NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
                    : NGX_KMIP_REASON_PERMISSION_DENIED,
                    "the Cryptographic Usage Mask of \"%V\" does not allow %s",
                    &ctx->uid, enc ? "Encrypt" : "Decrypt");
+        return NGX_DECLINED;
     }
 
-    ngx_memzero(&p, sizeof(ngx_kmip_cipher_params_t));
-    p.alg = (uint32_t) ngx_kmip_op_attr_num(&obj->attributes,
-                                            "Cryptographic Algorithm", 0);
-    p.padding = NGX_KMIP_PADDING_METHOD_NONE;
-    p.tag_len = 16;
+    return NGX_OK;
+}
+
+
+/*
+ * The parameters: the key's Cryptographic Algorithm and Cryptographic
+ * Parameters, overridden field by field by the request's
+ */
+
+static void
+ngx_kmip_op_cipher_params_of(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_cipher_params_t *p)
+{
+    ngx_kmip_attr_t    *at;
+    ngx_kmip_item_t    *cp;
+    ngx_kmip_object_t  *obj = ctx->obj;
+
+    ngx_memzero(p, sizeof(ngx_kmip_cipher_params_t));
+    p->alg = (uint32_t) ngx_kmip_op_attr_num(&obj->attributes,
+                                             "Cryptographic Algorithm", 0);
+    p->padding = NGX_KMIP_PADDING_METHOD_NONE;
+    p->tag_len = 16;
 
     at = ngx_kmip_attrs_find(&obj->attributes, "Cryptographic Parameters",
                              sizeof("Cryptographic Parameters") - 1, -1);
     if (at && at->value) {
-        ngx_kmip_op_cipher_params(at->value, &p);
+        ngx_kmip_op_cipher_params(at->value, p);
     }
 
     cp = ngx_kmip_item_find(ctx->in->payload,
                             NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
     if (cp) {
-        ngx_kmip_op_cipher_params(cp, &p);
+        ngx_kmip_op_cipher_params(cp, p);
     }
+}
 
-    chacha = 0;
 
-    switch (p.alg) {
+/*
+ * The cipher the parameters name for the key's length, and whether they
+ * are offered with it: NGX_DECLINED when the answer says they are not
+ */
+
+static ngx_int_t
+ngx_kmip_op_cipher_choose(ngx_kmip_op_ctx_t *ctx, ngx_kmip_cipher_setup_t *cs)
+{
+    ngx_kmip_req_t            *r = ctx->r;
+    ngx_kmip_object_t         *obj = ctx->obj;
+    ngx_kmip_cipher_params_t  *p = &cs->p;
+
+    ngx_kmip_op_cipher_params_of(ctx, p);
+
+    cs->chacha = 0;
+
+    switch (p->alg) {
 
     case NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES:
         if (obj->material.len != 16 && obj->material.len != 24
@@ -403,7 +471,7 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
             goto bad_key;
         }
 
-        cipher = ngx_kmip_op_evp_cipher(p.mode, obj->material.len);
+        cs->cipher = ngx_kmip_op_evp_cipher(p->mode, obj->material.len);
         break;
 
     /* RFC 7539 ChaCha20 (KMIP 2.1), with or without Poly1305 */
@@ -413,9 +481,9 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
             goto bad_key;
         }
 
-        chacha = 1;
-        p.mode = 0;
-        cipher = EVP_chacha20();
+        cs->chacha = 1;
+        p->mode = 0;
+        cs->cipher = EVP_chacha20();
         break;
 
     case NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_CHACHA20POLY1305:
@@ -423,32 +491,34 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
             goto bad_key;
         }
 
-        chacha = 2;
-        p.mode = NGX_KMIP_BLOCK_CIPHER_MODE_AEAD;
-        cipher = EVP_chacha20_poly1305();
+        cs->chacha = 2;
+        p->mode = NGX_KMIP_BLOCK_CIPHER_MODE_AEAD;
+        cs->cipher = EVP_chacha20_poly1305();
         break;
 
     default:
         goto bad_key;
     }
 
-    if (cipher == NULL) {
-        return ngx_kmip_result_fail(r, ctx->out, ngx_kmip_op_bad_params(r),
+    if (cs->cipher == NULL) {
+        (void) ngx_kmip_result_fail(r, ctx->out, ngx_kmip_op_bad_params(r),
                                     "Block Cipher Mode %uD is not supported",
-                                    p.mode);
+                                    p->mode);
+        return NGX_DECLINED;
     }
 
     /* authenticated encryption: GCM and ChaCha20-Poly1305 */
-    gcm = (p.mode == NGX_KMIP_BLOCK_CIPHER_MODE_GCM || chacha == 2);
+    cs->gcm = (p->mode == NGX_KMIP_BLOCK_CIPHER_MODE_GCM || cs->chacha == 2);
 
-    if (p.padding != NGX_KMIP_PADDING_METHOD_NONE
-        && (p.padding != NGX_KMIP_PADDING_METHOD_PKCS5
-            || (p.mode != NGX_KMIP_BLOCK_CIPHER_MODE_ECB
-                && p.mode != NGX_KMIP_BLOCK_CIPHER_MODE_CBC)))
+    if (p->padding != NGX_KMIP_PADDING_METHOD_NONE
+        && (p->padding != NGX_KMIP_PADDING_METHOD_PKCS5
+            || (p->mode != NGX_KMIP_BLOCK_CIPHER_MODE_ECB
+                && p->mode != NGX_KMIP_BLOCK_CIPHER_MODE_CBC)))
     {
-        return ngx_kmip_result_fail(r, ctx->out, ngx_kmip_op_bad_params(r),
+        (void) ngx_kmip_result_fail(r, ctx->out, ngx_kmip_op_bad_params(r),
                                     "Padding Method %uD is not supported "
-                                    "here", p.padding);
+                                    "here", p->padding);
+        return NGX_DECLINED;
     }
 
     /*
@@ -456,28 +526,44 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
      * the OASIS cases CS-BC-M-GCM-1 expect in 1.4 and 2.1
      */
 
-    if (gcm && (p.tag_len < 4 || p.tag_len > 16)) {
-        return ngx_kmip_result_fail(r, ctx->out,
-                               NGX_KMIP_REASON_GENERAL_FAILURE,
-                               "Tag Length %L is not within 4..16",
-                               p.tag_len);
+    if (cs->gcm && (p->tag_len < 4 || p->tag_len > 16)) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_GENERAL_FAILURE,
+                                    "Tag Length %L is not within 4..16",
+                                    p->tag_len);
+        return NGX_DECLINED;
     }
 
-    data = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_DATA);
-    aad = ngx_kmip_item_find(ctx->in->payload,
-                      NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA);
-    etag = ngx_kmip_item_find(ctx->in->payload,
-                              NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_TAG);
+    return NGX_OK;
 
-    /* the IV: the client's, or one the server makes and returns */
+bad_key:
 
-    iv_len = EVP_CIPHER_iv_length(cipher);
-    iv = NULL;
-    gen_iv = 0;
+    (void) ngx_kmip_result_fail(r, ctx->out,
+                                NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+                                "%s takes AES, ChaCha20 and ChaCha20-Poly1305 "
+                                "keys only", cs->enc ? "Encrypt" : "Decrypt");
+    return NGX_DECLINED;
+}
+
+
+/*
+ * The IV: the client's, or one the server makes and returns;
+ * NGX_DECLINED when the answer says what is wrong with the client's
+ */
+
+static ngx_int_t
+ngx_kmip_op_cipher_iv(ngx_kmip_op_ctx_t *ctx, ngx_kmip_cipher_setup_t *cs)
+{
+    ngx_kmip_req_t   *r = ctx->r;
+    ngx_kmip_item_t  *it;
+
+    cs->iv_len = EVP_CIPHER_iv_length(cs->cipher);
+    cs->iv = NULL;
+    cs->gen_iv = 0;
 
     it = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_IV_COUNTER_NONCE);
 
-    if (chacha == 1 && it && it->type == NGX_KMIP_TYPE_BYTE_STRING) {
+    if (cs->chacha == 1 && it && it->type == NGX_KMIP_TYPE_BYTE_STRING) {
 
         /*
          * OpenSSL takes the last four words of the ChaCha20 state: a
@@ -487,62 +573,150 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
          */
 
         if (it->v.str.len != 8 && it->v.str.len != 12) {
-            return ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_REASON_INVALID_FIELD,
-                                    "a ChaCha20 nonce has 8 or 12 bytes, "
-                                    "not %uz", it->v.str.len);
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "a ChaCha20 nonce has 8 or 12 bytes, "
+                                        "not %uz", it->v.str.len);
+            return NGX_DECLINED;
         }
 
-        ngx_memzero(civ, sizeof(civ));
-        ngx_memcpy(civ + 16 - it->v.str.len, it->v.str.data, it->v.str.len);
-        iv = civ;
-        iv_len = 16;
+        ngx_memzero(cs->civ, sizeof(cs->civ));
+        ngx_memcpy(cs->civ + 16 - it->v.str.len, it->v.str.data,
+                   it->v.str.len);
+        cs->iv = cs->civ;
+        cs->iv_len = 16;
 
-    } else if (it && it->type == NGX_KMIP_TYPE_BYTE_STRING && iv_len > 0) {
-        if (gcm ? (it->v.str.len == 0 || it->v.str.len > 64
-                   || (chacha == 2 && it->v.str.len != 12))
-                : it->v.str.len != (size_t) iv_len)
+    } else if (it && it->type == NGX_KMIP_TYPE_BYTE_STRING && cs->iv_len > 0)
+    {
+        if (cs->gcm ? (it->v.str.len == 0 || it->v.str.len > 64
+                       || (cs->chacha == 2 && it->v.str.len != 12))
+                    : it->v.str.len != (size_t) cs->iv_len)
         {
-            return ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_REASON_INVALID_FIELD,
-                                    "the IV/Counter/Nonce has %uz bytes",
-                                    it->v.str.len);
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "the IV/Counter/Nonce has %uz bytes",
+                                        it->v.str.len);
+            return NGX_DECLINED;
         }
 
-        iv = (u_char *) it->v.str.data;
-        iv_len = (int) it->v.str.len;
+        cs->iv = (u_char *) it->v.str.data;
+        cs->iv_len = (int) it->v.str.len;
 
-    } else if (iv_len > 0) {
-        if (!enc || !p.random_iv || chacha == 1) {
+    } else if (cs->iv_len > 0) {
+        if (!cs->enc || !cs->p.random_iv || cs->chacha == 1) {
             /* a required field is absent: the payload does not parse */
-            return ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_REASON_INVALID_MESSAGE,
-                                    "an IV/Counter/Nonce is needed");
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_MESSAGE,
+                                        "an IV/Counter/Nonce is needed");
+            return NGX_DECLINED;
         }
 
-        iv = ngx_pnalloc(r->pool, iv_len);
-        if (iv == NULL) {
+        cs->iv = ngx_pnalloc(r->pool, cs->iv_len);
+        if (cs->iv == NULL) {
             return NGX_ERROR;
         }
 
-        if (RAND_bytes(iv, iv_len) != 1) {
+        if (RAND_bytes(cs->iv, cs->iv_len) != 1) {
             return NGX_ERROR;
         }
 
-        gen_iv = 1;
+        cs->gen_iv = 1;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The cipher set up for the mode: the IV length of an authenticated mode
+ * first, then the key, the IV and the padding, the additional data and a
+ * Decrypt's tag; NGX_DECLINED when OpenSSL refuses any of them
+ */
+
+static ngx_int_t
+ngx_kmip_op_cipher_init(ngx_kmip_cipher_setup_t *cs, EVP_CIPHER_CTX *c,
+    ngx_str_t *key)
+{
+    int  n;
+
+    if (EVP_CipherInit_ex(c, cs->cipher, NULL, NULL, NULL, (int) cs->enc)
+        != 1
+        || (cs->gcm && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN,
+                                           cs->iv_len, NULL) != 1)
+        || EVP_CipherInit_ex(c, NULL, NULL, key->data, cs->iv,
+                             (int) cs->enc) != 1
+        || EVP_CIPHER_CTX_set_padding(c,
+                      cs->p.padding == NGX_KMIP_PADDING_METHOD_PKCS5) != 1)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (cs->gcm && cs->aad && cs->aad->type == NGX_KMIP_TYPE_BYTE_STRING
+        && cs->aad->v.str.len
+        && EVP_CipherUpdate(c, NULL, &n, cs->aad->v.str.data,
+                            (int) cs->aad->v.str.len) != 1)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (cs->gcm && !cs->enc && cs->etag
+        && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, (int) cs->p.tag_len,
+                               (void *) cs->etag->v.str.data) != 1)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the key read: check it, set up the cipher, and run one part or open */
+
+static ngx_int_t
+ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_int_t                 rc;
+    ngx_kmip_req_t           *r = ctx->r;
+    EVP_CIPHER_CTX           *c;
+    ngx_kmip_object_t        *obj = ctx->obj;
+    ngx_kmip_cipher_setup_t   cs;
+
+    cs.enc = ((uintptr_t) ctx->data & NGX_KMIP_CIPHER_ENCRYPT) ? 1 : 0;
+    cs.open = ((uintptr_t) ctx->data & NGX_KMIP_CIPHER_OPEN) ? 1 : 0;
+
+    rc = ngx_kmip_op_cipher_check_key(ctx, cs.enc);
+
+    if (rc == NGX_OK) {
+        rc = ngx_kmip_op_cipher_choose(ctx, &cs);
+    }
+
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_OK : rc;
+    }
+
+    cs.data = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_DATA);
+    cs.aad = ngx_kmip_item_find(ctx->in->payload,
+                      NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA);
+    cs.etag = ngx_kmip_item_find(ctx->in->payload,
+                                 NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_TAG);
+
+    rc = ngx_kmip_op_cipher_iv(ctx, &cs);
+
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
     /* a stream's tag may come with its first part or with its last */
 
-    if (gcm && !enc && (etag || !open)
-        && (etag == NULL || etag->type != NGX_KMIP_TYPE_BYTE_STRING
-            || etag->v.str.len != (size_t) p.tag_len))
+    if (cs.gcm && !cs.enc && (cs.etag || !cs.open)
+        && (cs.etag == NULL || cs.etag->type != NGX_KMIP_TYPE_BYTE_STRING
+            || cs.etag->v.str.len != (size_t) cs.p.tag_len))
     {
         return ngx_kmip_result_fail(r, ctx->out,
                                     NGX_KMIP_REASON_MISSING_DATA,
                                     "Decrypt in GCM mode needs the "
                                     "Authenticated Encryption Tag of %L "
-                                    "bytes", p.tag_len);
+                                    "bytes", cs.p.tag_len);
     }
 
     c = EVP_CIPHER_CTX_new();
@@ -550,58 +724,50 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    if (EVP_CipherInit_ex(c, cipher, NULL, NULL, NULL, (int) enc) != 1
-        || (gcm && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, iv_len,
-                                       NULL) != 1)
-        || EVP_CipherInit_ex(c, NULL, NULL, obj->material.data, iv,
-                             (int) enc) != 1
-        || EVP_CIPHER_CTX_set_padding(c,
-                         p.padding == NGX_KMIP_PADDING_METHOD_PKCS5) != 1)
+    if (ngx_kmip_op_cipher_init(&cs, c, &obj->material) != NGX_OK) {
+        return ngx_kmip_op_cipher_failed(ctx, c, cs.enc);
+    }
+
+    cs.ivs.len = cs.gen_iv ? (size_t) cs.iv_len : 0;
+    cs.ivs.data = cs.iv;
+
+    if (!cs.open) {
+        return ngx_kmip_op_cipher_once(ctx, &cs, c);
+    }
+
+    /*
+     * the later parts of a stream never read the object again, so they
+     * could not be counted against its Usage Limits
+     */
+
+    if (cs.enc && ngx_kmip_attrs_find(&obj->attributes, "Usage Limits", 12, -1)
+                  != NULL)
     {
-        goto failed;
+        EVP_CIPHER_CTX_free(c);
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    "\"%V\" has Usage Limits: it encrypts in "
+                                    "one part only", &obj->uid);
     }
 
-    if (gcm && aad && aad->type == NGX_KMIP_TYPE_BYTE_STRING
-        && aad->v.str.len
-        && EVP_CipherUpdate(c, NULL, &n, aad->v.str.data,
-                            (int) aad->v.str.len) != 1)
-    {
-        goto failed;
-    }
+    return ngx_kmip_op_stream_open(ctx, c, cs.gcm, (int) cs.p.tag_len,
+                                   cs.etag != NULL,
+                                   cs.gen_iv ? &cs.ivs : NULL);
+}
 
-    if (gcm && !enc && etag
-        && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, (int) p.tag_len,
-                               (void *) etag->v.str.data) != 1)
-    {
-        goto failed;
-    }
 
-    ivs.len = gen_iv ? (size_t) iv_len : 0;
-    ivs.data = iv;
+/* a single-part operation: all its Data through the cipher, and answer */
 
-    if (open) {
+static ngx_int_t
+ngx_kmip_op_cipher_once(ngx_kmip_op_ctx_t *ctx, ngx_kmip_cipher_setup_t *cs,
+    EVP_CIPHER_CTX *c)
+{
+    u_char           tag[16];
+    ngx_int_t        rc;
+    ngx_str_t        res, tags;
+    ngx_kmip_req_t  *r = ctx->r;
 
-        /*
-         * the later parts of a stream never read the object again, so
-         * they could not be counted against its Usage Limits
-         */
-
-        if (enc && ngx_kmip_attrs_find(&obj->attributes, "Usage Limits", 12,
-                                       -1)
-                   != NULL)
-        {
-            EVP_CIPHER_CTX_free(c);
-            return ngx_kmip_result_fail(r, ctx->out,
-                                   NGX_KMIP_REASON_PERMISSION_DENIED,
-                                   "\"%V\" has Usage Limits: it encrypts in "
-                                   "one part only", &obj->uid);
-        }
-
-        return ngx_kmip_op_stream_open(ctx, c, gcm, (int) p.tag_len,
-                                       etag != NULL, gen_iv ? &ivs : NULL);
-    }
-
-    rc = ngx_kmip_op_cipher_update(r, c, data, 1, &res);
+    rc = ngx_kmip_op_cipher_update(r, c, cs->data, 1, &res);
 
     if (rc == NGX_ERROR) {
         EVP_CIPHER_CTX_free(c);
@@ -609,40 +775,39 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
     }
 
     if (rc != NGX_OK
-        || (gcm && enc
-            && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, (int) p.tag_len,
-                                   tag) != 1))
+        || (cs->gcm && cs->enc
+            && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG,
+                                   (int) cs->p.tag_len, tag) != 1))
     {
-        goto failed;
+        return ngx_kmip_op_cipher_failed(ctx, c, cs->enc);
     }
 
     EVP_CIPHER_CTX_free(c);
 
-    tags.len = (size_t) p.tag_len;
+    tags.len = (size_t) cs->p.tag_len;
     tags.data = tag;
 
-    rc = ngx_kmip_op_cipher_respond(r, ctx->out, &obj->uid, &res,
-                                    gen_iv ? &ivs : NULL, NULL,
-                                    gcm && enc ? &tags : NULL);
-    if (rc != NGX_OK || !enc) {
+    rc = ngx_kmip_op_cipher_respond(r, ctx->out, &ctx->obj->uid, &res,
+                                    cs->gen_iv ? &cs->ivs : NULL, NULL,
+                                    cs->gcm && cs->enc ? &tags : NULL);
+    if (rc != NGX_OK || !cs->enc) {
         return rc;
     }
 
     /* an allocation under the key's Usage Limits, if it has some */
-    return ngx_kmip_op_usage_consume(ctx, data->v.str.len);
+    return ngx_kmip_op_usage_consume(ctx, cs->data->v.str.len);
+}
 
-bad_key:
 
-    return ngx_kmip_result_fail(r, ctx->out,
-                                NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
-                                "%s takes AES, ChaCha20 and ChaCha20-Poly1305 "
-                                "keys only", enc ? "Encrypt" : "Decrypt");
+/* OpenSSL refused the key, the parameters or the Data: the context goes */
 
-failed:
-
+static ngx_int_t
+ngx_kmip_op_cipher_failed(ngx_kmip_op_ctx_t *ctx, EVP_CIPHER_CTX *c,
+    ngx_uint_t enc)
+{
     EVP_CIPHER_CTX_free(c);
 
-    return ngx_kmip_result_fail(r, ctx->out,
+    return ngx_kmip_result_fail(ctx->r, ctx->out,
                                 NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE,
                                 "%s failed", enc ? "Encrypt" : "Decrypt");
 }

@@ -118,6 +118,12 @@ static ngx_int_t ngx_kmip_op_stream_run(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot,
     ngx_kmip_item_t *data, ngx_kmip_item_t *etag, ngx_uint_t final,
     ngx_str_t *iv);
+static ngx_int_t ngx_kmip_op_stream_part(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot,
+    ngx_kmip_item_t *data, ngx_uint_t final, ngx_uint_t first,
+    ngx_str_t *uid, ngx_str_t *iv);
+static ngx_int_t ngx_kmip_op_stream_broken(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot);
 static void ngx_kmip_op_stream_drop(ngx_kmip_crypto_stream_t **slot);
 static void ngx_kmip_op_streams_expire(ngx_kmip_req_t *r);
 static ngx_int_t ngx_kmip_op_stream_fail(ngx_kmip_req_t *r,
@@ -1102,9 +1108,10 @@ ngx_kmip_op_stream_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
 
 /*
- * One part of a stream: its Data through the cipher; the final part
- * checks (Decrypt) or returns (Encrypt) the tag and ends the stream. The
- * first answer carries the Correlation Value.
+ * One part of a stream: its Data counted against the stream's bound, and
+ * on the final part of a Decrypt its tag checked and handed to the cipher
+ * before the Data runs through it. The first answer carries the
+ * Correlation Value.
  */
 
 static ngx_int_t
@@ -1113,9 +1120,7 @@ ngx_kmip_op_stream_run(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     ngx_kmip_item_t *etag, ngx_uint_t final, ngx_str_t *iv)
 {
     size_t                     len;
-    u_char                     tag[16];
-    ngx_int_t                  rc;
-    ngx_str_t                  res, uid, cv, tags, *t;
+    ngx_str_t                  uid;
     ngx_uint_t                 first;
     ngx_kmip_crypto_stream_t  *s = *slot;
 
@@ -1168,9 +1173,30 @@ ngx_kmip_op_stream_run(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
                                    s->tag_len, (void *) etag->v.str.data)
                != 1)
         {
-            goto failed;
+            return ngx_kmip_op_stream_broken(r, out, slot);
         }
     }
+
+    return ngx_kmip_op_stream_part(r, out, slot, data, final, first, &uid,
+                                   iv);
+}
+
+
+/*
+ * The Data of a part through the cipher, and the answer: the final part
+ * of an Encrypt returns the tag, and the final part, or a failed one,
+ * ends the stream
+ */
+
+static ngx_int_t
+ngx_kmip_op_stream_part(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
+    ngx_kmip_crypto_stream_t **slot, ngx_kmip_item_t *data, ngx_uint_t final,
+    ngx_uint_t first, ngx_str_t *uid, ngx_str_t *iv)
+{
+    u_char                     tag[16];
+    ngx_int_t                  rc;
+    ngx_str_t                  res, cv, tags, *t;
+    ngx_kmip_crypto_stream_t  *s = *slot;
 
     rc = ngx_kmip_op_cipher_update(r, s->cipher, data, final, &res);
 
@@ -1180,7 +1206,7 @@ ngx_kmip_op_stream_run(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     }
 
     if (rc != NGX_OK) {
-        goto failed;
+        return ngx_kmip_op_stream_broken(r, out, slot);
     }
 
     t = NULL;
@@ -1189,7 +1215,7 @@ ngx_kmip_op_stream_run(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
         if (EVP_CIPHER_CTX_ctrl(s->cipher, EVP_CTRL_AEAD_GET_TAG, s->tag_len,
                                 tag) != 1)
         {
-            goto failed;
+            return ngx_kmip_op_stream_broken(r, out, slot);
         }
 
         tags.len = (size_t) s->tag_len;
@@ -1202,7 +1228,7 @@ ngx_kmip_op_stream_run(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 
     /* the output of a part may be empty: a block still held back */
 
-    rc = ngx_kmip_op_cipher_respond(r, out, &uid, res.len ? &res : NULL, iv,
+    rc = ngx_kmip_op_cipher_respond(r, out, uid, res.len ? &res : NULL, iv,
                                     first ? &cv : NULL, t);
 
     if (final || rc != NGX_OK) {
@@ -1214,13 +1240,19 @@ ngx_kmip_op_stream_run(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     }
 
     return rc;
+}
 
-failed:
 
+/* the cipher refused the tag or the Data: the stream ends */
+
+static ngx_int_t
+ngx_kmip_op_stream_broken(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
+    ngx_kmip_crypto_stream_t **slot)
+{
     return ngx_kmip_op_stream_fail(r, out, slot,
                                    NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE,
-                                   "%s failed", s->enc ? "Encrypt"
-                                                       : "Decrypt");
+                                   "%s failed", (*slot)->enc ? "Encrypt"
+                                                             : "Decrypt");
 }
 
 

@@ -55,6 +55,12 @@ struct ngx_kmip_wrap_s {
 };
 
 
+static ngx_int_t ngx_kmip_op_wrap_method(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out, const ngx_kmip_item_t *spec);
+static ngx_int_t ngx_kmip_op_wrap_key_info(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out, ngx_kmip_wrap_t *w);
+static ngx_int_t ngx_kmip_op_wrap_encoding(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out, ngx_kmip_wrap_t *w);
 static void ngx_kmip_op_wrap_loaded(ngx_kmip_store_op_t *sop);
 static ngx_int_t ngx_kmip_op_wrap_read(ngx_kmip_wrap_t *w,
     ngx_kmip_store_op_t *sop);
@@ -68,10 +74,10 @@ static ngx_int_t ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w,
 ngx_int_t
 ngx_kmip_op_wrap_request(ngx_kmip_op_ctx_t *ctx)
 {
-    int64_t                    method;
+    ngx_int_t                  rc;
     ngx_kmip_req_t            *r = ctx->r;
     ngx_kmip_wrap_t           *w;
-    const ngx_kmip_item_t     *spec, *it, *eki, *uid, *cp;
+    const ngx_kmip_item_t     *spec;
     ngx_kmip_response_item_t  *out = ctx->out;
 
     ctx->data = NULL;
@@ -96,6 +102,35 @@ ngx_kmip_op_wrap_request(ngx_kmip_op_ctx_t *ctx)
 
     w->spec = spec;
     w->encoding = NGX_KMIP_ENCODING_OPTION_TTLV_ENCODING;
+
+    rc = ngx_kmip_op_wrap_method(r, out, spec);
+
+    if (rc == NGX_OK) {
+        rc = ngx_kmip_op_wrap_key_info(r, out, w);
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_kmip_op_wrap_encoding(r, out, w);
+    }
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ctx->data = w;
+
+    return NGX_OK;
+}
+
+
+/* the Wrapping Method: Encrypt, and no MAC/Signature Key Information */
+
+static ngx_int_t
+ngx_kmip_op_wrap_method(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
+    const ngx_kmip_item_t *spec)
+{
+    int64_t                 method;
+    const ngx_kmip_item_t  *it;
 
     it = ngx_kmip_item_find(spec, NGX_KMIP_TAG_WRAPPING_METHOD);
     method = (it && it->type == NGX_KMIP_TYPE_ENUMERATION) ? it->v.num : -1;
@@ -133,7 +168,22 @@ ngx_kmip_op_wrap_request(ngx_kmip_op_ctx_t *ctx)
         return NGX_DECLINED;
     }
 
-    eki = ngx_kmip_item_find(spec, NGX_KMIP_TAG_ENCRYPTION_KEY_INFORMATION);
+    return NGX_OK;
+}
+
+
+/*
+ * The Encryption Key Information: the wrapping key's Unique Identifier,
+ * and the Cryptographic Parameters the request asks for, if any
+ */
+
+static ngx_int_t
+ngx_kmip_op_wrap_key_info(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
+    ngx_kmip_wrap_t *w)
+{
+    const ngx_kmip_item_t  *eki, *uid, *cp;
+
+    eki = ngx_kmip_item_find(w->spec, NGX_KMIP_TAG_ENCRYPTION_KEY_INFORMATION);
     uid = eki ? ngx_kmip_item_find(eki, NGX_KMIP_TAG_UNIQUE_IDENTIFIER)
               : NULL;
 
@@ -162,7 +212,19 @@ ngx_kmip_op_wrap_request(ngx_kmip_op_ctx_t *ctx)
 
     w->params = cp;
 
-    for (it = spec->v.kids.first; it; it = it->next) {
+    return NGX_OK;
+}
+
+
+/* the Attribute Names to wrap with the Key Value, and the Encoding Option */
+
+static ngx_int_t
+ngx_kmip_op_wrap_encoding(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
+    ngx_kmip_wrap_t *w)
+{
+    const ngx_kmip_item_t  *it;
+
+    for (it = w->spec->v.kids.first; it; it = it->next) {
         if (it->tag != NGX_KMIP_TAG_ATTRIBUTE_NAME) {
             continue;
         }
@@ -178,7 +240,7 @@ ngx_kmip_op_wrap_request(ngx_kmip_op_ctx_t *ctx)
         w->names++;
     }
 
-    it = ngx_kmip_item_find(spec, NGX_KMIP_TAG_ENCODING_OPTION);
+    it = ngx_kmip_item_find(w->spec, NGX_KMIP_TAG_ENCODING_OPTION);
 
     if (it) {
         if (it->type != NGX_KMIP_TYPE_ENUMERATION
@@ -205,8 +267,6 @@ ngx_kmip_op_wrap_request(ngx_kmip_op_ctx_t *ctx)
                                     "Encoding");
         return NGX_DECLINED;
     }
-
-    ctx->data = w;
 
     return NGX_OK;
 }

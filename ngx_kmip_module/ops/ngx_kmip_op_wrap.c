@@ -66,6 +66,17 @@ static ngx_int_t ngx_kmip_op_wrap_read(ngx_kmip_wrap_t *w,
     ngx_kmip_store_op_t *sop);
 static ngx_int_t ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w,
     ngx_kmip_object_t *kek);
+static ngx_int_t ngx_kmip_op_wrap_check_key(ngx_kmip_wrap_t *w,
+    ngx_kmip_object_t *kek);
+static ngx_int_t ngx_kmip_op_wrap_choose(ngx_kmip_wrap_t *w,
+    ngx_kmip_object_t *kek, const ngx_kmip_item_t **params, int64_t *mode);
+static ngx_int_t ngx_kmip_op_wrap_plain(ngx_kmip_wrap_t *w,
+    ngx_kmip_item_t *kv, u_char **in, size_t *len, ngx_str_t **secret);
+static ngx_int_t ngx_kmip_op_wrap_encrypt(ngx_kmip_wrap_t *w,
+    ngx_kmip_object_t *kek, int64_t mode, u_char *in, size_t len,
+    ngx_str_t *wrapped);
+static ngx_int_t ngx_kmip_op_wrap_data(ngx_kmip_wrap_t *w,
+    const ngx_kmip_item_t *params);
 
 
 #define ngx_kmip_op_wrap_v2(r)  ((r)->version >= NGX_KMIP_VERSION(2, 0))
@@ -542,23 +553,97 @@ ngx_kmip_op_wrap_attributes(ngx_kmip_wrap_t *w, ngx_kmip_item_t *kv)
 }
 
 
+/*
+ * The wrapping key read: checked, its parameters chosen, the Key Value
+ * wrapped in place and the Key Wrapping Data added to the Key Block.
+ * NGX_DECLINED: the answer says why not.
+ */
+
 static ngx_int_t
 ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
 {
-    int                     n, m;
     size_t                  len;
-    u_char                 *in, *out;
-    time_t                  date;
-    int64_t                 state, mode, padding, alg;
-    uint32_t                reason;
-    ngx_str_t              *secret;
-    ngx_uint_t              v2;
-    EVP_CIPHER_CTX         *c;
+    u_char                 *in;
+    int64_t                 mode;
+    ngx_int_t               rc;
+    ngx_str_t              *secret, wrapped;
+    ngx_kmip_item_t        *kv;
     ngx_kmip_req_t         *r = w->ctx->r;
     ngx_kmip_op_ctx_t      *ctx = w->ctx;
-    ngx_kmip_item_t        *kv, *km, *kwd, *eki, *cp;
-    ngx_kmip_allocator_t   *a = &r->alloc;
     const ngx_kmip_item_t  *params;
+
+    rc = ngx_kmip_op_wrap_check_key(w, kek);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_kmip_op_wrap_choose(w, kek, &params, &mode);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /* what is wrapped */
+
+    kv = ngx_kmip_item_find(w->block, NGX_KMIP_TAG_KEY_VALUE);
+
+    if (kv == NULL || kv->type != NGX_KMIP_TYPE_STRUCTURE) {
+        return NGX_ERROR;
+    }
+
+    secret = NULL;
+
+    rc = ngx_kmip_op_wrap_plain(w, kv, &in, &len, &secret);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /* RFC 3394 wraps whole 64-bit blocks, two at least; RFC 5649 any */
+
+    if (mode == NGX_KMIP_BLOCK_CIPHER_MODE_NISTKEYWRAP
+        && (len < 16 || len % 8 != 0))
+    {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_ENCODING_OPTION_ERROR,
+                                    "NIST Key Wrap takes a multiple of 8 "
+                                    "bytes, 16 at least, not %uz: AES Key "
+                                    "Wrap Padding takes any length", len);
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_kmip_op_wrap_encrypt(w, kek, mode, in, len, &wrapped);
+
+    if (secret) {
+        OPENSSL_cleanse(secret->data, secret->len);
+    }
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /* the Key Value is now the wrapped bytes, its structure let go */
+
+    kv->type = NGX_KMIP_TYPE_BYTE_STRING;
+    kv->v.str.data = wrapped.data;
+    kv->v.str.len = wrapped.len;
+
+    return ngx_kmip_op_wrap_data(w, params);
+}
+
+
+/*
+ * The checks of the wrapping key: NGX_OK when it may wrap, NGX_DECLINED
+ * when the answer says why not
+ */
+
+static ngx_int_t
+ngx_kmip_op_wrap_check_key(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
+{
+    time_t              date;
+    int64_t             state;
+    uint32_t            reason;
+    ngx_uint_t          v2;
+    ngx_kmip_req_t     *r = w->ctx->r;
+    ngx_kmip_op_ctx_t  *ctx = w->ctx;
 
     v2 = ngx_kmip_op_wrap_v2(r);
 
@@ -626,6 +711,28 @@ ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
         return NGX_DECLINED;
     }
 
+    return NGX_OK;
+}
+
+
+/*
+ * The algorithm of the wrapping key, the Cryptographic Parameters the
+ * wrapping uses and their Block Cipher Mode: NGX_DECLINED when the answer
+ * says they are not offered
+ */
+
+static ngx_int_t
+ngx_kmip_op_wrap_choose(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek,
+    const ngx_kmip_item_t **params, int64_t *mode)
+{
+    int64_t             padding, alg;
+    uint32_t            reason;
+    ngx_uint_t          v2;
+    ngx_kmip_req_t     *r = w->ctx->r;
+    ngx_kmip_op_ctx_t  *ctx = w->ctx;
+
+    v2 = ngx_kmip_op_wrap_v2(r);
+
     alg = ngx_kmip_op_attr_num(&kek->attributes, "Cryptographic Algorithm",
                                -1);
 
@@ -640,9 +747,9 @@ ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
         return NGX_DECLINED;
     }
 
-    params = ngx_kmip_op_wrap_params(w, kek);
+    *params = ngx_kmip_op_wrap_params(w, kek);
 
-    if (params == NULL) {
+    if (*params == NULL) {
         reason = v2 ? NGX_KMIP_REASON_BAD_CRYPTOGRAPHIC_PARAMETERS
                     : NGX_KMIP_REASON_ITEM_NOT_FOUND;
         (void) ngx_kmip_result_fail(r, ctx->out, reason,
@@ -655,12 +762,13 @@ ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
         return NGX_DECLINED;
     }
 
-    mode = ngx_kmip_op_wrap_field(params, NGX_KMIP_TAG_BLOCK_CIPHER_MODE);
-    padding = ngx_kmip_op_wrap_field(params, NGX_KMIP_TAG_PADDING_METHOD);
-    alg = ngx_kmip_op_wrap_field(params, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM);
+    *mode = ngx_kmip_op_wrap_field(*params, NGX_KMIP_TAG_BLOCK_CIPHER_MODE);
+    padding = ngx_kmip_op_wrap_field(*params, NGX_KMIP_TAG_PADDING_METHOD);
+    alg = ngx_kmip_op_wrap_field(*params,
+                                 NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM);
 
-    if ((mode != NGX_KMIP_BLOCK_CIPHER_MODE_NISTKEYWRAP
-         && mode != NGX_KMIP_BLOCK_CIPHER_MODE_AESKEYWRAPPADDING)
+    if ((*mode != NGX_KMIP_BLOCK_CIPHER_MODE_NISTKEYWRAP
+         && *mode != NGX_KMIP_BLOCK_CIPHER_MODE_AESKEYWRAPPADDING)
         || (padding != -1 && padding != NGX_KMIP_PADDING_METHOD_NONE)
         || (alg != -1 && alg != NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES))
     {
@@ -673,21 +781,28 @@ ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
         return NGX_DECLINED;
     }
 
-    /* what is wrapped */
+    return NGX_OK;
+}
 
-    kv = ngx_kmip_item_find(w->block, NGX_KMIP_TAG_KEY_VALUE);
 
-    if (kv == NULL || kv->type != NGX_KMIP_TYPE_STRUCTURE) {
-        return NGX_ERROR;
-    }
+/*
+ * The bytes to wrap: the Key Material alone (No Encoding), or the TTLV
+ * encoding of the Key Value with its attributes, in a secret buffer of
+ * the request's pool the caller wipes when the wrapping is done
+ */
 
-    secret = NULL;
+static ngx_int_t
+ngx_kmip_op_wrap_plain(ngx_kmip_wrap_t *w, ngx_kmip_item_t *kv, u_char **in,
+    size_t *len, ngx_str_t **secret)
+{
+    ngx_kmip_item_t  *km;
+    ngx_kmip_req_t   *r = w->ctx->r;
 
     if (w->encoding == NGX_KMIP_ENCODING_OPTION_NO_ENCODING) {
         km = ngx_kmip_item_find(kv, NGX_KMIP_TAG_KEY_MATERIAL);
 
         if (km == NULL || km->type != NGX_KMIP_TYPE_BYTE_STRING) {
-            (void) ngx_kmip_result_fail(r, ctx->out,
+            (void) ngx_kmip_result_fail(r, w->ctx->out,
                                         NGX_KMIP_REASON_ENCODING_OPTION_ERROR,
                                         "the Key Material of this Key "
                                         "Format Type is a structure: it is "
@@ -695,36 +810,42 @@ ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
             return NGX_DECLINED;
         }
 
-        in = (u_char *) km->v.str.data;
-        len = km->v.str.len;
+        *in = (u_char *) km->v.str.data;
+        *len = km->v.str.len;
 
-    } else {
-        if (ngx_kmip_op_wrap_attributes(w, kv) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        len = ngx_kmip_ttlv_size(kv);
-
-        in = ngx_kmip_op_secret(r, len, &secret);
-        if (in == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_kmip_ttlv_encode(kv, in);
+        return NGX_OK;
     }
 
-    /* RFC 3394 wraps whole 64-bit blocks, two at least; RFC 5649 any */
-
-    if (mode == NGX_KMIP_BLOCK_CIPHER_MODE_NISTKEYWRAP
-        && (len < 16 || len % 8 != 0))
-    {
-        (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_REASON_ENCODING_OPTION_ERROR,
-                                    "NIST Key Wrap takes a multiple of 8 "
-                                    "bytes, 16 at least, not %uz: AES Key "
-                                    "Wrap Padding takes any length", len);
-        return NGX_DECLINED;
+    if (ngx_kmip_op_wrap_attributes(w, kv) != NGX_OK) {
+        return NGX_ERROR;
     }
+
+    *len = ngx_kmip_ttlv_size(kv);
+
+    *in = ngx_kmip_op_secret(r, *len, secret);
+    if (*in == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_kmip_ttlv_encode(kv, *in);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The wrapping itself, into a buffer of the request's pool: NGX_DECLINED
+ * when the answer says it failed
+ */
+
+static ngx_int_t
+ngx_kmip_op_wrap_encrypt(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek,
+    int64_t mode, u_char *in, size_t len, ngx_str_t *wrapped)
+{
+    int              n, m;
+    u_char          *out;
+    EVP_CIPHER_CTX  *c;
+    ngx_kmip_req_t  *r = w->ctx->r;
 
     out = ngx_pnalloc(r->pool, len + 16);
     if (out == NULL) {
@@ -745,23 +866,38 @@ ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
     {
         /* frees the key schedule, wiped */
         EVP_CIPHER_CTX_free(c);
-        (void) ngx_kmip_result_fail(r, ctx->out,
+        (void) ngx_kmip_result_fail(r, w->ctx->out,
                                     NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE,
                                     "key wrapping failed");
-        goto wiped;
+        return NGX_DECLINED;
     }
 
     EVP_CIPHER_CTX_free(c);
 
-    if (secret) {
-        OPENSSL_cleanse(secret->data, secret->len);
-    }
+    wrapped->data = out;
+    wrapped->len = (size_t) (n + m);
 
-    /* the Key Value is now the wrapped bytes, its structure let go */
+    return NGX_OK;
 
-    kv->type = NGX_KMIP_TYPE_BYTE_STRING;
-    kv->v.str.data = out;
-    kv->v.str.len = (size_t) (n + m);
+failed:
+
+    (void) ngx_kmip_result_fail(r, w->ctx->out,
+                                NGX_KMIP_REASON_GENERAL_FAILURE,
+                                "internal error");
+    return NGX_DECLINED;
+}
+
+
+/*
+ * The Key Wrapping Data: the method, the Encryption Key Information with
+ * the parameters used, and the Encoding Option when it is not TTLV
+ */
+
+static ngx_int_t
+ngx_kmip_op_wrap_data(ngx_kmip_wrap_t *w, const ngx_kmip_item_t *params)
+{
+    ngx_kmip_item_t       *kwd, *eki, *cp;
+    ngx_kmip_allocator_t  *a = &w->ctx->r->alloc;
 
     kwd = ngx_kmip_add_struct(a, w->block, NGX_KMIP_TAG_KEY_WRAPPING_DATA);
 
@@ -794,17 +930,4 @@ ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
     }
 
     return NGX_OK;
-
-failed:
-
-    (void) ngx_kmip_result_fail(r, ctx->out, NGX_KMIP_REASON_GENERAL_FAILURE,
-                                "internal error");
-
-wiped:
-
-    if (secret) {
-        OPENSSL_cleanse(secret->data, secret->len);
-    }
-
-    return NGX_DECLINED;
 }

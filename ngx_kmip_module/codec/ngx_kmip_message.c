@@ -7,12 +7,35 @@
 #include "ngx_kmip_message.h"
 
 
+/* what a Request Header walk has met so far */
+
+typedef struct {
+    const ngx_kmip_item_t      *pv;         /* the Protocol Version */
+    uint32_t                    seen;       /* bits of the singleton
+                                               fields */
+    int                         have_count;
+    int                         v2;
+    int                         v12;
+    int                         v14;
+} ngx_kmip_header_seen_t;
+
+
 static int ngx_kmip_msg_fail(ngx_kmip_error_t *err, const ngx_kmip_item_t *it,
     const char *what);
 static int ngx_kmip_parse_version(const ngx_kmip_item_t *pv,
     ngx_kmip_request_t *req, ngx_kmip_error_t *err);
 static int ngx_kmip_parse_header(const ngx_kmip_item_t *hdr,
     ngx_kmip_request_t *req, int *version_known, ngx_kmip_error_t *err);
+static int ngx_kmip_parse_header_field(const ngx_kmip_item_t *it,
+    ngx_kmip_header_seen_t *h, ngx_kmip_request_t *req,
+    ngx_kmip_error_t *err);
+static int ngx_kmip_parse_header_batch(const ngx_kmip_item_t *it,
+    ngx_kmip_header_seen_t *h, ngx_kmip_request_t *req,
+    ngx_kmip_error_t *err);
+static int ngx_kmip_header_bad_type(const ngx_kmip_item_t *it,
+    ngx_kmip_error_t *err);
+static int ngx_kmip_header_unknown(const ngx_kmip_item_t *it,
+    ngx_kmip_error_t *err);
 static int ngx_kmip_parse_authentication(const ngx_kmip_item_t *auth,
     ngx_kmip_request_t *req, ngx_kmip_error_t *err);
 static void ngx_kmip_parse_item(const ngx_kmip_item_t *bi,
@@ -182,10 +205,9 @@ static int
 ngx_kmip_parse_header(const ngx_kmip_item_t *hdr, ngx_kmip_request_t *req,
     int *version_known, ngx_kmip_error_t *err)
 {
-    int                     rc, v2, v12, v14, have_count;
-    uint8_t                 want;
-    uint32_t                seen;
-    const ngx_kmip_item_t  *it, *pv;
+    int                      rc;
+    const ngx_kmip_item_t   *it;
+    ngx_kmip_header_seen_t   h;
 
     if (hdr->type != NGX_KMIP_TYPE_STRUCTURE) {
         return ngx_kmip_msg_fail(err, hdr, "Request Header is not a "
@@ -194,184 +216,220 @@ ngx_kmip_parse_header(const ngx_kmip_item_t *hdr, ngx_kmip_request_t *req,
 
     req->header = hdr;
 
-    pv = ngx_kmip_item_find(hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
+    h.pv = ngx_kmip_item_find(hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
 
-    rc = ngx_kmip_parse_version(pv, req, err);
+    rc = ngx_kmip_parse_version(h.pv, req, err);
     if (rc != NGX_KMIP_OK) {
         return rc;
     }
 
     *version_known = 1;
 
-    v2 = (req->major >= 2);
-    v12 = ngx_kmip_version_ge(req->major, req->minor, 1, 2);
-    v14 = ngx_kmip_version_ge(req->major, req->minor, 1, 4);
+    h.v2 = (req->major >= 2);
+    h.v12 = ngx_kmip_version_ge(req->major, req->minor, 1, 2);
+    h.v14 = ngx_kmip_version_ge(req->major, req->minor, 1, 4);
 
-    /* bits of the singleton fields already seen */
-    seen = 0;
-    have_count = 0;
-
-#define NGX_KMIP_SEEN(bit)                                                   \
-    if (seen & (1u << (bit))) {                                              \
-        return ngx_kmip_msg_fail(err, it, "duplicate field in Request "      \
-                                 "Header");                                  \
-    }                                                                        \
-    seen |= 1u << (bit)
+    h.seen = 0;
+    h.have_count = 0;
 
     for (it = hdr->v.kids.first; it; it = it->next) {
 
-        switch (it->tag) {
-
-        case NGX_KMIP_TAG_PROTOCOL_VERSION:
-            NGX_KMIP_SEEN(0);
-            if (it != pv) {
-                return ngx_kmip_msg_fail(err, it, "duplicate Protocol "
-                                         "Version");
-            }
-            continue;
-
-        case NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE:
-            NGX_KMIP_SEEN(1);
-            if (it->type != NGX_KMIP_TYPE_INTEGER || it->v.num <= 0) {
-                goto bad_type;
-            }
-
-            req->maximum_response_size = it->v.num;
-            continue;
-
-        case NGX_KMIP_TAG_CLIENT_CORRELATION_VALUE:
-        case NGX_KMIP_TAG_SERVER_CORRELATION_VALUE:
-            if (!v14) {
-                goto unknown;
-            }
-
-            if (it->type != NGX_KMIP_TYPE_TEXT_STRING) {
-                goto bad_type;
-            }
-
-            if (it->tag == NGX_KMIP_TAG_CLIENT_CORRELATION_VALUE) {
-                NGX_KMIP_SEEN(2);
-                req->client_correlation_value = it;
-
-            } else {
-                NGX_KMIP_SEEN(3);
-                req->server_correlation_value = it;
-            }
-
-            continue;
-
-        case NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR:
-            NGX_KMIP_SEEN(4);
-            want = v2 ? NGX_KMIP_TYPE_ENUMERATION : NGX_KMIP_TYPE_BOOLEAN;
-            if (it->type != want) {
-                goto bad_type;
-            }
-
-            req->asynchronous_indicator = it->v.num;
-            continue;
-
-        case NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR:
-            if (!v12) {
-                goto unknown;
-            }
-
-            NGX_KMIP_SEEN(5);
-            if (it->type != NGX_KMIP_TYPE_BOOLEAN) {
-                goto bad_type;
-            }
-
-            req->attestation_capable = (int) it->v.num;
-            continue;
-
-        case NGX_KMIP_TAG_ATTESTATION_TYPE:
-            /* MAY be repeated */
-            if (!v12) {
-                goto unknown;
-            }
-
-            if (it->type != NGX_KMIP_TYPE_ENUMERATION) {
-                goto bad_type;
-            }
-
-            continue;
-
-        case NGX_KMIP_TAG_AUTHENTICATION:
-            NGX_KMIP_SEEN(6);
-            rc = ngx_kmip_parse_authentication(it, req, err);
-            if (rc != NGX_KMIP_OK) {
-                return rc;
-            }
-
-            continue;
-
-        case NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION:
-            NGX_KMIP_SEEN(7);
-            if (it->type != NGX_KMIP_TYPE_ENUMERATION) {
-                goto bad_type;
-            }
-
-            if (it->v.num < NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE
-                || it->v.num > NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO)
-            {
-                return ngx_kmip_msg_fail(err, it, "invalid Batch Error "
-                                         "Continuation Option");
-            }
-
-            req->batch_error_continuation = (uint32_t) it->v.num;
-            continue;
-
-        case NGX_KMIP_TAG_BATCH_ORDER_OPTION:
-            NGX_KMIP_SEEN(8);
-            if (it->type != NGX_KMIP_TYPE_BOOLEAN) {
-                goto bad_type;
-            }
-
-            req->batch_order_option = (int) it->v.num;
-            continue;
-
-        case NGX_KMIP_TAG_TIME_STAMP:
-            NGX_KMIP_SEEN(9);
-            if (it->type != NGX_KMIP_TYPE_DATE_TIME) {
-                goto bad_type;
-            }
-
-            req->time_stamp = it->v.num;
-            continue;
-
-        case NGX_KMIP_TAG_BATCH_COUNT:
-            NGX_KMIP_SEEN(10);
-            if (it->type != NGX_KMIP_TYPE_INTEGER) {
-                goto bad_type;
-            }
-
-            if (it->v.num < 1) {
-                return ngx_kmip_msg_fail(err, it, "Batch Count less than 1");
-            }
-
-            req->batch_count = (uint32_t) it->v.num;
-            have_count = 1;
-            continue;
-
-        default:
-            goto unknown;
+        rc = ngx_kmip_parse_header_field(it, &h, req, err);
+        if (rc != NGX_KMIP_OK) {
+            return rc;
         }
     }
 
-#undef NGX_KMIP_SEEN
-
-    if (!have_count) {
+    if (!h.have_count) {
         return ngx_kmip_msg_fail(err, hdr, "missing Batch Count");
     }
 
     return NGX_KMIP_OK;
+}
 
-bad_type:
 
+/*
+ * A field may appear once (but Attestation Type); which check a bad field
+ * fails first decides the error a client reads, so each case keeps its own
+ * order of checks.
+ */
+
+#define NGX_KMIP_SEEN(bit)                                                   \
+    if (h->seen & (1u << (bit))) {                                           \
+        return ngx_kmip_msg_fail(err, it, "duplicate field in Request "      \
+                                 "Header");                                  \
+    }                                                                        \
+    h->seen |= 1u << (bit)
+
+
+/* the fields that say who asks and how: versions, correlation, credentials */
+
+static int
+ngx_kmip_parse_header_field(const ngx_kmip_item_t *it,
+    ngx_kmip_header_seen_t *h, ngx_kmip_request_t *req, ngx_kmip_error_t *err)
+{
+    uint8_t  want;
+
+    switch (it->tag) {
+
+    case NGX_KMIP_TAG_PROTOCOL_VERSION:
+        NGX_KMIP_SEEN(0);
+        if (it != h->pv) {
+            return ngx_kmip_msg_fail(err, it, "duplicate Protocol "
+                                     "Version");
+        }
+        return NGX_KMIP_OK;
+
+    case NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE:
+        NGX_KMIP_SEEN(1);
+        if (it->type != NGX_KMIP_TYPE_INTEGER || it->v.num <= 0) {
+            return ngx_kmip_header_bad_type(it, err);
+        }
+
+        req->maximum_response_size = it->v.num;
+        return NGX_KMIP_OK;
+
+    case NGX_KMIP_TAG_CLIENT_CORRELATION_VALUE:
+    case NGX_KMIP_TAG_SERVER_CORRELATION_VALUE:
+        if (!h->v14) {
+            return ngx_kmip_header_unknown(it, err);
+        }
+
+        if (it->type != NGX_KMIP_TYPE_TEXT_STRING) {
+            return ngx_kmip_header_bad_type(it, err);
+        }
+
+        if (it->tag == NGX_KMIP_TAG_CLIENT_CORRELATION_VALUE) {
+            NGX_KMIP_SEEN(2);
+            req->client_correlation_value = it;
+
+        } else {
+            NGX_KMIP_SEEN(3);
+            req->server_correlation_value = it;
+        }
+
+        return NGX_KMIP_OK;
+
+    case NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR:
+        NGX_KMIP_SEEN(4);
+        want = h->v2 ? NGX_KMIP_TYPE_ENUMERATION : NGX_KMIP_TYPE_BOOLEAN;
+        if (it->type != want) {
+            return ngx_kmip_header_bad_type(it, err);
+        }
+
+        req->asynchronous_indicator = it->v.num;
+        return NGX_KMIP_OK;
+
+    case NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR:
+        if (!h->v12) {
+            return ngx_kmip_header_unknown(it, err);
+        }
+
+        NGX_KMIP_SEEN(5);
+        if (it->type != NGX_KMIP_TYPE_BOOLEAN) {
+            return ngx_kmip_header_bad_type(it, err);
+        }
+
+        req->attestation_capable = (int) it->v.num;
+        return NGX_KMIP_OK;
+
+    case NGX_KMIP_TAG_ATTESTATION_TYPE:
+        /* MAY be repeated */
+        if (!h->v12) {
+            return ngx_kmip_header_unknown(it, err);
+        }
+
+        if (it->type != NGX_KMIP_TYPE_ENUMERATION) {
+            return ngx_kmip_header_bad_type(it, err);
+        }
+
+        return NGX_KMIP_OK;
+
+    case NGX_KMIP_TAG_AUTHENTICATION:
+        NGX_KMIP_SEEN(6);
+        return ngx_kmip_parse_authentication(it, req, err);
+
+    default:
+        return ngx_kmip_parse_header_batch(it, h, req, err);
+    }
+}
+
+
+/* the fields that say how to run the batch */
+
+static int
+ngx_kmip_parse_header_batch(const ngx_kmip_item_t *it,
+    ngx_kmip_header_seen_t *h, ngx_kmip_request_t *req, ngx_kmip_error_t *err)
+{
+    switch (it->tag) {
+
+    case NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION:
+        NGX_KMIP_SEEN(7);
+        if (it->type != NGX_KMIP_TYPE_ENUMERATION) {
+            return ngx_kmip_header_bad_type(it, err);
+        }
+
+        if (it->v.num < NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE
+            || it->v.num > NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO)
+        {
+            return ngx_kmip_msg_fail(err, it, "invalid Batch Error "
+                                     "Continuation Option");
+        }
+
+        req->batch_error_continuation = (uint32_t) it->v.num;
+        return NGX_KMIP_OK;
+
+    case NGX_KMIP_TAG_BATCH_ORDER_OPTION:
+        NGX_KMIP_SEEN(8);
+        if (it->type != NGX_KMIP_TYPE_BOOLEAN) {
+            return ngx_kmip_header_bad_type(it, err);
+        }
+
+        req->batch_order_option = (int) it->v.num;
+        return NGX_KMIP_OK;
+
+    case NGX_KMIP_TAG_TIME_STAMP:
+        NGX_KMIP_SEEN(9);
+        if (it->type != NGX_KMIP_TYPE_DATE_TIME) {
+            return ngx_kmip_header_bad_type(it, err);
+        }
+
+        req->time_stamp = it->v.num;
+        return NGX_KMIP_OK;
+
+    case NGX_KMIP_TAG_BATCH_COUNT:
+        NGX_KMIP_SEEN(10);
+        if (it->type != NGX_KMIP_TYPE_INTEGER) {
+            return ngx_kmip_header_bad_type(it, err);
+        }
+
+        if (it->v.num < 1) {
+            return ngx_kmip_msg_fail(err, it, "Batch Count less than 1");
+        }
+
+        req->batch_count = (uint32_t) it->v.num;
+        h->have_count = 1;
+        return NGX_KMIP_OK;
+
+    default:
+        return ngx_kmip_header_unknown(it, err);
+    }
+}
+
+#undef NGX_KMIP_SEEN
+
+
+static int
+ngx_kmip_header_bad_type(const ngx_kmip_item_t *it, ngx_kmip_error_t *err)
+{
     return ngx_kmip_msg_fail(err, it, "invalid type or value in Request "
                              "Header");
+}
 
-unknown:
 
+static int
+ngx_kmip_header_unknown(const ngx_kmip_item_t *it, ngx_kmip_error_t *err)
+{
     return ngx_kmip_msg_fail(err, it, "unexpected tag in Request Header");
 }
 

@@ -201,6 +201,13 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
     ngx_kmip_item_t   *item, *top;
     ngx_kmip_frame_t  *stack;
 
+    enum {
+        sw_item = 0,
+        sw_length,
+        sw_value,
+        sw_link
+    } state;
+
     *root = NULL;
 
     if (err) {
@@ -245,218 +252,257 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
     nitems = 0;
     top = NULL;
 
+    /* set in one state, read in a later one */
+    limit = 0;
+    type = 0;
+    tag = 0;
+    vlen = 0;
+    padded = 0;
+    p = NULL;
+    item = NULL;
+
+    state = sw_item;
+
     for ( ;; ) {
 
-        /* close the structures that end here */
+        switch (state) {
 
-        while (sp > 0 && pos == stack[sp - 1].end) {
-            sp--;
-        }
+        /* an item starts here, once the structures that end here close */
 
-        if (sp == 0 && top != NULL) {
-            break;
-        }
+        case sw_item:
 
-        limit = (sp > 0) ? stack[sp - 1].end : len;
-
-        if (limit - pos < NGX_KMIP_TTLV_HEADER_LEN) {
-            if (sp > 0) {
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, 0,
-                                     "item header overruns its Structure");
+            while (sp > 0 && pos == stack[sp - 1].end) {
+                sp--;
             }
 
-            return ngx_kmip_fail(err, NGX_KMIP_ERR_TRUNCATED, pos, 0,
-                                 "truncated item header");
-        }
-
-        p = buf + pos;
-        tag = ((uint32_t) p[0] << 16) | ((uint32_t) p[1] << 8) | p[2];
-        type = p[3];
-        vlen = ngx_kmip_get32(p + 4);
-
-        if (!ngx_kmip_tag_valid(tag)) {
-            return ngx_kmip_fail(err, NGX_KMIP_ERR_TAG, pos, tag,
-                                 "tag not in the 42xxxx or 54xxxx ranges");
-        }
-
-        if (type < NGX_KMIP_TYPE_STRUCTURE
-            || type > NGX_KMIP_TYPE_DATE_TIME_EXTENDED)
-        {
-            return ngx_kmip_fail(err, NGX_KMIP_ERR_TYPE, pos, tag,
-                                 "unknown item type");
-        }
-
-        depth = sp + 1;
-        if (depth > max_depth) {
-            return ngx_kmip_fail(err, NGX_KMIP_ERR_DEPTH, pos, tag,
-                                 "nesting too deep");
-        }
-
-        if (++nitems > max_items) {
-            return ngx_kmip_fail(err, NGX_KMIP_ERR_ITEMS, pos, tag,
-                                 "too many items");
-        }
-
-        /* length checks per type */
-
-        switch (type) {
-
-        case NGX_KMIP_TYPE_INTEGER:
-        case NGX_KMIP_TYPE_ENUMERATION:
-        case NGX_KMIP_TYPE_INTERVAL:
-            if (vlen != 4) {
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
-                                     "length is not 4");
-            }
-            break;
-
-        case NGX_KMIP_TYPE_LONG_INTEGER:
-        case NGX_KMIP_TYPE_BOOLEAN:
-        case NGX_KMIP_TYPE_DATE_TIME:
-        case NGX_KMIP_TYPE_DATE_TIME_EXTENDED:
-            if (vlen != 8) {
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
-                                     "length is not 8");
-            }
-            break;
-
-        case NGX_KMIP_TYPE_BIG_INTEGER:
-            if (vlen == 0 || vlen % 8) {
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
-                                     "Big Integer length not a positive "
-                                     "multiple of 8");
-            }
-            break;
-
-        case NGX_KMIP_TYPE_STRUCTURE:
-            if (vlen % 8) {
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
-                                     "Structure length not a multiple of 8");
-            }
-            break;
-
-        default: /* Text String, Byte String */
-            break;
-        }
-
-        /* 64-bit: vlen + 7 must not wrap where size_t is 32 bits */
-        u = ((uint64_t) vlen + 7) & ~(uint64_t) 7;
-
-        if ((uint64_t) (limit - pos - NGX_KMIP_TTLV_HEADER_LEN) < u) {
-            if (sp > 0) {
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
-                                     "item overruns its Structure");
+            if (sp == 0 && top != NULL) {
+                goto done;
             }
 
-            return ngx_kmip_fail(err, NGX_KMIP_ERR_TRUNCATED, pos, tag,
-                                 "declared length exceeds the data");
-        }
+            limit = (sp > 0) ? stack[sp - 1].end : len;
 
-        padded = (size_t) u;        /* fits: not larger than limit */
-        p += NGX_KMIP_TTLV_HEADER_LEN;
-
-        item = a->alloc(a->data, sizeof(ngx_kmip_item_t));
-        if (item == NULL) {
-            return ngx_kmip_fail(err, NGX_KMIP_ERR_NOMEM, pos, tag,
-                                 "out of memory");
-        }
-
-        item->tag = tag;
-        item->type = type;
-        item->next = NULL;
-        item->v.str.data = NULL;
-        item->v.str.len = 0;
-
-        switch (type) {
-
-        case NGX_KMIP_TYPE_STRUCTURE:
-            item->v.kids.first = NULL;
-            item->v.kids.last = NULL;
-            item->v.kids.count = 0;
-            break;
-
-        case NGX_KMIP_TYPE_INTEGER:
-            item->v.num = (int32_t) ngx_kmip_get32(p);
-            goto pad4;
-
-        case NGX_KMIP_TYPE_ENUMERATION:
-        case NGX_KMIP_TYPE_INTERVAL:
-            item->v.num = ngx_kmip_get32(p);
-
-        pad4:
-
-            for (i = 4; i < 8; i++) {
-                if (p[i]) {
-                    return ngx_kmip_fail(err, NGX_KMIP_ERR_PADDING,
-                                         pos + 8 + i, tag,
-                                         "non-zero padding");
+            if (limit - pos < NGX_KMIP_TTLV_HEADER_LEN) {
+                if (sp > 0) {
+                    return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, 0,
+                                         "item header overruns its Structure");
                 }
-            }
-            break;
 
-        case NGX_KMIP_TYPE_BOOLEAN:
-            u = ngx_kmip_get64(p);
-            if (u > 1) {
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_BOOLEAN, pos, tag,
-                                     "Boolean is neither 0 nor 1");
+                return ngx_kmip_fail(err, NGX_KMIP_ERR_TRUNCATED, pos, 0,
+                                     "truncated item header");
             }
 
-            item->v.num = (int64_t) u;
-            break;
+            p = buf + pos;
+            tag = ((uint32_t) p[0] << 16) | ((uint32_t) p[1] << 8) | p[2];
+            type = p[3];
+            vlen = ngx_kmip_get32(p + 4);
 
-        case NGX_KMIP_TYPE_LONG_INTEGER:
-        case NGX_KMIP_TYPE_DATE_TIME:
-        case NGX_KMIP_TYPE_DATE_TIME_EXTENDED:
-            item->v.num = (int64_t) ngx_kmip_get64(p);
-            break;
-
-        case NGX_KMIP_TYPE_TEXT_STRING:
-            if (!ngx_kmip_utf8_valid(p, vlen, &bad)) {
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_UTF8, pos + 8 + bad,
-                                     tag, "Text String is not valid UTF-8");
+            if (!ngx_kmip_tag_valid(tag)) {
+                return ngx_kmip_fail(err, NGX_KMIP_ERR_TAG, pos, tag,
+                                     "tag not in the 42xxxx or 54xxxx ranges");
             }
 
-            /* fall through */
-
-        default: /* Byte String, Big Integer */
-            item->v.str.data = p;
-            item->v.str.len = vlen;
-
-            for (i = vlen; i < padded; i++) {
-                if (p[i]) {
-                    return ngx_kmip_fail(err, NGX_KMIP_ERR_PADDING,
-                                         pos + 8 + i, tag,
-                                         "non-zero padding");
-                }
+            if (type < NGX_KMIP_TYPE_STRUCTURE
+                || type > NGX_KMIP_TYPE_DATE_TIME_EXTENDED)
+            {
+                return ngx_kmip_fail(err, NGX_KMIP_ERR_TYPE, pos, tag,
+                                     "unknown item type");
             }
-            break;
-        }
 
-        /* link */
-
-        if (sp == 0) {
-            top = item;
-
-        } else {
-            ngx_kmip_item_append(stack[sp - 1].item, item);
-        }
-
-        if (type == NGX_KMIP_TYPE_STRUCTURE) {
-            /* depth <= max_depth and nframes bounds the stack */
-            if (sp >= nframes) {
+            depth = sp + 1;
+            if (depth > max_depth) {
                 return ngx_kmip_fail(err, NGX_KMIP_ERR_DEPTH, pos, tag,
                                      "nesting too deep");
             }
 
-            stack[sp].item = item;
-            stack[sp].end = pos + NGX_KMIP_TTLV_HEADER_LEN + vlen;
-            sp++;
-            pos += NGX_KMIP_TTLV_HEADER_LEN;
+            if (++nitems > max_items) {
+                return ngx_kmip_fail(err, NGX_KMIP_ERR_ITEMS, pos, tag,
+                                     "too many items");
+            }
 
-        } else {
-            pos += NGX_KMIP_TTLV_HEADER_LEN + padded;
+            state = sw_length;
+            break;
+
+        /* the length its type allows, and room for it in what holds it */
+
+        case sw_length:
+
+            switch (type) {
+
+            case NGX_KMIP_TYPE_INTEGER:
+            case NGX_KMIP_TYPE_ENUMERATION:
+            case NGX_KMIP_TYPE_INTERVAL:
+                if (vlen != 4) {
+                    return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
+                                         "length is not 4");
+                }
+                break;
+
+            case NGX_KMIP_TYPE_LONG_INTEGER:
+            case NGX_KMIP_TYPE_BOOLEAN:
+            case NGX_KMIP_TYPE_DATE_TIME:
+            case NGX_KMIP_TYPE_DATE_TIME_EXTENDED:
+                if (vlen != 8) {
+                    return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
+                                         "length is not 8");
+                }
+                break;
+
+            case NGX_KMIP_TYPE_BIG_INTEGER:
+                if (vlen == 0 || vlen % 8) {
+                    return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
+                                         "Big Integer length not a positive "
+                                         "multiple of 8");
+                }
+                break;
+
+            case NGX_KMIP_TYPE_STRUCTURE:
+                if (vlen % 8) {
+                    return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
+                                         "Structure length not a multiple "
+                                         "of 8");
+                }
+                break;
+
+            default: /* Text String, Byte String */
+                break;
+            }
+
+            /* 64-bit: vlen + 7 must not wrap where size_t is 32 bits */
+            u = ((uint64_t) vlen + 7) & ~(uint64_t) 7;
+
+            if ((uint64_t) (limit - pos - NGX_KMIP_TTLV_HEADER_LEN) < u) {
+                if (sp > 0) {
+                    return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
+                                         "item overruns its Structure");
+                }
+
+                return ngx_kmip_fail(err, NGX_KMIP_ERR_TRUNCATED, pos, tag,
+                                     "declared length exceeds the data");
+            }
+
+            padded = (size_t) u;        /* fits: not larger than limit */
+            p += NGX_KMIP_TTLV_HEADER_LEN;
+
+            state = sw_value;
+            break;
+
+        /* the value, checked as it is read */
+
+        case sw_value:
+
+            item = a->alloc(a->data, sizeof(ngx_kmip_item_t));
+            if (item == NULL) {
+                return ngx_kmip_fail(err, NGX_KMIP_ERR_NOMEM, pos, tag,
+                                     "out of memory");
+            }
+
+            item->tag = tag;
+            item->type = type;
+            item->next = NULL;
+            item->v.str.data = NULL;
+            item->v.str.len = 0;
+
+            switch (type) {
+
+            case NGX_KMIP_TYPE_STRUCTURE:
+                item->v.kids.first = NULL;
+                item->v.kids.last = NULL;
+                item->v.kids.count = 0;
+                break;
+
+            case NGX_KMIP_TYPE_INTEGER:
+                item->v.num = (int32_t) ngx_kmip_get32(p);
+                goto pad4;
+
+            case NGX_KMIP_TYPE_ENUMERATION:
+            case NGX_KMIP_TYPE_INTERVAL:
+                item->v.num = ngx_kmip_get32(p);
+
+            pad4:
+
+                for (i = 4; i < 8; i++) {
+                    if (p[i]) {
+                        return ngx_kmip_fail(err, NGX_KMIP_ERR_PADDING,
+                                             pos + 8 + i, tag,
+                                             "non-zero padding");
+                    }
+                }
+                break;
+
+            case NGX_KMIP_TYPE_BOOLEAN:
+                u = ngx_kmip_get64(p);
+                if (u > 1) {
+                    return ngx_kmip_fail(err, NGX_KMIP_ERR_BOOLEAN, pos, tag,
+                                         "Boolean is neither 0 nor 1");
+                }
+
+                item->v.num = (int64_t) u;
+                break;
+
+            case NGX_KMIP_TYPE_LONG_INTEGER:
+            case NGX_KMIP_TYPE_DATE_TIME:
+            case NGX_KMIP_TYPE_DATE_TIME_EXTENDED:
+                item->v.num = (int64_t) ngx_kmip_get64(p);
+                break;
+
+            case NGX_KMIP_TYPE_TEXT_STRING:
+                if (!ngx_kmip_utf8_valid(p, vlen, &bad)) {
+                    return ngx_kmip_fail(err, NGX_KMIP_ERR_UTF8, pos + 8 + bad,
+                                         tag, "Text String is not valid UTF-8");
+                }
+
+                /* fall through */
+
+            default: /* Byte String, Big Integer */
+                item->v.str.data = p;
+                item->v.str.len = vlen;
+
+                for (i = vlen; i < padded; i++) {
+                    if (p[i]) {
+                        return ngx_kmip_fail(err, NGX_KMIP_ERR_PADDING,
+                                             pos + 8 + i, tag,
+                                             "non-zero padding");
+                    }
+                }
+                break;
+            }
+
+            state = sw_link;
+            break;
+
+        /* into its Structure; a Structure's own items come next */
+
+        case sw_link:
+
+            if (sp == 0) {
+                top = item;
+
+            } else {
+                ngx_kmip_item_append(stack[sp - 1].item, item);
+            }
+
+            if (type == NGX_KMIP_TYPE_STRUCTURE) {
+                /* depth <= max_depth and nframes bounds the stack */
+                if (sp >= nframes) {
+                    return ngx_kmip_fail(err, NGX_KMIP_ERR_DEPTH, pos, tag,
+                                         "nesting too deep");
+                }
+
+                stack[sp].item = item;
+                stack[sp].end = pos + NGX_KMIP_TTLV_HEADER_LEN + vlen;
+                sp++;
+                pos += NGX_KMIP_TTLV_HEADER_LEN;
+
+            } else {
+                pos += NGX_KMIP_TTLV_HEADER_LEN + padded;
+            }
+
+            state = sw_item;
+            break;
         }
     }
+
+done:
 
     if (pos != len) {
         return ngx_kmip_fail(err, NGX_KMIP_ERR_TRAILING, pos, 0,

@@ -104,6 +104,10 @@ static void ngx_kmip_http_timer_handler(ngx_event_t *ev);
 static void ngx_kmip_http_check_done(void);
 static void ngx_kmip_http_clear_ssl_errors(void);
 static void ngx_kmip_http_done(ngx_kmip_http_ctx_t *ctx, CURLcode code);
+static ngx_kmip_http_ctx_t *ngx_kmip_http_create_ctx(
+    ngx_kmip_http_req_t *r);
+static void ngx_kmip_http_set_options(ngx_kmip_http_ctx_t *ctx, u_char *url);
+static ngx_int_t ngx_kmip_http_set_method(ngx_kmip_http_ctx_t *ctx);
 static ngx_int_t ngx_kmip_http_attempt(ngx_kmip_http_ctx_t *ctx);
 static void ngx_kmip_http_resolve_handler(ngx_resolver_ctx_t *rctx);
 static ngx_int_t ngx_kmip_http_launch(ngx_kmip_http_ctx_t *ctx);
@@ -736,7 +740,6 @@ ngx_kmip_http_start(ngx_kmip_http_req_t *r)
 {
     u_char               *url, *p;
     ngx_int_t             rc;
-    ngx_pool_cleanup_t   *cln;
     ngx_kmip_http_ctx_t  *ctx;
     ngx_kmip_http_peer_t *peer;
 
@@ -748,32 +751,10 @@ ngx_kmip_http_start(ngx_kmip_http_req_t *r)
         return NGX_ERROR;
     }
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_kmip_http_ctx_t));
+    ctx = ngx_kmip_http_create_ctx(r);
     if (ctx == NULL) {
         goto nomem;
     }
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        goto nomem;
-    }
-
-    cln->handler = ngx_kmip_http_cleanup;
-    cln->data = ctx;
-
-    ctx->ident.ident = -1;
-    ctx->request = r;
-    r->priv = ctx;
-
-    ctx->backoff.data = ctx;
-    ctx->backoff.handler = ngx_kmip_http_backoff_handler;
-    ctx->backoff.log = r->log;
-
-    /* a retry pending is a call in flight: an exiting worker waits */
-    ctx->backoff.cancelable = 0;
-
-    ctx->start = ngx_current_msec;
-    ctx->deadline = ngx_current_msec + r->timeout;
 
     peer = r->peer;
 
@@ -804,6 +785,84 @@ ngx_kmip_http_start(ngx_kmip_http_req_t *r)
             goto nomem;
         }
     }
+
+    ngx_kmip_http_set_options(ctx, url);
+
+    if (ngx_kmip_http_set_method(ctx) != NGX_OK) {
+        goto nomem;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_EVENT, r->log, 0,
+                   "kmip http start: %V %V%V", &r->method, &peer->url,
+                   &r->uri);
+
+    ctx->in_start = 1;
+    rc = ngx_kmip_http_attempt(ctx);
+    ctx->in_start = 0;
+
+    if (rc == NGX_ERROR || ctx->sync_error) {
+        return NGX_ERROR;
+    }
+
+    return NGX_AGAIN;
+
+nomem:
+
+    ngx_str_set(&r->error, "out of memory");
+    r->result = NGX_KMIP_HTTP_INTERNAL;
+    return NGX_ERROR;
+}
+
+
+/* a call's context, freed (and its transfer ended) with the pool */
+
+static ngx_kmip_http_ctx_t *
+ngx_kmip_http_create_ctx(ngx_kmip_http_req_t *r)
+{
+    ngx_pool_cleanup_t   *cln;
+    ngx_kmip_http_ctx_t  *ctx;
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_kmip_http_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_kmip_http_cleanup;
+    cln->data = ctx;
+
+    ctx->ident.ident = -1;
+    ctx->request = r;
+    r->priv = ctx;
+
+    ctx->backoff.data = ctx;
+    ctx->backoff.handler = ngx_kmip_http_backoff_handler;
+    ctx->backoff.log = r->log;
+
+    /* a retry pending is a call in flight: an exiting worker waits */
+    ctx->backoff.cancelable = 0;
+
+    ctx->start = ngx_current_msec;
+    ctx->deadline = ngx_current_msec + r->timeout;
+
+    return ctx;
+}
+
+
+/* what every call asks of curl: the peer verified, no proxy, no redirect */
+
+static void
+ngx_kmip_http_set_options(ngx_kmip_http_ctx_t *ctx, u_char *url)
+{
+    ngx_kmip_http_req_t   *r;
+    ngx_kmip_http_peer_t  *peer;
+
+    r = ctx->request;
+    peer = r->peer;
 
     curl_easy_setopt(ctx->easy, CURLOPT_URL, url);
     curl_easy_setopt(ctx->easy, CURLOPT_PRIVATE, ctx);
@@ -851,6 +910,18 @@ ngx_kmip_http_start(ngx_kmip_http_req_t *r)
     if (r->headers) {
         curl_easy_setopt(ctx->easy, CURLOPT_HTTPHEADER, r->headers);
     }
+}
+
+
+/* the method, and the body of the methods that carry one */
+
+static ngx_int_t
+ngx_kmip_http_set_method(ngx_kmip_http_ctx_t *ctx)
+{
+    u_char               *p;
+    ngx_kmip_http_req_t  *r;
+
+    r = ctx->request;
 
     if (r->method.len == 4 && ngx_strncmp(r->method.data, "POST", 4) == 0) {
         curl_easy_setopt(ctx->easy, CURLOPT_POST, 1L);
@@ -866,7 +937,7 @@ ngx_kmip_http_start(ngx_kmip_http_req_t *r)
     } else {
         p = ngx_pnalloc(r->pool, r->method.len + 1);
         if (p == NULL) {
-            goto nomem;
+            return NGX_ERROR;
         }
 
         ngx_memcpy(p, r->method.data, r->method.len);
@@ -882,25 +953,7 @@ ngx_kmip_http_start(ngx_kmip_http_req_t *r)
         }
     }
 
-    ngx_log_debug3(NGX_LOG_DEBUG_EVENT, r->log, 0,
-                   "kmip http start: %V %V%V", &r->method, &peer->url,
-                   &r->uri);
-
-    ctx->in_start = 1;
-    rc = ngx_kmip_http_attempt(ctx);
-    ctx->in_start = 0;
-
-    if (rc == NGX_ERROR || ctx->sync_error) {
-        return NGX_ERROR;
-    }
-
-    return NGX_AGAIN;
-
-nomem:
-
-    ngx_str_set(&r->error, "out of memory");
-    r->result = NGX_KMIP_HTTP_INTERNAL;
-    return NGX_ERROR;
+    return NGX_OK;
 }
 
 

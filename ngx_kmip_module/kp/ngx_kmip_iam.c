@@ -77,6 +77,13 @@ static void ngx_kmip_iam_copy_error(ngx_kmip_iam_t *iam,
     ngx_kmip_iam_wait_t *w);
 static ngx_int_t ngx_kmip_iam_refresh(ngx_kmip_iam_t *iam);
 static void ngx_kmip_iam_refresh_done(ngx_kmip_http_req_t *r);
+static ngx_int_t ngx_kmip_iam_read_token(ngx_kmip_http_req_t *r,
+    yajl_val root, ngx_str_t *token, u_char *buf, u_char **end);
+static time_t ngx_kmip_iam_lifetime(yajl_val root, time_t now);
+static ngx_int_t ngx_kmip_iam_store_token(ngx_kmip_iam_t *iam,
+    ngx_str_t *token, time_t now, time_t lifetime);
+static void ngx_kmip_iam_log_refresh(ngx_kmip_iam_t *iam, ngx_int_t rc,
+    u_char *err, size_t len);
 static void ngx_kmip_iam_record(ngx_kmip_iam_t *iam, ngx_int_t rc,
     u_char *error, size_t len);
 static void ngx_kmip_iam_wake(ngx_kmip_iam_t *iam);
@@ -681,23 +688,13 @@ ngx_kmip_iam_refresh_done(ngx_kmip_http_req_t *r)
 {
     ngx_kmip_iam_t *iam = r->data;
 
-    u_char             *p, *err, *last, buf[NGX_KMIP_IAM_ERROR_LEN];
-    time_t              now, lifetime, margin, expiration;
-    size_t              len;
-    yajl_val            root, v, code, msg;
-    ngx_int_t           rc;
-    ngx_uint_t          i;
-    ngx_kmip_iam_sh_t  *sh;
+    u_char     *p, *last, buf[NGX_KMIP_IAM_ERROR_LEN];
+    time_t      now, lifetime;
+    yajl_val    root;
+    ngx_str_t   token;
+    ngx_int_t   rc;
 
-    static const char  *token_path[] = { "access_token", NULL };
-    static const char  *expires_in_path[] = { "expires_in", NULL };
-    static const char  *expiration_path[] = { "expiration", NULL };
-    static const char  *code_path[] = { "errorCode", NULL };
-    static const char  *msg_path[] = { "errorMessage", NULL };
-
-    sh = iam->sh;
     root = NULL;
-    err = buf;
     last = buf + sizeof(buf);
 
     if (r->result != NGX_KMIP_HTTP_OK) {
@@ -709,33 +706,95 @@ ngx_kmip_iam_refresh_done(ngx_kmip_http_req_t *r)
 
     root = yajl_tree_parse((char *) r->response.data, NULL, 0);
 
+    rc = ngx_kmip_iam_read_token(r, root, &token, buf, &p);
+    if (rc != NGX_OK) {
+        goto done;
+    }
+
+    now = ngx_time();
+    lifetime = ngx_kmip_iam_lifetime(root, now);
+
+    if (lifetime <= 0) {
+        p = ngx_slprintf(buf, last,
+                         "IAM token request failed: no token lifetime");
+        rc = NGX_ERROR;
+        goto done;
+    }
+
+    if (ngx_kmip_iam_store_token(iam, &token, now, lifetime) != NGX_OK) {
+        p = ngx_slprintf(buf, last,
+                         "IAM token request failed: token zone is full");
+        rc = NGX_ERROR;
+        goto done;
+    }
+
+    p = buf;
+    rc = NGX_OK;
+
+done:
+
+    if (root) {
+        ngx_kmip_iam_json_free(root);
+    }
+
+    /* the response (the token) is wiped with the pool */
+
+    iam->refresh_pool = NULL;
+    ngx_destroy_pool(r->pool);
+
+    ngx_kmip_iam_log_refresh(iam, rc, buf, p - buf);
+
+    ngx_kmip_iam_record(iam, rc, buf, p - buf);
+
+    ngx_kmip_iam_wake(iam);
+}
+
+
+/*
+ * The access token of IAM's answer, or why there is none: NGX_DECLINED if
+ * IAM refused the API key, NGX_ERROR for any other failure; the message
+ * is written to buf, *end is where it ends.
+ */
+
+static ngx_int_t
+ngx_kmip_iam_read_token(ngx_kmip_http_req_t *r, yajl_val root,
+    ngx_str_t *token, u_char *buf, u_char **end)
+{
+    u_char      *last;
+    size_t       len;
+    yajl_val     v, code, msg;
+    ngx_uint_t   i;
+
+    static const char  *token_path[] = { "access_token", NULL };
+    static const char  *code_path[] = { "errorCode", NULL };
+    static const char  *msg_path[] = { "errorMessage", NULL };
+
+    last = buf + NGX_KMIP_IAM_ERROR_LEN;
+
     if (r->status == 400 && root) {
         code = yajl_tree_get(root, code_path, yajl_t_string);
         msg = yajl_tree_get(root, msg_path, yajl_t_string);
 
         if (code && ngx_strncmp(code->u.string, "BXNIM", 5) == 0) {
-            p = ngx_slprintf(buf, last, "IAM refused the API key: %s %s",
-                             code->u.string,
-                             msg ? msg->u.string : "");
-            rc = NGX_DECLINED;
-            goto done;
+            *end = ngx_slprintf(buf, last, "IAM refused the API key: %s %s",
+                                code->u.string,
+                                msg ? msg->u.string : "");
+            return NGX_DECLINED;
         }
     }
 
     if (r->status != 200) {
-        p = ngx_slprintf(buf, last, "IAM token request failed: HTTP %ui",
-                         r->status);
-        rc = NGX_ERROR;
-        goto done;
+        *end = ngx_slprintf(buf, last, "IAM token request failed: HTTP %ui",
+                            r->status);
+        return NGX_ERROR;
     }
 
     v = root ? yajl_tree_get(root, token_path, yajl_t_string) : NULL;
 
     if (v == NULL) {
-        p = ngx_slprintf(buf, last,
-                         "IAM token request failed: malformed response");
-        rc = NGX_ERROR;
-        goto done;
+        *end = ngx_slprintf(buf, last,
+                            "IAM token request failed: malformed response");
+        return NGX_ERROR;
     }
 
     len = ngx_strlen(v->u.string);
@@ -749,35 +808,59 @@ ngx_kmip_iam_refresh_done(ngx_kmip_http_req_t *r)
     }
 
     if (len == 0 || len > NGX_KMIP_IAM_MAX_TOKEN || i != len) {
-        p = ngx_slprintf(buf, last,
-                         "IAM token request failed: unusable access_token");
-        rc = NGX_ERROR;
-        goto done;
+        *end = ngx_slprintf(buf, last,
+                            "IAM token request failed: unusable access_token");
+        return NGX_ERROR;
     }
 
-    now = ngx_time();
+    token->data = (u_char *) v->u.string;
+    token->len = len;
+
+    return NGX_OK;
+}
+
+
+/* how long the token lives from now, 0 or less if the answer does not say */
+
+static time_t
+ngx_kmip_iam_lifetime(yajl_val root, time_t now)
+{
+    time_t    lifetime, expiration;
+    yajl_val  v;
+
+    static const char  *expires_in_path[] = { "expires_in", NULL };
+    static const char  *expiration_path[] = { "expiration", NULL };
+
     lifetime = 0;
 
     expiration = 0;
-    code = yajl_tree_get(root, expiration_path, yajl_t_number);
-    if (code && YAJL_IS_INTEGER(code)) {
-        expiration = (time_t) YAJL_GET_INTEGER(code);
+    v = yajl_tree_get(root, expiration_path, yajl_t_number);
+    if (v && YAJL_IS_INTEGER(v)) {
+        expiration = (time_t) YAJL_GET_INTEGER(v);
     }
 
-    code = yajl_tree_get(root, expires_in_path, yajl_t_number);
-    if (code && YAJL_IS_INTEGER(code)) {
-        lifetime = (time_t) YAJL_GET_INTEGER(code);
+    v = yajl_tree_get(root, expires_in_path, yajl_t_number);
+    if (v && YAJL_IS_INTEGER(v)) {
+        lifetime = (time_t) YAJL_GET_INTEGER(v);
 
     } else if (expiration > now) {
         lifetime = expiration - now;
     }
 
-    if (lifetime <= 0) {
-        p = ngx_slprintf(buf, last,
-                         "IAM token request failed: no token lifetime");
-        rc = NGX_ERROR;
-        goto done;
-    }
+    return lifetime;
+}
+
+
+/* the new token replaces the old one in the zone all workers read */
+
+static ngx_int_t
+ngx_kmip_iam_store_token(ngx_kmip_iam_t *iam, ngx_str_t *token, time_t now,
+    time_t lifetime)
+{
+    time_t              margin;
+    ngx_kmip_iam_sh_t  *sh;
+
+    sh = iam->sh;
 
     /* the local clock counts: IAM's "expiration" may be skewed */
 
@@ -795,18 +878,15 @@ ngx_kmip_iam_refresh_done(ngx_kmip_http_req_t *r)
         sh->token_len = 0;
     }
 
-    sh->token = ngx_slab_alloc_locked(iam->shpool, len);
+    sh->token = ngx_slab_alloc_locked(iam->shpool, token->len);
 
     if (sh->token == NULL) {
         ngx_shmtx_unlock(&iam->shpool->mutex);
-        p = ngx_slprintf(buf, last,
-                         "IAM token request failed: token zone is full");
-        rc = NGX_ERROR;
-        goto done;
+        return NGX_ERROR;
     }
 
-    ngx_memcpy(sh->token, v->u.string, len);
-    sh->token_len = len;
+    ngx_memcpy(sh->token, token->data, token->len);
+    sh->token_len = token->len;
     sh->generation++;
     sh->refresh_at = now + lifetime - lifetime / 5;
     sh->usable_until = now + lifetime - margin;
@@ -816,21 +896,21 @@ ngx_kmip_iam_refresh_done(ngx_kmip_http_req_t *r)
 
     ngx_log_debug3(NGX_LOG_DEBUG_EVENT, ngx_cycle->log, 0,
                    "kmip iam: new token, generation %ui, lifetime %T, "
-                   "length %uz", sh->generation, lifetime, len);
+                   "length %uz", sh->generation, lifetime, token->len);
 
-    p = buf;
-    rc = NGX_OK;
+    return NGX_OK;
+}
 
-done:
 
-    if (root) {
-        ngx_kmip_iam_json_free(root);
-    }
+/* a refused API key is logged once until a token is had again */
 
-    /* the response (the token) is wiped with the pool */
+static void
+ngx_kmip_iam_log_refresh(ngx_kmip_iam_t *iam, ngx_int_t rc, u_char *err,
+    size_t len)
+{
+    ngx_kmip_iam_sh_t  *sh;
 
-    iam->refresh_pool = NULL;
-    ngx_destroy_pool(r->pool);
+    sh = iam->sh;
 
     if (rc == NGX_DECLINED) {
         ngx_shmtx_lock(&iam->shpool->mutex);
@@ -839,20 +919,15 @@ done:
             sh->refused_logged = 1;
             ngx_shmtx_unlock(&iam->shpool->mutex);
 
-            ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0, "%*s",
-                          p - err, err);
+            ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0, "%*s", len, err);
 
         } else {
             ngx_shmtx_unlock(&iam->shpool->mutex);
         }
 
     } else if (rc == NGX_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0, "%*s", p - err, err);
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0, "%*s", len, err);
     }
-
-    ngx_kmip_iam_record(iam, rc, err, p - err);
-
-    ngx_kmip_iam_wake(iam);
 }
 
 

@@ -92,6 +92,16 @@ static void ngx_stream_kmip_kp_observe(ngx_kmip_kp_call_t *call,
     const char *what, ngx_msec_t elapsed);
 static void ngx_stream_kmip_audit(ngx_kmip_req_t *r, ngx_uint_t n,
     ngx_open_file_t *file);
+static u_char *ngx_stream_kmip_audit_who(ngx_kmip_req_t *r, ngx_uint_t n,
+    u_char *p, u_char *last);
+static u_char *ngx_stream_kmip_audit_log_message(ngx_kmip_req_t *r,
+    ngx_uint_t n, u_char *p, u_char *last);
+static u_char *ngx_stream_kmip_audit_result(ngx_kmip_response_item_t *out,
+    u_char *p, u_char *last);
+static u_char *ngx_stream_kmip_audit_kp_calls(ngx_kmip_req_t *r, u_char *p,
+    u_char *last);
+static u_char *ngx_stream_kmip_audit_object(ngx_kmip_req_t *r, ngx_str_t *uid,
+    u_char *p, u_char *last);
 
 static void ngx_stream_kmip_metrics_handler(ngx_stream_session_t *s);
 static void ngx_stream_kmip_metrics_read(ngx_event_t *rev);
@@ -922,31 +932,9 @@ ngx_stream_kmip_item_uid(ngx_kmip_req_t *r, ngx_uint_t n)
 static void
 ngx_stream_kmip_audit(ngx_kmip_req_t *r, ngx_uint_t n, ngx_open_file_t *file)
 {
-    u_char                    *p, *last, *buf;
-    size_t                     len;
-    uint32_t                   reason;
-    ngx_tm_t                   tm;
-    ngx_str_t                  uid;
-    ngx_uint_t                 i, first;
-    ngx_time_t                *tp;
-    ngx_kmip_attr_t           *a;
-    ngx_connection_t          *c;
-    ngx_kmip_kp_call_t       **calls;
-    ngx_kmip_object_t         *obj;
-    ngx_stream_kmip_ctx_t     *ctx;
-    const ngx_kmip_item_t     *u;
-    ngx_kmip_response_item_t  *out;
-
-    static const char  *xattrs[][2] = {
-        { "x-Name", "x_name" },
-        { "x-Identifier", "x_identifier" },
-        { "x-Component", "x_component" },
-        { NULL, NULL }
-    };
-
-    ctx = r->data;
-    c = ctx->session->connection;
-    out = &r->results[n];
+    u_char                 *p, *last, *buf;
+    ngx_str_t               uid;
+    const ngx_kmip_item_t  *u;
 
     buf = ngx_pnalloc(r->pool, NGX_STREAM_KMIP_AUDIT_MAX);
     if (buf == NULL) {
@@ -955,6 +943,55 @@ ngx_stream_kmip_audit(ngx_kmip_req_t *r, ngx_uint_t n, ngx_open_file_t *file)
 
     p = buf;
     last = buf + NGX_STREAM_KMIP_AUDIT_MAX - 2;
+
+    p = ngx_stream_kmip_audit_who(r, n, p, last);
+    p = ngx_stream_kmip_audit_log_message(r, n, p, last);
+
+    ngx_str_null(&uid);
+    u = ngx_stream_kmip_item_uid(r, n);
+
+    if (u) {
+        uid.data = (u_char *) u->v.str.data;
+        uid.len = u->v.str.len;
+        p = ngx_stream_kmip_json_field(p, last, "uid", uid.data, uid.len);
+    }
+
+    p = ngx_stream_kmip_audit_result(&r->results[n], p, last);
+
+    p = ngx_slprintf(p, last, ",\"latency_ms\":%M",
+                     (ngx_msec_t) (ngx_current_msec - r->item_start));
+
+    p = ngx_stream_kmip_audit_kp_calls(r, p, last);
+    p = ngx_stream_kmip_audit_object(r, &uid, p, last);
+
+    if (p > last) {
+        p = last;
+    }
+
+    *p++ = '}';
+    *p++ = '\n';
+
+    if (ngx_write_fd(file->fd, buf, p - buf) == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ALERT, r->log, ngx_errno,
+                      ngx_write_fd_n " to the kmip_audit_log \"%V\" failed",
+                      &file->name);
+    }
+}
+
+
+/* when, who asked (address, certificate), and what */
+
+static u_char *
+ngx_stream_kmip_audit_who(ngx_kmip_req_t *r, ngx_uint_t n, u_char *p,
+    u_char *last)
+{
+    ngx_tm_t                tm;
+    ngx_time_t             *tp;
+    ngx_connection_t       *c;
+    ngx_stream_kmip_ctx_t  *ctx;
+
+    ctx = r->data;
+    c = ctx->session->connection;
 
     tp = ngx_timeofday();
     ngx_gmtime(tp->sec, &tm);
@@ -977,41 +1014,51 @@ ngx_stream_kmip_audit(ngx_kmip_req_t *r, ngx_uint_t n, ngx_open_file_t *file)
                      r->version / 100, r->version % 100,
                      ngx_kmip_operation_name(r->msg.items[n].operation));
 
-    p = ngx_stream_kmip_json_field(p, last, "server_correlation",
-                                   r->server_correlation.data,
-                                   r->server_correlation.len);
+    return ngx_stream_kmip_json_field(p, last, "server_correlation",
+                                      r->server_correlation.data,
+                                      r->server_correlation.len);
+}
 
-    /* what a Log operation asked the server to log: the client's text */
+
+/* what a Log operation asked the server to log: the client's text */
+
+static u_char *
+ngx_stream_kmip_audit_log_message(ngx_kmip_req_t *r, ngx_uint_t n, u_char *p,
+    u_char *last)
+{
+    size_t                  len;
+    const ngx_kmip_item_t  *u;
 
     u = ngx_kmip_item_find(r->msg.items[n].payload,
                            NGX_KMIP_TAG_LOG_MESSAGE);
 
-    if (r->msg.items[n].operation == NGX_KMIP_OP_LOG && u
-        && u->type == NGX_KMIP_TYPE_TEXT_STRING)
+    if (r->msg.items[n].operation != NGX_KMIP_OP_LOG || u == NULL
+        || u->type != NGX_KMIP_TYPE_TEXT_STRING)
     {
-        len = u->v.str.len;
+        return p;
+    }
 
-        if (len > NGX_STREAM_KMIP_AUDIT_TEXT) {
-            /* cut between UTF-8 characters, not inside one */
-            len = NGX_STREAM_KMIP_AUDIT_TEXT;
+    len = u->v.str.len;
 
-            while (len && (u->v.str.data[len] & 0xc0) == 0x80) {
-                len--;
-            }
+    if (len > NGX_STREAM_KMIP_AUDIT_TEXT) {
+        /* cut between UTF-8 characters, not inside one */
+        len = NGX_STREAM_KMIP_AUDIT_TEXT;
+
+        while (len && (u->v.str.data[len] & 0xc0) == 0x80) {
+            len--;
         }
-
-        p = ngx_stream_kmip_json_field(p, last, "log_message", u->v.str.data,
-                                       len);
     }
 
-    ngx_str_null(&uid);
-    u = ngx_stream_kmip_item_uid(r, n);
+    return ngx_stream_kmip_json_field(p, last, "log_message", u->v.str.data,
+                                      len);
+}
 
-    if (u) {
-        uid.data = (u_char *) u->v.str.data;
-        uid.len = u->v.str.len;
-        p = ngx_stream_kmip_json_field(p, last, "uid", uid.data, uid.len);
-    }
+
+static u_char *
+ngx_stream_kmip_audit_result(ngx_kmip_response_item_t *out, u_char *p,
+    u_char *last)
+{
+    uint32_t  reason;
 
     p = ngx_slprintf(p, last, ",\"result\":\"%s\"",
                      out->result_status == NGX_KMIP_RESULT_STATUS_SUCCESS
@@ -1034,61 +1081,79 @@ ngx_stream_kmip_audit(ngx_kmip_req_t *r, ngx_uint_t n, ngx_open_file_t *file)
         }
     }
 
-    p = ngx_slprintf(p, last, ",\"latency_ms\":%M",
-                     (ngx_msec_t) (ngx_current_msec - r->item_start));
+    return p;
+}
 
-    if (r->kp_calls && r->kp_calls->nelts > r->item_calls) {
-        calls = r->kp_calls->elts;
-        first = 1;
 
-        p = ngx_slprintf(p, last, ",\"kp_correlation_ids\":[");
+/* the correlation ids of the Key Protect calls this item made */
 
-        for (i = r->item_calls; i < r->kp_calls->nelts; i++) {
-            if (calls[i]->correlation_id.len == 0) {
-                continue;
-            }
+static u_char *
+ngx_stream_kmip_audit_kp_calls(ngx_kmip_req_t *r, u_char *p, u_char *last)
+{
+    ngx_uint_t            i, first;
+    ngx_kmip_kp_call_t  **calls;
 
-            p = ngx_slprintf(p, last, "%s\"", first ? "" : ",");
-            p = ngx_stream_kmip_json_str(p, last,
-                                         calls[i]->correlation_id.data,
-                                         calls[i]->correlation_id.len);
-            p = ngx_slprintf(p, last, "\"");
-            first = 0;
-        }
-
-        p = ngx_slprintf(p, last, "]");
+    if (r->kp_calls == NULL || r->kp_calls->nelts <= r->item_calls) {
+        return p;
     }
 
-    /* what the object read or written says about itself */
+    calls = r->kp_calls->elts;
+    first = 1;
+
+    p = ngx_slprintf(p, last, ",\"kp_correlation_ids\":[");
+
+    for (i = r->item_calls; i < r->kp_calls->nelts; i++) {
+        if (calls[i]->correlation_id.len == 0) {
+            continue;
+        }
+
+        p = ngx_slprintf(p, last, "%s\"", first ? "" : ",");
+        p = ngx_stream_kmip_json_str(p, last,
+                                     calls[i]->correlation_id.data,
+                                     calls[i]->correlation_id.len);
+        p = ngx_slprintf(p, last, "\"");
+        first = 0;
+    }
+
+    return ngx_slprintf(p, last, "]");
+}
+
+
+/* what the object read or written says about itself */
+
+static u_char *
+ngx_stream_kmip_audit_object(ngx_kmip_req_t *r, ngx_str_t *uid, u_char *p,
+    u_char *last)
+{
+    ngx_uint_t          i;
+    ngx_kmip_attr_t    *a;
+    ngx_kmip_object_t  *obj;
+
+    static const char  *xattrs[][2] = {
+        { "x-Name", "x_name" },
+        { "x-Identifier", "x_identifier" },
+        { "x-Component", "x_component" },
+        { NULL, NULL }
+    };
 
     obj = r->object;
 
-    if (obj && uid.len && obj->uid.len == uid.len
-        && ngx_strncmp(obj->uid.data, uid.data, uid.len) == 0)
+    if (obj == NULL || uid->len == 0 || obj->uid.len != uid->len
+        || ngx_strncmp(obj->uid.data, uid->data, uid->len) != 0)
     {
-        for (i = 0; xattrs[i][0]; i++) {
-            a = ngx_kmip_attrs_find(&obj->attributes, xattrs[i][0],
-                                    ngx_strlen(xattrs[i][0]), -1);
+        return p;
+    }
 
-            if (a && a->value && a->value->type == NGX_KMIP_TYPE_TEXT_STRING)
-            {
-                p = ngx_stream_kmip_json_field(p, last, xattrs[i][1],
-                                               a->value->v.str.data,
-                                               a->value->v.str.len);
-            }
+    for (i = 0; xattrs[i][0]; i++) {
+        a = ngx_kmip_attrs_find(&obj->attributes, xattrs[i][0],
+                                ngx_strlen(xattrs[i][0]), -1);
+
+        if (a && a->value && a->value->type == NGX_KMIP_TYPE_TEXT_STRING) {
+            p = ngx_stream_kmip_json_field(p, last, xattrs[i][1],
+                                           a->value->v.str.data,
+                                           a->value->v.str.len);
         }
     }
 
-    if (p > last) {
-        p = last;
-    }
-
-    *p++ = '}';
-    *p++ = '\n';
-
-    if (ngx_write_fd(file->fd, buf, p - buf) == NGX_ERROR) {
-        ngx_log_error(NGX_LOG_ALERT, r->log, ngx_errno,
-                      ngx_write_fd_n " to the kmip_audit_log \"%V\" failed",
-                      &file->name);
-    }
+    return p;
 }

@@ -66,10 +66,14 @@ static ngx_int_t ngx_kmip_op_change_delete(ngx_kmip_op_change_t *ch);
 static ngx_kmip_attr_t *ngx_kmip_op_change_instance(ngx_kmip_op_change_t *ch);
 static ngx_int_t ngx_kmip_op_change_missing(ngx_kmip_op_change_t *ch);
 static ngx_int_t ngx_kmip_op_change_answer(ngx_kmip_op_change_t *ch);
-static ngx_int_t ngx_kmip_op_adjust(ngx_kmip_req_t *r,
-    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *res,
-    ngx_kmip_attr_t *at, const ngx_kmip_attr_spec_t *s,
-    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_adjust(ngx_kmip_op_change_t *ch);
+static ngx_int_t ngx_kmip_op_adjust_limits(uint8_t type, int64_t *lo,
+    int64_t *hi);
+static ngx_int_t ngx_kmip_op_adjust_by(ngx_kmip_op_change_t *ch,
+    ngx_kmip_item_t *how, ngx_kmip_item_t *by, uint8_t type, int64_t cur,
+    int64_t *v);
+static ngx_int_t ngx_kmip_op_adjust_type_fail(ngx_kmip_op_change_t *ch);
+static ngx_int_t ngx_kmip_op_adjust_range_fail(ngx_kmip_op_change_t *ch);
 
 
 ngx_int_t
@@ -546,7 +550,7 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
             rc = ngx_kmip_op_change_single(&ch, &apply);
 
             if (rc == NGX_OK) {
-                rc = ngx_kmip_op_adjust(r, in, res, &ch.at, ch.spec, obj);
+                rc = ngx_kmip_op_adjust(&ch);
             }
 
             break;
@@ -1014,158 +1018,204 @@ ngx_kmip_op_change_answer(ngx_kmip_op_change_t *ch)
 
 
 /*
- * Adjust Attribute (KMIP 2.1 6.1.3): the new value of at from the object's
- * one instance, or from 0 or false when it has none. Numbers (Integer,
- * Long Integer, Interval) are incremented, decremented or negated within
- * their type's range, a Date-Time moves by an Interval, a Boolean is
- * negated. NGX_OK with at->value set, NGX_DECLINED with res failed, or
- * NGX_ERROR.
+ * Adjust Attribute (KMIP 2.1 6.1.3): the new value of the attribute from
+ * the object's one instance, or from 0 or false when it has none. Numbers
+ * (Integer, Long Integer, Interval) are incremented, decremented or
+ * negated within their type's range, a Date-Time moves by an Interval, a
+ * Boolean is negated. NGX_OK with ch->at.value set, NGX_DECLINED with
+ * ch->res failed, or NGX_ERROR.
  */
 
 static ngx_int_t
-ngx_kmip_op_adjust(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *res, ngx_kmip_attr_t *at,
-    const ngx_kmip_attr_spec_t *s, ngx_kmip_object_t *obj)
+ngx_kmip_op_adjust(ngx_kmip_op_change_t *ch)
 {
-    int64_t           cur, adj, v, lo, hi;
+    int64_t           cur, v, lo, hi;
     uint8_t           type;
-    ngx_kmip_attr_t  *found;
+    ngx_int_t         rc;
+    ngx_kmip_attr_t  *found, *at = &ch->at;
     ngx_kmip_item_t  *how, *by;
 
-    how = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_ADJUSTMENT_TYPE);
-    by = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_ADJUSTMENT_VALUE);
+    how = ngx_kmip_item_find(ch->in->payload, NGX_KMIP_TAG_ADJUSTMENT_TYPE);
+    by = ngx_kmip_item_find(ch->in->payload, NGX_KMIP_TAG_ADJUSTMENT_VALUE);
 
     if (how == NULL || how->type != NGX_KMIP_TYPE_ENUMERATION) {
-        (void) ngx_kmip_result_fail(r, res, NGX_KMIP_REASON_MISSING_DATA,
+        (void) ngx_kmip_result_fail(ch->r, ch->res,
+                                    NGX_KMIP_REASON_MISSING_DATA,
                                     "Adjust Attribute needs an Adjustment "
                                     "Type");
         return NGX_DECLINED;
     }
 
-    found = ngx_kmip_attrs_find(&obj->attributes, (char *) at->name,
+    found = ngx_kmip_attrs_find(&ch->obj->attributes, (char *) at->name,
                                 at->name_len, -1);
 
     /* a custom attribute has the type it was given */
 
-    type = s->type;
+    type = ch->spec->type;
 
-    if (s->flags & NGX_KMIP_ATTR_ANY_TYPE) {
+    if (ch->spec->flags & NGX_KMIP_ATTR_ANY_TYPE) {
         type = found && found->value ? found->value->type
                : by ? by->type : NGX_KMIP_TYPE_INTEGER;
     }
 
-    switch (type) {
-
-    case NGX_KMIP_TYPE_INTEGER:
-        lo = INT32_MIN;
-        hi = INT32_MAX;
-        break;
-
-    case NGX_KMIP_TYPE_LONG_INTEGER:
-        lo = INT64_MIN;
-        hi = INT64_MAX;
-        break;
-
-    case NGX_KMIP_TYPE_INTERVAL:
-        lo = 0;
-        hi = UINT32_MAX;
-        break;
-
-    case NGX_KMIP_TYPE_DATE_TIME:
-    case NGX_KMIP_TYPE_BOOLEAN:
-        lo = 0;
-        hi = INT64_MAX;
-        break;
-
-    default:
-        goto data_type;
+    if (ngx_kmip_op_adjust_limits(type, &lo, &hi) != NGX_OK) {
+        return ngx_kmip_op_adjust_type_fail(ch);
     }
 
     cur = (found && found->value) ? found->value->v.num : 0;
+    v = 0;
+
+    rc = ngx_kmip_op_adjust_by(ch, how, by, type, cur, &v);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (v < lo || v > hi) {
+        return ngx_kmip_op_adjust_range_fail(ch);
+    }
+
+    at->value = ngx_kmip_attr_value(&ch->r->alloc, type, v);
+    if (at->value == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the values a type takes; NGX_DECLINED: no adjustment applies to it */
+
+static ngx_int_t
+ngx_kmip_op_adjust_limits(uint8_t type, int64_t *lo, int64_t *hi)
+{
+    switch (type) {
+
+    case NGX_KMIP_TYPE_INTEGER:
+        *lo = INT32_MIN;
+        *hi = INT32_MAX;
+        return NGX_OK;
+
+    case NGX_KMIP_TYPE_LONG_INTEGER:
+        *lo = INT64_MIN;
+        *hi = INT64_MAX;
+        return NGX_OK;
+
+    case NGX_KMIP_TYPE_INTERVAL:
+        *lo = 0;
+        *hi = UINT32_MAX;
+        return NGX_OK;
+
+    case NGX_KMIP_TYPE_DATE_TIME:
+    case NGX_KMIP_TYPE_BOOLEAN:
+        *lo = 0;
+        *hi = INT64_MAX;
+        return NGX_OK;
+
+    default:
+        return NGX_DECLINED;
+    }
+}
+
+
+/*
+ * *v: cur negated, or moved by the Adjustment Value; the sum must not
+ * overflow before the type's own range is checked
+ */
+
+static ngx_int_t
+ngx_kmip_op_adjust_by(ngx_kmip_op_change_t *ch, ngx_kmip_item_t *how,
+    ngx_kmip_item_t *by, uint8_t type, int64_t cur, int64_t *v)
+{
+    int64_t  adj;
 
     if (how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_NEGATE) {
 
         if (type == NGX_KMIP_TYPE_BOOLEAN) {
-            v = !cur;
-
-        } else if (type == NGX_KMIP_TYPE_DATE_TIME || cur == INT64_MIN) {
-            goto data_type;
-
-        } else {
-            v = -cur;
+            *v = !cur;
+            return NGX_OK;
         }
 
-    } else if (how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_INCREMENT
-               || how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_DECREMENT)
+        if (type == NGX_KMIP_TYPE_DATE_TIME || cur == INT64_MIN) {
+            return ngx_kmip_op_adjust_type_fail(ch);
+        }
+
+        *v = -cur;
+        return NGX_OK;
+    }
+
+    if (how->v.num != NGX_KMIP_ADJUSTMENT_TYPE_INCREMENT
+        && how->v.num != NGX_KMIP_ADJUSTMENT_TYPE_DECREMENT)
     {
-        if (type == NGX_KMIP_TYPE_BOOLEAN) {
-            goto data_type;
-        }
-
-        if (by == NULL) {
-            (void) ngx_kmip_result_fail(r, res, NGX_KMIP_REASON_MISSING_DATA,
-                                        "Adjust Attribute: an increment or "
-                                        "decrement needs an Adjustment "
-                                        "Value");
-            return NGX_DECLINED;
-        }
-
-        if (by->type != (type == NGX_KMIP_TYPE_DATE_TIME
-                         ? NGX_KMIP_TYPE_INTERVAL : type))
-        {
-            goto data_type;
-        }
-
-        adj = by->v.num;
-
-        if (how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_DECREMENT) {
-            if (adj == INT64_MIN) {
-                goto range;
-            }
-
-            adj = -adj;
-        }
-
-        if ((adj > 0 && cur > INT64_MAX - adj)
-            || (adj < 0 && cur < INT64_MIN - adj))
-        {
-            goto range;
-        }
-
-        v = cur + adj;
-
-    } else {
-        (void) ngx_kmip_result_fail(r, res, NGX_KMIP_REASON_INVALID_FIELD,
+        (void) ngx_kmip_result_fail(ch->r, ch->res,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
                                     "Adjustment Type 0x%08XL is not "
                                     "Increment, Decrement or Negate",
                                     how->v.num);
         return NGX_DECLINED;
     }
 
-    if (v < lo || v > hi) {
-        goto range;
+    if (type == NGX_KMIP_TYPE_BOOLEAN) {
+        return ngx_kmip_op_adjust_type_fail(ch);
     }
 
-    at->value = ngx_kmip_attr_value(&r->alloc, type, v);
-    if (at->value == NULL) {
-        return NGX_ERROR;
+    if (by == NULL) {
+        (void) ngx_kmip_result_fail(ch->r, ch->res,
+                                    NGX_KMIP_REASON_MISSING_DATA,
+                                    "Adjust Attribute: an increment or "
+                                    "decrement needs an Adjustment Value");
+        return NGX_DECLINED;
     }
+
+    /* a Date-Time moves by an Interval */
+
+    if (by->type != (type == NGX_KMIP_TYPE_DATE_TIME
+                     ? NGX_KMIP_TYPE_INTERVAL : type))
+    {
+        return ngx_kmip_op_adjust_type_fail(ch);
+    }
+
+    adj = by->v.num;
+
+    if (how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_DECREMENT) {
+        if (adj == INT64_MIN) {
+            return ngx_kmip_op_adjust_range_fail(ch);
+        }
+
+        adj = -adj;
+    }
+
+    if ((adj > 0 && cur > INT64_MAX - adj)
+        || (adj < 0 && cur < INT64_MIN - adj))
+    {
+        return ngx_kmip_op_adjust_range_fail(ch);
+    }
+
+    *v = cur + adj;
 
     return NGX_OK;
+}
 
-data_type:
 
-    (void) ngx_kmip_op_change_fail(r, res, NGX_KMIP_REASON_INVALID_DATA_TYPE,
+static ngx_int_t
+ngx_kmip_op_adjust_type_fail(ngx_kmip_op_change_t *ch)
+{
+    (void) ngx_kmip_op_change_fail(ch->r, ch->res,
+                                   NGX_KMIP_REASON_INVALID_DATA_TYPE,
                                    NGX_KMIP_REASON_INVALID_DATA_TYPE,
                                    "this adjustment does not apply to its "
-                                   "type", at);
+                                   "type", &ch->at);
     return NGX_DECLINED;
+}
 
-range:
 
-    (void) ngx_kmip_op_change_fail(r, res, NGX_KMIP_REASON_NUMERIC_RANGE,
+static ngx_int_t
+ngx_kmip_op_adjust_range_fail(ngx_kmip_op_change_t *ch)
+{
+    (void) ngx_kmip_op_change_fail(ch->r, ch->res,
                                    NGX_KMIP_REASON_NUMERIC_RANGE,
-                                   "the adjusted value is out of range", at);
+                                   NGX_KMIP_REASON_NUMERIC_RANGE,
+                                   "the adjusted value is out of range",
+                                   &ch->at);
     return NGX_DECLINED;
 }
 

@@ -44,8 +44,12 @@ typedef ngx_int_t (*ngx_kmip_op_change_pt)(ngx_kmip_op_change_t *ch);
 
 
 static ngx_int_t ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_get_named(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_attrs_t *view, ngx_kmip_item_t *parent, ngx_uint_t *named);
 static ngx_int_t ngx_kmip_op_get_attribute_list_loaded(
     ngx_kmip_op_ctx_t *ctx);
+static ngx_kmip_item_t *ngx_kmip_op_attr_payload(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_attrs_t *view);
 static ngx_int_t ngx_kmip_op_group_apply(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_group_respond(ngx_kmip_op_ctx_t *ctx);
@@ -88,29 +92,19 @@ ngx_kmip_op_get_attributes(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 static ngx_int_t
 ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    int                     rc;
-    unsigned                v;
-    ngx_uint_t              named;
-    const char             *err;
-    ngx_kmip_req_t         *r = ctx->r;
-    ngx_kmip_attr_t        *at, want;
-    ngx_kmip_attrs_t        view;
+    int                          rc;
+    unsigned                     v;
+    ngx_uint_t                   named;
+    ngx_kmip_req_t              *r = ctx->r;
+    ngx_kmip_attr_t             *at;
+    ngx_kmip_attrs_t             view;
+    ngx_kmip_item_t             *payload, *parent;
     const ngx_kmip_attr_spec_t  *spec;
-    ngx_kmip_item_t        *payload, *parent;
-    const ngx_kmip_item_t  *item;
 
     v = (unsigned) r->version;
 
-    if (ngx_kmip_op_view(r, ctx->obj, &view) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    payload = ngx_kmip_payload_new(r);
-
-    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                          ctx->obj->uid.data, ctx->obj->uid.len)
-        == NULL)
-    {
+    payload = ngx_kmip_op_attr_payload(ctx, &view);
+    if (payload == NULL) {
         return NGX_ERROR;
     }
 
@@ -126,52 +120,10 @@ ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx)
 
     named = 0;
 
-    for (item = ctx->in->payload ? ctx->in->payload->v.kids.first : NULL;
-         item;
-         item = item->next)
-    {
-        if (v < NGX_KMIP_VERSION(2, 0)) {
-            if (item->tag != NGX_KMIP_TAG_ATTRIBUTE_NAME) {
-                continue;
-            }
-
-            if (item->type != NGX_KMIP_TYPE_TEXT_STRING) {
-                return ngx_kmip_result_fail(r, ctx->out,
-                                            NGX_KMIP_REASON_INVALID_FIELD,
-                                            "Attribute Name is not a Text "
-                                            "String");
-            }
-
-            want.name = item->v.str.data;
-            want.name_len = item->v.str.len;
-
-        } else {
-            if (item->tag != NGX_KMIP_TAG_ATTRIBUTE_REFERENCE) {
-                continue;
-            }
-
-            if (ngx_kmip_attr_parse_v2(&r->alloc, item, 1, &want, &err)
-                != 0)
-            {
-                /* an attribute the server does not know: none to return */
-                named++;
-                continue;
-            }
-        }
-
-        named++;
-
-        /* absent attributes are simply not returned */
-
-        for (at = view.first; at; at = at->next) {
-            if (at->name_len == want.name_len
-                && ngx_strncmp(at->name, want.name, want.name_len) == 0)
-            {
-                if (ngx_kmip_attr_emit(&r->alloc, parent, at, v) < 0) {
-                    return NGX_ERROR;
-                }
-            }
-        }
+    rc = ngx_kmip_op_get_named(ctx, &view, parent, &named);
+    if (rc != NGX_OK) {
+        /* NGX_DECLINED: ctx->out has the failure */
+        return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
     if (named == 0) {
@@ -195,6 +147,75 @@ ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx)
 }
 
 
+/*
+ * The attributes the request names (1.x by Attribute Name, 2.x by
+ * Attribute Reference), counted in *named; absent attributes are simply
+ * not returned. NGX_DECLINED with ctx->out failed.
+ */
+
+static ngx_int_t
+ngx_kmip_op_get_named(ngx_kmip_op_ctx_t *ctx, ngx_kmip_attrs_t *view,
+    ngx_kmip_item_t *parent, ngx_uint_t *named)
+{
+    unsigned                v;
+    const char             *err;
+    ngx_kmip_req_t         *r = ctx->r;
+    ngx_kmip_attr_t        *at, want;
+    const ngx_kmip_item_t  *item;
+
+    v = (unsigned) r->version;
+
+    for (item = ctx->in->payload ? ctx->in->payload->v.kids.first : NULL;
+         item;
+         item = item->next)
+    {
+        if (v < NGX_KMIP_VERSION(2, 0)) {
+            if (item->tag != NGX_KMIP_TAG_ATTRIBUTE_NAME) {
+                continue;
+            }
+
+            if (item->type != NGX_KMIP_TYPE_TEXT_STRING) {
+                (void) ngx_kmip_result_fail(r, ctx->out,
+                                            NGX_KMIP_REASON_INVALID_FIELD,
+                                            "Attribute Name is not a Text "
+                                            "String");
+                return NGX_DECLINED;
+            }
+
+            want.name = item->v.str.data;
+            want.name_len = item->v.str.len;
+
+        } else {
+            if (item->tag != NGX_KMIP_TAG_ATTRIBUTE_REFERENCE) {
+                continue;
+            }
+
+            if (ngx_kmip_attr_parse_v2(&r->alloc, item, 1, &want, &err)
+                != 0)
+            {
+                /* an attribute the server does not know: none to return */
+                (*named)++;
+                continue;
+            }
+        }
+
+        (*named)++;
+
+        for (at = view->first; at; at = at->next) {
+            if (at->name_len == want.name_len
+                && ngx_strncmp(at->name, want.name, want.name_len) == 0)
+            {
+                if (ngx_kmip_attr_emit(&r->alloc, parent, at, v) < 0) {
+                    return NGX_ERROR;
+                }
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_kmip_op_get_attribute_list(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out)
@@ -212,16 +233,8 @@ ngx_kmip_op_get_attribute_list_loaded(ngx_kmip_op_ctx_t *ctx)
     ngx_kmip_attrs_t   view;
     ngx_kmip_item_t   *payload;
 
-    if (ngx_kmip_op_view(r, ctx->obj, &view) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    payload = ngx_kmip_payload_new(r);
-
-    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                          ctx->obj->uid.data, ctx->obj->uid.len)
-        == NULL)
-    {
+    payload = ngx_kmip_op_attr_payload(ctx, &view);
+    if (payload == NULL) {
         return NGX_ERROR;
     }
 
@@ -250,6 +263,35 @@ ngx_kmip_op_get_attribute_list_loaded(ngx_kmip_op_ctx_t *ctx)
     ctx->out->payload = payload;
 
     return NGX_OK;
+}
+
+
+/*
+ * What both Get Attributes and Get Attribute List answer from: the
+ * object's attributes as clients see them (view) and a payload that
+ * starts with its Unique Identifier. NULL on error.
+ */
+
+static ngx_kmip_item_t *
+ngx_kmip_op_attr_payload(ngx_kmip_op_ctx_t *ctx, ngx_kmip_attrs_t *view)
+{
+    ngx_kmip_req_t   *r = ctx->r;
+    ngx_kmip_item_t  *payload;
+
+    if (ngx_kmip_op_view(r, ctx->obj, view) != NGX_OK) {
+        return NULL;
+    }
+
+    payload = ngx_kmip_payload_new(r);
+
+    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                          ctx->obj->uid.data, ctx->obj->uid.len)
+        == NULL)
+    {
+        return NULL;
+    }
+
+    return payload;
 }
 
 

@@ -69,6 +69,8 @@ static ngx_int_t ngx_kmip_op_change_modify(ngx_kmip_op_change_t *ch);
 static ngx_int_t ngx_kmip_op_change_delete(ngx_kmip_op_change_t *ch);
 static ngx_kmip_attr_t *ngx_kmip_op_change_instance(ngx_kmip_op_change_t *ch);
 static ngx_int_t ngx_kmip_op_change_missing(ngx_kmip_op_change_t *ch);
+static ngx_int_t ngx_kmip_op_change_refuse(ngx_kmip_op_change_t *ch,
+    uint32_t reason1, uint32_t reason2, const char *what);
 static ngx_int_t ngx_kmip_op_change_answer(ngx_kmip_op_change_t *ch);
 static ngx_int_t ngx_kmip_op_adjust(ngx_kmip_op_change_t *ch);
 static ngx_int_t ngx_kmip_op_adjust_limits(uint8_t type, int64_t *lo,
@@ -76,8 +78,8 @@ static ngx_int_t ngx_kmip_op_adjust_limits(uint8_t type, int64_t *lo,
 static ngx_int_t ngx_kmip_op_adjust_by(ngx_kmip_op_change_t *ch,
     ngx_kmip_item_t *how, ngx_kmip_item_t *by, uint8_t type, int64_t cur,
     int64_t *v);
-static ngx_int_t ngx_kmip_op_adjust_type_fail(ngx_kmip_op_change_t *ch);
-static ngx_int_t ngx_kmip_op_adjust_range_fail(ngx_kmip_op_change_t *ch);
+static ngx_int_t ngx_kmip_op_adjust_fail(ngx_kmip_op_change_t *ch,
+    uint32_t reason);
 
 
 ngx_int_t
@@ -761,11 +763,9 @@ ngx_kmip_op_change_allowed(ngx_kmip_op_change_t *ch)
     ch->spec = ngx_kmip_attr_spec(ch->at.name, ch->at.name_len);
 
     if (ch->spec == NULL) {
-        (void) ngx_kmip_op_change_fail(ch->r, ch->res,
-                                       NGX_KMIP_REASON_INVALID_FIELD,
-                                       NGX_KMIP_REASON_UNSUPPORTED_ATTRIBUTE,
-                                       "not supported", &ch->at);
-        return NGX_DECLINED;
+        return ngx_kmip_op_change_refuse(ch, NGX_KMIP_REASON_INVALID_FIELD,
+                                         NGX_KMIP_REASON_UNSUPPORTED_ATTRIBUTE,
+                                         "not supported");
     }
 
     /*
@@ -800,12 +800,9 @@ ngx_kmip_op_change_permitted(ngx_kmip_op_change_t *ch, unsigned flag)
         return NGX_OK;
     }
 
-    (void) ngx_kmip_op_change_fail(ch->r, ch->res,
-                                   NGX_KMIP_REASON_PERMISSION_DENIED,
-                                   NGX_KMIP_REASON_ATTRIBUTE_READ_ONLY,
-                                   "a client may not change it this way",
-                                   &ch->at);
-    return NGX_DECLINED;
+    return ngx_kmip_op_change_refuse(ch, NGX_KMIP_REASON_PERMISSION_DENIED,
+                                     NGX_KMIP_REASON_ATTRIBUTE_READ_ONLY,
+                                     "a client may not change it this way");
 }
 
 
@@ -826,22 +823,19 @@ ngx_kmip_op_change_single(ngx_kmip_op_change_t *ch,
                                  ch->at.name_len);
 
     if (count > 1) {
-        (void) ngx_kmip_op_change_fail(ch->r, ch->res,
-                                       NGX_KMIP_REASON_MULTI_VALUED_ATTRIBUTE,
-                                       NGX_KMIP_REASON_MULTI_VALUED_ATTRIBUTE,
-                                       "the object has several instances",
-                                       &ch->at);
-        return NGX_DECLINED;
+        return ngx_kmip_op_change_refuse(ch,
+                                         NGX_KMIP_REASON_MULTI_VALUED_ATTRIBUTE,
+                                         NGX_KMIP_REASON_MULTI_VALUED_ATTRIBUTE,
+                                         "the object has several instances");
     }
 
     flag = count ? NGX_KMIP_ATTR_MODIFY : NGX_KMIP_ATTR_ADD;
 
     if (!(s->flags & flag) || (unsigned) ch->r->version < s->since) {
-        (void) ngx_kmip_op_change_fail(ch->r, ch->res,
-                                       NGX_KMIP_REASON_READ_ONLY_ATTRIBUTE,
-                                       NGX_KMIP_REASON_READ_ONLY_ATTRIBUTE,
-                                       "a client may not set it", &ch->at);
-        return NGX_DECLINED;
+        return ngx_kmip_op_change_refuse(ch,
+                                         NGX_KMIP_REASON_READ_ONLY_ATTRIBUTE,
+                                         NGX_KMIP_REASON_READ_ONLY_ATTRIBUTE,
+                                         "a client may not set it");
     }
 
     *apply = count ? ngx_kmip_op_change_modify : ngx_kmip_op_change_add;
@@ -867,12 +861,11 @@ ngx_kmip_op_change_value(ngx_kmip_op_change_t *ch)
         if (in->operation != NGX_KMIP_OP_ADD_ATTRIBUTE
             && ngx_kmip_op_usage_used(&ch->obj->attributes))
         {
-            (void) ngx_kmip_op_change_fail(r, ch->res,
-                                        NGX_KMIP_REASON_PERMISSION_DENIED,
-                                        NGX_KMIP_REASON_ATTRIBUTE_READ_ONLY,
-                                        "the object has been used under "
-                                        "them", at);
-            return NGX_DECLINED;
+            return ngx_kmip_op_change_refuse(ch,
+                                            NGX_KMIP_REASON_PERMISSION_DENIED,
+                                            NGX_KMIP_REASON_ATTRIBUTE_READ_ONLY,
+                                            "the object has been used under "
+                                            "them");
         }
 
         if (in->operation != NGX_KMIP_OP_DELETE_ATTRIBUTE && at->value) {
@@ -908,12 +901,11 @@ ngx_kmip_op_change_add(ngx_kmip_op_change_t *ch)
         && ngx_kmip_attrs_find(&ch->obj->attributes, (char *) at->name,
                                at->name_len, -1))
     {
-        (void) ngx_kmip_op_change_fail(ch->r, ch->res,
-                                     NGX_KMIP_REASON_ILLEGAL_OPERATION,
-                                     NGX_KMIP_REASON_ATTRIBUTE_SINGLE_VALUED,
-                                     "the object has it already and it "
-                                     "takes one instance", at);
-        return NGX_DECLINED;
+        return ngx_kmip_op_change_refuse(ch,
+                                        NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                        NGX_KMIP_REASON_ATTRIBUTE_SINGLE_VALUED,
+                                        "the object has it already and it "
+                                        "takes one instance");
     }
 
     if (ngx_kmip_op_change_date(ch->r, ch->res, ch->obj, at) != NGX_OK
@@ -1020,10 +1012,23 @@ ngx_kmip_op_change_instance(ngx_kmip_op_change_t *ch)
 static ngx_int_t
 ngx_kmip_op_change_missing(ngx_kmip_op_change_t *ch)
 {
-    (void) ngx_kmip_op_change_fail(ch->r, ch->res,
-                                   NGX_KMIP_REASON_ITEM_NOT_FOUND,
-                                   NGX_KMIP_REASON_ATTRIBUTE_NOT_FOUND,
-                                   "no such instance", &ch->at);
+    return ngx_kmip_op_change_refuse(ch, NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                     NGX_KMIP_REASON_ATTRIBUTE_NOT_FOUND,
+                                     "no such instance");
+}
+
+
+/*
+ * The change fails on its attribute; reason1 is the 1.x reason, reason2
+ * the 2.x one. NGX_DECLINED, with ch->res failed.
+ */
+
+static ngx_int_t
+ngx_kmip_op_change_refuse(ngx_kmip_op_change_t *ch, uint32_t reason1,
+    uint32_t reason2, const char *what)
+{
+    (void) ngx_kmip_op_change_fail(ch->r, ch->res, reason1, reason2, what,
+                                   &ch->at);
     return NGX_DECLINED;
 }
 
@@ -1101,7 +1106,7 @@ ngx_kmip_op_adjust(ngx_kmip_op_change_t *ch)
     }
 
     if (ngx_kmip_op_adjust_limits(type, &lo, &hi) != NGX_OK) {
-        return ngx_kmip_op_adjust_type_fail(ch);
+        return ngx_kmip_op_adjust_fail(ch, NGX_KMIP_REASON_INVALID_DATA_TYPE);
     }
 
     cur = (found && found->value) ? found->value->v.num : 0;
@@ -1113,7 +1118,7 @@ ngx_kmip_op_adjust(ngx_kmip_op_change_t *ch)
     }
 
     if (v < lo || v > hi) {
-        return ngx_kmip_op_adjust_range_fail(ch);
+        return ngx_kmip_op_adjust_fail(ch, NGX_KMIP_REASON_NUMERIC_RANGE);
     }
 
     at->value = ngx_kmip_attr_value(&ch->r->alloc, type, v);
@@ -1178,7 +1183,8 @@ ngx_kmip_op_adjust_by(ngx_kmip_op_change_t *ch, ngx_kmip_item_t *how,
         }
 
         if (type == NGX_KMIP_TYPE_DATE_TIME || cur == INT64_MIN) {
-            return ngx_kmip_op_adjust_type_fail(ch);
+            return ngx_kmip_op_adjust_fail(ch,
+                                           NGX_KMIP_REASON_INVALID_DATA_TYPE);
         }
 
         *v = -cur;
@@ -1197,7 +1203,7 @@ ngx_kmip_op_adjust_by(ngx_kmip_op_change_t *ch, ngx_kmip_item_t *how,
     }
 
     if (type == NGX_KMIP_TYPE_BOOLEAN) {
-        return ngx_kmip_op_adjust_type_fail(ch);
+        return ngx_kmip_op_adjust_fail(ch, NGX_KMIP_REASON_INVALID_DATA_TYPE);
     }
 
     if (by == NULL) {
@@ -1213,14 +1219,14 @@ ngx_kmip_op_adjust_by(ngx_kmip_op_change_t *ch, ngx_kmip_item_t *how,
     if (by->type != (type == NGX_KMIP_TYPE_DATE_TIME
                      ? NGX_KMIP_TYPE_INTERVAL : type))
     {
-        return ngx_kmip_op_adjust_type_fail(ch);
+        return ngx_kmip_op_adjust_fail(ch, NGX_KMIP_REASON_INVALID_DATA_TYPE);
     }
 
     adj = by->v.num;
 
     if (how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_DECREMENT) {
         if (adj == INT64_MIN) {
-            return ngx_kmip_op_adjust_range_fail(ch);
+            return ngx_kmip_op_adjust_fail(ch, NGX_KMIP_REASON_NUMERIC_RANGE);
         }
 
         adj = -adj;
@@ -1229,7 +1235,7 @@ ngx_kmip_op_adjust_by(ngx_kmip_op_change_t *ch, ngx_kmip_item_t *how,
     if ((adj > 0 && cur > INT64_MAX - adj)
         || (adj < 0 && cur < INT64_MIN - adj))
     {
-        return ngx_kmip_op_adjust_range_fail(ch);
+        return ngx_kmip_op_adjust_fail(ch, NGX_KMIP_REASON_NUMERIC_RANGE);
     }
 
     *v = cur + adj;
@@ -1238,27 +1244,16 @@ ngx_kmip_op_adjust_by(ngx_kmip_op_change_t *ch, ngx_kmip_item_t *how,
 }
 
 
-static ngx_int_t
-ngx_kmip_op_adjust_type_fail(ngx_kmip_op_change_t *ch)
-{
-    (void) ngx_kmip_op_change_fail(ch->r, ch->res,
-                                   NGX_KMIP_REASON_INVALID_DATA_TYPE,
-                                   NGX_KMIP_REASON_INVALID_DATA_TYPE,
-                                   "this adjustment does not apply to its "
-                                   "type", &ch->at);
-    return NGX_DECLINED;
-}
-
+/* Adjust Attribute fails with the same reason in 1.x and 2.x */
 
 static ngx_int_t
-ngx_kmip_op_adjust_range_fail(ngx_kmip_op_change_t *ch)
+ngx_kmip_op_adjust_fail(ngx_kmip_op_change_t *ch, uint32_t reason)
 {
-    (void) ngx_kmip_op_change_fail(ch->r, ch->res,
-                                   NGX_KMIP_REASON_NUMERIC_RANGE,
-                                   NGX_KMIP_REASON_NUMERIC_RANGE,
-                                   "the adjusted value is out of range",
-                                   &ch->at);
-    return NGX_DECLINED;
+    return ngx_kmip_op_change_refuse(ch, reason, reason,
+                                     reason == NGX_KMIP_REASON_NUMERIC_RANGE
+                                     ? "the adjusted value is out of range"
+                                     : "this adjustment does not apply to "
+                                       "its type");
 }
 
 

@@ -27,16 +27,59 @@
  */
 
 
+typedef struct {
+    ngx_kmip_req_t              *r;
+    ngx_kmip_request_item_t     *in;
+    ngx_kmip_response_item_t    *res;
+    ngx_kmip_object_t           *obj;
+    ngx_kmip_attr_t              at;        /* the attribute named */
+    ngx_kmip_attr_t              cur;       /* 2.x: the Current Attribute */
+    ngx_kmip_item_t             *curi;      /* its item, when given */
+    const ngx_kmip_attr_spec_t  *spec;
+    ngx_kmip_attr_t             *found;     /* the instance changed */
+} ngx_kmip_op_change_t;
+
+
+typedef ngx_int_t (*ngx_kmip_op_change_pt)(ngx_kmip_op_change_t *ch);
+
+
 static ngx_int_t ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_get_named(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_attrs_t *view, ngx_kmip_item_t *parent, ngx_uint_t *named);
 static ngx_int_t ngx_kmip_op_get_attribute_list_loaded(
     ngx_kmip_op_ctx_t *ctx);
+static ngx_kmip_item_t *ngx_kmip_op_attr_payload(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_attrs_t *view);
 static ngx_int_t ngx_kmip_op_group_apply(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_group_respond(ngx_kmip_op_ctx_t *ctx);
-static ngx_int_t ngx_kmip_op_adjust(ngx_kmip_req_t *r,
+static ngx_int_t ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *res,
-    ngx_kmip_attr_t *at, const ngx_kmip_attr_spec_t *s,
     ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_change_name_v1(ngx_kmip_op_change_t *ch);
+static ngx_int_t ngx_kmip_op_change_name_v2(ngx_kmip_op_change_t *ch);
+static ngx_int_t ngx_kmip_op_change_allowed(ngx_kmip_op_change_t *ch);
+static ngx_int_t ngx_kmip_op_change_permitted(ngx_kmip_op_change_t *ch,
+    unsigned flag);
+static ngx_int_t ngx_kmip_op_change_single(ngx_kmip_op_change_t *ch,
+    ngx_kmip_op_change_pt *apply);
+static ngx_int_t ngx_kmip_op_change_value(ngx_kmip_op_change_t *ch);
+static ngx_int_t ngx_kmip_op_change_add(ngx_kmip_op_change_t *ch);
+static ngx_int_t ngx_kmip_op_change_modify(ngx_kmip_op_change_t *ch);
+static ngx_int_t ngx_kmip_op_change_delete(ngx_kmip_op_change_t *ch);
+static ngx_kmip_attr_t *ngx_kmip_op_change_instance(ngx_kmip_op_change_t *ch);
+static ngx_int_t ngx_kmip_op_change_missing(ngx_kmip_op_change_t *ch);
+static ngx_int_t ngx_kmip_op_change_refuse(ngx_kmip_op_change_t *ch,
+    uint32_t reason1, uint32_t reason2, const char *what);
+static ngx_int_t ngx_kmip_op_change_answer(ngx_kmip_op_change_t *ch);
+static ngx_int_t ngx_kmip_op_adjust(ngx_kmip_op_change_t *ch);
+static ngx_int_t ngx_kmip_op_adjust_limits(uint8_t type, int64_t *lo,
+    int64_t *hi);
+static ngx_int_t ngx_kmip_op_adjust_by(ngx_kmip_op_change_t *ch,
+    ngx_kmip_item_t *how, ngx_kmip_item_t *by, uint8_t type, int64_t cur,
+    int64_t *v);
+static ngx_int_t ngx_kmip_op_adjust_fail(ngx_kmip_op_change_t *ch,
+    uint32_t reason);
 
 
 ngx_int_t
@@ -51,29 +94,19 @@ ngx_kmip_op_get_attributes(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 static ngx_int_t
 ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    int                     rc;
-    unsigned                v;
-    ngx_uint_t              named;
-    const char             *err;
-    ngx_kmip_req_t         *r = ctx->r;
-    ngx_kmip_attr_t        *at, want;
-    ngx_kmip_attrs_t        view;
+    int                          rc;
+    unsigned                     v;
+    ngx_uint_t                   named;
+    ngx_kmip_req_t              *r = ctx->r;
+    ngx_kmip_attr_t             *at;
+    ngx_kmip_attrs_t             view;
+    ngx_kmip_item_t             *payload, *parent;
     const ngx_kmip_attr_spec_t  *spec;
-    ngx_kmip_item_t        *payload, *parent;
-    const ngx_kmip_item_t  *item;
 
     v = (unsigned) r->version;
 
-    if (ngx_kmip_op_view(r, ctx->obj, &view) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    payload = ngx_kmip_payload_new(r);
-
-    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                          ctx->obj->uid.data, ctx->obj->uid.len)
-        == NULL)
-    {
+    payload = ngx_kmip_op_attr_payload(ctx, &view);
+    if (payload == NULL) {
         return NGX_ERROR;
     }
 
@@ -89,52 +122,10 @@ ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx)
 
     named = 0;
 
-    for (item = ctx->in->payload ? ctx->in->payload->v.kids.first : NULL;
-         item;
-         item = item->next)
-    {
-        if (v < NGX_KMIP_VERSION(2, 0)) {
-            if (item->tag != NGX_KMIP_TAG_ATTRIBUTE_NAME) {
-                continue;
-            }
-
-            if (item->type != NGX_KMIP_TYPE_TEXT_STRING) {
-                return ngx_kmip_result_fail(r, ctx->out,
-                                            NGX_KMIP_REASON_INVALID_FIELD,
-                                            "Attribute Name is not a Text "
-                                            "String");
-            }
-
-            want.name = item->v.str.data;
-            want.name_len = item->v.str.len;
-
-        } else {
-            if (item->tag != NGX_KMIP_TAG_ATTRIBUTE_REFERENCE) {
-                continue;
-            }
-
-            if (ngx_kmip_attr_parse_v2(&r->alloc, item, 1, &want, &err)
-                != 0)
-            {
-                /* an attribute the server does not know: none to return */
-                named++;
-                continue;
-            }
-        }
-
-        named++;
-
-        /* absent attributes are simply not returned */
-
-        for (at = view.first; at; at = at->next) {
-            if (at->name_len == want.name_len
-                && ngx_strncmp(at->name, want.name, want.name_len) == 0)
-            {
-                if (ngx_kmip_attr_emit(&r->alloc, parent, at, v) < 0) {
-                    return NGX_ERROR;
-                }
-            }
-        }
+    rc = ngx_kmip_op_get_named(ctx, &view, parent, &named);
+    if (rc != NGX_OK) {
+        /* NGX_DECLINED: ctx->out has the failure */
+        return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
     if (named == 0) {
@@ -158,6 +149,75 @@ ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx)
 }
 
 
+/*
+ * The attributes the request names (1.x by Attribute Name, 2.x by
+ * Attribute Reference), counted in *named; absent attributes are simply
+ * not returned. NGX_DECLINED with ctx->out failed.
+ */
+
+static ngx_int_t
+ngx_kmip_op_get_named(ngx_kmip_op_ctx_t *ctx, ngx_kmip_attrs_t *view,
+    ngx_kmip_item_t *parent, ngx_uint_t *named)
+{
+    unsigned                v;
+    const char             *err;
+    ngx_kmip_req_t         *r = ctx->r;
+    ngx_kmip_attr_t        *at, want;
+    const ngx_kmip_item_t  *item;
+
+    v = (unsigned) r->version;
+
+    for (item = ctx->in->payload ? ctx->in->payload->v.kids.first : NULL;
+         item;
+         item = item->next)
+    {
+        if (v < NGX_KMIP_VERSION(2, 0)) {
+            if (item->tag != NGX_KMIP_TAG_ATTRIBUTE_NAME) {
+                continue;
+            }
+
+            if (item->type != NGX_KMIP_TYPE_TEXT_STRING) {
+                (void) ngx_kmip_result_fail(r, ctx->out,
+                                            NGX_KMIP_REASON_INVALID_FIELD,
+                                            "Attribute Name is not a Text "
+                                            "String");
+                return NGX_DECLINED;
+            }
+
+            want.name = item->v.str.data;
+            want.name_len = item->v.str.len;
+
+        } else {
+            if (item->tag != NGX_KMIP_TAG_ATTRIBUTE_REFERENCE) {
+                continue;
+            }
+
+            if (ngx_kmip_attr_parse_v2(&r->alloc, item, 1, &want, &err)
+                != 0)
+            {
+                /* an attribute the server does not know: none to return */
+                (*named)++;
+                continue;
+            }
+        }
+
+        (*named)++;
+
+        for (at = view->first; at; at = at->next) {
+            if (at->name_len == want.name_len
+                && ngx_strncmp(at->name, want.name, want.name_len) == 0)
+            {
+                if (ngx_kmip_attr_emit(&r->alloc, parent, at, v) < 0) {
+                    return NGX_ERROR;
+                }
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_kmip_op_get_attribute_list(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out)
@@ -175,16 +235,8 @@ ngx_kmip_op_get_attribute_list_loaded(ngx_kmip_op_ctx_t *ctx)
     ngx_kmip_attrs_t   view;
     ngx_kmip_item_t   *payload;
 
-    if (ngx_kmip_op_view(r, ctx->obj, &view) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    payload = ngx_kmip_payload_new(r);
-
-    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                          ctx->obj->uid.data, ctx->obj->uid.len)
-        == NULL)
-    {
+    payload = ngx_kmip_op_attr_payload(ctx, &view);
+    if (payload == NULL) {
         return NGX_ERROR;
     }
 
@@ -213,6 +265,35 @@ ngx_kmip_op_get_attribute_list_loaded(ngx_kmip_op_ctx_t *ctx)
     ctx->out->payload = payload;
 
     return NGX_OK;
+}
+
+
+/*
+ * What both Get Attributes and Get Attribute List answer from: the
+ * object's attributes as clients see them (view) and a payload that
+ * starts with its Unique Identifier. NULL on error.
+ */
+
+static ngx_kmip_item_t *
+ngx_kmip_op_attr_payload(ngx_kmip_op_ctx_t *ctx, ngx_kmip_attrs_t *view)
+{
+    ngx_kmip_req_t   *r = ctx->r;
+    ngx_kmip_item_t  *payload;
+
+    if (ngx_kmip_op_view(r, ctx->obj, view) != NGX_OK) {
+        return NULL;
+    }
+
+    payload = ngx_kmip_payload_new(r);
+
+    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                          ctx->obj->uid.data, ctx->obj->uid.len)
+        == NULL)
+    {
+        return NULL;
+    }
+
+    return payload;
 }
 
 
@@ -440,28 +521,23 @@ ngx_kmip_op_change_date(ngx_kmip_req_t *r, ngx_kmip_response_item_t *res,
 /*
  * One change on obj; res gets its answer. NGX_OK (res may be a failure)
  * or NGX_ERROR.
+ *
+ * Each change runs the same steps: the attribute named by the request,
+ * whether the client may change it, how the operation may change it
+ * (which also says how to apply it: Set and Adjust Attribute add or
+ * modify the one instance), its value, the change, the answer. Every
+ * step but the last returns NGX_OK to go on, NGX_DECLINED with res
+ * failed, or NGX_ERROR.
  */
 
 static ngx_int_t
 ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *res, ngx_kmip_object_t *obj)
 {
-    int                          v2;
-    size_t                       count;
-    uint32_t                     op;
-    unsigned                     flag;
-    ngx_int_t                    rc;
-    const char                  *err;
-    ngx_kmip_req_t              *r = ctx->r;
-    ngx_kmip_attr_t              at, cur, *found, *p;
-    ngx_kmip_item_t             *payload, *item, *curi;
-    const ngx_kmip_attr_spec_t  *s;
-
-    v2 = r->version >= NGX_KMIP_VERSION(2, 0);
-    op = in->operation;
-    err = "malformed request";
-    ngx_memzero(&cur, sizeof(ngx_kmip_attr_t));
-    curi = NULL;
+    ngx_int_t               rc;
+    ngx_kmip_req_t         *r = ctx->r;
+    ngx_kmip_op_change_t    ch;
+    ngx_kmip_op_change_pt   apply;
 
     /*
      * a run of changes is applied by its first item: a later one the
@@ -469,115 +545,227 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
      * not be applied by an earlier one it lets through
      */
 
-    if (r->anonymous && ngx_kmip_op_needs_credential(op)) {
+    if (r->anonymous && ngx_kmip_op_needs_credential(in->operation)) {
         return ngx_kmip_result_fail(r, res,
                                     NGX_KMIP_REASON_PERMISSION_DENIED,
                                     "%s needs a Username and Password "
                                     "credential",
-                                    ngx_kmip_operation_name(op));
+                                    ngx_kmip_operation_name(in->operation));
     }
 
-    /* the attribute named by the request */
+    ngx_memzero(&ch, sizeof(ngx_kmip_op_change_t));
+    ch.r = r;
+    ch.in = in;
+    ch.res = res;
+    ch.obj = obj;
 
-    if (!v2) {
-        if (in->operation == NGX_KMIP_OP_DELETE_ATTRIBUTE) {
-            item = ngx_kmip_item_find(in->payload,
-                                      NGX_KMIP_TAG_ATTRIBUTE_NAME);
-            if (item == NULL || item->type != NGX_KMIP_TYPE_TEXT_STRING) {
-                return ngx_kmip_result_fail(r, res,
-                                            NGX_KMIP_REASON_MISSING_DATA,
-                                            "Delete Attribute needs an "
-                                            "Attribute Name");
-            }
-
-            ngx_memzero(&at, sizeof(ngx_kmip_attr_t));
-            at.name = item->v.str.data;
-            at.name_len = item->v.str.len;
-            at.index = -1;
-
-            item = ngx_kmip_item_find(in->payload,
-                                      NGX_KMIP_TAG_ATTRIBUTE_INDEX);
-            if (item && item->type == NGX_KMIP_TYPE_INTEGER) {
-                at.index = item->v.num;
-            }
-
-        } else {
-            item = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_ATTRIBUTE);
-
-            if (item == NULL
-                || ngx_kmip_attr_parse_v1(&r->alloc, item, 0, &at, &err)
-                   != 0)
-            {
-                return ngx_kmip_result_fail(r, res,
-                                            NGX_KMIP_REASON_INVALID_FIELD,
-                                            "%s", item ? err
-                                                  : "no Attribute given");
-            }
-        }
+    if (r->version >= NGX_KMIP_VERSION(2, 0)) {
+        rc = ngx_kmip_op_change_name_v2(&ch);
 
     } else {
-        item = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_NEW_ATTRIBUTE);
-        curi = ngx_kmip_item_find(in->payload,
-                                  NGX_KMIP_TAG_CURRENT_ATTRIBUTE);
+        rc = ngx_kmip_op_change_name_v1(&ch);
+    }
 
-        if (curi) {
-            if (curi->type != NGX_KMIP_TYPE_STRUCTURE
-                || curi->v.kids.first == NULL
-                || ngx_kmip_attr_parse_v2(&r->alloc, curi->v.kids.first, 0,
-                                          &cur, &err) != 0)
-            {
-                return ngx_kmip_result_fail(r, res,
-                                            NGX_KMIP_REASON_INVALID_FIELD,
-                                            "Current Attribute: %s", err);
-            }
-        }
+    if (rc == NGX_OK) {
+        rc = ngx_kmip_op_change_allowed(&ch);
+    }
 
-        if (op == NGX_KMIP_OP_DELETE_ATTRIBUTE
-            || op == NGX_KMIP_OP_ADJUST_ATTRIBUTE)
-        {
-            if (curi && op == NGX_KMIP_OP_DELETE_ATTRIBUTE) {
-                at = cur;
+    apply = NULL;
 
-            } else {
-                item = ngx_kmip_item_find(in->payload,
-                                          NGX_KMIP_TAG_ATTRIBUTE_REFERENCE);
-                if (item == NULL) {
-                    return ngx_kmip_result_fail(r, res,
-                                                NGX_KMIP_REASON_MISSING_DATA,
-                                                "%s needs an Attribute "
-                                                "Reference",
-                                                ngx_kmip_operation_name(op));
-                }
+    if (rc == NGX_OK) {
 
-                if (ngx_kmip_attr_parse_v2(&r->alloc, item, 1, &at, &err)
-                    != 0)
-                {
-                    return ngx_kmip_result_fail(r, res,
-                                                NGX_KMIP_REASON_INVALID_FIELD,
-                                                "Attribute Reference: %s",
-                                                err);
-                }
+        switch (in->operation) {
+
+        case NGX_KMIP_OP_ADD_ATTRIBUTE:
+            rc = ngx_kmip_op_change_permitted(&ch, NGX_KMIP_ATTR_ADD);
+            apply = ngx_kmip_op_change_add;
+            break;
+
+        case NGX_KMIP_OP_MODIFY_ATTRIBUTE:
+            rc = ngx_kmip_op_change_permitted(&ch, NGX_KMIP_ATTR_MODIFY);
+            apply = ngx_kmip_op_change_modify;
+            break;
+
+        case NGX_KMIP_OP_SET_ATTRIBUTE:
+            rc = ngx_kmip_op_change_single(&ch, &apply);
+            break;
+
+        case NGX_KMIP_OP_ADJUST_ATTRIBUTE:
+            rc = ngx_kmip_op_change_single(&ch, &apply);
+
+            if (rc == NGX_OK) {
+                rc = ngx_kmip_op_adjust(&ch);
             }
 
-        } else if (item == NULL || item->type != NGX_KMIP_TYPE_STRUCTURE
-                   || item->v.kids.first == NULL
-                   || ngx_kmip_attr_parse_v2(&r->alloc, item->v.kids.first,
-                                             0, &at, &err) != 0)
-        {
-            return ngx_kmip_result_fail(r, res,
-                                        NGX_KMIP_REASON_INVALID_FIELD,
-                                        "New Attribute: %s",
-                                        item ? err : "missing");
+            break;
+
+        default: /* NGX_KMIP_OP_DELETE_ATTRIBUTE */
+            rc = ngx_kmip_op_change_permitted(&ch, NGX_KMIP_ATTR_DELETE);
+            apply = ngx_kmip_op_change_delete;
+            break;
         }
     }
 
-    s = ngx_kmip_attr_spec(at.name, at.name_len);
+    if (rc == NGX_OK) {
+        rc = ngx_kmip_op_change_value(&ch);
+    }
 
-    if (s == NULL) {
-        return ngx_kmip_op_change_fail(r, res,
-                                       NGX_KMIP_REASON_INVALID_FIELD,
-                                       NGX_KMIP_REASON_UNSUPPORTED_ATTRIBUTE,
-                                       "not supported", &at);
+    if (rc == NGX_OK) {
+        rc = apply(&ch);
+    }
+
+    if (rc == NGX_OK) {
+        return ngx_kmip_op_change_answer(&ch);
+    }
+
+    /* NGX_DECLINED: res has the failure */
+
+    return rc == NGX_DECLINED ? NGX_OK : rc;
+}
+
+
+/*
+ * The 1.x request names the attribute by an Attribute, or for Delete
+ * Attribute by its Attribute Name and Index
+ */
+
+static ngx_int_t
+ngx_kmip_op_change_name_v1(ngx_kmip_op_change_t *ch)
+{
+    const char             *err;
+    ngx_kmip_req_t         *r = ch->r;
+    ngx_kmip_item_t        *item;
+    const ngx_kmip_item_t  *payload;
+
+    payload = ch->in->payload;
+
+    if (ch->in->operation == NGX_KMIP_OP_DELETE_ATTRIBUTE) {
+        item = ngx_kmip_item_find(payload, NGX_KMIP_TAG_ATTRIBUTE_NAME);
+        if (item == NULL || item->type != NGX_KMIP_TYPE_TEXT_STRING) {
+            (void) ngx_kmip_result_fail(r, ch->res,
+                                        NGX_KMIP_REASON_MISSING_DATA,
+                                        "Delete Attribute needs an "
+                                        "Attribute Name");
+            return NGX_DECLINED;
+        }
+
+        ch->at.name = item->v.str.data;
+        ch->at.name_len = item->v.str.len;
+        ch->at.index = -1;
+
+        item = ngx_kmip_item_find(payload, NGX_KMIP_TAG_ATTRIBUTE_INDEX);
+        if (item && item->type == NGX_KMIP_TYPE_INTEGER) {
+            ch->at.index = item->v.num;
+        }
+
+        return NGX_OK;
+    }
+
+    err = "malformed request";
+
+    item = ngx_kmip_item_find(payload, NGX_KMIP_TAG_ATTRIBUTE);
+
+    if (item == NULL
+        || ngx_kmip_attr_parse_v1(&r->alloc, item, 0, &ch->at, &err) != 0)
+    {
+        (void) ngx_kmip_result_fail(r, ch->res, NGX_KMIP_REASON_INVALID_FIELD,
+                                    "%s", item ? err : "no Attribute given");
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The 2.x request names the attribute by a New Attribute, or for Delete
+ * and Adjust Attribute by an Attribute Reference; a Current Attribute,
+ * when given, names the instance to change (for Delete, instead of the
+ * reference).
+ */
+
+static ngx_int_t
+ngx_kmip_op_change_name_v2(ngx_kmip_op_change_t *ch)
+{
+    uint32_t                op;
+    const char             *err;
+    ngx_kmip_req_t         *r = ch->r;
+    ngx_kmip_item_t        *item, *curi;
+    const ngx_kmip_item_t  *payload;
+
+    op = ch->in->operation;
+    payload = ch->in->payload;
+    err = "malformed request";
+
+    item = ngx_kmip_item_find(payload, NGX_KMIP_TAG_NEW_ATTRIBUTE);
+    curi = ngx_kmip_item_find(payload, NGX_KMIP_TAG_CURRENT_ATTRIBUTE);
+
+    if (curi) {
+        if (curi->type != NGX_KMIP_TYPE_STRUCTURE
+            || curi->v.kids.first == NULL
+            || ngx_kmip_attr_parse_v2(&r->alloc, curi->v.kids.first, 0,
+                                      &ch->cur, &err) != 0)
+        {
+            (void) ngx_kmip_result_fail(r, ch->res,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "Current Attribute: %s", err);
+            return NGX_DECLINED;
+        }
+
+        ch->curi = curi;
+    }
+
+    if (op == NGX_KMIP_OP_DELETE_ATTRIBUTE && curi) {
+        ch->at = ch->cur;
+        return NGX_OK;
+    }
+
+    if (op == NGX_KMIP_OP_DELETE_ATTRIBUTE
+        || op == NGX_KMIP_OP_ADJUST_ATTRIBUTE)
+    {
+        item = ngx_kmip_item_find(payload, NGX_KMIP_TAG_ATTRIBUTE_REFERENCE);
+        if (item == NULL) {
+            (void) ngx_kmip_result_fail(r, ch->res,
+                                        NGX_KMIP_REASON_MISSING_DATA,
+                                        "%s needs an Attribute Reference",
+                                        ngx_kmip_operation_name(op));
+            return NGX_DECLINED;
+        }
+
+        if (ngx_kmip_attr_parse_v2(&r->alloc, item, 1, &ch->at, &err) != 0) {
+            (void) ngx_kmip_result_fail(r, ch->res,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "Attribute Reference: %s", err);
+            return NGX_DECLINED;
+        }
+
+        return NGX_OK;
+    }
+
+    if (item == NULL || item->type != NGX_KMIP_TYPE_STRUCTURE
+        || item->v.kids.first == NULL
+        || ngx_kmip_attr_parse_v2(&r->alloc, item->v.kids.first, 0, &ch->at,
+                                  &err) != 0)
+    {
+        (void) ngx_kmip_result_fail(r, ch->res, NGX_KMIP_REASON_INVALID_FIELD,
+                                    "New Attribute: %s",
+                                    item ? err : "missing");
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_change_allowed(ngx_kmip_op_change_t *ch)
+{
+    ch->spec = ngx_kmip_attr_spec(ch->at.name, ch->at.name_len);
+
+    if (ch->spec == NULL) {
+        return ngx_kmip_op_change_refuse(ch, NGX_KMIP_REASON_INVALID_FIELD,
+                                         NGX_KMIP_REASON_UNSUPPORTED_ATTRIBUTE,
+                                         "not supported");
     }
 
     /*
@@ -588,393 +776,484 @@ ngx_kmip_op_change_one(ngx_kmip_op_ctx_t *ctx, ngx_kmip_request_item_t *in,
      * the dates that move its State, Links...) and needs the credential.
      */
 
-    if (r->anonymous && !(s->flags & NGX_KMIP_ATTR_CUSTOM)) {
-        return ngx_kmip_result_fail(r, res,
+    if (ch->r->anonymous && !(ch->spec->flags & NGX_KMIP_ATTR_CUSTOM)) {
+        (void) ngx_kmip_result_fail(ch->r, ch->res,
                                     NGX_KMIP_REASON_PERMISSION_DENIED,
                                     "attribute \"%*s\" needs a Username and "
                                     "Password credential",
-                                    at.name_len, at.name);
+                                    ch->at.name_len, ch->at.name);
+        return NGX_DECLINED;
     }
 
-    if (op == NGX_KMIP_OP_SET_ATTRIBUTE || op == NGX_KMIP_OP_ADJUST_ATTRIBUTE)
-    {
-        /* KMIP 2.1 6.1.3, 6.1.51: on the one instance, or a new one */
+    return NGX_OK;
+}
 
-        count = ngx_kmip_attrs_count(&obj->attributes, (char *) at.name,
-                                     at.name_len);
 
-        if (count > 1) {
-            return ngx_kmip_op_change_fail(r, res,
-                                     NGX_KMIP_REASON_MULTI_VALUED_ATTRIBUTE,
-                                     NGX_KMIP_REASON_MULTI_VALUED_ATTRIBUTE,
-                                     "the object has several instances",
-                                     &at);
-        }
+/* Add, Modify and Delete Attribute: what the attribute allows (flag) */
 
-        flag = count ? NGX_KMIP_ATTR_MODIFY : NGX_KMIP_ATTR_ADD;
+static ngx_int_t
+ngx_kmip_op_change_permitted(ngx_kmip_op_change_t *ch, unsigned flag)
+{
+    const ngx_kmip_attr_spec_t  *s = ch->spec;
 
-        if (!(s->flags & flag) || (unsigned) r->version < s->since) {
-            return ngx_kmip_op_change_fail(r, res,
-                                       NGX_KMIP_REASON_READ_ONLY_ATTRIBUTE,
-                                       NGX_KMIP_REASON_READ_ONLY_ATTRIBUTE,
-                                       "a client may not set it", &at);
-        }
-
-        if (op == NGX_KMIP_OP_ADJUST_ATTRIBUTE) {
-            rc = ngx_kmip_op_adjust(r, in, res, &at, s, obj);
-
-            if (rc != NGX_OK) {
-                /* NGX_DECLINED: res has the failure */
-                return rc == NGX_DECLINED ? NGX_OK : rc;
-            }
-        }
-
-        /* from here on, an Add or a Modify of the one instance */
-
-        op = count ? NGX_KMIP_OP_MODIFY_ATTRIBUTE : NGX_KMIP_OP_ADD_ATTRIBUTE;
-
-    } else {
-        flag = op == NGX_KMIP_OP_ADD_ATTRIBUTE ? NGX_KMIP_ATTR_ADD
-               : op == NGX_KMIP_OP_MODIFY_ATTRIBUTE
-                 ? NGX_KMIP_ATTR_MODIFY : NGX_KMIP_ATTR_DELETE;
-
-        if (!(s->flags & flag) || (unsigned) r->version < s->since) {
-            return ngx_kmip_op_change_fail(r, res,
-                                       NGX_KMIP_REASON_PERMISSION_DENIED,
-                                       NGX_KMIP_REASON_ATTRIBUTE_READ_ONLY,
-                                       "a client may not change it this way",
-                                       &at);
-        }
+    if ((s->flags & flag) && (unsigned) ch->r->version >= s->since) {
+        return NGX_OK;
     }
+
+    return ngx_kmip_op_change_refuse(ch, NGX_KMIP_REASON_PERMISSION_DENIED,
+                                     NGX_KMIP_REASON_ATTRIBUTE_READ_ONLY,
+                                     "a client may not change it this way");
+}
+
+
+/*
+ * Set and Adjust Attribute (KMIP 2.1 6.1.3, 6.1.51): on the one instance,
+ * or a new one; apply says which
+ */
+
+static ngx_int_t
+ngx_kmip_op_change_single(ngx_kmip_op_change_t *ch,
+    ngx_kmip_op_change_pt *apply)
+{
+    size_t                       count;
+    unsigned                     flag;
+    const ngx_kmip_attr_spec_t  *s = ch->spec;
+
+    count = ngx_kmip_attrs_count(&ch->obj->attributes, (char *) ch->at.name,
+                                 ch->at.name_len);
+
+    if (count > 1) {
+        return ngx_kmip_op_change_refuse(ch,
+                                         NGX_KMIP_REASON_MULTI_VALUED_ATTRIBUTE,
+                                         NGX_KMIP_REASON_MULTI_VALUED_ATTRIBUTE,
+                                         "the object has several instances");
+    }
+
+    flag = count ? NGX_KMIP_ATTR_MODIFY : NGX_KMIP_ATTR_ADD;
+
+    if (!(s->flags & flag) || (unsigned) ch->r->version < s->since) {
+        return ngx_kmip_op_change_refuse(ch,
+                                         NGX_KMIP_REASON_READ_ONLY_ATTRIBUTE,
+                                         NGX_KMIP_REASON_READ_ONLY_ATTRIBUTE,
+                                         "a client may not set it");
+    }
+
+    *apply = count ? ngx_kmip_op_change_modify : ngx_kmip_op_change_add;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_change_value(ngx_kmip_op_change_t *ch)
+{
+    const char               *err;
+    ngx_kmip_req_t           *r = ch->r;
+    ngx_kmip_attr_t          *at = &ch->at;
+    ngx_kmip_request_item_t  *in = ch->in;
 
     /*
      * Usage Limits (1.4 3.21): the Count is the server's, and once the
      * object has protected data under them the limits stay as they are
      */
 
-    if (s->tag == NGX_KMIP_TAG_USAGE_LIMITS) {
+    if (ch->spec->tag == NGX_KMIP_TAG_USAGE_LIMITS) {
         if (in->operation != NGX_KMIP_OP_ADD_ATTRIBUTE
-            && ngx_kmip_op_usage_used(&obj->attributes))
+            && ngx_kmip_op_usage_used(&ch->obj->attributes))
         {
-            return ngx_kmip_op_change_fail(r, res,
-                                       NGX_KMIP_REASON_PERMISSION_DENIED,
-                                       NGX_KMIP_REASON_ATTRIBUTE_READ_ONLY,
-                                       "the object has been used under "
-                                       "them", &at);
+            return ngx_kmip_op_change_refuse(ch,
+                                            NGX_KMIP_REASON_PERMISSION_DENIED,
+                                            NGX_KMIP_REASON_ATTRIBUTE_READ_ONLY,
+                                            "the object has been used under "
+                                            "them");
         }
 
-        if (in->operation != NGX_KMIP_OP_DELETE_ATTRIBUTE && at.value) {
-            at.value = ngx_kmip_op_usage_limits(r, at.value, &err);
-            if (at.value == NULL) {
-                return ngx_kmip_result_fail(r, res,
+        if (in->operation != NGX_KMIP_OP_DELETE_ATTRIBUTE && at->value) {
+            at->value = ngx_kmip_op_usage_limits(r, at->value, &err);
+            if (at->value == NULL) {
+                (void) ngx_kmip_result_fail(r, ch->res,
                                             NGX_KMIP_REASON_INVALID_FIELD,
                                             "%s", err);
+                return NGX_DECLINED;
             }
         }
     }
 
-    if (s->tag == NGX_KMIP_TAG_RANDOM_NUMBER_GENERATOR && at.value
-        && ngx_kmip_item_find(at.value, NGX_KMIP_TAG_RNG_ALGORITHM) == NULL)
+    if (ch->spec->tag == NGX_KMIP_TAG_RANDOM_NUMBER_GENERATOR && at->value
+        && ngx_kmip_item_find(at->value, NGX_KMIP_TAG_RNG_ALGORITHM) == NULL)
     {
-        return ngx_kmip_result_fail(r, res, NGX_KMIP_REASON_INVALID_FIELD,
+        (void) ngx_kmip_result_fail(r, ch->res, NGX_KMIP_REASON_INVALID_FIELD,
                                     "Random Number Generator without an "
                                     "RNG Algorithm");
+        return NGX_DECLINED;
     }
 
-    payload = ngx_kmip_payload_new(r);
+    return NGX_OK;
+}
 
-    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                          obj->uid.data, obj->uid.len)
-        == NULL)
+
+static ngx_int_t
+ngx_kmip_op_change_add(ngx_kmip_op_change_t *ch)
+{
+    ngx_kmip_attr_t  *at = &ch->at;
+
+    if (!(ch->spec->flags & NGX_KMIP_ATTR_MULTI)
+        && ngx_kmip_attrs_find(&ch->obj->attributes, (char *) at->name,
+                               at->name_len, -1))
     {
+        return ngx_kmip_op_change_refuse(ch,
+                                        NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                        NGX_KMIP_REASON_ATTRIBUTE_SINGLE_VALUED,
+                                        "the object has it already and it "
+                                        "takes one instance");
+    }
+
+    if (ngx_kmip_op_change_date(ch->r, ch->res, ch->obj, at) != NGX_OK
+        || ngx_kmip_op_change_object(ch->r, ch->res, ch->obj, NULL, at)
+           != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    ch->found = ngx_kmip_attrs_add(&ch->r->alloc, &ch->obj->attributes,
+                                   at->name, at->name_len, at->value);
+    if (ch->found == NULL) {
         return NGX_ERROR;
     }
 
-    switch (op) {
+    return NGX_OK;
+}
 
-    case NGX_KMIP_OP_ADD_ATTRIBUTE:
 
-        if (!(s->flags & NGX_KMIP_ATTR_MULTI)
-            && ngx_kmip_attrs_find(&obj->attributes, (char *) at.name,
-                                   at.name_len, -1))
-        {
-            return ngx_kmip_op_change_fail(r, res,
-                                     NGX_KMIP_REASON_ILLEGAL_OPERATION,
-                                     NGX_KMIP_REASON_ATTRIBUTE_SINGLE_VALUED,
-                                     "the object has it already and it "
-                                     "takes one instance", &at);
-        }
+static ngx_int_t
+ngx_kmip_op_change_modify(ngx_kmip_op_change_t *ch)
+{
+    ch->found = ngx_kmip_op_change_instance(ch);
 
-        if (ngx_kmip_op_change_date(r, res, obj, &at) != NGX_OK
-            || ngx_kmip_op_change_object(r, res, obj, NULL, &at) != NGX_OK)
-        {
-            return NGX_OK;
-        }
-
-        found = ngx_kmip_attrs_add(&r->alloc, &obj->attributes, at.name,
-                                   at.name_len, at.value);
-        if (found == NULL) {
-            return NGX_ERROR;
-        }
-
-        break;
-
-    case NGX_KMIP_OP_MODIFY_ATTRIBUTE:
-
-        found = NULL;
-
-        if (v2 && curi) {
-            for (p = obj->attributes.first; p; p = p->next) {
-                if (p->name_len == at.name_len
-                    && ngx_strncmp(p->name, at.name, at.name_len) == 0
-                    && ngx_kmip_item_equal(p->value, cur.value))
-                {
-                    found = p;
-                    break;
-                }
-            }
-
-        } else {
-            found = ngx_kmip_attrs_find(&obj->attributes, (char *) at.name,
-                                        at.name_len,
-                                        at.index >= 0 ? at.index : 0);
-        }
-
-        if (found == NULL) {
-            return ngx_kmip_op_change_fail(r, res,
-                                           NGX_KMIP_REASON_ITEM_NOT_FOUND,
-                                           NGX_KMIP_REASON_ATTRIBUTE_NOT_FOUND,
-                                           "no such instance", &at);
-        }
-
-        if (ngx_kmip_op_change_date(r, res, obj, &at) != NGX_OK
-            || ngx_kmip_op_change_object(r, res, obj, found, &at) != NGX_OK)
-        {
-            return NGX_OK;
-        }
-
-        found->value = at.value;
-
-        break;
-
-    default: /* NGX_KMIP_OP_DELETE_ATTRIBUTE */
-
-        found = NULL;
-
-        if (v2 && curi) {
-            for (p = obj->attributes.first; p; p = p->next) {
-                if (p->name_len == at.name_len
-                    && ngx_strncmp(p->name, at.name, at.name_len) == 0
-                    && ngx_kmip_item_equal(p->value, cur.value))
-                {
-                    found = p;
-                    break;
-                }
-            }
-
-            if (found && ngx_kmip_attrs_remove(&obj->attributes, found->name,
-                                               found->name_len, found->index)
-                         == 0)
-            {
-                found = NULL;
-            }
-
-        } else if (v2) {
-            /* by reference: every instance */
-            found = ngx_kmip_attrs_find(&obj->attributes, (char *) at.name,
-                                        at.name_len, -1);
-            (void) ngx_kmip_attrs_remove(&obj->attributes, at.name,
-                                         at.name_len, -1);
-
-        } else {
-            found = ngx_kmip_attrs_find(&obj->attributes, (char *) at.name,
-                                        at.name_len,
-                                        at.index >= 0 ? at.index : 0);
-            if (found) {
-                (void) ngx_kmip_attrs_remove(&obj->attributes, found->name,
-                                             found->name_len, found->index);
-            }
-        }
-
-        if (found == NULL) {
-            return ngx_kmip_op_change_fail(r, res,
-                                           NGX_KMIP_REASON_ITEM_NOT_FOUND,
-                                           NGX_KMIP_REASON_ATTRIBUTE_NOT_FOUND,
-                                           "no such instance", &at);
-        }
-
-        break;
+    if (ch->found == NULL) {
+        return ngx_kmip_op_change_missing(ch);
     }
 
-    /* 1.x answers carry the attribute as it now is (or was, for Delete) */
-
-    if (!v2 && ngx_kmip_attr_emit(&r->alloc, payload, found,
-                                  (unsigned) r->version) < 0)
+    if (ngx_kmip_op_change_date(ch->r, ch->res, ch->obj, &ch->at) != NGX_OK
+        || ngx_kmip_op_change_object(ch->r, ch->res, ch->obj, ch->found,
+                                     &ch->at)
+           != NGX_OK)
     {
-        return NGX_ERROR;
+        return NGX_DECLINED;
     }
 
-    res->result_status = NGX_KMIP_RESULT_STATUS_SUCCESS;
-    res->payload = payload;
+    ch->found->value = ch->at.value;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_change_delete(ngx_kmip_op_change_t *ch)
+{
+    ngx_kmip_attr_t  *at = &ch->at;
+
+    if (ch->r->version >= NGX_KMIP_VERSION(2, 0) && ch->curi == NULL) {
+        /* by reference: every instance */
+        ch->found = ngx_kmip_attrs_find(&ch->obj->attributes,
+                                        (char *) at->name, at->name_len, -1);
+        (void) ngx_kmip_attrs_remove(&ch->obj->attributes, at->name,
+                                     at->name_len, -1);
+
+    } else {
+        ch->found = ngx_kmip_op_change_instance(ch);
+
+        if (ch->found) {
+            (void) ngx_kmip_attrs_remove(&ch->obj->attributes,
+                                         ch->found->name,
+                                         ch->found->name_len,
+                                         ch->found->index);
+        }
+    }
+
+    if (ch->found == NULL) {
+        return ngx_kmip_op_change_missing(ch);
+    }
 
     return NGX_OK;
 }
 
 
 /*
- * Adjust Attribute (KMIP 2.1 6.1.3): the new value of at from the object's
- * one instance, or from 0 or false when it has none. Numbers (Integer,
- * Long Integer, Interval) are incremented, decremented or negated within
- * their type's range, a Date-Time moves by an Interval, a Boolean is
- * negated. NGX_OK with at->value set, NGX_DECLINED with res failed, or
- * NGX_ERROR.
+ * The instance a Modify or Delete Attribute names: in 2.x by the value of
+ * its Current Attribute when it gives one, else by its index (the first
+ * when the request gives none)
+ */
+
+static ngx_kmip_attr_t *
+ngx_kmip_op_change_instance(ngx_kmip_op_change_t *ch)
+{
+    ngx_kmip_attr_t  *p, *at = &ch->at;
+
+    if (ch->curi == NULL) {
+        return ngx_kmip_attrs_find(&ch->obj->attributes, (char *) at->name,
+                                   at->name_len,
+                                   at->index >= 0 ? at->index : 0);
+    }
+
+    for (p = ch->obj->attributes.first; p; p = p->next) {
+        if (p->name_len == at->name_len
+            && ngx_strncmp(p->name, at->name, at->name_len) == 0
+            && ngx_kmip_item_equal(p->value, ch->cur.value))
+        {
+            return p;
+        }
+    }
+
+    return NULL;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_change_missing(ngx_kmip_op_change_t *ch)
+{
+    return ngx_kmip_op_change_refuse(ch, NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                     NGX_KMIP_REASON_ATTRIBUTE_NOT_FOUND,
+                                     "no such instance");
+}
+
+
+/*
+ * The change fails on its attribute; reason1 is the 1.x reason, reason2
+ * the 2.x one. NGX_DECLINED, with ch->res failed.
  */
 
 static ngx_int_t
-ngx_kmip_op_adjust(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *res, ngx_kmip_attr_t *at,
-    const ngx_kmip_attr_spec_t *s, ngx_kmip_object_t *obj)
+ngx_kmip_op_change_refuse(ngx_kmip_op_change_t *ch, uint32_t reason1,
+    uint32_t reason2, const char *what)
 {
-    int64_t           cur, adj, v, lo, hi;
+    (void) ngx_kmip_op_change_fail(ch->r, ch->res, reason1, reason2, what,
+                                   &ch->at);
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_kmip_op_change_answer(ngx_kmip_op_change_t *ch)
+{
+    ngx_kmip_req_t   *r = ch->r;
+    ngx_kmip_item_t  *payload;
+
+    payload = ngx_kmip_payload_new(r);
+
+    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                          ch->obj->uid.data, ch->obj->uid.len)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    /* 1.x answers carry the attribute as it now is (or was, for Delete) */
+
+    if (r->version < NGX_KMIP_VERSION(2, 0)
+        && ngx_kmip_attr_emit(&r->alloc, payload, ch->found,
+                              (unsigned) r->version) < 0)
+    {
+        return NGX_ERROR;
+    }
+
+    ch->res->result_status = NGX_KMIP_RESULT_STATUS_SUCCESS;
+    ch->res->payload = payload;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Adjust Attribute (KMIP 2.1 6.1.3): the new value of the attribute from
+ * the object's one instance, or from 0 or false when it has none. Numbers
+ * (Integer, Long Integer, Interval) are incremented, decremented or
+ * negated within their type's range, a Date-Time moves by an Interval, a
+ * Boolean is negated. NGX_OK with ch->at.value set, NGX_DECLINED with
+ * ch->res failed, or NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_kmip_op_adjust(ngx_kmip_op_change_t *ch)
+{
+    int64_t           cur, v, lo, hi;
     uint8_t           type;
-    ngx_kmip_attr_t  *found;
+    ngx_int_t         rc;
+    ngx_kmip_attr_t  *found, *at = &ch->at;
     ngx_kmip_item_t  *how, *by;
 
-    how = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_ADJUSTMENT_TYPE);
-    by = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_ADJUSTMENT_VALUE);
+    how = ngx_kmip_item_find(ch->in->payload, NGX_KMIP_TAG_ADJUSTMENT_TYPE);
+    by = ngx_kmip_item_find(ch->in->payload, NGX_KMIP_TAG_ADJUSTMENT_VALUE);
 
     if (how == NULL || how->type != NGX_KMIP_TYPE_ENUMERATION) {
-        (void) ngx_kmip_result_fail(r, res, NGX_KMIP_REASON_MISSING_DATA,
+        (void) ngx_kmip_result_fail(ch->r, ch->res,
+                                    NGX_KMIP_REASON_MISSING_DATA,
                                     "Adjust Attribute needs an Adjustment "
                                     "Type");
         return NGX_DECLINED;
     }
 
-    found = ngx_kmip_attrs_find(&obj->attributes, (char *) at->name,
+    found = ngx_kmip_attrs_find(&ch->obj->attributes, (char *) at->name,
                                 at->name_len, -1);
 
     /* a custom attribute has the type it was given */
 
-    type = s->type;
+    type = ch->spec->type;
 
-    if (s->flags & NGX_KMIP_ATTR_ANY_TYPE) {
+    if (ch->spec->flags & NGX_KMIP_ATTR_ANY_TYPE) {
         type = found && found->value ? found->value->type
                : by ? by->type : NGX_KMIP_TYPE_INTEGER;
     }
 
-    switch (type) {
-
-    case NGX_KMIP_TYPE_INTEGER:
-        lo = INT32_MIN;
-        hi = INT32_MAX;
-        break;
-
-    case NGX_KMIP_TYPE_LONG_INTEGER:
-        lo = INT64_MIN;
-        hi = INT64_MAX;
-        break;
-
-    case NGX_KMIP_TYPE_INTERVAL:
-        lo = 0;
-        hi = UINT32_MAX;
-        break;
-
-    case NGX_KMIP_TYPE_DATE_TIME:
-    case NGX_KMIP_TYPE_BOOLEAN:
-        lo = 0;
-        hi = INT64_MAX;
-        break;
-
-    default:
-        goto data_type;
+    if (ngx_kmip_op_adjust_limits(type, &lo, &hi) != NGX_OK) {
+        return ngx_kmip_op_adjust_fail(ch, NGX_KMIP_REASON_INVALID_DATA_TYPE);
     }
 
     cur = (found && found->value) ? found->value->v.num : 0;
+    v = 0;
+
+    rc = ngx_kmip_op_adjust_by(ch, how, by, type, cur, &v);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (v < lo || v > hi) {
+        return ngx_kmip_op_adjust_fail(ch, NGX_KMIP_REASON_NUMERIC_RANGE);
+    }
+
+    at->value = ngx_kmip_attr_value(&ch->r->alloc, type, v);
+    if (at->value == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the values a type takes; NGX_DECLINED: no adjustment applies to it */
+
+static ngx_int_t
+ngx_kmip_op_adjust_limits(uint8_t type, int64_t *lo, int64_t *hi)
+{
+    switch (type) {
+
+    case NGX_KMIP_TYPE_INTEGER:
+        *lo = INT32_MIN;
+        *hi = INT32_MAX;
+        return NGX_OK;
+
+    case NGX_KMIP_TYPE_LONG_INTEGER:
+        *lo = INT64_MIN;
+        *hi = INT64_MAX;
+        return NGX_OK;
+
+    case NGX_KMIP_TYPE_INTERVAL:
+        *lo = 0;
+        *hi = UINT32_MAX;
+        return NGX_OK;
+
+    case NGX_KMIP_TYPE_DATE_TIME:
+    case NGX_KMIP_TYPE_BOOLEAN:
+        *lo = 0;
+        *hi = INT64_MAX;
+        return NGX_OK;
+
+    default:
+        return NGX_DECLINED;
+    }
+}
+
+
+/*
+ * *v: cur negated, or moved by the Adjustment Value; the sum must not
+ * overflow before the type's own range is checked
+ */
+
+static ngx_int_t
+ngx_kmip_op_adjust_by(ngx_kmip_op_change_t *ch, ngx_kmip_item_t *how,
+    ngx_kmip_item_t *by, uint8_t type, int64_t cur, int64_t *v)
+{
+    int64_t  adj;
 
     if (how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_NEGATE) {
 
         if (type == NGX_KMIP_TYPE_BOOLEAN) {
-            v = !cur;
-
-        } else if (type == NGX_KMIP_TYPE_DATE_TIME || cur == INT64_MIN) {
-            goto data_type;
-
-        } else {
-            v = -cur;
+            *v = !cur;
+            return NGX_OK;
         }
 
-    } else if (how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_INCREMENT
-               || how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_DECREMENT)
+        if (type == NGX_KMIP_TYPE_DATE_TIME || cur == INT64_MIN) {
+            return ngx_kmip_op_adjust_fail(ch,
+                                           NGX_KMIP_REASON_INVALID_DATA_TYPE);
+        }
+
+        *v = -cur;
+        return NGX_OK;
+    }
+
+    if (how->v.num != NGX_KMIP_ADJUSTMENT_TYPE_INCREMENT
+        && how->v.num != NGX_KMIP_ADJUSTMENT_TYPE_DECREMENT)
     {
-        if (type == NGX_KMIP_TYPE_BOOLEAN) {
-            goto data_type;
-        }
-
-        if (by == NULL) {
-            (void) ngx_kmip_result_fail(r, res, NGX_KMIP_REASON_MISSING_DATA,
-                                        "Adjust Attribute: an increment or "
-                                        "decrement needs an Adjustment "
-                                        "Value");
-            return NGX_DECLINED;
-        }
-
-        if (by->type != (type == NGX_KMIP_TYPE_DATE_TIME
-                         ? NGX_KMIP_TYPE_INTERVAL : type))
-        {
-            goto data_type;
-        }
-
-        adj = by->v.num;
-
-        if (how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_DECREMENT) {
-            if (adj == INT64_MIN) {
-                goto range;
-            }
-
-            adj = -adj;
-        }
-
-        if ((adj > 0 && cur > INT64_MAX - adj)
-            || (adj < 0 && cur < INT64_MIN - adj))
-        {
-            goto range;
-        }
-
-        v = cur + adj;
-
-    } else {
-        (void) ngx_kmip_result_fail(r, res, NGX_KMIP_REASON_INVALID_FIELD,
+        (void) ngx_kmip_result_fail(ch->r, ch->res,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
                                     "Adjustment Type 0x%08XL is not "
                                     "Increment, Decrement or Negate",
                                     how->v.num);
         return NGX_DECLINED;
     }
 
-    if (v < lo || v > hi) {
-        goto range;
+    if (type == NGX_KMIP_TYPE_BOOLEAN) {
+        return ngx_kmip_op_adjust_fail(ch, NGX_KMIP_REASON_INVALID_DATA_TYPE);
     }
 
-    at->value = ngx_kmip_attr_value(&r->alloc, type, v);
-    if (at->value == NULL) {
-        return NGX_ERROR;
+    if (by == NULL) {
+        (void) ngx_kmip_result_fail(ch->r, ch->res,
+                                    NGX_KMIP_REASON_MISSING_DATA,
+                                    "Adjust Attribute: an increment or "
+                                    "decrement needs an Adjustment Value");
+        return NGX_DECLINED;
     }
+
+    /* a Date-Time moves by an Interval */
+
+    if (by->type != (type == NGX_KMIP_TYPE_DATE_TIME
+                     ? NGX_KMIP_TYPE_INTERVAL : type))
+    {
+        return ngx_kmip_op_adjust_fail(ch, NGX_KMIP_REASON_INVALID_DATA_TYPE);
+    }
+
+    adj = by->v.num;
+
+    if (how->v.num == NGX_KMIP_ADJUSTMENT_TYPE_DECREMENT) {
+        if (adj == INT64_MIN) {
+            return ngx_kmip_op_adjust_fail(ch, NGX_KMIP_REASON_NUMERIC_RANGE);
+        }
+
+        adj = -adj;
+    }
+
+    if ((adj > 0 && cur > INT64_MAX - adj)
+        || (adj < 0 && cur < INT64_MIN - adj))
+    {
+        return ngx_kmip_op_adjust_fail(ch, NGX_KMIP_REASON_NUMERIC_RANGE);
+    }
+
+    *v = cur + adj;
 
     return NGX_OK;
+}
 
-data_type:
 
-    (void) ngx_kmip_op_change_fail(r, res, NGX_KMIP_REASON_INVALID_DATA_TYPE,
-                                   NGX_KMIP_REASON_INVALID_DATA_TYPE,
-                                   "this adjustment does not apply to its "
-                                   "type", at);
-    return NGX_DECLINED;
+/* Adjust Attribute fails with the same reason in 1.x and 2.x */
 
-range:
-
-    (void) ngx_kmip_op_change_fail(r, res, NGX_KMIP_REASON_NUMERIC_RANGE,
-                                   NGX_KMIP_REASON_NUMERIC_RANGE,
-                                   "the adjusted value is out of range", at);
-    return NGX_DECLINED;
+static ngx_int_t
+ngx_kmip_op_adjust_fail(ngx_kmip_op_change_t *ch, uint32_t reason)
+{
+    return ngx_kmip_op_change_refuse(ch, reason, reason,
+                                     reason == NGX_KMIP_REASON_NUMERIC_RANGE
+                                     ? "the adjusted value is out of range"
+                                     : "this adjustment does not apply to "
+                                       "its type");
 }
 
 

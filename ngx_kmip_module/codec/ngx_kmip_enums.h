@@ -8,7 +8,9 @@
  * NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND, NGX_KMIP_STATE_PRE_ACTIVE,
  * NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT.  Short aliases:
  * NGX_KMIP_OP_* (Operation), NGX_KMIP_STATUS_* (Result Status),
- * NGX_KMIP_REASON_* (Result Reason).
+ * NGX_KMIP_REASON_* (Result Reason); the module's code spells these three
+ * by their aliases only (the long forms are for t/lib/KMIP/TTLV.pm, which
+ * reads this header).
  */
 
 

@@ -555,7 +555,7 @@ done:
 
     if (error) {
         ri->item_error = error;
-        ri->item_error_reason = NGX_KMIP_RESULT_REASON_INVALID_MESSAGE;
+        ri->item_error_reason = NGX_KMIP_REASON_INVALID_MESSAGE;
     }
 }
 
@@ -723,9 +723,9 @@ ngx_kmip_response_build(ngx_kmip_allocator_t *a, int32_t major,
         reason = ri->result_reason;
 
         if (reason == 0
-            && ri->result_status == NGX_KMIP_RESULT_STATUS_OPERATION_FAILED)
+            && ri->result_status == NGX_KMIP_STATUS_OPERATION_FAILED)
         {
-            reason = NGX_KMIP_RESULT_REASON_GENERAL_FAILURE;
+            reason = NGX_KMIP_REASON_GENERAL_FAILURE;
         }
 
         if (reason

@@ -366,7 +366,7 @@ ngx_kmip_op_change_attribute(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         out->result_message_len = res->result_message_len;
         out->payload = res->payload;
 
-        if (res->result_status == NGX_KMIP_RESULT_STATUS_SUCCESS
+        if (res->result_status == NGX_KMIP_STATUS_SUCCESS
             && res->payload == NULL)
         {
             /* not reached by the run (it stopped before): nothing done */
@@ -1057,7 +1057,7 @@ ngx_kmip_op_change_answer(ngx_kmip_op_change_t *ch)
         return NGX_ERROR;
     }
 
-    ch->res->result_status = NGX_KMIP_RESULT_STATUS_SUCCESS;
+    ch->res->result_status = NGX_KMIP_STATUS_SUCCESS;
     ch->res->payload = payload;
 
     return NGX_OK;
@@ -1269,7 +1269,7 @@ ngx_kmip_op_group_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
     for (k = r->group_first; k < r->group_end; k++) {
         res = &r->group[k - r->group_first];
         ngx_memzero(res, sizeof(ngx_kmip_response_item_t));
-        res->result_status = NGX_KMIP_RESULT_STATUS_SUCCESS;
+        res->result_status = NGX_KMIP_STATUS_SUCCESS;
     }
 
     for (k = r->group_first; k < r->group_end; k++) {
@@ -1281,7 +1281,7 @@ ngx_kmip_op_group_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
             return NGX_ERROR;
         }
 
-        if (res->result_status == NGX_KMIP_RESULT_STATUS_SUCCESS) {
+        if (res->result_status == NGX_KMIP_STATUS_SUCCESS) {
             changed++;
             continue;
         }

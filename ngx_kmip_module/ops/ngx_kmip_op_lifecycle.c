@@ -90,7 +90,7 @@ ngx_kmip_op_revoke(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     if (rr == NULL || rr->type != NGX_KMIP_TYPE_STRUCTURE || code == NULL
         || code->type != NGX_KMIP_TYPE_ENUMERATION)
     {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_RESULT_REASON_MISSING_DATA,
+        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
                                     "Revoke needs a Revocation Reason with "
                                     "a Revocation Reason Code");
     }

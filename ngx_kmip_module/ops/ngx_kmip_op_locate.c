@@ -76,14 +76,14 @@ ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     for (bi = r->msg.items; bi <= in && bi < r->msg.items + r->msg.nitems;
          bi++)
     {
-        if (bi->operation == NGX_KMIP_OPERATION_LOCATE) {
+        if (bi->operation == NGX_KMIP_OP_LOCATE) {
             n++;
         }
     }
 
     if (n > NGX_KMIP_LOCATE_BATCH_MAX) {
         return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_RESULT_REASON_ILLEGAL_OPERATION,
+                                    NGX_KMIP_REASON_ILLEGAL_OPERATION,
                                     "at most %d Locate items in one request "
                                     "message", NGX_KMIP_LOCATE_BATCH_MAX);
     }
@@ -174,7 +174,7 @@ ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
 invalid:
 
-    return ngx_kmip_result_fail(r, out, NGX_KMIP_RESULT_REASON_INVALID_FIELD,
+    return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
                                 "Locate: %s",
                                 err ? err : "malformed request payload");
 }
@@ -455,7 +455,7 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
 failed:
 
     (void) ngx_kmip_result_fail(r, ctx->out,
-                                NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                NGX_KMIP_REASON_GENERAL_FAILURE,
                                 "internal error");
     ngx_kmip_op_complete(r);
 }

@@ -48,7 +48,7 @@ ngx_kmip_op_discover_versions(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
             || ngx_kmip_read_version(item, &cv) != NGX_OK)
         {
             return ngx_kmip_result_fail(r, out,
-                                        NGX_KMIP_RESULT_REASON_INVALID_MESSAGE,
+                                        NGX_KMIP_REASON_INVALID_MESSAGE,
                                         "Discover Versions payload holds "
                                         "something other than Protocol "
                                         "Version structures");
@@ -174,7 +174,7 @@ ngx_kmip_op_query(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
             || item->type != NGX_KMIP_TYPE_ENUMERATION)
         {
             return ngx_kmip_result_fail(r, out,
-                                        NGX_KMIP_RESULT_REASON_INVALID_MESSAGE,
+                                        NGX_KMIP_REASON_INVALID_MESSAGE,
                                         "Query payload holds something "
                                         "other than Query Function "
                                         "enumerations");

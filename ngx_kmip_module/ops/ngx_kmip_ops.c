@@ -14,9 +14,6 @@
 #include "ngx_kmip_op_crypto.h"
 
 
-#define NGX_KMIP_NOT_SUPPORTED  NGX_KMIP_RESULT_REASON_OPERATION_NOT_SUPPORTED
-
-
 /*
  * The table of implemented operations, in operation code order. Query's
  * "Operations" answer is derived from it, so what the server announces is
@@ -107,32 +104,32 @@ typedef struct {
 
 
 static const ngx_kmip_reason_name_t  ngx_kmip_reason_names[] = {
-    { NGX_KMIP_RESULT_REASON_ITEM_NOT_FOUND, "ItemNotFound" },
-    { NGX_KMIP_RESULT_REASON_RESPONSE_TOO_LARGE, "ResponseTooLarge" },
-    { NGX_KMIP_RESULT_REASON_AUTHENTICATION_NOT_SUCCESSFUL,
+    { NGX_KMIP_REASON_ITEM_NOT_FOUND, "ItemNotFound" },
+    { NGX_KMIP_REASON_RESPONSE_TOO_LARGE, "ResponseTooLarge" },
+    { NGX_KMIP_REASON_AUTHENTICATION_NOT_SUCCESSFUL,
       "AuthenticationNotSuccessful" },
-    { NGX_KMIP_RESULT_REASON_INVALID_MESSAGE, "InvalidMessage" },
-    { NGX_KMIP_RESULT_REASON_OPERATION_NOT_SUPPORTED,
+    { NGX_KMIP_REASON_INVALID_MESSAGE, "InvalidMessage" },
+    { NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
       "OperationNotSupported" },
-    { NGX_KMIP_RESULT_REASON_MISSING_DATA, "MissingData" },
-    { NGX_KMIP_RESULT_REASON_INVALID_FIELD, "InvalidField" },
-    { NGX_KMIP_RESULT_REASON_FEATURE_NOT_SUPPORTED, "FeatureNotSupported" },
-    { NGX_KMIP_RESULT_REASON_CRYPTOGRAPHIC_FAILURE, "CryptographicFailure" },
-    { NGX_KMIP_RESULT_REASON_ILLEGAL_OPERATION, "IllegalOperation" },
-    { NGX_KMIP_RESULT_REASON_PERMISSION_DENIED, "PermissionDenied" },
-    { NGX_KMIP_RESULT_REASON_OBJECT_ARCHIVED, "ObjectArchived" },
-    { NGX_KMIP_RESULT_REASON_USAGE_LIMIT_EXCEEDED, "UsageLimitExceeded" },
-    { NGX_KMIP_RESULT_REASON_NUMERIC_RANGE, "NumericRange" },
-    { NGX_KMIP_RESULT_REASON_INVALID_DATA_TYPE, "InvalidDataType" },
-    { NGX_KMIP_RESULT_REASON_READ_ONLY_ATTRIBUTE, "ReadOnlyAttribute" },
-    { NGX_KMIP_RESULT_REASON_MULTI_VALUED_ATTRIBUTE,
+    { NGX_KMIP_REASON_MISSING_DATA, "MissingData" },
+    { NGX_KMIP_REASON_INVALID_FIELD, "InvalidField" },
+    { NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED, "FeatureNotSupported" },
+    { NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE, "CryptographicFailure" },
+    { NGX_KMIP_REASON_ILLEGAL_OPERATION, "IllegalOperation" },
+    { NGX_KMIP_REASON_PERMISSION_DENIED, "PermissionDenied" },
+    { NGX_KMIP_REASON_OBJECT_ARCHIVED, "ObjectArchived" },
+    { NGX_KMIP_REASON_USAGE_LIMIT_EXCEEDED, "UsageLimitExceeded" },
+    { NGX_KMIP_REASON_NUMERIC_RANGE, "NumericRange" },
+    { NGX_KMIP_REASON_INVALID_DATA_TYPE, "InvalidDataType" },
+    { NGX_KMIP_REASON_READ_ONLY_ATTRIBUTE, "ReadOnlyAttribute" },
+    { NGX_KMIP_REASON_MULTI_VALUED_ATTRIBUTE,
       "MultiValuedAttribute" },
-    { NGX_KMIP_RESULT_REASON_ILLEGAL_OBJECT_TYPE, "IllegalObjectType" },
-    { NGX_KMIP_RESULT_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK,
+    { NGX_KMIP_REASON_ILLEGAL_OBJECT_TYPE, "IllegalObjectType" },
+    { NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK,
       "IncompatibleCryptographicUsageMask" },
-    { NGX_KMIP_RESULT_REASON_OBJECT_DESTROYED, "ObjectDestroyed" },
-    { NGX_KMIP_RESULT_REASON_OBJECT_NOT_FOUND, "ObjectNotFound" },
-    { NGX_KMIP_RESULT_REASON_GENERAL_FAILURE, "GeneralFailure" },
+    { NGX_KMIP_REASON_OBJECT_DESTROYED, "ObjectDestroyed" },
+    { NGX_KMIP_REASON_OBJECT_NOT_FOUND, "ObjectNotFound" },
+    { NGX_KMIP_REASON_GENERAL_FAILURE, "GeneralFailure" },
     { 0, NULL }
 };
 
@@ -155,11 +152,11 @@ ngx_kmip_result_name(uint32_t status, uint32_t reason)
 {
     const ngx_kmip_reason_name_t  *rn;
 
-    if (status == NGX_KMIP_RESULT_STATUS_SUCCESS) {
+    if (status == NGX_KMIP_STATUS_SUCCESS) {
         return "Success";
     }
 
-    if (status == NGX_KMIP_RESULT_STATUS_OPERATION_UNDONE) {
+    if (status == NGX_KMIP_STATUS_OPERATION_UNDONE) {
         return "OperationUndone";
     }
 
@@ -291,7 +288,7 @@ ngx_kmip_result_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     u_char   *p, *last;
     va_list   args;
 
-    out->result_status = NGX_KMIP_RESULT_STATUS_OPERATION_FAILED;
+    out->result_status = NGX_KMIP_STATUS_OPERATION_FAILED;
     out->result_reason = reason;
     out->payload = NULL;
 
@@ -322,7 +319,7 @@ ngx_kmip_result_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 static ngx_uint_t
 ngx_kmip_batch_stops(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out)
 {
-    return out->result_status != NGX_KMIP_RESULT_STATUS_SUCCESS
+    return out->result_status != NGX_KMIP_STATUS_SUCCESS
            && r->msg.batch_error_continuation
               != NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE;
 }
@@ -385,7 +382,7 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
         out->operation = r->msg.items[0].operation;
         out->unique_batch_item_id = r->msg.items[0].unique_batch_item_id;
         (void) ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                    NGX_KMIP_REASON_GENERAL_FAILURE,
                                     "no memory for the batch's Undo");
         ngx_kmip_batch_answered(r);
         return NGX_OK;
@@ -399,7 +396,7 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
         ngx_memzero(out, sizeof(ngx_kmip_response_item_t));
         out->operation = in->operation;
         out->unique_batch_item_id = in->unique_batch_item_id;
-        out->result_status = NGX_KMIP_RESULT_STATUS_SUCCESS;
+        out->result_status = NGX_KMIP_STATUS_SUCCESS;
 
         r->last_operation = in->operation;
         r->item_start = ngx_current_msec;
@@ -425,7 +422,7 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
 
             reason = in->item_error_reason
                      ? in->item_error_reason
-                     : NGX_KMIP_RESULT_REASON_INVALID_MESSAGE;
+                     : NGX_KMIP_REASON_INVALID_MESSAGE;
 
             (void) ngx_kmip_result_fail(r, out, reason, "%s",
                                         in->item_error);
@@ -433,7 +430,7 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
         } else if (r->anonymous
                    && ngx_kmip_op_needs_credential(in->operation))
         {
-            reason = NGX_KMIP_RESULT_REASON_PERMISSION_DENIED;
+            reason = NGX_KMIP_REASON_PERMISSION_DENIED;
             (void) ngx_kmip_result_fail(r, out, reason,
                                         "%s needs a Username and Password "
                                         "credential",
@@ -441,13 +438,15 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
                                                              in->operation));
 
         } else if (op == NULL) {
-            (void) ngx_kmip_result_fail(r, out, NGX_KMIP_NOT_SUPPORTED,
+            reason = NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED;
+            (void) ngx_kmip_result_fail(r, out, reason,
                                    "operation %s (0x%02XD) is not supported",
                                    ngx_kmip_operation_name(in->operation),
                                    in->operation);
 
         } else if (r->version < op->since) {
-            (void) ngx_kmip_result_fail(r, out, NGX_KMIP_NOT_SUPPORTED,
+            reason = NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED;
+            (void) ngx_kmip_result_fail(r, out, reason,
                                    "operation %s does not exist in KMIP "
                                    "%ui.%ui",
                                    ngx_kmip_operation_name(in->operation),
@@ -476,7 +475,7 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
             }
 
             if (rc != NGX_OK) {
-                reason = NGX_KMIP_RESULT_REASON_GENERAL_FAILURE;
+                reason = NGX_KMIP_REASON_GENERAL_FAILURE;
                 (void) ngx_kmip_result_fail(r, out, reason, "internal error");
             }
         }

@@ -166,7 +166,7 @@ ngx_kmip_undo_end(ngx_kmip_req_t *r)
     u->calls = r->kp_calls ? r->kp_calls->nelts : 0;
 
     if (r->results[r->nresults - 1].result_status
-        != NGX_KMIP_RESULT_STATUS_SUCCESS)
+        != NGX_KMIP_STATUS_SUCCESS)
     {
         u->failed = r->nresults - 1;
         return ngx_kmip_undo_rollback(r);
@@ -267,7 +267,7 @@ ngx_kmip_undo_commit_failed(ngx_kmip_req_t *r, ngx_kmip_store_op_t *sop,
 
     if (ctx == NULL) {
         (void) ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_RESULT_REASON_GENERAL_FAILURE,
+                                    NGX_KMIP_REASON_GENERAL_FAILURE,
                                     "no memory");
 
     } else {
@@ -505,7 +505,7 @@ ngx_kmip_undo_answers(ngx_kmip_req_t *r)
         out = &r->results[n];
 
         if (n == u->failed
-            || out->result_status != NGX_KMIP_RESULT_STATUS_SUCCESS)
+            || out->result_status != NGX_KMIP_STATUS_SUCCESS)
         {
             continue;
         }
@@ -513,7 +513,7 @@ ngx_kmip_undo_answers(ngx_kmip_req_t *r)
         i = left ? (left[n] ? left[n] : left[u->owner[n]]) : 0;
 
         if (i == 0 && !j->incomplete && left) {
-            out->result_status = NGX_KMIP_RESULT_STATUS_OPERATION_UNDONE;
+            out->result_status = NGX_KMIP_STATUS_OPERATION_UNDONE;
             out->result_reason = 0;
             out->result_message = NULL;
             out->result_message_len = 0;

@@ -444,7 +444,7 @@ ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx)
          */
         ngx_stream_kmip_guess_version(ctx->body, r);
         ctx->close_after_send = 1;
-        ngx_stream_kmip_reject(ctx, r, NGX_KMIP_RESULT_REASON_INVALID_MESSAGE,
+        ngx_stream_kmip_reject(ctx, r, NGX_KMIP_REASON_INVALID_MESSAGE,
                                "the message is not valid TTLV");
         return;
     }
@@ -463,7 +463,7 @@ ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx)
             ctx->close_after_send = 1;
         }
 
-        ngx_stream_kmip_reject(ctx, r, NGX_KMIP_RESULT_REASON_INVALID_MESSAGE,
+        ngx_stream_kmip_reject(ctx, r, NGX_KMIP_REASON_INVALID_MESSAGE,
                                err.what ? err.what : "invalid message");
         return;
     }
@@ -480,7 +480,7 @@ ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx)
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
                       "kmip: client sent protocol version %D.%D, which is "
                       "not supported", r->msg.major, r->msg.minor);
-        ngx_stream_kmip_reject(ctx, r, NGX_KMIP_RESULT_REASON_INVALID_MESSAGE,
+        ngx_stream_kmip_reject(ctx, r, NGX_KMIP_REASON_INVALID_MESSAGE,
                                "protocol version not supported");
         return;
     }
@@ -522,7 +522,7 @@ ngx_stream_kmip_access_done(ngx_kmip_req_t *r, ngx_int_t rc,
 
     if (rc != NGX_OK) {
         ngx_stream_kmip_reject(ctx, r,
-                               NGX_KMIP_RESULT_REASON_PERMISSION_DENIED,
+                               NGX_KMIP_REASON_PERMISSION_DENIED,
                                what);
         return;
     }
@@ -572,7 +572,7 @@ ngx_stream_kmip_reject(ngx_stream_kmip_ctx_t *ctx, ngx_kmip_req_t *r,
     ngx_uint_t                 i, n, understood;
     ngx_kmip_response_item_t  *out;
 
-    understood = (reason != NGX_KMIP_RESULT_REASON_INVALID_MESSAGE
+    understood = (reason != NGX_KMIP_REASON_INVALID_MESSAGE
                   && r->msg.nitems != 0);
 
     n = understood ? r->msg.nitems : 1;
@@ -774,7 +774,7 @@ ngx_stream_kmip_request_done(ngx_kmip_req_t *r)
             out = &r->results[i];
 
             (void) ngx_kmip_result_fail(r, out,
-                                      NGX_KMIP_RESULT_REASON_RESPONSE_TOO_LARGE,
+                                      NGX_KMIP_REASON_RESPONSE_TOO_LARGE,
                                       "the response of %uz bytes exceeds "
                                       "Maximum Response Size %L",
                                       size, r->msg.maximum_response_size);

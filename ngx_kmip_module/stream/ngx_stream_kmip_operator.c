@@ -486,11 +486,11 @@ ngx_stream_kmip_operator_init_req(ngx_stream_session_t *s, ngx_kmip_req_t *r)
 static ngx_uint_t
 ngx_stream_kmip_result_index(ngx_kmip_response_item_t *out)
 {
-    if (out->result_status == NGX_KMIP_RESULT_STATUS_SUCCESS) {
+    if (out->result_status == NGX_KMIP_STATUS_SUCCESS) {
         return 0;
     }
 
-    if (out->result_status == NGX_KMIP_RESULT_STATUS_OPERATION_UNDONE) {
+    if (out->result_status == NGX_KMIP_STATUS_OPERATION_UNDONE) {
         return NGX_STREAM_KMIP_M_UNDONE;
     }
 
@@ -594,7 +594,7 @@ ngx_stream_kmip_result_label(u_char *p, u_char *last, ngx_uint_t idx)
     reason = (idx == NGX_STREAM_KMIP_M_GENERAL)
              ? NGX_KMIP_REASON_GENERAL_FAILURE : (uint32_t) idx;
 
-    name = ngx_kmip_result_name(NGX_KMIP_RESULT_STATUS_OPERATION_FAILED,
+    name = ngx_kmip_result_name(NGX_KMIP_STATUS_OPERATION_FAILED,
                                 reason);
 
     if (ngx_strcmp(name, "Failed") == 0) {
@@ -1061,13 +1061,13 @@ ngx_stream_kmip_audit_result(ngx_kmip_response_item_t *out, u_char *p,
     uint32_t  reason;
 
     p = ngx_slprintf(p, last, ",\"result\":\"%s\"",
-                     out->result_status == NGX_KMIP_RESULT_STATUS_SUCCESS
+                     out->result_status == NGX_KMIP_STATUS_SUCCESS
                      ? "Success"
                      : out->result_status
-                       == NGX_KMIP_RESULT_STATUS_OPERATION_UNDONE
+                       == NGX_KMIP_STATUS_OPERATION_UNDONE
                        ? "OperationUndone" : "OperationFailed");
 
-    if (out->result_status == NGX_KMIP_RESULT_STATUS_OPERATION_FAILED) {
+    if (out->result_status == NGX_KMIP_STATUS_OPERATION_FAILED) {
         reason = out->result_reason ? out->result_reason
                                     : NGX_KMIP_REASON_GENERAL_FAILURE;
 

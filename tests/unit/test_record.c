@@ -364,19 +364,14 @@ link_value(uint32_t tag, int64_t type, const char *uid)
 }
 
 
-/* the Link attribute (KMIP 1.4 3.35, 2.1 4.31) */
+/* the Link attribute (KMIP 1.4 3.35, 2.1 4.31): its forms */
 
 static void
-test_attr_link(void)
+test_attr_link_parse(void)
 {
-    int                          rc;
-    size_t                       len;
-    uint8_t                     *buf;
     const char                  *err = NULL;
-    ngx_kmip_attr_t              at, at2, *p, *q;
-    ngx_kmip_item_t             *v, *st, *parent;
-    ngx_kmip_attrs_t             l;
-    ngx_kmip_record_t            rec, out;
+    ngx_kmip_attr_t              at, at2;
+    ngx_kmip_item_t             *v, *st;
     const ngx_kmip_attr_spec_t  *s;
 
     s = ngx_kmip_attr_spec(STR("Link"));
@@ -428,8 +423,20 @@ test_attr_link(void)
                       NGX_KMIP_LINK_TYPE_PARENT_LINK);
     CHECK(ngx_kmip_attr_parse_v2(&A, v, 0, &at, &err) != 0,
           "a Link with two Link Types refused");
+}
 
-    /* the Link Types an object takes */
+
+/* the Link Types each object type takes, and one Replacement Object Link */
+
+static void
+test_attr_link_types(void)
+{
+    const char                  *err = NULL;
+    ngx_kmip_attr_t              at, *p, *q;
+    ngx_kmip_attrs_t             l;
+
+    memset(&at, 0, sizeof(at));
+
 #define LINK_ON(type, ot, ver)                                            \
     (at.value = link_value(NGX_KMIP_TAG_ATTRIBUTE_VALUE, (type), "k"),    \
      ngx_kmip_attr_check_object(NULL, NULL, &at, (ot), (ver), &err))
@@ -499,8 +506,22 @@ test_attr_link(void)
                                      &err) == 0,
           "other attributes are not this check's business");
 #undef LINK_ON
+}
 
-    /* several instances in a record, and their wire forms */
+
+/* several Links in a record, and their wire forms */
+
+static void
+test_attr_link_record(void)
+{
+    int                          rc;
+    size_t                       len;
+    uint8_t                     *buf;
+    const char                  *err = NULL;
+    ngx_kmip_attr_t             *p;
+    ngx_kmip_item_t             *parent;
+    ngx_kmip_record_t            rec, out;
+
     memset(&rec, 0, sizeof(rec));
     rec.uid = (const uint8_t *) "k1";
     rec.uid_len = 2;
@@ -580,7 +601,9 @@ main(void)
     test_record_roundtrip();
     test_attr_forms();
     test_attr_kept();
-    test_attr_link();
+    test_attr_link_parse();
+    test_attr_link_types();
+    test_attr_link_record();
     test_attr_state();
 
     printf("%d passed, %d failed\n", passed, failed);

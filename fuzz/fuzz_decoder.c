@@ -127,8 +127,8 @@ fuzz_response(const ngx_kmip_request_t *req)
 
         } else if (req->items[i].payload) {
             /* echo a copy of the request payload as the response payload */
-            ri[i].payload = ngx_kmip_item_copy(&fuzz_a,
-                                               req->items[i].payload);
+            ri[i].payload = ngx_kmip_ttlv_item_copy(&fuzz_a,
+                                                    req->items[i].payload);
             if (ri[i].payload == NULL) {
                 return;
             }
@@ -235,7 +235,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* deep copy encodes the same */
 
-    copy = ngx_kmip_item_copy(&fuzz_a, root);
+    copy = ngx_kmip_ttlv_item_copy(&fuzz_a, root);
     if (copy) {
         out2 = fuzz_encode(copy, &n2);
         if (out2 && (n2 != n || memcmp(out2, out, n) != 0)) {

@@ -72,15 +72,17 @@ request(int32_t major, int32_t minor, int32_t count, ngx_kmip_item_t **hdr)
 {
     ngx_kmip_item_t  *msg, *pv;
 
-    msg = ngx_kmip_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
-                            NGX_KMIP_TYPE_STRUCTURE);
-    *hdr = ngx_kmip_add_struct(&A, msg, NGX_KMIP_TAG_REQUEST_HEADER);
-    pv = ngx_kmip_add_struct(&A, *hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
-    ngx_kmip_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR, major);
-    ngx_kmip_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR, minor);
+    msg = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
+                                 NGX_KMIP_TYPE_STRUCTURE);
+    *hdr = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_REQUEST_HEADER);
+    pv = ngx_kmip_ttlv_add_struct(&A, *hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
+    ngx_kmip_ttlv_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR,
+                              major);
+    ngx_kmip_ttlv_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR,
+                              minor);
 
     if (count) {
-        ngx_kmip_add_integer(&A, *hdr, NGX_KMIP_TAG_BATCH_COUNT, count);
+        ngx_kmip_ttlv_add_integer(&A, *hdr, NGX_KMIP_TAG_BATCH_COUNT, count);
     }
 
     return msg;
@@ -93,17 +95,18 @@ item(ngx_kmip_item_t *msg, uint32_t op, int ubi)
     uint8_t          *id;
     ngx_kmip_item_t  *bi;
 
-    bi = ngx_kmip_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
-    ngx_kmip_add_enum(&A, bi, NGX_KMIP_TAG_OPERATION, op);
+    bi = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
+    ngx_kmip_ttlv_add_enum(&A, bi, NGX_KMIP_TAG_OPERATION, op);
 
     if (ubi) {
         id = gen_alloc(NULL, 8);
         memcpy(id, "QLKC\0\0\0\0", 8);
         id[4] = (uint8_t) ubi;
-        ngx_kmip_add_bytes(&A, bi, NGX_KMIP_TAG_UNIQUE_BATCH_ITEM_ID, id, 8);
+        ngx_kmip_ttlv_add_bytes(&A, bi, NGX_KMIP_TAG_UNIQUE_BATCH_ITEM_ID,
+                                id, 8);
     }
 
-    return ngx_kmip_add_struct(&A, bi, NGX_KMIP_TAG_REQUEST_PAYLOAD);
+    return ngx_kmip_ttlv_add_struct(&A, bi, NGX_KMIP_TAG_REQUEST_PAYLOAD);
 }
 
 
@@ -112,15 +115,15 @@ auth(ngx_kmip_item_t *hdr, const char *user, const char *pass)
 {
     ngx_kmip_item_t  *a, *c, *v;
 
-    a = ngx_kmip_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
-    c = ngx_kmip_add_struct(&A, a, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_add_enum(&A, c, NGX_KMIP_TAG_CREDENTIAL_TYPE,
-                      NGX_KMIP_CREDENTIAL_TYPE_USERNAME_AND_PASSWORD);
-    v = ngx_kmip_add_struct(&A, c, NGX_KMIP_TAG_CREDENTIAL_VALUE);
-    ngx_kmip_add_text(&A, v, NGX_KMIP_TAG_USERNAME, T(user));
+    a = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
+    c = ngx_kmip_ttlv_add_struct(&A, a, NGX_KMIP_TAG_CREDENTIAL);
+    ngx_kmip_ttlv_add_enum(&A, c, NGX_KMIP_TAG_CREDENTIAL_TYPE,
+                           NGX_KMIP_CREDENTIAL_TYPE_USERNAME_AND_PASSWORD);
+    v = ngx_kmip_ttlv_add_struct(&A, c, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    ngx_kmip_ttlv_add_text(&A, v, NGX_KMIP_TAG_USERNAME, T(user));
 
     if (pass) {
-        ngx_kmip_add_text(&A, v, NGX_KMIP_TAG_PASSWORD, T(pass));
+        ngx_kmip_ttlv_add_text(&A, v, NGX_KMIP_TAG_PASSWORD, T(pass));
     }
 }
 
@@ -130,8 +133,8 @@ attr(ngx_kmip_item_t *parent, const char *name, ngx_kmip_item_t **value)
 {
     ngx_kmip_item_t  *a;
 
-    a = ngx_kmip_add_struct(&A, parent, NGX_KMIP_TAG_ATTRIBUTE);
-    ngx_kmip_add_text(&A, a, NGX_KMIP_TAG_ATTRIBUTE_NAME, T(name));
+    a = ngx_kmip_ttlv_add_struct(&A, parent, NGX_KMIP_TAG_ATTRIBUTE);
+    ngx_kmip_ttlv_add_text(&A, a, NGX_KMIP_TAG_ATTRIBUTE_NAME, T(name));
     *value = a;
 }
 
@@ -156,130 +159,132 @@ main(int argc, char **argv)
     /* Discover Versions with UBI and a version list */
     m = request(1, 1, 1, &h);
     p = item(m, NGX_KMIP_OP_DISCOVER_VERSIONS, 1);
-    s = ngx_kmip_add_struct(&A, p, NGX_KMIP_TAG_PROTOCOL_VERSION);
-    ngx_kmip_add_integer(&A, s, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR, 1);
-    ngx_kmip_add_integer(&A, s, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR, 4);
+    s = ngx_kmip_ttlv_add_struct(&A, p, NGX_KMIP_TAG_PROTOCOL_VERSION);
+    ngx_kmip_ttlv_add_integer(&A, s, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR, 1);
+    ngx_kmip_ttlv_add_integer(&A, s, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR, 4);
     emit("discover-versions-list", m);
 
     /* vCenter: Query Server Information */
     m = request(1, 1, 1, &h);
     p = item(m, NGX_KMIP_OP_QUERY, 1);
-    ngx_kmip_add_enum(&A, p, NGX_KMIP_TAG_QUERY_FUNCTION,
-                      NGX_KMIP_QUERY_FUNCTION_QUERY_SERVER_INFORMATION);
+    ngx_kmip_ttlv_add_enum(&A, p, NGX_KMIP_TAG_QUERY_FUNCTION,
+                           NGX_KMIP_QUERY_FUNCTION_QUERY_SERVER_INFORMATION);
     emit("vc-query", m);
 
     /* vCenter 8: Create with Authentication */
     m = request(1, 1, 0, &h);
     auth(h, "vSphere", "password");
-    ngx_kmip_add_integer(&A, h, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_integer(&A, h, NGX_KMIP_TAG_BATCH_COUNT, 1);
     p = item(m, NGX_KMIP_OP_CREATE, 1);
-    ngx_kmip_add_enum(&A, p, NGX_KMIP_TAG_OBJECT_TYPE,
-                      NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
-    t = ngx_kmip_add_struct(&A, p, NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
+    ngx_kmip_ttlv_add_enum(&A, p, NGX_KMIP_TAG_OBJECT_TYPE,
+                           NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
+    t = ngx_kmip_ttlv_add_struct(&A, p, NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
     attr(t, "Cryptographic Algorithm", &a);
-    ngx_kmip_add_enum(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                      NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
+    ngx_kmip_ttlv_add_enum(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                           NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
     attr(t, "Cryptographic Usage Mask", &a);
-    ngx_kmip_add_integer(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE, 12);
+    ngx_kmip_ttlv_add_integer(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE, 12);
     attr(t, "Cryptographic Length", &a);
-    ngx_kmip_add_integer(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE, 256);
+    ngx_kmip_ttlv_add_integer(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE, 256);
     emit("vc-create-auth", m);
 
     /* Get; GetAttributes(State); Activate */
     m = request(1, 1, 3, &h);
     p = item(m, NGX_KMIP_OP_GET, 1);
-    ngx_kmip_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
+    ngx_kmip_ttlv_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
     p = item(m, NGX_KMIP_OP_GET_ATTRIBUTES, 2);
-    ngx_kmip_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
-    ngx_kmip_add_text(&A, p, NGX_KMIP_TAG_ATTRIBUTE_NAME, T("State"));
+    ngx_kmip_ttlv_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
+    ngx_kmip_ttlv_add_text(&A, p, NGX_KMIP_TAG_ATTRIBUTE_NAME, T("State"));
     p = item(m, NGX_KMIP_OP_ACTIVATE, 3);
-    ngx_kmip_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
+    ngx_kmip_ttlv_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
     emit("vc-get-state-activate", m);
 
     /* vCenter: 3 x Add Attribute */
     m = request(1, 1, 3, &h);
     p = item(m, NGX_KMIP_OP_ADD_ATTRIBUTE, 1);
-    ngx_kmip_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
+    ngx_kmip_ttlv_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
     attr(p, "x-Product_Version", &a);
-    ngx_kmip_add_text(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                      T("7.0.3 build-19480866"));
+    ngx_kmip_ttlv_add_text(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                           T("7.0.3 build-19480866"));
     p = item(m, NGX_KMIP_OP_ADD_ATTRIBUTE, 2);
-    ngx_kmip_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
+    ngx_kmip_ttlv_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
     attr(p, "x-Vendor", &a);
-    ngx_kmip_add_text(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                      T("VMware, Inc."));
+    ngx_kmip_ttlv_add_text(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                           T("VMware, Inc."));
     p = item(m, NGX_KMIP_OP_ADD_ATTRIBUTE, 3);
-    ngx_kmip_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
+    ngx_kmip_ttlv_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
     attr(p, "x-Product", &a);
-    ngx_kmip_add_text(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                      T("VMware vSphere"));
+    ngx_kmip_ttlv_add_text(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                           T("VMware vSphere"));
     emit("vc-add-attribute-x3", m);
 
     /* 1.4: full header, Locate, Revoke, Destroy */
     m = request(1, 4, 0, &h);
-    ngx_kmip_add_integer(&A, h, NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE, 65536);
-    ngx_kmip_add_text(&A, h, NGX_KMIP_TAG_CLIENT_CORRELATION_VALUE, T("c"));
-    ngx_kmip_add_bool(&A, h, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, 0);
-    ngx_kmip_add_bool(&A, h, NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR, 0);
-    ngx_kmip_add_enum(&A, h, NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION,
-                      NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_STOP);
-    ngx_kmip_add_bool(&A, h, NGX_KMIP_TAG_BATCH_ORDER_OPTION, 1);
-    ngx_kmip_add_datetime(&A, h, NGX_KMIP_TAG_TIME_STAMP, 1205495800);
-    ngx_kmip_add_integer(&A, h, NGX_KMIP_TAG_BATCH_COUNT, 3);
+    ngx_kmip_ttlv_add_integer(&A, h, NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE, 65536);
+    ngx_kmip_ttlv_add_text(&A, h, NGX_KMIP_TAG_CLIENT_CORRELATION_VALUE,
+                           T("c"));
+    ngx_kmip_ttlv_add_bool(&A, h, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, 0);
+    ngx_kmip_ttlv_add_bool(&A, h, NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR,
+                           0);
+    ngx_kmip_ttlv_add_enum(&A, h, NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION,
+                           NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_STOP);
+    ngx_kmip_ttlv_add_bool(&A, h, NGX_KMIP_TAG_BATCH_ORDER_OPTION, 1);
+    ngx_kmip_ttlv_add_datetime(&A, h, NGX_KMIP_TAG_TIME_STAMP, 1205495800);
+    ngx_kmip_ttlv_add_integer(&A, h, NGX_KMIP_TAG_BATCH_COUNT, 3);
     p = item(m, NGX_KMIP_OP_LOCATE, 1);
-    ngx_kmip_add_integer(&A, p, NGX_KMIP_TAG_MAXIMUM_ITEMS, 10);
+    ngx_kmip_ttlv_add_integer(&A, p, NGX_KMIP_TAG_MAXIMUM_ITEMS, 10);
     attr(p, "Object Type", &a);
-    ngx_kmip_add_enum(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                      NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
+    ngx_kmip_ttlv_add_enum(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                           NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
     attr(p, "Name", &a);
-    s = ngx_kmip_add_struct(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
-    ngx_kmip_add_text(&A, s, NGX_KMIP_TAG_NAME_VALUE, T("key"));
-    ngx_kmip_add_enum(&A, s, NGX_KMIP_TAG_NAME_TYPE,
-                      NGX_KMIP_NAME_TYPE_UNINTERPRETED_TEXT_STRING);
+    s = ngx_kmip_ttlv_add_struct(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
+    ngx_kmip_ttlv_add_text(&A, s, NGX_KMIP_TAG_NAME_VALUE, T("key"));
+    ngx_kmip_ttlv_add_enum(&A, s, NGX_KMIP_TAG_NAME_TYPE,
+                           NGX_KMIP_NAME_TYPE_UNINTERPRETED_TEXT_STRING);
     p = item(m, NGX_KMIP_OP_REVOKE, 2);
-    ngx_kmip_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
-    s = ngx_kmip_add_struct(&A, p, NGX_KMIP_TAG_REVOCATION_REASON);
-    ngx_kmip_add_enum(&A, s, NGX_KMIP_TAG_REVOCATION_REASON_CODE,
-                      NGX_KMIP_REVOCATION_REASON_CODE_KEY_COMPROMISE);
-    ngx_kmip_add_text(&A, s, NGX_KMIP_TAG_REVOCATION_MESSAGE, T("oops"));
-    ngx_kmip_add_datetime(&A, p, NGX_KMIP_TAG_COMPROMISE_OCCURRENCE_DATE,
-                          1205495800);
+    ngx_kmip_ttlv_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
+    s = ngx_kmip_ttlv_add_struct(&A, p, NGX_KMIP_TAG_REVOCATION_REASON);
+    ngx_kmip_ttlv_add_enum(&A, s, NGX_KMIP_TAG_REVOCATION_REASON_CODE,
+                           NGX_KMIP_REVOCATION_REASON_CODE_KEY_COMPROMISE);
+    ngx_kmip_ttlv_add_text(&A, s, NGX_KMIP_TAG_REVOCATION_MESSAGE, T("oops"));
+    ngx_kmip_ttlv_add_datetime(&A, p, NGX_KMIP_TAG_COMPROMISE_OCCURRENCE_DATE,
+                               1205495800);
     p = item(m, NGX_KMIP_OP_DESTROY, 3);
-    ngx_kmip_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
+    ngx_kmip_ttlv_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
     emit("v14-full-header", m);
 
     /* 2.1: Attributes structure, Ephemeral, interval, long, bigint */
     m = request(2, 1, 2, &h);
     p = item(m, NGX_KMIP_OP_CREATE, 1);
-    ngx_kmip_add_enum(&A, p, NGX_KMIP_TAG_OBJECT_TYPE,
-                      NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
-    a = ngx_kmip_add_struct(&A, p, NGX_KMIP_TAG_ATTRIBUTES);
-    ngx_kmip_add_enum(&A, a, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
-                      NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
-    ngx_kmip_add_integer(&A, a, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH, 256);
-    ngx_kmip_add_interval(&A, a, NGX_KMIP_TAG_LEASE_TIME, 864000);
-    ngx_kmip_add_long(&A, a, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL, 1000000);
-    ngx_kmip_add_bigint(&A, a, NGX_KMIP_TAG_MODULUS,
-                        (const uint8_t *) "\0\1\2\3\4\5\6\7", 8);
-    ngx_kmip_add_datetime_ext(&A, a, NGX_KMIP_TAG_ACTIVATION_DATE,
-                              1205495800000000LL);
-    s = ngx_kmip_add_struct(&A, a, NGX_KMIP_TAG_ATTRIBUTE);
-    ngx_kmip_add_text(&A, s, NGX_KMIP_TAG_VENDOR_IDENTIFICATION, T("x"));
-    ngx_kmip_add_text(&A, s, NGX_KMIP_TAG_ATTRIBUTE_NAME, T("Vendor"));
-    ngx_kmip_add_text(&A, s, NGX_KMIP_TAG_ATTRIBUTE_VALUE, T("VMware"));
+    ngx_kmip_ttlv_add_enum(&A, p, NGX_KMIP_TAG_OBJECT_TYPE,
+                           NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
+    a = ngx_kmip_ttlv_add_struct(&A, p, NGX_KMIP_TAG_ATTRIBUTES);
+    ngx_kmip_ttlv_add_enum(&A, a, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+                           NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
+    ngx_kmip_ttlv_add_integer(&A, a, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH, 256);
+    ngx_kmip_ttlv_add_interval(&A, a, NGX_KMIP_TAG_LEASE_TIME, 864000);
+    ngx_kmip_ttlv_add_long(&A, a, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL, 1000000);
+    ngx_kmip_ttlv_add_bigint(&A, a, NGX_KMIP_TAG_MODULUS,
+                             (const uint8_t *) "\0\1\2\3\4\5\6\7", 8);
+    ngx_kmip_ttlv_add_datetime_ext(&A, a, NGX_KMIP_TAG_ACTIVATION_DATE,
+                                   1205495800000000LL);
+    s = ngx_kmip_ttlv_add_struct(&A, a, NGX_KMIP_TAG_ATTRIBUTE);
+    ngx_kmip_ttlv_add_text(&A, s, NGX_KMIP_TAG_VENDOR_IDENTIFICATION, T("x"));
+    ngx_kmip_ttlv_add_text(&A, s, NGX_KMIP_TAG_ATTRIBUTE_NAME, T("Vendor"));
+    ngx_kmip_ttlv_add_text(&A, s, NGX_KMIP_TAG_ATTRIBUTE_VALUE, T("VMware"));
     p = item(m, NGX_KMIP_OP_GET_ATTRIBUTES, 2);
-    s = ngx_kmip_add_struct(&A, p, NGX_KMIP_TAG_ATTRIBUTE_REFERENCE);
-    ngx_kmip_add_enum(&A, s, NGX_KMIP_TAG_ATTRIBUTE_REFERENCE, 0x420094);
-    ngx_kmip_add_bool(&A, m->v.kids.last, NGX_KMIP_TAG_EPHEMERAL, 0);
+    s = ngx_kmip_ttlv_add_struct(&A, p, NGX_KMIP_TAG_ATTRIBUTE_REFERENCE);
+    ngx_kmip_ttlv_add_enum(&A, s, NGX_KMIP_TAG_ATTRIBUTE_REFERENCE, 0x420094);
+    ngx_kmip_ttlv_add_bool(&A, m->v.kids.last, NGX_KMIP_TAG_EPHEMERAL, 0);
     emit("v21-create-attributes", m);
 
     /* 2.1 with several credentials and an extension tag */
     m = request(2, 1, 0, &h);
-    ngx_kmip_add_enum(&A, h, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, 2);
+    ngx_kmip_ttlv_add_enum(&A, h, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, 2);
     auth(h, "first", NULL);
-    ngx_kmip_add_integer(&A, h, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_integer(&A, h, NGX_KMIP_TAG_BATCH_COUNT, 1);
     p = item(m, NGX_KMIP_OP_PING, 0);
-    ngx_kmip_add_text(&A, p, 0x540001, T("ext"));
+    ngx_kmip_ttlv_add_text(&A, p, 0x540001, T("ext"));
     emit("v21-ping-ext", m);
 
     /* malformed on purpose: batch count mismatch, missing payload */
@@ -288,8 +293,8 @@ main(int argc, char **argv)
     emit("bad-batch-count", m);
 
     m = request(1, 0, 1, &h);
-    s = ngx_kmip_add_struct(&A, m, NGX_KMIP_TAG_BATCH_ITEM);
-    ngx_kmip_add_enum(&A, s, NGX_KMIP_TAG_OPERATION, NGX_KMIP_OP_GET);
+    s = ngx_kmip_ttlv_add_struct(&A, m, NGX_KMIP_TAG_BATCH_ITEM);
+    ngx_kmip_ttlv_add_enum(&A, s, NGX_KMIP_TAG_OPERATION, NGX_KMIP_OP_GET);
     emit("bad-no-payload", m);
 
     printf("gen_corpus: %d files in %s\n", nfiles, dir);

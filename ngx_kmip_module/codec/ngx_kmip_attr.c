@@ -453,7 +453,7 @@ ngx_kmip_attr_value(ngx_kmip_allocator_t *a, uint8_t type, int64_t num)
 {
     ngx_kmip_item_t  *v;
 
-    v = ngx_kmip_item_new(a, NGX_KMIP_TAG_ATTRIBUTE_VALUE, type);
+    v = ngx_kmip_ttlv_item_new(a, NGX_KMIP_TAG_ATTRIBUTE_VALUE, type);
     if (v) {
         v->v.num = num;
     }
@@ -468,8 +468,8 @@ ngx_kmip_attr_value_text(ngx_kmip_allocator_t *a, const uint8_t *p,
 {
     ngx_kmip_item_t  *v;
 
-    v = ngx_kmip_item_new(a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                          NGX_KMIP_TYPE_TEXT_STRING);
+    v = ngx_kmip_ttlv_item_new(a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                               NGX_KMIP_TYPE_TEXT_STRING);
     if (v) {
         v->v.str.data = p;
         v->v.str.len = n;
@@ -553,8 +553,8 @@ ngx_kmip_attr_check_value(const ngx_kmip_attr_spec_t *s,
     }
 
     if (s->tag == NGX_KMIP_TAG_NAME) {
-        nv = ngx_kmip_item_find(v, NGX_KMIP_TAG_NAME_VALUE);
-        nt = ngx_kmip_item_find(v, NGX_KMIP_TAG_NAME_TYPE);
+        nv = ngx_kmip_ttlv_find(v, NGX_KMIP_TAG_NAME_VALUE);
+        nt = ngx_kmip_ttlv_find(v, NGX_KMIP_TAG_NAME_TYPE);
 
         if (nv == NULL || nv->type != NGX_KMIP_TYPE_TEXT_STRING
             || nt == NULL || nt->type != NGX_KMIP_TYPE_ENUMERATION)
@@ -630,7 +630,7 @@ ngx_kmip_attr_link_type(const ngx_kmip_item_t *v)
 {
     const ngx_kmip_item_t  *t;
 
-    t = v ? ngx_kmip_item_find(v, NGX_KMIP_TAG_LINK_TYPE) : NULL;
+    t = v ? ngx_kmip_ttlv_find(v, NGX_KMIP_TAG_LINK_TYPE) : NULL;
 
     return (t && t->type == NGX_KMIP_TYPE_ENUMERATION) ? t->v.num : -1;
 }
@@ -765,9 +765,9 @@ ngx_kmip_attr_parse_v1(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item,
         return -1;
     }
 
-    name = ngx_kmip_item_find(item, NGX_KMIP_TAG_ATTRIBUTE_NAME);
-    index = ngx_kmip_item_find(item, NGX_KMIP_TAG_ATTRIBUTE_INDEX);
-    value = ngx_kmip_item_find(item, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
+    name = ngx_kmip_ttlv_find(item, NGX_KMIP_TAG_ATTRIBUTE_NAME);
+    index = ngx_kmip_ttlv_find(item, NGX_KMIP_TAG_ATTRIBUTE_INDEX);
+    value = ngx_kmip_ttlv_find(item, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
 
     if (name == NULL || name->type != NGX_KMIP_TYPE_TEXT_STRING
         || name->v.str.len == 0)
@@ -895,8 +895,8 @@ ngx_kmip_attr_parse_v2(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item,
             return -1;
         }
 
-        vid = ngx_kmip_item_find(item, NGX_KMIP_TAG_VENDOR_IDENTIFICATION);
-        name = ngx_kmip_item_find(item, NGX_KMIP_TAG_ATTRIBUTE_NAME);
+        vid = ngx_kmip_ttlv_find(item, NGX_KMIP_TAG_VENDOR_IDENTIFICATION);
+        name = ngx_kmip_ttlv_find(item, NGX_KMIP_TAG_ATTRIBUTE_NAME);
 
         return ngx_kmip_attr_vendor_name(a, vid, name, out, err);
     }
@@ -907,9 +907,9 @@ ngx_kmip_attr_parse_v2(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item,
             return -1;
         }
 
-        vid = ngx_kmip_item_find(item, NGX_KMIP_TAG_VENDOR_IDENTIFICATION);
-        name = ngx_kmip_item_find(item, NGX_KMIP_TAG_ATTRIBUTE_NAME);
-        value = ngx_kmip_item_find(item, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
+        vid = ngx_kmip_ttlv_find(item, NGX_KMIP_TAG_VENDOR_IDENTIFICATION);
+        name = ngx_kmip_ttlv_find(item, NGX_KMIP_TAG_ATTRIBUTE_NAME);
+        value = ngx_kmip_ttlv_find(item, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
 
         if (ngx_kmip_attr_vendor_name(a, vid, name, out, err) != 0) {
             return -1;
@@ -1017,18 +1017,18 @@ ngx_kmip_attr_emit(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     s = ngx_kmip_attr_spec(attr->name, attr->name_len);
 
     if (v < NGX_KMIP_ATTR_V(2, 0)) {
-        st = ngx_kmip_add_struct(a, parent, NGX_KMIP_TAG_ATTRIBUTE);
+        st = ngx_kmip_ttlv_add_struct(a, parent, NGX_KMIP_TAG_ATTRIBUTE);
 
-        if (ngx_kmip_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                              attr->name, attr->name_len)
+        if (ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                                   attr->name, attr->name_len)
             == NULL)
         {
             return -1;
         }
 
         if (attr->index > 0
-            && ngx_kmip_add_integer(a, st, NGX_KMIP_TAG_ATTRIBUTE_INDEX,
-                                    (int32_t) attr->index)
+            && ngx_kmip_ttlv_add_integer(a, st, NGX_KMIP_TAG_ATTRIBUTE_INDEX,
+                                         (int32_t) attr->index)
                == NULL)
         {
             return -1;
@@ -1040,7 +1040,7 @@ ngx_kmip_attr_emit(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
             return -1;
         }
 
-        ngx_kmip_item_append(st, val);
+        ngx_kmip_ttlv_item_append(st, val);
 
         return 1;
     }
@@ -1051,14 +1051,14 @@ ngx_kmip_attr_emit(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
             return -1;
         }
 
-        ngx_kmip_item_append(parent, val);
+        ngx_kmip_ttlv_item_append(parent, val);
 
         return 1;
     }
 
     /* custom or unknown: a vendor Attribute, "x-Name" -> "x", "Name" */
 
-    st = ngx_kmip_add_struct(a, parent, NGX_KMIP_TAG_ATTRIBUTE);
+    st = ngx_kmip_ttlv_add_struct(a, parent, NGX_KMIP_TAG_ATTRIBUTE);
 
     dash = memchr(attr->name, '-', attr->name_len);
 
@@ -1067,21 +1067,21 @@ ngx_kmip_attr_emit(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     {
         vlen = dash - attr->name;
 
-        if (ngx_kmip_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
-                              attr->name, vlen)
+        if (ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
+                                   attr->name, vlen)
             == NULL
-            || ngx_kmip_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                                 dash + 1, attr->name_len - vlen - 1)
+            || ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                                      dash + 1, attr->name_len - vlen - 1)
                == NULL)
         {
             return -1;
         }
 
-    } else if (ngx_kmip_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
-                                 (const uint8_t *) "x", 1)
+    } else if (ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
+                                      (const uint8_t *) "x", 1)
                == NULL
-               || ngx_kmip_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                                    attr->name, attr->name_len)
+               || ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                                         attr->name, attr->name_len)
                   == NULL)
     {
         return -1;
@@ -1092,7 +1092,7 @@ ngx_kmip_attr_emit(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
         return -1;
     }
 
-    ngx_kmip_item_append(st, val);
+    ngx_kmip_ttlv_item_append(st, val);
 
     return 1;
 }
@@ -1112,35 +1112,35 @@ ngx_kmip_attr_emit_ref(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     }
 
     if (v < NGX_KMIP_ATTR_V(2, 0)) {
-        return ngx_kmip_add_text(a, parent, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                                 attr->name, attr->name_len)
+        return ngx_kmip_ttlv_add_text(a, parent, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                                      attr->name, attr->name_len)
                ? 1 : -1;
     }
 
     s = ngx_kmip_attr_spec(attr->name, attr->name_len);
 
     if (s != NULL && s->tag != 0) {
-        return ngx_kmip_add_enum(a, parent, NGX_KMIP_TAG_ATTRIBUTE_REFERENCE,
-                                 s->tag)
+        return ngx_kmip_ttlv_add_enum(a, parent,
+                                      NGX_KMIP_TAG_ATTRIBUTE_REFERENCE, s->tag)
                ? 1 : -1;
     }
 
-    st = ngx_kmip_add_struct(a, parent, NGX_KMIP_TAG_ATTRIBUTE_REFERENCE);
+    st = ngx_kmip_ttlv_add_struct(a, parent, NGX_KMIP_TAG_ATTRIBUTE_REFERENCE);
 
     dash = memchr(attr->name, '-', attr->name_len);
     vlen = dash ? (size_t) (dash - attr->name) : 0;
 
     if (vlen == 0 || vlen + 1 >= attr->name_len) {
-        return ngx_kmip_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
-                                 (const uint8_t *) "x", 1)
-               && ngx_kmip_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                                    attr->name, attr->name_len)
+        return ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
+                                      (const uint8_t *) "x", 1)
+               && ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                                         attr->name, attr->name_len)
                ? 1 : -1;
     }
 
-    return ngx_kmip_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
-                             attr->name, vlen)
-           && ngx_kmip_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                                dash + 1, attr->name_len - vlen - 1)
+    return ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
+                                  attr->name, vlen)
+           && ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                                     dash + 1, attr->name_len - vlen - 1)
            ? 1 : -1;
 }

@@ -216,7 +216,7 @@ ngx_kmip_parse_header(const ngx_kmip_item_t *hdr, ngx_kmip_request_t *req,
 
     req->header = hdr;
 
-    h.pv = ngx_kmip_item_find(hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
+    h.pv = ngx_kmip_ttlv_find(hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
 
     rc = ngx_kmip_parse_version(h.pv, req, err);
     if (rc != NGX_KMIP_OK) {
@@ -594,9 +594,9 @@ ngx_kmip_request_parse(const ngx_kmip_item_t *root, ngx_kmip_allocator_t *a,
 
     if (hdr == NULL || hdr->tag != NGX_KMIP_TAG_REQUEST_HEADER) {
         /* try to find the version anyway, for the error response */
-        it = ngx_kmip_item_find(root, NGX_KMIP_TAG_REQUEST_HEADER);
+        it = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_REQUEST_HEADER);
         if (it && it->type == NGX_KMIP_TYPE_STRUCTURE
-            && ngx_kmip_parse_version(ngx_kmip_item_find(it,
+            && ngx_kmip_parse_version(ngx_kmip_ttlv_find(it,
                                           NGX_KMIP_TAG_PROTOCOL_VERSION),
                                       req, NULL)
                == NGX_KMIP_OK)
@@ -667,22 +667,23 @@ ngx_kmip_response_build(ngx_kmip_allocator_t *a, int32_t major,
         return NULL;
     }
 
-    msg = ngx_kmip_item_new(a, NGX_KMIP_TAG_RESPONSE_MESSAGE,
-                            NGX_KMIP_TYPE_STRUCTURE);
+    msg = ngx_kmip_ttlv_item_new(a, NGX_KMIP_TAG_RESPONSE_MESSAGE,
+                                 NGX_KMIP_TYPE_STRUCTURE);
 
-    hdr = ngx_kmip_add_struct(a, msg, NGX_KMIP_TAG_RESPONSE_HEADER);
-    pv = ngx_kmip_add_struct(a, hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
+    hdr = ngx_kmip_ttlv_add_struct(a, msg, NGX_KMIP_TAG_RESPONSE_HEADER);
+    pv = ngx_kmip_ttlv_add_struct(a, hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
 
-    if (ngx_kmip_add_integer(a, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR,
-                             major)
+    if (ngx_kmip_ttlv_add_integer(a, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR,
+                                  major)
         == NULL
-        || ngx_kmip_add_integer(a, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR,
-                                minor)
+        || ngx_kmip_ttlv_add_integer(a, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR,
+                                     minor)
            == NULL
-        || ngx_kmip_add_datetime(a, hdr, NGX_KMIP_TAG_TIME_STAMP, time_stamp)
+        || ngx_kmip_ttlv_add_datetime(a, hdr, NGX_KMIP_TAG_TIME_STAMP,
+                                      time_stamp)
            == NULL
-        || ngx_kmip_add_integer(a, hdr, NGX_KMIP_TAG_BATCH_COUNT,
-                                (int32_t) nitems)
+        || ngx_kmip_ttlv_add_integer(a, hdr, NGX_KMIP_TAG_BATCH_COUNT,
+                                     (int32_t) nitems)
            == NULL)
     {
         return NULL;
@@ -691,30 +692,31 @@ ngx_kmip_response_build(ngx_kmip_allocator_t *a, int32_t major,
     for (i = 0; i < nitems; i++) {
         ri = &items[i];
 
-        bi = ngx_kmip_add_struct(a, msg, NGX_KMIP_TAG_BATCH_ITEM);
+        bi = ngx_kmip_ttlv_add_struct(a, msg, NGX_KMIP_TAG_BATCH_ITEM);
         if (bi == NULL) {
             return NULL;
         }
 
         if (ri->operation
-            && ngx_kmip_add_enum(a, bi, NGX_KMIP_TAG_OPERATION,
-                                 ri->operation)
+            && ngx_kmip_ttlv_add_enum(a, bi, NGX_KMIP_TAG_OPERATION,
+                                      ri->operation)
                == NULL)
         {
             return NULL;
         }
 
         if (ri->unique_batch_item_id) {
-            ubi = ngx_kmip_add_bytes(a, bi, NGX_KMIP_TAG_UNIQUE_BATCH_ITEM_ID,
-                                     ri->unique_batch_item_id->v.str.data,
-                                     ri->unique_batch_item_id->v.str.len);
+            ubi = ngx_kmip_ttlv_add_bytes(a, bi,
+                                          NGX_KMIP_TAG_UNIQUE_BATCH_ITEM_ID,
+                                          ri->unique_batch_item_id->v.str.data,
+                                          ri->unique_batch_item_id->v.str.len);
             if (ubi == NULL) {
                 return NULL;
             }
         }
 
-        if (ngx_kmip_add_enum(a, bi, NGX_KMIP_TAG_RESULT_STATUS,
-                              ri->result_status)
+        if (ngx_kmip_ttlv_add_enum(a, bi, NGX_KMIP_TAG_RESULT_STATUS,
+                                   ri->result_status)
             == NULL)
         {
             return NULL;
@@ -729,22 +731,23 @@ ngx_kmip_response_build(ngx_kmip_allocator_t *a, int32_t major,
         }
 
         if (reason
-            && ngx_kmip_add_enum(a, bi, NGX_KMIP_TAG_RESULT_REASON, reason)
+            && ngx_kmip_ttlv_add_enum(a, bi, NGX_KMIP_TAG_RESULT_REASON, reason)
                == NULL)
         {
             return NULL;
         }
 
         if (ri->result_message
-            && ngx_kmip_add_text(a, bi, NGX_KMIP_TAG_RESULT_MESSAGE,
-                                 ri->result_message, ri->result_message_len)
+            && ngx_kmip_ttlv_add_text(a, bi, NGX_KMIP_TAG_RESULT_MESSAGE,
+                                      ri->result_message,
+                                      ri->result_message_len)
                == NULL)
         {
             return NULL;
         }
 
         if (ri->payload) {
-            ngx_kmip_item_append(bi, ri->payload);
+            ngx_kmip_ttlv_item_append(bi, ri->payload);
         }
     }
 
@@ -758,7 +761,7 @@ ngx_kmip_response_set_correlation(ngx_kmip_allocator_t *a,
 {
     ngx_kmip_item_t  *hdr, *it, *prev, *scv;
 
-    hdr = ngx_kmip_item_find(msg, NGX_KMIP_TAG_RESPONSE_HEADER);
+    hdr = ngx_kmip_ttlv_find(msg, NGX_KMIP_TAG_RESPONSE_HEADER);
     if (hdr == NULL || hdr->type != NGX_KMIP_TYPE_STRUCTURE) {
         return -1;
     }
@@ -777,8 +780,8 @@ ngx_kmip_response_set_correlation(ngx_kmip_allocator_t *a,
         return -1;
     }
 
-    scv = ngx_kmip_item_new(a, NGX_KMIP_TAG_SERVER_CORRELATION_VALUE,
-                            NGX_KMIP_TYPE_TEXT_STRING);
+    scv = ngx_kmip_ttlv_item_new(a, NGX_KMIP_TAG_SERVER_CORRELATION_VALUE,
+                                 NGX_KMIP_TYPE_TEXT_STRING);
     if (scv == NULL) {
         return -1;
     }

@@ -19,9 +19,9 @@ static uint8_t *ngx_kmip_put32(uint8_t *p, uint32_t v);
 static uint8_t *ngx_kmip_put64(uint8_t *p, uint64_t v);
 static int ngx_kmip_fail(ngx_kmip_error_t *err, int rc, size_t offset,
     uint32_t tag, const char *what);
-static ngx_kmip_item_t *ngx_kmip_add(ngx_kmip_allocator_t *a,
+static ngx_kmip_item_t *ngx_kmip_ttlv_add(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, uint8_t type);
-static ngx_kmip_item_t *ngx_kmip_add_str(ngx_kmip_allocator_t *a,
+static ngx_kmip_item_t *ngx_kmip_ttlv_add_str(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, uint8_t type, const uint8_t *p,
     size_t n);
 
@@ -77,7 +77,7 @@ ngx_kmip_fail(ngx_kmip_error_t *err, int rc, size_t offset, uint32_t tag,
 
 
 int
-ngx_kmip_tag_valid(uint32_t tag)
+ngx_kmip_ttlv_tag_valid(uint32_t tag)
 {
     uint32_t  prefix;
 
@@ -89,7 +89,7 @@ ngx_kmip_tag_valid(uint32_t tag)
 
 
 int
-ngx_kmip_utf8_valid(const uint8_t *p, size_t n, size_t *bad)
+ngx_kmip_ttlv_utf8_valid(const uint8_t *p, size_t n, size_t *bad)
 {
     size_t   i, k, need;
     uint8_t  c, lo, hi;
@@ -171,7 +171,7 @@ ngx_kmip_ttlv_peek_header(const uint8_t *p, uint32_t *tag, uint8_t *type,
     *type = p[3];
     *len = ngx_kmip_get32(p + 4);
 
-    if (!ngx_kmip_tag_valid(*tag)) {
+    if (!ngx_kmip_ttlv_tag_valid(*tag)) {
         return NGX_KMIP_ERR_TAG;
     }
 
@@ -296,7 +296,7 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
             type = p[3];
             vlen = ngx_kmip_get32(p + 4);
 
-            if (!ngx_kmip_tag_valid(tag)) {
+            if (!ngx_kmip_ttlv_tag_valid(tag)) {
                 return ngx_kmip_fail(err, NGX_KMIP_ERR_TAG, pos, tag,
                                      "tag not in the 42xxxx or 54xxxx ranges");
             }
@@ -446,7 +446,7 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
                 break;
 
             case NGX_KMIP_TYPE_TEXT_STRING:
-                if (!ngx_kmip_utf8_valid(p, vlen, &bad)) {
+                if (!ngx_kmip_ttlv_utf8_valid(p, vlen, &bad)) {
                     return ngx_kmip_fail(err, NGX_KMIP_ERR_UTF8, pos + 8 + bad,
                                          tag, "Text String is not valid UTF-8");
                 }
@@ -478,7 +478,7 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
                 top = item;
 
             } else {
-                ngx_kmip_item_append(stack[sp - 1].item, item);
+                ngx_kmip_ttlv_item_append(stack[sp - 1].item, item);
             }
 
             if (type == NGX_KMIP_TYPE_STRUCTURE) {
@@ -596,7 +596,7 @@ ngx_kmip_ttlv_encode(const ngx_kmip_item_t *item, uint8_t *out)
 
 
 const char *
-ngx_kmip_strerror(int rc)
+ngx_kmip_ttlv_strerror(int rc)
 {
     switch (rc) {
     case NGX_KMIP_OK:
@@ -632,7 +632,7 @@ ngx_kmip_strerror(int rc)
 
 
 const char *
-ngx_kmip_type_name(uint8_t type)
+ngx_kmip_ttlv_type_name(uint8_t type)
 {
     static const char  *names[] = {
         "Unknown", "Structure", "Integer", "Long Integer", "Big Integer",
@@ -649,7 +649,7 @@ ngx_kmip_type_name(uint8_t type)
 
 
 ngx_kmip_item_t *
-ngx_kmip_item_new(ngx_kmip_allocator_t *a, uint32_t tag, uint8_t type)
+ngx_kmip_ttlv_item_new(ngx_kmip_allocator_t *a, uint32_t tag, uint8_t type)
 {
     ngx_kmip_item_t  *item;
 
@@ -667,8 +667,8 @@ ngx_kmip_item_new(ngx_kmip_allocator_t *a, uint32_t tag, uint8_t type)
 
 
 static ngx_kmip_item_t *
-ngx_kmip_add(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent, uint32_t tag,
-    uint8_t type)
+ngx_kmip_ttlv_add(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+    uint32_t tag, uint8_t type)
 {
     ngx_kmip_item_t  *item;
 
@@ -676,32 +676,32 @@ ngx_kmip_add(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent, uint32_t tag,
         return NULL;
     }
 
-    item = ngx_kmip_item_new(a, tag, type);
+    item = ngx_kmip_ttlv_item_new(a, tag, type);
     if (item == NULL) {
         return NULL;
     }
 
-    ngx_kmip_item_append(parent, item);
+    ngx_kmip_ttlv_item_append(parent, item);
 
     return item;
 }
 
 
 ngx_kmip_item_t *
-ngx_kmip_add_struct(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+ngx_kmip_ttlv_add_struct(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag)
 {
-    return ngx_kmip_add(a, parent, tag, NGX_KMIP_TYPE_STRUCTURE);
+    return ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_STRUCTURE);
 }
 
 
 ngx_kmip_item_t *
-ngx_kmip_add_integer(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+ngx_kmip_ttlv_add_integer(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, int32_t v)
 {
     ngx_kmip_item_t  *item;
 
-    item = ngx_kmip_add(a, parent, tag, NGX_KMIP_TYPE_INTEGER);
+    item = ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_INTEGER);
     if (item) {
         item->v.num = v;
     }
@@ -711,12 +711,12 @@ ngx_kmip_add_integer(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
 
 
 ngx_kmip_item_t *
-ngx_kmip_add_long(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+ngx_kmip_ttlv_add_long(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, int64_t v)
 {
     ngx_kmip_item_t  *item;
 
-    item = ngx_kmip_add(a, parent, tag, NGX_KMIP_TYPE_LONG_INTEGER);
+    item = ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_LONG_INTEGER);
     if (item) {
         item->v.num = v;
     }
@@ -726,12 +726,12 @@ ngx_kmip_add_long(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
 
 
 ngx_kmip_item_t *
-ngx_kmip_add_enum(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+ngx_kmip_ttlv_add_enum(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, uint32_t v)
 {
     ngx_kmip_item_t  *item;
 
-    item = ngx_kmip_add(a, parent, tag, NGX_KMIP_TYPE_ENUMERATION);
+    item = ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_ENUMERATION);
     if (item) {
         item->v.num = v;
     }
@@ -741,12 +741,12 @@ ngx_kmip_add_enum(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
 
 
 ngx_kmip_item_t *
-ngx_kmip_add_bool(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+ngx_kmip_ttlv_add_bool(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, int v)
 {
     ngx_kmip_item_t  *item;
 
-    item = ngx_kmip_add(a, parent, tag, NGX_KMIP_TYPE_BOOLEAN);
+    item = ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_BOOLEAN);
     if (item) {
         item->v.num = v ? 1 : 0;
     }
@@ -756,12 +756,12 @@ ngx_kmip_add_bool(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
 
 
 ngx_kmip_item_t *
-ngx_kmip_add_datetime(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+ngx_kmip_ttlv_add_datetime(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, int64_t v)
 {
     ngx_kmip_item_t  *item;
 
-    item = ngx_kmip_add(a, parent, tag, NGX_KMIP_TYPE_DATE_TIME);
+    item = ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_DATE_TIME);
     if (item) {
         item->v.num = v;
     }
@@ -771,12 +771,12 @@ ngx_kmip_add_datetime(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
 
 
 ngx_kmip_item_t *
-ngx_kmip_add_datetime_ext(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+ngx_kmip_ttlv_add_datetime_ext(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, int64_t v)
 {
     ngx_kmip_item_t  *item;
 
-    item = ngx_kmip_add(a, parent, tag, NGX_KMIP_TYPE_DATE_TIME_EXTENDED);
+    item = ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_DATE_TIME_EXTENDED);
     if (item) {
         item->v.num = v;
     }
@@ -786,12 +786,12 @@ ngx_kmip_add_datetime_ext(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
 
 
 ngx_kmip_item_t *
-ngx_kmip_add_interval(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+ngx_kmip_ttlv_add_interval(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, uint32_t v)
 {
     ngx_kmip_item_t  *item;
 
-    item = ngx_kmip_add(a, parent, tag, NGX_KMIP_TYPE_INTERVAL);
+    item = ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_INTERVAL);
     if (item) {
         item->v.num = v;
     }
@@ -801,7 +801,7 @@ ngx_kmip_add_interval(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
 
 
 static ngx_kmip_item_t *
-ngx_kmip_add_str(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+ngx_kmip_ttlv_add_str(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, uint8_t type, const uint8_t *p, size_t n)
 {
     ngx_kmip_item_t  *item;
@@ -814,7 +814,7 @@ ngx_kmip_add_str(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
         return NULL;
     }
 
-    item = ngx_kmip_add(a, parent, tag, type);
+    item = ngx_kmip_ttlv_add(a, parent, tag, type);
     if (item) {
         item->v.str.data = p;
         item->v.str.len = n;
@@ -825,31 +825,34 @@ ngx_kmip_add_str(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
 
 
 ngx_kmip_item_t *
-ngx_kmip_add_text(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+ngx_kmip_ttlv_add_text(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, const uint8_t *p, size_t n)
 {
-    return ngx_kmip_add_str(a, parent, tag, NGX_KMIP_TYPE_TEXT_STRING, p, n);
+    return ngx_kmip_ttlv_add_str(a, parent, tag, NGX_KMIP_TYPE_TEXT_STRING,
+                                 p, n);
 }
 
 
 ngx_kmip_item_t *
-ngx_kmip_add_bytes(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+ngx_kmip_ttlv_add_bytes(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, const uint8_t *p, size_t n)
 {
-    return ngx_kmip_add_str(a, parent, tag, NGX_KMIP_TYPE_BYTE_STRING, p, n);
+    return ngx_kmip_ttlv_add_str(a, parent, tag, NGX_KMIP_TYPE_BYTE_STRING,
+                                 p, n);
 }
 
 
 ngx_kmip_item_t *
-ngx_kmip_add_bigint(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+ngx_kmip_ttlv_add_bigint(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, const uint8_t *p, size_t n)
 {
-    return ngx_kmip_add_str(a, parent, tag, NGX_KMIP_TYPE_BIG_INTEGER, p, n);
+    return ngx_kmip_ttlv_add_str(a, parent, tag, NGX_KMIP_TYPE_BIG_INTEGER,
+                                 p, n);
 }
 
 
 void
-ngx_kmip_item_append(ngx_kmip_item_t *parent, ngx_kmip_item_t *child)
+ngx_kmip_ttlv_item_append(ngx_kmip_item_t *parent, ngx_kmip_item_t *child)
 {
     if (parent == NULL || child == NULL
         || parent->type != NGX_KMIP_TYPE_STRUCTURE)
@@ -872,7 +875,7 @@ ngx_kmip_item_append(ngx_kmip_item_t *parent, ngx_kmip_item_t *child)
 
 
 ngx_kmip_item_t *
-ngx_kmip_item_find(const ngx_kmip_item_t *parent, uint32_t tag)
+ngx_kmip_ttlv_find(const ngx_kmip_item_t *parent, uint32_t tag)
 {
     ngx_kmip_item_t  *kid;
 
@@ -891,7 +894,7 @@ ngx_kmip_item_find(const ngx_kmip_item_t *parent, uint32_t tag)
 
 
 ngx_kmip_item_t *
-ngx_kmip_item_find_next(const ngx_kmip_item_t *after, uint32_t tag)
+ngx_kmip_ttlv_find_next(const ngx_kmip_item_t *after, uint32_t tag)
 {
     ngx_kmip_item_t  *kid;
 
@@ -910,7 +913,7 @@ ngx_kmip_item_find_next(const ngx_kmip_item_t *after, uint32_t tag)
 
 
 ngx_kmip_item_t *
-ngx_kmip_item_copy(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item)
+ngx_kmip_ttlv_item_copy(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item)
 {
     uint8_t                *data;
     ngx_kmip_item_t        *copy, *kc;
@@ -920,7 +923,7 @@ ngx_kmip_item_copy(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item)
         return NULL;
     }
 
-    copy = ngx_kmip_item_new(a, item->tag, item->type);
+    copy = ngx_kmip_ttlv_item_new(a, item->tag, item->type);
     if (copy == NULL) {
         return NULL;
     }
@@ -929,12 +932,12 @@ ngx_kmip_item_copy(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item)
 
     case NGX_KMIP_TYPE_STRUCTURE:
         for (kid = item->v.kids.first; kid; kid = kid->next) {
-            kc = ngx_kmip_item_copy(a, kid);
+            kc = ngx_kmip_ttlv_item_copy(a, kid);
             if (kc == NULL) {
                 return NULL;
             }
 
-            ngx_kmip_item_append(copy, kc);
+            ngx_kmip_ttlv_item_append(copy, kc);
         }
 
         break;

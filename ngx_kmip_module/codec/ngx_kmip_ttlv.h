@@ -130,14 +130,14 @@ size_t ngx_kmip_ttlv_size(const ngx_kmip_item_t *item);
  */
 uint8_t *ngx_kmip_ttlv_encode(const ngx_kmip_item_t *item, uint8_t *out);
 
-const char *ngx_kmip_strerror(int rc);
-const char *ngx_kmip_type_name(uint8_t type);
+const char *ngx_kmip_ttlv_strerror(int rc);
+const char *ngx_kmip_ttlv_type_name(uint8_t type);
 
 /* 1 if p[0..n) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF) */
-int ngx_kmip_utf8_valid(const uint8_t *p, size_t n, size_t *bad);
+int ngx_kmip_ttlv_utf8_valid(const uint8_t *p, size_t n, size_t *bad);
 
 /* 1 if the tag is in the 0x42xxxx or 0x54xxxx ranges */
-int ngx_kmip_tag_valid(uint32_t tag);
+int ngx_kmip_ttlv_tag_valid(uint32_t tag);
 
 
 /*
@@ -145,42 +145,42 @@ int ngx_kmip_tag_valid(uint32_t tag);
  * when parent is NULL, so chains of calls are safe and a single NULL check
  * at the end is enough.  Strings are not copied.
  */
-ngx_kmip_item_t *ngx_kmip_item_new(ngx_kmip_allocator_t *a, uint32_t tag,
+ngx_kmip_item_t *ngx_kmip_ttlv_item_new(ngx_kmip_allocator_t *a, uint32_t tag,
     uint8_t type);
-ngx_kmip_item_t *ngx_kmip_add_struct(ngx_kmip_allocator_t *a,
+ngx_kmip_item_t *ngx_kmip_ttlv_add_struct(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag);
-ngx_kmip_item_t *ngx_kmip_add_integer(ngx_kmip_allocator_t *a,
+ngx_kmip_item_t *ngx_kmip_ttlv_add_integer(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, int32_t v);
-ngx_kmip_item_t *ngx_kmip_add_long(ngx_kmip_allocator_t *a,
+ngx_kmip_item_t *ngx_kmip_ttlv_add_long(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, int64_t v);
-ngx_kmip_item_t *ngx_kmip_add_enum(ngx_kmip_allocator_t *a,
+ngx_kmip_item_t *ngx_kmip_ttlv_add_enum(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, uint32_t v);
-ngx_kmip_item_t *ngx_kmip_add_bool(ngx_kmip_allocator_t *a,
+ngx_kmip_item_t *ngx_kmip_ttlv_add_bool(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, int v);
-ngx_kmip_item_t *ngx_kmip_add_datetime(ngx_kmip_allocator_t *a,
+ngx_kmip_item_t *ngx_kmip_ttlv_add_datetime(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, int64_t v);
-ngx_kmip_item_t *ngx_kmip_add_datetime_ext(ngx_kmip_allocator_t *a,
+ngx_kmip_item_t *ngx_kmip_ttlv_add_datetime_ext(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, int64_t v);
-ngx_kmip_item_t *ngx_kmip_add_interval(ngx_kmip_allocator_t *a,
+ngx_kmip_item_t *ngx_kmip_ttlv_add_interval(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, uint32_t v);
-ngx_kmip_item_t *ngx_kmip_add_text(ngx_kmip_allocator_t *a,
+ngx_kmip_item_t *ngx_kmip_ttlv_add_text(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, const uint8_t *p, size_t n);
-ngx_kmip_item_t *ngx_kmip_add_bytes(ngx_kmip_allocator_t *a,
+ngx_kmip_item_t *ngx_kmip_ttlv_add_bytes(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, const uint8_t *p, size_t n);
-ngx_kmip_item_t *ngx_kmip_add_bigint(ngx_kmip_allocator_t *a,
+ngx_kmip_item_t *ngx_kmip_ttlv_add_bigint(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, const uint8_t *p, size_t n);
 
 /* appends child (its next pointer is reset) to a Structure */
-void ngx_kmip_item_append(ngx_kmip_item_t *parent, ngx_kmip_item_t *child);
+void ngx_kmip_ttlv_item_append(ngx_kmip_item_t *parent, ngx_kmip_item_t *child);
 
 /* first child of a Structure with the tag, or NULL (NULL parent ok) */
-ngx_kmip_item_t *ngx_kmip_item_find(const ngx_kmip_item_t *parent,
+ngx_kmip_item_t *ngx_kmip_ttlv_find(const ngx_kmip_item_t *parent,
     uint32_t tag);
 /* next sibling after `after` with the tag, or NULL */
-ngx_kmip_item_t *ngx_kmip_item_find_next(const ngx_kmip_item_t *after,
+ngx_kmip_item_t *ngx_kmip_ttlv_find_next(const ngx_kmip_item_t *after,
     uint32_t tag);
 /* deep copy, string bytes included; the copy's next is NULL */
-ngx_kmip_item_t *ngx_kmip_item_copy(ngx_kmip_allocator_t *a,
+ngx_kmip_item_t *ngx_kmip_ttlv_item_copy(ngx_kmip_allocator_t *a,
     const ngx_kmip_item_t *item);
 
 

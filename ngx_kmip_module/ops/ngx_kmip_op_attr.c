@@ -113,8 +113,8 @@ ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx)
     parent = payload;
 
     if (v >= NGX_KMIP_VERSION(2, 0)) {
-        parent = ngx_kmip_add_struct(&r->alloc, payload,
-                                     NGX_KMIP_TAG_ATTRIBUTES);
+        parent = ngx_kmip_ttlv_add_struct(&r->alloc, payload,
+                                          NGX_KMIP_TAG_ATTRIBUTES);
         if (parent == NULL) {
             return NGX_ERROR;
         }
@@ -286,8 +286,9 @@ ngx_kmip_op_attr_payload(ngx_kmip_op_ctx_t *ctx, ngx_kmip_attrs_t *view)
 
     payload = ngx_kmip_payload_new(r);
 
-    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                          ctx->obj->uid.data, ctx->obj->uid.len)
+    if (ngx_kmip_ttlv_add_text(&r->alloc, payload,
+                               NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                               ctx->obj->uid.data, ctx->obj->uid.len)
         == NULL)
     {
         return NULL;
@@ -305,7 +306,7 @@ ngx_kmip_op_item_uid(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 {
     ngx_kmip_item_t  *item;
 
-    item = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
+    item = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
 
     if (item) {
         if (item->type != NGX_KMIP_TYPE_TEXT_STRING) {
@@ -640,7 +641,7 @@ ngx_kmip_op_change_name_v1(ngx_kmip_op_change_t *ch)
     payload = ch->in->payload;
 
     if (ch->in->operation == NGX_KMIP_OP_DELETE_ATTRIBUTE) {
-        item = ngx_kmip_item_find(payload, NGX_KMIP_TAG_ATTRIBUTE_NAME);
+        item = ngx_kmip_ttlv_find(payload, NGX_KMIP_TAG_ATTRIBUTE_NAME);
         if (item == NULL || item->type != NGX_KMIP_TYPE_TEXT_STRING) {
             (void) ngx_kmip_result_fail(r, ch->res,
                                         NGX_KMIP_REASON_MISSING_DATA,
@@ -653,7 +654,7 @@ ngx_kmip_op_change_name_v1(ngx_kmip_op_change_t *ch)
         ch->at.name_len = item->v.str.len;
         ch->at.index = -1;
 
-        item = ngx_kmip_item_find(payload, NGX_KMIP_TAG_ATTRIBUTE_INDEX);
+        item = ngx_kmip_ttlv_find(payload, NGX_KMIP_TAG_ATTRIBUTE_INDEX);
         if (item && item->type == NGX_KMIP_TYPE_INTEGER) {
             ch->at.index = item->v.num;
         }
@@ -663,7 +664,7 @@ ngx_kmip_op_change_name_v1(ngx_kmip_op_change_t *ch)
 
     err = "malformed request";
 
-    item = ngx_kmip_item_find(payload, NGX_KMIP_TAG_ATTRIBUTE);
+    item = ngx_kmip_ttlv_find(payload, NGX_KMIP_TAG_ATTRIBUTE);
 
     if (item == NULL
         || ngx_kmip_attr_parse_v1(&r->alloc, item, 0, &ch->at, &err) != 0)
@@ -697,8 +698,8 @@ ngx_kmip_op_change_name_v2(ngx_kmip_op_change_t *ch)
     payload = ch->in->payload;
     err = "malformed request";
 
-    item = ngx_kmip_item_find(payload, NGX_KMIP_TAG_NEW_ATTRIBUTE);
-    curi = ngx_kmip_item_find(payload, NGX_KMIP_TAG_CURRENT_ATTRIBUTE);
+    item = ngx_kmip_ttlv_find(payload, NGX_KMIP_TAG_NEW_ATTRIBUTE);
+    curi = ngx_kmip_ttlv_find(payload, NGX_KMIP_TAG_CURRENT_ATTRIBUTE);
 
     if (curi) {
         if (curi->type != NGX_KMIP_TYPE_STRUCTURE
@@ -723,7 +724,7 @@ ngx_kmip_op_change_name_v2(ngx_kmip_op_change_t *ch)
     if (op == NGX_KMIP_OP_DELETE_ATTRIBUTE
         || op == NGX_KMIP_OP_ADJUST_ATTRIBUTE)
     {
-        item = ngx_kmip_item_find(payload, NGX_KMIP_TAG_ATTRIBUTE_REFERENCE);
+        item = ngx_kmip_ttlv_find(payload, NGX_KMIP_TAG_ATTRIBUTE_REFERENCE);
         if (item == NULL) {
             (void) ngx_kmip_result_fail(r, ch->res,
                                         NGX_KMIP_REASON_MISSING_DATA,
@@ -880,7 +881,7 @@ ngx_kmip_op_change_value(ngx_kmip_op_change_t *ch)
     }
 
     if (ch->spec->tag == NGX_KMIP_TAG_RANDOM_NUMBER_GENERATOR && at->value
-        && ngx_kmip_item_find(at->value, NGX_KMIP_TAG_RNG_ALGORITHM) == NULL)
+        && ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_RNG_ALGORITHM) == NULL)
     {
         (void) ngx_kmip_result_fail(r, ch->res, NGX_KMIP_REASON_INVALID_FIELD,
                                     "Random Number Generator without an "
@@ -1041,8 +1042,9 @@ ngx_kmip_op_change_answer(ngx_kmip_op_change_t *ch)
 
     payload = ngx_kmip_payload_new(r);
 
-    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                          ch->obj->uid.data, ch->obj->uid.len)
+    if (ngx_kmip_ttlv_add_text(&r->alloc, payload,
+                               NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                               ch->obj->uid.data, ch->obj->uid.len)
         == NULL)
     {
         return NGX_ERROR;
@@ -1082,8 +1084,8 @@ ngx_kmip_op_adjust(ngx_kmip_op_change_t *ch)
     ngx_kmip_attr_t  *found, *at = &ch->at;
     ngx_kmip_item_t  *how, *by;
 
-    how = ngx_kmip_item_find(ch->in->payload, NGX_KMIP_TAG_ADJUSTMENT_TYPE);
-    by = ngx_kmip_item_find(ch->in->payload, NGX_KMIP_TAG_ADJUSTMENT_VALUE);
+    how = ngx_kmip_ttlv_find(ch->in->payload, NGX_KMIP_TAG_ADJUSTMENT_TYPE);
+    by = ngx_kmip_ttlv_find(ch->in->payload, NGX_KMIP_TAG_ADJUSTMENT_VALUE);
 
     if (how == NULL || how->type != NGX_KMIP_TYPE_ENUMERATION) {
         (void) ngx_kmip_result_fail(ch->r, ch->res,

@@ -50,7 +50,7 @@ ngx_kmip_op_check(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     /* the values to check, before the key store is asked */
 
-    it = ngx_kmip_item_find(in->payload,
+    it = ngx_kmip_ttlv_find(in->payload,
                             NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK);
     if (it && it->type != NGX_KMIP_TYPE_INTEGER) {
         return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
@@ -58,14 +58,14 @@ ngx_kmip_op_check(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                     "Integer");
     }
 
-    it = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
+    it = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
     if (it && (it->type != NGX_KMIP_TYPE_LONG_INTEGER || it->v.num < 0)) {
         return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
                                     "Usage Limits Count is not a Long "
                                     "Integer of 0 or more");
     }
 
-    it = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_LEASE_TIME);
+    it = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_LEASE_TIME);
     if (it && it->type != NGX_KMIP_TYPE_INTERVAL) {
         return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
                                     "Lease Time is not an Interval");
@@ -113,13 +113,13 @@ ngx_kmip_op_check_limit_left(ngx_kmip_object_t *obj)
 
     /* the count is what is left; before any use it may be absent */
 
-    count = ngx_kmip_item_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
+    count = ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
 
     if (count && count->type == NGX_KMIP_TYPE_LONG_INTEGER) {
         return count->v.num;
     }
 
-    total = ngx_kmip_item_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL);
+    total = ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL);
 
     if (total && total->type == NGX_KMIP_TYPE_LONG_INTEGER) {
         return total->v.num;
@@ -146,7 +146,7 @@ ngx_kmip_op_check_loaded(ngx_kmip_op_ctx_t *ctx)
                                     "object \"%V\" is destroyed", &ctx->uid);
     }
 
-    it = ngx_kmip_item_find(ctx->in->payload,
+    it = ngx_kmip_ttlv_find(ctx->in->payload,
                             NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK);
 
     if (it) {
@@ -183,7 +183,7 @@ ngx_kmip_op_check_loaded(ngx_kmip_op_ctx_t *ctx)
         }
     }
 
-    it = ngx_kmip_item_find(ctx->in->payload,
+    it = ngx_kmip_ttlv_find(ctx->in->payload,
                             NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
 
     if (it) {
@@ -206,7 +206,7 @@ ngx_kmip_op_check_loaded(ngx_kmip_op_ctx_t *ctx)
         }
     }
 
-    it = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_LEASE_TIME);
+    it = ngx_kmip_ttlv_find(ctx->in->payload, NGX_KMIP_TAG_LEASE_TIME);
 
     if (it) {
         return ngx_kmip_op_check_denied(ctx,
@@ -217,8 +217,9 @@ ngx_kmip_op_check_loaded(ngx_kmip_op_ctx_t *ctx)
 
     payload = ngx_kmip_payload_new(r);
 
-    if (ngx_kmip_add_text(&r->alloc, payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                          obj->uid.data, obj->uid.len)
+    if (ngx_kmip_ttlv_add_text(&r->alloc, payload,
+                               NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                               obj->uid.data, obj->uid.len)
         == NULL)
     {
         return NGX_ERROR;

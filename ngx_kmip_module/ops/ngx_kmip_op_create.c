@@ -200,11 +200,12 @@ ngx_kmip_op_rng_value(ngx_kmip_req_t *r)
 
 #endif
 
-    v = ngx_kmip_item_new(a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                          NGX_KMIP_TYPE_STRUCTURE);
+    v = ngx_kmip_ttlv_item_new(a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                               NGX_KMIP_TYPE_STRUCTURE);
 
     if (v == NULL
-        || ngx_kmip_add_enum(a, v, NGX_KMIP_TAG_RNG_ALGORITHM, alg) == NULL)
+        || ngx_kmip_ttlv_add_enum(a, v, NGX_KMIP_TAG_RNG_ALGORITHM, alg)
+           == NULL)
     {
         return NULL;
     }
@@ -214,14 +215,16 @@ ngx_kmip_op_rng_value(ngx_kmip_req_t *r)
     }
 
     if ((cipher
-         && (ngx_kmip_add_enum(a, v, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
-                               cipher) == NULL
-             || ngx_kmip_add_integer(a, v, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
-                                     (int32_t) len) == NULL))
+         && (ngx_kmip_ttlv_add_enum(a, v, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+                                    cipher) == NULL
+             || ngx_kmip_ttlv_add_integer(a, v,
+                                          NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
+                                          (int32_t) len) == NULL))
         || (hash
-            && ngx_kmip_add_enum(a, v, NGX_KMIP_TAG_HASHING_ALGORITHM, hash)
-               == NULL)
-        || ngx_kmip_add_enum(a, v, NGX_KMIP_TAG_DRBG_ALGORITHM, drbg) == NULL)
+            && ngx_kmip_ttlv_add_enum(a, v, NGX_KMIP_TAG_HASHING_ALGORITHM,
+                                      hash) == NULL)
+        || ngx_kmip_ttlv_add_enum(a, v, NGX_KMIP_TAG_DRBG_ALGORITHM, drbg)
+           == NULL)
     {
         return NULL;
     }
@@ -242,7 +245,7 @@ ngx_kmip_op_rng_matches(const ngx_kmip_item_t *want,
     ngx_kmip_item_t  *w, *h;
 
     for (w = want->v.kids.first; w; w = w->next) {
-        h = ngx_kmip_item_find(have, w->tag);
+        h = ngx_kmip_ttlv_find(have, w->tag);
 
         if (h == NULL || !ngx_kmip_item_equal(w, h)) {
             return 0;
@@ -278,25 +281,25 @@ ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj)
         return NGX_ERROR;
     }
 
-    v = ngx_kmip_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                          NGX_KMIP_TYPE_STRUCTURE);
+    v = ngx_kmip_ttlv_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                               NGX_KMIP_TYPE_STRUCTURE);
 
     /*
      * KMIP 1.4 3.17: SHA-256 over the Raw key material; the Key Format
      * Type says which form was digested, for keys and secret data only
      */
 
-    if (ngx_kmip_add_enum(&r->alloc, v, NGX_KMIP_TAG_HASHING_ALGORITHM,
-                          NGX_KMIP_HASHING_ALGORITHM_SHA_256) == NULL
-        || ngx_kmip_add_bytes(&r->alloc, v, NGX_KMIP_TAG_DIGEST_VALUE, md, n)
-           == NULL)
+    if (ngx_kmip_ttlv_add_enum(&r->alloc, v, NGX_KMIP_TAG_HASHING_ALGORITHM,
+                               NGX_KMIP_HASHING_ALGORITHM_SHA_256) == NULL
+        || ngx_kmip_ttlv_add_bytes(&r->alloc, v, NGX_KMIP_TAG_DIGEST_VALUE,
+                                   md, n) == NULL)
     {
         return NGX_ERROR;
     }
 
     if (obj->object_type != NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT
-        && ngx_kmip_add_enum(&r->alloc, v, NGX_KMIP_TAG_KEY_FORMAT_TYPE,
-                             NGX_KMIP_KEY_FORMAT_TYPE_RAW) == NULL)
+        && ngx_kmip_ttlv_add_enum(&r->alloc, v, NGX_KMIP_TAG_KEY_FORMAT_TYPE,
+                                  NGX_KMIP_KEY_FORMAT_TYPE_RAW) == NULL)
     {
         return NGX_ERROR;
     }
@@ -328,7 +331,7 @@ ngx_kmip_op_new_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NULL;
     }
 
-    ot = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_OBJECT_TYPE);
+    ot = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_OBJECT_TYPE);
 
     if (ot == NULL || ot->type != NGX_KMIP_TYPE_ENUMERATION) {
         *rc = ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
@@ -488,7 +491,7 @@ ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
         }
 
         if (s->tag == NGX_KMIP_TAG_RANDOM_NUMBER_GENERATOR
-            && ngx_kmip_item_find(at->value, NGX_KMIP_TAG_RNG_ALGORITHM)
+            && ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_RNG_ALGORITHM)
                == NULL)
         {
             (void) ngx_kmip_result_fail(r, ctx->out,
@@ -675,11 +678,12 @@ ngx_kmip_op_created(ngx_kmip_store_op_t *sop)
     /* Register answers with the Unique Identifier only (KMIP 1.4 4.3) */
 
     if ((ctx->in->operation == NGX_KMIP_OP_CREATE
-         && ngx_kmip_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
-                              ctx->obj->object_type) == NULL)
-        || ngx_kmip_add_text(&r->alloc, payload,
-                             NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                             ctx->obj->uid.data, ctx->obj->uid.len) == NULL)
+         && ngx_kmip_ttlv_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
+                                   ctx->obj->object_type) == NULL)
+        || ngx_kmip_ttlv_add_text(&r->alloc, payload,
+                                  NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                                  ctx->obj->uid.data, ctx->obj->uid.len)
+           == NULL)
     {
         ngx_kmip_op_finish(ctx, NGX_ERROR);
         return;
@@ -721,7 +725,7 @@ ngx_kmip_op_des_key(const EVP_CIPHER *cipher, u_char *key, size_t len)
 static const ngx_kmip_item_t *
 ngx_kmip_op_attr_container(ngx_kmip_req_t *r, const ngx_kmip_item_t *payload)
 {
-    return ngx_kmip_item_find(payload,
+    return ngx_kmip_ttlv_find(payload,
                               r->version >= NGX_KMIP_VERSION(2, 0)
                               ? NGX_KMIP_TAG_ATTRIBUTES
                               : NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
@@ -935,16 +939,16 @@ ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *block,
         return NGX_DECLINED;
     }
 
-    if (ngx_kmip_item_find(block, NGX_KMIP_TAG_KEY_WRAPPING_DATA)) {
+    if (ngx_kmip_ttlv_find(block, NGX_KMIP_TAG_KEY_WRAPPING_DATA)) {
         (void) ngx_kmip_result_fail(r, ctx->out,
                                     NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
                                     "wrapped key blocks are not supported");
         return NGX_DECLINED;
     }
 
-    kft = ngx_kmip_item_find(block, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
-    kv = ngx_kmip_item_find(block, NGX_KMIP_TAG_KEY_VALUE);
-    km = ngx_kmip_item_find(kv, NGX_KMIP_TAG_KEY_MATERIAL);
+    kft = ngx_kmip_ttlv_find(block, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
+    kv = ngx_kmip_ttlv_find(block, NGX_KMIP_TAG_KEY_VALUE);
+    km = ngx_kmip_ttlv_find(kv, NGX_KMIP_TAG_KEY_MATERIAL);
 
     if (kft == NULL || kv == NULL || kv->type != NGX_KMIP_TYPE_STRUCTURE
         || km == NULL)
@@ -966,7 +970,7 @@ ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *block,
                && kft->v.num
                   == NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_SYMMETRIC_KEY)
     {
-        key = ngx_kmip_item_find(km, NGX_KMIP_TAG_KEY);
+        key = ngx_kmip_ttlv_find(km, NGX_KMIP_TAG_KEY);
 
         if (key == NULL || key->type != NGX_KMIP_TYPE_BYTE_STRING) {
             (void) ngx_kmip_result_fail(r, ctx->out,
@@ -996,8 +1000,8 @@ ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *block,
     material->data = (u_char *) key->v.str.data;
     material->len = key->v.str.len;
 
-    a = ngx_kmip_item_find(block, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM);
-    l = ngx_kmip_item_find(block, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH);
+    a = ngx_kmip_ttlv_find(block, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM);
+    l = ngx_kmip_ttlv_find(block, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH);
 
     *alg = (a && a->type == NGX_KMIP_TYPE_ENUMERATION) ? a->v.num : -1;
     *len = (l && l->type == NGX_KMIP_TYPE_INTEGER) ? l->v.num : -1;
@@ -1038,7 +1042,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     /* the format it came in, for Get to answer in (KMIP 2.1 6.1.19) */
 
-    kft = ngx_kmip_item_find(given.block, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
+    kft = ngx_kmip_ttlv_find(given.block, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
 
     if (kft
         && ngx_kmip_op_set_num(r, &obj->attributes, "Key Format Type",
@@ -1090,14 +1094,14 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
     switch (type) {
 
     case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
-        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_SYMMETRIC_KEY);
-        g->block = ngx_kmip_item_find(o, NGX_KMIP_TAG_KEY_BLOCK);
+        o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_SYMMETRIC_KEY);
+        g->block = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_KEY_BLOCK);
         return ngx_kmip_op_key_block(ctx, g->block, &g->material, &g->alg,
                                      &g->len);
 
     case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
-        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_SECRET_DATA);
-        st = ngx_kmip_item_find(o, NGX_KMIP_TAG_SECRET_DATA_TYPE);
+        o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_SECRET_DATA);
+        st = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_SECRET_DATA_TYPE);
 
         if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION) {
             (void) ngx_kmip_result_fail(r, ctx->out,
@@ -1108,14 +1112,14 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
         }
 
         g->subtype = (uint32_t) st->v.num;
-        g->block = ngx_kmip_item_find(o, NGX_KMIP_TAG_KEY_BLOCK);
+        g->block = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_KEY_BLOCK);
         return ngx_kmip_op_key_block(ctx, g->block, &g->material, &g->alg,
                                      &g->len);
 
     case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
-        o = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_OPAQUE_OBJECT);
-        st = ngx_kmip_item_find(o, NGX_KMIP_TAG_OPAQUE_DATA_TYPE);
-        dv = ngx_kmip_item_find(o, NGX_KMIP_TAG_OPAQUE_DATA_VALUE);
+        o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_OPAQUE_OBJECT);
+        st = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_OPAQUE_DATA_TYPE);
+        dv = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_OPAQUE_DATA_VALUE);
 
         if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION
             || dv == NULL || dv->type != NGX_KMIP_TYPE_BYTE_STRING

@@ -173,7 +173,7 @@ ngx_kmip_op_cipher_flag(const ngx_kmip_item_t *payload, uint32_t tag)
 {
     ngx_kmip_item_t  *it;
 
-    it = ngx_kmip_item_find(payload, tag);
+    it = ngx_kmip_ttlv_find(payload, tag);
 
     return it && it->type == NGX_KMIP_TYPE_BOOLEAN && it->v.num;
 }
@@ -202,7 +202,7 @@ ngx_kmip_op_cipher(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     init = ngx_kmip_op_cipher_flag(in->payload, NGX_KMIP_TAG_INIT_INDICATOR);
     final = ngx_kmip_op_cipher_flag(in->payload,
                                     NGX_KMIP_TAG_FINAL_INDICATOR);
-    cv = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_CORRELATION_VALUE);
+    cv = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_CORRELATION_VALUE);
 
     if (r->streams == NULL && (init != final || cv)) {
         return ngx_kmip_result_fail(r, out,
@@ -213,7 +213,7 @@ ngx_kmip_op_cipher(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     /* Data may be left out of the first and the last part only */
 
-    data = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_DATA);
+    data = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_DATA);
 
     if ((data == NULL && init == final)
         || (data && data->type != NGX_KMIP_TYPE_BYTE_STRING))
@@ -269,27 +269,27 @@ ngx_kmip_op_cipher_params(const ngx_kmip_item_t *cp,
 {
     ngx_kmip_item_t  *it;
 
-    it = ngx_kmip_item_find(cp, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM);
+    it = ngx_kmip_ttlv_find(cp, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM);
     if (it && it->type == NGX_KMIP_TYPE_ENUMERATION) {
         p->alg = (uint32_t) it->v.num;
     }
 
-    it = ngx_kmip_item_find(cp, NGX_KMIP_TAG_BLOCK_CIPHER_MODE);
+    it = ngx_kmip_ttlv_find(cp, NGX_KMIP_TAG_BLOCK_CIPHER_MODE);
     if (it && it->type == NGX_KMIP_TYPE_ENUMERATION) {
         p->mode = (uint32_t) it->v.num;
     }
 
-    it = ngx_kmip_item_find(cp, NGX_KMIP_TAG_PADDING_METHOD);
+    it = ngx_kmip_ttlv_find(cp, NGX_KMIP_TAG_PADDING_METHOD);
     if (it && it->type == NGX_KMIP_TYPE_ENUMERATION) {
         p->padding = (uint32_t) it->v.num;
     }
 
-    it = ngx_kmip_item_find(cp, NGX_KMIP_TAG_TAG_LENGTH);
+    it = ngx_kmip_ttlv_find(cp, NGX_KMIP_TAG_TAG_LENGTH);
     if (it && it->type == NGX_KMIP_TYPE_INTEGER) {
         p->tag_len = it->v.num;
     }
 
-    it = ngx_kmip_item_find(cp, NGX_KMIP_TAG_RANDOM_IV);
+    it = ngx_kmip_ttlv_find(cp, NGX_KMIP_TAG_RANDOM_IV);
     if (it && it->type == NGX_KMIP_TYPE_BOOLEAN) {
         p->random_iv = it->v.num ? 1 : 0;
     }
@@ -444,7 +444,7 @@ ngx_kmip_op_cipher_params_of(ngx_kmip_op_ctx_t *ctx,
         ngx_kmip_op_cipher_params(at->value, p);
     }
 
-    cp = ngx_kmip_item_find(ctx->in->payload,
+    cp = ngx_kmip_ttlv_find(ctx->in->payload,
                             NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
     if (cp) {
         ngx_kmip_op_cipher_params(cp, p);
@@ -567,7 +567,7 @@ ngx_kmip_op_cipher_iv(ngx_kmip_op_ctx_t *ctx, ngx_kmip_cipher_setup_t *cs)
     cs->iv = NULL;
     cs->gen_iv = 0;
 
-    it = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_IV_COUNTER_NONCE);
+    it = ngx_kmip_ttlv_find(ctx->in->payload, NGX_KMIP_TAG_IV_COUNTER_NONCE);
 
     if (cs->chacha == 1 && it && it->type == NGX_KMIP_TYPE_BYTE_STRING) {
 
@@ -700,10 +700,10 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
         return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
-    cs.data = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_DATA);
-    cs.aad = ngx_kmip_item_find(ctx->in->payload,
+    cs.data = ngx_kmip_ttlv_find(ctx->in->payload, NGX_KMIP_TAG_DATA);
+    cs.aad = ngx_kmip_ttlv_find(ctx->in->payload,
                       NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA);
-    cs.etag = ngx_kmip_item_find(ctx->in->payload,
+    cs.etag = ngx_kmip_ttlv_find(ctx->in->payload,
                                  NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_TAG);
 
     rc = ngx_kmip_op_cipher_iv(ctx, &cs);
@@ -885,24 +885,24 @@ ngx_kmip_op_cipher_respond(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     payload = ngx_kmip_payload_new(r);
 
     if (payload == NULL
-        || ngx_kmip_add_text(&r->alloc, payload,
-                             NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                             uid->data, uid->len) == NULL)
+        || ngx_kmip_ttlv_add_text(&r->alloc, payload,
+                                  NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                                  uid->data, uid->len) == NULL)
     {
         return NGX_ERROR;
     }
 
     if (data
-        && ngx_kmip_add_bytes(&r->alloc, payload, NGX_KMIP_TAG_DATA,
-                              data->data, data->len) == NULL)
+        && ngx_kmip_ttlv_add_bytes(&r->alloc, payload, NGX_KMIP_TAG_DATA,
+                                   data->data, data->len) == NULL)
     {
         return NGX_ERROR;
     }
 
     if (iv
-        && ngx_kmip_add_bytes(&r->alloc, payload,
-                              NGX_KMIP_TAG_IV_COUNTER_NONCE,
-                              iv->data, iv->len) == NULL)
+        && ngx_kmip_ttlv_add_bytes(&r->alloc, payload,
+                                   NGX_KMIP_TAG_IV_COUNTER_NONCE,
+                                   iv->data, iv->len) == NULL)
     {
         return NGX_ERROR;
     }
@@ -910,10 +910,13 @@ ngx_kmip_op_cipher_respond(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     if (cv) {
         p = ngx_pstrdup(r->pool, cv);
 
-        if (p == NULL
-            || ngx_kmip_add_bytes(&r->alloc, payload,
-                                  NGX_KMIP_TAG_CORRELATION_VALUE, p, cv->len)
-               == NULL)
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_kmip_ttlv_add_bytes(&r->alloc, payload,
+                                    NGX_KMIP_TAG_CORRELATION_VALUE, p, cv->len)
+            == NULL)
         {
             return NGX_ERROR;
         }
@@ -922,10 +925,14 @@ ngx_kmip_op_cipher_respond(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     if (tag) {
         p = ngx_pstrdup(r->pool, tag);
 
-        if (p == NULL
-            || ngx_kmip_add_bytes(&r->alloc, payload,
-                                  NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_TAG,
-                                  p, tag->len) == NULL)
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_kmip_ttlv_add_bytes(&r->alloc, payload,
+                                    NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_TAG,
+                                    p, tag->len)
+            == NULL)
         {
             return NGX_ERROR;
         }
@@ -999,7 +1006,7 @@ ngx_kmip_op_stream_open(ngx_kmip_op_ctx_t *ctx, EVP_CIPHER_CTX *c,
                    s->enc ? "Encrypt" : "Decrypt", i);
 
     return ngx_kmip_op_stream_run(r, ctx->out, slot,
-                                  ngx_kmip_item_find(ctx->in->payload,
+                                  ngx_kmip_ttlv_find(ctx->in->payload,
                                                      NGX_KMIP_TAG_DATA),
                                   NULL, 0, iv);
 }
@@ -1058,7 +1065,7 @@ ngx_kmip_op_stream_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                                         : " Decrypt");
     }
 
-    it = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
+    it = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
 
     if (it
         && (it->type != NGX_KMIP_TYPE_TEXT_STRING
@@ -1073,7 +1080,7 @@ ngx_kmip_op_stream_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     /* KMIP: additional data "MUST be supplied on the initial request" */
 
-    if (ngx_kmip_item_find(in->payload,
+    if (ngx_kmip_ttlv_find(in->payload,
                      NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA))
     {
         return ngx_kmip_op_stream_fail(r, out, slot,
@@ -1088,7 +1095,7 @@ ngx_kmip_op_stream_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     etag = NULL;
 
     if (s->aead && !s->enc) {
-        etag = ngx_kmip_item_find(in->payload,
+        etag = ngx_kmip_ttlv_find(in->payload,
                                   NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_TAG);
     }
 
@@ -1101,7 +1108,7 @@ ngx_kmip_op_stream_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     }
 
     return ngx_kmip_op_stream_run(r, out, slot,
-                                  ngx_kmip_item_find(in->payload,
+                                  ngx_kmip_ttlv_find(in->payload,
                                                      NGX_KMIP_TAG_DATA),
                                   etag, final, NULL);
 }

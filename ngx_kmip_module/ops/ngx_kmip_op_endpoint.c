@@ -28,7 +28,7 @@ ngx_kmip_op_set_endpoint_role(ngx_kmip_req_t *r,
 {
     ngx_kmip_item_t  *role, *payload;
 
-    role = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_ENDPOINT_ROLE);
+    role = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_ENDPOINT_ROLE);
 
     if (role == NULL) {
         return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
@@ -60,8 +60,8 @@ ngx_kmip_op_set_endpoint_role(ngx_kmip_req_t *r,
 
     payload = ngx_kmip_payload_new(r);
 
-    if (ngx_kmip_add_enum(&r->alloc, payload, NGX_KMIP_TAG_ENDPOINT_ROLE,
-                          NGX_KMIP_ENDPOINT_ROLE_SERVER)
+    if (ngx_kmip_ttlv_add_enum(&r->alloc, payload, NGX_KMIP_TAG_ENDPOINT_ROLE,
+                               NGX_KMIP_ENDPOINT_ROLE_SERVER)
         == NULL)
     {
         return NGX_ERROR;

@@ -54,8 +54,8 @@ ngx_kmip_op_export_respond(ngx_kmip_op_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    attrs = ngx_kmip_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTES,
-                              NGX_KMIP_TYPE_STRUCTURE);
+    attrs = ngx_kmip_ttlv_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTES,
+                                   NGX_KMIP_TYPE_STRUCTURE);
     if (attrs == NULL) {
         return NGX_ERROR;
     }
@@ -70,7 +70,7 @@ ngx_kmip_op_export_respond(ngx_kmip_op_ctx_t *ctx)
 
     /* Object Type, Unique Identifier, Attributes, the object */
 
-    uid = ngx_kmip_item_find(ctx->out->payload,
+    uid = ngx_kmip_ttlv_find(ctx->out->payload,
                              NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
     if (uid == NULL || uid->next == NULL) {
         return NGX_ERROR;

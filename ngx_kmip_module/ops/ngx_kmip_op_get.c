@@ -94,16 +94,16 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
         return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
-    want = ngx_kmip_item_find(ctx->in->payload, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
+    want = ngx_kmip_ttlv_find(ctx->in->payload, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
     kft = (want && want->type == NGX_KMIP_TYPE_ENUMERATION) ? want->v.num : 0;
 
     payload = ngx_kmip_payload_new(r);
 
-    if (ngx_kmip_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
-                          obj->object_type) == NULL
-        || ngx_kmip_add_text(&r->alloc, payload,
-                             NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                             obj->uid.data, obj->uid.len) == NULL)
+    if (ngx_kmip_ttlv_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
+                               obj->object_type) == NULL
+        || ngx_kmip_ttlv_add_text(&r->alloc, payload,
+                                  NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                                  obj->uid.data, obj->uid.len) == NULL)
     {
         return NGX_ERROR;
     }
@@ -254,17 +254,17 @@ ngx_kmip_op_get_key_value(ngx_kmip_req_t *r, ngx_kmip_item_t *o,
 {
     ngx_kmip_item_t  *block;
 
-    block = ngx_kmip_add_struct(&r->alloc, o, NGX_KMIP_TAG_KEY_BLOCK);
+    block = ngx_kmip_ttlv_add_struct(&r->alloc, o, NGX_KMIP_TAG_KEY_BLOCK);
 
-    if (ngx_kmip_add_enum(&r->alloc, block, NGX_KMIP_TAG_KEY_FORMAT_TYPE,
-                          (uint32_t) kft) == NULL)
+    if (ngx_kmip_ttlv_add_enum(&r->alloc, block, NGX_KMIP_TAG_KEY_FORMAT_TYPE,
+                               (uint32_t) kft) == NULL)
     {
         return NULL;
     }
 
     *blockp = block;
 
-    return ngx_kmip_add_struct(&r->alloc, block, NGX_KMIP_TAG_KEY_VALUE);
+    return ngx_kmip_ttlv_add_struct(&r->alloc, block, NGX_KMIP_TAG_KEY_VALUE);
 }
 
 
@@ -295,7 +295,7 @@ ngx_kmip_op_get_symmetric_key(ngx_kmip_op_ctx_t *ctx,
     len = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Length",
                                (int64_t) obj->material.len * 8);
 
-    o = ngx_kmip_add_struct(a, payload, NGX_KMIP_TAG_SYMMETRIC_KEY);
+    o = ngx_kmip_ttlv_add_struct(a, payload, NGX_KMIP_TAG_SYMMETRIC_KEY);
 
     kv = ngx_kmip_op_get_key_value(ctx->r, o, kft, blockp);
     if (kv == NULL) {
@@ -303,23 +303,23 @@ ngx_kmip_op_get_symmetric_key(ngx_kmip_op_ctx_t *ctx,
     }
 
     if (kft == NGX_KMIP_KEY_FORMAT_TYPE_RAW) {
-        km = ngx_kmip_add_bytes(a, kv, NGX_KMIP_TAG_KEY_MATERIAL,
-                                obj->material.data, obj->material.len);
+        km = ngx_kmip_ttlv_add_bytes(a, kv, NGX_KMIP_TAG_KEY_MATERIAL,
+                                     obj->material.data, obj->material.len);
 
     } else {
-        km = ngx_kmip_add_struct(a, kv, NGX_KMIP_TAG_KEY_MATERIAL);
-        km = ngx_kmip_add_bytes(a, km, NGX_KMIP_TAG_KEY,
-                                obj->material.data, obj->material.len);
+        km = ngx_kmip_ttlv_add_struct(a, kv, NGX_KMIP_TAG_KEY_MATERIAL);
+        km = ngx_kmip_ttlv_add_bytes(a, km, NGX_KMIP_TAG_KEY,
+                                     obj->material.data, obj->material.len);
     }
 
     if (km == NULL
         || (alg != -1
-            && ngx_kmip_add_enum(a, *blockp,
-                                 NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
-                                 (uint32_t) alg) == NULL)
-        || ngx_kmip_add_integer(a, *blockp,
-                                NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
-                                (int32_t) len) == NULL)
+            && ngx_kmip_ttlv_add_enum(a, *blockp,
+                                      NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+                                      (uint32_t) alg) == NULL)
+        || ngx_kmip_ttlv_add_integer(a, *blockp,
+                                     NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
+                                     (int32_t) len) == NULL)
     {
         return NGX_ERROR;
     }
@@ -345,9 +345,10 @@ ngx_kmip_op_get_secret_data(ngx_kmip_op_ctx_t *ctx, ngx_kmip_item_t *payload,
         return NGX_DECLINED;
     }
 
-    o = ngx_kmip_add_struct(a, payload, NGX_KMIP_TAG_SECRET_DATA);
+    o = ngx_kmip_ttlv_add_struct(a, payload, NGX_KMIP_TAG_SECRET_DATA);
 
-    if (ngx_kmip_add_enum(a, o, NGX_KMIP_TAG_SECRET_DATA_TYPE, obj->subtype)
+    if (ngx_kmip_ttlv_add_enum(a, o, NGX_KMIP_TAG_SECRET_DATA_TYPE,
+                               obj->subtype)
         == NULL)
     {
         return NGX_ERROR;
@@ -356,8 +357,8 @@ ngx_kmip_op_get_secret_data(ngx_kmip_op_ctx_t *ctx, ngx_kmip_item_t *payload,
     kv = ngx_kmip_op_get_key_value(ctx->r, o, kft, blockp);
 
     if (kv == NULL
-        || ngx_kmip_add_bytes(a, kv, NGX_KMIP_TAG_KEY_MATERIAL,
-                              obj->material.data, obj->material.len)
+        || ngx_kmip_ttlv_add_bytes(a, kv, NGX_KMIP_TAG_KEY_MATERIAL,
+                                   obj->material.data, obj->material.len)
            == NULL)
     {
         return NGX_ERROR;
@@ -377,12 +378,13 @@ ngx_kmip_op_get_opaque_object(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t     *obj = ctx->obj;
     ngx_kmip_allocator_t  *a = &ctx->r->alloc;
 
-    o = ngx_kmip_add_struct(a, payload, NGX_KMIP_TAG_OPAQUE_OBJECT);
+    o = ngx_kmip_ttlv_add_struct(a, payload, NGX_KMIP_TAG_OPAQUE_OBJECT);
 
-    if (ngx_kmip_add_enum(a, o, NGX_KMIP_TAG_OPAQUE_DATA_TYPE, obj->subtype)
+    if (ngx_kmip_ttlv_add_enum(a, o, NGX_KMIP_TAG_OPAQUE_DATA_TYPE,
+                               obj->subtype)
         == NULL
-        || ngx_kmip_add_bytes(a, o, NGX_KMIP_TAG_OPAQUE_DATA_VALUE,
-                              obj->material.data, obj->material.len)
+        || ngx_kmip_ttlv_add_bytes(a, o, NGX_KMIP_TAG_OPAQUE_DATA_VALUE,
+                                   obj->material.data, obj->material.len)
            == NULL)
     {
         return NGX_ERROR;

@@ -40,8 +40,8 @@ ngx_kmip_op_interop(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     const char       *what;
     ngx_kmip_item_t  *fn, *ident;
 
-    fn = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_INTEROP_FUNCTION);
-    ident = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_INTEROP_IDENTIFIER);
+    fn = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_INTEROP_FUNCTION);
+    ident = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_INTEROP_IDENTIFIER);
 
     if (fn == NULL || ident == NULL) {
         return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,

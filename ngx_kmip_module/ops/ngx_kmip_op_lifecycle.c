@@ -84,8 +84,8 @@ ngx_kmip_op_revoke(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_item_t    *rr, *code;
     ngx_kmip_op_ctx_t  *ctx;
 
-    rr = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_REVOCATION_REASON);
-    code = ngx_kmip_item_find(rr, NGX_KMIP_TAG_REVOCATION_REASON_CODE);
+    rr = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_REVOCATION_REASON);
+    code = ngx_kmip_ttlv_find(rr, NGX_KMIP_TAG_REVOCATION_REASON_CODE);
 
     if (rr == NULL || rr->type != NGX_KMIP_TYPE_STRUCTURE || code == NULL
         || code->type != NGX_KMIP_TYPE_ENUMERATION)
@@ -116,7 +116,7 @@ ngx_kmip_op_revoke_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
     ngx_kmip_item_t  *rr, *v, *cod;
 
     rr = ctx->data;
-    code = ngx_kmip_item_find(rr, NGX_KMIP_TAG_REVOCATION_REASON_CODE)->v.num;
+    code = ngx_kmip_ttlv_find(rr, NGX_KMIP_TAG_REVOCATION_REASON_CODE)->v.num;
     now = ngx_time();
     state = ngx_kmip_attrs_state(&obj->attributes, now);
 
@@ -142,7 +142,7 @@ ngx_kmip_op_revoke_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
             return NGX_DECLINED;
         }
 
-        cod = ngx_kmip_item_find(ctx->in->payload,
+        cod = ngx_kmip_ttlv_find(ctx->in->payload,
                                  NGX_KMIP_TAG_COMPROMISE_OCCURRENCE_DATE);
         occurred = (cod && cod->type == NGX_KMIP_TYPE_DATE_TIME)
                    ? cod->v.num : now;

@@ -186,10 +186,10 @@ ngx_kmip_locate_match_one(ngx_kmip_attr_t *want, ngx_kmip_attr_t *have)
     ngx_kmip_item_t  *wv, *hv, *wt, *ht;
 
     if (ngx_kmip_attr_name_is(want, "Name")) {
-        wv = ngx_kmip_item_find(want->value, NGX_KMIP_TAG_NAME_VALUE);
-        hv = ngx_kmip_item_find(have->value, NGX_KMIP_TAG_NAME_VALUE);
-        wt = ngx_kmip_item_find(want->value, NGX_KMIP_TAG_NAME_TYPE);
-        ht = ngx_kmip_item_find(have->value, NGX_KMIP_TAG_NAME_TYPE);
+        wv = ngx_kmip_ttlv_find(want->value, NGX_KMIP_TAG_NAME_VALUE);
+        hv = ngx_kmip_ttlv_find(have->value, NGX_KMIP_TAG_NAME_VALUE);
+        wt = ngx_kmip_ttlv_find(want->value, NGX_KMIP_TAG_NAME_TYPE);
+        ht = ngx_kmip_ttlv_find(have->value, NGX_KMIP_TAG_NAME_TYPE);
 
         return wv && hv && ngx_kmip_item_equal(wv, hv)
                && (wt == NULL || (ht && wt->v.num == ht->v.num));
@@ -265,16 +265,16 @@ ngx_kmip_locate_usage(ngx_kmip_item_t *want, ngx_kmip_item_t *have)
     };
 
     for (k = 0; k < sizeof(tags) / sizeof(tags[0]); k++) {
-        w = ngx_kmip_item_find(want, tags[k]);
-        h = ngx_kmip_item_find(have, tags[k]);
+        w = ngx_kmip_ttlv_find(want, tags[k]);
+        h = ngx_kmip_ttlv_find(have, tags[k]);
 
         if (w && (h == NULL || h->type != w->type || h->v.num < w->v.num)) {
             return 0;
         }
     }
 
-    w = ngx_kmip_item_find(want, NGX_KMIP_TAG_USAGE_LIMITS_UNIT);
-    h = ngx_kmip_item_find(have, NGX_KMIP_TAG_USAGE_LIMITS_UNIT);
+    w = ngx_kmip_ttlv_find(want, NGX_KMIP_TAG_USAGE_LIMITS_UNIT);
+    h = ngx_kmip_ttlv_find(have, NGX_KMIP_TAG_USAGE_LIMITS_UNIT);
 
     return w == NULL || (h && ngx_kmip_item_equal(w, h));
 }
@@ -415,8 +415,8 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
 
     if (r->version >= NGX_KMIP_VERSION(1, 3)
         && (lc->offset > 0 || lc->max >= 0)
-        && ngx_kmip_add_integer(&r->alloc, payload,
-                                NGX_KMIP_TAG_LOCATED_ITEMS, (int32_t) n)
+        && ngx_kmip_ttlv_add_integer(&r->alloc, payload,
+                                     NGX_KMIP_TAG_LOCATED_ITEMS, (int32_t) n)
            == NULL)
     {
         goto failed;
@@ -430,9 +430,9 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
         uid.data = ngx_pstrdup(r->pool, &hits[i]->uid);
 
         if (uid.data == NULL
-            || ngx_kmip_add_text(&r->alloc, payload,
-                                 NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                                 uid.data, uid.len)
+            || ngx_kmip_ttlv_add_text(&r->alloc, payload,
+                                      NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                                      uid.data, uid.len)
                == NULL)
         {
             goto failed;

@@ -85,7 +85,7 @@ ngx_kmip_op_log(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_str_t         text;
     ngx_kmip_item_t  *msg;
 
-    msg = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_LOG_MESSAGE);
+    msg = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_LOG_MESSAGE);
 
     if (msg == NULL) {
         return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,

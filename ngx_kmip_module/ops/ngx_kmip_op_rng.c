@@ -30,7 +30,7 @@ ngx_kmip_op_rng_retrieve(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     u_char           *p;
     ngx_kmip_item_t  *len, *payload;
 
-    len = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_DATA_LENGTH);
+    len = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_DATA_LENGTH);
 
     if (len == NULL || len->type != NGX_KMIP_TYPE_INTEGER) {
         return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
@@ -57,8 +57,8 @@ ngx_kmip_op_rng_retrieve(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     payload = ngx_kmip_payload_new(r);
 
-    if (ngx_kmip_add_bytes(&r->alloc, payload, NGX_KMIP_TAG_DATA, p,
-                           (size_t) len->v.num)
+    if (ngx_kmip_ttlv_add_bytes(&r->alloc, payload, NGX_KMIP_TAG_DATA, p,
+                                (size_t) len->v.num)
         == NULL)
     {
         return NGX_ERROR;

@@ -100,8 +100,8 @@ ngx_kmip_read_version(const ngx_kmip_item_t *pv, ngx_kmip_version_t *v)
         return NGX_ERROR;
     }
 
-    major = ngx_kmip_item_find(pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR);
-    minor = ngx_kmip_item_find(pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR);
+    major = ngx_kmip_ttlv_find(pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR);
+    minor = ngx_kmip_ttlv_find(pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR);
 
     if (major == NULL || minor == NULL
         || major->type != NGX_KMIP_TYPE_INTEGER
@@ -124,16 +124,16 @@ ngx_kmip_add_version(ngx_kmip_req_t *r, ngx_kmip_item_t *parent,
 {
     ngx_kmip_item_t  *pv;
 
-    pv = ngx_kmip_add_struct(&r->alloc, parent,
-                             NGX_KMIP_TAG_PROTOCOL_VERSION);
+    pv = ngx_kmip_ttlv_add_struct(&r->alloc, parent,
+                                  NGX_KMIP_TAG_PROTOCOL_VERSION);
 
-    if (ngx_kmip_add_integer(&r->alloc, pv,
-                             NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR,
-                             (int32_t) v->major)
+    if (ngx_kmip_ttlv_add_integer(&r->alloc, pv,
+                                  NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR,
+                                  (int32_t) v->major)
         == NULL
-        || ngx_kmip_add_integer(&r->alloc, pv,
-                                NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR,
-                                (int32_t) v->minor)
+        || ngx_kmip_ttlv_add_integer(&r->alloc, pv,
+                                     NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR,
+                                     (int32_t) v->minor)
            == NULL)
     {
         return NULL;
@@ -211,8 +211,8 @@ ngx_kmip_op_query(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                 continue;
             }
 
-            if (ngx_kmip_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OPERATION,
-                                  op->operation)
+            if (ngx_kmip_ttlv_add_enum(&r->alloc, payload,
+                                       NGX_KMIP_TAG_OPERATION, op->operation)
                 == NULL)
             {
                 return NGX_ERROR;
@@ -226,21 +226,26 @@ ngx_kmip_op_query(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
      */
 
     if ((want & NGX_KMIP_QUERY_OBJECTS) && r->kp != NULL) {
-        if (ngx_kmip_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
-                              NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) == NULL
-            || ngx_kmip_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
-                                 NGX_KMIP_OBJECT_TYPE_SECRET_DATA) == NULL
-            || ngx_kmip_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
-                                 NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT) == NULL)
+        if (ngx_kmip_ttlv_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
+                                   NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY)
+            == NULL
+            || ngx_kmip_ttlv_add_enum(&r->alloc, payload,
+                                      NGX_KMIP_TAG_OBJECT_TYPE,
+                                      NGX_KMIP_OBJECT_TYPE_SECRET_DATA)
+               == NULL
+            || ngx_kmip_ttlv_add_enum(&r->alloc, payload,
+                                      NGX_KMIP_TAG_OBJECT_TYPE,
+                                      NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT)
+               == NULL)
         {
             return NGX_ERROR;
         }
     }
 
     if (want & NGX_KMIP_QUERY_SERVER_INFORMATION) {
-        if (ngx_kmip_add_text(&r->alloc, payload,
-                              NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
-                              r->conf->vendor.data, r->conf->vendor.len)
+        if (ngx_kmip_ttlv_add_text(&r->alloc, payload,
+                                   NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
+                                   r->conf->vendor.data, r->conf->vendor.len)
             == NULL)
         {
             return NGX_ERROR;
@@ -249,18 +254,18 @@ ngx_kmip_op_query(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         if (r->version >= NGX_KMIP_VERSION(2, 0)) {
             /* the 2.x Server Information structure has defined fields */
 
-            info = ngx_kmip_add_struct(&r->alloc, payload,
-                                       NGX_KMIP_TAG_SERVER_INFORMATION);
+            info = ngx_kmip_ttlv_add_struct(&r->alloc, payload,
+                                            NGX_KMIP_TAG_SERVER_INFORMATION);
 
             version = (u_char *) NGX_KMIP_SERVER_VERSION;
 
-            if (ngx_kmip_add_text(&r->alloc, info,
-                                  NGX_KMIP_TAG_PRODUCT_NAME,
-                                  (u_char *) "ngx_kmip", 8)
+            if (ngx_kmip_ttlv_add_text(&r->alloc, info,
+                                       NGX_KMIP_TAG_PRODUCT_NAME,
+                                       (u_char *) "ngx_kmip", 8)
                 == NULL
-                || ngx_kmip_add_text(&r->alloc, info,
-                                     NGX_KMIP_TAG_SERVER_VERSION,
-                                     version, ngx_strlen(version))
+                || ngx_kmip_ttlv_add_text(&r->alloc, info,
+                                          NGX_KMIP_TAG_SERVER_VERSION,
+                                          version, ngx_strlen(version))
                    == NULL)
             {
                 return NGX_ERROR;

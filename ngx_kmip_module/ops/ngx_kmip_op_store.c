@@ -118,7 +118,7 @@ ngx_kmip_op_get_uid(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 {
     ngx_kmip_item_t  *item;
 
-    item = ngx_kmip_item_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
+    item = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
 
     if (item) {
         if (item->type != NGX_KMIP_TYPE_TEXT_STRING || item->v.str.len == 0)
@@ -440,9 +440,9 @@ ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx)
 
     payload = ngx_kmip_payload_new(ctx->r);
 
-    if (ngx_kmip_add_text(&ctx->r->alloc, payload,
-                          NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                          ctx->uid.data, ctx->uid.len)
+    if (ngx_kmip_ttlv_add_text(&ctx->r->alloc, payload,
+                               NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                               ctx->uid.data, ctx->uid.len)
         == NULL)
     {
         return NGX_ERROR;

@@ -40,8 +40,8 @@ ngx_kmip_op_usage_limits(ngx_kmip_req_t *r, const ngx_kmip_item_t *value,
 {
     ngx_kmip_item_t  *total, *unit, *v;
 
-    total = ngx_kmip_item_find(value, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL);
-    unit = ngx_kmip_item_find(value, NGX_KMIP_TAG_USAGE_LIMITS_UNIT);
+    total = ngx_kmip_ttlv_find(value, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL);
+    unit = ngx_kmip_ttlv_find(value, NGX_KMIP_TAG_USAGE_LIMITS_UNIT);
 
     if (total == NULL || total->type != NGX_KMIP_TYPE_LONG_INTEGER
         || total->v.num < 0)
@@ -75,16 +75,16 @@ ngx_kmip_op_usage_value(ngx_kmip_req_t *r, int64_t total, int64_t count,
 {
     ngx_kmip_item_t  *v;
 
-    v = ngx_kmip_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                          NGX_KMIP_TYPE_STRUCTURE);
+    v = ngx_kmip_ttlv_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                               NGX_KMIP_TYPE_STRUCTURE);
 
     if (v == NULL
-        || ngx_kmip_add_long(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL,
-                             total) == NULL
-        || ngx_kmip_add_long(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_COUNT,
-                             count) == NULL
-        || ngx_kmip_add_enum(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_UNIT,
-                             (uint32_t) unit) == NULL)
+        || ngx_kmip_ttlv_add_long(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL,
+                                  total) == NULL
+        || ngx_kmip_ttlv_add_long(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_COUNT,
+                                  count) == NULL
+        || ngx_kmip_ttlv_add_enum(&r->alloc, v, NGX_KMIP_TAG_USAGE_LIMITS_UNIT,
+                                  (uint32_t) unit) == NULL)
     {
         return NULL;
     }
@@ -107,9 +107,9 @@ ngx_kmip_op_usage_get(ngx_kmip_attrs_t *l, int64_t *total, int64_t *count,
         return 0;
     }
 
-    t = ngx_kmip_item_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL);
-    c = ngx_kmip_item_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
-    u = ngx_kmip_item_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_UNIT);
+    t = ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL);
+    c = ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
+    u = ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_USAGE_LIMITS_UNIT);
 
     /* a malformed stored value allows nothing */
     *total = (t && t->type == NGX_KMIP_TYPE_LONG_INTEGER) ? t->v.num : 0;

@@ -174,8 +174,8 @@ ngx_kmip_op_derived(ngx_kmip_req_t *r, ngx_kmip_object_t *obj,
             return NGX_ERROR;
         }
 
-        v = ngx_kmip_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                              NGX_KMIP_TYPE_BYTE_STRING);
+        v = ngx_kmip_ttlv_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                                   NGX_KMIP_TYPE_BYTE_STRING);
         if (v == NULL) {
             return NGX_ERROR;
         }

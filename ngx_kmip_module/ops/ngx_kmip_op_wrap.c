@@ -93,7 +93,7 @@ ngx_kmip_op_wrap_request(ngx_kmip_op_ctx_t *ctx)
 
     ctx->data = NULL;
 
-    spec = ngx_kmip_item_find(ctx->in->payload,
+    spec = ngx_kmip_ttlv_find(ctx->in->payload,
                               NGX_KMIP_TAG_KEY_WRAPPING_SPECIFICATION);
     if (spec == NULL) {
         return NGX_OK;
@@ -143,7 +143,7 @@ ngx_kmip_op_wrap_method(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     int64_t                 method;
     const ngx_kmip_item_t  *it;
 
-    it = ngx_kmip_item_find(spec, NGX_KMIP_TAG_WRAPPING_METHOD);
+    it = ngx_kmip_ttlv_find(spec, NGX_KMIP_TAG_WRAPPING_METHOD);
     method = (it && it->type == NGX_KMIP_TYPE_ENUMERATION) ? it->v.num : -1;
 
     switch (method) {
@@ -170,7 +170,7 @@ ngx_kmip_op_wrap_method(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
         return NGX_DECLINED;
     }
 
-    if (ngx_kmip_item_find(spec, NGX_KMIP_TAG_MAC_SIGNATURE_KEY_INFORMATION))
+    if (ngx_kmip_ttlv_find(spec, NGX_KMIP_TAG_MAC_SIGNATURE_KEY_INFORMATION))
     {
         (void) ngx_kmip_result_fail(r, out,
                                     NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
@@ -194,8 +194,8 @@ ngx_kmip_op_wrap_key_info(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 {
     const ngx_kmip_item_t  *eki, *uid, *cp;
 
-    eki = ngx_kmip_item_find(w->spec, NGX_KMIP_TAG_ENCRYPTION_KEY_INFORMATION);
-    uid = eki ? ngx_kmip_item_find(eki, NGX_KMIP_TAG_UNIQUE_IDENTIFIER)
+    eki = ngx_kmip_ttlv_find(w->spec, NGX_KMIP_TAG_ENCRYPTION_KEY_INFORMATION);
+    uid = eki ? ngx_kmip_ttlv_find(eki, NGX_KMIP_TAG_UNIQUE_IDENTIFIER)
               : NULL;
 
     if (eki == NULL || eki->type != NGX_KMIP_TYPE_STRUCTURE
@@ -212,7 +212,7 @@ ngx_kmip_op_wrap_key_info(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     w->kek_uid.data = (u_char *) uid->v.str.data;
     w->kek_uid.len = uid->v.str.len;
 
-    cp = ngx_kmip_item_find(eki, NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
+    cp = ngx_kmip_ttlv_find(eki, NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
 
     if (cp && cp->type != NGX_KMIP_TYPE_STRUCTURE) {
         (void) ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
@@ -251,7 +251,7 @@ ngx_kmip_op_wrap_encoding(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
         w->names++;
     }
 
-    it = ngx_kmip_item_find(w->spec, NGX_KMIP_TAG_ENCODING_OPTION);
+    it = ngx_kmip_ttlv_find(w->spec, NGX_KMIP_TAG_ENCODING_OPTION);
 
     if (it) {
         if (it->type != NGX_KMIP_TYPE_ENUMERATION
@@ -428,7 +428,7 @@ ngx_kmip_op_wrap_match(const ngx_kmip_item_t *want,
     }
 
     for (w = want->v.kids.first; w; w = w->next) {
-        h = ngx_kmip_item_find(have, w->tag);
+        h = ngx_kmip_ttlv_find(have, w->tag);
 
         if (h == NULL || !ngx_kmip_item_equal(w, h)) {
             return 0;
@@ -481,7 +481,7 @@ ngx_kmip_op_wrap_field(const ngx_kmip_item_t *params, uint32_t tag)
 {
     const ngx_kmip_item_t  *it;
 
-    it = ngx_kmip_item_find(params, tag);
+    it = ngx_kmip_ttlv_find(params, tag);
 
     return (it && it->type == NGX_KMIP_TYPE_ENUMERATION) ? it->v.num : -1;
 }
@@ -526,15 +526,16 @@ ngx_kmip_op_wrap_attributes(ngx_kmip_wrap_t *w, ngx_kmip_item_t *kv)
     parent = kv;
 
     if (ngx_kmip_op_wrap_v2(r)) {
-        parent = ngx_kmip_add_struct(&r->alloc, kv, NGX_KMIP_TAG_ATTRIBUTES);
+        parent = ngx_kmip_ttlv_add_struct(&r->alloc, kv,
+                                          NGX_KMIP_TAG_ATTRIBUTES);
         if (parent == NULL) {
             return NGX_ERROR;
         }
     }
 
-    for (name = ngx_kmip_item_find(w->spec, NGX_KMIP_TAG_ATTRIBUTE_NAME);
+    for (name = ngx_kmip_ttlv_find(w->spec, NGX_KMIP_TAG_ATTRIBUTE_NAME);
          name;
-         name = ngx_kmip_item_find_next(name, NGX_KMIP_TAG_ATTRIBUTE_NAME))
+         name = ngx_kmip_ttlv_find_next(name, NGX_KMIP_TAG_ATTRIBUTE_NAME))
     {
         /* an attribute the object does not have is not wrapped */
 
@@ -584,7 +585,7 @@ ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
 
     /* what is wrapped */
 
-    kv = ngx_kmip_item_find(w->block, NGX_KMIP_TAG_KEY_VALUE);
+    kv = ngx_kmip_ttlv_find(w->block, NGX_KMIP_TAG_KEY_VALUE);
 
     if (kv == NULL || kv->type != NGX_KMIP_TYPE_STRUCTURE) {
         return NGX_ERROR;
@@ -799,7 +800,7 @@ ngx_kmip_op_wrap_plain(ngx_kmip_wrap_t *w, ngx_kmip_item_t *kv, u_char **in,
     ngx_kmip_req_t   *r = w->ctx->r;
 
     if (w->encoding == NGX_KMIP_ENCODING_OPTION_NO_ENCODING) {
-        km = ngx_kmip_item_find(kv, NGX_KMIP_TAG_KEY_MATERIAL);
+        km = ngx_kmip_ttlv_find(kv, NGX_KMIP_TAG_KEY_MATERIAL);
 
         if (km == NULL || km->type != NGX_KMIP_TYPE_BYTE_STRING) {
             (void) ngx_kmip_result_fail(r, w->ctx->out,
@@ -899,32 +900,33 @@ ngx_kmip_op_wrap_data(ngx_kmip_wrap_t *w, const ngx_kmip_item_t *params)
     ngx_kmip_item_t       *kwd, *eki, *cp;
     ngx_kmip_allocator_t  *a = &w->ctx->r->alloc;
 
-    kwd = ngx_kmip_add_struct(a, w->block, NGX_KMIP_TAG_KEY_WRAPPING_DATA);
+    kwd = ngx_kmip_ttlv_add_struct(a, w->block, NGX_KMIP_TAG_KEY_WRAPPING_DATA);
 
     if (kwd == NULL
-        || ngx_kmip_add_enum(a, kwd, NGX_KMIP_TAG_WRAPPING_METHOD,
-                             NGX_KMIP_WRAPPING_METHOD_ENCRYPT) == NULL)
+        || ngx_kmip_ttlv_add_enum(a, kwd, NGX_KMIP_TAG_WRAPPING_METHOD,
+                                  NGX_KMIP_WRAPPING_METHOD_ENCRYPT) == NULL)
     {
         return NGX_ERROR;
     }
 
-    eki = ngx_kmip_add_struct(a, kwd, NGX_KMIP_TAG_ENCRYPTION_KEY_INFORMATION);
+    eki = ngx_kmip_ttlv_add_struct(a, kwd,
+                                   NGX_KMIP_TAG_ENCRYPTION_KEY_INFORMATION);
     cp = ngx_kmip_item_retag(a, params, NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
 
     if (eki == NULL || cp == NULL
-        || ngx_kmip_add_text(a, eki, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                             w->kek_uid.data, w->kek_uid.len) == NULL)
+        || ngx_kmip_ttlv_add_text(a, eki, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                                  w->kek_uid.data, w->kek_uid.len) == NULL)
     {
         return NGX_ERROR;
     }
 
-    ngx_kmip_item_append(eki, cp);
+    ngx_kmip_ttlv_item_append(eki, cp);
 
     /* without it, a reader takes the Key Value as TTLV-encoded */
 
     if (w->encoding == NGX_KMIP_ENCODING_OPTION_NO_ENCODING
-        && ngx_kmip_add_enum(a, kwd, NGX_KMIP_TAG_ENCODING_OPTION,
-                             NGX_KMIP_ENCODING_OPTION_NO_ENCODING) == NULL)
+        && ngx_kmip_ttlv_add_enum(a, kwd, NGX_KMIP_TAG_ENCODING_OPTION,
+                                  NGX_KMIP_ENCODING_OPTION_NO_ENCODING) == NULL)
     {
         return NGX_ERROR;
     }

@@ -276,8 +276,8 @@ ngx_kmip_req_init(ngx_kmip_req_t *r)
 ngx_kmip_item_t *
 ngx_kmip_payload_new(ngx_kmip_req_t *r)
 {
-    return ngx_kmip_item_new(&r->alloc, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
-                             NGX_KMIP_TYPE_STRUCTURE);
+    return ngx_kmip_ttlv_item_new(&r->alloc, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
+                                  NGX_KMIP_TYPE_STRUCTURE);
 }
 
 

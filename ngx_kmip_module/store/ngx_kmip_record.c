@@ -17,33 +17,35 @@ ngx_kmip_record_encode(ngx_kmip_allocator_t *a, const ngx_kmip_record_t *rec,
     ngx_kmip_item_t  *root, *st, *val;
     ngx_kmip_attr_t  *at;
 
-    root = ngx_kmip_item_new(a, NGX_KMIP_TAG_RECORD, NGX_KMIP_TYPE_STRUCTURE);
+    root = ngx_kmip_ttlv_item_new(a, NGX_KMIP_TAG_RECORD,
+                                  NGX_KMIP_TYPE_STRUCTURE);
 
-    if (ngx_kmip_add_integer(a, root, NGX_KMIP_TAG_RECORD_VERSION,
-                             NGX_KMIP_RECORD_VERSION) == NULL
-        || ngx_kmip_add_text(a, root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                             rec->uid, rec->uid_len) == NULL
-        || ngx_kmip_add_long(a, root, NGX_KMIP_TAG_RECORD_GENERATION,
-                             rec->generation) == NULL
-        || ngx_kmip_add_enum(a, root, NGX_KMIP_TAG_OBJECT_TYPE,
-                             rec->object_type) == NULL)
+    if (ngx_kmip_ttlv_add_integer(a, root, NGX_KMIP_TAG_RECORD_VERSION,
+                                  NGX_KMIP_RECORD_VERSION) == NULL
+        || ngx_kmip_ttlv_add_text(a, root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                                  rec->uid, rec->uid_len) == NULL
+        || ngx_kmip_ttlv_add_long(a, root, NGX_KMIP_TAG_RECORD_GENERATION,
+                                  rec->generation) == NULL
+        || ngx_kmip_ttlv_add_enum(a, root, NGX_KMIP_TAG_OBJECT_TYPE,
+                                  rec->object_type) == NULL)
     {
         goto nomem;
     }
 
     if (rec->subtype
-        && ngx_kmip_add_enum(a, root, NGX_KMIP_TAG_RECORD_OBJECT_SUBTYPE,
-                             rec->subtype) == NULL)
+        && ngx_kmip_ttlv_add_enum(a, root, NGX_KMIP_TAG_RECORD_OBJECT_SUBTYPE,
+                                  rec->subtype) == NULL)
     {
         goto nomem;
     }
 
     if (rec->wrapped
-        && (ngx_kmip_add_bytes(a, root, NGX_KMIP_TAG_RECORD_WRAPPED_MATERIAL,
-                               rec->wrapped, rec->wrapped_len) == NULL
-            || ngx_kmip_add_integer(a, root,
-                                    NGX_KMIP_TAG_RECORD_MATERIAL_LENGTH,
-                                    (int32_t) rec->material_len) == NULL))
+        && (ngx_kmip_ttlv_add_bytes(a, root,
+                                    NGX_KMIP_TAG_RECORD_WRAPPED_MATERIAL,
+                                    rec->wrapped, rec->wrapped_len) == NULL
+            || ngx_kmip_ttlv_add_integer(a, root,
+                                         NGX_KMIP_TAG_RECORD_MATERIAL_LENGTH,
+                                         (int32_t) rec->material_len) == NULL))
     {
         goto nomem;
     }
@@ -53,12 +55,12 @@ ngx_kmip_record_encode(ngx_kmip_allocator_t *a, const ngx_kmip_record_t *rec,
             continue;
         }
 
-        st = ngx_kmip_add_struct(a, root, NGX_KMIP_TAG_ATTRIBUTE);
+        st = ngx_kmip_ttlv_add_struct(a, root, NGX_KMIP_TAG_ATTRIBUTE);
 
-        if (ngx_kmip_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                              at->name, at->name_len) == NULL
-            || ngx_kmip_add_integer(a, st, NGX_KMIP_TAG_ATTRIBUTE_INDEX,
-                                    (int32_t) at->index) == NULL)
+        if (ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                                   at->name, at->name_len) == NULL
+            || ngx_kmip_ttlv_add_integer(a, st, NGX_KMIP_TAG_ATTRIBUTE_INDEX,
+                                         (int32_t) at->index) == NULL)
         {
             goto nomem;
         }
@@ -68,7 +70,7 @@ ngx_kmip_record_encode(ngx_kmip_allocator_t *a, const ngx_kmip_record_t *rec,
             goto nomem;
         }
 
-        ngx_kmip_item_append(st, val);
+        ngx_kmip_ttlv_item_append(st, val);
     }
 
     size = ngx_kmip_ttlv_size(root);
@@ -128,7 +130,7 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
         return -1;
     }
 
-    item = ngx_kmip_item_find(root, NGX_KMIP_TAG_RECORD_VERSION);
+    item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_VERSION);
     if (item == NULL || item->type != NGX_KMIP_TYPE_INTEGER) {
         *err = "the record has no Record Version";
         return -1;
@@ -141,7 +143,7 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
 
     rec->version = (uint32_t) item->v.num;
 
-    item = ngx_kmip_item_find(root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
+    item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
     if (item == NULL || item->type != NGX_KMIP_TYPE_TEXT_STRING
         || item->v.str.len == 0)
     {
@@ -152,7 +154,7 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
     rec->uid = item->v.str.data;
     rec->uid_len = item->v.str.len;
 
-    item = ngx_kmip_item_find(root, NGX_KMIP_TAG_RECORD_GENERATION);
+    item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_GENERATION);
     if (item == NULL || item->type != NGX_KMIP_TYPE_LONG_INTEGER
         || item->v.num < 1)
     {
@@ -162,7 +164,7 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
 
     rec->generation = item->v.num;
 
-    item = ngx_kmip_item_find(root, NGX_KMIP_TAG_OBJECT_TYPE);
+    item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_OBJECT_TYPE);
     if (item == NULL || item->type != NGX_KMIP_TYPE_ENUMERATION) {
         *err = "the record has no Object Type";
         return -1;
@@ -170,7 +172,7 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
 
     rec->object_type = (uint32_t) item->v.num;
 
-    item = ngx_kmip_item_find(root, NGX_KMIP_TAG_RECORD_OBJECT_SUBTYPE);
+    item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_OBJECT_SUBTYPE);
     if (item) {
         if (item->type != NGX_KMIP_TYPE_ENUMERATION) {
             *err = "the record's object subtype is not an enumeration";
@@ -180,7 +182,7 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
         rec->subtype = (uint32_t) item->v.num;
     }
 
-    item = ngx_kmip_item_find(root, NGX_KMIP_TAG_RECORD_WRAPPED_MATERIAL);
+    item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_WRAPPED_MATERIAL);
     if (item) {
         if (item->type != NGX_KMIP_TYPE_BYTE_STRING) {
             *err = "the record's wrapped material is not a byte string";
@@ -190,7 +192,7 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
         rec->wrapped = item->v.str.data;
         rec->wrapped_len = item->v.str.len;
 
-        item = ngx_kmip_item_find(root, NGX_KMIP_TAG_RECORD_MATERIAL_LENGTH);
+        item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_MATERIAL_LENGTH);
         if (item == NULL || item->type != NGX_KMIP_TYPE_INTEGER
             || item->v.num < 0)
         {
@@ -201,9 +203,9 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
         rec->material_len = (uint32_t) item->v.num;
     }
 
-    for (item = ngx_kmip_item_find(root, NGX_KMIP_TAG_ATTRIBUTE);
+    for (item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_ATTRIBUTE);
          item;
-         item = ngx_kmip_item_find_next(item, NGX_KMIP_TAG_ATTRIBUTE))
+         item = ngx_kmip_ttlv_find_next(item, NGX_KMIP_TAG_ATTRIBUTE))
     {
         if (ngx_kmip_attr_parse_v1(a, item, 0, &at, err) != 0) {
             return -1;

@@ -1797,9 +1797,9 @@ ngx_kmip_store_check_digest(ngx_kmip_object_t *obj, ngx_str_t *material)
             continue;
         }
 
-        alg = ngx_kmip_item_find(a->value, NGX_KMIP_TAG_HASHING_ALGORITHM);
-        fmt = ngx_kmip_item_find(a->value, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
-        value = ngx_kmip_item_find(a->value, NGX_KMIP_TAG_DIGEST_VALUE);
+        alg = ngx_kmip_ttlv_find(a->value, NGX_KMIP_TAG_HASHING_ALGORITHM);
+        fmt = ngx_kmip_ttlv_find(a->value, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
+        value = ngx_kmip_ttlv_find(a->value, NGX_KMIP_TAG_DIGEST_VALUE);
 
         if (alg == NULL || alg->v.num != NGX_KMIP_HASHING_ALGORITHM_SHA_256
             || (fmt && fmt->v.num != NGX_KMIP_KEY_FORMAT_TYPE_RAW)

@@ -434,7 +434,7 @@ ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx)
     {
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
                       "kmip: client sent invalid TTLV: %s at offset %uz",
-                      err.what ? err.what : ngx_kmip_strerror(err.rc),
+                      err.what ? err.what : ngx_kmip_ttlv_strerror(err.rc),
                       err.offset);
 
         /*
@@ -456,7 +456,7 @@ ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx)
     {
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
                       "kmip: client sent an invalid request message: %s",
-                      err.what ? err.what : ngx_kmip_strerror(err.rc));
+                      err.what ? err.what : ngx_kmip_ttlv_strerror(err.rc));
 
         if (!version_known) {
             ngx_stream_kmip_guess_version(ctx->body, r);

@@ -913,11 +913,11 @@ ngx_stream_kmip_item_uid(ngx_kmip_req_t *r, ngx_uint_t n)
 {
     const ngx_kmip_item_t  *uid;
 
-    uid = ngx_kmip_item_find(r->results[n].payload,
+    uid = ngx_kmip_ttlv_find(r->results[n].payload,
                              NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
 
     if (uid == NULL) {
-        uid = ngx_kmip_item_find(r->msg.items[n].payload,
+        uid = ngx_kmip_ttlv_find(r->msg.items[n].payload,
                                  NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
     }
 
@@ -1029,7 +1029,7 @@ ngx_stream_kmip_audit_log_message(ngx_kmip_req_t *r, ngx_uint_t n, u_char *p,
     size_t                  len;
     const ngx_kmip_item_t  *u;
 
-    u = ngx_kmip_item_find(r->msg.items[n].payload,
+    u = ngx_kmip_ttlv_find(r->msg.items[n].payload,
                            NGX_KMIP_TAG_LOG_MESSAGE);
 
     if (r->msg.items[n].operation != NGX_KMIP_OP_LOG || u == NULL

@@ -38,7 +38,7 @@ static const char  *current;
             failed++;                                                        \
             fprintf(stderr, "FAIL %s:%d [%s] %s: got %d (%s), want %d\n",    \
                     __FILE__, __LINE__, current, #expr, rc_,                 \
-                    ngx_kmip_strerror(rc_), (int) (want));                   \
+                    ngx_kmip_ttlv_strerror(rc_), (int) (want));              \
         }                                                                    \
     } while (0)
 
@@ -278,31 +278,32 @@ test_spec_examples(void)
 
     reset("spec examples: encode");
 
-    s = ngx_kmip_item_new(&A, 0x420020, NGX_KMIP_TYPE_STRUCTURE);
+    s = ngx_kmip_ttlv_item_new(&A, 0x420020, NGX_KMIP_TYPE_STRUCTURE);
 
-    it = ngx_kmip_add_integer(&A, s, 0x420020, 8);
+    it = ngx_kmip_ttlv_add_integer(&A, s, 0x420020, 8);
     CHECK(encodes_to(it, ex_integer));
-    it = ngx_kmip_add_long(&A, s, 0x420020, 123456789000000000LL);
+    it = ngx_kmip_ttlv_add_long(&A, s, 0x420020, 123456789000000000LL);
     CHECK(encodes_to(it, ex_long));
-    it = ngx_kmip_add_bigint(&A, s, 0x420020, big, 16);
+    it = ngx_kmip_ttlv_add_bigint(&A, s, 0x420020, big, 16);
     CHECK(encodes_to(it, ex_bigint));
-    it = ngx_kmip_add_enum(&A, s, 0x420020, 255);
+    it = ngx_kmip_ttlv_add_enum(&A, s, 0x420020, 255);
     CHECK(encodes_to(it, ex_enum));
-    it = ngx_kmip_add_bool(&A, s, 0x420020, 1);
+    it = ngx_kmip_ttlv_add_bool(&A, s, 0x420020, 1);
     CHECK(encodes_to(it, ex_bool));
-    it = ngx_kmip_add_text(&A, s, 0x420020, (const uint8_t *) "Hello World",
-                           11);
+    it = ngx_kmip_ttlv_add_text(&A, s, 0x420020,
+                                (const uint8_t *) "Hello World", 11);
     CHECK(encodes_to(it, ex_text));
-    it = ngx_kmip_add_bytes(&A, s, 0x420020, (const uint8_t *) "\1\2\3", 3);
+    it = ngx_kmip_ttlv_add_bytes(&A, s, 0x420020,
+                                 (const uint8_t *) "\1\2\3", 3);
     CHECK(encodes_to(it, ex_bytes));
-    it = ngx_kmip_add_datetime(&A, s, 0x420020, 1205495800);
+    it = ngx_kmip_ttlv_add_datetime(&A, s, 0x420020, 1205495800);
     CHECK(encodes_to(it, ex_datetime));
-    it = ngx_kmip_add_interval(&A, s, 0x420020, 10 * 86400);
+    it = ngx_kmip_ttlv_add_interval(&A, s, 0x420020, 10 * 86400);
     CHECK(encodes_to(it, ex_interval));
 
-    s = ngx_kmip_item_new(&A, 0x420020, NGX_KMIP_TYPE_STRUCTURE);
-    ngx_kmip_add_enum(&A, s, 0x420004, 254);
-    ngx_kmip_add_integer(&A, s, 0x420005, 255);
+    s = ngx_kmip_ttlv_item_new(&A, 0x420020, NGX_KMIP_TYPE_STRUCTURE);
+    ngx_kmip_ttlv_add_enum(&A, s, 0x420004, 254);
+    ngx_kmip_ttlv_add_integer(&A, s, 0x420005, 255);
     CHECK(encodes_to(s, ex_struct));
     CHECK(s->v.kids.count == 2);
 }
@@ -321,34 +322,36 @@ test_roundtrips(void)
 
     reset("round trips");
 
-    s = ngx_kmip_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
-                          NGX_KMIP_TYPE_STRUCTURE);
-    ngx_kmip_add_integer(&A, s, 0x420001, -1);
-    ngx_kmip_add_integer(&A, s, 0x420001, INT32_MIN);
-    ngx_kmip_add_integer(&A, s, 0x420001, INT32_MAX);
-    ngx_kmip_add_long(&A, s, 0x420002, INT64_MIN);
-    ngx_kmip_add_long(&A, s, 0x420002, -2);
-    ngx_kmip_add_bigint(&A, s, 0x420003,
-                        (const uint8_t *) "\xff\xff\xff\xff\xff\xff\xff\xfe",
-                        8);
-    ngx_kmip_add_enum(&A, s, 0x420004, 0xFFFFFFFFu);
-    ngx_kmip_add_enum(&A, s, 0x420004, 0x80000001u);
-    ngx_kmip_add_bool(&A, s, 0x420005, 0);
-    ngx_kmip_add_bool(&A, s, 0x420005, 7);
-    ngx_kmip_add_text(&A, s, 0x420006, (const uint8_t *) "", 0);
-    ngx_kmip_add_text(&A, s, 0x420006, NULL, 0);
-    ngx_kmip_add_text(&A, s, 0x420006, (const uint8_t *) "12345678", 8);
-    ngx_kmip_add_text(&A, s, 0x420006,
-                      (const uint8_t *) "\xe2\x82\xac \xf0\x9d\x84\x9e", 8);
-    ngx_kmip_add_bytes(&A, s, 0x420007, (const uint8_t *) "\0\0\0", 3);
-    ngx_kmip_add_bytes(&A, s, 0x420007, (const uint8_t *) "", 0);
-    ngx_kmip_add_datetime(&A, s, 0x420008, -1);
-    ngx_kmip_add_datetime_ext(&A, s, 0x420008, 1205495800123456LL);
-    ngx_kmip_add_interval(&A, s, 0x420009, 0xFFFFFFFFu);
-    inner = ngx_kmip_add_struct(&A, s, 0x420010);
-    ngx_kmip_add_struct(&A, inner, 0x420011);               /* empty */
-    ngx_kmip_add_integer(&A, inner, 0x540001, 5);          /* extension */
-    it = ngx_kmip_add_struct(&A, s, 0x54FFFF);
+    s = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
+                               NGX_KMIP_TYPE_STRUCTURE);
+    ngx_kmip_ttlv_add_integer(&A, s, 0x420001, -1);
+    ngx_kmip_ttlv_add_integer(&A, s, 0x420001, INT32_MIN);
+    ngx_kmip_ttlv_add_integer(&A, s, 0x420001, INT32_MAX);
+    ngx_kmip_ttlv_add_long(&A, s, 0x420002, INT64_MIN);
+    ngx_kmip_ttlv_add_long(&A, s, 0x420002, -2);
+    ngx_kmip_ttlv_add_bigint(&A, s, 0x420003,
+                             (const uint8_t *)
+                                 "\xff\xff\xff\xff\xff\xff\xff\xfe",
+                             8);
+    ngx_kmip_ttlv_add_enum(&A, s, 0x420004, 0xFFFFFFFFu);
+    ngx_kmip_ttlv_add_enum(&A, s, 0x420004, 0x80000001u);
+    ngx_kmip_ttlv_add_bool(&A, s, 0x420005, 0);
+    ngx_kmip_ttlv_add_bool(&A, s, 0x420005, 7);
+    ngx_kmip_ttlv_add_text(&A, s, 0x420006, (const uint8_t *) "", 0);
+    ngx_kmip_ttlv_add_text(&A, s, 0x420006, NULL, 0);
+    ngx_kmip_ttlv_add_text(&A, s, 0x420006, (const uint8_t *) "12345678", 8);
+    ngx_kmip_ttlv_add_text(&A, s, 0x420006,
+                           (const uint8_t *) "\xe2\x82\xac \xf0\x9d\x84\x9e",
+                           8);
+    ngx_kmip_ttlv_add_bytes(&A, s, 0x420007, (const uint8_t *) "\0\0\0", 3);
+    ngx_kmip_ttlv_add_bytes(&A, s, 0x420007, (const uint8_t *) "", 0);
+    ngx_kmip_ttlv_add_datetime(&A, s, 0x420008, -1);
+    ngx_kmip_ttlv_add_datetime_ext(&A, s, 0x420008, 1205495800123456LL);
+    ngx_kmip_ttlv_add_interval(&A, s, 0x420009, 0xFFFFFFFFu);
+    inner = ngx_kmip_ttlv_add_struct(&A, s, 0x420010);
+    ngx_kmip_ttlv_add_struct(&A, inner, 0x420011);               /* empty */
+    ngx_kmip_ttlv_add_integer(&A, inner, 0x540001, 5);          /* extension */
+    it = ngx_kmip_ttlv_add_struct(&A, s, 0x54FFFF);
     CHECK(it != NULL);
 
     n = ngx_kmip_ttlv_size(s);
@@ -609,7 +612,7 @@ test_malformed(void)
             n += (sl + 7) & ~(size_t) 7;
             CHECK_RC(ngx_kmip_ttlv_decode(buf, n, NULL, &A, &root, &err),
                      NGX_KMIP_ERR_UTF8);
-            CHECK(!ngx_kmip_utf8_valid(s, sl, NULL));
+            CHECK(!ngx_kmip_ttlv_utf8_valid(s, sl, NULL));
 
             /* the same bytes are fine in a Byte String */
             buf[3] = NGX_KMIP_TYPE_BYTE_STRING;
@@ -794,58 +797,59 @@ test_builders(void)
 
     reset("builders");
 
-    CHECK(ngx_kmip_add_struct(&A, NULL, 0x420001) == NULL);
-    CHECK(ngx_kmip_add_integer(&A, NULL, 0x420001, 1) == NULL);
-    CHECK(ngx_kmip_add_text(&A, NULL, 0x420001, text, 3) == NULL);
-    CHECK(ngx_kmip_add_integer(&A,
-              ngx_kmip_add_struct(&A, NULL, 0x420001), 0x420002, 1) == NULL);
+    CHECK(ngx_kmip_ttlv_add_struct(&A, NULL, 0x420001) == NULL);
+    CHECK(ngx_kmip_ttlv_add_integer(&A, NULL, 0x420001, 1) == NULL);
+    CHECK(ngx_kmip_ttlv_add_text(&A, NULL, 0x420001, text, 3) == NULL);
+    CHECK(ngx_kmip_ttlv_add_integer(&A,
+              ngx_kmip_ttlv_add_struct(&A, NULL, 0x420001),
+              0x420002, 1) == NULL);
 
-    s = ngx_kmip_item_new(&A, 0x420001, NGX_KMIP_TYPE_STRUCTURE);
+    s = ngx_kmip_ttlv_item_new(&A, 0x420001, NGX_KMIP_TYPE_STRUCTURE);
     CHECK(s && s->v.kids.count == 0 && s->v.kids.first == NULL
           && s->next == NULL);
 
     /* add_* onto a non-structure fails */
-    a = ngx_kmip_add_integer(&A, s, 0x420002, 1);
-    CHECK(ngx_kmip_add_integer(&A, a, 0x420002, 1) == NULL);
-    CHECK(ngx_kmip_add_bytes(&A, s, 0x420003, NULL, 1) == NULL);
+    a = ngx_kmip_ttlv_add_integer(&A, s, 0x420002, 1);
+    CHECK(ngx_kmip_ttlv_add_integer(&A, a, 0x420002, 1) == NULL);
+    CHECK(ngx_kmip_ttlv_add_bytes(&A, s, 0x420003, NULL, 1) == NULL);
 
-    b = ngx_kmip_add_text(&A, s, 0x420003, text, 3);
-    c = ngx_kmip_add_integer(&A, s, 0x420002, 2);
+    b = ngx_kmip_ttlv_add_text(&A, s, 0x420003, text, 3);
+    c = ngx_kmip_ttlv_add_integer(&A, s, 0x420002, 2);
     CHECK(s->v.kids.count == 3 && s->v.kids.first == a && a->next == b
           && b->next == c && s->v.kids.last == c);
 
-    CHECK(ngx_kmip_item_find(s, 0x420002) == a);
-    CHECK(ngx_kmip_item_find_next(a, 0x420002) == c);
-    CHECK(ngx_kmip_item_find_next(c, 0x420002) == NULL);
-    CHECK(ngx_kmip_item_find(s, 0x420009) == NULL);
-    CHECK(ngx_kmip_item_find(NULL, 0x420002) == NULL);
-    CHECK(ngx_kmip_item_find(a, 0x420002) == NULL);
-    CHECK(ngx_kmip_item_find_next(NULL, 0x420002) == NULL);
+    CHECK(ngx_kmip_ttlv_find(s, 0x420002) == a);
+    CHECK(ngx_kmip_ttlv_find_next(a, 0x420002) == c);
+    CHECK(ngx_kmip_ttlv_find_next(c, 0x420002) == NULL);
+    CHECK(ngx_kmip_ttlv_find(s, 0x420009) == NULL);
+    CHECK(ngx_kmip_ttlv_find(NULL, 0x420002) == NULL);
+    CHECK(ngx_kmip_ttlv_find(a, 0x420002) == NULL);
+    CHECK(ngx_kmip_ttlv_find_next(NULL, 0x420002) == NULL);
 
-    copy = ngx_kmip_item_copy(&A, s);
+    copy = ngx_kmip_ttlv_item_copy(&A, s);
     CHECK(copy != NULL && copy != s && copy->v.kids.count == 3);
     text[0] = 'X';
-    it = ngx_kmip_item_find(copy, 0x420003);
+    it = ngx_kmip_ttlv_find(copy, 0x420003);
     CHECK(it && it->v.str.len == 3 && memcmp(it->v.str.data, "abc", 3) == 0);
     CHECK(b->v.str.data[0] == 'X');
     CHECK(ngx_kmip_ttlv_size(copy) == ngx_kmip_ttlv_size(s));
 
     /* append of a detached item */
-    it = ngx_kmip_item_new(&A, 0x420004, NGX_KMIP_TYPE_BOOLEAN);
+    it = ngx_kmip_ttlv_item_new(&A, 0x420004, NGX_KMIP_TYPE_BOOLEAN);
     it->v.num = 1;
     it->next = a;                       /* garbage: must be reset */
-    ngx_kmip_item_append(s, it);
+    ngx_kmip_ttlv_item_append(s, it);
     CHECK(s->v.kids.count == 4 && it->next == NULL && c->next == it);
 
     /* allocation failure */
     arena_cap = arena_used;
-    CHECK(ngx_kmip_add_integer(&A, s, 0x420002, 1) == NULL);
-    CHECK(ngx_kmip_item_copy(&A, s) == NULL);
+    CHECK(ngx_kmip_ttlv_add_integer(&A, s, 0x420002, 1) == NULL);
+    CHECK(ngx_kmip_ttlv_item_copy(&A, s) == NULL);
     arena_cap = sizeof(arena);
 
-    CHECK(strcmp(ngx_kmip_type_name(NGX_KMIP_TYPE_TEXT_STRING),
+    CHECK(strcmp(ngx_kmip_ttlv_type_name(NGX_KMIP_TYPE_TEXT_STRING),
                  "Text String") == 0);
-    CHECK(strcmp(ngx_kmip_strerror(NGX_KMIP_ERR_PADDING),
+    CHECK(strcmp(ngx_kmip_ttlv_strerror(NGX_KMIP_ERR_PADDING),
                  "non-zero padding") == 0);
 }
 
@@ -1026,12 +1030,14 @@ new_request(int32_t major, int32_t minor, ngx_kmip_item_t **hdr)
 {
     ngx_kmip_item_t  *msg, *pv;
 
-    msg = ngx_kmip_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
-                            NGX_KMIP_TYPE_STRUCTURE);
-    *hdr = ngx_kmip_add_struct(&A, msg, NGX_KMIP_TAG_REQUEST_HEADER);
-    pv = ngx_kmip_add_struct(&A, *hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
-    ngx_kmip_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR, major);
-    ngx_kmip_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR, minor);
+    msg = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
+                                 NGX_KMIP_TYPE_STRUCTURE);
+    *hdr = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_REQUEST_HEADER);
+    pv = ngx_kmip_ttlv_add_struct(&A, *hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
+    ngx_kmip_ttlv_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR,
+                              major);
+    ngx_kmip_ttlv_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR,
+                              minor);
 
     return msg;
 }
@@ -1042,15 +1048,15 @@ add_item(ngx_kmip_item_t *msg, uint32_t op, const char *ubi)
 {
     ngx_kmip_item_t  *bi;
 
-    bi = ngx_kmip_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
-    ngx_kmip_add_enum(&A, bi, NGX_KMIP_TAG_OPERATION, op);
+    bi = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
+    ngx_kmip_ttlv_add_enum(&A, bi, NGX_KMIP_TAG_OPERATION, op);
 
     if (ubi) {
-        ngx_kmip_add_bytes(&A, bi, NGX_KMIP_TAG_UNIQUE_BATCH_ITEM_ID,
-                           (const uint8_t *) ubi, 8);
+        ngx_kmip_ttlv_add_bytes(&A, bi, NGX_KMIP_TAG_UNIQUE_BATCH_ITEM_ID,
+                                (const uint8_t *) ubi, 8);
     }
 
-    return ngx_kmip_add_struct(&A, bi, NGX_KMIP_TAG_REQUEST_PAYLOAD);
+    return ngx_kmip_ttlv_add_struct(&A, bi, NGX_KMIP_TAG_REQUEST_PAYLOAD);
 }
 
 
@@ -1060,13 +1066,13 @@ add_attribute_payload(ngx_kmip_item_t *pl, const char *name,
 {
     ngx_kmip_item_t  *attr;
 
-    ngx_kmip_add_text(&A, pl, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                      (const uint8_t *) "1", 1);
-    attr = ngx_kmip_add_struct(&A, pl, NGX_KMIP_TAG_ATTRIBUTE);
-    ngx_kmip_add_text(&A, attr, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                      (const uint8_t *) name, strlen(name));
-    ngx_kmip_add_text(&A, attr, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                      (const uint8_t *) value, strlen(value));
+    ngx_kmip_ttlv_add_text(&A, pl, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                           (const uint8_t *) "1", 1);
+    attr = ngx_kmip_ttlv_add_struct(&A, pl, NGX_KMIP_TAG_ATTRIBUTE);
+    ngx_kmip_ttlv_add_text(&A, attr, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                           (const uint8_t *) name, strlen(name));
+    ngx_kmip_ttlv_add_text(&A, attr, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                           (const uint8_t *) value, strlen(value));
 }
 
 
@@ -1101,14 +1107,14 @@ test_requests(void)
           && req.items[0].unique_batch_item_id->v.str.len == 8
           && memcmp(req.items[0].unique_batch_item_id->v.str.data,
                     "QLKC\1\0\0\0", 8) == 0);
-    it = ngx_kmip_item_find(req.items[0].payload,
+    it = ngx_kmip_ttlv_find(req.items[0].payload,
                             NGX_KMIP_TAG_QUERY_FUNCTION);
     CHECK(it && it->v.num == NGX_KMIP_QUERY_FUNCTION_QUERY_SERVER_INFORMATION);
 
     reset("request: vCenter 3-item Add Attribute batch");
 
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 3);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 3);
     pl = add_item(msg, NGX_KMIP_OP_ADD_ATTRIBUTE, "QLKC\1\0\0\0");
     add_attribute_payload(pl, "x-Product_Version", "7.0.3 build-19480866");
     pl = add_item(msg, NGX_KMIP_OP_ADD_ATTRIBUTE, "QLKC\2\0\0\0");
@@ -1123,27 +1129,27 @@ test_requests(void)
           && req.items[2].operation == NGX_KMIP_OP_ADD_ATTRIBUTE);
     CHECK(req.items[2].unique_batch_item_id->v.str.data[4] == 3);
     CHECK(req.items[1].item_error == NULL);
-    it = ngx_kmip_item_find(req.items[1].payload, NGX_KMIP_TAG_ATTRIBUTE);
-    it = ngx_kmip_item_find(it, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
+    it = ngx_kmip_ttlv_find(req.items[1].payload, NGX_KMIP_TAG_ATTRIBUTE);
+    it = ngx_kmip_ttlv_find(it, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
     CHECK(it && it->v.str.len == 12
           && memcmp(it->v.str.data, "VMware, Inc.", 12) == 0);
 
     reset("request: Authentication Username/Password (vCenter 8.0.1)");
 
     msg = new_request(1, 1, &hdr);
-    auth = ngx_kmip_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
-    cred = ngx_kmip_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE,
-                      NGX_KMIP_CREDENTIAL_TYPE_USERNAME_AND_PASSWORD);
-    cv = ngx_kmip_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
-    ngx_kmip_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
-                      (const uint8_t *) "vSphere", 7);
-    ngx_kmip_add_text(&A, cv, NGX_KMIP_TAG_PASSWORD,
-                      (const uint8_t *) "password", 8);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
+    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
+    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE,
+                           NGX_KMIP_CREDENTIAL_TYPE_USERNAME_AND_PASSWORD);
+    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
+                           (const uint8_t *) "vSphere", 7);
+    ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_PASSWORD,
+                           (const uint8_t *) "password", 8);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     pl = add_item(msg, NGX_KMIP_OP_CREATE, "QLKC\1\0\0\0");
-    ngx_kmip_add_enum(&A, pl, NGX_KMIP_TAG_OBJECT_TYPE,
-                      NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
+    ngx_kmip_ttlv_add_enum(&A, pl, NGX_KMIP_TAG_OBJECT_TYPE,
+                           NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
 
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_OK);
     CHECK(req.authentication != NULL);
@@ -1156,39 +1162,39 @@ test_requests(void)
 
     /* Username without Password */
     msg = new_request(1, 4, &hdr);
-    auth = ngx_kmip_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
-    cred = ngx_kmip_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
-    cv = ngx_kmip_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
-    ngx_kmip_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
-                      (const uint8_t *) "u", 1);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
+    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
+    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
+    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
+                           (const uint8_t *) "u", 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_GET, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_OK);
     CHECK(req.username_len == 1 && req.password == NULL);
 
     /* 2.x: several credentials, the first Username/Password one wins */
     msg = new_request(2, 1, &hdr);
-    auth = ngx_kmip_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
-    cred = ngx_kmip_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE,
-                      NGX_KMIP_CREDENTIAL_TYPE_DEVICE);
-    cv = ngx_kmip_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
-    ngx_kmip_add_text(&A, cv, NGX_KMIP_TAG_DEVICE_SERIAL_NUMBER,
-                      (const uint8_t *) "sn", 2);
-    cred = ngx_kmip_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
-    cv = ngx_kmip_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
-    ngx_kmip_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
-                      (const uint8_t *) "first", 5);
-    ngx_kmip_add_text(&A, cv, NGX_KMIP_TAG_PASSWORD,
-                      (const uint8_t *) "pw1", 3);
-    cred = ngx_kmip_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
-    cv = ngx_kmip_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
-    ngx_kmip_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
-                      (const uint8_t *) "second", 6);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
+    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
+    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE,
+                           NGX_KMIP_CREDENTIAL_TYPE_DEVICE);
+    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_DEVICE_SERIAL_NUMBER,
+                           (const uint8_t *) "sn", 2);
+    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
+    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
+    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
+                           (const uint8_t *) "first", 5);
+    ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_PASSWORD,
+                           (const uint8_t *) "pw1", 3);
+    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
+    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
+    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
+                           (const uint8_t *) "second", 6);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_QUERY, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_OK);
     CHECK(req.major == 2 && req.minor == 1);
@@ -1198,42 +1204,44 @@ test_requests(void)
 
     /* Credential without Credential Value */
     msg = new_request(1, 1, &hdr);
-    auth = ngx_kmip_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
-    cred = ngx_kmip_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
+    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
+    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_QUERY, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1);
 
     /* Username as a Byte String */
     msg = new_request(1, 1, &hdr);
-    auth = ngx_kmip_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
-    cred = ngx_kmip_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
-    cv = ngx_kmip_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
-    ngx_kmip_add_bytes(&A, cv, NGX_KMIP_TAG_USERNAME,
-                       (const uint8_t *) "u", 1);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
+    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
+    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
+    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    ngx_kmip_ttlv_add_bytes(&A, cv, NGX_KMIP_TAG_USERNAME,
+                            (const uint8_t *) "u", 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_QUERY, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     reset("request: full 1.4 header");
 
     msg = new_request(1, 4, &hdr);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE, 4096);
-    ngx_kmip_add_text(&A, hdr, NGX_KMIP_TAG_CLIENT_CORRELATION_VALUE,
-                      (const uint8_t *) "c", 1);
-    ngx_kmip_add_bool(&A, hdr, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, 0);
-    ngx_kmip_add_bool(&A, hdr, NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR,
-                      1);
-    ngx_kmip_add_enum(&A, hdr, NGX_KMIP_TAG_ATTESTATION_TYPE, 1);
-    ngx_kmip_add_enum(&A, hdr, NGX_KMIP_TAG_ATTESTATION_TYPE, 2);
-    ngx_kmip_add_enum(&A, hdr, NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION,
-                      NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE);
-    ngx_kmip_add_bool(&A, hdr, NGX_KMIP_TAG_BATCH_ORDER_OPTION, 1);
-    ngx_kmip_add_datetime(&A, hdr, NGX_KMIP_TAG_TIME_STAMP, 1205495800);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 2);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE,
+                              4096);
+    ngx_kmip_ttlv_add_text(&A, hdr, NGX_KMIP_TAG_CLIENT_CORRELATION_VALUE,
+                           (const uint8_t *) "c", 1);
+    ngx_kmip_ttlv_add_bool(&A, hdr, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, 0);
+    ngx_kmip_ttlv_add_bool(&A, hdr, NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR,
+                           1);
+    ngx_kmip_ttlv_add_enum(&A, hdr, NGX_KMIP_TAG_ATTESTATION_TYPE, 1);
+    ngx_kmip_ttlv_add_enum(&A, hdr, NGX_KMIP_TAG_ATTESTATION_TYPE, 2);
+    ngx_kmip_ttlv_add_enum(&A, hdr,
+                           NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION,
+                           NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE);
+    ngx_kmip_ttlv_add_bool(&A, hdr, NGX_KMIP_TAG_BATCH_ORDER_OPTION, 1);
+    ngx_kmip_ttlv_add_datetime(&A, hdr, NGX_KMIP_TAG_TIME_STAMP, 1205495800);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 2);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     add_item(msg, NGX_KMIP_OP_QUERY, "QLKC\2\0\0\0");
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_OK);
@@ -1247,14 +1255,14 @@ test_requests(void)
 
     /* Batch Count mismatch */
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 2);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 2);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1 && req.major == 1 && req.minor == 1);
     CHECK(err.rc == NGX_KMIP_ERR_MESSAGE && err.what != NULL);
 
     msg = new_request(1, 2, &hdr);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
@@ -1268,142 +1276,142 @@ test_requests(void)
 
     /* Batch Count 0, no items */
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 0);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 0);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1);
 
     /* no Batch Item at all */
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1);
 
     /* Batch Count as an Enumeration */
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_enum(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_enum(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1 && err.tag == NGX_KMIP_TAG_BATCH_COUNT);
 
     /* unknown tag in the header */
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    ngx_kmip_add_text(&A, hdr, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                      (const uint8_t *) "1", 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_text(&A, hdr, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                           (const uint8_t *) "1", 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1 && err.tag == NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
 
     /* a 1.4 field in a 1.1 header */
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_text(&A, hdr, NGX_KMIP_TAG_CLIENT_CORRELATION_VALUE,
-                      (const uint8_t *) "c", 1);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_text(&A, hdr, NGX_KMIP_TAG_CLIENT_CORRELATION_VALUE,
+                           (const uint8_t *) "c", 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1);
 
     /* Attestation Capable Indicator in 1.1 */
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_bool(&A, hdr, NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR,
-                      1);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_bool(&A, hdr, NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR,
+                           1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* Asynchronous Indicator: Boolean in 1.x, Enumeration in 2.x */
     msg = new_request(2, 0, &hdr);
-    ngx_kmip_add_bool(&A, hdr, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, 1);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_bool(&A, hdr, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1 && req.major == 2);
 
     msg = new_request(2, 0, &hdr);
-    ngx_kmip_add_enum(&A, hdr, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, 3);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_enum(&A, hdr, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, 3);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_OK);
     CHECK(req.asynchronous_indicator == 3);
 
     /* Batch Order Option not a Boolean */
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_ORDER_OPTION, 1);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_ORDER_OPTION, 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* Batch Error Continuation Option out of range */
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_enum(&A, hdr, NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION,
-                      4);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_enum(&A, hdr,
+                           NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION, 4);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* Time Stamp as a Long Integer */
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_long(&A, hdr, NGX_KMIP_TAG_TIME_STAMP, 1);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_long(&A, hdr, NGX_KMIP_TAG_TIME_STAMP, 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* Maximum Response Size as a Long Integer */
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_long(&A, hdr, NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE, 1);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_long(&A, hdr, NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE, 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* duplicate Batch Count */
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* unknown tag after the batch items */
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
-    ngx_kmip_add_integer(&A, msg, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    ngx_kmip_ttlv_add_integer(&A, msg, NGX_KMIP_TAG_BATCH_COUNT, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1);
 
     reset("request: errors without a version");
 
     /* no Protocol Version */
-    msg = ngx_kmip_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
-                            NGX_KMIP_TYPE_STRUCTURE);
-    hdr = ngx_kmip_add_struct(&A, msg, NGX_KMIP_TAG_REQUEST_HEADER);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    msg = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
+                                 NGX_KMIP_TYPE_STRUCTURE);
+    hdr = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_REQUEST_HEADER);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 0);
 
     /* Protocol Version Minor missing */
-    msg = ngx_kmip_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
-                            NGX_KMIP_TYPE_STRUCTURE);
-    hdr = ngx_kmip_add_struct(&A, msg, NGX_KMIP_TAG_REQUEST_HEADER);
-    it = ngx_kmip_add_struct(&A, hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
-    ngx_kmip_add_integer(&A, it, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR, 1);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    msg = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
+                                 NGX_KMIP_TYPE_STRUCTURE);
+    hdr = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_REQUEST_HEADER);
+    it = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
+    ngx_kmip_ttlv_add_integer(&A, it, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR, 1);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 0);
 
     /* a Response Message is not a request */
-    msg = ngx_kmip_item_new(&A, NGX_KMIP_TAG_RESPONSE_MESSAGE,
-                            NGX_KMIP_TYPE_STRUCTURE);
+    msg = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_RESPONSE_MESSAGE,
+                                 NGX_KMIP_TYPE_STRUCTURE);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 0);
 
     /* batch item before the header: version still recovered */
-    msg = ngx_kmip_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
-                            NGX_KMIP_TYPE_STRUCTURE);
+    msg = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
+                                 NGX_KMIP_TYPE_STRUCTURE);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     new_request(1, 3, &hdr);
-    ngx_kmip_item_append(msg, hdr);
+    ngx_kmip_ttlv_item_append(msg, hdr);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1 && req.major == 1 && req.minor == 3);
 
@@ -1413,38 +1421,38 @@ test_requests(void)
     reset("request: batch item errors");
 
     msg = new_request(1, 1, &hdr);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 6);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 6);
     /* 0: missing Operation */
-    it = ngx_kmip_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
-    ngx_kmip_add_bytes(&A, it, NGX_KMIP_TAG_UNIQUE_BATCH_ITEM_ID,
-                       (const uint8_t *) "id0", 3);
-    ngx_kmip_add_struct(&A, it, NGX_KMIP_TAG_REQUEST_PAYLOAD);
+    it = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
+    ngx_kmip_ttlv_add_bytes(&A, it, NGX_KMIP_TAG_UNIQUE_BATCH_ITEM_ID,
+                            (const uint8_t *) "id0", 3);
+    ngx_kmip_ttlv_add_struct(&A, it, NGX_KMIP_TAG_REQUEST_PAYLOAD);
     /* 1: missing Request Payload */
-    it = ngx_kmip_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
-    ngx_kmip_add_enum(&A, it, NGX_KMIP_TAG_OPERATION, NGX_KMIP_OP_GET);
+    it = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
+    ngx_kmip_ttlv_add_enum(&A, it, NGX_KMIP_TAG_OPERATION, NGX_KMIP_OP_GET);
     /* 2: UBI as a Text String */
-    it = ngx_kmip_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
-    ngx_kmip_add_enum(&A, it, NGX_KMIP_TAG_OPERATION, NGX_KMIP_OP_GET);
-    ngx_kmip_add_text(&A, it, NGX_KMIP_TAG_UNIQUE_BATCH_ITEM_ID,
-                      (const uint8_t *) "id", 2);
-    ngx_kmip_add_struct(&A, it, NGX_KMIP_TAG_REQUEST_PAYLOAD);
+    it = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
+    ngx_kmip_ttlv_add_enum(&A, it, NGX_KMIP_TAG_OPERATION, NGX_KMIP_OP_GET);
+    ngx_kmip_ttlv_add_text(&A, it, NGX_KMIP_TAG_UNIQUE_BATCH_ITEM_ID,
+                           (const uint8_t *) "id", 2);
+    ngx_kmip_ttlv_add_struct(&A, it, NGX_KMIP_TAG_REQUEST_PAYLOAD);
     /* 3: Operation as an Integer */
-    it = ngx_kmip_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
-    ngx_kmip_add_integer(&A, it, NGX_KMIP_TAG_OPERATION, 10);
-    ngx_kmip_add_struct(&A, it, NGX_KMIP_TAG_REQUEST_PAYLOAD);
+    it = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
+    ngx_kmip_ttlv_add_integer(&A, it, NGX_KMIP_TAG_OPERATION, 10);
+    ngx_kmip_ttlv_add_struct(&A, it, NGX_KMIP_TAG_REQUEST_PAYLOAD);
     /* 4: unknown tag, and Ephemeral in 1.1 */
-    it = ngx_kmip_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
-    ngx_kmip_add_enum(&A, it, NGX_KMIP_TAG_OPERATION, NGX_KMIP_OP_GET);
-    ngx_kmip_add_bool(&A, it, NGX_KMIP_TAG_EPHEMERAL, 1);
-    ngx_kmip_add_struct(&A, it, NGX_KMIP_TAG_REQUEST_PAYLOAD);
+    it = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
+    ngx_kmip_ttlv_add_enum(&A, it, NGX_KMIP_TAG_OPERATION, NGX_KMIP_OP_GET);
+    ngx_kmip_ttlv_add_bool(&A, it, NGX_KMIP_TAG_EPHEMERAL, 1);
+    ngx_kmip_ttlv_add_struct(&A, it, NGX_KMIP_TAG_REQUEST_PAYLOAD);
     /* 5: fine, with a Message Extension */
     pl = add_item(msg, NGX_KMIP_OP_GET, "QLKC\6\0\0\0");
-    it = ngx_kmip_add_struct(&A, msg->v.kids.last,
-                             NGX_KMIP_TAG_MESSAGE_EXTENSION);
-    ngx_kmip_add_text(&A, it, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
-                      (const uint8_t *) "v", 1);
-    ngx_kmip_add_bool(&A, it, NGX_KMIP_TAG_CRITICALITY_INDICATOR, 0);
-    ngx_kmip_add_struct(&A, it, NGX_KMIP_TAG_VENDOR_EXTENSION);
+    it = ngx_kmip_ttlv_add_struct(&A, msg->v.kids.last,
+                                  NGX_KMIP_TAG_MESSAGE_EXTENSION);
+    ngx_kmip_ttlv_add_text(&A, it, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
+                           (const uint8_t *) "v", 1);
+    ngx_kmip_ttlv_add_bool(&A, it, NGX_KMIP_TAG_CRITICALITY_INDICATOR, 0);
+    ngx_kmip_ttlv_add_struct(&A, it, NGX_KMIP_TAG_VENDOR_EXTENSION);
 
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_OK);
     CHECK(req.nitems == 6);
@@ -1468,11 +1476,11 @@ test_requests(void)
 
     /* 2.x Ephemeral is accepted */
     msg = new_request(2, 1, &hdr);
-    ngx_kmip_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    it = ngx_kmip_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
-    ngx_kmip_add_enum(&A, it, NGX_KMIP_TAG_OPERATION, NGX_KMIP_OP_GET);
-    ngx_kmip_add_bool(&A, it, NGX_KMIP_TAG_EPHEMERAL, 1);
-    ngx_kmip_add_struct(&A, it, NGX_KMIP_TAG_REQUEST_PAYLOAD);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    it = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
+    ngx_kmip_ttlv_add_enum(&A, it, NGX_KMIP_TAG_OPERATION, NGX_KMIP_OP_GET);
+    ngx_kmip_ttlv_add_bool(&A, it, NGX_KMIP_TAG_EPHEMERAL, 1);
+    ngx_kmip_ttlv_add_struct(&A, it, NGX_KMIP_TAG_REQUEST_PAYLOAD);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_OK);
     CHECK(req.items[0].item_error == NULL && req.items[0].ephemeral == 1);
 }
@@ -1495,14 +1503,14 @@ test_responses(void)
     reset("response: Discover Versions, byte exact");
 
     memset(ri, 0, sizeof(ri));
-    pl = ngx_kmip_item_new(&A, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
-                           NGX_KMIP_TYPE_STRUCTURE);
-    pv = ngx_kmip_add_struct(&A, pl, NGX_KMIP_TAG_PROTOCOL_VERSION);
-    ngx_kmip_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR, 1);
-    ngx_kmip_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR, 4);
-    pv = ngx_kmip_add_struct(&A, pl, NGX_KMIP_TAG_PROTOCOL_VERSION);
-    ngx_kmip_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR, 1);
-    ngx_kmip_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR, 1);
+    pl = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
+                                NGX_KMIP_TYPE_STRUCTURE);
+    pv = ngx_kmip_ttlv_add_struct(&A, pl, NGX_KMIP_TAG_PROTOCOL_VERSION);
+    ngx_kmip_ttlv_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR, 1);
+    ngx_kmip_ttlv_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR, 4);
+    pv = ngx_kmip_ttlv_add_struct(&A, pl, NGX_KMIP_TAG_PROTOCOL_VERSION);
+    ngx_kmip_ttlv_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR, 1);
+    ngx_kmip_ttlv_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR, 1);
 
     ri[0].operation = NGX_KMIP_OP_DISCOVER_VERSIONS;
     ri[0].result_status = NGX_KMIP_STATUS_SUCCESS;
@@ -1537,10 +1545,10 @@ test_responses(void)
     ri[0].operation = req.items[0].operation;
     ri[0].unique_batch_item_id = req.items[0].unique_batch_item_id;
     ri[0].result_status = NGX_KMIP_STATUS_SUCCESS;
-    pl = ngx_kmip_item_new(&A, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
-                           NGX_KMIP_TYPE_STRUCTURE);
-    ngx_kmip_add_text(&A, pl, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
-                      (const uint8_t *) "ngx_kmip", 8);
+    pl = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
+                                NGX_KMIP_TYPE_STRUCTURE);
+    ngx_kmip_ttlv_add_text(&A, pl, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
+                           (const uint8_t *) "ngx_kmip", 8);
     ri[0].payload = pl;
 
     ri[1].operation = NGX_KMIP_OP_GET;
@@ -1566,11 +1574,11 @@ test_responses(void)
              NGX_KMIP_OK);
     CHECK(msg->v.kids.count == 4);
 
-    it = ngx_kmip_item_find(msg, NGX_KMIP_TAG_RESPONSE_HEADER);
+    it = ngx_kmip_ttlv_find(msg, NGX_KMIP_TAG_RESPONSE_HEADER);
     CHECK(it && it->v.kids.count == 3);
-    CHECK(ngx_kmip_item_find(it, NGX_KMIP_TAG_BATCH_COUNT)->v.num == 3);
+    CHECK(ngx_kmip_ttlv_find(it, NGX_KMIP_TAG_BATCH_COUNT)->v.num == 3);
 
-    bi = ngx_kmip_item_find(msg, NGX_KMIP_TAG_BATCH_ITEM);
+    bi = ngx_kmip_ttlv_find(msg, NGX_KMIP_TAG_BATCH_ITEM);
     it = bi->v.kids.first;
     CHECK(it->tag == NGX_KMIP_TAG_OPERATION && it->v.num == 0x18);
     it = it->next;
@@ -1591,7 +1599,7 @@ test_responses(void)
     }
     CHECK(p + n <= end);
 
-    bi = ngx_kmip_item_find_next(bi, NGX_KMIP_TAG_BATCH_ITEM);
+    bi = ngx_kmip_ttlv_find_next(bi, NGX_KMIP_TAG_BATCH_ITEM);
     it = bi->v.kids.first;
     CHECK(it->tag == NGX_KMIP_TAG_OPERATION && it->v.num == NGX_KMIP_OP_GET);
     it = it->next;
@@ -1604,7 +1612,7 @@ test_responses(void)
     CHECK(it->tag == NGX_KMIP_TAG_RESULT_MESSAGE && it->v.str.len == 11
           && it->next == NULL);
 
-    bi = ngx_kmip_item_find_next(bi, NGX_KMIP_TAG_BATCH_ITEM);
+    bi = ngx_kmip_ttlv_find_next(bi, NGX_KMIP_TAG_BATCH_ITEM);
     it = bi->v.kids.first;
     CHECK(it->tag == NGX_KMIP_TAG_RESULT_STATUS && it->v.num == 1);
     it = it->next;
@@ -1636,7 +1644,7 @@ test_responses(void)
         "    42005C05 00000004 00000018 00000000"
         "    42007F05 00000004 00000000 00000000"));
 
-    it = ngx_kmip_item_find(msg, NGX_KMIP_TAG_RESPONSE_HEADER);
+    it = ngx_kmip_ttlv_find(msg, NGX_KMIP_TAG_RESPONSE_HEADER);
     CHECK(it && it->v.kids.count == 4);
 
     /* not a response: nothing to put it in */

@@ -59,10 +59,10 @@ test_record_roundtrip(void)
                        ngx_kmip_attr_value_text(&A, STR("vm1")));
     ngx_kmip_attrs_add(&A, &rec.attrs, STR("x-Name"),
                        ngx_kmip_attr_value_text(&A, STR("vm2")));
-    name = ngx_kmip_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                             NGX_KMIP_TYPE_STRUCTURE);
-    ngx_kmip_add_text(&A, name, NGX_KMIP_TAG_NAME_VALUE, STR("key-1"));
-    ngx_kmip_add_enum(&A, name, NGX_KMIP_TAG_NAME_TYPE, 1);
+    name = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                                  NGX_KMIP_TYPE_STRUCTURE);
+    ngx_kmip_ttlv_add_text(&A, name, NGX_KMIP_TAG_NAME_VALUE, STR("key-1"));
+    ngx_kmip_ttlv_add_enum(&A, name, NGX_KMIP_TAG_NAME_TYPE, 1);
     ngx_kmip_attrs_add(&A, &rec.attrs, STR("Name"), name);
 
     CHECK(ngx_kmip_record_encode(&A, &rec, &buf, &len, &err) == 0, "encode");
@@ -111,23 +111,27 @@ test_attr_forms(void)
     memset(&l, 0, sizeof(l));
 
     /* 2.x own-tag attribute -> internal form */
-    it = ngx_kmip_item_new(&A, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
-                           NGX_KMIP_TYPE_ENUMERATION);
+    it = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+                                NGX_KMIP_TYPE_ENUMERATION);
     it->v.num = NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES;
     CHECK(ngx_kmip_attr_parse_v2(&A, it, 0, &at, &err) == 0, "parse 2.x tag");
     CHECK(ngx_kmip_attr_name_is(&at, "Cryptographic Algorithm"), "2.x name");
     CHECK(at.value->tag == NGX_KMIP_TAG_ATTRIBUTE_VALUE, "retagged");
 
     /* wrong type refused */
-    it = ngx_kmip_item_new(&A, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
-                           NGX_KMIP_TYPE_TEXT_STRING);
+    it = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
+                                NGX_KMIP_TYPE_TEXT_STRING);
     CHECK(ngx_kmip_attr_parse_v2(&A, it, 0, &at, &err) != 0, "type check");
 
     /* 2.x vendor attribute x/Name <-> x-Name */
-    st = ngx_kmip_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE, NGX_KMIP_TYPE_STRUCTURE);
-    ngx_kmip_add_text(&A, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION, STR("x"));
-    ngx_kmip_add_text(&A, st, NGX_KMIP_TAG_ATTRIBUTE_NAME, STR("Component"));
-    ngx_kmip_add_text(&A, st, NGX_KMIP_TAG_ATTRIBUTE_VALUE, STR("ESXi"));
+    st = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE,
+                                NGX_KMIP_TYPE_STRUCTURE);
+    ngx_kmip_ttlv_add_text(&A, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
+                           STR("x"));
+    ngx_kmip_ttlv_add_text(&A, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                           STR("Component"));
+    ngx_kmip_ttlv_add_text(&A, st, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                           STR("ESXi"));
     CHECK(ngx_kmip_attr_parse_v2(&A, st, 0, &at, &err) == 0, "vendor parse");
     CHECK(ngx_kmip_attr_name_is(&at, "x-Component"), "vendor name mapped");
 
@@ -135,8 +139,8 @@ test_attr_forms(void)
     p = ngx_kmip_attrs_set(&A, &l, "Original Creation Date",
                            ngx_kmip_attr_value(&A,
                                                NGX_KMIP_TYPE_DATE_TIME, 1000));
-    parent = ngx_kmip_item_new(&A, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
-                               NGX_KMIP_TYPE_STRUCTURE);
+    parent = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
+                                    NGX_KMIP_TYPE_STRUCTURE);
     CHECK(ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(1, 1)) == 0,
           "no Original Creation Date in 1.1");
     CHECK(parent->v.kids.count == 0, "nothing emitted in 1.1");
@@ -151,8 +155,8 @@ test_attr_forms(void)
     p = ngx_kmip_attrs_set(&A, &l, "State",
                            ngx_kmip_attr_value(&A,
                                                NGX_KMIP_TYPE_ENUMERATION, 1));
-    parent = ngx_kmip_item_new(&A, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
-                               NGX_KMIP_TYPE_STRUCTURE);
+    parent = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
+                                    NGX_KMIP_TYPE_STRUCTURE);
     ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(1, 1));
     CHECK(parent->v.kids.first->tag == NGX_KMIP_TAG_ATTRIBUTE, "1.x Attribute");
     ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(2, 0));
@@ -245,13 +249,14 @@ test_attr_kept(void)
           "Key Format Type and Protection Storage Mask by tag");
 
     /* 2.x forms: a Boolean by its own tag, its type checked */
-    it = ngx_kmip_item_new(&A, NGX_KMIP_TAG_SENSITIVE, NGX_KMIP_TYPE_BOOLEAN);
+    it = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_SENSITIVE,
+                                NGX_KMIP_TYPE_BOOLEAN);
     it->v.num = 1;
     CHECK(ngx_kmip_attr_parse_v2(&A, it, 0, &at, &err) == 0
           && ngx_kmip_attr_name_is(&at, "Sensitive") && at.value->v.num == 1,
           "parse 2.x Sensitive");
-    it = ngx_kmip_item_new(&A, NGX_KMIP_TAG_EXTRACTABLE,
-                           NGX_KMIP_TYPE_INTEGER);
+    it = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_EXTRACTABLE,
+                                NGX_KMIP_TYPE_INTEGER);
     CHECK(ngx_kmip_attr_parse_v2(&A, it, 0, &at, &err) != 0,
           "Extractable as an Integer refused");
 
@@ -259,8 +264,8 @@ test_attr_kept(void)
     memset(&l, 0, sizeof(l));
     p = ngx_kmip_attrs_set(&A, &l, "Sensitive",
                            ngx_kmip_attr_value(&A, NGX_KMIP_TYPE_BOOLEAN, 0));
-    parent = ngx_kmip_item_new(&A, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
-                               NGX_KMIP_TYPE_STRUCTURE);
+    parent = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_RESPONSE_PAYLOAD,
+                                    NGX_KMIP_TYPE_STRUCTURE);
     CHECK(ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(1, 3)) == 0,
           "no Sensitive in 1.3");
     CHECK(ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(1, 4)) == 1,
@@ -270,8 +275,8 @@ test_attr_kept(void)
           && parent->v.kids.last->type == NGX_KMIP_TYPE_BOOLEAN,
           "2.1: Sensitive by its tag");
 
-    sui = ngx_kmip_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                            NGX_KMIP_TYPE_BYTE_STRING);
+    sui = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                                 NGX_KMIP_TYPE_BYTE_STRING);
     sui->v.str.data = (const uint8_t *) "0123456789abcdef0123456789abcdef";
     sui->v.str.len = 32;
     p = ngx_kmip_attrs_set(&A, &l, "Short Unique Identifier", sui);
@@ -299,24 +304,25 @@ test_attr_kept(void)
     ngx_kmip_attrs_set(&A, &rec.attrs, "Lease Time",
                        ngx_kmip_attr_value(&A, NGX_KMIP_TYPE_INTERVAL, 0));
 
-    ul = ngx_kmip_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                           NGX_KMIP_TYPE_STRUCTURE);
-    ngx_kmip_add_long(&A, ul, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL,
-                      5000000000LL);
-    ngx_kmip_add_long(&A, ul, NGX_KMIP_TAG_USAGE_LIMITS_COUNT, 4999999984LL);
-    ngx_kmip_add_enum(&A, ul, NGX_KMIP_TAG_USAGE_LIMITS_UNIT,
-                      NGX_KMIP_USAGE_LIMITS_UNIT_BYTE);
+    ul = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                                NGX_KMIP_TYPE_STRUCTURE);
+    ngx_kmip_ttlv_add_long(&A, ul, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL,
+                           5000000000LL);
+    ngx_kmip_ttlv_add_long(&A, ul, NGX_KMIP_TAG_USAGE_LIMITS_COUNT,
+                           4999999984LL);
+    ngx_kmip_ttlv_add_enum(&A, ul, NGX_KMIP_TAG_USAGE_LIMITS_UNIT,
+                           NGX_KMIP_USAGE_LIMITS_UNIT_BYTE);
     ngx_kmip_attrs_set(&A, &rec.attrs, "Usage Limits", ul);
 
-    rng = ngx_kmip_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                            NGX_KMIP_TYPE_STRUCTURE);
-    ngx_kmip_add_enum(&A, rng, NGX_KMIP_TAG_RNG_ALGORITHM,
-                      NGX_KMIP_RNG_ALGORITHM_DRBG);
-    ngx_kmip_add_enum(&A, rng, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
-                      NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
-    ngx_kmip_add_integer(&A, rng, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH, 256);
-    ngx_kmip_add_enum(&A, rng, NGX_KMIP_TAG_DRBG_ALGORITHM,
-                      NGX_KMIP_DRBG_ALGORITHM_CTR);
+    rng = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                                 NGX_KMIP_TYPE_STRUCTURE);
+    ngx_kmip_ttlv_add_enum(&A, rng, NGX_KMIP_TAG_RNG_ALGORITHM,
+                           NGX_KMIP_RNG_ALGORITHM_DRBG);
+    ngx_kmip_ttlv_add_enum(&A, rng, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+                           NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
+    ngx_kmip_ttlv_add_integer(&A, rng, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH, 256);
+    ngx_kmip_ttlv_add_enum(&A, rng, NGX_KMIP_TAG_DRBG_ALGORITHM,
+                           NGX_KMIP_DRBG_ALGORITHM_CTR);
     ngx_kmip_attrs_set(&A, &rec.attrs, "Random Number Generator", rng);
 
     CHECK(ngx_kmip_record_encode(&A, &rec, &buf, &len, &err) == 0,
@@ -336,7 +342,7 @@ test_attr_kept(void)
           && p->value->v.num == 0, "Lease Time 0");
     p = ngx_kmip_attrs_find(&out.attrs, "Usage Limits", 12, -1);
     CHECK(p && ngx_kmip_item_equal(p->value, ul), "Usage Limits");
-    it = p ? ngx_kmip_item_find(p->value, NGX_KMIP_TAG_USAGE_LIMITS_COUNT)
+    it = p ? ngx_kmip_ttlv_find(p->value, NGX_KMIP_TAG_USAGE_LIMITS_COUNT)
            : NULL;
     CHECK(it && it->type == NGX_KMIP_TYPE_LONG_INTEGER
           && it->v.num == 4999999984LL, "a Count past 32 bits");
@@ -351,13 +357,13 @@ link_value(uint32_t tag, int64_t type, const char *uid)
 {
     ngx_kmip_item_t  *v;
 
-    v = ngx_kmip_item_new(&A, tag, NGX_KMIP_TYPE_STRUCTURE);
+    v = ngx_kmip_ttlv_item_new(&A, tag, NGX_KMIP_TYPE_STRUCTURE);
     if (type >= 0) {
-        ngx_kmip_add_enum(&A, v, NGX_KMIP_TAG_LINK_TYPE, (uint32_t) type);
+        ngx_kmip_ttlv_add_enum(&A, v, NGX_KMIP_TAG_LINK_TYPE, (uint32_t) type);
     }
     if (uid) {
-        ngx_kmip_add_text(&A, v, NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER,
-                          (const uint8_t *) uid, strlen(uid));
+        ngx_kmip_ttlv_add_text(&A, v, NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER,
+                               (const uint8_t *) uid, strlen(uid));
     }
 
     return v;
@@ -387,12 +393,12 @@ test_attr_link_parse(void)
           && ngx_kmip_attr_name_is(&at, "Link"), "parse 2.x Link");
 
     /* 1.x: an Attribute structure */
-    st = ngx_kmip_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE,
-                           NGX_KMIP_TYPE_STRUCTURE);
-    ngx_kmip_add_text(&A, st, NGX_KMIP_TAG_ATTRIBUTE_NAME, STR("Link"));
-    ngx_kmip_item_append(st, link_value(NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                                        NGX_KMIP_LINK_TYPE_PREVIOUS_LINK,
-                                        "k1"));
+    st = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_ATTRIBUTE,
+                                NGX_KMIP_TYPE_STRUCTURE);
+    ngx_kmip_ttlv_add_text(&A, st, NGX_KMIP_TAG_ATTRIBUTE_NAME, STR("Link"));
+    ngx_kmip_ttlv_item_append(st, link_value(NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                                             NGX_KMIP_LINK_TYPE_PREVIOUS_LINK,
+                                             "k1"));
     CHECK(ngx_kmip_attr_parse_v1(&A, st, 0, &at2, &err) == 0,
           "parse 1.x Link");
 
@@ -409,18 +415,18 @@ test_attr_link_parse(void)
                          ""), 0, &at, &err) != 0,
           "an empty Linked Object Identifier refused");
     v = link_value(NGX_KMIP_TAG_LINK, NGX_KMIP_LINK_TYPE_NEXT_LINK, NULL);
-    ngx_kmip_add_enum(&A, v, NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER,
-                      NGX_KMIP_UNIQUE_IDENTIFIER_ID_PLACEHOLDER);
+    ngx_kmip_ttlv_add_enum(&A, v, NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER,
+                           NGX_KMIP_UNIQUE_IDENTIFIER_ID_PLACEHOLDER);
     CHECK(ngx_kmip_attr_parse_v2(&A, v, 0, &at, &err) != 0
           && strstr(err, "Unique Identifier") != NULL,
           "a 2.x enumeration as Linked Object Identifier refused, saying so");
     v = link_value(NGX_KMIP_TAG_LINK, NGX_KMIP_LINK_TYPE_NEXT_LINK, "k");
-    ngx_kmip_add_text(&A, v, NGX_KMIP_TAG_NAME_VALUE, STR("x"));
+    ngx_kmip_ttlv_add_text(&A, v, NGX_KMIP_TAG_NAME_VALUE, STR("x"));
     CHECK(ngx_kmip_attr_parse_v2(&A, v, 0, &at, &err) != 0,
           "a Link with another field refused");
     v = link_value(NGX_KMIP_TAG_LINK, NGX_KMIP_LINK_TYPE_NEXT_LINK, "k");
-    ngx_kmip_add_enum(&A, v, NGX_KMIP_TAG_LINK_TYPE,
-                      NGX_KMIP_LINK_TYPE_PARENT_LINK);
+    ngx_kmip_ttlv_add_enum(&A, v, NGX_KMIP_TAG_LINK_TYPE,
+                           NGX_KMIP_LINK_TYPE_PARENT_LINK);
     CHECK(ngx_kmip_attr_parse_v2(&A, v, 0, &at, &err) != 0,
           "a Link with two Link Types refused");
 }
@@ -541,11 +547,11 @@ test_attr_link_record(void)
     CHECK(p && ngx_kmip_item_equal(p->value, rec.attrs.last->value),
           "the second Link at index 1");
 
-    parent = ngx_kmip_item_new(&A, NGX_KMIP_TAG_ATTRIBUTES,
-                               NGX_KMIP_TYPE_STRUCTURE);
+    parent = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_ATTRIBUTES,
+                                    NGX_KMIP_TYPE_STRUCTURE);
     rc = p ? ngx_kmip_attr_emit(&A, parent, p, NGX_KMIP_ATTR_V(2, 1)) : -1;
     CHECK(rc == 1 && parent->v.kids.last->tag == NGX_KMIP_TAG_LINK
-          && ngx_kmip_item_find(parent->v.kids.last,
+          && ngx_kmip_ttlv_find(parent->v.kids.last,
                                 NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER),
           "2.1: Link by its tag");
 }

@@ -424,13 +424,10 @@ test_roundtrips(void)
 
 
 static void
-test_malformed(void)
+test_malformed_items(void)
 {
-    size_t              n, i;
-    uint8_t             buf[4096];
     ngx_kmip_item_t    *root;
     ngx_kmip_error_t    err;
-    ngx_kmip_limits_t   lim;
 
     reset("malformed: truncation");
 
@@ -563,6 +560,19 @@ test_malformed(void)
     CHECK_RC(decode_hex("42 00 78 01 00 00 00 18 42 00 20 02 00 00 00 04"
                         " 00 00 00 08 00 00 00 00 42 00 20 02 00 00 00 04",
                         &root, &err, NULL), NGX_KMIP_ERR_LENGTH);
+}
+
+
+/* UTF-8 and the depth limit */
+
+static void
+test_malformed_utf8_depth(void)
+{
+    size_t              n;
+    uint8_t             buf[4096];
+    ngx_kmip_item_t    *root;
+    ngx_kmip_error_t    err;
+    ngx_kmip_limits_t   lim;
 
     reset("malformed: UTF-8");
 
@@ -688,6 +698,19 @@ test_malformed(void)
         CHECK_RC(ngx_kmip_ttlv_decode(buf, n, &lim, &A, &root, &err),
                  NGX_KMIP_OK);
     }
+}
+
+
+/* the item limit and allocation failure */
+
+static void
+test_malformed_count(void)
+{
+    size_t              n, i;
+    uint8_t             buf[4096];
+    ngx_kmip_item_t    *root;
+    ngx_kmip_error_t    err;
+    ngx_kmip_limits_t   lim;
 
     reset("limits: items");
 
@@ -1077,10 +1100,10 @@ add_attribute_payload(ngx_kmip_item_t *pl, const char *name,
 
 
 static void
-test_requests(void)
+test_requests_vcenter(void)
 {
     int                  vk;
-    ngx_kmip_item_t     *msg, *hdr, *pl, *auth, *cred, *cv, *it;
+    ngx_kmip_item_t     *msg, *hdr, *pl, *it;
     ngx_kmip_error_t     err;
     ngx_kmip_request_t   req;
 
@@ -1133,6 +1156,18 @@ test_requests(void)
     it = ngx_kmip_ttlv_find(it, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
     CHECK(it && it->v.str.len == 12
           && memcmp(it->v.str.data, "VMware, Inc.", 12) == 0);
+}
+
+
+/* credentials and a full 1.4 header */
+
+static void
+test_requests_auth(void)
+{
+    int                  vk;
+    ngx_kmip_item_t     *msg, *hdr, *pl, *auth, *cred, *cv;
+    ngx_kmip_error_t     err;
+    ngx_kmip_request_t   req;
 
     reset("request: Authentication Username/Password (vCenter 8.0.1)");
 
@@ -1250,6 +1285,18 @@ test_requests(void)
           && req.time_stamp == 1205495800 && req.asynchronous_indicator == 0
           && req.attestation_capable == 1
           && req.client_correlation_value != NULL && req.nitems == 2);
+}
+
+
+/* header errors with the version known */
+
+static void
+test_requests_header(void)
+{
+    int                  vk;
+    ngx_kmip_item_t     *msg, *hdr;
+    ngx_kmip_error_t     err;
+    ngx_kmip_request_t   req;
 
     reset("request: header errors with version known");
 
@@ -1377,6 +1424,18 @@ test_requests(void)
     ngx_kmip_ttlv_add_integer(&A, msg, NGX_KMIP_TAG_BATCH_COUNT, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1);
+}
+
+
+/* errors without a version, batch item errors */
+
+static void
+test_requests_errors(void)
+{
+    int                  vk;
+    ngx_kmip_item_t     *msg, *hdr, *pl, *it;
+    ngx_kmip_error_t     err;
+    ngx_kmip_request_t   req;
 
     reset("request: errors without a version");
 
@@ -1490,7 +1549,7 @@ test_requests(void)
 
 
 static void
-test_responses(void)
+test_responses_encode(void)
 {
     int                        vk;
     size_t                     n;
@@ -1619,6 +1678,16 @@ test_responses(void)
     CHECK(it->tag == NGX_KMIP_TAG_RESULT_REASON
           && it->v.num == NGX_KMIP_REASON_GENERAL_FAILURE
           && it->next == NULL);
+}
+
+
+/* the Server Correlation Value, allocation failure */
+
+static void
+test_responses_header(void)
+{
+    ngx_kmip_item_t           *msg, *it;
+    ngx_kmip_response_item_t   ri[3];
 
     reset("response: Server Correlation Value before Batch Count");
 
@@ -1671,12 +1740,18 @@ main(void)
 {
     test_spec_examples();
     test_roundtrips();
-    test_malformed();
+    test_malformed_items();
+    test_malformed_utf8_depth();
+    test_malformed_count();
     test_peek();
     test_builders();
     test_names();
-    test_requests();
-    test_responses();
+    test_requests_vcenter();
+    test_requests_auth();
+    test_requests_header();
+    test_requests_errors();
+    test_responses_encode();
+    test_responses_header();
 
     printf("%d passed, %d failed\n", passed, failed);
 

@@ -139,17 +139,12 @@ attr(ngx_kmip_item_t *parent, const char *name, ngx_kmip_item_t **value)
 }
 
 
-int
-main(int argc, char **argv)
+/* what vCenter sends, and a Discover Versions with a version list */
+
+static void
+seeds_vcenter(void)
 {
     ngx_kmip_item_t  *m, *h, *p, *a, *t, *s;
-
-    if (argc != 2) {
-        fprintf(stderr, "usage: gen_corpus DIR\n");
-        return 2;
-    }
-
-    dir = argv[1];
 
     /* vCenter: Discover Versions, empty payload, no UBI */
     m = request(1, 1, 1, &h);
@@ -217,6 +212,15 @@ main(int argc, char **argv)
     ngx_kmip_ttlv_add_text(&A, a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
                            T("VMware vSphere"));
     emit("vc-add-attribute-x3", m);
+}
+
+
+/* a full KMIP 1.4 header and a batch of three */
+
+static void
+seeds_v14(void)
+{
+    ngx_kmip_item_t  *m, *h, *p, *a, *s;
 
     /* 1.4: full header, Locate, Revoke, Destroy */
     m = request(1, 4, 0, &h);
@@ -252,6 +256,15 @@ main(int argc, char **argv)
     p = item(m, NGX_KMIP_OP_DESTROY, 3);
     ngx_kmip_ttlv_add_text(&A, p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T("1"));
     emit("v14-full-header", m);
+}
+
+
+/* KMIP 2.1 forms, and malformed messages on purpose */
+
+static void
+seeds_v21_malformed(void)
+{
+    ngx_kmip_item_t  *m, *h, *p, *a, *s;
 
     /* 2.1: Attributes structure, Ephemeral, interval, long, bigint */
     m = request(2, 1, 2, &h);
@@ -296,6 +309,22 @@ main(int argc, char **argv)
     s = ngx_kmip_ttlv_add_struct(&A, m, NGX_KMIP_TAG_BATCH_ITEM);
     ngx_kmip_ttlv_add_enum(&A, s, NGX_KMIP_TAG_OPERATION, NGX_KMIP_OP_GET);
     emit("bad-no-payload", m);
+}
+
+
+int
+main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: gen_corpus DIR\n");
+        return 2;
+    }
+
+    dir = argv[1];
+
+    seeds_vcenter();
+    seeds_v14();
+    seeds_v21_malformed();
 
     printf("gen_corpus: %d files in %s\n", nfiles, dir);
 

@@ -44,6 +44,16 @@ $out = `CHECK_LAYERS_SRC=$tmp/src2 $top/tools/check-layers 2>&1`;
 like($out, qr{codec/ngx_kmip_ttlv\.c: plain C, yet includes <ngx_core\.h>},
      'an nginx header in the codec fails the check');
 
+# the operations seeing the Key Protect client past the store
+system('cp', '-r', "$top/ngx_kmip_module", "$tmp/src3") == 0 or die;
+open $fh, '>>', "$tmp/src3/ops/ngx_kmip_op_get.c" or die $!;
+print $fh qq{#include "ngx_kmip_kp.h"\n};
+close $fh;
+$out = `CHECK_LAYERS_SRC=$tmp/src3 $top/tools/check-layers 2>&1`;
+like($out, qr{ops/ngx_kmip_op_get\.c: \s includes \s kp/ngx_kmip_kp\.h, \s a
+                \s layer \s it \s reaches \s only \s through \s the \s store}x,
+     'the operations including the Key Protect client fail the check');
+
 # an upward call, from object files: a kp object using an ops symbol
 SKIP: {
     skip "no module build at $objs", 2 unless -d "$objs/addon";
@@ -59,6 +69,19 @@ SKIP: {
     isnt($?, 0, 'an upward call fails the check');
     like($out, qr{kp/up\.o: uses ngx_kmip_batch_run, defined in ops/},
          'and names the object and the symbol');
+
+    # and an operation calling the Key Protect client past the store
+    system('mkdir', '-p', "$o/store") == 0 or die;
+    copy("$objs/addon/kp/ngx_kmip_kp.o", "$o/kp/") or die $!;
+    open $fh, '>', "$tmp/past.c" or die $!;
+    print $fh "int ngx_kmip_kp_get_key(void *kp, void *c, void *id);\n"
+            . "int kmip_past(void) { return ngx_kmip_kp_get_key(0, 0, 0); }\n";
+    close $fh;
+    system('cc', '-c', '-o', "$o/ops/past.o", "$tmp/past.c") == 0 or die;
+    $out = `$top/tools/check-layers $tmp/objs 2>&1`;
+    like($out, qr{ops/past\.o: \s uses \s ngx_kmip_kp_get_key, \s defined
+                  \s in \s kp/, \s which \s it \s reaches \s only}x,
+         'a call from the operations to the Key Protect client fails');
 }
 
 done_testing();

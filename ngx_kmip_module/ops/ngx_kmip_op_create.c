@@ -61,7 +61,7 @@ static ngx_int_t ngx_kmip_op_server_attrs(ngx_kmip_op_ctx_t *ctx,
 static ngx_uint_t ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
-static void ngx_kmip_op_created(ngx_kmip_store_op_t *sop);
+static ngx_int_t ngx_kmip_op_created(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_des_key(const EVP_CIPHER *cipher, u_char *key,
     size_t len);
 static const ngx_kmip_item_t *ngx_kmip_op_attr_container(ngx_kmip_req_t *r,
@@ -646,32 +646,32 @@ ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
         return NGX_ERROR;
     }
 
-    rc = ngx_kmip_store_create(r->kp, ctx->sop, obj);
+    rc = ngx_kmip_store_create(ctx->sop, obj);
 
-    return ngx_kmip_op_store_called(ctx, rc, "create");
+    return ngx_kmip_op_store_called(ctx, rc);
 }
 
 
-static void
-ngx_kmip_op_created(ngx_kmip_store_op_t *sop)
+static ngx_int_t
+ngx_kmip_op_created(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_kmip_item_t    *payload;
-    ngx_kmip_op_ctx_t  *ctx = sop->data;
-    ngx_kmip_req_t     *r = ctx->r;
+    ngx_kmip_item_t  *payload;
+    ngx_kmip_req_t   *r = ctx->r;
 
     if (ngx_kmip_op_store_lost(ctx, "create")) {
         /* no identifier is given for an object that is not stored */
-        return;
+        return NGX_OK;
     }
 
     r->object = ctx->obj;
     r->id_placeholder = ctx->obj->uid;
 
     ngx_log_error(NGX_LOG_INFO, r->log, 0,
-                  "kmip: %s object \"%V\" stored as Key Protect key %V",
+                  "kmip: %s object \"%V\" stored as %s key %V",
                   ctx->in->operation == NGX_KMIP_OP_CREATE
                   ? "created" : "registered",
-                  &ctx->obj->uid, &ctx->obj->kp_id);
+                  &ctx->obj->uid, ngx_kmip_store_name(r->store),
+                  &ctx->obj->kp_id);
 
     payload = ngx_kmip_payload_new(r);
 
@@ -685,13 +685,12 @@ ngx_kmip_op_created(ngx_kmip_store_op_t *sop)
                                   ctx->obj->uid.data, ctx->obj->uid.len)
            == NULL)
     {
-        ngx_kmip_op_finish(ctx, NGX_ERROR);
-        return;
+        return NGX_ERROR;
     }
 
     ctx->out->payload = payload;
 
-    ngx_kmip_op_complete(r);
+    return NGX_OK;
 }
 
 

@@ -19,7 +19,7 @@
 
 
 static ngx_int_t ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx);
-static void ngx_kmip_op_destroyed(ngx_kmip_store_op_t *sop);
+static ngx_int_t ngx_kmip_op_destroyed(ngx_kmip_op_ctx_t *ctx);
 
 
 ngx_int_t
@@ -56,26 +56,26 @@ ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    rc = ngx_kmip_store_destroy(r->kp, ctx->sop, ctx->obj);
+    rc = ngx_kmip_store_destroy(ctx->sop, ctx->obj);
 
-    return ngx_kmip_op_store_called(ctx, rc, "destroy");
+    return ngx_kmip_op_store_called(ctx, rc);
 }
 
 
-static void
-ngx_kmip_op_destroyed(ngx_kmip_store_op_t *sop)
+static ngx_int_t
+ngx_kmip_op_destroyed(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_kmip_op_ctx_t  *ctx = sop->data;
+    ngx_kmip_req_t  *r = ctx->r;
 
-    ctx->r->object = NULL;
+    r->object = NULL;
 
     if (ngx_kmip_op_store_lost(ctx, "destroy")) {
-        return;
+        return NGX_OK;
     }
 
-    ngx_log_error(NGX_LOG_INFO, ctx->r->log, 0,
-                  "kmip: destroyed object \"%V\" (Key Protect key %V "
-                  "deleted)", &ctx->uid, &ctx->obj->kp_id);
+    ngx_log_error(NGX_LOG_INFO, r->log, 0,
+                  "kmip: destroyed object \"%V\" (%s key %V deleted)",
+                  &ctx->uid, ngx_kmip_store_name(r->store), &ctx->obj->kp_id);
 
-    ngx_kmip_op_finish(ctx, ngx_kmip_op_respond_uid(ctx));
+    return ngx_kmip_op_respond_uid(ctx);
 }

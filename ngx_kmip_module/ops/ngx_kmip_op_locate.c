@@ -40,7 +40,8 @@ typedef struct {
     int64_t                     offset;
     ngx_uint_t                  fresh;
     ngx_pool_t                 *pool;       /* the list's */
-    ngx_uint_t                  calls;      /* r->kp_calls->nelts before */
+    ngx_uint_t                  calls;      /* the store's trace mark
+                                               before */
 } ngx_kmip_locate_t;
 
 
@@ -49,7 +50,7 @@ static ngx_int_t ngx_kmip_locate_pool(ngx_kmip_req_t *r,
 static void ngx_kmip_locate_pool_cleanup(void *data);
 static ngx_int_t ngx_kmip_locate_release(ngx_kmip_req_t *r,
     ngx_kmip_locate_t *lc, ngx_kmip_store_op_t *sop);
-static void ngx_kmip_op_located(ngx_kmip_store_op_t *sop);
+static ngx_int_t ngx_kmip_op_located(ngx_kmip_op_ctx_t *ctx);
 static ngx_uint_t ngx_kmip_locate_usage(ngx_kmip_item_t *want,
     ngx_kmip_item_t *have);
 
@@ -168,9 +169,9 @@ ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ctx->sop->pool = lc->pool;
     ngx_str_set(&ctx->uid, "*");
 
-    rc = ngx_kmip_store_list(r->kp, ctx->sop);
+    rc = ngx_kmip_store_list(ctx->sop);
 
-    return ngx_kmip_op_store_called(ctx, rc, "list");
+    return ngx_kmip_op_store_called(ctx, rc);
 
 invalid:
 
@@ -356,21 +357,21 @@ ngx_kmip_locate_cmp(const void *one, const void *two)
 }
 
 
-static void
-ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
+static ngx_int_t
+ngx_kmip_op_located(ngx_kmip_op_ctx_t *ctx)
 {
-    int64_t              i, n, from, to;
-    ngx_str_t            uid;
-    ngx_int_t            rc;
-    ngx_uint_t           k;
-    ngx_kmip_op_ctx_t   *ctx = sop->data;
-    ngx_kmip_req_t      *r = ctx->r;
-    ngx_kmip_locate_t   *lc = ctx->data;
-    ngx_kmip_object_t   *objs, **hits;
-    ngx_kmip_item_t     *payload;
+    int64_t               i, n, from, to;
+    ngx_str_t             uid;
+    ngx_int_t             rc;
+    ngx_uint_t            k;
+    ngx_kmip_req_t       *r = ctx->r;
+    ngx_kmip_locate_t    *lc = ctx->data;
+    ngx_kmip_object_t    *objs, **hits;
+    ngx_kmip_item_t      *payload;
+    ngx_kmip_store_op_t  *sop = ctx->sop;
 
     if (ngx_kmip_op_store_lost(ctx, "list")) {
-        return;
+        return NGX_OK;
     }
 
     objs = sop->objects->elts;
@@ -378,7 +379,7 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
     hits = ngx_palloc(lc->pool,
                       (sop->objects->nelts + 1) * sizeof(ngx_kmip_object_t *));
     if (hits == NULL) {
-        goto failed;
+        return NGX_ERROR;
     }
 
     n = 0;
@@ -392,7 +393,7 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
 
         if (rc == NGX_ERROR) {
             r->alloc.data = r->pool;
-            goto failed;
+            return NGX_ERROR;
         }
 
         if (rc) {
@@ -419,7 +420,7 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
                                      NGX_KMIP_TAG_LOCATED_ITEMS, (int32_t) n)
            == NULL)
     {
-        goto failed;
+        return NGX_ERROR;
     }
 
     from = lc->offset < n ? lc->offset : n;
@@ -435,7 +436,7 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
                                       uid.data, uid.len)
                == NULL)
         {
-            goto failed;
+            return NGX_ERROR;
         }
 
         if (i == from) {
@@ -444,20 +445,12 @@ ngx_kmip_op_located(ngx_kmip_store_op_t *sop)
     }
 
     if (ngx_kmip_locate_release(r, lc, sop) != NGX_OK) {
-        goto failed;
+        return NGX_ERROR;
     }
 
     ctx->out->payload = payload;
 
-    ngx_kmip_op_complete(r);
-    return;
-
-failed:
-
-    (void) ngx_kmip_result_fail(r, ctx->out,
-                                NGX_KMIP_REASON_GENERAL_FAILURE,
-                                "internal error");
-    ngx_kmip_op_complete(r);
+    return NGX_OK;
 }
 
 
@@ -481,7 +474,7 @@ ngx_kmip_locate_pool(ngx_kmip_req_t *r, ngx_kmip_locate_t *lc)
     cln->handler = ngx_kmip_locate_pool_cleanup;
     cln->data = lc;
 
-    lc->calls = r->kp_calls ? r->kp_calls->nelts : 0;
+    lc->calls = ngx_kmip_store_trace_mark(r->store);
 
     return NGX_OK;
 }
@@ -509,30 +502,8 @@ static ngx_int_t
 ngx_kmip_locate_release(ngx_kmip_req_t *r, ngx_kmip_locate_t *lc,
     ngx_kmip_store_op_t *sop)
 {
-    ngx_uint_t           i;
-    ngx_kmip_kp_call_t  *stub, **calls;
-
-    if (r->kp_calls) {
-        calls = r->kp_calls->elts;
-
-        for (i = lc->calls; i < r->kp_calls->nelts; i++) {
-            stub = ngx_pcalloc(r->pool, sizeof(ngx_kmip_kp_call_t));
-            if (stub == NULL) {
-                return NGX_ERROR;
-            }
-
-            stub->result = calls[i]->result;
-            stub->http_status = calls[i]->http_status;
-            stub->correlation_id.len = calls[i]->correlation_id.len;
-            stub->correlation_id.data =
-                ngx_pstrdup(r->pool, &calls[i]->correlation_id);
-
-            if (stub->correlation_id.data == NULL) {
-                return NGX_ERROR;
-            }
-
-            calls[i] = stub;
-        }
+    if (ngx_kmip_store_trace_keep(r->store, lc->calls) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     sop->objects = NULL;

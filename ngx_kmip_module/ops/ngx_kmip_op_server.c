@@ -225,7 +225,7 @@ ngx_kmip_op_query(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
      * serves; none without a key store.
      */
 
-    if ((want & NGX_KMIP_QUERY_OBJECTS) && r->kp != NULL) {
+    if ((want & NGX_KMIP_QUERY_OBJECTS) && r->store != NULL) {
         if (ngx_kmip_ttlv_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
                                    NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY)
             == NULL

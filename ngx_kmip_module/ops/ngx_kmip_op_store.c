@@ -23,9 +23,10 @@
 
 
 static void ngx_kmip_op_wipe(void *data);
-static void ngx_kmip_op_loaded(ngx_kmip_store_op_t *sop);
+static void ngx_kmip_op_stored(ngx_kmip_store_op_t *sop);
+static ngx_int_t ngx_kmip_op_loaded(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx);
-static void ngx_kmip_op_written(ngx_kmip_store_op_t *sop);
+static ngx_int_t ngx_kmip_op_written(ngx_kmip_op_ctx_t *ctx);
 
 
 static void
@@ -42,7 +43,7 @@ ngx_kmip_op_wipe(void *data)
 ngx_int_t
 ngx_kmip_op_no_store(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out)
 {
-    if (r->kp != NULL) {
+    if (r->store != NULL) {
         return 0;
     }
 
@@ -227,14 +228,14 @@ ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what)
 
 
 ngx_kmip_store_op_t *
-ngx_kmip_op_store_call(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_store_handler_pt handler)
+ngx_kmip_op_store_call(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt done)
 {
     ctx->sop = ngx_kmip_op_store_op(ctx->r);
 
     if (ctx->sop) {
-        ctx->sop->handler = handler;
+        ctx->sop->handler = ngx_kmip_op_stored;
         ctx->sop->data = ctx;
+        ctx->stored = done;
     }
 
     return ctx->sop;
@@ -242,16 +243,25 @@ ngx_kmip_op_store_call(ngx_kmip_op_ctx_t *ctx,
 
 
 ngx_int_t
-ngx_kmip_op_store_called(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc,
-    const char *what)
+ngx_kmip_op_store_called(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc)
 {
     if (rc == NGX_AGAIN) {
         return NGX_AGAIN;
     }
 
-    ngx_kmip_op_store_failed(ctx, what);
+    /* done at once, or failed at once: the same step goes on */
+    return ctx->stored(ctx);
+}
 
-    return NGX_OK;
+
+/* the store's callback: the step goes on, and the batch after it */
+
+static void
+ngx_kmip_op_stored(ngx_kmip_store_op_t *sop)
+{
+    ngx_kmip_op_ctx_t  *ctx = sop->data;
+
+    ngx_kmip_op_finish(ctx, ctx->stored(ctx));
 }
 
 
@@ -263,7 +273,6 @@ ngx_kmip_op_store_lost(ngx_kmip_op_ctx_t *ctx, const char *what)
     }
 
     ngx_kmip_op_store_failed(ctx, what);
-    ngx_kmip_op_complete(ctx->r);
 
     return 1;
 }
@@ -296,27 +305,29 @@ ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
         return NGX_ERROR;
     }
 
-    rc = ngx_kmip_store_fetch(r->kp, ctx->sop, &ctx->uid, with_material);
+    rc = ngx_kmip_store_fetch(ctx->sop, &ctx->uid, with_material);
 
-    return ngx_kmip_op_store_called(ctx, rc, "read");
+    return ngx_kmip_op_store_called(ctx, rc);
 }
 
 
-static void
-ngx_kmip_op_loaded(ngx_kmip_store_op_t *sop)
+static ngx_int_t
+ngx_kmip_op_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_kmip_op_ctx_t  *ctx = sop->data;
+    ngx_kmip_store_op_t  *sop = ctx->sop;
 
-    if (sop->result != NGX_KMIP_STORE_OK || sop->object == NULL) {
-        ngx_kmip_op_store_failed(ctx, "read");
-        ngx_kmip_op_complete(ctx->r);
-        return;
+    if (sop->result == NGX_KMIP_STORE_OK && sop->object == NULL) {
+        sop->result = NGX_KMIP_STORE_FAILED;
+    }
+
+    if (ngx_kmip_op_store_lost(ctx, "read")) {
+        return NGX_OK;
     }
 
     ctx->obj = sop->object;
     ctx->r->object = sop->object;
 
-    ngx_kmip_op_finish(ctx, ctx->next(ctx));
+    return ctx->next(ctx);
 }
 
 
@@ -393,23 +404,21 @@ ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    rc = ngx_kmip_store_update(r->kp, ctx->sop, copy);
+    rc = ngx_kmip_store_update(ctx->sop, copy);
 
-    return ngx_kmip_op_store_called(ctx, rc, "update");
+    return ngx_kmip_op_store_called(ctx, rc);
 }
 
 
-static void
-ngx_kmip_op_written(ngx_kmip_store_op_t *sop)
+static ngx_int_t
+ngx_kmip_op_written(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_int_t           rc;
-    ngx_kmip_op_ctx_t  *ctx = sop->data;
-    ngx_kmip_req_t     *r = ctx->r;
+    ngx_kmip_req_t       *r = ctx->r;
+    ngx_kmip_store_op_t  *sop = ctx->sop;
 
     if (sop->result == NGX_KMIP_STORE_OK) {
         r->object = ctx->obj;
-        ngx_kmip_op_finish(ctx, ctx->respond(ctx));
-        return;
+        return ctx->respond(ctx);
     }
 
     r->object = NULL;
@@ -423,13 +432,12 @@ ngx_kmip_op_written(ngx_kmip_store_op_t *sop)
                       &ctx->uid, ctx->retries + 1);
 
         /* the request's answers are rebuilt from the fresh object */
-        rc = ngx_kmip_op_load(ctx, 0, ngx_kmip_op_mutate_loaded);
-        ngx_kmip_op_finish(ctx, rc);
-        return;
+        return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_mutate_loaded);
     }
 
     ngx_kmip_op_store_failed(ctx, "update");
-    ngx_kmip_op_complete(r);
+
+    return NGX_OK;
 }
 
 

@@ -63,28 +63,16 @@ struct ngx_kmip_op_ctx_s {
     ngx_kmip_op_next_pt         next;       /* after a load */
     ngx_kmip_op_apply_pt        apply;      /* mutations */
     ngx_kmip_op_next_pt         respond;    /* after a write */
+    ngx_kmip_op_next_pt         stored;     /* after a store call */
     void                       *data;
 };
 
 
-/*
- * a store operation that sees the request's cache, audit sink and, in a
- * batch with Undo, journal
- */
+/* an operation of the request's store */
 static ngx_inline ngx_kmip_store_op_t *
 ngx_kmip_op_store_op(ngx_kmip_req_t *r)
 {
-    ngx_kmip_store_op_t  *sop;
-
-    sop = ngx_kmip_store_op_create(r->pool, r->log);
-
-    if (sop) {
-        sop->cache = r->cache;
-        sop->calls = r->kp_calls;
-        sop->journal = r->journal;
-    }
-
-    return sop;
+    return ngx_kmip_store_op_create(r->store, r->pool);
 }
 
 
@@ -121,16 +109,15 @@ void ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what);
 
 /*
  * A step that asks the store, around the store's call: the call's
- * operation in ctx->sop, which calls handler back with ctx (NULL on an
- * allocation failure); then the step's return for the call's: NGX_AGAIN
- * while the store works, else NGX_OK with ctx->out saying why it could not
- * start. And on the callback: 1 when the store failed, the item answered
- * with why and the batch resumed.
+ * operation in ctx->sop (NULL on an allocation failure), whose outcome
+ * done takes, whether the store answers at once or later; then the step's
+ * return for the call's: NGX_AGAIN while the store works, else done's.
+ * In done: 1 when the store failed, the item answered with why (done then
+ * returns NGX_OK).
  */
 ngx_kmip_store_op_t *ngx_kmip_op_store_call(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_store_handler_pt handler);
-ngx_int_t ngx_kmip_op_store_called(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc,
-    const char *what);
+    ngx_kmip_op_next_pt done);
+ngx_int_t ngx_kmip_op_store_called(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc);
 ngx_uint_t ngx_kmip_op_store_lost(ngx_kmip_op_ctx_t *ctx, const char *what);
 
 /*

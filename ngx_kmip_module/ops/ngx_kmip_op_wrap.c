@@ -324,7 +324,7 @@ ngx_kmip_op_wrap_block(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w,
     sop->handler = ngx_kmip_op_wrap_loaded;
     sop->data = w;
 
-    rc = ngx_kmip_store_fetch(r->kp, sop, &w->kek_uid, 1);
+    rc = ngx_kmip_store_fetch(sop, &w->kek_uid, 1);
 
     if (rc == NGX_AGAIN) {
         return NGX_AGAIN;

@@ -244,7 +244,7 @@ ngx_uint_t
 ngx_kmip_op_offered(ngx_kmip_req_t *r, const ngx_kmip_op_t *op)
 {
     return r->version >= op->since
-           && (!op->store || r->kp != NULL)
+           && (!op->store || r->store != NULL)
            && (!ngx_kmip_op_test_only(op->operation) || r->conf->interop);
 }
 
@@ -400,7 +400,7 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
 
         r->last_operation = in->operation;
         r->item_start = ngx_current_msec;
-        r->item_calls = r->kp_calls ? r->kp_calls->nelts : 0;
+        r->item_calls = ngx_kmip_store_trace_mark(r->store);
 
         if (r->undo) {
             ngx_kmip_undo_item_start(r);
@@ -458,20 +458,10 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
                            r->nresults + 1,
                            ngx_kmip_operation_name(in->operation));
 
-            r->running = 1;
-            r->completed = 0;
-
             rc = op->handler(r, in, out);
 
-            r->running = 0;
-
             if (rc == NGX_AGAIN) {
-                if (!r->completed) {
-                    return NGX_AGAIN;
-                }
-
-                /* the store answered at once, from inside the handler */
-                rc = NGX_OK;
+                return NGX_AGAIN;
             }
 
             if (rc != NGX_OK) {
@@ -496,12 +486,6 @@ ngx_kmip_op_complete(ngx_kmip_req_t *r)
 {
     ngx_int_t                  rc;
     ngx_kmip_response_item_t  *out;
-
-    if (r->running) {
-        /* called from inside the handler: ngx_kmip_batch_run() goes on */
-        r->completed = 1;
-        return;
-    }
 
     out = &r->results[r->nresults];
 

@@ -13,9 +13,7 @@
 
 #include "ngx_kmip_ttlv.h"
 #include "ngx_kmip_message.h"
-#include "ngx_kmip_kp.h"
 #include "ngx_kmip_store.h"
-#include "ngx_kmip_cache.h"
 
 
 /*
@@ -67,7 +65,7 @@ struct ngx_kmip_req_s {
     ngx_log_t                  *log;
     ngx_kmip_allocator_t        alloc;
     ngx_kmip_server_conf_t     *conf;
-    ngx_kmip_kp_t              *kp;             /* NULL: no key store */
+    ngx_kmip_store_t           *store;          /* NULL: no key store */
 
     ngx_kmip_request_t          msg;
     ngx_uint_t                  version;        /* NGX_KMIP_VERSION() */
@@ -104,22 +102,14 @@ struct ngx_kmip_req_s {
                                                    or Decrypt */
 
     /* Batch Error Continuation Option Undo (ngx_kmip_undo.c) */
-    ngx_kmip_store_journal_t   *journal;        /* the store operations
-                                                   note their changes in
-                                                   it, or NULL */
     ngx_kmip_undo_t            *undo;           /* the runner's state */
 
-    /* operator's view (ngx_stream_kmip_operator.c): all may be NULL */
+    /* operator's view (ngx_stream_kmip_operator.c): may be NULL */
     ngx_kmip_item_done_pt       item_done;
-    ngx_kmip_cache_t           *cache;          /* kmip_key_cache */
-    ngx_array_t                *kp_calls;       /* ngx_kmip_kp_call_t *,
-                                                   for correlation ids */
     ngx_msec_t                  item_start;
-    ngx_uint_t                  item_calls;     /* kp_calls->nelts when
-                                                   the item started */
+    ngx_uint_t                  item_calls;     /* the store's trace mark
+                                                   when the item started */
 
-    unsigned                    running:1;
-    unsigned                    completed:1;
     unsigned                    anonymous:1;    /* no credential where one
                                                    is configured */
 };

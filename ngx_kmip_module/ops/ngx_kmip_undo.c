@@ -78,6 +78,8 @@ struct ngx_kmip_undo_s {
 
 static ngx_int_t ngx_kmip_undo_commit(ngx_kmip_req_t *r);
 static void ngx_kmip_undo_committed(ngx_kmip_store_op_t *sop);
+static void ngx_kmip_undo_destroyed(ngx_kmip_req_t *r,
+    ngx_kmip_store_change_t *ch);
 static ngx_int_t ngx_kmip_undo_commit_failed(ngx_kmip_req_t *r,
     ngx_kmip_store_op_t *sop, ngx_kmip_store_change_t *ch);
 static ngx_int_t ngx_kmip_undo_rollback(ngx_kmip_req_t *r);
@@ -107,7 +109,7 @@ ngx_kmip_undo_init(ngx_kmip_req_t *r)
 
     u->log = r->log;
 
-    u->journal = ngx_kmip_store_journal_create(r->pool, r->log);
+    u->journal = ngx_kmip_store_journal_open(r->store, r->pool, r->log);
     u->owner = ngx_palloc(r->pool, r->msg.nitems * sizeof(ngx_uint_t));
 
     if (u->journal == NULL || u->owner == NULL) {
@@ -124,7 +126,6 @@ ngx_kmip_undo_init(ngx_kmip_req_t *r)
     cln->data = u;
 
     r->undo = u;
-    r->journal = u->journal;
 
     return NGX_OK;
 }
@@ -157,13 +158,16 @@ ngx_kmip_undo_end(ngx_kmip_req_t *r)
 {
     ngx_kmip_undo_t  *u = r->undo;
 
+    /* what follows is not journaled: the batch's changes are all noted */
+    ngx_kmip_store_journal_close(r->store);
+
     if (r->nresults == 0) {
         u->phase = NGX_KMIP_UNDO_FINISHED;
         return NGX_OK;
     }
 
     u->start = ngx_current_msec;
-    u->calls = r->kp_calls ? r->kp_calls->nelts : 0;
+    u->calls = ngx_kmip_store_trace_mark(r->store);
 
     if (r->results[r->nresults - 1].result_status
         != NGX_KMIP_STATUS_SUCCESS)
@@ -192,7 +196,7 @@ ngx_kmip_undo_commit(ngx_kmip_req_t *r)
 
     d = j->destroys->elts;
 
-    if (u->step < j->destroys->nelts) {
+    while (u->step < j->destroys->nelts) {
         ch = (ngx_kmip_store_change_t *) j->objects->elts + d[u->step];
 
         sop = ngx_kmip_undo_store_op(r, ngx_kmip_undo_committed);
@@ -200,13 +204,17 @@ ngx_kmip_undo_commit(ngx_kmip_req_t *r)
             return ngx_kmip_undo_commit_failed(r, NULL, ch);
         }
 
-        rc = ngx_kmip_store_destroy(r->kp, sop, ch->doomed);
+        rc = ngx_kmip_store_destroy(sop, ch->doomed);
 
         if (rc == NGX_AGAIN) {
             return NGX_AGAIN;
         }
 
-        return ngx_kmip_undo_commit_failed(r, sop, ch);
+        if (rc != NGX_OK) {
+            return ngx_kmip_undo_commit_failed(r, sop, ch);
+        }
+
+        ngx_kmip_undo_destroyed(r, ch);
     }
 
     u->phase = NGX_KMIP_UNDO_FINISHED;
@@ -227,14 +235,7 @@ ngx_kmip_undo_committed(ngx_kmip_store_op_t *sop)
          + ((ngx_uint_t *) u->journal->destroys->elts)[u->step];
 
     if (sop->result == NGX_KMIP_STORE_OK) {
-        ngx_log_error(NGX_LOG_INFO, r->log, 0,
-                      "kmip: batch item %ui: destroyed object \"%V\" (Key "
-                      "Protect key %V deleted) once the batch had succeeded",
-                      ch->destroy_item + 1, &ch->uid, &ch->doomed->kp_id);
-
-        u->step++;
-        u->committed++;
-
+        ngx_kmip_undo_destroyed(r, ch);
         rc = ngx_kmip_undo_commit(r);
 
     } else {
@@ -244,6 +245,22 @@ ngx_kmip_undo_committed(ngx_kmip_store_op_t *sop)
     if (rc == NGX_OK) {
         r->done(r);
     }
+}
+
+
+static void
+ngx_kmip_undo_destroyed(ngx_kmip_req_t *r, ngx_kmip_store_change_t *ch)
+{
+    ngx_kmip_undo_t  *u = r->undo;
+
+    ngx_log_error(NGX_LOG_INFO, r->log, 0,
+                  "kmip: batch item %ui: destroyed object \"%V\" (%s key "
+                  "%V deleted) once the batch had succeeded",
+                  ch->destroy_item + 1, &ch->uid, ngx_kmip_store_name(r->store),
+                  &ch->doomed->kp_id);
+
+    u->step++;
+    u->committed++;
 }
 
 
@@ -320,7 +337,7 @@ ngx_kmip_undo_rollback(ngx_kmip_req_t *r)
     r->object = NULL;
 
     u->start = ngx_current_msec;
-    u->calls = r->kp_calls ? r->kp_calls->nelts : 0;
+    u->calls = ngx_kmip_store_trace_mark(r->store);
     u->step = j->objects->nelts;
 
     return ngx_kmip_undo_next(r);
@@ -338,7 +355,7 @@ ngx_kmip_undo_next(ngx_kmip_req_t *r)
     ngx_kmip_store_change_t   *ch;
     ngx_kmip_undo_object_t    *uo;
 
-    while (u->step > 0 && r->kp) {
+    while (u->step > 0 && r->store) {
         u->step--;
 
         ch = (ngx_kmip_store_change_t *) u->journal->objects->elts + u->step;
@@ -372,7 +389,7 @@ ngx_kmip_undo_next(ngx_kmip_req_t *r)
             continue;
         }
 
-        rc = ngx_kmip_store_undo(r->kp, sop, ch);
+        rc = ngx_kmip_store_undo(sop, ch);
 
         if (rc == NGX_AGAIN) {
             return NGX_AGAIN;
@@ -594,7 +611,6 @@ ngx_kmip_undo_store_op(ngx_kmip_req_t *r, ngx_kmip_store_handler_pt handler)
         return NULL;
     }
 
-    sop->journal = NULL;
     sop->handler = handler;
     sop->data = r;
 

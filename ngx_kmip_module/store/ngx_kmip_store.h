@@ -12,19 +12,28 @@
 #include <ngx_core.h>
 
 #include "ngx_kmip_ttlv.h"
-#include "ngx_kmip_kp.h"
 #include "ngx_kmip_attr.h"
+#include "ngx_kmip_cache.h"
 
 
 /*
- * The key store: KMIP managed objects kept in Key Protect. The operations
- * layer sees objects (a Unique Identifier, an object type, attributes and
- * key material); how they are laid out in Key Protect (one standard key per
- * object and generation, material wrapped by the root key) is this layer's
- * business, described in docs/key-protect.md.
+ * The key store: where KMIP managed objects live. The operations layer
+ * sees objects (a Unique Identifier, an object type, attributes and key
+ * material) through one request's ngx_kmip_store_t; what keeps them is a
+ * backend behind it (ngx_kmip_store_backend.h): Key Protect in the module
+ * (ngx_kmip_store_kp.c, laid out as docs/key-protect.md says), memory in
+ * the unit tests of the operations (ngx_kmip_store_memory.c). The store
+ * itself (ngx_kmip_store.c) owns what every backend shares: the node's key
+ * cache (kmip_key_cache) and a batch's Undo journal.
  *
- * Calls follow the Key Protect client's contract: NGX_AGAIN and the handler
- * later (never from inside the call), or NGX_ERROR at once with op->error.
+ * Every operation ends one of three ways:
+ *
+ *   NGX_OK      done at once (op->result is NGX_KMIP_STORE_OK): a read from
+ *               the key cache or the journal, a Destroy deferred by the
+ *               journal, anything the memory backend does;
+ *   NGX_ERROR   failed at once, op->result and op->error say why;
+ *   NGX_AGAIN   op->handler is called later, never from inside the call,
+ *               with op->result and op->object set.
  */
 
 
@@ -71,10 +80,35 @@ typedef enum {
 } ngx_kmip_store_result_e;
 
 
+typedef struct ngx_kmip_store_s  ngx_kmip_store_t;
 typedef struct ngx_kmip_store_op_s  ngx_kmip_store_op_t;
 typedef struct ngx_kmip_store_journal_s  ngx_kmip_store_journal_t;
+typedef struct ngx_kmip_store_backend_s  ngx_kmip_store_backend_t;
 
 typedef void (*ngx_kmip_store_handler_pt)(ngx_kmip_store_op_t *op);
+
+
+/*
+ * One request's store: the backend and its configuration, the node's key
+ * cache, and while a batch with Undo runs, its journal. The stream glue
+ * opens it for each request; the operations only call through it.
+ */
+
+struct ngx_kmip_store_s {
+    const ngx_kmip_store_backend_t  *backend;
+    void                       *conf;           /* the backend's: for Key
+                                                   Protect, ngx_kmip_kp_t */
+    ngx_kmip_cache_t           *cache;          /* kmip_key_cache, or
+                                                   NULL */
+    ngx_pool_t                 *pool;
+    ngx_log_t                  *log;
+    ngx_kmip_store_journal_t   *journal;        /* a batch with Undo: what
+                                                   it changed, or NULL */
+    ngx_array_t                *trace;          /* ngx_str_t *: the
+                                                   backend's correlation
+                                                   id of each call (the
+                                                   audit log), or NULL */
+};
 
 
 struct ngx_kmip_store_op_s {
@@ -91,44 +125,65 @@ struct ngx_kmip_store_op_s {
     ngx_array_t                *objects;        /* list: ngx_kmip_object_t,
                                                    no material */
 
-    void                       *cache;          /* ngx_kmip_cache_t, or
-                                                   NULL: kmip_key_cache */
-    ngx_array_t                *calls;          /* every Key Protect call
-                                                   made (for the audit
-                                                   log), or NULL */
-    ngx_kmip_store_journal_t   *journal;        /* a batch with Undo: what
-                                                   it changed, or NULL */
-    void                       *priv;
+    /* the store's own, between the call and its end */
+    ngx_kmip_store_t           *store;
+    ngx_uint_t                  kind;
+    ngx_str_t                   uid;            /* the object's, for the
+                                                   key cache */
+    ngx_uint_t                  from_generation;    /* update */
+    ngx_kmip_store_handler_pt   caller;         /* the handler given */
+    ngx_str_t                   record;         /* fetch: the object as
+                                                   stored, for the key
+                                                   cache; empty: do not
+                                                   cache it */
+    void                       *priv;           /* the backend's */
 };
 
 
-ngx_kmip_store_op_t *ngx_kmip_store_op_create(ngx_pool_t *pool,
-    ngx_log_t *log);
+ngx_kmip_store_t *ngx_kmip_store_open(ngx_pool_t *pool, ngx_log_t *log,
+    const ngx_kmip_store_backend_t *backend, void *conf,
+    ngx_kmip_cache_t *cache);
+
+/* an operation of the store, in pool (the request's, or a shorter one) */
+ngx_kmip_store_op_t *ngx_kmip_store_op_create(ngx_kmip_store_t *store,
+    ngx_pool_t *pool);
 
 /* a new object: obj->uid, object_type, attributes and material are set */
-ngx_int_t ngx_kmip_store_create(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+ngx_int_t ngx_kmip_store_create(ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj);
 
 /* the current generation of an object, with its material when asked */
-ngx_int_t ngx_kmip_store_fetch(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
-    ngx_str_t *uid, ngx_uint_t with_material);
+ngx_int_t ngx_kmip_store_fetch(ngx_kmip_store_op_t *op, ngx_str_t *uid,
+    ngx_uint_t with_material);
 
 /* the next generation of an object fetched before, attributes changed */
-ngx_int_t ngx_kmip_store_update(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+ngx_int_t ngx_kmip_store_update(ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj);
 
 /*
- * KMIP Destroy: the object's Key Protect key is deleted. With a journal the
- * deletion is only noted (see below) and the handler is called at once,
- * from inside the call, which then returns NGX_AGAIN.
+ * KMIP Destroy: the object's key material is deleted for good. While a
+ * journal is open the deletion is only noted (see below) and the call
+ * returns NGX_OK.
  */
-ngx_int_t ngx_kmip_store_destroy(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+ngx_int_t ngx_kmip_store_destroy(ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj);
 
 /* every object that is not destroyed, attributes only (for Locate) */
-ngx_int_t ngx_kmip_store_list(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op);
+ngx_int_t ngx_kmip_store_list(ngx_kmip_store_op_t *op);
+
+/*
+ * The correlation ids the backend's calls from the first-th on left in
+ * the trace, copied into the store's pool: for an operation that ran in a
+ * shorter pool (Locate).
+ */
+ngx_int_t ngx_kmip_store_trace_keep(ngx_kmip_store_t *store,
+    ngx_uint_t first);
+/* how many calls the trace holds so far */
+ngx_uint_t ngx_kmip_store_trace_mark(ngx_kmip_store_t *store);
 
 const char *ngx_kmip_store_result_text(ngx_kmip_store_result_e result);
+/* what keeps the objects, for the logs ("Key Protect") */
+const char *ngx_kmip_store_name(ngx_kmip_store_t *store);
 
 
 /*
@@ -189,16 +244,25 @@ struct ngx_kmip_store_journal_s {
 };
 
 
-ngx_kmip_store_journal_t *ngx_kmip_store_journal_create(ngx_pool_t *pool,
-    ngx_log_t *log);
+/*
+ * The journal opens before a batch's first item (store NULL: a request
+ * without a key store, whose journal stays empty): from then on the
+ * store's operations note their changes in it. It closes once every item
+ * has run, before the batch is committed (the deferred Destroys carried
+ * out) or rolled back, which the store does not journal; it stays
+ * readable.
+ */
+ngx_kmip_store_journal_t *ngx_kmip_store_journal_open(
+    ngx_kmip_store_t *store, ngx_pool_t *pool, ngx_log_t *log);
+void ngx_kmip_store_journal_close(ngx_kmip_store_t *store);
 
 /*
- * Reverses what the batch did to one object (op without a journal):
- * NGX_AGAIN and the handler later, NGX_ERROR at once (op->error says why),
- * or NGX_DECLINED when there is nothing to reverse. A restore that loses
- * the compare-and-swap ends with NGX_KMIP_STORE_CONFLICT.
+ * Reverses what the batch did to one object (the journal closed):
+ * NGX_AGAIN and the handler later, NGX_OK or NGX_ERROR at once (op->error
+ * says why), or NGX_DECLINED when there is nothing to reverse. A restore
+ * that loses the compare-and-swap ends with NGX_KMIP_STORE_CONFLICT.
  */
-ngx_int_t ngx_kmip_store_undo(ngx_kmip_kp_t *kp, ngx_kmip_store_op_t *op,
+ngx_int_t ngx_kmip_store_undo(ngx_kmip_store_op_t *op,
     ngx_kmip_store_change_t *ch);
 
 

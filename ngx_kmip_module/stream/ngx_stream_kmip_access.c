@@ -19,7 +19,8 @@
  * certificates it accepts (kmip_allowed_client_certificate: vCenter's
  * self-signed certificate cannot be chain-verified, only pinned), and can
  * require a KMIP Username/Password credential (kmip_credentials_file,
- * ngx_stream_kmip_credentials.c). A client refused here never reaches the key store.
+ * ngx_stream_kmip_credentials.c). A client refused here never reaches the
+ * key store.
  */
 
 

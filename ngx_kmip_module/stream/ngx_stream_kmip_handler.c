@@ -13,6 +13,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
+#include "ngx_kmip_store_kp.h"
 #include "ngx_stream_kmip_module.h"
 #include "ngx_stream_kmip_keyprotect_module.h"
 #include "ngx_stream_kmip_operator.h"
@@ -313,6 +314,7 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
     ngx_str_t         *secret;
     ngx_pool_t        *pool;
     ngx_buf_t         *b;
+    ngx_kmip_kp_t     *kp;
     ngx_kmip_req_t    *r;
     ngx_connection_t  *c;
 
@@ -376,10 +378,20 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
     r->log = c->log;
     r->msg.maximum_response_size = -1;
     r->conf = &ctx->conf->server;
-    r->kp = ngx_stream_kmip_keyprotect_get(ctx->session);
     r->done = ngx_stream_kmip_request_done;
     r->data = ctx;
     r->streams = &ctx->streams;
+
+    kp = ngx_stream_kmip_keyprotect_get(ctx->session);
+
+    if (kp) {
+        r->store = ngx_kmip_store_open(pool, c->log,
+                                       &ngx_kmip_store_kp_backend, kp, NULL);
+        if (r->store == NULL) {
+            ngx_destroy_pool(pool);
+            return NGX_ERROR;
+        }
+    }
 
     ngx_stream_kmip_operator_init_req(ctx->session, r);
 

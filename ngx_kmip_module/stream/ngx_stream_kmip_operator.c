@@ -471,12 +471,18 @@ ngx_stream_kmip_operator_init_req(ngx_stream_session_t *s, ngx_kmip_req_t *r)
 
     kocf = ngx_stream_get_module_srv_conf(s, ngx_stream_kmip_operator_module);
 
-    r->cache = kocf->cache;
     r->item_done = ngx_stream_kmip_item_done;
 
+    if (r->store == NULL) {
+        return;
+    }
+
+    /* the node's key cache, and the trace of calls the audit log names */
+
+    r->store->cache = kocf->cache;
+
     if (kocf->audit) {
-        r->kp_calls = ngx_array_create(r->pool, 4,
-                                       sizeof(ngx_kmip_kp_call_t *));
+        r->store->trace = ngx_array_create(r->pool, 4, sizeof(ngx_str_t *));
     }
 }
 
@@ -1090,27 +1096,25 @@ ngx_stream_kmip_audit_result(ngx_kmip_response_item_t *out, u_char *p,
 static u_char *
 ngx_stream_kmip_audit_kp_calls(ngx_kmip_req_t *r, u_char *p, u_char *last)
 {
-    ngx_uint_t            i, first;
-    ngx_kmip_kp_call_t  **calls;
+    ngx_str_t   **ids;
+    ngx_uint_t    i, first;
 
-    if (r->kp_calls == NULL || r->kp_calls->nelts <= r->item_calls) {
+    if (ngx_kmip_store_trace_mark(r->store) <= r->item_calls) {
         return p;
     }
 
-    calls = r->kp_calls->elts;
+    ids = r->store->trace->elts;
     first = 1;
 
     p = ngx_slprintf(p, last, ",\"kp_correlation_ids\":[");
 
-    for (i = r->item_calls; i < r->kp_calls->nelts; i++) {
-        if (calls[i]->correlation_id.len == 0) {
+    for (i = r->item_calls; i < r->store->trace->nelts; i++) {
+        if (ids[i]->len == 0) {
             continue;
         }
 
         p = ngx_slprintf(p, last, "%s\"", first ? "" : ",");
-        p = ngx_stream_kmip_json_str(p, last,
-                                     calls[i]->correlation_id.data,
-                                     calls[i]->correlation_id.len);
+        p = ngx_stream_kmip_json_str(p, last, ids[i]->data, ids[i]->len);
         p = ngx_slprintf(p, last, "\"");
         first = 0;
     }

@@ -1,0 +1,443 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_kmip_store_backend.h"
+#include "ngx_kmip_store_memory.h"
+
+
+/*
+ * A backend that keeps each object's latest generation in a pool
+ * (ngx_kmip_store_memory.h). What it hands out is a copy in the
+ * operation's pool and what it takes is copied in, as a store that
+ * serialises objects would: an operation that changes what it read
+ * changes nothing stored until it writes.
+ */
+
+
+static ngx_int_t ngx_kmip_store_memory_create_obj(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_store_memory_fetch(ngx_kmip_store_op_t *op,
+    ngx_str_t *uid, ngx_uint_t with_material);
+static ngx_int_t ngx_kmip_store_memory_update(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_store_memory_destroy(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_store_memory_list(ngx_kmip_store_op_t *op);
+static ngx_int_t ngx_kmip_store_memory_remove(ngx_kmip_store_op_t *op,
+    ngx_str_t *uid);
+static ngx_int_t ngx_kmip_store_memory_begin(ngx_kmip_store_op_t *op);
+static ngx_int_t ngx_kmip_store_memory_end(ngx_kmip_store_op_t *op,
+    ngx_int_t rc);
+static ngx_int_t ngx_kmip_store_memory_copy(ngx_pool_t *pool,
+    ngx_kmip_object_t *to, ngx_kmip_object_t *from, ngx_uint_t material);
+
+
+const ngx_kmip_store_backend_t  ngx_kmip_store_memory_backend = {
+    "memory",
+    ngx_kmip_store_memory_create_obj,
+    ngx_kmip_store_memory_fetch,
+    ngx_kmip_store_memory_update,
+    ngx_kmip_store_memory_destroy,
+    ngx_kmip_store_memory_list,
+    ngx_kmip_store_memory_remove
+};
+
+
+ngx_kmip_store_memory_t *
+ngx_kmip_store_memory_create(ngx_pool_t *pool, ngx_log_t *log)
+{
+    ngx_kmip_store_memory_t  *mem;
+
+    mem = ngx_pcalloc(pool, sizeof(ngx_kmip_store_memory_t));
+    if (mem == NULL) {
+        return NULL;
+    }
+
+    mem->pool = pool;
+    mem->log = log;
+    mem->objects = ngx_array_create(pool, 8, sizeof(ngx_kmip_object_t));
+    mem->pending = ngx_array_create(pool, 4, sizeof(ngx_kmip_store_op_t *));
+
+    if (mem->objects == NULL || mem->pending == NULL) {
+        return NULL;
+    }
+
+    return mem;
+}
+
+
+ngx_kmip_object_t *
+ngx_kmip_store_memory_find(ngx_kmip_store_memory_t *mem, ngx_str_t *uid)
+{
+    ngx_uint_t          i;
+    ngx_kmip_object_t  *obj;
+
+    obj = mem->objects->elts;
+
+    for (i = 0; i < mem->objects->nelts; i++) {
+        if (obj[i].uid.len == uid->len
+            && ngx_strncmp(obj[i].uid.data, uid->data, uid->len) == 0)
+        {
+            return &obj[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_uint_t
+ngx_kmip_store_memory_run(ngx_kmip_store_memory_t *mem)
+{
+    ngx_uint_t             i, n;
+    ngx_kmip_store_op_t  **ops, *op;
+
+    /* a handler may start the next operation: it waits for the next run */
+
+    n = mem->pending->nelts;
+
+    for (i = 0; i < n; i++) {
+        ops = mem->pending->elts;
+        op = ops[i];
+        ops[i] = NULL;
+        op->handler(op);
+    }
+
+    ops = mem->pending->elts;
+    ngx_memmove(ops, ops + n,
+                (mem->pending->nelts - n) * sizeof(ngx_kmip_store_op_t *));
+    mem->pending->nelts -= n;
+
+    return n;
+}
+
+
+static ngx_int_t
+ngx_kmip_store_memory_create_obj(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj)
+{
+    ngx_int_t                 rc;
+    ngx_kmip_object_t        *kept;
+    ngx_kmip_store_memory_t  *mem = op->store->conf;
+
+    rc = ngx_kmip_store_memory_begin(op);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_kmip_store_memory_find(mem, &obj->uid)) {
+        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED,
+                                  "an object with this Unique Identifier "
+                                  "exists");
+        return ngx_kmip_store_memory_end(op, rc);
+    }
+
+    obj->generation = 1;
+    obj->material_len = obj->material.len;
+    ngx_str_set(&obj->kp_id, "memory");
+
+    kept = ngx_array_push(mem->objects);
+
+    if (kept == NULL
+        || ngx_kmip_store_memory_copy(mem->pool, kept, obj, 1) != NGX_OK)
+    {
+        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED, "no memory");
+        return ngx_kmip_store_memory_end(op, rc);
+    }
+
+    op->object = obj;
+
+    return ngx_kmip_store_memory_end(op, NGX_OK);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_memory_fetch(ngx_kmip_store_op_t *op, ngx_str_t *uid,
+    ngx_uint_t with_material)
+{
+    ngx_int_t                 rc;
+    ngx_kmip_object_t        *kept, *obj;
+    ngx_kmip_store_memory_t  *mem = op->store->conf;
+
+    rc = ngx_kmip_store_memory_begin(op);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    kept = ngx_kmip_store_memory_find(mem, uid);
+    if (kept == NULL) {
+        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_NOT_FOUND,
+                                  "no object with this Unique Identifier");
+        return ngx_kmip_store_memory_end(op, rc);
+    }
+
+    obj = ngx_palloc(op->pool, sizeof(ngx_kmip_object_t));
+
+    if (obj == NULL
+        || ngx_kmip_store_memory_copy(op->pool, obj, kept, 1) != NGX_OK)
+    {
+        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED, "no memory");
+        return ngx_kmip_store_memory_end(op, rc);
+    }
+
+    op->object = obj;
+
+    return ngx_kmip_store_memory_end(op, NGX_OK);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_memory_update(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
+{
+    ngx_int_t                 rc;
+    ngx_kmip_object_t        *kept;
+    ngx_kmip_store_memory_t  *mem = op->store->conf;
+
+    rc = ngx_kmip_store_memory_begin(op);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    kept = ngx_kmip_store_memory_find(mem, &obj->uid);
+
+    if (kept == NULL || kept->destroyed) {
+        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
+                                  "the object is destroyed");
+        return ngx_kmip_store_memory_end(op, rc);
+    }
+
+    if (kept->generation != obj->generation || mem->conflicts) {
+        if (mem->conflicts) {
+            mem->conflicts--;
+        }
+
+        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_CONFLICT,
+                                  "the object has a newer generation");
+        return ngx_kmip_store_memory_end(op, rc);
+    }
+
+    obj->generation++;
+
+    /* the material is the object's own: an update writes attributes */
+
+    if (ngx_kmip_store_memory_copy(mem->pool, kept, obj, 0) != NGX_OK) {
+        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED, "no memory");
+        return ngx_kmip_store_memory_end(op, rc);
+    }
+
+    op->object = obj;
+
+    return ngx_kmip_store_memory_end(op, NGX_OK);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_memory_destroy(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
+{
+    ngx_int_t                 rc;
+    ngx_kmip_object_t        *kept;
+    ngx_kmip_store_memory_t  *mem = op->store->conf;
+
+    rc = ngx_kmip_store_memory_begin(op);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    kept = ngx_kmip_store_memory_find(mem, &obj->uid);
+
+    if (kept == NULL || kept->destroyed) {
+        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
+                                  "the object is already destroyed");
+        return ngx_kmip_store_memory_end(op, rc);
+    }
+
+    if (kept->material.len) {
+        ngx_explicit_memzero(kept->material.data, kept->material.len);
+        ngx_str_null(&kept->material);
+    }
+
+    kept->destroyed = 1;
+    kept->deletion_date = ngx_time();
+
+    obj->destroyed = 1;
+    obj->deletion_date = kept->deletion_date;
+    op->object = obj;
+
+    return ngx_kmip_store_memory_end(op, NGX_OK);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_memory_list(ngx_kmip_store_op_t *op)
+{
+    ngx_int_t                 rc;
+    ngx_uint_t                i;
+    ngx_kmip_object_t        *kept, *obj;
+    ngx_kmip_store_memory_t  *mem = op->store->conf;
+
+    rc = ngx_kmip_store_memory_begin(op);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    kept = mem->objects->elts;
+
+    for (i = 0; i < mem->objects->nelts; i++) {
+        if (kept[i].destroyed) {
+            continue;
+        }
+
+        obj = ngx_array_push(op->objects);
+        if (obj != NULL) {
+            ngx_memzero(obj, sizeof(ngx_kmip_object_t));
+        }
+
+        if (obj == NULL
+            || ngx_kmip_store_memory_copy(op->pool, obj, &kept[i], 0)
+               != NGX_OK)
+        {
+            rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED,
+                                      "no memory");
+            return ngx_kmip_store_memory_end(op, rc);
+        }
+    }
+
+    return ngx_kmip_store_memory_end(op, NGX_OK);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_memory_remove(ngx_kmip_store_op_t *op, ngx_str_t *uid)
+{
+    ngx_int_t                 rc;
+    ngx_uint_t                i;
+    ngx_kmip_object_t        *kept;
+    ngx_kmip_store_memory_t  *mem = op->store->conf;
+
+    rc = ngx_kmip_store_memory_begin(op);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    kept = ngx_kmip_store_memory_find(mem, uid);
+
+    if (kept) {
+        if (kept->material.len) {
+            ngx_explicit_memzero(kept->material.data, kept->material.len);
+        }
+
+        i = kept - (ngx_kmip_object_t *) mem->objects->elts;
+
+        ngx_memmove(kept, kept + 1, (mem->objects->nelts - i - 1)
+                                    * sizeof(ngx_kmip_object_t));
+        mem->objects->nelts--;
+    }
+
+    return ngx_kmip_store_memory_end(op, NGX_OK);
+}
+
+
+/* the start of each method: a failure the test asked for */
+
+static ngx_int_t
+ngx_kmip_store_memory_begin(ngx_kmip_store_op_t *op)
+{
+    ngx_kmip_store_memory_t  *mem = op->store->conf;
+
+    mem->calls++;
+
+    if (mem->failures == 0) {
+        return NGX_OK;
+    }
+
+    mem->failures--;
+
+    return ngx_kmip_store_memory_end(op,
+               ngx_kmip_store_error(op, mem->fail, "failure injected"));
+}
+
+
+/* the end of each method: its answer now, or on the next run */
+
+static ngx_int_t
+ngx_kmip_store_memory_end(ngx_kmip_store_op_t *op, ngx_int_t rc)
+{
+    ngx_kmip_store_op_t     **slot;
+    ngx_kmip_store_memory_t  *mem = op->store->conf;
+
+    if (rc == NGX_OK) {
+        op->result = NGX_KMIP_STORE_OK;
+    }
+
+    if (!mem->deferred) {
+        return rc;
+    }
+
+    slot = ngx_array_push(mem->pending);
+    if (slot == NULL) {
+        return rc;
+    }
+
+    *slot = op;
+
+    return NGX_AGAIN;
+}
+
+
+/*
+ * An object copied into pool: its identifiers, attributes and, when
+ * asked, material; destroyed objects have none.
+ */
+
+static ngx_int_t
+ngx_kmip_store_memory_copy(ngx_pool_t *pool, ngx_kmip_object_t *to,
+    ngx_kmip_object_t *from, ngx_uint_t material)
+{
+    ngx_str_t              keep;
+    ngx_kmip_allocator_t   a;
+
+    keep = to->material;
+
+    *to = *from;
+    to->stale = NULL;
+    ngx_str_null(&to->wrapped);
+
+    to->uid.data = ngx_pstrdup(pool, &from->uid);
+    if (to->uid.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    a.alloc = ngx_kmip_store_alloc;
+    a.data = pool;
+
+    if (ngx_kmip_attrs_copy(&a, &to->attributes, &from->attributes) != 0) {
+        return NGX_ERROR;
+    }
+
+    if (!material) {
+        /* an update keeps what is kept; a list gives none */
+        to->material = keep;
+        return NGX_OK;
+    }
+
+    ngx_str_null(&to->material);
+
+    if (from->material.len && !from->destroyed) {
+        to->material.data = ngx_pnalloc(pool, from->material.len);
+        if (to->material.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        to->material.len = from->material.len;
+        ngx_memcpy(to->material.data, from->material.data,
+                   from->material.len);
+    }
+
+    return NGX_OK;
+}

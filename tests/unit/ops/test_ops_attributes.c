@@ -1,0 +1,109 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+/*
+ * The attribute operations in their 1.x form (KMIP 1.4 4.12-4.15): Add,
+ * Modify and Delete of a client's own attribute, which the store keeps;
+ * the attributes the server alone sets are refused.
+ */
+
+
+#include <stdio.h>
+
+#include "ngx_kmip_test_ops.h"
+
+
+static ngx_kmip_response_item_t *
+t_attr_op(uint32_t operation, ngx_str_t *uid, const char *name,
+    const char *text)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p, *a;
+
+    t = t_request(1, 4);
+    p = t_item(t, operation);
+    ngx_kmip_ttlv_add_text(t_alloc(), p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                           uid->data, uid->len);
+
+    /* Delete Attribute names the attribute (1.4 4.15), the others carry
+       it whole */
+
+    a = (operation == NGX_KMIP_OP_DELETE_ATTRIBUTE)
+        ? p
+        : ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_ATTRIBUTE);
+    ngx_kmip_ttlv_add_text(t_alloc(), a, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                           (const uint8_t *) name, strlen(name));
+
+    if (text) {
+        ngx_kmip_ttlv_add_text(t_alloc(), a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                               (const uint8_t *) text, strlen(text));
+    }
+
+    return t_run(t);
+}
+
+
+static ngx_uint_t
+t_kept_text(ngx_str_t *uid, const char *name, const char *text)
+{
+    ngx_kmip_attr_t    *at;
+    ngx_kmip_object_t  *kept;
+
+    kept = ngx_kmip_store_memory_find(t_mem, uid);
+    if (kept == NULL) {
+        return 0;
+    }
+
+    at = ngx_kmip_attrs_find(&kept->attributes, name, strlen(name), -1);
+
+    if (text == NULL) {
+        return at == NULL;
+    }
+
+    return at && at->value && at->value->v.str.len == strlen(text)
+           && memcmp(at->value->v.str.data, text, strlen(text)) == 0;
+}
+
+
+void
+t_attributes(void)
+{
+    ngx_str_t                 *uid, u;
+    ngx_kmip_response_item_t  *out;
+
+    uid = t_create_aes(1, 4);
+    if (uid == NULL) {
+        CHECK(0, "Create for the attribute operations");
+        return;
+    }
+
+    u = *uid;
+
+    out = t_attr_op(NGX_KMIP_OP_ADD_ATTRIBUTE, &u, "x-Purpose", "backup");
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && t_kept_text(&u, "x-Purpose", "backup"),
+          "Add Attribute of a custom attribute: the store keeps it");
+
+    out = t_one(1, 4, NGX_KMIP_OP_GET_ATTRIBUTES, &u);
+    CHECK(t_attribute(&out[0], "x-Purpose") != NULL,
+          "Get Attributes shows it");
+
+    out = t_attr_op(NGX_KMIP_OP_MODIFY_ATTRIBUTE, &u, "x-Purpose",
+                    "archive");
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && t_kept_text(&u, "x-Purpose", "archive"),
+          "Modify Attribute changes the stored value");
+
+    out = t_attr_op(NGX_KMIP_OP_DELETE_ATTRIBUTE, &u, "x-Purpose", NULL);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && t_kept_text(&u, "x-Purpose", NULL),
+          "Delete Attribute removes it from the store");
+
+    out = t_attr_op(NGX_KMIP_OP_ADD_ATTRIBUTE, &u, "Unique Identifier",
+                    "mine");
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED,
+          "Add Attribute of an attribute the server sets is refused");
+}

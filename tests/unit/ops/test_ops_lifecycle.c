@@ -1,0 +1,166 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+/*
+ * The life of a symmetric key (KMIP 1.4 and 2.1 section 4, the Symmetric
+ * Key Lifecycle profile): Create, Get, Activate, Destroy refused while
+ * Active, Revoke, Destroy, and what is left to read; in each protocol
+ * version's form and with each version's result reasons.
+ */
+
+
+#include <stdio.h>
+
+#include "ngx_kmip_test_ops.h"
+
+
+static uint32_t
+t_state(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid)
+{
+    ngx_kmip_item_t           *v;
+    ngx_kmip_response_item_t  *out;
+
+    out = t_one(major, minor, NGX_KMIP_OP_GET_ATTRIBUTES, uid);
+
+    if (out[0].result_status != NGX_KMIP_STATUS_SUCCESS) {
+        return 0;
+    }
+
+    if (major >= 2) {
+        /* 2.x answers with an Attributes structure of plain tags */
+        v = t_deep(out[0].payload, NGX_KMIP_TAG_STATE);
+
+    } else {
+        v = t_attribute(&out[0], "State");
+    }
+
+    return v ? (uint32_t) v->v.num : 0;
+}
+
+
+static ngx_kmip_response_item_t *
+t_revoke(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p, *rr;
+
+    t = t_request(major, minor);
+    p = t_item(t, NGX_KMIP_OP_REVOKE);
+    ngx_kmip_ttlv_add_text(t_alloc(), p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                           uid->data, uid->len);
+    rr = ngx_kmip_ttlv_add_struct(t_alloc(), p,
+                                  NGX_KMIP_TAG_REVOCATION_REASON);
+    ngx_kmip_ttlv_add_enum(t_alloc(), rr, NGX_KMIP_TAG_REVOCATION_REASON_CODE,
+                           NGX_KMIP_REVOCATION_REASON_CODE_UNSPECIFIED);
+
+    return t_run(t);
+}
+
+
+static void
+t_lifecycle_of(ngx_uint_t major, ngx_uint_t minor)
+{
+    ngx_str_t                 *uid, u;
+    ngx_kmip_item_t           *km;
+    ngx_kmip_object_t         *kept;
+    ngx_kmip_response_item_t  *out;
+
+    uid = t_create_aes(major, minor);
+    CHECK(uid != NULL, "Create of a 256-bit AES key");
+    if (uid == NULL) {
+        return;
+    }
+
+    u = *uid;
+
+    kept = ngx_kmip_store_memory_find(t_mem, &u);
+    CHECK(kept && kept->material.len == 32, "the store keeps 32 bytes");
+
+    CHECK(t_state(major, minor, &u) == NGX_KMIP_STATE_PRE_ACTIVE,
+          "a new key is Pre-Active");
+
+    out = t_one(major, minor, NGX_KMIP_OP_GET, &u);
+    km = t_deep(out[0].payload, NGX_KMIP_TAG_KEY_MATERIAL);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && km && km->v.str.len == 32
+          && kept && memcmp(km->v.str.data, kept->material.data, 32) == 0,
+          "Get gives the key material the store keeps");
+
+    out = t_one(major, minor, NGX_KMIP_OP_ACTIVATE, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS, "Activate");
+    CHECK(t_state(major, minor, &u) == NGX_KMIP_STATE_ACTIVE,
+          "an activated key is Active");
+
+    out = t_one(major, minor, NGX_KMIP_OP_ACTIVATE, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED,
+          "a second Activate fails");
+
+    out = t_one(major, minor, NGX_KMIP_OP_DESTROY, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED
+          && out[0].result_reason
+             == (major >= 2 ? NGX_KMIP_REASON_WRONG_KEY_LIFECYCLE_STATE
+                            : NGX_KMIP_REASON_PERMISSION_DENIED),
+          "Destroy of an Active key fails with the version's reason");
+    CHECK(kept && !kept->destroyed, "and the key stays");
+
+    out = t_revoke(major, minor, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS, "Revoke");
+    CHECK(t_state(major, minor, &u) == NGX_KMIP_STATE_DEACTIVATED,
+          "a revoked key is Deactivated");
+
+    out = t_one(major, minor, NGX_KMIP_OP_DESTROY, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS, "Destroy");
+
+    kept = ngx_kmip_store_memory_find(t_mem, &u);
+    CHECK(kept && kept->destroyed && kept->material.len == 0,
+          "the store has no material left");
+
+    out = t_one(major, minor, NGX_KMIP_OP_GET, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED
+          && out[0].result_reason
+             == (major >= 2 ? NGX_KMIP_REASON_OBJECT_DESTROYED
+                            : NGX_KMIP_REASON_ITEM_NOT_FOUND),
+          "Get of a destroyed key fails with the version's reason");
+
+    CHECK(t_state(major, minor, &u) == NGX_KMIP_STATE_DESTROYED,
+          "a destroyed key's attributes say Destroyed");
+
+    out = t_one(major, minor, NGX_KMIP_OP_DESTROY, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED,
+          "a second Destroy fails");
+}
+
+
+static void
+t_unknown(ngx_uint_t major, ngx_uint_t minor)
+{
+    ngx_str_t                  u = ngx_string("no-such-object");
+    ngx_kmip_response_item_t  *out;
+
+    out = t_one(major, minor, NGX_KMIP_OP_GET, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED
+          && out[0].result_reason
+             == (major >= 2 ? NGX_KMIP_REASON_OBJECT_NOT_FOUND
+                            : NGX_KMIP_REASON_ITEM_NOT_FOUND),
+          "Get of an unknown object fails with the version's reason");
+
+    out = t_one(major, minor, NGX_KMIP_OP_GET, NULL);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED,
+          "Get without a Unique Identifier or ID Placeholder fails");
+}
+
+
+void
+t_lifecycle(void)
+{
+    t_lifecycle_of(1, 0);
+    t_lifecycle_of(1, 4);
+    t_lifecycle_of(2, 0);
+    t_lifecycle_of(2, 1);
+
+    t_unknown(1, 4);
+    t_unknown(2, 1);
+}

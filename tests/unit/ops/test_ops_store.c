@@ -1,0 +1,104 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+/*
+ * What the operations make of the store's failures: an unreachable store
+ * is a General Failure and changes nothing; a write that loses its
+ * compare-and-swap is read again and re-applied, a bounded number of
+ * times (NGX_KMIP_OP_RETRIES); Attributes are kept by the store, whatever
+ * the client sent.
+ */
+
+
+#include <stdio.h>
+
+#include "ngx_kmip_test_ops.h"
+#include "ngx_kmip_op_store.h"
+
+
+static void
+t_unavailable(void)
+{
+    ngx_str_t                 *uid, u;
+    ngx_uint_t                 before;
+    ngx_kmip_response_item_t  *out;
+
+    before = t_mem->objects->nelts;
+
+    t_mem->fail = NGX_KMIP_STORE_UNAVAILABLE;
+    t_mem->failures = 1;
+
+    CHECK(t_create_aes(2, 1) == NULL, "Create fails when the store does");
+    CHECK(t_mem->objects->nelts == before, "and stores nothing");
+
+    uid = t_create_aes(2, 1);
+    if (uid == NULL) {
+        CHECK(0, "Create once the store is back");
+        return;
+    }
+
+    u = *uid;
+
+    t_mem->failures = 1;
+    out = t_one(2, 1, NGX_KMIP_OP_GET, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED
+          && out[0].result_reason == NGX_KMIP_REASON_GENERAL_FAILURE,
+          "Get when the store is unavailable: General Failure");
+    CHECK(out[0].result_message_len > 0, "with a Result Message");
+}
+
+
+static void
+t_conflicts(void)
+{
+    ngx_str_t                 *uid, u;
+    ngx_uint_t                 calls;
+    ngx_kmip_response_item_t  *out;
+
+    uid = t_create_aes(1, 4);
+    if (uid == NULL) {
+        CHECK(0, "Create for the conflicts");
+        return;
+    }
+
+    u = *uid;
+
+    t_mem->conflicts = 3;
+    calls = t_mem->calls;
+
+    out = t_one(1, 4, NGX_KMIP_OP_ACTIVATE, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS,
+          "Activate wins after losing three races");
+    CHECK(t_mem->calls - calls == 8,
+          "reading the object again before each attempt");
+
+    uid = t_create_aes(1, 4);
+    if (uid == NULL) {
+        CHECK(0, "Create for the endless conflicts");
+        return;
+    }
+
+    u = *uid;
+
+    t_mem->conflicts = 1000;
+
+    out = t_one(1, 4, NGX_KMIP_OP_ACTIVATE, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED
+          && out[0].result_reason == NGX_KMIP_REASON_GENERAL_FAILURE,
+          "an object changed without end: General Failure, no endless loop");
+    CHECK(t_mem->conflicts == 1000 - NGX_KMIP_OP_RETRIES,
+          "after NGX_KMIP_OP_RETRIES attempts");
+
+    t_mem->conflicts = 0;
+}
+
+
+void
+t_store_failures(void)
+{
+    t_unavailable();
+    t_conflicts();
+}

@@ -345,21 +345,7 @@ ngx_kmip_op_cipher_check_key(ngx_kmip_op_ctx_t *ctx, ngx_uint_t enc)
         return NGX_DECLINED;
     }
 
-    if (obj->object_type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
-        (void) ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
-                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION,
-                                    "object \"%V\" is not a symmetric key",
-                                    &ctx->uid);
-        return NGX_DECLINED;
-    }
-
-    if (obj->material.len == 0) {
-        (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_REASON_KEY_VALUE_NOT_PRESENT,
-                                    "object \"%V\" has no key material",
-                                    &ctx->uid);
+    if (ngx_kmip_op_symmetric_key(ctx, obj, &ctx->uid, "object") != NGX_OK) {
         return NGX_DECLINED;
     }
 

@@ -462,6 +462,34 @@ ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx)
 }
 
 
+ngx_int_t
+ngx_kmip_op_symmetric_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *key,
+    ngx_str_t *uid, const char *what)
+{
+    ngx_kmip_req_t  *r = ctx->r;
+
+    if (key->object_type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    r->version >= NGX_KMIP_VERSION(2, 0)
+                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
+                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    "%s \"%V\" is not a symmetric key",
+                                    what, uid);
+        return NGX_DECLINED;
+    }
+
+    if (key->material.len == 0) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_KEY_VALUE_NOT_PRESENT,
+                                    "%s \"%V\" has no key material",
+                                    what, uid);
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
 uint32_t
 ngx_kmip_op_reason_destroyed(ngx_kmip_req_t *r)
 {

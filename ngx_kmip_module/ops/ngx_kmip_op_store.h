@@ -138,6 +138,15 @@ ngx_int_t ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx);
    from 2.0 on, Item Not Found in 1.x, which has no such reason */
 uint32_t ngx_kmip_op_reason_destroyed(ngx_kmip_req_t *r);
 
+/*
+ * The key an operation uses (Encrypt's, a wrapping key), named what "uid"
+ * in the answer: a symmetric key with its material. NGX_OK, or
+ * NGX_DECLINED with ctx->out saying why not (Invalid Object Type, or in
+ * 1.x Illegal Operation; Key Value Not Present).
+ */
+ngx_int_t ngx_kmip_op_symmetric_key(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *key, ngx_str_t *uid, const char *what);
+
 /* lifecycle violation: Wrong Key Lifecycle State in 2.x, else Illegal
    Operation */
 ngx_int_t ngx_kmip_op_wrong_state(ngx_kmip_op_ctx_t *ctx, const char *fmt,

@@ -659,20 +659,9 @@ ngx_kmip_op_wrap_check_key(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
 
     /* 1.4 table 338: "exists, but it is not a key" */
 
-    if (kek->object_type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
-        (void) ngx_kmip_result_fail(r, ctx->out,
-                                    v2 ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
-                                       : NGX_KMIP_REASON_ILLEGAL_OPERATION,
-                                    "wrapping object \"%V\" is not a "
-                                    "symmetric key", &w->kek_uid);
-        return NGX_DECLINED;
-    }
-
-    if (kek->material.len == 0) {
-        (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_REASON_KEY_VALUE_NOT_PRESENT,
-                                    "wrapping key \"%V\" has no key material",
-                                    &w->kek_uid);
+    if (ngx_kmip_op_symmetric_key(ctx, kek, &w->kek_uid, "wrapping key")
+        != NGX_OK)
+    {
         return NGX_DECLINED;
     }
 

@@ -31,9 +31,20 @@ static ngx_int_t ngx_kmip_store_memory_destroy(ngx_kmip_store_op_t *op,
 static ngx_int_t ngx_kmip_store_memory_list(ngx_kmip_store_op_t *op);
 static ngx_int_t ngx_kmip_store_memory_remove(ngx_kmip_store_op_t *op,
     ngx_str_t *uid);
-static ngx_int_t ngx_kmip_store_memory_begin(ngx_kmip_store_op_t *op);
-static ngx_int_t ngx_kmip_store_memory_end(ngx_kmip_store_op_t *op,
-    ngx_int_t rc);
+static ngx_int_t ngx_kmip_store_memory_call(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj, ngx_str_t *uid);
+static ngx_int_t ngx_kmip_store_memory_make(ngx_kmip_store_memory_t *mem,
+    ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_store_memory_read(ngx_kmip_store_memory_t *mem,
+    ngx_kmip_store_op_t *op, ngx_str_t *uid);
+static ngx_int_t ngx_kmip_store_memory_write(ngx_kmip_store_memory_t *mem,
+    ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_store_memory_delete(ngx_kmip_store_memory_t *mem,
+    ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_store_memory_all(ngx_kmip_store_memory_t *mem,
+    ngx_kmip_store_op_t *op);
+static void ngx_kmip_store_memory_forget(ngx_kmip_store_memory_t *mem,
+    ngx_str_t *uid);
 static ngx_int_t ngx_kmip_store_memory_copy(ngx_pool_t *pool,
     ngx_kmip_object_t *to, ngx_kmip_object_t *from, ngx_uint_t material);
 
@@ -118,42 +129,13 @@ ngx_kmip_store_memory_run(ngx_kmip_store_memory_t *mem)
 }
 
 
+/* the methods: one way in, what each does below */
+
 static ngx_int_t
 ngx_kmip_store_memory_create_obj(ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj)
 {
-    ngx_int_t                 rc;
-    ngx_kmip_object_t        *kept;
-    ngx_kmip_store_memory_t  *mem = op->store->conf;
-
-    rc = ngx_kmip_store_memory_begin(op);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    if (ngx_kmip_store_memory_find(mem, &obj->uid)) {
-        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED,
-                                  "an object with this Unique Identifier "
-                                  "exists");
-        return ngx_kmip_store_memory_end(op, rc);
-    }
-
-    obj->generation = 1;
-    obj->material_len = obj->material.len;
-    ngx_str_set(&obj->kp_id, "memory");
-
-    kept = ngx_array_push(mem->objects);
-
-    if (kept == NULL
-        || ngx_kmip_store_memory_copy(mem->pool, kept, obj, 1) != NGX_OK)
-    {
-        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED, "no memory");
-        return ngx_kmip_store_memory_end(op, rc);
-    }
-
-    op->object = obj;
-
-    return ngx_kmip_store_memory_end(op, NGX_OK);
+    return ngx_kmip_store_memory_call(op, obj, &obj->uid);
 }
 
 
@@ -161,215 +143,88 @@ static ngx_int_t
 ngx_kmip_store_memory_fetch(ngx_kmip_store_op_t *op, ngx_str_t *uid,
     ngx_uint_t with_material)
 {
-    ngx_int_t                 rc;
-    ngx_kmip_object_t        *kept, *obj;
-    ngx_kmip_store_memory_t  *mem = op->store->conf;
-
-    rc = ngx_kmip_store_memory_begin(op);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    kept = ngx_kmip_store_memory_find(mem, uid);
-    if (kept == NULL) {
-        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_NOT_FOUND,
-                                  "no object with this Unique Identifier");
-        return ngx_kmip_store_memory_end(op, rc);
-    }
-
-    obj = ngx_palloc(op->pool, sizeof(ngx_kmip_object_t));
-
-    if (obj == NULL
-        || ngx_kmip_store_memory_copy(op->pool, obj, kept, 1) != NGX_OK)
-    {
-        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED, "no memory");
-        return ngx_kmip_store_memory_end(op, rc);
-    }
-
-    op->object = obj;
-
-    return ngx_kmip_store_memory_end(op, NGX_OK);
+    /* the material is in memory: it comes with every read */
+    return ngx_kmip_store_memory_call(op, NULL, uid);
 }
 
 
 static ngx_int_t
 ngx_kmip_store_memory_update(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
 {
-    ngx_int_t                 rc;
-    ngx_kmip_object_t        *kept;
-    ngx_kmip_store_memory_t  *mem = op->store->conf;
-
-    rc = ngx_kmip_store_memory_begin(op);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    kept = ngx_kmip_store_memory_find(mem, &obj->uid);
-
-    if (kept == NULL || kept->destroyed) {
-        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
-                                  "the object is destroyed");
-        return ngx_kmip_store_memory_end(op, rc);
-    }
-
-    if (kept->generation != obj->generation || mem->conflicts) {
-        if (mem->conflicts) {
-            mem->conflicts--;
-        }
-
-        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_CONFLICT,
-                                  "the object has a newer generation");
-        return ngx_kmip_store_memory_end(op, rc);
-    }
-
-    obj->generation++;
-
-    /* the material is the object's own: an update writes attributes */
-
-    if (ngx_kmip_store_memory_copy(mem->pool, kept, obj, 0) != NGX_OK) {
-        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED, "no memory");
-        return ngx_kmip_store_memory_end(op, rc);
-    }
-
-    op->object = obj;
-
-    return ngx_kmip_store_memory_end(op, NGX_OK);
+    return ngx_kmip_store_memory_call(op, obj, &obj->uid);
 }
 
 
 static ngx_int_t
 ngx_kmip_store_memory_destroy(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
 {
-    ngx_int_t                 rc;
-    ngx_kmip_object_t        *kept;
-    ngx_kmip_store_memory_t  *mem = op->store->conf;
-
-    rc = ngx_kmip_store_memory_begin(op);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    kept = ngx_kmip_store_memory_find(mem, &obj->uid);
-
-    if (kept == NULL || kept->destroyed) {
-        rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
-                                  "the object is already destroyed");
-        return ngx_kmip_store_memory_end(op, rc);
-    }
-
-    if (kept->material.len) {
-        ngx_explicit_memzero(kept->material.data, kept->material.len);
-        ngx_str_null(&kept->material);
-    }
-
-    kept->destroyed = 1;
-    kept->deletion_date = ngx_time();
-
-    obj->destroyed = 1;
-    obj->deletion_date = kept->deletion_date;
-    op->object = obj;
-
-    return ngx_kmip_store_memory_end(op, NGX_OK);
+    return ngx_kmip_store_memory_call(op, obj, &obj->uid);
 }
 
 
 static ngx_int_t
 ngx_kmip_store_memory_list(ngx_kmip_store_op_t *op)
 {
-    ngx_int_t                 rc;
-    ngx_uint_t                i;
-    ngx_kmip_object_t        *kept, *obj;
-    ngx_kmip_store_memory_t  *mem = op->store->conf;
-
-    rc = ngx_kmip_store_memory_begin(op);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    kept = mem->objects->elts;
-
-    for (i = 0; i < mem->objects->nelts; i++) {
-        if (kept[i].destroyed) {
-            continue;
-        }
-
-        obj = ngx_array_push(op->objects);
-        if (obj != NULL) {
-            ngx_memzero(obj, sizeof(ngx_kmip_object_t));
-        }
-
-        if (obj == NULL
-            || ngx_kmip_store_memory_copy(op->pool, obj, &kept[i], 0)
-               != NGX_OK)
-        {
-            rc = ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED,
-                                      "no memory");
-            return ngx_kmip_store_memory_end(op, rc);
-        }
-    }
-
-    return ngx_kmip_store_memory_end(op, NGX_OK);
+    return ngx_kmip_store_memory_call(op, NULL, NULL);
 }
 
 
 static ngx_int_t
 ngx_kmip_store_memory_remove(ngx_kmip_store_op_t *op, ngx_str_t *uid)
 {
-    ngx_int_t                 rc;
-    ngx_uint_t                i;
-    ngx_kmip_object_t        *kept;
-    ngx_kmip_store_memory_t  *mem = op->store->conf;
-
-    rc = ngx_kmip_store_memory_begin(op);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    kept = ngx_kmip_store_memory_find(mem, uid);
-
-    if (kept) {
-        if (kept->material.len) {
-            ngx_explicit_memzero(kept->material.data, kept->material.len);
-        }
-
-        i = kept - (ngx_kmip_object_t *) mem->objects->elts;
-
-        ngx_memmove(kept, kept + 1, (mem->objects->nelts - i - 1)
-                                    * sizeof(ngx_kmip_object_t));
-        mem->objects->nelts--;
-    }
-
-    return ngx_kmip_store_memory_end(op, NGX_OK);
+    return ngx_kmip_store_memory_call(op, NULL, uid);
 }
 
 
-/* the start of each method: a failure the test asked for */
+/*
+ * A method: the failure the test asked for, or the work of its kind; then
+ * its answer now, or with deferred set, on the next run.
+ */
 
 static ngx_int_t
-ngx_kmip_store_memory_begin(ngx_kmip_store_op_t *op)
+ngx_kmip_store_memory_call(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
+    ngx_str_t *uid)
 {
+    ngx_int_t                 rc;
+    ngx_kmip_store_op_t     **slot;
     ngx_kmip_store_memory_t  *mem = op->store->conf;
 
     mem->calls++;
 
-    if (mem->failures == 0) {
-        return NGX_OK;
+    if (mem->failures) {
+        mem->failures--;
+        rc = ngx_kmip_store_error(op, mem->fail, "failure injected");
+
+    } else {
+
+        switch (op->kind) {
+
+        case NGX_KMIP_STORE_CREATE:
+            rc = ngx_kmip_store_memory_make(mem, op, obj);
+            break;
+
+        case NGX_KMIP_STORE_FETCH:
+            rc = ngx_kmip_store_memory_read(mem, op, uid);
+            break;
+
+        case NGX_KMIP_STORE_UPDATE:
+            rc = ngx_kmip_store_memory_write(mem, op, obj);
+            break;
+
+        case NGX_KMIP_STORE_DESTROY:
+            rc = ngx_kmip_store_memory_delete(mem, op, obj);
+            break;
+
+        case NGX_KMIP_STORE_LIST:
+            rc = ngx_kmip_store_memory_all(mem, op);
+            break;
+
+        default: /* NGX_KMIP_STORE_REMOVE */
+            ngx_kmip_store_memory_forget(mem, uid);
+            rc = NGX_OK;
+            break;
+        }
     }
-
-    mem->failures--;
-
-    return ngx_kmip_store_memory_end(op,
-               ngx_kmip_store_error(op, mem->fail, "failure injected"));
-}
-
-
-/* the end of each method: its answer now, or on the next run */
-
-static ngx_int_t
-ngx_kmip_store_memory_end(ngx_kmip_store_op_t *op, ngx_int_t rc)
-{
-    ngx_kmip_store_op_t     **slot;
-    ngx_kmip_store_memory_t  *mem = op->store->conf;
 
     if (rc == NGX_OK) {
         op->result = NGX_KMIP_STORE_OK;
@@ -387,6 +242,183 @@ ngx_kmip_store_memory_end(ngx_kmip_store_op_t *op, ngx_int_t rc)
     *slot = op;
 
     return NGX_AGAIN;
+}
+
+
+static ngx_int_t
+ngx_kmip_store_memory_make(ngx_kmip_store_memory_t *mem,
+    ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
+{
+    ngx_kmip_object_t  *kept;
+
+    if (ngx_kmip_store_memory_find(mem, &obj->uid)) {
+        return ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED,
+                                    "an object with this Unique Identifier "
+                                    "exists");
+    }
+
+    obj->generation = 1;
+    obj->material_len = obj->material.len;
+    ngx_str_set(&obj->kp_id, "memory");
+
+    kept = ngx_array_push(mem->objects);
+
+    if (kept == NULL
+        || ngx_kmip_store_memory_copy(mem->pool, kept, obj, 1) != NGX_OK)
+    {
+        return ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED, "no memory");
+    }
+
+    op->object = obj;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_store_memory_read(ngx_kmip_store_memory_t *mem,
+    ngx_kmip_store_op_t *op, ngx_str_t *uid)
+{
+    ngx_kmip_object_t  *kept, *obj;
+
+    kept = ngx_kmip_store_memory_find(mem, uid);
+    if (kept == NULL) {
+        return ngx_kmip_store_error(op, NGX_KMIP_STORE_NOT_FOUND,
+                                    "no object with this Unique Identifier");
+    }
+
+    obj = ngx_palloc(op->pool, sizeof(ngx_kmip_object_t));
+
+    if (obj == NULL
+        || ngx_kmip_store_memory_copy(op->pool, obj, kept, 1) != NGX_OK)
+    {
+        return ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED, "no memory");
+    }
+
+    op->object = obj;
+
+    return NGX_OK;
+}
+
+
+/* an update is a compare-and-swap on the generation the writer read */
+
+static ngx_int_t
+ngx_kmip_store_memory_write(ngx_kmip_store_memory_t *mem,
+    ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
+{
+    ngx_kmip_object_t  *kept;
+
+    kept = ngx_kmip_store_memory_find(mem, &obj->uid);
+
+    if (kept == NULL || kept->destroyed) {
+        return ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
+                                    "the object is destroyed");
+    }
+
+    if (kept->generation != obj->generation || mem->conflicts) {
+        mem->conflicts -= mem->conflicts ? 1 : 0;
+
+        return ngx_kmip_store_error(op, NGX_KMIP_STORE_CONFLICT,
+                                    "the object has a newer generation");
+    }
+
+    obj->generation++;
+    op->object = obj;
+
+    /* the material is the object's own: an update writes attributes */
+
+    if (ngx_kmip_store_memory_copy(mem->pool, kept, obj, 0) != NGX_OK) {
+        return ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED, "no memory");
+    }
+
+    return NGX_OK;
+}
+
+
+/* a Destroy wipes the material; the attributes stay readable */
+
+static ngx_int_t
+ngx_kmip_store_memory_delete(ngx_kmip_store_memory_t *mem,
+    ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
+{
+    ngx_kmip_object_t  *kept;
+
+    kept = ngx_kmip_store_memory_find(mem, &obj->uid);
+
+    if (kept == NULL || kept->destroyed) {
+        return ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
+                                    "the object is already destroyed");
+    }
+
+    ngx_explicit_memzero(kept->material.data, kept->material.len);
+    ngx_str_null(&kept->material);
+
+    kept->destroyed = 1;
+    kept->deletion_date = ngx_time();
+
+    obj->destroyed = 1;
+    obj->deletion_date = kept->deletion_date;
+    op->object = obj;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_store_memory_all(ngx_kmip_store_memory_t *mem,
+    ngx_kmip_store_op_t *op)
+{
+    ngx_uint_t          i;
+    ngx_kmip_object_t  *kept, *obj;
+
+    kept = mem->objects->elts;
+
+    for (i = 0; i < mem->objects->nelts; i++) {
+        if (kept[i].destroyed) {
+            continue;
+        }
+
+        obj = ngx_array_push(op->objects);
+        if (obj == NULL) {
+            return ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED,
+                                        "no memory");
+        }
+
+        ngx_memzero(obj, sizeof(ngx_kmip_object_t));
+
+        if (ngx_kmip_store_memory_copy(op->pool, obj, &kept[i], 0)
+            != NGX_OK)
+        {
+            return ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED,
+                                        "no memory");
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* the undo of a create: the object is gone, as if never made */
+
+static void
+ngx_kmip_store_memory_forget(ngx_kmip_store_memory_t *mem, ngx_str_t *uid)
+{
+    ngx_uint_t          i;
+    ngx_kmip_object_t  *kept;
+
+    kept = ngx_kmip_store_memory_find(mem, uid);
+    if (kept == NULL) {
+        return;
+    }
+
+    ngx_explicit_memzero(kept->material.data, kept->material.len);
+
+    i = kept - (ngx_kmip_object_t *) mem->objects->elts;
+
+    ngx_memmove(kept, kept + 1,
+                (mem->objects->nelts - i - 1) * sizeof(ngx_kmip_object_t));
+    mem->objects->nelts--;
 }
 
 

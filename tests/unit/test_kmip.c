@@ -1083,6 +1083,29 @@ add_item(ngx_kmip_item_t *msg, uint32_t op, const char *ubi)
 }
 
 
+/*
+ * a request of one Discover Versions whose header has one more field,
+ * before the Batch Count: most header checks differ only in that field
+ */
+static ngx_kmip_item_t *
+header_field_request(int32_t major, int32_t minor, uint32_t tag,
+    uint8_t type, int64_t v)
+{
+    ngx_kmip_item_t  *msg, *hdr, *field;
+
+    msg = new_request(major, minor, &hdr);
+
+    field = ngx_kmip_ttlv_item_new(&A, tag, type);
+    field->v.num = v;
+    ngx_kmip_ttlv_item_append(hdr, field);
+
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+
+    return msg;
+}
+
+
 static void
 add_attribute_payload(ngx_kmip_item_t *pl, const char *name,
     const char *value)
@@ -1359,62 +1382,45 @@ test_requests_header(void)
     CHECK(vk == 1);
 
     /* Attestation Capable Indicator in 1.1 */
-    msg = new_request(1, 1, &hdr);
-    ngx_kmip_ttlv_add_bool(&A, hdr, NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR,
-                           1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(1, 1, NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR,
+                               NGX_KMIP_TYPE_BOOLEAN, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* Asynchronous Indicator: Boolean in 1.x, Enumeration in 2.x */
-    msg = new_request(2, 0, &hdr);
-    ngx_kmip_ttlv_add_bool(&A, hdr, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, 1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(2, 0, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR,
+                               NGX_KMIP_TYPE_BOOLEAN, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1 && req.major == 2);
 
-    msg = new_request(2, 0, &hdr);
-    ngx_kmip_ttlv_add_enum(&A, hdr, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, 3);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(2, 0, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR,
+                               NGX_KMIP_TYPE_ENUMERATION, 3);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_OK);
     CHECK(req.asynchronous_indicator == 3);
 
     /* Batch Order Option not a Boolean */
-    msg = new_request(1, 1, &hdr);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_ORDER_OPTION, 1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(1, 1, NGX_KMIP_TAG_BATCH_ORDER_OPTION,
+                               NGX_KMIP_TYPE_INTEGER, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* Batch Error Continuation Option out of range */
-    msg = new_request(1, 1, &hdr);
-    ngx_kmip_ttlv_add_enum(&A, hdr,
-                           NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION, 4);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(1, 1,
+                               NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION,
+                               NGX_KMIP_TYPE_ENUMERATION, 4);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* Time Stamp as a Long Integer */
-    msg = new_request(1, 1, &hdr);
-    ngx_kmip_ttlv_add_long(&A, hdr, NGX_KMIP_TAG_TIME_STAMP, 1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(1, 1, NGX_KMIP_TAG_TIME_STAMP,
+                               NGX_KMIP_TYPE_LONG_INTEGER, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* Maximum Response Size as a Long Integer */
-    msg = new_request(1, 1, &hdr);
-    ngx_kmip_ttlv_add_long(&A, hdr, NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE, 1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(1, 1, NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE,
+                               NGX_KMIP_TYPE_LONG_INTEGER, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* duplicate Batch Count */
-    msg = new_request(1, 1, &hdr);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(1, 1, NGX_KMIP_TAG_BATCH_COUNT,
+                               NGX_KMIP_TYPE_INTEGER, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* unknown tag after the batch items */

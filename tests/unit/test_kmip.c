@@ -1106,6 +1106,19 @@ header_field_request(int32_t major, int32_t minor, uint32_t tag,
 }
 
 
+/* a Credential of the given type in auth; returns its Credential Value */
+static ngx_kmip_item_t *
+add_credential(ngx_kmip_item_t *auth, uint32_t type)
+{
+    ngx_kmip_item_t  *cred;
+
+    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
+    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, type);
+
+    return ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+}
+
+
 static void
 add_attribute_payload(ngx_kmip_item_t *pl, const char *name,
     const char *value)
@@ -1196,10 +1209,7 @@ test_requests_auth(void)
 
     msg = new_request(1, 1, &hdr);
     auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
-    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE,
-                           NGX_KMIP_CREDENTIAL_TYPE_USERNAME_AND_PASSWORD);
-    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    cv = add_credential(auth, NGX_KMIP_CREDENTIAL_TYPE_USERNAME_AND_PASSWORD);
     ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
                            (const uint8_t *) "vSphere", 7);
     ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_PASSWORD,
@@ -1221,9 +1231,7 @@ test_requests_auth(void)
     /* Username without Password */
     msg = new_request(1, 4, &hdr);
     auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
-    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
-    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    cv = add_credential(auth, 1);
     ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
                            (const uint8_t *) "u", 1);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
@@ -1234,22 +1242,15 @@ test_requests_auth(void)
     /* 2.x: several credentials, the first Username/Password one wins */
     msg = new_request(2, 1, &hdr);
     auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
-    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE,
-                           NGX_KMIP_CREDENTIAL_TYPE_DEVICE);
-    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    cv = add_credential(auth, NGX_KMIP_CREDENTIAL_TYPE_DEVICE);
     ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_DEVICE_SERIAL_NUMBER,
                            (const uint8_t *) "sn", 2);
-    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
-    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    cv = add_credential(auth, 1);
     ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
                            (const uint8_t *) "first", 5);
     ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_PASSWORD,
                            (const uint8_t *) "pw1", 3);
-    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
-    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    cv = add_credential(auth, 1);
     ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
                            (const uint8_t *) "second", 6);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
@@ -1273,9 +1274,7 @@ test_requests_auth(void)
     /* Username as a Byte String */
     msg = new_request(1, 1, &hdr);
     auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
-    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
-    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    cv = add_credential(auth, 1);
     ngx_kmip_ttlv_add_bytes(&A, cv, NGX_KMIP_TAG_USERNAME,
                             (const uint8_t *) "u", 1);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);

@@ -88,6 +88,8 @@ typedef struct {
 static ngx_int_t ngx_kmip_http_init_multi(void);
 static int ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what,
     void *userp, void *socketp);
+static ngx_int_t ngx_kmip_http_want(ngx_event_t *ev, ngx_int_t event,
+    ngx_uint_t want);
 static int ngx_kmip_http_timer_cb(CURLM *multi, long timeout_ms,
     void *userp);
 static curl_socket_t ngx_kmip_http_opensocket_cb(void *clientp,
@@ -341,33 +343,34 @@ ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
         }
     }
 
-    if (what & CURL_POLL_IN) {
-        if (!c->read->active) {
-            if (ngx_add_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
-                return 0;
-            }
-        }
-
-    } else if (c->read->active) {
-        if (ngx_del_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
-            return 0;
-        }
+    if (ngx_kmip_http_want(c->read, NGX_READ_EVENT, what & CURL_POLL_IN)
+        != NGX_OK)
+    {
+        return 0;
     }
 
-    if (what & CURL_POLL_OUT) {
-        if (!c->write->active) {
-            if (ngx_add_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
-                return 0;
-            }
-        }
-
-    } else if (c->write->active) {
-        if (ngx_del_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
-            return 0;
-        }
-    }
+    (void) ngx_kmip_http_want(c->write, NGX_WRITE_EVENT,
+                              what & CURL_POLL_OUT);
 
     return 0;
+}
+
+
+/* adds or deletes one of a socket's events, as libcurl wants it or not */
+
+static ngx_int_t
+ngx_kmip_http_want(ngx_event_t *ev, ngx_int_t event, ngx_uint_t want)
+{
+    if (want) {
+        if (!ev->active) {
+            return ngx_add_event(ev, event, 0);
+        }
+
+    } else if (ev->active) {
+        return ngx_del_event(ev, event, 0);
+    }
+
+    return NGX_OK;
 }
 
 

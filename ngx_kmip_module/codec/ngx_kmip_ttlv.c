@@ -938,3 +938,80 @@ ngx_kmip_ttlv_item_copy(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item)
 
     return copy;
 }
+
+
+/* the tables are in ngx_kmip_names.c, generated from the specification */
+
+const char *
+ngx_kmip_tag_name(uint32_t tag)
+{
+    size_t  lo, hi, mid;
+
+    lo = 0;
+    hi = ngx_kmip_tag_names_n;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (ngx_kmip_tag_names[mid].tag == tag) {
+
+            /* the preferred name is the first of the tag's */
+
+            while (mid > 0 && ngx_kmip_tag_names[mid - 1].tag == tag) {
+                mid--;
+            }
+
+            return ngx_kmip_tag_names[mid].name;
+        }
+
+        if (ngx_kmip_tag_names[mid].tag < tag) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return NULL;
+}
+
+
+uint32_t
+ngx_kmip_tag_by_name(const char *name, size_t len)
+{
+    int                         c;
+    size_t                      lo, hi, mid, n;
+    const ngx_kmip_tag_name_t  *t;
+
+    if (name == NULL) {
+        return 0;
+    }
+
+    lo = 0;
+    hi = ngx_kmip_tag_names_n;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        t = &ngx_kmip_tag_names[ngx_kmip_tag_names_by_name[mid]];
+        n = strlen(t->name);
+
+        c = memcmp(t->name, name, n < len ? n : len);
+
+        if (c == 0) {
+            if (n == len) {
+                return t->tag;
+            }
+
+            c = (n < len) ? -1 : 1;
+        }
+
+        if (c < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return 0;
+}

@@ -127,6 +127,7 @@ static size_t ngx_kmip_http_write_cb(char *ptr, size_t size, size_t nmemb,
     void *userdata);
 static size_t ngx_kmip_http_header_cb(char *ptr, size_t size, size_t nitems,
     void *userdata);
+static ngx_kmip_http_dns_t *ngx_kmip_http_dns_find(ngx_str_t *host);
 static ngx_kmip_http_dns_t *ngx_kmip_http_dns_lookup(ngx_str_t *host);
 static void ngx_kmip_http_dns_store(ngx_str_t *host, ngx_str_t *addr,
     time_t valid);
@@ -1549,8 +1550,10 @@ ngx_kmip_http_header_cb(char *ptr, size_t size, size_t nitems,
 }
 
 
+/* the worker's entry for the host, fresh or not; NULL: none */
+
 static ngx_kmip_http_dns_t *
-ngx_kmip_http_dns_lookup(ngx_str_t *host)
+ngx_kmip_http_dns_find(ngx_str_t *host)
 {
     ngx_uint_t               i;
     ngx_kmip_http_dns_t     *d;
@@ -1562,10 +1565,6 @@ ngx_kmip_http_dns_lookup(ngx_str_t *host)
         if (d[i].host.len == host->len
             && ngx_strncasecmp(d[i].host.data, host->data, host->len) == 0)
         {
-            if (d[i].valid < ngx_time()) {
-                return NULL;
-            }
-
             return &d[i];
         }
     }
@@ -1574,30 +1573,36 @@ ngx_kmip_http_dns_lookup(ngx_str_t *host)
 }
 
 
+static ngx_kmip_http_dns_t *
+ngx_kmip_http_dns_lookup(ngx_str_t *host)
+{
+    ngx_kmip_http_dns_t  *d;
+
+    d = ngx_kmip_http_dns_find(host);
+
+    if (d == NULL || d->valid < ngx_time()) {
+        return NULL;
+    }
+
+    return d;
+}
+
+
 static void
 ngx_kmip_http_dns_store(ngx_str_t *host, ngx_str_t *addr, time_t valid)
 {
     u_char                  *p;
-    ngx_uint_t               i;
     ngx_kmip_http_dns_t     *d;
     ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
-
-    d = w->dns.elts;
-
-    for (i = 0; i < w->dns.nelts; i++) {
-        if (d[i].host.len == host->len
-            && ngx_strncasecmp(d[i].host.data, host->data, host->len) == 0)
-        {
-            break;
-        }
-    }
 
     p = ngx_alloc(host->len + addr->len, w->log);
     if (p == NULL) {
         return;
     }
 
-    if (i == w->dns.nelts) {
+    d = ngx_kmip_http_dns_find(host);
+
+    if (d == NULL) {
         d = ngx_array_push(&w->dns);
         if (d == NULL) {
             ngx_free(p);
@@ -1605,7 +1610,6 @@ ngx_kmip_http_dns_store(ngx_str_t *host, ngx_str_t *addr, time_t valid)
         }
 
     } else {
-        d = &d[i];
         ngx_free(d->host.data);
     }
 

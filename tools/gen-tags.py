@@ -130,10 +130,7 @@ def main():
             names[s] = v
             lines.append('#define NGX_KMIP_TAG_%-40s 0x%06X' % (s, v))
 
-    with open(os.path.join(out, 'ngx_kmip_tags.h'), 'w') as fh:
-        fh.write(HDR_TAGS_TOP)
-        fh.write('\n'.join(lines) + '\n')
-        fh.write(HDR_TAGS_BOTTOM)
+    write(out, 'ngx_kmip_tags.h', HDR_TAGS_TOP, lines, HDR_TAGS_BOTTOM)
 
     # enums header
     el = []
@@ -147,10 +144,7 @@ def main():
             for vn, v in sorted(enums[e].items(), key=lambda x: (x[1], x[0])):
                 el.append('#define NGX_KMIP_%-48s 0x%08X'
                           % (ALIASES[e] + '_' + vn, v))
-    with open(os.path.join(out, 'ngx_kmip_enums.h'), 'w') as fh:
-        fh.write(HDR_ENUMS_TOP)
-        fh.write('\n'.join(el) + '\n')
-        fh.write(HDR_ENUMS_BOTTOM)
+    write(out, 'ngx_kmip_enums.h', HDR_ENUMS_TOP, el, HDR_ENUMS_BOTTOM)
 
     # names.c: every name of every tag, ordered by tag with the preferred
     # name first, and that table's indexes in the byte order of the names
@@ -159,18 +153,24 @@ def main():
         for n in tags[v]:
             entries.append((v, n))
     order = sorted(range(len(entries)), key=lambda i: entries[i][1].encode())
-    table = ['    { 0x%06X, "%s" },' % e for e in entries]
-    index = []
+    nl = ['const ngx_kmip_tag_name_t  ngx_kmip_tag_names[] = {']
+    nl += ['    { 0x%06X, "%s" },' % e for e in entries]
+    nl += ['};', '',
+           'const size_t  ngx_kmip_tag_names_n =',
+           '    sizeof(ngx_kmip_tag_names) / sizeof(ngx_kmip_tag_names[0]);',
+           '',
+           'const uint16_t  ngx_kmip_tag_names_by_name[] = {']
     for i in range(0, len(order), 10):
-        index.append('   ' + ''.join(' %3d,' % j for j in order[i:i + 10]))
-    with open(os.path.join(out, 'ngx_kmip_names.c'), 'w') as fh:
-        fh.write(NAMES_TOP)
-        fh.write('const ngx_kmip_tag_name_t  ngx_kmip_tag_names[] = {\n')
-        fh.write('\n'.join(table) + '\n};\n\n')
-        fh.write('const size_t  ngx_kmip_tag_names_n =\n    sizeof('
-                 'ngx_kmip_tag_names) / sizeof(ngx_kmip_tag_names[0]);\n\n')
-        fh.write('const uint16_t  ngx_kmip_tag_names_by_name[] = {\n')
-        fh.write('\n'.join(index) + '\n};\n')
+        nl.append('   ' + ''.join(' %3d,' % j for j in order[i:i + 10]))
+    nl.append('};')
+    write(out, 'ngx_kmip_names.c', NAMES_TOP, nl, '')
+
+
+def write(out, name, top, lines, bottom):
+    with open(os.path.join(out, name), 'w') as fh:
+        fh.write(top)
+        fh.write('\n'.join(lines) + '\n')
+        fh.write(bottom)
 
 HDR_TAGS_TOP = '''
 /*

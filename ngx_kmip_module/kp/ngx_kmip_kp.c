@@ -61,9 +61,9 @@ ngx_kmip_kp_observer_pt  ngx_kmip_kp_observer;
 
 static ngx_kmip_kp_ctx_t *ngx_kmip_kp_ctx(ngx_kmip_kp_t *kp,
     ngx_kmip_kp_call_t *call, const char *what, const char *method);
-static ngx_kmip_kp_ctx_t *ngx_kmip_kp_key_ctx(ngx_kmip_kp_t *kp,
+static ngx_int_t ngx_kmip_kp_key_call(ngx_kmip_kp_t *kp,
     ngx_kmip_kp_call_t *call, const char *what, const char *method,
-    ngx_str_t *id);
+    ngx_str_t *id, ngx_kmip_kp_json_kind_e kind, const char *prefer);
 static ngx_int_t ngx_kmip_kp_root_action(ngx_kmip_kp_t *kp,
     ngx_kmip_kp_call_t *call, const char *action,
     ngx_kmip_kp_json_kind_e kind, const char *name, ngx_str_t *value,
@@ -257,16 +257,8 @@ ngx_int_t
 ngx_kmip_kp_get_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ngx_str_t *id)
 {
-    ngx_kmip_kp_ctx_t  *ctx;
-
-    ctx = ngx_kmip_kp_key_ctx(kp, call, "get key", "GET", id);
-    if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ctx->kind = NGX_KMIP_KP_JSON_KEYS;
-
-    return ngx_kmip_kp_start(ctx);
+    return ngx_kmip_kp_key_call(kp, call, "get key", "GET", id,
+                                NGX_KMIP_KP_JSON_KEYS, NULL);
 }
 
 
@@ -350,17 +342,8 @@ ngx_int_t
 ngx_kmip_kp_delete_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ngx_str_t *id)
 {
-    ngx_kmip_kp_ctx_t  *ctx;
-
-    ctx = ngx_kmip_kp_key_ctx(kp, call, "delete key", "DELETE", id);
-    if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ctx->prefer = "return=minimal";
-    ctx->kind = NGX_KMIP_KP_JSON_NONE;
-
-    return ngx_kmip_kp_start(ctx);
+    return ngx_kmip_kp_key_call(kp, call, "delete key", "DELETE", id,
+                                NGX_KMIP_KP_JSON_NONE, "return=minimal");
 }
 
 
@@ -395,6 +378,45 @@ ngx_kmip_kp_unwrap(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     return ngx_kmip_kp_root_action(kp, call, "unwrap",
                                    NGX_KMIP_KP_JSON_UNWRAP, "ciphertext",
                                    ciphertext, aad);
+}
+
+
+/* a call on one key: /api/v2/keys/{id}, without a body */
+
+static ngx_int_t
+ngx_kmip_kp_key_call(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
+    const char *what, const char *method, ngx_str_t *id,
+    ngx_kmip_kp_json_kind_e kind, const char *prefer)
+{
+    u_char             *p;
+    ngx_str_t           eid;
+    ngx_kmip_kp_ctx_t  *ctx;
+
+    ctx = ngx_kmip_kp_ctx(kp, call, what, method);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_http_escape(call->pool, id, &eid, NULL) != NGX_OK) {
+        goto nomem;
+    }
+
+    p = ngx_pnalloc(call->pool, sizeof("/api/v2/keys/") - 1 + eid.len);
+    if (p == NULL) {
+        goto nomem;
+    }
+
+    ctx->uri.data = p;
+    ctx->uri.len = ngx_sprintf(p, "/api/v2/keys/%V", &eid) - p;
+    ctx->prefer = prefer;
+    ctx->kind = kind;
+
+    return ngx_kmip_kp_start(ctx);
+
+nomem:
+
+    ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_FAILED, "out of memory", NULL);
+    return NGX_ERROR;
 }
 
 
@@ -515,42 +537,6 @@ ngx_kmip_kp_ctx(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     }
 
     return ctx;
-}
-
-
-/* a call on one key: /api/v2/keys/{id}; NULL with call->error set */
-
-static ngx_kmip_kp_ctx_t *
-ngx_kmip_kp_key_ctx(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
-    const char *what, const char *method, ngx_str_t *id)
-{
-    u_char             *p;
-    ngx_str_t           eid;
-    ngx_kmip_kp_ctx_t  *ctx;
-
-    ctx = ngx_kmip_kp_ctx(kp, call, what, method);
-    if (ctx == NULL) {
-        return NULL;
-    }
-
-    if (ngx_kmip_http_escape(call->pool, id, &eid, NULL) != NGX_OK) {
-        goto nomem;
-    }
-
-    p = ngx_pnalloc(call->pool, sizeof("/api/v2/keys/") - 1 + eid.len);
-    if (p == NULL) {
-        goto nomem;
-    }
-
-    ctx->uri.data = p;
-    ctx->uri.len = ngx_sprintf(p, "/api/v2/keys/%V", &eid) - p;
-
-    return ctx;
-
-nomem:
-
-    ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_FAILED, "out of memory", NULL);
-    return NULL;
 }
 
 

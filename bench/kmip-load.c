@@ -475,6 +475,29 @@ set_events(conn_t *c, uint32_t ev)
 }
 
 
+/*
+ * After an SSL call that did not complete: 1 when TLS waits for the socket
+ * (the connection's events are set for it), else 0 with the SSL error
+ */
+static int
+ssl_wait(conn_t *c, int n, int *err)
+{
+    *err = SSL_get_error(c->ssl, n);
+
+    if (*err == SSL_ERROR_WANT_READ) {
+        set_events(c, EPOLLIN);
+        return 1;
+    }
+
+    if (*err == SSL_ERROR_WANT_WRITE) {
+        set_events(c, EPOLLOUT);
+        return 1;
+    }
+
+    return 0;
+}
+
+
 static void
 conn_close(conn_t *c)
 {
@@ -802,13 +825,7 @@ conn_drive(conn_t *c)
                 break;
             }
 
-            err = SSL_get_error(c->ssl, n);
-            if (err == SSL_ERROR_WANT_READ) {
-                set_events(c, EPOLLIN);
-                return;
-            }
-            if (err == SSL_ERROR_WANT_WRITE) {
-                set_events(c, EPOLLOUT);
+            if (ssl_wait(c, n, &err)) {
                 return;
             }
             conn_fail(c, "handshake");
@@ -821,13 +838,7 @@ conn_drive(conn_t *c)
                 break;
             }
 
-            err = SSL_get_error(c->ssl, n);
-            if (err == SSL_ERROR_WANT_READ) {
-                set_events(c, EPOLLIN);
-                return;
-            }
-            if (err == SSL_ERROR_WANT_WRITE) {
-                set_events(c, EPOLLOUT);
+            if (ssl_wait(c, n, &err)) {
                 return;
             }
             conn_fail(c, "write");
@@ -856,13 +867,7 @@ conn_drive(conn_t *c)
                 break;
             }
 
-            err = SSL_get_error(c->ssl, n);
-            if (err == SSL_ERROR_WANT_READ) {
-                set_events(c, EPOLLIN);
-                return;
-            }
-            if (err == SSL_ERROR_WANT_WRITE) {
-                set_events(c, EPOLLOUT);
+            if (ssl_wait(c, n, &err)) {
                 return;
             }
             errno = err == SSL_ERROR_ZERO_RETURN ? ECONNRESET : errno;

@@ -12,37 +12,14 @@
 #include "ngx_kmip_ttlv.h"
 #include "ngx_kmip_message.h"
 
+#include "ngx_kmip_test.h"
+
 
 #define FUZZ_ARENA_SIZE  (64 * 1024 * 1024)
 
 
-static uint8_t  *arena;
-static size_t    arena_used;
-
-
-static void *
-fuzz_alloc(void *data, size_t size)
-{
-    void  *p;
-
-    (void) data;
-    size = (size + 15) & ~(size_t) 15;
-
-    if (FUZZ_ARENA_SIZE - arena_used < size) {
-        return NULL;
-    }
-
-    p = arena + arena_used;
-    arena_used += size;
-
-    /* the codec must not rely on zeroed memory */
-    memset(p, 0xA5, size);
-
-    return p;
-}
-
-
-static ngx_kmip_allocator_t  fuzz_a = { fuzz_alloc, NULL };
+static ngx_kmip_test_arena_t  arena;
+static ngx_kmip_allocator_t   fuzz_a = { ngx_kmip_test_alloc, &arena };
 
 
 static uint8_t *
@@ -52,7 +29,7 @@ fuzz_encode(const ngx_kmip_item_t *item, size_t *n)
 
     *n = ngx_kmip_ttlv_size(item);
 
-    out = fuzz_alloc(NULL, *n);
+    out = ngx_kmip_test_alloc(&arena, *n);
     if (out == NULL) {
         return NULL;
     }
@@ -109,7 +86,7 @@ fuzz_response(const ngx_kmip_request_t *req)
     ngx_kmip_error_t           err;
     ngx_kmip_response_item_t  *ri;
 
-    ri = fuzz_alloc(NULL, (req->nitems + 1) * sizeof(*ri));
+    ri = ngx_kmip_test_alloc(&arena, (req->nitems + 1) * sizeof(*ri));
     if (ri == NULL) {
         return;
     }
@@ -173,14 +150,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ngx_kmip_limits_t   small;
     ngx_kmip_request_t  req;
 
-    if (arena == NULL) {
-        arena = malloc(FUZZ_ARENA_SIZE);
-        if (arena == NULL) {
-            abort();
-        }
-    }
-
-    arena_used = 0;
+    ngx_kmip_test_arena_reset(&arena, FUZZ_ARENA_SIZE);
 
     if (size >= NGX_KMIP_TTLV_HEADER_LEN) {
         (void) ngx_kmip_ttlv_peek_header(data, &tag, &type, &len);

@@ -14,38 +14,15 @@
 
 #include "ngx_kmip_kp_json.h"
 
+#include "ngx_kmip_test.h"
+
 
 #define FUZZ_ARENA_SIZE  (64 * 1024 * 1024)
 
 
-static uint8_t  *arena;
-static volatile unsigned  fuzz_sink;
-static size_t    arena_used;
-
-
-static void *
-fuzz_alloc(void *data, size_t size)
-{
-    void  *p;
-
-    (void) data;
-    size = (size + 15) & ~(size_t) 15;
-
-    if (FUZZ_ARENA_SIZE - arena_used < size) {
-        return NULL;
-    }
-
-    p = arena + arena_used;
-    arena_used += size;
-
-    /* the parser must not rely on zeroed memory */
-    memset(p, 0xA5, size);
-
-    return p;
-}
-
-
-static ngx_kmip_allocator_t  fuzz_a = { fuzz_alloc, NULL };
+static ngx_kmip_test_arena_t  arena;
+static ngx_kmip_allocator_t   fuzz_a = { ngx_kmip_test_alloc, &arena };
+static volatile unsigned      fuzz_sink;
 
 
 static void
@@ -61,7 +38,9 @@ fuzz_check_str(const ngx_kmip_kp_json_str_t *s, int terminated)
         return;
     }
 
-    if (s->data < arena || s->data + s->len >= arena + arena_used + 1) {
+    if (s->data < arena.data
+        || s->data + s->len >= arena.data + arena.used + 1)
+    {
         abort();
     }
 
@@ -86,14 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ngx_kmip_kp_json_str_t      reason;
     ngx_kmip_kp_json_result_t   res;
 
-    if (arena == NULL) {
-        arena = malloc(FUZZ_ARENA_SIZE);
-        if (arena == NULL) {
-            abort();
-        }
-    }
-
-    arena_used = 0;
+    ngx_kmip_test_arena_reset(&arena, FUZZ_ARENA_SIZE);
 
     if (size == 0) {
         return 0;

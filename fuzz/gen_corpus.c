@@ -12,34 +12,33 @@
 #include "ngx_kmip_ttlv.h"
 #include "ngx_kmip_message.h"
 
+#include "ngx_kmip_test.h"
 
-static unsigned char  arena[1 << 20];
-static size_t         arena_used;
-static const char    *dir;
-static int            nfiles;
 
+static uint8_t                arena_mem[1 << 20];
+static ngx_kmip_test_arena_t  arena = { arena_mem, sizeof(arena_mem), 0 };
+static const char            *dir;
+static int                    nfiles;
+
+
+/* the arena holds the whole corpus: full, the generator is wrong */
 
 static void *
 gen_alloc(void *data, size_t size)
 {
     void  *p;
 
-    (void) data;
-    size = (size + 15) & ~(size_t) 15;
-
-    if (sizeof(arena) - arena_used < size) {
+    p = ngx_kmip_test_alloc(data, size);
+    if (p == NULL) {
         fprintf(stderr, "gen_corpus: arena exhausted\n");
         exit(1);
     }
-
-    p = arena + arena_used;
-    arena_used += size;
 
     return p;
 }
 
 
-static ngx_kmip_allocator_t  A = { gen_alloc, NULL };
+static ngx_kmip_allocator_t  A = { gen_alloc, &arena };
 
 
 #define T(s)  (const uint8_t *) (s), strlen(s)
@@ -54,7 +53,7 @@ emit(const char *name, const ngx_kmip_item_t *msg)
     uint8_t  *buf;
 
     n = ngx_kmip_ttlv_size(msg);
-    buf = gen_alloc(NULL, n);
+    buf = gen_alloc(&arena, n);
     ngx_kmip_ttlv_encode(msg, buf);
 
     snprintf(path, sizeof(path), "%s/%02d-%s", dir, nfiles++, name);
@@ -70,16 +69,9 @@ emit(const char *name, const ngx_kmip_item_t *msg)
 static ngx_kmip_item_t *
 request(int32_t major, int32_t minor, int32_t count, ngx_kmip_item_t **hdr)
 {
-    ngx_kmip_item_t  *msg, *pv;
+    ngx_kmip_item_t  *msg;
 
-    msg = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
-                                 NGX_KMIP_TYPE_STRUCTURE);
-    *hdr = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_REQUEST_HEADER);
-    pv = ngx_kmip_ttlv_add_struct(&A, *hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
-    ngx_kmip_ttlv_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR,
-                              major);
-    ngx_kmip_ttlv_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR,
-                              minor);
+    msg = ngx_kmip_test_request(&A, major, minor, hdr);
 
     if (count) {
         ngx_kmip_ttlv_add_integer(&A, *hdr, NGX_KMIP_TAG_BATCH_COUNT, count);
@@ -99,7 +91,7 @@ item(ngx_kmip_item_t *msg, uint32_t op, int ubi)
     ngx_kmip_ttlv_add_enum(&A, bi, NGX_KMIP_TAG_OPERATION, op);
 
     if (ubi) {
-        id = gen_alloc(NULL, 8);
+        id = gen_alloc(&arena, 8);
         memcpy(id, "QLKC\0\0\0\0", 8);
         id[4] = (uint8_t) ubi;
         ngx_kmip_ttlv_add_bytes(&A, bi, NGX_KMIP_TAG_UNIQUE_BATCH_ITEM_ID,

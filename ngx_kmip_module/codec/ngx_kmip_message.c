@@ -38,6 +38,9 @@ static int ngx_kmip_header_unknown(const ngx_kmip_item_t *it,
     ngx_kmip_error_t *err);
 static int ngx_kmip_parse_authentication(const ngx_kmip_item_t *auth,
     ngx_kmip_request_t *req, ngx_kmip_error_t *err);
+static const char *ngx_kmip_item_field(const ngx_kmip_item_t **field,
+    const ngx_kmip_item_t *it, uint8_t type, const char *duplicate,
+    const char *bad_type);
 static void ngx_kmip_parse_item(const ngx_kmip_item_t *bi,
     ngx_kmip_request_t *req, ngx_kmip_request_item_t *ri);
 
@@ -434,12 +437,35 @@ ngx_kmip_header_unknown(const ngx_kmip_item_t *it, ngx_kmip_error_t *err)
 }
 
 
+/*
+ * A Batch Item field that is there once, of one type: set, or the error
+ * (the field is left as it was)
+ */
+
+static const char *
+ngx_kmip_item_field(const ngx_kmip_item_t **field, const ngx_kmip_item_t *it,
+    uint8_t type, const char *duplicate, const char *bad_type)
+{
+    if (*field) {
+        return duplicate;
+    }
+
+    if (it->type != type) {
+        return bad_type;
+    }
+
+    *field = it;
+
+    return NULL;
+}
+
+
 static void
 ngx_kmip_parse_item(const ngx_kmip_item_t *bi, ngx_kmip_request_t *req,
     ngx_kmip_request_item_t *ri)
 {
     int                     have_op;
-    const char             *error;
+    const char             *error, *e;
     const ngx_kmip_item_t  *it;
 
     ri->operation = 0;
@@ -480,33 +506,20 @@ ngx_kmip_parse_item(const ngx_kmip_item_t *bi, ngx_kmip_request_t *req,
             break;
 
         case NGX_KMIP_TAG_UNIQUE_BATCH_ITEM_ID:
-            if (ri->unique_batch_item_id) {
-                error = error ? error : "duplicate Unique Batch Item ID";
-                break;
-            }
-
-            if (it->type != NGX_KMIP_TYPE_BYTE_STRING) {
-                error = error ? error : "Unique Batch Item ID is not a "
-                                        "Byte String";
-                break;
-            }
-
-            ri->unique_batch_item_id = it;
+            e = ngx_kmip_item_field(&ri->unique_batch_item_id, it,
+                                    NGX_KMIP_TYPE_BYTE_STRING,
+                                    "duplicate Unique Batch Item ID",
+                                    "Unique Batch Item ID is not a "
+                                    "Byte String");
+            error = error ? error : e;
             break;
 
         case NGX_KMIP_TAG_REQUEST_PAYLOAD:
-            if (ri->payload) {
-                error = error ? error : "duplicate Request Payload";
-                break;
-            }
-
-            if (it->type != NGX_KMIP_TYPE_STRUCTURE) {
-                error = error ? error : "Request Payload is not a "
-                                        "Structure";
-                break;
-            }
-
-            ri->payload = it;
+            e = ngx_kmip_item_field(&ri->payload, it,
+                                    NGX_KMIP_TYPE_STRUCTURE,
+                                    "duplicate Request Payload",
+                                    "Request Payload is not a Structure");
+            error = error ? error : e;
             break;
 
         case NGX_KMIP_TAG_MESSAGE_EXTENSION:

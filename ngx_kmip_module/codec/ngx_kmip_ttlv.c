@@ -695,18 +695,28 @@ ngx_kmip_ttlv_add_struct(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
 }
 
 
-ngx_kmip_item_t *
-ngx_kmip_ttlv_add_integer(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
-    uint32_t tag, int32_t v)
+/* the numeric types all keep their value in v.num */
+
+static ngx_kmip_item_t *
+ngx_kmip_ttlv_add_num(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+    uint32_t tag, uint8_t type, int64_t v)
 {
     ngx_kmip_item_t  *item;
 
-    item = ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_INTEGER);
+    item = ngx_kmip_ttlv_add(a, parent, tag, type);
     if (item) {
         item->v.num = v;
     }
 
     return item;
+}
+
+
+ngx_kmip_item_t *
+ngx_kmip_ttlv_add_integer(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+    uint32_t tag, int32_t v)
+{
+    return ngx_kmip_ttlv_add_num(a, parent, tag, NGX_KMIP_TYPE_INTEGER, v);
 }
 
 
@@ -714,14 +724,7 @@ ngx_kmip_item_t *
 ngx_kmip_ttlv_add_long(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, int64_t v)
 {
-    ngx_kmip_item_t  *item;
-
-    item = ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_LONG_INTEGER);
-    if (item) {
-        item->v.num = v;
-    }
-
-    return item;
+    return ngx_kmip_ttlv_add_num(a, parent, tag, NGX_KMIP_TYPE_LONG_INTEGER, v);
 }
 
 
@@ -729,14 +732,7 @@ ngx_kmip_item_t *
 ngx_kmip_ttlv_add_enum(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, uint32_t v)
 {
-    ngx_kmip_item_t  *item;
-
-    item = ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_ENUMERATION);
-    if (item) {
-        item->v.num = v;
-    }
-
-    return item;
+    return ngx_kmip_ttlv_add_num(a, parent, tag, NGX_KMIP_TYPE_ENUMERATION, v);
 }
 
 
@@ -744,14 +740,8 @@ ngx_kmip_item_t *
 ngx_kmip_ttlv_add_bool(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, int v)
 {
-    ngx_kmip_item_t  *item;
-
-    item = ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_BOOLEAN);
-    if (item) {
-        item->v.num = v ? 1 : 0;
-    }
-
-    return item;
+    return ngx_kmip_ttlv_add_num(a, parent, tag,
+                                 NGX_KMIP_TYPE_BOOLEAN, v ? 1 : 0);
 }
 
 
@@ -759,14 +749,7 @@ ngx_kmip_item_t *
 ngx_kmip_ttlv_add_datetime(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, int64_t v)
 {
-    ngx_kmip_item_t  *item;
-
-    item = ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_DATE_TIME);
-    if (item) {
-        item->v.num = v;
-    }
-
-    return item;
+    return ngx_kmip_ttlv_add_num(a, parent, tag, NGX_KMIP_TYPE_DATE_TIME, v);
 }
 
 
@@ -774,14 +757,8 @@ ngx_kmip_item_t *
 ngx_kmip_ttlv_add_datetime_ext(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, int64_t v)
 {
-    ngx_kmip_item_t  *item;
-
-    item = ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_DATE_TIME_EXTENDED);
-    if (item) {
-        item->v.num = v;
-    }
-
-    return item;
+    return ngx_kmip_ttlv_add_num(a, parent, tag,
+                                 NGX_KMIP_TYPE_DATE_TIME_EXTENDED, v);
 }
 
 
@@ -789,14 +766,7 @@ ngx_kmip_item_t *
 ngx_kmip_ttlv_add_interval(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, uint32_t v)
 {
-    ngx_kmip_item_t  *item;
-
-    item = ngx_kmip_ttlv_add(a, parent, tag, NGX_KMIP_TYPE_INTERVAL);
-    if (item) {
-        item->v.num = v;
-    }
-
-    return item;
+    return ngx_kmip_ttlv_add_num(a, parent, tag, NGX_KMIP_TYPE_INTERVAL, v);
 }
 
 
@@ -967,4 +937,81 @@ ngx_kmip_ttlv_item_copy(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item)
     }
 
     return copy;
+}
+
+
+/* the tables are in ngx_kmip_names.c, generated from the specification */
+
+const char *
+ngx_kmip_tag_name(uint32_t tag)
+{
+    size_t  lo, hi, mid;
+
+    lo = 0;
+    hi = ngx_kmip_tag_names_n;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (ngx_kmip_tag_names[mid].tag == tag) {
+
+            /* the preferred name is the first of the tag's */
+
+            while (mid > 0 && ngx_kmip_tag_names[mid - 1].tag == tag) {
+                mid--;
+            }
+
+            return ngx_kmip_tag_names[mid].name;
+        }
+
+        if (ngx_kmip_tag_names[mid].tag < tag) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return NULL;
+}
+
+
+uint32_t
+ngx_kmip_tag_by_name(const char *name, size_t len)
+{
+    int                         c;
+    size_t                      lo, hi, mid, n;
+    const ngx_kmip_tag_name_t  *t;
+
+    if (name == NULL) {
+        return 0;
+    }
+
+    lo = 0;
+    hi = ngx_kmip_tag_names_n;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        t = &ngx_kmip_tag_names[ngx_kmip_tag_names_by_name[mid]];
+        n = strlen(t->name);
+
+        c = memcmp(t->name, name, n < len ? n : len);
+
+        if (c == 0) {
+            if (n == len) {
+                return t->tag;
+            }
+
+            c = (n < len) ? -1 : 1;
+        }
+
+        if (c < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return 0;
 }

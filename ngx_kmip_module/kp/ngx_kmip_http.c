@@ -88,6 +88,8 @@ typedef struct {
 static ngx_int_t ngx_kmip_http_init_multi(void);
 static int ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what,
     void *userp, void *socketp);
+static ngx_int_t ngx_kmip_http_want(ngx_event_t *ev, ngx_int_t event,
+    ngx_uint_t want);
 static int ngx_kmip_http_timer_cb(CURLM *multi, long timeout_ms,
     void *userp);
 static curl_socket_t ngx_kmip_http_opensocket_cb(void *clientp,
@@ -125,6 +127,7 @@ static size_t ngx_kmip_http_write_cb(char *ptr, size_t size, size_t nmemb,
     void *userdata);
 static size_t ngx_kmip_http_header_cb(char *ptr, size_t size, size_t nitems,
     void *userdata);
+static ngx_kmip_http_dns_t *ngx_kmip_http_dns_find(ngx_str_t *host);
 static ngx_kmip_http_dns_t *ngx_kmip_http_dns_lookup(ngx_str_t *host);
 static void ngx_kmip_http_dns_store(ngx_str_t *host, ngx_str_t *addr,
     time_t valid);
@@ -341,33 +344,34 @@ ngx_kmip_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
         }
     }
 
-    if (what & CURL_POLL_IN) {
-        if (!c->read->active) {
-            if (ngx_add_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
-                return 0;
-            }
-        }
-
-    } else if (c->read->active) {
-        if (ngx_del_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
-            return 0;
-        }
+    if (ngx_kmip_http_want(c->read, NGX_READ_EVENT, what & CURL_POLL_IN)
+        != NGX_OK)
+    {
+        return 0;
     }
 
-    if (what & CURL_POLL_OUT) {
-        if (!c->write->active) {
-            if (ngx_add_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
-                return 0;
-            }
-        }
-
-    } else if (c->write->active) {
-        if (ngx_del_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
-            return 0;
-        }
-    }
+    (void) ngx_kmip_http_want(c->write, NGX_WRITE_EVENT,
+                              what & CURL_POLL_OUT);
 
     return 0;
+}
+
+
+/* adds or deletes one of a socket's events, as libcurl wants it or not */
+
+static ngx_int_t
+ngx_kmip_http_want(ngx_event_t *ev, ngx_int_t event, ngx_uint_t want)
+{
+    if (want) {
+        if (!ev->active) {
+            return ngx_add_event(ev, event, 0);
+        }
+
+    } else if (ev->active) {
+        return ngx_del_event(ev, event, 0);
+    }
+
+    return NGX_OK;
 }
 
 
@@ -1546,8 +1550,10 @@ ngx_kmip_http_header_cb(char *ptr, size_t size, size_t nitems,
 }
 
 
+/* the worker's entry for the host, fresh or not; NULL: none */
+
 static ngx_kmip_http_dns_t *
-ngx_kmip_http_dns_lookup(ngx_str_t *host)
+ngx_kmip_http_dns_find(ngx_str_t *host)
 {
     ngx_uint_t               i;
     ngx_kmip_http_dns_t     *d;
@@ -1559,10 +1565,6 @@ ngx_kmip_http_dns_lookup(ngx_str_t *host)
         if (d[i].host.len == host->len
             && ngx_strncasecmp(d[i].host.data, host->data, host->len) == 0)
         {
-            if (d[i].valid < ngx_time()) {
-                return NULL;
-            }
-
             return &d[i];
         }
     }
@@ -1571,30 +1573,36 @@ ngx_kmip_http_dns_lookup(ngx_str_t *host)
 }
 
 
+static ngx_kmip_http_dns_t *
+ngx_kmip_http_dns_lookup(ngx_str_t *host)
+{
+    ngx_kmip_http_dns_t  *d;
+
+    d = ngx_kmip_http_dns_find(host);
+
+    if (d == NULL || d->valid < ngx_time()) {
+        return NULL;
+    }
+
+    return d;
+}
+
+
 static void
 ngx_kmip_http_dns_store(ngx_str_t *host, ngx_str_t *addr, time_t valid)
 {
     u_char                  *p;
-    ngx_uint_t               i;
     ngx_kmip_http_dns_t     *d;
     ngx_kmip_http_worker_t  *w = &ngx_kmip_http_worker;
-
-    d = w->dns.elts;
-
-    for (i = 0; i < w->dns.nelts; i++) {
-        if (d[i].host.len == host->len
-            && ngx_strncasecmp(d[i].host.data, host->data, host->len) == 0)
-        {
-            break;
-        }
-    }
 
     p = ngx_alloc(host->len + addr->len, w->log);
     if (p == NULL) {
         return;
     }
 
-    if (i == w->dns.nelts) {
+    d = ngx_kmip_http_dns_find(host);
+
+    if (d == NULL) {
         d = ngx_array_push(&w->dns);
         if (d == NULL) {
             ngx_free(p);
@@ -1602,7 +1610,6 @@ ngx_kmip_http_dns_store(ngx_str_t *host, ngx_str_t *addr, time_t valid)
         }
 
     } else {
-        d = &d[i];
         ngx_free(d->host.data);
     }
 

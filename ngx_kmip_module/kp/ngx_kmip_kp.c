@@ -61,6 +61,9 @@ ngx_kmip_kp_observer_pt  ngx_kmip_kp_observer;
 
 static ngx_kmip_kp_ctx_t *ngx_kmip_kp_ctx(ngx_kmip_kp_t *kp,
     ngx_kmip_kp_call_t *call, const char *what, const char *method);
+static ngx_int_t ngx_kmip_kp_key_call(ngx_kmip_kp_t *kp,
+    ngx_kmip_kp_call_t *call, const char *what, const char *method,
+    ngx_str_t *id, ngx_kmip_kp_json_kind_e kind, const char *prefer);
 static ngx_int_t ngx_kmip_kp_root_action(ngx_kmip_kp_t *kp,
     ngx_kmip_kp_call_t *call, const char *action,
     ngx_kmip_kp_json_kind_e kind, const char *name, ngx_str_t *value,
@@ -74,6 +77,7 @@ static void ngx_kmip_kp_http_release(ngx_kmip_kp_ctx_t *ctx);
 static void ngx_kmip_kp_http_cleanup(void *data);
 static void ngx_kmip_kp_map_error(ngx_kmip_kp_ctx_t *ctx, ngx_uint_t status,
     ngx_str_t *reason);
+static ngx_uint_t ngx_kmip_kp_reason_is(ngx_str_t *reason, const char *code);
 static void ngx_kmip_kp_set_error(ngx_kmip_kp_ctx_t *ctx,
     ngx_kmip_kp_result_e result, const char *cause, ngx_str_t *detail);
 static void ngx_kmip_kp_log_failure(ngx_kmip_kp_ctx_t *ctx);
@@ -114,6 +118,41 @@ static const char  *ngx_kmip_kp_result_texts[] = {
     "UNAUTHORIZED",
     "UNAVAILABLE",
     "FAILED"
+};
+
+
+/*
+ * What a status of Key Protect means: for a call on the root key (its
+ * failures are the operator's to fix), when its reason code is root_reason
+ * or root_reason is NULL; otherwise, for the key called on.
+ */
+
+typedef struct {
+    ngx_uint_t                  status;
+    const char                 *root_reason;
+    ngx_kmip_kp_result_e        root_result;
+    const char                 *root_cause;
+    ngx_kmip_kp_result_e        result;
+    const char                 *cause;
+} ngx_kmip_kp_status_t;
+
+
+static const ngx_kmip_kp_status_t  ngx_kmip_kp_statuses[] = {
+    { 404, NULL, NGX_KMIP_KP_ROOT_KEY_UNUSABLE, "root key not found",
+      NGX_KMIP_KP_NOT_FOUND, "key not found" },
+    { 410, NULL, NGX_KMIP_KP_ROOT_KEY_UNUSABLE, "root key deleted",
+      NGX_KMIP_KP_GONE, "key deleted" },
+    { 409, "KEY_ACTION_INVALID_STATE_ERR",
+      NGX_KMIP_KP_ROOT_KEY_UNUSABLE, "root key not active",
+      NGX_KMIP_KP_CONFLICT, "conflict" },
+    { 422, NULL, NGX_KMIP_KP_BAD_CIPHERTEXT, "ciphertext rejected",
+      NGX_KMIP_KP_FAILED, "request rejected" },
+    { 401, NULL, NGX_KMIP_KP_UNAUTHORIZED, "not authorized",
+      NGX_KMIP_KP_UNAUTHORIZED, "not authorized" },
+    { 403, NULL, NGX_KMIP_KP_UNAUTHORIZED, "access denied",
+      NGX_KMIP_KP_UNAUTHORIZED, "access denied" },
+    { 429, NULL, NGX_KMIP_KP_UNAVAILABLE, "rate limited",
+      NGX_KMIP_KP_UNAVAILABLE, "rate limited" }
 };
 
 
@@ -254,34 +293,8 @@ ngx_int_t
 ngx_kmip_kp_get_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ngx_str_t *id)
 {
-    u_char             *p;
-    ngx_str_t           eid;
-    ngx_kmip_kp_ctx_t  *ctx;
-
-    ctx = ngx_kmip_kp_ctx(kp, call, "get key", "GET");
-    if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_kmip_http_escape(call->pool, id, &eid, NULL) != NGX_OK) {
-        goto nomem;
-    }
-
-    p = ngx_pnalloc(call->pool, sizeof("/api/v2/keys/") - 1 + eid.len);
-    if (p == NULL) {
-        goto nomem;
-    }
-
-    ctx->uri.data = p;
-    ctx->uri.len = ngx_sprintf(p, "/api/v2/keys/%V", &eid) - p;
-    ctx->kind = NGX_KMIP_KP_JSON_KEYS;
-
-    return ngx_kmip_kp_start(ctx);
-
-nomem:
-
-    ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_FAILED, "out of memory", NULL);
-    return NGX_ERROR;
+    return ngx_kmip_kp_key_call(kp, call, "get key", "GET", id,
+                                NGX_KMIP_KP_JSON_KEYS, NULL);
 }
 
 
@@ -365,35 +378,8 @@ ngx_int_t
 ngx_kmip_kp_delete_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ngx_str_t *id)
 {
-    u_char             *p;
-    ngx_str_t           eid;
-    ngx_kmip_kp_ctx_t  *ctx;
-
-    ctx = ngx_kmip_kp_ctx(kp, call, "delete key", "DELETE");
-    if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_kmip_http_escape(call->pool, id, &eid, NULL) != NGX_OK) {
-        goto nomem;
-    }
-
-    p = ngx_pnalloc(call->pool, sizeof("/api/v2/keys/") - 1 + eid.len);
-    if (p == NULL) {
-        goto nomem;
-    }
-
-    ctx->uri.data = p;
-    ctx->uri.len = ngx_sprintf(p, "/api/v2/keys/%V", &eid) - p;
-    ctx->prefer = "return=minimal";
-    ctx->kind = NGX_KMIP_KP_JSON_NONE;
-
-    return ngx_kmip_kp_start(ctx);
-
-nomem:
-
-    ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_FAILED, "out of memory", NULL);
-    return NGX_ERROR;
+    return ngx_kmip_kp_key_call(kp, call, "delete key", "DELETE", id,
+                                NGX_KMIP_KP_JSON_NONE, "return=minimal");
 }
 
 
@@ -428,6 +414,45 @@ ngx_kmip_kp_unwrap(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     return ngx_kmip_kp_root_action(kp, call, "unwrap",
                                    NGX_KMIP_KP_JSON_UNWRAP, "ciphertext",
                                    ciphertext, aad);
+}
+
+
+/* a call on one key: /api/v2/keys/{id}, without a body */
+
+static ngx_int_t
+ngx_kmip_kp_key_call(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
+    const char *what, const char *method, ngx_str_t *id,
+    ngx_kmip_kp_json_kind_e kind, const char *prefer)
+{
+    u_char             *p;
+    ngx_str_t           eid;
+    ngx_kmip_kp_ctx_t  *ctx;
+
+    ctx = ngx_kmip_kp_ctx(kp, call, what, method);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_http_escape(call->pool, id, &eid, NULL) != NGX_OK) {
+        goto nomem;
+    }
+
+    p = ngx_pnalloc(call->pool, sizeof("/api/v2/keys/") - 1 + eid.len);
+    if (p == NULL) {
+        goto nomem;
+    }
+
+    ctx->uri.data = p;
+    ctx->uri.len = ngx_sprintf(p, "/api/v2/keys/%V", &eid) - p;
+    ctx->prefer = prefer;
+    ctx->kind = kind;
+
+    return ngx_kmip_kp_start(ctx);
+
+nomem:
+
+    ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_FAILED, "out of memory", NULL);
+    return NGX_ERROR;
 }
 
 
@@ -933,108 +958,70 @@ static void
 ngx_kmip_kp_map_error(ngx_kmip_kp_ctx_t *ctx, ngx_uint_t status,
     ngx_str_t *reason)
 {
-    const char            *cause;
-    ngx_kmip_kp_call_t    *call;
-    ngx_kmip_kp_result_e   result;
+    ngx_uint_t                   i;
+    const char                  *cause;
+    ngx_kmip_kp_call_t          *call;
+    ngx_kmip_kp_result_e         result;
+    const ngx_kmip_kp_status_t  *st;
 
     call = ctx->call;
     call->reason_code = *reason;
     reason = &call->reason_code;
 
-#define ngx_kmip_kp_reason_is(s)                                             \
-    (reason->len == sizeof(s) - 1                                            \
-     && ngx_strncmp(reason->data, s, sizeof(s) - 1) == 0)
+    for (i = 0; i < sizeof(ngx_kmip_kp_statuses)
+                    / sizeof(ngx_kmip_kp_status_t); i++)
+    {
+        st = &ngx_kmip_kp_statuses[i];
 
-    switch (status) {
-
-    case 404:
-        if (ctx->root_key) {
-            result = NGX_KMIP_KP_ROOT_KEY_UNUSABLE;
-            cause = "root key not found";
-
-        } else {
-            result = NGX_KMIP_KP_NOT_FOUND;
-            cause = "key not found";
+        if (st->status != status) {
+            continue;
         }
 
-        break;
-
-    case 410:
-        if (ctx->root_key) {
-            result = NGX_KMIP_KP_ROOT_KEY_UNUSABLE;
-            cause = "root key deleted";
-
-        } else {
-            result = NGX_KMIP_KP_GONE;
-            cause = "key deleted";
-        }
-
-        break;
-
-    case 409:
         if (ctx->root_key
-            && ngx_kmip_kp_reason_is("KEY_ACTION_INVALID_STATE_ERR"))
+            && (st->root_reason == NULL
+                || ngx_kmip_kp_reason_is(reason, st->root_reason)))
         {
-            result = NGX_KMIP_KP_ROOT_KEY_UNUSABLE;
-            cause = "root key not active";
+            ngx_kmip_kp_set_error(ctx, st->root_result, st->root_cause,
+                                  NULL);
 
         } else {
-            result = NGX_KMIP_KP_CONFLICT;
-            cause = "conflict";
+            ngx_kmip_kp_set_error(ctx, st->result, st->cause, NULL);
         }
 
-        break;
-
-    case 422:
-        if (ctx->root_key) {
-            result = NGX_KMIP_KP_BAD_CIPHERTEXT;
-            cause = "ciphertext rejected";
-
-        } else {
-            result = NGX_KMIP_KP_FAILED;
-            cause = "request rejected";
-        }
-
-        break;
-
-    case 401:
-        result = NGX_KMIP_KP_UNAUTHORIZED;
-        cause = "not authorized";
-        break;
-
-    case 403:
-        result = NGX_KMIP_KP_UNAUTHORIZED;
-        cause = "access denied";
-        break;
-
-    case 429:
-        result = NGX_KMIP_KP_UNAVAILABLE;
-        cause = "rate limited";
-        break;
-
-    default:
-        if (status >= 500) {
-            result = NGX_KMIP_KP_UNAVAILABLE;
-            cause = "service error";
-
-        } else if (ctx->root_key && ngx_kmip_kp_reason_is("KEY_ROOT_REQ_ERR"))
-        {
-            result = NGX_KMIP_KP_FAILED;
-            cause = "the configured root key is not a root key";
-
-        } else if (ngx_kmip_kp_reason_is("KEY_ALIAS_NOT_UNIQUE_ERR")) {
-            result = NGX_KMIP_KP_CONFLICT;
-            cause = "alias in use";
-
-        } else {
-            result = NGX_KMIP_KP_FAILED;
-            cause = "request refused";
-        }
+        return;
     }
 
-#undef ngx_kmip_kp_reason_is
+    if (status >= 500) {
+        result = NGX_KMIP_KP_UNAVAILABLE;
+        cause = "service error";
+
+    } else if (ctx->root_key
+               && ngx_kmip_kp_reason_is(reason, "KEY_ROOT_REQ_ERR"))
+    {
+        result = NGX_KMIP_KP_FAILED;
+        cause = "the configured root key is not a root key";
+
+    } else if (ngx_kmip_kp_reason_is(reason, "KEY_ALIAS_NOT_UNIQUE_ERR")) {
+        result = NGX_KMIP_KP_CONFLICT;
+        cause = "alias in use";
+
+    } else {
+        result = NGX_KMIP_KP_FAILED;
+        cause = "request refused";
+    }
 
     ngx_kmip_kp_set_error(ctx, result, cause, NULL);
+}
+
+
+static ngx_uint_t
+ngx_kmip_kp_reason_is(ngx_str_t *reason, const char *code)
+{
+    size_t  len;
+
+    len = ngx_strlen(code);
+
+    return reason->len == len && ngx_strncmp(reason->data, code, len) == 0;
 }
 
 

@@ -141,6 +141,8 @@ static int ngx_kmip_kp_json_key_start(ngx_kmip_kp_json_ctx_t *ctx);
 static int ngx_kmip_kp_json_key_end(ngx_kmip_kp_json_ctx_t *ctx);
 static int ngx_kmip_kp_json_alias(ngx_kmip_kp_json_ctx_t *ctx,
     const unsigned char *s, size_t len);
+static void *ngx_kmip_kp_json_grow(ngx_kmip_allocator_t *a, void *elts,
+    size_t n, size_t *cap, size_t size);
 static int ngx_kmip_kp_json_integer(const unsigned char *s, size_t len,
     long long *value);
 static size_t ngx_kmip_kp_json_strnlen(const unsigned char *s, size_t len);
@@ -700,33 +702,19 @@ ngx_kmip_kp_json_push(ngx_kmip_kp_json_ctx_t *ctx,
 static int
 ngx_kmip_kp_json_key_start(ngx_kmip_kp_json_ctx_t *ctx)
 {
-    size_t                      cap;
     ngx_kmip_kp_json_key_t     *keys;
     ngx_kmip_kp_json_result_t  *out;
 
     out = ctx->out;
 
-    if (out->nkeys == ctx->keys_cap) {
-        cap = ctx->keys_cap ? 2 * ctx->keys_cap : 4;
-
-        if (cap > SIZE_MAX / sizeof(ngx_kmip_kp_json_key_t)) {
-            return -1;
-        }
-
-        keys = ctx->a->alloc(ctx->a->data,
-                             cap * sizeof(ngx_kmip_kp_json_key_t));
-        if (keys == NULL) {
-            return -1;
-        }
-
-        if (out->nkeys) {
-            memcpy(keys, out->keys,
-                   out->nkeys * sizeof(ngx_kmip_kp_json_key_t));
-        }
-
-        out->keys = keys;
-        ctx->keys_cap = cap;
+    keys = ngx_kmip_kp_json_grow(ctx->a, out->keys, out->nkeys,
+                                 &ctx->keys_cap,
+                                 sizeof(ngx_kmip_kp_json_key_t));
+    if (keys == NULL) {
+        return -1;
     }
+
+    out->keys = keys;
 
     memset(&out->keys[out->nkeys], 0, sizeof(ngx_kmip_kp_json_key_t));
     out->keys[out->nkeys].state = 1;
@@ -758,33 +746,19 @@ static int
 ngx_kmip_kp_json_alias(ngx_kmip_kp_json_ctx_t *ctx, const unsigned char *s,
     size_t len)
 {
-    size_t                   cap;
     ngx_kmip_kp_json_str_t  *aliases;
     ngx_kmip_kp_json_key_t  *key;
 
     key = &ctx->out->keys[ctx->out->nkeys];
 
-    if (key->naliases == ctx->aliases_cap) {
-        cap = ctx->aliases_cap ? 2 * ctx->aliases_cap : 4;
-
-        if (cap > SIZE_MAX / sizeof(ngx_kmip_kp_json_str_t)) {
-            return -1;
-        }
-
-        aliases = ctx->a->alloc(ctx->a->data,
-                                cap * sizeof(ngx_kmip_kp_json_str_t));
-        if (aliases == NULL) {
-            return -1;
-        }
-
-        if (key->naliases) {
-            memcpy(aliases, key->aliases,
-                   key->naliases * sizeof(ngx_kmip_kp_json_str_t));
-        }
-
-        key->aliases = aliases;
-        ctx->aliases_cap = cap;
+    aliases = ngx_kmip_kp_json_grow(ctx->a, key->aliases, key->naliases,
+                                    &ctx->aliases_cap,
+                                    sizeof(ngx_kmip_kp_json_str_t));
+    if (aliases == NULL) {
+        return -1;
     }
+
+    key->aliases = aliases;
 
     if (ngx_kmip_kp_json_copy(ctx->a, s, len, &key->aliases[key->naliases])
         != 0)
@@ -795,6 +769,44 @@ ngx_kmip_kp_json_alias(ngx_kmip_kp_json_ctx_t *ctx, const unsigned char *s,
     key->naliases++;
 
     return 0;
+}
+
+
+/*
+ * Room for one more of an array's n elements: the array itself, or a copy
+ * of twice the capacity when it is full (the old one stays with the
+ * allocator, as everything it gave does); NULL when out of memory.
+ */
+
+static void *
+ngx_kmip_kp_json_grow(ngx_kmip_allocator_t *a, void *elts, size_t n,
+    size_t *cap, size_t size)
+{
+    void    *p;
+    size_t   ncap;
+
+    if (n < *cap) {
+        return elts;
+    }
+
+    ncap = *cap ? 2 * *cap : 4;
+
+    if (ncap > SIZE_MAX / size) {
+        return NULL;
+    }
+
+    p = a->alloc(a->data, ncap * size);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    if (n) {
+        memcpy(p, elts, n * size);
+    }
+
+    *cap = ncap;
+
+    return p;
 }
 
 

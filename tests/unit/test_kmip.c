@@ -13,6 +13,8 @@
 #include "ngx_kmip_message.h"
 #include "ngx_kmip_enums.h"
 
+#include "ngx_kmip_test.h"
+
 
 static int   passed, failed;
 static const char  *current;
@@ -43,43 +45,19 @@ static const char  *current;
     } while (0)
 
 
-/* bump allocator over a fixed arena */
+/* a fixed arena; its cap is lowered to make allocations fail */
 
-static unsigned char  arena[1 << 20];
-static size_t         arena_used, arena_cap = sizeof(arena);
-
-
-static void *
-bump_alloc(void *data, size_t size)
-{
-    void  *p;
-
-    (void) data;
-    size = (size + 15) & ~(size_t) 15;
-
-    if (arena_cap - arena_used < size) {
-        return NULL;
-    }
-
-    p = arena + arena_used;
-    arena_used += size;
-
-    /* poison: memory need not be zeroed, the code must not rely on it */
-    memset(p, 0xA5, size);
-
-    return p;
-}
-
-
-static ngx_kmip_allocator_t  A = { bump_alloc, NULL };
+static uint8_t                arena_mem[1 << 20];
+static ngx_kmip_test_arena_t  arena = { arena_mem, sizeof(arena_mem), 0 };
+static ngx_kmip_allocator_t   A = { ngx_kmip_test_alloc, &arena };
 
 
 static void
 reset(const char *name)
 {
     current = name;
-    arena_used = 0;
-    arena_cap = sizeof(arena);
+    arena.used = 0;
+    arena.cap = sizeof(arena_mem);
 }
 
 
@@ -183,7 +161,7 @@ roundtrip(const uint8_t *buf, size_t n)
         return 0;
     }
 
-    out = bump_alloc(NULL, n);
+    out = ngx_kmip_test_alloc(&arena, n);
     if (out == NULL) {
         return 0;
     }
@@ -667,7 +645,7 @@ test_malformed_utf8_depth(void)
                 buf[n++] = (uint8_t) ((d - k - 1) * 8);
             }
 
-            arena_used = 0;
+            arena.used = 0;
             CHECK_RC(ngx_kmip_ttlv_decode(buf, n, NULL, &A, &root, &err),
                      d <= NGX_KMIP_DEFAULT_MAX_DEPTH ? NGX_KMIP_OK
                                                      : NGX_KMIP_ERR_DEPTH);
@@ -748,16 +726,16 @@ test_malformed_count(void)
             many[m++] = 0;
         }
 
-        arena_used = 0;
+        arena.used = 0;
         CHECK_RC(ngx_kmip_ttlv_decode(many, m, NULL, &A, &root, &err),
                  NGX_KMIP_ERR_ITEMS);
-        arena_used = 0;
+        arena.used = 0;
         CHECK_RC(ngx_kmip_ttlv_decode(many, m - 8 * 2, NULL, &A, &root, &err),
                  NGX_KMIP_ERR_TRUNCATED);
         many[6] = (uint8_t) ((10001 * 8 - 16) >> 8);
         many[5] = (uint8_t) ((10001 * 8 - 16) >> 16);
         many[7] = (uint8_t) (10001 * 8 - 16);
-        arena_used = 0;
+        arena.used = 0;
         CHECK_RC(ngx_kmip_ttlv_decode(many, m - 16, NULL, &A, &root, &err),
                  NGX_KMIP_OK);  /* 1 + 9999 items */
     }
@@ -766,12 +744,12 @@ test_malformed_count(void)
 
     n = hex(ex_struct, buf);
     for (i = 0; i < 4; i++) {
-        arena_used = 0;
-        arena_cap = i * 16;
+        arena.used = 0;
+        arena.cap = i * 16;
         CHECK_RC(ngx_kmip_ttlv_decode(buf, n, NULL, &A, &root, &err),
                  NGX_KMIP_ERR_NOMEM);
     }
-    arena_cap = sizeof(arena);
+    arena.cap = sizeof(arena_mem);
 }
 
 
@@ -865,10 +843,10 @@ test_builders(void)
     CHECK(s->v.kids.count == 4 && it->next == NULL && c->next == it);
 
     /* allocation failure */
-    arena_cap = arena_used;
+    arena.cap = arena.used;
     CHECK(ngx_kmip_ttlv_add_integer(&A, s, 0x420002, 1) == NULL);
     CHECK(ngx_kmip_ttlv_item_copy(&A, s) == NULL);
-    arena_cap = sizeof(arena);
+    arena.cap = sizeof(arena_mem);
 
     CHECK(strcmp(ngx_kmip_ttlv_type_name(NGX_KMIP_TYPE_TEXT_STRING),
                  "Text String") == 0);
@@ -1035,7 +1013,7 @@ parse_tree(ngx_kmip_item_t *msg, ngx_kmip_request_t *req, int *vk,
     ngx_kmip_item_t  *root;
 
     n = ngx_kmip_ttlv_size(msg);
-    buf = bump_alloc(NULL, n);
+    buf = ngx_kmip_test_alloc(&arena, n);
     ngx_kmip_ttlv_encode(msg, buf);
 
     rc = ngx_kmip_ttlv_decode(buf, n, NULL, &A, &root, err);
@@ -1044,25 +1022,6 @@ parse_tree(ngx_kmip_item_t *msg, ngx_kmip_request_t *req, int *vk,
     }
 
     return ngx_kmip_request_parse(root, &A, req, vk, err);
-}
-
-
-/* Request Message + Request Header with Protocol Version major.minor */
-static ngx_kmip_item_t *
-new_request(int32_t major, int32_t minor, ngx_kmip_item_t **hdr)
-{
-    ngx_kmip_item_t  *msg, *pv;
-
-    msg = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
-                                 NGX_KMIP_TYPE_STRUCTURE);
-    *hdr = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_REQUEST_HEADER);
-    pv = ngx_kmip_ttlv_add_struct(&A, *hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
-    ngx_kmip_ttlv_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR,
-                              major);
-    ngx_kmip_ttlv_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR,
-                              minor);
-
-    return msg;
 }
 
 
@@ -1080,6 +1039,42 @@ add_item(ngx_kmip_item_t *msg, uint32_t op, const char *ubi)
     }
 
     return ngx_kmip_ttlv_add_struct(&A, bi, NGX_KMIP_TAG_REQUEST_PAYLOAD);
+}
+
+
+/*
+ * a request of one Discover Versions whose header has one more field,
+ * before the Batch Count: most header checks differ only in that field
+ */
+static ngx_kmip_item_t *
+header_field_request(int32_t major, int32_t minor, uint32_t tag,
+    uint8_t type, int64_t v)
+{
+    ngx_kmip_item_t  *msg, *hdr, *field;
+
+    msg = ngx_kmip_test_request(&A, major, minor, &hdr);
+
+    field = ngx_kmip_ttlv_item_new(&A, tag, type);
+    field->v.num = v;
+    ngx_kmip_ttlv_item_append(hdr, field);
+
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+
+    return msg;
+}
+
+
+/* a Credential of the given type in auth; returns its Credential Value */
+static ngx_kmip_item_t *
+add_credential(ngx_kmip_item_t *auth, uint32_t type)
+{
+    ngx_kmip_item_t  *cred;
+
+    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
+    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, type);
+
+    return ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
 }
 
 
@@ -1136,7 +1131,7 @@ test_requests_vcenter(void)
 
     reset("request: vCenter 3-item Add Attribute batch");
 
-    msg = new_request(1, 1, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 3);
     pl = add_item(msg, NGX_KMIP_OP_ADD_ATTRIBUTE, "QLKC\1\0\0\0");
     add_attribute_payload(pl, "x-Product_Version", "7.0.3 build-19480866");
@@ -1171,12 +1166,9 @@ test_requests_auth(void)
 
     reset("request: Authentication Username/Password (vCenter 8.0.1)");
 
-    msg = new_request(1, 1, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
     auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
-    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE,
-                           NGX_KMIP_CREDENTIAL_TYPE_USERNAME_AND_PASSWORD);
-    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    cv = add_credential(auth, NGX_KMIP_CREDENTIAL_TYPE_USERNAME_AND_PASSWORD);
     ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
                            (const uint8_t *) "vSphere", 7);
     ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_PASSWORD,
@@ -1196,11 +1188,9 @@ test_requests_auth(void)
     CHECK(req.items[0].operation == NGX_KMIP_OP_CREATE);
 
     /* Username without Password */
-    msg = new_request(1, 4, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 4, &hdr);
     auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
-    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
-    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    cv = add_credential(auth, 1);
     ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
                            (const uint8_t *) "u", 1);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
@@ -1209,24 +1199,17 @@ test_requests_auth(void)
     CHECK(req.username_len == 1 && req.password == NULL);
 
     /* 2.x: several credentials, the first Username/Password one wins */
-    msg = new_request(2, 1, &hdr);
+    msg = ngx_kmip_test_request(&A, 2, 1, &hdr);
     auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
-    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE,
-                           NGX_KMIP_CREDENTIAL_TYPE_DEVICE);
-    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    cv = add_credential(auth, NGX_KMIP_CREDENTIAL_TYPE_DEVICE);
     ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_DEVICE_SERIAL_NUMBER,
                            (const uint8_t *) "sn", 2);
-    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
-    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    cv = add_credential(auth, 1);
     ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
                            (const uint8_t *) "first", 5);
     ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_PASSWORD,
                            (const uint8_t *) "pw1", 3);
-    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
-    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    cv = add_credential(auth, 1);
     ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
                            (const uint8_t *) "second", 6);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
@@ -1238,7 +1221,7 @@ test_requests_auth(void)
           && req.password_len == 3);
 
     /* Credential without Credential Value */
-    msg = new_request(1, 1, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
     auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
     cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
     ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
@@ -1248,11 +1231,9 @@ test_requests_auth(void)
     CHECK(vk == 1);
 
     /* Username as a Byte String */
-    msg = new_request(1, 1, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
     auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
-    cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
-    ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
-    cv = ngx_kmip_ttlv_add_struct(&A, cred, NGX_KMIP_TAG_CREDENTIAL_VALUE);
+    cv = add_credential(auth, 1);
     ngx_kmip_ttlv_add_bytes(&A, cv, NGX_KMIP_TAG_USERNAME,
                             (const uint8_t *) "u", 1);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
@@ -1261,7 +1242,7 @@ test_requests_auth(void)
 
     reset("request: full 1.4 header");
 
-    msg = new_request(1, 4, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 4, &hdr);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE,
                               4096);
     ngx_kmip_ttlv_add_text(&A, hdr, NGX_KMIP_TAG_CLIENT_CORRELATION_VALUE,
@@ -1301,14 +1282,14 @@ test_requests_header(void)
     reset("request: header errors with version known");
 
     /* Batch Count mismatch */
-    msg = new_request(1, 1, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 2);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1 && req.major == 1 && req.minor == 1);
     CHECK(err.rc == NGX_KMIP_ERR_MESSAGE && err.what != NULL);
 
-    msg = new_request(1, 2, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 2, &hdr);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
@@ -1316,32 +1297,32 @@ test_requests_header(void)
     CHECK(vk == 1 && req.major == 1 && req.minor == 2);
 
     /* missing Batch Count */
-    msg = new_request(1, 0, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 0, &hdr);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1 && req.major == 1 && req.minor == 0);
 
     /* Batch Count 0, no items */
-    msg = new_request(1, 1, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 0);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1);
 
     /* no Batch Item at all */
-    msg = new_request(1, 1, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1);
 
     /* Batch Count as an Enumeration */
-    msg = new_request(1, 1, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
     ngx_kmip_ttlv_add_enum(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1 && err.tag == NGX_KMIP_TAG_BATCH_COUNT);
 
     /* unknown tag in the header */
-    msg = new_request(1, 1, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     ngx_kmip_ttlv_add_text(&A, hdr, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
                            (const uint8_t *) "1", 1);
@@ -1350,7 +1331,7 @@ test_requests_header(void)
     CHECK(vk == 1 && err.tag == NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
 
     /* a 1.4 field in a 1.1 header */
-    msg = new_request(1, 1, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
     ngx_kmip_ttlv_add_text(&A, hdr, NGX_KMIP_TAG_CLIENT_CORRELATION_VALUE,
                            (const uint8_t *) "c", 1);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
@@ -1359,66 +1340,49 @@ test_requests_header(void)
     CHECK(vk == 1);
 
     /* Attestation Capable Indicator in 1.1 */
-    msg = new_request(1, 1, &hdr);
-    ngx_kmip_ttlv_add_bool(&A, hdr, NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR,
-                           1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(1, 1, NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR,
+                               NGX_KMIP_TYPE_BOOLEAN, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* Asynchronous Indicator: Boolean in 1.x, Enumeration in 2.x */
-    msg = new_request(2, 0, &hdr);
-    ngx_kmip_ttlv_add_bool(&A, hdr, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, 1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(2, 0, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR,
+                               NGX_KMIP_TYPE_BOOLEAN, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1 && req.major == 2);
 
-    msg = new_request(2, 0, &hdr);
-    ngx_kmip_ttlv_add_enum(&A, hdr, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, 3);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(2, 0, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR,
+                               NGX_KMIP_TYPE_ENUMERATION, 3);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_OK);
     CHECK(req.asynchronous_indicator == 3);
 
     /* Batch Order Option not a Boolean */
-    msg = new_request(1, 1, &hdr);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_ORDER_OPTION, 1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(1, 1, NGX_KMIP_TAG_BATCH_ORDER_OPTION,
+                               NGX_KMIP_TYPE_INTEGER, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* Batch Error Continuation Option out of range */
-    msg = new_request(1, 1, &hdr);
-    ngx_kmip_ttlv_add_enum(&A, hdr,
-                           NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION, 4);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(1, 1,
+                               NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION,
+                               NGX_KMIP_TYPE_ENUMERATION, 4);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* Time Stamp as a Long Integer */
-    msg = new_request(1, 1, &hdr);
-    ngx_kmip_ttlv_add_long(&A, hdr, NGX_KMIP_TAG_TIME_STAMP, 1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(1, 1, NGX_KMIP_TAG_TIME_STAMP,
+                               NGX_KMIP_TYPE_LONG_INTEGER, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* Maximum Response Size as a Long Integer */
-    msg = new_request(1, 1, &hdr);
-    ngx_kmip_ttlv_add_long(&A, hdr, NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE, 1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(1, 1, NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE,
+                               NGX_KMIP_TYPE_LONG_INTEGER, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* duplicate Batch Count */
-    msg = new_request(1, 1, &hdr);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    msg = header_field_request(1, 1, NGX_KMIP_TAG_BATCH_COUNT,
+                               NGX_KMIP_TYPE_INTEGER, 1);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* unknown tag after the batch items */
-    msg = new_request(1, 1, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
     ngx_kmip_ttlv_add_integer(&A, msg, NGX_KMIP_TAG_BATCH_COUNT, 1);
@@ -1469,7 +1433,7 @@ test_requests_errors(void)
     msg = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
                                  NGX_KMIP_TYPE_STRUCTURE);
     add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
-    new_request(1, 3, &hdr);
+    ngx_kmip_test_request(&A, 1, 3, &hdr);
     ngx_kmip_ttlv_item_append(msg, hdr);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1 && req.major == 1 && req.minor == 3);
@@ -1479,7 +1443,7 @@ test_requests_errors(void)
 
     reset("request: batch item errors");
 
-    msg = new_request(1, 1, &hdr);
+    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 6);
     /* 0: missing Operation */
     it = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
@@ -1534,7 +1498,7 @@ test_requests_errors(void)
           && req.items[5].unique_batch_item_id->v.str.len == 8);
 
     /* 2.x Ephemeral is accepted */
-    msg = new_request(2, 1, &hdr);
+    msg = ngx_kmip_test_request(&A, 2, 1, &hdr);
     ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     it = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_BATCH_ITEM);
     ngx_kmip_ttlv_add_enum(&A, it, NGX_KMIP_TAG_OPERATION, NGX_KMIP_OP_GET);
@@ -1624,7 +1588,7 @@ test_responses_encode(void)
     CHECK(msg != NULL);
 
     n = ngx_kmip_ttlv_size(msg);
-    out = bump_alloc(NULL, n);
+    out = ngx_kmip_test_alloc(&arena, n);
     end = ngx_kmip_ttlv_encode(msg, out);
     CHECK((size_t) (end - out) == n);
     CHECK(roundtrip(out, n));
@@ -1721,17 +1685,17 @@ test_responses_header(void)
                                             (const uint8_t *) "x", 1)
           == -1);
 
-    arena_cap = arena_used + 8;
+    arena.cap = arena.used + 8;
     CHECK(ngx_kmip_response_set_correlation(&A, msg,
                                             (const uint8_t *) "x", 1)
           == -1);
-    arena_cap = sizeof(arena);
+    arena.cap = sizeof(arena_mem);
 
     reset("response: allocation failure");
 
-    arena_cap = arena_used + 64;
+    arena.cap = arena.used + 64;
     CHECK(ngx_kmip_response_build(&A, 1, 1, 1, ri, 3) == NULL);
-    arena_cap = sizeof(arena);
+    arena.cap = sizeof(arena_mem);
 }
 
 

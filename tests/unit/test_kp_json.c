@@ -10,13 +10,7 @@
 
 #include "ngx_kmip_kp_json.h"
 
-static int passed, failed;
-
-#define CHECK(c, name)                                                    \
-    do {                                                                  \
-        if (c) { passed++; }                                              \
-        else { failed++; printf("FAIL: %s (line %d)\n", name, __LINE__); } \
-    } while (0)
+#include "ngx_kmip_test_check.h"
 
 static void   *allocs[4096];
 static size_t  nallocs;
@@ -369,7 +363,5 @@ main(void)
     test_lookup_rules();
     test_date();
 
-    printf("kp_json: %d passed, %d failed\n", passed, failed);
-
-    return failed ? 1 : 0;
+    return ngx_kmip_test_report("kp_json: ");
 }

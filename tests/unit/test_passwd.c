@@ -10,13 +10,7 @@
 
 #include "ngx_kmip_passwd.h"
 
-static int passed, failed;
-
-#define CHECK(c, name)                                                    \
-    do {                                                                  \
-        if (c) { passed++; }                                              \
-        else { failed++; printf("FAIL: %s (line %d)\n", name, __LINE__); } \
-    } while (0)
+#include "ngx_kmip_test_check.h"
 
 #define PW  "s3cret pw"
 
@@ -141,7 +135,5 @@ main(void)
     test_vectors();
     test_unsupported();
 
-    printf("test_passwd: %d passed, %d failed\n", passed, failed);
-
-    return failed ? 1 : 0;
+    return ngx_kmip_test_report("test_passwd: ");
 }

@@ -13,13 +13,7 @@
 #include "ngx_kmip_attr.h"
 #include "ngx_kmip_record.h"
 
-static int passed, failed;
-
-#define CHECK(c, name)                                                    \
-    do {                                                                  \
-        if (c) { passed++; }                                              \
-        else { failed++; printf("FAIL: %s (line %d)\n", name, __LINE__); } \
-    } while (0)
+#include "ngx_kmip_test_check.h"
 
 static void *
 heap_alloc(void *data, size_t size)
@@ -612,7 +606,5 @@ main(void)
     test_attr_link_record();
     test_attr_state();
 
-    printf("%d passed, %d failed\n", passed, failed);
-
-    return failed ? 1 : 0;
+    return ngx_kmip_test_report("");
 }

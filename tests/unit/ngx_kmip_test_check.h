@@ -1,7 +1,9 @@
 
 /*
  * The checks of the unit tests that name each check: the counts, CHECK,
- * and the last line, "N passed, N failed". Plain C99, no nginx.
+ * and the last line, "N passed, N failed". Plain C99, no nginx. A suite of
+ * several files defines NGX_KMIP_TEST_SHARED_COUNTS in each and the counts
+ * (int passed, failed) in one of them.
  */
 
 
@@ -12,7 +14,11 @@
 #include <stdio.h>
 
 
+#ifdef NGX_KMIP_TEST_SHARED_COUNTS
+extern int  passed, failed;
+#else
 static int  passed, failed;
+#endif
 
 
 #define CHECK(c, name)                                                       \
@@ -21,7 +27,7 @@ static int  passed, failed;
             passed++;                                                        \
         } else {                                                             \
             failed++;                                                        \
-            printf("FAIL: %s (line %d)\n", name, __LINE__);                  \
+            printf("FAIL: %s (%s:%d)\n", name, __FILE__, __LINE__);          \
         }                                                                    \
     } while (0)
 

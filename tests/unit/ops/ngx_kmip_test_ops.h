@@ -37,21 +37,13 @@ typedef struct {
 } t_request_t;
 
 
+#define NGX_KMIP_TEST_SHARED_COUNTS  1
+#include "ngx_kmip_test_check.h"
+
+
 extern ngx_kmip_store_memory_t  *t_mem;
 extern ngx_pool_t               *t_pool;
 extern ngx_log_t                *t_log;
-extern int                       t_passed, t_failed;
-
-
-#define CHECK(c, name)                                                    \
-    do {                                                                  \
-        if (c) {                                                          \
-            t_passed++;                                                   \
-        } else {                                                          \
-            t_failed++;                                                   \
-            printf("FAIL: %s (%s:%d)\n", name, __FILE__, __LINE__);       \
-        }                                                                 \
-    } while (0)
 
 
 /* a new memory store for the next tests; deferred: answers wait */

@@ -138,12 +138,9 @@ ngx_kmip_op_check_loaded(ngx_kmip_op_ctx_t *ctx)
     ngx_kmip_item_t           *it, *payload;
     ngx_kmip_object_t         *obj = ctx->obj;
 
-    if (obj->destroyed) {
+    if (ngx_kmip_op_gone(ctx)) {
         r->id_placeholder.len = 0;
-
-        return ngx_kmip_result_fail(r, ctx->out,
-                                    ngx_kmip_op_reason_destroyed(r),
-                                    "object \"%V\" is destroyed", &ctx->uid);
+        return NGX_OK;
     }
 
     it = ngx_kmip_ttlv_find(ctx->in->payload,
@@ -237,23 +234,17 @@ static ngx_int_t
 ngx_kmip_op_check_denied(ngx_kmip_op_ctx_t *ctx, uint32_t reason2,
     uint32_t reason1, const char *fmt, ...)
 {
-    u_char          *p, *last;
     va_list          args;
     ngx_kmip_req_t  *r = ctx->r;
 
     r->id_placeholder.len = 0;
 
-    p = ngx_pnalloc(r->pool, NGX_MAX_ERROR_STR);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
     va_start(args, fmt);
-    last = ngx_vslprintf(p, p + NGX_MAX_ERROR_STR, fmt, args);
+    (void) ngx_kmip_result_vfail(r, ctx->out,
+                                 r->version >= NGX_KMIP_VERSION(2, 0)
+                                 ? reason2 : reason1,
+                                 "Check denied: ", fmt, args);
     va_end(args);
 
-    return ngx_kmip_result_fail(r, ctx->out,
-                                r->version >= NGX_KMIP_VERSION(2, 0)
-                                ? reason2 : reason1,
-                                "Check denied: %*s", last - p, p);
+    return NGX_OK;
 }

@@ -338,10 +338,7 @@ ngx_kmip_op_cipher_check_key(ngx_kmip_op_ctx_t *ctx, ngx_uint_t enc)
     ngx_kmip_req_t     *r = ctx->r;
     ngx_kmip_object_t  *obj = ctx->obj;
 
-    if (obj->destroyed) {
-        (void) ngx_kmip_result_fail(r, ctx->out,
-                                    ngx_kmip_op_reason_destroyed(r),
-                                    "object \"%V\" is destroyed", &ctx->uid);
+    if (ngx_kmip_op_gone(ctx)) {
         return NGX_DECLINED;
     }
 
@@ -1255,22 +1252,15 @@ static ngx_int_t
 ngx_kmip_op_stream_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     ngx_kmip_crypto_stream_t **slot, uint32_t reason, const char *fmt, ...)
 {
-    u_char   *p, *last;
-    va_list   args;
+    va_list  args;
 
     ngx_kmip_op_stream_drop(slot);
 
-    p = ngx_pnalloc(r->pool, NGX_MAX_ERROR_STR);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
     va_start(args, fmt);
-    last = ngx_vslprintf(p, p + NGX_MAX_ERROR_STR, fmt, args);
+    (void) ngx_kmip_result_vfail(r, out, reason, "", fmt, args);
     va_end(args);
 
-    return ngx_kmip_result_fail(r, out, reason, "%*s", (size_t) (last - p),
-                                p);
+    return NGX_OK;
 }
 
 

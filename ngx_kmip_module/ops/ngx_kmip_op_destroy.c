@@ -33,15 +33,11 @@ ngx_kmip_op_destroy(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 static ngx_int_t
 ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    int64_t          state;
-    ngx_int_t        rc;
-    ngx_kmip_req_t  *r = ctx->r;
+    int64_t    state;
+    ngx_int_t  rc;
 
-    if (ctx->obj->destroyed) {
-        return ngx_kmip_result_fail(r, ctx->out,
-                                    ngx_kmip_op_reason_destroyed(r),
-                                    "object \"%V\" is already destroyed",
-                                    &ctx->uid);
+    if (ngx_kmip_op_gone(ctx)) {
+        return NGX_OK;
     }
 
     state = ngx_kmip_attrs_state(&ctx->obj->attributes, ngx_time());

@@ -156,10 +156,7 @@ ngx_kmip_op_get_allowed(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w)
     ngx_kmip_req_t     *r = ctx->r;
     ngx_kmip_object_t  *obj = ctx->obj;
 
-    if (obj->destroyed) {
-        (void) ngx_kmip_result_fail(r, ctx->out,
-                                    ngx_kmip_op_reason_destroyed(r),
-                                    "object \"%V\" is destroyed", &ctx->uid);
+    if (ngx_kmip_op_gone(ctx)) {
         return NGX_DECLINED;
     }
 

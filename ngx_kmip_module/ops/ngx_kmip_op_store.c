@@ -499,20 +499,24 @@ ngx_kmip_op_reason_destroyed(ngx_kmip_req_t *r)
 }
 
 
+ngx_uint_t
+ngx_kmip_op_gone(ngx_kmip_op_ctx_t *ctx)
+{
+    if (!ctx->obj->destroyed) {
+        return 0;
+    }
+
+    (void) ngx_kmip_result_fail(ctx->r, ctx->out,
+                                ngx_kmip_op_reason_destroyed(ctx->r),
+                                "object \"%V\" is destroyed", &ctx->uid);
+    return 1;
+}
+
+
 ngx_int_t
 ngx_kmip_op_wrong_state(ngx_kmip_op_ctx_t *ctx, const char *fmt, ...)
 {
-    u_char   *p, *last;
-    va_list   args;
-
-    p = ngx_pnalloc(ctx->r->pool, NGX_MAX_ERROR_STR);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    va_start(args, fmt);
-    last = ngx_vslprintf(p, p + NGX_MAX_ERROR_STR, fmt, args);
-    va_end(args);
+    va_list  args;
 
     /*
      * KMIP 1.x has no Wrong Key Lifecycle State: its error tables (1.4
@@ -520,11 +524,14 @@ ngx_kmip_op_wrong_state(ngx_kmip_op_ctx_t *ctx, const char *fmt, ...)
      * in the wrong state, as the OASIS cases SKLC-M-2/3-14 expect
      */
 
-    (void) ngx_kmip_result_fail(ctx->r, ctx->out,
-                                ctx->r->version >= NGX_KMIP_VERSION(2, 0)
-                                ? NGX_KMIP_REASON_WRONG_KEY_LIFECYCLE_STATE
-                                : NGX_KMIP_REASON_PERMISSION_DENIED,
-                                "%*s", (size_t) (last - p), p);
+    va_start(args, fmt);
+    (void) ngx_kmip_result_vfail(ctx->r, ctx->out,
+                                 ctx->r->version >= NGX_KMIP_VERSION(2, 0)
+                                 ? NGX_KMIP_REASON_WRONG_KEY_LIFECYCLE_STATE
+                                 : NGX_KMIP_REASON_PERMISSION_DENIED,
+                                 "", fmt, args);
+    va_end(args);
+
     return NGX_OK;
 }
 

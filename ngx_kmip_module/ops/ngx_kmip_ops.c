@@ -285,8 +285,21 @@ ngx_int_t
 ngx_kmip_result_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     uint32_t reason, const char *fmt, ...)
 {
-    u_char   *p, *last;
-    va_list   args;
+    va_list  args;
+
+    va_start(args, fmt);
+    (void) ngx_kmip_result_vfail(r, out, reason, "", fmt, args);
+    va_end(args);
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_kmip_result_vfail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
+    uint32_t reason, const char *prefix, const char *fmt, va_list args)
+{
+    u_char  *p, *last;
 
     out->result_status = NGX_KMIP_STATUS_OPERATION_FAILED;
     out->result_reason = reason;
@@ -294,14 +307,14 @@ ngx_kmip_result_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 
     p = ngx_pnalloc(r->pool, NGX_MAX_ERROR_STR);
     if (p == NULL) {
+        /* the item fails all the same, without its message */
         out->result_message = NULL;
         out->result_message_len = 0;
         return NGX_OK;
     }
 
-    va_start(args, fmt);
-    last = ngx_vslprintf(p, p + NGX_MAX_ERROR_STR, fmt, args);
-    va_end(args);
+    last = ngx_slprintf(p, p + NGX_MAX_ERROR_STR, "%s", prefix);
+    last = ngx_vslprintf(last, p + NGX_MAX_ERROR_STR, fmt, args);
 
     out->result_message = p;
     out->result_message_len = last - p;

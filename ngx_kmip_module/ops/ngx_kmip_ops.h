@@ -131,8 +131,12 @@ ngx_int_t ngx_kmip_req_init(ngx_kmip_req_t *r);
 ngx_int_t ngx_kmip_batch_run(ngx_kmip_req_t *r);
 void ngx_kmip_op_complete(ngx_kmip_req_t *r);
 
+/* the item fails with reason and a Result Message; NGX_OK */
 ngx_int_t ngx_kmip_result_fail(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, uint32_t reason, const char *fmt, ...);
+ngx_int_t ngx_kmip_result_vfail(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out, uint32_t reason, const char *prefix,
+    const char *fmt, va_list args);
 ngx_kmip_item_t *ngx_kmip_payload_new(ngx_kmip_req_t *r);
 
 ngx_uint_t ngx_kmip_op_supported(uint32_t operation, ngx_uint_t version);

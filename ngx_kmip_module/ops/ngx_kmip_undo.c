@@ -426,6 +426,7 @@ static void
 ngx_kmip_undo_result(ngx_kmip_req_t *r, ngx_uint_t i,
     ngx_kmip_store_op_t *sop)
 {
+    u_char                    left[NGX_MAX_ERROR_STR], *last;
     ngx_str_t                 none = ngx_string("-");
     ngx_kmip_undo_t          *u = r->undo;
     ngx_kmip_undo_object_t   *uo = &u->objects[i];
@@ -446,30 +447,30 @@ ngx_kmip_undo_result(ngx_kmip_req_t *r, ngx_uint_t i,
         return;
     }
 
+    /* what is left, and what an operator does about it */
+
     if (ch->created) {
-        ngx_log_error(NGX_LOG_ERR, r->log, 0,
-                      "kmip: undo of a batch: object \"%V\" that the batch "
-                      "made could not be removed: %s: %V (Key Protect "
-                      "correlation id \"%V\"); its Key Protect keys named "
-                      "\"kmip-%V\" are left: delete them",
-                      &ch->uid, ngx_kmip_store_result_text(sop->result),
-                      &sop->error,
-                      sop->correlation_id.len ? &sop->correlation_id : &none,
-                      &ch->uid);
-        return;
+        last = ngx_slprintf(left, left + sizeof(left),
+                            "its Key Protect keys named \"kmip-%V\" are "
+                            "left: delete them", &ch->uid);
+
+    } else {
+        last = ngx_slprintf(left, left + sizeof(left),
+                            "it is left as the batch wrote it (generation "
+                            "%ui, Key Protect key %V)%s",
+                            ch->last->generation, &ch->last->kp_id,
+                            sop->result == NGX_KMIP_STORE_CONFLICT
+                            ? " or as a later writer left it" : "");
     }
 
     ngx_log_error(NGX_LOG_ERR, r->log, 0,
-                  "kmip: undo of a batch: object \"%V\" could not be "
-                  "restored: %s: %V (Key Protect correlation id \"%V\"); it "
-                  "is left as the batch wrote it (generation %ui, Key "
-                  "Protect key %V)%s",
-                  &ch->uid, ngx_kmip_store_result_text(sop->result),
-                  &sop->error,
+                  "kmip: undo of a batch: object \"%V\"%s could not be "
+                  "%s: %s: %V (Key Protect correlation id \"%V\"); %*s",
+                  &ch->uid, ch->created ? " that the batch made" : "",
+                  ch->created ? "removed" : "restored",
+                  ngx_kmip_store_result_text(sop->result), &sop->error,
                   sop->correlation_id.len ? &sop->correlation_id : &none,
-                  ch->last->generation, &ch->last->kp_id,
-                  sop->result == NGX_KMIP_STORE_CONFLICT
-                  ? " or as a later writer left it" : "");
+                  (size_t) (last - left), left);
 }
 
 

@@ -23,6 +23,8 @@ static ngx_kmip_object_t *ngx_kmip_store_journal_copy(ngx_pool_t *pool,
 static void ngx_kmip_store_journal_hide(ngx_kmip_store_op_t *op);
 static ngx_int_t ngx_kmip_store_journal_write(ngx_kmip_store_op_t *op,
     ngx_kmip_store_change_t *ch);
+static ngx_int_t ngx_kmip_store_journal_doomed(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj, ngx_kmip_store_change_t *ch);
 
 
 ngx_kmip_store_journal_t *
@@ -320,15 +322,8 @@ ngx_kmip_store_destroy_later(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
                    "deferred until the batch succeeds",
                    &obj->uid, &obj->kp_id);
 
-    obj->destroyed = 1;
-    obj->deletion_date = ch->destroy_time;
-
-    op->object = obj;
-
-    op->result = NGX_KMIP_STORE_OK;
-
     /* answered at once, like a read from the key cache */
-    return NGX_OK;
+    return ngx_kmip_store_journal_doomed(op, obj, ch);
 }
 
 
@@ -349,10 +344,21 @@ ngx_kmip_store_destroyed_view(ngx_kmip_store_op_t *op,
                                     "no memory");
     }
 
-    obj->destroyed = 1;
-    obj->deletion_date = ch->destroy_time;
     obj->stale = NULL;
     ngx_str_null(&obj->wrapped);
+
+    return ngx_kmip_store_journal_doomed(op, obj, ch);
+}
+
+
+/* the answer of both: the object as its deferred Destroy leaves it */
+
+static ngx_int_t
+ngx_kmip_store_journal_doomed(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
+    ngx_kmip_store_change_t *ch)
+{
+    obj->destroyed = 1;
+    obj->deletion_date = ch->destroy_time;
 
     op->object = obj;
     op->result = NGX_KMIP_STORE_OK;

@@ -45,7 +45,9 @@ static ngx_int_t ngx_kmip_store_memory_all(ngx_kmip_store_memory_t *mem,
     ngx_kmip_store_op_t *op);
 static void ngx_kmip_store_memory_forget(ngx_kmip_store_memory_t *mem,
     ngx_str_t *uid);
-static ngx_int_t ngx_kmip_store_memory_copy(ngx_pool_t *pool,
+static ngx_kmip_object_t *ngx_kmip_store_memory_live(
+    ngx_kmip_store_memory_t *mem, ngx_kmip_store_op_t *op, ngx_str_t *uid);
+static ngx_kmip_object_t *ngx_kmip_store_memory_copy(ngx_pool_t *pool,
     ngx_kmip_object_t *to, ngx_kmip_object_t *from, ngx_uint_t material);
 
 
@@ -66,18 +68,19 @@ ngx_kmip_store_memory_create(ngx_pool_t *pool, ngx_log_t *log)
     ngx_kmip_store_memory_t  *mem;
 
     mem = ngx_pcalloc(pool, sizeof(ngx_kmip_store_memory_t));
-    if (mem == NULL) {
+
+    if (mem == NULL
+        || ngx_array_init(&mem->objects, pool, 8, sizeof(ngx_kmip_object_t))
+           != NGX_OK
+        || ngx_array_init(&mem->pending, pool, 4,
+                          sizeof(ngx_kmip_store_op_t *))
+           != NGX_OK)
+    {
         return NULL;
     }
 
     mem->pool = pool;
     mem->log = log;
-    mem->objects = ngx_array_create(pool, 8, sizeof(ngx_kmip_object_t));
-    mem->pending = ngx_array_create(pool, 4, sizeof(ngx_kmip_store_op_t *));
-
-    if (mem->objects == NULL || mem->pending == NULL) {
-        return NULL;
-    }
 
     return mem;
 }
@@ -89,9 +92,9 @@ ngx_kmip_store_memory_find(ngx_kmip_store_memory_t *mem, ngx_str_t *uid)
     ngx_uint_t          i;
     ngx_kmip_object_t  *obj;
 
-    obj = mem->objects->elts;
+    obj = mem->objects.elts;
 
-    for (i = 0; i < mem->objects->nelts; i++) {
+    for (i = 0; i < mem->objects.nelts; i++) {
         if (obj[i].uid.len == uid->len
             && ngx_strncmp(obj[i].uid.data, uid->data, uid->len) == 0)
         {
@@ -111,19 +114,19 @@ ngx_kmip_store_memory_run(ngx_kmip_store_memory_t *mem)
 
     /* a handler may start the next operation: it waits for the next run */
 
-    n = mem->pending->nelts;
+    n = mem->pending.nelts;
 
     for (i = 0; i < n; i++) {
-        ops = mem->pending->elts;
+        ops = mem->pending.elts;
         op = ops[i];
         ops[i] = NULL;
         op->handler(op);
     }
 
-    ops = mem->pending->elts;
+    ops = mem->pending.elts;
     ngx_memmove(ops, ops + n,
-                (mem->pending->nelts - n) * sizeof(ngx_kmip_store_op_t *));
-    mem->pending->nelts -= n;
+                (mem->pending.nelts - n) * sizeof(ngx_kmip_store_op_t *));
+    mem->pending.nelts -= n;
 
     return n;
 }
@@ -234,7 +237,7 @@ ngx_kmip_store_memory_call(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
         return rc;
     }
 
-    slot = ngx_array_push(mem->pending);
+    slot = ngx_array_push(&mem->pending);
     if (slot == NULL) {
         return rc;
     }
@@ -261,10 +264,10 @@ ngx_kmip_store_memory_make(ngx_kmip_store_memory_t *mem,
     obj->material_len = obj->material.len;
     ngx_str_set(&obj->kp_id, "memory");
 
-    kept = ngx_array_push(mem->objects);
+    kept = ngx_array_push(&mem->objects);
 
     if (kept == NULL
-        || ngx_kmip_store_memory_copy(mem->pool, kept, obj, 1) != NGX_OK)
+        || ngx_kmip_store_memory_copy(mem->pool, kept, obj, 1) == NULL)
     {
         return ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED, "no memory");
     }
@@ -279,7 +282,7 @@ static ngx_int_t
 ngx_kmip_store_memory_read(ngx_kmip_store_memory_t *mem,
     ngx_kmip_store_op_t *op, ngx_str_t *uid)
 {
-    ngx_kmip_object_t  *kept, *obj;
+    ngx_kmip_object_t  *kept;
 
     kept = ngx_kmip_store_memory_find(mem, uid);
     if (kept == NULL) {
@@ -287,17 +290,11 @@ ngx_kmip_store_memory_read(ngx_kmip_store_memory_t *mem,
                                     "no object with this Unique Identifier");
     }
 
-    obj = ngx_palloc(op->pool, sizeof(ngx_kmip_object_t));
+    op->object = ngx_kmip_store_memory_copy(op->pool, NULL, kept, 1);
 
-    if (obj == NULL
-        || ngx_kmip_store_memory_copy(op->pool, obj, kept, 1) != NGX_OK)
-    {
-        return ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED, "no memory");
-    }
-
-    op->object = obj;
-
-    return NGX_OK;
+    return op->object ? NGX_OK
+                      : ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED,
+                                             "no memory");
 }
 
 
@@ -309,11 +306,9 @@ ngx_kmip_store_memory_write(ngx_kmip_store_memory_t *mem,
 {
     ngx_kmip_object_t  *kept;
 
-    kept = ngx_kmip_store_memory_find(mem, &obj->uid);
-
-    if (kept == NULL || kept->destroyed) {
-        return ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
-                                    "the object is destroyed");
+    kept = ngx_kmip_store_memory_live(mem, op, &obj->uid);
+    if (kept == NULL) {
+        return NGX_ERROR;
     }
 
     if (kept->generation != obj->generation || mem->conflicts) {
@@ -328,7 +323,7 @@ ngx_kmip_store_memory_write(ngx_kmip_store_memory_t *mem,
 
     /* the material is the object's own: an update writes attributes */
 
-    if (ngx_kmip_store_memory_copy(mem->pool, kept, obj, 0) != NGX_OK) {
+    if (ngx_kmip_store_memory_copy(mem->pool, kept, obj, 0) == NULL) {
         return ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED, "no memory");
     }
 
@@ -344,11 +339,9 @@ ngx_kmip_store_memory_delete(ngx_kmip_store_memory_t *mem,
 {
     ngx_kmip_object_t  *kept;
 
-    kept = ngx_kmip_store_memory_find(mem, &obj->uid);
-
-    if (kept == NULL || kept->destroyed) {
-        return ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
-                                    "the object is already destroyed");
+    kept = ngx_kmip_store_memory_live(mem, op, &obj->uid);
+    if (kept == NULL) {
+        return NGX_ERROR;
     }
 
     ngx_explicit_memzero(kept->material.data, kept->material.len);
@@ -370,32 +363,47 @@ ngx_kmip_store_memory_all(ngx_kmip_store_memory_t *mem,
     ngx_kmip_store_op_t *op)
 {
     ngx_uint_t          i;
-    ngx_kmip_object_t  *kept, *obj;
+    ngx_kmip_object_t  *kept, *obj, *slot;
 
-    kept = mem->objects->elts;
+    kept = mem->objects.elts;
 
-    for (i = 0; i < mem->objects->nelts; i++) {
+    for (i = 0; i < mem->objects.nelts; i++) {
         if (kept[i].destroyed) {
             continue;
         }
 
-        obj = ngx_array_push(op->objects);
-        if (obj == NULL) {
+        obj = ngx_kmip_store_memory_copy(op->pool, NULL, &kept[i], 0);
+        slot = obj ? ngx_array_push(op->objects) : NULL;
+
+        if (slot == NULL) {
             return ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED,
                                         "no memory");
         }
 
-        ngx_memzero(obj, sizeof(ngx_kmip_object_t));
-
-        if (ngx_kmip_store_memory_copy(op->pool, obj, &kept[i], 0)
-            != NGX_OK)
-        {
-            return ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED,
-                                        "no memory");
-        }
+        *slot = *obj;
     }
 
     return NGX_OK;
+}
+
+
+/* what a write finds: the object, or GONE when it is destroyed */
+
+static ngx_kmip_object_t *
+ngx_kmip_store_memory_live(ngx_kmip_store_memory_t *mem,
+    ngx_kmip_store_op_t *op, ngx_str_t *uid)
+{
+    ngx_kmip_object_t  *kept;
+
+    kept = ngx_kmip_store_memory_find(mem, uid);
+
+    if (kept == NULL || kept->destroyed) {
+        (void) ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
+                                    "the object is destroyed");
+        return NULL;
+    }
+
+    return kept;
 }
 
 
@@ -414,62 +422,64 @@ ngx_kmip_store_memory_forget(ngx_kmip_store_memory_t *mem, ngx_str_t *uid)
 
     ngx_explicit_memzero(kept->material.data, kept->material.len);
 
-    i = kept - (ngx_kmip_object_t *) mem->objects->elts;
+    i = kept - (ngx_kmip_object_t *) mem->objects.elts;
 
     ngx_memmove(kept, kept + 1,
-                (mem->objects->nelts - i - 1) * sizeof(ngx_kmip_object_t));
-    mem->objects->nelts--;
+                (mem->objects.nelts - i - 1) * sizeof(ngx_kmip_object_t));
+    mem->objects.nelts--;
 }
 
 
 /*
- * An object copied into pool: its identifiers, attributes and, when
- * asked, material; destroyed objects have none.
+ * An object copied into pool, to a new one when to is NULL: its
+ * identifiers, attributes and, when asked, material (destroyed objects
+ * have none); without, to keeps its own.
  */
 
-static ngx_int_t
+static ngx_kmip_object_t *
 ngx_kmip_store_memory_copy(ngx_pool_t *pool, ngx_kmip_object_t *to,
     ngx_kmip_object_t *from, ngx_uint_t material)
 {
     ngx_str_t              keep;
     ngx_kmip_allocator_t   a;
 
+    if (to == NULL) {
+        to = ngx_pcalloc(pool, sizeof(ngx_kmip_object_t));
+        if (to == NULL) {
+            return NULL;
+        }
+    }
+
     keep = to->material;
 
     *to = *from;
     to->stale = NULL;
     ngx_str_null(&to->wrapped);
-
-    to->uid.data = ngx_pstrdup(pool, &from->uid);
-    if (to->uid.data == NULL) {
-        return NGX_ERROR;
-    }
+    to->material = keep;
 
     a.alloc = ngx_kmip_store_alloc;
     a.data = pool;
 
-    if (ngx_kmip_attrs_copy(&a, &to->attributes, &from->attributes) != 0) {
-        return NGX_ERROR;
+    to->uid.data = ngx_pstrdup(pool, &from->uid);
+
+    if (to->uid.data == NULL
+        || ngx_kmip_attrs_copy(&a, &to->attributes, &from->attributes) != 0)
+    {
+        return NULL;
     }
 
-    if (!material) {
-        /* an update keeps what is kept; a list gives none */
-        to->material = keep;
-        return NGX_OK;
+    if (material) {
+        ngx_str_null(&to->material);
     }
 
-    ngx_str_null(&to->material);
-
-    if (from->material.len && !from->destroyed) {
-        to->material.data = ngx_pnalloc(pool, from->material.len);
+    if (material && from->material.len && !from->destroyed) {
+        to->material.data = ngx_pstrdup(pool, &from->material);
         if (to->material.data == NULL) {
-            return NGX_ERROR;
+            return NULL;
         }
 
         to->material.len = from->material.len;
-        ngx_memcpy(to->material.data, from->material.data,
-                   from->material.len);
     }
 
-    return NGX_OK;
+    return to;
 }

@@ -30,8 +30,8 @@
 typedef struct {
     ngx_pool_t                 *pool;
     ngx_log_t                  *log;
-    ngx_array_t                *objects;        /* ngx_kmip_object_t */
-    ngx_array_t                *pending;        /* ngx_kmip_store_op_t * */
+    ngx_array_t                 objects;        /* ngx_kmip_object_t */
+    ngx_array_t                 pending;        /* ngx_kmip_store_op_t * */
 
     ngx_uint_t                  deferred;
     ngx_uint_t                  calls;          /* methods run so far */

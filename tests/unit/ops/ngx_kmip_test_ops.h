@@ -69,6 +69,11 @@ ngx_kmip_allocator_t *t_alloc(void);
 ngx_str_t *t_create_aes(ngx_uint_t major, ngx_uint_t minor);
 ngx_kmip_response_item_t *t_one(ngx_uint_t major, ngx_uint_t minor,
     uint32_t operation, ngx_str_t *uid);
+/* a new 256-bit AES key in *uid (the tests' pool), a check of it; 0 when
+   the Create failed */
+ngx_uint_t t_new_key(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid);
+/* the Result Reason of an item that failed; 0 for one that did not */
+uint32_t t_reason(ngx_kmip_response_item_t *out);
 
 /* the payload of a Create of a 256-bit AES key, in the version's form */
 void t_create_payload(ngx_kmip_item_t *p, ngx_uint_t major);

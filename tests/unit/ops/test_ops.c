@@ -408,6 +408,32 @@ t_create_aes(ngx_uint_t major, ngx_uint_t minor)
 }
 
 
+ngx_uint_t
+t_new_key(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid)
+{
+    ngx_str_t  *made;
+
+    made = t_create_aes(major, minor);
+    CHECK(made != NULL, "Create of a 256-bit AES key");
+
+    if (made == NULL) {
+        return 0;
+    }
+
+    *uid = *made;
+
+    return 1;
+}
+
+
+uint32_t
+t_reason(ngx_kmip_response_item_t *out)
+{
+    return out->result_status == NGX_KMIP_STATUS_OPERATION_FAILED
+           ? out->result_reason : 0;
+}
+
+
 ngx_kmip_response_item_t *
 t_one(ngx_uint_t major, ngx_uint_t minor, uint32_t operation, ngx_str_t *uid)
 {

@@ -71,16 +71,12 @@ t_kept_text(ngx_str_t *uid, const char *name, const char *text)
 void
 t_attributes(void)
 {
-    ngx_str_t                 *uid, u;
+    ngx_str_t                  u;
     ngx_kmip_response_item_t  *out;
 
-    uid = t_create_aes(1, 4);
-    if (uid == NULL) {
-        CHECK(0, "Create for the attribute operations");
+    if (!t_new_key(1, 4, &u)) {
         return;
     }
-
-    u = *uid;
 
     out = t_attr_op(NGX_KMIP_OP_ADD_ATTRIBUTE, &u, "x-Purpose", "backup");
     CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS

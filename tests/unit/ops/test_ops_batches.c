@@ -86,7 +86,7 @@ t_stop(void)
     ngx_uint_t                 before;
     ngx_kmip_response_item_t  *out;
 
-    before = t_mem->objects->nelts;
+    before = t_mem->objects.nelts;
 
     t = t_request(1, 4);
     t_continuation(t, NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_STOP);
@@ -97,7 +97,7 @@ t_stop(void)
     CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED
           && t->r->nresults == 1,
           "Stop: the items after a failed one are not run");
-    CHECK(t_mem->objects->nelts == before, "and make nothing");
+    CHECK(t_mem->objects.nelts == before, "and make nothing");
 }
 
 
@@ -108,7 +108,7 @@ t_undo_create(void)
     ngx_uint_t                 before;
     ngx_kmip_response_item_t  *out;
 
-    before = t_mem->objects->nelts;
+    before = t_mem->objects.nelts;
 
     t = t_request(1, 4);
     t_continuation(t, NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO);
@@ -119,7 +119,7 @@ t_undo_create(void)
     CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_UNDONE
           && out[1].result_status == NGX_KMIP_STATUS_OPERATION_FAILED,
           "Undo: the Create before a failed item is Operation Undone");
-    CHECK(t_mem->objects->nelts == before,
+    CHECK(t_mem->objects.nelts == before,
           "and the object it made is removed from the store");
 }
 
@@ -128,16 +128,12 @@ static void
 t_undo_change(void)
 {
     t_request_t               *t;
-    ngx_str_t                 *uid, u;
+    ngx_str_t                  u;
     ngx_kmip_response_item_t  *out;
 
-    uid = t_create_aes(1, 4);
-    if (uid == NULL) {
-        CHECK(0, "Create for the Undo of a change");
+    if (!t_new_key(1, 4, &u)) {
         return;
     }
-
-    u = *uid;
 
     t = t_request(1, 4);
     t_continuation(t, NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO);

@@ -22,30 +22,25 @@
 static void
 t_unavailable(void)
 {
-    ngx_str_t                 *uid, u;
+    ngx_str_t                  u;
     ngx_uint_t                 before;
     ngx_kmip_response_item_t  *out;
 
-    before = t_mem->objects->nelts;
+    before = t_mem->objects.nelts;
 
     t_mem->fail = NGX_KMIP_STORE_UNAVAILABLE;
     t_mem->failures = 1;
 
     CHECK(t_create_aes(2, 1) == NULL, "Create fails when the store does");
-    CHECK(t_mem->objects->nelts == before, "and stores nothing");
+    CHECK(t_mem->objects.nelts == before, "and stores nothing");
 
-    uid = t_create_aes(2, 1);
-    if (uid == NULL) {
-        CHECK(0, "Create once the store is back");
+    if (!t_new_key(2, 1, &u)) {
         return;
     }
 
-    u = *uid;
-
     t_mem->failures = 1;
     out = t_one(2, 1, NGX_KMIP_OP_GET, &u);
-    CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED
-          && out[0].result_reason == NGX_KMIP_REASON_GENERAL_FAILURE,
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_GENERAL_FAILURE,
           "Get when the store is unavailable: General Failure");
     CHECK(out[0].result_message_len > 0, "with a Result Message");
 }
@@ -54,17 +49,13 @@ t_unavailable(void)
 static void
 t_conflicts(void)
 {
-    ngx_str_t                 *uid, u;
+    ngx_str_t                  u;
     ngx_uint_t                 calls;
     ngx_kmip_response_item_t  *out;
 
-    uid = t_create_aes(1, 4);
-    if (uid == NULL) {
-        CHECK(0, "Create for the conflicts");
+    if (!t_new_key(1, 4, &u)) {
         return;
     }
-
-    u = *uid;
 
     t_mem->conflicts = 3;
     calls = t_mem->calls;
@@ -75,19 +66,14 @@ t_conflicts(void)
     CHECK(t_mem->calls - calls == 8,
           "reading the object again before each attempt");
 
-    uid = t_create_aes(1, 4);
-    if (uid == NULL) {
-        CHECK(0, "Create for the endless conflicts");
+    if (!t_new_key(1, 4, &u)) {
         return;
     }
-
-    u = *uid;
 
     t_mem->conflicts = 1000;
 
     out = t_one(1, 4, NGX_KMIP_OP_ACTIVATE, &u);
-    CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED
-          && out[0].result_reason == NGX_KMIP_REASON_GENERAL_FAILURE,
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_GENERAL_FAILURE,
           "an object changed without end: General Failure, no endless loop");
     CHECK(t_mem->conflicts == 1000 - NGX_KMIP_OP_RETRIES,
           "after NGX_KMIP_OP_RETRIES attempts");

@@ -11,19 +11,11 @@ use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use KMIP::Ops;
 
-my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
-my $n = start_nginx(stream_server_config => "kmip;\n"
-                    . "    kmip_max_message_size 2m;\n    "
-                    . $kp->nginx_conf);
-# stop nginx and the emulator even when a test dies
-END { local $?; $n->stop if $n; $kp->stop if $kp }
+my $kp = suite_kp();
+my $n = kp_node(kmip => [ 'kmip_max_message_size 2m;' ]);
 my $port = $n->port;
 
-use constant {
-    R_MISSING_DATA => 0x06, R_INVALID_FIELD => 0x07,
-    R_CRYPTO_FAILURE => 0x0a, R_INVALID_CORRELATION_VALUE => 0x2e,
-    R_SERVER_LIMIT_EXCEEDED => 0x3a, R_GENERAL_FAILURE => 0x100,
-};
+use KMIP::Reasons;
 
 # AES-128-GCM, 64-bit IV: NIST GCM test case 5 (the OASIS CS-BC-M-GCM-3)
 my %gcm = map { $_->[0] => pack 'H*', $_->[1] } (

@@ -14,17 +14,11 @@ use Test::KPEmulator;
 use KMIP::Ops;
 use Digest::SHA qw(sha256);
 
-my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
-my $n = start_nginx(stream_server_config => "kmip;\n    " . $kp->nginx_conf);
-# stop nginx and the emulator even when a test dies
-END { local $?; $n->stop if $n; $kp->stop if $kp }
+my $kp = suite_kp();
+my $n = kp_node();
 my $port = $n->port;
 
-use constant {
-    R_INVALID_FIELD => 0x07, R_PERMISSION_DENIED => 0x0c,
-    R_SENSITIVE => 0x16, R_NOT_EXTRACTABLE => 0x17,
-    R_ATTR_READ_ONLY => 0x22,
-};
+use KMIP::Reasons;
 
 my $ver2 = qr/^2/;
 

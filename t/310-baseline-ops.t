@@ -12,24 +12,11 @@ use Test::KPEmulator;
 use KMIP::Ops;
 use JSON::PP qw(decode_json);
 
-my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
-my $on = start_nginx(name => 'interop', stream_server_config =>
-    "kmip;\n    kmip_interop on;\n    kmip_audit_log logs/audit.log json;\n"
-    . "    " . $kp->nginx_conf);
-my $off = start_nginx(name => 'production', stream_server_config =>
-    "kmip;\n    " . $kp->nginx_conf);
-END { local $?; $on->stop if $on; $off->stop if $off; $kp->stop if $kp }
+my $on = kp_node(name => 'interop', kmip => [
+    'kmip_interop on;', 'kmip_audit_log logs/audit.log json;' ]);
+my $off = kp_node(name => 'production');
 
-use constant {
-    R_ITEM_NOT_FOUND => 0x01, R_OP_NOT_SUPPORTED => 0x05,
-    R_MISSING_DATA => 0x06, R_INVALID_FIELD => 0x07,
-    R_FEATURE_NOT_SUPPORTED => 0x08, R_ILLEGAL_OPERATION => 0x0b,
-    R_PERMISSION_DENIED => 0x0c, R_USAGE_LIMIT_EXCEEDED => 0x1a,
-    R_NUMERIC_RANGE => 0x1b, R_INVALID_DATA_TYPE => 0x1c,
-    R_READ_ONLY_ATTRIBUTE => 0x1d, R_MULTI_VALUED_ATTRIBUTE => 0x1e,
-    R_ILLEGAL_OBJECT_TYPE => 0x28, R_INCOMPATIBLE_MASK => 0x29,
-    R_OBJECT_DESTROYED => 0x36, R_OBJECT_NOT_FOUND => 0x37,
-};
+use KMIP::Reasons;
 
 use constant { ENCRYPT => 0x04, DECRYPT => 0x08 };
 

@@ -48,12 +48,7 @@ sub register_key {
                    I('Cryptographic Usage Mask', 12)),
                 a1('Activation Date', DT('Activation Date', time - 3600)));
     my ($bi) = op_req($port, $v, { operation => 'Register', payload => [
-        E('Object Type', 'Symmetric Key'), @at,
-        S('Symmetric Key', [ S('Key Block', [
-            E('Key Format Type', 'Raw'),
-            S('Key Value', [ B('Key Material', $mat) ]),
-            E('Cryptographic Algorithm', $alg),
-            I('Cryptographic Length', 8 * length $mat) ]) ]) ] });
+        E('Object Type', 'Symmetric Key'), @at, raw_key($alg, $mat) ] });
     op_ok($bi, "$v Register $alg key");
     return uid_of($bi);
 }

@@ -43,18 +43,14 @@ sub operations_of {
            kmip_find_all($bi, 'Response Payload', 'Operation');
 }
 
-sub register_aes {
+sub register_masked {
     my ($port, $v, $mask, @extra) = @_;
     my $bi = op_ok(one($port, $v, 'Register', E('Object Type', 'Symmetric Key'),
         $v =~ /^2/
         ? attrs2(I('Cryptographic Usage Mask', $mask), @extra)
         : tmpl1(a1('Cryptographic Usage Mask',
                    I('Cryptographic Usage Mask', $mask)), @extra),
-        S('Symmetric Key', [ S('Key Block', [
-            E('Key Format Type', 'Raw'),
-            S('Key Value', [ B('Key Material', "\x11" x 16) ]),
-            E('Cryptographic Algorithm', 'AES'),
-            I('Cryptographic Length', 128) ]) ])), "$v Register");
+        raw_key('AES', "\x11" x 16)), "$v Register");
     return uid_of($bi);
 }
 
@@ -176,7 +172,7 @@ subtest 'Log' => sub {
 subtest 'Check' => sub {
     for my $v ('1.4', '2.1') {
         my $deny = $v eq '2.1' ? R_INCOMPATIBLE_MASK : R_PERMISSION_DENIED;
-        my $uid = register_aes($pon, $v, ENCRYPT);
+        my $uid = register_masked($pon, $v, ENCRYPT);
 
         my $bi = op_ok(one($pon, $v, 'Check', ops_uid($uid),
                            I('Cryptographic Usage Mask', ENCRYPT)),
@@ -225,7 +221,7 @@ subtest 'Check' => sub {
     }
 
     # in a batch, as BL-M-2 has it: Activate, then Check each way
-    my $uid = register_aes($pon, '2.1', ENCRYPT);
+    my $uid = register_masked($pon, '2.1', ENCRYPT);
     my @bi = batch($pon, '2.1',
         [ E('Batch Error Continuation Option', 'Continue') ],
         { operation => 'Activate', payload => [ ops_uid($uid) ] },
@@ -285,7 +281,7 @@ subtest 'Check' => sub {
 };
 
 subtest 'Set Attribute' => sub {
-    my $uid = register_aes($pon, '2.1', ENCRYPT);
+    my $uid = register_masked($pon, '2.1', ENCRYPT);
     op_ok(one($pon, '2.1', 'Set Attribute', ops_uid($uid),
               S('New Attribute', [ T('Contact Information', 'ops@a') ])),
           'Set of an absent attribute adds it');
@@ -326,7 +322,7 @@ subtest 'Set Attribute' => sub {
 };
 
 subtest 'Adjust Attribute' => sub {
-    my $uid = register_aes($pon, '2.1', ENCRYPT,
+    my $uid = register_masked($pon, '2.1', ENCRYPT,
                            DT('Deactivation Date', 2000000000));
     my $adj = sub {
         my ($ref, $type, @by) = @_;
@@ -385,7 +381,7 @@ subtest 'Adjust Attribute' => sub {
 };
 
 subtest 'Export' => sub {
-    my $uid = register_aes($pon, '2.1', ENCRYPT,
+    my $uid = register_masked($pon, '2.1', ENCRYPT,
                            S('Name', [ T('Name Value', 'export-me'),
                                        E('Name Type', 1) ]),
                            xattr('Owner', T('x', 'carol')));

@@ -27,6 +27,7 @@ use Text::Diff ();
 use Time::HiRes qw(sleep time);
 
 use KMIP::TTLV;
+use Test::FreePort;     # free_port, exported again below
 
 our @ISA = ('Test::Base');
 
@@ -136,15 +137,6 @@ sub _read_file {
     local $/;
     my $c = <$fh>;
     return $c // '';
-}
-
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Proto => 'tcp', Listen => 1, ReuseAddr => 1)
-        or croak "cannot bind a free port: $!";
-    my $p = $s->sockport;
-    close $s;
-    return $p;
 }
 
 sub _run_cmd {

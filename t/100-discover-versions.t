@@ -14,15 +14,8 @@ __DATA__
 --- request eval
 kmip_request(version => '1.1',
              items => [ { operation => 'Discover Versions', payload => [] } ])
---- response_dump
-Response Message
-  Response Header
-    Protocol Version
-      Protocol Version Major: 1
-      Protocol Version Minor: 1
-    Time Stamp: *
-    Batch Count: 1
-  Batch Item
+--- response_dump eval
+response_head('1.1') . <<'EOF'
     Operation: 0x1e
     Result Status: 0x0
     Response Payload
@@ -47,6 +40,7 @@ Response Message
       Protocol Version
         Protocol Version Major: 1
         Protocol Version Minor: 0
+EOF
 --- no_error_log
 [error]
 kmip:
@@ -69,15 +63,8 @@ kmip_request(version => '1.2',
                                   I('Protocol Version Major', 3),
                                   I('Protocol Version Minor', 0) ]),
                           ] } ])
---- response_dump
-Response Message
-  Response Header
-    Protocol Version
-      Protocol Version Major: 1
-      Protocol Version Minor: 2
-    Time Stamp: *
-    Batch Count: 1
-  Batch Item
+--- response_dump eval
+response_head('1.2') . <<'EOF'
     Operation: 0x1e
     Unique Batch Item ID: bytes(8) 514c4b4301000000
     Result Status: 0x0
@@ -88,6 +75,7 @@ Response Message
       Protocol Version
         Protocol Version Major: 1
         Protocol Version Minor: 0
+EOF
 --- no_error_log
 [error]
 
@@ -103,18 +91,12 @@ kmip_request(version => '1.1',
                                   I('Protocol Version Major', 1),
                                   I('Protocol Version Minor', 1) ]),
                           ] } ])
---- response_dump
-Response Message
-  Response Header
-    Protocol Version
-      Protocol Version Major: 1
-      Protocol Version Minor: 1
-    Time Stamp: *
-    Batch Count: 1
-  Batch Item
+--- response_dump eval
+response_head('1.1') . <<'EOF'
     Operation: 0x1e
     Result Status: 0x0
     Response Payload
+EOF
 
 === TEST 4: kmip_protocol_versions sets the list and its order
 --- stream_server_config
@@ -123,15 +105,8 @@ Response Message
 --- request eval
 kmip_request(version => '1.1',
              items => [ { operation => 'Discover Versions', payload => [] } ])
---- response_dump
-Response Message
-  Response Header
-    Protocol Version
-      Protocol Version Major: 1
-      Protocol Version Minor: 1
-    Time Stamp: *
-    Batch Count: 1
-  Batch Item
+--- response_dump eval
+response_head('1.1') . <<'EOF'
     Operation: 0x1e
     Result Status: 0x0
     Response Payload
@@ -144,6 +119,7 @@ Response Message
       Protocol Version
         Protocol Version Major: 1
         Protocol Version Minor: 1
+EOF
 
 === TEST 5: a 1.1 client gets 1.1 answers whatever the server offers
 --- stream_server_config
@@ -154,34 +130,14 @@ Response Message
                      items => [ { operation => 'Discover Versions',
                                   ubi => "QLKC\x01\0\0\0",
                                   payload => [] } ]) } 1 .. 2 ]
---- response_dump
-Response Message
-  Response Header
-    Protocol Version
-      Protocol Version Major: 1
-      Protocol Version Minor: 1
-    Time Stamp: *
-    Batch Count: 1
-  Batch Item
+--- response_dump eval
+join "---\n", (response_head('1.1') . <<'EOF') x 2
     Operation: 0x1e
     Unique Batch Item ID: bytes(8) 514c4b4301000000
     Result Status: 0x0
     Response Payload
       ...
----
-Response Message
-  Response Header
-    Protocol Version
-      Protocol Version Major: 1
-      Protocol Version Minor: 1
-    Time Stamp: *
-    Batch Count: 1
-  Batch Item
-    Operation: 0x1e
-    Unique Batch Item ID: bytes(8) 514c4b4301000000
-    Result Status: 0x0
-    Response Payload
-      ...
+EOF
 
 === TEST 6: Discover Versions does not exist in KMIP 1.0
 --- stream_server_config
@@ -189,19 +145,13 @@ Response Message
 --- request eval
 kmip_request(version => '1.0',
              items => [ { operation => 'Discover Versions', payload => [] } ])
---- response_dump
-Response Message
-  Response Header
-    Protocol Version
-      Protocol Version Major: 1
-      Protocol Version Minor: 0
-    Time Stamp: *
-    Batch Count: 1
-  Batch Item
+--- response_dump eval
+response_head('1.0') . <<'EOF'
     Operation: 0x1e
     Result Status: 0x1
     Result Reason: 0x5
     Result Message: *
+EOF
 
 === TEST 7: a payload holding something else is an invalid message
 --- stream_server_config
@@ -210,16 +160,10 @@ Response Message
 kmip_request(version => '1.4',
              items => [ { operation => 'Discover Versions',
                           payload => [ I('Batch Count', 1) ] } ])
---- response_dump
-Response Message
-  Response Header
-    Protocol Version
-      Protocol Version Major: 1
-      Protocol Version Minor: 4
-    Time Stamp: *
-    Batch Count: 1
-  Batch Item
+--- response_dump eval
+response_head('1.4') . <<'EOF'
     Operation: 0x1e
     Result Status: 0x1
     Result Reason: 0x4
     Result Message: "Discover Versions payload holds something other than Protocol Version structures"
+EOF

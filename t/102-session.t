@@ -18,10 +18,7 @@ sub dv {
 
 sub dv_response {
     my ($ubi) = @_;
-    return "Response Message\n  Response Header\n    Protocol Version\n"
-         . "      Protocol Version Major: 1\n      Protocol Version Minor: 1\n"
-         . "    Time Stamp: *\n    Batch Count: 1\n  Batch Item\n"
-         . "    Operation: 0x1e\n"
+    return response_head('1.1') . "    Operation: 0x1e\n"
          . ($ubi ? "    Unique Batch Item ID: bytes(8) $ubi\n" : '')
          . "    Result Status: 0x0\n    Response Payload\n      ...\n";
 }

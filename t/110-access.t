@@ -4,17 +4,13 @@
 
 use lib 't/lib';
 use Test::Nginx::KMIP;
+use KMIP::Basic qw(status_reason);
 use Digest::SHA qw(sha1_base64);
 
 $SIG{PIPE} = 'IGNORE';
 
-sub dv {
-    my %a = @_;
-    return kmip_request(version => '1.1', %a,
-                        items => [ { operation => 'Discover Versions',
-                                     ubi => "QLKC\x01\0\0\0",
-                                     payload => [] } ]);
-}
+# a Discover Versions with vCenter's batch item identifier
+sub dv { KMIP::Basic::dv(ubi => "QLKC\x01\0\0\0", @_) }
 
 sub get {
     my %a = @_;
@@ -30,12 +26,6 @@ sub fingerprint {
     $out =~ s/.*=//s;
     $out =~ s/[:\s]//g;
     return lc $out;
-}
-
-sub status_reason {
-    my ($r) = @_;
-    return join ' ', kmip_value($r, 'Batch Item', 'Result Status'),
-                     kmip_value($r, 'Batch Item', 'Result Reason') // '-';
 }
 
 my $hash = '{SHA}' . sha1_base64('s3cret') . '=';

@@ -11,23 +11,11 @@ use Test::KPEmulator;
 use KMIP::Ops;
 use POSIX qw(strftime);
 
-my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
-my $n = start_nginx(stream_server_config => "kmip;\n    " . $kp->nginx_conf);
-# stop nginx and the emulator even when a test dies
-END { local $?; $n->stop if $n; $kp->stop if $kp }
+my $kp = suite_kp();
+my $n = kp_node();
 my $port = $n->port;
 
-use constant {
-    R_ITEM_NOT_FOUND => 0x01, R_INVALID_MESSAGE => 0x04,
-    R_OP_NOT_SUPPORTED => 0x05, R_MISSING_DATA => 0x06,
-    R_INVALID_FIELD => 0x07, R_FEATURE_NOT_SUPPORTED => 0x08,
-    R_PERMISSION_DENIED => 0x0c, R_ILLEGAL_OPERATION => 0x0b,
-    R_KFT_NOT_SUPPORTED => 0x10,
-    R_ATTR_NOT_FOUND => 0x21, R_ATTR_READ_ONLY => 0x22,
-    R_OBJECT_DESTROYED => 0x36, R_OBJECT_NOT_FOUND => 0x37,
-    R_WRONG_STATE => 0x43,
-    R_GENERAL_FAILURE => 0x100,
-};
+use KMIP::Reasons;
 
 my $ver2 = qr/^2/;
 

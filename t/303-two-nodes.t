@@ -12,12 +12,9 @@ use Test::KPEmulator;
 use KMIP::Ops;
 use POSIX ();
 
-my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
-my $conf = "kmip;\n    " . $kp->nginx_conf;
-my $a = start_nginx(stream_server_config => $conf, name => 'a');
-my $b = start_nginx(stream_server_config => $conf, name => 'b');
-# stop nginx and the emulator even when a test dies
-END { local $?; $_ && $_->stop for $a, $b, $kp }
+my $kp = suite_kp();
+my $a = kp_node(name => 'a');
+my $b = kp_node(name => 'b');
 my ($pa, $pb) = ($a->port, $b->port);
 
 sub attrs {

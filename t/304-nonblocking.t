@@ -12,11 +12,8 @@ use KMIP::Ops;
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
-my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
-my $n = start_nginx(stream_server_config => "kmip;\n    " . $kp->nginx_conf,
-                    workers => 1);
-# stop nginx and the emulator even when a test dies
-END { local $?; $n->stop if $n; $kp->stop if $kp }
+my $kp = suite_kp();
+my $n = kp_node(workers => 1);
 my $port = $n->port;
 
 sub create {

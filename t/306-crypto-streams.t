@@ -11,19 +11,11 @@ use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use KMIP::Ops;
 
-my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
-my $n = start_nginx(stream_server_config => "kmip;\n"
-                    . "    kmip_max_message_size 2m;\n    "
-                    . $kp->nginx_conf);
-# stop nginx and the emulator even when a test dies
-END { local $?; $n->stop if $n; $kp->stop if $kp }
+my $kp = suite_kp();
+my $n = kp_node(kmip => [ 'kmip_max_message_size 2m;' ]);
 my $port = $n->port;
 
-use constant {
-    R_MISSING_DATA => 0x06, R_INVALID_FIELD => 0x07,
-    R_CRYPTO_FAILURE => 0x0a, R_INVALID_CORRELATION_VALUE => 0x2e,
-    R_SERVER_LIMIT_EXCEEDED => 0x3a, R_GENERAL_FAILURE => 0x100,
-};
+use KMIP::Reasons;
 
 # AES-128-GCM, 64-bit IV: NIST GCM test case 5 (the OASIS CS-BC-M-GCM-3)
 my %gcm = map { $_->[0] => pack 'H*', $_->[1] } (
@@ -56,12 +48,7 @@ sub register_key {
                    I('Cryptographic Usage Mask', 12)),
                 a1('Activation Date', DT('Activation Date', time - 3600)));
     my ($bi) = op_req($port, $v, { operation => 'Register', payload => [
-        E('Object Type', 'Symmetric Key'), @at,
-        S('Symmetric Key', [ S('Key Block', [
-            E('Key Format Type', 'Raw'),
-            S('Key Value', [ B('Key Material', $mat) ]),
-            E('Cryptographic Algorithm', $alg),
-            I('Cryptographic Length', 8 * length $mat) ]) ]) ] });
+        E('Object Type', 'Symmetric Key'), @at, raw_key($alg, $mat) ] });
     op_ok($bi, "$v Register $alg key");
     return uid_of($bi);
 }

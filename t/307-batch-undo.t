@@ -15,15 +15,12 @@ use KMIP::Ops;
 use HTTP::Tiny;
 use Time::HiRes qw(sleep time);
 
-my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
-my $n = start_nginx(stream_server_config => "kmip;\n"
-                    . "    kmip_audit_log logs/audit.log json;\n    "
-                    . $kp->nginx_conf,
-                    stream_config => "server {\n"
-                    . "        listen 127.0.0.1:\$TEST_NGINX_PORT2;\n"
-                    . "        kmip_metrics;\n    }",
-                    workers => 1);
-END { local $?; $n->stop if $n; $kp->stop if $kp }
+my $kp = suite_kp();
+my $n = kp_node(kmip => [ 'kmip_audit_log logs/audit.log json;' ],
+                stream_config => "server {\n"
+                . "        listen 127.0.0.1:\$TEST_NGINX_PORT2;\n"
+                . "        kmip_metrics;\n    }",
+                workers => 1);
 my $port = $n->port;
 
 my $UNDONE = 3;

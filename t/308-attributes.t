@@ -14,17 +14,11 @@ use Test::KPEmulator;
 use KMIP::Ops;
 use Digest::SHA qw(sha256);
 
-my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
-my $n = start_nginx(stream_server_config => "kmip;\n    " . $kp->nginx_conf);
-# stop nginx and the emulator even when a test dies
-END { local $?; $n->stop if $n; $kp->stop if $kp }
+my $kp = suite_kp();
+my $n = kp_node();
 my $port = $n->port;
 
-use constant {
-    R_INVALID_FIELD => 0x07, R_PERMISSION_DENIED => 0x0c,
-    R_SENSITIVE => 0x16, R_NOT_EXTRACTABLE => 0x17,
-    R_ATTR_READ_ONLY => 0x22,
-};
+use KMIP::Reasons;
 
 my $ver2 = qr/^2/;
 
@@ -138,26 +132,19 @@ for my $v ('1.4', '2.1') {
            'second Get: no new generation');
 
         # the server's attributes are the server's
-        op_fail(one($v, 'Create', E('Object Type', 'Symmetric Key'),
-                    $v =~ $ver2
-                    ? attrs2(E('Cryptographic Algorithm', 'AES'),
-                             BOOL('Always Sensitive', 1))
-                    : tmpl1(attr($v, E('Cryptographic Algorithm', 'AES')),
-                            attr($v, BOOL('Always Sensitive', 1)))),
-                R_INVALID_FIELD, 'Create with Always Sensitive');
-        op_fail(one($v, 'Create', E('Object Type', 'Symmetric Key'),
-                    $v =~ $ver2
-                    ? attrs2(E('Cryptographic Algorithm', 'AES'),
-                             IV('Lease Time', 3600))
-                    : tmpl1(attr($v, E('Cryptographic Algorithm', 'AES')),
-                            attr($v, IV('Lease Time', 3600)))),
-                R_INVALID_FIELD, 'Create with Lease Time');
-        op_fail(modify($v, $uid, BOOL('Never Extractable', 1)),
-                $v =~ $ver2 ? R_ATTR_READ_ONLY : R_PERMISSION_DENIED,
-                'Modify of Never Extractable');
-        op_fail(modify($v, $uid, BOOL('Fresh', 1)),
-                $v =~ $ver2 ? R_ATTR_READ_ONLY : R_PERMISSION_DENIED,
-                'Modify of Fresh');
+        for my $given (BOOL('Always Sensitive', 1), IV('Lease Time', 3600)) {
+            my $name = $given->{name};
+            my @at = (E('Cryptographic Algorithm', 'AES'), $given);
+            op_fail(one($v, 'Create', E('Object Type', 'Symmetric Key'),
+                        $v =~ $ver2 ? attrs2(@at)
+                                    : tmpl1(map { attr($v, $_) } @at)),
+                    R_INVALID_FIELD, "Create with $name");
+        }
+        for my $name ('Never Extractable', 'Fresh') {
+            op_fail(modify($v, $uid, BOOL($name, 1)),
+                    $v =~ $ver2 ? R_ATTR_READ_ONLY : R_PERMISSION_DENIED,
+                    "Modify of $name");
+        }
     };
 
     subtest "Sensitive and Extractable, $v" => sub {

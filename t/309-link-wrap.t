@@ -21,23 +21,12 @@ use KMIP::Ops;
 use File::Temp qw(tempfile);
 use JSON::PP qw(decode_json);
 
-my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
-my $n = start_nginx(stream_server_config => "kmip;\n    " . $kp->nginx_conf);
-# stop nginx and the emulator even when a test dies
-END { local $?; $n->stop if $n; $kp->stop if $kp }
+my $kp = suite_kp();
+my $n = kp_node();
 my $port = $n->port;
 
-use constant {
-    R_ITEM_NOT_FOUND => 0x01, R_INVALID_FIELD => 0x07,
-    R_FEATURE_NOT_SUPPORTED => 0x08, R_ILLEGAL_OPERATION => 0x0b,
-    R_PERMISSION_DENIED => 0x0c, R_ENCODING_OPTION_ERROR => 0x12,
-    R_SENSITIVE => 0x16, R_NOT_EXTRACTABLE => 0x17,
-    R_ATTRIBUTE_NOT_FOUND => 0x21, R_BAD_CRYPTO_PARAMS => 0x24,
-    R_INCOMPATIBLE_MASK => 0x29, R_INVALID_ATTRIBUTE => 0x2c,
-    R_INVALID_OBJECT_TYPE => 0x30, R_WRAPPING_DESTROYED => 0x41,
-    R_WRAPPING_NOT_FOUND => 0x42, R_WRONG_STATE => 0x43,
-    WRAP_KEY => 0x10,
-};
+use KMIP::Reasons;
+use constant { WRAP_KEY => 0x10 };
 
 my $ver2 = qr/^2/;
 
@@ -225,7 +214,7 @@ for my $v ('1.4', '2.1') {
                   S('Current Attribute', [ link_item('Next Link', $k2) ]))
             : one($v, 'Delete Attribute', ops_uid($k1),
                   T('Attribute Name', 'Link'), I('Attribute Index', 0));
-        op_fail($bi, $v =~ $ver2 ? R_ATTRIBUTE_NOT_FOUND : R_ITEM_NOT_FOUND,
+        op_fail($bi, $v =~ $ver2 ? R_ATTR_NOT_FOUND : R_ITEM_NOT_FOUND,
                 'Delete it again');
 
         # given at Create

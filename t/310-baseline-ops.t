@@ -12,24 +12,11 @@ use Test::KPEmulator;
 use KMIP::Ops;
 use JSON::PP qw(decode_json);
 
-my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
-my $on = start_nginx(name => 'interop', stream_server_config =>
-    "kmip;\n    kmip_interop on;\n    kmip_audit_log logs/audit.log json;\n"
-    . "    " . $kp->nginx_conf);
-my $off = start_nginx(name => 'production', stream_server_config =>
-    "kmip;\n    " . $kp->nginx_conf);
-END { local $?; $on->stop if $on; $off->stop if $off; $kp->stop if $kp }
+my $on = kp_node(name => 'interop', kmip => [
+    'kmip_interop on;', 'kmip_audit_log logs/audit.log json;' ]);
+my $off = kp_node(name => 'production');
 
-use constant {
-    R_ITEM_NOT_FOUND => 0x01, R_OP_NOT_SUPPORTED => 0x05,
-    R_MISSING_DATA => 0x06, R_INVALID_FIELD => 0x07,
-    R_FEATURE_NOT_SUPPORTED => 0x08, R_ILLEGAL_OPERATION => 0x0b,
-    R_PERMISSION_DENIED => 0x0c, R_USAGE_LIMIT_EXCEEDED => 0x1a,
-    R_NUMERIC_RANGE => 0x1b, R_INVALID_DATA_TYPE => 0x1c,
-    R_READ_ONLY_ATTRIBUTE => 0x1d, R_MULTI_VALUED_ATTRIBUTE => 0x1e,
-    R_ILLEGAL_OBJECT_TYPE => 0x28, R_INCOMPATIBLE_MASK => 0x29,
-    R_OBJECT_DESTROYED => 0x36, R_OBJECT_NOT_FOUND => 0x37,
-};
+use KMIP::Reasons;
 
 use constant { ENCRYPT => 0x04, DECRYPT => 0x08 };
 
@@ -56,18 +43,14 @@ sub operations_of {
            kmip_find_all($bi, 'Response Payload', 'Operation');
 }
 
-sub register_aes {
+sub register_masked {
     my ($port, $v, $mask, @extra) = @_;
     my $bi = op_ok(one($port, $v, 'Register', E('Object Type', 'Symmetric Key'),
         $v =~ /^2/
         ? attrs2(I('Cryptographic Usage Mask', $mask), @extra)
         : tmpl1(a1('Cryptographic Usage Mask',
                    I('Cryptographic Usage Mask', $mask)), @extra),
-        S('Symmetric Key', [ S('Key Block', [
-            E('Key Format Type', 'Raw'),
-            S('Key Value', [ B('Key Material', "\x11" x 16) ]),
-            E('Cryptographic Algorithm', 'AES'),
-            I('Cryptographic Length', 128) ]) ])), "$v Register");
+        raw_key('AES', "\x11" x 16)), "$v Register");
     return uid_of($bi);
 }
 
@@ -189,7 +172,7 @@ subtest 'Log' => sub {
 subtest 'Check' => sub {
     for my $v ('1.4', '2.1') {
         my $deny = $v eq '2.1' ? R_INCOMPATIBLE_MASK : R_PERMISSION_DENIED;
-        my $uid = register_aes($pon, $v, ENCRYPT);
+        my $uid = register_masked($pon, $v, ENCRYPT);
 
         my $bi = op_ok(one($pon, $v, 'Check', ops_uid($uid),
                            I('Cryptographic Usage Mask', ENCRYPT)),
@@ -238,7 +221,7 @@ subtest 'Check' => sub {
     }
 
     # in a batch, as BL-M-2 has it: Activate, then Check each way
-    my $uid = register_aes($pon, '2.1', ENCRYPT);
+    my $uid = register_masked($pon, '2.1', ENCRYPT);
     my @bi = batch($pon, '2.1',
         [ E('Batch Error Continuation Option', 'Continue') ],
         { operation => 'Activate', payload => [ ops_uid($uid) ] },
@@ -298,7 +281,7 @@ subtest 'Check' => sub {
 };
 
 subtest 'Set Attribute' => sub {
-    my $uid = register_aes($pon, '2.1', ENCRYPT);
+    my $uid = register_masked($pon, '2.1', ENCRYPT);
     op_ok(one($pon, '2.1', 'Set Attribute', ops_uid($uid),
               S('New Attribute', [ T('Contact Information', 'ops@a') ])),
           'Set of an absent attribute adds it');
@@ -339,7 +322,7 @@ subtest 'Set Attribute' => sub {
 };
 
 subtest 'Adjust Attribute' => sub {
-    my $uid = register_aes($pon, '2.1', ENCRYPT,
+    my $uid = register_masked($pon, '2.1', ENCRYPT,
                            DT('Deactivation Date', 2000000000));
     my $adj = sub {
         my ($ref, $type, @by) = @_;
@@ -398,7 +381,7 @@ subtest 'Adjust Attribute' => sub {
 };
 
 subtest 'Export' => sub {
-    my $uid = register_aes($pon, '2.1', ENCRYPT,
+    my $uid = register_masked($pon, '2.1', ENCRYPT,
                            S('Name', [ T('Name Value', 'export-me'),
                                        E('Name Type', 1) ]),
                            xattr('Owner', T('x', 'carol')));

@@ -4,6 +4,7 @@
 use lib 't/lib';
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
+use Test::VCenter qw(create_aes);
 use JSON::PP qw(decode_json);
 
 our $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
@@ -15,18 +16,6 @@ sub req {
     return kmip_request(version => $version,
                         items => [ map { { %$_, ubi => 'K1' . pack('V', ++$i) } }
                                    @items ]);
-}
-
-sub create_aes {
-    return { operation => 'Create', payload => [
-        E('Object Type', 2),
-        S('Template-Attribute', [
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Algorithm'),
-                             E('Attribute Value', 3) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Usage Mask'),
-                             I('Attribute Value', 12) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Length'),
-                             I('Attribute Value', 256) ]) ]) ] };
 }
 
 sub add {

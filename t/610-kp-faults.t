@@ -6,6 +6,7 @@
 use lib 't/lib';
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
+use KMIP::Basic;
 use Time::HiRes qw(time sleep);
 
 $SIG{PIPE} = 'IGNORE';
@@ -14,22 +15,6 @@ our $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
 $ENV{TEST_NGINX_KP} = $kp->nginx_conf;
 (my $bad = $kp->nginx_conf) =~ s/root_key \S+;/root_key 00000000-0000-4000-8000-000000000000;/;
 $ENV{TEST_NGINX_KP_BAD_CRK} = $bad;
-
-sub create_req {
-    return kmip_request(version => '1.1', items => [ { operation => 'Create',
-        payload => [ E('Object Type', 2), S('Template-Attribute', [
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Algorithm'),
-                             E('Attribute Value', 3) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Usage Mask'),
-                             I('Attribute Value', 12) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Length'),
-                             I('Attribute Value', 256) ]) ]) ] } ]);
-}
-
-sub get_req {
-    return kmip_request(version => '1.1', items => [ { operation => 'Get',
-        payload => [ T('Unique Identifier', $_[0]) ] } ]);
-}
 
 sub live_kmip_keys {
     return grep { ($_->{name} // '') =~ /^kmip-/ && !$_->{deleted}

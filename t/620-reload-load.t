@@ -6,6 +6,7 @@
 use lib 't/lib';
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
+use KMIP::Basic;
 use Time::HiRes qw(time sleep);
 use POSIX ();
 
@@ -21,22 +22,6 @@ $kp->latency(150);
 my $n = start_nginx(stream_server_config => "kmip;\n    " . $kp->nginx_conf,
                     main_config => 'worker_shutdown_timeout 5s;',
                     workers => 2, name => 'load');
-
-sub create_req {
-    return kmip_request(version => '1.1', items => [ { operation => 'Create',
-        payload => [ E('Object Type', 2), S('Template-Attribute', [
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Algorithm'),
-                             E('Attribute Value', 3) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Usage Mask'),
-                             I('Attribute Value', 12) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Length'),
-                             I('Attribute Value', 256) ]) ]) ] } ]);
-}
-
-sub get_req {
-    return kmip_request(version => '1.1', items => [ { operation => 'Get',
-        payload => [ T('Unique Identifier', $_[0]) ] } ]);
-}
 
 my $r = kmip_roundtrip($n->port, create_req());
 my $uid = kmip_value($r, 'Batch Item', 'Response Payload',

@@ -4,14 +4,9 @@
 
 use lib 't/lib';
 use Test::Nginx::KMIP;
+use KMIP::Basic;
 
 $SIG{PIPE} = 'IGNORE';
-
-sub dv {
-    return kmip_request(version => '1.1',
-                        items => [ { operation => 'Discover Versions',
-                                     payload => [] } ]);
-}
 
 our $refused = qr/"kmip" in the server at \S+:\d+ needs TLS on every listen socket, but "listen 127\.0\.0\.1:\d+" has no "ssl"/;
 

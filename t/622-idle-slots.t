@@ -9,15 +9,10 @@
 
 use lib 't/lib';
 use Test::Nginx::KMIP;
+use KMIP::Basic;
 use Time::HiRes qw(time sleep);
 
 $SIG{PIPE} = 'IGNORE';
-
-sub dv {
-    return kmip_request(version => '1.1',
-                        items => [ { operation => 'Discover Versions',
-                                     payload => [] } ]);
-}
 
 sub conf {
     my ($extra) = @_;

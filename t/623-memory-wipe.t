@@ -50,22 +50,9 @@ my @bi = request_on($keep,
         map { S('Protocol Version', [ I('Protocol Version Major', 1),
                                       I('Protocol Version Minor', 4) ]) }
             1 .. 1000 ] },
-    { operation => 'Register', payload => [
-        E('Object Type', 2),
-        S('Template-Attribute', [
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Algorithm'),
-                             E('Attribute Value', 3) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Length'),
-                             I('Attribute Value', 256) ]),
-            S('Attribute', [ T('Attribute Name', 'Cryptographic Usage Mask'),
-                             I('Attribute Value', 12) ]),
-            S('Attribute', [ T('Attribute Name', 'x-Padding'),
-                             T('Attribute Value', 'p' x 2000) ]) ]),
-        S('Symmetric Key', [ S('Key Block', [
-            E('Key Format Type', 1),
-            S('Key Value', [ B('Key Material', $known) ]),
-            E('Cryptographic Algorithm', 3),
-            I('Cryptographic Length', 256) ]) ]) ] });
+    register_aes('1.4', $known,
+                 S('Attribute', [ T('Attribute Name', 'x-Padding'),
+                                  T('Attribute Value', 'p' x 2000) ])));
 my $registered = uid_of(op_ok($bi[1], 'register'));
 
 @bi = request_on($keep, create_aes('1.4', 256));

@@ -7,15 +7,10 @@
 
 use lib 't/lib';
 use Test::Nginx::KMIP;
+use KMIP::Basic;
 use Time::HiRes qw(time sleep);
 
 $SIG{PIPE} = 'IGNORE';
-
-sub dv {
-    return kmip_request(version => '1.1',
-                        items => [ { operation => 'Discover Versions',
-                                     payload => [] } ]);
-}
 
 # TLS 1.3: the client's handshake ends before nginx has checked its
 # certificate, so the client sends its request, as vCenter does

@@ -13,7 +13,7 @@ $SIG{PIPE} = 'IGNORE';
 plan skip_all => 'not under valgrind' if $ENV{TEST_NGINX_USE_VALGRIND};
 plan tests => 8;
 
-my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
+my $kp = suite_kp();
 
 my $req = kmip_request(version => '1.4', items => [ create_aes('1.4', 256) ]);
 
@@ -44,27 +44,17 @@ sub in_flight {
 # the token endpoint answers after 2 s
 $kp->latency(2000, '^/identity/token');
 
-my $conf = "kmip;\n    " . $kp->nginx_conf;
-my $n = start_nginx(stream_server_config => $conf, workers => 2,
-                    main_config => 'worker_shutdown_timeout 15s;',
-                    name => 'hup');
-
-my ($sent, $answered, $ok) = in_flight($n, sub { $n->reload });
-is($sent, 16, '16 requests sent');
-is($answered, $sent, "reload: $answered of $sent answered");
-is($ok, $sent, "reload: $ok of $sent created a key");
-unlike($n->error_log_text, qr/open socket .* left in connection/,
-       'reload: no connection left open by an exiting worker');
-$n->stop;
-
-$n = start_nginx(stream_server_config => $conf, workers => 2,
-                 main_config => 'worker_shutdown_timeout 15s;',
-                 name => 'quit');
-
-($sent, $answered, $ok) = in_flight($n, sub { kill 'QUIT', $n->pid });
-is($sent, 16, '16 requests sent');
-is($answered, $sent, "quit: $answered of $sent answered");
-is($ok, $sent, "quit: $ok of $sent created a key");
-unlike($n->error_log_text, qr/open socket .* left in connection/,
-       'quit: no connection left open by an exiting worker');
-$n->stop;
+# a fresh node for each: a reload, then a graceful stop
+for my $case ([ reload => 'hup',  sub { $_[0]->reload } ],
+              [ quit   => 'quit', sub { kill 'QUIT', $_[0]->pid } ]) {
+    my ($what, $name, $signal) = @$case;
+    my $n = kp_node(workers => 2, main_config => 'worker_shutdown_timeout 15s;',
+                    name => $name);
+    my ($sent, $answered, $ok) = in_flight($n, sub { $signal->($n) });
+    is($sent, 16, '16 requests sent');
+    is($answered, $sent, "$what: $answered of $sent answered");
+    is($ok, $sent, "$what: $ok of $sent created a key");
+    unlike($n->error_log_text, qr/open socket .* left in connection/,
+           "$what: no connection left open by an exiting worker");
+    $n->stop;
+}

@@ -19,16 +19,12 @@ $SIG{PIPE} = 'IGNORE';
 my $cred = [ 'vSphere', 's3cret' ];
 my $hash = '{SHA}' . sha1_base64('s3cret') . '=';
 
-my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
-my $n = start_nginx(
-    stream_server_config => "kmip;\n"
-        . "    kmip_credentials_file \$TEST_NGINX_PREFIX/html/kmip.users;\n"
-        . "    " . $kp->nginx_conf,
+my $n = kp_node(
+    kmip => [ 'kmip_credentials_file $TEST_NGINX_PREFIX/html/kmip.users;' ],
     user_files => { 'kmip.users' => "vSphere:$hash\n" });
-END { local $?; $n->stop if $n; $kp->stop if $kp }
 my $port = $n->port;
 
-use constant R_PERMISSION_DENIED => 0x0c;
+use KMIP::Reasons;
 
 my $ver2 = qr/^2/;
 

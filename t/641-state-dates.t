@@ -13,15 +13,11 @@ use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use KMIP::Ops;
 
-my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
-my $n = start_nginx(stream_server_config => "kmip;\n    " . $kp->nginx_conf);
-END { local $?; $n->stop if $n; $kp->stop if $kp }
+my $n = kp_node();
 my $port = $n->port;
 
-use constant {
-    R_PERMISSION_DENIED => 0x0c, R_WRONG_STATE => 0x43,
-    PRE_ACTIVE => 1, ACTIVE => 2, DEACTIVATED => 3,
-};
+use KMIP::Reasons;
+use constant { PRE_ACTIVE => 1, ACTIVE => 2, DEACTIVATED => 3 };
 
 my $ver2 = qr/^2/;
 

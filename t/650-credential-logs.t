@@ -5,16 +5,10 @@
 
 use lib 't/lib';
 use Test::Nginx::KMIP;
+use KMIP::Basic;
 use Digest::SHA qw(sha1_base64);
 
 $SIG{PIPE} = 'IGNORE';
-
-sub dv {
-    my %a = @_;
-    return kmip_request(version => '1.1', %a,
-                        items => [ { operation => 'Discover Versions',
-                                     payload => [] } ]);
-}
 
 my $hash = '{SHA}' . sha1_base64('s3cret') . '=';
 $ENV{TEST_NGINX_CREDENTIALS} = "vSphere:$hash\n";

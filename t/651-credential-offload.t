@@ -6,20 +6,10 @@
 
 use lib 't/lib';
 use Test::Nginx::KMIP;
+use KMIP::Basic;
 use Time::HiRes qw(time sleep);
 
 $SIG{PIPE} = 'IGNORE';
-
-sub dv {
-    my %a = @_;
-    return kmip_request(version => '1.1', %a,
-                        items => [ { operation => 'Discover Versions',
-                                     payload => [] } ]);
-}
-
-sub reason {
-    return kmip_value($_[0], 'Batch Item', 'Result Reason') // '-';
-}
 
 # whether the module was built by an nginx configured --with-threads: the
 # Makefile's build tree (BUILD/nginx/objs) says it, or else the module
@@ -73,7 +63,7 @@ sub {
     like($ENV{TEST_NGINX_USERS}, qr/:\$2b\$12\$/, 'a bcrypt hash of cost 12');
 
     my $probe = kmip_connect($port);
-    is(main::reason($probe->request(
+    is(main::result_reason($probe->request(
            main::dv(credential => [ 'vSphere', 'wrong' ]))), 12,
        'a wrong password is refused');
 
@@ -128,7 +118,7 @@ sub {
         my $t = time;
         my $r = $c->request(main::dv(credential => [ 'vSphere', $pw ]));
         push @took, time - $t;
-        is(main::reason($r), $pw eq 'wrong' ? 12 : '-', "password \"$pw\"");
+        is(main::result_reason($r), $pw eq 'wrong' ? 12 : '-', "password \"$pw\"");
     }
     diag(sprintf 'right password: %.1f ms, then %.1f and %.1f ms; wrong: '
                  . '%.1f, %.1f ms', map { 1000 * $_ } @took);
@@ -155,7 +145,7 @@ sub {
     sleep($Test::Nginx::KMIP::Valgrind ? 10 : 1);
     my $r = kmip_roundtrip($port,
                            main::dv(credential => [ 'vSphere', 'good pw' ]));
-    is(main::reason($r), '-', 'the worker still serves, the right password '
+    is(main::result_reason($r), '-', 'the worker still serves, the right password '
                               . 'passes');
   SKIP: {
     skip 'without thread support the check ends before the client leaves', 1

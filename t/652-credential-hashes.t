@@ -5,22 +5,10 @@
 
 use lib 't/lib';
 use Test::Nginx::KMIP;
+use KMIP::Basic;
 use Digest::SHA qw(sha1_base64);
 
 $SIG{PIPE} = 'IGNORE';
-
-sub dv {
-    my %a = @_;
-    return kmip_request(version => '1.1', %a,
-                        items => [ { operation => 'Discover Versions',
-                                     payload => [] } ]);
-}
-
-sub status_reason {
-    my ($r) = @_;
-    return join ' ', kmip_value($r, 'Batch Item', 'Result Status'),
-                     kmip_value($r, 'Batch Item', 'Result Reason') // '-';
-}
 
 # made with htpasswd -B, openssl passwd -6 / -apr1, python3 crypt
 $ENV{TEST_NGINX_USERS} = join "\n",

@@ -31,20 +31,7 @@ for my $v ('1.4', '2.0') {
 
 # a key whose bytes the test chose
 my $known = join '', map { chr(0xa0 + $_) } 0 .. 31;
-my @bi = op_req($port, '1.4', { operation => 'Register', payload => [
-    E('Object Type', 2),
-    S('Template-Attribute', [
-        S('Attribute', [ T('Attribute Name', 'Cryptographic Algorithm'),
-                         E('Attribute Value', 3) ]),
-        S('Attribute', [ T('Attribute Name', 'Cryptographic Length'),
-                         I('Attribute Value', 256) ]),
-        S('Attribute', [ T('Attribute Name', 'Cryptographic Usage Mask'),
-                         I('Attribute Value', 12) ]) ]),
-    S('Symmetric Key', [ S('Key Block', [
-        E('Key Format Type', 1),
-        S('Key Value', [ B('Key Material', $known) ]),
-        E('Cryptographic Algorithm', 3),
-        I('Cryptographic Length', 256) ]) ]) ] });
+my @bi = op_req($port, '1.4', register_aes('1.4', $known));
 push @uids, uid_of(op_ok($bi[0], 'register'));
 
 sub get_material {

@@ -29,6 +29,8 @@ use IO::Socket::INET;
 use JSON::PP qw(decode_json);
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep);
+use lib 't/lib';
+use Test::FreePort;
 
 my $top = abs_path(dirname(abs_path(__FILE__)) . '/..');
 my $pkg = 'libnginx-mod-stream-kmip';
@@ -104,15 +106,6 @@ sub stop_nginx {
     }
     kill 'KILL', $pid if kill 0, $pid;
     undef $nginx_pid_file;
-}
-
-sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, ReuseAddr => 1)
-        or die "free port: $!";
-    my $p = $s->sockport;
-    close $s;
-    return $p;
 }
 
 sub wait_port {

@@ -1,7 +1,8 @@
 package KMIP::Ops;
 
-# Helpers for the key-operation suites (t/301..t/304): requests in the 1.x
-# and 2.x forms, answers as Perl data, attribute maps.
+# Helpers for the key-operation suites (t/301..t/310, t/6xx): the suite's
+# Key Protect emulator and its nginx nodes, requests in the 1.x and 2.x
+# forms, answers as Perl data, attribute maps.
 
 use strict;
 use warnings;
@@ -9,12 +10,40 @@ use warnings;
 use Exporter 'import';
 use Test::More;
 use Test::Nginx::KMIP;
+use Test::KPEmulator;
 
-our @EXPORT = qw(op_req op_items op_ok op_fail uid_of attrs_of a1 a2v
-                 tmpl1 attrs2 create_aes ops_uid reason_name op_one
+our @EXPORT = qw(suite_kp kp_node
+                 op_req op_items op_ok op_fail uid_of attrs_of a1 a2v
+                 tmpl1 attrs2 aes_attrs create_aes register_aes raw_key ops_uid reason_name op_one
                  attr_in op_get_attrs);
 
 my $Ubi = 0;
+
+# what suite_kp() and kp_node() started, stopped when the test ends (even
+# when it dies), the last started first
+my @Started;
+END { local $?; $_->stop for reverse @Started }
+
+# the suite's Key Protect emulator (state in servroot()-kp), started on
+# first use
+my $Kp;
+sub suite_kp {
+    return $Kp if $Kp;
+    $Kp = Test::KPEmulator->start(dir => servroot() . '-kp');
+    push @Started, $Kp;
+    return $Kp;
+}
+
+# kp_node(kmip => [@directives], %start_nginx_options): an nginx whose
+# server is "kmip;", the given directives and the suite's Key Protect
+# emulator's
+sub kp_node {
+    my (%o) = @_;
+    my @conf = ('kmip;', @{ delete $o{kmip} || [] }, suite_kp()->nginx_conf);
+    my $n = start_nginx(stream_server_config => join("\n    ", @conf), %o);
+    push @Started, $n;
+    return $n;
+}
 
 # op_req($port, $version, {operation, payload}...) -> list of Batch Items
 sub op_req {
@@ -114,23 +143,47 @@ sub a2v {
 sub tmpl1  { S('Template-Attribute', [ @_ ]) }
 sub attrs2 { S('Attributes', [ @_ ]) }
 
+# the attributes of an AES key of $len bits (encrypt and decrypt) in the
+# version's form, with extra attributes (already in that form)
+sub aes_attrs {
+    my ($version, $len, @extra) = @_;
+    if ($version =~ /^2/) {
+        return attrs2(E('Cryptographic Algorithm', 'AES'),
+                      I('Cryptographic Length', $len),
+                      I('Cryptographic Usage Mask', 12), @extra);
+    }
+    return tmpl1(a1('Cryptographic Algorithm', E('Cryptographic Algorithm', 'AES')),
+                 a1('Cryptographic Length', I('Cryptographic Length', $len)),
+                 a1('Cryptographic Usage Mask', I('Cryptographic Usage Mask', 12)),
+                 @extra);
+}
+
 # a Create of an AES key in the version's form, with extra attributes
 sub create_aes {
     my ($version, $len, @extra) = @_;
-    $len //= 256;
-    if ($version =~ /^2/) {
-        return { operation => 'Create', payload => [
-            E('Object Type', 'Symmetric Key'),
-            attrs2(E('Cryptographic Algorithm', 'AES'),
-                   I('Cryptographic Length', $len),
-                   I('Cryptographic Usage Mask', 12), @extra) ] };
-    }
     return { operation => 'Create', payload => [
         E('Object Type', 'Symmetric Key'),
-        tmpl1(a1('Cryptographic Algorithm', E('Cryptographic Algorithm', 'AES')),
-              a1('Cryptographic Length', I('Cryptographic Length', $len)),
-              a1('Cryptographic Usage Mask', I('Cryptographic Usage Mask', 12)),
-              @extra) ] };
+        aes_attrs($version, $len // 256, @extra) ] };
+}
+
+# raw_key($algorithm, $material): a Symmetric Key object in Raw format
+sub raw_key {
+    my ($alg, $material) = @_;
+    return S('Symmetric Key', [ S('Key Block', [
+        E('Key Format Type', 'Raw'),
+        S('Key Value', [ B('Key Material', $material) ]),
+        E('Cryptographic Algorithm', $alg),
+        I('Cryptographic Length', 8 * length $material) ]) ]);
+}
+
+# a Register of the AES key $material in the version's form, with extra
+# attributes
+sub register_aes {
+    my ($version, $material, @extra) = @_;
+    return { operation => 'Register', payload => [
+        E('Object Type', 'Symmetric Key'),
+        aes_attrs($version, 8 * length $material, @extra),
+        raw_key('AES', $material) ] };
 }
 
 sub ops_uid { T('Unique Identifier', $_[0]) }

@@ -16,23 +16,14 @@ use Carp qw(croak);
 use File::Basename qw(dirname);
 use File::Path qw(make_path);
 use HTTP::Tiny;
-use IO::Socket::INET;
 use JSON::PP qw(decode_json encode_json);
 use POSIX ();
 use Time::HiRes qw(sleep);
+use Test::FreePort;
 
 my $top = dirname(__FILE__) . '/../../..';
 my $emulator = "$top/tools/kp-emulator";
 my $http = HTTP::Tiny->new(timeout => 10, keep_alive => 0);
-
-sub _free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, ReuseAddr => 1)
-        or croak "free port: $!";
-    my $p = $s->sockport;
-    close $s;
-    return $p;
-}
 
 sub start {
     my ($class, %a) = @_;
@@ -56,7 +47,7 @@ sub start {
     close $fh;
     chmod 0600, $self->{api_key_file};
 
-    $self->{port} = $a{port} || _free_port();
+    $self->{port} = $a{port} || free_port();
     $self->_spawn;
     return $self;
 }

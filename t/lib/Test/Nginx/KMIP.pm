@@ -27,6 +27,7 @@ use Text::Diff ();
 use Time::HiRes qw(sleep time);
 
 use KMIP::TTLV;
+use Test::FreePort;     # free_port, exported again below
 
 our @ISA = ('Test::Base');
 
@@ -41,7 +42,8 @@ our @EXPORT = (
         free_port start_nginx kmip_connect kmip_roundtrip serving_pids
         child_pids
         subtest note done_testing explain BAIL_OUT
-        dump_matches current_block current_vars response_bytes harness_diag
+        dump_matches response_head current_block current_vars response_bytes
+        harness_diag
     )
 );
 
@@ -135,15 +137,6 @@ sub _read_file {
     local $/;
     my $c = <$fh>;
     return $c // '';
-}
-
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Proto => 'tcp', Listen => 1, ReuseAddr => 1)
-        or croak "cannot bind a free port: $!";
-    my $p = $s->sockport;
-    close $s;
-    return $p;
 }
 
 sub _run_cmd {
@@ -813,6 +806,20 @@ sub _norm_lines {
     shift @l while @l && $l[0] eq '';
     pop @l while @l && $l[-1] eq '';
     return @l;
+}
+
+# response_head($version[, $batch_count]): how the dump of a response
+# starts: the message, its header at that protocol version (any time
+# stamp, a batch count of 1 unless given), and the line of its first
+# Batch Item, whose fields follow
+sub response_head {
+    my ($version, $count) = @_;
+    my ($major, $minor) = split /\./, $version;
+    return "Response Message\n  Response Header\n    Protocol Version\n"
+         . "      Protocol Version Major: $major\n"
+         . "      Protocol Version Minor: $minor\n"
+         . "    Time Stamp: *\n    Batch Count: " . ($count // 1) . "\n"
+         . "  Batch Item\n";
 }
 
 sub dump_matches {

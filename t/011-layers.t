@@ -54,33 +54,36 @@ like($out, qr{ops/ngx_kmip_op_get\.c: \s includes \s kp/ngx_kmip_kp\.h, \s a
                 \s layer \s it \s reaches \s only \s through \s the \s store}x,
      'the operations including the Key Protect client fail the check');
 
-# an upward call, from object files: a kp object using an ops symbol
+# a call that crosses, from object files: an object of layer $from calling
+# $sym, defined in the copied object file $obj (of layer $to)
+sub calling {
+    my ($from, $sym, $to, $obj) = @_;
+    my $o = "$tmp/objs-$from/addon";
+    system('mkdir', '-p', "$o/$from", "$o/$to") == 0 or die;
+    copy("$objs/addon/$to/$obj", "$o/$to/") or die $!;
+    open my $c, '>', "$tmp/$from.c" or die $!;
+    print $c "int $sym(void);\nint kmip_cross(void) { return $sym(); }\n";
+    close $c;
+    system('cc', '-c', '-o', "$o/$from/cross.o", "$tmp/$from.c") == 0 or die;
+    my $res = `$top/tools/check-layers $tmp/objs-$from 2>&1`;
+    return ($?, $res);
+}
+
 SKIP: {
-    skip "no module build at $objs", 2 unless -d "$objs/addon";
-    my $o = "$tmp/objs/addon";
-    system('mkdir', '-p', "$o/kp", "$o/ops") == 0 or die;
-    copy("$objs/addon/ops/ngx_kmip_ops.o", "$o/ops/") or die $!;
-    open $fh, '>', "$tmp/up.c" or die $!;
-    print $fh "int ngx_kmip_batch_run(void *r);\n"
-            . "int kmip_up(void) { return ngx_kmip_batch_run(0); }\n";
-    close $fh;
-    system('cc', '-c', '-o', "$o/kp/up.o", "$tmp/up.c") == 0 or die;
-    $out = `$top/tools/check-layers $tmp/objs 2>&1`;
-    isnt($?, 0, 'an upward call fails the check');
-    like($out, qr{kp/up\.o: uses ngx_kmip_batch_run, defined in ops/},
+    skip "no module build at $objs", 3 unless -d "$objs/addon";
+
+    # a kp object using an ops symbol
+    my ($rc, $res) = calling('kp', 'ngx_kmip_batch_run', 'ops',
+                             'ngx_kmip_ops.o');
+    isnt($rc, 0, 'an upward call fails the check');
+    like($res, qr{kp/cross\.o: uses ngx_kmip_batch_run, defined in ops/},
          'and names the object and the symbol');
 
-    # and an operation calling the Key Protect client past the store
-    system('mkdir', '-p', "$o/store") == 0 or die;
-    copy("$objs/addon/kp/ngx_kmip_kp.o", "$o/kp/") or die $!;
-    open $fh, '>', "$tmp/past.c" or die $!;
-    print $fh "int ngx_kmip_kp_get_key(void *kp, void *c, void *id);\n"
-            . "int kmip_past(void) { return ngx_kmip_kp_get_key(0, 0, 0); }\n";
-    close $fh;
-    system('cc', '-c', '-o', "$o/ops/past.o", "$tmp/past.c") == 0 or die;
-    $out = `$top/tools/check-layers $tmp/objs 2>&1`;
-    like($out, qr{ops/past\.o: \s uses \s ngx_kmip_kp_get_key, \s defined
-                  \s in \s kp/, \s which \s it \s reaches \s only}x,
+    # an operation calling the Key Protect client past the store
+    ($rc, $res) = calling('ops', 'ngx_kmip_kp_call_create', 'kp',
+                          'ngx_kmip_kp.o');
+    like($res, qr{ops/cross\.o: \s uses \s ngx_kmip_kp_call_create, \s
+                  defined \s in \s kp/, \s which \s it \s reaches \s only}x,
          'a call from the operations to the Key Protect client fails');
 }
 

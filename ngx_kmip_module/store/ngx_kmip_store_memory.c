@@ -20,48 +20,6 @@
  */
 
 
-static ngx_int_t ngx_kmip_store_memory_create_obj(ngx_kmip_store_op_t *op,
-    ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_store_memory_fetch(ngx_kmip_store_op_t *op,
-    ngx_str_t *uid, ngx_uint_t with_material);
-static ngx_int_t ngx_kmip_store_memory_update(ngx_kmip_store_op_t *op,
-    ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_store_memory_destroy(ngx_kmip_store_op_t *op,
-    ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_store_memory_list(ngx_kmip_store_op_t *op);
-static ngx_int_t ngx_kmip_store_memory_remove(ngx_kmip_store_op_t *op,
-    ngx_str_t *uid);
-static ngx_int_t ngx_kmip_store_memory_call(ngx_kmip_store_op_t *op,
-    ngx_kmip_object_t *obj, ngx_str_t *uid);
-static ngx_int_t ngx_kmip_store_memory_make(ngx_kmip_store_memory_t *mem,
-    ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_store_memory_read(ngx_kmip_store_memory_t *mem,
-    ngx_kmip_store_op_t *op, ngx_str_t *uid);
-static ngx_int_t ngx_kmip_store_memory_write(ngx_kmip_store_memory_t *mem,
-    ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_store_memory_delete(ngx_kmip_store_memory_t *mem,
-    ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_store_memory_all(ngx_kmip_store_memory_t *mem,
-    ngx_kmip_store_op_t *op);
-static void ngx_kmip_store_memory_forget(ngx_kmip_store_memory_t *mem,
-    ngx_str_t *uid);
-static ngx_kmip_object_t *ngx_kmip_store_memory_live(
-    ngx_kmip_store_memory_t *mem, ngx_kmip_store_op_t *op, ngx_str_t *uid);
-static ngx_kmip_object_t *ngx_kmip_store_memory_copy(ngx_pool_t *pool,
-    ngx_kmip_object_t *to, ngx_kmip_object_t *from, ngx_uint_t material);
-
-
-const ngx_kmip_store_backend_t  ngx_kmip_store_memory_backend = {
-    "memory",
-    ngx_kmip_store_memory_create_obj,
-    ngx_kmip_store_memory_fetch,
-    ngx_kmip_store_memory_update,
-    ngx_kmip_store_memory_destroy,
-    ngx_kmip_store_memory_list,
-    ngx_kmip_store_memory_remove
-};
-
-
 ngx_kmip_store_memory_t *
 ngx_kmip_store_memory_create(ngx_pool_t *pool, ngx_log_t *log)
 {
@@ -132,119 +90,101 @@ ngx_kmip_store_memory_run(ngx_kmip_store_memory_t *mem)
 }
 
 
-/* the methods: one way in, what each does below */
+/* what a write finds: the object, or GONE when it is destroyed */
 
-static ngx_int_t
-ngx_kmip_store_memory_create_obj(ngx_kmip_store_op_t *op,
-    ngx_kmip_object_t *obj)
+static ngx_kmip_object_t *
+ngx_kmip_store_memory_live(ngx_kmip_store_memory_t *mem,
+    ngx_kmip_store_op_t *op, ngx_str_t *uid)
 {
-    return ngx_kmip_store_memory_call(op, obj, &obj->uid);
+    ngx_kmip_object_t  *kept;
+
+    kept = ngx_kmip_store_memory_find(mem, uid);
+
+    if (kept == NULL || kept->destroyed) {
+        (void) ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
+                                    "the object is destroyed");
+        return NULL;
+    }
+
+    return kept;
 }
 
 
-static ngx_int_t
-ngx_kmip_store_memory_fetch(ngx_kmip_store_op_t *op, ngx_str_t *uid,
-    ngx_uint_t with_material)
+/* the undo of a create: the object is gone, as if never made */
+
+static void
+ngx_kmip_store_memory_forget(ngx_kmip_store_memory_t *mem, ngx_str_t *uid)
 {
-    /* the material is in memory: it comes with every read */
-    return ngx_kmip_store_memory_call(op, NULL, uid);
-}
+    ngx_uint_t          i;
+    ngx_kmip_object_t  *kept;
 
+    kept = ngx_kmip_store_memory_find(mem, uid);
+    if (kept == NULL) {
+        return;
+    }
 
-static ngx_int_t
-ngx_kmip_store_memory_update(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
-{
-    return ngx_kmip_store_memory_call(op, obj, &obj->uid);
-}
+    ngx_explicit_memzero(kept->material.data, kept->material.len);
 
+    i = kept - (ngx_kmip_object_t *) mem->objects.elts;
 
-static ngx_int_t
-ngx_kmip_store_memory_destroy(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
-{
-    return ngx_kmip_store_memory_call(op, obj, &obj->uid);
-}
-
-
-static ngx_int_t
-ngx_kmip_store_memory_list(ngx_kmip_store_op_t *op)
-{
-    return ngx_kmip_store_memory_call(op, NULL, NULL);
-}
-
-
-static ngx_int_t
-ngx_kmip_store_memory_remove(ngx_kmip_store_op_t *op, ngx_str_t *uid)
-{
-    return ngx_kmip_store_memory_call(op, NULL, uid);
+    ngx_memmove(kept, kept + 1,
+                (mem->objects.nelts - i - 1) * sizeof(ngx_kmip_object_t));
+    mem->objects.nelts--;
 }
 
 
 /*
- * A method: the failure the test asked for, or the work of its kind; then
- * its answer now, or with deferred set, on the next run.
+ * An object copied into pool, to a new one when to is NULL: its
+ * identifiers, attributes and, when asked, material (destroyed objects
+ * have none); without, to keeps its own.
  */
 
-static ngx_int_t
-ngx_kmip_store_memory_call(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
-    ngx_str_t *uid)
+static ngx_kmip_object_t *
+ngx_kmip_store_memory_copy(ngx_pool_t *pool, ngx_kmip_object_t *to,
+    ngx_kmip_object_t *from, ngx_uint_t material)
 {
-    ngx_int_t                 rc;
-    ngx_kmip_store_op_t     **slot;
-    ngx_kmip_store_memory_t  *mem = op->store->conf;
+    ngx_str_t              keep;
+    ngx_kmip_allocator_t   a;
 
-    mem->calls++;
-
-    if (mem->failures) {
-        mem->failures--;
-        rc = ngx_kmip_store_error(op, mem->fail, "failure injected");
-
-    } else {
-
-        switch (op->kind) {
-
-        case NGX_KMIP_STORE_CREATE:
-            rc = ngx_kmip_store_memory_make(mem, op, obj);
-            break;
-
-        case NGX_KMIP_STORE_FETCH:
-            rc = ngx_kmip_store_memory_read(mem, op, uid);
-            break;
-
-        case NGX_KMIP_STORE_UPDATE:
-            rc = ngx_kmip_store_memory_write(mem, op, obj);
-            break;
-
-        case NGX_KMIP_STORE_DESTROY:
-            rc = ngx_kmip_store_memory_delete(mem, op, obj);
-            break;
-
-        case NGX_KMIP_STORE_LIST:
-            rc = ngx_kmip_store_memory_all(mem, op);
-            break;
-
-        default: /* NGX_KMIP_STORE_REMOVE */
-            ngx_kmip_store_memory_forget(mem, uid);
-            rc = NGX_OK;
-            break;
+    if (to == NULL) {
+        to = ngx_pcalloc(pool, sizeof(ngx_kmip_object_t));
+        if (to == NULL) {
+            return NULL;
         }
     }
 
-    if (rc == NGX_OK) {
-        op->result = NGX_KMIP_STORE_OK;
+    keep = to->material;
+
+    *to = *from;
+    to->stale = NULL;
+    ngx_str_null(&to->wrapped);
+    to->material = keep;
+
+    a.alloc = ngx_kmip_store_alloc;
+    a.data = pool;
+
+    to->uid.data = ngx_pstrdup(pool, &from->uid);
+
+    if (to->uid.data == NULL
+        || ngx_kmip_attrs_copy(&a, &to->attributes, &from->attributes) != 0)
+    {
+        return NULL;
     }
 
-    if (!mem->deferred) {
-        return rc;
+    if (material) {
+        ngx_str_null(&to->material);
     }
 
-    slot = ngx_array_push(&mem->pending);
-    if (slot == NULL) {
-        return rc;
+    if (material && from->material.len && !from->destroyed) {
+        to->material.data = ngx_pstrdup(pool, &from->material);
+        if (to->material.data == NULL) {
+            return NULL;
+        }
+
+        to->material.len = from->material.len;
     }
 
-    *slot = op;
-
-    return NGX_AGAIN;
+    return to;
 }
 
 
@@ -387,99 +327,128 @@ ngx_kmip_store_memory_all(ngx_kmip_store_memory_t *mem,
 }
 
 
-/* what a write finds: the object, or GONE when it is destroyed */
-
-static ngx_kmip_object_t *
-ngx_kmip_store_memory_live(ngx_kmip_store_memory_t *mem,
-    ngx_kmip_store_op_t *op, ngx_str_t *uid)
-{
-    ngx_kmip_object_t  *kept;
-
-    kept = ngx_kmip_store_memory_find(mem, uid);
-
-    if (kept == NULL || kept->destroyed) {
-        (void) ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
-                                    "the object is destroyed");
-        return NULL;
-    }
-
-    return kept;
-}
-
-
-/* the undo of a create: the object is gone, as if never made */
-
-static void
-ngx_kmip_store_memory_forget(ngx_kmip_store_memory_t *mem, ngx_str_t *uid)
-{
-    ngx_uint_t          i;
-    ngx_kmip_object_t  *kept;
-
-    kept = ngx_kmip_store_memory_find(mem, uid);
-    if (kept == NULL) {
-        return;
-    }
-
-    ngx_explicit_memzero(kept->material.data, kept->material.len);
-
-    i = kept - (ngx_kmip_object_t *) mem->objects.elts;
-
-    ngx_memmove(kept, kept + 1,
-                (mem->objects.nelts - i - 1) * sizeof(ngx_kmip_object_t));
-    mem->objects.nelts--;
-}
-
-
 /*
- * An object copied into pool, to a new one when to is NULL: its
- * identifiers, attributes and, when asked, material (destroyed objects
- * have none); without, to keeps its own.
+ * A method: the failure the test asked for, or the work of its kind; then
+ * its answer now, or with deferred set, on the next run.
  */
 
-static ngx_kmip_object_t *
-ngx_kmip_store_memory_copy(ngx_pool_t *pool, ngx_kmip_object_t *to,
-    ngx_kmip_object_t *from, ngx_uint_t material)
+static ngx_int_t
+ngx_kmip_store_memory_call(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
+    ngx_str_t *uid)
 {
-    ngx_str_t              keep;
-    ngx_kmip_allocator_t   a;
+    ngx_int_t                 rc;
+    ngx_kmip_store_op_t     **slot;
+    ngx_kmip_store_memory_t  *mem = op->store->conf;
 
-    if (to == NULL) {
-        to = ngx_pcalloc(pool, sizeof(ngx_kmip_object_t));
-        if (to == NULL) {
-            return NULL;
+    mem->calls++;
+
+    if (mem->failures) {
+        mem->failures--;
+        rc = ngx_kmip_store_error(op, mem->fail, "failure injected");
+
+    } else {
+
+        switch (op->kind) {
+
+        case NGX_KMIP_STORE_CREATE:
+            rc = ngx_kmip_store_memory_make(mem, op, obj);
+            break;
+
+        case NGX_KMIP_STORE_FETCH:
+            rc = ngx_kmip_store_memory_read(mem, op, uid);
+            break;
+
+        case NGX_KMIP_STORE_UPDATE:
+            rc = ngx_kmip_store_memory_write(mem, op, obj);
+            break;
+
+        case NGX_KMIP_STORE_DESTROY:
+            rc = ngx_kmip_store_memory_delete(mem, op, obj);
+            break;
+
+        case NGX_KMIP_STORE_LIST:
+            rc = ngx_kmip_store_memory_all(mem, op);
+            break;
+
+        default: /* NGX_KMIP_STORE_REMOVE */
+            ngx_kmip_store_memory_forget(mem, uid);
+            rc = NGX_OK;
+            break;
         }
     }
 
-    keep = to->material;
-
-    *to = *from;
-    to->stale = NULL;
-    ngx_str_null(&to->wrapped);
-    to->material = keep;
-
-    a.alloc = ngx_kmip_store_alloc;
-    a.data = pool;
-
-    to->uid.data = ngx_pstrdup(pool, &from->uid);
-
-    if (to->uid.data == NULL
-        || ngx_kmip_attrs_copy(&a, &to->attributes, &from->attributes) != 0)
-    {
-        return NULL;
+    if (rc == NGX_OK) {
+        op->result = NGX_KMIP_STORE_OK;
     }
 
-    if (material) {
-        ngx_str_null(&to->material);
+    if (!mem->deferred) {
+        return rc;
     }
 
-    if (material && from->material.len && !from->destroyed) {
-        to->material.data = ngx_pstrdup(pool, &from->material);
-        if (to->material.data == NULL) {
-            return NULL;
-        }
-
-        to->material.len = from->material.len;
+    slot = ngx_array_push(&mem->pending);
+    if (slot == NULL) {
+        return rc;
     }
 
-    return to;
+    *slot = op;
+
+    return NGX_AGAIN;
 }
+
+
+/* the methods: one way in, ngx_kmip_store_memory_call() */
+
+static ngx_int_t
+ngx_kmip_store_memory_create_obj(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj)
+{
+    return ngx_kmip_store_memory_call(op, obj, &obj->uid);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_memory_fetch(ngx_kmip_store_op_t *op, ngx_str_t *uid,
+    ngx_uint_t with_material)
+{
+    /* the material is in memory: it comes with every read */
+    return ngx_kmip_store_memory_call(op, NULL, uid);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_memory_update(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
+{
+    return ngx_kmip_store_memory_call(op, obj, &obj->uid);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_memory_destroy(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
+{
+    return ngx_kmip_store_memory_call(op, obj, &obj->uid);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_memory_list(ngx_kmip_store_op_t *op)
+{
+    return ngx_kmip_store_memory_call(op, NULL, NULL);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_memory_remove(ngx_kmip_store_op_t *op, ngx_str_t *uid)
+{
+    return ngx_kmip_store_memory_call(op, NULL, uid);
+}
+
+
+const ngx_kmip_store_backend_t  ngx_kmip_store_memory_backend = {
+    "memory",
+    ngx_kmip_store_memory_create_obj,
+    ngx_kmip_store_memory_fetch,
+    ngx_kmip_store_memory_update,
+    ngx_kmip_store_memory_destroy,
+    ngx_kmip_store_memory_list,
+    ngx_kmip_store_memory_remove
+};

@@ -34,6 +34,22 @@ t_uid_item(t_request_t *t, uint32_t operation, ngx_str_t *uid)
 }
 
 
+/* a batch of two items, each on an object, with Undo */
+
+static ngx_kmip_response_item_t *
+t_undo_pair(uint32_t op1, ngx_str_t *uid1, uint32_t op2, ngx_str_t *uid2)
+{
+    t_request_t  *t;
+
+    t = t_request(1, 4);
+    t_continuation(t, NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO);
+    t_uid_item(t, op1, uid1);
+    t_uid_item(t, op2, uid2);
+
+    return t_run(t);
+}
+
+
 static uint32_t
 t_kept_state(ngx_str_t *uid)
 {
@@ -127,7 +143,6 @@ t_undo_create(void)
 static void
 t_undo_change(void)
 {
-    t_request_t               *t;
     ngx_str_t                  u;
     ngx_kmip_response_item_t  *out;
 
@@ -135,11 +150,8 @@ t_undo_change(void)
         return;
     }
 
-    t = t_request(1, 4);
-    t_continuation(t, NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO);
-    t_uid_item(t, NGX_KMIP_OP_ACTIVATE, &u);
-    t_uid_item(t, NGX_KMIP_OP_GET, &t_unknown_uid);
-    out = t_run(t);
+    out = t_undo_pair(NGX_KMIP_OP_ACTIVATE, &u, NGX_KMIP_OP_GET,
+                      &t_unknown_uid);
 
     CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_UNDONE,
           "Undo: an Activate before a failed item is Operation Undone");
@@ -148,11 +160,7 @@ t_undo_change(void)
 
     /* a Destroy waits for the whole batch */
 
-    t = t_request(1, 4);
-    t_continuation(t, NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO);
-    t_uid_item(t, NGX_KMIP_OP_DESTROY, &u);
-    t_uid_item(t, NGX_KMIP_OP_GET, &u);
-    out = t_run(t);
+    out = t_undo_pair(NGX_KMIP_OP_DESTROY, &u, NGX_KMIP_OP_GET, &u);
 
     CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_UNDONE
           && out[1].result_status == NGX_KMIP_STATUS_OPERATION_FAILED,
@@ -160,11 +168,8 @@ t_undo_change(void)
     CHECK(!ngx_kmip_store_memory_find(t_mem, &u)->destroyed,
           "and the Destroy is never carried out");
 
-    t = t_request(1, 4);
-    t_continuation(t, NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO);
-    t_uid_item(t, NGX_KMIP_OP_GET_ATTRIBUTES, &u);
-    t_uid_item(t, NGX_KMIP_OP_DESTROY, &u);
-    out = t_run(t);
+    out = t_undo_pair(NGX_KMIP_OP_GET_ATTRIBUTES, &u, NGX_KMIP_OP_DESTROY,
+                      &u);
 
     CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
           && out[1].result_status == NGX_KMIP_STATUS_SUCCESS,

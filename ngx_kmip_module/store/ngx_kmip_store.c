@@ -264,8 +264,9 @@ ngx_kmip_store_update(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
     ngx_kmip_store_begin(op, NGX_KMIP_STORE_UPDATE, &obj->uid);
 
     if (obj->destroyed || obj->generation == 0) {
-        return ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
-                                    "the object is destroyed");
+        return ngx_kmip_store_run(op,
+                   ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
+                                        "the object is destroyed"));
     }
 
     op->from_generation = obj->generation;
@@ -286,8 +287,9 @@ ngx_kmip_store_destroy(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
     ngx_kmip_store_begin(op, NGX_KMIP_STORE_DESTROY, &obj->uid);
 
     if (obj->destroyed || obj->generation == 0) {
-        return ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
-                                    "the object is already destroyed");
+        return ngx_kmip_store_run(op,
+                   ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
+                                        "the object is already destroyed"));
     }
 
     ngx_kmip_store_cache_drop(op);
@@ -303,7 +305,9 @@ ngx_kmip_store_list(ngx_kmip_store_op_t *op)
 
     op->objects = ngx_array_create(op->pool, 16, sizeof(ngx_kmip_object_t));
     if (op->objects == NULL) {
-        return ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED, "no memory");
+        return ngx_kmip_store_run(op,
+                   ngx_kmip_store_error(op, NGX_KMIP_STORE_FAILED,
+                                        "no memory"));
     }
 
     return ngx_kmip_store_run(op, op->store->backend->list(op));

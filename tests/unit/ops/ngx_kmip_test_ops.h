@@ -34,6 +34,9 @@ typedef struct {
     ngx_uint_t                  nitems;
     ngx_kmip_req_t             *r;
     ngx_uint_t                  done;       /* r->done() was called */
+    unsigned                    anonymous:1;    /* no credential where one
+                                                   is configured */
+    unsigned                    no_store:1;     /* no key store */
 } t_request_t;
 
 
@@ -67,6 +70,9 @@ ngx_kmip_item_t *t_item(t_request_t *t, uint32_t operation);
 /* parses and runs the request to its end; its answers */
 ngx_kmip_response_item_t *t_run(t_request_t *t);
 
+/* kmip_interop: the server is a test server */
+void t_interop(ngx_uint_t on);
+
 /* the allocator of the tests' trees */
 ngx_kmip_allocator_t *t_alloc(void);
 
@@ -84,6 +90,15 @@ void t_create_payload(ngx_kmip_item_t *p, ngx_uint_t major);
 /* an answer's field; the first item with the tag at any depth */
 ngx_kmip_item_t *t_find(ngx_kmip_response_item_t *out, uint32_t tag);
 ngx_kmip_item_t *t_deep(ngx_kmip_item_t *item, uint32_t tag);
+/* how many fields of the payload, at its top, have the tag */
+ngx_uint_t t_count(ngx_kmip_response_item_t *out, uint32_t tag);
+/* the answer failed with the reason */
+ngx_uint_t t_fails(ngx_kmip_response_item_t *out, uint32_t reason);
+/* the answer's Unique Identifier, kept in t_pool, or NULL */
+ngx_str_t *t_uid_of(ngx_kmip_response_item_t *out);
+/* a Text String field or a Unique Identifier field */
+void t_text(ngx_kmip_item_t *parent, uint32_t tag, const char *text);
+void t_uid(ngx_kmip_item_t *parent, ngx_str_t *uid);
 /* the value of a Get Attributes answer's attribute, by name */
 ngx_kmip_item_t *t_attribute(ngx_kmip_response_item_t *out,
     const char *name);
@@ -94,6 +109,7 @@ void t_lifecycle(void);
 void t_attributes(void);
 void t_batches(void);
 void t_store_failures(void);
+void t_server(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

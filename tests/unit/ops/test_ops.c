@@ -51,6 +51,13 @@ t_alloc(void)
 }
 
 
+void
+t_interop(ngx_uint_t on)
+{
+    t_conf.interop = on;
+}
+
+
 /*
  * nginx's ngx_log.c brings the whole cycle with it: the tests print what
  * the operations log when NGX_KMIP_TEST_LOG is set, and drop it otherwise.
@@ -223,12 +230,15 @@ t_run(t_request_t *t)
     r->conf = &t_conf;
     r->done = t_done;
     r->data = t;
-    r->store = ngx_kmip_store_open(t->pool, t_log,
-                                   &ngx_kmip_store_memory_backend, t_mem,
-                                   NULL);
+    r->anonymous = t->anonymous;
+    r->store = t->no_store
+               ? NULL
+               : ngx_kmip_store_open(t->pool, t_log,
+                                     &ngx_kmip_store_memory_backend, t_mem,
+                                     NULL);
     (void) ngx_kmip_req_init(r);
 
-    if (r->store == NULL
+    if ((r->store == NULL && !t->no_store)
         || ngx_kmip_request_parse(t->root, &r->alloc, &r->msg, &known, &err)
            != NGX_KMIP_OK)
     {
@@ -270,6 +280,89 @@ ngx_kmip_item_t *
 t_find(ngx_kmip_response_item_t *out, uint32_t tag)
 {
     return ngx_kmip_ttlv_find(out->payload, tag);
+}
+
+
+ngx_uint_t
+t_count(ngx_kmip_response_item_t *out, uint32_t tag)
+{
+    ngx_uint_t        n;
+    ngx_kmip_item_t  *kid;
+
+    n = 0;
+
+    for (kid = out->payload ? out->payload->v.kids.first : NULL;
+         kid;
+         kid = kid->next)
+    {
+        if (kid->tag == tag) {
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+ngx_uint_t
+t_fails(ngx_kmip_response_item_t *out, uint32_t reason)
+{
+    return out->result_status == NGX_KMIP_STATUS_OPERATION_FAILED
+           && out->result_reason == reason;
+}
+
+
+ngx_str_t *
+t_uid_of(ngx_kmip_response_item_t *out)
+{
+    ngx_str_t        *uid;
+    ngx_kmip_item_t  *id;
+
+    id = t_find(out, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
+
+    if (out->result_status != NGX_KMIP_STATUS_SUCCESS || id == NULL) {
+        return NULL;
+    }
+
+    uid = ngx_palloc(t_pool, sizeof(ngx_str_t));
+    if (uid == NULL) {
+        abort();
+    }
+
+    uid->len = id->v.str.len;
+    uid->data = ngx_pnalloc(t_pool, uid->len);
+    if (uid->data == NULL) {
+        abort();
+    }
+
+    ngx_memcpy(uid->data, id->v.str.data, uid->len);
+
+    return uid;
+}
+
+
+void
+t_text(ngx_kmip_item_t *parent, uint32_t tag, const char *text)
+{
+    if (ngx_kmip_ttlv_add_text(t_alloc(), parent, tag, (const uint8_t *) text,
+                               strlen(text))
+        == NULL)
+    {
+        abort();
+    }
+}
+
+
+void
+t_uid(ngx_kmip_item_t *parent, ngx_str_t *uid)
+{
+    if (ngx_kmip_ttlv_add_text(t_alloc(), parent,
+                               NGX_KMIP_TAG_UNIQUE_IDENTIFIER, uid->data,
+                               uid->len)
+        == NULL)
+    {
+        abort();
+    }
 }
 
 
@@ -381,28 +474,19 @@ t_create_payload(ngx_kmip_item_t *p, ngx_uint_t major)
 ngx_str_t *
 t_create_aes(ngx_uint_t major, ngx_uint_t minor)
 {
-    static ngx_str_t           uid;
-    t_request_t               *t;
-    ngx_kmip_item_t           *id;
-    ngx_kmip_response_item_t  *out;
+    static ngx_str_t   uid;
+    ngx_str_t         *made;
+    t_request_t       *t;
 
     t = t_request(major, minor);
     t_create_payload(t_item(t, NGX_KMIP_OP_CREATE), major);
-    out = t_run(t);
 
-    id = t_find(&out[0], NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
-
-    if (out[0].result_status != NGX_KMIP_STATUS_SUCCESS || id == NULL) {
+    made = t_uid_of(&t_run(t)[0]);
+    if (made == NULL) {
         return NULL;
     }
 
-    uid.len = id->v.str.len;
-    uid.data = ngx_pnalloc(t_pool, uid.len);
-    if (uid.data == NULL) {
-        abort();
-    }
-
-    ngx_memcpy(uid.data, id->v.str.data, uid.len);
+    uid = *made;
 
     return &uid;
 }
@@ -483,6 +567,7 @@ main(void)
         t_attributes();
         t_batches();
         t_store_failures();
+        t_server();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

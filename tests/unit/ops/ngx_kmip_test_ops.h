@@ -87,6 +87,19 @@ ngx_kmip_response_item_t *t_one(ngx_uint_t major, ngx_uint_t minor,
 /* the payload of a Create of a 256-bit AES key, in the version's form */
 void t_create_payload(ngx_kmip_item_t *p, ngx_uint_t major);
 
+/* a field of the type (Integer, Enumeration, Date-Time, Boolean, Long) */
+ngx_kmip_item_t *t_value(ngx_kmip_item_t *parent, uint32_t tag, uint8_t type,
+    int64_t v);
+/* the version's attribute container: Attributes (2.x) or
+   Template-Attribute (1.x) */
+ngx_kmip_item_t *t_attrs(ngx_kmip_item_t *p, ngx_uint_t major);
+/* an attribute in the container, in the version's form: its tag (2.x) or
+   an Attribute of Attribute Name and Value (1.x) */
+void t_attr(ngx_kmip_item_t *attrs, ngx_uint_t major, const char *name,
+    uint32_t tag, uint8_t type, int64_t v);
+/* the number the store keeps for the object's attribute, or -1 */
+int64_t t_kept_num(ngx_str_t *uid, const char *name);
+
 /* an answer's field; the first item with the tag at any depth */
 ngx_kmip_item_t *t_find(ngx_kmip_response_item_t *out, uint32_t tag);
 ngx_kmip_item_t *t_deep(ngx_kmip_item_t *item, uint32_t tag);
@@ -110,6 +123,7 @@ void t_attributes(void);
 void t_batches(void);
 void t_store_failures(void);
 void t_server(void);
+void t_create(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

@@ -414,27 +414,67 @@ t_attribute(ngx_kmip_response_item_t *out, const char *name)
 }
 
 
-/* a 1.x Template-Attribute attribute */
-
-static void
-t_template_attr(ngx_kmip_item_t *ta, const char *name, uint32_t tag_type,
-    int64_t v)
+ngx_kmip_item_t *
+t_value(ngx_kmip_item_t *parent, uint32_t tag, uint8_t type, int64_t v)
 {
-    ngx_kmip_item_t  *a, *val;
+    ngx_kmip_item_t  *val;
 
-    a = ngx_kmip_ttlv_add_struct(t_alloc(), ta, NGX_KMIP_TAG_ATTRIBUTE);
-    ngx_kmip_ttlv_add_text(t_alloc(), a, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                           (const uint8_t *) name, strlen(name));
+    switch (type) {
 
-    val = (tag_type == NGX_KMIP_TYPE_INTEGER)
-          ? ngx_kmip_ttlv_add_integer(t_alloc(), a,
-                                      NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                                      (int32_t) v)
-          : ngx_kmip_ttlv_add_enum(t_alloc(), a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                                   (uint32_t) v);
+    case NGX_KMIP_TYPE_INTEGER:
+        val = ngx_kmip_ttlv_add_integer(t_alloc(), parent, tag, (int32_t) v);
+        break;
+
+    case NGX_KMIP_TYPE_ENUMERATION:
+        val = ngx_kmip_ttlv_add_enum(t_alloc(), parent, tag, (uint32_t) v);
+        break;
+
+    case NGX_KMIP_TYPE_DATE_TIME:
+        val = ngx_kmip_ttlv_add_datetime(t_alloc(), parent, tag, v);
+        break;
+
+    case NGX_KMIP_TYPE_BOOLEAN:
+        val = ngx_kmip_ttlv_add_bool(t_alloc(), parent, tag, (int) v);
+        break;
+
+    default:
+        val = ngx_kmip_ttlv_add_long(t_alloc(), parent, tag, v);
+        break;
+    }
+
     if (val == NULL) {
         abort();
     }
+
+    return val;
+}
+
+
+ngx_kmip_item_t *
+t_attrs(ngx_kmip_item_t *p, ngx_uint_t major)
+{
+    return ngx_kmip_ttlv_add_struct(t_alloc(), p,
+                                    major >= 2
+                                    ? NGX_KMIP_TAG_ATTRIBUTES
+                                    : NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
+}
+
+
+void
+t_attr(ngx_kmip_item_t *attrs, ngx_uint_t major, const char *name,
+    uint32_t tag, uint8_t type, int64_t v)
+{
+    ngx_kmip_item_t  *a;
+
+    if (major >= 2) {
+        /* 2.x: the attribute's own tag in the Attributes structure */
+        (void) t_value(attrs, tag, type, v);
+        return;
+    }
+
+    a = ngx_kmip_ttlv_add_struct(t_alloc(), attrs, NGX_KMIP_TAG_ATTRIBUTE);
+    t_text(a, NGX_KMIP_TAG_ATTRIBUTE_NAME, name);
+    (void) t_value(a, NGX_KMIP_TAG_ATTRIBUTE_VALUE, type, v);
 }
 
 
@@ -446,28 +486,41 @@ t_create_payload(ngx_kmip_item_t *p, ngx_uint_t major)
     ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE,
                            NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
 
-    if (major >= 2) {
-        ta = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_ATTRIBUTES);
-        ngx_kmip_ttlv_add_enum(t_alloc(), ta,
-                               NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
-                               NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
-        ngx_kmip_ttlv_add_integer(t_alloc(), ta,
-                                  NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH, 256);
-        ngx_kmip_ttlv_add_integer(t_alloc(), ta,
-                                  NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK,
-                                  NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT
-                                  | NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_DECRYPT);
-        return;
+    ta = t_attrs(p, major);
+    t_attr(ta, major, "Cryptographic Algorithm",
+           NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM, NGX_KMIP_TYPE_ENUMERATION,
+           NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
+    t_attr(ta, major, "Cryptographic Length",
+           NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH, NGX_KMIP_TYPE_INTEGER, 256);
+    t_attr(ta, major, "Cryptographic Usage Mask",
+           NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK, NGX_KMIP_TYPE_INTEGER,
+           NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT
+           | NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_DECRYPT);
+}
+
+
+int64_t
+t_kept_num(ngx_str_t *uid, const char *name)
+{
+    ngx_kmip_attr_t    *at;
+    ngx_kmip_object_t  *kept;
+
+    kept = ngx_kmip_store_memory_find(t_mem, uid);
+    if (kept == NULL) {
+        return -1;
     }
 
-    ta = ngx_kmip_ttlv_add_struct(t_alloc(), p,
-                                  NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
-    t_template_attr(ta, "Cryptographic Algorithm", NGX_KMIP_TYPE_ENUMERATION,
-                    NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
-    t_template_attr(ta, "Cryptographic Length", NGX_KMIP_TYPE_INTEGER, 256);
-    t_template_attr(ta, "Cryptographic Usage Mask", NGX_KMIP_TYPE_INTEGER,
-                    NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT
-                    | NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_DECRYPT);
+    at = ngx_kmip_attrs_find(&kept->attributes, name, strlen(name), -1);
+
+    if (at == NULL || at->value == NULL
+        || at->value->type == NGX_KMIP_TYPE_STRUCTURE
+        || at->value->type == NGX_KMIP_TYPE_TEXT_STRING
+        || at->value->type == NGX_KMIP_TYPE_BYTE_STRING)
+    {
+        return -1;
+    }
+
+    return at->value->v.num;
 }
 
 
@@ -568,6 +621,7 @@ main(void)
         t_batches();
         t_store_failures();
         t_server();
+        t_create();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

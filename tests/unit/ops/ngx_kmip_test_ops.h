@@ -44,6 +44,8 @@ extern ngx_kmip_store_memory_t  *t_mem;
 extern ngx_pool_t               *t_pool;
 extern ngx_log_t                *t_log;
 extern int                       t_passed, t_failed;
+/* key material for Register: its first n bytes */
+extern u_char                    t_material[32];
 
 
 #define CHECK(c, name)                                                    \
@@ -97,6 +99,17 @@ ngx_kmip_item_t *t_attrs(ngx_kmip_item_t *p, ngx_uint_t major);
    an Attribute of Attribute Name and Value (1.x) */
 void t_attr(ngx_kmip_item_t *attrs, ngx_uint_t major, const char *name,
     uint32_t tag, uint8_t type, int64_t v);
+/* a Create of a 256-bit AES key with one more attribute */
+ngx_kmip_response_item_t *t_create_plus(ngx_uint_t major, const char *name,
+    uint32_t tag, uint8_t type, int64_t v);
+/* a Register payload of a Symmetric Key or Secret Data (a Password) of
+   n bytes of t_material in Key Format Type kft: its Key Block */
+ngx_kmip_item_t *t_key_block(ngx_kmip_item_t *p, uint32_t type, uint32_t kft,
+    size_t n, int64_t alg, int64_t len);
+/* a Symmetric Key's Object Type and the version's attribute container
+   with the Cryptographic Algorithm (-1: none), to add more to */
+ngx_kmip_item_t *t_key_attrs(ngx_kmip_item_t *p, ngx_uint_t major,
+    int64_t alg);
 /* the number the store keeps for the object's attribute, or -1 */
 int64_t t_kept_num(ngx_str_t *uid, const char *name);
 
@@ -124,6 +137,7 @@ void t_batches(void);
 void t_store_failures(void);
 void t_server(void);
 void t_create(void);
+void t_get_ops(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

@@ -27,6 +27,8 @@ static ngx_uint_t         t_answered_later;
 ngx_pool_t               *t_pool;
 ngx_log_t                *t_log;
 int                       t_passed, t_failed;
+u_char                    t_material[32] =
+    "0123456789abcdef0123456789abcdef";
 
 static ngx_log_t              t_log_stderr;
 static ngx_open_file_t        t_log_file;
@@ -478,8 +480,8 @@ t_attr(ngx_kmip_item_t *attrs, ngx_uint_t major, const char *name,
 }
 
 
-void
-t_create_payload(ngx_kmip_item_t *p, ngx_uint_t major)
+ngx_kmip_item_t *
+t_key_attrs(ngx_kmip_item_t *p, ngx_uint_t major, int64_t alg)
 {
     ngx_kmip_item_t  *ta;
 
@@ -487,15 +489,89 @@ t_create_payload(ngx_kmip_item_t *p, ngx_uint_t major)
                            NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
 
     ta = t_attrs(p, major);
-    t_attr(ta, major, "Cryptographic Algorithm",
-           NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM, NGX_KMIP_TYPE_ENUMERATION,
-           NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
+
+    if (alg != -1) {
+        t_attr(ta, major, "Cryptographic Algorithm",
+               NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+               NGX_KMIP_TYPE_ENUMERATION, alg);
+    }
+
+    return ta;
+}
+
+
+void
+t_create_payload(ngx_kmip_item_t *p, ngx_uint_t major)
+{
+    ngx_kmip_item_t  *ta;
+
+    ta = t_key_attrs(p, major, NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
     t_attr(ta, major, "Cryptographic Length",
            NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH, NGX_KMIP_TYPE_INTEGER, 256);
     t_attr(ta, major, "Cryptographic Usage Mask",
            NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK, NGX_KMIP_TYPE_INTEGER,
            NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT
            | NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_DECRYPT);
+}
+
+
+/* a Create of a 256-bit AES key with one more attribute */
+
+ngx_kmip_response_item_t *
+t_create_plus(ngx_uint_t major, const char *name, uint32_t tag, uint8_t type,
+    int64_t v)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p, *ta;
+
+    t = t_request(major, major >= 2 ? 1 : 4);
+    p = t_item(t, NGX_KMIP_OP_CREATE);
+    t_create_payload(p, major);
+    ta = ngx_kmip_ttlv_find(p, major >= 2 ? NGX_KMIP_TAG_ATTRIBUTES
+                                          : NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
+    t_attr(ta, major, name, tag, type, v);
+
+    return t_run(t);
+}
+
+
+/* a Register of a Symmetric Key or Secret Data: its Key Block */
+
+ngx_kmip_item_t *
+t_key_block(ngx_kmip_item_t *p, uint32_t type, uint32_t kft, size_t n,
+    int64_t alg, int64_t len)
+{
+    ngx_kmip_item_t  *o, *kb, *kv;
+
+    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE, type);
+
+    o = ngx_kmip_ttlv_add_struct(t_alloc(), p,
+                                 type == NGX_KMIP_OBJECT_TYPE_SECRET_DATA
+                                 ? NGX_KMIP_TAG_SECRET_DATA
+                                 : NGX_KMIP_TAG_SYMMETRIC_KEY);
+
+    if (type == NGX_KMIP_OBJECT_TYPE_SECRET_DATA) {
+        ngx_kmip_ttlv_add_enum(t_alloc(), o, NGX_KMIP_TAG_SECRET_DATA_TYPE,
+                               NGX_KMIP_SECRET_DATA_TYPE_PASSWORD);
+    }
+
+    kb = ngx_kmip_ttlv_add_struct(t_alloc(), o, NGX_KMIP_TAG_KEY_BLOCK);
+    ngx_kmip_ttlv_add_enum(t_alloc(), kb, NGX_KMIP_TAG_KEY_FORMAT_TYPE, kft);
+    kv = ngx_kmip_ttlv_add_struct(t_alloc(), kb, NGX_KMIP_TAG_KEY_VALUE);
+    ngx_kmip_ttlv_add_bytes(t_alloc(), kv, NGX_KMIP_TAG_KEY_MATERIAL,
+                            t_material, n);
+
+    if (alg != -1) {
+        (void) t_value(kb, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+                       NGX_KMIP_TYPE_ENUMERATION, alg);
+    }
+
+    if (len != -1) {
+        (void) t_value(kb, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
+                       NGX_KMIP_TYPE_INTEGER, len);
+    }
+
+    return kb;
 }
 
 
@@ -622,6 +698,7 @@ main(void)
         t_store_failures();
         t_server();
         t_create();
+        t_get_ops();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

@@ -19,9 +19,6 @@
 #include "ngx_kmip_test_ops.h"
 
 
-static u_char  t_key16[16] = "0123456789abcdef";
-
-
 /* a Create of a symmetric key of the algorithm and length (-1: none) */
 
 static ngx_kmip_response_item_t *
@@ -32,15 +29,7 @@ t_create_key(ngx_uint_t major, int64_t alg, int64_t len)
 
     t = t_request(major, major >= 2 ? 1 : 4);
     p = t_item(t, NGX_KMIP_OP_CREATE);
-    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE,
-                           NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
-    ta = t_attrs(p, major);
-
-    if (alg != -1) {
-        t_attr(ta, major, "Cryptographic Algorithm",
-               NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
-               NGX_KMIP_TYPE_ENUMERATION, alg);
-    }
+    ta = t_key_attrs(p, major, alg);
 
     if (len != -1) {
         t_attr(ta, major, "Cryptographic Length",
@@ -105,26 +94,6 @@ t_algorithms(ngx_uint_t major)
     out = t_create_key(major, -1, 256);
     CHECK(t_fails(&out[0], NGX_KMIP_REASON_MISSING_DATA),
           "Create without a Cryptographic Algorithm: Missing Data");
-}
-
-
-/* a Create of a 256-bit AES key with one more attribute */
-
-static ngx_kmip_response_item_t *
-t_create_plus(ngx_uint_t major, const char *name, uint32_t tag, uint8_t type,
-    int64_t v)
-{
-    t_request_t      *t;
-    ngx_kmip_item_t  *p, *ta;
-
-    t = t_request(major, major >= 2 ? 1 : 4);
-    p = t_item(t, NGX_KMIP_OP_CREATE);
-    t_create_payload(p, major);
-    ta = ngx_kmip_ttlv_find(p, major >= 2 ? NGX_KMIP_TAG_ATTRIBUTES
-                                          : NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
-    t_attr(ta, major, name, tag, type, v);
-
-    return t_run(t);
 }
 
 
@@ -285,46 +254,6 @@ t_server_attrs(ngx_uint_t major)
 }
 
 
-/* a Register of a Symmetric Key or Secret Data: its Key Block */
-
-static ngx_kmip_item_t *
-t_key_block(ngx_kmip_item_t *p, uint32_t type, uint32_t kft, size_t n,
-    int64_t alg, int64_t len)
-{
-    ngx_kmip_item_t  *o, *kb, *kv;
-
-    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE, type);
-
-    o = ngx_kmip_ttlv_add_struct(t_alloc(), p,
-                                 type == NGX_KMIP_OBJECT_TYPE_SECRET_DATA
-                                 ? NGX_KMIP_TAG_SECRET_DATA
-                                 : NGX_KMIP_TAG_SYMMETRIC_KEY);
-
-    if (type == NGX_KMIP_OBJECT_TYPE_SECRET_DATA) {
-        ngx_kmip_ttlv_add_enum(t_alloc(), o, NGX_KMIP_TAG_SECRET_DATA_TYPE,
-                               NGX_KMIP_SECRET_DATA_TYPE_PASSWORD);
-    }
-
-    kb = ngx_kmip_ttlv_add_struct(t_alloc(), o, NGX_KMIP_TAG_KEY_BLOCK);
-    ngx_kmip_ttlv_add_enum(t_alloc(), kb, NGX_KMIP_TAG_KEY_FORMAT_TYPE, kft);
-    kv = ngx_kmip_ttlv_add_struct(t_alloc(), kb, NGX_KMIP_TAG_KEY_VALUE);
-    ngx_kmip_ttlv_add_bytes(t_alloc(), kv, NGX_KMIP_TAG_KEY_MATERIAL,
-                            t_key16, n);
-
-    if (alg != -1) {
-        (void) t_value(kb, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
-                       NGX_KMIP_TYPE_ENUMERATION, alg);
-    }
-
-    if (len != -1) {
-        (void) t_value(kb, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
-                       NGX_KMIP_TYPE_INTEGER, len);
-    }
-
-    return kb;
-}
-
-
 static ngx_kmip_response_item_t *
 t_register(ngx_uint_t major, uint32_t type, size_t n, int64_t alg,
     int64_t len)
@@ -351,7 +280,7 @@ t_register_keys(ngx_uint_t major)
     uid = t_uid_of(&out[0]);
     kept = uid ? ngx_kmip_store_memory_find(t_mem, uid) : NULL;
     CHECK(kept && kept->material.len == 16
-          && memcmp(kept->material.data, t_key16, 16) == 0
+          && memcmp(kept->material.data, t_material, 16) == 0
           && t_kept_num(uid, "Cryptographic Length") == 128
           && t_kept_num(uid, "Cryptographic Algorithm")
              == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES,
@@ -431,7 +360,7 @@ t_register_forms(ngx_uint_t major)
     ngx_kmip_ttlv_add_enum(t_alloc(), o, NGX_KMIP_TAG_OPAQUE_DATA_TYPE,
                            0x80000001);
     ngx_kmip_ttlv_add_bytes(t_alloc(), o, NGX_KMIP_TAG_OPAQUE_DATA_VALUE,
-                            t_key16, 5);
+                            t_material, 5);
     out = t_run(t);
     uid = t_uid_of(&out[0]);
     kept = uid ? ngx_kmip_store_memory_find(t_mem, uid) : NULL;

@@ -110,6 +110,10 @@ ngx_kmip_item_t *t_key_block(ngx_kmip_item_t *p, uint32_t type, uint32_t kft,
    with the Cryptographic Algorithm (-1: none), to add more to */
 ngx_kmip_item_t *t_key_attrs(ngx_kmip_item_t *p, ngx_uint_t major,
     int64_t alg);
+/* the store keeps the text as the instance (-1: the first) of the
+   object's attribute; text NULL: it keeps no such instance */
+ngx_uint_t t_kept_text(ngx_str_t *uid, const char *name, int64_t index,
+    const char *text);
 /* the number the store keeps for the object's attribute, or -1 */
 int64_t t_kept_num(ngx_str_t *uid, const char *name);
 
@@ -138,6 +142,7 @@ void t_store_failures(void);
 void t_server(void);
 void t_create(void);
 void t_get_ops(void);
+void t_attr_forms(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

@@ -575,6 +575,29 @@ t_key_block(ngx_kmip_item_t *p, uint32_t type, uint32_t kft, size_t n,
 }
 
 
+ngx_uint_t
+t_kept_text(ngx_str_t *uid, const char *name, int64_t index,
+    const char *text)
+{
+    ngx_kmip_attr_t    *at;
+    ngx_kmip_object_t  *kept;
+
+    kept = ngx_kmip_store_memory_find(t_mem, uid);
+    if (kept == NULL) {
+        return 0;
+    }
+
+    at = ngx_kmip_attrs_find(&kept->attributes, name, strlen(name), index);
+
+    if (text == NULL) {
+        return at == NULL;
+    }
+
+    return at && at->value && at->value->v.str.len == strlen(text)
+           && memcmp(at->value->v.str.data, text, strlen(text)) == 0;
+}
+
+
 int64_t
 t_kept_num(ngx_str_t *uid, const char *name)
 {
@@ -699,6 +722,7 @@ main(void)
         t_server();
         t_create();
         t_get_ops();
+        t_attr_forms();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

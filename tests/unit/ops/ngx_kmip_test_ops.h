@@ -114,6 +114,15 @@ ngx_kmip_item_t *t_key_attrs(ngx_kmip_item_t *p, ngx_uint_t major,
    object's attribute; text NULL: it keeps no such instance */
 ngx_uint_t t_kept_text(ngx_str_t *uid, const char *name, int64_t index,
     const char *text);
+/* the State Get Attributes answers (dates applied), 0 on failure */
+uint32_t t_state(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid);
+/* a Revoke with the Revocation Reason Code */
+ngx_kmip_response_item_t *t_revoke(ngx_uint_t major, ngx_uint_t minor,
+    ngx_str_t *uid, uint32_t code);
+/* Add, Modify or Set Attribute of a number-typed attribute, in the
+   version's form (1.x Attribute, 2.x New Attribute) */
+ngx_kmip_response_item_t *t_change(ngx_uint_t major, uint32_t operation,
+    ngx_str_t *uid, const char *name, uint32_t tag, uint8_t type, int64_t v);
 /* the number the store keeps for the object's attribute, or -1 */
 int64_t t_kept_num(ngx_str_t *uid, const char *name);
 
@@ -143,6 +152,7 @@ void t_server(void);
 void t_create(void);
 void t_get_ops(void);
 void t_attr_forms(void);
+void t_dates(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

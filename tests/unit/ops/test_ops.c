@@ -598,6 +598,77 @@ t_kept_text(ngx_str_t *uid, const char *name, int64_t index,
 }
 
 
+uint32_t
+t_state(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid)
+{
+    ngx_kmip_item_t           *v;
+    ngx_kmip_response_item_t  *out;
+
+    out = t_one(major, minor, NGX_KMIP_OP_GET_ATTRIBUTES, uid);
+
+    if (out[0].result_status != NGX_KMIP_STATUS_SUCCESS) {
+        return 0;
+    }
+
+    if (major >= 2) {
+        /* 2.x answers with an Attributes structure of plain tags */
+        v = t_deep(out[0].payload, NGX_KMIP_TAG_STATE);
+
+    } else {
+        v = t_attribute(&out[0], "State");
+    }
+
+    return v ? (uint32_t) v->v.num : 0;
+}
+
+
+ngx_kmip_response_item_t *
+t_revoke(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid, uint32_t code)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p, *rr;
+
+    t = t_request(major, minor);
+    p = t_item(t, NGX_KMIP_OP_REVOKE);
+    ngx_kmip_ttlv_add_text(t_alloc(), p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                           uid->data, uid->len);
+    rr = ngx_kmip_ttlv_add_struct(t_alloc(), p,
+                                  NGX_KMIP_TAG_REVOCATION_REASON);
+    ngx_kmip_ttlv_add_enum(t_alloc(), rr, NGX_KMIP_TAG_REVOCATION_REASON_CODE,
+                           code);
+
+    return t_run(t);
+}
+
+
+/*
+ * Add, Modify or Set Attribute of an attribute of a number type, in the
+ * version's form: a 1.x Attribute, a 2.x New Attribute
+ */
+
+ngx_kmip_response_item_t *
+t_change(ngx_uint_t major, uint32_t operation, ngx_str_t *uid,
+    const char *name, uint32_t tag, uint8_t type, int64_t v)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p;
+
+    t = t_request(major, major >= 2 ? 1 : 4);
+    p = t_item(t, operation);
+    t_uid(p, uid);
+
+    /* 1.x: the Attribute is t_attr()'s own */
+
+    if (major >= 2) {
+        p = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_NEW_ATTRIBUTE);
+    }
+
+    t_attr(p, major, name, tag, type, v);
+
+    return t_run(t);
+}
+
+
 int64_t
 t_kept_num(ngx_str_t *uid, const char *name)
 {
@@ -723,6 +794,7 @@ main(void)
         t_create();
         t_get_ops();
         t_attr_forms();
+        t_dates();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

@@ -172,8 +172,6 @@ static void
 t_read_only(ngx_str_t *u)
 {
     ngx_uint_t                 major;
-    t_request_t               *t;
-    ngx_kmip_item_t           *a;
     ngx_kmip_response_item_t  *out;
 
     out = t_change2(NGX_KMIP_OP_ADD_ATTRIBUTE, u,
@@ -189,18 +187,9 @@ t_read_only(ngx_str_t *u)
     /* State, an Enumeration the server alone sets, in both forms */
 
     for (major = 1; major <= 2; major++) {
-        t = t_request(major, major >= 2 ? 1 : 4);
-        a = t_item(t, NGX_KMIP_OP_MODIFY_ATTRIBUTE);
-        t_uid(a, u);
-        /* 1.x: the Attribute is t_attr()'s own */
-        if (major >= 2) {
-            a = ngx_kmip_ttlv_add_struct(t_alloc(), a,
-                                         NGX_KMIP_TAG_NEW_ATTRIBUTE);
-        }
-
-        t_attr(a, major, "State", NGX_KMIP_TAG_STATE,
-               NGX_KMIP_TYPE_ENUMERATION, NGX_KMIP_STATE_ACTIVE);
-        out = t_run(t);
+        out = t_change(major, NGX_KMIP_OP_MODIFY_ATTRIBUTE, u, "State",
+                       NGX_KMIP_TAG_STATE, NGX_KMIP_TYPE_ENUMERATION,
+                       NGX_KMIP_STATE_ACTIVE);
         CHECK(t_fails(&out[0], major >= 2
                                ? NGX_KMIP_REASON_ATTRIBUTE_READ_ONLY
                                : NGX_KMIP_REASON_PERMISSION_DENIED)

@@ -153,6 +153,7 @@ void t_create(void);
 void t_get_ops(void);
 void t_attr_forms(void);
 void t_dates(void);
+void t_locate_ops(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

@@ -795,6 +795,7 @@ main(void)
         t_get_ops();
         t_attr_forms();
         t_dates();
+        t_locate_ops();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

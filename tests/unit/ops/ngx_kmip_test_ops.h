@@ -123,6 +123,9 @@ ngx_kmip_response_item_t *t_revoke(ngx_uint_t major, ngx_uint_t minor,
    version's form (1.x Attribute, 2.x New Attribute) */
 ngx_kmip_response_item_t *t_change(ngx_uint_t major, uint32_t operation,
     ngx_str_t *uid, const char *name, uint32_t tag, uint8_t type, int64_t v);
+/* a 2.1 Register of a Password of n bytes in Key Format Type kft: its
+   Unique Identifier, or NULL */
+ngx_str_t *t_register_secret(uint32_t kft, size_t n);
 /* the number the store keeps for the object's attribute, or -1 */
 int64_t t_kept_num(ngx_str_t *uid, const char *name);
 
@@ -143,6 +146,12 @@ ngx_kmip_item_t *t_attribute(ngx_kmip_response_item_t *out,
     const char *name);
 
 
+/* an Encrypt or Decrypt of the data with the key, AES CBC without
+   padding and a fixed IV (test_ops_crypto.c) */
+ngx_kmip_response_item_t *t_cipher(ngx_uint_t major, uint32_t operation,
+    ngx_str_t *uid, const u_char *data, size_t n);
+
+
 /* the test groups (test_ops_*.c) */
 void t_lifecycle(void);
 void t_attributes(void);
@@ -154,6 +163,7 @@ void t_get_ops(void);
 void t_attr_forms(void);
 void t_dates(void);
 void t_locate_ops(void);
+void t_crypto(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

@@ -669,6 +669,19 @@ t_change(ngx_uint_t major, uint32_t operation, ngx_str_t *uid,
 }
 
 
+ngx_str_t *
+t_register_secret(uint32_t kft, size_t n)
+{
+    t_request_t  *t;
+
+    t = t_request(2, 1);
+    (void) t_key_block(t_item(t, NGX_KMIP_OP_REGISTER),
+                       NGX_KMIP_OBJECT_TYPE_SECRET_DATA, kft, n, -1, -1);
+
+    return t_uid_of(&t_run(t)[0]);
+}
+
+
 int64_t
 t_kept_num(ngx_str_t *uid, const char *name)
 {
@@ -796,6 +809,7 @@ main(void)
         t_attr_forms();
         t_dates();
         t_locate_ops();
+        t_crypto();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

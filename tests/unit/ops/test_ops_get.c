@@ -158,15 +158,10 @@ t_secret_formats(void)
 {
     t_get_t                    g = { 0, NULL, 0, 0 };
     ngx_str_t                 *uid;
-    t_request_t               *t;
     ngx_kmip_item_t           *kft;
     ngx_kmip_response_item_t  *out;
 
-    t = t_request(2, 1);
-    (void) t_key_block(t_item(t, NGX_KMIP_OP_REGISTER),
-                       NGX_KMIP_OBJECT_TYPE_SECRET_DATA,
-                       NGX_KMIP_KEY_FORMAT_TYPE_RAW, 12, -1, -1);
-    uid = t_uid_of(&t_run(t)[0]);
+    uid = t_register_secret(NGX_KMIP_KEY_FORMAT_TYPE_RAW, 12);
     if (uid == NULL) {
         CHECK(0, "Register of Secret Data for Get");
         return;

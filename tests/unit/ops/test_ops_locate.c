@@ -93,8 +93,7 @@ t_located(ngx_kmip_response_item_t *out)
 static ngx_str_t *
 t_objects(void)
 {
-    t_request_t  *t;
-    ngx_str_t    *active;
+    ngx_str_t  *active;
 
     (void) t_create_aes(1, 4);
     (void) t_create_aes(2, 1);
@@ -102,12 +101,7 @@ t_objects(void)
                                      NGX_KMIP_TAG_ACTIVATION_DATE,
                                      NGX_KMIP_TYPE_DATE_TIME,
                                      ngx_time() - 60)[0]);
-
-    t = t_request(2, 1);
-    (void) t_key_block(t_item(t, NGX_KMIP_OP_REGISTER),
-                       NGX_KMIP_OBJECT_TYPE_SECRET_DATA,
-                       NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE, 8, -1, -1);
-    (void) t_run(t);
+    (void) t_register_secret(NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE, 8);
 
     return active;
 }

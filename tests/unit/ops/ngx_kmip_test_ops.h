@@ -89,7 +89,8 @@ ngx_kmip_response_item_t *t_one(ngx_uint_t major, ngx_uint_t minor,
 /* the payload of a Create of a 256-bit AES key, in the version's form */
 void t_create_payload(ngx_kmip_item_t *p, ngx_uint_t major);
 
-/* a field of the type (Integer, Enumeration, Date-Time, Boolean, Long) */
+/* a field of the type (Integer, Enumeration, Date-Time, Boolean,
+   Interval, Long Integer) */
 ngx_kmip_item_t *t_value(ngx_kmip_item_t *parent, uint32_t tag, uint8_t type,
     int64_t v);
 /* the version's attribute container: Attributes (2.x) or
@@ -164,6 +165,7 @@ void t_attr_forms(void);
 void t_dates(void);
 void t_locate_ops(void);
 void t_crypto(void);
+void t_check_ops(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

@@ -439,6 +439,11 @@ t_value(ngx_kmip_item_t *parent, uint32_t tag, uint8_t type, int64_t v)
         val = ngx_kmip_ttlv_add_bool(t_alloc(), parent, tag, (int) v);
         break;
 
+    case NGX_KMIP_TYPE_INTERVAL:
+        val = ngx_kmip_ttlv_add_interval(t_alloc(), parent, tag,
+                                         (uint32_t) v);
+        break;
+
     default:
         val = ngx_kmip_ttlv_add_long(t_alloc(), parent, tag, v);
         break;
@@ -810,6 +815,7 @@ main(void)
         t_dates();
         t_locate_ops();
         t_crypto();
+        t_check_ops();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

@@ -34,6 +34,9 @@ typedef struct {
     ngx_uint_t                  nitems;
     ngx_kmip_req_t             *r;
     ngx_uint_t                  done;       /* r->done() was called */
+    unsigned                    anonymous:1;    /* no credential where one
+                                                   is configured */
+    unsigned                    no_store:1;     /* no key store */
 } t_request_t;
 
 
@@ -44,6 +47,8 @@ typedef struct {
 extern ngx_kmip_store_memory_t  *t_mem;
 extern ngx_pool_t               *t_pool;
 extern ngx_log_t                *t_log;
+/* key material for Register: its first n bytes */
+extern u_char                    t_material[32];
 
 
 /* a new memory store for the next tests; deferred: answers wait */
@@ -58,6 +63,9 @@ ngx_kmip_item_t *t_item(t_request_t *t, uint32_t operation);
 
 /* parses and runs the request to its end; its answers */
 ngx_kmip_response_item_t *t_run(t_request_t *t);
+
+/* kmip_interop: the server is a test server */
+void t_interop(ngx_uint_t on);
 
 /* the allocator of the tests' trees */
 ngx_kmip_allocator_t *t_alloc(void);
@@ -78,12 +86,68 @@ uint32_t t_reason(ngx_kmip_response_item_t *out);
 /* the payload of a Create of a 256-bit AES key, in the version's form */
 void t_create_payload(ngx_kmip_item_t *p, ngx_uint_t major);
 
+/* a field of the type (Integer, Enumeration, Date-Time, Boolean,
+   Interval, Long Integer) */
+ngx_kmip_item_t *t_value(ngx_kmip_item_t *parent, uint32_t tag, uint8_t type,
+    int64_t v);
+/* the version's attribute container: Attributes (2.x) or
+   Template-Attribute (1.x) */
+ngx_kmip_item_t *t_attrs(ngx_kmip_item_t *p, ngx_uint_t major);
+/* an attribute in the container, in the version's form: its tag (2.x) or
+   an Attribute of Attribute Name and Value (1.x) */
+void t_attr(ngx_kmip_item_t *attrs, ngx_uint_t major, const char *name,
+    uint32_t tag, uint8_t type, int64_t v);
+/* a Create of a 256-bit AES key with one more attribute */
+ngx_kmip_response_item_t *t_create_plus(ngx_uint_t major, const char *name,
+    uint32_t tag, uint8_t type, int64_t v);
+/* a Register payload of a Symmetric Key or Secret Data (a Password) of
+   n bytes of t_material in Key Format Type kft: its Key Block */
+ngx_kmip_item_t *t_key_block(ngx_kmip_item_t *p, uint32_t type, uint32_t kft,
+    size_t n, int64_t alg, int64_t len);
+/* a Symmetric Key's Object Type and the version's attribute container
+   with the Cryptographic Algorithm (-1: none), to add more to */
+ngx_kmip_item_t *t_key_attrs(ngx_kmip_item_t *p, ngx_uint_t major,
+    int64_t alg);
+/* the store keeps the text as the instance (-1: the first) of the
+   object's attribute; text NULL: it keeps no such instance */
+ngx_uint_t t_kept_text(ngx_str_t *uid, const char *name, int64_t index,
+    const char *text);
+/* the State Get Attributes answers (dates applied), 0 on failure */
+uint32_t t_state(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid);
+/* a Revoke with the Revocation Reason Code */
+ngx_kmip_response_item_t *t_revoke(ngx_uint_t major, ngx_uint_t minor,
+    ngx_str_t *uid, uint32_t code);
+/* Add, Modify or Set Attribute of a number-typed attribute, in the
+   version's form (1.x Attribute, 2.x New Attribute) */
+ngx_kmip_response_item_t *t_change(ngx_uint_t major, uint32_t operation,
+    ngx_str_t *uid, const char *name, uint32_t tag, uint8_t type, int64_t v);
+/* a 2.1 Register of a Password of n bytes in Key Format Type kft: its
+   Unique Identifier, or NULL */
+ngx_str_t *t_register_secret(uint32_t kft, size_t n);
+/* the number the store keeps for the object's attribute, or -1 */
+int64_t t_kept_num(ngx_str_t *uid, const char *name);
+
 /* an answer's field; the first item with the tag at any depth */
 ngx_kmip_item_t *t_find(ngx_kmip_response_item_t *out, uint32_t tag);
 ngx_kmip_item_t *t_deep(ngx_kmip_item_t *item, uint32_t tag);
+/* how many fields of the payload, at its top, have the tag */
+ngx_uint_t t_count(ngx_kmip_response_item_t *out, uint32_t tag);
+/* the answer failed with the reason */
+ngx_uint_t t_fails(ngx_kmip_response_item_t *out, uint32_t reason);
+/* the answer's Unique Identifier, kept in t_pool, or NULL */
+ngx_str_t *t_uid_of(ngx_kmip_response_item_t *out);
+/* a Text String field or a Unique Identifier field */
+void t_text(ngx_kmip_item_t *parent, uint32_t tag, const char *text);
+void t_uid(ngx_kmip_item_t *parent, ngx_str_t *uid);
 /* the value of a Get Attributes answer's attribute, by name */
 ngx_kmip_item_t *t_attribute(ngx_kmip_response_item_t *out,
     const char *name);
+
+
+/* an Encrypt or Decrypt of the data with the key, AES CBC without
+   padding and a fixed IV (test_ops_crypto.c) */
+ngx_kmip_response_item_t *t_cipher(ngx_uint_t major, uint32_t operation,
+    ngx_str_t *uid, const u_char *data, size_t n);
 
 
 /* the test groups (test_ops_*.c) */
@@ -91,6 +155,14 @@ void t_lifecycle(void);
 void t_attributes(void);
 void t_batches(void);
 void t_store_failures(void);
+void t_server(void);
+void t_create(void);
+void t_get_ops(void);
+void t_attr_forms(void);
+void t_dates(void);
+void t_locate_ops(void);
+void t_crypto(void);
+void t_check_ops(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

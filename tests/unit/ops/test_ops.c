@@ -27,6 +27,8 @@ static ngx_uint_t         t_answered_later;
 ngx_pool_t               *t_pool;
 ngx_log_t                *t_log;
 int                       passed, failed;
+u_char                    t_material[32] =
+    "0123456789abcdef0123456789abcdef";
 
 static ngx_log_t              t_log_stderr;
 static ngx_open_file_t        t_log_file;
@@ -48,6 +50,13 @@ ngx_kmip_allocator_t *
 t_alloc(void)
 {
     return &t_allocator;
+}
+
+
+void
+t_interop(ngx_uint_t on)
+{
+    t_conf.interop = on;
 }
 
 
@@ -223,12 +232,15 @@ t_run(t_request_t *t)
     r->conf = &t_conf;
     r->done = t_done;
     r->data = t;
-    r->store = ngx_kmip_store_open(t->pool, t_log,
-                                   &ngx_kmip_store_memory_backend, t_mem,
-                                   NULL);
+    r->anonymous = t->anonymous;
+    r->store = t->no_store
+               ? NULL
+               : ngx_kmip_store_open(t->pool, t_log,
+                                     &ngx_kmip_store_memory_backend, t_mem,
+                                     NULL);
     (void) ngx_kmip_req_init(r);
 
-    if (r->store == NULL
+    if ((r->store == NULL && !t->no_store)
         || ngx_kmip_request_parse(t->root, &r->alloc, &r->msg, &known, &err)
            != NGX_KMIP_OK)
     {
@@ -270,6 +282,89 @@ ngx_kmip_item_t *
 t_find(ngx_kmip_response_item_t *out, uint32_t tag)
 {
     return ngx_kmip_ttlv_find(out->payload, tag);
+}
+
+
+ngx_uint_t
+t_count(ngx_kmip_response_item_t *out, uint32_t tag)
+{
+    ngx_uint_t        n;
+    ngx_kmip_item_t  *kid;
+
+    n = 0;
+
+    for (kid = out->payload ? out->payload->v.kids.first : NULL;
+         kid;
+         kid = kid->next)
+    {
+        if (kid->tag == tag) {
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+ngx_uint_t
+t_fails(ngx_kmip_response_item_t *out, uint32_t reason)
+{
+    return out->result_status == NGX_KMIP_STATUS_OPERATION_FAILED
+           && out->result_reason == reason;
+}
+
+
+ngx_str_t *
+t_uid_of(ngx_kmip_response_item_t *out)
+{
+    ngx_str_t        *uid;
+    ngx_kmip_item_t  *id;
+
+    id = t_find(out, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
+
+    if (out->result_status != NGX_KMIP_STATUS_SUCCESS || id == NULL) {
+        return NULL;
+    }
+
+    uid = ngx_palloc(t_pool, sizeof(ngx_str_t));
+    if (uid == NULL) {
+        abort();
+    }
+
+    uid->len = id->v.str.len;
+    uid->data = ngx_pnalloc(t_pool, uid->len);
+    if (uid->data == NULL) {
+        abort();
+    }
+
+    ngx_memcpy(uid->data, id->v.str.data, uid->len);
+
+    return uid;
+}
+
+
+void
+t_text(ngx_kmip_item_t *parent, uint32_t tag, const char *text)
+{
+    if (ngx_kmip_ttlv_add_text(t_alloc(), parent, tag, (const uint8_t *) text,
+                               strlen(text))
+        == NULL)
+    {
+        abort();
+    }
+}
+
+
+void
+t_uid(ngx_kmip_item_t *parent, ngx_str_t *uid)
+{
+    if (ngx_kmip_ttlv_add_text(t_alloc(), parent,
+                               NGX_KMIP_TAG_UNIQUE_IDENTIFIER, uid->data,
+                               uid->len)
+        == NULL)
+    {
+        abort();
+    }
 }
 
 
@@ -321,27 +416,92 @@ t_attribute(ngx_kmip_response_item_t *out, const char *name)
 }
 
 
-/* a 1.x Template-Attribute attribute */
-
-static void
-t_template_attr(ngx_kmip_item_t *ta, const char *name, uint32_t tag_type,
-    int64_t v)
+ngx_kmip_item_t *
+t_value(ngx_kmip_item_t *parent, uint32_t tag, uint8_t type, int64_t v)
 {
-    ngx_kmip_item_t  *a, *val;
+    ngx_kmip_item_t  *val;
 
-    a = ngx_kmip_ttlv_add_struct(t_alloc(), ta, NGX_KMIP_TAG_ATTRIBUTE);
-    ngx_kmip_ttlv_add_text(t_alloc(), a, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                           (const uint8_t *) name, strlen(name));
+    switch (type) {
 
-    val = (tag_type == NGX_KMIP_TYPE_INTEGER)
-          ? ngx_kmip_ttlv_add_integer(t_alloc(), a,
-                                      NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                                      (int32_t) v)
-          : ngx_kmip_ttlv_add_enum(t_alloc(), a, NGX_KMIP_TAG_ATTRIBUTE_VALUE,
-                                   (uint32_t) v);
+    case NGX_KMIP_TYPE_INTEGER:
+        val = ngx_kmip_ttlv_add_integer(t_alloc(), parent, tag, (int32_t) v);
+        break;
+
+    case NGX_KMIP_TYPE_ENUMERATION:
+        val = ngx_kmip_ttlv_add_enum(t_alloc(), parent, tag, (uint32_t) v);
+        break;
+
+    case NGX_KMIP_TYPE_DATE_TIME:
+        val = ngx_kmip_ttlv_add_datetime(t_alloc(), parent, tag, v);
+        break;
+
+    case NGX_KMIP_TYPE_BOOLEAN:
+        val = ngx_kmip_ttlv_add_bool(t_alloc(), parent, tag, (int) v);
+        break;
+
+    case NGX_KMIP_TYPE_INTERVAL:
+        val = ngx_kmip_ttlv_add_interval(t_alloc(), parent, tag,
+                                         (uint32_t) v);
+        break;
+
+    default:
+        val = ngx_kmip_ttlv_add_long(t_alloc(), parent, tag, v);
+        break;
+    }
+
     if (val == NULL) {
         abort();
     }
+
+    return val;
+}
+
+
+ngx_kmip_item_t *
+t_attrs(ngx_kmip_item_t *p, ngx_uint_t major)
+{
+    return ngx_kmip_ttlv_add_struct(t_alloc(), p,
+                                    major >= 2
+                                    ? NGX_KMIP_TAG_ATTRIBUTES
+                                    : NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
+}
+
+
+void
+t_attr(ngx_kmip_item_t *attrs, ngx_uint_t major, const char *name,
+    uint32_t tag, uint8_t type, int64_t v)
+{
+    ngx_kmip_item_t  *a;
+
+    if (major >= 2) {
+        /* 2.x: the attribute's own tag in the Attributes structure */
+        (void) t_value(attrs, tag, type, v);
+        return;
+    }
+
+    a = ngx_kmip_ttlv_add_struct(t_alloc(), attrs, NGX_KMIP_TAG_ATTRIBUTE);
+    t_text(a, NGX_KMIP_TAG_ATTRIBUTE_NAME, name);
+    (void) t_value(a, NGX_KMIP_TAG_ATTRIBUTE_VALUE, type, v);
+}
+
+
+ngx_kmip_item_t *
+t_key_attrs(ngx_kmip_item_t *p, ngx_uint_t major, int64_t alg)
+{
+    ngx_kmip_item_t  *ta;
+
+    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE,
+                           NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
+
+    ta = t_attrs(p, major);
+
+    if (alg != -1) {
+        t_attr(ta, major, "Cryptographic Algorithm",
+               NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+               NGX_KMIP_TYPE_ENUMERATION, alg);
+    }
+
+    return ta;
 }
 
 
@@ -350,59 +510,224 @@ t_create_payload(ngx_kmip_item_t *p, ngx_uint_t major)
 {
     ngx_kmip_item_t  *ta;
 
-    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE,
-                           NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
+    ta = t_key_attrs(p, major, NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
+    t_attr(ta, major, "Cryptographic Length",
+           NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH, NGX_KMIP_TYPE_INTEGER, 256);
+    t_attr(ta, major, "Cryptographic Usage Mask",
+           NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK, NGX_KMIP_TYPE_INTEGER,
+           NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT
+           | NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_DECRYPT);
+}
 
-    if (major >= 2) {
-        ta = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_ATTRIBUTES);
-        ngx_kmip_ttlv_add_enum(t_alloc(), ta,
-                               NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
-                               NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
-        ngx_kmip_ttlv_add_integer(t_alloc(), ta,
-                                  NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH, 256);
-        ngx_kmip_ttlv_add_integer(t_alloc(), ta,
-                                  NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK,
-                                  NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT
-                                  | NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_DECRYPT);
-        return;
+
+/* a Create of a 256-bit AES key with one more attribute */
+
+ngx_kmip_response_item_t *
+t_create_plus(ngx_uint_t major, const char *name, uint32_t tag, uint8_t type,
+    int64_t v)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p, *ta;
+
+    t = t_request(major, major >= 2 ? 1 : 4);
+    p = t_item(t, NGX_KMIP_OP_CREATE);
+    t_create_payload(p, major);
+    ta = ngx_kmip_ttlv_find(p, major >= 2 ? NGX_KMIP_TAG_ATTRIBUTES
+                                          : NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
+    t_attr(ta, major, name, tag, type, v);
+
+    return t_run(t);
+}
+
+
+/* a Register of a Symmetric Key or Secret Data: its Key Block */
+
+ngx_kmip_item_t *
+t_key_block(ngx_kmip_item_t *p, uint32_t type, uint32_t kft, size_t n,
+    int64_t alg, int64_t len)
+{
+    ngx_kmip_item_t  *o, *kb, *kv;
+
+    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE, type);
+
+    o = ngx_kmip_ttlv_add_struct(t_alloc(), p,
+                                 type == NGX_KMIP_OBJECT_TYPE_SECRET_DATA
+                                 ? NGX_KMIP_TAG_SECRET_DATA
+                                 : NGX_KMIP_TAG_SYMMETRIC_KEY);
+
+    if (type == NGX_KMIP_OBJECT_TYPE_SECRET_DATA) {
+        ngx_kmip_ttlv_add_enum(t_alloc(), o, NGX_KMIP_TAG_SECRET_DATA_TYPE,
+                               NGX_KMIP_SECRET_DATA_TYPE_PASSWORD);
     }
 
-    ta = ngx_kmip_ttlv_add_struct(t_alloc(), p,
-                                  NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
-    t_template_attr(ta, "Cryptographic Algorithm", NGX_KMIP_TYPE_ENUMERATION,
-                    NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
-    t_template_attr(ta, "Cryptographic Length", NGX_KMIP_TYPE_INTEGER, 256);
-    t_template_attr(ta, "Cryptographic Usage Mask", NGX_KMIP_TYPE_INTEGER,
-                    NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT
-                    | NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_DECRYPT);
+    kb = ngx_kmip_ttlv_add_struct(t_alloc(), o, NGX_KMIP_TAG_KEY_BLOCK);
+    ngx_kmip_ttlv_add_enum(t_alloc(), kb, NGX_KMIP_TAG_KEY_FORMAT_TYPE, kft);
+    kv = ngx_kmip_ttlv_add_struct(t_alloc(), kb, NGX_KMIP_TAG_KEY_VALUE);
+    ngx_kmip_ttlv_add_bytes(t_alloc(), kv, NGX_KMIP_TAG_KEY_MATERIAL,
+                            t_material, n);
+
+    if (alg != -1) {
+        (void) t_value(kb, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+                       NGX_KMIP_TYPE_ENUMERATION, alg);
+    }
+
+    if (len != -1) {
+        (void) t_value(kb, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
+                       NGX_KMIP_TYPE_INTEGER, len);
+    }
+
+    return kb;
+}
+
+
+ngx_uint_t
+t_kept_text(ngx_str_t *uid, const char *name, int64_t index,
+    const char *text)
+{
+    ngx_kmip_attr_t    *at;
+    ngx_kmip_object_t  *kept;
+
+    kept = ngx_kmip_store_memory_find(t_mem, uid);
+    if (kept == NULL) {
+        return 0;
+    }
+
+    at = ngx_kmip_attrs_find(&kept->attributes, name, strlen(name), index);
+
+    if (text == NULL) {
+        return at == NULL;
+    }
+
+    return at && at->value && at->value->v.str.len == strlen(text)
+           && memcmp(at->value->v.str.data, text, strlen(text)) == 0;
+}
+
+
+uint32_t
+t_state(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid)
+{
+    ngx_kmip_item_t           *v;
+    ngx_kmip_response_item_t  *out;
+
+    out = t_one(major, minor, NGX_KMIP_OP_GET_ATTRIBUTES, uid);
+
+    if (out[0].result_status != NGX_KMIP_STATUS_SUCCESS) {
+        return 0;
+    }
+
+    if (major >= 2) {
+        /* 2.x answers with an Attributes structure of plain tags */
+        v = t_deep(out[0].payload, NGX_KMIP_TAG_STATE);
+
+    } else {
+        v = t_attribute(&out[0], "State");
+    }
+
+    return v ? (uint32_t) v->v.num : 0;
+}
+
+
+ngx_kmip_response_item_t *
+t_revoke(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid, uint32_t code)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p, *rr;
+
+    t = t_request(major, minor);
+    p = t_item(t, NGX_KMIP_OP_REVOKE);
+    ngx_kmip_ttlv_add_text(t_alloc(), p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                           uid->data, uid->len);
+    rr = ngx_kmip_ttlv_add_struct(t_alloc(), p,
+                                  NGX_KMIP_TAG_REVOCATION_REASON);
+    ngx_kmip_ttlv_add_enum(t_alloc(), rr, NGX_KMIP_TAG_REVOCATION_REASON_CODE,
+                           code);
+
+    return t_run(t);
+}
+
+
+/*
+ * Add, Modify or Set Attribute of an attribute of a number type, in the
+ * version's form: a 1.x Attribute, a 2.x New Attribute
+ */
+
+ngx_kmip_response_item_t *
+t_change(ngx_uint_t major, uint32_t operation, ngx_str_t *uid,
+    const char *name, uint32_t tag, uint8_t type, int64_t v)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p;
+
+    t = t_request(major, major >= 2 ? 1 : 4);
+    p = t_item(t, operation);
+    t_uid(p, uid);
+
+    /* 1.x: the Attribute is t_attr()'s own */
+
+    if (major >= 2) {
+        p = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_NEW_ATTRIBUTE);
+    }
+
+    t_attr(p, major, name, tag, type, v);
+
+    return t_run(t);
+}
+
+
+ngx_str_t *
+t_register_secret(uint32_t kft, size_t n)
+{
+    t_request_t  *t;
+
+    t = t_request(2, 1);
+    (void) t_key_block(t_item(t, NGX_KMIP_OP_REGISTER),
+                       NGX_KMIP_OBJECT_TYPE_SECRET_DATA, kft, n, -1, -1);
+
+    return t_uid_of(&t_run(t)[0]);
+}
+
+
+int64_t
+t_kept_num(ngx_str_t *uid, const char *name)
+{
+    ngx_kmip_attr_t    *at;
+    ngx_kmip_object_t  *kept;
+
+    kept = ngx_kmip_store_memory_find(t_mem, uid);
+    if (kept == NULL) {
+        return -1;
+    }
+
+    at = ngx_kmip_attrs_find(&kept->attributes, name, strlen(name), -1);
+
+    if (at == NULL || at->value == NULL
+        || at->value->type == NGX_KMIP_TYPE_STRUCTURE
+        || at->value->type == NGX_KMIP_TYPE_TEXT_STRING
+        || at->value->type == NGX_KMIP_TYPE_BYTE_STRING)
+    {
+        return -1;
+    }
+
+    return at->value->v.num;
 }
 
 
 ngx_str_t *
 t_create_aes(ngx_uint_t major, ngx_uint_t minor)
 {
-    static ngx_str_t           uid;
-    t_request_t               *t;
-    ngx_kmip_item_t           *id;
-    ngx_kmip_response_item_t  *out;
+    static ngx_str_t   uid;
+    ngx_str_t         *made;
+    t_request_t       *t;
 
     t = t_request(major, minor);
     t_create_payload(t_item(t, NGX_KMIP_OP_CREATE), major);
-    out = t_run(t);
 
-    id = t_find(&out[0], NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
-
-    if (out[0].result_status != NGX_KMIP_STATUS_SUCCESS || id == NULL) {
+    made = t_uid_of(&t_run(t)[0]);
+    if (made == NULL) {
         return NULL;
     }
 
-    uid.len = id->v.str.len;
-    uid.data = ngx_pnalloc(t_pool, uid.len);
-    if (uid.data == NULL) {
-        abort();
-    }
-
-    ngx_memcpy(uid.data, id->v.str.data, uid.len);
+    uid = *made;
 
     return &uid;
 }
@@ -509,6 +834,14 @@ main(void)
         t_attributes();
         t_batches();
         t_store_failures();
+        t_server();
+        t_create();
+        t_get_ops();
+        t_attr_forms();
+        t_dates();
+        t_locate_ops();
+        t_crypto();
+        t_check_ops();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

@@ -17,49 +17,6 @@
 #include "ngx_kmip_test_ops.h"
 
 
-static uint32_t
-t_state(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid)
-{
-    ngx_kmip_item_t           *v;
-    ngx_kmip_response_item_t  *out;
-
-    out = t_one(major, minor, NGX_KMIP_OP_GET_ATTRIBUTES, uid);
-
-    if (out[0].result_status != NGX_KMIP_STATUS_SUCCESS) {
-        return 0;
-    }
-
-    if (major >= 2) {
-        /* 2.x answers with an Attributes structure of plain tags */
-        v = t_deep(out[0].payload, NGX_KMIP_TAG_STATE);
-
-    } else {
-        v = t_attribute(&out[0], "State");
-    }
-
-    return v ? (uint32_t) v->v.num : 0;
-}
-
-
-static ngx_kmip_response_item_t *
-t_revoke(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid)
-{
-    t_request_t      *t;
-    ngx_kmip_item_t  *p, *rr;
-
-    t = t_request(major, minor);
-    p = t_item(t, NGX_KMIP_OP_REVOKE);
-    ngx_kmip_ttlv_add_text(t_alloc(), p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                           uid->data, uid->len);
-    rr = ngx_kmip_ttlv_add_struct(t_alloc(), p,
-                                  NGX_KMIP_TAG_REVOCATION_REASON);
-    ngx_kmip_ttlv_add_enum(t_alloc(), rr, NGX_KMIP_TAG_REVOCATION_REASON_CODE,
-                           NGX_KMIP_REVOCATION_REASON_CODE_UNSPECIFIED);
-
-    return t_run(t);
-}
-
-
 static void
 t_lifecycle_of(ngx_uint_t major, ngx_uint_t minor)
 {
@@ -101,7 +58,8 @@ t_lifecycle_of(ngx_uint_t major, ngx_uint_t minor)
           "Destroy of an Active key fails with the version's reason");
     CHECK(kept && !kept->destroyed, "and the key stays");
 
-    out = t_revoke(major, minor, &u);
+    out = t_revoke(major, minor, &u,
+                   NGX_KMIP_REVOCATION_REASON_CODE_UNSPECIFIED);
     CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS, "Revoke");
     CHECK(t_state(major, minor, &u) == NGX_KMIP_STATE_DEACTIVATED,
           "a revoked key is Deactivated");

@@ -1,0 +1,435 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+/*
+ * The operations about the server and the batch runner's own rules:
+ * Discover Versions (1.4 4.26, 2.1 6.1.17), Query (1.4 4.25, 2.1 6.1.37),
+ * RNG Retrieve (1.4 4.35), Log (2.1 6.1.29), Interop (2.1 6.1.26), Set
+ * Endpoint Role (2.1 6.1.54); an operation a version does not define is
+ * Operation Not Supported, and a request without the configured
+ * credential may run only the operations that need none.
+ */
+
+
+#include <stdio.h>
+
+#include "ngx_kmip_test_ops.h"
+
+
+static void
+t_version(ngx_kmip_item_t *p, int32_t major, int32_t minor)
+{
+    ngx_kmip_item_t  *pv;
+
+    pv = ngx_kmip_ttlv_add_struct(t_alloc(), p,
+                                  NGX_KMIP_TAG_PROTOCOL_VERSION);
+    ngx_kmip_ttlv_add_integer(t_alloc(), pv,
+                              NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR, major);
+    ngx_kmip_ttlv_add_integer(t_alloc(), pv,
+                              NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR, minor);
+}
+
+
+static ngx_uint_t
+t_version_is(ngx_kmip_item_t *pv, int64_t major, int64_t minor)
+{
+    ngx_kmip_item_t  *ma, *mi;
+
+    if (pv == NULL) {
+        return 0;
+    }
+
+    ma = ngx_kmip_ttlv_find(pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR);
+    mi = ngx_kmip_ttlv_find(pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MINOR);
+
+    return ma && mi && ma->v.num == major && mi->v.num == minor;
+}
+
+
+static void
+t_discover(void)
+{
+    t_request_t               *t;
+    ngx_kmip_item_t           *p, *pv;
+    ngx_kmip_response_item_t  *out;
+
+    out = t_one(1, 1, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    pv = t_find(&out[0], NGX_KMIP_TAG_PROTOCOL_VERSION);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && t_count(&out[0], NGX_KMIP_TAG_PROTOCOL_VERSION) == 7
+          && t_version_is(pv, 2, 1),
+          "Discover Versions without a list: all seven, 2.1 first");
+
+    /* the client's list: what both have, in the server's order */
+
+    t = t_request(1, 4);
+    p = t_item(t, NGX_KMIP_OP_DISCOVER_VERSIONS);
+    t_version(p, 1, 2);
+    t_version(p, 3, 0);
+    t_version(p, 2, 0);
+    out = t_run(t);
+
+    pv = t_find(&out[0], NGX_KMIP_TAG_PROTOCOL_VERSION);
+    CHECK(t_count(&out[0], NGX_KMIP_TAG_PROTOCOL_VERSION) == 2
+          && t_version_is(pv, 2, 0)
+          && t_version_is(ngx_kmip_ttlv_find_next(pv,
+                                          NGX_KMIP_TAG_PROTOCOL_VERSION),
+                          1, 2),
+          "Discover Versions with a list: the common ones, server's order");
+
+    t = t_request(1, 4);
+    p = t_item(t, NGX_KMIP_OP_DISCOVER_VERSIONS);
+    t_version(p, 3, 0);
+    out = t_run(t);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && t_count(&out[0], NGX_KMIP_TAG_PROTOCOL_VERSION) == 0,
+          "Discover Versions with no common version: an empty list");
+
+    t = t_request(1, 4);
+    p = t_item(t, NGX_KMIP_OP_DISCOVER_VERSIONS);
+    t_text(p, NGX_KMIP_TAG_LOG_MESSAGE, "1.4");
+    out = t_run(t);
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_MESSAGE),
+          "Discover Versions with another field: Invalid Message");
+
+    out = t_one(1, 0, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED),
+          "Discover Versions does not exist in KMIP 1.0");
+}
+
+
+static ngx_kmip_response_item_t *
+t_query(ngx_uint_t major, ngx_uint_t minor, ngx_uint_t no_store)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p;
+
+    t = t_request(major, minor);
+    t->no_store = no_store;
+    p = t_item(t, NGX_KMIP_OP_QUERY);
+    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_QUERY_FUNCTION,
+                           NGX_KMIP_QUERY_FUNCTION_QUERY_SERVER_INFORMATION);
+    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_QUERY_FUNCTION,
+                           NGX_KMIP_QUERY_FUNCTION_QUERY_PROFILES);
+    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_QUERY_FUNCTION,
+                           NGX_KMIP_QUERY_FUNCTION_QUERY_OBJECTS);
+    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_QUERY_FUNCTION,
+                           NGX_KMIP_QUERY_FUNCTION_QUERY_OPERATIONS);
+
+    return t_run(t);
+}
+
+
+/* the operation is among those Query lists */
+
+static ngx_uint_t
+t_lists(ngx_kmip_response_item_t *out, uint32_t operation)
+{
+    ngx_kmip_item_t  *op;
+
+    for (op = t_find(out, NGX_KMIP_TAG_OPERATION); op;
+         op = ngx_kmip_ttlv_find_next(op, NGX_KMIP_TAG_OPERATION))
+    {
+        if (op->v.num == operation) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+t_query_versions(void)
+{
+    ngx_kmip_item_t           *first;
+    ngx_kmip_response_item_t  *out;
+
+    out = t_query(1, 4, 0);
+    first = out[0].payload ? out[0].payload->v.kids.first : NULL;
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && first && first->tag == NGX_KMIP_TAG_OPERATION,
+          "Query answers in the payload's order: Operations first");
+    CHECK(t_lists(&out[0], NGX_KMIP_OP_CREATE)
+          && t_lists(&out[0], NGX_KMIP_OP_RNG_RETRIEVE)
+          && !t_lists(&out[0], NGX_KMIP_OP_EXPORT)
+          && !t_lists(&out[0], NGX_KMIP_OP_LOG)
+          && !t_lists(&out[0], NGX_KMIP_OP_INTEROP),
+          "Query in 1.4: the 1.x operations only");
+    CHECK(t_count(&out[0], NGX_KMIP_TAG_OBJECT_TYPE) == 3
+          && t_find(&out[0], NGX_KMIP_TAG_VENDOR_IDENTIFICATION)
+          && t_find(&out[0], NGX_KMIP_TAG_SERVER_INFORMATION) == NULL,
+          "Query in 1.4: object types, vendor, no 2.x Server Information");
+
+    out = t_query(1, 2, 0);
+    CHECK(t_lists(&out[0], NGX_KMIP_OP_ENCRYPT)
+          && !t_lists(&out[0], NGX_KMIP_OP_RNG_RETRIEVE),
+          "Query in 1.2: Encrypt, but not RNG Retrieve of 1.3");
+
+    out = t_query(2, 1, 0);
+    CHECK(t_lists(&out[0], NGX_KMIP_OP_EXPORT)
+          && t_lists(&out[0], NGX_KMIP_OP_SET_ATTRIBUTE)
+          && !t_lists(&out[0], NGX_KMIP_OP_INTEROP),
+          "Query in 2.1: the 2.x operations, no Interop on a production "
+          "server");
+    CHECK(t_deep(t_find(&out[0], NGX_KMIP_TAG_SERVER_INFORMATION),
+                 NGX_KMIP_TAG_PRODUCT_NAME) != NULL,
+          "Query in 2.1: a Server Information structure with its fields");
+
+    out = t_query(2, 1, 1);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && !t_lists(&out[0], NGX_KMIP_OP_CREATE)
+          && t_lists(&out[0], NGX_KMIP_OP_QUERY)
+          && t_count(&out[0], NGX_KMIP_TAG_OBJECT_TYPE) == 0,
+          "Query without a key store: no object operations, no objects");
+
+    t_interop(1);
+    out = t_query(2, 1, 0);
+    t_interop(0);
+    CHECK(t_lists(&out[0], NGX_KMIP_OP_INTEROP),
+          "Query on a test server lists Interop");
+}
+
+
+static ngx_kmip_response_item_t *
+t_one_field(ngx_uint_t major, uint32_t operation, uint32_t tag,
+    uint8_t type, int64_t v)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p;
+
+    t = t_request(major, major >= 2 ? 1 : 4);
+    p = t_item(t, operation);
+
+    if (type == NGX_KMIP_TYPE_INTEGER) {
+        ngx_kmip_ttlv_add_integer(t_alloc(), p, tag, (int32_t) v);
+
+    } else if (type == NGX_KMIP_TYPE_ENUMERATION) {
+        ngx_kmip_ttlv_add_enum(t_alloc(), p, tag, (uint32_t) v);
+
+    } else if (type == NGX_KMIP_TYPE_TEXT_STRING) {
+        t_text(p, tag, "a message, \"quoted\"\n");
+    }
+
+    return t_run(t);
+}
+
+
+static void
+t_rng(void)
+{
+    ngx_kmip_item_t           *d;
+    ngx_kmip_response_item_t  *out;
+
+    out = t_one_field(1, NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_TAG_DATA_LENGTH,
+                      NGX_KMIP_TYPE_INTEGER, 32);
+    d = t_find(&out[0], NGX_KMIP_TAG_DATA);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && d && d->type == NGX_KMIP_TYPE_BYTE_STRING
+          && d->v.str.len == 32,
+          "RNG Retrieve of 32 bytes gives 32 bytes of Data");
+
+    out = t_one_field(1, NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_TAG_DATA_LENGTH,
+                      NGX_KMIP_TYPE_INTEGER, 0);
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+          "RNG Retrieve of 0 bytes: Invalid Field");
+
+    out = t_one_field(1, NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_TAG_DATA_LENGTH,
+                      NGX_KMIP_TYPE_INTEGER, 4097);
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+          "RNG Retrieve of more than 4096 bytes: Invalid Field");
+
+    out = t_one(2, 1, NGX_KMIP_OP_RNG_RETRIEVE, NULL);
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_MISSING_DATA),
+          "RNG Retrieve without a Data Length: Missing Data");
+
+    out = t_one(1, 2, NGX_KMIP_OP_RNG_RETRIEVE, NULL);
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED),
+          "RNG Retrieve does not exist in KMIP 1.2");
+}
+
+
+static void
+t_log_ops(void)
+{
+    ngx_kmip_response_item_t  *out;
+
+    out = t_one_field(2, NGX_KMIP_OP_LOG, NGX_KMIP_TAG_LOG_MESSAGE,
+                      NGX_KMIP_TYPE_TEXT_STRING, 0);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && out[0].payload && out[0].payload->v.kids.first == NULL,
+          "Log: Success with an empty payload");
+
+    out = t_one(2, 1, NGX_KMIP_OP_LOG, NULL);
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_MISSING_DATA),
+          "Log without a Log Message: Missing Data");
+
+    out = t_one_field(2, NGX_KMIP_OP_LOG, NGX_KMIP_TAG_LOG_MESSAGE,
+                      NGX_KMIP_TYPE_INTEGER, 1);
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+          "Log with a Log Message not a Text String: Invalid Field");
+
+    out = t_one_field(1, NGX_KMIP_OP_LOG, NGX_KMIP_TAG_LOG_MESSAGE,
+                      NGX_KMIP_TYPE_TEXT_STRING, 0);
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED),
+          "Log does not exist in KMIP 1.4");
+
+    out = t_one_field(2, NGX_KMIP_OP_SET_ENDPOINT_ROLE,
+                      NGX_KMIP_TAG_ENDPOINT_ROLE, NGX_KMIP_TYPE_ENUMERATION,
+                      NGX_KMIP_ENDPOINT_ROLE_SERVER);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && t_find(&out[0], NGX_KMIP_TAG_ENDPOINT_ROLE)
+          && t_find(&out[0], NGX_KMIP_TAG_ENDPOINT_ROLE)->v.num
+             == NGX_KMIP_ENDPOINT_ROLE_SERVER,
+          "Set Endpoint Role Server: confirmed");
+
+    out = t_one_field(2, NGX_KMIP_OP_SET_ENDPOINT_ROLE,
+                      NGX_KMIP_TAG_ENDPOINT_ROLE, NGX_KMIP_TYPE_ENUMERATION,
+                      NGX_KMIP_ENDPOINT_ROLE_CLIENT);
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_PERMISSION_DENIED),
+          "Set Endpoint Role Client: Permission Denied (2.1 6.1.54)");
+
+    out = t_one_field(2, NGX_KMIP_OP_SET_ENDPOINT_ROLE,
+                      NGX_KMIP_TAG_ENDPOINT_ROLE, NGX_KMIP_TYPE_ENUMERATION,
+                      7);
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+          "Set Endpoint Role of no such role: Invalid Field");
+
+    out = t_one(2, 1, NGX_KMIP_OP_SET_ENDPOINT_ROLE, NULL);
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_MISSING_DATA),
+          "Set Endpoint Role without a role: Missing Data");
+}
+
+
+static ngx_kmip_response_item_t *
+t_interop_op(uint32_t function, const char *id)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p;
+
+    t = t_request(2, 1);
+    p = t_item(t, NGX_KMIP_OP_INTEROP);
+    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_INTEROP_FUNCTION,
+                           function);
+    t_text(p, NGX_KMIP_TAG_INTEROP_IDENTIFIER, id);
+
+    return t_run(t);
+}
+
+
+static void
+t_interop_ops(void)
+{
+    ngx_kmip_response_item_t  *out;
+
+    out = t_interop_op(NGX_KMIP_INTEROP_FUNCTION_BEGIN, "TC-1");
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED),
+          "Interop on a production server: Operation Not Supported");
+
+    t_interop(1);
+
+    out = t_interop_op(NGX_KMIP_INTEROP_FUNCTION_BEGIN, "TC-1");
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS,
+          "Interop Begin on a test server");
+
+    out = t_interop_op(NGX_KMIP_INTEROP_FUNCTION_END, "TC-1");
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS,
+          "Interop End on a test server");
+
+    out = t_interop_op(NGX_KMIP_INTEROP_FUNCTION_RESET, "TC-1");
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED),
+          "Interop Reset: Feature Not Supported, keys are not deleted");
+
+    out = t_interop_op(NGX_KMIP_INTEROP_FUNCTION_BEGIN, "");
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+          "Interop with an empty identifier: Invalid Field");
+
+    out = t_one(2, 1, NGX_KMIP_OP_INTEROP, NULL);
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_MISSING_DATA),
+          "Interop without its fields: Missing Data");
+
+    t_interop(0);
+}
+
+
+static void
+t_anonymous(void)
+{
+    t_request_t               *t;
+    ngx_uint_t                 before;
+    ngx_kmip_response_item_t  *out;
+
+    before = t_mem->objects.nelts;
+
+    t = t_request(1, 4);
+    t->anonymous = 1;
+    t_continuation(t, NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE);
+    t_item(t, NGX_KMIP_OP_QUERY);
+    t_item(t, NGX_KMIP_OP_DISCOVER_VERSIONS);
+    t_create_payload(t_item(t, NGX_KMIP_OP_CREATE), 1);
+    t_item(t, NGX_KMIP_OP_RNG_RETRIEVE);
+    out = t_run(t);
+
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && out[1].result_status == NGX_KMIP_STATUS_SUCCESS,
+          "without a credential: Query and Discover Versions run");
+    CHECK(t_fails(&out[2], NGX_KMIP_REASON_PERMISSION_DENIED)
+          && t_mem->objects.nelts == before,
+          "without a credential: Create is Permission Denied, makes "
+          "nothing");
+    CHECK(t_fails(&out[3], NGX_KMIP_REASON_PERMISSION_DENIED),
+          "without a credential: RNG Retrieve is Permission Denied");
+    CHECK(!ngx_kmip_op_needs_credential(NGX_KMIP_OP_GET_ATTRIBUTES)
+          && !ngx_kmip_op_needs_credential(NGX_KMIP_OP_ADD_ATTRIBUTE)
+          && ngx_kmip_op_needs_credential(NGX_KMIP_OP_GET)
+          && ngx_kmip_op_needs_credential(NGX_KMIP_OP_SET_ATTRIBUTE)
+          && ngx_kmip_op_needs_credential(NGX_KMIP_OP_DESTROY),
+          "the operations that need a credential");
+}
+
+
+static void
+t_not_in_version(void)
+{
+    t_request_t               *t;
+    ngx_kmip_response_item_t  *out;
+
+    t = t_request(1, 4);
+    t_continuation(t, NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE);
+    t_item(t, NGX_KMIP_OP_EXPORT);
+    t_item(t, NGX_KMIP_OP_SET_ATTRIBUTE);
+    t_item(t, NGX_KMIP_OP_CREATE_KEY_PAIR);
+    t_item(t, NGX_KMIP_OP_QUERY);
+    out = t_run(t);
+
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED)
+          && t_fails(&out[1], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED),
+          "2.x operations in a 1.4 request: Operation Not Supported");
+    CHECK(t_fails(&out[2], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED),
+          "an operation the server does not have: Operation Not Supported");
+    CHECK(out[3].result_status == NGX_KMIP_STATUS_SUCCESS
+          && t->r->nresults == 4,
+          "Continue: the next items run");
+
+    t = t_request(1, 1);
+    t_item(t, NGX_KMIP_OP_ENCRYPT);
+    out = t_run(t);
+    CHECK(t_fails(&out[0], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED),
+          "Encrypt does not exist in KMIP 1.1");
+}
+
+
+void
+t_server(void)
+{
+    t_discover();
+    t_query_versions();
+    t_rng();
+    t_log_ops();
+    t_interop_ops();
+    t_anonymous();
+    t_not_in_version();
+}

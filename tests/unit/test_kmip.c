@@ -586,6 +586,26 @@ test_malformed_items(void)
 
 /* UTF-8 and the depth limit */
 
+/*
+ * A Text String item at buf whose value is the bytes written in hex, also
+ * left at val, *vlen long; returns the item's size
+ */
+static size_t
+text_item(const char *hex_value, uint8_t *val, size_t *vlen, uint8_t *buf)
+{
+    size_t  n;
+
+    *vlen = hex(hex_value, val);
+
+    n = hex("42 00 20 07 00 00 00 00", buf);
+    buf[7] = (uint8_t) *vlen;
+    memcpy(buf + 8, val, *vlen);
+    memset(buf + 8 + *vlen, 0, 8);
+
+    return n + ((*vlen + 7) & ~(size_t) 7);
+}
+
+
 static void
 test_malformed_utf8_depth(void)
 {
@@ -635,12 +655,7 @@ test_malformed_utf8_depth(void)
         size_t   k, sl;
 
         for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-            sl = hex(bad[k], s);
-            n = hex("42 00 20 07 00 00 00 00", buf);
-            buf[7] = (uint8_t) sl;
-            memcpy(buf + 8, s, sl);
-            memset(buf + 8 + sl, 0, 8);
-            n += (sl + 7) & ~(size_t) 7;
+            n = text_item(bad[k], s, &sl, buf);
             CHECK_RC(ngx_kmip_ttlv_decode(buf, n, NULL, &A, &root, &err),
                      NGX_KMIP_ERR_UTF8);
             CHECK(!ngx_kmip_ttlv_utf8_valid(s, sl, NULL));
@@ -652,12 +667,7 @@ test_malformed_utf8_depth(void)
         }
 
         for (k = 0; k < sizeof(good) / sizeof(good[0]); k++) {
-            sl = hex(good[k], s);
-            n = hex("42 00 20 07 00 00 00 00", buf);
-            buf[7] = (uint8_t) sl;
-            memcpy(buf + 8, s, sl);
-            memset(buf + 8 + sl, 0, 8);
-            n += (sl + 7) & ~(size_t) 7;
+            n = text_item(good[k], s, &sl, buf);
             CHECK_RC(ngx_kmip_ttlv_decode(buf, n, NULL, &A, &root, &err),
                      NGX_KMIP_OK);
         }

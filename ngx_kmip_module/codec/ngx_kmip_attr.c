@@ -1001,12 +1001,45 @@ ngx_kmip_attrs_parse(ngx_kmip_allocator_t *a,
 
 /* response forms */
 
+/*
+ * KMIP 2.0 has no names for custom or unknown attributes: st gets the name
+ * split at its first dash, "x-Name" as Vendor Identification "x" and
+ * Attribute Name "Name"; a name with no vendor part gets vendor "x".
+ * 0 on failure (st may be NULL, a failed add_struct).
+ */
+static int
+ngx_kmip_attr_add_vendor_name(ngx_kmip_allocator_t *a, ngx_kmip_item_t *st,
+    const ngx_kmip_attr_t *attr)
+{
+    size_t          vlen, nlen;
+    const uint8_t  *vendor, *name, *dash;
+
+    dash = memchr(attr->name, '-', attr->name_len);
+    vlen = dash ? (size_t) (dash - attr->name) : 0;
+
+    if (vlen == 0 || vlen + 1 >= attr->name_len) {
+        vendor = (const uint8_t *) "x";
+        vlen = 1;
+        name = attr->name;
+        nlen = attr->name_len;
+
+    } else {
+        vendor = attr->name;
+        name = dash + 1;
+        nlen = attr->name_len - vlen - 1;
+    }
+
+    return ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
+                                  vendor, vlen)
+           && ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                                     name, nlen);
+}
+
+
 int
 ngx_kmip_attr_emit(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     const ngx_kmip_attr_t *attr, unsigned v)
 {
-    size_t                       vlen;
-    const uint8_t               *dash;
     ngx_kmip_item_t             *st, *val;
     const ngx_kmip_attr_spec_t  *s;
 
@@ -1056,34 +1089,11 @@ ngx_kmip_attr_emit(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
         return 1;
     }
 
-    /* custom or unknown: a vendor Attribute, "x-Name" -> "x", "Name" */
+    /* custom or unknown: a vendor Attribute */
 
     st = ngx_kmip_ttlv_add_struct(a, parent, NGX_KMIP_TAG_ATTRIBUTE);
 
-    dash = memchr(attr->name, '-', attr->name_len);
-
-    if (dash && dash != attr->name
-        && dash + 1 < attr->name + attr->name_len)
-    {
-        vlen = dash - attr->name;
-
-        if (ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
-                                   attr->name, vlen)
-            == NULL
-            || ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                                      dash + 1, attr->name_len - vlen - 1)
-               == NULL)
-        {
-            return -1;
-        }
-
-    } else if (ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
-                                      (const uint8_t *) "x", 1)
-               == NULL
-               || ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                                         attr->name, attr->name_len)
-                  == NULL)
-    {
+    if (!ngx_kmip_attr_add_vendor_name(a, st, attr)) {
         return -1;
     }
 
@@ -1102,8 +1112,6 @@ int
 ngx_kmip_attr_emit_ref(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     const ngx_kmip_attr_t *attr, unsigned v)
 {
-    size_t                       vlen;
-    const uint8_t               *dash;
     ngx_kmip_item_t             *st;
     const ngx_kmip_attr_spec_t  *s;
 
@@ -1127,20 +1135,5 @@ ngx_kmip_attr_emit_ref(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
 
     st = ngx_kmip_ttlv_add_struct(a, parent, NGX_KMIP_TAG_ATTRIBUTE_REFERENCE);
 
-    dash = memchr(attr->name, '-', attr->name_len);
-    vlen = dash ? (size_t) (dash - attr->name) : 0;
-
-    if (vlen == 0 || vlen + 1 >= attr->name_len) {
-        return ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
-                                      (const uint8_t *) "x", 1)
-               && ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                                         attr->name, attr->name_len)
-               ? 1 : -1;
-    }
-
-    return ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_VENDOR_IDENTIFICATION,
-                                  attr->name, vlen)
-           && ngx_kmip_ttlv_add_text(a, st, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                                     dash + 1, attr->name_len - vlen - 1)
-           ? 1 : -1;
+    return ngx_kmip_attr_add_vendor_name(a, st, attr) ? 1 : -1;
 }

@@ -80,6 +80,7 @@ static void ngx_kmip_kp_map_error(ngx_kmip_kp_ctx_t *ctx, ngx_uint_t status,
 static ngx_uint_t ngx_kmip_kp_reason_is(ngx_str_t *reason, const char *code);
 static void ngx_kmip_kp_set_error(ngx_kmip_kp_ctx_t *ctx,
     ngx_kmip_kp_result_e result, const char *cause, ngx_str_t *detail);
+static ngx_int_t ngx_kmip_kp_nomem(ngx_kmip_kp_ctx_t *ctx);
 static void ngx_kmip_kp_log_failure(ngx_kmip_kp_ctx_t *ctx);
 static void ngx_kmip_kp_finish(ngx_kmip_kp_ctx_t *ctx);
 
@@ -95,7 +96,8 @@ static yajl_gen ngx_kmip_kp_gen_alloc(void);
 static ngx_int_t ngx_kmip_kp_gen_done(ngx_kmip_kp_ctx_t *ctx, yajl_gen g);
 static void ngx_kmip_kp_gen_str(yajl_gen g, const char *s);
 static void ngx_kmip_kp_gen_ngx_str(yajl_gen g, ngx_str_t *s);
-static void ngx_kmip_kp_gen_aad(yajl_gen g, ngx_array_t *aad);
+static void ngx_kmip_kp_gen_strs(yajl_gen g, const char *key,
+    ngx_array_t *strs);
 
 
 /* generated bodies hold key material: wiped when yajl frees them */
@@ -200,9 +202,8 @@ ngx_kmip_kp_create_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ngx_str_t *name, ngx_str_t *description, ngx_str_t *payload,
     ngx_array_t *aliases)
 {
-    ngx_str_t          *a, b64;
     yajl_gen            g;
-    ngx_uint_t          i;
+    ngx_str_t           b64;
     ngx_kmip_kp_ctx_t  *ctx;
 
     ctx = ngx_kmip_kp_ctx(kp, call, "create key", "POST");
@@ -220,13 +221,13 @@ ngx_kmip_kp_create_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
 
     if (payload && payload->len) {
         if (ngx_kmip_kp_encode(call->pool, payload, &b64) != NGX_OK) {
-            goto nomem;
+            return ngx_kmip_kp_nomem(ctx);
         }
     }
 
     g = ngx_kmip_kp_gen_alloc();
     if (g == NULL) {
-        goto nomem;
+        return ngx_kmip_kp_nomem(ctx);
     }
 
     yajl_gen_map_open(g);
@@ -260,32 +261,17 @@ ngx_kmip_kp_create_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
         ngx_kmip_kp_gen_ngx_str(g, &b64);
     }
 
-    if (aliases && aliases->nelts) {
-        ngx_kmip_kp_gen_str(g, "aliases");
-        yajl_gen_array_open(g);
-
-        a = aliases->elts;
-        for (i = 0; i < aliases->nelts; i++) {
-            ngx_kmip_kp_gen_ngx_str(g, &a[i]);
-        }
-
-        yajl_gen_array_close(g);
-    }
+    ngx_kmip_kp_gen_strs(g, "aliases", aliases);
 
     yajl_gen_map_close(g);
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
 
     if (ngx_kmip_kp_gen_done(ctx, g) != NGX_OK) {
-        goto nomem;
+        return ngx_kmip_kp_nomem(ctx);
     }
 
     return ngx_kmip_kp_start(ctx);
-
-nomem:
-
-    ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_FAILED, "out of memory", NULL);
-    return NGX_ERROR;
 }
 
 
@@ -328,14 +314,14 @@ ngx_kmip_kp_list_keys(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
         && ngx_kmip_http_escape(call->pool, search, &esearch, ":")
            != NGX_OK)
     {
-        goto nomem;
+        return ngx_kmip_kp_nomem(ctx);
     }
 
     if (states && states->len
         && ngx_kmip_http_escape(call->pool, states, &estates, ",")
            != NGX_OK)
     {
-        goto nomem;
+        return ngx_kmip_kp_nomem(ctx);
     }
 
     len = sizeof("/api/v2/keys?limit=&offset=&search=&state=") - 1
@@ -343,7 +329,7 @@ ngx_kmip_kp_list_keys(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
 
     p = ngx_pnalloc(call->pool, len);
     if (p == NULL) {
-        goto nomem;
+        return ngx_kmip_kp_nomem(ctx);
     }
 
     ctx->uri.data = p;
@@ -366,11 +352,6 @@ ngx_kmip_kp_list_keys(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     }
 
     return ngx_kmip_kp_start(ctx);
-
-nomem:
-
-    ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_FAILED, "out of memory", NULL);
-    return NGX_ERROR;
 }
 
 
@@ -434,12 +415,12 @@ ngx_kmip_kp_key_call(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     }
 
     if (ngx_kmip_http_escape(call->pool, id, &eid, NULL) != NGX_OK) {
-        goto nomem;
+        return ngx_kmip_kp_nomem(ctx);
     }
 
     p = ngx_pnalloc(call->pool, sizeof("/api/v2/keys/") - 1 + eid.len);
     if (p == NULL) {
-        goto nomem;
+        return ngx_kmip_kp_nomem(ctx);
     }
 
     ctx->uri.data = p;
@@ -448,11 +429,6 @@ ngx_kmip_kp_key_call(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ctx->kind = kind;
 
     return ngx_kmip_kp_start(ctx);
-
-nomem:
-
-    ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_FAILED, "out of memory", NULL);
-    return NGX_ERROR;
 }
 
 
@@ -484,7 +460,7 @@ ngx_kmip_kp_root_action(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     p = ngx_pnalloc(call->pool,
                     sizeof("application/vnd.ibm.kms.key_action_+json") + len);
     if (p == NULL) {
-        goto nomem;
+        return ngx_kmip_kp_nomem(ctx);
     }
 
     *ngx_sprintf(p, "application/vnd.ibm.kms.key_action_%s+json", action)
@@ -494,7 +470,7 @@ ngx_kmip_kp_root_action(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     p = ngx_pnalloc(call->pool, sizeof("/api/v2/keys//actions/") - 1
                                 + kp->root_key.len + len);
     if (p == NULL) {
-        goto nomem;
+        return ngx_kmip_kp_nomem(ctx);
     }
 
     ctx->uri.data = p;
@@ -503,7 +479,7 @@ ngx_kmip_kp_root_action(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
 
     g = ngx_kmip_kp_gen_alloc();
     if (g == NULL) {
-        goto nomem;
+        return ngx_kmip_kp_nomem(ctx);
     }
 
     yajl_gen_map_open(g);
@@ -513,20 +489,15 @@ ngx_kmip_kp_root_action(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
         ngx_kmip_kp_gen_ngx_str(g, value);
     }
 
-    ngx_kmip_kp_gen_aad(g, aad);
+    ngx_kmip_kp_gen_strs(g, "aad", aad);
 
     yajl_gen_map_close(g);
 
     if (ngx_kmip_kp_gen_done(ctx, g) != NGX_OK) {
-        goto nomem;
+        return ngx_kmip_kp_nomem(ctx);
     }
 
     return ngx_kmip_kp_start(ctx);
-
-nomem:
-
-    ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_FAILED, "out of memory", NULL);
-    return NGX_ERROR;
 }
 
 
@@ -1074,6 +1045,16 @@ ngx_kmip_kp_set_error(ngx_kmip_kp_ctx_t *ctx, ngx_kmip_kp_result_e result,
 }
 
 
+/* a request that could not be built: the call fails before it is sent */
+
+static ngx_int_t
+ngx_kmip_kp_nomem(ngx_kmip_kp_ctx_t *ctx)
+{
+    ngx_kmip_kp_set_error(ctx, NGX_KMIP_KP_FAILED, "out of memory", NULL);
+    return NGX_ERROR;
+}
+
+
 static void
 ngx_kmip_kp_log_failure(ngx_kmip_kp_ctx_t *ctx)
 {
@@ -1401,21 +1382,23 @@ ngx_kmip_kp_gen_ngx_str(yajl_gen g, ngx_str_t *s)
 }
 
 
+/* "key": [strings], left out when there are none */
+
 static void
-ngx_kmip_kp_gen_aad(yajl_gen g, ngx_array_t *aad)
+ngx_kmip_kp_gen_strs(yajl_gen g, const char *key, ngx_array_t *strs)
 {
     ngx_str_t   *a;
     ngx_uint_t   i;
 
-    if (aad == NULL || aad->nelts == 0) {
+    if (strs == NULL || strs->nelts == 0) {
         return;
     }
 
-    ngx_kmip_kp_gen_str(g, "aad");
+    ngx_kmip_kp_gen_str(g, key);
     yajl_gen_array_open(g);
 
-    a = aad->elts;
-    for (i = 0; i < aad->nelts; i++) {
+    a = strs->elts;
+    for (i = 0; i < strs->nelts; i++) {
         ngx_kmip_kp_gen_ngx_str(g, &a[i]);
     }
 

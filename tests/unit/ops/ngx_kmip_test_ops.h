@@ -82,6 +82,10 @@ ngx_kmip_response_item_t *t_one(ngx_uint_t major, ngx_uint_t minor,
 ngx_uint_t t_new_key(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid);
 /* the Result Reason of an item that failed; 0 for one that did not */
 uint32_t t_reason(ngx_kmip_response_item_t *out);
+/* the version's reason for an object in the wrong state, for a key whose
+   usage mask lacks the operation */
+uint32_t t_wrong_state(ngx_uint_t major);
+uint32_t t_wrong_mask(ngx_uint_t major);
 
 /* the payload of a Create of a 256-bit AES key, in the version's form */
 void t_create_payload(ngx_kmip_item_t *p, ngx_uint_t major);
@@ -132,8 +136,6 @@ ngx_kmip_item_t *t_find(ngx_kmip_response_item_t *out, uint32_t tag);
 ngx_kmip_item_t *t_deep(ngx_kmip_item_t *item, uint32_t tag);
 /* how many fields of the payload, at its top, have the tag */
 ngx_uint_t t_count(ngx_kmip_response_item_t *out, uint32_t tag);
-/* the answer failed with the reason */
-ngx_uint_t t_fails(ngx_kmip_response_item_t *out, uint32_t reason);
 /* the answer's Unique Identifier, kept in t_pool, or NULL */
 ngx_str_t *t_uid_of(ngx_kmip_response_item_t *out);
 /* a Text String field or a Unique Identifier field */

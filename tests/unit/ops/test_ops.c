@@ -306,14 +306,6 @@ t_count(ngx_kmip_response_item_t *out, uint32_t tag)
 }
 
 
-ngx_uint_t
-t_fails(ngx_kmip_response_item_t *out, uint32_t reason)
-{
-    return out->result_status == NGX_KMIP_STATUS_OPERATION_FAILED
-           && out->result_reason == reason;
-}
-
-
 ngx_str_t *
 t_uid_of(ngx_kmip_response_item_t *out)
 {
@@ -756,6 +748,27 @@ t_reason(ngx_kmip_response_item_t *out)
 {
     return out->result_status == NGX_KMIP_STATUS_OPERATION_FAILED
            ? out->result_reason : 0;
+}
+
+
+/*
+ * 1.x has no reason for an object in the wrong state or a key whose
+ * Cryptographic Usage Mask lacks the operation: Permission Denied
+ */
+
+uint32_t
+t_wrong_state(ngx_uint_t major)
+{
+    return major >= 2 ? NGX_KMIP_REASON_WRONG_KEY_LIFECYCLE_STATE
+                      : NGX_KMIP_REASON_PERMISSION_DENIED;
+}
+
+
+uint32_t
+t_wrong_mask(ngx_uint_t major)
+{
+    return major >= 2 ? NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
+                      : NGX_KMIP_REASON_PERMISSION_DENIED;
 }
 
 

@@ -212,12 +212,12 @@ t_locate_refusals(void)
 
     out = t_run(t);
     CHECK(t_found(&out[3]) == 4
-          && t_fails(&out[4], NGX_KMIP_REASON_ILLEGAL_OPERATION),
+          && t_reason(&out[4]) == NGX_KMIP_REASON_ILLEGAL_OPERATION,
           "a fifth Locate in a message: Illegal Operation");
 
     lc.max = -2;
     out = t_locate(2, 1, &lc);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
           "a negative Maximum Items: Invalid Field");
 
     /* a 1.x Attribute in a 2.x request */
@@ -231,7 +231,7 @@ t_locate_refusals(void)
     p = t_item(t, NGX_KMIP_OP_LOCATE);
     t_attr(p, 1, lc.name, lc.tag, lc.type, lc.value);
     out = t_run(t);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
           "a 2.1 Locate with a 1.x Attribute: Invalid Field");
 }
 

@@ -92,11 +92,11 @@ t_discover(void)
     p = t_item(t, NGX_KMIP_OP_DISCOVER_VERSIONS);
     t_text(p, NGX_KMIP_TAG_LOG_MESSAGE, "1.4");
     out = t_run(t);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_MESSAGE),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_MESSAGE,
           "Discover Versions with another field: Invalid Message");
 
     out = t_one(1, 0, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
           "Discover Versions does not exist in KMIP 1.0");
 }
 
@@ -234,20 +234,20 @@ t_rng(void)
 
     out = t_one_field(1, NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_TAG_DATA_LENGTH,
                       NGX_KMIP_TYPE_INTEGER, 0);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
           "RNG Retrieve of 0 bytes: Invalid Field");
 
     out = t_one_field(1, NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_TAG_DATA_LENGTH,
                       NGX_KMIP_TYPE_INTEGER, 4097);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
           "RNG Retrieve of more than 4096 bytes: Invalid Field");
 
     out = t_one(2, 1, NGX_KMIP_OP_RNG_RETRIEVE, NULL);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_MISSING_DATA),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_MISSING_DATA,
           "RNG Retrieve without a Data Length: Missing Data");
 
     out = t_one(1, 2, NGX_KMIP_OP_RNG_RETRIEVE, NULL);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
           "RNG Retrieve does not exist in KMIP 1.2");
 }
 
@@ -264,17 +264,17 @@ t_log_ops(void)
           "Log: Success with an empty payload");
 
     out = t_one(2, 1, NGX_KMIP_OP_LOG, NULL);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_MISSING_DATA),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_MISSING_DATA,
           "Log without a Log Message: Missing Data");
 
     out = t_one_field(2, NGX_KMIP_OP_LOG, NGX_KMIP_TAG_LOG_MESSAGE,
                       NGX_KMIP_TYPE_INTEGER, 1);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
           "Log with a Log Message not a Text String: Invalid Field");
 
     out = t_one_field(1, NGX_KMIP_OP_LOG, NGX_KMIP_TAG_LOG_MESSAGE,
                       NGX_KMIP_TYPE_TEXT_STRING, 0);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
           "Log does not exist in KMIP 1.4");
 
     out = t_one_field(2, NGX_KMIP_OP_SET_ENDPOINT_ROLE,
@@ -289,17 +289,17 @@ t_log_ops(void)
     out = t_one_field(2, NGX_KMIP_OP_SET_ENDPOINT_ROLE,
                       NGX_KMIP_TAG_ENDPOINT_ROLE, NGX_KMIP_TYPE_ENUMERATION,
                       NGX_KMIP_ENDPOINT_ROLE_CLIENT);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_PERMISSION_DENIED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_PERMISSION_DENIED,
           "Set Endpoint Role Client: Permission Denied (2.1 6.1.54)");
 
     out = t_one_field(2, NGX_KMIP_OP_SET_ENDPOINT_ROLE,
                       NGX_KMIP_TAG_ENDPOINT_ROLE, NGX_KMIP_TYPE_ENUMERATION,
                       7);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
           "Set Endpoint Role of no such role: Invalid Field");
 
     out = t_one(2, 1, NGX_KMIP_OP_SET_ENDPOINT_ROLE, NULL);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_MISSING_DATA),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_MISSING_DATA,
           "Set Endpoint Role without a role: Missing Data");
 }
 
@@ -326,7 +326,7 @@ t_interop_ops(void)
     ngx_kmip_response_item_t  *out;
 
     out = t_interop_op(NGX_KMIP_INTEROP_FUNCTION_BEGIN, "TC-1");
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
           "Interop on a production server: Operation Not Supported");
 
     t_interop(1);
@@ -340,15 +340,15 @@ t_interop_ops(void)
           "Interop End on a test server");
 
     out = t_interop_op(NGX_KMIP_INTEROP_FUNCTION_RESET, "TC-1");
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
           "Interop Reset: Feature Not Supported, keys are not deleted");
 
     out = t_interop_op(NGX_KMIP_INTEROP_FUNCTION_BEGIN, "");
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
           "Interop with an empty identifier: Invalid Field");
 
     out = t_one(2, 1, NGX_KMIP_OP_INTEROP, NULL);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_MISSING_DATA),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_MISSING_DATA,
           "Interop without its fields: Missing Data");
 
     t_interop(0);
@@ -376,11 +376,11 @@ t_anonymous(void)
     CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
           && out[1].result_status == NGX_KMIP_STATUS_SUCCESS,
           "without a credential: Query and Discover Versions run");
-    CHECK(t_fails(&out[2], NGX_KMIP_REASON_PERMISSION_DENIED)
+    CHECK(t_reason(&out[2]) == NGX_KMIP_REASON_PERMISSION_DENIED
           && t_mem->objects.nelts == before,
           "without a credential: Create is Permission Denied, makes "
           "nothing");
-    CHECK(t_fails(&out[3], NGX_KMIP_REASON_PERMISSION_DENIED),
+    CHECK(t_reason(&out[3]) == NGX_KMIP_REASON_PERMISSION_DENIED,
           "without a credential: RNG Retrieve is Permission Denied");
     CHECK(!ngx_kmip_op_needs_credential(NGX_KMIP_OP_GET_ATTRIBUTES)
           && !ngx_kmip_op_needs_credential(NGX_KMIP_OP_ADD_ATTRIBUTE)
@@ -405,10 +405,10 @@ t_not_in_version(void)
     t_item(t, NGX_KMIP_OP_QUERY);
     out = t_run(t);
 
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED)
-          && t_fails(&out[1], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED
+          && t_reason(&out[1]) == NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
           "2.x operations in a 1.4 request: Operation Not Supported");
-    CHECK(t_fails(&out[2], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED),
+    CHECK(t_reason(&out[2]) == NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
           "an operation the server does not have: Operation Not Supported");
     CHECK(out[3].result_status == NGX_KMIP_STATUS_SUCCESS
           && t->r->nresults == 4,
@@ -417,7 +417,7 @@ t_not_in_version(void)
     t = t_request(1, 1);
     t_item(t, NGX_KMIP_OP_ENCRYPT);
     out = t_run(t);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
           "Encrypt does not exist in KMIP 1.1");
 }
 

@@ -87,6 +87,33 @@ uint32_t t_reason(ngx_kmip_response_item_t *out);
 uint32_t t_wrong_state(ngx_uint_t major);
 uint32_t t_wrong_mask(ngx_uint_t major);
 
+/*
+ * A request of one item, on an object or none, with one field of the
+ * payload or none, and the answer it must have: the groups' tables of
+ * cases are walked by t_cases()
+ */
+typedef struct {
+    ngx_uint_t                  major;
+    ngx_uint_t                  minor;
+    uint32_t                    operation;
+    uint32_t                    tag;        /* the field; 0: none */
+    uint8_t                     type;       /* t_value()'s types */
+    int64_t                     value;
+    const char                 *text;       /* or a Text String field */
+    uint32_t                    reason;     /* 0: Success */
+    const char                 *name;
+} t_case_t;
+
+#define t_nelts(a)  (sizeof(a) / sizeof((a)[0]))
+
+/* the case's request run: its answers */
+ngx_kmip_response_item_t *t_case(t_case_t *c, ngx_str_t *uid);
+/* the answer is the case's: Success, or a failure with the reason */
+void t_expect(ngx_kmip_response_item_t *out, uint32_t reason,
+    const char *name);
+/* each case run and checked */
+void t_cases(t_case_t *cases, ngx_uint_t n, ngx_str_t *uid);
+
 /* the payload of a Create of a 256-bit AES key, in the version's form */
 void t_create_payload(ngx_kmip_item_t *p, ngx_uint_t major);
 

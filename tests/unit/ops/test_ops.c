@@ -775,18 +775,53 @@ t_wrong_mask(ngx_uint_t major)
 ngx_kmip_response_item_t *
 t_one(ngx_uint_t major, ngx_uint_t minor, uint32_t operation, ngx_str_t *uid)
 {
+    t_case_t  c = { major, minor, operation, 0, 0, 0, NULL, 0, NULL };
+
+    return t_case(&c, uid);
+}
+
+
+ngx_kmip_response_item_t *
+t_case(t_case_t *c, ngx_str_t *uid)
+{
     t_request_t      *t;
     ngx_kmip_item_t  *p;
 
-    t = t_request(major, minor);
-    p = t_item(t, operation);
+    t = t_request(c->major, c->minor);
+    p = t_item(t, c->operation);
 
     if (uid) {
-        ngx_kmip_ttlv_add_text(t_alloc(), p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                               uid->data, uid->len);
+        t_uid(p, uid);
+    }
+
+    if (c->text) {
+        t_text(p, c->tag, c->text);
+
+    } else if (c->tag) {
+        (void) t_value(p, c->tag, c->type, c->value);
     }
 
     return t_run(t);
+}
+
+
+void
+t_expect(ngx_kmip_response_item_t *out, uint32_t reason, const char *name)
+{
+    CHECK(reason ? t_reason(out) == reason
+                 : out->result_status == NGX_KMIP_STATUS_SUCCESS,
+          name);
+}
+
+
+void
+t_cases(t_case_t *cases, ngx_uint_t n, ngx_str_t *uid)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < n; i++) {
+        t_expect(&t_case(&cases[i], uid)[0], cases[i].reason, cases[i].name);
+    }
 }
 
 

@@ -194,28 +194,58 @@ t_query_versions(void)
 }
 
 
-static ngx_kmip_response_item_t *
-t_one_field(ngx_uint_t major, uint32_t operation, uint32_t tag,
-    uint8_t type, int64_t v)
-{
-    t_request_t      *t;
-    ngx_kmip_item_t  *p;
+/* the refusals of each operation about the server, each version's */
 
-    t = t_request(major, major >= 2 ? 1 : 4);
-    p = t_item(t, operation);
+static t_case_t  t_rng_refusals[] = {
 
-    if (type == NGX_KMIP_TYPE_INTEGER) {
-        ngx_kmip_ttlv_add_integer(t_alloc(), p, tag, (int32_t) v);
+    { 1, 4, NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_TAG_DATA_LENGTH,
+      NGX_KMIP_TYPE_INTEGER, 0, NULL, NGX_KMIP_REASON_INVALID_FIELD,
+      "RNG Retrieve of 0 bytes: Invalid Field" },
 
-    } else if (type == NGX_KMIP_TYPE_ENUMERATION) {
-        ngx_kmip_ttlv_add_enum(t_alloc(), p, tag, (uint32_t) v);
+    { 1, 4, NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_TAG_DATA_LENGTH,
+      NGX_KMIP_TYPE_INTEGER, 4097, NULL, NGX_KMIP_REASON_INVALID_FIELD,
+      "RNG Retrieve of more than 4096 bytes: Invalid Field" },
 
-    } else if (type == NGX_KMIP_TYPE_TEXT_STRING) {
-        t_text(p, tag, "a message, \"quoted\"\n");
-    }
+    { 2, 1, NGX_KMIP_OP_RNG_RETRIEVE, 0, 0, 0, NULL,
+      NGX_KMIP_REASON_MISSING_DATA,
+      "RNG Retrieve without a Data Length: Missing Data" },
 
-    return t_run(t);
-}
+    { 1, 2, NGX_KMIP_OP_RNG_RETRIEVE, 0, 0, 0, NULL,
+      NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
+      "RNG Retrieve does not exist in KMIP 1.2" },
+};
+
+
+static t_case_t  t_log_refusals[] = {
+
+    { 2, 1, NGX_KMIP_OP_LOG, 0, 0, 0, NULL, NGX_KMIP_REASON_MISSING_DATA,
+      "Log without a Log Message: Missing Data" },
+
+    { 2, 1, NGX_KMIP_OP_LOG, NGX_KMIP_TAG_LOG_MESSAGE, NGX_KMIP_TYPE_INTEGER,
+      1, NULL, NGX_KMIP_REASON_INVALID_FIELD,
+      "Log with a Log Message not a Text String: Invalid Field" },
+
+    { 1, 4, NGX_KMIP_OP_LOG, NGX_KMIP_TAG_LOG_MESSAGE, 0, 0,
+      "a message, \"quoted\"\n", NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
+      "Log does not exist in KMIP 1.4" },
+};
+
+
+static t_case_t  t_role_refusals[] = {
+
+    { 2, 1, NGX_KMIP_OP_SET_ENDPOINT_ROLE, NGX_KMIP_TAG_ENDPOINT_ROLE,
+      NGX_KMIP_TYPE_ENUMERATION, NGX_KMIP_ENDPOINT_ROLE_CLIENT, NULL,
+      NGX_KMIP_REASON_PERMISSION_DENIED,
+      "Set Endpoint Role Client: Permission Denied (2.1 6.1.54)" },
+
+    { 2, 1, NGX_KMIP_OP_SET_ENDPOINT_ROLE, NGX_KMIP_TAG_ENDPOINT_ROLE,
+      NGX_KMIP_TYPE_ENUMERATION, 7, NULL, NGX_KMIP_REASON_INVALID_FIELD,
+      "Set Endpoint Role of no such role: Invalid Field" },
+
+    { 2, 1, NGX_KMIP_OP_SET_ENDPOINT_ROLE, 0, 0, 0, NULL,
+      NGX_KMIP_REASON_MISSING_DATA,
+      "Set Endpoint Role without a role: Missing Data" },
+};
 
 
 static void
@@ -223,32 +253,19 @@ t_rng(void)
 {
     ngx_kmip_item_t           *d;
     ngx_kmip_response_item_t  *out;
+    t_case_t                   c = { 1, 4, NGX_KMIP_OP_RNG_RETRIEVE,
+                                     NGX_KMIP_TAG_DATA_LENGTH,
+                                     NGX_KMIP_TYPE_INTEGER, 32, NULL, 0,
+                                     NULL };
 
-    out = t_one_field(1, NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_TAG_DATA_LENGTH,
-                      NGX_KMIP_TYPE_INTEGER, 32);
+    out = t_case(&c, NULL);
     d = t_find(&out[0], NGX_KMIP_TAG_DATA);
     CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
           && d && d->type == NGX_KMIP_TYPE_BYTE_STRING
           && d->v.str.len == 32,
           "RNG Retrieve of 32 bytes gives 32 bytes of Data");
 
-    out = t_one_field(1, NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_TAG_DATA_LENGTH,
-                      NGX_KMIP_TYPE_INTEGER, 0);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
-          "RNG Retrieve of 0 bytes: Invalid Field");
-
-    out = t_one_field(1, NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_TAG_DATA_LENGTH,
-                      NGX_KMIP_TYPE_INTEGER, 4097);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
-          "RNG Retrieve of more than 4096 bytes: Invalid Field");
-
-    out = t_one(2, 1, NGX_KMIP_OP_RNG_RETRIEVE, NULL);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_MISSING_DATA,
-          "RNG Retrieve without a Data Length: Missing Data");
-
-    out = t_one(1, 2, NGX_KMIP_OP_RNG_RETRIEVE, NULL);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
-          "RNG Retrieve does not exist in KMIP 1.2");
+    t_cases(t_rng_refusals, t_nelts(t_rng_refusals), NULL);
 }
 
 
@@ -256,51 +273,30 @@ static void
 t_log_ops(void)
 {
     ngx_kmip_response_item_t  *out;
+    t_case_t                   c = { 2, 1, NGX_KMIP_OP_LOG,
+                                     NGX_KMIP_TAG_LOG_MESSAGE, 0, 0,
+                                     "a message, \"quoted\"\n", 0, NULL };
 
-    out = t_one_field(2, NGX_KMIP_OP_LOG, NGX_KMIP_TAG_LOG_MESSAGE,
-                      NGX_KMIP_TYPE_TEXT_STRING, 0);
+    out = t_case(&c, NULL);
     CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
           && out[0].payload && out[0].payload->v.kids.first == NULL,
           "Log: Success with an empty payload");
 
-    out = t_one(2, 1, NGX_KMIP_OP_LOG, NULL);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_MISSING_DATA,
-          "Log without a Log Message: Missing Data");
+    t_cases(t_log_refusals, t_nelts(t_log_refusals), NULL);
 
-    out = t_one_field(2, NGX_KMIP_OP_LOG, NGX_KMIP_TAG_LOG_MESSAGE,
-                      NGX_KMIP_TYPE_INTEGER, 1);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
-          "Log with a Log Message not a Text String: Invalid Field");
-
-    out = t_one_field(1, NGX_KMIP_OP_LOG, NGX_KMIP_TAG_LOG_MESSAGE,
-                      NGX_KMIP_TYPE_TEXT_STRING, 0);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
-          "Log does not exist in KMIP 1.4");
-
-    out = t_one_field(2, NGX_KMIP_OP_SET_ENDPOINT_ROLE,
-                      NGX_KMIP_TAG_ENDPOINT_ROLE, NGX_KMIP_TYPE_ENUMERATION,
-                      NGX_KMIP_ENDPOINT_ROLE_SERVER);
+    c.operation = NGX_KMIP_OP_SET_ENDPOINT_ROLE;
+    c.tag = NGX_KMIP_TAG_ENDPOINT_ROLE;
+    c.type = NGX_KMIP_TYPE_ENUMERATION;
+    c.value = NGX_KMIP_ENDPOINT_ROLE_SERVER;
+    c.text = NULL;
+    out = t_case(&c, NULL);
     CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
           && t_find(&out[0], NGX_KMIP_TAG_ENDPOINT_ROLE)
           && t_find(&out[0], NGX_KMIP_TAG_ENDPOINT_ROLE)->v.num
              == NGX_KMIP_ENDPOINT_ROLE_SERVER,
           "Set Endpoint Role Server: confirmed");
 
-    out = t_one_field(2, NGX_KMIP_OP_SET_ENDPOINT_ROLE,
-                      NGX_KMIP_TAG_ENDPOINT_ROLE, NGX_KMIP_TYPE_ENUMERATION,
-                      NGX_KMIP_ENDPOINT_ROLE_CLIENT);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_PERMISSION_DENIED,
-          "Set Endpoint Role Client: Permission Denied (2.1 6.1.54)");
-
-    out = t_one_field(2, NGX_KMIP_OP_SET_ENDPOINT_ROLE,
-                      NGX_KMIP_TAG_ENDPOINT_ROLE, NGX_KMIP_TYPE_ENUMERATION,
-                      7);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
-          "Set Endpoint Role of no such role: Invalid Field");
-
-    out = t_one(2, 1, NGX_KMIP_OP_SET_ENDPOINT_ROLE, NULL);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_MISSING_DATA,
-          "Set Endpoint Role without a role: Missing Data");
+    t_cases(t_role_refusals, t_nelts(t_role_refusals), NULL);
 }
 
 
@@ -323,29 +319,36 @@ t_interop_op(uint32_t function, const char *id)
 static void
 t_interop_ops(void)
 {
+    ngx_uint_t                 i;
     ngx_kmip_response_item_t  *out;
 
-    out = t_interop_op(NGX_KMIP_INTEROP_FUNCTION_BEGIN, "TC-1");
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
-          "Interop on a production server: Operation Not Supported");
+    static struct {
+        ngx_uint_t             test_server;
+        uint32_t               function;
+        const char            *id;
+        uint32_t               reason;
+        const char            *name;
+    } cases[] = {
+        { 0, NGX_KMIP_INTEROP_FUNCTION_BEGIN, "TC-1",
+          NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
+          "Interop on a production server: Operation Not Supported" },
+        { 1, NGX_KMIP_INTEROP_FUNCTION_BEGIN, "TC-1", 0,
+          "Interop Begin on a test server" },
+        { 1, NGX_KMIP_INTEROP_FUNCTION_END, "TC-1", 0,
+          "Interop End on a test server" },
+        { 1, NGX_KMIP_INTEROP_FUNCTION_RESET, "TC-1",
+          NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+          "Interop Reset: Feature Not Supported, keys are not deleted" },
+        { 1, NGX_KMIP_INTEROP_FUNCTION_BEGIN, "",
+          NGX_KMIP_REASON_INVALID_FIELD,
+          "Interop with an empty identifier: Invalid Field" },
+    };
 
-    t_interop(1);
-
-    out = t_interop_op(NGX_KMIP_INTEROP_FUNCTION_BEGIN, "TC-1");
-    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS,
-          "Interop Begin on a test server");
-
-    out = t_interop_op(NGX_KMIP_INTEROP_FUNCTION_END, "TC-1");
-    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS,
-          "Interop End on a test server");
-
-    out = t_interop_op(NGX_KMIP_INTEROP_FUNCTION_RESET, "TC-1");
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
-          "Interop Reset: Feature Not Supported, keys are not deleted");
-
-    out = t_interop_op(NGX_KMIP_INTEROP_FUNCTION_BEGIN, "");
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
-          "Interop with an empty identifier: Invalid Field");
+    for (i = 0; i < t_nelts(cases); i++) {
+        t_interop(cases[i].test_server);
+        out = t_interop_op(cases[i].function, cases[i].id);
+        t_expect(&out[0], cases[i].reason, cases[i].name);
+    }
 
     out = t_one(2, 1, NGX_KMIP_OP_INTEROP, NULL);
     CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_MISSING_DATA,

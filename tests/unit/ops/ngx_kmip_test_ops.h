@@ -92,7 +92,9 @@ uint32_t t_wrong_mask(ngx_uint_t major);
  * payload or none, and the answer it must have: the groups' tables of
  * cases are walked by t_cases()
  */
-typedef struct {
+typedef struct t_case_s  t_case_t;
+
+struct t_case_s {
     ngx_uint_t                  major;
     ngx_uint_t                  minor;
     uint32_t                    operation;
@@ -102,13 +104,17 @@ typedef struct {
     const char                 *text;       /* or a Text String field */
     uint32_t                    reason;     /* 0: Success */
     const char                 *name;
-} t_case_t;
+    /* the payload, when it is more than the field */
+    void                      (*payload)(ngx_kmip_item_t *p, t_case_t *c);
+};
 
 #define t_nelts(a)  (sizeof(a) / sizeof((a)[0]))
 
 /* the case's request run: its answers */
 ngx_kmip_response_item_t *t_case(t_case_t *c, ngx_str_t *uid);
-/* the answer is the case's: Success, or a failure with the reason */
+/* the answer is Success (reason 0) or a failure with the reason; a
+   check of it */
+ngx_uint_t t_result(ngx_kmip_response_item_t *out, uint32_t reason);
 void t_expect(ngx_kmip_response_item_t *out, uint32_t reason,
     const char *name);
 /* each case run and checked */

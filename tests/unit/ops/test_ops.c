@@ -775,7 +775,7 @@ t_wrong_mask(ngx_uint_t major)
 ngx_kmip_response_item_t *
 t_one(ngx_uint_t major, ngx_uint_t minor, uint32_t operation, ngx_str_t *uid)
 {
-    t_case_t  c = { major, minor, operation, 0, 0, 0, NULL, 0, NULL };
+    t_case_t  c = { major, minor, operation, 0, 0, 0, NULL, 0, NULL, NULL };
 
     return t_case(&c, uid);
 }
@@ -794,7 +794,10 @@ t_case(t_case_t *c, ngx_str_t *uid)
         t_uid(p, uid);
     }
 
-    if (c->text) {
+    if (c->payload) {
+        c->payload(p, c);
+
+    } else if (c->text) {
         t_text(p, c->tag, c->text);
 
     } else if (c->tag) {
@@ -805,12 +808,18 @@ t_case(t_case_t *c, ngx_str_t *uid)
 }
 
 
+ngx_uint_t
+t_result(ngx_kmip_response_item_t *out, uint32_t reason)
+{
+    return reason ? t_reason(out) == reason
+                  : out->result_status == NGX_KMIP_STATUS_SUCCESS;
+}
+
+
 void
 t_expect(ngx_kmip_response_item_t *out, uint32_t reason, const char *name)
 {
-    CHECK(reason ? t_reason(out) == reason
-                 : out->result_status == NGX_KMIP_STATUS_SUCCESS,
-          name);
+    CHECK(t_result(out, reason), name);
 }
 
 

@@ -118,10 +118,10 @@ t_create_refusals(ngx_uint_t major)
           NGX_KMIP_TAG_OBJECT_TYPE, NGX_KMIP_TYPE_ENUMERATION,
           NGX_KMIP_OBJECT_TYPE_SECRET_DATA, NULL,
           NGX_KMIP_REASON_INVALID_FIELD,
-          "Create of Secret Data: Invalid Field" },
+          "Create of Secret Data: Invalid Field", NULL },
         { major, major >= 2 ? 1 : 4, NGX_KMIP_OP_CREATE, 0, 0, 0, NULL,
           NGX_KMIP_REASON_MISSING_DATA,
-          "Create without an Object Type: Missing Data" },
+          "Create without an Object Type: Missing Data", NULL },
     };
 
     before = t_mem->objects.nelts;
@@ -145,11 +145,24 @@ t_create_refusals(ngx_uint_t major)
 }
 
 
+/*
+ * each version reads its own container only: attributes in the other
+ * version's form are not seen, and the Create lacks its algorithm
+ */
+
+static void
+t_other_form(ngx_kmip_item_t *p, t_case_t *c)
+{
+    t_create_payload(p, 3 - c->major);
+}
+
+
 /* a 1.x template is referred to by a Name: this server has none */
 
 static void
-t_template_name(ngx_kmip_item_t *p)
+t_template_name(ngx_kmip_item_t *p, t_case_t *c)
 {
+    t_create_payload(p, 1);
     p = ngx_kmip_ttlv_find(p, NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
     p = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_NAME);
     t_text(p, NGX_KMIP_TAG_NAME_VALUE, "a template");
@@ -161,58 +174,33 @@ t_template_name(ngx_kmip_item_t *p)
 /* 2.x: a Key Format Type asked for must be the one kept (2.1 4.26) */
 
 static void
-t_pkcs8(ngx_kmip_item_t *p)
+t_pkcs8(ngx_kmip_item_t *p, t_case_t *c)
 {
+    t_create_payload(p, 2);
     (void) t_value(ngx_kmip_ttlv_find(p, NGX_KMIP_TAG_ATTRIBUTES),
                    NGX_KMIP_TAG_KEY_FORMAT_TYPE, NGX_KMIP_TYPE_ENUMERATION,
                    NGX_KMIP_KEY_FORMAT_TYPE_PKCS_8);
 }
 
 
-/*
- * each version reads its own container only: attributes in the other
- * version's form are not seen, and the Create lacks its algorithm
- */
+static t_case_t  t_version_forms[] = {
 
-static void
-t_version_forms(void)
-{
-    ngx_uint_t                 i;
-    t_request_t               *t;
-    ngx_kmip_item_t           *p;
-    ngx_kmip_response_item_t  *out;
+    { 1, 4, NGX_KMIP_OP_CREATE, 0, 0, 0, NULL, NGX_KMIP_REASON_MISSING_DATA,
+      "a Create with the other version's container: Missing Data",
+      t_other_form },
 
-    static struct {
-        ngx_uint_t             major;
-        ngx_uint_t             minor;
-        ngx_uint_t             form;        /* the container's version */
-        void                 (*more)(ngx_kmip_item_t *p);
-        uint32_t               reason;
-        const char            *name;
-    } cases[] = {
-        { 1, 4, 2, NULL, NGX_KMIP_REASON_MISSING_DATA,
-          "a Create with the other version's container: Missing Data" },
-        { 2, 0, 1, NULL, NGX_KMIP_REASON_MISSING_DATA,
-          "a Create with the other version's container: Missing Data" },
-        { 1, 2, 1, t_template_name, NGX_KMIP_REASON_INVALID_FIELD,
-          "a 1.x Create naming a template: Invalid Field" },
-        { 2, 1, 2, t_pkcs8, NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED,
-          "a 2.1 Create asking for PKCS#8: Key Format Type Not Supported" },
-    };
+    { 2, 0, NGX_KMIP_OP_CREATE, 0, 0, 0, NULL, NGX_KMIP_REASON_MISSING_DATA,
+      "a Create with the other version's container: Missing Data",
+      t_other_form },
 
-    for (i = 0; i < t_nelts(cases); i++) {
-        t = t_request(cases[i].major, cases[i].minor);
-        p = t_item(t, NGX_KMIP_OP_CREATE);
-        t_create_payload(p, cases[i].form);
+    { 1, 2, NGX_KMIP_OP_CREATE, 0, 0, 0, NULL, NGX_KMIP_REASON_INVALID_FIELD,
+      "a 1.x Create naming a template: Invalid Field", t_template_name },
 
-        if (cases[i].more) {
-            cases[i].more(p);
-        }
-
-        out = t_run(t);
-        t_expect(&out[0], cases[i].reason, cases[i].name);
-    }
-}
+    { 2, 1, NGX_KMIP_OP_CREATE, 0, 0, 0, NULL,
+      NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED,
+      "a 2.1 Create asking for PKCS#8: Key Format Type Not Supported",
+      t_pkcs8 },
+};
 
 
 /* the Digest the store keeps is SHA-256 of its material, Raw form */
@@ -415,5 +403,5 @@ t_create(void)
         t_register_forms(major);
     }
 
-    t_version_forms();
+    t_cases(t_version_forms, t_nelts(t_version_forms), NULL);
 }

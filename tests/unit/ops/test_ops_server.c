@@ -200,34 +200,34 @@ static t_case_t  t_rng_refusals[] = {
 
     { 1, 4, NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_TAG_DATA_LENGTH,
       NGX_KMIP_TYPE_INTEGER, 0, NULL, NGX_KMIP_REASON_INVALID_FIELD,
-      "RNG Retrieve of 0 bytes: Invalid Field" },
+      "RNG Retrieve of 0 bytes: Invalid Field", NULL },
 
     { 1, 4, NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_TAG_DATA_LENGTH,
       NGX_KMIP_TYPE_INTEGER, 4097, NULL, NGX_KMIP_REASON_INVALID_FIELD,
-      "RNG Retrieve of more than 4096 bytes: Invalid Field" },
+      "RNG Retrieve of more than 4096 bytes: Invalid Field", NULL },
 
     { 2, 1, NGX_KMIP_OP_RNG_RETRIEVE, 0, 0, 0, NULL,
       NGX_KMIP_REASON_MISSING_DATA,
-      "RNG Retrieve without a Data Length: Missing Data" },
+      "RNG Retrieve without a Data Length: Missing Data", NULL },
 
     { 1, 2, NGX_KMIP_OP_RNG_RETRIEVE, 0, 0, 0, NULL,
       NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
-      "RNG Retrieve does not exist in KMIP 1.2" },
+      "RNG Retrieve does not exist in KMIP 1.2", NULL },
 };
 
 
 static t_case_t  t_log_refusals[] = {
 
     { 2, 1, NGX_KMIP_OP_LOG, 0, 0, 0, NULL, NGX_KMIP_REASON_MISSING_DATA,
-      "Log without a Log Message: Missing Data" },
+      "Log without a Log Message: Missing Data", NULL },
 
     { 2, 1, NGX_KMIP_OP_LOG, NGX_KMIP_TAG_LOG_MESSAGE, NGX_KMIP_TYPE_INTEGER,
       1, NULL, NGX_KMIP_REASON_INVALID_FIELD,
-      "Log with a Log Message not a Text String: Invalid Field" },
+      "Log with a Log Message not a Text String: Invalid Field", NULL },
 
     { 1, 4, NGX_KMIP_OP_LOG, NGX_KMIP_TAG_LOG_MESSAGE, 0, 0,
       "a message, \"quoted\"\n", NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
-      "Log does not exist in KMIP 1.4" },
+      "Log does not exist in KMIP 1.4", NULL },
 };
 
 
@@ -236,15 +236,15 @@ static t_case_t  t_role_refusals[] = {
     { 2, 1, NGX_KMIP_OP_SET_ENDPOINT_ROLE, NGX_KMIP_TAG_ENDPOINT_ROLE,
       NGX_KMIP_TYPE_ENUMERATION, NGX_KMIP_ENDPOINT_ROLE_CLIENT, NULL,
       NGX_KMIP_REASON_PERMISSION_DENIED,
-      "Set Endpoint Role Client: Permission Denied (2.1 6.1.54)" },
+      "Set Endpoint Role Client: Permission Denied (2.1 6.1.54)", NULL },
 
     { 2, 1, NGX_KMIP_OP_SET_ENDPOINT_ROLE, NGX_KMIP_TAG_ENDPOINT_ROLE,
       NGX_KMIP_TYPE_ENUMERATION, 7, NULL, NGX_KMIP_REASON_INVALID_FIELD,
-      "Set Endpoint Role of no such role: Invalid Field" },
+      "Set Endpoint Role of no such role: Invalid Field", NULL },
 
     { 2, 1, NGX_KMIP_OP_SET_ENDPOINT_ROLE, 0, 0, 0, NULL,
       NGX_KMIP_REASON_MISSING_DATA,
-      "Set Endpoint Role without a role: Missing Data" },
+      "Set Endpoint Role without a role: Missing Data", NULL },
 };
 
 
@@ -256,7 +256,7 @@ t_rng(void)
     t_case_t                   c = { 1, 4, NGX_KMIP_OP_RNG_RETRIEVE,
                                      NGX_KMIP_TAG_DATA_LENGTH,
                                      NGX_KMIP_TYPE_INTEGER, 32, NULL, 0,
-                                     NULL };
+                                     NULL, NULL };
 
     out = t_case(&c, NULL);
     d = t_find(&out[0], NGX_KMIP_TAG_DATA);
@@ -275,7 +275,8 @@ t_log_ops(void)
     ngx_kmip_response_item_t  *out;
     t_case_t                   c = { 2, 1, NGX_KMIP_OP_LOG,
                                      NGX_KMIP_TAG_LOG_MESSAGE, 0, 0,
-                                     "a message, \"quoted\"\n", 0, NULL };
+                                     "a message, \"quoted\"\n", 0, NULL,
+                                     NULL };
 
     out = t_case(&c, NULL);
     CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
@@ -300,60 +301,53 @@ t_log_ops(void)
 }
 
 
-static ngx_kmip_response_item_t *
-t_interop_op(uint32_t function, const char *id)
+/* an Interop request: the Interop Function and the Interop Identifier */
+
+static void
+t_interop_payload(ngx_kmip_item_t *p, t_case_t *c)
 {
-    t_request_t      *t;
-    ngx_kmip_item_t  *p;
-
-    t = t_request(2, 1);
-    p = t_item(t, NGX_KMIP_OP_INTEROP);
-    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_INTEROP_FUNCTION,
-                           function);
-    t_text(p, NGX_KMIP_TAG_INTEROP_IDENTIFIER, id);
-
-    return t_run(t);
+    (void) t_value(p, NGX_KMIP_TAG_INTEROP_FUNCTION,
+                   NGX_KMIP_TYPE_ENUMERATION, c->value);
+    t_text(p, NGX_KMIP_TAG_INTEROP_IDENTIFIER, c->text);
 }
+
+
+/* on a test server */
+
+static t_case_t  t_interop_cases[] = {
+
+    { 2, 1, NGX_KMIP_OP_INTEROP, 0, 0, NGX_KMIP_INTEROP_FUNCTION_BEGIN,
+      "TC-1", 0, "Interop Begin on a test server", t_interop_payload },
+
+    { 2, 1, NGX_KMIP_OP_INTEROP, 0, 0, NGX_KMIP_INTEROP_FUNCTION_END,
+      "TC-1", 0, "Interop End on a test server", t_interop_payload },
+
+    { 2, 1, NGX_KMIP_OP_INTEROP, 0, 0, NGX_KMIP_INTEROP_FUNCTION_RESET,
+      "TC-1", NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+      "Interop Reset: Feature Not Supported, keys are not deleted",
+      t_interop_payload },
+
+    { 2, 1, NGX_KMIP_OP_INTEROP, 0, 0, NGX_KMIP_INTEROP_FUNCTION_BEGIN, "",
+      NGX_KMIP_REASON_INVALID_FIELD,
+      "Interop with an empty identifier: Invalid Field", t_interop_payload },
+
+    { 2, 1, NGX_KMIP_OP_INTEROP, 0, 0, 0, NULL, NGX_KMIP_REASON_MISSING_DATA,
+      "Interop without its fields: Missing Data", NULL },
+};
 
 
 static void
 t_interop_ops(void)
 {
-    ngx_uint_t                 i;
-    ngx_kmip_response_item_t  *out;
+    /* the same request as the first test server case */
 
-    static struct {
-        ngx_uint_t             test_server;
-        uint32_t               function;
-        const char            *id;
-        uint32_t               reason;
-        const char            *name;
-    } cases[] = {
-        { 0, NGX_KMIP_INTEROP_FUNCTION_BEGIN, "TC-1",
-          NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
-          "Interop on a production server: Operation Not Supported" },
-        { 1, NGX_KMIP_INTEROP_FUNCTION_BEGIN, "TC-1", 0,
-          "Interop Begin on a test server" },
-        { 1, NGX_KMIP_INTEROP_FUNCTION_END, "TC-1", 0,
-          "Interop End on a test server" },
-        { 1, NGX_KMIP_INTEROP_FUNCTION_RESET, "TC-1",
-          NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
-          "Interop Reset: Feature Not Supported, keys are not deleted" },
-        { 1, NGX_KMIP_INTEROP_FUNCTION_BEGIN, "",
-          NGX_KMIP_REASON_INVALID_FIELD,
-          "Interop with an empty identifier: Invalid Field" },
-    };
+    t_interop(0);
+    t_expect(&t_case(&t_interop_cases[0], NULL)[0],
+             NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
+             "Interop on a production server: Operation Not Supported");
 
-    for (i = 0; i < t_nelts(cases); i++) {
-        t_interop(cases[i].test_server);
-        out = t_interop_op(cases[i].function, cases[i].id);
-        t_expect(&out[0], cases[i].reason, cases[i].name);
-    }
-
-    out = t_one(2, 1, NGX_KMIP_OP_INTEROP, NULL);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_MISSING_DATA,
-          "Interop without its fields: Missing Data");
-
+    t_interop(1);
+    t_cases(t_interop_cases, t_nelts(t_interop_cases), NULL);
     t_interop(0);
 }
 

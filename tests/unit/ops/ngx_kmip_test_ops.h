@@ -80,6 +80,9 @@ ngx_kmip_response_item_t *t_one(ngx_uint_t major, ngx_uint_t minor,
 /* a new 256-bit AES key in *uid (the tests' pool), a check of it; 0 when
    the Create failed */
 ngx_uint_t t_new_key(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid);
+/* what a test needs was made: when it was not, a failed check named
+   what; no check when it was, the test's own checks follow */
+ngx_uint_t t_got(void *made, const char *what);
 /* the Result Reason of an item that failed; 0 for one that did not */
 uint32_t t_reason(ngx_kmip_response_item_t *out);
 /* the version's reason for an object in the wrong state, for a key whose

@@ -743,6 +743,18 @@ t_new_key(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid)
 }
 
 
+ngx_uint_t
+t_got(void *made, const char *what)
+{
+    if (made == NULL) {
+        CHECK(0, what);
+        return 0;
+    }
+
+    return 1;
+}
+
+
 uint32_t
 t_reason(ngx_kmip_response_item_t *out)
 {

@@ -359,8 +359,7 @@ t_attr_forms(void)
     ngx_str_t  *uid, u;
 
     uid = t_create_aes(2, 1);
-    if (uid == NULL) {
-        CHECK(0, "Create for the 2.x attribute operations");
+    if (!t_got(uid, "Create for the 2.x attribute operations")) {
         return;
     }
 

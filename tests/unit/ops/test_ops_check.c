@@ -69,8 +69,7 @@ t_check_rules(ngx_uint_t major)
 
     uid = t_create_aes(major, major >= 2 ? 1 : 4);
     sd = uid ? t_register_secret(NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE, 8) : NULL;
-    if (sd == NULL) {
-        CHECK(0, "a key and Secret Data to Check");
+    if (!t_got(sd, "a key and Secret Data to Check")) {
         return;
     }
 
@@ -229,8 +228,7 @@ t_export(void)
     ngx_kmip_response_item_t  *out;
 
     uid = t_create_aes(2, 1);
-    if (uid == NULL) {
-        CHECK(0, "Create for Export");
+    if (!t_got(uid, "Create for Export")) {
         return;
     }
 

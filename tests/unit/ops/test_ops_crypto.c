@@ -97,8 +97,7 @@ t_round_trip(ngx_uint_t major)
     ngx_kmip_response_item_t  *out;
 
     uid = t_create_aes(major, major >= 2 ? 1 : 4);
-    if (uid == NULL) {
-        CHECK(0, "Create for Encrypt");
+    if (!t_got(uid, "Create for Encrypt")) {
         return;
     }
 
@@ -202,8 +201,7 @@ t_cipher_not_key(void)
     ngx_kmip_response_item_t  *out;
 
     uid = t_register_secret(NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE, 16);
-    if (uid == NULL) {
-        CHECK(0, "Register of Secret Data for Encrypt");
+    if (!t_got(uid, "Register of Secret Data for Encrypt")) {
         return;
     }
 

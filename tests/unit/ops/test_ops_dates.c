@@ -92,8 +92,7 @@ t_deactivation_date(ngx_uint_t major)
     minor = major >= 2 ? 1 : 4;
 
     uid = t_create_aes(major, minor);
-    if (uid == NULL) {
-        CHECK(0, "Create for the Deactivation Date");
+    if (!t_got(uid, "Create for the Deactivation Date")) {
         return;
     }
 
@@ -151,8 +150,7 @@ t_revoke_rules(ngx_uint_t major)
     minor = major >= 2 ? 1 : 4;
 
     uid = t_create_aes(major, minor);
-    if (uid == NULL) {
-        CHECK(0, "Create for Revoke");
+    if (!t_got(uid, "Create for Revoke")) {
         return;
     }
 

@@ -112,8 +112,7 @@ t_formats(ngx_uint_t major)
     ngx_kmip_response_item_t  *out;
 
     uid = t_create_aes(major, major >= 2 ? 1 : 4);
-    if (uid == NULL) {
-        CHECK(0, "Create for the Key Format Types");
+    if (!t_got(uid, "Create for the Key Format Types")) {
         return;
     }
 
@@ -162,8 +161,7 @@ t_secret_formats(void)
     ngx_kmip_response_item_t  *out;
 
     uid = t_register_secret(NGX_KMIP_KEY_FORMAT_TYPE_RAW, 12);
-    if (uid == NULL) {
-        CHECK(0, "Register of Secret Data for Get");
+    if (!t_got(uid, "Register of Secret Data for Get")) {
         return;
     }
 
@@ -243,8 +241,7 @@ t_wrapped(ngx_uint_t major)
                                         NGX_KMIP_TAG_SENSITIVE,
                                         NGX_KMIP_TYPE_BOOLEAN, 1)[0])
               : NULL;
-    if (uid == NULL) {
-        CHECK(0, "a wrapping key and a Sensitive key");
+    if (!t_got(uid, "a wrapping key and a Sensitive key")) {
         return;
     }
 
@@ -302,8 +299,7 @@ t_kek_refusals(ngx_uint_t major)
     uid = t_create_aes(major, minor);
     uid = uid ? t_uid_of(&t_one(major, minor, NGX_KMIP_OP_GET, uid)[0])
               : NULL;
-    if (uid == NULL) {
-        CHECK(0, "a key to wrap");
+    if (!t_got(uid, "a key to wrap")) {
         return;
     }
 
@@ -348,8 +344,7 @@ t_extractable(void)
 
     uid = t_uid_of(&t_create_plus(2, "Extractable", NGX_KMIP_TAG_EXTRACTABLE,
                                   NGX_KMIP_TYPE_BOOLEAN, 0)[0]);
-    if (uid == NULL) {
-        CHECK(0, "Create of a key that is not Extractable");
+    if (!t_got(uid, "Create of a key that is not Extractable")) {
         return;
     }
 

@@ -80,8 +80,48 @@ ngx_kmip_response_item_t *t_one(ngx_uint_t major, ngx_uint_t minor,
 /* a new 256-bit AES key in *uid (the tests' pool), a check of it; 0 when
    the Create failed */
 ngx_uint_t t_new_key(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid);
+/* what a test needs was made: when it was not, a failed check named
+   what; no check when it was, the test's own checks follow */
+ngx_uint_t t_got(void *made, const char *what);
 /* the Result Reason of an item that failed; 0 for one that did not */
 uint32_t t_reason(ngx_kmip_response_item_t *out);
+/* the version's reason for an object in the wrong state, for a key whose
+   usage mask lacks the operation */
+uint32_t t_wrong_state(ngx_uint_t major);
+uint32_t t_wrong_mask(ngx_uint_t major);
+
+/*
+ * A request of one item, on an object or none, with one field of the
+ * payload or none, and the answer it must have: the groups' tables of
+ * cases are walked by t_cases()
+ */
+typedef struct t_case_s  t_case_t;
+
+struct t_case_s {
+    ngx_uint_t                  major;
+    ngx_uint_t                  minor;
+    uint32_t                    operation;
+    uint32_t                    tag;        /* the field; 0: none */
+    uint8_t                     type;       /* t_value()'s types */
+    int64_t                     value;
+    const char                 *text;       /* or a Text String field */
+    uint32_t                    reason;     /* 0: Success */
+    const char                 *name;
+    /* the payload, when it is more than the field */
+    void                      (*payload)(ngx_kmip_item_t *p, t_case_t *c);
+};
+
+#define t_nelts(a)  (sizeof(a) / sizeof((a)[0]))
+
+/* the case's request run: its answers */
+ngx_kmip_response_item_t *t_case(t_case_t *c, ngx_str_t *uid);
+/* the answer is Success (reason 0) or a failure with the reason; a
+   check of it */
+ngx_uint_t t_result(ngx_kmip_response_item_t *out, uint32_t reason);
+void t_expect(ngx_kmip_response_item_t *out, uint32_t reason,
+    const char *name);
+/* each case run and checked */
+void t_cases(t_case_t *cases, ngx_uint_t n, ngx_str_t *uid);
 
 /* the payload of a Create of a 256-bit AES key, in the version's form */
 void t_create_payload(ngx_kmip_item_t *p, ngx_uint_t major);
@@ -132,8 +172,6 @@ ngx_kmip_item_t *t_find(ngx_kmip_response_item_t *out, uint32_t tag);
 ngx_kmip_item_t *t_deep(ngx_kmip_item_t *item, uint32_t tag);
 /* how many fields of the payload, at its top, have the tag */
 ngx_uint_t t_count(ngx_kmip_response_item_t *out, uint32_t tag);
-/* the answer failed with the reason */
-ngx_uint_t t_fails(ngx_kmip_response_item_t *out, uint32_t reason);
 /* the answer's Unique Identifier, kept in t_pool, or NULL */
 ngx_str_t *t_uid_of(ngx_kmip_response_item_t *out);
 /* a Text String field or a Unique Identifier field */

@@ -306,14 +306,6 @@ t_count(ngx_kmip_response_item_t *out, uint32_t tag)
 }
 
 
-ngx_uint_t
-t_fails(ngx_kmip_response_item_t *out, uint32_t reason)
-{
-    return out->result_status == NGX_KMIP_STATUS_OPERATION_FAILED
-           && out->result_reason == reason;
-}
-
-
 ngx_str_t *
 t_uid_of(ngx_kmip_response_item_t *out)
 {
@@ -751,6 +743,18 @@ t_new_key(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid)
 }
 
 
+ngx_uint_t
+t_got(void *made, const char *what)
+{
+    if (made == NULL) {
+        CHECK(0, what);
+        return 0;
+    }
+
+    return 1;
+}
+
+
 uint32_t
 t_reason(ngx_kmip_response_item_t *out)
 {
@@ -759,21 +763,86 @@ t_reason(ngx_kmip_response_item_t *out)
 }
 
 
+/*
+ * 1.x has no reason for an object in the wrong state or a key whose
+ * Cryptographic Usage Mask lacks the operation: Permission Denied
+ */
+
+uint32_t
+t_wrong_state(ngx_uint_t major)
+{
+    return major >= 2 ? NGX_KMIP_REASON_WRONG_KEY_LIFECYCLE_STATE
+                      : NGX_KMIP_REASON_PERMISSION_DENIED;
+}
+
+
+uint32_t
+t_wrong_mask(ngx_uint_t major)
+{
+    return major >= 2 ? NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
+                      : NGX_KMIP_REASON_PERMISSION_DENIED;
+}
+
+
 ngx_kmip_response_item_t *
 t_one(ngx_uint_t major, ngx_uint_t minor, uint32_t operation, ngx_str_t *uid)
+{
+    t_case_t  c = { major, minor, operation, 0, 0, 0, NULL, 0, NULL, NULL };
+
+    return t_case(&c, uid);
+}
+
+
+ngx_kmip_response_item_t *
+t_case(t_case_t *c, ngx_str_t *uid)
 {
     t_request_t      *t;
     ngx_kmip_item_t  *p;
 
-    t = t_request(major, minor);
-    p = t_item(t, operation);
+    t = t_request(c->major, c->minor);
+    p = t_item(t, c->operation);
 
     if (uid) {
-        ngx_kmip_ttlv_add_text(t_alloc(), p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                               uid->data, uid->len);
+        t_uid(p, uid);
+    }
+
+    if (c->payload) {
+        c->payload(p, c);
+
+    } else if (c->text) {
+        t_text(p, c->tag, c->text);
+
+    } else if (c->tag) {
+        (void) t_value(p, c->tag, c->type, c->value);
     }
 
     return t_run(t);
+}
+
+
+ngx_uint_t
+t_result(ngx_kmip_response_item_t *out, uint32_t reason)
+{
+    return reason ? t_reason(out) == reason
+                  : out->result_status == NGX_KMIP_STATUS_SUCCESS;
+}
+
+
+void
+t_expect(ngx_kmip_response_item_t *out, uint32_t reason, const char *name)
+{
+    CHECK(t_result(out, reason), name);
+}
+
+
+void
+t_cases(t_case_t *cases, ngx_uint_t n, ngx_str_t *uid)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < n; i++) {
+        t_expect(&t_case(&cases[i], uid)[0], cases[i].reason, cases[i].name);
+    }
 }
 
 

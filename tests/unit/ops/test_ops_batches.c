@@ -20,6 +20,9 @@
 static ngx_str_t  t_unknown_uid = ngx_string("no-such-object");
 
 
+/* an item on the object, or on the ID Placeholder (NULL); a Create's
+   payload is a 256-bit AES key */
+
 static void
 t_uid_item(t_request_t *t, uint32_t operation, ngx_str_t *uid)
 {
@@ -27,44 +30,30 @@ t_uid_item(t_request_t *t, uint32_t operation, ngx_str_t *uid)
 
     p = t_item(t, operation);
 
-    if (uid) {
-        ngx_kmip_ttlv_add_text(t_alloc(), p, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                               uid->data, uid->len);
+    if (operation == NGX_KMIP_OP_CREATE) {
+        t_create_payload(p, 1);
+
+    } else if (uid) {
+        t_uid(p, uid);
     }
 }
 
 
-/* a batch of two items, each on an object, with Undo */
+/* a 1.4 batch of two items with the Batch Error Continuation Option */
 
-static ngx_kmip_response_item_t *
-t_undo_pair(uint32_t op1, ngx_str_t *uid1, uint32_t op2, ngx_str_t *uid2)
+static t_request_t *
+t_pair(uint32_t option, uint32_t op1, ngx_str_t *uid1, uint32_t op2,
+    ngx_str_t *uid2)
 {
     t_request_t  *t;
 
     t = t_request(1, 4);
-    t_continuation(t, NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO);
+    t_continuation(t, option);
     t_uid_item(t, op1, uid1);
     t_uid_item(t, op2, uid2);
+    (void) t_run(t);
 
-    return t_run(t);
-}
-
-
-static uint32_t
-t_kept_state(ngx_str_t *uid)
-{
-    ngx_kmip_attr_t    *at;
-    ngx_kmip_object_t  *kept;
-
-    kept = ngx_kmip_store_memory_find(t_mem, uid);
-    if (kept == NULL) {
-        return 0;
-    }
-
-    at = ngx_kmip_attrs_find(&kept->attributes,
-                             "State", 5, -1);
-
-    return (at && at->value) ? (uint32_t) at->value->v.num : 0;
+    return t;
 }
 
 
@@ -89,54 +78,55 @@ t_placeholder(void)
     if (id) {
         u.data = (u_char *) id->v.str.data;
         u.len = id->v.str.len;
-        CHECK(t_kept_state(&u) == NGX_KMIP_STATE_ACTIVE,
+        CHECK(t_kept_num(&u, "State") == NGX_KMIP_STATE_ACTIVE,
               "the created key is stored Active");
     }
 }
 
 
-static void
-t_stop(void)
-{
-    t_request_t               *t;
-    ngx_uint_t                 before;
-    ngx_kmip_response_item_t  *out;
-
-    before = t_mem->objects.nelts;
-
-    t = t_request(1, 4);
-    t_continuation(t, NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_STOP);
-    t_uid_item(t, NGX_KMIP_OP_GET, &t_unknown_uid);
-    t_create_payload(t_item(t, NGX_KMIP_OP_CREATE), 1);
-    out = t_run(t);
-
-    CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED
-          && t->r->nresults == 1,
-          "Stop: the items after a failed one are not run");
-    CHECK(t_mem->objects.nelts == before, "and make nothing");
-}
-
+/* a Create in a batch that fails makes nothing: Stop, Undo */
 
 static void
-t_undo_create(void)
+t_stop_undo(void)
 {
+    ngx_uint_t                 i, before;
     t_request_t               *t;
-    ngx_uint_t                 before;
     ngx_kmip_response_item_t  *out;
 
-    before = t_mem->objects.nelts;
+    static struct {
+        uint32_t               option;
+        uint32_t               op1;
+        uint32_t               op2;
+        uint32_t               status;      /* the first item's */
+        ngx_uint_t             nresults;
+        const char            *name;
+        const char            *made;
+    } cases[] = {
+        { NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_STOP, NGX_KMIP_OP_GET,
+          NGX_KMIP_OP_CREATE, NGX_KMIP_STATUS_OPERATION_FAILED, 1,
+          "Stop: the items after a failed one are not run",
+          "and make nothing" },
+        { NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO, NGX_KMIP_OP_CREATE,
+          NGX_KMIP_OP_GET, NGX_KMIP_STATUS_OPERATION_UNDONE, 2,
+          "Undo: the Create before a failed item is Operation Undone",
+          "and the object it made is removed from the store" },
+    };
 
-    t = t_request(1, 4);
-    t_continuation(t, NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO);
-    t_create_payload(t_item(t, NGX_KMIP_OP_CREATE), 1);
-    t_uid_item(t, NGX_KMIP_OP_GET, &t_unknown_uid);
-    out = t_run(t);
+    for (i = 0; i < t_nelts(cases); i++) {
+        before = t_mem->objects.nelts;
 
-    CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_UNDONE
-          && out[1].result_status == NGX_KMIP_STATUS_OPERATION_FAILED,
-          "Undo: the Create before a failed item is Operation Undone");
-    CHECK(t_mem->objects.nelts == before,
-          "and the object it made is removed from the store");
+        t = t_pair(cases[i].option, cases[i].op1, &t_unknown_uid,
+                   cases[i].op2, &t_unknown_uid);
+        out = t->r->results;
+
+        CHECK(out[0].result_status == cases[i].status
+              && t->r->nresults == cases[i].nresults
+              && (cases[i].nresults == 1
+                  || out[1].result_status
+                     == NGX_KMIP_STATUS_OPERATION_FAILED),
+              cases[i].name);
+        CHECK(t_mem->objects.nelts == before, cases[i].made);
+    }
 }
 
 
@@ -150,17 +140,19 @@ t_undo_change(void)
         return;
     }
 
-    out = t_undo_pair(NGX_KMIP_OP_ACTIVATE, &u, NGX_KMIP_OP_GET,
-                      &t_unknown_uid);
+    out = t_pair(NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO,
+                 NGX_KMIP_OP_ACTIVATE, &u, NGX_KMIP_OP_GET,
+                 &t_unknown_uid)->r->results;
 
     CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_UNDONE,
           "Undo: an Activate before a failed item is Operation Undone");
-    CHECK(t_kept_state(&u) == NGX_KMIP_STATE_PRE_ACTIVE,
+    CHECK(t_kept_num(&u, "State") == NGX_KMIP_STATE_PRE_ACTIVE,
           "and the key is Pre-Active again in the store");
 
     /* a Destroy waits for the whole batch */
 
-    out = t_undo_pair(NGX_KMIP_OP_DESTROY, &u, NGX_KMIP_OP_GET, &u);
+    out = t_pair(NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO,
+                 NGX_KMIP_OP_DESTROY, &u, NGX_KMIP_OP_GET, &u)->r->results;
 
     CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_UNDONE
           && out[1].result_status == NGX_KMIP_STATUS_OPERATION_FAILED,
@@ -168,8 +160,9 @@ t_undo_change(void)
     CHECK(!ngx_kmip_store_memory_find(t_mem, &u)->destroyed,
           "and the Destroy is never carried out");
 
-    out = t_undo_pair(NGX_KMIP_OP_GET_ATTRIBUTES, &u, NGX_KMIP_OP_DESTROY,
-                      &u);
+    out = t_pair(NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO,
+                 NGX_KMIP_OP_GET_ATTRIBUTES, &u, NGX_KMIP_OP_DESTROY,
+                 &u)->r->results;
 
     CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
           && out[1].result_status == NGX_KMIP_STATUS_SUCCESS,
@@ -183,7 +176,6 @@ void
 t_batches(void)
 {
     t_placeholder();
-    t_stop();
-    t_undo_create();
+    t_stop_undo();
     t_undo_change();
 }

@@ -41,9 +41,37 @@ t_create_key(ngx_uint_t major, int64_t alg, int64_t len)
 }
 
 
+/* the keys Create makes of an algorithm and length (-1: none) */
+
+static struct {
+    int64_t                    alg;
+    int64_t                    len;
+    size_t                     bytes;       /* 0: refused */
+    int64_t                    kept;        /* the length kept */
+    uint32_t                   reason;
+    const char                *name;
+} t_lengths[] = {
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, -1, 32, 256, 0,
+      "Create AES without a length: 256 bits, and the length kept" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES, -1, 24, 168, 0,
+      "Create Triple DES without a length: three keys, 168 bits" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES, 112, 16, 112, 0,
+      "Create Triple DES of 112 bits: two keys, the length as given" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES, 64, 0, 0,
+      NGX_KMIP_REASON_INVALID_FIELD,
+      "Create Triple DES of 64 bits: Invalid Field" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_RSA, 2048, 0, 0,
+      NGX_KMIP_REASON_INVALID_FIELD,
+      "Create of an RSA key: Invalid Field (symmetric keys only)" },
+    { -1, 256, 0, 0, NGX_KMIP_REASON_MISSING_DATA,
+      "Create without a Cryptographic Algorithm: Missing Data" },
+};
+
+
 static void
 t_algorithms(ngx_uint_t major)
 {
+    ngx_uint_t                 i;
     ngx_str_t                 *uid;
     ngx_kmip_object_t         *kept;
     ngx_kmip_response_item_t  *out;
@@ -57,43 +85,26 @@ t_algorithms(ngx_uint_t major)
              == NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY,
           "Create AES-128: 16 bytes kept, the Object Type answered");
 
-    out = t_create_key(major, NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, -1);
-    uid = t_uid_of(&out[0]);
-    kept = uid ? ngx_kmip_store_memory_find(t_mem, uid) : NULL;
-    CHECK(kept && kept->material.len == 32
-          && t_kept_num(uid, "Cryptographic Length") == 256,
-          "Create AES without a length: 256 bits, and the length kept");
-
-    out = t_create_key(major, NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES, -1);
-    uid = t_uid_of(&out[0]);
-    kept = uid ? ngx_kmip_store_memory_find(t_mem, uid) : NULL;
-    CHECK(kept && kept->material.len == 24
-          && t_kept_num(uid, "Cryptographic Length") == 168,
-          "Create Triple DES without a length: three keys, 168 bits");
-
-    out = t_create_key(major, NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES, 112);
-    uid = t_uid_of(&out[0]);
-    kept = uid ? ngx_kmip_store_memory_find(t_mem, uid) : NULL;
-    CHECK(kept && kept->material.len == 16
-          && t_kept_num(uid, "Cryptographic Length") == 112,
-          "Create Triple DES of 112 bits: two keys, the length as given");
-
     out = t_create_key(major, NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, 100);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD)
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD
           && t_find(&out[0], NGX_KMIP_TAG_UNIQUE_IDENTIFIER) == NULL,
           "Create AES of 100 bits: Invalid Field, no identifier");
 
-    out = t_create_key(major, NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES, 64);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
-          "Create Triple DES of 64 bits: Invalid Field");
+    for (i = 0; i < t_nelts(t_lengths); i++) {
+        out = t_create_key(major, t_lengths[i].alg, t_lengths[i].len);
 
-    out = t_create_key(major, NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_RSA, 2048);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
-          "Create of an RSA key: Invalid Field (symmetric keys only)");
+        if (t_lengths[i].reason) {
+            t_expect(&out[0], t_lengths[i].reason, t_lengths[i].name);
+            continue;
+        }
 
-    out = t_create_key(major, -1, 256);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_MISSING_DATA),
-          "Create without a Cryptographic Algorithm: Missing Data");
+        uid = t_uid_of(&out[0]);
+        kept = uid ? ngx_kmip_store_memory_find(t_mem, uid) : NULL;
+        CHECK(kept && kept->material.len == t_lengths[i].bytes
+              && t_kept_num(uid, "Cryptographic Length")
+                 == t_lengths[i].kept,
+              t_lengths[i].name);
+    }
 }
 
 
@@ -101,35 +112,33 @@ static void
 t_create_refusals(ngx_uint_t major)
 {
     ngx_uint_t                 before;
-    t_request_t               *t;
-    ngx_kmip_item_t           *p;
     ngx_kmip_response_item_t  *out;
+    t_case_t                   cases[] = {
+        { major, major >= 2 ? 1 : 4, NGX_KMIP_OP_CREATE,
+          NGX_KMIP_TAG_OBJECT_TYPE, NGX_KMIP_TYPE_ENUMERATION,
+          NGX_KMIP_OBJECT_TYPE_SECRET_DATA, NULL,
+          NGX_KMIP_REASON_INVALID_FIELD,
+          "Create of Secret Data: Invalid Field", NULL },
+        { major, major >= 2 ? 1 : 4, NGX_KMIP_OP_CREATE, 0, 0, 0, NULL,
+          NGX_KMIP_REASON_MISSING_DATA,
+          "Create without an Object Type: Missing Data", NULL },
+    };
 
     before = t_mem->objects.nelts;
 
-    t = t_request(major, major >= 2 ? 1 : 4);
-    p = t_item(t, NGX_KMIP_OP_CREATE);
-    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE,
-                           NGX_KMIP_OBJECT_TYPE_SECRET_DATA);
-    out = t_run(t);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
-          "Create of Secret Data: Invalid Field");
-
-    out = t_one(major, major >= 2 ? 1 : 4, NGX_KMIP_OP_CREATE, NULL);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_MISSING_DATA),
-          "Create without an Object Type: Missing Data");
+    t_cases(cases, t_nelts(cases), NULL);
 
     /* attributes only the server sets, and one given twice */
 
     out = t_create_plus(major, "State", NGX_KMIP_TAG_STATE,
                         NGX_KMIP_TYPE_ENUMERATION, NGX_KMIP_STATE_ACTIVE);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
           "Create with a State: Invalid Field, the server sets it");
 
     out = t_create_plus(major, "Cryptographic Length",
                         NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
                         NGX_KMIP_TYPE_INTEGER, 128);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
           "Create with two Cryptographic Lengths: Invalid Field");
 
     CHECK(t_mem->objects.nelts == before, "the refused Creates store nothing");
@@ -142,48 +151,56 @@ t_create_refusals(ngx_uint_t major)
  */
 
 static void
-t_version_forms(void)
+t_other_form(ngx_kmip_item_t *p, t_case_t *c)
 {
-    ngx_uint_t                 major;
-    t_request_t               *t;
-    ngx_kmip_item_t           *p;
-    ngx_kmip_response_item_t  *out;
+    t_create_payload(p, 3 - c->major);
+}
 
-    for (major = 1; major <= 2; major++) {
-        t = t_request(major, major >= 2 ? 0 : 4);
-        p = t_item(t, NGX_KMIP_OP_CREATE);
-        t_create_payload(p, 3 - major);
-        out = t_run(t);
-        CHECK(t_fails(&out[0], NGX_KMIP_REASON_MISSING_DATA),
-              "a Create with the other version's container: Missing Data");
-    }
 
-    /* a 1.x template is referred to by a Name: this server has none */
+/* a 1.x template is referred to by a Name: this server has none */
 
-    t = t_request(1, 2);
-    p = t_item(t, NGX_KMIP_OP_CREATE);
+static void
+t_template_name(ngx_kmip_item_t *p, t_case_t *c)
+{
     t_create_payload(p, 1);
     p = ngx_kmip_ttlv_find(p, NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
     p = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_NAME);
     t_text(p, NGX_KMIP_TAG_NAME_VALUE, "a template");
     ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_NAME_TYPE,
                            NGX_KMIP_NAME_TYPE_UNINTERPRETED_TEXT_STRING);
-    out = t_run(t);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
-          "a 1.x Create naming a template: Invalid Field");
+}
 
-    /* 2.x: a Key Format Type asked for must be the one kept (2.1 4.26) */
 
-    t = t_request(2, 1);
-    p = t_item(t, NGX_KMIP_OP_CREATE);
+/* 2.x: a Key Format Type asked for must be the one kept (2.1 4.26) */
+
+static void
+t_pkcs8(ngx_kmip_item_t *p, t_case_t *c)
+{
     t_create_payload(p, 2);
     (void) t_value(ngx_kmip_ttlv_find(p, NGX_KMIP_TAG_ATTRIBUTES),
                    NGX_KMIP_TAG_KEY_FORMAT_TYPE, NGX_KMIP_TYPE_ENUMERATION,
                    NGX_KMIP_KEY_FORMAT_TYPE_PKCS_8);
-    out = t_run(t);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED),
-          "a 2.1 Create asking for PKCS#8: Key Format Type Not Supported");
 }
+
+
+static t_case_t  t_version_forms[] = {
+
+    { 1, 4, NGX_KMIP_OP_CREATE, 0, 0, 0, NULL, NGX_KMIP_REASON_MISSING_DATA,
+      "a Create with the other version's container: Missing Data",
+      t_other_form },
+
+    { 2, 0, NGX_KMIP_OP_CREATE, 0, 0, 0, NULL, NGX_KMIP_REASON_MISSING_DATA,
+      "a Create with the other version's container: Missing Data",
+      t_other_form },
+
+    { 1, 2, NGX_KMIP_OP_CREATE, 0, 0, 0, NULL, NGX_KMIP_REASON_INVALID_FIELD,
+      "a 1.x Create naming a template: Invalid Field", t_template_name },
+
+    { 2, 1, NGX_KMIP_OP_CREATE, 0, 0, 0, NULL,
+      NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED,
+      "a 2.1 Create asking for PKCS#8: Key Format Type Not Supported",
+      t_pkcs8 },
+};
 
 
 /* the Digest the store keeps is SHA-256 of its material, Raw form */
@@ -268,9 +285,39 @@ t_register(ngx_uint_t major, uint32_t type, size_t n, int64_t alg,
 }
 
 
+/* Registers of n bytes of an object type, algorithm and length (-1:
+   none) */
+
+static struct {
+    uint32_t                   type;
+    size_t                     n;
+    int64_t                    alg;
+    int64_t                    len;
+    uint32_t                   reason;
+    const char                *name;
+} t_registers[] = {
+    { NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 16,
+      NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, 256, NGX_KMIP_REASON_INVALID_FIELD,
+      "Register of 16 bytes said to be 256 bits: Invalid Field" },
+    { NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 16, -1, -1,
+      NGX_KMIP_REASON_MISSING_DATA,
+      "Register of a key without an algorithm: Missing Data" },
+    { NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 16,
+      NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES, 112, 0,
+      "Register of a two-key Triple DES key of 112 bits" },
+    { NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 8,
+      NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES, -1, NGX_KMIP_REASON_INVALID_FIELD,
+      "Register of an 8-byte Triple DES key: Invalid Field" },
+    { NGX_KMIP_OBJECT_TYPE_CERTIFICATE, 16, -1, -1,
+      NGX_KMIP_REASON_INVALID_FIELD,
+      "Register of a Certificate: Invalid Field" },
+};
+
+
 static void
 t_register_keys(ngx_uint_t major)
 {
+    ngx_uint_t                 i;
     ngx_str_t                 *uid;
     ngx_kmip_object_t         *kept;
     ngx_kmip_response_item_t  *out;
@@ -289,24 +336,11 @@ t_register_keys(ngx_uint_t major)
           "Register answers with the Unique Identifier only (1.4 4.3)");
     CHECK(t_digest_right(uid, 1), "Register keeps the Digest of the key");
 
-    out = t_register(major, NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 16,
-                     NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, 256);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
-          "Register of 16 bytes said to be 256 bits: Invalid Field");
-
-    out = t_register(major, NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 16, -1, -1);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_MISSING_DATA),
-          "Register of a key without an algorithm: Missing Data");
-
-    out = t_register(major, NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 16,
-                     NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES, 112);
-    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS,
-          "Register of a two-key Triple DES key of 112 bits");
-
-    out = t_register(major, NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, 8,
-                     NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES, -1);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
-          "Register of an 8-byte Triple DES key: Invalid Field");
+    for (i = 0; i < t_nelts(t_registers); i++) {
+        out = t_register(major, t_registers[i].type, t_registers[i].n,
+                         t_registers[i].alg, t_registers[i].len);
+        t_expect(&out[0], t_registers[i].reason, t_registers[i].name);
+    }
 
     out = t_register(major, NGX_KMIP_OBJECT_TYPE_SECRET_DATA, 10, -1, -1);
     uid = t_uid_of(&out[0]);
@@ -316,9 +350,6 @@ t_register_keys(ngx_uint_t major)
           && kept->material.len == 10,
           "Register of Secret Data: a Password of 10 bytes");
 
-    out = t_register(major, NGX_KMIP_OBJECT_TYPE_CERTIFICATE, 16, -1, -1);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
-          "Register of a Certificate: Invalid Field");
 }
 
 
@@ -340,7 +371,7 @@ t_register_forms(ngx_uint_t major)
                      NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, 128);
     ngx_kmip_ttlv_add_struct(t_alloc(), kb, NGX_KMIP_TAG_KEY_WRAPPING_DATA);
     out = t_run(t);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
           "Register of a wrapped key: Feature Not Supported");
 
     t = t_request(major, major >= 2 ? 1 : 4);
@@ -349,7 +380,7 @@ t_register_forms(ngx_uint_t major)
                        NGX_KMIP_KEY_FORMAT_TYPE_PKCS_1, 16,
                        NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, 128);
     out = t_run(t);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED,
           "Register of a PKCS#1 key: Key Format Type Not Supported");
 
     t = t_request(major, major >= 2 ? 1 : 4);
@@ -386,5 +417,5 @@ t_create(void)
         t_register_forms(major);
     }
 
-    t_version_forms();
+    t_cases(t_version_forms, t_nelts(t_version_forms), NULL);
 }

@@ -112,8 +112,7 @@ t_formats(ngx_uint_t major)
     ngx_kmip_response_item_t  *out;
 
     uid = t_create_aes(major, major >= 2 ? 1 : 4);
-    if (uid == NULL) {
-        CHECK(0, "Create for the Key Format Types");
+    if (!t_got(uid, "Create for the Key Format Types")) {
         return;
     }
 
@@ -145,7 +144,7 @@ t_formats(ngx_uint_t major)
 
     g.kft = NGX_KMIP_KEY_FORMAT_TYPE_PKCS_8;
     out = t_get(major, 0, uid, &g);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED)
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED
           && out[0].payload == NULL,
           "Get as PKCS#8: Key Format Type Not Supported, no payload");
 }
@@ -162,8 +161,7 @@ t_secret_formats(void)
     ngx_kmip_response_item_t  *out;
 
     uid = t_register_secret(NGX_KMIP_KEY_FORMAT_TYPE_RAW, 12);
-    if (uid == NULL) {
-        CHECK(0, "Register of Secret Data for Get");
+    if (!t_got(uid, "Register of Secret Data for Get")) {
         return;
     }
 
@@ -182,7 +180,7 @@ t_secret_formats(void)
 
     g.kft = NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_SYMMETRIC_KEY;
     out = t_get(2, 1, uid, &g);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED,
           "Get of Secret Data as a symmetric key: not supported");
 }
 
@@ -243,19 +241,18 @@ t_wrapped(ngx_uint_t major)
                                         NGX_KMIP_TAG_SENSITIVE,
                                         NGX_KMIP_TYPE_BOOLEAN, 1)[0])
               : NULL;
-    if (uid == NULL) {
-        CHECK(0, "a wrapping key and a Sensitive key");
+    if (!t_got(uid, "a wrapping key and a Sensitive key")) {
         return;
     }
 
     g.kft = 0;
     g.kek = NULL;
     out = t_get(major, major >= 2 ? 1 : 4, uid, &g);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_SENSITIVE),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_SENSITIVE,
           "Get of a Sensitive key in the clear: Sensitive");
 
     out = t_get(1, 3, uid, &g);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_PERMISSION_DENIED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_PERMISSION_DENIED,
           "the same in 1.3, before that reason: Permission Denied");
 
     g.kek = kek;
@@ -278,12 +275,12 @@ t_wrapped(ngx_uint_t major)
           "Get wrapped, TTLV Encoding: the wrap of the Key Value");
 
     out = t_get(major, major >= 2 ? 1 : 4, kek, &g);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_PERMISSION_DENIED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_PERMISSION_DENIED,
           "a key wrapped by itself: Permission Denied");
 
     g.method = NGX_KMIP_WRAPPING_METHOD_MAC_SIGN;
     out = t_get(major, major >= 2 ? 1 : 4, uid, &g);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
           "Wrapping Method MAC/sign: Feature Not Supported");
 }
 
@@ -302,8 +299,7 @@ t_kek_refusals(ngx_uint_t major)
     uid = t_create_aes(major, minor);
     uid = uid ? t_uid_of(&t_one(major, minor, NGX_KMIP_OP_GET, uid)[0])
               : NULL;
-    if (uid == NULL) {
-        CHECK(0, "a key to wrap");
+    if (!t_got(uid, "a key to wrap")) {
         return;
     }
 
@@ -313,24 +309,19 @@ t_kek_refusals(ngx_uint_t major)
 
     g.kek = t_kek(major, NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_WRAP_KEY, 0);
     out = g.kek ? t_get(major, minor, uid, &g) : NULL;
-    CHECK(out && t_fails(&out[0], major >= 2
-                                  ? NGX_KMIP_REASON_WRONG_KEY_LIFECYCLE_STATE
-                                  : NGX_KMIP_REASON_PERMISSION_DENIED),
+    CHECK(out && t_reason(&out[0]) == t_wrong_state(major),
           "a Pre-Active wrapping key: the version's wrong-state reason");
 
     g.kek = t_kek(major, NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT, 1);
     out = g.kek ? t_get(major, minor, uid, &g) : NULL;
-    CHECK(out && t_fails(&out[0],
-                     major >= 2
-                     ? NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
-                     : NGX_KMIP_REASON_PERMISSION_DENIED),
+    CHECK(out && t_reason(&out[0]) == t_wrong_mask(major),
           "a wrapping key without Wrap Key: the version's reason");
 
     g.kek = &none;
     out = t_get(major, minor, uid, &g);
-    CHECK(t_fails(&out[0], major >= 2
-                           ? NGX_KMIP_REASON_WRAPPING_OBJECT_NOT_FOUND
-                           : NGX_KMIP_REASON_ITEM_NOT_FOUND),
+    CHECK(t_reason(&out[0]) == (major >= 2
+                                ? NGX_KMIP_REASON_WRAPPING_OBJECT_NOT_FOUND
+                                : NGX_KMIP_REASON_ITEM_NOT_FOUND),
           "an unknown wrapping key: the version's not-found reason");
 
     /* a key without Cryptographic Parameters has no way to wrap */
@@ -353,8 +344,7 @@ t_extractable(void)
 
     uid = t_uid_of(&t_create_plus(2, "Extractable", NGX_KMIP_TAG_EXTRACTABLE,
                                   NGX_KMIP_TYPE_BOOLEAN, 0)[0]);
-    if (uid == NULL) {
-        CHECK(0, "Create of a key that is not Extractable");
+    if (!t_got(uid, "Create of a key that is not Extractable")) {
         return;
     }
 
@@ -362,11 +352,11 @@ t_extractable(void)
           "a key made not Extractable is Never Extractable");
 
     out = t_get(2, 1, uid, &g);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_NOT_EXTRACTABLE),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_NOT_EXTRACTABLE,
           "Get of a key that is not Extractable: Not Extractable");
 
     out = t_get(1, 2, uid, &g);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_PERMISSION_DENIED),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_PERMISSION_DENIED,
           "the same in 1.2: Permission Denied");
     CHECK(t_kept_num(uid, "Fresh") == 1, "and it stays Fresh");
 }

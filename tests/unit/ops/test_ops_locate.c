@@ -107,10 +107,35 @@ t_objects(void)
 }
 
 
+/* filters of the four objects: how many each finds */
+
+static struct {
+    t_locate_t                 lc;
+    ngx_uint_t                 found;
+    const char                *name;
+} t_filter_cases[] = {
+    { { -1, -1, 0, "Object Type", NGX_KMIP_TAG_OBJECT_TYPE,
+        NGX_KMIP_TYPE_ENUMERATION, NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY },
+      3, "Locate by Object Type: the three keys" },
+    { { -1, -1, 0, "Cryptographic Usage Mask",
+        NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK, NGX_KMIP_TYPE_INTEGER,
+        NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT },
+      3, "Locate by a Usage Mask bit: the keys whose mask has it" },
+    { { -1, -1, 0, "Cryptographic Usage Mask",
+        NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK, NGX_KMIP_TYPE_INTEGER,
+        NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT
+        | NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_WRAP_KEY },
+      0, "Locate by a Usage Mask no key's mask holds: none" },
+    { { -1, -1, 0, "Cryptographic Length", NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
+        NGX_KMIP_TYPE_INTEGER, 128 },
+      0, "Locate by a length no key has: none" },
+};
+
+
 static void
 t_filters(ngx_uint_t major, ngx_str_t *active)
 {
-    ngx_uint_t                 minor;
+    ngx_uint_t                 i, minor;
     ngx_kmip_item_t           *id;
     t_locate_t                 lc = { -1, -1, 0, NULL, 0, 0, 0 };
     ngx_kmip_response_item_t  *out;
@@ -121,15 +146,9 @@ t_filters(ngx_uint_t major, ngx_str_t *active)
     CHECK(t_found(&out[0]) == 4 && t_located(&out[0]) == -1,
           "Locate without a filter: the four objects, no Located Items");
 
-    lc.name = "Object Type";
-    lc.tag = NGX_KMIP_TAG_OBJECT_TYPE;
-    lc.type = NGX_KMIP_TYPE_ENUMERATION;
-    lc.value = NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY;
-    out = t_locate(major, minor, &lc);
-    CHECK(t_found(&out[0]) == 3, "Locate by Object Type: the three keys");
-
     lc.name = "State";
     lc.tag = NGX_KMIP_TAG_STATE;
+    lc.type = NGX_KMIP_TYPE_ENUMERATION;
     lc.value = NGX_KMIP_STATE_ACTIVE;
     out = t_locate(major, minor, &lc);
     id = t_find(&out[0], NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
@@ -138,25 +157,11 @@ t_filters(ngx_uint_t major, ngx_str_t *active)
           && memcmp(id->v.str.data, active->data, active->len) == 0,
           "Locate by State Active: the key its Activation Date activated");
 
-    lc.name = "Cryptographic Usage Mask";
-    lc.tag = NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK;
-    lc.type = NGX_KMIP_TYPE_INTEGER;
-    lc.value = NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT;
-    out = t_locate(major, minor, &lc);
-    CHECK(t_found(&out[0]) == 3,
-          "Locate by a Usage Mask bit: the keys whose mask has it");
-
-    lc.value = NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT
-               | NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_WRAP_KEY;
-    out = t_locate(major, minor, &lc);
-    CHECK(t_found(&out[0]) == 0,
-          "Locate by a Usage Mask no key's mask holds: none");
-
-    lc.name = "Cryptographic Length";
-    lc.tag = NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH;
-    lc.value = 128;
-    out = t_locate(major, minor, &lc);
-    CHECK(t_found(&out[0]) == 0, "Locate by a length no key has: none");
+    for (i = 0; i < t_nelts(t_filter_cases); i++) {
+        out = t_locate(major, minor, &t_filter_cases[i].lc);
+        CHECK(t_found(&out[0]) == t_filter_cases[i].found,
+              t_filter_cases[i].name);
+    }
 }
 
 
@@ -212,12 +217,12 @@ t_locate_refusals(void)
 
     out = t_run(t);
     CHECK(t_found(&out[3]) == 4
-          && t_fails(&out[4], NGX_KMIP_REASON_ILLEGAL_OPERATION),
+          && t_reason(&out[4]) == NGX_KMIP_REASON_ILLEGAL_OPERATION,
           "a fifth Locate in a message: Illegal Operation");
 
     lc.max = -2;
     out = t_locate(2, 1, &lc);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
           "a negative Maximum Items: Invalid Field");
 
     /* a 1.x Attribute in a 2.x request */
@@ -231,7 +236,7 @@ t_locate_refusals(void)
     p = t_item(t, NGX_KMIP_OP_LOCATE);
     t_attr(p, 1, lc.name, lc.tag, lc.type, lc.value);
     out = t_run(t);
-    CHECK(t_fails(&out[0], NGX_KMIP_REASON_INVALID_FIELD),
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
           "a 2.1 Locate with a 1.x Attribute: Invalid Field");
 }
 

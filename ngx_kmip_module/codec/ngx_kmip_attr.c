@@ -7,6 +7,7 @@
 #include "ngx_kmip_attr.h"
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
+#include "ngx_kmip_attr_versions.h"
 
 
 #define S    NGX_KMIP_ATTR_SERVER
@@ -37,52 +38,55 @@
 
 static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
 
-    { "Unique Identifier", NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T_TEXT, S, V(1,0) },
-    { "Name", NGX_KMIP_TAG_NAME, T_STR, M|C|A|MO|D, V(1,0) },
-    { "Object Type", NGX_KMIP_TAG_OBJECT_TYPE, T_ENUM, S, V(1,0) },
+    { "Unique Identifier", NGX_KMIP_TAG_UNIQUE_IDENTIFIER, T_TEXT, S },
+    { "Name", NGX_KMIP_TAG_NAME, T_STR, M|C|A|MO|D },
+    { "Object Type", NGX_KMIP_TAG_OBJECT_TYPE, T_ENUM, S },
     { "Cryptographic Algorithm", NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
-      T_ENUM, C, V(1,0) },
+      T_ENUM, C },
     { "Cryptographic Length", NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
-      T_INT, C, V(1,0) },
+      T_INT, C },
     { "Cryptographic Parameters", NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS,
-      T_STR, M|C|A|MO|D, V(1,0) },
+      T_STR, M|C|A|MO|D },
     { "Cryptographic Usage Mask", NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK,
-      T_INT, C|MO, V(1,0) },
-    { "State", NGX_KMIP_TAG_STATE, T_ENUM, S, V(1,0) },
-    { "Initial Date", NGX_KMIP_TAG_INITIAL_DATE, T_DATE, S, V(1,0) },
-    { "Activation Date", NGX_KMIP_TAG_ACTIVATION_DATE, T_DATE, C|A|MO,
-      V(1,0) },
+      T_INT, C|MO },
+    { "State", NGX_KMIP_TAG_STATE, T_ENUM, S },
+    { "Initial Date", NGX_KMIP_TAG_INITIAL_DATE, T_DATE, S },
+    { "Activation Date", NGX_KMIP_TAG_ACTIVATION_DATE, T_DATE, C|A|MO },
     { "Process Start Date", NGX_KMIP_TAG_PROCESS_START_DATE, T_DATE,
-      C|A|MO, V(1,0) },
+      C|A|MO },
     { "Protect Stop Date", NGX_KMIP_TAG_PROTECT_STOP_DATE, T_DATE,
-      C|A|MO, V(1,0) },
+      C|A|MO },
     { "Deactivation Date", NGX_KMIP_TAG_DEACTIVATION_DATE, T_DATE,
-      C|A|MO, V(1,0) },
-    { "Destroy Date", NGX_KMIP_TAG_DESTROY_DATE, T_DATE, S, V(1,0) },
+      C|A|MO },
+    { "Destroy Date", NGX_KMIP_TAG_DESTROY_DATE, T_DATE, S },
     { "Compromise Occurrence Date", NGX_KMIP_TAG_COMPROMISE_OCCURRENCE_DATE,
-      T_DATE, S, V(1,0) },
-    { "Compromise Date", NGX_KMIP_TAG_COMPROMISE_DATE, T_DATE, S, V(1,0) },
+      T_DATE, S },
+    { "Compromise Date", NGX_KMIP_TAG_COMPROMISE_DATE, T_DATE, S },
     /* Q: PyKMIP 0.10 has no class for it (a revoked key's whole answer) */
-    { "Revocation Reason", NGX_KMIP_TAG_REVOCATION_REASON, T_STR, S|Q,
-      V(1,0) },
-    { "Object Group", NGX_KMIP_TAG_OBJECT_GROUP, T_TEXT, M|C|A|MO|D,
-      V(1,0) },
+    { "Revocation Reason", NGX_KMIP_TAG_REVOCATION_REASON, T_STR, S|Q },
+    { "Object Group", NGX_KMIP_TAG_OBJECT_GROUP, T_TEXT, M|C|A|MO|D },
     { "Contact Information", NGX_KMIP_TAG_CONTACT_INFORMATION, T_TEXT,
-      C|A|MO|D, V(1,0) },
-    { "Last Change Date", NGX_KMIP_TAG_LAST_CHANGE_DATE, T_DATE, S, V(1,0) },
+      C|A|MO|D },
+    /*
+     * 1.x only (1.4 3.18, deprecated as of 1.3, gone in 2.0), so no 2.x
+     * tag: set by the client at Create and Register or by Add Attribute,
+     * neither modified nor deleted (1.4 Table 91). The server has one
+     * policy, "default" (3.18.2), its own access rules; other names are
+     * refused (ngx_kmip_attr_check_object()).
+     */
+    { "Operation Policy Name", 0, T_TEXT, C|A },
+    { "Last Change Date", NGX_KMIP_TAG_LAST_CHANGE_DATE, T_DATE, S },
     { "Application Specific Information",
-      NGX_KMIP_TAG_APPLICATION_SPECIFIC_INFORMATION, T_STR, M|C|A|MO|D,
-      V(1,0) },
-    { "Alternative Name", NGX_KMIP_TAG_ALTERNATIVE_NAME, T_STR, M|C|A|MO|D,
-      V(1,2) },
+      NGX_KMIP_TAG_APPLICATION_SPECIFIC_INFORMATION, T_STR, M|C|A|MO|D },
+    { "Alternative Name", NGX_KMIP_TAG_ALTERNATIVE_NAME, T_STR, M|C|A|MO|D },
     /*
      * {Link Type, Linked Object Identifier}; the types an object takes
      * follow from its Object Type (ngx_kmip_attr_check_object()). Q:
      * PyKMIP 0.10 has no class for a Link value (below)
      */
-    { "Link", NGX_KMIP_TAG_LINK, T_STR, M|C|A|MO|D|Q, V(1,0) },
+    { "Link", NGX_KMIP_TAG_LINK, T_STR, M|C|A|MO|D|Q },
     /* SHA-256 of the material, set at Create and Register */
-    { "Digest", NGX_KMIP_TAG_DIGEST, T_STR, S, V(1,0) },
+    { "Digest", NGX_KMIP_TAG_DIGEST, T_STR, S },
     /*
      * Q: listed by Get Attribute List and returned when asked for by name,
      * but not in an "all attributes" Get Attributes answer: PyKMIP 0.10,
@@ -90,58 +94,53 @@ static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
      * attribute its tables lack (these), and vCenter never asks for them
      */
     { "Original Creation Date", NGX_KMIP_TAG_ORIGINAL_CREATION_DATE, T_DATE,
-      S|Q, V(1,2) },
-    { "Description", NGX_KMIP_TAG_DESCRIPTION, T_TEXT, C|A|MO|D, V(1,4) },
-    { "Comment", NGX_KMIP_TAG_COMMENT, T_TEXT, C|A|MO|D, V(1,4) },
+      S|Q },
+    { "Description", NGX_KMIP_TAG_DESCRIPTION, T_TEXT, C|A|MO|D },
+    { "Comment", NGX_KMIP_TAG_COMMENT, T_TEXT, C|A|MO|D },
 
     /* 0: no lease limit; the server offers no Obtain Lease (1.4 4.17) */
-    { "Lease Time", NGX_KMIP_TAG_LEASE_TIME, T_IVAL, S, V(1,0) },
+    { "Lease Time", NGX_KMIP_TAG_LEASE_TIME, T_IVAL, S },
     /* True until the key material is first served by Get (1.4 3.34) */
-    { "Fresh", NGX_KMIP_TAG_FRESH, T_BOOL, C, V(1,0) },
+    { "Fresh", NGX_KMIP_TAG_FRESH, T_BOOL, C },
     /* consumed by Encrypt; Count kept by the server (1.4 3.21); Q:
        PyKMIP 0.10 has no class for it */
-    { "Usage Limits", NGX_KMIP_TAG_USAGE_LIMITS, T_STR, C|A|MO|D|Q,
-      V(1,0) },
+    { "Usage Limits", NGX_KMIP_TAG_USAGE_LIMITS, T_STR, C|A|MO|D|Q },
     /* the server's own for keys it generates; a client's at Register */
     { "Random Number Generator", NGX_KMIP_TAG_RANDOM_NUMBER_GENERATOR,
-      T_STR, C|A|Q, V(1,3) },
+      T_STR, C|A|Q },
     /* Get refuses the material of a Sensitive or non-Extractable object */
-    { "Sensitive", NGX_KMIP_TAG_SENSITIVE, T_BOOL, C|MO, V(1,4) },
-    { "Always Sensitive", NGX_KMIP_TAG_ALWAYS_SENSITIVE, T_BOOL, S|Q,
-      V(1,4) },
-    { "Extractable", NGX_KMIP_TAG_EXTRACTABLE, T_BOOL, C|MO|Q, V(1,4) },
-    { "Never Extractable", NGX_KMIP_TAG_NEVER_EXTRACTABLE, T_BOOL, S|Q,
-      V(1,4) },
+    { "Sensitive", NGX_KMIP_TAG_SENSITIVE, T_BOOL, C|MO },
+    { "Always Sensitive", NGX_KMIP_TAG_ALWAYS_SENSITIVE, T_BOOL, S|Q },
+    { "Extractable", NGX_KMIP_TAG_EXTRACTABLE, T_BOOL, C|MO|Q },
+    { "Never Extractable", NGX_KMIP_TAG_NEVER_EXTRACTABLE, T_BOOL, S|Q },
     /* derived by the server from the object, never stored (2.1 4.56) */
     { "Short Unique Identifier", NGX_KMIP_TAG_SHORT_UNIQUE_IDENTIFIER,
-      T_BYTES, S|Q, V(2,0) },
-    { "Key Format Type", NGX_KMIP_TAG_KEY_FORMAT_TYPE, T_ENUM, C|Q, V(2,0) },
+      T_BYTES, S|Q },
+    { "Key Format Type", NGX_KMIP_TAG_KEY_FORMAT_TYPE, T_ENUM, C|Q },
     /* what the client requires of the object (2.1 4.42, 4.43, 4.45);
        Create and Register refuse a Quantum Safe object they cannot make */
-    { "Protection Level", NGX_KMIP_TAG_PROTECTION_LEVEL, T_ENUM, C|MO|D,
-      V(2,1) },
-    { "Protection Period", NGX_KMIP_TAG_PROTECTION_PERIOD, T_IVAL, C|MO|D,
-      V(2,1) },
-    { "Quantum Safe", NGX_KMIP_TAG_QUANTUM_SAFE, T_BOOL, C|MO|D, V(2,1) },
+    { "Protection Level", NGX_KMIP_TAG_PROTECTION_LEVEL, T_ENUM, C|MO|D },
+    { "Protection Period", NGX_KMIP_TAG_PROTECTION_PERIOD, T_IVAL, C|MO|D },
+    { "Quantum Safe", NGX_KMIP_TAG_QUANTUM_SAFE, T_BOOL, C|MO|D },
     { "Protection Storage Mask", NGX_KMIP_TAG_PROTECTION_STORAGE_MASK,
-      T_INT, S|Q, V(2,0) },
+      T_INT, S|Q },
 
-    { NULL, 0, 0, 0, 0 }
+    { NULL, 0, 0, 0 }
 };
 
 
 static int ngx_kmip_attr_check_link(const ngx_kmip_item_t *v,
     const char **err);
+static int ngx_kmip_attr_check_policy(const ngx_kmip_item_t *v,
+    const char **err);
 
 
 static const ngx_kmip_attr_spec_t  ngx_kmip_attr_custom_x = {
     "x-", 0, 0,
-    NGX_KMIP_ATTR_CUSTOM|NGX_KMIP_ATTR_ANY_TYPE|M|C|A|MO|D, V(1,0)
-};
+    NGX_KMIP_ATTR_CUSTOM|NGX_KMIP_ATTR_ANY_TYPE|M|C|A|MO|D };
 
 static const ngx_kmip_attr_spec_t  ngx_kmip_attr_custom_y = {
-    "y-", 0, 0, NGX_KMIP_ATTR_CUSTOM|NGX_KMIP_ATTR_ANY_TYPE|M|S, V(1,0)
-};
+    "y-", 0, 0, NGX_KMIP_ATTR_CUSTOM|NGX_KMIP_ATTR_ANY_TYPE|M|S };
 
 
 const ngx_kmip_attr_spec_t *
@@ -185,6 +184,11 @@ ngx_kmip_attr_spec_by_tag(uint32_t tag)
 {
     const ngx_kmip_attr_spec_t  *s;
 
+    if (tag == 0) {
+        /* the 1.x-only attributes have none */
+        return NULL;
+    }
+
     for (s = ngx_kmip_attr_table; s->name; s++) {
         if (s->tag == tag) {
             return s;
@@ -198,12 +202,37 @@ ngx_kmip_attr_spec_by_tag(uint32_t tag)
 int
 ngx_kmip_attr_in_version(const ngx_kmip_attr_t *attr, unsigned v)
 {
-    const ngx_kmip_attr_spec_t  *s;
+    return ngx_kmip_attr_name_in_version(attr->name, attr->name_len, v);
+}
 
-    s = ngx_kmip_attr_spec(attr->name, attr->name_len);
 
-    /* attributes the server does not know are kept and shown as given */
-    return s == NULL || v >= s->since;
+int
+ngx_kmip_attr_name_in_version(const uint8_t *name, size_t len, unsigned v)
+{
+    const ngx_kmip_attr_spec_t     *s;
+    const ngx_kmip_attr_version_t  *av;
+
+    s = ngx_kmip_attr_spec(name, len);
+
+    if (s != NULL && (s->flags & NGX_KMIP_ATTR_CUSTOM)) {
+        return 1;
+    }
+
+    for (av = ngx_kmip_attr_versions; av->name; av++) {
+        if (strlen(av->name) == len && memcmp(av->name, name, len) == 0) {
+            return v >= av->first && v <= av->last;
+        }
+    }
+
+    /* attributes no version defines are kept and shown as given */
+    return 1;
+}
+
+
+const ngx_kmip_attr_version_t *
+ngx_kmip_attr_versions_all(void)
+{
+    return ngx_kmip_attr_versions;
 }
 
 
@@ -637,6 +666,30 @@ ngx_kmip_attr_link_type(const ngx_kmip_item_t *v)
 
 
 /*
+ * The content of the Operation Policy Name is "the name of a policy object
+ * known to the key management system" (KMIP 1.4 3.18). The server knows
+ * one: "default" (3.18.2), which is its own access rules, the same for
+ * every object (docs/attributes.md). Any other name is refused rather
+ * than kept: the client would take the object to be under rules the
+ * server does not apply.
+ */
+
+static int
+ngx_kmip_attr_check_policy(const ngx_kmip_item_t *v, const char **err)
+{
+    if (v->type == NGX_KMIP_TYPE_TEXT_STRING && v->v.str.len == 7
+        && memcmp(v->v.str.data, "default", 7) == 0)
+    {
+        return 0;
+    }
+
+    *err = "the server has one operation policy, \"default\"";
+
+    return NGX_KMIP_ATTR_BAD_VALUE;
+}
+
+
+/*
  * The Link Types an object of each type takes (KMIP 1.4 3.35 and
  * 9.1.3.2.20, 2.1 4.31 and 11.28): Public Key, Private Key and
  * Certificate Links are between asymmetric keys and certificates, and the
@@ -656,7 +709,15 @@ ngx_kmip_attr_check_object(const ngx_kmip_attrs_t *have,
     int64_t                 type;
     const ngx_kmip_attr_t  *p;
 
-    if (!ngx_kmip_attr_name_is(attr, "Link") || attr->value == NULL) {
+    if (attr->value == NULL) {
+        return 0;
+    }
+
+    if (ngx_kmip_attr_name_is(attr, "Operation Policy Name")) {
+        return ngx_kmip_attr_check_policy(attr->value, err);
+    }
+
+    if (!ngx_kmip_attr_name_is(attr, "Link")) {
         return 0;
     }
 

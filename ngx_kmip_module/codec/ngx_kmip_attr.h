@@ -11,8 +11,9 @@
 /*
  * The KMIP attribute model: which attributes the server keeps for its
  * objects (Symmetric Key, Secret Data, Opaque Object), who may set them,
- * whether they take several instances, the protocol version that
- * introduced them, and their wire forms:
+ * whether they take several instances, the protocol versions that define
+ * them (every KMIP attribute, ngx_kmip_attr_versions.h, generated from the
+ * specifications), and their wire forms:
  *
  *   1.x  Attribute {Attribute Name, Attribute Index?, Attribute Value}
  *        (in Template-Attribute, Get Attributes, Add/Modify/Delete ...)
@@ -57,8 +58,16 @@ typedef struct {
     uint32_t                tag;        /* 2.x tag; 0 for custom */
     uint8_t                 type;       /* NGX_KMIP_TYPE_* of the value */
     unsigned                flags;
-    unsigned                since;      /* NGX_KMIP_ATTR_V() */
 } ngx_kmip_attr_spec_t;
+
+
+/* the KMIP versions that define an attribute (ngx_kmip_attr_versions.h) */
+typedef struct {
+    const char             *name;       /* 1.x Attribute Name; 2.x-only
+                                           ones by their 2.x name */
+    unsigned                first;      /* NGX_KMIP_ATTR_V() */
+    unsigned                last;
+} ngx_kmip_attr_version_t;
 
 
 typedef struct ngx_kmip_attr_s  ngx_kmip_attr_t;
@@ -86,8 +95,17 @@ const ngx_kmip_attr_spec_t *ngx_kmip_attr_spec(const uint8_t *name,
 const ngx_kmip_attr_spec_t *ngx_kmip_attr_spec_by_tag(uint32_t tag);
 const ngx_kmip_attr_spec_t *ngx_kmip_attr_specs(void);  /* NULL-name end */
 
-/* 1 if the attribute exists in protocol version v (NGX_KMIP_ATTR_V) */
+/*
+ * 1 if protocol version v (NGX_KMIP_ATTR_V) defines the attribute; custom
+ * attributes exist in every version, and those no version defines are
+ * kept and shown as given. No answer carries an attribute its version
+ * does not define, no request of that version may set or find one.
+ */
 int ngx_kmip_attr_in_version(const ngx_kmip_attr_t *attr, unsigned v);
+int ngx_kmip_attr_name_in_version(const uint8_t *name, size_t len,
+    unsigned v);
+/* every KMIP attribute by the versions that define it; NULL-name end */
+const ngx_kmip_attr_version_t *ngx_kmip_attr_versions_all(void);
 
 int ngx_kmip_attr_name_is(const ngx_kmip_attr_t *attr, const char *name);
 

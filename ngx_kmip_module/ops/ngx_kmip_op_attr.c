@@ -797,7 +797,9 @@ ngx_kmip_op_change_permitted(ngx_kmip_op_change_t *ch, unsigned flag)
 {
     const ngx_kmip_attr_spec_t  *s = ch->spec;
 
-    if ((s->flags & flag) && (unsigned) ch->r->version >= s->since) {
+    if ((s->flags & flag)
+        && ngx_kmip_attr_in_version(&ch->at, (unsigned) ch->r->version))
+    {
         return NGX_OK;
     }
 
@@ -832,7 +834,9 @@ ngx_kmip_op_change_single(ngx_kmip_op_change_t *ch,
 
     flag = count ? NGX_KMIP_ATTR_MODIFY : NGX_KMIP_ATTR_ADD;
 
-    if (!(s->flags & flag) || (unsigned) ch->r->version < s->since) {
+    if (!(s->flags & flag)
+        || !ngx_kmip_attr_in_version(&ch->at, (unsigned) ch->r->version))
+    {
         return ngx_kmip_op_change_refuse(ch,
                                          NGX_KMIP_REASON_READ_ONLY_ATTRIBUTE,
                                          NGX_KMIP_REASON_READ_ONLY_ATTRIBUTE,

@@ -450,9 +450,17 @@ ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
             return NGX_DECLINED;
         }
 
-        if (!(s->flags & NGX_KMIP_ATTR_ON_CREATE)
-            || (unsigned) r->version < s->since)
-        {
+        if (!ngx_kmip_attr_in_version(at, (unsigned) r->version)) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "attribute \"%*s\" is not one of "
+                                        "KMIP %D.%D", at->name_len,
+                                        at->name, r->msg.major,
+                                        r->msg.minor);
+            return NGX_DECLINED;
+        }
+
+        if (!(s->flags & NGX_KMIP_ATTR_ON_CREATE)) {
             (void) ngx_kmip_result_fail(r, ctx->out,
                                         NGX_KMIP_REASON_INVALID_FIELD,
                                         "attribute \"%*s\" is set by the "

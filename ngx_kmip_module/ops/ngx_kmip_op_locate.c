@@ -21,6 +21,10 @@
  * by a Total and Count at least those given, a date given twice as a
  * range, anything else by equal value.
  * With Object Group Member "Group Member Fresh", only Fresh objects match.
+ * An attribute the request's version does not define (Fresh in 1.0, Short
+ * Unique Identifier in 1.x, Operation Policy Name in 2.x) is one no object
+ * has in that version, as its answers show: a filter on it matches
+ * nothing, as one on an attribute no object has.
  * Newest objects come first.
  *
  * One Locate reads every object's record (a Key Protect call each): its
@@ -39,6 +43,7 @@ typedef struct {
     int64_t                     max;        /* -1: no limit */
     int64_t                     offset;
     ngx_uint_t                  fresh;
+    ngx_uint_t                  none;       /* the filter matches none */
     ngx_pool_t                 *pool;       /* the list's */
     ngx_uint_t                  calls;      /* the store's trace mark
                                                before */
@@ -62,7 +67,7 @@ ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_int_t                 rc;
     ngx_uint_t                n;
     const char               *err;
-    ngx_kmip_attr_t           at;
+    ngx_kmip_attr_t           at, *w;
     ngx_kmip_locate_t        *lc;
     ngx_kmip_op_ctx_t        *ctx;
     const ngx_kmip_item_t    *item;
@@ -157,6 +162,12 @@ ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         default:
             /* Storage Status Mask: all objects are on-line */
             break;
+        }
+    }
+
+    for (w = lc->filter.first; w; w = w->next) {
+        if (!ngx_kmip_attr_in_version(w, (unsigned) r->version)) {
+            lc->none = 1;
         }
     }
 
@@ -289,6 +300,10 @@ ngx_kmip_locate_match(ngx_kmip_req_t *r, ngx_kmip_locate_t *lc,
     ngx_uint_t         date;
     ngx_kmip_attr_t   *w, *h;
     ngx_kmip_attrs_t   view;
+
+    if (lc->none) {
+        return 0;
+    }
 
     if (ngx_kmip_op_view(r, obj, &view) != NGX_OK) {
         return NGX_ERROR;

@@ -201,6 +201,7 @@ void t_dates(void);
 void t_locate_ops(void);
 void t_crypto(void);
 void t_check_ops(void);
+void t_versions(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

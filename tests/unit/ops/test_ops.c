@@ -911,6 +911,7 @@ main(void)
         t_locate_ops();
         t_crypto();
         t_check_ops();
+        t_versions();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

@@ -166,11 +166,17 @@ subtest 'VAST Data: 1.1 Add Attribute of the policy' => sub {
        'still "default"');
 };
 
-subtest 'a policy the server does not have' => sub {
+subtest 'a policy name of the client\'s own, and none' => sub {
+    my $gold = uid_of(op_ok(one('1.0', 'Create',
+        E('Object Type', 'Symmetric Key'),
+        aes_attrs('1.0', 128, a1($OPN, T($OPN_TAG, 'gold')))),
+        'Create naming policy "gold"'));
+    is(get_named('1.0', $gold, $OPN)->{$OPN}{value}, 'gold',
+       'the name is kept as given');
     op_fail(one('1.0', 'Create', E('Object Type', 'Symmetric Key'),
-                aes_attrs('1.0', 128, a1($OPN, T($OPN_TAG, 'gold')))),
-            R_INVALID_FIELD, 'Create naming policy "gold"',
-            qr/one operation policy, "default"/);
+                aes_attrs('1.0', 128, a1($OPN, T($OPN_TAG, '')))),
+            R_INVALID_FIELD, 'Create naming an empty policy',
+            qr/non-empty Text String/);
     op_fail(one('2.1', 'Create', E('Object Type', 'Symmetric Key'),
                 aes_attrs('2.1', 128, T($OPN_TAG, 'default'))),
             R_INVALID_FIELD, '2.1 Create with the 1.x tag');

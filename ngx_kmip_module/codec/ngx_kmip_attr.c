@@ -667,23 +667,21 @@ ngx_kmip_attr_link_type(const ngx_kmip_item_t *v)
 
 /*
  * The content of the Operation Policy Name is "the name of a policy object
- * known to the key management system" (KMIP 1.4 3.18). The server knows
- * one: "default" (3.18.2), which is its own access rules, the same for
- * every object (docs/attributes.md). Any other name is refused rather
- * than kept: the client would take the object to be under rules the
- * server does not apply.
+ * known to the key management system, and therefore server dependent"
+ * (KMIP 1.4 3.18). The server's policy is its own access rules, the same
+ * for every object whatever the name (docs/attributes.md): the name is
+ * kept as the client gave it, as the products that send one (Synology's
+ * "default", VAST's) expect to read it back. An empty name names nothing.
  */
 
 static int
 ngx_kmip_attr_check_policy(const ngx_kmip_item_t *v, const char **err)
 {
-    if (v->type == NGX_KMIP_TYPE_TEXT_STRING && v->v.str.len == 7
-        && memcmp(v->v.str.data, "default", 7) == 0)
-    {
+    if (v->type == NGX_KMIP_TYPE_TEXT_STRING && v->v.str.len) {
         return 0;
     }
 
-    *err = "the server has one operation policy, \"default\"";
+    *err = "Operation Policy Name is not a non-empty Text String";
 
     return NGX_KMIP_ATTR_BAD_VALUE;
 }

@@ -451,8 +451,16 @@ t_policy(void)
           "its Operation Policy Name is kept, and answered in 1.0");
 
     out = t_create_with_policy(2, "restricted");
+    CHECK(t_made(&out[0], &u), "a Create naming a policy of its own");
+
+    v = t_get_named(&u, "Operation Policy Name", 1, 2);
+    CHECK(v && v->v.str.len == 10
+          && ngx_strncmp(v->v.str.data, "restricted", 10) == 0,
+          "keeps that name as given");
+
+    out = t_create_with_policy(2, "");
     CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
-          "a Create naming a policy the server does not have is refused");
+          "a Create naming an empty policy is refused");
 
     /* VAST: Add Attribute to a key made without one */
 

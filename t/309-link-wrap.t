@@ -497,11 +497,16 @@ for my $v ('1.4', '2.1') {
         op_fail(get_wrapped($v, $uid, kws($kek, mode => 'CBC')),
                 $v2 ? R_BAD_CRYPTO_PARAMS : R_ITEM_NOT_FOUND,
                 'parameters the wrapping key does not have', qr/match none/);
+        # without Cryptographic Parameters, AES's default: NIST Key Wrap
+        # (t/452 unwraps it)
         my $none = key($v, mask => WRAP_KEY);
-        op_fail(get_wrapped($v, $uid, kws($none)),
-                $v2 ? R_BAD_CRYPTO_PARAMS : R_ITEM_NOT_FOUND,
-                'a wrapping key without Cryptographic Parameters',
-                qr/no Cryptographic Parameters/);
+        is(kmip_value(block_of(op_ok(get_wrapped($v, $uid, kws($none)),
+                                     'a wrapping key without Cryptographic '
+                                     . 'Parameters')),
+                      'Key Wrapping Data', 'Encryption Key Information',
+                      'Cryptographic Parameters', 'Block Cipher Mode'),
+           kmip_enum('Block Cipher Mode', 'NISTKeyWrap'),
+           'wraps with NIST Key Wrap');
         my $cbc = key($v, mask => WRAP_KEY, attrs => [ cp('CBC') ]);
         op_fail(get_wrapped($v, $uid, kws($cbc)),
                 $v2 ? R_BAD_CRYPTO_PARAMS : R_FEATURE_NOT_SUPPORTED,

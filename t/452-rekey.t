@@ -20,7 +20,6 @@ use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use KMIP::Ops;
 use KMIP::Reasons;
-use File::Temp qw(tempfile);
 
 my $kp = suite_kp();
 my $n = kp_node();
@@ -68,14 +67,6 @@ sub locate_name {
                    "Locate by Name $name");
     return [ sort map { $_->{value} }
              kmip_find_all($bi, 'Response Payload', 'Unique Identifier') ];
-}
-
-sub links_of {
-    my ($a) = @_;
-    my $l = $a->{Link} // [];
-    $l = [ $l ] unless ref $l eq 'ARRAY';
-    return [ sort map { kmip_enum_name('Link Type', $_->{'Link Type'})
-                        . ' ' . $_->{'Linked Object Identifier'} } @$l ];
 }
 
 sub links { links_of(get_attrs($_[0], $_[1], 'Link')) }
@@ -208,27 +199,6 @@ for my $v ('1.4', '2.1') {
     };
 }
 
-# RFC 3394 unwrap by openssl; undef when the integrity check fails
-sub unwrap {
-    my ($kek, $data) = @_;
-    my ($fh, $file) = tempfile(UNLINK => 1);
-    binmode $fh;
-    print $fh $data;
-    close $fh;
-    open my $err, '>&', \*STDERR or die "dup: $!";
-    open STDERR, '>', '/dev/null' or die "/dev/null: $!";
-    open my $out, '-|', 'openssl', 'enc', '-d',
-         sprintf('-id-aes%d-wrap', 8 * length $kek),
-         '-K', unpack('H*', $kek), '-iv', 'A6A6A6A6A6A6A6A6',
-         '-in', $file or die "openssl: $!";
-    binmode $out;
-    my $plain = do { local $/; <$out> };
-    close $out;
-    my $rc = $?;
-    open STDERR, '>&', $err or die "dup: $!";
-    return $rc == 0 ? $plain : undef;
-}
-
 for my $v ('1.4', '2.1') {
     subtest "Get wrapped by a key without Cryptographic Parameters, $v" => sub {
         my $kek = named_key($v, undef, mask => WRAP_KEY,
@@ -254,7 +224,7 @@ for my $v ('1.4', '2.1') {
            'NISTKEYWRAP', 'the Key Wrapping Data says NIST Key Wrap');
         my $wrapped = kmip_value($blk, 'Key Value', 'Key Material')
                       // kmip_value($blk, 'Key Value');
-        is(unwrap($kek_m, $wrapped), $dek_m,
+        is(kw_unwrap($kek_m, $wrapped), $dek_m,
            'RFC 3394 unwraps it to the key');
     };
 }

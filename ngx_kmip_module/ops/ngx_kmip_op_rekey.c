@@ -71,6 +71,7 @@ static ngx_int_t ngx_kmip_op_rekey_add_link(ngx_kmip_req_t *r,
     ngx_kmip_attrs_t *l, uint32_t type, ngx_str_t *uid);
 static ngx_uint_t ngx_kmip_op_rekey_same(ngx_kmip_attrs_t *l,
     ngx_str_t *uid);
+static ngx_uint_t ngx_kmip_op_rekey_is(ngx_str_t *a, ngx_str_t *b);
 
 
 /* what the replacement does not take from the existing key */
@@ -258,9 +259,7 @@ ngx_kmip_op_rekey_mark(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
                                 NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK,
                                 &now);
 
-    if (now.len != rk->seen.len
-        || ngx_strncmp(now.data, rk->seen.data, now.len) != 0)
-    {
+    if (!ngx_kmip_op_rekey_is(&now, &rk->seen)) {
         (void) ngx_kmip_result_fail(ctx->r, ctx->out,
                                     NGX_KMIP_REASON_GENERAL_FAILURE,
                                     "object \"%V\" was re-keyed by a "
@@ -486,9 +485,7 @@ ngx_kmip_op_rekey_unname(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
                                   NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK,
                                   &now);
 
-    if (now.len != rk->repl->uid.len
-        || ngx_strncmp(now.data, rk->repl->uid.data, now.len) != 0)
-    {
+    if (!ngx_kmip_op_rekey_is(&now, &rk->repl->uid)) {
         ngx_log_error(NGX_LOG_ERR, ctx->r->log, 0,
                       "kmip: object \"%V\" was re-keyed concurrently: "
                       "replacement \"%V\" keeps its Names as well",
@@ -589,6 +586,13 @@ ngx_kmip_op_rekey_same(ngx_kmip_attrs_t *l, ngx_str_t *uid)
     (void) ngx_kmip_op_rekey_link(l, NGX_KMIP_LINK_TYPE_REPLACED_OBJECT_LINK,
                                   &back);
 
-    return back.len == uid->len
-           && ngx_strncmp(back.data, uid->data, uid->len) == 0;
+    return ngx_kmip_op_rekey_is(&back, uid);
+}
+
+
+static ngx_uint_t
+ngx_kmip_op_rekey_is(ngx_str_t *a, ngx_str_t *b)
+{
+    return a->len == b->len
+           && (a->len == 0 || ngx_strncmp(a->data, b->data, a->len) == 0);
 }

@@ -91,6 +91,7 @@ void t_lifecycle(void);
 void t_attributes(void);
 void t_batches(void);
 void t_store_failures(void);
+void t_rekey(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

@@ -509,6 +509,7 @@ main(void)
         t_attributes();
         t_batches();
         t_store_failures();
+        t_rekey();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

@@ -100,7 +100,11 @@ for my $v ('1.4', '2.1') {
         my $m_old = material($v, $old);
 
         sleep 1;    # the replacement's dates differ by a second at least
+        $kp->clear_requests;
         my $bi = op_ok(rekey($v, $old), 'Re-key');
+        is($kp->count, 9, 'nine Key Protect calls (docs/key-protect.md)')
+            or diag explain [ map { "$_->{method} $_->{path}" }
+                              $kp->requests ];
         my $new = uid_of($bi);
         ok($new && $new ne $old, 'a new Unique Identifier');
 

@@ -17,6 +17,7 @@
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
 #include "ngx_kmip_op_usage.h"
+#include "ngx_kmip_op_create.h"
 
 
 /*
@@ -69,6 +70,8 @@ static const ngx_kmip_item_t *ngx_kmip_op_attr_container(ngx_kmip_req_t *r,
 static ngx_int_t ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj, int64_t *size, const EVP_CIPHER **cipher);
 static ngx_int_t ngx_kmip_op_create_rng(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_create_material(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx,
     uint32_t type, ngx_kmip_op_given_t *g);
@@ -743,14 +746,10 @@ ngx_int_t
 ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    u_char             *p;
-    int64_t             bytes;
     uint32_t            type;
     ngx_int_t           rc;
-    ngx_str_t          *secret;
     ngx_kmip_op_ctx_t  *ctx;
     ngx_kmip_object_t  *obj;
-    const EVP_CIPHER   *cipher;
 
     ctx = ngx_kmip_op_new_begin(r, in, out, &type, &rc);
     if (ctx == NULL) {
@@ -766,23 +765,44 @@ ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     rc = ngx_kmip_op_new_object(ctx, type, &obj);
 
     if (rc == NGX_OK) {
-        rc = ngx_kmip_op_create_length(ctx, obj, &bytes, &cipher);
-    }
-
-    if (rc == NGX_OK) {
-        rc = ngx_kmip_op_create_rng(ctx, obj);
+        rc = ngx_kmip_op_create_material(ctx, obj);
     }
 
     if (rc != NGX_OK) {
         return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
-    /*
-     * from the private DRBG, as OpenSSL advises for secret keys; DES keys
-     * get their parity bits set by OpenSSL's own key generation
-     */
+    return ngx_kmip_op_store_new(ctx, obj);
+}
 
-    p = ngx_kmip_op_secret(r, (size_t) bytes, &secret);
+
+/*
+ * The material of a key the server makes, of its Cryptographic Algorithm
+ * and Length, and the generator that made it: from the private DRBG, as
+ * OpenSSL advises for secret keys; DES keys get their parity bits set by
+ * OpenSSL's own key generation. NGX_DECLINED: ctx->out says why not.
+ */
+
+static ngx_int_t
+ngx_kmip_op_create_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    u_char            *p;
+    int64_t            bytes;
+    ngx_int_t          rc;
+    ngx_str_t         *secret;
+    const EVP_CIPHER  *cipher;
+
+    rc = ngx_kmip_op_create_length(ctx, obj, &bytes, &cipher);
+
+    if (rc == NGX_OK) {
+        rc = ngx_kmip_op_create_rng(ctx, obj);
+    }
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    p = ngx_kmip_op_secret(ctx->r, (size_t) bytes, &secret);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -798,7 +818,29 @@ ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     obj->material = *secret;
 
-    return ngx_kmip_op_store_new(ctx, obj);
+    return NGX_OK;
+}
+
+
+/* Re-key's replacement key (ngx_kmip_op_create.h) */
+
+ngx_int_t
+ngx_kmip_op_create_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    ngx_int_t  rc;
+
+    if (ngx_kmip_op_uuid(ctx->r, &obj->uid) != NGX_OK
+        || ngx_kmip_op_server_attrs(ctx, obj) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_kmip_op_create_material(ctx, obj);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_kmip_op_digest(ctx->r, obj);
 }
 
 

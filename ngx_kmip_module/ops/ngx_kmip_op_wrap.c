@@ -28,9 +28,10 @@
  *                     must match an instance of the wrapping key's
  *                     Cryptographic Parameters; without, the instance of
  *                     lowest Attribute Index is used; a key without the
- *                     attribute cannot wrap (1.4 2.1.6). Block Cipher Mode
- *                     NIST Key Wrap (RFC 3394, SP 800-38F KW) or AES Key
- *                     Wrap Padding (RFC 5649, KWP)
+ *                     attribute takes the request's, or by default NIST
+ *                     Key Wrap, AES's own key wrapping (1.4 2.1.6).
+ *                     Block Cipher Mode NIST Key Wrap (RFC 3394, SP
+ *                     800-38F KW) or AES Key Wrap Padding (RFC 5649, KWP)
  *   encoding          TTLV (the default): the Key Value structure, with
  *                     the attributes the specification names; No Encoding:
  *                     the Key Material bytes alone
@@ -70,6 +71,7 @@ static ngx_int_t ngx_kmip_op_wrap_check_key(ngx_kmip_wrap_t *w,
     ngx_kmip_object_t *kek);
 static ngx_int_t ngx_kmip_op_wrap_choose(ngx_kmip_wrap_t *w,
     ngx_kmip_object_t *kek, const ngx_kmip_item_t **params, int64_t *mode);
+static const ngx_kmip_item_t *ngx_kmip_op_wrap_default(ngx_kmip_wrap_t *w);
 static ngx_int_t ngx_kmip_op_wrap_plain(ngx_kmip_wrap_t *w,
     ngx_kmip_item_t *kv, u_char **in, size_t *len, ngx_str_t **secret);
 static ngx_int_t ngx_kmip_op_wrap_encrypt(ngx_kmip_wrap_t *w,
@@ -706,6 +708,45 @@ ngx_kmip_op_wrap_check_key(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
 
 
 /*
+ * A wrapping key without Cryptographic Parameters wraps as the request
+ * asks, or by default as KMIP's AES key wrapping: NIST Key Wrap (RFC
+ * 3394), which VAST Data's clients unwrap without naming it. The Key
+ * Wrapping Data then says so: the parameters actually used, the
+ * algorithm among them from 1.2 on, which has it in the structure.
+ */
+
+static const ngx_kmip_item_t *
+ngx_kmip_op_wrap_default(ngx_kmip_wrap_t *w)
+{
+    ngx_kmip_req_t        *r = w->ctx->r;
+    ngx_kmip_item_t       *cp;
+    ngx_kmip_allocator_t  *a = &r->alloc;
+
+    if (w->params) {
+        return w->params;
+    }
+
+    cp = ngx_kmip_ttlv_item_new(a, NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS,
+                                NGX_KMIP_TYPE_STRUCTURE);
+
+    if (cp == NULL
+        || ngx_kmip_ttlv_add_enum(a, cp, NGX_KMIP_TAG_BLOCK_CIPHER_MODE,
+                                  NGX_KMIP_BLOCK_CIPHER_MODE_NISTKEYWRAP)
+           == NULL
+        || (r->version >= NGX_KMIP_VERSION(1, 2)
+            && ngx_kmip_ttlv_add_enum(a, cp,
+                                      NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+                                      NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES)
+               == NULL))
+    {
+        return NULL;
+    }
+
+    return cp;
+}
+
+
+/*
  * The algorithm of the wrapping key, the Cryptographic Parameters the
  * wrapping uses and their Block Cipher Mode: NGX_DECLINED when the answer
  * says they are not offered
@@ -738,6 +779,17 @@ ngx_kmip_op_wrap_choose(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek,
     }
 
     *params = ngx_kmip_op_wrap_params(w, kek);
+
+    if (*params == NULL
+        && ngx_kmip_attrs_find(&kek->attributes, "Cryptographic Parameters",
+                               24, -1)
+           == NULL)
+    {
+        *params = ngx_kmip_op_wrap_default(w);
+        if (*params == NULL) {
+            return NGX_ERROR;
+        }
+    }
 
     if (*params == NULL) {
         reason = v2 ? NGX_KMIP_REASON_BAD_CRYPTOGRAPHIC_PARAMETERS

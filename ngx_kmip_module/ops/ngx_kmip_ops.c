@@ -50,6 +50,8 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
       ngx_kmip_op_revoke },
     { NGX_KMIP_OP_DESTROY, NGX_KMIP_VERSION(1, 0), 1,
       ngx_kmip_op_destroy },
+    { NGX_KMIP_OP_RE_KEY, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_rekey },
     { NGX_KMIP_OP_QUERY, NGX_KMIP_VERSION(1, 0), 0,
       ngx_kmip_op_query },
     { NGX_KMIP_OP_DISCOVER_VERSIONS, NGX_KMIP_VERSION(1, 1), 0,

@@ -172,7 +172,8 @@ ngx_int_t ngx_kmip_log_text(ngx_pool_t *pool, const u_char *text,
     size_t len, size_t max, ngx_str_t *out);
 
 /* managed objects in the key store (ngx_kmip_op_create.c, _get.c,
-   _destroy.c, _attr.c, _lifecycle.c, _locate.c, _check.c, _export.c) */
+   _destroy.c, _attr.c, _lifecycle.c, _rekey.c, _locate.c, _check.c,
+   _export.c) */
 ngx_int_t ngx_kmip_op_create(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_register(ngx_kmip_req_t *r,
@@ -190,6 +191,8 @@ ngx_int_t ngx_kmip_op_change_attribute(ngx_kmip_req_t *r,
 ngx_int_t ngx_kmip_op_activate(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_revoke(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_rekey(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_locate(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);

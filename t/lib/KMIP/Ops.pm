@@ -11,11 +11,12 @@ use Exporter 'import';
 use Test::More;
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
+use File::Temp qw(tempfile);
 
 our @EXPORT = qw(suite_kp kp_node
                  op_req op_items op_ok op_fail uid_of attrs_of a1 a2v
                  tmpl1 attrs2 aes_attrs create_aes register_aes raw_key ops_uid reason_name op_one
-                 attr_in op_get_attrs);
+                 attr_in op_get_attrs links_of kw_unwrap);
 
 my $Ubi = 0;
 
@@ -214,6 +215,41 @@ sub op_get_attrs {
     my $bi = op_one($port, $version, 'Get Attributes', ops_uid($uid), @refs);
     op_ok($bi, "$version Get Attributes @names");
     return attrs_of($bi);
+}
+
+# a Get Attributes Link answer, as attrs_of() reads it -> sorted
+# "LINK_TYPE uid" strings
+sub links_of {
+    my ($a) = @_;
+    my $l = $a->{Link} // [];
+    $l = [ $l ] unless ref $l eq 'ARRAY';
+    return [ sort map { kmip_enum_name('Link Type', $_->{'Link Type'})
+                        . ' ' . $_->{'Linked Object Identifier'} } @$l ];
+}
+
+# RFC 3394 / RFC 5649 unwrap by openssl, the server's work checked by
+# another implementation; undef when the unwrap fails its integrity check
+sub kw_unwrap {
+    my ($kek, $data, $pad) = @_;
+    my ($fh, $file) = tempfile(UNLINK => 1);
+    binmode $fh;
+    print $fh $data;
+    close $fh;
+    my $cipher = sprintf('id-aes%d-wrap%s', 8 * length $kek,
+                         $pad ? '-pad' : '');
+    # a failed unwrap is an answer here, not a message
+    open my $err, '>&', \*STDERR or die "dup: $!";
+    open STDERR, '>', '/dev/null' or die "/dev/null: $!";
+    open my $out, '-|', 'openssl', 'enc', '-d', "-$cipher",
+         '-K', unpack('H*', $kek), '-iv', $pad ? 'A65959A6'
+                                               : 'A6A6A6A6A6A6A6A6',
+         '-in', $file or die "openssl: $!";
+    binmode $out;
+    my $plain = do { local $/; <$out> };
+    close $out;
+    my $rc = $?;
+    open STDERR, '>&', $err or die "dup: $!";
+    return $rc == 0 ? $plain : undef;
 }
 
 sub reason_name { kmip_enum_name('Result Reason', $_[0]) // $_[0] }

@@ -202,6 +202,7 @@ void t_locate_ops(void);
 void t_crypto(void);
 void t_check_ops(void);
 void t_versions(void);
+void t_rekey(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

@@ -912,6 +912,7 @@ main(void)
         t_crypto();
         t_check_ops();
         t_versions();
+        t_rekey();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

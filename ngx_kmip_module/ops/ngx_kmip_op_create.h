@@ -1,0 +1,29 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#ifndef _NGX_KMIP_OP_CREATE_H_INCLUDED_
+#define _NGX_KMIP_OP_CREATE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_kmip_op_store.h"
+
+
+/*
+ * A symmetric key the server makes as Create does, from attributes set
+ * already (obj->object_type and obj->attributes, which name its
+ * Cryptographic Algorithm and Length): a new Unique Identifier, the
+ * server's attributes (dates, State from the Activation Date, Random
+ * Number Generator), fresh material and its Digest; not stored. For
+ * Re-key (ngx_kmip_op_rekey.c). NGX_DECLINED: ctx->out says why not.
+ */
+ngx_int_t ngx_kmip_op_create_key(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+
+
+#endif /* _NGX_KMIP_OP_CREATE_H_INCLUDED_ */

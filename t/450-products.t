@@ -268,9 +268,16 @@ subtest 'VAST Data: Operation Policy Name added, Re-key, Locate by Name, '
     is($a->{'Operation Policy Name'}, 'default',
        'the Operation Policy Name survived the Re-key');
     is($a->{'Cryptographic Length'}, 256, 'AES-256');
+    # Link is named: a whole Get Attributes answer leaves it out (t/309)
     $a = attrs_of(ok_($v, 'Get Attributes of the old key',
-                      'Get Attributes', [ ops_uid($old) ]));
+                      'Get Attributes', [ ops_uid($old),
+                                          T('Attribute Name', 'Name'),
+                                          T('Attribute Name', 'Link') ]));
     ok(!$a->{Name}, 'the old key has no Name any more');
+    is_deeply($a->{Link}, { 'Link Type' => kmip_enum('Link Type',
+                                                     'Replacement Object Link'),
+                            'Linked Object Identifier' => $new },
+              'the old key links to its replacement');
 
     $bi = ok_($v, 'Locate by Name', 'Locate', [ name_attr($name) ]);
     is_deeply(uids_of($bi), [ $new ], 'Locate finds the replacement only');

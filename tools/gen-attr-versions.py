@@ -145,19 +145,13 @@ def main():
         ' *',
         ' * The KMIP versions that define each attribute, first and last:',
         ' * an answer in a version carries only the attributes it defines.',
-        ' * The comment of each says where: the sections of the 1.4 and',
-        ' * 2.1 specifications, and the version that added it when that is',
-        ' * not 1.0 (1.x) or 2.0 (2.x only). Included by ngx_kmip_attr.c.',
-        ' */',
-        '',
-        '',
-        '#ifndef _NGX_KMIP_ATTR_VERSIONS_H_INCLUDED_',
-        '#define _NGX_KMIP_ATTR_VERSIONS_H_INCLUDED_',
-        '',
-        '',
-        'static const ngx_kmip_attr_version_t  ngx_kmip_attr_versions[] = {',
-        '',
+        ' * Included by ngx_kmip_attr.c. Where each comes from: the sections',
+        ' * of the 1.4 and 2.1 specifications, and the version that added it',
+        ' * when that is not 1.0 (1.x) or 2.0 (2.x only):',
+        ' *',
     ]
+
+    notes, entries = [], []
 
     for name in order:
         a = attrs[name]
@@ -173,14 +167,22 @@ def main():
             note += '; deprecated as of %s' % a['dep']
         if a['last'] != LAST_VERSION:
             note += '; not in 2.x'
-        lines.append('    /* %s */' % note)
-        entry = '    { "%s", NGX_KMIP_ATTR_V(%d, %d), NGX_KMIP_ATTR_V(%d, %d) },' \
-            % ((name,) + a['first'] + a['last'])
-        if len(entry) > 80:
-            entry = '    { "%s",\n      NGX_KMIP_ATTR_V(%d, %d), ' \
-                    'NGX_KMIP_ATTR_V(%d, %d) },' \
-                    % ((name,) + a['first'] + a['last'])
-        lines.append(entry)
+        notes.append(' *   %s: %s' % (name, note))
+        entries.append('    { "%s", %d%02d, %d%02d },'
+                       % ((name,) + a['first'] + a['last']))
+
+    lines += notes + [
+        ' */',
+        '',
+        '',
+        '#ifndef _NGX_KMIP_ATTR_VERSIONS_H_INCLUDED_',
+        '#define _NGX_KMIP_ATTR_VERSIONS_H_INCLUDED_',
+        '',
+        '',
+        '/* versions as NGX_KMIP_ATTR_V() makes them: major * 100 + minor */',
+        'static const ngx_kmip_attr_version_t  ngx_kmip_attr_versions[] = {',
+        '',
+    ] + entries
 
     lines += [
         '',

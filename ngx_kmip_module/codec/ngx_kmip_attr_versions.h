@@ -11,9 +11,78 @@
  *
  * The KMIP versions that define each attribute, first and last:
  * an answer in a version carries only the attributes it defines.
- * The comment of each says where: the sections of the 1.4 and
- * 2.1 specifications, and the version that added it when that is
- * not 1.0 (1.x) or 2.0 (2.x only). Included by ngx_kmip_attr.c.
+ * Included by ngx_kmip_attr.c. Where each comes from: the sections
+ * of the 1.4 and 2.1 specifications, and the version that added it
+ * when that is not 1.0 (1.x) or 2.0 (2.x only):
+ *
+ *   Unique Identifier: 1.4 3.1; 2.1 4.58
+ *   Name: 1.4 3.2; 2.1 4.32
+ *   Object Type: 1.4 3.3; 2.1 4.36
+ *   Cryptographic Algorithm: 1.4 3.4; 2.1 4.13
+ *   Cryptographic Length: 1.4 3.5; 2.1 4.15
+ *   Cryptographic Parameters: 1.4 3.6; 2.1 4.16
+ *   Cryptographic Domain Parameters: 1.4 3.7; 2.1 4.14
+ *   Certificate Type: 1.4 3.8; 2.1 4.7
+ *   Certificate Length: 1.4 3.9; 2.1 4.8; added in 1.1
+ *   X.509 Certificate Identifier: 1.4 3.10; 2.1 4.61; added in 1.1
+ *   X.509 Certificate Subject: 1.4 3.11; 2.1 4.63; added in 1.1
+ *   X.509 Certificate Issuer: 1.4 3.12; 2.1 4.62; added in 1.1
+ *   Certificate Identifier: 1.4 3.13; deprecated as of 1.1; not in 2.x
+ *   Certificate Subject: 1.4 3.14; deprecated as of 1.1; not in 2.x
+ *   Certificate Issuer: 1.4 3.15; deprecated as of 1.1; not in 2.x
+ *   Digital Signature Algorithm: 1.4 3.16; 2.1 4.22; added in 1.1
+ *   Digest: 1.4 3.17; 2.1 4.21
+ *   Operation Policy Name: 1.4 3.18; deprecated as of 1.3; not in 2.x
+ *   Cryptographic Usage Mask: 1.4 3.19; 2.1 4.17
+ *   Lease Time: 1.4 3.20; 2.1 4.30
+ *   Usage Limits: 1.4 3.21; 2.1 4.59
+ *   State: 1.4 3.22; 2.1 4.57
+ *   Initial Date: 1.4 3.23; 2.1 4.25
+ *   Activation Date: 1.4 3.24; 2.1 4.1
+ *   Process Start Date: 1.4 3.25; 2.1 4.40
+ *   Protect Stop Date: 1.4 3.26; 2.1 4.41
+ *   Deactivation Date: 1.4 3.27; 2.1 4.18
+ *   Destroy Date: 1.4 3.28; 2.1 4.20
+ *   Compromise Occurrence Date: 1.4 3.29; 2.1 4.11
+ *   Compromise Date: 1.4 3.30; 2.1 4.10
+ *   Revocation Reason: 1.4 3.31; 2.1 4.47
+ *   Archive Date: 1.4 3.32; 2.1 4.5
+ *   Object Group: 1.4 3.33; 2.1 4.35
+ *   Fresh: 1.4 3.34; 2.1 4.24; added in 1.1
+ *   Link: 1.4 3.35; 2.1 4.31
+ *   Application Specific Information: 1.4 3.36; 2.1 4.4
+ *   Contact Information: 1.4 3.37; 2.1 4.12
+ *   Last Change Date: 1.4 3.38; 2.1 4.29
+ *   Custom Attribute: 1.4 3.39; not in 2.x
+ *   Alternative Name: 1.4 3.40; 2.1 4.2; added in 1.2
+ *   Key Value Present: 1.4 3.41; 2.1 4.28; added in 1.2
+ *   Key Value Location: 1.4 3.42; 2.1 4.27; added in 1.2
+ *   Original Creation Date: 1.4 3.43; 2.1 4.38; added in 1.2
+ *   Random Number Generator: 1.4 3.44; 2.1 4.46; added in 1.3
+ *   PKCS#12 Friendly Name: 1.4 3.45; 2.1 4.39; added in 1.4
+ *   Description: 1.4 3.46; 2.1 4.19; added in 1.4
+ *   Comment: 1.4 3.47; 2.1 4.9; added in 1.4
+ *   Sensitive: 1.4 3.48; 2.1 4.55; added in 1.4
+ *   Always Sensitive: 1.4 3.49; 2.1 4.3; added in 1.4
+ *   Extractable: 1.4 3.50; 2.1 4.23; added in 1.4
+ *   Never Extractable: 1.4 3.51; 2.1 4.33; added in 1.4
+ *   Certificate Attributes: 2.1 4.6
+ *   Key Format Type: 2.1 4.26
+ *   NIST Key Type: 2.1 4.34
+ *   Opaque Data Type: 2.1 4.37
+ *   Protection Level: 2.1 4.42; added in 2.1
+ *   Protection Period: 2.1 4.43; added in 2.1
+ *   Protection Storage Mask: 2.1 4.44
+ *   Quantum Safe: 2.1 4.45; added in 2.1
+ *   Rotate Automatic: 2.1 4.48; added in 2.1
+ *   Rotate Date: 2.1 4.49; added in 2.1
+ *   Rotate Generation: 2.1 4.50; added in 2.1
+ *   Rotate Interval: 2.1 4.51; added in 2.1
+ *   Rotate Latest: 2.1 4.52; added in 2.1
+ *   Rotate Name: 2.1 4.53; added in 2.1
+ *   Rotate Offset: 2.1 4.54; added in 2.1
+ *   Short Unique Identifier: 2.1 4.56
+ *   Vendor Attribute: 2.1 4.60
  */
 
 
@@ -21,153 +90,77 @@
 #define _NGX_KMIP_ATTR_VERSIONS_H_INCLUDED_
 
 
+/* versions as NGX_KMIP_ATTR_V() makes them: major * 100 + minor */
 static const ngx_kmip_attr_version_t  ngx_kmip_attr_versions[] = {
 
-    /* 1.4 3.1; 2.1 4.58 */
-    { "Unique Identifier", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.2; 2.1 4.32 */
-    { "Name", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.3; 2.1 4.36 */
-    { "Object Type", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.4; 2.1 4.13 */
-    { "Cryptographic Algorithm", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.5; 2.1 4.15 */
-    { "Cryptographic Length", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.6; 2.1 4.16 */
-    { "Cryptographic Parameters",
-      NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.7; 2.1 4.14 */
-    { "Cryptographic Domain Parameters",
-      NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.8; 2.1 4.7 */
-    { "Certificate Type", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.9; 2.1 4.8; added in 1.1 */
-    { "Certificate Length", NGX_KMIP_ATTR_V(1, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.10; 2.1 4.61; added in 1.1 */
-    { "X.509 Certificate Identifier",
-      NGX_KMIP_ATTR_V(1, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.11; 2.1 4.63; added in 1.1 */
-    { "X.509 Certificate Subject",
-      NGX_KMIP_ATTR_V(1, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.12; 2.1 4.62; added in 1.1 */
-    { "X.509 Certificate Issuer",
-      NGX_KMIP_ATTR_V(1, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.13; deprecated as of 1.1; not in 2.x */
-    { "Certificate Identifier", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(1, 4) },
-    /* 1.4 3.14; deprecated as of 1.1; not in 2.x */
-    { "Certificate Subject", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(1, 4) },
-    /* 1.4 3.15; deprecated as of 1.1; not in 2.x */
-    { "Certificate Issuer", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(1, 4) },
-    /* 1.4 3.16; 2.1 4.22; added in 1.1 */
-    { "Digital Signature Algorithm",
-      NGX_KMIP_ATTR_V(1, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.17; 2.1 4.21 */
-    { "Digest", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.18; deprecated as of 1.3; not in 2.x */
-    { "Operation Policy Name", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(1, 4) },
-    /* 1.4 3.19; 2.1 4.17 */
-    { "Cryptographic Usage Mask",
-      NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.20; 2.1 4.30 */
-    { "Lease Time", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.21; 2.1 4.59 */
-    { "Usage Limits", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.22; 2.1 4.57 */
-    { "State", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.23; 2.1 4.25 */
-    { "Initial Date", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.24; 2.1 4.1 */
-    { "Activation Date", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.25; 2.1 4.40 */
-    { "Process Start Date", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.26; 2.1 4.41 */
-    { "Protect Stop Date", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.27; 2.1 4.18 */
-    { "Deactivation Date", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.28; 2.1 4.20 */
-    { "Destroy Date", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.29; 2.1 4.11 */
-    { "Compromise Occurrence Date",
-      NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.30; 2.1 4.10 */
-    { "Compromise Date", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.31; 2.1 4.47 */
-    { "Revocation Reason", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.32; 2.1 4.5 */
-    { "Archive Date", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.33; 2.1 4.35 */
-    { "Object Group", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.34; 2.1 4.24; added in 1.1 */
-    { "Fresh", NGX_KMIP_ATTR_V(1, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.35; 2.1 4.31 */
-    { "Link", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.36; 2.1 4.4 */
-    { "Application Specific Information",
-      NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.37; 2.1 4.12 */
-    { "Contact Information", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.38; 2.1 4.29 */
-    { "Last Change Date", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.39; not in 2.x */
-    { "Custom Attribute", NGX_KMIP_ATTR_V(1, 0), NGX_KMIP_ATTR_V(1, 4) },
-    /* 1.4 3.40; 2.1 4.2; added in 1.2 */
-    { "Alternative Name", NGX_KMIP_ATTR_V(1, 2), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.41; 2.1 4.28; added in 1.2 */
-    { "Key Value Present", NGX_KMIP_ATTR_V(1, 2), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.42; 2.1 4.27; added in 1.2 */
-    { "Key Value Location", NGX_KMIP_ATTR_V(1, 2), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.43; 2.1 4.38; added in 1.2 */
-    { "Original Creation Date", NGX_KMIP_ATTR_V(1, 2), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.44; 2.1 4.46; added in 1.3 */
-    { "Random Number Generator", NGX_KMIP_ATTR_V(1, 3), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.45; 2.1 4.39; added in 1.4 */
-    { "PKCS#12 Friendly Name", NGX_KMIP_ATTR_V(1, 4), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.46; 2.1 4.19; added in 1.4 */
-    { "Description", NGX_KMIP_ATTR_V(1, 4), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.47; 2.1 4.9; added in 1.4 */
-    { "Comment", NGX_KMIP_ATTR_V(1, 4), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.48; 2.1 4.55; added in 1.4 */
-    { "Sensitive", NGX_KMIP_ATTR_V(1, 4), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.49; 2.1 4.3; added in 1.4 */
-    { "Always Sensitive", NGX_KMIP_ATTR_V(1, 4), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.50; 2.1 4.23; added in 1.4 */
-    { "Extractable", NGX_KMIP_ATTR_V(1, 4), NGX_KMIP_ATTR_V(2, 1) },
-    /* 1.4 3.51; 2.1 4.33; added in 1.4 */
-    { "Never Extractable", NGX_KMIP_ATTR_V(1, 4), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.6 */
-    { "Certificate Attributes", NGX_KMIP_ATTR_V(2, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.26 */
-    { "Key Format Type", NGX_KMIP_ATTR_V(2, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.34 */
-    { "NIST Key Type", NGX_KMIP_ATTR_V(2, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.37 */
-    { "Opaque Data Type", NGX_KMIP_ATTR_V(2, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.42; added in 2.1 */
-    { "Protection Level", NGX_KMIP_ATTR_V(2, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.43; added in 2.1 */
-    { "Protection Period", NGX_KMIP_ATTR_V(2, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.44 */
-    { "Protection Storage Mask", NGX_KMIP_ATTR_V(2, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.45; added in 2.1 */
-    { "Quantum Safe", NGX_KMIP_ATTR_V(2, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.48; added in 2.1 */
-    { "Rotate Automatic", NGX_KMIP_ATTR_V(2, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.49; added in 2.1 */
-    { "Rotate Date", NGX_KMIP_ATTR_V(2, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.50; added in 2.1 */
-    { "Rotate Generation", NGX_KMIP_ATTR_V(2, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.51; added in 2.1 */
-    { "Rotate Interval", NGX_KMIP_ATTR_V(2, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.52; added in 2.1 */
-    { "Rotate Latest", NGX_KMIP_ATTR_V(2, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.53; added in 2.1 */
-    { "Rotate Name", NGX_KMIP_ATTR_V(2, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.54; added in 2.1 */
-    { "Rotate Offset", NGX_KMIP_ATTR_V(2, 1), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.56 */
-    { "Short Unique Identifier", NGX_KMIP_ATTR_V(2, 0), NGX_KMIP_ATTR_V(2, 1) },
-    /* 2.1 4.60 */
-    { "Vendor Attribute", NGX_KMIP_ATTR_V(2, 0), NGX_KMIP_ATTR_V(2, 1) },
+    { "Unique Identifier", 100, 201 },
+    { "Name", 100, 201 },
+    { "Object Type", 100, 201 },
+    { "Cryptographic Algorithm", 100, 201 },
+    { "Cryptographic Length", 100, 201 },
+    { "Cryptographic Parameters", 100, 201 },
+    { "Cryptographic Domain Parameters", 100, 201 },
+    { "Certificate Type", 100, 201 },
+    { "Certificate Length", 101, 201 },
+    { "X.509 Certificate Identifier", 101, 201 },
+    { "X.509 Certificate Subject", 101, 201 },
+    { "X.509 Certificate Issuer", 101, 201 },
+    { "Certificate Identifier", 100, 104 },
+    { "Certificate Subject", 100, 104 },
+    { "Certificate Issuer", 100, 104 },
+    { "Digital Signature Algorithm", 101, 201 },
+    { "Digest", 100, 201 },
+    { "Operation Policy Name", 100, 104 },
+    { "Cryptographic Usage Mask", 100, 201 },
+    { "Lease Time", 100, 201 },
+    { "Usage Limits", 100, 201 },
+    { "State", 100, 201 },
+    { "Initial Date", 100, 201 },
+    { "Activation Date", 100, 201 },
+    { "Process Start Date", 100, 201 },
+    { "Protect Stop Date", 100, 201 },
+    { "Deactivation Date", 100, 201 },
+    { "Destroy Date", 100, 201 },
+    { "Compromise Occurrence Date", 100, 201 },
+    { "Compromise Date", 100, 201 },
+    { "Revocation Reason", 100, 201 },
+    { "Archive Date", 100, 201 },
+    { "Object Group", 100, 201 },
+    { "Fresh", 101, 201 },
+    { "Link", 100, 201 },
+    { "Application Specific Information", 100, 201 },
+    { "Contact Information", 100, 201 },
+    { "Last Change Date", 100, 201 },
+    { "Custom Attribute", 100, 104 },
+    { "Alternative Name", 102, 201 },
+    { "Key Value Present", 102, 201 },
+    { "Key Value Location", 102, 201 },
+    { "Original Creation Date", 102, 201 },
+    { "Random Number Generator", 103, 201 },
+    { "PKCS#12 Friendly Name", 104, 201 },
+    { "Description", 104, 201 },
+    { "Comment", 104, 201 },
+    { "Sensitive", 104, 201 },
+    { "Always Sensitive", 104, 201 },
+    { "Extractable", 104, 201 },
+    { "Never Extractable", 104, 201 },
+    { "Certificate Attributes", 200, 201 },
+    { "Key Format Type", 200, 201 },
+    { "NIST Key Type", 200, 201 },
+    { "Opaque Data Type", 200, 201 },
+    { "Protection Level", 201, 201 },
+    { "Protection Period", 201, 201 },
+    { "Protection Storage Mask", 200, 201 },
+    { "Quantum Safe", 201, 201 },
+    { "Rotate Automatic", 201, 201 },
+    { "Rotate Date", 201, 201 },
+    { "Rotate Generation", 201, 201 },
+    { "Rotate Interval", 201, 201 },
+    { "Rotate Latest", 201, 201 },
+    { "Rotate Name", 201, 201 },
+    { "Rotate Offset", 201, 201 },
+    { "Short Unique Identifier", 200, 201 },
+    { "Vendor Attribute", 200, 201 },
 
     { NULL, 0, 0 }
 };

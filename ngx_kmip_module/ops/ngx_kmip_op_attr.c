@@ -935,6 +935,19 @@ ngx_kmip_op_change_modify(ngx_kmip_op_change_t *ch)
 {
     ch->found = ngx_kmip_op_change_instance(ch);
 
+    if (ch->found == NULL
+        && ch->r->version < NGX_KMIP_VERSION(2, 0)
+        && ngx_kmip_attrs_find(&ch->obj->attributes, (char *) ch->at.name,
+                               ch->at.name_len, -1)
+           == NULL)
+    {
+        /* 1.4 Table 342: "it needs to first be added", not a missing
+           instance */
+        return ngx_kmip_op_change_refuse(ch, NGX_KMIP_REASON_INVALID_FIELD,
+                                         NGX_KMIP_REASON_ATTRIBUTE_NOT_FOUND,
+                                         "not set: add it first");
+    }
+
     if (ch->found == NULL) {
         return ngx_kmip_op_change_missing(ch);
     }

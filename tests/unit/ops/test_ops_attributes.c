@@ -76,6 +76,12 @@ t_attributes(void)
           && t_kept_text(&u, "x-Purpose", -1, NULL),
           "Delete Attribute removes it from the store");
 
+    out = t_attr_op(NGX_KMIP_OP_MODIFY_ATTRIBUTE, &u, "x-Purpose", "again");
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD
+          && t_kept_text(&u, "x-Purpose", -1, NULL),
+          "Modify Attribute of one the object lacks: Invalid Field, add it "
+          "first (1.4 Table 342)");
+
     out = t_attr_op(NGX_KMIP_OP_ADD_ATTRIBUTE, &u, "Unique Identifier",
                     "mine");
     CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED,

@@ -43,10 +43,9 @@ my %def;
     open my $fh, '<', $h or die "$h: $!";
     local $/;
     my $src = <$fh>;
-    while ($src =~ /\{\s"([^"]+)",\s*NGX_KMIP_ATTR_V\((\d),\s(\d)\),
-                    \s*NGX_KMIP_ATTR_V\((\d),\s(\d)\)\s\}/gx)
-    {
-        $def{$1} = [ $2 * 100 + $3, $4 * 100 + $5 ];
+    # one line each: { "name", first, last } as major * 100 + minor
+    while ($src =~ /^\s+\{\s"([^"]+)",\s(\d+),\s(\d+)\s\},$/gm) {
+        $def{$1} = [ $2, $3 ];
     }
 }
 

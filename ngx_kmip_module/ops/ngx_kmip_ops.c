@@ -9,6 +9,7 @@
 
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
+#include "ngx_kmip_reasons.h"
 #include "ngx_kmip_ops.h"
 #include "ngx_kmip_undo.h"
 #include "ngx_kmip_op_crypto.h"
@@ -304,7 +305,8 @@ ngx_kmip_result_vfail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     u_char  *p, *last;
 
     out->result_status = NGX_KMIP_STATUS_OPERATION_FAILED;
-    out->result_reason = reason;
+    out->result_reason = ngx_kmip_reason_for_version(reason,
+                                                     (unsigned) r->version);
     out->payload = NULL;
 
     p = ngx_pnalloc(r->pool, NGX_MAX_ERROR_STR);

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "ngx_kmip_test_ops.h"
+#include "ngx_kmip_reasons.h"
 
 
 ngx_kmip_store_memory_t  *t_mem;
@@ -210,6 +211,35 @@ t_done(ngx_kmip_req_t *r)
 }
 
 
+/*
+ * Every answer of every test: no Result Reason the request's version does
+ * not define (counted as one check per request, failing on the first)
+ */
+
+static void
+t_version_reasons(ngx_kmip_req_t *r)
+{
+    ngx_uint_t  i;
+    unsigned    since;
+
+    for (i = 0; i < r->nresults; i++) {
+        since = ngx_kmip_reason_since(r->results[i].result_reason);
+
+        if (r->results[i].result_reason
+            && (since == 0 || since > (unsigned) r->version))
+        {
+            printf("reason 0x%x in a %u.%u answer\n",
+                   (unsigned) r->results[i].result_reason,
+                   (unsigned) r->version / 100, (unsigned) r->version % 100);
+            CHECK(0, "every Result Reason is one of the request's version");
+            return;
+        }
+    }
+
+    CHECK(1, "every Result Reason is one of the request's version");
+}
+
+
 ngx_kmip_response_item_t *
 t_run(t_request_t *t)
 {
@@ -273,6 +303,8 @@ t_run(t_request_t *t)
     }
 
     CHECK(t->done == 1, "the batch ends once, with r->done() or NGX_OK");
+
+    t_version_reasons(r);
 
     return r->results;
 }

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "ngx_kmip_test_ops.h"
+#include "ngx_kmip_reasons.h"
 
 
 #define T_NAMES_MAX  96
@@ -485,6 +486,52 @@ t_policy(void)
 }
 
 
+/* Result Reasons: what an answer in an earlier version gives instead */
+
+static void
+t_reasons(void)
+{
+    uint32_t  reason;
+    unsigned  since, v[] = { 100, 101, 102, 103, 104, 200, 201 };
+    size_t    i, bad;
+
+    CHECK(ngx_kmip_reason_for_version(NGX_KMIP_REASON_KEY_VALUE_NOT_PRESENT,
+                                      101)
+          == NGX_KMIP_REASON_ILLEGAL_OPERATION
+          && ngx_kmip_reason_for_version(
+                 NGX_KMIP_REASON_KEY_VALUE_NOT_PRESENT, 102)
+             == NGX_KMIP_REASON_KEY_VALUE_NOT_PRESENT,
+          "Key Value Not Present from 1.2, Illegal Operation before");
+    CHECK(ngx_kmip_reason_for_version(NGX_KMIP_REASON_OBJECT_DESTROYED, 104)
+          == NGX_KMIP_REASON_ITEM_NOT_FOUND
+          && ngx_kmip_reason_for_version(NGX_KMIP_REASON_SENSITIVE, 103)
+             == NGX_KMIP_REASON_PERMISSION_DENIED
+          && ngx_kmip_reason_for_version(
+                 NGX_KMIP_REASON_CONSTRAINT_VIOLATION, 200)
+             == NGX_KMIP_REASON_ILLEGAL_OPERATION,
+          "2.x, 1.4 and 2.1 reasons in earlier versions");
+
+    /* every reason any version defines maps to one each version defines */
+
+    bad = 0;
+
+    for (reason = 1; reason <= NGX_KMIP_REASON_GENERAL_FAILURE; reason++) {
+        since = ngx_kmip_reason_since(reason);
+        if (since == 0) {
+            continue;
+        }
+
+        for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+            since = ngx_kmip_reason_since(
+                        ngx_kmip_reason_for_version(reason, v[i]));
+            bad += (since == 0 || since > v[i]);
+        }
+    }
+
+    CHECK(bad == 0, "every reason has an answer in every version");
+}
+
+
 void
 t_versions(void)
 {
@@ -495,6 +542,7 @@ t_versions(void)
     ngx_kmip_response_item_t       *out;
     const ngx_kmip_attr_version_t  *av;
 
+    t_reasons();
     t_policy();
 
     if (!t_made(&t_create_with_policy(4, "default")[0], &u)) {

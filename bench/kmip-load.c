@@ -1265,8 +1265,21 @@ json_pct(FILE *f, const char *name, pct_t p, int last)
 }
 
 
-int
-main(int argc, char **argv)
+/* what a run measured, summed over the threads */
+
+typedef struct {
+    uint64_t        sum[OP_NCODES];
+    uint64_t        ops, txns, hs, res, kerr, cerr;
+    double          elapsed, cpu;
+    pct_t           p_op, p_hs, p_txn;
+    const char     *first_error;
+} result_t;
+
+
+/* the command line into cf: -1 to go on, else main's exit status */
+
+static int
+parse_args(int argc, char **argv)
 {
     static struct option  lo[] = {
         { "host", 1, 0, 'h' }, { "port", 1, 0, 'p' },
@@ -1283,17 +1296,7 @@ main(int argc, char **argv)
         { "help", 0, 0, '?' }, { 0, 0, 0, 0 }
     };
 
-    int             o, k, rc;
-    thread_t       *th;
-    struct rlimit   rl;
-    struct rusage   ru0, ru1;
-    struct addrinfo hints;
-    uint64_t        t_end, sum[OP_NCODES];
-    uint64_t        ops = 0, txns = 0, hs = 0, res = 0, kerr = 0, cerr = 0;
-    double          elapsed, cpu;
-    pct_t           p_op, p_hs, p_txn;
-    const char     *first_error = "";
-    FILE           *f;
+    int  o;
 
     cf.host = "127.0.0.1";
     cf.conns = 64;
@@ -1360,6 +1363,18 @@ main(int argc, char **argv)
         cf.new_conn = 1;            /* handshake only */
     }
 
+    return -1;
+}
+
+
+/* the process's limits and signals, the server's address, the TLS context */
+
+static void
+setup(void)
+{
+    struct rlimit    rl;
+    struct addrinfo  hints;
+
     /* many connections: as many descriptors as the hard limit allows */
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
         rl.rlim_cur = rl.rlim_max;
@@ -1392,21 +1407,17 @@ main(int argc, char **argv)
         SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
     }
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+}
 
-    if (cf.uids_in) {
-        load_uids(cf.uids_in);
-    }
 
-    if (cf.prepare > 0) {
-        prepare_keys(cf.prepare);
-    }
+/* the threads run until the deadline or the count; their sums in r */
 
-    th = calloc(cf.threads, sizeof(thread_t));
-    if (th == NULL) {
-        die("out of memory");
-    }
-
-    threads_init(th, cf.threads, cf.conns, cf.count);
+static void
+run(thread_t *th, result_t *r)
+{
+    int            k, o, rc;
+    uint64_t       t_end;
+    struct rusage  ru0, ru1;
 
     getrusage(RUSAGE_SELF, &ru0);
     t_start = now_ns();
@@ -1435,60 +1446,160 @@ main(int argc, char **argv)
     t_end = now_ns();
     getrusage(RUSAGE_SELF, &ru1);
 
-    elapsed = (t_end - t_start) / 1e9;
-    cpu = (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec)
-          + (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6
-          + (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec)
-          + (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
+    memset(r, 0, sizeof(result_t));
+    r->first_error = "";
+    r->elapsed = (t_end - t_start) / 1e9;
+    r->cpu = (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec)
+             + (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6
+             + (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec)
+             + (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
 
-    memset(sum, 0, sizeof(sum));
     for (k = 0; k < cf.threads; k++) {
         for (o = 0; o < OP_NCODES; o++) {
-            sum[o] += th[k].ops[o];
+            r->sum[o] += th[k].ops[o];
         }
-        ops += th[k].ops_total;
-        txns += th[k].txns;
-        hs += th[k].handshakes;
-        res += th[k].resumed;
-        kerr += th[k].kmip_errors;
-        cerr += th[k].conn_errors;
-        if (first_error[0] == '\0' && th[k].first_error[0] != '\0') {
-            first_error = th[k].first_error;
+        r->ops += th[k].ops_total;
+        r->txns += th[k].txns;
+        r->hs += th[k].handshakes;
+        r->res += th[k].resumed;
+        r->kerr += th[k].kmip_errors;
+        r->cerr += th[k].conn_errors;
+        if (r->first_error[0] == '\0' && th[k].first_error[0] != '\0') {
+            r->first_error = th[k].first_error;
         }
     }
 
-    p_op = percentiles(th, cf.threads, offsetof(thread_t, lat_op));
-    p_hs = percentiles(th, cf.threads, offsetof(thread_t, lat_hs));
-    p_txn = percentiles(th, cf.threads, offsetof(thread_t, lat_txn));
+    r->p_op = percentiles(th, cf.threads, offsetof(thread_t, lat_op));
+    r->p_hs = percentiles(th, cf.threads, offsetof(thread_t, lat_hs));
+    r->p_txn = percentiles(th, cf.threads, offsetof(thread_t, lat_txn));
+}
+
+
+static void
+report_text(result_t *r)
+{
+    printf("kmip-load %s%sop=%s conns=%d threads=%d%s%s%s elapsed=%.2fs\n",
+           cf.label, cf.label[0] ? " " : "", cf.op_text, cf.conns,
+           cf.threads, cf.new_conn ? " new-conn" : "",
+           cf.resume ? " resume" : "", cf.tls12 ? " tls1.2" : "",
+           r->elapsed);
+    printf("  ops %llu (%.1f/s)  transactions %llu (%.1f/s)"
+           "  errors kmip=%llu conn=%llu\n",
+           (unsigned long long) r->ops, r->ops / r->elapsed,
+           (unsigned long long) r->txns, r->txns / r->elapsed,
+           (unsigned long long) r->kerr, (unsigned long long) r->cerr);
+    if (r->p_op.n) {
+        printf("  op latency ms   p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n",
+               r->p_op.p50, r->p_op.p90, r->p_op.p99, r->p_op.max);
+    }
+    printf("  handshakes %llu (%.1f/s) resumed %llu",
+           (unsigned long long) r->hs, r->hs / r->elapsed,
+           (unsigned long long) r->res);
+    if (r->p_hs.n) {
+        printf("  latency ms p50 %.3f  p99 %.3f  max %.3f",
+               r->p_hs.p50, r->p_hs.p99, r->p_hs.max);
+    }
+    printf("\n  client cpu %.2fs (%.0f%% of one core)\n", r->cpu,
+           100 * r->cpu / r->elapsed);
+    if (r->first_error[0]) {
+        printf("  first error: %s\n", r->first_error);
+    }
+    fflush(stdout);
+}
+
+
+static void
+report_json(result_t *r, FILE *f)
+{
+    int  o;
+
+    fprintf(f, "{\n  \"label\": \"%s\",\n  \"op\": \"%s\",\n",
+            cf.label, cf.op_text);
+    fprintf(f, "  \"conns\": %d,\n  \"threads\": %d,\n"
+            "  \"new_conn\": %s,\n  \"resume\": %s,\n  \"tls12\": %s,\n",
+            cf.conns, cf.threads, cf.new_conn ? "true" : "false",
+            cf.resume ? "true" : "false", cf.tls12 ? "true" : "false");
+    fprintf(f, "  \"elapsed_s\": %.4f,\n  \"ops\": %llu,\n"
+            "  \"ops_per_s\": %.2f,\n  \"transactions\": %llu,\n"
+            "  \"transactions_per_s\": %.2f,\n",
+            r->elapsed, (unsigned long long) r->ops, r->ops / r->elapsed,
+            (unsigned long long) r->txns, r->txns / r->elapsed);
+    fprintf(f, "  \"handshakes\": %llu,\n  \"handshakes_per_s\": %.2f,\n"
+            "  \"resumed\": %llu,\n",
+            (unsigned long long) r->hs, r->hs / r->elapsed,
+            (unsigned long long) r->res);
+    fprintf(f, "  \"kmip_errors\": %llu,\n  \"conn_errors\": %llu,\n",
+            (unsigned long long) r->kerr, (unsigned long long) r->cerr);
+    fprintf(f, "  \"first_error\": \"");
+    for (const char *s = r->first_error; *s; s++) {
+        fputc(*s == '"' || *s == '\\' || (unsigned char) *s < 0x20
+              ? '?' : *s, f);
+    }
+    fprintf(f, "\",\n  \"client_cpu_s\": %.4f,\n  \"by_op\": {", r->cpu);
+    for (o = 0; o < OP_NCODES; o++) {
+        fprintf(f, "%s\"%s\": %llu", o ? ", " : "", op_names[o],
+                (unsigned long long) r->sum[o]);
+    }
+    fprintf(f, "},\n");
+    json_pct(f, "latency", r->p_op, 0);
+    json_pct(f, "handshake_latency", r->p_hs, 0);
+    json_pct(f, "transaction_latency", r->p_txn, 1);
+    fprintf(f, "}\n");
+}
+
+
+static void
+write_uids(const char *file)
+{
+    FILE  *f;
+
+    f = fopen(file, "w");
+    if (f == NULL) {
+        die("%s: %s", file, strerror(errno));
+    }
+
+    for (size_t i = 0; i < nuids; i++) {
+        fprintf(f, "%s\n", uids[i]);
+    }
+
+    fclose(f);
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int        rc;
+    FILE      *f;
+    thread_t  *th;
+    result_t   r;
+
+    rc = parse_args(argc, argv);
+    if (rc >= 0) {
+        return rc;
+    }
+
+    setup();
+
+    if (cf.uids_in) {
+        load_uids(cf.uids_in);
+    }
+
+    if (cf.prepare > 0) {
+        prepare_keys(cf.prepare);
+    }
+
+    th = calloc(cf.threads, sizeof(thread_t));
+    if (th == NULL) {
+        die("out of memory");
+    }
+
+    threads_init(th, cf.threads, cf.conns, cf.count);
+
+    run(th, &r);
 
     if (!cf.quiet) {
-        printf("kmip-load %s%sop=%s conns=%d threads=%d%s%s%s elapsed=%.2fs\n",
-               cf.label, cf.label[0] ? " " : "", cf.op_text, cf.conns,
-               cf.threads, cf.new_conn ? " new-conn" : "",
-               cf.resume ? " resume" : "", cf.tls12 ? " tls1.2" : "",
-               elapsed);
-        printf("  ops %llu (%.1f/s)  transactions %llu (%.1f/s)"
-               "  errors kmip=%llu conn=%llu\n",
-               (unsigned long long) ops, ops / elapsed,
-               (unsigned long long) txns, txns / elapsed,
-               (unsigned long long) kerr, (unsigned long long) cerr);
-        if (p_op.n) {
-            printf("  op latency ms   p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n",
-                   p_op.p50, p_op.p90, p_op.p99, p_op.max);
-        }
-        printf("  handshakes %llu (%.1f/s) resumed %llu",
-               (unsigned long long) hs, hs / elapsed,
-               (unsigned long long) res);
-        if (p_hs.n) {
-            printf("  latency ms p50 %.3f  p99 %.3f  max %.3f",
-                   p_hs.p50, p_hs.p99, p_hs.max);
-        }
-        printf("\n  client cpu %.2fs (%.0f%% of one core)\n", cpu,
-               100 * cpu / elapsed);
-        if (first_error[0]) {
-            printf("  first error: %s\n", first_error);
-        }
-        fflush(stdout);
+        report_text(&r);
     }
 
     if (cf.json) {
@@ -1497,38 +1608,7 @@ main(int argc, char **argv)
             die("%s: %s", cf.json, strerror(errno));
         }
 
-        fprintf(f, "{\n  \"label\": \"%s\",\n  \"op\": \"%s\",\n",
-                cf.label, cf.op_text);
-        fprintf(f, "  \"conns\": %d,\n  \"threads\": %d,\n"
-                "  \"new_conn\": %s,\n  \"resume\": %s,\n  \"tls12\": %s,\n",
-                cf.conns, cf.threads, cf.new_conn ? "true" : "false",
-                cf.resume ? "true" : "false", cf.tls12 ? "true" : "false");
-        fprintf(f, "  \"elapsed_s\": %.4f,\n  \"ops\": %llu,\n"
-                "  \"ops_per_s\": %.2f,\n  \"transactions\": %llu,\n"
-                "  \"transactions_per_s\": %.2f,\n",
-                elapsed, (unsigned long long) ops, ops / elapsed,
-                (unsigned long long) txns, txns / elapsed);
-        fprintf(f, "  \"handshakes\": %llu,\n  \"handshakes_per_s\": %.2f,\n"
-                "  \"resumed\": %llu,\n",
-                (unsigned long long) hs, hs / elapsed,
-                (unsigned long long) res);
-        fprintf(f, "  \"kmip_errors\": %llu,\n  \"conn_errors\": %llu,\n",
-                (unsigned long long) kerr, (unsigned long long) cerr);
-        fprintf(f, "  \"first_error\": \"");
-        for (const char *s = first_error; *s; s++) {
-            fputc(*s == '"' || *s == '\\' || (unsigned char) *s < 0x20
-                  ? '?' : *s, f);
-        }
-        fprintf(f, "\",\n  \"client_cpu_s\": %.4f,\n  \"by_op\": {", cpu);
-        for (o = 0; o < OP_NCODES; o++) {
-            fprintf(f, "%s\"%s\": %llu", o ? ", " : "", op_names[o],
-                    (unsigned long long) sum[o]);
-        }
-        fprintf(f, "},\n");
-        json_pct(f, "latency", p_op, 0);
-        json_pct(f, "handshake_latency", p_hs, 0);
-        json_pct(f, "transaction_latency", p_txn, 1);
-        fprintf(f, "}\n");
+        report_json(&r, f);
 
         if (f != stdout) {
             fclose(f);
@@ -1536,14 +1616,7 @@ main(int argc, char **argv)
     }
 
     if (cf.uids_out && strcmp(cf.uids_out, "-") != 0) {
-        f = fopen(cf.uids_out, "w");
-        if (f == NULL) {
-            die("%s: %s", cf.uids_out, strerror(errno));
-        }
-        for (size_t i = 0; i < nuids; i++) {
-            fprintf(f, "%s\n", uids[i]);
-        }
-        fclose(f);
+        write_uids(cf.uids_out);
     }
 
     threads_free(th, cf.threads);
@@ -1551,5 +1624,5 @@ main(int argc, char **argv)
     SSL_CTX_free(ctx);
     freeaddrinfo(addr);
 
-    return (kerr || cerr) ? 1 : 0;
+    return (r.kerr || r.cerr) ? 1 : 0;
 }

@@ -218,8 +218,7 @@ root key not active (KEY_ACTION_INVALID_STATE_ERR, 409)
 sub {
     my $port = current_vars()->{TEST_NGINX_PORT};
 
-    my $k = main::create($port);
-    my $m = main::get($port, $k)->[2];
+    my ($k, $m) = main::key_and_material($port);
     # the first Get wrote Fresh = False, a change, which dropped the entry:
     # this one caches the object again
     main::get($port, $k);

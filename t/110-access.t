@@ -32,6 +32,15 @@ my $hash = '{SHA}' . sha1_base64('s3cret') . '=';
 $ENV{TEST_NGINX_CREDENTIALS} = "# vCenter's key provider user\n"
                               . "vSphere:$hash\n";
 
+# the server of the pinning tests: TLS that asks for a client certificate
+# without checking it against a CA, and vCenter's self-signed one pinned
+$ENV{TEST_NGINX_PINNED_SELFSIGNED} = join "\n    ",
+    'ssl_certificate ' . cert_dir() . '/server.crt;',
+    'ssl_certificate_key ' . cert_dir() . '/server.key;',
+    'ssl_verify_client optional_no_ca;',
+    'kmip;',
+    'kmip_allowed_client_certificate ' . cert_dir() . '/selfsigned.crt;';
+
 run_tests();
 
 __DATA__
@@ -51,11 +60,7 @@ __DATA__
 --- no_tls_defaults
 --- stream_server_config
     listen 127.0.0.1:$TEST_NGINX_PORT ssl;
-    ssl_certificate $TEST_NGINX_CERT_DIR/server.crt;
-    ssl_certificate_key $TEST_NGINX_CERT_DIR/server.key;
-    ssl_verify_client optional_no_ca;
-    kmip;
-    kmip_allowed_client_certificate $TEST_NGINX_CERT_DIR/selfsigned.crt;
+    $TEST_NGINX_PINNED_SELFSIGNED
 --- client_cert: selfsigned
 --- request eval
 main::dv()
@@ -71,11 +76,7 @@ kmip:
     access_log logs/access.log fp;
 --- stream_server_config
     listen 127.0.0.1:$TEST_NGINX_PORT ssl;
-    ssl_certificate $TEST_NGINX_CERT_DIR/server.crt;
-    ssl_certificate_key $TEST_NGINX_CERT_DIR/server.key;
-    ssl_verify_client optional_no_ca;
-    kmip;
-    kmip_allowed_client_certificate $TEST_NGINX_CERT_DIR/selfsigned.crt;
+    $TEST_NGINX_PINNED_SELFSIGNED
 --- client_cert: other
 --- requests eval
 [ main::dv() ]
@@ -99,11 +100,7 @@ main::fingerprint('other-client.crt') . " PermissionDenied"
 --- no_tls_defaults
 --- stream_server_config
     listen 127.0.0.1:$TEST_NGINX_PORT ssl;
-    ssl_certificate $TEST_NGINX_CERT_DIR/server.crt;
-    ssl_certificate_key $TEST_NGINX_CERT_DIR/server.key;
-    ssl_verify_client optional_no_ca;
-    kmip;
-    kmip_allowed_client_certificate $TEST_NGINX_CERT_DIR/selfsigned.crt;
+    $TEST_NGINX_PINNED_SELFSIGNED
 --- client_cert: none
 --- request eval
 main::dv()

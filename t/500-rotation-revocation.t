@@ -92,6 +92,21 @@ sub crk {
     return $main::kp->kp_call($method, "keys/$crk$action", {})->{status};
 }
 
+# a new key and its material, for a CRK outage
+sub key_and_material {
+    my ($port) = @_;
+    my $k = create($port);
+    return ($k, get($port, $k)->[2]);
+}
+
+# after the outage: the key is served again with the same material
+sub served_again {
+    my ($port, $k, $m) = @_;
+    my $g = get($port, $k);
+    Test::More::is($g->[0], 0, 'Get works again');
+    Test::More::is($g->[2], $m, 'same material');
+}
+
 run_tests();
 
 __DATA__
@@ -148,8 +163,7 @@ is wrapped by an older root key version
 sub {
     my $port = current_vars()->{TEST_NGINX_PORT};
 
-    my $k = main::create($port);
-    my $m = main::get($port, $k)->[2];
+    my ($k, $m) = main::key_and_material($port);
     is(main::get_state($port, $k)->[0], 0, 'Get Attributes before');
 
     is(main::crk('DELETE', '?force=true'), 204, 'CRK deleted');
@@ -163,9 +177,7 @@ sub {
     is(main::add_attr($port, $k, 'x-Name', 'x'), 1, 'so does a change');
 
     is(main::crk('POST', '/restore'), 201, 'CRK restored');
-    $g = main::get($port, $k);
-    is($g->[0], 0, 'Get works again');
-    is($g->[2], $m, 'same material');
+    main::served_again($port, $k, $m);
     is(main::get_state($port, $k)->[2], 1, 'Get Attributes works again');
 }
 --- error_log
@@ -180,8 +192,7 @@ root key deleted (KEY_DELETED_ERR, 410)
 sub {
     my $port = current_vars()->{TEST_NGINX_PORT};
 
-    my $k = main::create($port);
-    my $m = main::get($port, $k)->[2];
+    my ($k, $m) = main::key_and_material($port);
 
     is(main::crk('POST', '/actions/disable'), 204, 'CRK disabled');
     is(main::get($port, $k)->[0], 1, 'Get fails');
@@ -191,9 +202,7 @@ sub {
     is(kmip_value(main::item($c, 0), 'Result Status'), 1, 'Create fails');
 
     is(main::crk('POST', '/actions/enable'), 204, 'CRK enabled');
-    my $g = main::get($port, $k);
-    is($g->[0], 0, 'Get works again');
-    is($g->[2], $m, 'same material');
+    main::served_again($port, $k, $m);
     is(main::get_state($port, $k)->[0], 0, 'Get Attributes works again');
 }
 --- error_log
@@ -209,8 +218,7 @@ root key not active (KEY_ACTION_INVALID_STATE_ERR, 409)
 sub {
     my $port = current_vars()->{TEST_NGINX_PORT};
 
-    my $k = main::create($port);
-    my $m = main::get($port, $k)->[2];
+    my ($k, $m) = main::key_and_material($port);
     # the first Get wrote Fresh = False, a change, which dropped the entry:
     # this one caches the object again
     main::get($port, $k);

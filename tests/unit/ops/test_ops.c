@@ -21,6 +21,7 @@
 
 #include "ngx_kmip_test_ops.h"
 #include "ngx_kmip_reasons.h"
+#include "ngx_kmip_tag_versions.h"
 
 
 ngx_kmip_store_memory_t  *t_mem;
@@ -211,16 +212,60 @@ t_done(ngx_kmip_req_t *r)
 }
 
 
+/* the first tag of the tree the version's line does not define, or 0 */
+
+static uint32_t
+t_foreign_tag(ngx_kmip_item_t *item, unsigned major)
+{
+    uint32_t          tag;
+    ngx_kmip_item_t  *kid;
+
+    if (item == NULL) {
+        return 0;
+    }
+
+    if (!ngx_kmip_tag_in_major(item->tag, major)) {
+        return item->tag;
+    }
+
+    if (item->type != NGX_KMIP_TYPE_STRUCTURE) {
+        return 0;
+    }
+
+    for (kid = item->v.kids.first; kid; kid = kid->next) {
+        tag = t_foreign_tag(kid, major);
+        if (tag) {
+            return tag;
+        }
+    }
+
+    return 0;
+}
+
+
 /*
  * Every answer of every test: no Result Reason the request's version does
- * not define (counted as one check per request, failing on the first)
+ * not define, no tag of the other line of versions (counted as one check
+ * per request each, failing on the first)
  */
 
 static void
 t_version_reasons(ngx_kmip_req_t *r)
 {
+    uint32_t    tag;
     ngx_uint_t  i;
     unsigned    since;
+
+    for (i = 0, tag = 0; i < r->nresults && tag == 0; i++) {
+        tag = t_foreign_tag(r->results[i].payload, r->version / 100);
+    }
+
+    if (tag) {
+        printf("tag 0x%06x in a %u.%u answer\n", (unsigned) tag,
+               (unsigned) r->version / 100, (unsigned) r->version % 100);
+    }
+
+    CHECK(tag == 0, "no answer carries a tag of the other line of versions");
 
     for (i = 0; i < r->nresults; i++) {
         since = ngx_kmip_reason_since(r->results[i].result_reason);

@@ -197,7 +197,8 @@ HDR_TAG_VERSIONS_TOP = '''
  * 2.1 specifications; do not edit by hand.  1.x only: in the 1.4 table,
  * not in 2.1's (the templates, Attribute Index, Custom Attribute, removed
  * by 2.0); 2.x only: in the 2.1 table, not in 1.4's. An answer in a
- * version of one line carries no tag of the other.  Plain C99.
+ * version of one line carries no tag of the other: the lookup is
+ * ngx_kmip_tag_in_major() in ngx_kmip_ttlv.c.  Plain C99.
  */
 
 
@@ -211,25 +212,6 @@ HDR_TAG_VERSIONS_TOP = '''
 '''
 
 HDR_TAG_VERSIONS_BOTTOM = '''
-
-/* 1 if protocol version major defines tag, as far as the two lines go */
-static inline int
-ngx_kmip_tag_in_major(uint32_t tag, unsigned major)
-{
-    const uint32_t  *t;
-
-    for (t = major >= 2 ? ngx_kmip_tags_1x_only : ngx_kmip_tags_2x_only;
-         *t;
-         t++)
-    {
-        if (*t == tag) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
 
 #endif /* _NGX_KMIP_TAG_VERSIONS_H_INCLUDED_ */
 '''

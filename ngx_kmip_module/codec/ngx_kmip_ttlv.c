@@ -5,6 +5,7 @@
 
 
 #include "ngx_kmip_ttlv.h"
+#include "ngx_kmip_tag_versions.h"
 
 
 typedef struct {
@@ -1014,4 +1015,21 @@ ngx_kmip_tag_by_name(const char *name, size_t len)
     }
 
     return 0;
+}
+
+
+int
+ngx_kmip_tag_in_major(uint32_t tag, unsigned major)
+{
+    const uint32_t  *t;
+
+    t = (major >= 2) ? ngx_kmip_tags_1x_only : ngx_kmip_tags_2x_only;
+
+    for ( /* void */ ; *t; t++) {
+        if (*t == tag) {
+            return 0;
+        }
+    }
+
+    return 1;
 }

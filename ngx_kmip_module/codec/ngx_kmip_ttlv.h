@@ -184,6 +184,10 @@ ngx_kmip_item_t *ngx_kmip_ttlv_item_copy(ngx_kmip_allocator_t *a,
     const ngx_kmip_item_t *item);
 
 
+/* 1 if protocol version major (1 or 2) defines tag, as far as the 1.4 and
+   2.1 specifications tell the two lines apart (ngx_kmip_tag_versions.h) */
+int ngx_kmip_tag_in_major(uint32_t tag, unsigned major);
+
 /* spec names ("Unique Identifier"); NULL / 0 if unknown */
 const char *ngx_kmip_tag_name(uint32_t tag);
 uint32_t ngx_kmip_tag_by_name(const char *name, size_t len);

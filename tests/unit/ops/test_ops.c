@@ -21,7 +21,6 @@
 
 #include "ngx_kmip_test_ops.h"
 #include "ngx_kmip_reasons.h"
-#include "ngx_kmip_tag_versions.h"
 
 
 ngx_kmip_store_memory_t  *t_mem;

@@ -178,11 +178,10 @@ ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what)
     switch (sop ? sop->result : NGX_KMIP_STORE_FAILED) {
 
     case NGX_KMIP_STORE_NOT_FOUND:
-        /* 2.x names the reason Object Not Found (2.1 11.47) */
+        /* 2.x names the reason Object Not Found (2.1 11.47); 1.x answers
+           Item Not Found (ngx_kmip_reasons.c) */
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_OBJECT_NOT_FOUND
-                                    : NGX_KMIP_REASON_ITEM_NOT_FOUND,
+                                    NGX_KMIP_REASON_OBJECT_NOT_FOUND,
                                     "no object with Unique Identifier "
                                     "\"%V\"", &ctx->uid);
         return;
@@ -190,7 +189,7 @@ ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what)
     case NGX_KMIP_STORE_GONE:
         r->object = NULL;
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    ngx_kmip_op_reason_destroyed(r),
+                                    NGX_KMIP_REASON_OBJECT_DESTROYED,
                                     "object \"%V\" was destroyed (its Key "
                                     "Protect key was deleted)", &ctx->uid);
         return;
@@ -490,15 +489,6 @@ ngx_kmip_op_symmetric_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *key,
 }
 
 
-uint32_t
-ngx_kmip_op_reason_destroyed(ngx_kmip_req_t *r)
-{
-    return r->version >= NGX_KMIP_VERSION(2, 0)
-           ? NGX_KMIP_REASON_OBJECT_DESTROYED
-           : NGX_KMIP_REASON_ITEM_NOT_FOUND;
-}
-
-
 ngx_uint_t
 ngx_kmip_op_gone(ngx_kmip_op_ctx_t *ctx)
 {
@@ -507,7 +497,7 @@ ngx_kmip_op_gone(ngx_kmip_op_ctx_t *ctx)
     }
 
     (void) ngx_kmip_result_fail(ctx->r, ctx->out,
-                                ngx_kmip_op_reason_destroyed(ctx->r),
+                                NGX_KMIP_REASON_OBJECT_DESTROYED,
                                 "object \"%V\" is destroyed", &ctx->uid);
     return 1;
 }
@@ -521,14 +511,13 @@ ngx_kmip_op_wrong_state(ngx_kmip_op_ctx_t *ctx, const char *fmt, ...)
     /*
      * KMIP 1.x has no Wrong Key Lifecycle State: its error tables (1.4
      * 11.20 Activate, 11.22 Destroy) give Permission Denied for an object
-     * in the wrong state, as the OASIS cases SKLC-M-2/3-14 expect
+     * in the wrong state, as the OASIS cases SKLC-M-2/3-14 expect; the
+     * reason is given so by ngx_kmip_result_vfail() (ngx_kmip_reasons.c)
      */
 
     va_start(args, fmt);
     (void) ngx_kmip_result_vfail(ctx->r, ctx->out,
-                                 ctx->r->version >= NGX_KMIP_VERSION(2, 0)
-                                 ? NGX_KMIP_REASON_WRONG_KEY_LIFECYCLE_STATE
-                                 : NGX_KMIP_REASON_PERMISSION_DENIED,
+                                 NGX_KMIP_REASON_WRONG_KEY_LIFECYCLE_STATE,
                                  "", fmt, args);
     va_end(args);
 

@@ -134,10 +134,8 @@ u_char *ngx_kmip_op_secret(ngx_kmip_req_t *r, size_t len, ngx_str_t **sp);
 /* a payload with only the Unique Identifier (most answers) */
 ngx_int_t ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx);
 
-/* the reason an item fails with for a destroyed object: Object Destroyed
-   from 2.0 on, Item Not Found in 1.x, which has no such reason */
-uint32_t ngx_kmip_op_reason_destroyed(ngx_kmip_req_t *r);
-/* 1 when ctx->obj is destroyed, the item failed with that reason */
+/* 1 when ctx->obj is destroyed, the item failed with Object Destroyed
+   (Item Not Found in 1.x, which has no such reason) */
 ngx_uint_t ngx_kmip_op_gone(ngx_kmip_op_ctx_t *ctx);
 
 /*

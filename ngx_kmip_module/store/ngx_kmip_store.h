@@ -136,7 +136,6 @@ struct ngx_kmip_store_op_s {
                                                    stored, for the key
                                                    cache; empty: do not
                                                    cache it */
-    void                       *priv;           /* the backend's */
 };
 
 

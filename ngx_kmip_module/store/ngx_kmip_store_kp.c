@@ -257,7 +257,6 @@ ngx_kmip_store_ctx(ngx_kmip_store_op_t *op, ngx_kmip_store_ctx_t **ctxp)
     ctx->op = op;
     ctx->kp = op->store->conf;
     ctx->kind = op->kind;
-    op->priv = ctx;
 
     *ctxp = ctx;
 

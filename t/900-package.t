@@ -288,11 +288,23 @@ is($?, 0, 'the system nginx starts') or diag($out);
 ok(wait_port($port), "nginx listens on $port")
     or diag(slurp("$dir/logs/error.log"));
 
-# the running workers mapped the packaged module, not a build tree's
-chomp(my $master = slurp($nginx_pid_file) // '');
-my @workers = grep { (slurp("/proc/$_/stat") // '') =~ /^\d+ \(.*?\) \w (\d+)/
-                     && $1 == $master }
-              map { m{/proc/(\d+)$} ? $1 : () } glob('/proc/[0-9]*');
+# the running workers mapped the packaged module, not a build tree's;
+# the master listens before it daemonizes, writes its pid file and forks
+# them, so wait for both
+sub workers_of {
+    my ($ppid) = @_;
+    return grep { (slurp("/proc/$_/stat") // '') =~ /^\d+ \(.*?\) \w (\d+)/
+                  && $1 == $ppid }
+           map { m{/proc/(\d+)$} ? $1 : () } glob('/proc/[0-9]*');
+}
+my ($master, @workers) = ('');
+for (1 .. 100) {
+    chomp($master = slurp($nginx_pid_file) // '');
+    @workers = $master =~ /^\d+$/ ? workers_of($master) : ();
+    last if grep { (slurp("/proc/$_/maps") // '') =~ m{ \Q$so\E$}m }
+                 @workers;
+    sleep 0.05;
+}
 ok(@workers, "nginx workers of $master");
 ok((grep { (slurp("/proc/$_/maps") // '') =~ m{ \Q$so\E$}m } @workers),
    "the workers run $so");

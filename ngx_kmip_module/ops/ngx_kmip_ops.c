@@ -150,6 +150,45 @@ ngx_kmip_operation_name(uint32_t operation)
 }
 
 
+uint32_t
+ngx_kmip_operation_by_name(ngx_str_t *name)
+{
+    u_char      c;
+    uint32_t    op;
+    const char *known;
+    ngx_uint_t  i, k;
+
+    for (op = 1;
+         op < sizeof(ngx_kmip_operation_names) / sizeof(char *);
+         op++)
+    {
+        known = ngx_kmip_operation_names[op];
+        k = 0;
+
+        for (i = 0; i < name->len; i++) {
+            c = name->data[i];
+
+            if (c == ' ' || c == '_' || c == '-') {
+                continue;
+            }
+
+            if (known[k] == '\0' || ngx_tolower(c) != ngx_tolower(known[k]))
+            {
+                break;
+            }
+
+            k++;
+        }
+
+        if (i == name->len && k > 0 && known[k] == '\0') {
+            return op;
+        }
+    }
+
+    return 0;
+}
+
+
 const char *
 ngx_kmip_result_name(uint32_t status, uint32_t reason)
 {
@@ -243,12 +282,33 @@ ngx_kmip_op_test_only(uint32_t operation)
 }
 
 
+/* what the server offers at all: kmip_operations, kmip_interop */
+
+static ngx_uint_t
+ngx_kmip_op_served(ngx_kmip_req_t *r, const ngx_kmip_op_t *op)
+{
+    return ngx_kmip_opset_has(r->conf->operations, op->operation)
+           && (!ngx_kmip_op_test_only(op->operation) || r->conf->interop);
+}
+
+
+/* what the client's scope may run (a server without scopes: everything) */
+
+static ngx_uint_t
+ngx_kmip_op_permitted(ngx_kmip_req_t *r, uint32_t operation)
+{
+    return r->scope == NULL
+           || ngx_kmip_opset_has(r->scope->operations, operation);
+}
+
+
 ngx_uint_t
 ngx_kmip_op_offered(ngx_kmip_req_t *r, const ngx_kmip_op_t *op)
 {
     return r->version >= op->since
            && (!op->store || r->store != NULL)
-           && (!ngx_kmip_op_test_only(op->operation) || r->conf->interop);
+           && ngx_kmip_op_served(r, op)
+           && ngx_kmip_op_permitted(r, op->operation);
 }
 
 
@@ -418,6 +478,7 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
         r->last_operation = in->operation;
         r->item_start = ngx_current_msec;
         r->item_calls = ngx_kmip_store_trace_mark(r->store);
+        r->item_fenced = r->store ? r->store->fenced : 0;
 
         if (r->undo) {
             ngx_kmip_undo_item_start(r);
@@ -425,10 +486,12 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
 
         op = ngx_kmip_op_find(in->operation);
 
-        if (op && ngx_kmip_op_test_only(op->operation)
-            && !r->conf->interop)
-        {
-            /* not a test server: as if the operation did not exist */
+        if (op && !ngx_kmip_op_served(r, op)) {
+            /*
+             * off for the whole server (kmip_operations; Interop on a
+             * server that is not a test server): as if the operation did
+             * not exist
+             */
             op = NULL;
         }
 
@@ -468,6 +531,15 @@ ngx_kmip_batch_run(ngx_kmip_req_t *r)
                                    "%ui.%ui",
                                    ngx_kmip_operation_name(in->operation),
                                    r->version / 100, r->version % 100);
+
+        } else if (!ngx_kmip_op_permitted(r, in->operation)) {
+            /* before the operation runs: no key store call */
+            reason = NGX_KMIP_REASON_PERMISSION_DENIED;
+            (void) ngx_kmip_result_fail(r, out, reason,
+                                        "scope \"%V\" may not use %s",
+                                        &r->scope->name,
+                                        ngx_kmip_operation_name(
+                                                             in->operation));
 
         } else {
             ngx_log_debug2(NGX_LOG_DEBUG_STREAM, r->log, 0,

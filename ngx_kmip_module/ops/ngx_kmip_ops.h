@@ -14,6 +14,7 @@
 #include "ngx_kmip_ttlv.h"
 #include "ngx_kmip_message.h"
 #include "ngx_kmip_store.h"
+#include "ngx_kmip_scope.h"
 
 
 /*
@@ -44,6 +45,9 @@ typedef struct {
     ngx_flag_t                  interop;        /* kmip_interop: the
                                                    Interop operation of
                                                    test servers */
+    ngx_kmip_opset_t            operations;     /* kmip_operations: what
+                                                   the server offers at
+                                                   all */
 } ngx_kmip_server_conf_t;
 
 
@@ -109,6 +113,14 @@ struct ngx_kmip_req_s {
     ngx_msec_t                  item_start;
     ngx_uint_t                  item_calls;     /* the store's trace mark
                                                    when the item started */
+    ngx_uint_t                  item_fenced;    /* and its count of reads
+                                                   of other scopes'
+                                                   objects */
+
+    ngx_kmip_scope_t           *scope;          /* the client's scope;
+                                                   NULL: the server has
+                                                   none (every client is
+                                                   in "default") */
 
     unsigned                    anonymous:1;    /* no credential where one
                                                    is configured */
@@ -142,11 +154,15 @@ ngx_kmip_item_t *ngx_kmip_payload_new(ngx_kmip_req_t *r);
 ngx_uint_t ngx_kmip_op_supported(uint32_t operation, ngx_uint_t version);
 /* 1 if a request without the configured credential may not run it */
 ngx_uint_t ngx_kmip_op_needs_credential(uint32_t operation);
-/* 1 if the request may run op: its version, the key store, kmip_interop */
+/* 1 if the request may run op: its version, the key store, kmip_interop,
+   kmip_operations and the client's scope */
 ngx_uint_t ngx_kmip_op_offered(ngx_kmip_req_t *r, const ngx_kmip_op_t *op);
 const ngx_kmip_op_t *ngx_kmip_ops_table(void);
 
 const char *ngx_kmip_operation_name(uint32_t operation);
+/* by name, as KMIP spells it or without spaces, "_" or "-", in any case;
+   0: no such operation */
+uint32_t ngx_kmip_operation_by_name(ngx_str_t *name);
 const char *ngx_kmip_result_name(uint32_t status, uint32_t reason);
 
 ngx_int_t ngx_kmip_version_supported(ngx_uint_t major, ngx_uint_t minor);

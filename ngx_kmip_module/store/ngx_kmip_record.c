@@ -20,14 +20,30 @@ ngx_kmip_record_encode(ngx_kmip_allocator_t *a, const ngx_kmip_record_t *rec,
     root = ngx_kmip_ttlv_item_new(a, NGX_KMIP_TAG_RECORD,
                                   NGX_KMIP_TYPE_STRUCTURE);
 
+    /*
+     * an object of the default scope is written as before scopes existed,
+     * so that every node reads it; one of another scope in version 2,
+     * which a node that knows no scopes refuses rather than serve it to
+     * its clients
+     */
+
     if (ngx_kmip_ttlv_add_integer(a, root, NGX_KMIP_TAG_RECORD_VERSION,
-                                  NGX_KMIP_RECORD_VERSION) == NULL
+                                  rec->scope_len ? NGX_KMIP_RECORD_VERSION_SCOPE
+                                                 : NGX_KMIP_RECORD_VERSION)
+           == NULL
         || ngx_kmip_ttlv_add_text(a, root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
                                   rec->uid, rec->uid_len) == NULL
         || ngx_kmip_ttlv_add_long(a, root, NGX_KMIP_TAG_RECORD_GENERATION,
                                   rec->generation) == NULL
         || ngx_kmip_ttlv_add_enum(a, root, NGX_KMIP_TAG_OBJECT_TYPE,
                                   rec->object_type) == NULL)
+    {
+        goto nomem;
+    }
+
+    if (rec->scope_len
+        && ngx_kmip_ttlv_add_text(a, root, NGX_KMIP_TAG_RECORD_SCOPE,
+                                  rec->scope, rec->scope_len) == NULL)
     {
         goto nomem;
     }
@@ -136,12 +152,29 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
         return -1;
     }
 
-    if (item->v.num != NGX_KMIP_RECORD_VERSION) {
+    if (item->v.num != NGX_KMIP_RECORD_VERSION
+        && item->v.num != NGX_KMIP_RECORD_VERSION_SCOPE)
+    {
         *err = "the record's version is not one this server reads";
         return -1;
     }
 
     rec->version = (uint32_t) item->v.num;
+
+    item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_SCOPE);
+
+    if ((item != NULL) != (rec->version == NGX_KMIP_RECORD_VERSION_SCOPE)
+        || (item && (item->type != NGX_KMIP_TYPE_TEXT_STRING
+                     || item->v.str.len == 0)))
+    {
+        *err = "the record's scope does not match its version";
+        return -1;
+    }
+
+    if (item) {
+        rec->scope = item->v.str.data;
+        rec->scope_len = item->v.str.len;
+    }
 
     item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
     if (item == NULL || item->type != NGX_KMIP_TYPE_TEXT_STRING

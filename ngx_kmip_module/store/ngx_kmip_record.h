@@ -14,7 +14,7 @@
  * record's own fields and the standard tags for the rest:
  *
  *   Record                       0x540001  Structure
- *     Record Version             0x540002  Integer (1)
+ *     Record Version             0x540002  Integer (1, or 2 with a scope)
  *     Unique Identifier          0x420094  Text String
  *     Record Generation          0x540003  Long Integer (1, 2, ...)
  *     Object Type                0x420057  Enumeration
@@ -24,6 +24,10 @@
  *                                          wrapped by the CRK (Key
  *                                          Protect ciphertext), optional
  *     Record Material Length     0x540006  Integer (plaintext bytes)
+ *     Record Scope               0x540007  Text String: the scope that owns
+ *                                          the object; only in Record
+ *                                          Version 2, absent for the
+ *                                          default scope (version 1)
  *     Attribute*                 0x420008  {Attribute Name, Attribute
  *                                          Index, Attribute Value}
  *
@@ -44,8 +48,10 @@
 #define NGX_KMIP_TAG_RECORD_OBJECT_SUBTYPE    0x540004
 #define NGX_KMIP_TAG_RECORD_WRAPPED_MATERIAL  0x540005
 #define NGX_KMIP_TAG_RECORD_MATERIAL_LENGTH   0x540006
+#define NGX_KMIP_TAG_RECORD_SCOPE             0x540007
 
 #define NGX_KMIP_RECORD_VERSION               1
+#define NGX_KMIP_RECORD_VERSION_SCOPE         2
 
 /* Key Protect takes standard key payloads up to 7,500 bytes (base64) */
 #define NGX_KMIP_RECORD_MAX_SIZE              5600
@@ -61,12 +67,14 @@ typedef struct {
     const uint8_t          *wrapped;        /* NULL: no material */
     size_t                  wrapped_len;
     uint32_t                material_len;
+    const uint8_t          *scope;          /* NULL: the default scope */
+    size_t                  scope_len;
     ngx_kmip_attrs_t        attrs;
 } ngx_kmip_record_t;
 
 
 /*
- * Encodes rec (version forced to NGX_KMIP_RECORD_VERSION) into a buffer
+ * Encodes rec (version 1, or 2 when it has a scope) into a buffer
  * from the allocator. 0, or -1 with *err (no memory, too large).
  */
 int ngx_kmip_record_encode(ngx_kmip_allocator_t *a,

@@ -26,6 +26,8 @@ static void ngx_kmip_store_begin(ngx_kmip_store_op_t *op,
 static ngx_int_t ngx_kmip_store_run(ngx_kmip_store_op_t *op, ngx_int_t rc);
 static void ngx_kmip_store_done(ngx_kmip_store_op_t *op);
 static void ngx_kmip_store_after(ngx_kmip_store_op_t *op);
+static void ngx_kmip_store_fence(ngx_kmip_store_op_t *op);
+static void ngx_kmip_store_fence_list(ngx_kmip_store_op_t *op);
 static ngx_int_t ngx_kmip_store_cached(ngx_kmip_store_op_t *op);
 static void ngx_kmip_store_cache_keep(ngx_kmip_store_op_t *op);
 static void ngx_kmip_store_cache_drop(ngx_kmip_store_op_t *op);
@@ -208,6 +210,8 @@ ngx_kmip_store_decode(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
     obj->wrapped.len = rec.wrapped_len;
     obj->material_len = rec.material_len;
     obj->attributes = rec.attrs;
+    obj->scope.data = (u_char *) rec.scope;
+    obj->scope.len = rec.scope_len;
 
     return NGX_OK;
 }
@@ -215,10 +219,22 @@ ngx_kmip_store_decode(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
 
 /* ------------------------------------------------------------ operations */
 
+ngx_uint_t
+ngx_kmip_store_in_scope(ngx_kmip_store_t *store, ngx_str_t *scope)
+{
+    return scope->len == store->scope.len
+           && ngx_strncasecmp(scope->data, store->scope.data, scope->len)
+              == 0;
+}
+
+
 ngx_int_t
 ngx_kmip_store_create(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
 {
     ngx_kmip_store_begin(op, NGX_KMIP_STORE_CREATE, &obj->uid);
+
+    /* an object belongs to the scope of the client that made it */
+    obj->scope = op->store->scope;
 
     return ngx_kmip_store_run(op, op->store->backend->create(op, obj));
 }
@@ -406,6 +422,11 @@ ngx_kmip_store_after(ngx_kmip_store_op_t *op)
 
     case NGX_KMIP_STORE_FETCH:
         ngx_kmip_store_cache_keep(op);
+        ngx_kmip_store_fence(op);
+        break;
+
+    case NGX_KMIP_STORE_LIST:
+        ngx_kmip_store_fence_list(op);
         break;
 
     case NGX_KMIP_STORE_UPDATE:
@@ -420,6 +441,71 @@ ngx_kmip_store_after(ngx_kmip_store_op_t *op)
     if (store->journal && op->result == NGX_KMIP_STORE_OK) {
         ngx_kmip_store_journal_note(op);
     }
+}
+
+
+/* ---------------------------------------------------------------- scopes */
+
+/*
+ * An object of another scope is not there for this client: its read ends
+ * as a read of an object that does not exist would. The backends already
+ * leave such objects out where they can tell before reading them (Key
+ * Protect: from the key's description, in the listing that a missing
+ * object costs too), so that neither the answer nor the time it takes
+ * says the object exists; this is the check that holds whatever the
+ * backend did.
+ */
+
+static void
+ngx_kmip_store_fence(ngx_kmip_store_op_t *op)
+{
+    ngx_kmip_object_t  *obj = op->object;
+
+    if (op->result != NGX_KMIP_STORE_OK || obj == NULL
+        || ngx_kmip_store_in_scope(op->store, &obj->scope))
+    {
+        return;
+    }
+
+    op->object = NULL;
+    (void) ngx_kmip_store_fenced(op);
+}
+
+
+ngx_int_t
+ngx_kmip_store_fenced(ngx_kmip_store_op_t *op)
+{
+    op->store->fenced++;
+
+    ngx_log_error(NGX_LOG_INFO, op->log, 0,
+                  "kmip store: \"%V\" belongs to another scope than the "
+                  "client's, answered as not found", &op->uid);
+
+    return ngx_kmip_store_error(op, NGX_KMIP_STORE_NOT_FOUND,
+                                "no object with this Unique Identifier");
+}
+
+
+static void
+ngx_kmip_store_fence_list(ngx_kmip_store_op_t *op)
+{
+    ngx_uint_t          i, n;
+    ngx_kmip_object_t  *obj;
+
+    if (op->result != NGX_KMIP_STORE_OK || op->objects == NULL) {
+        return;
+    }
+
+    obj = op->objects->elts;
+    n = 0;
+
+    for (i = 0; i < op->objects->nelts; i++) {
+        if (ngx_kmip_store_in_scope(op->store, &obj[i].scope)) {
+            obj[n++] = obj[i];
+        }
+    }
+
+    op->objects->nelts = n;
 }
 
 
@@ -450,6 +536,14 @@ ngx_kmip_store_cached(ngx_kmip_store_op_t *op)
     {
         ngx_str_null(&op->error);
         ngx_kmip_cache_drop(op->store->cache, &op->uid);
+        return NGX_DECLINED;
+    }
+
+    if (!ngx_kmip_store_in_scope(op->store, &obj->scope)) {
+        /*
+         * another scope's: a miss, so that the backend answers as it
+         * does for an object that is not there, in as long
+         */
         return NGX_DECLINED;
     }
 

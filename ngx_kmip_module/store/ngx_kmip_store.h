@@ -49,6 +49,9 @@ typedef struct {
                                                    not fetched or none */
     ngx_flag_t                  destroyed;      /* its Key Protect key was
                                                    deleted */
+    ngx_str_t                   scope;          /* the clients' scope that
+                                                   owns it; empty: the
+                                                   default scope */
 
     /* the store's own bookkeeping, kept between fetch and update */
     ngx_uint_t                  generation;
@@ -108,6 +111,13 @@ struct ngx_kmip_store_s {
                                                    backend's correlation
                                                    id of each call (the
                                                    audit log), or NULL */
+    ngx_str_t                   scope;          /* the client's scope:
+                                                   objects of any other
+                                                   are not there for it;
+                                                   empty: the default */
+    ngx_uint_t                  fenced;         /* reads of another
+                                                   scope's object so far
+                                                   (the audit log) */
 };
 
 
@@ -179,6 +189,10 @@ ngx_int_t ngx_kmip_store_trace_keep(ngx_kmip_store_t *store,
     ngx_uint_t first);
 /* how many calls the trace holds so far */
 ngx_uint_t ngx_kmip_store_trace_mark(ngx_kmip_store_t *store);
+
+/* 1 if an object of that scope (empty: the default) is the client's */
+ngx_uint_t ngx_kmip_store_in_scope(ngx_kmip_store_t *store,
+    ngx_str_t *scope);
 
 const char *ngx_kmip_store_result_text(ngx_kmip_store_result_e result);
 /* what keeps the objects, for the logs ("Key Protect") */

@@ -76,6 +76,13 @@ ngx_int_t ngx_kmip_store_error(ngx_kmip_store_op_t *op,
  */
 void ngx_kmip_store_finalize(ngx_kmip_store_op_t *op, ngx_int_t rc);
 
+/*
+ * The object op->uid belongs to another scope than the client's: logged
+ * and counted (the audit log), then failed as an object that does not
+ * exist. NGX_ERROR.
+ */
+ngx_int_t ngx_kmip_store_fenced(ngx_kmip_store_op_t *op);
+
 /* an object from its stored record (ngx_kmip_record.h); strings point into
    payload. uid and generation, when given, must match */
 ngx_int_t ngx_kmip_store_decode(ngx_kmip_store_op_t *op,

@@ -40,6 +40,7 @@
 
 
 #define NGX_KMIP_STORE_NAME_PREFIX   "kmip-"
+#define NGX_KMIP_STORE_SCOPE_MARK    ", scope "
 #define NGX_KMIP_STORE_UID_LEN       36
 #define NGX_KMIP_STORE_NAME_LEN      (sizeof("kmip-") - 1 + 36)
 #define NGX_KMIP_STORE_STATES_ALL    "0,1,2,3,5"
@@ -583,7 +584,14 @@ ngx_kmip_store_description(ngx_pool_t *pool, ngx_kmip_object_t *obj,
         }
     }
 
-    p = ngx_slprintf(p, last, ", generation %ui (ngx_kmip)", generation);
+    p = ngx_slprintf(p, last, ", generation %ui", generation);
+
+    if (obj->scope.len) {
+        p = ngx_slprintf(p, last, NGX_KMIP_STORE_SCOPE_MARK "%V",
+                         &obj->scope);
+    }
+
+    p = ngx_slprintf(p, last, " (ngx_kmip)");
 
     d.len = p - d.data;
 
@@ -614,6 +622,8 @@ ngx_kmip_store_encode(ngx_kmip_store_ctx_t *ctx, ngx_kmip_object_t *obj,
     rec.wrapped = obj->wrapped.len ? obj->wrapped.data : NULL;
     rec.wrapped_len = obj->wrapped.len;
     rec.material_len = obj->material_len;
+    rec.scope = obj->scope.len ? obj->scope.data : NULL;
+    rec.scope_len = obj->scope.len;
     rec.attrs = obj->attributes;
 
     if (ngx_kmip_record_encode(&a, &rec, &out, &len, &err) != 0) {
@@ -1042,6 +1052,41 @@ ngx_kmip_store_kp_fetch(ngx_kmip_store_op_t *op, ngx_str_t *uid,
 }
 
 
+/*
+ * Whether a key holds an object of the client's scope, from the scope its
+ * description names (none: the default scope). Known from a listing, so
+ * that an object of another scope costs the calls a missing one does and
+ * no more; the record's own scope is checked again when it is read
+ * (ngx_kmip_store.c).
+ */
+
+static ngx_uint_t
+ngx_kmip_store_key_in_scope(ngx_kmip_store_ctx_t *ctx, ngx_kmip_kp_key_t *key)
+{
+    u_char     *p, *last;
+    ngx_str_t   scope;
+
+    p = key->description.data;
+    last = p + key->description.len;
+
+    p = p ? ngx_strlcasestrn(p, last, (u_char *) NGX_KMIP_STORE_SCOPE_MARK,
+                             sizeof(NGX_KMIP_STORE_SCOPE_MARK) - 2)
+          : NULL;
+
+    ngx_str_null(&scope);
+
+    if (p) {
+        p += sizeof(NGX_KMIP_STORE_SCOPE_MARK) - 1;
+
+        for (scope.data = p; p < last && *p != ' '; p++) { /* void */ }
+
+        scope.len = p - scope.data;
+    }
+
+    return ngx_kmip_store_in_scope(ctx->op->store, &scope);
+}
+
+
 /* the generation of a key: from its alias, else from its description */
 
 static ngx_uint_t
@@ -1095,14 +1140,21 @@ ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call)
 {
     ngx_kmip_store_ctx_t  *ctx = call->data;
 
+    ngx_int_t  rc;
+
     if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_LIST)) {
         return;
     }
 
-    if (ngx_kmip_store_fetch_pick(ctx, call) != NGX_OK) {
-        ngx_kmip_store_finalize(ctx->op,
-            ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_NOT_FOUND, NULL,
-                                "no object with this Unique Identifier"));
+    rc = ngx_kmip_store_fetch_pick(ctx, call);
+
+    if (rc == NGX_DECLINED) {
+        rc = ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_NOT_FOUND, NULL,
+                                 "no object with this Unique Identifier");
+    }
+
+    if (rc != NGX_OK) {
+        ngx_kmip_store_finalize(ctx->op, rc);
         return;
     }
 
@@ -1141,6 +1193,11 @@ ngx_kmip_store_fetch_pick(ngx_kmip_store_ctx_t *ctx, ngx_kmip_kp_call_t *call)
 
     if (best == NULL) {
         return NGX_DECLINED;
+    }
+
+    if (!ngx_kmip_store_key_in_scope(ctx, best)) {
+        (void) ngx_kmip_store_fenced(ctx->op);
+        return NGX_ERROR;
     }
 
     ngx_kmip_store_fetch_stale(ctx, call, best);
@@ -1908,7 +1965,10 @@ ngx_kmip_store_list_add(ngx_kmip_store_ctx_t *ctx, ngx_kmip_kp_key_t *key)
     if (g > cand->generation) {
         cand->generation = g;
         cand->key = key;
-        cand->live = ngx_kmip_store_live(key);
+
+        /* another scope's object is not read at all */
+        cand->live = ngx_kmip_store_live(key)
+                     && ngx_kmip_store_key_in_scope(ctx, key);
     }
 
     return NGX_OK;

@@ -27,79 +27,24 @@
 #define NGX_STREAM_KMIP_SHA256_LEN  32
 
 
+static void ngx_stream_kmip_peer_names(ngx_stream_kmip_ctx_t *ctx,
+    X509 *x509, u_char *digest);
+
+
 char *
 ngx_stream_kmip_allowed_client_certificate(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     ngx_stream_kmip_srv_conf_t *kscf = conf;
 
-    u_char      *fp;
-    BIO         *bio;
-    X509        *x509;
-    ngx_str_t   *value, file;
-    ngx_uint_t   n;
-    unsigned int len;
+    ngx_str_t  *value;
 
     value = cf->args->elts;
-    file = value[1];
 
-    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    if (kscf->allowed_certs == NGX_CONF_UNSET_PTR) {
-        kscf->allowed_certs = ngx_array_create(cf->pool, 4,
-                                               NGX_STREAM_KMIP_SHA256_LEN);
-        if (kscf->allowed_certs == NULL) {
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    bio = BIO_new_file((char *) file.data, "r");
-    if (bio == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%V\" cannot open \"%V\"", &cmd->name, &file);
-        ERR_clear_error();
-        return NGX_CONF_ERROR;
-    }
-
-    n = 0;
-
-    for ( ;; ) {
-        x509 = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-        if (x509 == NULL) {
-            break;
-        }
-
-        fp = ngx_array_push(kscf->allowed_certs);
-        if (fp == NULL) {
-            X509_free(x509);
-            BIO_free(bio);
-            return NGX_CONF_ERROR;
-        }
-
-        len = NGX_STREAM_KMIP_SHA256_LEN;
-
-        if (X509_digest(x509, EVP_sha256(), fp, &len) == 0) {
-            X509_free(x509);
-            BIO_free(bio);
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\": X509_digest() failed for a "
-                               "certificate in \"%V\"", &cmd->name, &file);
-            return NGX_CONF_ERROR;
-        }
-
-        X509_free(x509);
-        n++;
-    }
-
-    BIO_free(bio);
-    ERR_clear_error();
-
-    if (n == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\": no PEM certificate in \"%V\"",
-                           &cmd->name, &file);
+    if (ngx_kmip_conf_load_digests(cf, &cmd->name, &value[1],
+                                   &kscf->allowed_certs)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -125,6 +70,22 @@ ngx_stream_kmip_check_access_conf(ngx_conf_t *cf,
 
     sslcf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_ssl_module);
 
+    if (kscf->scopes) {
+        if (!sslcf->verify) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"kmip_scope\" needs client certificates: "
+                               "set \"ssl_verify_client\" (\"on\", or "
+                               "\"optional_no_ca\" for pinned ones)");
+            return NGX_CONF_ERROR;
+        }
+
+        return ngx_kmip_scopes_check(cf, kscf->scopes,
+                                     kscf->server.operations,
+                                     kscf->credentials != NULL,
+                                     sslcf->client_certificate.len
+                                     || sslcf->trusted_certificate.len);
+    }
+
     if (sslcf->verify == 1 || kscf->allowed_certs != NULL) {
         return NGX_CONF_OK;
     }
@@ -140,33 +101,39 @@ ngx_stream_kmip_check_access_conf(ngx_conf_t *cf,
 
 /*
  * The peer certificate's SHA-256 fingerprint and subject, taken once per
- * connection, for pinning, logs and $kmip_client_fingerprint.
+ * connection, for pinning, logs and $kmip_client_fingerprint; then
+ * whether it may use the server at all (kmip_allowed_client_certificate)
+ * and in which scope (kmip_scope). The connection keeps what it found
+ * here for its life, across a reload too.
  */
 
 void
 ngx_stream_kmip_peer_init(ngx_stream_kmip_ctx_t *ctx)
 {
-    u_char            *fp, *d;
-    BIO               *bio;
-    X509              *x509;
-    size_t             len;
-    ngx_uint_t         i;
-    unsigned int       n;
-    ngx_connection_t  *c;
-    u_char             digest[NGX_STREAM_KMIP_SHA256_LEN];
+    X509                        *x509;
+    ngx_uint_t                   verified;
+    unsigned int                 n;
+    ngx_connection_t            *c;
+    ngx_stream_kmip_srv_conf_t  *kscf;
+    u_char                       digest[NGX_STREAM_KMIP_SHA256_LEN];
 
     c = ctx->session->connection;
+    kscf = ctx->conf;
+
+    ctx->peer_allowed = 0;
+    ctx->refusal = (kscf->allowed_certs == NULL && kscf->scopes)
+                   ? "client certificate in no kmip_scope"
+                   : "client certificate not allowed";
 
     if (c->ssl == NULL) {
         /* no TLS, no client: refused, whatever the configuration */
-        ctx->peer_allowed = 0;
         return;
     }
 
-    ctx->peer_allowed = (ctx->conf->allowed_certs == NULL);
-
     x509 = SSL_get_peer_certificate(c->ssl->connection);
     if (x509 == NULL) {
+        ctx->peer_allowed = (kscf->allowed_certs == NULL
+                             && kscf->scopes == NULL);
         return;
     }
 
@@ -178,6 +145,42 @@ ngx_stream_kmip_peer_init(ngx_stream_kmip_ctx_t *ctx)
         return;
     }
 
+    ngx_stream_kmip_peer_names(ctx, x509, digest);
+
+    verified = (SSL_get_verify_result(c->ssl->connection) == X509_V_OK);
+
+    if (!ngx_kmip_digest_listed(kscf->allowed_certs, digest)
+        && kscf->allowed_certs != NULL)
+    {
+        ctx->refusal = "client certificate not allowed";
+
+    } else if (kscf->scopes == NULL) {
+        ctx->peer_allowed = 1;
+
+    } else {
+        ctx->scope = ngx_kmip_scope_find(kscf->scopes, x509, digest,
+                                         verified, c->log);
+
+        ctx->peer_allowed = (ctx->scope != NULL);
+        ctx->refusal = "client certificate in no kmip_scope";
+    }
+
+    X509_free(x509);
+    ERR_clear_error();
+}
+
+
+static void
+ngx_stream_kmip_peer_names(ngx_stream_kmip_ctx_t *ctx, X509 *x509,
+    u_char *digest)
+{
+    u_char            *fp;
+    BIO               *bio;
+    size_t             len;
+    ngx_connection_t  *c;
+
+    c = ctx->session->connection;
+
     fp = ngx_pnalloc(c->pool, 2 * NGX_STREAM_KMIP_SHA256_LEN);
     if (fp != NULL) {
         ngx_hex_dump(fp, digest, NGX_STREAM_KMIP_SHA256_LEN);
@@ -186,39 +189,22 @@ ngx_stream_kmip_peer_init(ngx_stream_kmip_ctx_t *ctx)
     }
 
     bio = BIO_new(BIO_s_mem());
-    if (bio != NULL) {
-        if (X509_NAME_print_ex(bio, X509_get_subject_name(x509), 0,
-                               XN_FLAG_RFC2253) >= 0)
-        {
-            len = BIO_pending(bio);
-            ctx->subject.data = ngx_pnalloc(c->pool, len);
-
-            if (ctx->subject.data != NULL) {
-                ctx->subject.len = BIO_read(bio, ctx->subject.data, len);
-            }
-        }
-
-        BIO_free(bio);
-    }
-
-    X509_free(x509);
-    ERR_clear_error();
-
-    if (ctx->conf->allowed_certs == NULL) {
+    if (bio == NULL) {
         return;
     }
 
-    d = ctx->conf->allowed_certs->elts;
+    if (X509_NAME_print_ex(bio, X509_get_subject_name(x509), 0,
+                           XN_FLAG_RFC2253) >= 0)
+    {
+        len = BIO_pending(bio);
+        ctx->subject.data = ngx_pnalloc(c->pool, len);
 
-    for (i = 0; i < ctx->conf->allowed_certs->nelts; i++) {
-        if (ngx_memcmp(d + i * NGX_STREAM_KMIP_SHA256_LEN, digest,
-                       NGX_STREAM_KMIP_SHA256_LEN)
-            == 0)
-        {
-            ctx->peer_allowed = 1;
-            return;
+        if (ctx->subject.data != NULL) {
+            ctx->subject.len = BIO_read(bio, ctx->subject.data, len);
         }
     }
+
+    BIO_free(bio);
 }
 
 
@@ -237,6 +223,7 @@ ngx_int_t
 ngx_stream_kmip_check_access(ngx_stream_kmip_ctx_t *ctx, ngx_kmip_req_t *r,
     const char **what)
 {
+    ngx_str_t          user;
     ngx_connection_t  *c;
 
     static ngx_str_t  none = ngx_string("none (no certificate)");
@@ -248,8 +235,8 @@ ngx_stream_kmip_check_access(ngx_stream_kmip_ctx_t *ctx, ngx_kmip_req_t *r,
             ctx->refusal_logged = 1;
 
             ngx_log_error(NGX_LOG_WARN, c->log, 0,
-                          "kmip: client certificate not allowed: "
-                          "sha256 %V, subject \"%V\"",
+                          "kmip: %s: sha256 %V, subject \"%V\"",
+                          ctx->refusal,
                           ctx->fingerprint.len ? &ctx->fingerprint : &none,
                           &ctx->subject);
         }
@@ -260,8 +247,26 @@ ngx_stream_kmip_check_access(ngx_stream_kmip_ctx_t *ctx, ngx_kmip_req_t *r,
          */
         ctx->close_after_send = 1;
 
-        *what = "client certificate not allowed";
+        *what = ctx->refusal;
         return NGX_DECLINED;
+    }
+
+    r->scope = ctx->scope;
+
+    if (ctx->scope && r->msg.username) {
+        user.data = (u_char *) r->msg.username;
+        user.len = r->msg.username_len;
+
+        if (!ngx_kmip_scope_user_allowed(ctx->scope, &user)) {
+            /* refused before any hashing: the user is not the scope's */
+            ngx_log_error(NGX_LOG_WARN, c->log, 0,
+                          "kmip: a credential of a user outside scope "
+                          "\"%V\": sha256 %V", &ctx->scope->name,
+                          &ctx->fingerprint);
+
+            *what = "the credential's user is not in the client's scope";
+            return NGX_DECLINED;
+        }
     }
 
     if (ctx->conf->credentials == NULL) {

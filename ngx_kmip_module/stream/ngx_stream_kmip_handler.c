@@ -314,6 +314,7 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
     ngx_str_t         *secret;
     ngx_pool_t        *pool;
     ngx_buf_t         *b;
+    ngx_uint_t         n;
     ngx_kmip_kp_t     *kp;
     ngx_kmip_req_t    *r;
     ngx_connection_t  *c;
@@ -384,6 +385,12 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
 
     kp = ngx_stream_kmip_keyprotect_get(ctx->session);
 
+    if (kp && ctx->scope && ctx->conf->scope_kp) {
+        /* a scope with its own key ring */
+        n = ctx->scope - (ngx_kmip_scope_t *) ctx->conf->scopes->elts;
+        kp = ctx->conf->scope_kp[n] ? ctx->conf->scope_kp[n] : kp;
+    }
+
     if (kp) {
         r->store = ngx_kmip_store_open(pool, c->log,
                                        &ngx_kmip_store_kp_backend, kp, NULL);
@@ -391,6 +398,8 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
             ngx_destroy_pool(pool);
             return NGX_ERROR;
         }
+
+        r->store->scope = *ngx_kmip_scope_stored_name(ctx->scope);
     }
 
     ngx_stream_kmip_operator_init_req(ctx->session, r);

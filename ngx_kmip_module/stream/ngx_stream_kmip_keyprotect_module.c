@@ -158,6 +158,35 @@ ngx_stream_kmip_keyprotect_get(ngx_stream_session_t *s)
 }
 
 
+ngx_kmip_kp_t *
+ngx_stream_kmip_keyprotect_srv_kp(ngx_stream_core_srv_conf_t *cscf)
+{
+    ngx_stream_kmip_keyprotect_srv_conf_t  *kcf;
+
+    kcf = cscf->ctx->srv_conf[ngx_stream_kmip_keyprotect_module.ctx_index];
+
+    return kcf->kp;
+}
+
+
+ngx_kmip_kp_t *
+ngx_stream_kmip_keyprotect_ring(ngx_pool_t *pool, ngx_kmip_kp_t *kp,
+    ngx_str_t *ring)
+{
+    ngx_kmip_kp_t  *copy;
+
+    copy = ngx_palloc(pool, sizeof(ngx_kmip_kp_t));
+    if (copy == NULL) {
+        return NULL;
+    }
+
+    *copy = *kp;
+    copy->key_ring = *ring;
+
+    return copy;
+}
+
+
 static void *
 ngx_stream_kmip_keyprotect_create_main_conf(ngx_conf_t *cf)
 {

@@ -9,6 +9,7 @@
 #include <ngx_stream.h>
 
 #include "ngx_stream_kmip_module.h"
+#include "ngx_stream_kmip_keyprotect_module.h"
 
 
 #define NGX_STREAM_KMIP_MIN_MESSAGE_SIZE  128
@@ -16,7 +17,9 @@
 
 
 static ngx_int_t ngx_stream_kmip_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_kmip_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_check_listen(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_kmip_scope_rings(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_plain_listen(ngx_conf_t *cf,
     ngx_stream_core_srv_conf_t *cscf, ngx_str_t *addr);
 static void ngx_stream_kmip_ssl_cleanse(ngx_conf_t *cf);
@@ -33,9 +36,8 @@ static ngx_int_t ngx_stream_kmip_variable_requests(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_stream_kmip_variable_last(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_stream_kmip_variable_fingerprint(
-    ngx_stream_session_t *s, ngx_stream_variable_value_t *v,
-    uintptr_t data);
+static ngx_int_t ngx_stream_kmip_variable_client(ngx_stream_session_t *s,
+    ngx_stream_variable_value_t *v, uintptr_t data);
 
 
 static ngx_conf_post_handler_pt  ngx_stream_kmip_message_size_post =
@@ -107,6 +109,20 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
       offsetof(ngx_stream_kmip_srv_conf_t, server.interop),
       NULL },
 
+    { ngx_string("kmip_scope"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
+      ngx_kmip_scope_block,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      offsetof(ngx_stream_kmip_srv_conf_t, scopes),
+      NULL },
+
+    { ngx_string("kmip_operations"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_1MORE,
+      ngx_kmip_conf_set_operations,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      offsetof(ngx_stream_kmip_srv_conf_t, server.operations),
+      NULL },
+
     { ngx_string("kmip_protocol_versions"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_1MORE,
       ngx_stream_kmip_protocol_versions,
@@ -120,7 +136,7 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
 
 static ngx_stream_module_t  ngx_stream_kmip_module_ctx = {
     ngx_stream_kmip_add_variables,         /* preconfiguration */
-    ngx_stream_kmip_check_listen,          /* postconfiguration */
+    ngx_stream_kmip_postconfiguration,     /* postconfiguration */
 
     NULL,                                  /* create main configuration */
     NULL,                                  /* init main configuration */
@@ -167,7 +183,10 @@ static ngx_stream_variable_t  ngx_stream_kmip_vars[] = {
       NGX_STREAM_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("kmip_client_fingerprint"), NULL,
-      ngx_stream_kmip_variable_fingerprint, 0, 0, 0 },
+      ngx_stream_kmip_variable_client, 0, 0, 0 },
+
+    { ngx_string("kmip_client_scope"), NULL,
+      ngx_stream_kmip_variable_client, 1, 0, 0 },
 
       ngx_stream_null_variable
 };
@@ -193,6 +212,70 @@ ngx_stream_kmip_add_variables(ngx_conf_t *cf)
 
         var->get_handler = v->get_handler;
         var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_stream_kmip_postconfiguration(ngx_conf_t *cf)
+{
+    if (ngx_stream_kmip_check_listen(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_stream_kmip_scope_rings(cf);
+}
+
+
+/*
+ * A scope with its own key_ring gets its own Key Protect client
+ * configuration: the server's, with that ring. Made once, in the cycle's
+ * pool, since work that outlives a request (a deferred clean-up) holds on
+ * to the configuration it ran with.
+ */
+
+static ngx_int_t
+ngx_stream_kmip_scope_rings(ngx_conf_t *cf)
+{
+    ngx_uint_t                    i, n;
+    ngx_kmip_kp_t                *kp;
+    ngx_kmip_scope_t             *scope;
+    ngx_stream_kmip_srv_conf_t   *kscf;
+    ngx_stream_core_srv_conf_t  **cscfp;
+    ngx_stream_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_stream_conf_get_module_main_conf(cf, ngx_stream_core_module);
+    cscfp = cmcf->servers.elts;
+
+    for (i = 0; i < cmcf->servers.nelts; i++) {
+        kscf = cscfp[i]->ctx->srv_conf[ngx_stream_kmip_module.ctx_index];
+        kp = ngx_stream_kmip_keyprotect_srv_kp(cscfp[i]);
+
+        if (!kscf->enable || kscf->scopes == NULL || kp == NULL) {
+            continue;
+        }
+
+        kscf->scope_kp = ngx_pcalloc(cf->pool, kscf->scopes->nelts
+                                               * sizeof(ngx_kmip_kp_t *));
+        if (kscf->scope_kp == NULL) {
+            return NGX_ERROR;
+        }
+
+        scope = kscf->scopes->elts;
+
+        for (n = 0; n < kscf->scopes->nelts; n++) {
+            if (scope[n].key_ring.len == 0) {
+                continue;
+            }
+
+            kscf->scope_kp[n] = ngx_stream_kmip_keyprotect_ring(cf->pool, kp,
+                                                          &scope[n].key_ring);
+            if (kscf->scope_kp[n] == NULL) {
+                return NGX_ERROR;
+            }
+        }
     }
 
     return NGX_OK;
@@ -321,6 +404,7 @@ ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     conf->server.vendor = { 0, NULL };
+     *     conf->server.operations = NGX_KMIP_OPSET_UNSET;
      */
 
     conf->enable = NGX_CONF_UNSET;
@@ -333,6 +417,7 @@ ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf)
     conf->server.interop = NGX_CONF_UNSET;
     conf->allowed_certs = NGX_CONF_UNSET_PTR;
     conf->credentials = NGX_CONF_UNSET_PTR;
+    conf->scopes = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -364,6 +449,15 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->server.interop, prev->server.interop, 0);
     ngx_conf_merge_ptr_value(conf->allowed_certs, prev->allowed_certs, NULL);
     ngx_conf_merge_ptr_value(conf->credentials, prev->credentials, NULL);
+    ngx_conf_merge_ptr_value(conf->scopes, prev->scopes, NULL);
+
+    if (conf->server.operations == NGX_KMIP_OPSET_UNSET) {
+        conf->server.operations = prev->server.operations;
+    }
+
+    if (conf->server.operations == NGX_KMIP_OPSET_UNSET) {
+        conf->server.operations = NGX_KMIP_OPSET_ALL;
+    }
 
     if (conf->server.versions == NULL) {
         n = sizeof(ngx_stream_kmip_default_versions)
@@ -609,24 +703,43 @@ ngx_stream_kmip_variable_last(ngx_stream_session_t *s,
 }
 
 
+/* the client: its certificate's fingerprint (data 0), its scope (1) */
+
 static ngx_int_t
-ngx_stream_kmip_variable_fingerprint(ngx_stream_session_t *s,
+ngx_stream_kmip_variable_client(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data)
 {
+    ngx_str_t              *value;
     ngx_stream_kmip_ctx_t  *ctx;
 
     ctx = ngx_stream_get_module_ctx(s, ngx_stream_kmip_module);
 
-    if (ctx == NULL || ctx->fingerprint.len == 0) {
+    if (ctx == NULL) {
         v->not_found = 1;
         return NGX_OK;
     }
 
-    v->len = ctx->fingerprint.len;
+    if (data == 0) {
+        value = &ctx->fingerprint;
+
+    } else if (ctx->scope) {
+        value = &ctx->scope->name;
+
+    } else {
+        value = (ctx->peer_allowed && ctx->conf->scopes == NULL)
+                ? &ngx_kmip_scope_default_name : NULL;
+    }
+
+    if (value == NULL || value->len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = value->len;
     v->valid = 1;
     v->no_cacheable = 0;
     v->not_found = 0;
-    v->data = ctx->fingerprint.data;
+    v->data = value->data;
 
     return NGX_OK;
 }

@@ -16,6 +16,7 @@
 #include "ngx_kmip_message.h"
 #include "ngx_kmip_ops.h"
 #include "ngx_kmip_op_crypto.h"
+#include "ngx_kmip_kp.h"
 
 
 /* the stream SSL module's server configuration, by either of its names */
@@ -37,6 +38,13 @@ typedef struct {
 
     ngx_array_t                *allowed_certs;  /* SHA-256 digests */
     ngx_array_t                *credentials;
+    ngx_array_t                *scopes;         /* ngx_kmip_scope_t, or
+                                                   NULL: one scope,
+                                                   "default" */
+    ngx_kmip_kp_t             **scope_kp;       /* by scope: the Key
+                                                   Protect client of a
+                                                   scope with its own
+                                                   key_ring, or NULL */
 
     ngx_kmip_server_conf_t      server;
 } ngx_stream_kmip_srv_conf_t;
@@ -69,6 +77,9 @@ typedef struct {
 
     ngx_str_t                   fingerprint;    /* SHA-256, hex */
     ngx_str_t                   subject;
+    ngx_kmip_scope_t           *scope;          /* NULL: no scopes */
+    const char                 *refusal;        /* why the peer is not
+                                                   allowed */
 
     ngx_uint_t                  requests;
     uint32_t                    last_operation;

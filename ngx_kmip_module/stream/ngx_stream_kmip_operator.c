@@ -964,6 +964,12 @@ ngx_stream_kmip_audit(ngx_kmip_req_t *r, ngx_uint_t n, ngx_open_file_t *file)
 
     p = ngx_stream_kmip_audit_result(&r->results[n], p, last);
 
+    if (r->store && r->store->fenced > r->item_fenced) {
+        /* the client asked for another scope's object: it was told that
+           there is none */
+        p = ngx_slprintf(p, last, ",\"other_scope\":true");
+    }
+
     p = ngx_slprintf(p, last, ",\"latency_ms\":%M",
                      (ngx_msec_t) (ngx_current_msec - r->item_start));
 
@@ -992,6 +998,7 @@ ngx_stream_kmip_audit_who(ngx_kmip_req_t *r, ngx_uint_t n, u_char *p,
     u_char *last)
 {
     ngx_tm_t                tm;
+    ngx_str_t              *scope;
     ngx_time_t             *tp;
     ngx_connection_t       *c;
     ngx_stream_kmip_ctx_t  *ctx;
@@ -1015,6 +1022,10 @@ ngx_stream_kmip_audit_who(ngx_kmip_req_t *r, ngx_uint_t n, u_char *p,
                                    ctx->fingerprint.len);
     p = ngx_stream_kmip_json_field(p, last, "client_subject",
                                    ctx->subject.data, ctx->subject.len);
+
+    scope = r->scope ? &r->scope->name : &ngx_kmip_scope_default_name;
+    p = ngx_stream_kmip_json_field(p, last, "client_scope", scope->data,
+                                   scope->len);
 
     p = ngx_slprintf(p, last, ",\"protocol\":\"%ui.%ui\",\"operation\":\"%s\"",
                      r->version / 100, r->version % 100,

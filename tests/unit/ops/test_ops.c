@@ -958,6 +958,7 @@ t_init(void)
 
     ngx_memcpy(ngx_array_push_n(t_conf.versions, 7), v, sizeof(v));
     ngx_str_set(&t_conf.vendor, "ngx_kmip unit tests");
+    t_conf.operations = NGX_KMIP_OPSET_ALL;
 }
 
 

@@ -74,6 +74,7 @@ static ngx_kmip_scope_directive_t  ngx_kmip_scope_directives[] = {
     { ngx_string("user"), 1, 0, ngx_kmip_scope_user },
     { ngx_string("operations"), 1, 0, ngx_kmip_scope_operations },
     { ngx_string("key_ring"), 1, 1, ngx_kmip_scope_key_ring },
+    { ngx_string("root_key"), 1, 1, ngx_kmip_scope_key_ring },
     { ngx_null_string, 0, 0, NULL }
 };
 
@@ -339,27 +340,33 @@ ngx_kmip_scope_operations(ngx_conf_t *cf, ngx_kmip_scope_t *scope,
 }
 
 
+/* key_ring and root_key: where the scope's objects live in Key Protect */
+
 static char *
 ngx_kmip_scope_key_ring(ngx_conf_t *cf, ngx_kmip_scope_t *scope,
     ngx_str_t *value, ngx_uint_t n)
 {
-    if (scope->key_ring.len) {
+    ngx_str_t  *field;
+
+    field = (value[0].data[0] == 'k') ? &scope->key_ring : &scope->root_key;
+
+    if (field->len) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"key_ring\" is duplicate in kmip_scope \"%V\"",
-                           &scope->name);
+                           "\"%V\" is duplicate in kmip_scope \"%V\"",
+                           &value[0], &scope->name);
         return NGX_CONF_ERROR;
     }
 
-    /* Key Protect: key ring ids of 2 to 100 characters */
+    /* Key Protect: key ring ids of 2 to 100 characters; key ids, UUIDs */
     if (!ngx_kmip_scope_name_valid(&value[1], 2, 100)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid \"key_ring\" \"%V\" in kmip_scope \"%V\": "
+                           "invalid \"%V\" \"%V\" in kmip_scope \"%V\": "
                            "2 to 100 letters, digits, \"-\", \"_\" or \".\"",
-                           &value[1], &scope->name);
+                           &value[0], &value[1], &scope->name);
         return NGX_CONF_ERROR;
     }
 
-    scope->key_ring = value[1];
+    *field = value[1];
 
     return NGX_CONF_OK;
 }

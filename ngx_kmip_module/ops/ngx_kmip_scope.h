@@ -50,6 +50,7 @@ typedef struct {
     ngx_array_t                *users;          /* ngx_str_t: KMIP users */
     ngx_kmip_opset_t            operations;
     ngx_str_t                   key_ring;       /* empty: the server's */
+    ngx_str_t                   root_key;       /* empty: the server's */
 
     u_char                     *file_name;      /* where it is defined */
     ngx_uint_t                  line;

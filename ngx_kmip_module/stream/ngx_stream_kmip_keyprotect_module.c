@@ -171,7 +171,7 @@ ngx_stream_kmip_keyprotect_srv_kp(ngx_stream_core_srv_conf_t *cscf)
 
 ngx_kmip_kp_t *
 ngx_stream_kmip_keyprotect_ring(ngx_pool_t *pool, ngx_kmip_kp_t *kp,
-    ngx_str_t *ring)
+    ngx_str_t *ring, ngx_str_t *root_key)
 {
     ngx_kmip_kp_t  *copy;
 
@@ -181,7 +181,17 @@ ngx_stream_kmip_keyprotect_ring(ngx_pool_t *pool, ngx_kmip_kp_t *kp,
     }
 
     *copy = *kp;
-    copy->key_ring = *ring;
+
+    if (ring->len) {
+        copy->key_ring = *ring;
+    }
+
+    if (root_key->len
+        && ngx_kmip_http_escape(pool, root_key, &copy->root_key, NULL)
+           != NGX_OK)
+    {
+        return NULL;
+    }
 
     return copy;
 }

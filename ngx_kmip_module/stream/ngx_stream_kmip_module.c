@@ -230,8 +230,8 @@ ngx_stream_kmip_postconfiguration(ngx_conf_t *cf)
 
 
 /*
- * A scope with its own key_ring gets its own Key Protect client
- * configuration: the server's, with that ring. Made once, in the cycle's
+ * A scope with its own key_ring or root_key gets its own Key Protect client
+ * configuration: the server's, with those. Made once, in the cycle's
  * pool, since work that outlives a request (a deferred clean-up) holds on
  * to the configuration it ran with.
  */
@@ -266,12 +266,13 @@ ngx_stream_kmip_scope_rings(ngx_conf_t *cf)
         scope = kscf->scopes->elts;
 
         for (n = 0; n < kscf->scopes->nelts; n++) {
-            if (scope[n].key_ring.len == 0) {
+            if (scope[n].key_ring.len == 0 && scope[n].root_key.len == 0) {
                 continue;
             }
 
             kscf->scope_kp[n] = ngx_stream_kmip_keyprotect_ring(cf->pool, kp,
-                                                          &scope[n].key_ring);
+                                                          &scope[n].key_ring,
+                                                          &scope[n].root_key);
             if (kscf->scope_kp[n] == NULL) {
                 return NGX_ERROR;
             }

@@ -44,7 +44,8 @@ typedef struct {
     ngx_kmip_kp_t             **scope_kp;       /* by scope: the Key
                                                    Protect client of a
                                                    scope with its own
-                                                   key_ring, or NULL */
+                                                   key_ring or root_key,
+                                                   or NULL */
 
     ngx_kmip_server_conf_t      server;
 } ngx_stream_kmip_srv_conf_t;

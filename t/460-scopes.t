@@ -73,7 +73,8 @@ my $SCOPES = <<"EOF";
 EOF
 
 sub node {
-    my ($name, $scopes) = @_;
+    my ($name, $scopes, $extra) = @_;
+    $extra //= '';
     my $kpconf = $kp->nginx_conf;
     return start_nginx(name => $name, stream_config => <<"EOF",
     log_format scope '\$kmip_client_fingerprint scope=\$kmip_client_scope';
@@ -89,6 +90,7 @@ $scopes
         kmip_operations all;
         kmip_credentials_file $certs/scopes.users;
         kmip_audit_log logs/audit.log;
+        $extra
         $kpconf
     }
 EOF
@@ -101,7 +103,10 @@ Test::Nginx::KMIP::_write_file("$certs/scopes.users",
 chmod 0600, "$certs/scopes.users";
 
 my $node_a = node('scopes-a', $SCOPES);
-my $node_b = node('scopes-b', $SCOPES);
+# the second node keeps what it reads in its key cache: a cached object of
+# another scope is no quicker an answer than a missing one
+my $node_b = node('scopes-b', $SCOPES,
+                  'kmip_key_cache zone=scopes:1m ttl=300s;');
 my ($pa, $pb) = ($node_a->port, $node_b->port);
 
 my %CERT = (vcenter => 'selfsigned', nas => 'client', db => 'other-client',
@@ -209,6 +214,9 @@ for my $pair ([ 'nas', 'db' ], [ 'db', 'nas' ], [ 'vcenter', 'nas' ],
             next if $who eq 'vcenter'
                     && $op !~ /^(Get|Get Attributes|Add Attribute|Modify Attribute|Activate)$/;
             for my $port ($pa, $pb) {
+                op_ok(one($port, $owner, 'Get', ops_uid($uid{$owner})),
+                      "$owner reads its object on $port (and b caches it)")
+                    if $port == $pb;
                 $kp->clear_requests;
                 my $none = answer(one($port, $who, $op, ops_uid($missing),
                                       @payload), $missing);

@@ -66,6 +66,11 @@ ngx_kmip_response_item_t *t_run(t_request_t *t);
 
 /* kmip_interop: the server is a test server */
 void t_interop(ngx_uint_t on);
+/* kmip_operations: what the server offers */
+void t_operations(ngx_kmip_opset_t set);
+/* the client's scope for the next requests; NULL: a server without
+   scopes */
+void t_scope(ngx_kmip_scope_t *scope);
 
 /* the allocator of the tests' trees */
 ngx_kmip_allocator_t *t_alloc(void);
@@ -198,6 +203,7 @@ void t_create(void);
 void t_get_ops(void);
 void t_attr_forms(void);
 void t_dates(void);
+void t_scopes(void);
 void t_locate_ops(void);
 void t_crypto(void);
 void t_check_ops(void);

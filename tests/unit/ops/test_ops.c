@@ -34,6 +34,7 @@ u_char                    t_material[32] =
 static ngx_log_t              t_log_stderr;
 static ngx_open_file_t        t_log_file;
 static ngx_kmip_server_conf_t t_conf;
+static ngx_kmip_scope_t      *t_client_scope;
 static ngx_kmip_allocator_t   t_allocator;
 
 /* what the module is linked with in nginx and this program is not */
@@ -58,6 +59,20 @@ void
 t_interop(ngx_uint_t on)
 {
     t_conf.interop = on;
+}
+
+
+void
+t_operations(ngx_kmip_opset_t set)
+{
+    t_conf.operations = set;
+}
+
+
+void
+t_scope(ngx_kmip_scope_t *scope)
+{
+    t_client_scope = scope;
 }
 
 
@@ -313,6 +328,14 @@ t_run(t_request_t *t)
                                      &ngx_kmip_store_memory_backend, t_mem,
                                      NULL);
     (void) ngx_kmip_req_init(r);
+
+    /* what the stream glue does for a client in a scope (the tests' scopes
+       are never named "default") */
+    r->scope = t_client_scope;
+
+    if (r->store && t_client_scope) {
+        r->store->scope = t_client_scope->name;
+    }
 
     if ((r->store == NULL && !t->no_store)
         || ngx_kmip_request_parse(t->root, &r->alloc, &r->msg, &known, &err)
@@ -990,6 +1013,7 @@ main(void)
         t_check_ops();
         t_versions();
         t_rekey();
+        t_scopes();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

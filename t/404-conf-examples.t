@@ -81,6 +81,10 @@ for my $ex (@examples) {
     my $demo = servroot() . "/t-$ex-demo";
     mkdir $demo; mkdir "$demo/logs"; mkdir "$demo/certs";
     system('cp', "$certs/$_", "$demo/certs/$_") for qw(server.crt server.key ca.crt);
+    # what shared-estate.conf names: vCenter's certificate, the users file
+    system('cp', "$certs/selfsigned.crt", "$demo/certs/vcenter.crt");
+    Test::Nginx::KMIP::_write_file("$demo/kmip.users", "dbkms:{PLAIN}x\n");
+    chmod 0600, "$demo/kmip.users";
     $c =~ s{/usr/lib/nginx/modules/ngx_stream_module\.so}{$stream};
     $c =~ s/\@MODULE\@/$module/g;
     $c =~ s/\@DEMO\@/$demo/g;

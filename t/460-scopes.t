@@ -14,6 +14,7 @@ use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use KMIP::TTLV;
 use KMIP::Ops;
+use Test::VCenter;
 use JSON::PP qw(decode_json);
 use POSIX ();
 
@@ -29,15 +30,16 @@ Test::Nginx::KMIP::_write_file("$certs/two-cas.crt",
 
 # a client the CA vouches for, but in no scope
 unless (-f "$certs/stranger.crt") {
-    system('openssl', 'req', '-new', '-newkey', 'rsa:2048', '-nodes',
-           '-keyout', "$certs/stranger.key", '-subj',
-           '/O=ngx_kmip tests/CN=stranger', '-out', "$certs/stranger.csr",
-           '-config', "$certs/openssl.cnf") == 0 or die 'openssl req';
-    system('openssl', 'x509', '-req', '-in', "$certs/stranger.csr",
-           '-CA', "$certs/ca.crt", '-CAkey', "$certs/ca.key",
-           '-CAcreateserial', '-days', '30', '-sha256',
-           '-extfile', "$certs/openssl.cnf", '-extensions', 'client',
-           '-out', "$certs/stranger.crt") == 0 or die 'openssl x509';
+    my $o = "-config $certs/openssl.cnf";
+    system("openssl req -new -newkey rsa:2048 -nodes $o"
+           . " -keyout $certs/stranger.key -out $certs/stranger.csr"
+           . " -subj '/O=ngx_kmip tests/CN=stranger' >/dev/null 2>&1") == 0
+        or die 'openssl req';
+    system("openssl x509 -req -in $certs/stranger.csr -CA $certs/ca.crt"
+           . " -CAkey $certs/ca.key -CAcreateserial -days 30 -sha256"
+           . " -extfile $certs/openssl.cnf -extensions client"
+           . " -out $certs/stranger.crt >/dev/null 2>&1") == 0
+        or die 'openssl x509';
 }
 
 # the database's own key ring, with its own root key in it
@@ -374,6 +376,54 @@ subtest 'the audit log records the scope and the refusal' => sub {
     my ($own) = grep { ($_->{uid} // '') eq $uid{nas}
                        && $_->{client_scope} eq 'nas' } @lines;
     ok($own && !$own->{other_scope}, 'the NAS\'s own requests are not');
+};
+
+subtest 'vCenter encrypts a VM while the NAS registers a volume key' => sub {
+    my $vc = Test::VCenter->new(ports => [ $pa, $pb ],
+                                credential => [ 'vsphere', 'vs-secret' ],
+                                conn => { client_cert => 'selfsigned' });
+    my $out = servroot() . '/nas-volume.uid';
+    unlink $out;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        # the NAS's own sequence (Synology DSM's, KMIP 1.2 in spirit):
+        # Register a password, Locate it by name, Activate, Get
+        my $bi = one($pb, 'nas', 'Register', E('Object Type', 'Secret Data'),
+            tmpl1(a1('Cryptographic Usage Mask',
+                     I('Cryptographic Usage Mask', 'Verify')),
+                  name_attr('volume-7')),
+            S('Secret Data', [ E('Secret Data Type', 'Password'),
+                S('Key Block', [ E('Key Format Type', 'Opaque'),
+                    S('Key Value', [ B('Key Material', 'p' x 32) ]) ]) ]));
+        my $uid = uid_of($bi) // POSIX::_exit(1);
+        my $found = join ',', map { $_->{value} }
+            kmip_find_all(one($pa, 'nas', 'Locate', name_attr('volume-7')),
+                          'Response Payload', 'Unique Identifier');
+        my $act = one($pa, 'nas', 'Activate', ops_uid($uid));
+        my $get = one($pb, 'nas', 'Get', ops_uid($uid));
+        my $ok = $found eq $uid
+                 && kmip_value($act, 'Result Status') == 0
+                 && kmip_value($get, 'Response Payload', 'Secret Data',
+                               'Key Block', 'Key Value', 'Key Material')
+                    eq 'p' x 32;
+        Test::Nginx::KMIP::_write_file($out, $uid);
+        POSIX::_exit($ok ? 0 : 1);
+    }
+    my ($vm, $host) = $vc->encrypt_vm;
+    waitpid $pid, 0;
+    is($?, 0, 'the NAS registered, found, activated and read its key');
+    my $vol = Test::Nginx::KMIP::_read_file($out) // '';
+    is_deeply(locate($pa, 'vcenter', name_attr('volume-7')), [],
+              'vCenter does not find the volume key');
+    is(answer(one($pa, 'vcenter', 'Get', ops_uid($vol)), $vol),
+       answer(one($pa, 'vcenter', 'Get', ops_uid($missing)), $missing),
+       'nor can it Get it');
+    my $all = locate($pb, 'nas');
+    ok(!(grep { $_ eq $vm || $_ eq $host } @$all),
+       'the NAS does not find the VM or host key');
+    is(answer(one($pb, 'nas', 'Get', ops_uid($vm)), $vm),
+       answer(one($pb, 'nas', 'Get', ops_uid($missing)), $missing),
+       'nor can it Get the VM key');
 };
 
 subtest 'reload: new scopes for new connections, in-flight ones keep theirs' => sub {

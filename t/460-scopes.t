@@ -74,9 +74,12 @@ my $SCOPES = <<"EOF";
     }
 EOF
 
+# node($name, $scopes, $extra): a scoped node, $extra server directives
+# after the defaults (a later kmip_operations replaces "all")
 sub node {
     my ($name, $scopes, $extra) = @_;
     $extra //= '';
+    my $ops = $extra =~ /kmip_operations/ ? '' : 'kmip_operations all;';
     my $kpconf = $kp->nginx_conf;
     return start_nginx(name => $name, stream_config => <<"EOF",
     log_format scope '\$kmip_client_fingerprint scope=\$kmip_client_scope';
@@ -89,7 +92,7 @@ $scopes
         ssl_verify_client optional_no_ca;
         access_log logs/access.log scope;
         kmip;
-        kmip_operations all;
+        $ops
         kmip_credentials_file $certs/scopes.users;
         kmip_audit_log logs/audit.log;
         $extra
@@ -296,21 +299,10 @@ subtest 'operations a scope or the server does not allow' => sub {
 };
 
 subtest 'a server that does not offer an operation' => sub {
-    my $n = start_nginx(name => 'scopes-c', stream_config => <<"EOF");
-$SCOPES
-    server {
-        listen 127.0.0.1:\$TEST_NGINX_PORT ssl;
-        ssl_certificate $certs/server.crt;
-        ssl_certificate_key $certs/server.key;
-        ssl_client_certificate $certs/two-cas.crt;
-        ssl_verify_client optional_no_ca;
-        kmip;
+    my $n = node('scopes-c', $SCOPES, <<'EOF');
         kmip_operations "Discover Versions" Query Create Get "Get Attributes"
                         "Add Attribute" "Modify Attribute" Activate Locate
                         Revoke Destroy;
-        kmip_credentials_file $certs/scopes.users;
-        @{[ $kp->nginx_conf ]}
-    }
 EOF
     $kp->clear_requests;
     my $bi = one($n->port, 'nas', 'RNG Retrieve', I('Data Length', 16));

@@ -58,6 +58,8 @@ static char *ngx_kmip_scope_key_ring(ngx_conf_t *cf, ngx_kmip_scope_t *scope,
     ngx_str_t *value, ngx_uint_t n);
 static char *ngx_kmip_opset_parse(ngx_conf_t *cf, ngx_str_t *value,
     ngx_uint_t n, ngx_kmip_opset_t *set);
+static void *ngx_kmip_scope_push(ngx_conf_t *cf, ngx_array_t **a,
+    size_t size);
 static ngx_uint_t ngx_kmip_scope_name_valid(ngx_str_t *name, ngx_uint_t min,
     ngx_uint_t max);
 static ngx_uint_t ngx_kmip_scope_names_match(ngx_array_t *rules,
@@ -102,16 +104,9 @@ ngx_kmip_scope_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (*scopes == NGX_CONF_UNSET_PTR || *scopes == NULL) {
-        *scopes = ngx_array_create(cf->pool, 4, sizeof(ngx_kmip_scope_t));
-        if (*scopes == NULL) {
-            return NGX_CONF_ERROR;
-        }
-    }
+    s = (*scopes != NGX_CONF_UNSET_PTR && *scopes) ? (*scopes)->elts : NULL;
 
-    s = (*scopes)->elts;
-
-    for (i = 0; i < (*scopes)->nelts; i++) {
+    for (i = 0; s && i < (*scopes)->nelts; i++) {
         if (s[i].name.len == value[1].len
             && ngx_strncasecmp(s[i].name.data, value[1].data, value[1].len)
                == 0)
@@ -124,12 +119,10 @@ ngx_kmip_scope_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    scope = ngx_array_push(*scopes);
+    scope = ngx_kmip_scope_push(cf, scopes, sizeof(ngx_kmip_scope_t));
     if (scope == NULL) {
         return NGX_CONF_ERROR;
     }
-
-    ngx_memzero(scope, sizeof(ngx_kmip_scope_t));
 
     scope->name = value[1];
     scope->operations = NGX_KMIP_OPSET_UNSET;
@@ -238,20 +231,11 @@ ngx_kmip_scope_subject(ngx_conf_t *cf, ngx_kmip_scope_t *scope,
         return NGX_CONF_ERROR;
     }
 
-    if (*rules == NULL) {
-        *rules = ngx_array_create(cf->pool, 2,
-                                  sizeof(ngx_kmip_scope_match_t));
-        if (*rules == NULL) {
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    m = ngx_array_push(*rules);
+    m = ngx_kmip_scope_push(cf, rules, sizeof(ngx_kmip_scope_match_t));
     if (m == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    ngx_memzero(m, sizeof(ngx_kmip_scope_match_t));
     m->text = value[1];
 
     if (value[1].data[0] != '~') {
@@ -298,13 +282,6 @@ ngx_kmip_scope_user(ngx_conf_t *cf, ngx_kmip_scope_t *scope,
     ngx_str_t   *user;
     ngx_uint_t   i;
 
-    if (scope->users == NULL) {
-        scope->users = ngx_array_create(cf->pool, n, sizeof(ngx_str_t));
-        if (scope->users == NULL) {
-            return NGX_CONF_ERROR;
-        }
-    }
-
     for (i = 1; i <= n; i++) {
         if (value[i].len == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -313,7 +290,7 @@ ngx_kmip_scope_user(ngx_conf_t *cf, ngx_kmip_scope_t *scope,
             return NGX_CONF_ERROR;
         }
 
-        user = ngx_array_push(scope->users);
+        user = ngx_kmip_scope_push(cf, &scope->users, sizeof(ngx_str_t));
         if (user == NULL) {
             return NGX_CONF_ERROR;
         }
@@ -712,6 +689,31 @@ ngx_kmip_scope_stored_name(ngx_kmip_scope_t *scope)
     }
 
     return &scope->name;
+}
+
+
+/* a zeroed element appended to *a, the array made on first use */
+
+static void *
+ngx_kmip_scope_push(ngx_conf_t *cf, ngx_array_t **a, size_t size)
+{
+    void  *elt;
+
+    if (*a == NULL || *a == NGX_CONF_UNSET_PTR) {
+        *a = ngx_array_create(cf->pool, 2, size);
+        if (*a == NULL) {
+            return NULL;
+        }
+    }
+
+    elt = ngx_array_push(*a);
+    if (elt == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(elt, size);
+
+    return elt;
 }
 
 

@@ -243,6 +243,36 @@ for my $pair ([ 'nas', 'db' ], [ 'db', 'nas' ], [ 'vcenter', 'nas' ],
     };
 }
 
+subtest 'no wrapping with, and no 2.x operation on, another scope\'s key' => sub {
+    my $kws = sub {
+        S('Key Wrapping Specification', [ E('Wrapping Method', 'Encrypt'),
+            S('Encryption Key Information', [ T('Unique Identifier', $_[0]) ]) ]);
+    };
+    for my $port ($pa, $pb) {
+        is(answer(one($port, 'nas', 'Get', ops_uid($uid{nas}), $kws->($uid{db})),
+                  $uid{db}),
+           answer(one($port, 'nas', 'Get', ops_uid($uid{nas}), $kws->($missing)),
+                  $missing),
+           "Get wrapped with the database's key: as with a missing key ($port)");
+        for my $p ([ 'Export' ], [ 'Set Attribute', S('New Attribute', [
+                         E('Cryptographic Algorithm', 'AES') ]) ],
+                   [ 'Decrypt', B('Data', 'x' x 16) ]) {
+            my ($op, @payload) = @$p;
+            my $r = sub {
+                my ($u) = @_;
+                my $x = kmip_roundtrip($port, kmip_request(version => '2.1',
+                    credential => $CRED{nas},
+                    items => [ { operation => $op,
+                                 payload => [ ops_uid($u), @payload ] } ]),
+                    client_cert => 'client');
+                return answer(kmip_find($x, 'Batch Item'), $u);
+            };
+            is($r->($uid{db}), $r->($missing),
+               "2.1 $op of the database's object: as of a missing one");
+        }
+    }
+};
+
 subtest 'Locate finds only the scope\'s own objects' => sub {
     for my $who (qw(nas db vcenter)) {
         for my $port ($pa, $pb) {

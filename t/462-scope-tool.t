@@ -16,6 +16,7 @@ use KMIP::TTLV;
 use KMIP::Ops;
 use JSON::PP qw(decode_json);
 use POSIX ();
+use MIME::Base64 ();
 
 my $kp = suite_kp();
 cert_path("ca.crt");    # makes the test certificates
@@ -124,6 +125,24 @@ sub gen {
     return 0;
 }
 
+# the items of a record (a Key Protect payload) as tag => [encodings]
+sub record_items {
+    my ($id) = @_;
+    my $k = $kp->kp_call('GET', "keys/$id")->{body}{resources}[0];
+    my $buf = MIME::Base64::decode_base64($k->{payload} // '');
+    my ($tag, $len) = unpack 'a3 x N', $buf;
+    die 'not a record' unless unpack('H6', $tag) eq '540001'
+                              && length $buf == 8 + $len;
+    my (%items, $off);
+    for ($off = 8; $off < length $buf; ) {
+        my ($t, $n) = unpack 'H6 x N', substr($buf, $off, 8);
+        my $size = 8 + $n + (-$n % 8);
+        push @{ $items{$t} }, substr($buf, $off, $size);
+        $off += $size;
+    }
+    return \%items;
+}
+
 sub create {
     my ($who, $name) = @_;
     my $bi = one($who, 'Create', E('Object Type', 'Symmetric Key'),
@@ -189,6 +208,8 @@ subtest 'move-ring: the scope\'s keys and its root key into nas-ring' => sub {
          'reports each key it moved');
     like($out, qr/kmip-\Q$uid{nas1}\E g1 \(key \S+\): deleted, stays in "default"/,
          'a deleted generation stays (Key Protect does not move it)');
+    like($out, qr/kmip-\Q$uid{gone}\E: destroyed, its keys stay where they are/,
+         'a destroyed object stays');
     my $by = kp_keys();
     for my $o (qw(nas1 nas2)) {
         my @live = grep { !$_->{deleted} } @{ $by->{$uid{$o}} };
@@ -248,6 +269,7 @@ subtest 'rename --dry-run changes nothing' => sub {
 
 subtest 'rename nas to files: invisible until nginx.conf names it' => sub {
     my $g = gen(live_key($uid{nas1}));
+    my $old = record_items(live_key($uid{nas1})->{id});
     my ($rc, $out) = tool('rename', '--from', 'nas', '--to', 'files');
     is($rc, 0, 'exit 0') or diag($out);
     like($out, qr/kmip-\Q$uid{nas1}\E: g$g -> g@{[ $g + 1 ]}, scope nas -> files, in "nas-ring"/,
@@ -260,6 +282,18 @@ subtest 'rename nas to files: invisible until nginx.conf names it' => sub {
     is($top->{keyRingID}, 'nas-ring', 'in the same ring');
     is(scalar(grep { !$_->{deleted} } @{ kp_keys()->{$uid{nas1}} }), 1,
        'the generation before is deleted');
+
+    my $new = record_items($top->{id});
+    is(unpack('x8 N', $new->{540002}[0]), 2, 'record: Record Version 2');
+    is(unpack('x8 a*', $new->{540007}[0]), "files\0\0\0", 'Record Scope "files"');
+    is(unpack('x8 Q>', $new->{540003}[0]), $g + 1, 'Record Generation');
+    my %rest = map { $_ => 1 } keys %$old, keys %$new;
+    delete @rest{qw(540002 540003 540007)};
+    ok(@{ $old->{420008} || [] } > 3 && @{ $old->{540005} || [] } == 1,
+       'the record has attributes and wrapped material');
+    is_deeply([ map { $new->{$_} } sort keys %rest ],
+              [ map { $old->{$_} } sort keys %rest ],
+              'every other item (wrapped material, attributes) byte for byte');
 
     not_found('nas', $uid{nas1}, 'before the reload, the client of "nas"');
 
@@ -334,6 +368,60 @@ subtest 'a rename racing a node\'s write reads again and keeps both' => sub {
     not_found('nas', $uid{db1}, 'files, the database\'s object');
     like(live_key($uid{db1})->{description}, qr/, scope database \(ngx_kmip\)$/,
          'Key Protect: scope database');
+};
+
+subtest 'rename to default: version 1, no scope; back to how it was' => sub {
+    my $before = record_items(live_key($uid{db1})->{id});
+    my ($rc, $out) = tool('rename', '--from', 'database', '--to', 'default');
+    is($rc, 0, 'exit 0') or diag($out);
+    my $top = live_key($uid{db1});
+    my $rec = record_items($top->{id});
+    is(unpack('x8 N', $rec->{540002}[0]), 1, 'record: Record Version 1');
+    ok(!$rec->{540007}, 'no Record Scope');
+    like($top->{description}, qr/, generation \d+ \(ngx_kmip\)$/,
+         'the description names no scope');
+    is_deeply($rec->{420008}, $before->{420008}, 'the attributes, byte for byte');
+    is_deeply($rec->{540005}, $before->{540005}, 'the wrapped material too');
+
+    (my $renamed = $scopes) =~ s/kmip_scope database \{/kmip_scope default {/;
+    reconf($renamed);
+    my $bi = get_ok('db', $uid{db1});
+    op_ok($bi, 'the client of the scope now named "default" Gets it');
+    is(material($bi), $key{db1}, 'the same key material');
+
+    my $plain = kp_node(name => 'scope-tool-plain');
+    ($bi) = op_req($plain->port, '1.4',
+                   { operation => 'Get', payload => [ ops_uid($uid{db1}) ] });
+    op_ok($bi, 'so does a server without scopes');
+    is(material($bi), $key{db1}, '... the same material');
+    $plain->stop;
+};
+
+subtest 'an alias taken by no writer: that object fails, by name' => sub {
+    my $g = gen(live_key($uid{nas2}));
+    my $squat = $kp->kp_call('POST', 'keys', {
+        metadata => { collectionType => 'application/vnd.ibm.kms.key+json',
+                      collectionTotal => 1 },
+        resources => [ { type => 'application/vnd.ibm.kms.key+json',
+                         name => 'squatter', extractable => JSON::PP::true(),
+                         aliases => [ "kmip-$uid{nas2}-g" . ($g + 1) ] } ] });
+    is($squat->{status}, 201, 'a key of another name holds the next alias');
+    my ($rc, $out) = tool('rename', '--from', 'files', '--to', 'archive');
+    is($rc, 1, 'exit 1');
+    like($out, qr/kmip-\Q$uid{nas2}\E: not renamed: Key Protect refused g@{[ $g + 1 ]}: POST keys: 409/,
+         'the message names the object and the refusal');
+    like($out, qr/kmip-\Q$uid{nas1}\E: g\d+ -> g\d+, scope files -> archive/,
+         'the other object is renamed');
+    like($out, qr/renamed 1 object\(s\) from "files" to "archive", 1 failed/,
+         'the summary counts both');
+    is(gen(live_key($uid{nas2})), $g, 'the failed one is unchanged');
+    # a deleted key keeps its aliases until it is purged: the alias goes
+    is($kp->kp_call('DELETE', 'keys/' . $squat->{body}{resources}[0]{id}
+                              . "/aliases/kmip-$uid{nas2}-g" . ($g + 1))->{status},
+       204, 'the alias is given back');
+    ($rc, $out) = tool('rename', '--from', 'files', '--to', 'archive');
+    is($rc, 0, 'again: exit 0') or diag($out);
+    like($out, qr/renamed 1 object\(s\)/, 'again: the one left');
 };
 
 $node->stop;

@@ -845,6 +845,65 @@ ngx_kmip_op_create_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 
 
 /*
+ * The symmetric keys Create makes: each algorithm's default length and the
+ * lengths it takes, in bits. An HMAC key takes any whole number of bytes
+ * from the hash's output size (RFC 2104 2: shorter keys are "strongly
+ * discouraged") to its block size, its default the output size.
+ */
+
+typedef struct {
+    int64_t                     algorithm;
+    int64_t                     dflt;
+    int64_t                     min;            /* 0: only those in */
+    int64_t                     max;
+    int64_t                     lengths[4];     /* 0-terminated */
+    const char                 *name;
+} ngx_kmip_op_keysize_t;
+
+
+static const ngx_kmip_op_keysize_t  ngx_kmip_op_keysizes[] = {
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, 256, 0, 0, { 128, 192, 256 },
+      "AES" },
+    /* two keys (112 bits, 128 with the parity bits) or three (168, 192);
+       the length is kept as the client gave it */
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES, 168, 0, 0,
+      { 112, 128, 168, 192 }, "Triple DES" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_CHACHA20, 256, 0, 0, { 256 },
+      "ChaCha20" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA1, 160, 160, 512, { 0 },
+      "HMAC-SHA1" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA224, 224, 224, 512, { 0 },
+      "HMAC-SHA224" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA256, 256, 256, 512, { 0 },
+      "HMAC-SHA256" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA384, 384, 384, 1024, { 0 },
+      "HMAC-SHA384" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA512, 512, 512, 1024, { 0 },
+      "HMAC-SHA512" },
+    { 0, 0, 0, 0, { 0 }, NULL }
+};
+
+
+static ngx_uint_t
+ngx_kmip_op_keysize_ok(const ngx_kmip_op_keysize_t *ks, int64_t len)
+{
+    ngx_uint_t  i;
+
+    if (ks->min) {
+        return len >= ks->min && len <= ks->max && len % 8 == 0;
+    }
+
+    for (i = 0; i < 4 && ks->lengths[i]; i++) {
+        if (ks->lengths[i] == len) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
  * The key's size from its Cryptographic Algorithm and Length (the length
  * set to the algorithm's default when none is given), and the cipher
  * whose key generation makes it (NULL: random bytes)
@@ -854,8 +913,13 @@ static ngx_int_t
 ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
     int64_t *size, const EVP_CIPHER **cipher)
 {
-    int64_t          alg, len, dflt, bytes;
-    ngx_kmip_req_t  *r = ctx->r;
+    u_char                       *p, *last, lengths[64];
+    int64_t                       alg, len;
+    ngx_uint_t                    i;
+    ngx_kmip_req_t               *r = ctx->r;
+    const ngx_kmip_op_keysize_t  *ks;
+
+    last = lengths + sizeof(lengths);
 
     alg = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Algorithm",
                                -1);
@@ -869,37 +933,23 @@ ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
         return NGX_DECLINED;
     }
 
-    switch (alg) {
+    for (ks = ngx_kmip_op_keysizes; ks->name; ks++) {
+        if (ks->algorithm == alg) {
+            break;
+        }
+    }
 
-    case NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES:
-        dflt = 256;
-        bytes = (len == 128 || len == 192 || len == 256) ? len / 8 : 0;
-        *cipher = NULL;
-        break;
-
-    /*
-     * Triple DES: two keys (112 bits, 128 with the parity bits) or three
-     * (168 or 192); the length is kept as the client gave it
-     */
-
-    case NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES:
-        dflt = 168;
-        bytes = (len == 112 || len == 128) ? 16
-                : (len == 168 || len == 192) ? 24 : 0;
-        *cipher = bytes == 16 ? EVP_des_ede_cbc() : EVP_des_ede3_cbc();
-        break;
-
-    default:
+    if (ks->name == NULL) {
         (void) ngx_kmip_result_fail(r, ctx->out,
                                     NGX_KMIP_REASON_INVALID_FIELD,
-                                    "Create makes AES and Triple DES keys "
-                                    "only");
+                                    "Create makes AES, Triple DES, ChaCha20 "
+                                    "and HMAC keys; Create Key Pair makes "
+                                    "asymmetric ones");
         return NGX_DECLINED;
     }
 
     if (len == -1) {
-        len = dflt;
-        bytes = dflt == 256 ? 32 : 24;
+        len = ks->dflt;
 
         if (ngx_kmip_op_set_num(r, &obj->attributes, "Cryptographic Length",
                                 NGX_KMIP_TYPE_INTEGER, len)
@@ -909,18 +959,33 @@ ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
         }
     }
 
-    if (bytes == 0) {
+    if (!ngx_kmip_op_keysize_ok(ks, len)) {
+        p = ks->min ? ngx_slprintf(lengths, last, "%L to %L", ks->min,
+                                   ks->max)
+                    : ngx_slprintf(lengths, last, "%L", ks->lengths[0]);
+
+        for (i = 1; ks->min == 0 && i < 4 && ks->lengths[i]; i++) {
+            p = ngx_slprintf(p, last, "%s%L",
+                             (i == 3 || ks->lengths[i + 1] == 0) ? " or "
+                                                                 : ", ",
+                             ks->lengths[i]);
+        }
+
         (void) ngx_kmip_result_fail(r, ctx->out,
                                     NGX_KMIP_REASON_INVALID_FIELD,
-                                    alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES
-                                    ? "AES keys are 128, 192 or 256 bits "
-                                      "long, not %L"
-                                    : "Triple DES keys are 112, 128, 168 or "
-                                      "192 bits long, not %L", len);
+                                    "%s keys are %*s bits long, not %L",
+                                    ks->name, (size_t) (p - lengths),
+                                    lengths, len);
         return NGX_DECLINED;
     }
 
-    *size = bytes;
+    *cipher = NULL;
+    *size = len / 8;
+
+    if (alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES) {
+        *size = (len == 112 || len == 128) ? 16 : 24;
+        *cipher = (*size == 16) ? EVP_des_ede_cbc() : EVP_des_ede3_cbc();
+    }
 
     return NGX_OK;
 }

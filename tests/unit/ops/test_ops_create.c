@@ -60,6 +60,22 @@ static struct {
     { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES, 64, 0, 0,
       NGX_KMIP_REASON_INVALID_FIELD,
       "Create Triple DES of 64 bits: Invalid Field" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA256, -1, 32, 256, 0,
+      "Create HMAC-SHA256 without a length: the hash's 32 bytes" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA512, 1024, 128, 1024, 0,
+      "Create HMAC-SHA512 of its block size, 1024 bits" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA1, 168, 21, 168, 0,
+      "Create HMAC-SHA1 of 168 bits: any whole bytes from 160 to 512" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA256, 128, 0, 0,
+      NGX_KMIP_REASON_INVALID_FIELD,
+      "Create HMAC-SHA256 shorter than its output: Invalid Field" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA384, 1028, 0, 0,
+      NGX_KMIP_REASON_INVALID_FIELD,
+      "Create HMAC-SHA384 of 1028 bits (not whole bytes): Invalid Field" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_CHACHA20, -1, 32, 256, 0,
+      "Create ChaCha20 without a length: 256 bits" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_CHACHA20, 128, 0, 0,
+      NGX_KMIP_REASON_INVALID_FIELD, "Create ChaCha20 of 128 bits: Invalid Field" },
     { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_RSA, 2048, 0, 0,
       NGX_KMIP_REASON_INVALID_FIELD,
       "Create of an RSA key: Invalid Field (symmetric keys only)" },
@@ -89,6 +105,19 @@ t_algorithms(ngx_uint_t major)
     CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD
           && t_find(&out[0], NGX_KMIP_TAG_UNIQUE_IDENTIFIER) == NULL,
           "Create AES of 100 bits: Invalid Field, no identifier");
+    CHECK(out[0].result_message_len
+          && ngx_strnstr((u_char *) out[0].result_message,
+                         "AES keys are 128, 192 or 256 bits long, not 100",
+                         out[0].result_message_len),
+          "the message lists the lengths AES takes");
+
+    out = t_create_key(major, NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA224,
+                       8);
+    CHECK(out[0].result_message_len
+          && ngx_strnstr((u_char *) out[0].result_message,
+                         "HMAC-SHA224 keys are 224 to 512 bits long, not 8",
+                         out[0].result_message_len),
+          "the message gives the range an HMAC key takes");
 
     for (i = 0; i < t_nelts(t_lengths); i++) {
         out = t_create_key(major, t_lengths[i].alg, t_lengths[i].len);

@@ -334,7 +334,9 @@ for my $v ('1.4', '2.1') {
                       'Cryptographic Parameters', 'Block Cipher Mode'),
            kmip_enum('Block Cipher Mode', 'AESKeyWrapPadding'),
            'the parameters asked for');
-        my $w = kmip_value($kb, 'Key Value');
+        # No Encoding: the Key Value structure stays, its Key Material
+        # wrapped (1.4 2.1.5)
+        my $w = kmip_value($kb, 'Key Value', 'Key Material');
         is(length $w, 24, '16 bytes wrapped');
         is(kw_unwrap($kek_bytes, $w, 1), $clear, 'RFC 5649: the bare key');
         ok(!defined kw_unwrap($kek_bytes, $w), 'not RFC 3394');
@@ -344,7 +346,8 @@ for my $v ('1.4', '2.1') {
                                 kws($kek, mode => 'NISTKeyWrap',
                                     encoding => 'No Encoding')),
                     'NIST Key Wrap, No Encoding');
-        is(kw_unwrap($kek_bytes, kmip_value(block_of($bi), 'Key Value')),
+        is(kw_unwrap($kek_bytes, kmip_value(block_of($bi), 'Key Value',
+                                            'Key Material')),
            $clear, 'RFC 3394: the bare key');
 
         # Transparent Symmetric Key: its structure is wrapped
@@ -404,7 +407,7 @@ for my $v ('1.4', '2.1') {
                                              encoding => 'No Encoding')),
                     'Secret Data, AES Key Wrap Padding');
         is(kw_unwrap($kek_bytes, kmip_value(block_of($bi, 'Secret Data'),
-                                         'Key Value'), 1),
+                                         'Key Value', 'Key Material'), 1),
            'twenty-byte-secret!!', 'the secret, unwrapped');
     };
 

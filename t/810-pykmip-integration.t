@@ -10,6 +10,7 @@
 #   PYKMIP_INTEGRATION_DIR=path   the suite's folder (default
 #                                 ../shared/pykmip-integration)
 #   PYKMIP_INTEGRATION_ONLY=expr  a pytest -k expression
+#   PYKMIP_INTEGRATION_VERBOSE=1  pytest's whole output
 
 use strict;
 use warnings;
@@ -71,6 +72,7 @@ my $cmd = join ' ', "cd $work && HOME=$work/home timeout 900 $python -m pytest",
           '-p no:cacheprovider -rA -q', @k,
           'kmip/tests/integration -m "not ignore" --config target 2>&1';
 my $out = `$cmd`;
+diag($out) if $ENV{PYKMIP_INTEGRATION_VERBOSE};
 
 # "PASSED kmip/tests/integration/services/test_x.py::TestX::test_y"
 my %result;
@@ -90,6 +92,9 @@ for my $t (sort keys %expected) {
     next if $ENV{PYKMIP_INTEGRATION_ONLY} && !exists $result{$t};
     is($result{$t} // 'not run', 'pass', "$t passes");
 }
+
+# why the others fail, from pytest's summary ("FAILED test - reason")
+diag($1) while $out =~ /^((?:FAILED|ERROR) \S+ - .{0,200})/mg;
 
 my @new = grep { $result{$_} eq 'pass' && !$expected{$_} } sort keys %result;
 diag("passes now, add it to t/pykmip-integration-expected.txt: $_")

@@ -33,8 +33,10 @@
  *                     Block Cipher Mode NIST Key Wrap (RFC 3394, SP
  *                     800-38F KW) or AES Key Wrap Padding (RFC 5649, KWP)
  *   encoding          TTLV (the default): the Key Value structure, with
- *                     the attributes the specification names; No Encoding:
- *                     the Key Material bytes alone
+ *                     the attributes the specification names, wrapped
+ *                     into a Byte String Key Value; No Encoding: the Key
+ *                     Material bytes alone, wrapped in place in the Key
+ *                     Value structure
  *
  * The result reasons are 1.4's (table 338) in 1.x and 2.1's (6.1.19.1) in
  * 2.x.
@@ -623,9 +625,21 @@ ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
         return rc;
     }
 
-    /* the Key Value is now the wrapped bytes, its structure let go */
+    /*
+     * TTLV Encoding: the Key Value is now the wrapped bytes, its structure
+     * let go. No Encoding wraps "the Byte String Key Material field in
+     * the Key Value structure" (1.4 2.1.5, which says that structure then
+     * holds no attributes): the structure stays, its Key Material wrapped,
+     * as PyKMIP reads it
+     */
 
-    kv->type = NGX_KMIP_TYPE_BYTE_STRING;
+    if (w->encoding == NGX_KMIP_ENCODING_OPTION_NO_ENCODING) {
+        kv = ngx_kmip_ttlv_find(kv, NGX_KMIP_TAG_KEY_MATERIAL);
+
+    } else {
+        kv->type = NGX_KMIP_TYPE_BYTE_STRING;
+    }
+
     kv->v.str.data = wrapped.data;
     kv->v.str.len = wrapped.len;
 

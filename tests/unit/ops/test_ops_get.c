@@ -201,6 +201,12 @@ t_unwraps(ngx_kmip_response_item_t *out, ngx_str_t *kek, ngx_str_t *uid,
     o = ngx_kmip_store_memory_find(t_mem, uid);
     kv = t_deep(out->payload, NGX_KMIP_TAG_KEY_VALUE);
 
+    /* No Encoding: the Key Material wrapped in its Key Value structure */
+
+    if (kv && kv->type == NGX_KMIP_TYPE_STRUCTURE) {
+        kv = ngx_kmip_ttlv_find(kv, NGX_KMIP_TAG_KEY_MATERIAL);
+    }
+
     if (k == NULL || o == NULL || kv == NULL
         || kv->type != NGX_KMIP_TYPE_BYTE_STRING || kv->v.str.len > 128)
     {
@@ -262,8 +268,11 @@ t_wrapped(ngx_uint_t major)
     kwd = t_deep(out[0].payload, NGX_KMIP_TAG_KEY_WRAPPING_DATA);
     CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
           && kwd && t_deep(kwd, NGX_KMIP_TAG_ENCODING_OPTION)
+          && t_deep(out[0].payload, NGX_KMIP_TAG_KEY_VALUE)->type
+             == NGX_KMIP_TYPE_STRUCTURE
           && t_unwraps(&out[0], kek, uid, 0),
-          "Get wrapped, No Encoding: the RFC 3394 wrap of the material");
+          "Get wrapped, No Encoding: the RFC 3394 wrap of the material, "
+          "as the Key Material of the Key Value structure");
 
     g.encoding = 0;
     out = t_get(major, major >= 2 ? 1 : 4, uid, &g);

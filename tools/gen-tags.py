@@ -105,7 +105,7 @@ def main():
             for r in rows[2:]:
                 if len(r) < 2 or reserved(r[0]):
                     continue
-                val = r[1].replace(' ', '')
+                val = re.sub(r'\(deprecated\)', '', r[1]).replace(' ', '')
                 if val.lower().startswith('0x'):
                     val = val[2:]
                 if not re.fullmatch(r'[0-9A-Fa-f]{1,8}', val):

@@ -541,23 +541,34 @@ ngx_kmip_cert_alt(ngx_kmip_allocator_t *a, X509 *x, int nid,
 }
 
 
+/* the serial as its DER INTEGER's content octets (a sign byte included),
+   and in decimal */
+
 static int
 ngx_kmip_cert_serial(ngx_kmip_allocator_t *a, X509 *x, ngx_kmip_cert_t *c)
 {
-    int                  ok;
+    int                  ok, n;
     char                *dec;
+    size_t               len;
     BIGNUM              *bn;
+    uint8_t             *der;
+    unsigned             tag;
+    const uint8_t       *p, *val;
     const ASN1_INTEGER  *serial;
 
     serial = X509_get0_serialNumber(x);
 
-    if (!ngx_kmip_cert_copy(a, &c->serial, ASN1_STRING_get0_data(serial),
-                            (size_t) ASN1_STRING_length(serial)))
-    {
-        return 0;
-    }
+    der = NULL;
+    n = i2d_ASN1_INTEGER(serial, &der);
+    p = der;
 
-    bn = ASN1_INTEGER_to_BN(serial, NULL);
+    ok = n > 0
+         && ngx_kmip_keys_der_next(&p, der + n, &tag, &val, &len) == 0
+         && ngx_kmip_cert_copy(a, &c->serial, val, len);
+
+    OPENSSL_free(der);
+
+    bn = ok ? ASN1_INTEGER_to_BN(serial, NULL) : NULL;
     dec = bn ? BN_bn2dec(bn) : NULL;
 
     ok = dec != NULL && ngx_kmip_cert_copy(a, &c->serial_text, dec,

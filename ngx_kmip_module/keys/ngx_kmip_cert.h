@@ -53,8 +53,8 @@ typedef struct {
     int64_t                 not_after;
 
     /* KMIP 1.2+: X.509 Certificate Identifier, Subject, Issuer */
-    ngx_kmip_cert_str_t     serial;             /* the serial number's
-                                                   big-endian magnitude */
+    ngx_kmip_cert_str_t     serial;             /* the serial number: its
+                                                   DER INTEGER's content */
     ngx_kmip_cert_str_t     issuer_der;         /* DER Name */
     ngx_kmip_cert_str_t     subject_der;
     ngx_kmip_cert_list_t    subject_alt_der;    /* DER GeneralName each */

@@ -81,8 +81,6 @@ static int ngx_kmip_keys_export(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t **out, ngx_kmip_keys_error_t *err);
 static EVP_PKEY *ngx_kmip_keys_load_pkey(const ngx_kmip_key_t *key,
     ngx_kmip_key_info_t *info, ngx_kmip_keys_error_t *err);
-static int ngx_kmip_der_next(const uint8_t **p, const uint8_t *end,
-    unsigned *tag, const uint8_t **val, size_t *len);
 static int ngx_kmip_keys_shape(const uint8_t *der, size_t len,
     uint32_t format, int is_private, ngx_kmip_keys_error_t *err);
 static EVP_PKEY *ngx_kmip_keys_decode(const uint8_t *der, size_t len,
@@ -730,8 +728,8 @@ ngx_kmip_keys_rsa_check(EVP_PKEY *pkey, int is_private)
 
 /* one TLV of DER: one-byte tags, definite lengths of up to 4 bytes */
 
-static int
-ngx_kmip_der_next(const uint8_t **p, const uint8_t *end, unsigned *tag,
+int
+ngx_kmip_keys_der_next(const uint8_t **p, const uint8_t *end, unsigned *tag,
     const uint8_t **val, size_t *len)
 {
     size_t          n, i, l;
@@ -789,7 +787,7 @@ ngx_kmip_keys_shape(const uint8_t *der, size_t len, uint32_t format,
     p = der;
     end = der + len;
 
-    if (ngx_kmip_der_next(&p, end, &tag, &body, &n) != 0
+    if (ngx_kmip_keys_der_next(&p, end, &tag, &body, &n) != 0
         || tag != NGX_KMIP_DER_SEQUENCE)
     {
         return ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_ENCODING,
@@ -837,7 +835,7 @@ ngx_kmip_keys_shape(const uint8_t *der, size_t len, uint32_t format,
     p = body;
 
     for (n = 0; n < count; n++) {
-        if (ngx_kmip_der_next(&p, end, &tag, &val, &vlen) != 0
+        if (ngx_kmip_keys_der_next(&p, end, &tag, &val, &vlen) != 0
             || tag != want[n])
         {
             return ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_ENCODING,

@@ -244,5 +244,10 @@ int ngx_kmip_keys_info_of(EVP_PKEY *pkey, int is_private,
     ngx_kmip_key_info_t *info, ngx_kmip_keys_error_t *err);
 int ngx_kmip_keys_fail(ngx_kmip_keys_error_t *err, int rc, const char *what);
 
+/* one DER TLV at *p (strict: one-byte tags, minimal definite lengths of
+   up to 4 bytes, inside end): 0 and *p past it, or -1 */
+int ngx_kmip_keys_der_next(const uint8_t **p, const uint8_t *end,
+    unsigned *tag, const uint8_t **val, size_t *len);
+
 
 #endif /* _NGX_KMIP_KEYS_H_INCLUDED_ */

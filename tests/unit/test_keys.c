@@ -817,6 +817,48 @@ test_format_confusion(void)
     CHECK(inspect_bytes(OBJ_PUB, F_PKCS8, pairs[0].private_der,
                         pairs[0].private_len, &info)
           == NGX_KMIP_KEYS_ERR_FORMAT, "PKCS#8 for a public key");
+    /* the key's own parts that do not agree */
+    {
+        uint8_t             *b;
+        ngx_kmip_key_t       ok;
+        ngx_kmip_item_t     *o;
+        ngx_kmip_keypair_t   kp;
+        ngx_kmip_keygen_t    g = { ALG(EC), 256, 0, 0 };
+
+        /* another P-256 key's public key (the last 65 bytes) in this one */
+        ngx_kmip_keys_generate(&g, &kp, NULL);
+        ok = key_of(OBJ_PRIV, F_PKCS8, 0,
+                    bytes_item(kp.private_der, kp.private_len));
+        o = NULL;
+        ngx_kmip_keys_convert(&A, &ok, F_SEC1, &o, NULL);
+        b = copy_of(sec1->v.str.data, sec1->v.str.len, 0);
+
+        CHECK(o && o->v.str.len == sec1->v.str.len,
+              "two P-256 ECPrivateKeys of one length");
+        if (o && o->v.str.len == sec1->v.str.len) {
+            memcpy(b + sec1->v.str.len - 65,
+                   o->v.str.data + o->v.str.len - 65, 65);
+            CHECK(inspect_bytes(OBJ_PRIV, F_SEC1, b, sec1->v.str.len, &info)
+                  == NGX_KMIP_KEYS_ERR_INVALID,
+                  "an ECPrivateKey with another key's public key");
+        }
+
+        ngx_kmip_keys_keypair_wipe(&kp);
+
+        /* a byte of the modulus changed: n is no longer p q */
+        b = copy_of(pkcs1->v.str.data, pkcs1->v.str.len, 0);
+        b[40] ^= 0x10;
+        CHECK(inspect_bytes(OBJ_PRIV, F_PKCS1, b, pkcs1->v.str.len, &info)
+              == NGX_KMIP_KEYS_ERR_INVALID,
+              "an RSAPrivateKey whose modulus is not p q");
+
+        b = copy_of(pkcs1_pub->v.str.data, pkcs1_pub->v.str.len, 0);
+        b[pkcs1_pub->v.str.len - 1] ^= 0x01;
+        CHECK(inspect_bytes(OBJ_PUB, F_PKCS1, b, pkcs1_pub->v.str.len,
+                            &info) == NGX_KMIP_KEYS_ERR_INVALID,
+              "an RSAPublicKey of an even exponent");
+    }
+
     CHECK(inspect_bytes(OBJ_PRIV, F_SEC1, pairs[7].private_der,
                         pairs[7].private_len, &info)
           == NGX_KMIP_KEYS_ERR_ENCODING, "an Ed25519 key named ECPrivateKey");
@@ -2238,7 +2280,7 @@ test_digest_params(void)
 
 static uint8_t *
 make_cert(const ngx_kmip_keypair_t *kp, const EVP_MD *md, int with_san,
-    size_t *len)
+    long serial, size_t *len)
 {
     int             n;
     X509           *x;
@@ -2253,7 +2295,7 @@ make_cert(const ngx_kmip_keypair_t *kp, const EVP_MD *md, int with_san,
 
     x = X509_new();
     X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 0x1234567);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
     ASN1_TIME_set_string(X509_getm_notBefore(x), "20250101000000Z");
     ASN1_TIME_set_string(X509_getm_notAfter(x), "20350615123456Z");
     X509_set_pubkey(x, pkey);
@@ -2326,7 +2368,7 @@ test_cert(void)
         NGX_KMIP_TAG_CERTIFICATE_ISSUER_O
     };
 
-    der = make_cert(&pairs[0], EVP_sha256(), 1, &n);
+    der = make_cert(&pairs[0], EVP_sha256(), 1, 0x1234567, &n);
     CHECK(der != NULL, "a self-signed RSA certificate to parse");
     if (der == NULL) {
         return;
@@ -2420,14 +2462,19 @@ test_cert(void)
           "certificate: an SPKI is not one");
 
     /* ECDSA-signed, and an Ed25519 one KMIP has no algorithm for */
-    der = make_cert(&pairs[5], EVP_sha384(), 0, &n);
+    der = make_cert(&pairs[5], EVP_sha384(), 0, 0x80000001, &n);
     CHECK(der && ngx_kmip_cert_parse(&A, der, n, &c, &err)
                  == NGX_KMIP_KEYS_OK
           && c.signature_algorithm == DSA(ECDSA_WITH_SHA384)
           && c.key.type == NGX_KMIP_KEY_EC && c.subject_alt.n == 0,
           "certificate: ECDSA with SHA-384, P-384 key");
+    CHECK(der && c.serial.len == 5
+          && memcmp(c.serial.data, "\x00\x80\x00\x00\x01", 5) == 0
+          && c.serial_text.len == 10
+          && memcmp(c.serial_text.data, "2147483649", 10) == 0,
+          "certificate: a serial with its top bit set keeps its sign byte");
 
-    der = make_cert(&pairs[7], NULL, 0, &n);
+    der = make_cert(&pairs[7], NULL, 0, 1, &n);
     it = (ngx_kmip_item_t *) 1;
     CHECK(der && ngx_kmip_cert_parse(&A, der, n, &c, &err)
                  == NGX_KMIP_KEYS_OK
@@ -2485,7 +2532,7 @@ test_nomem(void)
         arena_free();
     }
 
-    der = make_cert(&pairs[0], EVP_sha256(), 1, &n);
+    der = make_cert(&pairs[0], EVP_sha256(), 1, 0x1234567, &n);
     ok = 1;
 
     for (k = 0; der && k < 256; k++) {

@@ -66,11 +66,19 @@ def main():
     in_spec = {}       # spec -> the tag values its table defines
     enums = {}         # enum name -> {value name: value}
     enum_order = []
+    # tags the 1.4 table marks "(deprecated ...)": named in the tags header
+    # for the code that reads them (the 1.0 certificate attributes), kept
+    # out of the names and the version tables
+    deprecated = {}
 
     for f in reversed(SPECS):       # 2.1 first: its names are preferred
         in_spec[f] = set()
         for rows, post in tables(os.path.join(spec, f)):
             for r in rows:
+                m = re.fullmatch(r'(42[0-9A-Fa-f]{4}) \(deprecated[^)]*\)',
+                                 r[1].strip()) if len(r) >= 2 else None
+                if m and not reserved(r[0]):
+                    deprecated.setdefault(int(m.group(1), 16), r[0])
                 if len(r) >= 2 and re.fullmatch(r'42[0-9A-Fa-f]{4}',
                                                 r[1].strip()):
                     name = r[0]
@@ -105,7 +113,7 @@ def main():
             for r in rows[2:]:
                 if len(r) < 2 or reserved(r[0]):
                     continue
-                val = r[1].replace(' ', '')
+                val = re.sub(r'\(deprecated\)', '', r[1]).replace(' ', '')
                 if val.lower().startswith('0x'):
                     val = val[2:]
                 if not re.fullmatch(r'[0-9A-Fa-f]{1,8}', val):
@@ -132,6 +140,17 @@ def main():
                 continue
             names[s] = v
             lines.append('#define NGX_KMIP_TAG_%-40s 0x%06X' % (s, v))
+
+    dl = []
+    for v in sorted(deprecated):
+        s = snake(deprecated[v])
+        if v in tags or s in names:
+            continue
+        names[s] = v
+        dl.append('#define NGX_KMIP_TAG_%-40s 0x%06X' % (s, v))
+    if dl:
+        lines += ['', '/* deprecated by the 1.4 specification; not in the '
+                  'names or version tables */'] + dl
 
     write(out, 'ngx_kmip_tags.h', HDR_TAGS_TOP, lines, HDR_TAGS_BOTTOM)
 

@@ -381,5 +381,17 @@
 #define NGX_KMIP_TAG_CONSTRAINTS                              0x420168
 #define NGX_KMIP_TAG_CONSTRAINT                               0x420169
 
+/* deprecated by the 1.4 specification; not in the names or version tables */
+#define NGX_KMIP_TAG_CERTIFICATE_IDENTIFIER                   0x420014
+#define NGX_KMIP_TAG_CERTIFICATE_ISSUER                       0x420015
+#define NGX_KMIP_TAG_CERTIFICATE_ISSUER_ALTERNATIVE_NAME      0x420016
+#define NGX_KMIP_TAG_CERTIFICATE_ISSUER_DISTINGUISHED_NAME    0x420017
+#define NGX_KMIP_TAG_CERTIFICATE_SUBJECT                      0x42001A
+#define NGX_KMIP_TAG_CERTIFICATE_SUBJECT_ALTERNATIVE_NAME     0x42001B
+#define NGX_KMIP_TAG_CERTIFICATE_SUBJECT_DISTINGUISHED_NAME   0x42001C
+#define NGX_KMIP_TAG_ISSUER                                   0x42003B
+#define NGX_KMIP_TAG_OPERATION_POLICY_NAME                    0x42005D
+#define NGX_KMIP_TAG_SERIAL_NUMBER                            0x420087
+
 
 #endif /* _NGX_KMIP_TAGS_H_INCLUDED_ */

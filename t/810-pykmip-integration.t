@@ -67,7 +67,7 @@ suppress_ragged_eofs=True
 EOF
 
 my @k = $ENV{PYKMIP_INTEGRATION_ONLY}
-        ? ('-k', $ENV{PYKMIP_INTEGRATION_ONLY}) : ();
+        ? ('-k', "'$ENV{PYKMIP_INTEGRATION_ONLY}'") : ();
 my $cmd = join ' ', "cd $work && HOME=$work/home timeout 900 $python -m pytest",
           '-p no:cacheprovider -rA -q', @k,
           'kmip/tests/integration -m "not ignore" --config target 2>&1';

@@ -125,6 +125,26 @@ static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
     { "Protection Storage Mask", NGX_KMIP_TAG_PROTECTION_STORAGE_MASK,
       T_INT, S|Q },
 
+    /*
+     * A certificate's, read from it at Register (1.4 3.8 to 3.14, 2.1
+     * 4.8 to 4.12). Q: PyKMIP 0.10 has no class for the identifiers,
+     * subjects, issuers and the signature algorithm
+     */
+    { "Certificate Type", NGX_KMIP_TAG_CERTIFICATE_TYPE, T_ENUM, S },
+    { "Certificate Length", NGX_KMIP_TAG_CERTIFICATE_LENGTH, T_INT, S },
+    { "Digital Signature Algorithm", NGX_KMIP_TAG_DIGITAL_SIGNATURE_ALGORITHM,
+      T_ENUM, S|Q },
+    { "X.509 Certificate Identifier",
+      NGX_KMIP_TAG_X_509_CERTIFICATE_IDENTIFIER, T_STR, S|Q },
+    { "X.509 Certificate Subject", NGX_KMIP_TAG_X_509_CERTIFICATE_SUBJECT,
+      T_STR, S|Q },
+    { "X.509 Certificate Issuer", NGX_KMIP_TAG_X_509_CERTIFICATE_ISSUER,
+      T_STR, S|Q },
+    /* 1.0's, deprecated as of 1.1, gone in 2.0: no 2.x tag */
+    { "Certificate Identifier", 0, T_STR, S|Q },
+    { "Certificate Subject", 0, T_STR, S|Q },
+    { "Certificate Issuer", 0, T_STR, S|Q },
+
     { NULL, 0, 0, 0 }
 };
 

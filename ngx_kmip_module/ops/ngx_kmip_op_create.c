@@ -18,6 +18,7 @@
 #include "ngx_kmip_op_store.h"
 #include "ngx_kmip_op_usage.h"
 #include "ngx_kmip_op_create.h"
+#include "ngx_kmip_op_pkey.h"
 
 
 /*
@@ -301,8 +302,13 @@ ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj)
     }
 
     if (obj->object_type != NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT
+        && obj->object_type != NGX_KMIP_OBJECT_TYPE_CERTIFICATE
         && ngx_kmip_ttlv_add_enum(&r->alloc, v, NGX_KMIP_TAG_KEY_FORMAT_TYPE,
-                                  NGX_KMIP_KEY_FORMAT_TYPE_RAW) == NULL)
+                                  ngx_kmip_op_pkey_type(obj->object_type)
+                                  ? ngx_kmip_op_pkey_stored_format(
+                                                           obj->object_type)
+                                  : NGX_KMIP_KEY_FORMAT_TYPE_RAW)
+           == NULL)
     {
         return NGX_ERROR;
     }
@@ -1142,6 +1148,22 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return rc;
     }
 
+    if (ngx_kmip_op_pkey_type(type)) {
+        /* keys of public key cryptography, certificates: their own file */
+
+        rc = ngx_kmip_op_new_object(ctx, type, &obj);
+
+        if (rc == NGX_OK) {
+            rc = ngx_kmip_op_pkey_register(ctx, obj);
+        }
+
+        if (rc != NGX_OK) {
+            return rc == NGX_DECLINED ? NGX_OK : rc;
+        }
+
+        return ngx_kmip_op_store_new(ctx, obj);
+    }
+
     rc = ngx_kmip_op_register_given(ctx, type, &given);
 
     if (rc == NGX_OK) {
@@ -1255,8 +1277,9 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
     default:
         (void) ngx_kmip_result_fail(r, ctx->out,
                                     NGX_KMIP_REASON_INVALID_FIELD,
-                                    "Register takes Symmetric Keys, Secret "
-                                    "Data and Opaque Objects only");
+                                    "Register takes Symmetric, Public and "
+                                    "Private Keys, Certificates, Secret "
+                                    "Data and Opaque Objects");
         return NGX_DECLINED;
     }
 }

@@ -11,6 +11,7 @@
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
 #include "ngx_kmip_op_get.h"
+#include "ngx_kmip_op_pkey.h"
 #include "ngx_kmip_op_wrap.h"
 
 
@@ -122,6 +123,12 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
 
     case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
         rc = ngx_kmip_op_get_opaque_object(ctx, payload);
+        break;
+
+    case NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY:
+    case NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY:
+    case NGX_KMIP_OBJECT_TYPE_CERTIFICATE:
+        rc = ngx_kmip_op_pkey_get(ctx, payload, kft, &block);
         break;
 
     default:

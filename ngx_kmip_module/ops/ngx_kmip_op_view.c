@@ -143,8 +143,20 @@ ngx_kmip_op_protection_track(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l)
 uint32_t
 ngx_kmip_op_key_format(ngx_kmip_object_t *obj)
 {
-    return obj->object_type == NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY
-           ? NGX_KMIP_KEY_FORMAT_TYPE_RAW : NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE;
+    switch (obj->object_type) {
+
+    case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
+        return NGX_KMIP_KEY_FORMAT_TYPE_RAW;
+
+    case NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY:
+        return NGX_KMIP_KEY_FORMAT_TYPE_PKCS_8;
+
+    case NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY:
+        return NGX_KMIP_KEY_FORMAT_TYPE_X_509;
+
+    default:
+        return NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE;
+    }
 }
 
 

@@ -2534,6 +2534,40 @@ test_nomem(void)
 }
 
 
+/* every code has its text and a Result Reason; the texts are distinct */
+static void
+test_codes(void)
+{
+    int          rc, other, ok;
+    const char  *t;
+
+    ok = 1;
+
+    for (rc = NGX_KMIP_KEYS_OK; rc <= NGX_KMIP_KEYS_ERR_CRYPTO; rc++) {
+        t = ngx_kmip_keys_strerror(rc);
+        ok = ok && t != NULL && strcmp(t, "unknown error") != 0
+             && (rc == NGX_KMIP_KEYS_OK) == (ngx_kmip_keys_reason(rc) == 0);
+
+        for (other = NGX_KMIP_KEYS_OK; other < rc; other++) {
+            ok = ok && strcmp(t, ngx_kmip_keys_strerror(other)) != 0;
+        }
+    }
+
+    CHECK(ok, "each code: its own text, a Result Reason unless OK");
+    CHECK(strcmp(ngx_kmip_keys_strerror(NGX_KMIP_KEYS_ERR_CRYPTO + 1),
+                 "unknown error") == 0
+          && strcmp(ngx_kmip_keys_strerror(-1), "unknown error") == 0,
+          "a code out of range");
+    CHECK(ngx_kmip_keys_reason(NGX_KMIP_KEYS_ERR_DATA)
+          == NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE
+          && ngx_kmip_keys_reason(NGX_KMIP_KEYS_ERR_ENCODING)
+             == NGX_KMIP_REASON_INVALID_FIELD
+          && ngx_kmip_keys_reason(NGX_KMIP_KEYS_ERR_NOMEM)
+             == NGX_KMIP_REASON_GENERAL_FAILURE,
+          "Result Reasons of data, encoding and memory failures");
+}
+
+
 int
 main(void)
 {
@@ -2546,6 +2580,7 @@ main(void)
     snprintf(tc_dir, sizeof(tc_dir), "%s",
              dir ? dir : "../../../shared/kmip/testcases");
 
+    test_codes();
     test_generate();
     test_generate_refusals();
     test_generate_threads();

@@ -2509,6 +2509,30 @@ test_nomem(void)
         arena_free();
     }
 
+    /* the services with no memory left */
+    {
+        uint8_t               *sig;
+        ngx_kmip_pk_params_t   p;
+
+        arena_free();
+        key = gen_key(4, 1);
+        ngx_kmip_pk_params_init(&p);
+        p.hashing = HASH(SHA_256);
+        arena.cap = arena.used;
+        CHECK(ngx_kmip_pk_sign(&A, &key, &p, (const uint8_t *) "m", 1, 0,
+                               &sig, &n, NULL) == NGX_KMIP_KEYS_ERR_NOMEM,
+              "signing with no memory");
+
+        arena.cap = TEST_ARENA_SIZE;
+        key = gen_key(0, 1);
+        p.padding = PAD(OAEP);
+        arena.cap = arena.used;
+        CHECK(ngx_kmip_pk_encrypt(&A, &key, &p, (const uint8_t *) "m", 1,
+                                  &sig, &n, NULL) == NGX_KMIP_KEYS_ERR_NOMEM,
+              "encrypting with no memory");
+        arena.cap = TEST_ARENA_SIZE;
+    }
+
     arena_free();
     der = make_cert(&pairs[0], EVP_sha256(), 1, 0x1234567, &n);
     base = arena.used;

@@ -1439,7 +1439,8 @@ ngx_kmip_keys_add_bn(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     uint32_t tag, const BIGNUM *bn)
 {
     size_t    n;
-    uint8_t  *buf;
+    uint8_t          *buf;
+    ngx_kmip_item_t  *it;
 
     n = (size_t) BN_num_bytes(bn) + ((BN_num_bits(bn) % 8) == 0);
     n = (n + 7) & ~(size_t) 7;
@@ -1449,12 +1450,15 @@ ngx_kmip_keys_add_bn(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
         return NULL;
     }
 
-    if (BN_bn2binpad(bn, buf, (int) n) != (int) n) {
+    it = BN_bn2binpad(bn, buf, (int) n) == (int) n
+         ? ngx_kmip_ttlv_add_bigint(a, parent, tag, buf, n) : NULL;
+
+    if (it == NULL) {
+        /* a private component no item holds: wiped here or never */
         OPENSSL_cleanse(buf, n);
-        return NULL;
     }
 
-    return ngx_kmip_ttlv_add_bigint(a, parent, tag, buf, n);
+    return it;
 }
 
 

@@ -201,6 +201,8 @@ ngx_kmip_pk_sign(ngx_kmip_allocator_t *a, const ngx_kmip_key_t *key,
 
     n = (size_t) EVP_PKEY_get_size(pkey);
     buf = a->alloc(a->data, n);
+    mctx = NULL;
+    pctx = NULL;
 
     ok = buf != NULL
          && ngx_kmip_pk_sig_init(pkey, &s, digested, 0, &mctx, &pctx)

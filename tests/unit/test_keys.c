@@ -22,65 +22,38 @@
 #include "ngx_kmip_pk.h"
 #include "ngx_kmip_cert.h"
 
+#include "ngx_kmip_test.h"
 #include "ngx_kmip_test_check.h"
 
 
-/* an arena: every test's memory, freed at the end */
+/* the tests' memory: the unit tests' arena, emptied after each group */
 
-typedef struct block_s  block_t;
+#define TEST_ARENA_SIZE  (32 * 1024 * 1024)
 
-struct block_s {
-    block_t  *next;
-    size_t    size;
-};
-
-static block_t  *blocks;
-static long      budget = -1;      /* allocations left; -1: no limit */
+static ngx_kmip_test_arena_t  arena;
+static ngx_kmip_allocator_t   A = { ngx_kmip_test_alloc, &arena };
 
 
 static void *
-arena_alloc(void *data, size_t size)
+arena_alloc(size_t size)
 {
-    block_t  *b;
+    void  *p;
 
-    if (budget == 0) {
-        return NULL;
+    p = ngx_kmip_test_alloc(&arena, size);
+    if (p == NULL) {
+        abort();
     }
 
-    if (budget > 0) {
-        budget--;
-    }
-
-    b = malloc(sizeof(block_t) + size + 16);
-    if (b == NULL) {
-        return NULL;
-    }
-
-    b->next = blocks;
-    b->size = size;
-    blocks = b;
-
-    /* not zeroed, as the allocator's contract allows */
-    memset(b + 1, 0xa5, size);
-
-    return b + 1;
+    return p;
 }
 
 
 static void
 arena_free(void)
 {
-    block_t  *b;
-
-    while (blocks) {
-        b = blocks;
-        blocks = b->next;
-        free(b);
-    }
+    ngx_kmip_test_arena_reset(&arena, TEST_ARENA_SIZE);
+    arena.cap = TEST_ARENA_SIZE;
 }
-
-
-static ngx_kmip_allocator_t  A = { arena_alloc, NULL };
 
 
 #define OBJ_PRIV  NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY
@@ -145,7 +118,7 @@ copy_of(const uint8_t *p, size_t n, size_t extra)
 {
     uint8_t  *c;
 
-    c = arena_alloc(NULL, n + extra);
+    c = arena_alloc(n + extra);
     memcpy(c, p, n);
 
     return c;
@@ -175,7 +148,7 @@ through_ttlv(const ngx_kmip_item_t *it)
     ngx_kmip_item_t  *root;
 
     n = ngx_kmip_ttlv_size(it);
-    buf = arena_alloc(NULL, n);
+    buf = arena_alloc(n);
     ngx_kmip_ttlv_encode(it, buf);
 
     if (ngx_kmip_ttlv_decode(buf, n, NULL, &A, &root, NULL) != NGX_KMIP_OK) {
@@ -1256,7 +1229,7 @@ tc_read(const char *file)
     n = ftell(f);
     fseek(f, 0, SEEK_SET);
 
-    buf = arena_alloc(NULL, (size_t) n + 1);
+    buf = arena_alloc((size_t) n + 1);
     if (fread(buf, 1, (size_t) n, f) != (size_t) n) {
         fclose(f);
         return NULL;
@@ -1309,7 +1282,7 @@ tc_hex(const char *xml, const char *name, int nth, size_t *n)
         return NULL;
     }
 
-    b = arena_alloc(NULL, len / 2 + 1);
+    b = arena_alloc(len / 2 + 1);
 
     for (i = 0; i < len / 2; i++) {
         if (sscanf(v + 2 * i, "%2x", &x) != 1) {
@@ -2498,7 +2471,7 @@ test_nomem(void)
 {
     int              rc, ok;
     long             k;
-    size_t           i, n;
+    size_t           i, n, base;
     uint8_t         *der;
     ngx_kmip_key_t   key;
     ngx_kmip_cert_t  c;
@@ -2514,12 +2487,15 @@ test_nomem(void)
     for (i = 0; i < sizeof(conv) / sizeof(conv[0]); i++) {
         ok = 1;
 
-        for (k = 0; k < 64; k++) {
+        /* the arena cut short by 8 bytes more each time: every
+           allocation of the conversion fails in turn */
+        for (k = 0; k < 8192; k += 8) {
+            arena_free();
             key = gen_key(conv[i].pair, 1);
-            budget = k;
+            arena.cap = arena.used + (size_t) k;
             out = NULL;
             rc = ngx_kmip_keys_convert(&A, &key, conv[i].format, &out, NULL);
-            budget = -1;
+            arena.cap = TEST_ARENA_SIZE;
 
             if (rc == NGX_KMIP_KEYS_OK) {
                 break;
@@ -2528,17 +2504,45 @@ test_nomem(void)
             ok = ok && rc == NGX_KMIP_KEYS_ERR_NOMEM;
         }
 
-        CHECK(ok && k < 64, "a conversion out of memory at each allocation");
+        CHECK(ok && k > 0 && k < 8192,
+              "a conversion out of memory at each allocation");
         arena_free();
     }
 
+    /* the services with no memory left */
+    {
+        uint8_t               *sig;
+        ngx_kmip_pk_params_t   p;
+
+        arena_free();
+        key = gen_key(4, 1);
+        ngx_kmip_pk_params_init(&p);
+        p.hashing = HASH(SHA_256);
+        arena.cap = arena.used;
+        CHECK(ngx_kmip_pk_sign(&A, &key, &p, (const uint8_t *) "m", 1, 0,
+                               &sig, &n, NULL) == NGX_KMIP_KEYS_ERR_NOMEM,
+              "signing with no memory");
+
+        arena.cap = TEST_ARENA_SIZE;
+        key = gen_key(0, 1);
+        p.padding = PAD(OAEP);
+        arena.cap = arena.used;
+        CHECK(ngx_kmip_pk_encrypt(&A, &key, &p, (const uint8_t *) "m", 1,
+                                  &sig, &n, NULL) == NGX_KMIP_KEYS_ERR_NOMEM,
+              "encrypting with no memory");
+        arena.cap = TEST_ARENA_SIZE;
+    }
+
+    arena_free();
     der = make_cert(&pairs[0], EVP_sha256(), 1, 0x1234567, &n);
+    base = arena.used;
     ok = 1;
 
-    for (k = 0; der && k < 256; k++) {
-        budget = k;
+    for (k = 0; der && k < 16384; k += 8) {
+        arena.used = base;
+        arena.cap = base + (size_t) k;
         rc = ngx_kmip_cert_parse(&A, der, n, &c, NULL);
-        budget = -1;
+        arena.cap = TEST_ARENA_SIZE;
 
         if (rc == NGX_KMIP_KEYS_OK) {
             break;
@@ -2547,10 +2551,44 @@ test_nomem(void)
         ok = ok && rc == NGX_KMIP_KEYS_ERR_ENCODING;
     }
 
-    CHECK(der && ok && k < 256,
+    CHECK(der && ok && k > 0 && k < 16384,
           "a certificate parsed out of memory at each allocation");
 
     arena_free();
+}
+
+
+/* every code has its text and a Result Reason; the texts are distinct */
+static void
+test_codes(void)
+{
+    int          rc, other, ok;
+    const char  *t;
+
+    ok = 1;
+
+    for (rc = NGX_KMIP_KEYS_OK; rc <= NGX_KMIP_KEYS_ERR_CRYPTO; rc++) {
+        t = ngx_kmip_keys_strerror(rc);
+        ok = ok && t != NULL && strcmp(t, "unknown error") != 0
+             && (rc == NGX_KMIP_KEYS_OK) == (ngx_kmip_keys_reason(rc) == 0);
+
+        for (other = NGX_KMIP_KEYS_OK; other < rc; other++) {
+            ok = ok && strcmp(t, ngx_kmip_keys_strerror(other)) != 0;
+        }
+    }
+
+    CHECK(ok, "each code: its own text, a Result Reason unless OK");
+    CHECK(strcmp(ngx_kmip_keys_strerror(NGX_KMIP_KEYS_ERR_CRYPTO + 1),
+                 "unknown error") == 0
+          && strcmp(ngx_kmip_keys_strerror(-1), "unknown error") == 0,
+          "a code out of range");
+    CHECK(ngx_kmip_keys_reason(NGX_KMIP_KEYS_ERR_DATA)
+          == NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE
+          && ngx_kmip_keys_reason(NGX_KMIP_KEYS_ERR_ENCODING)
+             == NGX_KMIP_REASON_INVALID_FIELD
+          && ngx_kmip_keys_reason(NGX_KMIP_KEYS_ERR_NOMEM)
+             == NGX_KMIP_REASON_GENERAL_FAILURE,
+          "Result Reasons of data, encoding and memory failures");
 }
 
 
@@ -2560,10 +2598,13 @@ main(void)
     size_t       i;
     const char  *dir;
 
+    arena_free();
+
     dir = getenv("KMIP_TESTCASES");
     snprintf(tc_dir, sizeof(tc_dir), "%s",
              dir ? dir : "../../../shared/kmip/testcases");
 
+    test_codes();
     test_generate();
     test_generate_refusals();
     test_generate_threads();
@@ -2588,7 +2629,7 @@ main(void)
         ngx_kmip_keys_keypair_wipe(&pairs[i]);
     }
 
-    arena_free();
+    free(arena.data);
 
     return ngx_kmip_test_report("test_keys: ");
 }

@@ -5,21 +5,25 @@
 use lib 't/lib';
 use Test::Nginx::KMIP;
 
-# a Query of the Query Functions given
+# a Query of the Query Functions given; a leading hash reference holds
+# more of the batch item (its ubi)
 sub query {
+    my %item = ref $_[0] ? %{ shift() } : ();
     my ($version, @functions) = @_;
     return kmip_request(version => $version,
-                        items => [ { operation => 'Query',
+                        items => [ { operation => 'Query', %item,
                                      payload => [ map { E('Query Function',
                                                           $_) } @functions ]
                                    } ]);
 }
 
-# the start of a successful Query's answer, up to its payload's fields
+# the start of a successful Query's answer, up to its payload's fields,
+# with the batch item's id (hex) if it has one
 sub query_head {
-    return response_head($_[0])
-           . "    Operation: 0x18\n    Result Status: 0x0\n"
-           . "    Response Payload\n";
+    my ($version, $ubi) = @_;
+    return response_head($version) . "    Operation: 0x18\n"
+           . (defined $ubi ? "    Unique Batch Item ID: bytes(8) $ubi\n" : '')
+           . "    Result Status: 0x0\n    Response Payload\n";
 }
 
 block_default(stream_server_config => "    kmip;\n");
@@ -30,15 +34,9 @@ __DATA__
 
 === TEST 1: vCenter's Query Server Information at 1.1
 --- request eval
-kmip_request(version => '1.1',
-             items => [ { operation => 'Query', ubi => "QLKC\x01\0\0\0",
-                          payload => [ E('Query Function', 3) ] } ])
+query({ ubi => "QLKC\x01\0\0\0" }, '1.1', 3)
 --- response_dump eval
-response_head('1.1') . <<'EOF'
-    Operation: 0x18
-    Unique Batch Item ID: bytes(8) 514c4b4301000000
-    Result Status: 0x0
-    Response Payload
+query_head('1.1', '514c4b4301000000') . <<'EOF'
       Vendor Identification: "ngx_kmip 0.1.0"
 EOF
 --- no_error_log

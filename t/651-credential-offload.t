@@ -47,10 +47,8 @@ chomp $hash;
 $ENV{TEST_NGINX_USERS} = "vSphere:$hash\n";
 
 # every block: nginx checks the credentials against that hash
-block_default(
-    user_files => ">>> kmip.users\n$ENV{TEST_NGINX_USERS}",
-    stream_server_config => "    kmip;\n    kmip_credentials_file "
-                            . "\$TEST_NGINX_PREFIX/html/kmip.users;\n");
+block_default(user_files => ">>> kmip.users\n$ENV{TEST_NGINX_USERS}",
+              stream_server_config => credentials_server());
 
 run_tests();
 

@@ -26,9 +26,8 @@ sub unsupported {
     return qr/"kmip_credentials_file": the hash of "$user" in "[^"]*kmip.users" line $line is not supported/;
 }
 
-# every block reads its users from kmip.users
-block_default(stream_server_config => "    kmip;\n    kmip_credentials_file "
-                                      . "\$TEST_NGINX_PREFIX/html/kmip.users;\n");
+# the server of a block that names none checks credentials
+block_default(stream_server_config => credentials_server());
 
 run_tests();
 

@@ -128,9 +128,9 @@ typedef struct {
 
 
 /*
- * The type of value a field reads or follows; a value of another type is
- * absent, or makes the answer wrong (fail), but null where it is absent
- * (null)
+ * What a field wants: the type of value it reads or follows.  A value of
+ * another type counts as absent, or makes the answer wrong (fail); with
+ * null set, a null is absent even so.
  */
 
 typedef struct {

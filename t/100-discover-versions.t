@@ -3,66 +3,56 @@
 
 use lib 't/lib';
 use Test::Nginx::KMIP;
+use KMIP::Basic;
+
+# the answer's Protocol Version structures, as response_dump shows them
+sub versions_dump {
+    return join '', map {
+        my ($major, $minor) = split /\./;
+        "      Protocol Version\n"
+        . "        Protocol Version Major: $major\n"
+        . "        Protocol Version Minor: $minor\n"
+    } @_;
+}
+
+# the client's Protocol Version structures, for a request's payload
+sub versions_items {
+    return map {
+        my ($major, $minor) = split /\./;
+        S('Protocol Version', [ I('Protocol Version Major', $major),
+                                I('Protocol Version Minor', $minor) ])
+    } @_;
+}
+
+# a successful Discover Versions answering the versions given
+sub dv_dump {
+    my ($version, @versions) = @_;
+    return response_head($version)
+           . "    Operation: 0x1e\n    Result Status: 0x0\n"
+           . "    Response Payload\n" . versions_dump(@versions);
+}
+
+block_default(stream_server_config => "    kmip;\n");
 
 run_tests();
 
 __DATA__
 
 === TEST 1: vCenter's first message: empty payload at 1.1, no batch item id
---- stream_server_config
-    kmip;
 --- request eval
-kmip_request(version => '1.1',
-             items => [ { operation => 'Discover Versions', payload => [] } ])
+dv(version => '1.1')
 --- response_dump eval
-response_head('1.1') . <<'EOF'
-    Operation: 0x1e
-    Result Status: 0x0
-    Response Payload
-      Protocol Version
-        Protocol Version Major: 2
-        Protocol Version Minor: 1
-      Protocol Version
-        Protocol Version Major: 2
-        Protocol Version Minor: 0
-      Protocol Version
-        Protocol Version Major: 1
-        Protocol Version Minor: 4
-      Protocol Version
-        Protocol Version Major: 1
-        Protocol Version Minor: 3
-      Protocol Version
-        Protocol Version Major: 1
-        Protocol Version Minor: 2
-      Protocol Version
-        Protocol Version Major: 1
-        Protocol Version Minor: 1
-      Protocol Version
-        Protocol Version Major: 1
-        Protocol Version Minor: 0
-EOF
+dv_dump('1.1', qw(2.1 2.0 1.4 1.3 1.2 1.1 1.0))
 --- no_error_log
 [error]
 kmip:
 
 === TEST 2: the client's list narrows the answer, in the server's order
---- stream_server_config
-    kmip;
 --- request eval
 kmip_request(version => '1.2',
              items => [ { operation => 'Discover Versions',
                           ubi => "QLKC\x01\0\0\0",
-                          payload => [
-                              S('Protocol Version', [
-                                  I('Protocol Version Major', 1),
-                                  I('Protocol Version Minor', 0) ]),
-                              S('Protocol Version', [
-                                  I('Protocol Version Major', 1),
-                                  I('Protocol Version Minor', 2) ]),
-                              S('Protocol Version', [
-                                  I('Protocol Version Major', 3),
-                                  I('Protocol Version Minor', 0) ]),
-                          ] } ])
+                          payload => [ versions_items(qw(1.0 1.2 3.0)) ] } ])
 --- response_dump eval
 response_head('1.2') . <<'EOF'
     Operation: 0x1e
@@ -86,11 +76,7 @@ EOF
 --- request eval
 kmip_request(version => '1.1',
              items => [ { operation => 'Discover Versions',
-                          payload => [
-                              S('Protocol Version', [
-                                  I('Protocol Version Major', 1),
-                                  I('Protocol Version Minor', 1) ]),
-                          ] } ])
+                          payload => [ versions_items('1.1') ] } ])
 --- response_dump eval
 response_head('1.1') . <<'EOF'
     Operation: 0x1e
@@ -103,33 +89,16 @@ EOF
     kmip;
     kmip_protocol_versions 1.4 2.0 1.1;
 --- request eval
-kmip_request(version => '1.1',
-             items => [ { operation => 'Discover Versions', payload => [] } ])
+dv(version => '1.1')
 --- response_dump eval
-response_head('1.1') . <<'EOF'
-    Operation: 0x1e
-    Result Status: 0x0
-    Response Payload
-      Protocol Version
-        Protocol Version Major: 1
-        Protocol Version Minor: 4
-      Protocol Version
-        Protocol Version Major: 2
-        Protocol Version Minor: 0
-      Protocol Version
-        Protocol Version Major: 1
-        Protocol Version Minor: 1
-EOF
+dv_dump('1.1', qw(1.4 2.0 1.1))
 
 === TEST 5: a 1.1 client gets 1.1 answers whatever the server offers
 --- stream_server_config
     kmip;
     kmip_protocol_versions 2.1 1.4;
 --- requests eval
-[ map { kmip_request(version => '1.1',
-                     items => [ { operation => 'Discover Versions',
-                                  ubi => "QLKC\x01\0\0\0",
-                                  payload => [] } ]) } 1 .. 2 ]
+[ map { dv(version => '1.1', ubi => "QLKC\x01\0\0\0") } 1 .. 2 ]
 --- response_dump eval
 join "---\n", (response_head('1.1') . <<'EOF') x 2
     Operation: 0x1e
@@ -140,11 +109,8 @@ join "---\n", (response_head('1.1') . <<'EOF') x 2
 EOF
 
 === TEST 6: Discover Versions does not exist in KMIP 1.0
---- stream_server_config
-    kmip;
 --- request eval
-kmip_request(version => '1.0',
-             items => [ { operation => 'Discover Versions', payload => [] } ])
+dv(version => '1.0')
 --- response_dump eval
 response_head('1.0') . <<'EOF'
     Operation: 0x1e
@@ -154,8 +120,6 @@ response_head('1.0') . <<'EOF'
 EOF
 
 === TEST 7: a payload holding something else is an invalid message
---- stream_server_config
-    kmip;
 --- request eval
 kmip_request(version => '1.4',
              items => [ { operation => 'Discover Versions',

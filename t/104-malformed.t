@@ -4,31 +4,36 @@
 
 use lib 't/lib';
 use Test::Nginx::KMIP;
+use KMIP::Basic;
 
 $SIG{PIPE} = 'IGNORE';
 
-sub dv {
-    return kmip_request(version => $_[0] // '1.1',
-                        items => [ { operation => 'Discover Versions',
-                                     payload => [] } ]);
-}
-
 # a valid request whose Operation enumeration has a non-zero padding byte
 sub bad_padding {
-    my $r = dv('1.3');
+    my $r = dv(version => '1.3');
     my $op = pack('H*', '42005c05000000040000001e00000000');
     my $bad = pack('H*', '42005c05000000040000001e00000001');
     $r =~ s/\Q$op\E/$bad/ or die 'no Operation item';
     return $r;
 }
 
+# the answer to a Poll (which this server does not implement) with the
+# batch item id $ubi (hex): its Result Message, or the one given
+sub poll_refused {
+    my ($ubi, $message) = @_;
+    $message //= '"operation Poll (0x1A) is not supported"';
+    return "    Operation: 0x1a\n    Unique Batch Item ID: bytes(1) $ubi\n"
+           . "    Result Status: 0x1\n    Result Reason: 0x5\n"
+           . "    Result Message: $message\n";
+}
+
+block_default(stream_server_config => "    kmip;\n");
+
 run_tests();
 
 __DATA__
 
 === TEST 1: bytes that are not TTLV end the connection
---- stream_server_config
-    kmip;
 --- raw_request eval
 "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 --- expect_close
@@ -48,8 +53,6 @@ pack('H*', '4200780100001000')
 kmip: client sent a message of 4104 bytes, more than kmip_max_message_size 1024
 
 === TEST 3: invalid TTLV inside a whole frame: Invalid Message, then close
---- stream_server_config
-    kmip;
 --- response_test eval
 sub {
     my $c = kmip_connect(current_vars()->{TEST_NGINX_PORT});
@@ -66,13 +69,11 @@ sub {
 kmip: client sent invalid TTLV
 
 === TEST 4: Batch Count not matching the items: Invalid Message, connection kept
---- stream_server_config
-    kmip;
 --- requests eval
 [ kmip_request(version => '1.2', batch_count => 2,
                items => [ { operation => 'Discover Versions',
                             payload => [] } ]),
-  main::dv('1.2') ]
+  dv(version => '1.2') ]
 --- response_dump eval
 join "---\n", response_head('1.2') . <<'REFUSED', response_head('1.2') . <<'SERVED'
     Result Status: 0x1
@@ -88,12 +89,10 @@ SERVED
 kmip: client sent an invalid request message
 
 === TEST 5: a client that closes in the middle of a request
---- stream_server_config
-    kmip;
 --- response_test eval
 sub {
     my $c = kmip_connect(current_vars()->{TEST_NGINX_PORT});
-    $c->send(substr(main::dv(), 0, 13));
+    $c->send(substr(dv(), 0, 13));
     select(undef, undef, undef, 0.3);
     $c->close;
     select(undef, undef, undef, 0.3);
@@ -103,10 +102,8 @@ sub {
 kmip: client closed connection in the middle of a request
 
 === TEST 6: a protocol version the server does not know
---- stream_server_config
-    kmip;
 --- request eval
-main::dv('3.0')
+dv(version => '3.0')
 --- response_dump eval
 response_head('3.0') . <<'EOF'
     Result Status: 0x1
@@ -117,11 +114,8 @@ EOF
 kmip: client sent protocol version 3.0, which is not supported
 
 === TEST 7: Maximum Response Size is honoured
---- stream_server_config
-    kmip;
 --- request eval
-kmip_request(version => '1.4', max_response_size => 100,
-             items => [ { operation => 'Discover Versions', payload => [] } ])
+dv(version => '1.4', max_response_size => 100)
 --- response_dump eval
 response_head('1.4') . <<'EOF'
     Operation: 0x1e
@@ -133,11 +127,8 @@ EOF
 kmip: response of
 
 === TEST 8: a Maximum Response Size the answer fits in
---- stream_server_config
-    kmip;
 --- request eval
-kmip_request(version => '1.4', max_response_size => 4096,
-             items => [ { operation => 'Discover Versions', payload => [] } ])
+dv(version => '1.4', max_response_size => 4096)
 --- response_test eval
 sub {
     my ($r) = @_;
@@ -145,25 +136,15 @@ sub {
 }
 
 === TEST 9: Stop (the default) runs nothing after a failed item
---- stream_server_config
-    kmip;
 --- request eval
 kmip_request(version => '1.4',
              items => [ { operation => 'Poll', ubi => 'a', payload => [] },
                         { operation => 'Discover Versions', ubi => 'b',
                           payload => [] } ])
 --- response_dump eval
-response_head('1.4') . <<'EOF'
-    Operation: 0x1a
-    Unique Batch Item ID: bytes(1) 61
-    Result Status: 0x1
-    Result Reason: 0x5
-    Result Message: "operation Poll (0x1A) is not supported"
-EOF
+response_head('1.4') . poll_refused('61')
 
 === TEST 10: Continue runs every item
---- stream_server_config
-    kmip;
 --- request eval
 kmip_request(version => '1.4',
              header => [ E('Batch Error Continuation Option', 1) ],
@@ -171,12 +152,7 @@ kmip_request(version => '1.4',
                         { operation => 'Discover Versions', ubi => 'b',
                           payload => [] } ])
 --- response_dump eval
-response_head('1.4', 2) . <<'EOF'
-    Operation: 0x1a
-    Unique Batch Item ID: bytes(1) 61
-    Result Status: 0x1
-    Result Reason: 0x5
-    Result Message: *
+response_head('1.4', 2) . poll_refused('61', '*') . <<'EOF'
   Batch Item
     Operation: 0x1e
     Unique Batch Item ID: bytes(1) 62
@@ -186,8 +162,6 @@ response_head('1.4', 2) . <<'EOF'
 EOF
 
 === TEST 11: Undo: the item before the failed one is Operation Undone
---- stream_server_config
-    kmip;
 --- request eval
 kmip_request(version => '1.4',
              header => [ E('Batch Error Continuation Option', 3) ],
@@ -204,16 +178,10 @@ response_head('1.4', 2) . <<'EOF'
     Response Payload
       ...
   Batch Item
-    Operation: 0x1a
-    Unique Batch Item ID: bytes(1) 62
-    Result Status: 0x1
-    Result Reason: 0x5
-    Result Message: "operation Poll (0x1A) is not supported"
 EOF
+. poll_refused('62')
 
 === TEST 12: the worker survives, and a new connection is served
---- stream_server_config
-    kmip;
 --- response_test eval
 sub {
     my $port = current_vars()->{TEST_NGINX_PORT};
@@ -225,7 +193,7 @@ sub {
         $c->recv_raw(1);
         $c->close;
     }
-    my $r = kmip_roundtrip($port, main::dv());
+    my $r = kmip_roundtrip($port, dv());
     is(kmip_value($r, 'Batch Item', 'Result Status'), 0, 'still serving');
 }
 --- no_error_log

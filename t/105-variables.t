@@ -4,17 +4,22 @@
 use lib 't/lib';
 use Test::Nginx::KMIP;
 
+# the variables in the access log, after the connection's status or not
+sub log_config {
+    my ($status) = @_;
+    return "    log_format kmip '${status}requests=\$kmip_requests '\n"
+           . "        'op=\$kmip_last_operation result=\$kmip_last_result';\n"
+           . "    access_log logs/access.log kmip;\n";
+}
+
+block_default(stream_config => log_config('$status '),
+              stream_server_config => "    kmip;\n");
+
 run_tests();
 
 __DATA__
 
 === TEST 1: two requests, the last one a Query
---- stream_config
-    log_format kmip '$status requests=$kmip_requests '
-                    'op=$kmip_last_operation result=$kmip_last_result';
-    access_log logs/access.log kmip;
---- stream_server_config
-    kmip;
 --- requests eval
 [ kmip_request(version => '1.1',
                items => [ { operation => 'Discover Versions',
@@ -28,12 +33,8 @@ sub { is(scalar @_, 2, 'two answers') }
 200 requests=2 op=Query result=Success
 
 === TEST 2: the result names the failure
---- stream_config
-    log_format kmip 'requests=$kmip_requests '
-                    'op=$kmip_last_operation result=$kmip_last_result';
-    access_log logs/access.log kmip;
---- stream_server_config
-    kmip;
+--- stream_config eval
+log_config('')
 --- request eval
 kmip_request(version => '1.4',
              items => [ { operation => 'Poll', payload => [] } ])
@@ -43,12 +44,6 @@ sub { is(kmip_value($_[0], 'Batch Item', 'Result Reason'), 5, 'failed') }
 requests=1 op=Poll result=OperationNotSupported
 
 === TEST 3: a message that could not be decoded
---- stream_config
-    log_format kmip '$status requests=$kmip_requests '
-                    'op=$kmip_last_operation result=$kmip_last_result';
-    access_log logs/access.log kmip;
---- stream_server_config
-    kmip;
 --- request eval
 kmip_request(version => '1.2', batch_count => 3,
              items => [ { operation => 'Query', payload => [] } ])
@@ -58,12 +53,8 @@ sub { is(kmip_value($_[0], 'Batch Item', 'Result Reason'), 4, 'invalid') }
 200 requests=1 op=- result=InvalidMessage
 
 === TEST 4: a connection without a request
---- stream_config
-    log_format kmip 'requests=$kmip_requests op=$kmip_last_operation '
-                    'result=$kmip_last_result';
-    access_log logs/access.log kmip;
---- stream_server_config
-    kmip;
+--- stream_config eval
+log_config('')
 --- response_test eval
 sub {
     kmip_connect(current_vars()->{TEST_NGINX_PORT})->close;

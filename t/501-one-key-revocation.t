@@ -46,14 +46,14 @@ sub kp_keys {
     return @{ $r->{body}{resources} || [] };
 }
 
+# every block: a KMIP server keeping its keys in the emulator
+block_default(stream_server_config => "    kmip;\n    \$TEST_NGINX_KP\n");
+
 run_tests();
 
 __DATA__
 
 === TEST 1: deleting one object's Key Protect key destroys that object only, for good
---- stream_server_config
-    kmip;
-    $TEST_NGINX_KP
 --- response_test eval
 sub {
     my $port = current_vars()->{TEST_NGINX_PORT};
@@ -91,9 +91,6 @@ sub {
 
 
 === TEST 2: KMIP Revoke then Destroy; Destroy refused while Active
---- stream_server_config
-    kmip;
-    $TEST_NGINX_KP
 --- response_test eval
 sub {
     my $port = current_vars()->{TEST_NGINX_PORT};

@@ -30,6 +30,9 @@ sub warnings_for_mode {
     return join "\n", grep { /\[warn\]/ } split /\n/, $log;
 }
 
+# the server of a block that names none checks credentials
+block_default(stream_server_config => credentials_server());
+
 run_tests();
 
 __DATA__
@@ -37,9 +40,6 @@ __DATA__
 === TEST 1: a user name with a newline and a forged [emerg] line
 --- user_files eval
 ">>> kmip.users\n$ENV{TEST_NGINX_CREDENTIALS}"
---- stream_server_config
-    kmip;
-    kmip_credentials_file $TEST_NGINX_PREFIX/html/kmip.users;
 --- requests eval
 [ main::dv(credential => [ "vSphere\n2026/01/01 00:00:00 [emerg] 1#1: forged",
                            'wrong' ]),

@@ -46,17 +46,16 @@ my $hash = `python3 -W ignore -c "import crypt; print(crypt.crypt('good pw', cry
 chomp $hash;
 $ENV{TEST_NGINX_USERS} = "vSphere:$hash\n";
 
+# every block: nginx checks the credentials against that hash
+block_default(user_files => ">>> kmip.users\n$ENV{TEST_NGINX_USERS}",
+              stream_server_config => credentials_server());
+
 run_tests();
 
 __DATA__
 
 === TEST 1: Discover Versions is answered while eight wrong passwords are checked
 --- skip_valgrind
---- user_files eval
-">>> kmip.users\n$ENV{TEST_NGINX_USERS}"
---- stream_server_config
-    kmip;
-    kmip_credentials_file $TEST_NGINX_PREFIX/html/kmip.users;
 --- response_test eval
 sub {
     my $port = current_vars()->{TEST_NGINX_PORT};
@@ -104,11 +103,6 @@ wrong
 
 === TEST 2: a verified credential is remembered; a wrong one is not
 --- skip_valgrind
---- user_files eval
-">>> kmip.users\n$ENV{TEST_NGINX_USERS}"
---- stream_server_config
-    kmip;
-    kmip_credentials_file $TEST_NGINX_PREFIX/html/kmip.users;
 --- response_test eval
 sub {
     my $port = current_vars()->{TEST_NGINX_PORT};
@@ -129,11 +123,6 @@ sub {
 }
 
 === TEST 3: a client that leaves while its credential is checked
---- user_files eval
-">>> kmip.users\n$ENV{TEST_NGINX_USERS}"
---- stream_server_config
-    kmip;
-    kmip_credentials_file $TEST_NGINX_PREFIX/html/kmip.users;
 --- response_test eval
 sub {
     my $port = current_vars()->{TEST_NGINX_PORT};

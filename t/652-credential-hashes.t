@@ -20,6 +20,15 @@ $ENV{TEST_NGINX_USERS} = join "\n",
     'y:$y$j9T$F5Jx5fExrKuPp53xLKQ..1$A644wBqMhBN55zCKpRrjgXpoMaUbQtHjgqwwwK5qp3C',
     '';
 
+# what nginx -t says of a hash it cannot check
+sub unsupported {
+    my ($user, $line) = @_;
+    return qr/"kmip_credentials_file": the hash of "$user" in "[^"]*kmip.users" line $line is not supported/;
+}
+
+# the server of a block that names none checks credentials
+block_default(stream_server_config => credentials_server());
+
 run_tests();
 
 __DATA__
@@ -27,9 +36,6 @@ __DATA__
 === TEST 1: each format, the right password and a wrong one
 --- user_files eval
 ">>> kmip.users\n$ENV{TEST_NGINX_USERS}"
---- stream_server_config
-    kmip;
-    kmip_credentials_file $TEST_NGINX_PREFIX/html/kmip.users;
 --- requests eval
 [ map { (main::dv(credential => [ $_, "$_ pw" ]),
          main::dv(credential => [ $_, "$_ pX" ])) }
@@ -51,36 +57,27 @@ kmip: credential refused for user "y"
 
 === TEST 2: a hash in no known format stops nginx -t, naming the line
 --- user_files
->>> bad.users
+>>> kmip.users
 # operators
 good:{SHA}r+PQ/OnaVl2XSPhlHUY75Onr1SQ=
 
 odd:{MD5}X03MO1qnZdYdgyfeuILPmQ==
---- stream_server_config
-    kmip;
-    kmip_credentials_file $TEST_NGINX_PREFIX/html/bad.users;
 --- must_die
 --- error_log eval
-qr/"kmip_credentials_file": the hash of "odd" in "[^"]*bad.users" line 4 is not supported/
+unsupported('odd', 4)
 
 === TEST 3: a plain-text password (htpasswd -p) is not taken for a hash
 --- user_files
->>> plain.users
+>>> kmip.users
 vSphere:s3cret
---- stream_server_config
-    kmip;
-    kmip_credentials_file $TEST_NGINX_PREFIX/html/plain.users;
 --- must_die
 --- error_log eval
-qr/"kmip_credentials_file": the hash of "vSphere" in "[^"]*plain.users" line 1 is not supported/
+unsupported('vSphere', 1)
 
 === TEST 4: {PLAIN}, as nginx's auth_basic reads it
 --- user_files
->>> plain.users
+>>> kmip.users
 vSphere:{PLAIN}s3cret
---- stream_server_config
-    kmip;
-    kmip_credentials_file $TEST_NGINX_PREFIX/html/plain.users;
 --- requests eval
 [ main::dv(credential => [ 'vSphere', 's3cret' ]),
   main::dv(credential => [ 'vSphere', 's3cre' ]) ]

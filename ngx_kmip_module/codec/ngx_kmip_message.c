@@ -38,6 +38,9 @@ static int ngx_kmip_header_unknown(const ngx_kmip_item_t *it,
     ngx_kmip_error_t *err);
 static int ngx_kmip_parse_authentication(const ngx_kmip_item_t *auth,
     ngx_kmip_request_t *req, ngx_kmip_error_t *err);
+static const ngx_kmip_item_t *ngx_kmip_msg_pair(const ngx_kmip_item_t *st,
+    uint32_t tag1, uint8_t type1, const ngx_kmip_item_t **one,
+    uint32_t tag2, uint8_t type2, const ngx_kmip_item_t **two);
 static const char *ngx_kmip_item_field(const ngx_kmip_item_t **field,
     const ngx_kmip_item_t *it, uint8_t type, const char *duplicate,
     const char *bad_type);
@@ -115,23 +118,10 @@ ngx_kmip_parse_authentication(const ngx_kmip_item_t *auth,
                                      "unexpected item in Authentication");
         }
 
-        type = NULL;
-        value = NULL;
-
-        for (it = cred->v.kids.first; it; it = it->next) {
-
-            if (it->tag == NGX_KMIP_TAG_CREDENTIAL_TYPE && type == NULL
-                && it->type == NGX_KMIP_TYPE_ENUMERATION)
-            {
-                type = it;
-                continue;
-            }
-
-            if (it->tag == NGX_KMIP_TAG_CREDENTIAL_VALUE && value == NULL) {
-                value = it;
-                continue;
-            }
-
+        it = ngx_kmip_msg_pair(cred, NGX_KMIP_TAG_CREDENTIAL_TYPE,
+                               NGX_KMIP_TYPE_ENUMERATION, &type,
+                               NGX_KMIP_TAG_CREDENTIAL_VALUE, 0, &value);
+        if (it) {
             return ngx_kmip_msg_fail(err, it, "malformed Credential");
         }
 
@@ -157,25 +147,11 @@ ngx_kmip_parse_authentication(const ngx_kmip_item_t *auth,
                                      "Credential Value");
         }
 
-        user = NULL;
-        pass = NULL;
-
-        for (it = value->v.kids.first; it; it = it->next) {
-
-            if (it->tag == NGX_KMIP_TAG_USERNAME && user == NULL
-                && it->type == NGX_KMIP_TYPE_TEXT_STRING)
-            {
-                user = it;
-                continue;
-            }
-
-            if (it->tag == NGX_KMIP_TAG_PASSWORD && pass == NULL
-                && it->type == NGX_KMIP_TYPE_TEXT_STRING)
-            {
-                pass = it;
-                continue;
-            }
-
+        it = ngx_kmip_msg_pair(value, NGX_KMIP_TAG_USERNAME,
+                               NGX_KMIP_TYPE_TEXT_STRING, &user,
+                               NGX_KMIP_TAG_PASSWORD,
+                               NGX_KMIP_TYPE_TEXT_STRING, &pass);
+        if (it) {
             return ngx_kmip_msg_fail(err, it,
                                      "malformed Username and Password "
                                      "Credential Value");
@@ -201,6 +177,45 @@ ngx_kmip_parse_authentication(const ngx_kmip_item_t *auth,
     }
 
     return NGX_KMIP_OK;
+}
+
+
+/*
+ * The two fields of a Credential or of its Value: at most one item of each
+ * tag, of its type (0: any), and nothing else.  The first item that breaks
+ * the rule, or NULL; *one and *two are the items found, or NULL.
+ */
+
+static const ngx_kmip_item_t *
+ngx_kmip_msg_pair(const ngx_kmip_item_t *st, uint32_t tag1, uint8_t type1,
+    const ngx_kmip_item_t **one, uint32_t tag2, uint8_t type2,
+    const ngx_kmip_item_t **two)
+{
+    const ngx_kmip_item_t  *it;
+
+    *one = NULL;
+    *two = NULL;
+
+    for (it = st->v.kids.first; it; it = it->next) {
+
+        if (it->tag == tag1 && *one == NULL
+            && (type1 == 0 || it->type == type1))
+        {
+            *one = it;
+            continue;
+        }
+
+        if (it->tag == tag2 && *two == NULL
+            && (type2 == 0 || it->type == type2))
+        {
+            *two = it;
+            continue;
+        }
+
+        return it;
+    }
+
+    return NULL;
 }
 
 
@@ -264,6 +279,14 @@ ngx_kmip_parse_header(const ngx_kmip_item_t *hdr, ngx_kmip_request_t *req,
     }                                                                        \
     h->seen |= 1u << (bit)
 
+/* the common case: a field met once, then its type */
+
+#define NGX_KMIP_SEEN_TYPE(bit, want_type)                                   \
+    NGX_KMIP_SEEN(bit);                                                      \
+    if (it->type != (want_type)) {                                           \
+        return ngx_kmip_header_bad_type(it, err);                            \
+    }
+
 
 /* the fields that say who asks and how: versions, correlation, credentials */
 
@@ -284,8 +307,8 @@ ngx_kmip_parse_header_field(const ngx_kmip_item_t *it,
         return NGX_KMIP_OK;
 
     case NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE:
-        NGX_KMIP_SEEN(1);
-        if (it->type != NGX_KMIP_TYPE_INTEGER || it->v.num <= 0) {
+        NGX_KMIP_SEEN_TYPE(1, NGX_KMIP_TYPE_INTEGER);
+        if (it->v.num <= 0) {
             return ngx_kmip_header_bad_type(it, err);
         }
 
@@ -314,12 +337,8 @@ ngx_kmip_parse_header_field(const ngx_kmip_item_t *it,
         return NGX_KMIP_OK;
 
     case NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR:
-        NGX_KMIP_SEEN(4);
         want = h->v2 ? NGX_KMIP_TYPE_ENUMERATION : NGX_KMIP_TYPE_BOOLEAN;
-        if (it->type != want) {
-            return ngx_kmip_header_bad_type(it, err);
-        }
-
+        NGX_KMIP_SEEN_TYPE(4, want);
         req->asynchronous_indicator = it->v.num;
         return NGX_KMIP_OK;
 
@@ -328,11 +347,7 @@ ngx_kmip_parse_header_field(const ngx_kmip_item_t *it,
             return ngx_kmip_header_unknown(it, err);
         }
 
-        NGX_KMIP_SEEN(5);
-        if (it->type != NGX_KMIP_TYPE_BOOLEAN) {
-            return ngx_kmip_header_bad_type(it, err);
-        }
-
+        NGX_KMIP_SEEN_TYPE(5, NGX_KMIP_TYPE_BOOLEAN);
         req->attestation_capable = (int) it->v.num;
         return NGX_KMIP_OK;
 
@@ -367,10 +382,7 @@ ngx_kmip_parse_header_batch(const ngx_kmip_item_t *it,
     switch (it->tag) {
 
     case NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION:
-        NGX_KMIP_SEEN(7);
-        if (it->type != NGX_KMIP_TYPE_ENUMERATION) {
-            return ngx_kmip_header_bad_type(it, err);
-        }
+        NGX_KMIP_SEEN_TYPE(7, NGX_KMIP_TYPE_ENUMERATION);
 
         if (it->v.num < NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE
             || it->v.num > NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_UNDO)
@@ -383,28 +395,17 @@ ngx_kmip_parse_header_batch(const ngx_kmip_item_t *it,
         return NGX_KMIP_OK;
 
     case NGX_KMIP_TAG_BATCH_ORDER_OPTION:
-        NGX_KMIP_SEEN(8);
-        if (it->type != NGX_KMIP_TYPE_BOOLEAN) {
-            return ngx_kmip_header_bad_type(it, err);
-        }
-
+        NGX_KMIP_SEEN_TYPE(8, NGX_KMIP_TYPE_BOOLEAN);
         req->batch_order_option = (int) it->v.num;
         return NGX_KMIP_OK;
 
     case NGX_KMIP_TAG_TIME_STAMP:
-        NGX_KMIP_SEEN(9);
-        if (it->type != NGX_KMIP_TYPE_DATE_TIME) {
-            return ngx_kmip_header_bad_type(it, err);
-        }
-
+        NGX_KMIP_SEEN_TYPE(9, NGX_KMIP_TYPE_DATE_TIME);
         req->time_stamp = it->v.num;
         return NGX_KMIP_OK;
 
     case NGX_KMIP_TAG_BATCH_COUNT:
-        NGX_KMIP_SEEN(10);
-        if (it->type != NGX_KMIP_TYPE_INTEGER) {
-            return ngx_kmip_header_bad_type(it, err);
-        }
+        NGX_KMIP_SEEN_TYPE(10, NGX_KMIP_TYPE_INTEGER);
 
         if (it->v.num < 1) {
             return ngx_kmip_msg_fail(err, it, "Batch Count less than 1");
@@ -419,6 +420,7 @@ ngx_kmip_parse_header_batch(const ngx_kmip_item_t *it,
     }
 }
 
+#undef NGX_KMIP_SEEN_TYPE
 #undef NGX_KMIP_SEEN
 
 

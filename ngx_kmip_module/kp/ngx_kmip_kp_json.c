@@ -32,7 +32,11 @@
 
 typedef enum {
     NGX_KMIP_KP_JSON_F_SKIP = 0,        /* not asked for */
-    NGX_KMIP_KP_JSON_F_ROOT,
+
+    /* the root, by what the body should be */
+    NGX_KMIP_KP_JSON_F_ROOT,            /* an envelope of keys */
+    NGX_KMIP_KP_JSON_F_WRAP_ROOT,
+    NGX_KMIP_KP_JSON_F_ERR_ROOT,
 
     /* an envelope of keys */
     NGX_KMIP_KP_JSON_F_RESOURCES,
@@ -69,6 +73,7 @@ typedef enum {
 /* the members of an object that are followed, with their fields */
 
 typedef struct {
+    ngx_kmip_kp_json_field_e    map;            /* the object's field */
     const char                 *name;
     ngx_kmip_kp_json_field_e    field;
 } ngx_kmip_kp_json_member_t;
@@ -85,13 +90,6 @@ typedef enum {
 } ngx_kmip_kp_json_type_e;
 
 
-typedef enum {
-    NGX_KMIP_KP_JSON_M_KEYS = 0,
-    NGX_KMIP_KP_JSON_M_WRAP,
-    NGX_KMIP_KP_JSON_M_ERROR
-} ngx_kmip_kp_json_mode_e;
-
-
 typedef struct {
     ngx_kmip_kp_json_field_e    field;          /* what the container is */
     ngx_kmip_kp_json_field_e    next;           /* a map: the value of the
@@ -105,7 +103,7 @@ typedef struct {
 typedef struct {
     ngx_kmip_allocator_t       *a;
     ngx_kmip_allocator_t       *secret;
-    ngx_kmip_kp_json_mode_e     mode;
+    ngx_kmip_kp_json_field_e    root;
     ngx_kmip_kp_json_result_t  *out;
 
     int                         failed;         /* wrong shape, memory */
@@ -129,10 +127,26 @@ typedef struct {
 } ngx_kmip_kp_json_ctx_t;
 
 
+/*
+ * What a field wants: the type of value it reads or follows.  A value of
+ * another type counts as absent, or makes the answer wrong (fail); with
+ * null set, a null is absent even so.
+ */
+
+typedef struct {
+    ngx_kmip_kp_json_type_e     type;
+    unsigned                    fail:1;
+    unsigned                    null:1;
+} ngx_kmip_kp_json_rule_t;
+
+
 static int ngx_kmip_kp_json_run(ngx_kmip_kp_json_ctx_t *ctx,
     const unsigned char *body, size_t len);
 static int ngx_kmip_kp_json_value(ngx_kmip_kp_json_ctx_t *ctx,
     ngx_kmip_kp_json_type_e type, const unsigned char *s, size_t len);
+static int ngx_kmip_kp_json_take(ngx_kmip_kp_json_ctx_t *ctx,
+    ngx_kmip_kp_json_field_e field, ngx_kmip_kp_json_type_e type,
+    const unsigned char *s, size_t len);
 static ngx_kmip_kp_json_field_e ngx_kmip_kp_json_slot(
     ngx_kmip_kp_json_ctx_t *ctx);
 static int ngx_kmip_kp_json_push(ngx_kmip_kp_json_ctx_t *ctx,
@@ -181,56 +195,80 @@ static const yajl_callbacks  ngx_kmip_kp_json_callbacks = {
 };
 
 
-static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_envelope[] = {
-    { "resources", NGX_KMIP_KP_JSON_F_RESOURCES },
-    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
+/*
+ * The members followed in each object, by the object's field; at most 32
+ * (the bits of a frame's seen).
+ */
+
+static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_members[] = {
+    { NGX_KMIP_KP_JSON_F_ROOT, "resources", NGX_KMIP_KP_JSON_F_RESOURCES },
+
+    { NGX_KMIP_KP_JSON_F_KEY, "id", NGX_KMIP_KP_JSON_F_ID },
+    { NGX_KMIP_KP_JSON_F_KEY, "name", NGX_KMIP_KP_JSON_F_NAME },
+    { NGX_KMIP_KP_JSON_F_KEY, "description",
+      NGX_KMIP_KP_JSON_F_DESCRIPTION },
+    { NGX_KMIP_KP_JSON_F_KEY, "state", NGX_KMIP_KP_JSON_F_STATE },
+    { NGX_KMIP_KP_JSON_F_KEY, "extractable",
+      NGX_KMIP_KP_JSON_F_EXTRACTABLE },
+    { NGX_KMIP_KP_JSON_F_KEY, "deleted", NGX_KMIP_KP_JSON_F_DELETED },
+    { NGX_KMIP_KP_JSON_F_KEY, "creationDate", NGX_KMIP_KP_JSON_F_CREATED },
+    { NGX_KMIP_KP_JSON_F_KEY, "deletionDate", NGX_KMIP_KP_JSON_F_DELETION },
+    { NGX_KMIP_KP_JSON_F_KEY, "aliases", NGX_KMIP_KP_JSON_F_ALIASES },
+    { NGX_KMIP_KP_JSON_F_KEY, "payload", NGX_KMIP_KP_JSON_F_PAYLOAD },
+
+    { NGX_KMIP_KP_JSON_F_WRAP_ROOT, "plaintext",
+      NGX_KMIP_KP_JSON_F_PLAINTEXT },
+    { NGX_KMIP_KP_JSON_F_WRAP_ROOT, "ciphertext",
+      NGX_KMIP_KP_JSON_F_CIPHERTEXT },
+    { NGX_KMIP_KP_JSON_F_WRAP_ROOT, "keyVersion",
+      NGX_KMIP_KP_JSON_F_VERSION },
+    { NGX_KMIP_KP_JSON_F_WRAP_ROOT, "rewrappedKeyVersion",
+      NGX_KMIP_KP_JSON_F_REWRAPPED },
+    { NGX_KMIP_KP_JSON_F_VERSION, "id", NGX_KMIP_KP_JSON_F_VERSION_ID },
+    { NGX_KMIP_KP_JSON_F_REWRAPPED, "id",
+      NGX_KMIP_KP_JSON_F_REWRAPPED_ID },
+
+    { NGX_KMIP_KP_JSON_F_ERR_ROOT, "resources",
+      NGX_KMIP_KP_JSON_F_ERR_RESOURCES },
+    { NGX_KMIP_KP_JSON_F_ERR_RESOURCE, "reasons",
+      NGX_KMIP_KP_JSON_F_ERR_REASONS },
+    { NGX_KMIP_KP_JSON_F_ERR_REASON, "code", NGX_KMIP_KP_JSON_F_ERR_CODE },
+
+    { NGX_KMIP_KP_JSON_F_SKIP, NULL, NGX_KMIP_KP_JSON_F_SKIP }
 };
 
-static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_key_members[] = {
-    { "id", NGX_KMIP_KP_JSON_F_ID },
-    { "name", NGX_KMIP_KP_JSON_F_NAME },
-    { "description", NGX_KMIP_KP_JSON_F_DESCRIPTION },
-    { "state", NGX_KMIP_KP_JSON_F_STATE },
-    { "extractable", NGX_KMIP_KP_JSON_F_EXTRACTABLE },
-    { "deleted", NGX_KMIP_KP_JSON_F_DELETED },
-    { "creationDate", NGX_KMIP_KP_JSON_F_CREATED },
-    { "deletionDate", NGX_KMIP_KP_JSON_F_DELETION },
-    { "aliases", NGX_KMIP_KP_JSON_F_ALIASES },
-    { "payload", NGX_KMIP_KP_JSON_F_PAYLOAD },
-    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
-};
 
-static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_wrap_members[] = {
-    { "plaintext", NGX_KMIP_KP_JSON_F_PLAINTEXT },
-    { "ciphertext", NGX_KMIP_KP_JSON_F_CIPHERTEXT },
-    { "keyVersion", NGX_KMIP_KP_JSON_F_VERSION },
-    { "rewrappedKeyVersion", NGX_KMIP_KP_JSON_F_REWRAPPED },
-    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
-};
+/* what each field reads or follows, in the order of the fields */
 
-static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_version_id[] = {
-    { "id", NGX_KMIP_KP_JSON_F_VERSION_ID },
-    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
-};
-
-static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_rewrapped_id[] = {
-    { "id", NGX_KMIP_KP_JSON_F_REWRAPPED_ID },
-    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
-};
-
-static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_err_envelope[] = {
-    { "resources", NGX_KMIP_KP_JSON_F_ERR_RESOURCES },
-    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
-};
-
-static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_err_resource[] = {
-    { "reasons", NGX_KMIP_KP_JSON_F_ERR_REASONS },
-    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
-};
-
-static const ngx_kmip_kp_json_member_t  ngx_kmip_kp_json_err_reason[] = {
-    { "code", NGX_KMIP_KP_JSON_F_ERR_CODE },
-    { NULL, NGX_KMIP_KP_JSON_F_SKIP }
+static const ngx_kmip_kp_json_rule_t  ngx_kmip_kp_json_rules[] = {
+    { NGX_KMIP_KP_JSON_T_NULL, 0, 0 },      /* skip */
+    { NGX_KMIP_KP_JSON_T_MAP, 0, 0 },       /* root */
+    { NGX_KMIP_KP_JSON_T_MAP, 0, 0 },       /* wrap_root */
+    { NGX_KMIP_KP_JSON_T_MAP, 0, 0 },       /* err_root */
+    { NGX_KMIP_KP_JSON_T_ARRAY, 1, 0 },     /* resources */
+    { NGX_KMIP_KP_JSON_T_MAP, 1, 0 },       /* key */
+    { NGX_KMIP_KP_JSON_T_STRING, 1, 1 },    /* id */
+    { NGX_KMIP_KP_JSON_T_STRING, 1, 1 },    /* name */
+    { NGX_KMIP_KP_JSON_T_STRING, 1, 1 },    /* description */
+    { NGX_KMIP_KP_JSON_T_NUMBER, 0, 0 },    /* state */
+    { NGX_KMIP_KP_JSON_T_TRUE, 0, 0 },      /* extractable */
+    { NGX_KMIP_KP_JSON_T_TRUE, 0, 0 },      /* deleted */
+    { NGX_KMIP_KP_JSON_T_STRING, 0, 0 },    /* created */
+    { NGX_KMIP_KP_JSON_T_STRING, 0, 0 },    /* deletion */
+    { NGX_KMIP_KP_JSON_T_ARRAY, 0, 0 },     /* aliases */
+    { NGX_KMIP_KP_JSON_T_STRING, 1, 0 },    /* alias */
+    { NGX_KMIP_KP_JSON_T_STRING, 0, 0 },    /* payload */
+    { NGX_KMIP_KP_JSON_T_STRING, 0, 0 },    /* plaintext */
+    { NGX_KMIP_KP_JSON_T_STRING, 0, 0 },    /* ciphertext */
+    { NGX_KMIP_KP_JSON_T_MAP, 0, 0 },       /* version */
+    { NGX_KMIP_KP_JSON_T_STRING, 0, 0 },    /* version_id */
+    { NGX_KMIP_KP_JSON_T_MAP, 0, 0 },       /* rewrapped */
+    { NGX_KMIP_KP_JSON_T_STRING, 0, 0 },    /* rewrapped_id */
+    { NGX_KMIP_KP_JSON_T_ARRAY, 0, 0 },     /* err_resources */
+    { NGX_KMIP_KP_JSON_T_MAP, 0, 0 },       /* err_resource */
+    { NGX_KMIP_KP_JSON_T_ARRAY, 0, 0 },     /* err_reasons */
+    { NGX_KMIP_KP_JSON_T_MAP, 0, 0 },       /* err_reason */
+    { NGX_KMIP_KP_JSON_T_STRING, 0, 0 }     /* err_code */
 };
 
 
@@ -268,12 +306,12 @@ ngx_kmip_kp_json_parse(ngx_kmip_kp_json_kind_e kind,
     case NGX_KMIP_KP_JSON_KEYS:
     case NGX_KMIP_KP_JSON_CREATED:
     case NGX_KMIP_KP_JSON_NONE:
-        ctx.mode = NGX_KMIP_KP_JSON_M_KEYS;
+        ctx.root = NGX_KMIP_KP_JSON_F_ROOT;
         break;
 
     case NGX_KMIP_KP_JSON_WRAP:
     case NGX_KMIP_KP_JSON_UNWRAP:
-        ctx.mode = NGX_KMIP_KP_JSON_M_WRAP;
+        ctx.root = NGX_KMIP_KP_JSON_F_WRAP_ROOT;
         break;
 
     default:
@@ -336,7 +374,7 @@ ngx_kmip_kp_json_error(const unsigned char *body, size_t len,
     memset(&out, 0, sizeof(ngx_kmip_kp_json_result_t));
 
     ctx.a = a;
-    ctx.mode = NGX_KMIP_KP_JSON_M_ERROR;
+    ctx.root = NGX_KMIP_KP_JSON_F_ERR_ROOT;
     ctx.out = &out;
     ctx.reason = reason;
 
@@ -396,15 +434,12 @@ static int
 ngx_kmip_kp_json_value(ngx_kmip_kp_json_ctx_t *ctx,
     ngx_kmip_kp_json_type_e type, const unsigned char *s, size_t len)
 {
-    int                        container, map;
-    long long                  n;
-    ngx_kmip_kp_json_key_t    *key;
-    ngx_kmip_kp_json_field_e   field;
-    ngx_kmip_kp_json_result_t *out;
+    int                             container;
+    ngx_kmip_kp_json_field_e        field;
+    const ngx_kmip_kp_json_rule_t  *rule;
 
     container = (type == NGX_KMIP_KP_JSON_T_MAP
                  || type == NGX_KMIP_KP_JSON_T_ARRAY);
-    map = (type == NGX_KMIP_KP_JSON_T_MAP);
 
     if (ctx->skip || ctx->failed) {
         ctx->skip += container;
@@ -412,206 +447,21 @@ ngx_kmip_kp_json_value(ngx_kmip_kp_json_ctx_t *ctx,
     }
 
     field = ngx_kmip_kp_json_slot(ctx);
+    rule = &ngx_kmip_kp_json_rules[field];
 
     if (type == NGX_KMIP_KP_JSON_T_STRING) {
         /* a string ends at its first NUL, as a C string in the tree did */
         len = ngx_kmip_kp_json_strnlen(s, len);
     }
 
-    out = ctx->out;
-    key = out->keys ? &out->keys[out->nkeys] : NULL;
-
-    switch (field) {
-
-    case NGX_KMIP_KP_JSON_F_ROOT:
-        if (map) {
-            ctx->root_map = 1;
-
-            if (ctx->mode == NGX_KMIP_KP_JSON_M_KEYS) {
-                out->has_keys = 1;
-            }
-
-            return ngx_kmip_kp_json_push(ctx, field, 1);
+    if (type == rule->type) {
+        if (ngx_kmip_kp_json_take(ctx, field, type, s, len)) {
+            return 1;
         }
 
-        break;
-
-    /* an envelope of keys */
-
-    case NGX_KMIP_KP_JSON_F_RESOURCES:
-        if (type == NGX_KMIP_KP_JSON_T_ARRAY) {
-            return ngx_kmip_kp_json_push(ctx, field, 0);
-        }
-
+    } else if (rule->fail && !(rule->null && type == NGX_KMIP_KP_JSON_T_NULL))
+    {
         ctx->failed = 1;
-        break;
-
-    case NGX_KMIP_KP_JSON_F_KEY:
-        if (map && ngx_kmip_kp_json_key_start(ctx) == 0) {
-            return ngx_kmip_kp_json_push(ctx, field, 1);
-        }
-
-        ctx->failed = 1;
-        break;
-
-    case NGX_KMIP_KP_JSON_F_ID:
-    case NGX_KMIP_KP_JSON_F_NAME:
-    case NGX_KMIP_KP_JSON_F_DESCRIPTION:
-        /* null is absent; any other type is an error */
-
-        if (type == NGX_KMIP_KP_JSON_T_NULL) {
-            break;
-        }
-
-        if (type != NGX_KMIP_KP_JSON_T_STRING
-            || ngx_kmip_kp_json_copy(ctx->a, s, len,
-                                     field == NGX_KMIP_KP_JSON_F_ID
-                                     ? &key->id
-                                     : field == NGX_KMIP_KP_JSON_F_NAME
-                                     ? &key->name : &key->description)
-               != 0)
-        {
-            ctx->failed = 1;
-        }
-
-        break;
-
-    case NGX_KMIP_KP_JSON_F_STATE:
-        if (type == NGX_KMIP_KP_JSON_T_NUMBER
-            && ngx_kmip_kp_json_integer(s, len, &n) == 0)
-        {
-            key->state = n;
-        }
-
-        break;
-
-    case NGX_KMIP_KP_JSON_F_EXTRACTABLE:
-        key->extractable = (type == NGX_KMIP_KP_JSON_T_TRUE);
-        break;
-
-    case NGX_KMIP_KP_JSON_F_DELETED:
-        key->deleted = (type == NGX_KMIP_KP_JSON_T_TRUE);
-        break;
-
-    case NGX_KMIP_KP_JSON_F_CREATED:
-        if (type == NGX_KMIP_KP_JSON_T_STRING) {
-            key->creation_date = ngx_kmip_kp_json_date(s, len);
-        }
-
-        break;
-
-    case NGX_KMIP_KP_JSON_F_DELETION:
-        if (type == NGX_KMIP_KP_JSON_T_STRING) {
-            key->deletion_date = ngx_kmip_kp_json_date(s, len);
-        }
-
-        break;
-
-    case NGX_KMIP_KP_JSON_F_ALIASES:
-        if (type == NGX_KMIP_KP_JSON_T_ARRAY) {
-            ctx->aliases_cap = 0;
-            return ngx_kmip_kp_json_push(ctx, field, 0);
-        }
-
-        break;
-
-    case NGX_KMIP_KP_JSON_F_ALIAS:
-        if (type != NGX_KMIP_KP_JSON_T_STRING
-            || ngx_kmip_kp_json_alias(ctx, s, len) != 0)
-        {
-            ctx->failed = 1;
-        }
-
-        break;
-
-    case NGX_KMIP_KP_JSON_F_PAYLOAD:
-        if (type == NGX_KMIP_KP_JSON_T_STRING
-            && ngx_kmip_kp_json_decode(ctx->secret, s, len, &key->payload)
-               != 0)
-        {
-            ctx->failed = 1;
-        }
-
-        break;
-
-    /* wrap and unwrap */
-
-    case NGX_KMIP_KP_JSON_F_PLAINTEXT:
-        if (type == NGX_KMIP_KP_JSON_T_STRING) {
-            ctx->has_plaintext = 1;
-
-            if (ngx_kmip_kp_json_decode(ctx->secret, s, len, &out->plaintext)
-                != 0)
-            {
-                ctx->failed = 1;
-            }
-        }
-
-        break;
-
-    case NGX_KMIP_KP_JSON_F_CIPHERTEXT:
-        if (type == NGX_KMIP_KP_JSON_T_STRING) {
-            ctx->has_ciphertext = 1;
-
-            if (ngx_kmip_kp_json_copy(ctx->a, s, len, &out->ciphertext) != 0)
-            {
-                ctx->failed = 1;
-            }
-        }
-
-        break;
-
-    case NGX_KMIP_KP_JSON_F_VERSION:
-    case NGX_KMIP_KP_JSON_F_REWRAPPED:
-        if (map) {
-            return ngx_kmip_kp_json_push(ctx, field, 1);
-        }
-
-        break;
-
-    case NGX_KMIP_KP_JSON_F_VERSION_ID:
-    case NGX_KMIP_KP_JSON_F_REWRAPPED_ID:
-        if (type == NGX_KMIP_KP_JSON_T_STRING
-            && ngx_kmip_kp_json_copy(ctx->a, s, len,
-                                     field == NGX_KMIP_KP_JSON_F_VERSION_ID
-                                     ? &ctx->version : &ctx->rewrapped)
-               != 0)
-        {
-            ctx->failed = 1;
-        }
-
-        break;
-
-    /* an error envelope: anything unexpected leaves the reason empty */
-
-    case NGX_KMIP_KP_JSON_F_ERR_RESOURCES:
-    case NGX_KMIP_KP_JSON_F_ERR_REASONS:
-        if (type == NGX_KMIP_KP_JSON_T_ARRAY) {
-            return ngx_kmip_kp_json_push(ctx, field, 0);
-        }
-
-        break;
-
-    case NGX_KMIP_KP_JSON_F_ERR_RESOURCE:
-    case NGX_KMIP_KP_JSON_F_ERR_REASON:
-        if (map) {
-            return ngx_kmip_kp_json_push(ctx, field, 1);
-        }
-
-        break;
-
-    case NGX_KMIP_KP_JSON_F_ERR_CODE:
-        if (type == NGX_KMIP_KP_JSON_T_STRING
-            && ngx_kmip_kp_json_copy(ctx->a, s, len, ctx->reason) != 0)
-        {
-            ctx->reason->len = 0;
-            ctx->reason->data = NULL;
-        }
-
-        break;
-
-    default: /* NGX_KMIP_KP_JSON_F_SKIP */
-        break;
     }
 
     /* a map or an array not followed: skipped with what it holds */
@@ -619,6 +469,147 @@ ngx_kmip_kp_json_value(ngx_kmip_kp_json_ctx_t *ctx,
     ctx->skip += container;
 
     return 1;
+}
+
+
+/*
+ * A value of the type its field wants: 1 if it opened a map or an array
+ * that is followed, else 0.
+ */
+
+static int
+ngx_kmip_kp_json_take(ngx_kmip_kp_json_ctx_t *ctx,
+    ngx_kmip_kp_json_field_e field, ngx_kmip_kp_json_type_e type,
+    const unsigned char *s, size_t len)
+{
+    int                         rc;
+    long long                   n;
+    ngx_kmip_kp_json_key_t     *key;
+    ngx_kmip_kp_json_result_t  *out;
+
+    out = ctx->out;
+    key = out->keys ? &out->keys[out->nkeys] : NULL;
+
+    switch (field) {
+
+    case NGX_KMIP_KP_JSON_F_ROOT:
+        out->has_keys = 1;
+
+        /* fall through */
+
+    case NGX_KMIP_KP_JSON_F_WRAP_ROOT:
+    case NGX_KMIP_KP_JSON_F_ERR_ROOT:
+        ctx->root_map = 1;
+        break;
+
+    case NGX_KMIP_KP_JSON_F_KEY:
+        if (ngx_kmip_kp_json_key_start(ctx) != 0) {
+            ctx->failed = 1;
+            return 0;
+        }
+
+        break;
+
+    case NGX_KMIP_KP_JSON_F_ALIASES:
+        ctx->aliases_cap = 0;
+        break;
+
+    case NGX_KMIP_KP_JSON_F_RESOURCES:
+    case NGX_KMIP_KP_JSON_F_VERSION:
+    case NGX_KMIP_KP_JSON_F_REWRAPPED:
+    case NGX_KMIP_KP_JSON_F_ERR_RESOURCES:
+    case NGX_KMIP_KP_JSON_F_ERR_RESOURCE:
+    case NGX_KMIP_KP_JSON_F_ERR_REASONS:
+    case NGX_KMIP_KP_JSON_F_ERR_REASON:
+        break;
+
+    /* the members of a key */
+
+    case NGX_KMIP_KP_JSON_F_ID:
+    case NGX_KMIP_KP_JSON_F_NAME:
+    case NGX_KMIP_KP_JSON_F_DESCRIPTION:
+        rc = ngx_kmip_kp_json_copy(ctx->a, s, len,
+                                   field == NGX_KMIP_KP_JSON_F_ID
+                                   ? &key->id
+                                   : field == NGX_KMIP_KP_JSON_F_NAME
+                                   ? &key->name : &key->description);
+        goto done;
+
+    case NGX_KMIP_KP_JSON_F_STATE:
+        if (ngx_kmip_kp_json_integer(s, len, &n) == 0) {
+            key->state = n;
+        }
+
+        return 0;
+
+    case NGX_KMIP_KP_JSON_F_EXTRACTABLE:
+        key->extractable = 1;
+        return 0;
+
+    case NGX_KMIP_KP_JSON_F_DELETED:
+        key->deleted = 1;
+        return 0;
+
+    case NGX_KMIP_KP_JSON_F_CREATED:
+        key->creation_date = ngx_kmip_kp_json_date(s, len);
+        return 0;
+
+    case NGX_KMIP_KP_JSON_F_DELETION:
+        key->deletion_date = ngx_kmip_kp_json_date(s, len);
+        return 0;
+
+    case NGX_KMIP_KP_JSON_F_ALIAS:
+        rc = ngx_kmip_kp_json_alias(ctx, s, len);
+        goto done;
+
+    case NGX_KMIP_KP_JSON_F_PAYLOAD:
+        rc = ngx_kmip_kp_json_decode(ctx->secret, s, len, &key->payload);
+        goto done;
+
+    /* wrap and unwrap */
+
+    case NGX_KMIP_KP_JSON_F_PLAINTEXT:
+        ctx->has_plaintext = 1;
+        rc = ngx_kmip_kp_json_decode(ctx->secret, s, len, &out->plaintext);
+        goto done;
+
+    case NGX_KMIP_KP_JSON_F_CIPHERTEXT:
+        ctx->has_ciphertext = 1;
+        rc = ngx_kmip_kp_json_copy(ctx->a, s, len, &out->ciphertext);
+        goto done;
+
+    case NGX_KMIP_KP_JSON_F_VERSION_ID:
+    case NGX_KMIP_KP_JSON_F_REWRAPPED_ID:
+        rc = ngx_kmip_kp_json_copy(ctx->a, s, len,
+                                   field == NGX_KMIP_KP_JSON_F_VERSION_ID
+                                   ? &ctx->version : &ctx->rewrapped);
+        goto done;
+
+    /* an error envelope: anything unexpected leaves the reason empty */
+
+    case NGX_KMIP_KP_JSON_F_ERR_CODE:
+        if (ngx_kmip_kp_json_copy(ctx->a, s, len, ctx->reason) != 0) {
+            ctx->reason->len = 0;
+            ctx->reason->data = NULL;
+        }
+
+        return 0;
+
+    default: /* NGX_KMIP_KP_JSON_F_SKIP */
+        return 0;
+    }
+
+    /* a map or an array, followed */
+
+    return ngx_kmip_kp_json_push(ctx, field, type == NGX_KMIP_KP_JSON_T_MAP);
+
+done:
+
+    if (rc != 0) {
+        ctx->failed = 1;
+    }
+
+    return 0;
 }
 
 
@@ -631,7 +622,7 @@ ngx_kmip_kp_json_slot(ngx_kmip_kp_json_ctx_t *ctx)
     ngx_kmip_kp_json_frame_t  *f;
 
     if (ctx->depth == 0) {
-        return NGX_KMIP_KP_JSON_F_ROOT;
+        return ctx->root;
     }
 
     f = &ctx->frames[ctx->depth - 1];
@@ -754,18 +745,15 @@ ngx_kmip_kp_json_alias(ngx_kmip_kp_json_ctx_t *ctx, const unsigned char *s,
     aliases = ngx_kmip_kp_json_grow(ctx->a, key->aliases, key->naliases,
                                     &ctx->aliases_cap,
                                     sizeof(ngx_kmip_kp_json_str_t));
-    if (aliases == NULL) {
-        return -1;
-    }
-
-    key->aliases = aliases;
-
-    if (ngx_kmip_kp_json_copy(ctx->a, s, len, &key->aliases[key->naliases])
-        != 0)
+    if (aliases == NULL
+        || ngx_kmip_kp_json_copy(ctx->a, s, len, &aliases[key->naliases]) != 0)
     {
         return -1;
     }
 
+    /* the key takes the grown array once the alias is in it */
+
+    key->aliases = aliases;
     key->naliases++;
 
     return 0;
@@ -929,46 +917,16 @@ ngx_kmip_kp_json_on_map_key(void *data, const unsigned char *s, size_t len)
     f = &ctx->frames[ctx->depth - 1];
     f->next = NGX_KMIP_KP_JSON_F_SKIP;
 
-    switch (f->field) {
-
-    case NGX_KMIP_KP_JSON_F_ROOT:
-        m = (ctx->mode == NGX_KMIP_KP_JSON_M_KEYS)
-            ? ngx_kmip_kp_json_envelope
-            : (ctx->mode == NGX_KMIP_KP_JSON_M_WRAP)
-            ? ngx_kmip_kp_json_wrap_members
-            : ngx_kmip_kp_json_err_envelope;
-        break;
-
-    case NGX_KMIP_KP_JSON_F_KEY:
-        m = ngx_kmip_kp_json_key_members;
-        break;
-
-    case NGX_KMIP_KP_JSON_F_VERSION:
-        m = ngx_kmip_kp_json_version_id;
-        break;
-
-    case NGX_KMIP_KP_JSON_F_REWRAPPED:
-        m = ngx_kmip_kp_json_rewrapped_id;
-        break;
-
-    case NGX_KMIP_KP_JSON_F_ERR_RESOURCE:
-        m = ngx_kmip_kp_json_err_resource;
-        break;
-
-    case NGX_KMIP_KP_JSON_F_ERR_REASON:
-        m = ngx_kmip_kp_json_err_reason;
-        break;
-
-    default:
-        return 1;
-    }
-
     /* a member name ends at its first NUL, as a C string in the tree did */
 
     len = ngx_kmip_kp_json_strnlen(s, len);
 
+    m = ngx_kmip_kp_json_members;
+
     for (i = 0; m[i].name; i++) {
-        if (strlen(m[i].name) == len && memcmp(m[i].name, s, len) == 0) {
+        if (m[i].map == f->field && strlen(m[i].name) == len
+            && memcmp(m[i].name, s, len) == 0)
+        {
 
             /* the first of duplicate members decides */
 

@@ -504,18 +504,20 @@ def build_parser():
     s.add_argument("--maximum-items", type=int)
     s.set_defaults(func=cmd_locate)
 
-    s = sub.add_parser("modify-attribute", help="Modify Attribute")
-    s.add_argument("uid")
-    s.add_argument("--attribute-name", required=True)
-    s.add_argument("--attribute-value", required=True)
-    s.add_argument("--index", type=int)
-    s.set_defaults(func=cmd_modify_attribute)
+    # the attribute commands: an object, an attribute name and its index
+    def attribute_command(name, fn, hlp):
+        s = sub.add_parser(name, help=hlp)
+        s.add_argument("uid")
+        s.add_argument("--attribute-name", required=True)
+        s.add_argument("--index", type=int)
+        s.set_defaults(func=fn)
+        return s
 
-    s = sub.add_parser("delete-attribute", help="Delete Attribute")
-    s.add_argument("uid")
-    s.add_argument("--attribute-name", required=True)
-    s.add_argument("--index", type=int)
-    s.set_defaults(func=cmd_delete_attribute)
+    s = attribute_command("modify-attribute", cmd_modify_attribute,
+                          "Modify Attribute")
+    s.add_argument("--attribute-value", required=True)
+    attribute_command("delete-attribute", cmd_delete_attribute,
+                      "Delete Attribute")
     return p
 
 

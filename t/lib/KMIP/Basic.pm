@@ -17,7 +17,8 @@ use Exporter 'import';
 use KMIP::TTLV;
 use Test::VCenter qw(create_aes);
 
-our @EXPORT = qw(dv create_req get_req status_reason result_reason);
+our @EXPORT = qw(dv create_req get_req status_reason result_reason
+                 credentials_server);
 
 # dv(%kmip_request_options): a Discover Versions with an empty payload, at
 # KMIP 1.1 unless the options say otherwise; ubi => $bytes gives its batch
@@ -40,6 +41,13 @@ sub create_req {
 sub get_req {
     return kmip_request(version => '1.1', items => [ { operation => 'Get',
         payload => [ T('Unique Identifier', $_[0]) ] } ]);
+}
+
+# credentials_server(): a server's configuration that checks credentials
+# against the users file kmip.users (a block's user_files)
+sub credentials_server {
+    return "    kmip;\n"
+           . "    kmip_credentials_file \$TEST_NGINX_PREFIX/html/kmip.users;\n";
 }
 
 # result_reason($response): the first batch item's Result Reason, '-' if none

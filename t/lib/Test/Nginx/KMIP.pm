@@ -37,7 +37,7 @@ our @EXPORT = (
     @KMIP::TTLV::EXPORT,
     qw(
         run_tests repeat_each no_shuffle log_level workers master_on
-        no_kmip_module suite_setting
+        no_kmip_module suite_setting add_block_preprocessor block_default
         servroot cert_dir cert_path nginx_binary kmip_module_paths
         free_port start_nginx kmip_connect kmip_roundtrip serving_pids
         child_pids
@@ -83,6 +83,7 @@ my $Workers    = 1;
 my $MasterOn   = 1;
 my $NoKmip     = $ENV{TEST_NGINX_NO_KMIP_MODULE} ? 1 : 0;
 my %Setting;
+my @Preprocessors;
 
 sub repeat_each  { $RepeatEach = shift if @_; return $RepeatEach }
 sub no_shuffle   { $Shuffle = 0 }
@@ -91,6 +92,22 @@ sub workers      { $Workers = shift if @_; return $Workers }
 sub master_on    { $MasterOn = 1 }
 sub no_kmip_module { $NoKmip = @_ ? shift : 1 }
 sub suite_setting { my $k = shift; $Setting{$k} = shift if @_; return $Setting{$k} }
+# add_block_preprocessor(sub { my $block = shift; ... }): as Test::Nginx's,
+# run on each block before the suite runs, to give blocks the sections
+# they share (see block_default)
+sub add_block_preprocessor { push @Preprocessors, @_ }
+
+# block_default(section => text, ...): the section of every block that has
+# none (the text as the section's filters would have left it)
+sub block_default {
+    my %d = @_;
+    add_block_preprocessor(sub {
+        my $b = shift;
+        for my $s (sort keys %d) {
+            $b->set_value($s, $d{$s}) unless defined _sec($b, $s);
+        }
+    });
+}
 
 sub servroot     { $Servroot }
 sub cert_dir     { "$Servroot/certs" }
@@ -1195,6 +1212,9 @@ sub run_tests {
         Test::More::BAIL_OUT("nginx binary $Binary not found");
     }
     _ensure_certs();
+    for my $b (@blocks) {
+        $_->($b) for @Preprocessors;
+    }
     for my $rep (1 .. $RepeatEach) {
         for my $b (@blocks) {
             my $name = $b->name // ('TEST ' . $b->seq_num);

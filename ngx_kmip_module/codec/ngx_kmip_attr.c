@@ -49,6 +49,10 @@ static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
       T_STR, M|C|A|MO|D },
     { "Cryptographic Usage Mask", NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK,
       T_INT, C|MO },
+    /* the curve of a key pair to make (Recommended Curve); Q: PyKMIP 0.10
+       has no class for it */
+    { "Cryptographic Domain Parameters",
+      NGX_KMIP_TAG_CRYPTOGRAPHIC_DOMAIN_PARAMETERS, T_STR, C|Q },
     { "State", NGX_KMIP_TAG_STATE, T_ENUM, S },
     { "Initial Date", NGX_KMIP_TAG_INITIAL_DATE, T_DATE, S },
     { "Activation Date", NGX_KMIP_TAG_ACTIVATION_DATE, T_DATE, C|A|MO },

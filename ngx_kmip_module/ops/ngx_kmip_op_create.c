@@ -52,12 +52,11 @@ static ngx_int_t ngx_kmip_op_uuid(ngx_kmip_req_t *r, ngx_str_t *uid);
 static ngx_kmip_item_t *ngx_kmip_op_rng_value(ngx_kmip_req_t *r);
 static ngx_uint_t ngx_kmip_op_rng_matches(const ngx_kmip_item_t *want,
     const ngx_kmip_item_t *have);
-static ngx_int_t ngx_kmip_op_digest(ngx_kmip_req_t *r,
-    ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
     uint32_t object_type, ngx_kmip_object_t **objp);
 static ngx_int_t ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx,
-    uint32_t object_type, ngx_kmip_object_t *obj);
+    uint32_t object_type, const ngx_kmip_item_t **from,
+    ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_server_attrs(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_uint_t ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj);
@@ -262,7 +261,7 @@ ngx_kmip_op_rng_matches(const ngx_kmip_item_t *want,
 
 /* sets the Digest attribute (SHA-256 of the material) of a new object */
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj)
 {
     u_char           *md;
@@ -371,6 +370,19 @@ static ngx_int_t
 ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
     ngx_kmip_object_t **objp)
 {
+    const ngx_kmip_item_t  *from[2];
+
+    from[0] = ngx_kmip_op_attr_container(ctx->r, ctx->in->payload);
+    from[1] = NULL;
+
+    return ngx_kmip_op_new_object_from(ctx, object_type, from, objp);
+}
+
+
+ngx_int_t
+ngx_kmip_op_new_object_from(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
+    const ngx_kmip_item_t **from, ngx_kmip_object_t **objp)
+{
     ngx_int_t           rc;
     ngx_kmip_req_t     *r = ctx->r;
     ngx_kmip_attr_t    *at;
@@ -381,7 +393,7 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
         return NGX_ERROR;
     }
 
-    rc = ngx_kmip_op_client_attrs(ctx, object_type, obj);
+    rc = ngx_kmip_op_client_attrs(ctx, object_type, from, obj);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -428,7 +440,7 @@ ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
 
 static ngx_int_t
 ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
-    ngx_kmip_object_t *obj)
+    const ngx_kmip_item_t **from, ngx_kmip_object_t *obj)
 {
     const char                  *err;
     ngx_kmip_req_t              *r = ctx->r;
@@ -437,15 +449,16 @@ ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
 
     err = NULL;
 
-    if (ngx_kmip_attrs_parse(&r->alloc,
-                             ngx_kmip_op_attr_container(r, ctx->in->payload),
-                             (unsigned) r->version, &obj->attributes, &err)
-        != 0)
-    {
-        (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_REASON_INVALID_FIELD,
-                                    "%s", err);
-        return NGX_DECLINED;
+    for ( /* void */ ; *from; from++) {
+        if (ngx_kmip_attrs_parse(&r->alloc, *from, (unsigned) r->version,
+                                 &obj->attributes, &err)
+            != 0)
+        {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "%s", err);
+            return NGX_DECLINED;
+        }
     }
 
     for (at = obj->attributes.first; at; at = at->next) {

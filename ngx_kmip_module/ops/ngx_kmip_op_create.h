@@ -25,5 +25,19 @@
 ngx_int_t ngx_kmip_op_create_key(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 
+/*
+ * A new object of the type as Create and Register make it: the client's
+ * attributes from the containers in from (NULL-ended; Create Key Pair's
+ * common and per-key ones), checked for the type and the version; a new
+ * Unique Identifier and the server's attributes. No material yet.
+ * NGX_DECLINED: ctx->out says why not.
+ */
+ngx_int_t ngx_kmip_op_new_object_from(ngx_kmip_op_ctx_t *ctx,
+    uint32_t object_type, const ngx_kmip_item_t **from,
+    ngx_kmip_object_t **objp);
+
+/* the Digest attribute of a new object's material (SHA-256) */
+ngx_int_t ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj);
+
 
 #endif /* _NGX_KMIP_OP_CREATE_H_INCLUDED_ */

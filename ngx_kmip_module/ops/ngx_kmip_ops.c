@@ -27,6 +27,8 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
 
     { NGX_KMIP_OP_CREATE, NGX_KMIP_VERSION(1, 0), 1,
       ngx_kmip_op_create },
+    { NGX_KMIP_OP_CREATE_KEY_PAIR, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_create_key_pair },
     { NGX_KMIP_OP_REGISTER, NGX_KMIP_VERSION(1, 0), 1,
       ngx_kmip_op_register },
     { NGX_KMIP_OP_LOCATE, NGX_KMIP_VERSION(1, 0), 1,

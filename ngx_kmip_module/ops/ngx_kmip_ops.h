@@ -48,6 +48,11 @@ typedef struct {
     ngx_kmip_opset_t            operations;     /* kmip_operations: what
                                                    the server offers at
                                                    all */
+    struct ngx_thread_pool_s   *thread_pool;    /* CPU-heavy work (key
+                                                   pairs,
+                                                   ngx_kmip_op_work.c);
+                                                   NULL: in the event
+                                                   loop */
 } ngx_kmip_server_conf_t;
 
 
@@ -193,6 +198,9 @@ ngx_int_t ngx_kmip_log_text(ngx_pool_t *pool, const u_char *text,
 ngx_int_t ngx_kmip_op_create(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_register(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+/* ngx_kmip_op_keypair.c */
+ngx_int_t ngx_kmip_op_create_key_pair(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_get(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);

@@ -342,11 +342,14 @@ ngx_kmip_store_memory_call(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
 
     mem->calls++;
 
-    if (mem->failures) {
+    if (mem->failures && mem->spare == 0) {
         mem->failures--;
         rc = ngx_kmip_store_error(op, mem->fail, "failure injected");
 
     } else {
+        if (mem->failures) {
+            mem->spare--;
+        }
 
         switch (op->kind) {
 

@@ -24,7 +24,8 @@
  * It answers at once, or with deferred set, later: each method returns
  * NGX_AGAIN and its answer waits until ngx_kmip_store_memory_run(), as a
  * network store's would. A test can make the next methods fail (fail,
- * failures) or make updates lose their compare-and-swap (conflicts).
+ * failures; after spare more succeed) or make updates lose their
+ * compare-and-swap (conflicts).
  */
 
 typedef struct {
@@ -38,6 +39,8 @@ typedef struct {
 
     ngx_kmip_store_result_e     fail;           /* the next failures' */
     ngx_uint_t                  failures;       /* how many to give */
+    ngx_uint_t                  spare;          /* methods that succeed
+                                                   before them */
     ngx_uint_t                  conflicts;      /* updates to refuse */
 } ngx_kmip_store_memory_t;
 

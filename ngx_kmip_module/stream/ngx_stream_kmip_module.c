@@ -8,6 +8,10 @@
 #include <ngx_core.h>
 #include <ngx_stream.h>
 
+#if (NGX_THREADS)
+#include <ngx_thread_pool.h>
+#endif
+
 #include "ngx_stream_kmip_module.h"
 #include "ngx_stream_kmip_keyprotect_module.h"
 
@@ -485,6 +489,14 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->enable) {
         ngx_stream_kmip_ssl_cleanse(cf);
+
+#if (NGX_THREADS)
+        /* key pairs are made in nginx's "default" thread pool */
+        conf->server.thread_pool = ngx_thread_pool_add(cf, NULL);
+        if (conf->server.thread_pool == NULL) {
+            return NGX_CONF_ERROR;
+        }
+#endif
     }
 
     return ngx_stream_kmip_check_access_conf(cf, conf);

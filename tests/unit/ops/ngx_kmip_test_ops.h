@@ -204,6 +204,7 @@ void t_get_ops(void);
 void t_attr_forms(void);
 void t_dates(void);
 void t_scopes(void);
+void t_pkeys(void);
 void t_locate_ops(void);
 void t_crypto(void);
 void t_check_ops(void);

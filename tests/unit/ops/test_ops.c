@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "ngx_kmip_test_ops.h"
+#include "ngx_kmip_op_work.h"
 #include "ngx_kmip_reasons.h"
 
 
@@ -73,6 +74,78 @@ void
 t_scope(ngx_kmip_scope_t *scope)
 {
     t_client_scope = scope;
+}
+
+
+/*
+ * ngx_kmip_op_work.c, as the tests run it: with a deferred store, work
+ * posted waits for t_run()'s loop, as a thread pool's would; without, the
+ * operation does it itself, as without threads
+ */
+
+typedef struct {
+    void                       *data;
+    ngx_kmip_op_work_pt         work;
+    ngx_kmip_op_work_done_pt    done;
+} t_work_t;
+
+static t_work_t    t_works[8];
+static ngx_uint_t  t_nworks;
+static ngx_uint_t  t_threads;
+
+
+void *
+ngx_kmip_op_work_alloc(ngx_kmip_req_t *r, size_t size)
+{
+    return calloc(1, size);
+}
+
+
+void
+ngx_kmip_op_work_free(void *data)
+{
+    free(data);
+}
+
+
+ngx_int_t
+ngx_kmip_op_work_post(ngx_kmip_req_t *r, void *data, ngx_kmip_op_work_pt work,
+    ngx_kmip_op_work_done_pt done)
+{
+    if (!t_threads) {
+        return NGX_DECLINED;
+    }
+
+    if (t_nworks == t_nelts(t_works)) {
+        return NGX_BUSY;
+    }
+
+    t_works[t_nworks].data = data;
+    t_works[t_nworks].work = work;
+    t_works[t_nworks].done = done;
+    t_nworks++;
+
+    return NGX_AGAIN;
+}
+
+
+static ngx_uint_t
+t_works_run(void)
+{
+    t_work_t  w;
+
+    if (t_nworks == 0) {
+        return 0;
+    }
+
+    w = t_works[0];
+    ngx_memmove(&t_works[0], &t_works[1], --t_nworks * sizeof(t_work_t));
+
+    w.work(w.data);
+    w.done(w.data, 0);
+    ngx_kmip_op_work_free(w.data);
+
+    return 1;
 }
 
 
@@ -139,6 +212,8 @@ ngx_kmip_cache_drop_all(ngx_kmip_cache_t *cache, ngx_log_t *log)
 void
 t_store(ngx_uint_t deferred)
 {
+    t_threads = deferred;
+
     t_mem = ngx_kmip_store_memory_create(t_pool, t_log);
     if (t_mem == NULL) {
         abort();
@@ -362,7 +437,7 @@ t_run(t_request_t *t)
     /* a deferred store answers a call at a time, as the network would */
 
     for (rounds = 0; !t->done && rounds < 1000; rounds++) {
-        if (ngx_kmip_store_memory_run(t_mem) == 0) {
+        if (ngx_kmip_store_memory_run(t_mem) == 0 && t_works_run() == 0) {
             break;
         }
 
@@ -1014,6 +1089,7 @@ main(void)
         t_versions();
         t_rekey();
         t_scopes();
+        t_pkeys();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

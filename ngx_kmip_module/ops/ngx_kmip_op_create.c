@@ -889,6 +889,17 @@ static const ngx_kmip_op_keysize_t  ngx_kmip_op_keysizes[] = {
       { 112, 128, 168, 192 }, "Triple DES" },
     { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_CHACHA20, 256, 0, 0, { 256 },
       "ChaCha20" },
+    /* the other block ciphers KMIP names, for clients that keep keys of
+       them here (PyKMIP's suite makes IDEA keys); random bytes */
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_CAMELLIA, 256, 0, 0,
+      { 128, 192, 256 }, "Camellia" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_TWOFISH, 256, 0, 0,
+      { 128, 192, 256 }, "Twofish" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_IDEA, 128, 0, 0, { 128 }, "IDEA" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_CAST5, 128, 40, 128, { 0 },
+      "CAST5" },
+    { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_BLOWFISH, 128, 32, 448, { 0 },
+      "Blowfish" },
     { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA1, 160, 160, 512, { 0 },
       "HMAC-SHA1" },
     { NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA224, 224, 224, 512, { 0 },
@@ -961,9 +972,9 @@ ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
     if (ks->name == NULL) {
         (void) ngx_kmip_result_fail(r, ctx->out,
                                     NGX_KMIP_REASON_INVALID_FIELD,
-                                    "Create makes AES, Triple DES, ChaCha20 "
-                                    "and HMAC keys; Create Key Pair makes "
-                                    "asymmetric ones");
+                                    "Create makes keys of block ciphers, "
+                                    "ChaCha20 and HMAC; Create Key Pair "
+                                    "makes asymmetric ones");
         return NGX_DECLINED;
     }
 

@@ -16,6 +16,7 @@
 #include "ngx_kmip_op_store.h"
 #include "ngx_kmip_op_usage.h"
 #include "ngx_kmip_op_crypto.h"
+#include "ngx_kmip_op_pkey.h"
 
 
 /* one Encrypt or Decrypt: bounded like any message, checked anyway */
@@ -672,6 +673,18 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
 
     cs.enc = ((uintptr_t) ctx->data & NGX_KMIP_CIPHER_ENCRYPT) ? 1 : 0;
     cs.open = ((uintptr_t) ctx->data & NGX_KMIP_CIPHER_OPEN) ? 1 : 0;
+
+    if (!obj->destroyed
+        && (obj->object_type == NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY
+            || obj->object_type == NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY))
+    {
+        /* RSA, in one part (ngx_kmip_op_pkcrypto.c) */
+        return cs.open ? ngx_kmip_result_fail(r, ctx->out,
+                                       NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+                                       "RSA %s in parts is not supported",
+                                       cs.enc ? "Encrypt" : "Decrypt")
+                       : ngx_kmip_op_pk_cipher(ctx);
+    }
 
     rc = ngx_kmip_op_cipher_check_key(ctx, cs.enc);
 

@@ -56,6 +56,8 @@ static void ngx_kmip_locate_pool_cleanup(void *data);
 static ngx_int_t ngx_kmip_locate_release(ngx_kmip_req_t *r,
     ngx_kmip_locate_t *lc, ngx_kmip_store_op_t *sop);
 static ngx_int_t ngx_kmip_op_located(ngx_kmip_op_ctx_t *ctx);
+static ngx_uint_t ngx_kmip_locate_default_policy(ngx_kmip_attrs_t *view,
+    ngx_kmip_attr_t *w);
 static ngx_uint_t ngx_kmip_locate_usage(ngx_kmip_item_t *want,
     ngx_kmip_item_t *have);
 
@@ -345,12 +347,33 @@ ngx_kmip_locate_match(ngx_kmip_req_t *r, ngx_kmip_locate_t *lc,
             }
         }
 
-        if (h == NULL) {
+        if (h == NULL && !ngx_kmip_locate_default_policy(&view, w)) {
             return 0;
         }
     }
 
     return 1;
+}
+
+
+/*
+ * Every object is under the server's one operation policy, "default"
+ * (docs/attributes.md): one that names none is found by that name too,
+ * as KMIP 1.x clients (PyKMIP among them) look for their keys
+ */
+
+static ngx_uint_t
+ngx_kmip_locate_default_policy(ngx_kmip_attrs_t *view, ngx_kmip_attr_t *w)
+{
+    static const char  name[] = "Operation Policy Name";
+
+    return w->name_len == sizeof(name) - 1
+           && ngx_strncmp(w->name, name, sizeof(name) - 1) == 0
+           && w->value->type == NGX_KMIP_TYPE_TEXT_STRING
+           && w->value->v.str.len == sizeof("default") - 1
+           && ngx_strncmp(w->value->v.str.data, "default",
+                          sizeof("default") - 1) == 0
+           && ngx_kmip_attrs_find(view, name, sizeof(name) - 1, -1) == NULL;
 }
 
 

@@ -55,6 +55,10 @@ uint32_t ngx_kmip_op_pkey_stored_format(uint32_t object_type);
 void ngx_kmip_op_pkey_key(ngx_kmip_req_t *r, ngx_kmip_object_t *obj,
     ngx_kmip_key_t *key, ngx_kmip_item_t *material);
 
+/* Encrypt or Decrypt (ctx->in) with the loaded RSA key, in one part
+   (ngx_kmip_op_pkcrypto.c) */
+ngx_int_t ngx_kmip_op_pk_cipher(ngx_kmip_op_ctx_t *ctx);
+
 /* the item's bytes wiped when the request's pool goes */
 ngx_int_t ngx_kmip_op_pkey_wipe_later(ngx_kmip_req_t *r,
     ngx_kmip_item_t *item);

@@ -353,6 +353,51 @@ t_anonymous_changes(ngx_str_t *u)
 }
 
 
+/*
+ * A 1.x Modify or Delete Attribute that names the instance's index gets it
+ * named back, index 0 included; one that does not, as the OASIS cases,
+ * gets no Attribute Index for the first instance
+ */
+
+static void
+t_index_echo(void)
+{
+    ngx_str_t                  u;
+    ngx_uint_t                 named;
+    t_request_t               *t;
+    ngx_kmip_item_t           *p, *a, *idx;
+    ngx_kmip_response_item_t  *out;
+
+    if (!t_new_key(1, 4, &u)) {
+        return;
+    }
+
+    for (named = 0; named < 2; named++) {
+        t = t_request(1, 4);
+        p = t_item(t, NGX_KMIP_OP_MODIFY_ATTRIBUTE);
+        t_uid(p, &u);
+        a = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_ATTRIBUTE);
+        t_text(a, NGX_KMIP_TAG_ATTRIBUTE_NAME, "Cryptographic Usage Mask");
+
+        if (named) {
+            ngx_kmip_ttlv_add_integer(t_alloc(), a,
+                                      NGX_KMIP_TAG_ATTRIBUTE_INDEX, 0);
+        }
+
+        (void) t_value(a, NGX_KMIP_TAG_ATTRIBUTE_VALUE, NGX_KMIP_TYPE_INTEGER,
+                       NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT);
+
+        out = t_run(t);
+        idx = t_deep(out[0].payload, NGX_KMIP_TAG_ATTRIBUTE_INDEX);
+
+        CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+              && (named ? idx && idx->v.num == 0 : idx == NULL),
+              named ? "Modify Attribute naming index 0: answered with it"
+                    : "Modify Attribute naming no index: answered without");
+    }
+}
+
+
 void
 t_attr_forms(void)
 {
@@ -369,6 +414,7 @@ t_attr_forms(void)
     t_multi_valued(&u);
     t_read_only(&u);
     t_index(&u);
+    t_index_echo();
     t_attribute_list(&u);
     t_anonymous_changes(&u);
 }

@@ -271,6 +271,34 @@ t_located_placeholder(ngx_str_t *active)
 }
 
 
+/*
+ * Every object is under the server's one operation policy: Locate by the
+ * name "default" finds those that name none; another name finds none
+ */
+
+static void
+t_policy(void)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *a;
+    const char       *names[] = { "default", "gold" };
+    ngx_uint_t        i;
+
+    for (i = 0; i < 2; i++) {
+        t = t_request(1, 4);
+        a = ngx_kmip_ttlv_add_struct(t_alloc(), t_item(t, NGX_KMIP_OP_LOCATE),
+                                     NGX_KMIP_TAG_ATTRIBUTE);
+        t_text(a, NGX_KMIP_TAG_ATTRIBUTE_NAME, "Operation Policy Name");
+        t_text(a, NGX_KMIP_TAG_ATTRIBUTE_VALUE, names[i]);
+
+        CHECK(t_found(&t_run(t)[0]) == (i == 0 ? 4 : 0),
+              i == 0 ? "Locate by Operation Policy Name \"default\": every "
+                       "object that names none"
+                     : "Locate by another policy name: none");
+    }
+}
+
+
 void
 t_locate_ops(void)
 {
@@ -289,6 +317,7 @@ t_locate_ops(void)
     t_paging();
     t_locate_refusals();
     t_located_placeholder(active);
+    t_policy();
 
     t_mem = shared;
 }

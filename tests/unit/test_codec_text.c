@@ -269,12 +269,14 @@ static const char  spec_json[] =
     "{\"tag\":\"RequestMessage\", \"value\":[\n"
     " {\"tag\":\"RequestHeader\", \"value\":[\n"
     "  {\"tag\":\"ProtocolVersion\", \"value\":[\n"
-    "   {\"tag\":\"ProtocolVersionMajor\", \"type\":\"Integer\", \"value\":1},\n"
+    "   {\"tag\":\"ProtocolVersionMajor\", \"type\":\"Integer\","
+    " \"value\":1},\n"
     "   {\"tag\":\"ProtocolVersionMinor\", \"type\":\"Integer\", \"value\":0}"
     "]},\n"
     "  {\"tag\":\"BatchCount\", \"type\":\"Integer\", \"value\":1}]},\n"
     " {\"tag\":\"BatchItem\", \"value\":[\n"
-    "  {\"tag\":\"Operation\", \"type\":\"Enumeration\", \"value\":\"Create\"},\n"
+    "  {\"tag\":\"Operation\", \"type\":\"Enumeration\","
+    " \"value\":\"Create\"},\n"
     "  {\"tag\":\"RequestPayload\", \"type\":\"Structure\", \"value\":[\n"
     "   {\"tag\":\"ObjectType\", \"type\":\"Enumeration\","
     " \"value\":\"SymmetricKey\"},\n"
@@ -380,7 +382,8 @@ test_spec_message(void)
     CHECK(round_trip(&json, fromx, &out), "spec message: JSON round trip");
     CHECK(out && strstr((char *) out, "\"value\":\"Encrypt|Decrypt\"")
           && strstr((char *) out, "{\"tag\":\"AttributeValue\","
-                                  "\"type\":\"Enumeration\",\"value\":\"AES\"}"),
+                                  "\"type\":\"Enumeration\","
+                                  "\"value\":\"AES\"}"),
           "spec message: JSON names enumerations and masks");
 
     CHECK(round_trip(&xml, fromx, &out), "spec message: XML round trip");
@@ -651,8 +654,10 @@ test_hostile(void)
         /* JSON */
         { &json, "", NGX_KMIP_ERR_TRUNCATED },
         { &json, "{\"tag\":\"BatchItem\",\"value\":[", NGX_KMIP_ERR_TRUNCATED },
-        { &json, "{\"tag\":\"BatchItem\",\"value\":[]", NGX_KMIP_ERR_TRUNCATED },
-        { &json, "{\"tag\":\"BatchItem\",\"value\":[]} x", NGX_KMIP_ERR_SYNTAX },
+        { &json, "{\"tag\":\"BatchItem\",\"value\":[]",
+          NGX_KMIP_ERR_TRUNCATED },
+        { &json, "{\"tag\":\"BatchItem\",\"value\":[]} x",
+          NGX_KMIP_ERR_SYNTAX },
         { &json, "{\"tag\":\"BatchItem\",\"value\":[]}{}",
           NGX_KMIP_ERR_SYNTAX },
         { &json, "[]", NGX_KMIP_ERR_SYNTAX },

@@ -53,10 +53,17 @@ ngx_kmip_text_fail(ngx_kmip_error_t *err, int rc, size_t offset,
 }
 
 
+/* a name to look up */
+typedef struct {
+    const uint8_t  *p;
+    size_t          n;
+} ngx_kmip_text_key_t;
+
+
 static int
 ngx_kmip_text_cmp_name(const void *key, const void *elt)
 {
-    const ngx_kmip_text_out_t  *k = key;
+    const ngx_kmip_text_key_t  *k = key;
     const uint16_t             *i = elt;
 
     int          c;
@@ -202,13 +209,13 @@ ngx_kmip_text_tag_by_name(const uint8_t *p, size_t n)
 {
     uint64_t             v;
     const uint16_t      *i;
-    ngx_kmip_text_out_t  key;
+    ngx_kmip_text_key_t  key;
 
     if (n == 8 && ngx_kmip_text_parse_hexnum(p, n, 6, &v) == NGX_KMIP_OK) {
         return ngx_kmip_ttlv_tag_valid((uint32_t) v) ? (uint32_t) v : 0;
     }
 
-    key.p = (uint8_t *) p;
+    key.p = p;
     key.n = n;
 
     i = bsearch(&key, ngx_kmip_tag_camel_by_name, ngx_kmip_tag_camel_names_n,
@@ -433,17 +440,21 @@ ngx_kmip_text_parse_enum(uint32_t vtag, const uint8_t *p, size_t n,
 }
 
 
-/* mask bits separated by sep, each a name or hex */
+/*
+ * mask bits separated by sep, each a name or hex; with ' ' (XML) runs of
+ * white space separate them, as an XML author may wrap or indent a list
+ */
 
 static int
 ngx_kmip_text_parse_mask(uint32_t vtag, const uint8_t *p, size_t n,
     char sep, uint32_t *v)
 {
-    int       rc;
+    int       rc, parts;
     size_t    i, j;
     uint32_t  bit;
 
     *v = 0;
+    parts = 0;
     i = 0;
 
     do {
@@ -451,17 +462,21 @@ ngx_kmip_text_parse_mask(uint32_t vtag, const uint8_t *p, size_t n,
             /* void */
         }
 
-        rc = ngx_kmip_text_parse_enum(vtag, p + i, j - i, &bit);
-        if (rc != NGX_KMIP_OK) {
-            return rc;
+        if (j > i || sep != ' ') {
+            rc = ngx_kmip_text_parse_enum(vtag, p + i, j - i, &bit);
+            if (rc != NGX_KMIP_OK) {
+                return rc;
+            }
+
+            *v |= bit;
+            parts++;
         }
 
-        *v |= bit;
         i = j + 1;
 
     } while (j < n);
 
-    return NGX_KMIP_OK;
+    return parts ? NGX_KMIP_OK : NGX_KMIP_ERR_VALUE;
 }
 
 

@@ -491,6 +491,9 @@ test_values(void)
           "&#x1F600;&#9;\t\r\nx&#0;'/>",
           "<Name type=\"TextString\" value=\"&lt;&amp;&gt;&quot;'\xC3\xA9"
           "\xF0\x9F\x98\x80&#x09;  x&#x00;\"/>" },
+        { "<CryptographicUsageMask type=\"Integer\""
+          " value=\"\n  Sign\n  Verify  \"/>",
+          "<CryptographicUsageMask type=\"Integer\" value=\"Sign Verify\"/>" },
         { "<CertificateType type=\"Enumeration\" value=\"X_509\"/>",
           "<CertificateType type=\"Enumeration\" value=\"X_509\"/>" },
         { "<CryptographicAlgorithm type=\"Enumeration\" value=\"DES3\"/>",
@@ -630,6 +633,10 @@ test_hostile(void)
           NGX_KMIP_ERR_NAME },
         { &xml, "<CryptographicUsageMask type=\"Integer\""
           " value=\"Encrypt Nope\"/>", NGX_KMIP_ERR_NAME },
+        { &xml, "<CryptographicUsageMask type=\"Integer\" value=\" \"/>",
+          NGX_KMIP_ERR_VALUE },
+        { &json, "{\"tag\":\"CryptographicUsageMask\",\"type\":\"Integer\","
+          "\"value\":\"Sign||Verify\"}", NGX_KMIP_ERR_NAME },
         { &xml, "<Sensitive type=\"Boolean\" value=\"yes\"/>",
           NGX_KMIP_ERR_VALUE },
         { &xml, "<ActivationDate type=\"DateTime\""

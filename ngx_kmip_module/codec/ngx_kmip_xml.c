@@ -639,12 +639,52 @@ ngx_kmip_xml_end(ngx_kmip_xml_parser_t *x, ngx_kmip_xml_frame_t **top)
 }
 
 
-/* the XML declaration, if any; its pseudo-attributes are not checked
-   beyond printable ASCII */
+/* 1 if the declaration d[0..n) names no encoding, or UTF-8 */
+
+static int
+ngx_kmip_xml_utf8_declared(const uint8_t *d, size_t n)
+{
+    size_t  i, k;
+
+    for (i = 0; i + 8 <= n; i++) {
+        if (memcmp(d + i, "encoding", 8) == 0) {
+            break;
+        }
+    }
+
+    if (i + 8 > n) {
+        return 1;
+    }
+
+    for (i += 8; i < n && (ngx_kmip_xml_space(d[i]) || d[i] == '='); i++) {
+        /* void */
+    }
+
+    if (i >= n || (d[i] != '"' && d[i] != '\'')) {
+        return 0;
+    }
+
+    for (k = 0; k < 5 && i + 1 + k < n; k++) {
+        if ((d[i + 1 + k] | 0x20) != (uint8_t) ("utf-8"[k] | 0x20)) {
+            return 0;
+        }
+    }
+
+    return k == 5 && i + 6 < n && d[i + 6] == d[i];
+}
+
+
+/*
+ * The XML declaration, if any: printable ASCII, and no encoding but UTF-8
+ * (the parser reads UTF-8 only); its other pseudo-attributes are not
+ * checked
+ */
 
 static int
 ngx_kmip_xml_declaration(ngx_kmip_xml_parser_t *x)
 {
+    const uint8_t  *d;
+
     if (ngx_kmip_xml_starts(x, "\xEF\xBB\xBF")) {
         x->p += 3;
     }
@@ -652,6 +692,8 @@ ngx_kmip_xml_declaration(ngx_kmip_xml_parser_t *x)
     if (!ngx_kmip_xml_starts(x, "<?xml ")) {
         return NGX_KMIP_OK;
     }
+
+    d = x->p;
 
     while (!ngx_kmip_xml_starts(x, "?>")) {
         if (x->p >= x->end) {
@@ -665,6 +707,11 @@ ngx_kmip_xml_declaration(ngx_kmip_xml_parser_t *x)
         }
 
         x->p++;
+    }
+
+    if (!ngx_kmip_xml_utf8_declared(d, (size_t) (x->p - d))) {
+        return ngx_kmip_xml_fail(x, NGX_KMIP_ERR_VALUE, 0,
+                                 "an encoding other than UTF-8");
     }
 
     x->p += 2;

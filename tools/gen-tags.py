@@ -55,13 +55,13 @@ def reserved(name):
     return name in ('', 'Reserved') or name.startswith('(')
 
 
-def main():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    spec = sys.argv[1] if len(sys.argv) > 1 else \
-        os.path.join(root, '..', 'shared', 'kmip', 'spec')
-    out = sys.argv[2] if len(sys.argv) > 2 else \
-        os.path.join(root, 'ngx_kmip_module', 'codec')
-
+def parse(spec):
+    """The tag and enumeration tables of both specifications: tags (value
+    -> [names], the preferred first), in_spec (spec file -> its tag
+    values), enums (enumeration -> {snake value name: value}), the
+    enumerations in the order met, raw (enumeration -> [(spec value
+    name, value)], the names as the specification spells them), and the
+    tags the 1.4 table marks deprecated (value -> name)."""
     tags = {}          # value -> [names] (first = preferred, 2.1 first)
     in_spec = {}       # spec -> the tag values its table defines
     enums = {}         # enum name -> {value name: value}
@@ -70,6 +70,7 @@ def main():
     # for the code that reads them (the 1.0 certificate attributes), kept
     # out of the names and the version tables
     deprecated = {}
+    raw = {}
 
     for f in reversed(SPECS):       # 2.1 first: its names are preferred
         in_spec[f] = set()
@@ -110,12 +111,22 @@ def main():
             if ename not in enums:
                 enums[ename] = {}
                 enum_order.append(ename)
+                raw[ename] = []
             for r in rows[2:]:
                 if len(r) < 2 or reserved(r[0]):
                     continue
                 val = re.sub(r'\(deprecated\)', '', r[1]).replace(' ', '')
                 if val.lower().startswith('0x'):
                     val = val[2:]
+                # a deprecated value ("00000006 (deprecated)") is still
+                # a name a 1.x message may carry: raw keeps it, the
+                # headers do not
+                dep = re.fullmatch(r'([0-9A-Fa-f]{1,8})\(deprecated\)', val)
+                if dep:
+                    v = int(dep.group(1), 16)
+                    if (r[0], v) not in raw[ename]:
+                        raw[ename].append((r[0], v))
+                    continue
                 if not re.fullmatch(r'[0-9A-Fa-f]{1,8}', val):
                     continue
                 vname = snake(r[0])
@@ -126,6 +137,24 @@ def main():
                                      % (ename, vname, old, v))
                     continue
                 enums[ename][vname] = v
+                if (r[0], v) not in raw[ename]:
+                    raw[ename].append((r[0], v))
+
+    return tags, in_spec, enums, enum_order, raw, deprecated
+
+
+def spec_dir(argv, root):
+    return argv[1] if len(argv) > 1 else \
+        os.path.join(root, '..', 'shared', 'kmip', 'spec')
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    spec = spec_dir(sys.argv, root)
+    out = sys.argv[2] if len(sys.argv) > 2 else \
+        os.path.join(root, 'ngx_kmip_module', 'codec')
+
+    tags, in_spec, enums, enum_order, _, deprecated = parse(spec)
 
     # tags header
     names = {}

@@ -57,6 +57,12 @@ static const ngx_kmip_keys_curve_t  ngx_kmip_keys_curves[] = {
 };
 
 
+/* OpenSSL's name of each NGX_KMIP_KEY_ type, by the type */
+static const char  *ngx_kmip_keys_type_names[] = {
+    NULL, "RSA", "EC", "ED25519", "X25519"
+};
+
+
 /* the fields of the Transparent RSA Private Key, in the spec's order */
 static const uint32_t  ngx_kmip_keys_rsa_tags[] = {
     NGX_KMIP_TAG_MODULUS, NGX_KMIP_TAG_PRIVATE_EXPONENT,
@@ -106,7 +112,10 @@ static int ngx_kmip_keys_fields(const ngx_kmip_item_t *m,
 static BIGNUM *ngx_kmip_keys_bn_of(const ngx_kmip_item_t *it);
 static ngx_kmip_item_t *ngx_kmip_keys_add_bn(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, const BIGNUM *bn);
-static const ngx_kmip_keys_curve_t *ngx_kmip_keys_curve(uint32_t curve);
+static const ngx_kmip_keys_curve_t *ngx_kmip_keys_curve(uint32_t curve,
+    int nid, int32_t bits);
+static void ngx_kmip_keys_info_ec(ngx_kmip_key_info_t *info,
+    const ngx_kmip_keys_curve_t *c);
 static int ngx_kmip_keys_store(ngx_kmip_allocator_t *a, EVP_PKEY *pkey,
     const ngx_kmip_key_info_t *info, uint32_t object_type, uint32_t format,
     ngx_kmip_item_t **out, ngx_kmip_keys_error_t *err);
@@ -588,18 +597,14 @@ ngx_kmip_keys_info_of(EVP_PKEY *pkey, int is_private,
             nid = EC_curve_nist2nid(group);
         }
 
-        for (c = ngx_kmip_keys_curves; c->curve; c++) {
-            if (c->nid == nid) {
-                info->type = NGX_KMIP_KEY_EC;
-                info->algorithm = NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_EC;
-                info->length = c->bits;
-                info->curve = c->curve;
-                return NGX_KMIP_KEYS_OK;
-            }
+        c = ngx_kmip_keys_curve(0, nid, 0);
+        if (c == NULL) {
+            return ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_CURVE,
+                                      "EC keys on P-256, P-384, P-521 only");
         }
 
-        return ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_CURVE,
-                                  "EC keys on P-256, P-384, P-521 only");
+        ngx_kmip_keys_info_ec(info, c);
+        return NGX_KMIP_KEYS_OK;
     }
 
     if (EVP_PKEY_is_a(pkey, "ED25519")) {
@@ -1238,7 +1243,7 @@ ngx_kmip_keys_load_ec(const ngx_kmip_item_t *m, int is_private,
         return NULL;
     }
 
-    c = ngx_kmip_keys_curve((uint32_t) found[0]->v.num);
+    c = ngx_kmip_keys_curve((uint32_t) found[0]->v.num, 0, 0);
     if (c == NULL) {
         ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_CURVE, NULL);
         return NULL;
@@ -1462,18 +1467,37 @@ ngx_kmip_keys_add_bn(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
 }
 
 
+/*
+ * The curve that its Recommended Curve, its NID or its size names: one
+ * lookup for the three ways in; a 0 is a way not taken, so that a key on
+ * no curve (NID_undef) finds none.
+ */
 static const ngx_kmip_keys_curve_t *
-ngx_kmip_keys_curve(uint32_t curve)
+ngx_kmip_keys_curve(uint32_t curve, int nid, int32_t bits)
 {
     const ngx_kmip_keys_curve_t  *c;
 
     for (c = ngx_kmip_keys_curves; c->curve; c++) {
-        if (c->curve == curve) {
+        if ((curve != 0 && c->curve == curve)
+            || (nid != 0 && c->nid == nid)
+            || (bits != 0 && c->bits == bits))
+        {
             return c;
         }
     }
 
     return NULL;
+}
+
+
+static void
+ngx_kmip_keys_info_ec(ngx_kmip_key_info_t *info,
+    const ngx_kmip_keys_curve_t *c)
+{
+    info->type = NGX_KMIP_KEY_EC;
+    info->algorithm = NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_EC;
+    info->length = c->bits;
+    info->curve = c->curve;
 }
 
 
@@ -1803,13 +1827,9 @@ ngx_kmip_keys_generate_check(const ngx_kmip_keygen_t *p,
         return NGX_KMIP_KEYS_OK;
     }
 
-    for (c = ngx_kmip_keys_curves; c->curve; c++) {
-        if (p->curve ? c->curve == p->curve : c->bits == p->length) {
-            break;
-        }
-    }
-
-    if (c->curve == 0) {
+    /* the curve named, or else the one of the length asked */
+    c = ngx_kmip_keys_curve(p->curve, 0, p->curve ? 0 : p->length);
+    if (c == NULL) {
         return ngx_kmip_keys_fail(err, p->curve ? NGX_KMIP_KEYS_ERR_CURVE
                                                 : NGX_KMIP_KEYS_ERR_LENGTH,
                                   "EC keys on P-256, P-384, P-521 or "
@@ -1821,10 +1841,7 @@ ngx_kmip_keys_generate_check(const ngx_kmip_keygen_t *p,
                                   "the length is not the curve's");
     }
 
-    info->type = NGX_KMIP_KEY_EC;
-    info->algorithm = NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_EC;
-    info->length = c->bits;
-    info->curve = c->curve;
+    ngx_kmip_keys_info_ec(info, c);
 
     return NGX_KMIP_KEYS_OK;
 }
@@ -1835,7 +1852,6 @@ ngx_kmip_keys_generate(const ngx_kmip_keygen_t *p, ngx_kmip_keypair_t *kp,
     ngx_kmip_keys_error_t *err)
 {
     int                           ok, rc;
-    const char                   *name;
     EVP_PKEY                     *pkey;
     EVP_PKEY_CTX                 *ctx;
     const ngx_kmip_keys_curve_t  *c;
@@ -1848,21 +1864,10 @@ ngx_kmip_keys_generate(const ngx_kmip_keygen_t *p, ngx_kmip_keypair_t *kp,
         return rc;
     }
 
-    switch (kp->info.type) {
-    case NGX_KMIP_KEY_RSA:
-        name = "RSA";
-        break;
-    case NGX_KMIP_KEY_EC:
-        name = "EC";
-        break;
-    case NGX_KMIP_KEY_ED25519:
-        name = "ED25519";
-        break;
-    default:
-        name = "X25519";
-    }
-
-    ctx = EVP_PKEY_CTX_new_from_name(NULL, name, NULL);
+    /* the check has left one of the four types */
+    ctx = EVP_PKEY_CTX_new_from_name(NULL,
+                                     ngx_kmip_keys_type_names[kp->info.type],
+                                     NULL);
     pkey = NULL;
 
     ok = ctx != NULL && EVP_PKEY_keygen_init(ctx) == 1;
@@ -1871,7 +1876,7 @@ ngx_kmip_keys_generate(const ngx_kmip_keygen_t *p, ngx_kmip_keypair_t *kp,
         ok = EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, kp->info.length) == 1;
 
     } else if (ok && kp->info.type == NGX_KMIP_KEY_EC) {
-        c = ngx_kmip_keys_curve(kp->info.curve);
+        c = ngx_kmip_keys_curve(kp->info.curve, 0, 0);
         ok = c && EVP_PKEY_CTX_set_group_name(ctx, c->group) == 1;
     }
 

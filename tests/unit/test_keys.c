@@ -905,18 +905,23 @@ tstruct(void)
 }
 
 
-static void
-copy_fields(ngx_kmip_item_t *to, const ngx_kmip_item_t *from, uint32_t skip,
-    size_t only)
+/* a copy of the first `only` fields of a Transparent key, less `skip` */
+static ngx_kmip_item_t *
+fields_of(const ngx_kmip_item_t *from, uint32_t skip, size_t only)
 {
     size_t                  n;
+    ngx_kmip_item_t        *to;
     const ngx_kmip_item_t  *kid;
+
+    to = tstruct();
 
     for (n = 0, kid = from->v.kids.first; kid; kid = kid->next, n++) {
         if (kid->tag != skip && n < only) {
             ngx_kmip_ttlv_item_append(to, ngx_kmip_ttlv_item_copy(&A, kid));
         }
     }
+
+    return to;
 }
 
 
@@ -988,49 +993,42 @@ test_hostile_transparent(void)
 
     /* fields left out: skip one tag, or keep the first `only` */
     for (i = 0; i < sizeof(subsets) / sizeof(subsets[0]); i++) {
-        m = tstruct();
-        copy_fields(m, subsets[i].ec ? ecs : rsa, subsets[i].skip,
-                    subsets[i].only);
+        m = fields_of(subsets[i].ec ? ecs : rsa, subsets[i].skip,
+                      subsets[i].only);
         CHECK(inspect_item(subsets[i].obj, subsets[i].format, m)
               == subsets[i].rc, subsets[i].name);
     }
 
-    m = tstruct();
-    copy_fields(m, rsa, 0, 8);
+    m = fields_of(rsa, 0, 8);
     ngx_kmip_ttlv_item_append(m, ngx_kmip_ttlv_item_copy(&A,
                                                          rsa->v.kids.first));
     CHECK(inspect_item(OBJ_PRIV, F_TRSA_S, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
           "Transparent RSA Private Key with two Moduli");
 
-    m = tstruct();
-    copy_fields(m, rsa, 0, 8);
+    m = fields_of(rsa, 0, 8);
     ngx_kmip_ttlv_add_bigint(&A, m, NGX_KMIP_TAG_G, zero, 8);
     CHECK(inspect_item(OBJ_PRIV, F_TRSA_S, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
           "Transparent RSA Private Key with a G");
 
-    m = tstruct();
-    copy_fields(m, rsa, 0, 8);
+    m = fields_of(rsa, 0, 8);
     m->v.kids.first->type = NGX_KMIP_TYPE_BYTE_STRING;
     CHECK(inspect_item(OBJ_PRIV, F_TRSA_S, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
           "a Modulus as a Byte String");
 
-    m = tstruct();
-    copy_fields(m, rsa, 0, 8);
+    m = fields_of(rsa, 0, 8);
     m->v.kids.first->v.str.data = neg;
     m->v.kids.first->v.str.len = sizeof(neg);
     CHECK(inspect_item(OBJ_PRIV, F_TRSA_S, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
           "a negative Modulus");
 
-    m = tstruct();
-    copy_fields(m, rsa, 0, 8);
+    m = fields_of(rsa, 0, 8);
     m->v.kids.first->v.str.data = zero;
     m->v.kids.first->v.str.len = sizeof(zero);
     CHECK(inspect_item(OBJ_PRIV, F_TRSA_S, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
           "a zero Modulus");
 
     /* d changed: the key does not hold together */
-    m = tstruct();
-    copy_fields(m, rsa, 0, 8);
+    m = fields_of(rsa, 0, 8);
     it = m->v.kids.first->next;
     b = copy_of(it->v.str.data, it->v.str.len, 0);
     b[it->v.str.len - 1] ^= 2;
@@ -1039,8 +1037,7 @@ test_hostile_transparent(void)
           "a Private Exponent changed");
 
     /* P and Q without the CRT values: computed, the key's own */
-    m = tstruct();
-    copy_fields(m, rsa, 0, 5);
+    m = fields_of(rsa, 0, 5);
 
     if (inspect_item(OBJ_PRIV, F_TRSA_S, m) == NGX_KMIP_KEYS_OK) {
         ngx_kmip_item_t  *full = NULL;
@@ -1052,20 +1049,17 @@ test_hostile_transparent(void)
               "the CRT values computed are the key's");
     }
 
-    m = tstruct();
-    copy_fields(m, ecs, 0, 2);
+    m = fields_of(ecs, 0, 2);
     m->v.kids.first->v.num = CURVE(K_163);
     CHECK(inspect_item(OBJ_PRIV, F_TEC_S, m) == NGX_KMIP_KEYS_ERR_CURVE,
           "Transparent EC Private Key on K-163");
 
-    m = tstruct();
-    copy_fields(m, ecs, 0, 2);
+    m = fields_of(ecs, 0, 2);
     m->v.kids.first->v.num = CURVE(CURVE25519);
     CHECK(inspect_item(OBJ_PRIV, F_TEC_S, m) == NGX_KMIP_KEYS_ERR_FORMAT,
           "Transparent EC Private Key on Curve25519");
 
-    m = tstruct();
-    copy_fields(m, ecs, NGX_KMIP_TAG_D, 2);
+    m = fields_of(ecs, NGX_KMIP_TAG_D, 2);
     ngx_kmip_ttlv_add_bigint(&A, m, NGX_KMIP_TAG_D, zero, 8);
     CHECK(inspect_item(OBJ_PRIV, F_TEC_S, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
           "D of zero");
@@ -1080,15 +1074,13 @@ test_hostile_transparent(void)
             0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51
         };
 
-        m = tstruct();
-        copy_fields(m, ecs, NGX_KMIP_TAG_D, 2);
+        m = fields_of(ecs, NGX_KMIP_TAG_D, 2);
         ngx_kmip_ttlv_add_bigint(&A, m, NGX_KMIP_TAG_D, order, 40);
         CHECK(inspect_item(OBJ_PRIV, F_TEC_S, m) == NGX_KMIP_KEYS_ERR_INVALID,
               "D of the curve's order");
     }
 
-    m = tstruct();
-    copy_fields(m, ecp, 0, 2);
+    m = fields_of(ecp, 0, 2);
     it = m->v.kids.last;
     b = copy_of(it->v.str.data, it->v.str.len, 0);
     b[64] ^= 1;
@@ -1096,14 +1088,12 @@ test_hostile_transparent(void)
     CHECK(inspect_item(OBJ_PUB, F_TEC_P, m) == NGX_KMIP_KEYS_ERR_INVALID,
           "a Q String off the curve");
 
-    m = tstruct();
-    copy_fields(m, ecp, 0, 2);
+    m = fields_of(ecp, 0, 2);
     m->v.kids.last->v.str.len = 33;
     CHECK(inspect_item(OBJ_PUB, F_TEC_P, m) == NGX_KMIP_KEYS_ERR_INVALID,
           "a Q String cut short");
 
-    m = tstruct();
-    copy_fields(m, ecp, 0, 2);
+    m = fields_of(ecp, 0, 2);
     m->v.kids.first->type = NGX_KMIP_TYPE_INTEGER;
     CHECK(inspect_item(OBJ_PUB, F_TEC_P, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
           "a Recommended Curve as an Integer");
@@ -1121,72 +1111,69 @@ test_hostile_transparent(void)
 }
 
 
+/* a key OpenSSL made, in DER, that the layer refuses with rc; freed */
+static void
+refused_pkey(EVP_PKEY *pkey, int priv, uint32_t format, int rc,
+    const char *name)
+{
+    int                   n;
+    unsigned char        *der;
+    ngx_kmip_key_info_t   info;
+
+    der = NULL;
+    n = pkey == NULL ? -1
+        : priv ? i2d_PrivateKey(pkey, &der) : i2d_PUBKEY(pkey, &der);
+    CHECK(n > 0 && inspect_bytes(priv ? OBJ_PRIV : OBJ_PUB, format, der,
+                                 (size_t) n, &info) == rc, name);
+    OPENSSL_free(der);
+    EVP_PKEY_free(pkey);
+}
+
+
 /* keys OpenSSL makes and the layer refuses, and the declared attributes */
 static void
 test_refused_keys(void)
 {
-    unsigned char         *der;
-    int                    n;
-    EVP_PKEY              *pkey;
+    size_t                 i;
     ngx_kmip_key_info_t    info;
     ngx_kmip_keys_error_t  err;
 
-    pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 512);
-    der = NULL;
-    n = pkey ? i2d_PrivateKey(pkey, &der) : -1;
-    CHECK(n > 0 && inspect_bytes(OBJ_PRIV, F_PKCS1, der, (size_t) n, &info)
-                   == NGX_KMIP_KEYS_ERR_LENGTH, "an RSA 512 key");
-    OPENSSL_free(der);
-    EVP_PKEY_free(pkey);
+    /* a key's Cryptographic Algorithm and Length as a request declares */
+    static const struct {
+        size_t       pair;
+        uint32_t     algorithm;
+        int32_t      length;
+        int          agrees;    /* else NGX_KMIP_KEYS_ERR_MISMATCH */
+        const char  *name;
+    } declared[] = {
+        { 0, ALG(EC), 0, 0, "an RSA key declared EC" },
+        { 0, ALG(RSA), 3072, 0, "RSA 2048 declared 3072" },
+        { 0, 0, 0, 1, "nothing declared" },
+        { 5, ALG(ECDSA), 384, 1, "a P-384 key declared ECDSA" },
+        { 5, ALG(ECDH), 384, 1, "a P-384 key declared ECDH" },
+        { 5, ALG(ED25519), 0, 0, "a P-384 key declared Ed25519" },
+        { 5, ALG(EC), 256, 0, "a P-384 key declared 256 bits" },
+        { 8, ALG(ED25519), 0, 0, "an X25519 key declared Ed25519" },
+        { 8, ALG(ECDH), 255, 1, "an X25519 key declared ECDH, 255 bits" },
+        { 7, ALG(ECDSA), 0, 0, "an Ed25519 key declared ECDSA" },
+    };
 
-    pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED448");
-    der = NULL;
-    n = pkey ? i2d_PUBKEY(pkey, &der) : -1;
-    CHECK(n > 0 && inspect_bytes(OBJ_PUB, F_X509, der, (size_t) n, &info)
-                   == NGX_KMIP_KEYS_ERR_ALGORITHM, "an Ed448 key");
-    OPENSSL_free(der);
-    EVP_PKEY_free(pkey);
+    refused_pkey(EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 512), 1,
+                 F_PKCS1, NGX_KMIP_KEYS_ERR_LENGTH, "an RSA 512 key");
+    refused_pkey(EVP_PKEY_Q_keygen(NULL, NULL, "ED448"), 0, F_X509,
+                 NGX_KMIP_KEYS_ERR_ALGORITHM, "an Ed448 key");
+    refused_pkey(EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1"), 0, F_X509,
+                 NGX_KMIP_KEYS_ERR_CURVE, "a secp256k1 key");
 
-    pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
-    der = NULL;
-    n = pkey ? i2d_PUBKEY(pkey, &der) : -1;
-    CHECK(n > 0 && inspect_bytes(OBJ_PUB, F_X509, der, (size_t) n, &info)
-                   == NGX_KMIP_KEYS_ERR_CURVE, "a secp256k1 key");
-    OPENSSL_free(der);
-    EVP_PKEY_free(pkey);
-
-    /* declared attributes */
-    inspect_bytes(OBJ_PUB, F_X509, pairs[0].public_der, pairs[0].public_len,
-                  &info);
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(EC), 0, &err)
-          == NGX_KMIP_KEYS_ERR_MISMATCH, "an RSA key declared EC");
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(RSA), 3072, &err)
-          == NGX_KMIP_KEYS_ERR_MISMATCH, "RSA 2048 declared 3072");
-    CHECK(ngx_kmip_keys_check_declared(&info, 0, 0, &err) == NGX_KMIP_KEYS_OK,
-          "nothing declared");
-
-    inspect_bytes(OBJ_PUB, F_X509, pairs[5].public_der, pairs[5].public_len,
-                  &info);
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(ECDSA), 384, &err)
-          == NGX_KMIP_KEYS_OK
-          && ngx_kmip_keys_check_declared(&info, ALG(ECDH), 384, &err)
-             == NGX_KMIP_KEYS_OK, "a P-384 key declared ECDSA or ECDH");
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(ED25519), 0, &err)
-          == NGX_KMIP_KEYS_ERR_MISMATCH, "a P-384 key declared Ed25519");
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(EC), 256, &err)
-          == NGX_KMIP_KEYS_ERR_MISMATCH, "a P-384 key declared 256 bits");
-
-    inspect_bytes(OBJ_PUB, F_X509, pairs[8].public_der, pairs[8].public_len,
-                  &info);
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(ED25519), 0, &err)
-          == NGX_KMIP_KEYS_ERR_MISMATCH, "an X25519 key declared Ed25519");
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(ECDH), 255, &err)
-          == NGX_KMIP_KEYS_OK, "an X25519 key declared ECDH, 255 bits");
-
-    inspect_bytes(OBJ_PUB, F_X509, pairs[7].public_der, pairs[7].public_len,
-                  &info);
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(ECDSA), 0, &err)
-          == NGX_KMIP_KEYS_ERR_MISMATCH, "an Ed25519 key declared ECDSA");
+    for (i = 0; i < sizeof(declared) / sizeof(declared[0]); i++) {
+        inspect_bytes(OBJ_PUB, F_X509, pairs[declared[i].pair].public_der,
+                      pairs[declared[i].pair].public_len, &info);
+        CHECK(ngx_kmip_keys_check_declared(&info, declared[i].algorithm,
+                                           declared[i].length, &err)
+              == (declared[i].agrees ? NGX_KMIP_KEYS_OK
+                                     : NGX_KMIP_KEYS_ERR_MISMATCH),
+              declared[i].name);
+    }
 
     /* pairs of different kinds */
     {
@@ -1747,13 +1734,31 @@ test_oasis_cert(void)
  * sign and verify: every algorithm, every parameter, every refusal
  */
 
+/* a check of a signature that answers, and says `valid` */
+static void
+verify_is(const char *what, const char *how, int valid,
+    const ngx_kmip_key_t *key, const ngx_kmip_pk_params_t *p,
+    const uint8_t *data, size_t n, int digested, const uint8_t *sig,
+    size_t sig_len)
+{
+    int                    v;
+    char                   name[160];
+    ngx_kmip_keys_error_t  err;
+
+    snprintf(name, sizeof(name), "%s: %s", what, how);
+    CHECK(ngx_kmip_pk_verify(key, p, data, n, digested, sig, sig_len, &v,
+                             &err)
+          == NGX_KMIP_KEYS_OK && v == valid, name);
+}
+
+
 static void
 sign_verify(const char *what, const ngx_kmip_key_t *sk,
     const ngx_kmip_key_t *pk, const ngx_kmip_pk_params_t *p, int digested)
 {
-    int                    valid, rc;
+    int                    rc;
     char                   name[160];
-    size_t                 n, dn;
+    size_t                 n, dn, len;
     uint8_t               *sig, msg[40], d[NGX_KMIP_PK_DIGEST_MAX];
     const uint8_t         *data;
     ngx_kmip_keys_error_t  err;
@@ -1779,35 +1784,24 @@ sign_verify(const char *what, const ngx_kmip_key_t *sk,
         return;
     }
 
-    snprintf(name, sizeof(name), "%s: Valid", what);
-    CHECK(ngx_kmip_pk_verify(pk, p, data, digested ? dn : sizeof(msg),
-                             digested, sig, n, &valid, &err)
-          == NGX_KMIP_KEYS_OK && valid == 1, name);
+    len = digested ? dn : sizeof(msg);
 
-    snprintf(name, sizeof(name), "%s: the private key verifies too", what);
-    CHECK(ngx_kmip_pk_verify(sk, p, data, digested ? dn : sizeof(msg),
-                             digested, sig, n, &valid, &err)
-          == NGX_KMIP_KEYS_OK && valid == 1, name);
+    verify_is(what, "Valid", 1, pk, p, data, len, digested, sig, n);
+    verify_is(what, "the private key verifies too", 1, sk, p, data, len,
+              digested, sig, n);
 
     msg[0] ^= 1;
     d[0] ^= 1;
-    snprintf(name, sizeof(name), "%s: other data, Invalid", what);
-    CHECK(ngx_kmip_pk_verify(pk, p, data, digested ? dn : sizeof(msg),
-                             digested, sig, n, &valid, &err)
-          == NGX_KMIP_KEYS_OK && valid == 0, name);
+    verify_is(what, "other data, Invalid", 0, pk, p, data, len, digested,
+              sig, n);
     msg[0] ^= 1;
     d[0] ^= 1;
 
     sig[n / 2] ^= 0x40;
-    snprintf(name, sizeof(name), "%s: a bit of the signature, Invalid", what);
-    CHECK(ngx_kmip_pk_verify(pk, p, data, digested ? dn : sizeof(msg),
-                             digested, sig, n, &valid, &err)
-          == NGX_KMIP_KEYS_OK && valid == 0, name);
-
-    snprintf(name, sizeof(name), "%s: a signature cut short, Invalid", what);
-    CHECK(ngx_kmip_pk_verify(pk, p, data, digested ? dn : sizeof(msg),
-                             digested, sig, n - 1, &valid, &err)
-          == NGX_KMIP_KEYS_OK && valid == 0, name);
+    verify_is(what, "a bit of the signature, Invalid", 0, pk, p, data, len,
+              digested, sig, n);
+    verify_is(what, "a signature cut short, Invalid", 0, pk, p, data, len,
+              digested, sig, n - 1);
 }
 
 

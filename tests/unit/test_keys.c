@@ -618,12 +618,32 @@ test_transparent_shape(void)
  * hostile input
  */
 
+/* the DER with the last byte of its algorithm's OID changed: refused */
+static void
+unknown_oid(uint32_t obj, uint32_t format, const uint8_t *der, size_t n,
+    const uint8_t *oid, size_t oid_len, uint8_t last, const char *found,
+    const char *name)
+{
+    uint8_t              *buf, *p;
+    ngx_kmip_key_info_t   info;
+
+    buf = copy_of(der, n, 0);
+    p = memmem(buf, n, oid, oid_len);
+    CHECK(p != NULL, found);
+    if (p) {
+        p[oid_len - 1] = last;
+        CHECK(inspect_bytes(obj, format, buf, n, &info)
+              == NGX_KMIP_KEYS_ERR_ENCODING, name);
+    }
+}
+
+
 static void
 test_hostile_der(void)
 {
     char                   name[128];
     size_t                 i, n, cut;
-    uint8_t               *buf, *p;
+    uint8_t               *buf;
     ngx_kmip_key_info_t    info;
 
     static const struct {
@@ -687,25 +707,14 @@ test_hostile_der(void)
             0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01
         };
 
-        buf = copy_of(pairs[0].private_der, pairs[0].private_len, 0);
-        p = memmem(buf, pairs[0].private_len, rsa_oid, sizeof(rsa_oid));
-        CHECK(p != NULL, "the rsaEncryption OID in PKCS#8");
-        if (p) {
-            p[10] = 99;
-            CHECK(inspect_bytes(OBJ_PRIV, F_PKCS8, buf, pairs[0].private_len,
-                                &info) == NGX_KMIP_KEYS_ERR_ENCODING,
-                  "PKCS#8 of an unknown algorithm OID");
-        }
-
-        buf = copy_of(pairs[4].public_der, pairs[4].public_len, 0);
-        p = memmem(buf, pairs[4].public_len, ec_oid, sizeof(ec_oid));
-        CHECK(p != NULL, "the id-ecPublicKey OID in SPKI");
-        if (p) {
-            p[8] = 7;
-            CHECK(inspect_bytes(OBJ_PUB, F_X509, buf, pairs[4].public_len,
-                                &info) == NGX_KMIP_KEYS_ERR_ENCODING,
-                  "SPKI of an unknown algorithm OID");
-        }
+        unknown_oid(OBJ_PRIV, F_PKCS8, pairs[0].private_der,
+                    pairs[0].private_len, rsa_oid, sizeof(rsa_oid), 99,
+                    "the rsaEncryption OID in PKCS#8",
+                    "PKCS#8 of an unknown algorithm OID");
+        unknown_oid(OBJ_PUB, F_X509, pairs[4].public_der, pairs[4].public_len,
+                    ec_oid, sizeof(ec_oid), 7,
+                    "the id-ecPublicKey OID in SPKI",
+                    "SPKI of an unknown algorithm OID");
     }
 
     /* BER and non-minimal lengths */
@@ -742,7 +751,9 @@ static void
 test_format_confusion(void)
 {
     ngx_kmip_key_t         k;
+    size_t                 i;
     ngx_kmip_item_t       *pkcs1, *pkcs1_pub, *sec1, *m;
+    ngx_kmip_item_t       *p8_rsa, *spki_rsa, *p8_ec;
     ngx_kmip_key_info_t    info;
     ngx_kmip_keys_error_t  err;
 
@@ -755,35 +766,38 @@ test_format_confusion(void)
         return;
     }
 
-    CHECK(inspect_bytes(OBJ_PRIV, F_PKCS1, pairs[0].private_der,
-                        pairs[0].private_len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING, "PKCS#8 named PKCS#1");
-    CHECK(inspect_bytes(OBJ_PUB, F_PKCS1, pairs[0].public_der,
-                        pairs[0].public_len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING, "an SPKI named PKCS#1");
-    CHECK(inspect_bytes(OBJ_PRIV, F_PKCS8, pkcs1->v.str.data,
-                        pkcs1->v.str.len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING, "PKCS#1 named PKCS#8");
-    CHECK(inspect_bytes(OBJ_PUB, F_X509, pkcs1_pub->v.str.data,
-                        pkcs1_pub->v.str.len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING, "an RSAPublicKey named X.509");
-    CHECK(inspect_bytes(OBJ_PUB, F_PKCS1, pkcs1->v.str.data,
-                        pkcs1->v.str.len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING,
-          "an RSAPrivateKey as a public PKCS#1 key");
-    CHECK(inspect_bytes(OBJ_PRIV, F_PKCS1, pkcs1_pub->v.str.data,
-                        pkcs1_pub->v.str.len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING,
-          "an RSAPublicKey as a private PKCS#1 key");
-    CHECK(inspect_bytes(OBJ_PRIV, F_PKCS8, sec1->v.str.data, sec1->v.str.len,
-                        &info) == NGX_KMIP_KEYS_ERR_ENCODING,
-          "an ECPrivateKey named PKCS#8");
-    CHECK(inspect_bytes(OBJ_PRIV, F_SEC1, pkcs1->v.str.data,
-                        pkcs1->v.str.len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING, "an RSA key named ECPrivateKey");
-    CHECK(inspect_bytes(OBJ_PRIV, F_SEC1, pairs[4].private_der,
-                        pairs[4].private_len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING, "PKCS#8 named ECPrivateKey");
+    p8_rsa = bytes_item(pairs[0].private_der, pairs[0].private_len);
+    spki_rsa = bytes_item(pairs[0].public_der, pairs[0].public_len);
+    p8_ec = bytes_item(pairs[4].private_der, pairs[4].private_len);
+
+    {
+        /* the bytes of one format, named another: they do not decode */
+        const struct {
+            int                     priv;
+            uint32_t                format;
+            const ngx_kmip_item_t  *m;
+            const char             *name;
+        } named[] = {
+            { 1, F_PKCS1, p8_rsa, "PKCS#8 named PKCS#1" },
+            { 0, F_PKCS1, spki_rsa, "an SPKI named PKCS#1" },
+            { 1, F_PKCS8, pkcs1, "PKCS#1 named PKCS#8" },
+            { 0, F_X509, pkcs1_pub, "an RSAPublicKey named X.509" },
+            { 0, F_PKCS1, pkcs1, "an RSAPrivateKey as a public PKCS#1 key" },
+            { 1, F_PKCS1, pkcs1_pub,
+              "an RSAPublicKey as a private PKCS#1 key" },
+            { 1, F_PKCS8, sec1, "an ECPrivateKey named PKCS#8" },
+            { 1, F_SEC1, pkcs1, "an RSA key named ECPrivateKey" },
+            { 1, F_SEC1, p8_ec, "PKCS#8 named ECPrivateKey" },
+        };
+
+        for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+            CHECK(inspect_bytes(named[i].priv ? OBJ_PRIV : OBJ_PUB,
+                                named[i].format, named[i].m->v.str.data,
+                                named[i].m->v.str.len, &info)
+                  == NGX_KMIP_KEYS_ERR_ENCODING, named[i].name);
+        }
+    }
+
     CHECK(inspect_bytes(OBJ_PRIV, F_X509, pairs[0].public_der,
                         pairs[0].public_len, &info)
           == NGX_KMIP_KEYS_ERR_FORMAT, "X.509 for a private key");

@@ -1823,7 +1823,7 @@ static void
 test_sign(void)
 {
     char                   name[128];
-    size_t                 i, h;
+    size_t                 i, h, v;
     ngx_kmip_key_t         sk, pk;
     ngx_kmip_pk_params_t   p;
     static const uint32_t  hashes[] = {
@@ -1836,6 +1836,21 @@ test_sign(void)
     static const uint32_t  ec_sigs[] = {
         DSA(ECDSA_WITH_SHA256), DSA(ECDSA_WITH_SHA384),
         DSA(ECDSA_WITH_SHA512)
+    };
+
+    /* the parameters each hash is tried with: "<key> <scheme> hash N<tail>" */
+    static const struct {
+        int          ec;
+        const char  *scheme, *tail;
+        uint32_t     algorithm, padding, signature, mgf_hashing;
+        int32_t      salt_length;
+        int          digested;     /* and of the digest, too */
+    } schemes[] = {
+        { 0, "PKCS#1 v1.5", "", 0, PAD(PKCS1_V1_5), 0, 0, -1, 1 },
+        { 0, "PSS", "", 0, PAD(PSS), 0, 0, -1, 1 },
+        { 0, "PSS", ", salt 0, MGF1 SHA-1", 0, PAD(PSS), 0, HASH(SHA_1), 0, 0 },
+        { 0, "RSASSA-PSS", "", 0, 0, DSA(RSASSA_PSS), 0, -1, 0 },
+        { 1, "ECDSA", "", ALG(ECDSA), 0, 0, 0, -1, 1 },
     };
 
     for (i = 0; i < NGEN; i++) {
@@ -1859,59 +1874,38 @@ test_sign(void)
         }
 
         for (h = 0; h < 3; h++) {
-            ngx_kmip_pk_params_init(&p);
-            p.hashing = hashes[h];
-
-            if (g->type == NGX_KMIP_KEY_RSA) {
-                p.padding = PAD(PKCS1_V1_5);
-                snprintf(name, sizeof(name), "%s PKCS#1 v1.5 hash %u",
-                         g->name, hashes[h]);
-                sign_verify(name, &sk, &pk, &p, 0);
-                snprintf(name, sizeof(name), "%s PKCS#1 v1.5 hash %u, "
-                         "digested", g->name, hashes[h]);
-                sign_verify(name, &sk, &pk, &p, 1);
-
-                p.padding = PAD(PSS);
-                snprintf(name, sizeof(name), "%s PSS hash %u", g->name,
-                         hashes[h]);
-                sign_verify(name, &sk, &pk, &p, 0);
-                snprintf(name, sizeof(name), "%s PSS hash %u, digested",
-                         g->name, hashes[h]);
-                sign_verify(name, &sk, &pk, &p, 1);
-
-                p.salt_length = 0;
-                p.mgf_hashing = HASH(SHA_1);
-                snprintf(name, sizeof(name), "%s PSS hash %u, salt 0, "
-                         "MGF1 SHA-1", g->name, hashes[h]);
-                sign_verify(name, &sk, &pk, &p, 0);
+            for (v = 0; v < sizeof(schemes) / sizeof(schemes[0]); v++) {
+                if (schemes[v].ec != (g->type == NGX_KMIP_KEY_EC)) {
+                    continue;
+                }
 
                 ngx_kmip_pk_params_init(&p);
-                p.signature = rsa_sigs[h];
-                snprintf(name, sizeof(name), "%s by Digital Signature "
-                         "Algorithm %u", g->name, rsa_sigs[h]);
-                sign_verify(name, &sk, &pk, &p, 0);
-
-                p.signature = DSA(RSASSA_PSS);
                 p.hashing = hashes[h];
-                snprintf(name, sizeof(name), "%s RSASSA-PSS hash %u",
-                         g->name, hashes[h]);
+                p.algorithm = schemes[v].algorithm;
+                p.padding = schemes[v].padding;
+                p.signature = schemes[v].signature;
+                p.mgf_hashing = schemes[v].mgf_hashing;
+                p.salt_length = schemes[v].salt_length;
+
+                snprintf(name, sizeof(name), "%s %s hash %u%s", g->name,
+                         schemes[v].scheme, hashes[h], schemes[v].tail);
                 sign_verify(name, &sk, &pk, &p, 0);
 
-            } else {
-                p.algorithm = ALG(ECDSA);
-                snprintf(name, sizeof(name), "%s ECDSA hash %u", g->name,
-                         hashes[h]);
-                sign_verify(name, &sk, &pk, &p, 0);
-                snprintf(name, sizeof(name), "%s ECDSA hash %u, digested",
-                         g->name, hashes[h]);
-                sign_verify(name, &sk, &pk, &p, 1);
-
-                ngx_kmip_pk_params_init(&p);
-                p.signature = ec_sigs[h];
-                snprintf(name, sizeof(name), "%s by Digital Signature "
-                         "Algorithm %u", g->name, ec_sigs[h]);
-                sign_verify(name, &sk, &pk, &p, 0);
+                if (schemes[v].digested) {
+                    snprintf(name, sizeof(name), "%s %s hash %u%s, digested",
+                             g->name, schemes[v].scheme, hashes[h],
+                             schemes[v].tail);
+                    sign_verify(name, &sk, &pk, &p, 1);
+                }
             }
+
+            /* the Digital Signature Algorithm alone names the hash */
+            ngx_kmip_pk_params_init(&p);
+            p.signature = g->type == NGX_KMIP_KEY_RSA ? rsa_sigs[h]
+                                                      : ec_sigs[h];
+            snprintf(name, sizeof(name), "%s by Digital Signature "
+                     "Algorithm %u", g->name, p.signature);
+            sign_verify(name, &sk, &pk, &p, 0);
         }
     }
 

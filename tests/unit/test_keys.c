@@ -939,6 +939,19 @@ fields_of(const ngx_kmip_item_t *from, uint32_t skip, size_t only)
 }
 
 
+/* the first `only` fields of a Transparent key, the first of `type` */
+static ngx_kmip_item_t *
+retyped(const ngx_kmip_item_t *from, size_t only, uint8_t type)
+{
+    ngx_kmip_item_t  *to;
+
+    to = fields_of(from, 0, only);
+    to->v.kids.first->type = type;
+
+    return to;
+}
+
+
 static int
 inspect_item(uint32_t obj, uint32_t format, const ngx_kmip_item_t *m)
 {
@@ -1024,10 +1037,9 @@ test_hostile_transparent(void)
     CHECK(inspect_item(OBJ_PRIV, F_TRSA_S, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
           "Transparent RSA Private Key with a G");
 
-    m = fields_of(rsa, 0, 8);
-    m->v.kids.first->type = NGX_KMIP_TYPE_BYTE_STRING;
-    CHECK(inspect_item(OBJ_PRIV, F_TRSA_S, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
-          "a Modulus as a Byte String");
+    CHECK(inspect_item(OBJ_PRIV, F_TRSA_S,
+                       retyped(rsa, 8, NGX_KMIP_TYPE_BYTE_STRING))
+          == NGX_KMIP_KEYS_ERR_STRUCTURE, "a Modulus as a Byte String");
 
     m = fields_of(rsa, 0, 8);
     m->v.kids.first->v.str.data = neg;
@@ -1107,10 +1119,9 @@ test_hostile_transparent(void)
     CHECK(inspect_item(OBJ_PUB, F_TEC_P, m) == NGX_KMIP_KEYS_ERR_INVALID,
           "a Q String cut short");
 
-    m = fields_of(ecp, 0, 2);
-    m->v.kids.first->type = NGX_KMIP_TYPE_INTEGER;
-    CHECK(inspect_item(OBJ_PUB, F_TEC_P, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
-          "a Recommended Curve as an Integer");
+    CHECK(inspect_item(OBJ_PUB, F_TEC_P,
+                       retyped(ecp, 2, NGX_KMIP_TYPE_INTEGER))
+          == NGX_KMIP_KEYS_ERR_STRUCTURE, "a Recommended Curve as an Integer");
 
     CHECK(inspect_item(OBJ_PUB,
                        NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_ECDSA_PUBLIC_KEY,

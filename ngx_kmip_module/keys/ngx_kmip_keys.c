@@ -92,6 +92,8 @@ static int ngx_kmip_keys_shape(const uint8_t *der, size_t len,
 static EVP_PKEY *ngx_kmip_keys_decode(const uint8_t *der, size_t len,
     const char *structure, const char *type, int selection,
     ngx_kmip_keys_error_t *err);
+static void *ngx_kmip_keys_d2i(const ASN1_ITEM *it, const uint8_t *der,
+    size_t len);
 static EVP_PKEY *ngx_kmip_keys_load_der(const ngx_kmip_key_t *key,
     int is_private, ngx_kmip_keys_error_t *err);
 static EVP_PKEY *ngx_kmip_keys_load_raw(const ngx_kmip_key_t *key,
@@ -875,13 +877,37 @@ ngx_kmip_keys_shape(const uint8_t *der, size_t len, uint32_t format,
 }
 
 
+/*
+ * The DER as one whole ASN.1 structure of the item `it`; NULL when it is
+ * not one, or when anything follows it
+ */
+static void *
+ngx_kmip_keys_d2i(const ASN1_ITEM *it, const uint8_t *der, size_t len)
+{
+    ASN1_VALUE     *v;
+    const uint8_t  *p;
+
+    p = der;
+
+    v = ASN1_item_d2i(NULL, &p, (long) len, it);
+    if (v != NULL && p != der + len) {
+        ASN1_item_free(v, it);
+        return NULL;
+    }
+
+    return v;
+}
+
+
 static EVP_PKEY *
 ngx_kmip_keys_load_der(const ngx_kmip_key_t *key, int is_private,
     ngx_kmip_keys_error_t *err)
 {
     size_t                  len;
     EVP_PKEY               *pkey;
-    const uint8_t          *der, *p;
+    const char             *what;
+    X509_PUBKEY            *pub;
+    const uint8_t          *der;
     PKCS8_PRIV_KEY_INFO    *p8;
     const ngx_kmip_item_t  *m;
 
@@ -914,10 +940,8 @@ ngx_kmip_keys_load_der(const ngx_kmip_key_t *key, int is_private,
     switch (key->format) {
 
     case NGX_KMIP_KEY_FORMAT_TYPE_PKCS_8:
-        p = der;
-        p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long) len);
-        if (p8 == NULL || p != der + len) {
-            PKCS8_PRIV_KEY_INFO_free(p8);
+        p8 = ngx_kmip_keys_d2i(ASN1_ITEM_rptr(PKCS8_PRIV_KEY_INFO), der, len);
+        if (p8 == NULL) {
             ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_ENCODING,
                                "not a PKCS#8 PrivateKeyInfo");
             return NULL;
@@ -925,27 +949,16 @@ ngx_kmip_keys_load_der(const ngx_kmip_key_t *key, int is_private,
 
         pkey = EVP_PKCS82PKEY(p8);
         PKCS8_PRIV_KEY_INFO_free(p8);
-
-        if (pkey == NULL) {
-            ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_ENCODING,
-                               "a PKCS#8 key of an unknown algorithm, or "
-                               "malformed");
-        }
-
-        return pkey;
+        what = "a PKCS#8 key of an unknown algorithm, or malformed";
+        break;
 
     case NGX_KMIP_KEY_FORMAT_TYPE_X_509:
-        p = der;
-        pkey = d2i_PUBKEY(NULL, &p, (long) len);
-        if (pkey == NULL || p != der + len) {
-            EVP_PKEY_free(pkey);
-            ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_ENCODING,
-                               "not a SubjectPublicKeyInfo of a known "
-                               "algorithm");
-            return NULL;
-        }
-
-        return pkey;
+        /* what d2i_PUBKEY() does, with the whole DER read */
+        pub = ngx_kmip_keys_d2i(ASN1_ITEM_rptr(X509_PUBKEY), der, len);
+        pkey = pub ? X509_PUBKEY_get(pub) : NULL;
+        X509_PUBKEY_free(pub);
+        what = "not a SubjectPublicKeyInfo of a known algorithm";
+        break;
 
     case NGX_KMIP_KEY_FORMAT_TYPE_PKCS_1:
         return ngx_kmip_keys_decode(der, len, "type-specific", "RSA",
@@ -956,6 +969,12 @@ ngx_kmip_keys_load_der(const ngx_kmip_key_t *key, int is_private,
         return ngx_kmip_keys_decode(der, len, "type-specific", "EC",
                                     EVP_PKEY_KEYPAIR, err);
     }
+
+    if (pkey == NULL) {
+        ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_ENCODING, what);
+    }
+
+    return pkey;
 }
 
 

@@ -92,6 +92,8 @@ static int ngx_kmip_keys_shape(const uint8_t *der, size_t len,
 static EVP_PKEY *ngx_kmip_keys_decode(const uint8_t *der, size_t len,
     const char *structure, const char *type, int selection,
     ngx_kmip_keys_error_t *err);
+static EVP_PKEY *ngx_kmip_keys_load_format(const ngx_kmip_key_t *key,
+    int is_private, ngx_kmip_keys_error_t *err);
 static void *ngx_kmip_keys_d2i(const ASN1_ITEM *it, const uint8_t *der,
     size_t len);
 static EVP_PKEY *ngx_kmip_keys_load_der(const ngx_kmip_key_t *key,
@@ -475,6 +477,45 @@ ngx_kmip_keys_load(const ngx_kmip_key_t *key, EVP_PKEY **pkey,
 }
 
 
+/* the key that the material holds, by its format */
+static EVP_PKEY *
+ngx_kmip_keys_load_format(const ngx_kmip_key_t *key, int is_private,
+    ngx_kmip_keys_error_t *err)
+{
+    unsigned  type;
+
+    switch (key->format) {
+
+    case NGX_KMIP_KEY_FORMAT_TYPE_PKCS_1:
+    case NGX_KMIP_KEY_FORMAT_TYPE_PKCS_8:
+    case NGX_KMIP_KEY_FORMAT_TYPE_X_509:
+    case NGX_KMIP_KEY_FORMAT_TYPE_ECPRIVATEKEY:
+        return ngx_kmip_keys_load_der(key, is_private, err);
+
+    case NGX_KMIP_KEY_FORMAT_TYPE_RAW:
+        return ngx_kmip_keys_load_raw(key, is_private, err);
+
+    case NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_RSA_PRIVATE_KEY:
+    case NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_RSA_PUBLIC_KEY:
+        type = NGX_KMIP_KEY_RSA;
+        break;
+
+    default:
+        type = NGX_KMIP_KEY_EC;
+    }
+
+    /* a Transparent format names the key's type and its half: both hold */
+    if (!ngx_kmip_keys_format_defined(type, key->object_type, key->format)) {
+        ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_FORMAT, NULL);
+        return NULL;
+    }
+
+    return type == NGX_KMIP_KEY_RSA
+           ? ngx_kmip_keys_load_rsa(key->material, is_private, err)
+           : ngx_kmip_keys_load_ec(key->material, is_private, err);
+}
+
+
 static EVP_PKEY *
 ngx_kmip_keys_load_pkey(const ngx_kmip_key_t *key, ngx_kmip_key_info_t *info,
     ngx_kmip_keys_error_t *err)
@@ -498,42 +539,7 @@ ngx_kmip_keys_load_pkey(const ngx_kmip_key_t *key, ngx_kmip_key_info_t *info,
 
     is_private = key->object_type == NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY;
 
-    switch (key->format) {
-
-    case NGX_KMIP_KEY_FORMAT_TYPE_PKCS_1:
-    case NGX_KMIP_KEY_FORMAT_TYPE_PKCS_8:
-    case NGX_KMIP_KEY_FORMAT_TYPE_X_509:
-    case NGX_KMIP_KEY_FORMAT_TYPE_ECPRIVATEKEY:
-        pkey = ngx_kmip_keys_load_der(key, is_private, err);
-        break;
-
-    case NGX_KMIP_KEY_FORMAT_TYPE_RAW:
-        pkey = ngx_kmip_keys_load_raw(key, is_private, err);
-        break;
-
-    case NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_RSA_PRIVATE_KEY:
-    case NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_RSA_PUBLIC_KEY:
-        if (is_private != (key->format
-                == NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_RSA_PRIVATE_KEY))
-        {
-            ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_FORMAT, NULL);
-            return NULL;
-        }
-
-        pkey = ngx_kmip_keys_load_rsa(key->material, is_private, err);
-        break;
-
-    default:
-        if (!ngx_kmip_keys_format_defined(NGX_KMIP_KEY_EC, key->object_type,
-                                          key->format))
-        {
-            ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_FORMAT, NULL);
-            return NULL;
-        }
-
-        pkey = ngx_kmip_keys_load_ec(key->material, is_private, err);
-    }
-
+    pkey = ngx_kmip_keys_load_format(key, is_private, err);
     if (pkey == NULL) {
         return NULL;
     }

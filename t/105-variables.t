@@ -3,6 +3,7 @@
 
 use lib 't/lib';
 use Test::Nginx::KMIP;
+use KMIP::Basic;
 
 # the variables in the access log, after the connection's status or not
 sub log_config {
@@ -39,7 +40,7 @@ log_config('')
 kmip_request(version => '1.4',
              items => [ { operation => 'Poll', payload => [] } ])
 --- response_test eval
-sub { is(kmip_value($_[0], 'Batch Item', 'Result Reason'), 5, 'failed') }
+sub { is(result_reason($_[0]), 5, 'failed') }
 --- access_log
 requests=1 op=Poll result=OperationNotSupported
 
@@ -48,7 +49,7 @@ requests=1 op=Poll result=OperationNotSupported
 kmip_request(version => '1.2', batch_count => 3,
              items => [ { operation => 'Query', payload => [] } ])
 --- response_test eval
-sub { is(kmip_value($_[0], 'Batch Item', 'Result Reason'), 4, 'invalid') }
+sub { is(result_reason($_[0]), 4, 'invalid') }
 --- access_log
 200 requests=1 op=- result=InvalidMessage
 

@@ -15,18 +15,14 @@ use Test::KPEmulator;
 use KMIP::TTLV;
 use KMIP::Ops;
 use Test::VCenter;
+use Test::Scopes;
 use JSON::PP qw(decode_json);
 use POSIX ();
 
 my $kp = suite_kp();
-cert_path("ca.crt");    # makes the test certificates
-my $certs = cert_dir();
-
 # two CAs (the NAS's and the database's) in one bundle; vCenter's
 # self-signed certificate is pinned, not verified
-Test::Nginx::KMIP::_write_file("$certs/two-cas.crt",
-    Test::Nginx::KMIP::_read_file("$certs/ca.crt")
-    . Test::Nginx::KMIP::_read_file("$certs/other-ca.crt"));
+my $certs = scope_certs();
 
 # a client the CA vouches for, but in no scope
 unless (-f "$certs/stranger.crt") {
@@ -81,25 +77,17 @@ sub node {
     $extra //= '';
     my $ops = $extra =~ /kmip_operations/ ? '' : 'kmip_operations all;';
     my $kpconf = $kp->nginx_conf;
-    return start_nginx(name => $name, stream_config => <<"EOF",
-    log_format scope '\$kmip_client_fingerprint scope=\$kmip_client_scope';
-$scopes
-    server {
-        listen 127.0.0.1:\$TEST_NGINX_PORT ssl;
-        ssl_certificate $certs/server.crt;
-        ssl_certificate_key $certs/server.key;
-        ssl_client_certificate $certs/two-cas.crt;
-        ssl_verify_client optional_no_ca;
+    return scoped_node(name => $name, scopes => $scopes,
+        stream => "    log_format scope"
+                  . " '\$kmip_client_fingerprint scope=\$kmip_client_scope';\n",
+        server => <<"EOF");
         access_log logs/access.log scope;
-        kmip;
         $ops
         kmip_credentials_file $certs/scopes.users;
         kmip_audit_log logs/audit.log;
         $extra
         $kpconf
-    }
 EOF
-    );
 }
 
 Test::Nginx::KMIP::_write_file("$certs/scopes.users",

@@ -4,6 +4,7 @@
 
 use lib 't/lib';
 use Test::Nginx::KMIP;
+use KMIP::Basic;
 
 run_tests();
 
@@ -178,8 +179,7 @@ kmip_scope "tape" (
     kmip;
     kmip_operations all;
 --- request eval
-kmip_request(version => '1.4',
-             items => [ { operation => 'Discover Versions', payload => [] } ])
+dv(version => '1.4')
 --- response_test eval
 sub { is(kmip_value($_[0], 'Batch Item', 'Result Status'), 0, 'answered') }
 --- access_log

@@ -17,14 +17,10 @@ use KMIP::Ops;
 use JSON::PP qw(decode_json);
 use POSIX ();
 use MIME::Base64 ();
+use Test::Scopes;
 
 my $kp = suite_kp();
-cert_path("ca.crt");    # makes the test certificates
-my $certs = cert_dir();
-
-Test::Nginx::KMIP::_write_file("$certs/two-cas.crt",
-    Test::Nginx::KMIP::_read_file("$certs/ca.crt")
-    . Test::Nginx::KMIP::_read_file("$certs/other-ca.crt"));
+scope_certs();    # the certificates, and the bundle of the two CAs
 
 my $SCOPES = <<"EOF";
     kmip_scope nas {
@@ -35,18 +31,8 @@ my $SCOPES = <<"EOF";
     }
 EOF
 
-my $node = start_nginx(name => 'scope-tool', stream_config => <<"EOF");
-$SCOPES
-    server {
-        listen 127.0.0.1:\$TEST_NGINX_PORT ssl;
-        ssl_certificate $certs/server.crt;
-        ssl_certificate_key $certs/server.key;
-        ssl_client_certificate $certs/two-cas.crt;
-        ssl_verify_client optional_no_ca;
-        kmip;
-        @{[ $kp->nginx_conf ]}
-    }
-EOF
+my $node = scoped_node(name => 'scope-tool', scopes => $SCOPES,
+                       server => "        " . $kp->nginx_conf);
 my $port = $node->port;
 
 # the scopes of nginx.conf, rewritten; the node reloaded

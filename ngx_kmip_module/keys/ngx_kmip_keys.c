@@ -57,6 +57,12 @@ static const ngx_kmip_keys_curve_t  ngx_kmip_keys_curves[] = {
 };
 
 
+/* OpenSSL's name of each NGX_KMIP_KEY_ type, by the type */
+static const char  *ngx_kmip_keys_type_names[] = {
+    NULL, "RSA", "EC", "ED25519", "X25519"
+};
+
+
 /* the fields of the Transparent RSA Private Key, in the spec's order */
 static const uint32_t  ngx_kmip_keys_rsa_tags[] = {
     NGX_KMIP_TAG_MODULUS, NGX_KMIP_TAG_PRIVATE_EXPONENT,
@@ -86,6 +92,10 @@ static int ngx_kmip_keys_shape(const uint8_t *der, size_t len,
 static EVP_PKEY *ngx_kmip_keys_decode(const uint8_t *der, size_t len,
     const char *structure, const char *type, int selection,
     ngx_kmip_keys_error_t *err);
+static EVP_PKEY *ngx_kmip_keys_load_format(const ngx_kmip_key_t *key,
+    int is_private, ngx_kmip_keys_error_t *err);
+static void *ngx_kmip_keys_d2i(const ASN1_ITEM *it, const uint8_t *der,
+    size_t len);
 static EVP_PKEY *ngx_kmip_keys_load_der(const ngx_kmip_key_t *key,
     int is_private, ngx_kmip_keys_error_t *err);
 static EVP_PKEY *ngx_kmip_keys_load_raw(const ngx_kmip_key_t *key,
@@ -106,7 +116,10 @@ static int ngx_kmip_keys_fields(const ngx_kmip_item_t *m,
 static BIGNUM *ngx_kmip_keys_bn_of(const ngx_kmip_item_t *it);
 static ngx_kmip_item_t *ngx_kmip_keys_add_bn(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, const BIGNUM *bn);
-static const ngx_kmip_keys_curve_t *ngx_kmip_keys_curve(uint32_t curve);
+static const ngx_kmip_keys_curve_t *ngx_kmip_keys_curve(uint32_t curve,
+    int nid, int32_t bits);
+static void ngx_kmip_keys_info_ec(ngx_kmip_key_info_t *info,
+    const ngx_kmip_keys_curve_t *c);
 static int ngx_kmip_keys_store(ngx_kmip_allocator_t *a, EVP_PKEY *pkey,
     const ngx_kmip_key_info_t *info, uint32_t object_type, uint32_t format,
     ngx_kmip_item_t **out, ngx_kmip_keys_error_t *err);
@@ -464,6 +477,45 @@ ngx_kmip_keys_load(const ngx_kmip_key_t *key, EVP_PKEY **pkey,
 }
 
 
+/* the key that the material holds, by its format */
+static EVP_PKEY *
+ngx_kmip_keys_load_format(const ngx_kmip_key_t *key, int is_private,
+    ngx_kmip_keys_error_t *err)
+{
+    unsigned  type;
+
+    switch (key->format) {
+
+    case NGX_KMIP_KEY_FORMAT_TYPE_PKCS_1:
+    case NGX_KMIP_KEY_FORMAT_TYPE_PKCS_8:
+    case NGX_KMIP_KEY_FORMAT_TYPE_X_509:
+    case NGX_KMIP_KEY_FORMAT_TYPE_ECPRIVATEKEY:
+        return ngx_kmip_keys_load_der(key, is_private, err);
+
+    case NGX_KMIP_KEY_FORMAT_TYPE_RAW:
+        return ngx_kmip_keys_load_raw(key, is_private, err);
+
+    case NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_RSA_PRIVATE_KEY:
+    case NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_RSA_PUBLIC_KEY:
+        type = NGX_KMIP_KEY_RSA;
+        break;
+
+    default:
+        type = NGX_KMIP_KEY_EC;
+    }
+
+    /* a Transparent format names the key's type and its half: both hold */
+    if (!ngx_kmip_keys_format_defined(type, key->object_type, key->format)) {
+        ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_FORMAT, NULL);
+        return NULL;
+    }
+
+    return type == NGX_KMIP_KEY_RSA
+           ? ngx_kmip_keys_load_rsa(key->material, is_private, err)
+           : ngx_kmip_keys_load_ec(key->material, is_private, err);
+}
+
+
 static EVP_PKEY *
 ngx_kmip_keys_load_pkey(const ngx_kmip_key_t *key, ngx_kmip_key_info_t *info,
     ngx_kmip_keys_error_t *err)
@@ -487,42 +539,7 @@ ngx_kmip_keys_load_pkey(const ngx_kmip_key_t *key, ngx_kmip_key_info_t *info,
 
     is_private = key->object_type == NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY;
 
-    switch (key->format) {
-
-    case NGX_KMIP_KEY_FORMAT_TYPE_PKCS_1:
-    case NGX_KMIP_KEY_FORMAT_TYPE_PKCS_8:
-    case NGX_KMIP_KEY_FORMAT_TYPE_X_509:
-    case NGX_KMIP_KEY_FORMAT_TYPE_ECPRIVATEKEY:
-        pkey = ngx_kmip_keys_load_der(key, is_private, err);
-        break;
-
-    case NGX_KMIP_KEY_FORMAT_TYPE_RAW:
-        pkey = ngx_kmip_keys_load_raw(key, is_private, err);
-        break;
-
-    case NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_RSA_PRIVATE_KEY:
-    case NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_RSA_PUBLIC_KEY:
-        if (is_private != (key->format
-                == NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_RSA_PRIVATE_KEY))
-        {
-            ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_FORMAT, NULL);
-            return NULL;
-        }
-
-        pkey = ngx_kmip_keys_load_rsa(key->material, is_private, err);
-        break;
-
-    default:
-        if (!ngx_kmip_keys_format_defined(NGX_KMIP_KEY_EC, key->object_type,
-                                          key->format))
-        {
-            ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_FORMAT, NULL);
-            return NULL;
-        }
-
-        pkey = ngx_kmip_keys_load_ec(key->material, is_private, err);
-    }
-
+    pkey = ngx_kmip_keys_load_format(key, is_private, err);
     if (pkey == NULL) {
         return NULL;
     }
@@ -588,18 +605,14 @@ ngx_kmip_keys_info_of(EVP_PKEY *pkey, int is_private,
             nid = EC_curve_nist2nid(group);
         }
 
-        for (c = ngx_kmip_keys_curves; c->curve; c++) {
-            if (c->nid == nid) {
-                info->type = NGX_KMIP_KEY_EC;
-                info->algorithm = NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_EC;
-                info->length = c->bits;
-                info->curve = c->curve;
-                return NGX_KMIP_KEYS_OK;
-            }
+        c = ngx_kmip_keys_curve(0, nid, 0);
+        if (c == NULL) {
+            return ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_CURVE,
+                                      "EC keys on P-256, P-384, P-521 only");
         }
 
-        return ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_CURVE,
-                                  "EC keys on P-256, P-384, P-521 only");
+        ngx_kmip_keys_info_ec(info, c);
+        return NGX_KMIP_KEYS_OK;
     }
 
     if (EVP_PKEY_is_a(pkey, "ED25519")) {
@@ -870,13 +883,37 @@ ngx_kmip_keys_shape(const uint8_t *der, size_t len, uint32_t format,
 }
 
 
+/*
+ * The DER as one whole ASN.1 structure of the item `it`; NULL when it is
+ * not one, or when anything follows it
+ */
+static void *
+ngx_kmip_keys_d2i(const ASN1_ITEM *it, const uint8_t *der, size_t len)
+{
+    ASN1_VALUE     *v;
+    const uint8_t  *p;
+
+    p = der;
+
+    v = ASN1_item_d2i(NULL, &p, (long) len, it);
+    if (v != NULL && p != der + len) {
+        ASN1_item_free(v, it);
+        return NULL;
+    }
+
+    return v;
+}
+
+
 static EVP_PKEY *
 ngx_kmip_keys_load_der(const ngx_kmip_key_t *key, int is_private,
     ngx_kmip_keys_error_t *err)
 {
     size_t                  len;
     EVP_PKEY               *pkey;
-    const uint8_t          *der, *p;
+    const char             *what;
+    X509_PUBKEY            *pub;
+    const uint8_t          *der;
     PKCS8_PRIV_KEY_INFO    *p8;
     const ngx_kmip_item_t  *m;
 
@@ -909,10 +946,8 @@ ngx_kmip_keys_load_der(const ngx_kmip_key_t *key, int is_private,
     switch (key->format) {
 
     case NGX_KMIP_KEY_FORMAT_TYPE_PKCS_8:
-        p = der;
-        p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long) len);
-        if (p8 == NULL || p != der + len) {
-            PKCS8_PRIV_KEY_INFO_free(p8);
+        p8 = ngx_kmip_keys_d2i(ASN1_ITEM_rptr(PKCS8_PRIV_KEY_INFO), der, len);
+        if (p8 == NULL) {
             ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_ENCODING,
                                "not a PKCS#8 PrivateKeyInfo");
             return NULL;
@@ -920,27 +955,16 @@ ngx_kmip_keys_load_der(const ngx_kmip_key_t *key, int is_private,
 
         pkey = EVP_PKCS82PKEY(p8);
         PKCS8_PRIV_KEY_INFO_free(p8);
-
-        if (pkey == NULL) {
-            ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_ENCODING,
-                               "a PKCS#8 key of an unknown algorithm, or "
-                               "malformed");
-        }
-
-        return pkey;
+        what = "a PKCS#8 key of an unknown algorithm, or malformed";
+        break;
 
     case NGX_KMIP_KEY_FORMAT_TYPE_X_509:
-        p = der;
-        pkey = d2i_PUBKEY(NULL, &p, (long) len);
-        if (pkey == NULL || p != der + len) {
-            EVP_PKEY_free(pkey);
-            ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_ENCODING,
-                               "not a SubjectPublicKeyInfo of a known "
-                               "algorithm");
-            return NULL;
-        }
-
-        return pkey;
+        /* what d2i_PUBKEY() does, with the whole DER read */
+        pub = ngx_kmip_keys_d2i(ASN1_ITEM_rptr(X509_PUBKEY), der, len);
+        pkey = pub ? X509_PUBKEY_get(pub) : NULL;
+        X509_PUBKEY_free(pub);
+        what = "not a SubjectPublicKeyInfo of a known algorithm";
+        break;
 
     case NGX_KMIP_KEY_FORMAT_TYPE_PKCS_1:
         return ngx_kmip_keys_decode(der, len, "type-specific", "RSA",
@@ -951,6 +975,12 @@ ngx_kmip_keys_load_der(const ngx_kmip_key_t *key, int is_private,
         return ngx_kmip_keys_decode(der, len, "type-specific", "EC",
                                     EVP_PKEY_KEYPAIR, err);
     }
+
+    if (pkey == NULL) {
+        ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_ENCODING, what);
+    }
+
+    return pkey;
 }
 
 
@@ -1238,7 +1268,7 @@ ngx_kmip_keys_load_ec(const ngx_kmip_item_t *m, int is_private,
         return NULL;
     }
 
-    c = ngx_kmip_keys_curve((uint32_t) found[0]->v.num);
+    c = ngx_kmip_keys_curve((uint32_t) found[0]->v.num, 0, 0);
     if (c == NULL) {
         ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_CURVE, NULL);
         return NULL;
@@ -1462,18 +1492,37 @@ ngx_kmip_keys_add_bn(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
 }
 
 
+/*
+ * The curve that its Recommended Curve, its NID or its size names: one
+ * lookup for the three ways in; a 0 is a way not taken, so that a key on
+ * no curve (NID_undef) finds none.
+ */
 static const ngx_kmip_keys_curve_t *
-ngx_kmip_keys_curve(uint32_t curve)
+ngx_kmip_keys_curve(uint32_t curve, int nid, int32_t bits)
 {
     const ngx_kmip_keys_curve_t  *c;
 
     for (c = ngx_kmip_keys_curves; c->curve; c++) {
-        if (c->curve == curve) {
+        if ((curve != 0 && c->curve == curve)
+            || (nid != 0 && c->nid == nid)
+            || (bits != 0 && c->bits == bits))
+        {
             return c;
         }
     }
 
     return NULL;
+}
+
+
+static void
+ngx_kmip_keys_info_ec(ngx_kmip_key_info_t *info,
+    const ngx_kmip_keys_curve_t *c)
+{
+    info->type = NGX_KMIP_KEY_EC;
+    info->algorithm = NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_EC;
+    info->length = c->bits;
+    info->curve = c->curve;
 }
 
 
@@ -1803,13 +1852,9 @@ ngx_kmip_keys_generate_check(const ngx_kmip_keygen_t *p,
         return NGX_KMIP_KEYS_OK;
     }
 
-    for (c = ngx_kmip_keys_curves; c->curve; c++) {
-        if (p->curve ? c->curve == p->curve : c->bits == p->length) {
-            break;
-        }
-    }
-
-    if (c->curve == 0) {
+    /* the curve named, or else the one of the length asked */
+    c = ngx_kmip_keys_curve(p->curve, 0, p->curve ? 0 : p->length);
+    if (c == NULL) {
         return ngx_kmip_keys_fail(err, p->curve ? NGX_KMIP_KEYS_ERR_CURVE
                                                 : NGX_KMIP_KEYS_ERR_LENGTH,
                                   "EC keys on P-256, P-384, P-521 or "
@@ -1821,10 +1866,7 @@ ngx_kmip_keys_generate_check(const ngx_kmip_keygen_t *p,
                                   "the length is not the curve's");
     }
 
-    info->type = NGX_KMIP_KEY_EC;
-    info->algorithm = NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_EC;
-    info->length = c->bits;
-    info->curve = c->curve;
+    ngx_kmip_keys_info_ec(info, c);
 
     return NGX_KMIP_KEYS_OK;
 }
@@ -1835,7 +1877,6 @@ ngx_kmip_keys_generate(const ngx_kmip_keygen_t *p, ngx_kmip_keypair_t *kp,
     ngx_kmip_keys_error_t *err)
 {
     int                           ok, rc;
-    const char                   *name;
     EVP_PKEY                     *pkey;
     EVP_PKEY_CTX                 *ctx;
     const ngx_kmip_keys_curve_t  *c;
@@ -1848,21 +1889,10 @@ ngx_kmip_keys_generate(const ngx_kmip_keygen_t *p, ngx_kmip_keypair_t *kp,
         return rc;
     }
 
-    switch (kp->info.type) {
-    case NGX_KMIP_KEY_RSA:
-        name = "RSA";
-        break;
-    case NGX_KMIP_KEY_EC:
-        name = "EC";
-        break;
-    case NGX_KMIP_KEY_ED25519:
-        name = "ED25519";
-        break;
-    default:
-        name = "X25519";
-    }
-
-    ctx = EVP_PKEY_CTX_new_from_name(NULL, name, NULL);
+    /* the check has left one of the four types */
+    ctx = EVP_PKEY_CTX_new_from_name(NULL,
+                                     ngx_kmip_keys_type_names[kp->info.type],
+                                     NULL);
     pkey = NULL;
 
     ok = ctx != NULL && EVP_PKEY_keygen_init(ctx) == 1;
@@ -1871,7 +1901,7 @@ ngx_kmip_keys_generate(const ngx_kmip_keygen_t *p, ngx_kmip_keypair_t *kp,
         ok = EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, kp->info.length) == 1;
 
     } else if (ok && kp->info.type == NGX_KMIP_KEY_EC) {
-        c = ngx_kmip_keys_curve(kp->info.curve);
+        c = ngx_kmip_keys_curve(kp->info.curve, 0, 0);
         ok = c && EVP_PKEY_CTX_set_group_name(ctx, c->group) == 1;
     }
 

@@ -78,6 +78,37 @@ typedef struct {
 } ngx_kmip_pk_setup_t;
 
 
+/* a signature or its check under way: what sign and verify both hold */
+typedef struct {
+    EVP_PKEY             *pkey;
+    EVP_MD_CTX           *mctx;
+    EVP_PKEY_CTX         *pctx;
+    ngx_kmip_pk_setup_t   s;
+    int                   digested;
+    int                   verify;
+} ngx_kmip_pk_sig_t;
+
+
+/* the hashes the layer computes: no MD2/MD4/MD5, RIPEMD, Tiger, Whirlpool */
+static const struct {
+    uint32_t        hashing;
+    const EVP_MD  *(*md)(void);
+} ngx_kmip_pk_mds[] = {
+    { NGX_KMIP_HASHING_ALGORITHM_SHA_1, EVP_sha1 },
+    { NGX_KMIP_HASHING_ALGORITHM_SHA_224, EVP_sha224 },
+    { NGX_KMIP_HASHING_ALGORITHM_SHA_256, EVP_sha256 },
+    { NGX_KMIP_HASHING_ALGORITHM_SHA_384, EVP_sha384 },
+    { NGX_KMIP_HASHING_ALGORITHM_SHA_512, EVP_sha512 },
+    { NGX_KMIP_HASHING_ALGORITHM_SHA_512_224, EVP_sha512_224 },
+    { NGX_KMIP_HASHING_ALGORITHM_SHA_512_256, EVP_sha512_256 },
+    { NGX_KMIP_HASHING_ALGORITHM_SHA3_224, EVP_sha3_224 },
+    { NGX_KMIP_HASHING_ALGORITHM_SHA3_256, EVP_sha3_256 },
+    { NGX_KMIP_HASHING_ALGORITHM_SHA3_384, EVP_sha3_384 },
+    { NGX_KMIP_HASHING_ALGORITHM_SHA3_512, EVP_sha3_512 },
+    { 0, NULL }
+};
+
+
 static const EVP_MD *ngx_kmip_pk_md(uint32_t hashing);
 static int ngx_kmip_pk_sig_setup(const ngx_kmip_key_info_t *info,
     const ngx_kmip_pk_params_t *p, int digested, int verify,
@@ -91,10 +122,11 @@ static int ngx_kmip_pk_mgf1(const ngx_kmip_pk_params_t *p,
     ngx_kmip_pk_setup_t *s, ngx_kmip_keys_error_t *err);
 static int ngx_kmip_pk_ctx_params(EVP_PKEY_CTX *pctx,
     const ngx_kmip_pk_setup_t *s);
-static int ngx_kmip_pk_sig_init(EVP_PKEY *pkey, const ngx_kmip_pk_setup_t *s,
-    int digested, int verify, EVP_MD_CTX **mctx, EVP_PKEY_CTX **pctx);
-static void ngx_kmip_pk_sig_free(EVP_MD_CTX *mctx, EVP_PKEY_CTX *pctx,
-    int digested);
+static int ngx_kmip_pk_sig_load(const ngx_kmip_key_t *key,
+    const ngx_kmip_pk_params_t *p, int digested, int verify,
+    ngx_kmip_pk_sig_t *sg, ngx_kmip_keys_error_t *err);
+static int ngx_kmip_pk_sig_init(ngx_kmip_pk_sig_t *sg);
+static void ngx_kmip_pk_sig_free(ngx_kmip_pk_sig_t *sg);
 static int ngx_kmip_pk_load(const ngx_kmip_key_t *key,
     const ngx_kmip_pk_params_t *p, int sig, int digested, int need_private,
     EVP_PKEY **pkey, ngx_kmip_pk_setup_t *s, ngx_kmip_keys_error_t *err);
@@ -179,39 +211,33 @@ ngx_kmip_pk_sign(ngx_kmip_allocator_t *a, const ngx_kmip_key_t *key,
     const ngx_kmip_pk_params_t *p, const uint8_t *data, size_t len,
     int digested, uint8_t **sig, size_t *sig_len, ngx_kmip_keys_error_t *err)
 {
-    int                   ok, rc;
-    size_t                n;
-    uint8_t              *buf;
-    EVP_PKEY             *pkey;
-    EVP_MD_CTX           *mctx;
-    EVP_PKEY_CTX         *pctx;
-    ngx_kmip_pk_setup_t   s;
+    int                  ok, rc;
+    size_t               n;
+    uint8_t             *buf;
+    ngx_kmip_pk_sig_t    sg;
 
-    rc = ngx_kmip_pk_load(key, p, 1, digested, 1, &pkey, &s, err);
+    rc = ngx_kmip_pk_sig_load(key, p, digested, 0, &sg, err);
     if (rc != NGX_KMIP_KEYS_OK) {
         return rc;
     }
 
-    if (digested && (size_t) EVP_MD_get_size(s.md) != len) {
-        EVP_PKEY_free(pkey);
+    if (digested && (size_t) EVP_MD_get_size(sg.s.md) != len) {
+        ngx_kmip_pk_sig_free(&sg);
         return ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_DATA,
                                   "the digested data is not of the hash's "
                                   "length");
     }
 
-    n = (size_t) EVP_PKEY_get_size(pkey);
+    n = (size_t) EVP_PKEY_get_size(sg.pkey);
     buf = a->alloc(a->data, n);
-    mctx = NULL;
-    pctx = NULL;
 
     ok = buf != NULL
-         && ngx_kmip_pk_sig_init(pkey, &s, digested, 0, &mctx, &pctx)
-         && (digested ? EVP_PKEY_sign(pctx, buf, &n, data, len)
-                      : EVP_DigestSign(mctx, buf, &n, data, len))
+         && ngx_kmip_pk_sig_init(&sg)
+         && (digested ? EVP_PKEY_sign(sg.pctx, buf, &n, data, len)
+                      : EVP_DigestSign(sg.mctx, buf, &n, data, len))
             == 1;
 
-    ngx_kmip_pk_sig_free(mctx, pctx, digested);
-    EVP_PKEY_free(pkey);
+    ngx_kmip_pk_sig_free(&sg);
 
     if (!ok) {
         return ngx_kmip_keys_fail(err, buf ? NGX_KMIP_KEYS_ERR_CRYPTO
@@ -233,35 +259,28 @@ ngx_kmip_pk_verify(const ngx_kmip_key_t *key, const ngx_kmip_pk_params_t *p,
     const uint8_t *data, size_t len, int digested, const uint8_t *sig,
     size_t sig_len, int *valid, ngx_kmip_keys_error_t *err)
 {
-    int                   ok, rc;
-    EVP_PKEY             *pkey;
-    EVP_MD_CTX           *mctx;
-    EVP_PKEY_CTX         *pctx;
-    ngx_kmip_pk_setup_t   s;
+    int                  ok, rc;
+    ngx_kmip_pk_sig_t    sg;
 
     *valid = 0;
 
-    rc = ngx_kmip_pk_load(key, p, 1, digested, 0, &pkey, &s, err);
+    rc = ngx_kmip_pk_sig_load(key, p, digested, 1, &sg, err);
     if (rc != NGX_KMIP_KEYS_OK) {
         return rc;
     }
 
-    if (s.padding == RSA_PKCS1_PSS_PADDING && p->salt_length < 0) {
-        s.salt = RSA_PSS_SALTLEN_AUTO;
-    }
-
-    ok = ngx_kmip_pk_sig_init(pkey, &s, digested, 1, &mctx, &pctx);
+    ok = ngx_kmip_pk_sig_init(&sg);
 
     /* a signature that does not verify (malformed included) is Invalid */
-    if (ok && (!digested || (size_t) EVP_MD_get_size(s.md) == len)) {
-        *valid = (digested ? EVP_PKEY_verify(pctx, sig, sig_len, data, len)
-                           : EVP_DigestVerify(mctx, sig, sig_len, data, len))
+    if (ok && (!digested || (size_t) EVP_MD_get_size(sg.s.md) == len)) {
+        *valid = (digested
+                  ? EVP_PKEY_verify(sg.pctx, sig, sig_len, data, len)
+                  : EVP_DigestVerify(sg.mctx, sig, sig_len, data, len))
                  == 1;
         ERR_clear_error();
     }
 
-    ngx_kmip_pk_sig_free(mctx, pctx, digested);
-    EVP_PKEY_free(pkey);
+    ngx_kmip_pk_sig_free(&sg);
 
     return ngx_kmip_keys_fail(err, ok ? NGX_KMIP_KEYS_OK
                                       : NGX_KMIP_KEYS_ERR_CRYPTO, NULL);
@@ -274,48 +293,68 @@ ngx_kmip_pk_verify(const ngx_kmip_key_t *key, const ngx_kmip_pk_params_t *p,
  */
 
 static int
-ngx_kmip_pk_sig_init(EVP_PKEY *pkey, const ngx_kmip_pk_setup_t *s,
-    int digested, int verify, EVP_MD_CTX **mctx, EVP_PKEY_CTX **pctx)
+ngx_kmip_pk_sig_init(ngx_kmip_pk_sig_t *sg)
 {
-    *mctx = NULL;
-    *pctx = NULL;
+    const char           *md;
+    ngx_kmip_pk_setup_t  *s;
 
-    if (digested) {
-        *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    s = &sg->s;
 
-        return *pctx != NULL
-               && (verify ? EVP_PKEY_verify_init(*pctx)
-                          : EVP_PKEY_sign_init(*pctx)) == 1
-               && EVP_PKEY_CTX_set_signature_md(*pctx, s->md) == 1
-               && ngx_kmip_pk_ctx_params(*pctx, s);
+    if (sg->digested) {
+        sg->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, sg->pkey, NULL);
+
+        return sg->pctx != NULL
+               && (sg->verify ? EVP_PKEY_verify_init(sg->pctx)
+                              : EVP_PKEY_sign_init(sg->pctx)) == 1
+               && EVP_PKEY_CTX_set_signature_md(sg->pctx, s->md) == 1
+               && ngx_kmip_pk_ctx_params(sg->pctx, s);
     }
 
-    *mctx = EVP_MD_CTX_new();
+    sg->mctx = EVP_MD_CTX_new();
+    md = s->md ? EVP_MD_get0_name(s->md) : NULL;
 
-    return *mctx != NULL
-           && (verify
-               ? EVP_DigestVerifyInit_ex(*mctx, pctx,
-                                         s->md ? EVP_MD_get0_name(s->md)
-                                               : NULL,
-                                         NULL, NULL, pkey, NULL)
-               : EVP_DigestSignInit_ex(*mctx, pctx,
-                                       s->md ? EVP_MD_get0_name(s->md) : NULL,
-                                       NULL, NULL, pkey, NULL)) == 1
-           && ngx_kmip_pk_ctx_params(*pctx, s);
+    return sg->mctx != NULL
+           && (sg->verify
+               ? EVP_DigestVerifyInit_ex(sg->mctx, &sg->pctx, md, NULL, NULL,
+                                         sg->pkey, NULL)
+               : EVP_DigestSignInit_ex(sg->mctx, &sg->pctx, md, NULL, NULL,
+                                       sg->pkey, NULL)) == 1
+           && ngx_kmip_pk_ctx_params(sg->pctx, s);
+}
+
+
+/*
+ * The key of a signature or its check, and what its parameters resolve
+ * to; no contexts yet, so that the free is safe from here on
+ */
+
+static int
+ngx_kmip_pk_sig_load(const ngx_kmip_key_t *key, const ngx_kmip_pk_params_t *p,
+    int digested, int verify, ngx_kmip_pk_sig_t *sg, ngx_kmip_keys_error_t *err)
+{
+    sg->mctx = NULL;
+    sg->pctx = NULL;
+    sg->digested = digested;
+    sg->verify = verify;
+
+    return ngx_kmip_pk_load(key, p, 1, digested, !verify, &sg->pkey, &sg->s,
+                            err);
 }
 
 
 /* the message context owns its key context */
 
 static void
-ngx_kmip_pk_sig_free(EVP_MD_CTX *mctx, EVP_PKEY_CTX *pctx, int digested)
+ngx_kmip_pk_sig_free(ngx_kmip_pk_sig_t *sg)
 {
-    if (digested) {
-        EVP_PKEY_CTX_free(pctx);
+    if (sg->digested) {
+        EVP_PKEY_CTX_free(sg->pctx);
 
     } else {
-        EVP_MD_CTX_free(mctx);
+        EVP_MD_CTX_free(sg->mctx);
     }
+
+    EVP_PKEY_free(sg->pkey);
 }
 
 
@@ -359,37 +398,18 @@ ngx_kmip_pk_digest(uint32_t hashing, const uint8_t *data, size_t len,
 }
 
 
-/* the hashes the layer computes: no MD2/MD4/MD5, RIPEMD, Tiger, Whirlpool */
-
 static const EVP_MD *
 ngx_kmip_pk_md(uint32_t hashing)
 {
-    switch (hashing) {
-    case NGX_KMIP_HASHING_ALGORITHM_SHA_1:
-        return EVP_sha1();
-    case NGX_KMIP_HASHING_ALGORITHM_SHA_224:
-        return EVP_sha224();
-    case NGX_KMIP_HASHING_ALGORITHM_SHA_256:
-        return EVP_sha256();
-    case NGX_KMIP_HASHING_ALGORITHM_SHA_384:
-        return EVP_sha384();
-    case NGX_KMIP_HASHING_ALGORITHM_SHA_512:
-        return EVP_sha512();
-    case NGX_KMIP_HASHING_ALGORITHM_SHA_512_224:
-        return EVP_sha512_224();
-    case NGX_KMIP_HASHING_ALGORITHM_SHA_512_256:
-        return EVP_sha512_256();
-    case NGX_KMIP_HASHING_ALGORITHM_SHA3_224:
-        return EVP_sha3_224();
-    case NGX_KMIP_HASHING_ALGORITHM_SHA3_256:
-        return EVP_sha3_256();
-    case NGX_KMIP_HASHING_ALGORITHM_SHA3_384:
-        return EVP_sha3_384();
-    case NGX_KMIP_HASHING_ALGORITHM_SHA3_512:
-        return EVP_sha3_512();
-    default:
-        return NULL;
+    size_t  i;
+
+    for (i = 0; ngx_kmip_pk_mds[i].hashing; i++) {
+        if (ngx_kmip_pk_mds[i].hashing == hashing) {
+            return ngx_kmip_pk_mds[i].md();
+        }
     }
+
+    return NULL;
 }
 
 
@@ -498,8 +518,10 @@ ngx_kmip_pk_sig_setup(const ngx_kmip_key_info_t *info,
         s->md = ngx_kmip_pk_md(hashing);
 
         if (s->padding == RSA_PKCS1_PSS_PADDING) {
+            /* a check without a Salt Length takes the signature's */
             s->salt = p->salt_length >= 0 ? p->salt_length
-                                          : RSA_PSS_SALTLEN_DIGEST;
+                      : verify ? RSA_PSS_SALTLEN_AUTO
+                               : RSA_PSS_SALTLEN_DIGEST;
             return ngx_kmip_pk_mgf1(p, s, err);
         }
 

@@ -618,12 +618,32 @@ test_transparent_shape(void)
  * hostile input
  */
 
+/* the DER with the last byte of its algorithm's OID changed: refused */
+static void
+unknown_oid(uint32_t obj, uint32_t format, const uint8_t *der, size_t n,
+    const uint8_t *oid, size_t oid_len, uint8_t last, const char *found,
+    const char *name)
+{
+    uint8_t              *buf, *p;
+    ngx_kmip_key_info_t   info;
+
+    buf = copy_of(der, n, 0);
+    p = memmem(buf, n, oid, oid_len);
+    CHECK(p != NULL, found);
+    if (p) {
+        p[oid_len - 1] = last;
+        CHECK(inspect_bytes(obj, format, buf, n, &info)
+              == NGX_KMIP_KEYS_ERR_ENCODING, name);
+    }
+}
+
+
 static void
 test_hostile_der(void)
 {
     char                   name[128];
     size_t                 i, n, cut;
-    uint8_t               *buf, *p;
+    uint8_t               *buf;
     ngx_kmip_key_info_t    info;
 
     static const struct {
@@ -687,25 +707,14 @@ test_hostile_der(void)
             0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01
         };
 
-        buf = copy_of(pairs[0].private_der, pairs[0].private_len, 0);
-        p = memmem(buf, pairs[0].private_len, rsa_oid, sizeof(rsa_oid));
-        CHECK(p != NULL, "the rsaEncryption OID in PKCS#8");
-        if (p) {
-            p[10] = 99;
-            CHECK(inspect_bytes(OBJ_PRIV, F_PKCS8, buf, pairs[0].private_len,
-                                &info) == NGX_KMIP_KEYS_ERR_ENCODING,
-                  "PKCS#8 of an unknown algorithm OID");
-        }
-
-        buf = copy_of(pairs[4].public_der, pairs[4].public_len, 0);
-        p = memmem(buf, pairs[4].public_len, ec_oid, sizeof(ec_oid));
-        CHECK(p != NULL, "the id-ecPublicKey OID in SPKI");
-        if (p) {
-            p[8] = 7;
-            CHECK(inspect_bytes(OBJ_PUB, F_X509, buf, pairs[4].public_len,
-                                &info) == NGX_KMIP_KEYS_ERR_ENCODING,
-                  "SPKI of an unknown algorithm OID");
-        }
+        unknown_oid(OBJ_PRIV, F_PKCS8, pairs[0].private_der,
+                    pairs[0].private_len, rsa_oid, sizeof(rsa_oid), 99,
+                    "the rsaEncryption OID in PKCS#8",
+                    "PKCS#8 of an unknown algorithm OID");
+        unknown_oid(OBJ_PUB, F_X509, pairs[4].public_der, pairs[4].public_len,
+                    ec_oid, sizeof(ec_oid), 7,
+                    "the id-ecPublicKey OID in SPKI",
+                    "SPKI of an unknown algorithm OID");
     }
 
     /* BER and non-minimal lengths */
@@ -742,7 +751,9 @@ static void
 test_format_confusion(void)
 {
     ngx_kmip_key_t         k;
+    size_t                 i;
     ngx_kmip_item_t       *pkcs1, *pkcs1_pub, *sec1, *m;
+    ngx_kmip_item_t       *p8_rsa, *spki_rsa, *p8_ec;
     ngx_kmip_key_info_t    info;
     ngx_kmip_keys_error_t  err;
 
@@ -755,35 +766,38 @@ test_format_confusion(void)
         return;
     }
 
-    CHECK(inspect_bytes(OBJ_PRIV, F_PKCS1, pairs[0].private_der,
-                        pairs[0].private_len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING, "PKCS#8 named PKCS#1");
-    CHECK(inspect_bytes(OBJ_PUB, F_PKCS1, pairs[0].public_der,
-                        pairs[0].public_len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING, "an SPKI named PKCS#1");
-    CHECK(inspect_bytes(OBJ_PRIV, F_PKCS8, pkcs1->v.str.data,
-                        pkcs1->v.str.len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING, "PKCS#1 named PKCS#8");
-    CHECK(inspect_bytes(OBJ_PUB, F_X509, pkcs1_pub->v.str.data,
-                        pkcs1_pub->v.str.len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING, "an RSAPublicKey named X.509");
-    CHECK(inspect_bytes(OBJ_PUB, F_PKCS1, pkcs1->v.str.data,
-                        pkcs1->v.str.len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING,
-          "an RSAPrivateKey as a public PKCS#1 key");
-    CHECK(inspect_bytes(OBJ_PRIV, F_PKCS1, pkcs1_pub->v.str.data,
-                        pkcs1_pub->v.str.len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING,
-          "an RSAPublicKey as a private PKCS#1 key");
-    CHECK(inspect_bytes(OBJ_PRIV, F_PKCS8, sec1->v.str.data, sec1->v.str.len,
-                        &info) == NGX_KMIP_KEYS_ERR_ENCODING,
-          "an ECPrivateKey named PKCS#8");
-    CHECK(inspect_bytes(OBJ_PRIV, F_SEC1, pkcs1->v.str.data,
-                        pkcs1->v.str.len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING, "an RSA key named ECPrivateKey");
-    CHECK(inspect_bytes(OBJ_PRIV, F_SEC1, pairs[4].private_der,
-                        pairs[4].private_len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING, "PKCS#8 named ECPrivateKey");
+    p8_rsa = bytes_item(pairs[0].private_der, pairs[0].private_len);
+    spki_rsa = bytes_item(pairs[0].public_der, pairs[0].public_len);
+    p8_ec = bytes_item(pairs[4].private_der, pairs[4].private_len);
+
+    {
+        /* the bytes of one format, named another: they do not decode */
+        const struct {
+            int                     priv;
+            uint32_t                format;
+            const ngx_kmip_item_t  *m;
+            const char             *name;
+        } named[] = {
+            { 1, F_PKCS1, p8_rsa, "PKCS#8 named PKCS#1" },
+            { 0, F_PKCS1, spki_rsa, "an SPKI named PKCS#1" },
+            { 1, F_PKCS8, pkcs1, "PKCS#1 named PKCS#8" },
+            { 0, F_X509, pkcs1_pub, "an RSAPublicKey named X.509" },
+            { 0, F_PKCS1, pkcs1, "an RSAPrivateKey as a public PKCS#1 key" },
+            { 1, F_PKCS1, pkcs1_pub,
+              "an RSAPublicKey as a private PKCS#1 key" },
+            { 1, F_PKCS8, sec1, "an ECPrivateKey named PKCS#8" },
+            { 1, F_SEC1, pkcs1, "an RSA key named ECPrivateKey" },
+            { 1, F_SEC1, p8_ec, "PKCS#8 named ECPrivateKey" },
+        };
+
+        for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+            CHECK(inspect_bytes(named[i].priv ? OBJ_PRIV : OBJ_PUB,
+                                named[i].format, named[i].m->v.str.data,
+                                named[i].m->v.str.len, &info)
+                  == NGX_KMIP_KEYS_ERR_ENCODING, named[i].name);
+        }
+    }
+
     CHECK(inspect_bytes(OBJ_PRIV, F_X509, pairs[0].public_der,
                         pairs[0].public_len, &info)
           == NGX_KMIP_KEYS_ERR_FORMAT, "X.509 for a private key");
@@ -905,18 +919,36 @@ tstruct(void)
 }
 
 
-static void
-copy_fields(ngx_kmip_item_t *to, const ngx_kmip_item_t *from, uint32_t skip,
-    size_t only)
+/* a copy of the first `only` fields of a Transparent key, less `skip` */
+static ngx_kmip_item_t *
+fields_of(const ngx_kmip_item_t *from, uint32_t skip, size_t only)
 {
     size_t                  n;
+    ngx_kmip_item_t        *to;
     const ngx_kmip_item_t  *kid;
+
+    to = tstruct();
 
     for (n = 0, kid = from->v.kids.first; kid; kid = kid->next, n++) {
         if (kid->tag != skip && n < only) {
             ngx_kmip_ttlv_item_append(to, ngx_kmip_ttlv_item_copy(&A, kid));
         }
     }
+
+    return to;
+}
+
+
+/* the first `only` fields of a Transparent key, the first of `type` */
+static ngx_kmip_item_t *
+retyped(const ngx_kmip_item_t *from, size_t only, uint8_t type)
+{
+    ngx_kmip_item_t  *to;
+
+    to = fields_of(from, 0, only);
+    to->v.kids.first->type = type;
+
+    return to;
 }
 
 
@@ -988,49 +1020,41 @@ test_hostile_transparent(void)
 
     /* fields left out: skip one tag, or keep the first `only` */
     for (i = 0; i < sizeof(subsets) / sizeof(subsets[0]); i++) {
-        m = tstruct();
-        copy_fields(m, subsets[i].ec ? ecs : rsa, subsets[i].skip,
-                    subsets[i].only);
+        m = fields_of(subsets[i].ec ? ecs : rsa, subsets[i].skip,
+                      subsets[i].only);
         CHECK(inspect_item(subsets[i].obj, subsets[i].format, m)
               == subsets[i].rc, subsets[i].name);
     }
 
-    m = tstruct();
-    copy_fields(m, rsa, 0, 8);
+    m = fields_of(rsa, 0, 8);
     ngx_kmip_ttlv_item_append(m, ngx_kmip_ttlv_item_copy(&A,
                                                          rsa->v.kids.first));
     CHECK(inspect_item(OBJ_PRIV, F_TRSA_S, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
           "Transparent RSA Private Key with two Moduli");
 
-    m = tstruct();
-    copy_fields(m, rsa, 0, 8);
+    m = fields_of(rsa, 0, 8);
     ngx_kmip_ttlv_add_bigint(&A, m, NGX_KMIP_TAG_G, zero, 8);
     CHECK(inspect_item(OBJ_PRIV, F_TRSA_S, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
           "Transparent RSA Private Key with a G");
 
-    m = tstruct();
-    copy_fields(m, rsa, 0, 8);
-    m->v.kids.first->type = NGX_KMIP_TYPE_BYTE_STRING;
-    CHECK(inspect_item(OBJ_PRIV, F_TRSA_S, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
-          "a Modulus as a Byte String");
+    CHECK(inspect_item(OBJ_PRIV, F_TRSA_S,
+                       retyped(rsa, 8, NGX_KMIP_TYPE_BYTE_STRING))
+          == NGX_KMIP_KEYS_ERR_STRUCTURE, "a Modulus as a Byte String");
 
-    m = tstruct();
-    copy_fields(m, rsa, 0, 8);
+    m = fields_of(rsa, 0, 8);
     m->v.kids.first->v.str.data = neg;
     m->v.kids.first->v.str.len = sizeof(neg);
     CHECK(inspect_item(OBJ_PRIV, F_TRSA_S, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
           "a negative Modulus");
 
-    m = tstruct();
-    copy_fields(m, rsa, 0, 8);
+    m = fields_of(rsa, 0, 8);
     m->v.kids.first->v.str.data = zero;
     m->v.kids.first->v.str.len = sizeof(zero);
     CHECK(inspect_item(OBJ_PRIV, F_TRSA_S, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
           "a zero Modulus");
 
     /* d changed: the key does not hold together */
-    m = tstruct();
-    copy_fields(m, rsa, 0, 8);
+    m = fields_of(rsa, 0, 8);
     it = m->v.kids.first->next;
     b = copy_of(it->v.str.data, it->v.str.len, 0);
     b[it->v.str.len - 1] ^= 2;
@@ -1039,8 +1063,7 @@ test_hostile_transparent(void)
           "a Private Exponent changed");
 
     /* P and Q without the CRT values: computed, the key's own */
-    m = tstruct();
-    copy_fields(m, rsa, 0, 5);
+    m = fields_of(rsa, 0, 5);
 
     if (inspect_item(OBJ_PRIV, F_TRSA_S, m) == NGX_KMIP_KEYS_OK) {
         ngx_kmip_item_t  *full = NULL;
@@ -1052,20 +1075,17 @@ test_hostile_transparent(void)
               "the CRT values computed are the key's");
     }
 
-    m = tstruct();
-    copy_fields(m, ecs, 0, 2);
+    m = fields_of(ecs, 0, 2);
     m->v.kids.first->v.num = CURVE(K_163);
     CHECK(inspect_item(OBJ_PRIV, F_TEC_S, m) == NGX_KMIP_KEYS_ERR_CURVE,
           "Transparent EC Private Key on K-163");
 
-    m = tstruct();
-    copy_fields(m, ecs, 0, 2);
+    m = fields_of(ecs, 0, 2);
     m->v.kids.first->v.num = CURVE(CURVE25519);
     CHECK(inspect_item(OBJ_PRIV, F_TEC_S, m) == NGX_KMIP_KEYS_ERR_FORMAT,
           "Transparent EC Private Key on Curve25519");
 
-    m = tstruct();
-    copy_fields(m, ecs, NGX_KMIP_TAG_D, 2);
+    m = fields_of(ecs, NGX_KMIP_TAG_D, 2);
     ngx_kmip_ttlv_add_bigint(&A, m, NGX_KMIP_TAG_D, zero, 8);
     CHECK(inspect_item(OBJ_PRIV, F_TEC_S, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
           "D of zero");
@@ -1080,15 +1100,13 @@ test_hostile_transparent(void)
             0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51
         };
 
-        m = tstruct();
-        copy_fields(m, ecs, NGX_KMIP_TAG_D, 2);
+        m = fields_of(ecs, NGX_KMIP_TAG_D, 2);
         ngx_kmip_ttlv_add_bigint(&A, m, NGX_KMIP_TAG_D, order, 40);
         CHECK(inspect_item(OBJ_PRIV, F_TEC_S, m) == NGX_KMIP_KEYS_ERR_INVALID,
               "D of the curve's order");
     }
 
-    m = tstruct();
-    copy_fields(m, ecp, 0, 2);
+    m = fields_of(ecp, 0, 2);
     it = m->v.kids.last;
     b = copy_of(it->v.str.data, it->v.str.len, 0);
     b[64] ^= 1;
@@ -1096,17 +1114,14 @@ test_hostile_transparent(void)
     CHECK(inspect_item(OBJ_PUB, F_TEC_P, m) == NGX_KMIP_KEYS_ERR_INVALID,
           "a Q String off the curve");
 
-    m = tstruct();
-    copy_fields(m, ecp, 0, 2);
+    m = fields_of(ecp, 0, 2);
     m->v.kids.last->v.str.len = 33;
     CHECK(inspect_item(OBJ_PUB, F_TEC_P, m) == NGX_KMIP_KEYS_ERR_INVALID,
           "a Q String cut short");
 
-    m = tstruct();
-    copy_fields(m, ecp, 0, 2);
-    m->v.kids.first->type = NGX_KMIP_TYPE_INTEGER;
-    CHECK(inspect_item(OBJ_PUB, F_TEC_P, m) == NGX_KMIP_KEYS_ERR_STRUCTURE,
-          "a Recommended Curve as an Integer");
+    CHECK(inspect_item(OBJ_PUB, F_TEC_P,
+                       retyped(ecp, 2, NGX_KMIP_TYPE_INTEGER))
+          == NGX_KMIP_KEYS_ERR_STRUCTURE, "a Recommended Curve as an Integer");
 
     CHECK(inspect_item(OBJ_PUB,
                        NGX_KMIP_KEY_FORMAT_TYPE_TRANSPARENT_ECDSA_PUBLIC_KEY,
@@ -1121,72 +1136,69 @@ test_hostile_transparent(void)
 }
 
 
+/* a key OpenSSL made, in DER, that the layer refuses with rc; freed */
+static void
+refused_pkey(EVP_PKEY *pkey, int priv, uint32_t format, int rc,
+    const char *name)
+{
+    int                   n;
+    unsigned char        *der;
+    ngx_kmip_key_info_t   info;
+
+    der = NULL;
+    n = pkey == NULL ? -1
+        : priv ? i2d_PrivateKey(pkey, &der) : i2d_PUBKEY(pkey, &der);
+    CHECK(n > 0 && inspect_bytes(priv ? OBJ_PRIV : OBJ_PUB, format, der,
+                                 (size_t) n, &info) == rc, name);
+    OPENSSL_free(der);
+    EVP_PKEY_free(pkey);
+}
+
+
 /* keys OpenSSL makes and the layer refuses, and the declared attributes */
 static void
 test_refused_keys(void)
 {
-    unsigned char         *der;
-    int                    n;
-    EVP_PKEY              *pkey;
+    size_t                 i;
     ngx_kmip_key_info_t    info;
     ngx_kmip_keys_error_t  err;
 
-    pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 512);
-    der = NULL;
-    n = pkey ? i2d_PrivateKey(pkey, &der) : -1;
-    CHECK(n > 0 && inspect_bytes(OBJ_PRIV, F_PKCS1, der, (size_t) n, &info)
-                   == NGX_KMIP_KEYS_ERR_LENGTH, "an RSA 512 key");
-    OPENSSL_free(der);
-    EVP_PKEY_free(pkey);
+    /* a key's Cryptographic Algorithm and Length as a request declares */
+    static const struct {
+        size_t       pair;
+        uint32_t     algorithm;
+        int32_t      length;
+        int          agrees;    /* else NGX_KMIP_KEYS_ERR_MISMATCH */
+        const char  *name;
+    } declared[] = {
+        { 0, ALG(EC), 0, 0, "an RSA key declared EC" },
+        { 0, ALG(RSA), 3072, 0, "RSA 2048 declared 3072" },
+        { 0, 0, 0, 1, "nothing declared" },
+        { 5, ALG(ECDSA), 384, 1, "a P-384 key declared ECDSA" },
+        { 5, ALG(ECDH), 384, 1, "a P-384 key declared ECDH" },
+        { 5, ALG(ED25519), 0, 0, "a P-384 key declared Ed25519" },
+        { 5, ALG(EC), 256, 0, "a P-384 key declared 256 bits" },
+        { 8, ALG(ED25519), 0, 0, "an X25519 key declared Ed25519" },
+        { 8, ALG(ECDH), 255, 1, "an X25519 key declared ECDH, 255 bits" },
+        { 7, ALG(ECDSA), 0, 0, "an Ed25519 key declared ECDSA" },
+    };
 
-    pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED448");
-    der = NULL;
-    n = pkey ? i2d_PUBKEY(pkey, &der) : -1;
-    CHECK(n > 0 && inspect_bytes(OBJ_PUB, F_X509, der, (size_t) n, &info)
-                   == NGX_KMIP_KEYS_ERR_ALGORITHM, "an Ed448 key");
-    OPENSSL_free(der);
-    EVP_PKEY_free(pkey);
+    refused_pkey(EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 512), 1,
+                 F_PKCS1, NGX_KMIP_KEYS_ERR_LENGTH, "an RSA 512 key");
+    refused_pkey(EVP_PKEY_Q_keygen(NULL, NULL, "ED448"), 0, F_X509,
+                 NGX_KMIP_KEYS_ERR_ALGORITHM, "an Ed448 key");
+    refused_pkey(EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1"), 0, F_X509,
+                 NGX_KMIP_KEYS_ERR_CURVE, "a secp256k1 key");
 
-    pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
-    der = NULL;
-    n = pkey ? i2d_PUBKEY(pkey, &der) : -1;
-    CHECK(n > 0 && inspect_bytes(OBJ_PUB, F_X509, der, (size_t) n, &info)
-                   == NGX_KMIP_KEYS_ERR_CURVE, "a secp256k1 key");
-    OPENSSL_free(der);
-    EVP_PKEY_free(pkey);
-
-    /* declared attributes */
-    inspect_bytes(OBJ_PUB, F_X509, pairs[0].public_der, pairs[0].public_len,
-                  &info);
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(EC), 0, &err)
-          == NGX_KMIP_KEYS_ERR_MISMATCH, "an RSA key declared EC");
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(RSA), 3072, &err)
-          == NGX_KMIP_KEYS_ERR_MISMATCH, "RSA 2048 declared 3072");
-    CHECK(ngx_kmip_keys_check_declared(&info, 0, 0, &err) == NGX_KMIP_KEYS_OK,
-          "nothing declared");
-
-    inspect_bytes(OBJ_PUB, F_X509, pairs[5].public_der, pairs[5].public_len,
-                  &info);
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(ECDSA), 384, &err)
-          == NGX_KMIP_KEYS_OK
-          && ngx_kmip_keys_check_declared(&info, ALG(ECDH), 384, &err)
-             == NGX_KMIP_KEYS_OK, "a P-384 key declared ECDSA or ECDH");
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(ED25519), 0, &err)
-          == NGX_KMIP_KEYS_ERR_MISMATCH, "a P-384 key declared Ed25519");
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(EC), 256, &err)
-          == NGX_KMIP_KEYS_ERR_MISMATCH, "a P-384 key declared 256 bits");
-
-    inspect_bytes(OBJ_PUB, F_X509, pairs[8].public_der, pairs[8].public_len,
-                  &info);
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(ED25519), 0, &err)
-          == NGX_KMIP_KEYS_ERR_MISMATCH, "an X25519 key declared Ed25519");
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(ECDH), 255, &err)
-          == NGX_KMIP_KEYS_OK, "an X25519 key declared ECDH, 255 bits");
-
-    inspect_bytes(OBJ_PUB, F_X509, pairs[7].public_der, pairs[7].public_len,
-                  &info);
-    CHECK(ngx_kmip_keys_check_declared(&info, ALG(ECDSA), 0, &err)
-          == NGX_KMIP_KEYS_ERR_MISMATCH, "an Ed25519 key declared ECDSA");
+    for (i = 0; i < sizeof(declared) / sizeof(declared[0]); i++) {
+        inspect_bytes(OBJ_PUB, F_X509, pairs[declared[i].pair].public_der,
+                      pairs[declared[i].pair].public_len, &info);
+        CHECK(ngx_kmip_keys_check_declared(&info, declared[i].algorithm,
+                                           declared[i].length, &err)
+              == (declared[i].agrees ? NGX_KMIP_KEYS_OK
+                                     : NGX_KMIP_KEYS_ERR_MISMATCH),
+              declared[i].name);
+    }
 
     /* pairs of different kinds */
     {
@@ -1747,13 +1759,31 @@ test_oasis_cert(void)
  * sign and verify: every algorithm, every parameter, every refusal
  */
 
+/* a check of a signature that answers, and says `valid` */
+static void
+verify_is(const char *what, const char *how, int valid,
+    const ngx_kmip_key_t *key, const ngx_kmip_pk_params_t *p,
+    const uint8_t *data, size_t n, int digested, const uint8_t *sig,
+    size_t sig_len)
+{
+    int                    v;
+    char                   name[160];
+    ngx_kmip_keys_error_t  err;
+
+    snprintf(name, sizeof(name), "%s: %s", what, how);
+    CHECK(ngx_kmip_pk_verify(key, p, data, n, digested, sig, sig_len, &v,
+                             &err)
+          == NGX_KMIP_KEYS_OK && v == valid, name);
+}
+
+
 static void
 sign_verify(const char *what, const ngx_kmip_key_t *sk,
     const ngx_kmip_key_t *pk, const ngx_kmip_pk_params_t *p, int digested)
 {
-    int                    valid, rc;
+    int                    rc;
     char                   name[160];
-    size_t                 n, dn;
+    size_t                 n, dn, len;
     uint8_t               *sig, msg[40], d[NGX_KMIP_PK_DIGEST_MAX];
     const uint8_t         *data;
     ngx_kmip_keys_error_t  err;
@@ -1779,35 +1809,24 @@ sign_verify(const char *what, const ngx_kmip_key_t *sk,
         return;
     }
 
-    snprintf(name, sizeof(name), "%s: Valid", what);
-    CHECK(ngx_kmip_pk_verify(pk, p, data, digested ? dn : sizeof(msg),
-                             digested, sig, n, &valid, &err)
-          == NGX_KMIP_KEYS_OK && valid == 1, name);
+    len = digested ? dn : sizeof(msg);
 
-    snprintf(name, sizeof(name), "%s: the private key verifies too", what);
-    CHECK(ngx_kmip_pk_verify(sk, p, data, digested ? dn : sizeof(msg),
-                             digested, sig, n, &valid, &err)
-          == NGX_KMIP_KEYS_OK && valid == 1, name);
+    verify_is(what, "Valid", 1, pk, p, data, len, digested, sig, n);
+    verify_is(what, "the private key verifies too", 1, sk, p, data, len,
+              digested, sig, n);
 
     msg[0] ^= 1;
     d[0] ^= 1;
-    snprintf(name, sizeof(name), "%s: other data, Invalid", what);
-    CHECK(ngx_kmip_pk_verify(pk, p, data, digested ? dn : sizeof(msg),
-                             digested, sig, n, &valid, &err)
-          == NGX_KMIP_KEYS_OK && valid == 0, name);
+    verify_is(what, "other data, Invalid", 0, pk, p, data, len, digested,
+              sig, n);
     msg[0] ^= 1;
     d[0] ^= 1;
 
     sig[n / 2] ^= 0x40;
-    snprintf(name, sizeof(name), "%s: a bit of the signature, Invalid", what);
-    CHECK(ngx_kmip_pk_verify(pk, p, data, digested ? dn : sizeof(msg),
-                             digested, sig, n, &valid, &err)
-          == NGX_KMIP_KEYS_OK && valid == 0, name);
-
-    snprintf(name, sizeof(name), "%s: a signature cut short, Invalid", what);
-    CHECK(ngx_kmip_pk_verify(pk, p, data, digested ? dn : sizeof(msg),
-                             digested, sig, n - 1, &valid, &err)
-          == NGX_KMIP_KEYS_OK && valid == 0, name);
+    verify_is(what, "a bit of the signature, Invalid", 0, pk, p, data, len,
+              digested, sig, n);
+    verify_is(what, "a signature cut short, Invalid", 0, pk, p, data, len,
+              digested, sig, n - 1);
 }
 
 
@@ -1815,7 +1834,7 @@ static void
 test_sign(void)
 {
     char                   name[128];
-    size_t                 i, h;
+    size_t                 i, h, v;
     ngx_kmip_key_t         sk, pk;
     ngx_kmip_pk_params_t   p;
     static const uint32_t  hashes[] = {
@@ -1828,6 +1847,21 @@ test_sign(void)
     static const uint32_t  ec_sigs[] = {
         DSA(ECDSA_WITH_SHA256), DSA(ECDSA_WITH_SHA384),
         DSA(ECDSA_WITH_SHA512)
+    };
+
+    /* the parameters each hash is tried with: "<key> <scheme> hash N<tail>" */
+    static const struct {
+        int          ec;
+        const char  *scheme, *tail;
+        uint32_t     algorithm, padding, signature, mgf_hashing;
+        int32_t      salt_length;
+        int          digested;     /* and of the digest, too */
+    } schemes[] = {
+        { 0, "PKCS#1 v1.5", "", 0, PAD(PKCS1_V1_5), 0, 0, -1, 1 },
+        { 0, "PSS", "", 0, PAD(PSS), 0, 0, -1, 1 },
+        { 0, "PSS", ", salt 0, MGF1 SHA-1", 0, PAD(PSS), 0, HASH(SHA_1), 0, 0 },
+        { 0, "RSASSA-PSS", "", 0, 0, DSA(RSASSA_PSS), 0, -1, 0 },
+        { 1, "ECDSA", "", ALG(ECDSA), 0, 0, 0, -1, 1 },
     };
 
     for (i = 0; i < NGEN; i++) {
@@ -1851,59 +1885,38 @@ test_sign(void)
         }
 
         for (h = 0; h < 3; h++) {
-            ngx_kmip_pk_params_init(&p);
-            p.hashing = hashes[h];
-
-            if (g->type == NGX_KMIP_KEY_RSA) {
-                p.padding = PAD(PKCS1_V1_5);
-                snprintf(name, sizeof(name), "%s PKCS#1 v1.5 hash %u",
-                         g->name, hashes[h]);
-                sign_verify(name, &sk, &pk, &p, 0);
-                snprintf(name, sizeof(name), "%s PKCS#1 v1.5 hash %u, "
-                         "digested", g->name, hashes[h]);
-                sign_verify(name, &sk, &pk, &p, 1);
-
-                p.padding = PAD(PSS);
-                snprintf(name, sizeof(name), "%s PSS hash %u", g->name,
-                         hashes[h]);
-                sign_verify(name, &sk, &pk, &p, 0);
-                snprintf(name, sizeof(name), "%s PSS hash %u, digested",
-                         g->name, hashes[h]);
-                sign_verify(name, &sk, &pk, &p, 1);
-
-                p.salt_length = 0;
-                p.mgf_hashing = HASH(SHA_1);
-                snprintf(name, sizeof(name), "%s PSS hash %u, salt 0, "
-                         "MGF1 SHA-1", g->name, hashes[h]);
-                sign_verify(name, &sk, &pk, &p, 0);
+            for (v = 0; v < sizeof(schemes) / sizeof(schemes[0]); v++) {
+                if (schemes[v].ec != (g->type == NGX_KMIP_KEY_EC)) {
+                    continue;
+                }
 
                 ngx_kmip_pk_params_init(&p);
-                p.signature = rsa_sigs[h];
-                snprintf(name, sizeof(name), "%s by Digital Signature "
-                         "Algorithm %u", g->name, rsa_sigs[h]);
-                sign_verify(name, &sk, &pk, &p, 0);
-
-                p.signature = DSA(RSASSA_PSS);
                 p.hashing = hashes[h];
-                snprintf(name, sizeof(name), "%s RSASSA-PSS hash %u",
-                         g->name, hashes[h]);
+                p.algorithm = schemes[v].algorithm;
+                p.padding = schemes[v].padding;
+                p.signature = schemes[v].signature;
+                p.mgf_hashing = schemes[v].mgf_hashing;
+                p.salt_length = schemes[v].salt_length;
+
+                snprintf(name, sizeof(name), "%s %s hash %u%s", g->name,
+                         schemes[v].scheme, hashes[h], schemes[v].tail);
                 sign_verify(name, &sk, &pk, &p, 0);
 
-            } else {
-                p.algorithm = ALG(ECDSA);
-                snprintf(name, sizeof(name), "%s ECDSA hash %u", g->name,
-                         hashes[h]);
-                sign_verify(name, &sk, &pk, &p, 0);
-                snprintf(name, sizeof(name), "%s ECDSA hash %u, digested",
-                         g->name, hashes[h]);
-                sign_verify(name, &sk, &pk, &p, 1);
-
-                ngx_kmip_pk_params_init(&p);
-                p.signature = ec_sigs[h];
-                snprintf(name, sizeof(name), "%s by Digital Signature "
-                         "Algorithm %u", g->name, ec_sigs[h]);
-                sign_verify(name, &sk, &pk, &p, 0);
+                if (schemes[v].digested) {
+                    snprintf(name, sizeof(name), "%s %s hash %u%s, digested",
+                             g->name, schemes[v].scheme, hashes[h],
+                             schemes[v].tail);
+                    sign_verify(name, &sk, &pk, &p, 1);
+                }
             }
+
+            /* the Digital Signature Algorithm alone names the hash */
+            ngx_kmip_pk_params_init(&p);
+            p.signature = g->type == NGX_KMIP_KEY_RSA ? rsa_sigs[h]
+                                                      : ec_sigs[h];
+            snprintf(name, sizeof(name), "%s by Digital Signature "
+                     "Algorithm %u", g->name, p.signature);
+            sign_verify(name, &sk, &pk, &p, 0);
         }
     }
 

@@ -654,7 +654,6 @@ ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj)
 static ngx_int_t
 ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
-    ngx_int_t        rc;
     ngx_kmip_req_t  *r = ctx->r;
 
     if (!ngx_kmip_op_quantum_safe(obj)) {
@@ -672,13 +671,7 @@ ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
     ctx->obj = obj;
     ctx->uid = obj->uid;
 
-    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_created) == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_kmip_store_create(ctx->sop, obj);
-
-    return ngx_kmip_op_store_called(ctx, rc);
+    return ngx_kmip_op_store_create(ctx, obj, ngx_kmip_op_created);
 }
 
 

@@ -33,8 +33,7 @@ ngx_kmip_op_destroy(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 static ngx_int_t
 ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    int64_t    state;
-    ngx_int_t  rc;
+    int64_t  state;
 
     if (ngx_kmip_op_gone(ctx)) {
         return NGX_OK;
@@ -48,13 +47,7 @@ ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx)
                                        &ctx->uid);
     }
 
-    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_destroyed) == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_kmip_store_destroy(ctx->sop, ctx->obj);
-
-    return ngx_kmip_op_store_called(ctx, rc);
+    return ngx_kmip_op_store_destroy(ctx, ctx->obj, ngx_kmip_op_destroyed);
 }
 
 

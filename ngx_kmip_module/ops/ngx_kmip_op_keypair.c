@@ -396,45 +396,29 @@ ngx_kmip_op_keypair_half(ngx_kmip_op_keypair_t *kp, ngx_kmip_object_t *obj,
 static ngx_int_t
 ngx_kmip_op_keypair_store_private(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_int_t               rc;
     ngx_kmip_op_keypair_t  *kp = ctx->data;
 
-    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_keypair_store_public)
-        == NULL)
-    {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_kmip_store_create(ctx->sop, kp->priv);
-
-    return ngx_kmip_op_store_called(ctx, rc);
+    return ngx_kmip_op_store_create(ctx, kp->priv,
+                                    ngx_kmip_op_keypair_store_public);
 }
 
 
 static ngx_int_t
 ngx_kmip_op_keypair_store_public(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_int_t               rc;
     ngx_kmip_op_keypair_t  *kp = ctx->data;
 
     if (ngx_kmip_op_store_lost(ctx, "create")) {
         return NGX_OK;
     }
 
-    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_keypair_stored) == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_kmip_store_create(ctx->sop, kp->pub);
-
-    return ngx_kmip_op_store_called(ctx, rc);
+    return ngx_kmip_op_store_create(ctx, kp->pub, ngx_kmip_op_keypair_stored);
 }
 
 
 static ngx_int_t
 ngx_kmip_op_keypair_stored(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_int_t               rc;
     ngx_kmip_req_t         *r = ctx->r;
     ngx_kmip_item_t        *payload;
     ngx_kmip_op_keypair_t  *kp = ctx->data;
@@ -444,15 +428,8 @@ ngx_kmip_op_keypair_stored(ngx_kmip_op_ctx_t *ctx)
          * the public key was not stored: the private one goes too, its
          * answer the failure already given
          */
-        if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_keypair_undone)
-            == NULL)
-        {
-            return NGX_ERROR;
-        }
-
-        rc = ngx_kmip_store_destroy(ctx->sop, kp->priv);
-
-        return ngx_kmip_op_store_called(ctx, rc);
+        return ngx_kmip_op_store_destroy(ctx, kp->priv,
+                                         ngx_kmip_op_keypair_undone);
     }
 
     /* the ID Placeholder is the private key's (1.4 4.2) */

@@ -429,18 +429,11 @@ ngx_kmip_op_rekey_usage(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l)
 static ngx_int_t
 ngx_kmip_op_rekey_marked(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_int_t          rc;
     ngx_kmip_rekey_t  *rk = ctx->data;
 
     ctx->uid = rk->repl->uid;
 
-    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_rekey_created) == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_kmip_store_create(ctx->sop, rk->repl);
-
-    return ngx_kmip_op_store_called(ctx, rc);
+    return ngx_kmip_op_store_create(ctx, rk->repl, ngx_kmip_op_rekey_created);
 }
 
 

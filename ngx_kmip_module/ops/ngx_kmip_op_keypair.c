@@ -49,6 +49,9 @@ typedef struct {
 
 
 static ngx_int_t ngx_kmip_op_keypair_objects(ngx_kmip_op_keypair_t *kp);
+static ngx_int_t ngx_kmip_op_keypair_object(ngx_kmip_op_keypair_t *kp,
+    uint32_t type, uint32_t own_v2, uint32_t own_v1,
+    ngx_kmip_object_t **objp);
 static ngx_int_t ngx_kmip_op_keypair_params(ngx_kmip_op_keypair_t *kp);
 static ngx_int_t ngx_kmip_op_keypair_generate(ngx_kmip_op_keypair_t *kp);
 static ngx_int_t ngx_kmip_op_keypair_made(ngx_kmip_op_keypair_t *kp,
@@ -105,50 +108,48 @@ ngx_kmip_op_create_key_pair(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 static ngx_int_t
 ngx_kmip_op_keypair_objects(ngx_kmip_op_keypair_t *kp)
 {
-    ngx_int_t                rc;
-    ngx_uint_t               v2;
-    ngx_kmip_req_t          *r = kp->ctx->r;
-    const ngx_kmip_item_t   *payload, *from[3];
+    ngx_int_t  rc;
 
-    payload = kp->ctx->in->payload;
-    v2 = (r->version >= NGX_KMIP_VERSION(2, 0));
-
-    from[0] = ngx_kmip_ttlv_find(payload,
-                                 v2 ? NGX_KMIP_TAG_COMMON_ATTRIBUTES
-                                    : NGX_KMIP_TAG_COMMON_TEMPLATE_ATTRIBUTE);
-    from[1] = ngx_kmip_ttlv_find(payload,
-                           v2 ? NGX_KMIP_TAG_PRIVATE_KEY_ATTRIBUTES
-                              : NGX_KMIP_TAG_PRIVATE_KEY_TEMPLATE_ATTRIBUTE);
-    from[2] = NULL;
-
-    /* a container that is absent ends the list early: keep the order */
-
-    if (from[0] == NULL) {
-        from[0] = from[1];
-        from[1] = NULL;
-    }
-
-    rc = ngx_kmip_op_new_object_from(kp->ctx, NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY,
-                                     from, &kp->priv);
+    rc = ngx_kmip_op_keypair_object(kp, NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY,
+                           NGX_KMIP_TAG_PRIVATE_KEY_ATTRIBUTES,
+                           NGX_KMIP_TAG_PRIVATE_KEY_TEMPLATE_ATTRIBUTE,
+                           &kp->priv);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    from[0] = ngx_kmip_ttlv_find(payload,
+    return ngx_kmip_op_keypair_object(kp, NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY,
+                           NGX_KMIP_TAG_PUBLIC_KEY_ATTRIBUTES,
+                           NGX_KMIP_TAG_PUBLIC_KEY_TEMPLATE_ATTRIBUTE,
+                           &kp->pub);
+}
+
+
+/* one key: the common container (2.x tag, 1.x tag), then its own */
+
+static ngx_int_t
+ngx_kmip_op_keypair_object(ngx_kmip_op_keypair_t *kp, uint32_t type,
+    uint32_t own_v2, uint32_t own_v1, ngx_kmip_object_t **objp)
+{
+    ngx_uint_t              n, v2;
+    const ngx_kmip_item_t  *payload, *from[3], *own;
+
+    payload = kp->ctx->in->payload;
+    v2 = (kp->ctx->r->version >= NGX_KMIP_VERSION(2, 0));
+
+    n = 0;
+    from[n] = ngx_kmip_ttlv_find(payload,
                                  v2 ? NGX_KMIP_TAG_COMMON_ATTRIBUTES
                                     : NGX_KMIP_TAG_COMMON_TEMPLATE_ATTRIBUTE);
-    from[1] = ngx_kmip_ttlv_find(payload,
-                           v2 ? NGX_KMIP_TAG_PUBLIC_KEY_ATTRIBUTES
-                              : NGX_KMIP_TAG_PUBLIC_KEY_TEMPLATE_ATTRIBUTE);
+    n += (from[n] != NULL);
 
-    if (from[0] == NULL) {
-        from[0] = from[1];
-        from[1] = NULL;
-    }
+    own = ngx_kmip_ttlv_find(payload, v2 ? own_v2 : own_v1);
+    from[n] = own;
+    n += (own != NULL);
 
-    return ngx_kmip_op_new_object_from(kp->ctx,
-                                       NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY, from,
-                                       &kp->pub);
+    from[n] = NULL;
+
+    return ngx_kmip_op_new_object_from(kp->ctx, type, from, objp);
 }
 
 

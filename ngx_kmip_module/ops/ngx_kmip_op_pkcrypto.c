@@ -112,34 +112,54 @@ ngx_kmip_op_pk_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 }
 
 
+/* what Sign and Signature Verify both need: the key, its parameters and
+   the data */
+
+typedef struct {
+    ngx_kmip_key_t              key;
+    ngx_kmip_item_t             material;
+    ngx_kmip_pk_params_t        params;
+    const ngx_kmip_item_t      *data;
+    int                         digested;
+    ngx_kmip_keys_error_t       err;
+} ngx_kmip_op_pk_input_t;
+
+
+static ngx_int_t
+ngx_kmip_op_pk_input(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_pk_input_t *in)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_kmip_op_pk_usable(ctx, &in->key, &in->material, &in->params);
+
+    if (rc == NGX_OK) {
+        rc = ngx_kmip_op_pk_data(ctx, &in->data, &in->digested);
+    }
+
+    return rc;
+}
+
+
 static ngx_int_t
 ngx_kmip_op_pk_signed(ngx_kmip_op_ctx_t *ctx)
 {
-    int                     rc, digested;
+    int                     rc;
     size_t                  len;
     uint8_t                *sig;
     ngx_int_t               nrc;
-    ngx_kmip_key_t          key;
-    ngx_kmip_item_t         material;
-    ngx_kmip_pk_params_t    params;
-    ngx_kmip_keys_error_t   err;
-    const ngx_kmip_item_t  *data;
+    ngx_kmip_op_pk_input_t  in;
 
-    nrc = ngx_kmip_op_pk_usable(ctx, &key, &material, &params);
-
-    if (nrc == NGX_OK) {
-        nrc = ngx_kmip_op_pk_data(ctx, &data, &digested);
-    }
-
+    nrc = ngx_kmip_op_pk_input(ctx, &in);
     if (nrc != NGX_OK) {
         return nrc == NGX_DECLINED ? NGX_OK : nrc;
     }
 
-    rc = ngx_kmip_pk_sign(&ctx->r->alloc, &key, &params, data->v.str.data,
-                          data->v.str.len, digested, &sig, &len, &err);
+    rc = ngx_kmip_pk_sign(&ctx->r->alloc, &in.key, &in.params,
+                          in.data->v.str.data, in.data->v.str.len,
+                          in.digested, &sig, &len, &in.err);
 
     if (rc != NGX_KMIP_KEYS_OK) {
-        return ngx_kmip_op_pk_refused(ctx, rc, &err);
+        return ngx_kmip_op_pk_refused(ctx, rc, &in.err);
     }
 
     return ngx_kmip_op_pk_answer(ctx, NGX_KMIP_TAG_SIGNATURE_DATA, sig, len,
@@ -150,20 +170,12 @@ ngx_kmip_op_pk_signed(ngx_kmip_op_ctx_t *ctx)
 static ngx_int_t
 ngx_kmip_op_pk_verified(ngx_kmip_op_ctx_t *ctx)
 {
-    int                     rc, digested, valid;
+    int                     rc, valid;
     ngx_int_t               nrc;
-    ngx_kmip_key_t          key;
-    ngx_kmip_item_t         material;
-    ngx_kmip_pk_params_t    params;
-    ngx_kmip_keys_error_t   err;
-    const ngx_kmip_item_t  *data, *sig;
+    ngx_kmip_op_pk_input_t  in;
+    const ngx_kmip_item_t  *sig;
 
-    nrc = ngx_kmip_op_pk_usable(ctx, &key, &material, &params);
-
-    if (nrc == NGX_OK) {
-        nrc = ngx_kmip_op_pk_data(ctx, &data, &digested);
-    }
-
+    nrc = ngx_kmip_op_pk_input(ctx, &in);
     if (nrc != NGX_OK) {
         return nrc == NGX_DECLINED ? NGX_OK : nrc;
     }
@@ -176,12 +188,12 @@ ngx_kmip_op_pk_verified(ngx_kmip_op_ctx_t *ctx)
                                     "Signature Verify needs Signature Data");
     }
 
-    rc = ngx_kmip_pk_verify(&key, &params, data->v.str.data, data->v.str.len,
-                            digested, sig->v.str.data, sig->v.str.len,
-                            &valid, &err);
+    rc = ngx_kmip_pk_verify(&in.key, &in.params, in.data->v.str.data,
+                            in.data->v.str.len, in.digested, sig->v.str.data,
+                            sig->v.str.len, &valid, &in.err);
 
     if (rc != NGX_KMIP_KEYS_OK) {
-        return ngx_kmip_op_pk_refused(ctx, rc, &err);
+        return ngx_kmip_op_pk_refused(ctx, rc, &in.err);
     }
 
     return ngx_kmip_op_pk_answer(ctx, 0, NULL, 0,

@@ -1123,6 +1123,14 @@ int
 ngx_kmip_attr_emit(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     const ngx_kmip_attr_t *attr, unsigned v)
 {
+    return ngx_kmip_attr_emit_index(a, parent, attr, v, 0);
+}
+
+
+int
+ngx_kmip_attr_emit_index(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+    const ngx_kmip_attr_t *attr, unsigned v, int always)
+{
     ngx_kmip_item_t             *st, *val;
     const ngx_kmip_attr_spec_t  *s;
 
@@ -1142,7 +1150,7 @@ ngx_kmip_attr_emit(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
             return -1;
         }
 
-        if (attr->index > 0
+        if ((attr->index > 0 || always)
             && ngx_kmip_ttlv_add_integer(a, st, NGX_KMIP_TAG_ATTRIBUTE_INDEX,
                                          (int32_t) attr->index)
                == NULL)

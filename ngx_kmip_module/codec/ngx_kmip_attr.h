@@ -203,6 +203,9 @@ int ngx_kmip_attrs_parse(ngx_kmip_allocator_t *a,
  */
 int ngx_kmip_attr_emit(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
     const ngx_kmip_attr_t *attr, unsigned v);
+/* the same, a 1.x Attribute Index of 0 said too when always is set */
+int ngx_kmip_attr_emit_index(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,
+    const ngx_kmip_attr_t *attr, unsigned v, int always);
 
 /* the name of an attribute as a 2.x Attribute Reference in version v */
 int ngx_kmip_attr_emit_ref(ngx_kmip_allocator_t *a, ngx_kmip_item_t *parent,

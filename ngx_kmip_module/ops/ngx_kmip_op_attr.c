@@ -72,8 +72,6 @@ static ngx_int_t ngx_kmip_op_change_missing(ngx_kmip_op_change_t *ch);
 static ngx_int_t ngx_kmip_op_change_refuse(ngx_kmip_op_change_t *ch,
     uint32_t reason1, uint32_t reason2, const char *what);
 static ngx_int_t ngx_kmip_op_change_answer(ngx_kmip_op_change_t *ch);
-static ngx_int_t ngx_kmip_op_index_first(ngx_kmip_req_t *r,
-    ngx_kmip_item_t *st);
 static ngx_int_t ngx_kmip_op_adjust(ngx_kmip_op_change_t *ch);
 static ngx_int_t ngx_kmip_op_adjust_limits(uint8_t type, int64_t *lo,
     int64_t *hi);
@@ -1057,7 +1055,7 @@ static ngx_int_t
 ngx_kmip_op_change_answer(ngx_kmip_op_change_t *ch)
 {
     ngx_kmip_req_t   *r = ch->r;
-    ngx_kmip_item_t  *payload, *st;
+    ngx_kmip_item_t  *payload;
 
     payload = ngx_kmip_payload_new(r);
 
@@ -1069,62 +1067,23 @@ ngx_kmip_op_change_answer(ngx_kmip_op_change_t *ch)
         return NGX_ERROR;
     }
 
-    /* 1.x answers carry the attribute as it now is (or was, for Delete) */
+    /*
+     * 1.x answers carry the attribute as it now is (or was, for Delete).
+     * An index of 0 goes unsaid, as the OASIS cases answer; but a request
+     * that named the instance gets it named back (PyKMIP reads the
+     * Attribute Index of a Modify or Delete answer)
+     */
 
-    if (r->version < NGX_KMIP_VERSION(2, 0)) {
-        if (ngx_kmip_attr_emit(&r->alloc, payload, ch->found,
-                               (unsigned) r->version) < 0)
-        {
-            return NGX_ERROR;
-        }
-
-        /*
-         * an index of 0 goes unsaid, as the OASIS cases answer; but a
-         * request that named the instance gets it named back (PyKMIP
-         * reads the Attribute Index of a Modify or Delete answer)
-         */
-
-        st = payload->v.kids.last;
-
-        if (ch->at.index == 0 && ch->found->index == 0
-            && st && st->tag == NGX_KMIP_TAG_ATTRIBUTE
-            && ngx_kmip_ttlv_find(st, NGX_KMIP_TAG_ATTRIBUTE_INDEX) == NULL
-            && ngx_kmip_op_index_first(r, st) != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
+    if (r->version < NGX_KMIP_VERSION(2, 0)
+        && ngx_kmip_attr_emit_index(&r->alloc, payload, ch->found,
+                                    (unsigned) r->version,
+                                    ch->at.index == 0) < 0)
+    {
+        return NGX_ERROR;
     }
 
     ch->res->result_status = NGX_KMIP_STATUS_SUCCESS;
     ch->res->payload = payload;
-
-    return NGX_OK;
-}
-
-
-/* an Attribute Index of 0 in a 1.x Attribute, after its Attribute Name */
-
-static ngx_int_t
-ngx_kmip_op_index_first(ngx_kmip_req_t *r, ngx_kmip_item_t *st)
-{
-    ngx_kmip_item_t  *name, *index;
-
-    name = st->v.kids.first;
-
-    index = ngx_kmip_ttlv_item_new(&r->alloc, NGX_KMIP_TAG_ATTRIBUTE_INDEX,
-                                   NGX_KMIP_TYPE_INTEGER);
-    if (index == NULL || name == NULL) {
-        return NGX_ERROR;
-    }
-
-    index->v.num = 0;
-    index->next = name->next;
-    name->next = index;
-    st->v.kids.count++;
-
-    if (st->v.kids.last == name) {
-        st->v.kids.last = index;
-    }
 
     return NGX_OK;
 }

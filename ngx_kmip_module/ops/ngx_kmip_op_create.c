@@ -671,7 +671,8 @@ ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
     ctx->obj = obj;
     ctx->uid = obj->uid;
 
-    return ngx_kmip_op_store_create(ctx, obj, ngx_kmip_op_created);
+    return ngx_kmip_op_store_write(ctx, ngx_kmip_store_create, obj,
+                                   ngx_kmip_op_created);
 }
 
 

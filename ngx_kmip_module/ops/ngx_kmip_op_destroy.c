@@ -47,7 +47,8 @@ ngx_kmip_op_destroy_loaded(ngx_kmip_op_ctx_t *ctx)
                                        &ctx->uid);
     }
 
-    return ngx_kmip_op_store_destroy(ctx, ctx->obj, ngx_kmip_op_destroyed);
+    return ngx_kmip_op_store_write(ctx, ngx_kmip_store_destroy, ctx->obj,
+                                   ngx_kmip_op_destroyed);
 }
 
 

@@ -24,9 +24,9 @@
  *
  * Generation is CPU work that can take a second (RSA 4096): with nginx's
  * thread pools it runs in the "default" pool (ngx_kmip_op_work.h), so
- * that the worker's other connections are not held up. Then the private key is stored, then the
- * public one; should the second write fail, the private key is destroyed,
- * so that no half of a pair is left behind.
+ * that the worker's other connections are not held up. Then the private
+ * key is stored, then the public one; should the second write fail, the
+ * private key is destroyed, so that no half of a pair is left behind.
  */
 
 
@@ -399,8 +399,8 @@ ngx_kmip_op_keypair_store_private(ngx_kmip_op_ctx_t *ctx)
 {
     ngx_kmip_op_keypair_t  *kp = ctx->data;
 
-    return ngx_kmip_op_store_create(ctx, kp->priv,
-                                    ngx_kmip_op_keypair_store_public);
+    return ngx_kmip_op_store_write(ctx, ngx_kmip_store_create, kp->priv,
+                                   ngx_kmip_op_keypair_store_public);
 }
 
 
@@ -413,7 +413,8 @@ ngx_kmip_op_keypair_store_public(ngx_kmip_op_ctx_t *ctx)
         return NGX_OK;
     }
 
-    return ngx_kmip_op_store_create(ctx, kp->pub, ngx_kmip_op_keypair_stored);
+    return ngx_kmip_op_store_write(ctx, ngx_kmip_store_create, kp->pub,
+                                   ngx_kmip_op_keypair_stored);
 }
 
 
@@ -429,8 +430,8 @@ ngx_kmip_op_keypair_stored(ngx_kmip_op_ctx_t *ctx)
          * the public key was not stored: the private one goes too, its
          * answer the failure already given
          */
-        return ngx_kmip_op_store_destroy(ctx, kp->priv,
-                                         ngx_kmip_op_keypair_undone);
+        return ngx_kmip_op_store_write(ctx, ngx_kmip_store_destroy,
+                                       kp->priv, ngx_kmip_op_keypair_undone);
     }
 
     /* the ID Placeholder is the private key's (1.4 4.2) */

@@ -433,7 +433,8 @@ ngx_kmip_op_rekey_marked(ngx_kmip_op_ctx_t *ctx)
 
     ctx->uid = rk->repl->uid;
 
-    return ngx_kmip_op_store_create(ctx, rk->repl, ngx_kmip_op_rekey_created);
+    return ngx_kmip_op_store_write(ctx, ngx_kmip_store_create, rk->repl,
+                                   ngx_kmip_op_rekey_created);
 }
 
 

@@ -227,28 +227,14 @@ ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what)
 
 
 ngx_int_t
-ngx_kmip_op_store_create(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
-    ngx_kmip_op_next_pt done)
+ngx_kmip_op_store_write(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_write_pt write,
+    ngx_kmip_object_t *obj, ngx_kmip_op_next_pt done)
 {
     if (ngx_kmip_op_store_call(ctx, done) == NULL) {
         return NGX_ERROR;
     }
 
-    return ngx_kmip_op_store_called(ctx,
-                                    ngx_kmip_store_create(ctx->sop, obj));
-}
-
-
-ngx_int_t
-ngx_kmip_op_store_destroy(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
-    ngx_kmip_op_next_pt done)
-{
-    if (ngx_kmip_op_store_call(ctx, done) == NULL) {
-        return NGX_ERROR;
-    }
-
-    return ngx_kmip_op_store_called(ctx,
-                                    ngx_kmip_store_destroy(ctx->sop, obj));
+    return ngx_kmip_op_store_called(ctx, write(ctx->sop, obj));
 }
 
 

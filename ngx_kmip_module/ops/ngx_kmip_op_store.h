@@ -117,11 +117,14 @@ void ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what);
  */
 ngx_kmip_store_op_t *ngx_kmip_op_store_call(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_op_next_pt done);
-/* the same around a store's create or destroy of obj */
-ngx_int_t ngx_kmip_op_store_create(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_object_t *obj, ngx_kmip_op_next_pt done);
-ngx_int_t ngx_kmip_op_store_destroy(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_object_t *obj, ngx_kmip_op_next_pt done);
+/* the same around a store's write of obj: ngx_kmip_store_create(),
+   ngx_kmip_store_update() or ngx_kmip_store_destroy() */
+typedef ngx_int_t (*ngx_kmip_op_write_pt)(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj);
+
+ngx_int_t ngx_kmip_op_store_write(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_op_write_pt write, ngx_kmip_object_t *obj,
+    ngx_kmip_op_next_pt done);
 ngx_int_t ngx_kmip_op_store_called(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc);
 ngx_uint_t ngx_kmip_op_store_lost(ngx_kmip_op_ctx_t *ctx, const char *what);
 

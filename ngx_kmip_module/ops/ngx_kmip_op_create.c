@@ -42,6 +42,8 @@ typedef struct {
     int64_t                     alg;        /* from the Key Block, or -1 */
     int64_t                     len;
     const ngx_kmip_item_t      *block;      /* the Key Block, if any */
+    ngx_kmip_item_t            *fields;     /* a Split Key's own, or
+                                               NULL */
 } ngx_kmip_op_given_t;
 
 
@@ -75,6 +77,8 @@ static ngx_int_t ngx_kmip_op_create_material(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx,
     uint32_t type, ngx_kmip_op_given_t *g);
+static ngx_int_t ngx_kmip_op_split_key_fields(ngx_kmip_op_ctx_t *ctx,
+    const ngx_kmip_item_t *o, ngx_kmip_op_given_t *g);
 static ngx_int_t ngx_kmip_op_register_key(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj, ngx_kmip_op_given_t *g);
 static ngx_int_t ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx,
@@ -1193,6 +1197,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     }
 
     obj->subtype = given.subtype;
+    obj->fields = given.fields;
 
     /* the format it came in, for Get to answer in (KMIP 2.1 6.1.19) */
 
@@ -1206,7 +1211,9 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NGX_ERROR;
     }
 
-    if (type == NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
+    if (type == NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY
+        || type == NGX_KMIP_OBJECT_TYPE_SPLIT_KEY)
+    {
         rc = ngx_kmip_op_register_key(ctx, obj, &given);
         if (rc != NGX_OK) {
             return rc == NGX_DECLINED ? NGX_OK : rc;
@@ -1236,6 +1243,7 @@ static ngx_int_t
 ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
     ngx_kmip_op_given_t *g)
 {
+    ngx_int_t                 rc;
     ngx_kmip_req_t           *r = ctx->r;
     const ngx_kmip_item_t    *o, *st, *dv;
     ngx_kmip_request_item_t  *in = ctx->in;
@@ -1244,6 +1252,7 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
     g->alg = -1;
     g->len = -1;
     g->block = NULL;
+    g->fields = NULL;
 
     switch (type) {
 
@@ -1266,6 +1275,18 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
         }
 
         g->subtype = (uint32_t) st->v.num;
+        g->block = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_KEY_BLOCK);
+        return ngx_kmip_op_key_block(ctx, g->block, &g->material, &g->alg,
+                                     &g->len);
+
+    case NGX_KMIP_OBJECT_TYPE_SPLIT_KEY:
+        o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_SPLIT_KEY);
+
+        rc = ngx_kmip_op_split_key_fields(ctx, o, g);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
         g->block = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_KEY_BLOCK);
         return ngx_kmip_op_key_block(ctx, g->block, &g->material, &g->alg,
                                      &g->len);
@@ -1295,11 +1316,74 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
     default:
         (void) ngx_kmip_result_fail(r, ctx->out,
                                     NGX_KMIP_REASON_INVALID_FIELD,
-                                    "Register takes Symmetric, Public and "
-                                    "Private Keys, Certificates, Secret "
-                                    "Data and Opaque Objects");
+                                    "Register takes Symmetric, Public, "
+                                    "Private and Split Keys, Certificates, "
+                                    "Secret Data and Opaque Objects");
         return NGX_DECLINED;
     }
+}
+
+
+/*
+ * A Split Key's fields (1.4 2.2.5): Split Key Parts, Key Part Identifier
+ * and Split Key Threshold (Integers), Split Key Method (Enumeration), and
+ * for the polynomial methods Prime Field Size (Big Integer); kept as
+ * given, in that order, for Get to answer with
+ */
+
+static ngx_int_t
+ngx_kmip_op_split_key_fields(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *o,
+    ngx_kmip_op_given_t *g)
+{
+    ngx_uint_t              i;
+    ngx_kmip_item_t        *copy;
+    ngx_kmip_req_t         *r = ctx->r;
+    const ngx_kmip_item_t  *f;
+
+    static const struct {
+        uint32_t            tag;
+        uint8_t             type;
+        ngx_uint_t          required;
+    } fields[] = {
+        { NGX_KMIP_TAG_SPLIT_KEY_PARTS, NGX_KMIP_TYPE_INTEGER, 1 },
+        { NGX_KMIP_TAG_KEY_PART_IDENTIFIER, NGX_KMIP_TYPE_INTEGER, 1 },
+        { NGX_KMIP_TAG_SPLIT_KEY_THRESHOLD, NGX_KMIP_TYPE_INTEGER, 1 },
+        { NGX_KMIP_TAG_SPLIT_KEY_METHOD, NGX_KMIP_TYPE_ENUMERATION, 1 },
+        { NGX_KMIP_TAG_PRIME_FIELD_SIZE, NGX_KMIP_TYPE_BIG_INTEGER, 0 }
+    };
+
+    g->fields = ngx_kmip_ttlv_item_new(&r->alloc, NGX_KMIP_TAG_SPLIT_KEY,
+                                       NGX_KMIP_TYPE_STRUCTURE);
+    if (g->fields == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        f = ngx_kmip_ttlv_find(o, fields[i].tag);
+
+        if (f == NULL && !fields[i].required) {
+            continue;
+        }
+
+        if (f == NULL || f->type != fields[i].type
+            || (f->type == NGX_KMIP_TYPE_INTEGER && f->v.num < 1))
+        {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "a Split Key needs its %s",
+                                        ngx_kmip_tag_name(fields[i].tag));
+            return NGX_DECLINED;
+        }
+
+        copy = ngx_kmip_ttlv_item_copy(&r->alloc, f);
+        if (copy == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_kmip_ttlv_item_append(g->fields, copy);
+    }
+
+    return NGX_OK;
 }
 
 

@@ -33,6 +33,10 @@ static int64_t ngx_kmip_op_get_format(ngx_kmip_op_ctx_t *ctx, int64_t kft,
     int64_t dflt, int64_t other, const char *what);
 static ngx_kmip_item_t *ngx_kmip_op_get_key_value(ngx_kmip_req_t *r,
     ngx_kmip_item_t *o, int64_t kft, ngx_kmip_item_t **blockp);
+static ngx_int_t ngx_kmip_op_get_split_key(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_item_t *payload, int64_t kft, ngx_kmip_item_t **blockp);
+static ngx_int_t ngx_kmip_op_get_key_block(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_item_t *o, int64_t kft, ngx_kmip_item_t **blockp);
 static ngx_int_t ngx_kmip_op_get_symmetric_key(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_item_t *payload, int64_t kft, ngx_kmip_item_t **blockp);
 static ngx_int_t ngx_kmip_op_get_secret_data(ngx_kmip_op_ctx_t *ctx,
@@ -119,6 +123,10 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
 
     case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
         rc = ngx_kmip_op_get_secret_data(ctx, payload, kft, &block);
+        break;
+
+    case NGX_KMIP_OBJECT_TYPE_SPLIT_KEY:
+        rc = ngx_kmip_op_get_split_key(ctx, payload, kft, &block);
         break;
 
     case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
@@ -281,8 +289,60 @@ static ngx_int_t
 ngx_kmip_op_get_symmetric_key(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_item_t *payload, int64_t kft, ngx_kmip_item_t **blockp)
 {
+    ngx_kmip_item_t  *o;
+
+    o = ngx_kmip_ttlv_add_struct(&ctx->r->alloc, payload,
+                                 NGX_KMIP_TAG_SYMMETRIC_KEY);
+    if (o == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_kmip_op_get_key_block(ctx, o, kft, blockp);
+}
+
+
+/*
+ * A Split Key (1.4 2.2.5): its fields as registered, then its Key Block,
+ * as a Symmetric Key's
+ */
+
+static ngx_int_t
+ngx_kmip_op_get_split_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_item_t *payload,
+    int64_t kft, ngx_kmip_item_t **blockp)
+{
+    ngx_kmip_item_t        *o, *copy;
+    ngx_kmip_allocator_t   *a = &ctx->r->alloc;
+    const ngx_kmip_item_t  *f;
+
+    o = ngx_kmip_ttlv_add_struct(a, payload, NGX_KMIP_TAG_SPLIT_KEY);
+    if (o == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (f = ctx->obj->fields ? ctx->obj->fields->v.kids.first : NULL;
+         f;
+         f = f->next)
+    {
+        copy = ngx_kmip_ttlv_item_copy(a, f);
+        if (copy == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_kmip_ttlv_item_append(o, copy);
+    }
+
+    return ngx_kmip_op_get_key_block(ctx, o, kft, blockp);
+}
+
+
+/* the Key Block of a symmetric key (or a part of one) in o */
+
+static ngx_int_t
+ngx_kmip_op_get_key_block(ngx_kmip_op_ctx_t *ctx, ngx_kmip_item_t *o,
+    int64_t kft, ngx_kmip_item_t **blockp)
+{
     int64_t                alg, len;
-    ngx_kmip_item_t       *o, *kv, *km;
+    ngx_kmip_item_t       *kv, *km;
     ngx_kmip_object_t     *obj = ctx->obj;
     ngx_kmip_allocator_t  *a = &ctx->r->alloc;
 
@@ -298,8 +358,6 @@ ngx_kmip_op_get_symmetric_key(ngx_kmip_op_ctx_t *ctx,
                                -1);
     len = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Length",
                                (int64_t) obj->material.len * 8);
-
-    o = ngx_kmip_ttlv_add_struct(a, payload, NGX_KMIP_TAG_SYMMETRIC_KEY);
 
     kv = ngx_kmip_op_get_key_value(ctx->r, o, kft, blockp);
     if (kv == NULL) {

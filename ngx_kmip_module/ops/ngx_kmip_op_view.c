@@ -146,6 +146,7 @@ ngx_kmip_op_key_format(ngx_kmip_object_t *obj)
     switch (obj->object_type) {
 
     case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
+    case NGX_KMIP_OBJECT_TYPE_SPLIT_KEY:
         return NGX_KMIP_KEY_FORMAT_TYPE_RAW;
 
     case NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY:

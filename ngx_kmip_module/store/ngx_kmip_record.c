@@ -21,15 +21,16 @@ ngx_kmip_record_encode(ngx_kmip_allocator_t *a, const ngx_kmip_record_t *rec,
                                   NGX_KMIP_TYPE_STRUCTURE);
 
     /*
-     * an object of the default scope is written as before scopes existed,
-     * so that every node reads it; one of another scope in version 2,
-     * which a node that knows no scopes refuses rather than serve it to
-     * its clients
+     * an object of the default scope and no object fields is written as
+     * before these existed, so that every node reads it; another in
+     * version 2, which a node that knows neither refuses rather than
+     * serve it to other clients, or serve a wrapped key as plain
      */
 
     if (ngx_kmip_ttlv_add_integer(a, root, NGX_KMIP_TAG_RECORD_VERSION,
-                                  rec->scope_len ? NGX_KMIP_RECORD_VERSION_SCOPE
-                                                 : NGX_KMIP_RECORD_VERSION)
+                                  (rec->scope_len || rec->fields)
+                                  ? NGX_KMIP_RECORD_VERSION_SCOPE
+                                  : NGX_KMIP_RECORD_VERSION)
            == NULL
         || ngx_kmip_ttlv_add_text(a, root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
                                   rec->uid, rec->uid_len) == NULL
@@ -46,6 +47,16 @@ ngx_kmip_record_encode(ngx_kmip_allocator_t *a, const ngx_kmip_record_t *rec,
                                   rec->scope, rec->scope_len) == NULL)
     {
         goto nomem;
+    }
+
+    if (rec->fields) {
+        st = ngx_kmip_item_retag(a, rec->fields,
+                                 NGX_KMIP_TAG_RECORD_OBJECT_FIELDS);
+        if (st == NULL) {
+            goto nomem;
+        }
+
+        ngx_kmip_ttlv_item_append(root, st);
     }
 
     if (rec->subtype
@@ -121,7 +132,7 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
     size_t len, ngx_kmip_record_t *rec, const char **err)
 {
     ngx_kmip_attr_t         at;
-    ngx_kmip_item_t        *root, *item;
+    ngx_kmip_item_t        *root, *item, *fields;
     ngx_kmip_error_t        e;
     ngx_kmip_limits_t       limits;
     ngx_kmip_attr_t        *added;
@@ -162,12 +173,16 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
     rec->version = (uint32_t) item->v.num;
 
     item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_SCOPE);
+    fields = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_OBJECT_FIELDS);
 
-    if ((item != NULL) != (rec->version == NGX_KMIP_RECORD_VERSION_SCOPE)
+    if ((item != NULL || fields != NULL)
+        != (rec->version == NGX_KMIP_RECORD_VERSION_SCOPE)
         || (item && (item->type != NGX_KMIP_TYPE_TEXT_STRING
-                     || item->v.str.len == 0)))
+                     || item->v.str.len == 0))
+        || (fields && fields->type != NGX_KMIP_TYPE_STRUCTURE))
     {
-        *err = "the record's scope does not match its version";
+        *err = "the record's scope or object fields do not match its "
+               "version";
         return -1;
     }
 
@@ -175,6 +190,8 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
         rec->scope = item->v.str.data;
         rec->scope_len = item->v.str.len;
     }
+
+    rec->fields = fields;
 
     item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
     if (item == NULL || item->type != NGX_KMIP_TYPE_TEXT_STRING

@@ -14,7 +14,8 @@
  * record's own fields and the standard tags for the rest:
  *
  *   Record                       0x540001  Structure
- *     Record Version             0x540002  Integer (1, or 2 with a scope)
+ *     Record Version             0x540002  Integer (1; 2 with a scope or
+ *                                          object fields)
  *     Unique Identifier          0x420094  Text String
  *     Record Generation          0x540003  Long Integer (1, 2, ...)
  *     Object Type                0x420057  Enumeration
@@ -28,6 +29,12 @@
  *                                          the object; only in Record
  *                                          Version 2, absent for the
  *                                          default scope (version 1)
+ *     Record Object Fields       0x540008  Structure: the object's fields
+ *                                          besides its material (a Split
+ *                                          Key's; a wrapped Key Block's
+ *                                          Key Wrapping Data), as the
+ *                                          client gave them; only in
+ *                                          Record Version 2
  *     Attribute*                 0x420008  {Attribute Name, Attribute
  *                                          Index, Attribute Value}
  *
@@ -49,6 +56,7 @@
 #define NGX_KMIP_TAG_RECORD_WRAPPED_MATERIAL  0x540005
 #define NGX_KMIP_TAG_RECORD_MATERIAL_LENGTH   0x540006
 #define NGX_KMIP_TAG_RECORD_SCOPE             0x540007
+#define NGX_KMIP_TAG_RECORD_OBJECT_FIELDS     0x540008
 
 #define NGX_KMIP_RECORD_VERSION               1
 #define NGX_KMIP_RECORD_VERSION_SCOPE         2
@@ -69,12 +77,14 @@ typedef struct {
     uint32_t                material_len;
     const uint8_t          *scope;          /* NULL: the default scope */
     size_t                  scope_len;
+    const ngx_kmip_item_t  *fields;         /* NULL: none */
     ngx_kmip_attrs_t        attrs;
 } ngx_kmip_record_t;
 
 
 /*
- * Encodes rec (version 1, or 2 when it has a scope) into a buffer
+ * Encodes rec (version 1, or 2 when it has a scope or object fields)
+ * into a buffer
  * from the allocator. 0, or -1 with *err (no memory, too large).
  */
 int ngx_kmip_record_encode(ngx_kmip_allocator_t *a,

@@ -52,6 +52,12 @@ typedef struct {
     ngx_str_t                   scope;          /* the clients' scope that
                                                    owns it; empty: the
                                                    default scope */
+    ngx_kmip_item_t            *fields;         /* the object's own fields
+                                                   besides its material,
+                                                   kept as given (a Split
+                                                   Key's, a wrapped Key
+                                                   Block's Key Wrapping
+                                                   Data), or NULL */
 
     /* the store's own bookkeeping, kept between fetch and update */
     ngx_uint_t                  generation;

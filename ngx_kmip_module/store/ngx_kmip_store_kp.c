@@ -624,6 +624,7 @@ ngx_kmip_store_encode(ngx_kmip_store_ctx_t *ctx, ngx_kmip_object_t *obj,
     rec.material_len = obj->material_len;
     rec.scope = obj->scope.len ? obj->scope.data : NULL;
     rec.scope_len = obj->scope.len;
+    rec.fields = obj->fields;
     rec.attrs = obj->attributes;
 
     if (ngx_kmip_record_encode(&a, &rec, &out, &len, &err) != 0) {

@@ -164,8 +164,11 @@ ngx_kmip_store_memory_copy(ngx_pool_t *pool, ngx_kmip_object_t *to,
     a.data = pool;
 
     to->uid.data = ngx_pstrdup(pool, &from->uid);
+    to->fields = from->fields ? ngx_kmip_ttlv_item_copy(&a, from->fields)
+                              : NULL;
 
     if (to->uid.data == NULL
+        || (from->fields && to->fields == NULL)
         || ngx_kmip_attrs_copy(&a, &to->attributes, &from->attributes) != 0)
     {
         return NULL;

@@ -610,10 +610,72 @@ test_attr_state(void)
 }
 
 
+/*
+ * Record Version 2: the scope that owns the object and the object's own
+ * fields, which a reader of version 1 must refuse rather than misread; a
+ * default-scope object without fields stays version 1
+ */
+
+static void
+test_record_v2(void)
+{
+    size_t              len;
+    uint8_t            *buf;
+    ngx_kmip_item_t    *fields, *root, *ver;
+    ngx_kmip_error_t    e;
+    ngx_kmip_record_t   rec, out;
+    const char         *err = NULL;
+
+    memset(&rec, 0, sizeof(rec));
+    rec.uid = (const uint8_t *) "0b0e8a9c-8a4e-4d43-9d5c-2a8f9a1b2c3d";
+    rec.uid_len = 36;
+    rec.generation = 1;
+    rec.object_type = NGX_KMIP_OBJECT_TYPE_SPLIT_KEY;
+
+    CHECK(ngx_kmip_record_encode(&A, &rec, &buf, &len, &err) == 0
+          && ngx_kmip_ttlv_decode(buf, len, NULL, &A, &root, &e)
+             == NGX_KMIP_OK
+          && (ver = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_VERSION))
+          && ver->v.num == 1,
+          "no scope, no fields: Record Version 1");
+
+    rec.scope = (const uint8_t *) "nas";
+    rec.scope_len = 3;
+    fields = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_SPLIT_KEY,
+                                    NGX_KMIP_TYPE_STRUCTURE);
+    ngx_kmip_ttlv_add_integer(&A, fields, NGX_KMIP_TAG_SPLIT_KEY_PARTS, 3);
+    ngx_kmip_ttlv_add_enum(&A, fields, NGX_KMIP_TAG_SPLIT_KEY_METHOD, 1);
+    rec.fields = fields;
+
+    CHECK(ngx_kmip_record_encode(&A, &rec, &buf, &len, &err) == 0
+          && ngx_kmip_record_decode(&A, buf, len, &out, &err) == 0,
+          "a scope and fields: encoded and decoded");
+    CHECK(out.version == 2 && out.scope_len == 3
+          && memcmp(out.scope, "nas", 3) == 0,
+          "Record Version 2 with the scope");
+    CHECK(out.fields && out.fields->tag == NGX_KMIP_TAG_RECORD_OBJECT_FIELDS
+          && out.fields->v.kids.count == 2
+          && ngx_kmip_ttlv_find(out.fields, NGX_KMIP_TAG_SPLIT_KEY_METHOD),
+          "the object fields kept, in their own item");
+
+    /* a version 1 record that carries either is refused, never half read */
+
+    ngx_kmip_ttlv_decode(buf, len, NULL, &A, &root, &e);
+    ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_VERSION)->v.num = 1;
+    buf = malloc(ngx_kmip_ttlv_size(root));
+    ngx_kmip_ttlv_encode(root, buf);
+    CHECK(ngx_kmip_record_decode(&A, buf, ngx_kmip_ttlv_size(root), &out,
+                                 &err) != 0,
+          "a scope or fields in Record Version 1: refused");
+    free(buf);
+}
+
+
 int
 main(void)
 {
     test_record_roundtrip();
+    test_record_v2();
     test_attr_forms();
     test_attr_kept();
     test_attr_link_parse();

@@ -363,6 +363,71 @@ t_register_certificate(ngx_uint_t major)
 }
 
 
+/* a Split Key: its fields kept and answered as given */
+
+static void
+t_split_key(ngx_uint_t major, ngx_uint_t with_method)
+{
+    ngx_str_t                 *uid;
+    t_request_t               *t;
+    ngx_kmip_item_t           *p, *o, *kb, *kv, *f;
+    ngx_kmip_response_item_t  *out;
+
+    t = t_request(major, major >= 2 ? 1 : 4);
+    p = t_item(t, NGX_KMIP_OP_REGISTER);
+    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE,
+                           NGX_KMIP_OBJECT_TYPE_SPLIT_KEY);
+    (void) t_attrs(p, major);
+    o = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_SPLIT_KEY);
+    ngx_kmip_ttlv_add_integer(t_alloc(), o, NGX_KMIP_TAG_SPLIT_KEY_PARTS, 3);
+    ngx_kmip_ttlv_add_integer(t_alloc(), o, NGX_KMIP_TAG_KEY_PART_IDENTIFIER,
+                              2);
+    ngx_kmip_ttlv_add_integer(t_alloc(), o, NGX_KMIP_TAG_SPLIT_KEY_THRESHOLD,
+                              2);
+
+    if (with_method) {
+        ngx_kmip_ttlv_add_enum(t_alloc(), o, NGX_KMIP_TAG_SPLIT_KEY_METHOD,
+                               NGX_KMIP_SPLIT_KEY_METHOD_XOR);
+    }
+
+    kb = ngx_kmip_ttlv_add_struct(t_alloc(), o, NGX_KMIP_TAG_KEY_BLOCK);
+    ngx_kmip_ttlv_add_enum(t_alloc(), kb, NGX_KMIP_TAG_KEY_FORMAT_TYPE,
+                           NGX_KMIP_KEY_FORMAT_TYPE_RAW);
+    kv = ngx_kmip_ttlv_add_struct(t_alloc(), kb, NGX_KMIP_TAG_KEY_VALUE);
+    ngx_kmip_ttlv_add_bytes(t_alloc(), kv, NGX_KMIP_TAG_KEY_MATERIAL,
+                            t_material, 16);
+    ngx_kmip_ttlv_add_enum(t_alloc(), kb, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
+                           NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES);
+    ngx_kmip_ttlv_add_integer(t_alloc(), kb, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH,
+                              128);
+
+    out = t_run(t);
+
+    if (!with_method) {
+        t_expect(&out[0], NGX_KMIP_REASON_INVALID_FIELD,
+                 "a Split Key without its Split Key Method: Invalid Field");
+        return;
+    }
+
+    uid = t_uid_of(&out[0]);
+    if (!t_got(uid, "Register of a Split Key")) {
+        return;
+    }
+
+    out = t_get_kft(major, uid, 0);
+    f = t_find(&out[0], NGX_KMIP_TAG_SPLIT_KEY);
+
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS && f
+          && ngx_kmip_ttlv_find(f, NGX_KMIP_TAG_KEY_PART_IDENTIFIER)
+          && ngx_kmip_ttlv_find(f, NGX_KMIP_TAG_KEY_PART_IDENTIFIER)->v.num
+             == 2
+          && ngx_kmip_ttlv_find(f, NGX_KMIP_TAG_SPLIT_KEY_METHOD)
+          && t_material_is(&out[0], NGX_KMIP_KEY_FORMAT_TYPE_RAW, t_material,
+                           16),
+          "Get of a Split Key: its fields and its part, as registered");
+}
+
+
 /* ---------------------------------------------------------- key pairs */
 
 typedef struct {
@@ -604,6 +669,8 @@ t_pkeys(void)
         t_register_get_keys(major);
         t_register_refusals(major);
         t_register_certificate(major);
+        t_split_key(major, 1);
+        t_split_key(major, 0);
         t_key_pairs(major);
     }
 

@@ -42,8 +42,11 @@ typedef struct {
     int64_t                     alg;        /* from the Key Block, or -1 */
     int64_t                     len;
     const ngx_kmip_item_t      *block;      /* the Key Block, if any */
-    ngx_kmip_item_t            *fields;     /* a Split Key's own, or
-                                               NULL */
+    ngx_kmip_item_t            *fields;     /* a Split Key's own, a
+                                               wrapped Key Block's Key
+                                               Wrapping Data, or NULL */
+    unsigned                    wrapped:1;  /* the material is wrapped by
+                                               the client */
 } ngx_kmip_op_given_t;
 
 
@@ -82,8 +85,10 @@ static ngx_int_t ngx_kmip_op_split_key_fields(ngx_kmip_op_ctx_t *ctx,
 static ngx_int_t ngx_kmip_op_register_key(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj, ngx_kmip_op_given_t *g);
 static ngx_int_t ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx,
-    const ngx_kmip_item_t *block, ngx_str_t *material, int64_t *alg,
-    int64_t *len);
+    ngx_kmip_op_given_t *g);
+static ngx_int_t ngx_kmip_op_key_block_wrapped(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_op_given_t *g, const ngx_kmip_item_t *kwd,
+    const ngx_kmip_item_t *kv);
 
 
 static ngx_int_t
@@ -1068,11 +1073,12 @@ ngx_kmip_op_create_rng(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 
 
 static ngx_int_t
-ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *block,
-    ngx_str_t *material, int64_t *alg, int64_t *len)
+ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_given_t *g)
 {
+    ngx_str_t              *material = &g->material;
     ngx_kmip_req_t         *r = ctx->r;
-    const ngx_kmip_item_t  *kft, *kv, *km, *key, *a, *l;
+    const ngx_kmip_item_t  *block = g->block;
+    const ngx_kmip_item_t  *kft, *kv, *km, *key, *a, *l, *kwd;
 
     if (block == NULL || block->type != NGX_KMIP_TYPE_STRUCTURE) {
         (void) ngx_kmip_result_fail(r, ctx->out,
@@ -1081,16 +1087,20 @@ ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *block,
         return NGX_DECLINED;
     }
 
-    if (ngx_kmip_ttlv_find(block, NGX_KMIP_TAG_KEY_WRAPPING_DATA)) {
-        (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
-                                    "wrapped key blocks are not supported");
-        return NGX_DECLINED;
-    }
-
     kft = ngx_kmip_ttlv_find(block, NGX_KMIP_TAG_KEY_FORMAT_TYPE);
     kv = ngx_kmip_ttlv_find(block, NGX_KMIP_TAG_KEY_VALUE);
     km = ngx_kmip_ttlv_find(kv, NGX_KMIP_TAG_KEY_MATERIAL);
+    kwd = ngx_kmip_ttlv_find(block, NGX_KMIP_TAG_KEY_WRAPPING_DATA);
+
+    a = ngx_kmip_ttlv_find(block, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM);
+    l = ngx_kmip_ttlv_find(block, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH);
+
+    g->alg = (a && a->type == NGX_KMIP_TYPE_ENUMERATION) ? a->v.num : -1;
+    g->len = (l && l->type == NGX_KMIP_TYPE_INTEGER) ? l->v.num : -1;
+
+    if (kwd && kft && kv) {
+        return ngx_kmip_op_key_block_wrapped(ctx, g, kwd, kv);
+    }
 
     if (kft == NULL || kv == NULL || kv->type != NGX_KMIP_TYPE_STRUCTURE
         || km == NULL)
@@ -1142,11 +1152,60 @@ ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *block,
     material->data = (u_char *) key->v.str.data;
     material->len = key->v.str.len;
 
-    a = ngx_kmip_ttlv_find(block, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM);
-    l = ngx_kmip_ttlv_find(block, NGX_KMIP_TAG_CRYPTOGRAPHIC_LENGTH);
+    return NGX_OK;
+}
 
-    *alg = (a && a->type == NGX_KMIP_TYPE_ENUMERATION) ? a->v.num : -1;
-    *len = (l && l->type == NGX_KMIP_TYPE_INTEGER) ? l->v.num : -1;
+
+/*
+ * A Key Block wrapped by its client (Key Wrapping Data): kept wrapped as
+ * given, the Key Wrapping Data among the object's fields, answered as
+ * registered (ngx_kmip_op_get.c). The material is the wrapped Key Value
+ * (a Byte String), or with No Encoding the Key Value's wrapped Key
+ * Material; the server cannot check it, nor use it.
+ */
+
+static ngx_int_t
+ngx_kmip_op_key_block_wrapped(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_given_t *g,
+    const ngx_kmip_item_t *kwd, const ngx_kmip_item_t *kv)
+{
+    ngx_kmip_req_t         *r = ctx->r;
+    ngx_kmip_item_t        *copy;
+    const ngx_kmip_item_t  *wrapped;
+
+    wrapped = (kv->type == NGX_KMIP_TYPE_STRUCTURE)
+              ? ngx_kmip_ttlv_find(kv, NGX_KMIP_TAG_KEY_MATERIAL) : kv;
+
+    if (kwd->type != NGX_KMIP_TYPE_STRUCTURE
+        || ngx_kmip_ttlv_find(kwd, NGX_KMIP_TAG_WRAPPING_METHOD) == NULL
+        || wrapped == NULL || wrapped->type != NGX_KMIP_TYPE_BYTE_STRING
+        || wrapped->v.str.len == 0
+        || wrapped->v.str.len > NGX_KMIP_MATERIAL_MAX)
+    {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "a wrapped Key Block needs Key Wrapping "
+                                    "Data with a Wrapping Method and 1 to "
+                                    "%d bytes of wrapped Key Value",
+                                    NGX_KMIP_MATERIAL_MAX);
+        return NGX_DECLINED;
+    }
+
+    if (g->fields == NULL) {
+        g->fields = ngx_kmip_ttlv_item_new(&r->alloc, NGX_KMIP_TAG_KEY_BLOCK,
+                                           NGX_KMIP_TYPE_STRUCTURE);
+    }
+
+    copy = ngx_kmip_ttlv_item_copy(&r->alloc, kwd);
+
+    if (g->fields == NULL || copy == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_kmip_ttlv_item_append(g->fields, copy);
+
+    g->material.data = (u_char *) wrapped->v.str.data;
+    g->material.len = wrapped->v.str.len;
+    g->wrapped = 1;
 
     return NGX_OK;
 }
@@ -1253,14 +1312,14 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
     g->len = -1;
     g->block = NULL;
     g->fields = NULL;
+    g->wrapped = 0;
 
     switch (type) {
 
     case NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY:
         o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_SYMMETRIC_KEY);
         g->block = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_KEY_BLOCK);
-        return ngx_kmip_op_key_block(ctx, g->block, &g->material, &g->alg,
-                                     &g->len);
+        return ngx_kmip_op_key_block(ctx, g);
 
     case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
         o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_SECRET_DATA);
@@ -1276,8 +1335,7 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
 
         g->subtype = (uint32_t) st->v.num;
         g->block = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_KEY_BLOCK);
-        return ngx_kmip_op_key_block(ctx, g->block, &g->material, &g->alg,
-                                     &g->len);
+        return ngx_kmip_op_key_block(ctx, g);
 
     case NGX_KMIP_OBJECT_TYPE_SPLIT_KEY:
         o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_SPLIT_KEY);
@@ -1288,8 +1346,7 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
         }
 
         g->block = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_KEY_BLOCK);
-        return ngx_kmip_op_key_block(ctx, g->block, &g->material, &g->alg,
-                                     &g->len);
+        return ngx_kmip_op_key_block(ctx, g);
 
     case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
         o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_OPAQUE_OBJECT);
@@ -1417,7 +1474,18 @@ ngx_kmip_op_register_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
         return NGX_DECLINED;
     }
 
-    if (alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES) {
+    if (g->wrapped) {
+        /* the material is wrapped: the length is the key's, as given */
+
+        if (len <= 0) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_MISSING_DATA,
+                                        "a wrapped key needs its "
+                                        "Cryptographic Length");
+            return NGX_DECLINED;
+        }
+
+    } else if (alg == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_3DES) {
 
         /* 16 bytes: two keys, 24: three; with or without parity */
 

@@ -27,6 +27,8 @@
 
 
 static ngx_int_t ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_get_registered_wrapped(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_item_t *block);
 static ngx_int_t ngx_kmip_op_get_allowed(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_wrap_t *w);
 static int64_t ngx_kmip_op_get_format(ngx_kmip_op_ctx_t *ctx, int64_t kft,
@@ -146,6 +148,10 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
                                     &ctx->uid);
     }
 
+    if (rc == NGX_OK && block && ngx_kmip_op_wrapping_data(obj)) {
+        rc = ngx_kmip_op_get_registered_wrapped(ctx, block);
+    }
+
     if (rc != NGX_OK) {
         return rc == NGX_DECLINED ? NGX_OK : rc;
     }
@@ -157,6 +163,42 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
     ctx->out->payload = payload;
 
     return next(ctx);
+}
+
+
+/*
+ * A key its client registered wrapped is answered as registered (KMIP 1.4
+ * 2.1.5): its wrapped bytes as the Key Value (TTLV Encoding, the default)
+ * or as the Key Value's Key Material (No Encoding), then its Key Wrapping
+ * Data
+ */
+
+static ngx_int_t
+ngx_kmip_op_get_registered_wrapped(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_item_t *block)
+{
+    ngx_kmip_item_t        *kv, *copy;
+    ngx_kmip_object_t      *obj = ctx->obj;
+    const ngx_kmip_item_t  *kwd, *enc;
+
+    kwd = ngx_kmip_op_wrapping_data(obj);
+    enc = ngx_kmip_ttlv_find(kwd, NGX_KMIP_TAG_ENCODING_OPTION);
+    kv = ngx_kmip_ttlv_find(block, NGX_KMIP_TAG_KEY_VALUE);
+
+    if (kv && !(enc && enc->v.num == NGX_KMIP_ENCODING_OPTION_NO_ENCODING)) {
+        kv->type = NGX_KMIP_TYPE_BYTE_STRING;
+        kv->v.str.data = obj->material.data;
+        kv->v.str.len = obj->material.len;
+    }
+
+    copy = ngx_kmip_ttlv_item_copy(&ctx->r->alloc, kwd);
+    if (copy == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_kmip_ttlv_item_append(block, copy);
+
+    return NGX_OK;
 }
 
 
@@ -208,6 +250,20 @@ ngx_kmip_op_get_allowed(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w)
                                     "object \"%V\" is Sensitive: it is "
                                     "served wrapped only (a Key Wrapping "
                                     "Specification)", &ctx->uid);
+        return NGX_DECLINED;
+    }
+
+    /* a key kept wrapped is served as registered, and only so */
+
+    if (ngx_kmip_op_wrapping_data(obj)
+        && (w || ngx_kmip_ttlv_find(ctx->in->payload,
+                                    NGX_KMIP_TAG_KEY_FORMAT_TYPE)))
+    {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+                                    "object \"%V\" was registered wrapped: "
+                                    "it is served as registered only",
+                                    &ctx->uid);
         return NGX_DECLINED;
     }
 

@@ -489,15 +489,27 @@ ngx_kmip_op_symmetric_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *key,
         return NGX_DECLINED;
     }
 
-    if (key->material.len == 0) {
+    if (key->material.len == 0 || ngx_kmip_op_wrapping_data(key)) {
         (void) ngx_kmip_result_fail(r, ctx->out,
                                     NGX_KMIP_REASON_KEY_VALUE_NOT_PRESENT,
-                                    "%s \"%V\" has no key material",
-                                    what, uid);
+                                    "%s \"%V\" has no key material %s",
+                                    what, uid,
+                                    key->material.len
+                                    ? "the server can use: it was registered "
+                                      "wrapped" : "");
         return NGX_DECLINED;
     }
 
     return NGX_OK;
+}
+
+
+ngx_kmip_item_t *
+ngx_kmip_op_wrapping_data(ngx_kmip_object_t *obj)
+{
+    return obj->fields ? ngx_kmip_ttlv_find(obj->fields,
+                                            NGX_KMIP_TAG_KEY_WRAPPING_DATA)
+                       : NULL;
 }
 
 

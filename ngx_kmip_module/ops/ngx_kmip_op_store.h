@@ -142,6 +142,9 @@ u_char *ngx_kmip_op_secret(ngx_kmip_req_t *r, size_t len, ngx_str_t **sp);
 /* a payload with only the Unique Identifier (most answers) */
 ngx_int_t ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx);
 
+/* the Key Wrapping Data of a key its client registered wrapped, or NULL */
+ngx_kmip_item_t *ngx_kmip_op_wrapping_data(ngx_kmip_object_t *obj);
+
 /* 1 when ctx->obj is destroyed, the item failed with Object Destroyed
    (Item Not Found in 1.x, which has no such reason) */
 ngx_uint_t ngx_kmip_op_gone(ngx_kmip_op_ctx_t *ctx);

@@ -388,6 +388,72 @@ t_register_keys(ngx_uint_t major)
 }
 
 
+/*
+ * A key its client wrapped: kept wrapped, answered as registered (a Byte
+ * String Key Value, or with No Encoding the Key Value's Key Material) with
+ * its Key Wrapping Data, never used nor wrapped again
+ */
+
+static void
+t_register_wrapped(ngx_uint_t major, ngx_uint_t no_encoding)
+{
+    ngx_str_t                 *uid;
+    t_request_t               *t;
+    ngx_kmip_item_t           *p, *kb, *kwd, *eki, *kv;
+    ngx_kmip_response_item_t  *out;
+
+    t = t_request(major, major >= 2 ? 1 : 4);
+    kb = t_key_block(t_item(t, NGX_KMIP_OP_REGISTER),
+                     NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY,
+                     NGX_KMIP_KEY_FORMAT_TYPE_RAW, 24,
+                     NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, 128);
+    kwd = ngx_kmip_ttlv_add_struct(t_alloc(), kb,
+                                   NGX_KMIP_TAG_KEY_WRAPPING_DATA);
+    ngx_kmip_ttlv_add_enum(t_alloc(), kwd, NGX_KMIP_TAG_WRAPPING_METHOD,
+                           NGX_KMIP_WRAPPING_METHOD_ENCRYPT);
+    eki = ngx_kmip_ttlv_add_struct(t_alloc(), kwd,
+                                   NGX_KMIP_TAG_ENCRYPTION_KEY_INFORMATION);
+    t_text(eki, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, "42");
+
+    if (no_encoding) {
+        ngx_kmip_ttlv_add_enum(t_alloc(), kwd, NGX_KMIP_TAG_ENCODING_OPTION,
+                               NGX_KMIP_ENCODING_OPTION_NO_ENCODING);
+    }
+
+    uid = t_uid_of(&t_run(t)[0]);
+    if (!t_got(uid, "Register of a wrapped key")) {
+        return;
+    }
+
+    t = t_request(major, major >= 2 ? 1 : 4);
+    t_uid(t_item(t, NGX_KMIP_OP_GET), uid);
+    out = t_run(t);
+    kv = t_deep(out[0].payload, NGX_KMIP_TAG_KEY_VALUE);
+
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS && kv
+          && t_deep(out[0].payload, NGX_KMIP_TAG_KEY_WRAPPING_DATA)
+          && (no_encoding
+              ? kv->type == NGX_KMIP_TYPE_STRUCTURE
+                && ngx_kmip_ttlv_find(kv, NGX_KMIP_TAG_KEY_MATERIAL)
+                && ngx_kmip_ttlv_find(kv, NGX_KMIP_TAG_KEY_MATERIAL)
+                   ->v.str.len == 24
+              : kv->type == NGX_KMIP_TYPE_BYTE_STRING
+                && kv->v.str.len == 24),
+          no_encoding ? "Get of a key registered wrapped, No Encoding: as "
+                        "registered, its Key Wrapping Data too"
+                      : "Get of a key registered wrapped: its Key Value as "
+                        "registered, its Key Wrapping Data too");
+
+    t = t_request(major, major >= 2 ? 1 : 4);
+    p = t_item(t, NGX_KMIP_OP_ENCRYPT);
+    t_uid(p, uid);
+    ngx_kmip_ttlv_add_bytes(t_alloc(), p, NGX_KMIP_TAG_DATA, t_material, 16);
+    out = t_run(t);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED,
+          "a key registered wrapped encrypts nothing");
+}
+
+
 static void
 t_register_forms(ngx_uint_t major)
 {
@@ -397,7 +463,7 @@ t_register_forms(ngx_uint_t major)
     ngx_kmip_object_t         *kept;
     ngx_kmip_response_item_t  *out;
 
-    /* a wrapped Key Block is not taken */
+    /* a wrapped Key Block needs its Wrapping Method */
 
     t = t_request(major, major >= 2 ? 1 : 4);
     kb = t_key_block(t_item(t, NGX_KMIP_OP_REGISTER),
@@ -406,8 +472,12 @@ t_register_forms(ngx_uint_t major)
                      NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, 128);
     ngx_kmip_ttlv_add_struct(t_alloc(), kb, NGX_KMIP_TAG_KEY_WRAPPING_DATA);
     out = t_run(t);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
-          "Register of a wrapped key: Feature Not Supported");
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
+          "Register of a wrapped key without a Wrapping Method: Invalid "
+          "Field");
+
+    t_register_wrapped(major, 0);
+    t_register_wrapped(major, 1);
 
     t = t_request(major, major >= 2 ? 1 : 4);
     (void) t_key_block(t_item(t, NGX_KMIP_OP_REGISTER),

@@ -6,10 +6,11 @@
 use lib 't/lib';
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
+use KMIP::TTLV;
 use KMIP::Ops;
 use MIME::Base64 qw(encode_base64);
 
-plan tests => 11;
+plan tests => 16;
 
 my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
 my $n = start_nginx(stream_server_config => "kmip;\n    " . $kp->nginx_conf);
@@ -64,5 +65,37 @@ $r = get_key($uid);
 is(kmip_value($r, 'Result Status'), 0, 'without the fault the Get succeeds');
 is(kmip_value($r, 'Response Payload', 'Symmetric Key', 'Key Block',
               'Key Value', 'Key Material'), $good, 'with the same bytes');
+
+# a private key's Digest is over its PKCS#1 form (RSA): an unwrap that
+# answers other bytes of its length fails the Get as well
+@bi = op_req($port, '1.4', { operation => 'Create Key Pair', payload => [
+    S('Common Template-Attribute', [
+        a1('Cryptographic Algorithm', E('Cryptographic Algorithm', 'RSA')),
+        a1('Cryptographic Length', I('Cryptographic Length', 2048)) ]),
+    S('Private Key Template-Attribute', [
+        a1('Cryptographic Usage Mask', I('Cryptographic Usage Mask', 1)) ]),
+    S('Public Key Template-Attribute', [
+        a1('Cryptographic Usage Mask', I('Cryptographic Usage Mask', 2)) ]) ]
+});
+my $priv = kmip_value(op_ok($bi[0], 'a key pair'), 'Response Payload',
+                      'Private Key Unique Identifier');
+my $der = kmip_value(get_key($priv), 'Response Payload', 'Private Key',
+                     'Key Block', 'Key Value', 'Key Material');
+ok(length($der // '') > 1000, 'its private key served, as PKCS#8');
+
+my $bent = $der;
+substr($bent, -40, 8) = 'A' x 8;
+$kp->fault({ method => 'POST', path => '/actions/unwrap$', status => 200,
+             body => '{"plaintext":"' . encode_base64($bent, '')
+                     . '","keyVersion":{"id":"' . $kp->root_key . '"}}' });
+$r = get_key($priv);
+is(kmip_value($r, 'Result Status'), 1, 'other bytes for the private key: '
+   . 'the Get fails');
+ok(!defined kmip_value($r, 'Response Payload', 'Private Key'),
+   'no key in the answer');
+$kp->clear_faults;
+is(kmip_value(get_key($priv), 'Response Payload', 'Private Key', 'Key Block',
+              'Key Value', 'Key Material'), $der,
+   'without the fault, the same private key');
 
 $n->stop;

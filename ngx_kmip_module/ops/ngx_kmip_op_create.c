@@ -274,6 +274,8 @@ ngx_int_t
 ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj)
 {
     u_char           *md;
+    uint32_t          kft;
+    ngx_str_t         data;
     unsigned int      n;
     ngx_kmip_item_t  *v;
 
@@ -281,15 +283,24 @@ ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj)
         return NGX_OK;
     }
 
+    /* symmetric keys and secret data: Raw; Opaque Objects: none */
+
+    data = obj->material;
+    kft = (obj->object_type == NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT)
+          ? 0 : NGX_KMIP_KEY_FORMAT_TYPE_RAW;
+
+    if (ngx_kmip_op_pkey_type(obj->object_type)
+        && ngx_kmip_op_pkey_digested(r, obj, &data, &kft) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     md = ngx_pnalloc(r->pool, EVP_MAX_MD_SIZE);
     if (md == NULL) {
         return NGX_ERROR;
     }
 
-    if (EVP_Digest(obj->material.data, obj->material.len, md, &n,
-                   EVP_sha256(), NULL)
-        != 1)
-    {
+    if (EVP_Digest(data.data, data.len, md, &n, EVP_sha256(), NULL) != 1) {
         return NGX_ERROR;
     }
 
@@ -309,14 +320,9 @@ ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj)
         return NGX_ERROR;
     }
 
-    if (obj->object_type != NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT
-        && obj->object_type != NGX_KMIP_OBJECT_TYPE_CERTIFICATE
-        && ngx_kmip_ttlv_add_enum(&r->alloc, v, NGX_KMIP_TAG_KEY_FORMAT_TYPE,
-                                  ngx_kmip_op_pkey_type(obj->object_type)
-                                  ? ngx_kmip_op_pkey_stored_format(
-                                                           obj->object_type)
-                                  : NGX_KMIP_KEY_FORMAT_TYPE_RAW)
-           == NULL)
+    if (kft && ngx_kmip_ttlv_add_enum(&r->alloc, v,
+                                      NGX_KMIP_TAG_KEY_FORMAT_TYPE, kft)
+               == NULL)
     {
         return NGX_ERROR;
     }

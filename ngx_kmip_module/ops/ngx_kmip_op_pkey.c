@@ -579,6 +579,51 @@ ngx_kmip_op_pkey_get(ngx_kmip_op_ctx_t *ctx, ngx_kmip_item_t *payload,
 }
 
 
+ngx_int_t
+ngx_kmip_op_pkey_digested(ngx_kmip_req_t *r, ngx_kmip_object_t *obj,
+    ngx_str_t *bytes, uint32_t *kft)
+{
+    int                     rc;
+    ngx_kmip_key_t          key;
+    ngx_kmip_item_t         stored, *der;
+    ngx_kmip_keys_error_t   err;
+
+    *bytes = obj->material;
+    *kft = 0;
+
+    if (obj->object_type == NGX_KMIP_OBJECT_TYPE_CERTIFICATE) {
+        return NGX_OK;
+    }
+
+    ngx_kmip_op_pkey_key(r, obj, &key, &stored);
+    *kft = key.format;
+
+    if (ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Algorithm", 0)
+        != NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_RSA
+        || key.format == NGX_KMIP_KEY_FORMAT_TYPE_PKCS_1)
+    {
+        return NGX_OK;
+    }
+
+    rc = ngx_kmip_keys_convert(&r->alloc, &key,
+                               NGX_KMIP_KEY_FORMAT_TYPE_PKCS_1, &der, &err);
+    if (rc != NGX_KMIP_KEYS_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_kmip_op_pkey_wipe_later(r, der) != NGX_OK) {
+        ngx_kmip_keys_wipe_item(der);
+        return NGX_ERROR;
+    }
+
+    bytes->data = (u_char *) der->v.str.data;
+    bytes->len = der->v.str.len;
+    *kft = NGX_KMIP_KEY_FORMAT_TYPE_PKCS_1;
+
+    return NGX_OK;
+}
+
+
 /* ---------------------------------------------------------------- common */
 
 /*

@@ -48,6 +48,15 @@ ngx_int_t ngx_kmip_op_pkey_register(ngx_kmip_op_ctx_t *ctx,
 ngx_int_t ngx_kmip_op_pkey_get(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_item_t *payload, int64_t kft, ngx_kmip_item_t **blockp);
 
+/*
+ * What a Digest of the object is taken over, and in which Key Format Type
+ * (0: none, a certificate): an RSA key's PKCS#1, as the OASIS cases'
+ * reference server digests it; another key's bytes as kept; a
+ * certificate's DER.
+ */
+ngx_int_t ngx_kmip_op_pkey_digested(ngx_kmip_req_t *r, ngx_kmip_object_t *obj,
+    ngx_str_t *bytes, uint32_t *kft);
+
 /* the format the store keeps a key of the object type in */
 uint32_t ngx_kmip_op_pkey_stored_format(uint32_t object_type);
 

@@ -16,6 +16,7 @@
 #include "ngx_kmip_kp.h"
 #include "ngx_kmip_store_backend.h"
 #include "ngx_kmip_store_kp.h"
+#include "ngx_kmip_keys.h"
 #include "ngx_kmip_record.h"
 
 
@@ -193,8 +194,11 @@ static ngx_int_t ngx_kmip_store_fetch_unwrap(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_fetch_material(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_call_t *call);
-static ngx_int_t ngx_kmip_store_check_digest(ngx_kmip_object_t *obj,
-    ngx_str_t *material);
+static ngx_int_t ngx_kmip_store_check_digest(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj, ngx_str_t *material);
+static ngx_int_t ngx_kmip_store_digest_input(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj, ngx_str_t *material, uint32_t fmt,
+    ngx_str_t *input, ngx_kmip_item_t **der);
 static void ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_update_deleted(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_update_lost(ngx_kmip_store_ctx_t *ctx,
@@ -1479,7 +1483,9 @@ ngx_kmip_store_fetch_material(ngx_kmip_store_ctx_t *ctx,
                                    "wrong length");
     }
 
-    if (ngx_kmip_store_check_digest(obj, &call->plaintext) != NGX_OK) {
+    if (ngx_kmip_store_check_digest(ctx->op, obj, &call->plaintext)
+        != NGX_OK)
+    {
         ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
                       "kmip store: the key material Key Protect unwrapped "
                       "for \"%V\" does not match its Digest, correlation "
@@ -1509,26 +1515,28 @@ ngx_kmip_store_fetch_material(ngx_kmip_store_ctx_t *ctx,
 
 
 /*
- * The Digest the object was created with (SHA-256 of the Raw material,
+ * The Digest the object was created with (SHA-256 of its material,
  * ngx_kmip_op_digest()) is the one fact about the material that Key
  * Protect does not hold: an unwrap answering other bytes of the right
  * length, from a fault or a hostile endpoint, must not be served as the
- * key.  Digests of other algorithms or formats are not checked; an object
- * without a Digest (a record older than the attribute) has nothing to be
- * checked against.
+ * key. A symmetric key's is over the Raw bytes, a key of public key
+ * cryptography's over its bytes as kept (in the Key Format Type its
+ * subtype names) or, for RSA, over their PKCS#1 form, which the keys/
+ * layer makes here. Digests of other algorithms or formats are not
+ * checked; an object without a Digest (a record older than the
+ * attribute) has nothing to be checked against.
  */
 
 static ngx_int_t
-ngx_kmip_store_check_digest(ngx_kmip_object_t *obj, ngx_str_t *material)
+ngx_kmip_store_check_digest(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
+    ngx_str_t *material)
 {
-    u_char            md[EVP_MAX_MD_SIZE];
-    unsigned int      n;
-    ngx_uint_t        computed;
-    ngx_kmip_attr_t  *a;
-    ngx_kmip_item_t  *alg, *fmt, *value;
-
-    computed = 0;
-    n = 0;
+    u_char                  md[EVP_MAX_MD_SIZE];
+    unsigned int            n;
+    ngx_int_t               rc;
+    ngx_str_t               input;
+    ngx_kmip_attr_t        *a;
+    ngx_kmip_item_t        *alg, *fmt, *value, *der;
 
     for (a = obj->attributes.first; a; a = a->next) {
 
@@ -1543,32 +1551,101 @@ ngx_kmip_store_check_digest(ngx_kmip_object_t *obj, ngx_str_t *material)
         value = ngx_kmip_ttlv_find(a->value, NGX_KMIP_TAG_DIGEST_VALUE);
 
         if (alg == NULL || alg->v.num != NGX_KMIP_HASHING_ALGORITHM_SHA_256
-            || (fmt && fmt->v.num != NGX_KMIP_KEY_FORMAT_TYPE_RAW)
             || value == NULL || value->type != NGX_KMIP_TYPE_BYTE_STRING)
         {
             continue;
         }
 
-        if (!computed) {
-            if (EVP_Digest(material->data, material->len, md, &n,
-                           EVP_sha256(), NULL)
-                != 1)
-            {
-                return NGX_ERROR;
-            }
+        der = NULL;
 
-            computed = 1;
+        rc = ngx_kmip_store_digest_input(op, obj, material,
+                                         fmt ? (uint32_t) fmt->v.num : 0,
+                                         &input, &der);
+        if (rc == NGX_DECLINED) {
+            continue;
         }
 
-        if (value->v.str.len != n
-            || CRYPTO_memcmp(value->v.str.data, md, n) != 0)
+        if (rc != NGX_OK
+            || EVP_Digest(input.data, input.len, md, &n, EVP_sha256(), NULL)
+               != 1)
         {
-            OPENSSL_cleanse(md, sizeof(md));
+            rc = NGX_ERROR;
+
+        } else if (value->v.str.len != n
+                   || CRYPTO_memcmp(value->v.str.data, md, n) != 0)
+        {
+            rc = NGX_ERROR;
+        }
+
+        if (der) {
+            ngx_kmip_keys_wipe_item(der);
+        }
+
+        OPENSSL_cleanse(md, sizeof(md));
+
+        if (rc != NGX_OK) {
             return NGX_ERROR;
         }
     }
 
-    OPENSSL_cleanse(md, sizeof(md));
+    return NGX_OK;
+}
+
+
+/*
+ * The bytes a Digest of Key Format Type fmt (0: none) was taken over, or
+ * NGX_DECLINED for a form the store cannot make; *der, when set, is a
+ * converted form for the caller to wipe
+ */
+
+static ngx_int_t
+ngx_kmip_store_digest_input(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
+    ngx_str_t *material, uint32_t fmt, ngx_str_t *input, ngx_kmip_item_t **der)
+{
+    ngx_uint_t              pkey;
+    ngx_kmip_key_t          key;
+    ngx_kmip_item_t         kept;
+    ngx_kmip_allocator_t    a;
+    ngx_kmip_keys_error_t   err;
+
+    *input = *material;
+
+    pkey = (obj->object_type == NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY
+            || obj->object_type == NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY);
+
+    if (fmt == 0 || fmt == NGX_KMIP_KEY_FORMAT_TYPE_RAW
+        || (pkey && fmt == obj->subtype))
+    {
+        return NGX_OK;
+    }
+
+    if (!pkey || fmt != NGX_KMIP_KEY_FORMAT_TYPE_PKCS_1 || obj->subtype == 0) {
+        return NGX_DECLINED;
+    }
+
+    ngx_memzero(&kept, sizeof(ngx_kmip_item_t));
+    kept.tag = NGX_KMIP_TAG_KEY_MATERIAL;
+    kept.type = NGX_KMIP_TYPE_BYTE_STRING;
+    kept.v.str.data = material->data;
+    kept.v.str.len = material->len;
+
+    key.object_type = obj->object_type;
+    key.format = (uint32_t) obj->subtype;
+    key.algorithm = 0;
+    key.material = &kept;
+
+    a.alloc = ngx_kmip_store_alloc;
+    a.data = op->pool;
+
+    if (ngx_kmip_keys_convert(&a, &key, NGX_KMIP_KEY_FORMAT_TYPE_PKCS_1, der,
+                              &err)
+        != NGX_KMIP_KEYS_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    input->data = (u_char *) (*der)->v.str.data;
+    input->len = (*der)->v.str.len;
 
     return NGX_OK;
 }

@@ -169,6 +169,10 @@ ngx_kmip_response_item_t *t_change(ngx_uint_t major, uint32_t operation,
 /* a 2.1 Register of a Password of n bytes in Key Format Type kft: its
    Unique Identifier, or NULL */
 ngx_str_t *t_register_secret(uint32_t kft, size_t n);
+/* a Register, without attributes, of an Opaque Object or a Certificate:
+   its type (Opaque Data Type, Certificate Type) and n bytes of value */
+ngx_kmip_response_item_t *t_register_typed(ngx_uint_t major,
+    uint32_t object_type, uint32_t subtype, const u_char *value, size_t n);
 /* the number the store keeps for the object's attribute, or -1 */
 int64_t t_kept_num(ngx_str_t *uid, const char *name);
 
@@ -177,6 +181,8 @@ ngx_kmip_item_t *t_find(ngx_kmip_response_item_t *out, uint32_t tag);
 ngx_kmip_item_t *t_deep(ngx_kmip_item_t *item, uint32_t tag);
 /* how many fields of the payload, at its top, have the tag */
 ngx_uint_t t_count(ngx_kmip_response_item_t *out, uint32_t tag);
+/* 1 if a Unique Identifier at the top of the payload is uid (Locate's) */
+ngx_uint_t t_lists_uid(ngx_kmip_response_item_t *out, ngx_str_t *uid);
 /* the answer's Unique Identifier, kept in t_pool, or NULL */
 ngx_str_t *t_uid_of(ngx_kmip_response_item_t *out);
 /* a Text String field or a Unique Identifier field */

@@ -49,6 +49,8 @@ extern ngx_pool_t               *t_pool;
 extern ngx_log_t                *t_log;
 /* key material for Register: its first n bytes */
 extern u_char                    t_material[32];
+/* a Unique Identifier that no object has */
+extern ngx_str_t                 t_unknown_uid;
 
 
 /* a new memory store for the next tests; deferred: answers wait */
@@ -90,6 +92,8 @@ ngx_uint_t t_new_key(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid);
 ngx_uint_t t_got(void *made, const char *what);
 /* the Result Reason of an item that failed; 0 for one that did not */
 uint32_t t_reason(ngx_kmip_response_item_t *out);
+/* the version's reason for an unknown Unique Identifier */
+uint32_t t_not_found(ngx_uint_t major);
 /* the version's reason for an object in the wrong state, for a key whose
    usage mask lacks the operation */
 uint32_t t_wrong_state(ngx_uint_t major);

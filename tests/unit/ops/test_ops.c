@@ -31,6 +31,7 @@ ngx_log_t                *t_log;
 int                       passed, failed;
 u_char                    t_material[32] =
     "0123456789abcdef0123456789abcdef";
+ngx_str_t                 t_unknown_uid = ngx_string("no-such-object");
 
 static ngx_log_t              t_log_stderr;
 static ngx_open_file_t        t_log_file;
@@ -993,6 +994,14 @@ t_reason(ngx_kmip_response_item_t *out)
  * 1.x has no reason for an object in the wrong state or a key whose
  * Cryptographic Usage Mask lacks the operation: Permission Denied
  */
+
+uint32_t
+t_not_found(ngx_uint_t major)
+{
+    return major >= 2 ? NGX_KMIP_REASON_OBJECT_NOT_FOUND
+                      : NGX_KMIP_REASON_ITEM_NOT_FOUND;
+}
+
 
 uint32_t
 t_wrong_state(ngx_uint_t major)

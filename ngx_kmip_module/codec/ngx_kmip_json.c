@@ -78,22 +78,55 @@ ngx_kmip_json_cancel(ngx_kmip_json_ctx_t *ctx, int rc, const char *what)
 }
 
 
-/* the frame a scalar is for, or NULL after cancelling the parse */
+/* memory from the caller's allocator, or NULL after cancelling the parse */
+
+static void *
+ngx_kmip_json_alloc(ngx_kmip_json_ctx_t *ctx, size_t size)
+{
+    void  *p;
+
+    p = ctx->a->alloc(ctx->a->data, size);
+    if (p == NULL) {
+        (void) ngx_kmip_json_cancel(ctx, NGX_KMIP_ERR_NOMEM, NULL);
+    }
+
+    return p;
+}
+
+
+/*
+ * the frame a scalar is for, or NULL after cancelling the parse; a number
+ * or a boolean (value_only) can only be the value member
+ */
 
 static ngx_kmip_json_frame_t *
-ngx_kmip_json_scalar(ngx_kmip_json_ctx_t *ctx)
+ngx_kmip_json_scalar(ngx_kmip_json_ctx_t *ctx, unsigned value_only)
 {
+    int                     rc;
+    const char             *what;
     ngx_kmip_json_frame_t  *f;
 
     f = ctx->top;
 
     if (f == NULL || f->in_array) {
-        (void) ngx_kmip_json_cancel(ctx, NGX_KMIP_ERR_SYNTAX,
-                                    "not an object");
-        return NULL;
+        rc = NGX_KMIP_ERR_SYNTAX;
+        what = "not an object";
+
+    } else if (value_only && f->key != NGX_KMIP_JSON_KEY_VALUE) {
+        rc = NGX_KMIP_ERR_FIELD;
+        what = "tag or type not a string";
+
+    } else {
+        if (value_only) {
+            f->key = NGX_KMIP_JSON_KEY_NONE;
+        }
+
+        return f;
     }
 
-    return f;
+    (void) ngx_kmip_json_cancel(ctx, rc, what);
+
+    return NULL;
 }
 
 
@@ -105,9 +138,9 @@ ngx_kmip_json_keep(ngx_kmip_json_ctx_t *ctx, ngx_kmip_json_frame_t *f,
 {
     uint8_t  *copy;
 
-    copy = ctx->a->alloc(ctx->a->data, n ? n : 1);
+    copy = ngx_kmip_json_alloc(ctx, n ? n : 1);
     if (copy == NULL) {
-        return ngx_kmip_json_cancel(ctx, NGX_KMIP_ERR_NOMEM, NULL);
+        return 0;
     }
 
     memcpy(copy, s, n);
@@ -126,7 +159,7 @@ ngx_kmip_json_string(void *data, const unsigned char *s, size_t n)
 
     ngx_kmip_json_frame_t  *f;
 
-    f = ngx_kmip_json_scalar(ctx);
+    f = ngx_kmip_json_scalar(ctx, 0);
     if (f == NULL) {
         return 0;
     }
@@ -162,29 +195,6 @@ ngx_kmip_json_string(void *data, const unsigned char *s, size_t n)
 }
 
 
-/* a number or a boolean: the value member's only */
-
-static ngx_kmip_json_frame_t *
-ngx_kmip_json_value(ngx_kmip_json_ctx_t *ctx)
-{
-    ngx_kmip_json_frame_t  *f;
-
-    f = ngx_kmip_json_scalar(ctx);
-
-    if (f != NULL && f->key != NGX_KMIP_JSON_KEY_VALUE) {
-        (void) ngx_kmip_json_cancel(ctx, NGX_KMIP_ERR_FIELD,
-                                    "tag or type not a string");
-        return NULL;
-    }
-
-    if (f != NULL) {
-        f->key = NGX_KMIP_JSON_KEY_NONE;
-    }
-
-    return f;
-}
-
-
 static int
 ngx_kmip_json_number(void *data, const char *s, size_t n)
 {
@@ -192,7 +202,7 @@ ngx_kmip_json_number(void *data, const char *s, size_t n)
 
     ngx_kmip_json_frame_t  *f;
 
-    f = ngx_kmip_json_value(ctx);
+    f = ngx_kmip_json_scalar(ctx, 1);
     if (f == NULL) {
         return 0;
     }
@@ -208,7 +218,7 @@ ngx_kmip_json_boolean(void *data, int v)
 
     ngx_kmip_json_frame_t  *f;
 
-    f = ngx_kmip_json_value(ctx);
+    f = ngx_kmip_json_scalar(ctx, 1);
     if (f == NULL) {
         return 0;
     }
@@ -252,9 +262,9 @@ ngx_kmip_json_start_map(void *data)
                                     "too many items");
     }
 
-    f = ctx->a->alloc(ctx->a->data, sizeof(ngx_kmip_json_frame_t));
+    f = ngx_kmip_json_alloc(ctx, sizeof(ngx_kmip_json_frame_t));
     if (f == NULL) {
-        return ngx_kmip_json_cancel(ctx, NGX_KMIP_ERR_NOMEM, NULL);
+        return 0;
     }
 
     memset(f, 0, sizeof(ngx_kmip_json_frame_t));
@@ -439,7 +449,7 @@ ngx_kmip_json_start_array(void *data)
 
     ngx_kmip_json_frame_t  *f;
 
-    f = ngx_kmip_json_value(ctx);
+    f = ngx_kmip_json_scalar(ctx, 1);
     if (f == NULL) {
         return 0;
     }

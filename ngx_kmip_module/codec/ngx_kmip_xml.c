@@ -377,6 +377,28 @@ ngx_kmip_xml_attr_value(ngx_kmip_xml_parser_t *x, ngx_kmip_xml_attr_t *v)
 }
 
 
+/* past the character c of a start tag at x->p: what is wrong if another
+   is there, the tag unterminated if the document ends */
+
+static int
+ngx_kmip_xml_attrs_past(ngx_kmip_xml_parser_t *x, uint8_t c,
+    const char *what)
+{
+    if (x->p >= x->end) {
+        return ngx_kmip_xml_fail(x, NGX_KMIP_ERR_TRUNCATED, 0,
+                                 "unterminated start tag");
+    }
+
+    if (*x->p != c) {
+        return ngx_kmip_xml_fail(x, NGX_KMIP_ERR_SYNTAX, 0, what);
+    }
+
+    x->p++;
+
+    return NGX_KMIP_OK;
+}
+
+
 /* the attributes after an element's name, up to and past '>' or "/>" */
 
 static int
@@ -399,17 +421,7 @@ ngx_kmip_xml_attrs(ngx_kmip_xml_parser_t *x, ngx_kmip_xml_attr_t *type,
             *empty = (*x->p == '/');
             x->p += *empty;
 
-            if (x->p >= x->end) {
-                break;
-            }
-
-            if (*x->p != '>') {
-                return ngx_kmip_xml_fail(x, NGX_KMIP_ERR_SYNTAX, 0,
-                                         "'/' not before '>'");
-            }
-
-            x->p++;
-            return NGX_KMIP_OK;
+            return ngx_kmip_xml_attrs_past(x, '>', "'/' not before '>'");
         }
 
         name = x->p;
@@ -443,16 +455,11 @@ ngx_kmip_xml_attrs(ngx_kmip_xml_parser_t *x, ngx_kmip_xml_attr_t *type,
 
         (void) ngx_kmip_xml_skip_space(x);
 
-        if (x->p >= x->end) {
-            break;
+        rc = ngx_kmip_xml_attrs_past(x, '=', "no '=' after an attribute name");
+        if (rc != NGX_KMIP_OK) {
+            return rc;
         }
 
-        if (*x->p != '=') {
-            return ngx_kmip_xml_fail(x, NGX_KMIP_ERR_SYNTAX, 0,
-                                     "no '=' after an attribute name");
-        }
-
-        x->p++;
         (void) ngx_kmip_xml_skip_space(x);
 
         if (x->p >= x->end) {

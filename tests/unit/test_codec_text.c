@@ -394,15 +394,43 @@ test_spec_message(void)
 }
 
 
+/*
+ * in, decoded by c, encodes to want and goes through c and back; the tree
+ * also goes through the other encoding and back
+ */
+
+static void
+check_reencoded(const codec_t *c, const codec_t *other, const char *in,
+    const char *want)
+{
+    uint8_t           *out;
+    ngx_kmip_item_t   *root;
+    ngx_kmip_error_t   err;
+
+    arena.used = 0;
+    root = NULL;
+    out = NULL;
+
+    if (decode(c, in, &root, &err) == NGX_KMIP_OK) {
+        (void) round_trip(c, root, &out);
+    }
+
+    CHECK(out && strcmp((char *) out, want) == 0, in);
+
+    if (out && strcmp((char *) out, want) != 0) {
+        printf("  got %s\n", out);
+    }
+
+    CHECK(root && round_trip(other, root, NULL), in);
+}
+
+
 /* values and their encodings, both ways */
 
 static void
 test_values(void)
 {
-    size_t             i;
-    uint8_t           *out;
-    ngx_kmip_item_t   *root;
-    ngx_kmip_error_t   err;
+    size_t  i;
 
     static const struct {
         const char  *in;
@@ -524,39 +552,11 @@ test_values(void)
     };
 
     for (i = 0; i < sizeof(jv) / sizeof(jv[0]); i++) {
-        arena.used = 0;
-        root = NULL;
-        out = NULL;
-
-        if (decode(&json, jv[i].in, &root, &err) == NGX_KMIP_OK) {
-            (void) round_trip(&json, root, &out);
-        }
-
-        CHECK(out && strcmp((char *) out, jv[i].out) == 0, jv[i].in);
-
-        if (out && strcmp((char *) out, jv[i].out) != 0) {
-            printf("  got %s\n", out);
-        }
-
-        CHECK(root && round_trip(&xml, root, NULL), jv[i].in);
+        check_reencoded(&json, &xml, jv[i].in, jv[i].out);
     }
 
     for (i = 0; i < sizeof(xv) / sizeof(xv[0]); i++) {
-        arena.used = 0;
-        root = NULL;
-        out = NULL;
-
-        if (decode(&xml, xv[i].in, &root, &err) == NGX_KMIP_OK) {
-            (void) round_trip(&xml, root, &out);
-        }
-
-        CHECK(out && strcmp((char *) out, xv[i].out) == 0, xv[i].in);
-
-        if (out && strcmp((char *) out, xv[i].out) != 0) {
-            printf("  got %s\n", out);
-        }
-
-        CHECK(root && round_trip(&json, root, NULL), xv[i].in);
+        check_reencoded(&xml, &json, xv[i].in, xv[i].out);
     }
 }
 
@@ -568,8 +568,10 @@ static void
 test_hostile(void)
 {
     int                rc;
-    char              *deep;
+    char              *deep, what[64];
     size_t             i, n, k;
+    const char        *doc;
+    const codec_t     *c;
     ngx_kmip_item_t   *root;
     ngx_kmip_error_t   err;
     ngx_kmip_limits_t  lim;
@@ -758,31 +760,20 @@ test_hostile(void)
               k ? "json: 1000 levels deep" : "xml: 1000 levels deep");
     }
 
-    lim.max_depth = 0;
-    lim.max_items = 3;
+    for (k = 0; k < 4; k++) {
+        c = (k & 1) ? &json : &xml;
+        doc = (k & 1) ? spec_json : spec_xml;
+        lim.max_depth = (k & 2) ? 3 : 0;
+        lim.max_items = (k & 2) ? 0 : 3;
 
-    arena.used = 0;
-    rc = ngx_kmip_xml_decode((const uint8_t *) spec_xml, strlen(spec_xml),
-                             &lim, &A, &root, &err);
-    CHECK(rc == NGX_KMIP_ERR_ITEMS, "xml: past max_items");
+        arena.used = 0;
+        rc = c->decode((const uint8_t *) doc, strlen(doc), &lim, &A, &root,
+                       &err);
 
-    arena.used = 0;
-    rc = ngx_kmip_json_decode((const uint8_t *) spec_json, strlen(spec_json),
-                              &lim, &A, &root, &err);
-    CHECK(rc == NGX_KMIP_ERR_ITEMS, "json: past max_items");
-
-    lim.max_depth = 3;
-    lim.max_items = 0;
-
-    arena.used = 0;
-    rc = ngx_kmip_xml_decode((const uint8_t *) spec_xml, strlen(spec_xml),
-                             &lim, &A, &root, &err);
-    CHECK(rc == NGX_KMIP_ERR_DEPTH, "xml: past max_depth");
-
-    arena.used = 0;
-    rc = ngx_kmip_json_decode((const uint8_t *) spec_json, strlen(spec_json),
-                              &lim, &A, &root, &err);
-    CHECK(rc == NGX_KMIP_ERR_DEPTH, "json: past max_depth");
+        snprintf(what, sizeof(what), "%s: past %s", c->name,
+                 (k & 2) ? "max_depth" : "max_items");
+        CHECK(rc == ((k & 2) ? NGX_KMIP_ERR_DEPTH : NGX_KMIP_ERR_ITEMS), what);
+    }
 
     /* every allocation failure is an error, never a crash */
 

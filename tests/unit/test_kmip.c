@@ -1131,6 +1131,32 @@ add_credential(ngx_kmip_item_t *auth, uint32_t type)
 }
 
 
+/*
+ * a request whose header has an Authentication, to fill, before a Batch
+ * Count of 1: the Authentication checks differ only in its Credentials
+ */
+static ngx_kmip_item_t *
+auth_request(int32_t major, int32_t minor, ngx_kmip_item_t **auth)
+{
+    ngx_kmip_item_t  *msg, *hdr;
+
+    msg = ngx_kmip_test_request(&A, major, minor, &hdr);
+    *auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+
+    return msg;
+}
+
+
+/* a Text String field of a C string */
+static void
+add_text(ngx_kmip_item_t *parent, uint32_t tag, const char *text)
+{
+    ngx_kmip_ttlv_add_text(&A, parent, tag, (const uint8_t *) text,
+                           strlen(text));
+}
+
+
 static void
 add_attribute_payload(ngx_kmip_item_t *pl, const char *name,
     const char *value)
@@ -1219,14 +1245,10 @@ test_requests_auth(void)
 
     reset("request: Authentication Username/Password (vCenter 8.0.1)");
 
-    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
-    auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
+    msg = auth_request(1, 1, &auth);
     cv = add_credential(auth, NGX_KMIP_CREDENTIAL_TYPE_USERNAME_AND_PASSWORD);
-    ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
-                           (const uint8_t *) "vSphere", 7);
-    ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_PASSWORD,
-                           (const uint8_t *) "password", 8);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    add_text(cv, NGX_KMIP_TAG_USERNAME, "vSphere");
+    add_text(cv, NGX_KMIP_TAG_PASSWORD, "password");
     pl = add_item(msg, NGX_KMIP_OP_CREATE, "QLKC\1\0\0\0");
     ngx_kmip_ttlv_add_enum(&A, pl, NGX_KMIP_TAG_OBJECT_TYPE,
                            NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
@@ -1241,31 +1263,22 @@ test_requests_auth(void)
     CHECK(req.items[0].operation == NGX_KMIP_OP_CREATE);
 
     /* Username without Password */
-    msg = ngx_kmip_test_request(&A, 1, 4, &hdr);
-    auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
+    msg = auth_request(1, 4, &auth);
     cv = add_credential(auth, 1);
-    ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
-                           (const uint8_t *) "u", 1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    add_text(cv, NGX_KMIP_TAG_USERNAME, "u");
     add_item(msg, NGX_KMIP_OP_GET, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_OK);
     CHECK(req.username_len == 1 && req.password == NULL);
 
     /* 2.x: several credentials, the first Username/Password one wins */
-    msg = ngx_kmip_test_request(&A, 2, 1, &hdr);
-    auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
+    msg = auth_request(2, 1, &auth);
     cv = add_credential(auth, NGX_KMIP_CREDENTIAL_TYPE_DEVICE);
-    ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_DEVICE_SERIAL_NUMBER,
-                           (const uint8_t *) "sn", 2);
+    add_text(cv, NGX_KMIP_TAG_DEVICE_SERIAL_NUMBER, "sn");
     cv = add_credential(auth, 1);
-    ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
-                           (const uint8_t *) "first", 5);
-    ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_PASSWORD,
-                           (const uint8_t *) "pw1", 3);
+    add_text(cv, NGX_KMIP_TAG_USERNAME, "first");
+    add_text(cv, NGX_KMIP_TAG_PASSWORD, "pw1");
     cv = add_credential(auth, 1);
-    ngx_kmip_ttlv_add_text(&A, cv, NGX_KMIP_TAG_USERNAME,
-                           (const uint8_t *) "second", 6);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    add_text(cv, NGX_KMIP_TAG_USERNAME, "second");
     add_item(msg, NGX_KMIP_OP_QUERY, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_OK);
     CHECK(req.major == 2 && req.minor == 1);
@@ -1274,22 +1287,18 @@ test_requests_auth(void)
           && req.password_len == 3);
 
     /* Credential without Credential Value */
-    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
-    auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
+    msg = auth_request(1, 1, &auth);
     cred = ngx_kmip_ttlv_add_struct(&A, auth, NGX_KMIP_TAG_CREDENTIAL);
     ngx_kmip_ttlv_add_enum(&A, cred, NGX_KMIP_TAG_CREDENTIAL_TYPE, 1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_QUERY, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1);
 
     /* Username as a Byte String */
-    msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
-    auth = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_AUTHENTICATION);
+    msg = auth_request(1, 1, &auth);
     cv = add_credential(auth, 1);
     ngx_kmip_ttlv_add_bytes(&A, cv, NGX_KMIP_TAG_USERNAME,
                             (const uint8_t *) "u", 1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
     add_item(msg, NGX_KMIP_OP_QUERY, NULL);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 

@@ -49,6 +49,8 @@ extern ngx_pool_t               *t_pool;
 extern ngx_log_t                *t_log;
 /* key material for Register: its first n bytes */
 extern u_char                    t_material[32];
+/* a Unique Identifier that no object has */
+extern ngx_str_t                 t_unknown_uid;
 
 
 /* a new memory store for the next tests; deferred: answers wait */
@@ -90,6 +92,8 @@ ngx_uint_t t_new_key(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid);
 ngx_uint_t t_got(void *made, const char *what);
 /* the Result Reason of an item that failed; 0 for one that did not */
 uint32_t t_reason(ngx_kmip_response_item_t *out);
+/* the version's reason for an unknown Unique Identifier */
+uint32_t t_not_found(ngx_uint_t major);
 /* the version's reason for an object in the wrong state, for a key whose
    usage mask lacks the operation */
 uint32_t t_wrong_state(ngx_uint_t major);
@@ -169,6 +173,10 @@ ngx_kmip_response_item_t *t_change(ngx_uint_t major, uint32_t operation,
 /* a 2.1 Register of a Password of n bytes in Key Format Type kft: its
    Unique Identifier, or NULL */
 ngx_str_t *t_register_secret(uint32_t kft, size_t n);
+/* a Register, without attributes, of an Opaque Object or a Certificate:
+   its type (Opaque Data Type, Certificate Type) and n bytes of value */
+ngx_kmip_response_item_t *t_register_typed(ngx_uint_t major,
+    uint32_t object_type, uint32_t subtype, const u_char *value, size_t n);
 /* the number the store keeps for the object's attribute, or -1 */
 int64_t t_kept_num(ngx_str_t *uid, const char *name);
 
@@ -177,6 +185,8 @@ ngx_kmip_item_t *t_find(ngx_kmip_response_item_t *out, uint32_t tag);
 ngx_kmip_item_t *t_deep(ngx_kmip_item_t *item, uint32_t tag);
 /* how many fields of the payload, at its top, have the tag */
 ngx_uint_t t_count(ngx_kmip_response_item_t *out, uint32_t tag);
+/* 1 if a Unique Identifier at the top of the payload is uid (Locate's) */
+ngx_uint_t t_lists_uid(ngx_kmip_response_item_t *out, ngx_str_t *uid);
 /* the answer's Unique Identifier, kept in t_pool, or NULL */
 ngx_str_t *t_uid_of(ngx_kmip_response_item_t *out);
 /* a Text String field or a Unique Identifier field */

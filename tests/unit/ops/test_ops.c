@@ -31,6 +31,7 @@ ngx_log_t                *t_log;
 int                       passed, failed;
 u_char                    t_material[32] =
     "0123456789abcdef0123456789abcdef";
+ngx_str_t                 t_unknown_uid = ngx_string("no-such-object");
 
 static ngx_log_t              t_log_stderr;
 static ngx_open_file_t        t_log_file;
@@ -480,6 +481,27 @@ t_count(ngx_kmip_response_item_t *out, uint32_t tag)
 }
 
 
+ngx_uint_t
+t_lists_uid(ngx_kmip_response_item_t *out, ngx_str_t *uid)
+{
+    ngx_kmip_item_t  *kid;
+
+    for (kid = out->payload ? out->payload->v.kids.first : NULL;
+         kid;
+         kid = kid->next)
+    {
+        if (kid->tag == NGX_KMIP_TAG_UNIQUE_IDENTIFIER
+            && kid->v.str.len == uid->len
+            && ngx_memcmp(kid->v.str.data, uid->data, uid->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 ngx_str_t *
 t_uid_of(ngx_kmip_response_item_t *out)
 {
@@ -853,6 +875,37 @@ t_register_secret(uint32_t kft, size_t n)
 }
 
 
+ngx_kmip_response_item_t *
+t_register_typed(ngx_uint_t major, uint32_t object_type, uint32_t subtype,
+    const u_char *value, size_t n)
+{
+    uint32_t          tag, type_tag, value_tag;
+    t_request_t      *t;
+    ngx_kmip_item_t  *p, *o;
+
+    if (object_type == NGX_KMIP_OBJECT_TYPE_CERTIFICATE) {
+        tag = NGX_KMIP_TAG_CERTIFICATE;
+        type_tag = NGX_KMIP_TAG_CERTIFICATE_TYPE;
+        value_tag = NGX_KMIP_TAG_CERTIFICATE_VALUE;
+
+    } else {
+        tag = NGX_KMIP_TAG_OPAQUE_OBJECT;
+        type_tag = NGX_KMIP_TAG_OPAQUE_DATA_TYPE;
+        value_tag = NGX_KMIP_TAG_OPAQUE_DATA_VALUE;
+    }
+
+    t = t_request(major, major >= 2 ? 1 : 4);
+    p = t_item(t, NGX_KMIP_OP_REGISTER);
+    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE,
+                           object_type);
+    o = ngx_kmip_ttlv_add_struct(t_alloc(), p, tag);
+    ngx_kmip_ttlv_add_enum(t_alloc(), o, type_tag, subtype);
+    ngx_kmip_ttlv_add_bytes(t_alloc(), o, value_tag, value, n);
+
+    return t_run(t);
+}
+
+
 int64_t
 t_kept_num(ngx_str_t *uid, const char *name)
 {
@@ -941,6 +994,14 @@ t_reason(ngx_kmip_response_item_t *out)
  * 1.x has no reason for an object in the wrong state or a key whose
  * Cryptographic Usage Mask lacks the operation: Permission Denied
  */
+
+uint32_t
+t_not_found(ngx_uint_t major)
+{
+    return major >= 2 ? NGX_KMIP_REASON_OBJECT_NOT_FOUND
+                      : NGX_KMIP_REASON_ITEM_NOT_FOUND;
+}
+
 
 uint32_t
 t_wrong_state(ngx_uint_t major)

@@ -17,9 +17,6 @@
 #include "ngx_kmip_test_ops.h"
 
 
-static ngx_str_t  t_unknown_uid = ngx_string("no-such-object");
-
-
 /* an item on the object, or on the ID Placeholder (NULL); a Create's
    payload is a 256-bit AES key */
 

@@ -459,7 +459,7 @@ t_register_forms(ngx_uint_t major)
 {
     t_request_t               *t;
     ngx_str_t                 *uid;
-    ngx_kmip_item_t           *p, *kb, *o;
+    ngx_kmip_item_t           *kb;
     ngx_kmip_object_t         *kept;
     ngx_kmip_response_item_t  *out;
 
@@ -488,16 +488,8 @@ t_register_forms(ngx_uint_t major)
     CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED,
           "Register of a PKCS#1 key: Key Format Type Not Supported");
 
-    t = t_request(major, major >= 2 ? 1 : 4);
-    p = t_item(t, NGX_KMIP_OP_REGISTER);
-    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE,
-                           NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT);
-    o = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_OPAQUE_OBJECT);
-    ngx_kmip_ttlv_add_enum(t_alloc(), o, NGX_KMIP_TAG_OPAQUE_DATA_TYPE,
-                           0x80000001);
-    ngx_kmip_ttlv_add_bytes(t_alloc(), o, NGX_KMIP_TAG_OPAQUE_DATA_VALUE,
-                            t_material, 5);
-    out = t_run(t);
+    out = t_register_typed(major, NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT,
+                           0x80000001, t_material, 5);
     uid = t_uid_of(&out[0]);
     kept = uid ? ngx_kmip_store_memory_find(t_mem, uid) : NULL;
     CHECK(kept && kept->object_type == NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT

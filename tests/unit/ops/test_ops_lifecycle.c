@@ -87,13 +87,10 @@ t_lifecycle_of(ngx_uint_t major, ngx_uint_t minor)
 static void
 t_unknown(ngx_uint_t major, ngx_uint_t minor)
 {
-    ngx_str_t                  u = ngx_string("no-such-object");
     ngx_kmip_response_item_t  *out;
 
-    out = t_one(major, minor, NGX_KMIP_OP_GET, &u);
-    CHECK(t_reason(&out[0])
-          == (major >= 2 ? NGX_KMIP_REASON_OBJECT_NOT_FOUND
-                         : NGX_KMIP_REASON_ITEM_NOT_FOUND),
+    out = t_one(major, minor, NGX_KMIP_OP_GET, &t_unknown_uid);
+    CHECK(t_reason(&out[0]) == t_not_found(major),
           "Get of an unknown object fails with the version's reason");
 
     out = t_one(major, minor, NGX_KMIP_OP_GET, NULL);

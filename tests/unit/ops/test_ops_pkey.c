@@ -348,16 +348,8 @@ t_register_certificate(ngx_uint_t major)
 
     der[len / 2] ^= 0x55;
 
-    t = t_request(major, major >= 2 ? 1 : 4);
-    p = t_item(t, NGX_KMIP_OP_REGISTER);
-    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE,
-                           NGX_KMIP_OBJECT_TYPE_CERTIFICATE);
-    o = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_CERTIFICATE);
-    ngx_kmip_ttlv_add_enum(t_alloc(), o, NGX_KMIP_TAG_CERTIFICATE_TYPE,
-                           NGX_KMIP_CERTIFICATE_TYPE_PGP);
-    ngx_kmip_ttlv_add_bytes(t_alloc(), o, NGX_KMIP_TAG_CERTIFICATE_VALUE, der,
-                            len);
-    out = t_run(t);
+    out = t_register_typed(major, NGX_KMIP_OBJECT_TYPE_CERTIFICATE,
+                           NGX_KMIP_CERTIFICATE_TYPE_PGP, der, len);
     CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED,
           "a PGP certificate: refused");
 }

@@ -265,13 +265,11 @@ t_rekey_offset(void)
 static void
 t_rekey_refused(ngx_uint_t major, ngx_uint_t minor)
 {
-    ngx_str_t                  u = ngx_string("no-such-object");
+    ngx_str_t                  u;
     ngx_kmip_response_item_t  *out;
 
-    out = t_one(major, minor, NGX_KMIP_OP_RE_KEY, &u);
-    CHECK(t_reason(&out[0])
-          == (major >= 2 ? NGX_KMIP_REASON_OBJECT_NOT_FOUND
-                         : NGX_KMIP_REASON_ITEM_NOT_FOUND),
+    out = t_one(major, minor, NGX_KMIP_OP_RE_KEY, &t_unknown_uid);
+    CHECK(t_reason(&out[0]) == t_not_found(major),
           "Re-key of an unknown key");
 
     if (!t_new_key(major, minor, &u)) {

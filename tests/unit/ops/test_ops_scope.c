@@ -162,27 +162,12 @@ t_same_answer(ngx_kmip_response_item_t *a, ngx_str_t *ua,
 static ngx_uint_t
 t_locate_finds(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid)
 {
-    ngx_kmip_item_t           *it;
-    t_request_t               *t;
-    ngx_kmip_response_item_t  *out;
+    t_request_t  *t;
 
     t = t_request(major, minor);
     (void) t_item(t, NGX_KMIP_OP_LOCATE);
-    out = t_run(t);
 
-    for (it = out[0].payload ? out[0].payload->v.kids.first : NULL;
-         it;
-         it = it->next)
-    {
-        if (it->tag == NGX_KMIP_TAG_UNIQUE_IDENTIFIER
-            && it->v.str.len == uid->len
-            && ngx_memcmp(it->v.str.data, uid->data, uid->len) == 0)
-        {
-            return 1;
-        }
-    }
-
-    return 0;
+    return t_lists_uid(&t_run(t)[0], uid);
 }
 
 

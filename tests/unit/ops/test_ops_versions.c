@@ -335,19 +335,7 @@ t_locate(ngx_str_t *uid, const char *name, ngx_kmip_item_t *value,
 
     out = t_run(t);
 
-    found = 0;
-
-    for (it = out[0].payload ? out[0].payload->v.kids.first : NULL;
-         it;
-         it = it->next)
-    {
-        if (it->tag == NGX_KMIP_TAG_UNIQUE_IDENTIFIER
-            && it->v.str.len == uid->len
-            && ngx_strncmp(it->v.str.data, uid->data, uid->len) == 0)
-        {
-            found = 1;
-        }
-    }
+    found = t_lists_uid(&out[0], uid);
 
     if (t_defined(name, major, minor)) {
         t_check(out[0].result_status == NGX_KMIP_STATUS_SUCCESS && found,

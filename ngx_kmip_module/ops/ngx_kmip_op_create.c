@@ -74,8 +74,6 @@ static const ngx_kmip_item_t *ngx_kmip_op_attr_container(ngx_kmip_req_t *r,
     const ngx_kmip_item_t *payload);
 static ngx_int_t ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj, int64_t *size, const EVP_CIPHER **cipher);
-static ngx_int_t ngx_kmip_op_create_rng(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_create_material(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx,
@@ -1032,7 +1030,7 @@ ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
 
 /* the generator: the server's, and any the client asks for is it */
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_create_rng(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
     ngx_uint_t        matched;

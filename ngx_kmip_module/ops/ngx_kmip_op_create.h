@@ -36,6 +36,14 @@ ngx_int_t ngx_kmip_op_new_object_from(ngx_kmip_op_ctx_t *ctx,
     uint32_t object_type, const ngx_kmip_item_t **from,
     ngx_kmip_object_t **objp);
 
+/*
+ * The Random Number Generator attribute of an object the server makes:
+ * its own generator; one the client names must be it. NGX_DECLINED:
+ * ctx->out says why not.
+ */
+ngx_int_t ngx_kmip_op_create_rng(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+
 /* the Digest attribute of a new object's material (SHA-256) */
 ngx_int_t ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj);
 

@@ -131,6 +131,7 @@ static ngx_int_t
 ngx_kmip_op_keypair_object(ngx_kmip_op_keypair_t *kp, uint32_t type,
     uint32_t own_v2, uint32_t own_v1, ngx_kmip_object_t **objp)
 {
+    ngx_int_t               rc;
     ngx_uint_t              n, v2;
     const ngx_kmip_item_t  *payload, *from[3], *own;
 
@@ -149,7 +150,11 @@ ngx_kmip_op_keypair_object(ngx_kmip_op_keypair_t *kp, uint32_t type,
 
     from[n] = NULL;
 
-    return ngx_kmip_op_new_object_from(kp->ctx, type, from, objp);
+    rc = ngx_kmip_op_new_object_from(kp->ctx, type, from, objp);
+
+    /* the server's generator makes the pair (1.4 3.44) */
+
+    return rc == NGX_OK ? ngx_kmip_op_create_rng(kp->ctx, *objp) : rc;
 }
 
 

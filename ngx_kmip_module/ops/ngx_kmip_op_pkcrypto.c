@@ -28,23 +28,30 @@
  */
 
 
+/*
+ * What each operation needs of its key: a usage, a private key or either,
+ * the states it runs in; and which date ends it: protecting (Sign,
+ * Encrypt) stops at the Protect Stop Date, processing (Signature Verify,
+ * Decrypt) starts at the Process Start Date (1.4 3.25, 3.26)
+ */
+
 typedef struct {
     uint32_t                    operation;
-    uint32_t                    mask;       /* the usage it needs */
+    uint32_t                    mask;
     ngx_uint_t                  private_only;
-    ngx_uint_t                  deactivated;    /* allowed too */
+    ngx_uint_t                  protects;       /* else processes */
     const char                 *name;
 } ngx_kmip_op_pk_use_t;
 
 
 static const ngx_kmip_op_pk_use_t  ngx_kmip_op_pk_uses[] = {
-    { NGX_KMIP_OP_SIGN, NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_SIGN, 1, 0,
+    { NGX_KMIP_OP_SIGN, NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_SIGN, 1, 1,
       "Sign" },
     { NGX_KMIP_OP_SIGNATURE_VERIFY, NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_VERIFY,
-      0, 1, "Signature Verify" },
-    { NGX_KMIP_OP_ENCRYPT, NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT, 0, 0,
+      0, 0, "Signature Verify" },
+    { NGX_KMIP_OP_ENCRYPT, NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT, 0, 1,
       "Encrypt" },
-    { NGX_KMIP_OP_DECRYPT, NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_DECRYPT, 1, 1,
+    { NGX_KMIP_OP_DECRYPT, NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_DECRYPT, 1, 0,
       "Decrypt" },
     { 0, 0, 0, 0, NULL }
 };
@@ -275,7 +282,8 @@ ngx_kmip_op_pk_usable(ngx_kmip_op_ctx_t *ctx, ngx_kmip_key_t *key,
     ngx_kmip_item_t *material, ngx_kmip_pk_params_t *params)
 {
     int                          rc;
-    int64_t                      state, mask;
+    time_t                       now;
+    int64_t                      state, mask, date;
     ngx_int_t                    nrc;
     ngx_kmip_req_t              *r = ctx->r;
     ngx_kmip_attr_t             *cp;
@@ -309,13 +317,29 @@ ngx_kmip_op_pk_usable(ngx_kmip_op_ctx_t *ctx, ngx_kmip_key_t *key,
         return NGX_DECLINED;
     }
 
-    state = ngx_kmip_attrs_state(&obj->attributes, ngx_time());
+    now = ngx_time();
+    state = ngx_kmip_attrs_state(&obj->attributes, now);
+
+    /* to verify an old signature or decrypt old data: Deactivated too */
 
     if (state != NGX_KMIP_STATE_ACTIVE
-        && !(u->deactivated && state == NGX_KMIP_STATE_DEACTIVATED))
+        && !(!u->protects && state == NGX_KMIP_STATE_DEACTIVATED))
     {
         nrc = ngx_kmip_op_wrong_state(ctx, "object \"%V\" is %s, not Active",
                                       &ctx->uid, ngx_kmip_state_name(state));
+        return nrc == NGX_OK ? NGX_DECLINED : nrc;
+    }
+
+    date = ngx_kmip_op_attr_num(&obj->attributes,
+                                u->protects ? "Protect Stop Date"
+                                            : "Process Start Date", -1);
+
+    if (date >= 0 && (u->protects ? date <= now : date > now)) {
+        nrc = ngx_kmip_op_wrong_state(ctx, u->protects
+                                      ? "the Protect Stop Date of \"%V\" "
+                                        "has passed"
+                                      : "the Process Start Date of \"%V\" "
+                                        "has not come", &ctx->uid);
         return nrc == NGX_OK ? NGX_DECLINED : nrc;
     }
 

@@ -18,8 +18,9 @@ package KMIP::Conformance;
 #   values the server generates itself are compared by type and length, not
 #       by value: the key material and digest of keys the server created
 #       (Create, Create Key Pair, Re-key, Derive Key), RNG Retrieve output,
-#       and cryptographic output under a server-created key or a
-#       server-chosen IV;
+#       cryptographic output under a server-created key or a
+#       server-chosen IV, and RSA ciphertexts, which their padding
+#       randomizes (RFC 8017 7.1.1, 7.2.1): no two encryptions agree;
 #   attribute lists (runs of Attribute, Attribute Name, Attribute Reference,
 #       and the children of the 2.x Attributes structures) are compared as
 #       sets: the order in which a server lists attributes is not specified;
@@ -589,6 +590,9 @@ sub _generated_values {
         # made: the plaintext depends on that key
         $g{DATA} = 1;
     }
+    if ($op eq 'ENCRYPT' && defined $uidv && $ctx->{asymmetric}{$uidv}) {
+        $g{DATA} = 1;
+    }
     if ($CRYPTO_OUT{$op}) {
         my ($iv) = _kid($rp, 'IVCounterNonce');
         my ($ep) = _kid($exp_bi, 'ResponsePayload');
@@ -602,6 +606,24 @@ sub _generated_values {
         }
     }
     return \%g;
+}
+
+# the keys of public key cryptography a case registers or creates: an
+# RSA encryption under one is randomized by its padding (RFC 8017 7.1.1,
+# 7.2.1), so its ciphertext is compared by type and length
+sub _note_asymmetric {
+    my ($ctx, $op, $req_bi, $act_bi) = @_;
+    my ($rp) = _kid($req_bi, 'RequestPayload');
+    my ($ap) = _kid($act_bi, 'ResponsePayload');
+    my ($ot) = _kid($rp, 'ObjectType');
+    my @uids;
+    if ($op eq 'REGISTER' && $ot && ($ot->{value} == 3 || $ot->{value} == 4)) {
+        @uids = _kid($ap, 'UniqueIdentifier');
+    } elsif ($op eq 'CREATE_KEY_PAIR') {
+        @uids = (_kid($ap, 'PrivateKeyUniqueIdentifier'),
+                 _kid($ap, 'PublicKeyUniqueIdentifier'));
+    }
+    $ctx->{asymmetric}{ $_->{value} } = 1 for @uids;
 }
 
 sub _op_key {
@@ -669,6 +691,7 @@ sub run_case {
                     }
                 }
             }
+            _note_asymmetric($ctx, $op, $rbi[$i], $abi[$i]) unless defined $d;
         }
         if (!defined $d && @abi > @ebi) {
             $d = "/ResponseMessage: unexpected <BatchItem> " . scalar(@ebi);

@@ -47,6 +47,44 @@ push @material, get_material($_, "get $_") for @uids;
 is(scalar(grep { defined && length == 32 } @material), 3, 'three keys');
 ok(grep({ $_ eq $known } @material), 'the registered key came back');
 
+# private keys: a pair made by the server, its private half served in
+# three formats, and a Sign with it; what is searched for below is the
+# DER of each and slices from their middle (the private exponent's bytes),
+# since a DER's first bytes are the same for every key
+my @private;
+@bi = op_req($port, '1.4', { operation => 'Create Key Pair', payload => [
+    S('Common Template-Attribute', [
+        a1('Cryptographic Algorithm', E('Cryptographic Algorithm', 'RSA')),
+        a1('Cryptographic Length', I('Cryptographic Length', 2048)) ]),
+    S('Private Key Template-Attribute', [
+        a1('Cryptographic Usage Mask', I('Cryptographic Usage Mask', 1)),
+        a1('Activation Date', DT('Activation Date', time - 60)) ]),
+    S('Public Key Template-Attribute', [
+        a1('Cryptographic Usage Mask', I('Cryptographic Usage Mask', 2)) ]) ]
+});
+my $priv = kmip_value(op_ok($bi[0], 'an RSA key pair'), 'Response Payload',
+                      'Private Key Unique Identifier');
+for my $kft ('PKCS_8', 'PKCS_1') {
+    @bi = op_req($port, '1.4', { operation => 'Get', payload => [
+        ops_uid($priv), E('Key Format Type', $kft) ] });
+    push @private, kmip_value(op_ok($bi[0], "the private key as $kft"),
+                              'Response Payload', 'Private Key', 'Key Block',
+                              'Key Value', 'Key Material');
+}
+@bi = op_req($port, '1.4', { operation => 'Get', payload => [
+    ops_uid($priv), E('Key Format Type', 'Transparent RSA Private Key') ] });
+push @private, kmip_value(op_ok($bi[0], 'the private key, transparent'),
+                          'Response Payload', 'Private Key', 'Key Block',
+                          'Key Value', 'Key Material', 'Private Exponent');
+@bi = op_req($port, '1.4', { operation => 'Sign', payload => [
+    ops_uid($priv), S('Cryptographic Parameters', [
+        E('Padding Method', 'PKCS1 v1.5'),
+        E('Hashing Algorithm', 'SHA-256') ]),
+    B('Data', 'a message') ] });
+op_ok($bi[0], 'a signature with it');
+is(scalar(grep { defined && length > 200 } @private), 3,
+   'the private key in three forms');
+
 # a token that Key Protect no longer accepts: one refresh, then success
 $kp->expire_tokens;
 get_material($uids[0], 'get after the tokens expired');
@@ -89,6 +127,14 @@ for my $i (0 .. $#material) {
     $secret{"key $i in base64"} = encode_base64($m, '');
     # the first bytes alone, as a partial dump would show them
     $secret{"key $i, 8 bytes in hex"} = unpack('H*', substr($m, 0, 8));
+}
+
+for my $i (0 .. $#private) {
+    my $m = $private[$i] // next;
+    my $mid = substr($m, int(length($m) / 2), 16);
+    $secret{"private key form $i in base64"} = encode_base64($m, '');
+    $secret{"private key form $i, 16 bytes in hex"} = unpack('H*', $mid);
+    $secret{"private key form $i, 16 bytes in HEX"} = uc unpack('H*', $mid);
 }
 
 for my $f (sort keys %logs) {

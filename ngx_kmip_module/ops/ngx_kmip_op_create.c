@@ -53,15 +53,11 @@ static ngx_uint_t ngx_kmip_op_rng_matches(const ngx_kmip_item_t *want,
     const ngx_kmip_item_t *have);
 static ngx_int_t ngx_kmip_op_digest(ngx_kmip_req_t *r,
     ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
-    uint32_t object_type, ngx_kmip_object_t **objp);
 static ngx_int_t ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx,
     uint32_t object_type, ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_server_attrs(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_uint_t ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_created(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_des_key(const EVP_CIPHER *cipher, u_char *key,
     size_t len);
@@ -361,7 +357,7 @@ ngx_kmip_op_new_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
  * out is filled and NGX_DECLINED returned on a client error.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
     ngx_kmip_object_t **objp)
 {
@@ -632,7 +628,7 @@ ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
     ngx_int_t        rc;
@@ -679,8 +675,9 @@ ngx_kmip_op_created(ngx_kmip_op_ctx_t *ctx)
 
     ngx_log_error(NGX_LOG_INFO, r->log, 0,
                   "kmip: %s object \"%V\" stored as %s key %V",
-                  ctx->in->operation == NGX_KMIP_OP_CREATE
-                  ? "created" : "registered",
+                  ctx->in->operation == NGX_KMIP_OP_CREATE ? "created"
+                  : ctx->in->operation == NGX_KMIP_OP_DERIVE_KEY ? "derived"
+                  : "registered",
                   &ctx->obj->uid, ngx_kmip_store_name(r->store),
                   &ctx->obj->kp_id);
 

@@ -1013,6 +1013,8 @@ main(void)
         t_check_ops();
         t_versions();
         t_rekey();
+        t_mac_hash();
+        t_derive_ops();
         t_scopes();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,

@@ -2,8 +2,9 @@
 # 2.1 6.1.32, 6.1.33, 6.1.24, 6.1.14) through a node and Key Protect: the
 # MAC of a registered key against RFC 4231, its verification, the refusal
 # of a key whose mask does not allow it, a digest, and keys derived into
-# Key Protect and read back (RFC 6070 PBKDF2, RFC 5869 HKDF) with their
-# link to the base; Query announces the operations of each version.
+# Key Protect and read back (RFC 6070 PBKDF2, RFC 5869 HKDF) with the
+# links between them and their base; Query announces the operations of
+# each version.
 
 use strict;
 use warnings;
@@ -128,7 +129,8 @@ for my $v ('1.4', '2.1') {
             I('Cryptographic Length', 160)), 'Derive Key with PBKDF2');
         my $key = uid_of($bi);
         isnt($key, $pw, 'a new object');
-        is(material_of($v, 'Symmetric Key', $key), '4b007901b765489abead49d926f721d065a429c1',
+        is(material_of($v, 'Symmetric Key', $key),
+           '4b007901b765489abead49d926f721d065a429c1',
            'RFC 6070 PBKDF2-HMAC-SHA1, 4096 iterations, through Key Protect');
 
         my $a = op_get_attrs($port, $v, $key, 'Cryptographic Length',
@@ -139,6 +141,8 @@ for my $v ('1.4', '2.1') {
            'its algorithm');
         is_deeply(links_of($a), [ "DERIVATION_BASE_OBJECT_LINK $pw" ],
                   'linked to its base');
+        is_deeply(links_of(op_get_attrs($port, $v, $pw, 'Link')),
+                  [ "DERIVED_KEY_LINK $key" ], 'and its base to it');
 
         my $ikm = register_secret($v, "\x0b" x 22);
         $bi = op_ok(derive($v, 'Secret Data', $ikm, 'HMAC', [

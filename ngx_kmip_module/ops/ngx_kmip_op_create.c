@@ -698,7 +698,10 @@ ngx_kmip_op_created(ngx_kmip_op_ctx_t *ctx)
 
     ctx->out->payload = payload;
 
-    return NGX_OK;
+    /* a step of the operation's own after the store: Derive Key links the
+       base object to what it derived */
+
+    return ctx->respond ? ctx->respond(ctx) : NGX_OK;
 }
 
 

@@ -31,8 +31,8 @@ ngx_int_t ngx_kmip_op_create_key(ngx_kmip_op_ctx_t *ctx,
  * new Unique Identifier and the server's attributes; no material. For
  * Derive Key (ngx_kmip_op_derive.c), which then gives it its material and
  * stores it with ngx_kmip_op_store_new(): the answer is its Unique
- * Identifier, also the ID Placeholder. NGX_DECLINED: ctx->out says why
- * not.
+ * Identifier, also the ID Placeholder, and ctx->respond, if set, runs
+ * after it. NGX_DECLINED: ctx->out says why not.
  */
 ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
     uint32_t object_type, ngx_kmip_object_t **objp);

@@ -26,7 +26,8 @@
  * Symmetric Key or Secret Data the store holds. The new object is made as
  * Create makes one (ngx_kmip_op_create.h), from the request's attributes,
  * which must give its Cryptographic Length (and a key's Cryptographic
- * Algorithm); it carries a Derivation Base Object Link to the base.
+ * Algorithm); it carries a Derivation Base Object Link to the base, and
+ * the base a Derived Key Link to it.
  *
  * The methods are computed as PyKMIP's server computes them, so that its
  * clients get the material they expect: PBKDF2 (PKCS #5) with the base's
@@ -57,10 +58,17 @@ typedef struct {
     uint32_t                    method;
     uint32_t                    type;       /* the new object's */
     ngx_kmip_item_t            *params;     /* Derivation Parameters */
+    ngx_str_t                   base;       /* the base's Unique
+                                               Identifier */
+    ngx_kmip_object_t          *derived;    /* the new object */
 } ngx_kmip_derive_t;
 
 
 static ngx_int_t ngx_kmip_op_derive_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_derive_stored(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_derive_link(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *base);
+static ngx_int_t ngx_kmip_op_derive_linked(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_derive_check_base(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_derive_length(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj, size_t *len);
@@ -244,7 +252,55 @@ ngx_kmip_op_derive_loaded(ngx_kmip_op_ctx_t *ctx)
         return NGX_ERROR;
     }
 
+    d->base = base->uid;
+    d->derived = obj;
+    ctx->respond = ngx_kmip_op_derive_stored;
+
     return ngx_kmip_op_store_new(ctx, obj);
+}
+
+
+/*
+ * The new object stored and the answer made: the base gets its Derived
+ * Key Link (1.4 4.6), written as any attribute change is. Should that
+ * write fail, the item fails with it, and the new object, already
+ * stored, keeps its link to the base.
+ */
+
+static ngx_int_t
+ngx_kmip_op_derive_stored(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_derive_t  *d = ctx->data;
+
+    ctx->uid = d->base;
+
+    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_derive_link,
+                              ngx_kmip_op_derive_linked);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_derive_link(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base)
+{
+    ngx_kmip_derive_t  *d = ctx->data;
+
+    return ngx_kmip_op_add_link(ctx->r, &base->attributes,
+                                NGX_KMIP_LINK_TYPE_DERIVED_KEY_LINK,
+                                &d->derived->uid);
+}
+
+
+/* the answer stands; the batch's next items mean the new object */
+
+static ngx_int_t
+ngx_kmip_op_derive_linked(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_derive_t  *d = ctx->data;
+
+    ctx->r->object = d->derived;
+    ctx->r->id_placeholder = d->derived->uid;
+
+    return NGX_OK;
 }
 
 

@@ -10,7 +10,8 @@
  * NIST SP 800-108 counter mode (the CAVP vector PyKMIP's suite uses),
  * FIPS 197 AES and PyKMIP's Blowfish vector for the Encrypt method, and
  * SHA-256 for the Hash method; the derived object as stored (material,
- * attributes, its link to the base, the ID Placeholder), and the refusals.
+ * attributes, the links between it and its base, the ID Placeholder), and
+ * the refusals.
  */
 
 
@@ -299,7 +300,7 @@ t_derive_known(ngx_uint_t major)
         }
 
         snprintf(name, sizeof(name), "%s: the new object's type, length "
-                 "and link to its base", v->name);
+                 "and links with its base", v->name);
         CHECK(ngx_kmip_store_memory_find(t_mem, uid)->object_type
               == v->d.type
               && t_kept_num(uid, "Cryptographic Length") == v->d.bits
@@ -307,7 +308,8 @@ t_derive_known(ngx_uint_t major)
               && t_kept_num(uid, "State") == NGX_KMIP_STATE_PRE_ACTIVE
               && t_kept_link(uid,
                              NGX_KMIP_LINK_TYPE_DERIVATION_BASE_OBJECT_LINK,
-                             &b),
+                             &b)
+              && t_kept_link(&b, NGX_KMIP_LINK_TYPE_DERIVED_KEY_LINK, uid),
               name);
     }
 }

@@ -44,9 +44,10 @@
 #define NGX_KMIP_DERIVE_MAX            1024
 
 /*
- * PBKDF2 runs in the worker, between two events: its iterations are
- * bounded so that one request cannot hold the worker for long (a
- * million SHA-256 iterations take about half a second)
+ * PBKDF2 runs in the worker, between two events: its work, the Iteration
+ * Count times the hash blocks of output, is bounded so that one request
+ * cannot hold the worker for long (a million SHA-256 iterations take
+ * about half a second)
  */
 #define NGX_KMIP_DERIVE_MAX_ITERATIONS  1000000
 
@@ -420,7 +421,7 @@ ngx_kmip_op_derive_run(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
     u_char *out, size_t len)
 {
     int                        iter, lax, no;
-    size_t                     max;
+    size_t                     max, blocks;
     const char                *kdf;
     ngx_kmip_req_t            *r = ctx->r;
     ngx_kmip_item_t           *data, *salt, *cp, *it;
@@ -500,6 +501,17 @@ ngx_kmip_op_derive_run(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
         }
 
         iter = (int) it->v.num;
+        blocks = (len + EVP_MD_get_size(md) - 1) / EVP_MD_get_size(md);
+
+        if ((size_t) iter * blocks > NGX_KMIP_DERIVE_MAX_ITERATIONS) {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "%d iterations for %uz blocks of "
+                                        "output: at most %d in all",
+                                        iter, blocks,
+                                        NGX_KMIP_DERIVE_MAX_ITERATIONS);
+            return NGX_DECLINED;
+        }
 
         /*
          * PKCS #5 as the clients use it: OpenSSL's SP 800-132 floor on

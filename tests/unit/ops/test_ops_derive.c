@@ -456,6 +456,15 @@ t_derive_refusals(ngx_uint_t major)
     CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
           "PBKDF2 of a hundred million iterations: Invalid Field");
 
+    /* the bound is on the work: iterations times blocks of output */
+
+    d.iter = 600000;
+    d.bits = 8192;
+    out = t_derive(major, &b, &d);
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
+          "PBKDF2 of 600,000 iterations over 32 SHA-256 blocks: Invalid "
+          "Field");
+
     /* a Secret Data base is no key to encrypt with */
 
     d = hash;

@@ -21,8 +21,8 @@ my $query_tl = 'the expected Query answer is the reference server\'s own: '
              . 'ngx_kmip runs and lists (and no Discover Versions), and '
              . $vendor;
 my $query_enc = 'the expected Query answer lists 39 operations, among them '
-              . 'Create Key Pair, Certify, Sign, MAC, Hash, RNG Seed, Poll '
-              . 'and Notify, which ngx_kmip does not run (asymmetric keys '
+              . 'Create Key Pair, Certify, Sign, RNG Seed, Poll and '
+              . 'Notify, which ngx_kmip does not run (asymmetric keys '
               . 'are not offered), and object types it does not keep '
               . '(Certificate, Public and Private Key, Split Key, PGP Key)';
 my $rng = 'the Random Number Generator attribute describes the generator '
@@ -91,6 +91,10 @@ return {
                      . 'earlier response of the 1.4 file defines (step 1 '
                      . 'expects literal values; the 2.1 twin binds $DATA_0 '
                      . 'in step 1 and passes)',
+    'CS-AC-M-6' => 'invalid test vector: step 2 (MAC Verify) sends '
+                 . '$MAC_DATA, which no earlier response defines (step 1 '
+                 . 'expects the literal MAC Data, which ngx_kmip returns; '
+                 . 'CS-AC-M-5 verifies that MAC Valid and passes)',
     'CS-RNG-O' => 'RNG Seed (an optional operation) is not offered: the '
                 . 'server\'s generator is OpenSSL\'s, which clients do not '
                 . 'seed',

@@ -67,8 +67,6 @@ static ngx_int_t ngx_kmip_op_rekey_unname(ngx_kmip_op_ctx_t *ctx,
 static ngx_int_t ngx_kmip_op_rekey_done(ngx_kmip_op_ctx_t *ctx);
 static ngx_kmip_attr_t *ngx_kmip_op_rekey_link(ngx_kmip_attrs_t *l,
     uint32_t type, ngx_str_t *uid);
-static ngx_int_t ngx_kmip_op_rekey_add_link(ngx_kmip_req_t *r,
-    ngx_kmip_attrs_t *l, uint32_t type, ngx_str_t *uid);
 static ngx_uint_t ngx_kmip_op_rekey_same(ngx_kmip_attrs_t *l,
     ngx_str_t *uid);
 static ngx_uint_t ngx_kmip_op_rekey_is(ngx_str_t *a, ngx_str_t *b);
@@ -282,9 +280,9 @@ ngx_kmip_op_rekey_mark(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
                                      at->name_len, at->index);
     }
 
-    return ngx_kmip_op_rekey_add_link(ctx->r, &obj->attributes,
-                                 NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK,
-                                 &rk->repl->uid);
+    return ngx_kmip_op_add_link(ctx->r, &obj->attributes,
+                                NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK,
+                                &rk->repl->uid);
 }
 
 
@@ -322,9 +320,9 @@ ngx_kmip_op_rekey_object(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *old,
 
     if (ngx_kmip_op_rekey_dates(ctx, &obj->attributes) != NGX_OK
         || ngx_kmip_op_rekey_usage(r, &obj->attributes) != NGX_OK
-        || ngx_kmip_op_rekey_add_link(r, &obj->attributes,
-                                      NGX_KMIP_LINK_TYPE_REPLACED_OBJECT_LINK,
-                                      &ctx->uid)
+        || ngx_kmip_op_add_link(r, &obj->attributes,
+                                NGX_KMIP_LINK_TYPE_REPLACED_OBJECT_LINK,
+                                &ctx->uid)
            != NGX_OK)
     {
         return NGX_ERROR;
@@ -546,9 +544,11 @@ ngx_kmip_op_rekey_link(ngx_kmip_attrs_t *l, uint32_t type, ngx_str_t *uid)
 }
 
 
-static ngx_int_t
-ngx_kmip_op_rekey_add_link(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l,
-    uint32_t type, ngx_str_t *uid)
+/* a Link of the type to uid (ngx_kmip_op_create.h) */
+
+ngx_int_t
+ngx_kmip_op_add_link(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l, uint32_t type,
+    ngx_str_t *uid)
 {
     ngx_kmip_item_t  *v;
 

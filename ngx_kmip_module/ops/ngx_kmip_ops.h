@@ -230,5 +230,16 @@ ngx_int_t ngx_kmip_op_check(ngx_kmip_req_t *r,
 ngx_int_t ngx_kmip_op_export(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 
+/* cryptographic services without streams (ngx_kmip_op_mac.c, _hash.c,
+   _derive.c) */
+ngx_int_t ngx_kmip_op_mac(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_mac_verify(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_hash(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_derive_key(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+
 
 #endif /* _NGX_KMIP_OPS_H_INCLUDED_ */

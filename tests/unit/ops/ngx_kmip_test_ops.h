@@ -202,6 +202,17 @@ ngx_kmip_item_t *t_attribute(ngx_kmip_response_item_t *out,
 ngx_kmip_response_item_t *t_cipher(ngx_uint_t major, uint32_t operation,
     ngx_str_t *uid, const u_char *data, size_t n);
 
+/* the bytes of a hex string, in the tests' pool; a Byte String field is
+   they (test_ops_mac.c) */
+ngx_str_t *t_unhex(const char *hex);
+ngx_uint_t t_bytes_are(ngx_kmip_item_t *it, const char *hex);
+/* a Register of a Symmetric Key (of alg) or Secret Data (a Password) of
+   the key's bytes with the Cryptographic Usage Mask, Cryptographic
+   Parameters of params_alg (-1: none), Active or not: its Unique
+   Identifier, or NULL */
+ngx_str_t *t_register_bytes(ngx_uint_t major, uint32_t type, int64_t alg,
+    ngx_str_t *key, int64_t mask, int64_t params_alg, ngx_uint_t active);
+
 
 /* the test groups (test_ops_*.c) */
 void t_lifecycle(void);
@@ -220,6 +231,8 @@ void t_crypto(void);
 void t_check_ops(void);
 void t_versions(void);
 void t_rekey(void);
+void t_mac_hash(void);
+void t_derive_ops(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

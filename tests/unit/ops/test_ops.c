@@ -1149,6 +1149,8 @@ main(void)
         t_check_ops();
         t_versions();
         t_rekey();
+        t_mac_hash();
+        t_derive_ops();
         t_scopes();
         t_pkeys();
 

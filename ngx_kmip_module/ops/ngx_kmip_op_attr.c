@@ -44,6 +44,8 @@ typedef ngx_int_t (*ngx_kmip_op_change_pt)(ngx_kmip_op_change_t *ch);
 
 
 static ngx_int_t ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx);
+static int ngx_kmip_op_get_emit(ngx_kmip_req_t *r, ngx_kmip_item_t *parent,
+    ngx_kmip_attr_t *at);
 static ngx_int_t ngx_kmip_op_get_named(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_attrs_t *view, ngx_kmip_item_t *parent, ngx_uint_t *named);
 static ngx_int_t ngx_kmip_op_get_attribute_list_loaded(
@@ -136,7 +138,7 @@ ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx)
                 continue;
             }
 
-            rc = ngx_kmip_attr_emit(&r->alloc, parent, at, v);
+            rc = ngx_kmip_op_get_emit(r, parent, at);
             if (rc < 0) {
                 return NGX_ERROR;
             }
@@ -207,7 +209,7 @@ ngx_kmip_op_get_named(ngx_kmip_op_ctx_t *ctx, ngx_kmip_attrs_t *view,
             if (at->name_len == want.name_len
                 && ngx_strncmp(at->name, want.name, want.name_len) == 0)
             {
-                if (ngx_kmip_attr_emit(&r->alloc, parent, at, v) < 0) {
+                if (ngx_kmip_op_get_emit(r, parent, at) < 0) {
                     return NGX_ERROR;
                 }
             }
@@ -215,6 +217,31 @@ ngx_kmip_op_get_named(ngx_kmip_op_ctx_t *ctx, ngx_kmip_attrs_t *view,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * One attribute of a Get Attributes answer. In 1.x an instance of a
+ * standard attribute that may have several (Name, Link, Object Group ...)
+ * carries its Attribute Index even when it is 0: KMIP 1.4 2.1.1 lets an
+ * absent index mean 0, but clients that read several instances, PyKMIP's
+ * among them, take the index from the answer. Single-instance and custom
+ * (x-) attributes go without, as vCenter's captured answers have them.
+ */
+
+static int
+ngx_kmip_op_get_emit(ngx_kmip_req_t *r, ngx_kmip_item_t *parent,
+    ngx_kmip_attr_t *at)
+{
+    const ngx_kmip_attr_spec_t  *spec;
+
+    spec = ngx_kmip_attr_spec(at->name, at->name_len);
+
+    return ngx_kmip_attr_emit_index(&r->alloc, parent, at,
+                                    (unsigned) r->version,
+                                    spec != NULL
+                                    && (spec->flags & NGX_KMIP_ATTR_MULTI)
+                                    && !(spec->flags & NGX_KMIP_ATTR_CUSTOM));
 }
 
 

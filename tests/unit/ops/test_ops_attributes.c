@@ -46,6 +46,30 @@ t_attr_op(uint32_t operation, ngx_str_t *uid, const char *name,
 }
 
 
+/* the Attribute Index of the named 1.x Attribute: -1 without, -2 absent */
+
+static int64_t
+t_attribute_index(ngx_kmip_response_item_t *out, const char *name)
+{
+    ngx_kmip_item_t  *a, *an, *ai;
+
+    for (a = t_find(out, NGX_KMIP_TAG_ATTRIBUTE); a;
+         a = ngx_kmip_ttlv_find_next(a, NGX_KMIP_TAG_ATTRIBUTE))
+    {
+        an = ngx_kmip_ttlv_find(a, NGX_KMIP_TAG_ATTRIBUTE_NAME);
+
+        if (an && an->v.str.len == strlen(name)
+            && memcmp(an->v.str.data, name, an->v.str.len) == 0)
+        {
+            ai = ngx_kmip_ttlv_find(a, NGX_KMIP_TAG_ATTRIBUTE_INDEX);
+            return ai ? ai->v.num : -1;
+        }
+    }
+
+    return -2;
+}
+
+
 void
 t_attributes(void)
 {
@@ -61,9 +85,22 @@ t_attributes(void)
           && t_kept_text(&u, "x-Purpose", -1, "backup"),
           "Add Attribute of a custom attribute: the store keeps it");
 
+    out = t_attr_op(NGX_KMIP_OP_ADD_ATTRIBUTE, &u, "Object Group", "g1");
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS,
+          "Add Attribute of an Object Group");
+
     out = t_one(1, 4, NGX_KMIP_OP_GET_ATTRIBUTES, &u);
     CHECK(t_attribute(&out[0], "x-Purpose") != NULL,
           "Get Attributes shows it");
+
+    /* 1.x: a multi-instance standard attribute says its index, 0 too */
+
+    CHECK(t_attribute_index(&out[0], "Object Group") == 0,
+          "Get Attributes 1.4: Object Group with its Attribute Index 0");
+    CHECK(t_attribute_index(&out[0], "x-Purpose") == -1,
+          "Get Attributes 1.4: a custom attribute without an index");
+    CHECK(t_attribute_index(&out[0], "State") == -1,
+          "Get Attributes 1.4: a single-instance attribute without one");
 
     out = t_attr_op(NGX_KMIP_OP_MODIFY_ATTRIBUTE, &u, "x-Purpose",
                     "archive");

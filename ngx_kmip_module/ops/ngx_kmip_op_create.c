@@ -851,13 +851,24 @@ ngx_kmip_op_create_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 /* Re-key's replacement key (ngx_kmip_op_create.h) */
 
 ngx_int_t
+ngx_kmip_op_new_identity(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    if (ngx_kmip_op_uuid(ctx->r, &obj->uid) != NGX_OK
+        || ngx_kmip_op_server_attrs(ctx, obj) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
 ngx_kmip_op_create_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
     ngx_int_t  rc;
 
-    if (ngx_kmip_op_uuid(ctx->r, &obj->uid) != NGX_OK
-        || ngx_kmip_op_server_attrs(ctx, obj) != NGX_OK)
-    {
+    if (ngx_kmip_op_new_identity(ctx, obj) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -25,6 +25,11 @@
 ngx_int_t ngx_kmip_op_create_key(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 
+/* a new Unique Identifier and the server's attributes for obj, whose own
+   are set (Re-key Key Pair's replacements) */
+ngx_int_t ngx_kmip_op_new_identity(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+
 /*
  * A new object of the type as Create and Register make it: the client's
  * attributes from the containers in from (NULL-ended; Create Key Pair's

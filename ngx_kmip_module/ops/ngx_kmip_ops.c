@@ -59,6 +59,8 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
       ngx_kmip_op_derive_key },
     { NGX_KMIP_OP_QUERY, NGX_KMIP_VERSION(1, 0), 0,
       ngx_kmip_op_query },
+    { NGX_KMIP_OP_RE_KEY_KEY_PAIR, NGX_KMIP_VERSION(1, 1), 1,
+      ngx_kmip_op_rekey_key_pair },
     { NGX_KMIP_OP_DISCOVER_VERSIONS, NGX_KMIP_VERSION(1, 1), 0,
       ngx_kmip_op_discover_versions },
     { NGX_KMIP_OP_SIGN, NGX_KMIP_VERSION(1, 2), 1,

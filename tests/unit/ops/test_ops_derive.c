@@ -140,40 +140,6 @@ t_derived_is(ngx_kmip_response_item_t *out, const char *hex)
 }
 
 
-/* the store keeps a Link of the type to uid among the object's */
-
-static ngx_uint_t
-t_kept_link(ngx_str_t *obj, uint32_t type, ngx_str_t *uid)
-{
-    ngx_kmip_attr_t    *at;
-    ngx_kmip_item_t    *t, *id;
-    ngx_kmip_object_t  *kept;
-
-    kept = ngx_kmip_store_memory_find(t_mem, obj);
-    if (kept == NULL) {
-        return 0;
-    }
-
-    for (at = kept->attributes.first; at; at = at->next) {
-        if (at->value == NULL || !ngx_kmip_attr_name_is(at, "Link")) {
-            continue;
-        }
-
-        t = ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_LINK_TYPE);
-        id = ngx_kmip_ttlv_find(at->value,
-                                NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER);
-
-        if (t && id && t->v.num == type && id->v.str.len == uid->len
-            && memcmp(id->v.str.data, uid->data, uid->len) == 0)
-        {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
 #define T_DERIVE  NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_DERIVE_KEY
 
 #define T_SK      NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY
@@ -306,10 +272,10 @@ t_derive_known(ngx_uint_t major)
               && t_kept_num(uid, "Cryptographic Length") == v->d.bits
               && t_kept_num(uid, "Cryptographic Algorithm") == v->d.alg
               && t_kept_num(uid, "State") == NGX_KMIP_STATE_PRE_ACTIVE
-              && t_kept_link(uid,
-                             NGX_KMIP_LINK_TYPE_DERIVATION_BASE_OBJECT_LINK,
-                             &b)
-              && t_kept_link(&b, NGX_KMIP_LINK_TYPE_DERIVED_KEY_LINK, uid),
+              && t_links_to(uid,
+                            NGX_KMIP_LINK_TYPE_DERIVATION_BASE_OBJECT_LINK,
+                            &b)
+              && t_links_to(&b, NGX_KMIP_LINK_TYPE_DERIVED_KEY_LINK, uid),
               name);
     }
 }

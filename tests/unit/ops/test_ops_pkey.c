@@ -94,7 +94,7 @@ t_register_key(ngx_uint_t major, uint32_t type, uint32_t kft,
 
 /* a Get, with a Key Format Type asked for (0: none) */
 
-static ngx_kmip_response_item_t *
+ngx_kmip_response_item_t *
 t_get_kft(ngx_uint_t major, ngx_str_t *uid, uint32_t kft)
 {
     t_request_t      *t;
@@ -524,34 +524,32 @@ t_create_key_pair(ngx_uint_t major, t_keypair_case_t *c)
 }
 
 
-/* the object's Link of the type names other */
+/* a key pair of the case (t_keypairs[which]) made: 1, and its keys */
 
-static ngx_uint_t
-t_links_to(ngx_str_t *uid, uint32_t type, ngx_str_t *other)
+ngx_uint_t
+t_key_pair(ngx_uint_t major, ngx_uint_t which, ngx_str_t *priv,
+    ngx_str_t *pub)
 {
-    ngx_kmip_attr_t    *at;
-    ngx_kmip_item_t    *lt, *id;
-    ngx_kmip_object_t  *kept;
+    ngx_kmip_item_t           *u, *v;
+    ngx_kmip_response_item_t  *out;
 
-    kept = ngx_kmip_store_memory_find(t_mem, uid);
+    out = t_create_key_pair(major, &t_keypairs[which]);
 
-    for (at = kept ? kept->attributes.first : NULL; at; at = at->next) {
-        if (at->name_len != 4 || memcmp(at->name, "Link", 4) != 0) {
-            continue;
-        }
+    u = t_find(&out[0], NGX_KMIP_TAG_PRIVATE_KEY_UNIQUE_IDENTIFIER);
+    v = t_find(&out[0], NGX_KMIP_TAG_PUBLIC_KEY_UNIQUE_IDENTIFIER);
 
-        lt = ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_LINK_TYPE);
-        id = ngx_kmip_ttlv_find(at->value,
-                                NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER);
-
-        if (lt && lt->v.num == type && id && id->v.str.len == other->len
-            && memcmp(id->v.str.data, other->data, other->len) == 0)
-        {
-            return 1;
-        }
+    if (out[0].result_status != NGX_KMIP_STATUS_SUCCESS
+        || u == NULL || v == NULL)
+    {
+        return 0;
     }
 
-    return 0;
+    priv->data = (u_char *) u->v.str.data;
+    priv->len = u->v.str.len;
+    pub->data = (u_char *) v->v.str.data;
+    pub->len = v->v.str.len;
+
+    return 1;
 }
 
 

@@ -67,6 +67,8 @@ static ngx_int_t ngx_kmip_op_change_single(ngx_kmip_op_change_t *ch,
     ngx_kmip_op_change_pt *apply);
 static ngx_int_t ngx_kmip_op_change_value(ngx_kmip_op_change_t *ch);
 static ngx_int_t ngx_kmip_op_change_add(ngx_kmip_op_change_t *ch);
+static ngx_uint_t ngx_kmip_op_change_named(ngx_kmip_object_t *obj,
+    ngx_kmip_attr_t *at);
 static ngx_int_t ngx_kmip_op_change_modify(ngx_kmip_op_change_t *ch);
 static ngx_int_t ngx_kmip_op_change_delete(ngx_kmip_op_change_t *ch);
 static ngx_kmip_attr_t *ngx_kmip_op_change_instance(ngx_kmip_op_change_t *ch);
@@ -940,6 +942,13 @@ ngx_kmip_op_change_add(ngx_kmip_op_change_t *ch)
                                         "takes one instance");
     }
 
+    if (ngx_kmip_op_change_named(ch->obj, at)) {
+        return ngx_kmip_op_change_refuse(ch,
+                                      NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                      NGX_KMIP_REASON_NON_UNIQUE_NAME_ATTRIBUTE,
+                                      "the object has that Name already");
+    }
+
     if (ngx_kmip_op_change_date(ch->r, ch->res, ch->obj, at) != NGX_OK
         || ngx_kmip_op_change_object(ch->r, ch->res, ch->obj, NULL, at)
            != NGX_OK)
@@ -954,6 +963,48 @@ ngx_kmip_op_change_add(ngx_kmip_op_change_t *ch)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * 1 if at is a Name whose Name Value the object has already: a name is
+ * one object's (1.4 3.2), and a second instance of it would make its
+ * Attribute Index, not the name, tell them apart. Uniqueness across
+ * objects is not checked: that would cost a Locate on every write, and
+ * Re-key names two keys for a moment (docs/attributes.md).
+ */
+
+static ngx_uint_t
+ngx_kmip_op_change_named(ngx_kmip_object_t *obj, ngx_kmip_attr_t *at)
+{
+    ngx_kmip_attr_t  *have;
+    ngx_kmip_item_t  *v, *w;
+
+    if (!ngx_kmip_attr_name_is(at, "Name") || at->value == NULL) {
+        return 0;
+    }
+
+    v = ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_NAME_VALUE);
+    if (v == NULL || v->type != NGX_KMIP_TYPE_TEXT_STRING) {
+        return 0;
+    }
+
+    for (have = obj->attributes.first; have; have = have->next) {
+        if (have->value == NULL || !ngx_kmip_attr_name_is(have, "Name")) {
+            continue;
+        }
+
+        w = ngx_kmip_ttlv_find(have->value, NGX_KMIP_TAG_NAME_VALUE);
+
+        if (w && w->type == NGX_KMIP_TYPE_TEXT_STRING
+            && w->v.str.len == v->v.str.len
+            && ngx_memcmp(w->v.str.data, v->v.str.data, v->v.str.len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

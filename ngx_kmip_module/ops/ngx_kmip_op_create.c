@@ -491,7 +491,15 @@ ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
             return NGX_DECLINED;
         }
 
-        if (!(s->flags & NGX_KMIP_ATTR_ON_CREATE)) {
+        /*
+         * a client registering a certificate may say its type, which the
+         * certificate itself must then have (ngx_kmip_op_pkey.c)
+         */
+
+        if (!(s->flags & NGX_KMIP_ATTR_ON_CREATE)
+            && !(object_type == NGX_KMIP_OBJECT_TYPE_CERTIFICATE
+                 && ngx_kmip_attr_name_is(at, "Certificate Type")))
+        {
             (void) ngx_kmip_result_fail(r, ctx->out,
                                         NGX_KMIP_REASON_INVALID_FIELD,
                                         "attribute \"%*s\" is set by the "

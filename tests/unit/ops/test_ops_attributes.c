@@ -46,6 +46,28 @@ t_attr_op(uint32_t operation, ngx_str_t *uid, const char *name,
 }
 
 
+/* Add Attribute of a Name (1.4) */
+
+static ngx_kmip_response_item_t *
+t_add_name(ngx_str_t *uid, const char *name)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p, *a, *v;
+
+    t = t_request(1, 4);
+    p = t_item(t, NGX_KMIP_OP_ADD_ATTRIBUTE);
+    t_uid(p, uid);
+    a = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_ATTRIBUTE);
+    t_text(a, NGX_KMIP_TAG_ATTRIBUTE_NAME, "Name");
+    v = ngx_kmip_ttlv_add_struct(t_alloc(), a, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
+    t_text(v, NGX_KMIP_TAG_NAME_VALUE, name);
+    ngx_kmip_ttlv_add_enum(t_alloc(), v, NGX_KMIP_TAG_NAME_TYPE,
+                           NGX_KMIP_NAME_TYPE_UNINTERPRETED_TEXT_STRING);
+
+    return t_run(t);
+}
+
+
 /* the Attribute Index of the named 1.x Attribute: -1 without, -2 absent */
 
 static int64_t
@@ -74,6 +96,7 @@ void
 t_attributes(void)
 {
     ngx_str_t                  u;
+    ngx_uint_t                 i;
     ngx_kmip_response_item_t  *out;
 
     if (!t_new_key(1, 4, &u)) {
@@ -118,6 +141,14 @@ t_attributes(void)
           && t_kept_text(&u, "x-Purpose", -1, NULL),
           "Modify Attribute of one the object lacks: Invalid Field, add it "
           "first (1.4 Table 342)");
+
+    for (i = 0; i < 2; i++) {
+        out = t_add_name(&u, "backup-volume");
+    }
+
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_ILLEGAL_OPERATION
+          && t_kept_text(&u, "Name", 1, NULL),
+          "Add Attribute of a Name the object has already: refused");
 
     out = t_attr_op(NGX_KMIP_OP_ADD_ATTRIBUTE, &u, "Unique Identifier",
                     "mine");

@@ -23,6 +23,10 @@
 #include "ngx_kmip_keys.h"
 
 
+/* the subject and issuer CN of the certificates made here */
+#define T_CERT_CN  "unit test"
+
+
 /* one RSA 2048 pair for the Register tests, made once */
 static ngx_kmip_keypair_t  t_pair;
 static ngx_uint_t          t_pair_made;
@@ -280,7 +284,7 @@ t_certificate(size_t *len)
 
     name = X509_get_subject_name(x);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               (const u_char *) "unit test", -1, -1, 0);
+                               (const u_char *) T_CERT_CN, -1, -1, 0);
     X509_set_issuer_name(x, name);
 
     der = NULL;
@@ -305,6 +309,7 @@ t_certificate(size_t *len)
 static void
 t_register_certificate(ngx_uint_t major)
 {
+    int64_t                    type;
     size_t                     len;
     u_char                    *der;
     ngx_str_t                 *uid;
@@ -318,19 +323,37 @@ t_register_certificate(ngx_uint_t major)
         return;
     }
 
-    t = t_request(major, major >= 2 ? 1 : 4);
-    p = t_item(t, NGX_KMIP_OP_REGISTER);
-    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE,
-                           NGX_KMIP_OBJECT_TYPE_CERTIFICATE);
-    (void) t_attrs(p, major);
-    o = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_CERTIFICATE);
-    ngx_kmip_ttlv_add_enum(t_alloc(), o, NGX_KMIP_TAG_CERTIFICATE_TYPE,
-                           NGX_KMIP_CERTIFICATE_TYPE_X_509);
-    ngx_kmip_ttlv_add_bytes(t_alloc(), o, NGX_KMIP_TAG_CERTIFICATE_VALUE, der,
-                            len);
+    for (type = NGX_KMIP_CERTIFICATE_TYPE_PGP; /* void */ ;
+         type = NGX_KMIP_CERTIFICATE_TYPE_X_509)
+    {
+        /* the client may say the certificate's type, which must be it */
 
-    uid = t_uid_of(&t_run(t)[0]);
-    if (!t_got(uid, "Register of an X.509 certificate")) {
+        t = t_request(major, major >= 2 ? 1 : 4);
+        p = t_item(t, NGX_KMIP_OP_REGISTER);
+        ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE,
+                               NGX_KMIP_OBJECT_TYPE_CERTIFICATE);
+        t_attr(t_attrs(p, major), major, "Certificate Type",
+               NGX_KMIP_TAG_CERTIFICATE_TYPE, NGX_KMIP_TYPE_ENUMERATION,
+               type);
+        o = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_CERTIFICATE);
+        ngx_kmip_ttlv_add_enum(t_alloc(), o, NGX_KMIP_TAG_CERTIFICATE_TYPE,
+                               NGX_KMIP_CERTIFICATE_TYPE_X_509);
+        ngx_kmip_ttlv_add_bytes(t_alloc(), o, NGX_KMIP_TAG_CERTIFICATE_VALUE,
+                                der, len);
+
+        out = t_run(t);
+
+        if (type == NGX_KMIP_CERTIFICATE_TYPE_X_509) {
+            break;
+        }
+
+        t_expect(&out[0], NGX_KMIP_REASON_INVALID_FIELD,
+                 "a Certificate Type attribute not the certificate's: "
+                 "refused");
+    }
+
+    uid = t_uid_of(&out[0]);
+    if (!t_got(uid, "Register of an X.509 certificate with its type")) {
         return;
     }
 
@@ -338,6 +361,9 @@ t_register_certificate(ngx_uint_t major)
           == NGX_KMIP_CERTIFICATE_TYPE_X_509
           && t_kept_num(uid, "Certificate Length") == (int64_t) len,
           "a certificate's Type and Length, read from it");
+    CHECK(t_kept_text(uid, "Certificate Subject CN", -1, T_CERT_CN)
+          && t_kept_text(uid, "Certificate Issuer CN", -1, T_CERT_CN),
+          "its subject's and issuer's CN, 2.x attributes of their own");
 
     out = t_get_kft(major, uid, 0);
     cv = t_deep(out[0].payload, NGX_KMIP_TAG_CERTIFICATE_VALUE);

@@ -27,6 +27,9 @@
 #define T_CERT_CN  "unit test"
 
 
+static ngx_kmip_item_t *t_bool_value(ngx_uint_t b);
+
+
 /* one RSA 2048 pair for the Register tests, made once */
 static ngx_kmip_keypair_t  t_pair;
 static ngx_uint_t          t_pair_made;
@@ -639,6 +642,63 @@ t_key_pairs(ngx_uint_t major)
 }
 
 
+/*
+ * A private key is served only as its attributes allow (KMIP 1.4 3.48,
+ * 3.50; the requests are 1.4 and 2.1): Sensitive, only wrapped; not
+ * Extractable, never; its public key all the same
+ */
+
+static void
+t_private_key_rules(ngx_uint_t major)
+{
+    ngx_str_t           priv, pub;
+    ngx_kmip_object_t  *kept;
+
+    if (!t_key_pair(major, 1, &priv, &pub)) {
+        CHECK(0, "a key pair for the private key rules");
+        return;
+    }
+
+    kept = ngx_kmip_store_memory_find(t_mem, &priv);
+    (void) ngx_kmip_attrs_set(t_alloc(), &kept->attributes, "Sensitive",
+                              t_bool_value(1));
+
+    t_expect(&t_get_kft(major, &priv, 0)[0],
+             NGX_KMIP_REASON_SENSITIVE,
+             "Get of a Sensitive private key, unwrapped: refused");
+    CHECK(t_get_kft(major, &pub, 0)[0].result_status
+          == NGX_KMIP_STATUS_SUCCESS,
+          "its public key is served");
+
+    kept = ngx_kmip_store_memory_find(t_mem, &priv);
+    (void) ngx_kmip_attrs_set(t_alloc(), &kept->attributes, "Sensitive",
+                              t_bool_value(0));
+    (void) ngx_kmip_attrs_set(t_alloc(), &kept->attributes, "Extractable",
+                              t_bool_value(0));
+
+    t_expect(&t_get_kft(major, &priv, NGX_KMIP_KEY_FORMAT_TYPE_PKCS_8)[0],
+             NGX_KMIP_REASON_NOT_EXTRACTABLE,
+             "Get of a private key that is not Extractable: refused");
+}
+
+
+/* a Boolean Attribute Value */
+
+static ngx_kmip_item_t *
+t_bool_value(ngx_uint_t b)
+{
+    ngx_kmip_item_t  *v;
+
+    v = ngx_kmip_ttlv_item_new(t_alloc(), NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                               NGX_KMIP_TYPE_BOOLEAN);
+    if (v) {
+        v->v.num = b;
+    }
+
+    return v;
+}
+
+
 /* the public key cannot be stored: the private one is destroyed */
 
 static void
@@ -688,6 +748,7 @@ t_pkeys(void)
         t_split_key(major, 1);
         t_split_key(major, 0);
         t_key_pairs(major);
+        t_private_key_rules(major);
     }
 
     t_key_pair_half_stored();

@@ -207,6 +207,21 @@ subtest 'a small object keeps its single key' => sub {
     is(opaque_of(get($pb, $uid)), 'y' x 4096, 'read on b');
 };
 
+subtest 'a Register that fails after some chunks leaves no key' => sub {
+    my @live = grep { !$_->{deleted} && ($_->{state} // 0) != 5 } kp_keys();
+    $kp->fault({ method => 'POST', path => '/api/v2/keys$', status => 500,
+                 count => 1 });
+    my ($bi) = op_req($pa, '1.4', { operation => 'Register', payload => [
+        E('Object Type', 'Opaque Object'), tmpl1(),
+        S('Opaque Object', [ E('Opaque Data Type', 0x80000001),
+                             B('Opaque Data Value', $big) ]) ] });
+    $kp->clear_faults;
+    is(kmip_value($bi, 'Result Status'), 1, 'the Register fails');
+    ok(!defined uid_of($bi), 'no Unique Identifier');
+    my @now = grep { !$_->{deleted} && ($_->{state} // 0) != 5 } kp_keys();
+    is(scalar @now, scalar @live, 'the chunks it wrote are deleted');
+};
+
 subtest 'deleting the CRK crypto-shreds a large object' => sub {
     my $uid = register_opaque($pa, $big);
     op_ok(get($pb, $uid), 'readable before');

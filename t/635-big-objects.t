@@ -222,6 +222,25 @@ subtest 'a Register that fails after some chunks leaves no key' => sub {
     is(scalar @now, scalar @live, 'the chunks it wrote are deleted');
 };
 
+subtest 'an undone Register of a large object leaves no key' => sub {
+    my $r = kmip_roundtrip($pa, kmip_request(version => '1.4',
+        batch_order_option => 1,
+        header => [ E('Batch Error Continuation Option', 3) ],
+        items => [
+            { operation => 'Register', ubi => pack('N', 1), payload => [
+                E('Object Type', 'Opaque Object'), tmpl1(),
+                S('Opaque Object', [ E('Opaque Data Type', 0x80000001),
+                                     B('Opaque Data Value', $big) ]) ] },
+            { operation => 'Get', ubi => pack('N', 2),
+              payload => [ ops_uid('no-such-object') ] } ]),
+        timeout => 30);
+    my @bi = kmip_find_all($r, 'Batch Item');
+    is(kmip_value($bi[0], 'Result Status'), 3, 'Register: Operation Undone');
+    my $uid = uid_of($bi[0]);
+    ok($uid, 'its Unique Identifier');
+    is(scalar(live_keys($uid)), 0, 'neither its generation nor a chunk live');
+};
+
 subtest 'deleting the CRK crypto-shreds a large object' => sub {
     my $uid = register_opaque($pa, $big);
     op_ok(get($pb, $uid), 'readable before');

@@ -2187,12 +2187,18 @@ ngx_kmip_store_fetch_material(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_object_t  *obj = ctx->obj;
 
     if (obj->chunks) {
-        /* the data key of the chunks, kept for them */
         if (call->plaintext.len != NGX_KMIP_STORE_DEK_LEN) {
             return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, call,
                                        "the unwrapped data key has the "
                                        "wrong length");
         }
+
+        if (!ctx->with_material) {
+            /* the unwrap proved the CRK usable; the data key is not kept */
+            return NGX_OK;
+        }
+
+        /* the data key of the chunks, kept for them */
 
         if (ngx_kmip_kp_secret(ctx->op->pool, &ctx->dek,
                                NGX_KMIP_STORE_DEK_LEN)

@@ -135,6 +135,32 @@ subtest 'an RSA-4096 private key with many attributes' => sub {
        'its 30 attributes on b');
 };
 
+subtest 'a certificate of 6.8 KB' => sub {
+    my $dir = servroot();
+    # a large private extension: bytes no attribute is made of
+    my $ext = '1.3.6.1.4.1.55555.1=DER:' . ('ab' x 6000);
+    system("openssl req -x509 -newkey rsa:2048 -nodes -keyout $dir/big.key "
+           . "-subj /CN=big -addext $ext -days 2 "
+           . "-outform DER -out $dir/big.der 2>/dev/null") == 0
+        or BAIL_OUT('openssl req');
+    open my $fh, '<:raw', "$dir/big.der" or die $!;
+    my $der = do { local $/; <$fh> };
+    close $fh;
+    ok(length($der) > 6000, 'an X.509 certificate of ' . length($der)
+       . ' bytes');
+    my ($bi) = op_req($pa, '1.4', { operation => 'Register', payload => [
+        E('Object Type', 'Certificate'), tmpl1(),
+        S('Certificate', [ E('Certificate Type', 0x01),
+                           B('Certificate Value', $der) ]) ] });
+    my $uid = uid_of(op_ok($bi, 'Register of the certificate'));
+    is(scalar(chunks_of($uid)), 2, 'in 2 chunks');
+    my $g = get($pb, $uid);
+    op_ok($g, 'Get on b');
+    ok((kmip_value($g, 'Response Payload', 'Certificate',
+                   'Certificate Value') // '') eq $der,
+       'the same certificate on b');
+};
+
 subtest 'a deleted or altered chunk fails the read closed' => sub {
     my $uid = register_opaque($pa, $big);
     my ($victim) = chunks_of($uid);

@@ -1467,7 +1467,8 @@ ngx_kmip_store_chunks_parse(ngx_kmip_store_ctx_t *ctx)
         key = ngx_kmip_ttlv_find(item, NGX_KMIP_TAG_RECORD_CHUNK_KEY);
         md = ngx_kmip_ttlv_find(item, NGX_KMIP_TAG_RECORD_CHUNK_DIGEST);
 
-        if (i == ctx->total || key == NULL || key->type != NGX_KMIP_TYPE_TEXT_STRING
+        if (i == ctx->total
+            || key == NULL || key->type != NGX_KMIP_TYPE_TEXT_STRING
             || key->v.str.len == 0 || key->v.str.len > 100
             || md == NULL || md->type != NGX_KMIP_TYPE_BYTE_STRING
             || md->v.str.len != NGX_KMIP_STORE_MD_LEN)

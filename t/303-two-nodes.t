@@ -74,25 +74,7 @@ subtest 'concurrent Add Attribute on both nodes loses nothing' => sub {
     op_ok($bi, 'Create');
     my $uid = uid_of($bi);
     my $n = 20;
-    my @pids;
-    for my $i (1 .. $n) {
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            my $port = $i % 2 ? $pa : $pb;
-            my $r = kmip_roundtrip($port, kmip_request(version => '1.4',
-                items => [ { operation => 'Add Attribute', payload => [
-                    ops_uid($uid), a1("x-C$i", T('x', "v$i")) ] } ]),
-                timeout => 60);
-            my $ok = $r && kmip_value($r, 'Batch Item', 'Result Status') == 0;
-            print STDERR "# x-C$i on $port: ", ($r ? kmip_value($r,
-                'Batch Item', 'Result Message') // '' : 'no answer'), "\n"
-                unless $ok;
-            POSIX::_exit($ok ? 0 : 1);
-        }
-        push @pids, $pid;
-    }
-    my $failed = 0;
-    for (@pids) { waitpid $_, 0; $failed++ if $? }
+    my $failed = concurrent_adds($uid, $n, $pb, $pa);
     is($failed, 0, "all $n concurrent Add Attribute succeeded");
     my $at = attrs($pb, $uid);
     my @missing = grep { ($at->{"x-C$_"} // '') ne "v$_" } 1 .. $n;

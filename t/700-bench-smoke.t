@@ -36,7 +36,8 @@ my $rc = $? >> 8;
 
 is($rc, 0, 'bench/run --smoke exits 0')
     or diag(`tail -30 $dir/stderr`);
-cmp_ok(time - $t0, '<', 90, 'within the smoke budget');
+# scenario 8 waits out pykmip-server's RSA-4096 generations (seconds each)
+cmp_ok(time - $t0, '<', 150, 'within the smoke budget');
 
 # the table: a header and one row per measure of each scenario
 like($out, qr/^\| # \| measure \| ngx_kmip \| peer \| ratio \| target \|/m,
@@ -115,10 +116,13 @@ for my $k (qw(s8_nginx_dv_idle s8_nginx_dv_keygen s8_pykmip_dv_idle
 {
     is($runs->{$k}{ops}, 400, "$k: every Discover Versions answered");
 }
-# (the generations are what counts here: with Key Protect as the store an
-# RSA-4096 pair is made, then refused for its size, docs/performance.md)
+# the generations are what counts here, and their pairs are stored (in
+# chunks: docs/key-protect.md)
 is($runs->{s8_nginx_ckp4096}{conn_errors}, 0,
    'scenario 8: the RSA-4096 connections held');
+is($runs->{s8_nginx_ckp4096}{kmip_errors}, 0,
+   'scenario 8: the RSA-4096 pairs are stored')
+    or diag($runs->{s8_nginx_ckp4096}{first_error});
 is($runs->{s8_keygen}{keygen_rsa4096}{n}, 2,
    'scenario 8: 2 RSA-4096 generations timed');
 

@@ -94,7 +94,8 @@ return {
     'CS-RNG-O' => 'RNG Seed (an optional operation) is not offered: the '
                 . 'server\'s generator is OpenSSL\'s, which clients do not '
                 . 'seed',
-    'OMOS-O-1' => 'registers 5,200 bytes of opaque data; ngx_kmip accepts 1 '
-                . 'to 4096 bytes per object (the Key Protect payload bound) '
-                . 'and answers Invalid Field',
+    'OMOS-O-1' => 'the 5,200 bytes of opaque data are registered (in '
+                . 'chunks, docs/key-protect.md#chunks); the 1.4 case then '
+                . 'expects a 1.3 Protocol Version in the answer to a 1.4 '
+                . 'request',
 };

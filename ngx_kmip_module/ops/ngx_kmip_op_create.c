@@ -28,7 +28,8 @@
  */
 
 
-#define NGX_KMIP_MATERIAL_MAX   4096
+/* larger material is kept in chunks (docs/key-protect.md#chunks) */
+#define NGX_KMIP_MATERIAL_MAX   NGX_KMIP_STORE_MATERIAL_MAX
 
 #define NGX_KMIP_KFT_NOT_SUPPORTED                                            \
     NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED

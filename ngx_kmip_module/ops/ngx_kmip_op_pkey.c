@@ -24,8 +24,8 @@
  */
 
 
-/* a key or certificate kept by the store: within a Key Protect record */
-#define NGX_KMIP_PKEY_MATERIAL_MAX  4096
+/* a key or certificate kept by the store, in chunks when large */
+#define NGX_KMIP_PKEY_MATERIAL_MAX  NGX_KMIP_STORE_MATERIAL_MAX
 
 
 /* the certificate attributes Register sets, by the tag of their value */

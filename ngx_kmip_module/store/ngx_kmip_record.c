@@ -8,6 +8,25 @@
 #include "ngx_kmip_tags.h"
 
 
+const char  ngx_kmip_record_too_large[] =
+    "the object's attributes exceed the size of a Key Protect payload";
+
+
+static uint32_t
+ngx_kmip_record_version(const ngx_kmip_record_t *rec)
+{
+    if (rec->chunks) {
+        return NGX_KMIP_RECORD_VERSION_CHUNKS;
+    }
+
+    if (rec->scope_len || rec->fields) {
+        return NGX_KMIP_RECORD_VERSION_SCOPE;
+    }
+
+    return NGX_KMIP_RECORD_VERSION;
+}
+
+
 int
 ngx_kmip_record_encode(ngx_kmip_allocator_t *a, const ngx_kmip_record_t *rec,
     uint8_t **out, size_t *len, const char **err)
@@ -24,13 +43,13 @@ ngx_kmip_record_encode(ngx_kmip_allocator_t *a, const ngx_kmip_record_t *rec,
      * an object of the default scope and no object fields is written as
      * before these existed, so that every node reads it; another in
      * version 2, which a node that knows neither refuses rather than
-     * serve it to other clients, or serve a wrapped key as plain
+     * serve it to other clients, or serve a wrapped key as plain; one in
+     * chunks in version 3, which a node that does not know chunks refuses
+     * rather than unwrap a data key as if it were the material
      */
 
     if (ngx_kmip_ttlv_add_integer(a, root, NGX_KMIP_TAG_RECORD_VERSION,
-                                  (rec->scope_len || rec->fields)
-                                  ? NGX_KMIP_RECORD_VERSION_SCOPE
-                                  : NGX_KMIP_RECORD_VERSION)
+                                  ngx_kmip_record_version(rec))
            == NULL
         || ngx_kmip_ttlv_add_text(a, root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
                                   rec->uid, rec->uid_len) == NULL
@@ -52,6 +71,15 @@ ngx_kmip_record_encode(ngx_kmip_allocator_t *a, const ngx_kmip_record_t *rec,
     if (rec->fields) {
         st = ngx_kmip_item_retag(a, rec->fields,
                                  NGX_KMIP_TAG_RECORD_OBJECT_FIELDS);
+        if (st == NULL) {
+            goto nomem;
+        }
+
+        ngx_kmip_ttlv_item_append(root, st);
+    }
+
+    if (rec->chunks) {
+        st = ngx_kmip_item_retag(a, rec->chunks, NGX_KMIP_TAG_RECORD_CHUNKS);
         if (st == NULL) {
             goto nomem;
         }
@@ -103,8 +131,7 @@ ngx_kmip_record_encode(ngx_kmip_allocator_t *a, const ngx_kmip_record_t *rec,
     size = ngx_kmip_ttlv_size(root);
 
     if (size > NGX_KMIP_RECORD_MAX_SIZE) {
-        *err = "the object's attributes exceed the size of a Key Protect "
-               "payload";
+        *err = ngx_kmip_record_too_large;
         return -1;
     }
 
@@ -132,7 +159,7 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
     size_t len, ngx_kmip_record_t *rec, const char **err)
 {
     ngx_kmip_attr_t         at;
-    ngx_kmip_item_t        *root, *item, *fields;
+    ngx_kmip_item_t        *root, *item, *fields, *chunks;
     ngx_kmip_error_t        e;
     ngx_kmip_limits_t       limits;
     ngx_kmip_attr_t        *added;
@@ -164,7 +191,8 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
     }
 
     if (item->v.num != NGX_KMIP_RECORD_VERSION
-        && item->v.num != NGX_KMIP_RECORD_VERSION_SCOPE)
+        && item->v.num != NGX_KMIP_RECORD_VERSION_SCOPE
+        && item->v.num != NGX_KMIP_RECORD_VERSION_CHUNKS)
     {
         *err = "the record's version is not one this server reads";
         return -1;
@@ -174,9 +202,15 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
 
     item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_SCOPE);
     fields = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_OBJECT_FIELDS);
+    chunks = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_CHUNKS);
 
-    if ((item != NULL || fields != NULL)
-        != (rec->version == NGX_KMIP_RECORD_VERSION_SCOPE)
+    /* the version is the one the encoder would have chosen, no other */
+
+    if ((chunks != NULL) != (rec->version == NGX_KMIP_RECORD_VERSION_CHUNKS)
+        || (chunks && chunks->type != NGX_KMIP_TYPE_STRUCTURE)
+        || (chunks == NULL
+            && (item != NULL || fields != NULL)
+               != (rec->version == NGX_KMIP_RECORD_VERSION_SCOPE))
         || (item && (item->type != NGX_KMIP_TYPE_TEXT_STRING
                      || item->v.str.len == 0))
         || (fields && fields->type != NGX_KMIP_TYPE_STRUCTURE))
@@ -192,6 +226,7 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
     }
 
     rec->fields = fields;
+    rec->chunks = chunks;
 
     item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
     if (item == NULL || item->type != NGX_KMIP_TYPE_TEXT_STRING

@@ -213,6 +213,7 @@ ngx_kmip_store_decode(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
     obj->scope.data = (u_char *) rec.scope;
     obj->scope.len = rec.scope_len;
     obj->fields = (ngx_kmip_item_t *) rec.fields;
+    obj->chunks = (ngx_kmip_item_t *) rec.chunks;
 
     return NGX_OK;
 }

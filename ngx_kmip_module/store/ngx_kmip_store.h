@@ -64,12 +64,23 @@ typedef struct {
     ngx_str_t                   kp_id;
     ngx_str_t                   wrapped;
     uint32_t                    material_len;
+    ngx_kmip_item_t            *chunks;         /* Record Chunks: the
+                                                   material is elsewhere,
+                                                   wrapped is its data key;
+                                                   NULL: in the record */
     time_t                      deletion_date;  /* destroyed: when */
     ngx_array_t                *stale;          /* ngx_str_t: Key Protect
                                                    ids of older live
                                                    generations, deleted by
                                                    the next update */
 } ngx_kmip_object_t;
+
+
+/*
+ * the largest key material an object holds (docs/key-protect.md#limits):
+ * within a 64 KiB Register once kmip_max_message_size allows its request
+ */
+#define NGX_KMIP_STORE_MATERIAL_MAX  65536
 
 
 /* objects a list (Locate) looks at, at most */

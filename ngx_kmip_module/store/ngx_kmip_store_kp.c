@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
@@ -37,6 +38,17 @@
  *   list     list pages by name prefix, get each object    1 + n calls
  *   remove   list by exact name, delete every live key     1 + n calls
  *            (the undo of a create in a batch with Undo)
+ *
+ *   An object whose material is larger than NGX_KMIP_STORE_INLINE_MAX, or
+ *   whose record would not fit in a payload, has its material encrypted
+ *   under a data key that the CRK wraps, in chunks: n more standard keys
+ *   of the same name without alias, written before generation 1, which
+ *   lists their ids and digests (docs/key-protect.md#chunks).
+ *
+ *   create   wrap the data key, create n chunks, create g1  2 + n calls
+ *   fetch    + GET the n chunks, 8 at a time, with the material
+ *   update   as above: the chunks stay
+ *   destroy  + delete the n chunks
  */
 
 
@@ -52,6 +64,21 @@
 #define NGX_KMIP_STORE_SWEEPS_MAX    64
 #define NGX_KMIP_STORE_SWEEP_ROUNDS  3
 
+/*
+ * Material up to NGX_KMIP_STORE_INLINE_MAX bytes is wrapped by the CRK into
+ * the record, as it always was; larger material, or a record that would
+ * not fit in a payload, goes in chunks (docs/key-protect.md#chunks): a
+ * payload of NGX_KMIP_RECORD_MAX_SIZE bytes is 7,468 in base64, within
+ * Key Protect's 7,500.
+ */
+#define NGX_KMIP_STORE_INLINE_MAX    4096
+#define NGX_KMIP_STORE_CHUNK_SIZE    NGX_KMIP_RECORD_MAX_SIZE
+#define NGX_KMIP_STORE_CHUNKS_MAX    13
+#define NGX_KMIP_STORE_DEK_LEN       32
+#define NGX_KMIP_STORE_IV_LEN        12
+#define NGX_KMIP_STORE_TAG_LEN       16
+#define NGX_KMIP_STORE_MD_LEN        32
+
 
 /* the Key Protect calls an operation is made of */
 
@@ -65,6 +92,17 @@ typedef enum {
 } ngx_kmip_store_step_e;
 
 
+typedef struct ngx_kmip_store_ctx_s  ngx_kmip_store_ctx_t;
+
+/*
+ * a call of a window (ngx_kmip_store_window): NGX_AGAIN when started,
+ * NGX_DECLINED when item i needs none, NGX_ERROR with the failure recorded
+ */
+typedef ngx_int_t (*ngx_kmip_store_step_pt)(ngx_kmip_store_ctx_t *ctx,
+    ngx_uint_t i);
+typedef void (*ngx_kmip_store_done_pt)(ngx_kmip_store_ctx_t *ctx);
+
+
 typedef struct {
     ngx_str_t                   name;
     ngx_kmip_kp_key_t          *key;        /* highest generation */
@@ -73,7 +111,7 @@ typedef struct {
 } ngx_kmip_store_cand_t;
 
 
-typedef struct {
+struct ngx_kmip_store_ctx_s {
     ngx_kmip_store_op_t        *op;
     ngx_kmip_kp_t              *kp;
     ngx_kmip_store_kind_e       kind;
@@ -99,9 +137,21 @@ typedef struct {
     /* list */
     ngx_uint_t                  offset;
     ngx_array_t                *cands;      /* ngx_kmip_store_cand_t */
+
+    /* a window of calls in flight: Locate's GETs, the chunks' */
+    ngx_uint_t                  total;
     ngx_uint_t                  pending;
     ngx_uint_t                  failed;
-} ngx_kmip_store_ctx_t;
+    ngx_kmip_store_step_pt      step;
+    ngx_kmip_store_done_pt      done;
+
+    /* chunks: the material of an object too large for one payload */
+    ngx_str_t                   dek;        /* secret */
+    u_char                      iv[NGX_KMIP_STORE_IV_LEN];
+    ngx_str_t                   sealed;     /* ciphertext, then the tag */
+    ngx_str_t                  *chunk_ids;
+    u_char                    (*chunk_md)[NGX_KMIP_STORE_MD_LEN];
+};
 
 
 typedef struct {
@@ -168,6 +218,33 @@ static ngx_uint_t ngx_kmip_store_generation(ngx_str_t *name,
     ngx_kmip_kp_key_t *key);
 
 static void ngx_kmip_store_create_wrapped(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_create_sealed(ngx_kmip_store_ctx_t *ctx);
+static ngx_int_t ngx_kmip_store_encode_record(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_object_t *obj, ngx_uint_t generation, const char **err);
+static ngx_int_t ngx_kmip_store_seal(ngx_kmip_store_ctx_t *ctx);
+static void ngx_kmip_store_slice(ngx_kmip_store_ctx_t *ctx, ngx_uint_t i,
+    ngx_str_t *part);
+static ngx_int_t ngx_kmip_store_chunks_write(ngx_kmip_store_ctx_t *ctx);
+static ngx_int_t ngx_kmip_store_chunk_create(ngx_kmip_store_ctx_t *ctx,
+    ngx_uint_t i);
+static void ngx_kmip_store_chunk_created(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_chunks_written(ngx_kmip_store_ctx_t *ctx);
+static ngx_int_t ngx_kmip_store_chunks_parse(ngx_kmip_store_ctx_t *ctx);
+static ngx_int_t ngx_kmip_store_chunks_fetch(ngx_kmip_store_ctx_t *ctx);
+static ngx_int_t ngx_kmip_store_chunk_get(ngx_kmip_store_ctx_t *ctx,
+    ngx_uint_t i);
+static void ngx_kmip_store_chunk_got(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_chunk_keep(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call, ngx_uint_t i);
+static void ngx_kmip_store_chunks_read(ngx_kmip_store_ctx_t *ctx);
+static ngx_int_t ngx_kmip_store_material_checked(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call, ngx_str_t *material);
+static void ngx_kmip_store_chunks_doomed(ngx_kmip_store_ctx_t *ctx);
+static ngx_int_t ngx_kmip_store_chunks_window(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_store_step_pt step, ngx_kmip_store_done_pt done);
+static ngx_int_t ngx_kmip_store_chunks_alloc(ngx_kmip_store_ctx_t *ctx);
+static ngx_kmip_store_ref_t *ngx_kmip_store_ref(ngx_kmip_store_ctx_t *ctx,
+    ngx_uint_t i);
 static void ngx_kmip_store_create_created(ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_create_orphan(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_create_checked(ngx_kmip_kp_call_t *call);
@@ -212,8 +289,10 @@ static ngx_int_t ngx_kmip_store_list_page(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_list_listed(ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_list_add(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_key_t *key);
-static void ngx_kmip_store_list_get_more(ngx_kmip_store_ctx_t *ctx);
-static ngx_int_t ngx_kmip_store_list_get(ngx_kmip_store_ctx_t *ctx);
+static void ngx_kmip_store_window(ngx_kmip_store_ctx_t *ctx);
+static ngx_int_t ngx_kmip_store_list_get(ngx_kmip_store_ctx_t *ctx,
+    ngx_uint_t i);
+static void ngx_kmip_store_list_done(ngx_kmip_store_ctx_t *ctx);
 static void ngx_kmip_store_list_got(ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_list_keep(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_call_t *call, ngx_kmip_store_ref_t *ref);
@@ -607,9 +686,24 @@ static ngx_int_t
 ngx_kmip_store_encode(ngx_kmip_store_ctx_t *ctx, ngx_kmip_object_t *obj,
     ngx_uint_t generation)
 {
+    const char  *err;
+
+    if (ngx_kmip_store_encode_record(ctx, obj, generation, &err) != NGX_OK) {
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL, err);
+    }
+
+    return NGX_OK;
+}
+
+
+/* ctx->record for obj at generation: NGX_OK, or NGX_ERROR with *err */
+
+static ngx_int_t
+ngx_kmip_store_encode_record(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_object_t *obj, ngx_uint_t generation, const char **err)
+{
     size_t                 len;
     uint8_t               *out;
-    const char            *err;
     ngx_kmip_record_t      rec;
     ngx_kmip_allocator_t   a;
 
@@ -629,10 +723,11 @@ ngx_kmip_store_encode(ngx_kmip_store_ctx_t *ctx, ngx_kmip_object_t *obj,
     rec.scope = obj->scope.len ? obj->scope.data : NULL;
     rec.scope_len = obj->scope.len;
     rec.fields = obj->fields;
+    rec.chunks = obj->chunks;
     rec.attrs = obj->attributes;
 
-    if (ngx_kmip_record_encode(&a, &rec, &out, &len, &err) != 0) {
-        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL, err);
+    if (ngx_kmip_record_encode(&a, &rec, &out, &len, err) != 0) {
+        return NGX_ERROR;
     }
 
     ctx->record.data = out;
@@ -708,8 +803,27 @@ ngx_kmip_store_kp_create(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
     }
 
     op->object = obj;
+    obj->chunks = NULL;
+
+    if (obj->material.len > NGX_KMIP_STORE_INLINE_MAX) {
+        return ngx_kmip_store_create_sealed(ctx);
+    }
 
     return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_WRAP, &obj->material,
+                                ngx_kmip_store_create_wrapped, NULL);
+}
+
+
+/* the material in chunks: sealed under a data key, which the CRK wraps */
+
+static ngx_int_t
+ngx_kmip_store_create_sealed(ngx_kmip_store_ctx_t *ctx)
+{
+    if (ngx_kmip_store_seal(ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_WRAP, &ctx->dek,
                                 ngx_kmip_store_create_wrapped, NULL);
 }
 
@@ -717,6 +831,7 @@ ngx_kmip_store_kp_create(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
 static void
 ngx_kmip_store_create_wrapped(ngx_kmip_kp_call_t *call)
 {
+    const char            *err;
     ngx_kmip_store_ctx_t  *ctx = call->data;
     ngx_kmip_object_t     *obj = ctx->obj;
 
@@ -729,8 +844,28 @@ ngx_kmip_store_create_wrapped(ngx_kmip_kp_call_t *call)
     obj->wrapped = call->ciphertext;
     obj->material_len = obj->material.len;
 
-    if (ngx_kmip_store_encode(ctx, obj, 1) != NGX_OK) {
-        ngx_kmip_store_finalize(ctx->op, NGX_ERROR);
+    if (ctx->dek.len) {
+        /* the data key is wrapped: the chunks, then generation 1 */
+        ngx_kmip_store_finalize(ctx->op, ngx_kmip_store_chunks_write(ctx));
+        return;
+    }
+
+    if (ngx_kmip_store_encode_record(ctx, obj, 1, &err) != NGX_OK) {
+
+        if (err == ngx_kmip_record_too_large) {
+            /*
+             * the material wrapped whole and the attributes do not fit
+             * in one payload together (an RSA-4096 private key with
+             * many attributes): the material goes in chunks
+             */
+            ngx_str_null(&obj->wrapped);
+            ngx_kmip_store_finalize(ctx->op,
+                                    ngx_kmip_store_create_sealed(ctx));
+            return;
+        }
+
+        ngx_kmip_store_finalize(ctx->op,
+            ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL, err));
         return;
     }
 
@@ -766,7 +901,9 @@ ngx_kmip_store_create_created(ngx_kmip_kp_call_t *call)
 
     (void) ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_CREATE);
 
-    if (call->result != NGX_KMIP_KP_UNAVAILABLE) {
+    /* chunks written for it bear its name: found and deleted as orphans */
+
+    if (call->result != NGX_KMIP_KP_UNAVAILABLE && ctx->obj->chunks == NULL) {
         ngx_kmip_store_finalize(ctx->op, NGX_ERROR);
         return;
     }
@@ -1005,6 +1142,573 @@ ngx_kmip_store_delete_failed(ngx_kmip_store_ctx_t *ctx,
 }
 
 
+/* ---------------------------------------------------------------- chunks */
+
+/*
+ * An object too large for one payload (docs/key-protect.md#chunks): its
+ * material is sealed with AES-256-GCM under a fresh data key (AAD the key
+ * name "kmip-<uuid>"), the data key is wrapped by the CRK in place of the
+ * material, and the ciphertext with its tag is cut into chunks of
+ * NGX_KMIP_STORE_CHUNK_SIZE bytes, each a standard key of the object's
+ * name with no alias and no generation.  Generation 1 is written after
+ * every chunk, and lists each chunk's key id and SHA-256: a reader finds a
+ * generation only once its chunks are durable, and a missing or altered
+ * chunk fails the read.  The chunks never change: an update writes the
+ * next generation with the same list, a Destroy deletes them after the
+ * object's key.
+ */
+
+static ngx_int_t
+ngx_kmip_store_seal(ngx_kmip_store_ctx_t *ctx)
+{
+    int                 n;
+    ngx_uint_t          ok;
+    EVP_CIPHER_CTX     *c;
+    ngx_kmip_object_t  *obj = ctx->obj;
+
+    if (obj->material.len > NGX_KMIP_STORE_MATERIAL_MAX) {
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "the key material is larger than the "
+                                   "store keeps");
+    }
+
+    ctx->sealed.len = obj->material.len + NGX_KMIP_STORE_TAG_LEN;
+    ctx->sealed.data = ngx_pnalloc(ctx->op->pool, ctx->sealed.len);
+
+    if (ctx->sealed.data == NULL
+        || ngx_kmip_kp_secret(ctx->op->pool, &ctx->dek,
+                              NGX_KMIP_STORE_DEK_LEN)
+           != NGX_OK)
+    {
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    ctx->dek.len = NGX_KMIP_STORE_DEK_LEN;
+
+    c = EVP_CIPHER_CTX_new();
+
+    ok = c != NULL
+         && RAND_bytes(ctx->dek.data, NGX_KMIP_STORE_DEK_LEN) == 1
+         && RAND_bytes(ctx->iv, NGX_KMIP_STORE_IV_LEN) == 1
+         && EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1
+         && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN,
+                                NGX_KMIP_STORE_IV_LEN, NULL) == 1
+         && EVP_EncryptInit_ex(c, NULL, NULL, ctx->dek.data, ctx->iv) == 1
+         && EVP_EncryptUpdate(c, NULL, &n, ctx->name.data,
+                              (int) ctx->name.len) == 1
+         && EVP_EncryptUpdate(c, ctx->sealed.data, &n, obj->material.data,
+                              (int) obj->material.len) == 1
+         && EVP_EncryptFinal_ex(c, ctx->sealed.data + n, &n) == 1
+         && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG,
+                                NGX_KMIP_STORE_TAG_LEN,
+                                ctx->sealed.data + obj->material.len) == 1;
+
+    /* frees the key schedule wiped */
+    EVP_CIPHER_CTX_free(c);
+
+    if (!ok) {
+        ngx_str_null(&ctx->dek);
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "the key material could not be sealed "
+                                   "for its chunks");
+    }
+
+    return NGX_OK;
+}
+
+
+/* the part of ctx->sealed that chunk i holds */
+
+static void
+ngx_kmip_store_slice(ngx_kmip_store_ctx_t *ctx, ngx_uint_t i,
+    ngx_str_t *part)
+{
+    size_t  off;
+
+    off = i * NGX_KMIP_STORE_CHUNK_SIZE;
+
+    part->data = ctx->sealed.data + off;
+    part->len = ngx_min(NGX_KMIP_STORE_CHUNK_SIZE, ctx->sealed.len - off);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_chunks_window(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_store_step_pt step, ngx_kmip_store_done_pt done)
+{
+    ctx->next = 0;
+    ctx->pending = 0;
+    ctx->failed = 0;
+    ctx->step = step;
+    ctx->done = done;
+
+    ngx_kmip_store_window(ctx);
+
+    return NGX_AGAIN;
+}
+
+
+/* room for the ids and digests of the chunks ctx->sealed.len makes */
+
+static ngx_int_t
+ngx_kmip_store_chunks_alloc(ngx_kmip_store_ctx_t *ctx)
+{
+    ctx->total = (ctx->sealed.len + NGX_KMIP_STORE_CHUNK_SIZE - 1)
+                 / NGX_KMIP_STORE_CHUNK_SIZE;
+
+    ctx->chunk_ids = ngx_pcalloc(ctx->op->pool,
+                                 ctx->total * sizeof(ngx_str_t));
+    ctx->chunk_md = ngx_palloc(ctx->op->pool,
+                               ctx->total * NGX_KMIP_STORE_MD_LEN);
+
+    if (ctx->chunk_ids == NULL || ctx->chunk_md == NULL) {
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    return NGX_OK;
+}
+
+
+/* what the handler of the call for item i of a window gets */
+
+static ngx_kmip_store_ref_t *
+ngx_kmip_store_ref(ngx_kmip_store_ctx_t *ctx, ngx_uint_t i)
+{
+    ngx_kmip_store_ref_t  *ref;
+
+    ref = ngx_palloc(ctx->op->pool, sizeof(ngx_kmip_store_ref_t));
+    if (ref == NULL) {
+        (void) ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+        return NULL;
+    }
+
+    ref->ctx = ctx;
+    ref->index = i;
+
+    return ref;
+}
+
+
+static ngx_int_t
+ngx_kmip_store_chunks_write(ngx_kmip_store_ctx_t *ctx)
+{
+    if (ngx_kmip_store_chunks_alloc(ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_kmip_store_chunks_window(ctx, ngx_kmip_store_chunk_create,
+                                        ngx_kmip_store_chunks_written);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_chunk_create(ngx_kmip_store_ctx_t *ctx, ngx_uint_t i)
+{
+    u_char                *p;
+    ngx_str_t              part, desc;
+    ngx_kmip_kp_call_t    *call;
+    ngx_kmip_store_ref_t  *ref;
+
+    ngx_kmip_store_slice(ctx, i, &part);
+
+    ref = ngx_kmip_store_ref(ctx, i);
+    if (ref == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(ctx->op->pool, 80);
+    call = ngx_kmip_store_call(ctx, ngx_kmip_store_chunk_created);
+
+    if (p == NULL || call == NULL
+        || EVP_Digest(part.data, part.len, ctx->chunk_md[i], NULL,
+                      EVP_sha256(), NULL) != 1)
+    {
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    /* no "generation" in it: a chunk is never taken for the object */
+    desc.data = p;
+    desc.len = ngx_sprintf(p, "KMIP object material, part %ui of %ui "
+                           "(ngx_kmip)", i + 1, ctx->total) - p;
+
+    call->data = ref;
+
+    if (ngx_kmip_kp_create_key(ctx->kp, call, &ctx->name, &desc, &part, NULL)
+        != NGX_AGAIN)
+    {
+        return ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_CREATE);
+    }
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_kmip_store_chunk_created(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_kp_key_t     *key;
+    ngx_kmip_store_ref_t  *ref = call->data;
+    ngx_kmip_store_ctx_t  *ctx = ref->ctx;
+
+    ctx->pending--;
+
+    key = (call->result == NGX_KMIP_KP_OK && call->keys
+           && call->keys->nelts) ? call->keys->elts : NULL;
+
+    if (key) {
+        ctx->chunk_ids[ref->index] = key[0].id;
+
+    } else if (!ctx->failed) {
+        ctx->failed = 1;
+        (void) ngx_kmip_store_kp_fail(ctx->op, call,
+                                      NGX_KMIP_STORE_KP_CREATE);
+    }
+
+    ngx_kmip_store_window(ctx);
+}
+
+
+/* every chunk is durable: generation 1, which names them, goes last */
+
+static void
+ngx_kmip_store_chunks_written(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_uint_t             i;
+    ngx_kmip_item_t       *chunks, *st;
+    ngx_kmip_allocator_t   a;
+
+    if (ctx->failed) {
+        /* the chunks written bear the object's name: found, deleted */
+        ngx_kmip_store_create_orphan(ctx);
+        return;
+    }
+
+    a.alloc = ngx_kmip_store_alloc;
+    a.data = ctx->op->pool;
+
+    chunks = ngx_kmip_ttlv_item_new(&a, NGX_KMIP_TAG_RECORD_CHUNKS,
+                                    NGX_KMIP_TYPE_STRUCTURE);
+    st = ngx_kmip_ttlv_add_bytes(&a, chunks, NGX_KMIP_TAG_RECORD_CHUNK_IV,
+                                 ctx->iv, NGX_KMIP_STORE_IV_LEN);
+
+    for (i = 0; st && i < ctx->total; i++) {
+        st = ngx_kmip_ttlv_add_struct(&a, chunks, NGX_KMIP_TAG_RECORD_CHUNK);
+
+        if (ngx_kmip_ttlv_add_text(&a, st, NGX_KMIP_TAG_RECORD_CHUNK_KEY,
+                                   ctx->chunk_ids[i].data,
+                                   ctx->chunk_ids[i].len) == NULL
+            || ngx_kmip_ttlv_add_bytes(&a, st,
+                                       NGX_KMIP_TAG_RECORD_CHUNK_DIGEST,
+                                       ctx->chunk_md[i],
+                                       NGX_KMIP_STORE_MD_LEN) == NULL)
+        {
+            st = NULL;
+        }
+    }
+
+    ctx->obj->chunks = chunks;
+
+    if (st == NULL) {
+        (void) ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+        ngx_kmip_store_create_orphan(ctx);
+        return;
+    }
+
+    if (ngx_kmip_store_encode(ctx, ctx->obj, 1) != NGX_OK
+        || ngx_kmip_store_create_key(ctx, ngx_kmip_store_create_created)
+           != NGX_AGAIN)
+    {
+        ngx_kmip_store_create_orphan(ctx);
+    }
+}
+
+
+/*
+ * The chunk list of the record read: ctx->iv, ctx->chunk_ids and
+ * ctx->chunk_md, exactly as many chunks as the material length makes
+ */
+
+static ngx_int_t
+ngx_kmip_store_chunks_parse(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_uint_t          i;
+    ngx_kmip_item_t    *item, *key, *md;
+    ngx_kmip_object_t  *obj = ctx->obj;
+
+    ctx->sealed.len = (size_t) obj->material_len + NGX_KMIP_STORE_TAG_LEN;
+
+    item = ngx_kmip_ttlv_find(obj->chunks, NGX_KMIP_TAG_RECORD_CHUNK_IV);
+
+    if (obj->material_len > NGX_KMIP_STORE_MATERIAL_MAX
+        || obj->wrapped.len == 0
+        || item == NULL || item->type != NGX_KMIP_TYPE_BYTE_STRING
+        || item->v.str.len != NGX_KMIP_STORE_IV_LEN)
+    {
+        goto invalid;
+    }
+
+    ngx_memcpy(ctx->iv, item->v.str.data, NGX_KMIP_STORE_IV_LEN);
+
+    if (ngx_kmip_store_chunks_alloc(ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    i = 0;
+
+    for (item = ngx_kmip_ttlv_find(obj->chunks, NGX_KMIP_TAG_RECORD_CHUNK);
+         item;
+         item = ngx_kmip_ttlv_find_next(item, NGX_KMIP_TAG_RECORD_CHUNK))
+    {
+        key = ngx_kmip_ttlv_find(item, NGX_KMIP_TAG_RECORD_CHUNK_KEY);
+        md = ngx_kmip_ttlv_find(item, NGX_KMIP_TAG_RECORD_CHUNK_DIGEST);
+
+        if (i == ctx->total
+            || key == NULL || key->type != NGX_KMIP_TYPE_TEXT_STRING
+            || key->v.str.len == 0 || key->v.str.len > 100
+            || md == NULL || md->type != NGX_KMIP_TYPE_BYTE_STRING
+            || md->v.str.len != NGX_KMIP_STORE_MD_LEN)
+        {
+            goto invalid;
+        }
+
+        ctx->chunk_ids[i].data = (u_char *) key->v.str.data;
+        ctx->chunk_ids[i].len = key->v.str.len;
+        ngx_memcpy(ctx->chunk_md[i], md->v.str.data, NGX_KMIP_STORE_MD_LEN);
+        i++;
+    }
+
+    if (i != ctx->total) {
+        goto invalid;
+    }
+
+    return NGX_OK;
+
+invalid:
+
+    return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                               "the record's chunks do not match its "
+                               "material");
+}
+
+
+static ngx_int_t
+ngx_kmip_store_chunks_fetch(ngx_kmip_store_ctx_t *ctx)
+{
+    if (ngx_kmip_store_chunks_parse(ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ctx->sealed.data = ngx_pnalloc(ctx->op->pool, ctx->sealed.len);
+    if (ctx->sealed.data == NULL) {
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    return ngx_kmip_store_chunks_window(ctx, ngx_kmip_store_chunk_get,
+                                        ngx_kmip_store_chunks_read);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_chunk_get(ngx_kmip_store_ctx_t *ctx, ngx_uint_t i)
+{
+    ngx_kmip_store_ref_t  *ref;
+
+    ref = ngx_kmip_store_ref(ctx, i);
+    if (ref == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_GET,
+                                &ctx->chunk_ids[i], ngx_kmip_store_chunk_got,
+                                ref);
+}
+
+
+static void
+ngx_kmip_store_chunk_got(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_store_ref_t  *ref = call->data;
+    ngx_kmip_store_ctx_t  *ctx = ref->ctx;
+
+    ctx->pending--;
+
+    if (!ctx->failed
+        && ngx_kmip_store_chunk_keep(ctx, call, ref->index) != NGX_OK)
+    {
+        ctx->failed = 1;
+    }
+
+    ngx_kmip_store_window(ctx);
+}
+
+
+/* a chunk's payload, checked against its digest, in its place */
+
+static ngx_int_t
+ngx_kmip_store_chunk_keep(ngx_kmip_store_ctx_t *ctx, ngx_kmip_kp_call_t *call,
+    ngx_uint_t i)
+{
+    u_char              md[NGX_KMIP_STORE_MD_LEN];
+    ngx_str_t           part;
+    ngx_kmip_kp_key_t  *key;
+
+    key = (call->result == NGX_KMIP_KP_OK && call->keys
+           && call->keys->nelts) ? call->keys->elts : NULL;
+
+    if (key == NULL && call->result != NGX_KMIP_KP_GONE
+        && call->result != NGX_KMIP_KP_NOT_FOUND)
+    {
+        return ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_GET);
+    }
+
+    ngx_kmip_store_slice(ctx, i, &part);
+
+    if (key == NULL || !ngx_kmip_store_live(key)) {
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: Key Protect key %V, part %ui of the "
+                      "material of \"%V\", is deleted: the object cannot "
+                      "be read", &ctx->chunk_ids[i], i + 1, &ctx->name);
+
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, call,
+                                   "a Key Protect key holding part of the "
+                                   "key material is deleted");
+    }
+
+    if (key->payload.len != part.len
+        || EVP_Digest(key->payload.data, key->payload.len, md, NULL,
+                      EVP_sha256(), NULL) != 1
+        || CRYPTO_memcmp(md, ctx->chunk_md[i], NGX_KMIP_STORE_MD_LEN) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: Key Protect key %V, part %ui of the "
+                      "material of \"%V\", does not match its digest, "
+                      "correlation id: %V", &ctx->chunk_ids[i], i + 1,
+                      &ctx->name, &call->correlation_id);
+
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, call,
+                                   "a part of the key material does not "
+                                   "match its digest");
+    }
+
+    ngx_memcpy(part.data, key->payload.data, part.len);
+
+    return NGX_OK;
+}
+
+
+/* every chunk read: the material, decrypted and checked */
+
+static void
+ngx_kmip_store_chunks_read(ngx_kmip_store_ctx_t *ctx)
+{
+    int                 n;
+    ngx_int_t           rc;
+    ngx_uint_t          ok;
+    ngx_str_t           s;
+    EVP_CIPHER_CTX     *c;
+    ngx_kmip_object_t  *obj = ctx->obj;
+
+    if (ctx->failed) {
+        ngx_kmip_store_finalize(ctx->op, NGX_ERROR);
+        return;
+    }
+
+    if (ngx_kmip_kp_secret(ctx->op->pool, &s,
+                           obj->material_len ? obj->material_len : 1)
+        != NGX_OK)
+    {
+        ngx_kmip_store_finalize(ctx->op,
+            ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                "no memory"));
+        return;
+    }
+
+    c = EVP_CIPHER_CTX_new();
+
+    ok = c != NULL
+         && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1
+         && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN,
+                                NGX_KMIP_STORE_IV_LEN, NULL) == 1
+         && EVP_DecryptInit_ex(c, NULL, NULL, ctx->dek.data, ctx->iv) == 1
+         && EVP_DecryptUpdate(c, NULL, &n, ctx->name.data,
+                              (int) ctx->name.len) == 1
+         && EVP_DecryptUpdate(c, s.data, &n, ctx->sealed.data,
+                              (int) obj->material_len) == 1
+         && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG,
+                                NGX_KMIP_STORE_TAG_LEN,
+                                ctx->sealed.data + obj->material_len) == 1
+         && EVP_DecryptFinal_ex(c, s.data + n, &n) == 1;
+
+    EVP_CIPHER_CTX_free(c);
+
+    OPENSSL_cleanse(ctx->dek.data, ctx->dek.len);
+    ngx_str_null(&ctx->dek);
+
+    if (!ok) {
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: the chunks of \"%V\" do not decrypt "
+                      "under its data key", &ctx->name);
+
+        ngx_kmip_store_finalize(ctx->op,
+            ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                "the key material does not decrypt "
+                                "under its data key"));
+        return;
+    }
+
+    s.len = obj->material_len;
+
+    rc = ngx_kmip_store_material_checked(ctx, NULL, &s);
+
+    if (rc == NGX_OK) {
+        obj->material = s;
+    }
+
+    ngx_kmip_store_finalize(ctx->op, rc);
+}
+
+
+/* a Destroy deletes the chunks after the object's key (best effort) */
+
+static void
+ngx_kmip_store_chunks_doomed(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_str_t   *id;
+    ngx_uint_t   i;
+
+    if (ngx_kmip_store_chunks_parse(ctx) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: the chunks of the destroyed \"%V\" are "
+                      "not listed in its record: %V; delete the Key "
+                      "Protect keys of this name by hand",
+                      &ctx->name, &ctx->op->error);
+        ctx->op->result = NGX_KMIP_STORE_OK;
+        ngx_str_null(&ctx->op->error);
+        return;
+    }
+
+    if (ctx->del_ids == NULL) {
+        ctx->del_ids = ngx_array_create(ctx->op->pool, ctx->total,
+                                        sizeof(ngx_str_t));
+    }
+
+    for (i = 0; ctx->del_ids && i < ctx->total; i++) {
+        id = ngx_array_push(ctx->del_ids);
+        if (id == NULL) {
+            break;
+        }
+
+        *id = ctx->chunk_ids[i];
+    }
+}
+
+
 /* ----------------------------------------------------------------- fetch */
 
 /*
@@ -1238,8 +1942,10 @@ ngx_kmip_store_fetch_stale(ngx_kmip_store_ctx_t *ctx,
 
     for (i = 0; i < call->keys->nelts; i++) {
         if (&key[i] == best || !ngx_kmip_store_named(ctx, &key[i])
-            || !ngx_kmip_store_live(&key[i]))
+            || !ngx_kmip_store_live(&key[i])
+            || ngx_kmip_store_generation(&ctx->name, &key[i]) == 0)
         {
+            /* a chunk has no generation: it lives as long as the object */
             continue;
         }
 
@@ -1464,6 +2170,10 @@ ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call)
                       "version %V", &ctx->name, &call->key_version);
     }
 
+    if (rc == NGX_OK && obj->chunks && ctx->with_material) {
+        rc = ngx_kmip_store_chunks_fetch(ctx);
+    }
+
     ngx_kmip_store_finalize(ctx->op, rc);
 }
 
@@ -1477,23 +2187,38 @@ ngx_kmip_store_fetch_material(ngx_kmip_store_ctx_t *ctx,
     ngx_str_t           s;
     ngx_kmip_object_t  *obj = ctx->obj;
 
-    if (call->plaintext.len != obj->material_len) {
-        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, call,
-                                   "the unwrapped key material has the "
-                                   "wrong length");
+    if (obj->chunks) {
+        if (call->plaintext.len != NGX_KMIP_STORE_DEK_LEN) {
+            return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, call,
+                                       "the unwrapped data key has the "
+                                       "wrong length");
+        }
+
+        if (!ctx->with_material) {
+            /* the unwrap proved the CRK usable; the data key is not kept */
+            return NGX_OK;
+        }
+
+        /* the data key of the chunks, kept for them */
+
+        if (ngx_kmip_kp_secret(ctx->op->pool, &ctx->dek,
+                               NGX_KMIP_STORE_DEK_LEN)
+            != NGX_OK)
+        {
+            return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
+                                       "no memory");
+        }
+
+        ctx->dek.len = ngx_cpymem(ctx->dek.data, call->plaintext.data,
+                                  NGX_KMIP_STORE_DEK_LEN)
+                       - ctx->dek.data;
+        return NGX_OK;
     }
 
-    if (ngx_kmip_store_check_digest(ctx->op, obj, &call->plaintext)
+    if (ngx_kmip_store_material_checked(ctx, call, &call->plaintext)
         != NGX_OK)
     {
-        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
-                      "kmip store: the key material Key Protect unwrapped "
-                      "for \"%V\" does not match its Digest, correlation "
-                      "id: %V", &ctx->name, &call->correlation_id);
-
-        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, call,
-                                   "the unwrapped key material does not "
-                                   "match its Digest");
+        return NGX_ERROR;
     }
 
     /* the call's plaintext is wiped with the pool; ours is too */
@@ -1509,6 +2234,39 @@ ngx_kmip_store_fetch_material(ngx_kmip_store_ctx_t *ctx,
     s.len = ngx_cpymem(s.data, call->plaintext.data, call->plaintext.len)
             - s.data;
     obj->material = s;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The material, unwrapped or decrypted from chunks, has the length and
+ * the Digest the record says (call: the call that answered it, if any)
+ */
+
+static ngx_int_t
+ngx_kmip_store_material_checked(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call, ngx_str_t *material)
+{
+    ngx_kmip_object_t  *obj = ctx->obj;
+
+    if (material->len != obj->material_len) {
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, call,
+                                   "the unwrapped key material has the "
+                                   "wrong length");
+    }
+
+    if (ngx_kmip_store_check_digest(ctx->op, obj, material) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, ctx->op->log, 0,
+                      "kmip store: the key material Key Protect unwrapped "
+                      "for \"%V\" does not match its Digest, correlation "
+                      "id: %V", &ctx->name,
+                      call ? &call->correlation_id : &ctx->op->correlation_id);
+
+        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, call,
+                                   "the unwrapped key material does not "
+                                   "match its Digest");
+    }
 
     return NGX_OK;
 }
@@ -1885,6 +2643,10 @@ ngx_kmip_store_delete_stale(ngx_kmip_store_ctx_t *ctx)
     ctx->obj->stale = NULL;
     ctx->next = 0;
 
+    if (ctx->kind == NGX_KMIP_STORE_DESTROY && ctx->obj->chunks) {
+        ngx_kmip_store_chunks_doomed(ctx);
+    }
+
     ngx_kmip_store_delete_rest(ctx);
 }
 
@@ -1894,7 +2656,7 @@ ngx_kmip_store_delete_stale(ngx_kmip_store_ctx_t *ctx)
 /*
  * A list reads every page of keys named "kmip-..." (list_listed), keeping
  * each object's highest generation, then GETs the live ones, a window of
- * them at a time (list_get_more, list_got).
+ * them at a time (ngx_kmip_store_window, list_got).
  */
 
 static ngx_int_t
@@ -1973,8 +2735,11 @@ ngx_kmip_store_list_listed(ngx_kmip_kp_call_t *call)
     ctx->next = 0;
     ctx->pending = 0;
     ctx->failed = 0;
+    ctx->total = ctx->cands->nelts;
+    ctx->step = ngx_kmip_store_list_get;
+    ctx->done = ngx_kmip_store_list_done;
 
-    ngx_kmip_store_list_get_more(ctx);
+    ngx_kmip_store_window(ctx);
 }
 
 
@@ -2053,57 +2818,71 @@ ngx_kmip_store_list_add(ngx_kmip_store_ctx_t *ctx, ngx_kmip_kp_key_t *key)
 }
 
 
-static void
-ngx_kmip_store_list_get_more(ngx_kmip_store_ctx_t *ctx)
-{
-    ngx_kmip_store_cand_t  *cand;
+/*
+ * Keeps up to NGX_KMIP_STORE_WINDOW calls of ctx->step in flight, one per
+ * item from ctx->next to ctx->total; each call's handler decrements
+ * ctx->pending (setting ctx->failed on a failure) and calls this again.
+ * Once none is in flight and the items are done or one failed, ctx->done
+ * runs.
+ */
 
-    cand = ctx->cands->elts;
+static void
+ngx_kmip_store_window(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_int_t  rc;
 
     while (!ctx->failed
            && ctx->pending < NGX_KMIP_STORE_WINDOW
-           && ctx->next < ctx->cands->nelts)
+           && ctx->next < ctx->total)
     {
-        if (!cand[ctx->next].live) {
-            ctx->next++;
+        rc = ctx->step(ctx, ctx->next++);
+
+        if (rc == NGX_DECLINED) {
             continue;
         }
 
-        if (ngx_kmip_store_list_get(ctx) != NGX_AGAIN) {
+        if (rc != NGX_AGAIN) {
             ctx->failed = 1;
             break;
         }
 
         ctx->pending++;
-        ctx->next++;
     }
 
     if (ctx->pending == 0
-        && (ctx->failed || ctx->next >= ctx->cands->nelts))
+        && (ctx->failed || ctx->next >= ctx->total))
     {
-        ngx_kmip_store_finalize(ctx->op, ctx->failed ? NGX_ERROR : NGX_OK);
+        ctx->done(ctx);
     }
 }
 
 
-/* GETs the record of the object ctx->next: NGX_AGAIN or NGX_ERROR */
+static void
+ngx_kmip_store_list_done(ngx_kmip_store_ctx_t *ctx)
+{
+    ngx_kmip_store_finalize(ctx->op, ctx->failed ? NGX_ERROR : NGX_OK);
+}
+
+
+/* GETs the record of the live object i: NGX_AGAIN, NGX_DECLINED or
+ * NGX_ERROR */
 
 static ngx_int_t
-ngx_kmip_store_list_get(ngx_kmip_store_ctx_t *ctx)
+ngx_kmip_store_list_get(ngx_kmip_store_ctx_t *ctx, ngx_uint_t i)
 {
     ngx_kmip_store_ref_t   *ref;
     ngx_kmip_store_cand_t  *cand;
 
-    cand = (ngx_kmip_store_cand_t *) ctx->cands->elts + ctx->next;
+    cand = (ngx_kmip_store_cand_t *) ctx->cands->elts + i;
 
-    ref = ngx_palloc(ctx->op->pool, sizeof(ngx_kmip_store_ref_t));
-    if (ref == NULL) {
-        return ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
+    if (!cand->live) {
+        return NGX_DECLINED;
     }
 
-    ref->ctx = ctx;
-    ref->index = ctx->next;
+    ref = ngx_kmip_store_ref(ctx, i);
+    if (ref == NULL) {
+        return NGX_ERROR;
+    }
 
     return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_GET, &cand->key->id,
                                 ngx_kmip_store_list_got, ref);
@@ -2122,7 +2901,7 @@ ngx_kmip_store_list_got(ngx_kmip_kp_call_t *call)
         ctx->failed = 1;
     }
 
-    ngx_kmip_store_list_get_more(ctx);
+    ngx_kmip_store_window(ctx);
 }
 
 

@@ -27,6 +27,48 @@ static ngx_kmip_allocator_t  A = { heap_alloc, NULL };
 #define STR(s)  (const uint8_t *) (s), sizeof(s) - 1
 
 
+/* a record of one object, without attributes */
+
+static void
+t_record(ngx_kmip_record_t *rec, int64_t generation, uint32_t type,
+    const char *wrapped, uint32_t material_len)
+{
+    memset(rec, 0, sizeof(ngx_kmip_record_t));
+    rec->uid = (const uint8_t *) "0b0e8a9c-8a4e-4d43-9d5c-2a8f9a1b2c3d";
+    rec->uid_len = 36;
+    rec->generation = generation;
+    rec->object_type = type;
+    rec->wrapped = (const uint8_t *) wrapped;
+    rec->wrapped_len = strlen(wrapped);
+    rec->material_len = material_len;
+}
+
+
+/* whether the record in buf, its Record Version made v, is refused */
+
+static int
+t_refused_as(const uint8_t *buf, size_t len, int32_t v)
+{
+    int                 rc;
+    size_t              size;
+    uint8_t            *b;
+    const char         *err;
+    ngx_kmip_item_t    *root;
+    ngx_kmip_error_t    e;
+    ngx_kmip_record_t   out;
+
+    ngx_kmip_ttlv_decode(buf, len, NULL, &A, &root, &e);
+    ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_VERSION)->v.num = v;
+    size = ngx_kmip_ttlv_size(root);
+    b = malloc(size);
+    ngx_kmip_ttlv_encode(root, b);
+    rc = ngx_kmip_record_decode(&A, b, size, &out, &err) != 0;
+    free(b);
+
+    return rc;
+}
+
+
 static void
 test_record_roundtrip(void)
 {
@@ -37,14 +79,8 @@ test_record_roundtrip(void)
     size_t              len;
     const char         *err = NULL;
 
-    memset(&rec, 0, sizeof(rec));
-    rec.uid = (const uint8_t *) "0b0e8a9c-8a4e-4d43-9d5c-2a8f9a1b2c3d";
-    rec.uid_len = 36;
-    rec.generation = 7;
-    rec.object_type = NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY;
-    rec.wrapped = (const uint8_t *) "ciphertext-from-kp";
-    rec.wrapped_len = 18;
-    rec.material_len = 32;
+    t_record(&rec, 7, NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY,
+             "ciphertext-from-kp", 32);
 
     v = ngx_kmip_attr_value(&A, NGX_KMIP_TYPE_ENUMERATION,
                             NGX_KMIP_STATE_ACTIVE);
@@ -660,14 +696,110 @@ test_record_v2(void)
 
     /* a version 1 record that carries either is refused, never half read */
 
-    ngx_kmip_ttlv_decode(buf, len, NULL, &A, &root, &e);
-    ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_VERSION)->v.num = 1;
-    buf = malloc(ngx_kmip_ttlv_size(root));
-    ngx_kmip_ttlv_encode(root, buf);
-    CHECK(ngx_kmip_record_decode(&A, buf, ngx_kmip_ttlv_size(root), &out,
-                                 &err) != 0,
+    CHECK(t_refused_as(buf, len, 1),
           "a scope or fields in Record Version 1: refused");
-    free(buf);
+}
+
+
+/*
+ * Record Version 3: the head of an object in chunks. The chunk list is
+ * kept as given; a reader that knows only versions 1 and 2 refuses it, and
+ * a record that claims chunks in another version, or version 3 without
+ * them, is refused too
+ */
+
+static void
+test_record_v3(void)
+{
+    size_t              len, big;
+    uint8_t            *buf, *buf2;
+    uint8_t             md[32], iv[12];
+    ngx_kmip_item_t    *chunks, *st, *item;
+    ngx_kmip_record_t   rec, out;
+    const char         *err = NULL;
+    int                 i, n;
+    char                id[40];
+
+    memset(md, 0xab, sizeof(md));
+    memset(iv, 0x01, sizeof(iv));
+
+    t_record(&rec, 4, NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT, "wrapped-data-key",
+             65536);
+
+    chunks = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_RECORD_CHUNKS,
+                                    NGX_KMIP_TYPE_STRUCTURE);
+    ngx_kmip_ttlv_add_bytes(&A, chunks, NGX_KMIP_TAG_RECORD_CHUNK_IV, iv, 12);
+
+    /* a 64 KiB object: 12 chunks, the most a record lists */
+    for (n = 0; n < 12; n++) {
+        snprintf(id, sizeof(id), "2c1a6f0e-0000-4000-8000-0000000000%02u",
+                 (unsigned) n % 100);
+        st = ngx_kmip_ttlv_add_struct(&A, chunks, NGX_KMIP_TAG_RECORD_CHUNK);
+        ngx_kmip_ttlv_add_text(&A, st, NGX_KMIP_TAG_RECORD_CHUNK_KEY,
+                               (const uint8_t *) id, 36);
+        ngx_kmip_ttlv_add_bytes(&A, st, NGX_KMIP_TAG_RECORD_CHUNK_DIGEST,
+                                md, 32);
+    }
+
+    rec.chunks = chunks;
+
+    CHECK(ngx_kmip_record_encode(&A, &rec, &buf, &len, &err) == 0
+          && ngx_kmip_record_decode(&A, buf, len, &out, &err) == 0,
+          "a record with chunks: encoded and decoded");
+    CHECK(out.version == 3 && out.material_len == 65536
+          && out.wrapped_len == 16 && out.scope == NULL
+          && out.fields == NULL,
+          "Record Version 3, the wrapped data key and the length kept");
+    CHECK(len < 2000, "the head of a 64 KiB object is small");
+
+    i = 0;
+    for (item = ngx_kmip_ttlv_find(out.chunks, NGX_KMIP_TAG_RECORD_CHUNK);
+         item;
+         item = ngx_kmip_ttlv_find_next(item, NGX_KMIP_TAG_RECORD_CHUNK))
+    {
+        i++;
+    }
+
+    CHECK(out.chunks && out.chunks->tag == NGX_KMIP_TAG_RECORD_CHUNKS
+          && i == 12
+          && ngx_kmip_ttlv_find(out.chunks, NGX_KMIP_TAG_RECORD_CHUNK_IV)
+             ->v.str.len == 12,
+          "the chunk list kept in order, with its IV");
+
+    /* with a scope too: still version 3, the scope kept */
+
+    rec.scope = (const uint8_t *) "nas";
+    rec.scope_len = 3;
+    CHECK(ngx_kmip_record_encode(&A, &rec, &buf2, &big, &err) == 0
+          && ngx_kmip_record_decode(&A, buf2, big, &out, &err) == 0
+          && out.version == 3 && out.scope_len == 3 && out.chunks,
+          "chunks and a scope: Record Version 3");
+
+    /* claimed as version 1 or 2: refused, never read as inline material */
+
+    CHECK(t_refused_as(buf, len, 1), "chunks in Record Version 1: refused");
+    CHECK(t_refused_as(buf, len, 2), "chunks in Record Version 2: refused");
+
+    /* version 3 without chunks, and a version after 3: refused */
+
+    rec.chunks = NULL;
+    rec.scope = NULL;
+    rec.scope_len = 0;
+
+    ngx_kmip_record_encode(&A, &rec, &buf, &len, &err);
+    CHECK(t_refused_as(buf, len, 3),
+          "Record Version 3 without chunks: refused");
+    CHECK(t_refused_as(buf, len, 4), "Record Version 4: refused");
+
+    /* an encode that fails for the size says so, for the store to act */
+
+    rec.wrapped_len = 6000;
+    rec.wrapped = calloc(1, 6000);
+    err = NULL;
+    CHECK(ngx_kmip_record_encode(&A, &rec, &buf, &len, &err) != 0
+          && err == ngx_kmip_record_too_large,
+          "a record too large: ngx_kmip_record_too_large");
+    free((void *) rec.wrapped);
 }
 
 
@@ -676,6 +808,7 @@ main(void)
 {
     test_record_roundtrip();
     test_record_v2();
+    test_record_v3();
     test_attr_forms();
     test_attr_kept();
     test_attr_link_parse();

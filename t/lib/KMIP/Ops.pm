@@ -12,11 +12,12 @@ use Test::More;
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use File::Temp qw(tempfile);
+use POSIX ();
 
 our @EXPORT = qw(suite_kp kp_node
                  op_req op_items op_ok op_fail uid_of attrs_of a1 a2v
                  tmpl1 attrs2 aes_attrs create_aes register_aes raw_key ops_uid reason_name op_one
-                 attr_in op_get_attrs links_of kw_unwrap
+                 attr_in op_get_attrs links_of kw_unwrap concurrent_adds
                  op_name_item op_locate_name);
 
 my $Ubi = 0;
@@ -189,6 +190,32 @@ sub register_aes {
 }
 
 sub ops_uid { T('Unique Identifier', $_[0]) }
+
+# concurrent_adds($uid, $n, @ports): $n processes at once, each an Add
+# Attribute of x-C<i> = v<i> on the ports in turn; how many failed
+sub concurrent_adds {
+    my ($uid, $n, @ports) = @_;
+    my @pids;
+    for my $i (1 .. $n) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            my $port = $ports[$i % @ports];
+            my $r = kmip_roundtrip($port, kmip_request(version => '1.4',
+                items => [ { operation => 'Add Attribute', payload => [
+                    ops_uid($uid), a1("x-C$i", T('x', "v$i")) ] } ]),
+                timeout => 60);
+            my $ok = $r && kmip_value($r, 'Batch Item', 'Result Status') == 0;
+            print STDERR "# x-C$i on $port: ", ($r ? kmip_value($r,
+                'Batch Item', 'Result Message') // '' : 'no answer'), "\n"
+                unless $ok;
+            POSIX::_exit($ok ? 0 : 1);
+        }
+        push @pids, $pid;
+    }
+    my $failed = 0;
+    for (@pids) { waitpid $_, 0; $failed++ if $? }
+    return $failed;
+}
 
 # one operation in its own request: op_one($port, $version, $op, @payload)
 sub op_one {

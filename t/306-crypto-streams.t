@@ -1,5 +1,7 @@
 # Multi-part (streamed) Encrypt and Decrypt: Init Indicator, Correlation
-# Value, Final Indicator (KMIP 1.4 4.29/4.30, 2.1 6.1.17/6.1.11). A stream
+# Value, Final Indicator (KMIP 1.4 4.29/4.30, 2.1 6.1.17/6.1.11); and the
+# multi-part Sign, Signature Verify, MAC, MAC Verify and Hash, whose parts
+# the server puts together (ngx_kmip_op_parts.c). A stream
 # lives on the connection that opened it, so every stream here runs on one
 # persistent connection; the checks are against the NIST GCM test vector
 # the OASIS cases use and against the single-part answer of the server.
@@ -10,6 +12,7 @@ use lib 't/lib';
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use KMIP::Ops;
+use Digest::SHA ();
 
 my $kp = suite_kp();
 my $n = kp_node(kmip => [ 'kmip_max_message_size 2m;' ]);
@@ -181,7 +184,7 @@ for my $v ('1.4', '2.1') {
         ($bi, $cv) = gcm_open($c, $v, $uid, 'Encrypt');
         op_fail(call($c, $v, 'Decrypt', cv_of($cv), B('Data', 'x')),
                 r_unknown($v), 'an Encrypt stream given to Decrypt',
-                qr/Encrypt stream/);
+                qr/stream of Encrypt/);
 
         ($bi, $cv) = gcm_open($c, $v, $uid, 'Encrypt');
         op_fail(call($c, $v, 'Encrypt', cv_of($cv)), R_MISSING_DATA,
@@ -237,7 +240,7 @@ for my $v ('1.4', '2.1') {
         op_fail(call($c3, $v, 'Encrypt', cv_of($cv), B('Data', 'x')),
                 r_unknown($v), 'the stream of a closed connection');
         like(substr($n->error_log_text, $logged),
-             qr/1 unfinished Encrypt or Decrypt streams dropped with the /,
+             qr/1 unfinished multi-part operations dropped with the /,
              'dropped when its connection closed');
     };
 
@@ -463,9 +466,93 @@ subtest '2.1: an unused stream expires' => sub {
             R_INVALID_CORRELATION_VALUE, 'the unused one is gone',
             qr/or 2 s unused/);
     like($short->error_log_text,
-         qr/an Encrypt stream unused for more than 2 s is dropped/,
+         qr/a stream of Encrypt unused for more than 2 s is dropped/,
          'and logged');
     $short->stop;
+};
+
+# Sign, Signature Verify, MAC, MAC Verify and Hash in parts: the answer of
+# the whole message sent in one part
+my $msg = join '', map { "part $_ of a message signed in pieces; " } 1 .. 9;
+my @pieces = unpack '(a50)*', $msg;
+
+# the operation in parts on $c: the final answer's Batch Item
+sub in_parts {
+    my ($c, $v, $op, $first, $last) = @_;
+    my @p = @pieces;
+    my $bi = call($c, $v, $op, @$first, B('Data', shift @p),
+                  BOOL('Init Indicator', 1));
+    op_ok($bi, "$op: the first part");
+    my $cv = out($bi, 'Correlation Value');
+    while (@p > 1) {
+        op_ok(call($c, $v, $op, cv_of($cv), B('Data', shift @p)),
+              "$op: a part");
+    }
+    return call($c, $v, $op, cv_of($cv), B('Data', shift @p), @$last,
+                BOOL('Final Indicator', 1));
+}
+
+subtest '2.1: Sign, Signature Verify, MAC, MAC Verify and Hash in parts' => sub {
+    my $v = '2.1';
+    my $c = kmip_connect($port);
+    my $bi = call($c, $v, 'Create Key Pair',
+                  S('Common Attributes', [
+                      E('Cryptographic Algorithm', 'Ed25519'),
+                      DT('Activation Date', time - 60) ]),
+                  S('Private Key Attributes', [
+                      I('Cryptographic Usage Mask', 1) ]),
+                  S('Public Key Attributes', [
+                      I('Cryptographic Usage Mask', 2) ]));
+    op_ok($bi, 'an Ed25519 key pair');
+    my $priv = out($bi, 'Private Key Unique Identifier');
+    my $pub = out($bi, 'Public Key Unique Identifier');
+
+    my $whole = out(op_ok(call($c, $v, 'Sign', ops_uid($priv),
+                               B('Data', $msg)), 'Sign in one part'),
+                    'Signature Data');
+    $bi = in_parts($c, $v, 'Sign', [ ops_uid($priv) ], []);
+    is(out(op_ok($bi, 'Sign: the final part'), 'Signature Data'), $whole,
+       'Ed25519 in parts: the signature of the whole message');
+    $bi = in_parts($c, $v, 'Signature Verify', [ ops_uid($pub) ],
+                   [ B('Signature Data', $whole) ]);
+    is(kmip_enum_name('Validity Indicator',
+                      out(op_ok($bi, 'Signature Verify: the final part'),
+                          'Validity Indicator')),
+       'VALID', 'Signature Verify in parts: Valid');
+
+    $bi = call($c, $v, 'Create', E('Object Type', 'Symmetric Key'),
+               attrs2(E('Cryptographic Algorithm', 'HMAC-SHA256'),
+                      I('Cryptographic Length', 256),
+                      I('Cryptographic Usage Mask', 0x80 | 0x100),
+                      DT('Activation Date', time - 60)));
+    my $hk = uid_of(op_ok($bi, 'an HMAC-SHA256 key'));
+    my $mac = out(op_ok(call($c, $v, 'MAC', ops_uid($hk), B('Data', $msg)),
+                        'MAC in one part'), 'MAC Data');
+    is(out(op_ok(in_parts($c, $v, 'MAC', [ ops_uid($hk) ], []),
+                 'MAC: the final part'), 'MAC Data'),
+       $mac, 'MAC in parts: the MAC of the whole');
+    $bi = in_parts($c, $v, 'MAC Verify', [ ops_uid($hk) ],
+                   [ B('MAC Data', $mac) ]);
+    is(kmip_enum_name('Validity Indicator',
+                      out(op_ok($bi, 'MAC Verify: the final part'),
+                          'Validity Indicator')),
+       'VALID', 'MAC Verify in parts: Valid');
+
+    my $sha = [ S('Cryptographic Parameters', [
+                    E('Hashing Algorithm', 'SHA-256') ]) ];
+    is(out(op_ok(in_parts($c, $v, 'Hash', $sha, []), 'Hash: the final part'),
+           'Data'),
+       Digest::SHA::sha256($msg), 'Hash in parts: SHA-256 of the whole');
+
+    # a Sign's Correlation Value names no Hash, and the misuse ends it
+    $bi = call($c, $v, 'Sign', ops_uid($priv), B('Data', 'x'),
+               BOOL('Init Indicator', 1));
+    my $cv = out(op_ok($bi, 'a Sign opened'), 'Correlation Value');
+    op_fail(call($c, $v, 'Hash', cv_of($cv), B('Data', 'y')),
+            R_INVALID_CORRELATION_VALUE, 'its Correlation Value in a Hash');
+    op_fail(call($c, $v, 'Sign', cv_of($cv), B('Data', 'y'),
+                 BOOL('Final Indicator', 1)),
+            R_INVALID_CORRELATION_VALUE, 'and the Sign is gone');
 };
 
 unlike($n->error_log_text, qr/\[(?:alert|crit|emerg)\]/,

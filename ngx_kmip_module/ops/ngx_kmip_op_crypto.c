@@ -23,10 +23,9 @@
 #define NGX_KMIP_CIPHER_MAX_DATA  (1024 * 1024)
 
 /*
- * A stream is named by 128 random bits and carries at most this much Data
- * in all: a decrypting one hands out plaintext before its tag is checked
+ * A stream carries at most this much Data in all: a decrypting one hands
+ * out plaintext before its tag is checked
  */
-#define NGX_KMIP_CIPHER_STREAM_ID_LEN     16
 #define NGX_KMIP_CIPHER_STREAM_MAX_BYTES  (64 * 1024 * 1024)
 
 /* ctx->data of an Encrypt or Decrypt waiting for its key */
@@ -59,21 +58,6 @@ typedef struct {
 } ngx_kmip_cipher_setup_t;
 
 
-/* a multi-part Encrypt or Decrypt, on the heap of the worker */
-
-struct ngx_kmip_crypto_stream_s {
-    u_char                      id[NGX_KMIP_CIPHER_STREAM_ID_LEN];
-    EVP_CIPHER_CTX             *cipher;     /* holds the key schedule */
-    ngx_str_t                   uid;        /* the key's, stored after
-                                               this structure */
-    size_t                      bytes;      /* Data so far */
-    time_t                      used;
-    int                         tag_len;
-    unsigned                    enc:1;
-    unsigned                    aead:1;
-    unsigned                    tag_set:1;  /* Decrypt: the tag came with
-                                               the Init request */
-};
 
 
 static ngx_int_t ngx_kmip_op_cipher(ngx_kmip_req_t *r,
@@ -114,13 +98,12 @@ static ngx_int_t ngx_kmip_op_stream_part(ngx_kmip_req_t *r,
     ngx_str_t *uid, ngx_str_t *iv);
 static ngx_int_t ngx_kmip_op_stream_broken(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot);
-static void ngx_kmip_op_stream_drop(ngx_kmip_crypto_stream_t **slot);
 static void ngx_kmip_op_streams_expire(ngx_kmip_req_t *r);
+static const char *ngx_kmip_op_stream_name(ngx_kmip_crypto_stream_t *s);
 static ngx_int_t ngx_kmip_op_stream_fail(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot,
     uint32_t reason, const char *fmt, ...);
 static uint32_t ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r);
-static uint32_t ngx_kmip_op_stream_limit(ngx_kmip_req_t *r);
 
 
 
@@ -157,8 +140,8 @@ ngx_kmip_op_decrypt(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
 /* a Boolean indicator is set when present and True */
 
-static ngx_uint_t
-ngx_kmip_op_cipher_flag(const ngx_kmip_item_t *payload, uint32_t tag)
+ngx_uint_t
+ngx_kmip_op_flag(const ngx_kmip_item_t *payload, uint32_t tag)
 {
     ngx_kmip_item_t  *it;
 
@@ -188,8 +171,8 @@ ngx_kmip_op_cipher(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
      * no Correlation Value is a single-part operation
      */
 
-    init = ngx_kmip_op_cipher_flag(in->payload, NGX_KMIP_TAG_INIT_INDICATOR);
-    final = ngx_kmip_op_cipher_flag(in->payload,
+    init = ngx_kmip_op_flag(in->payload, NGX_KMIP_TAG_INIT_INDICATOR);
+    final = ngx_kmip_op_flag(in->payload,
                                     NGX_KMIP_TAG_FINAL_INDICATOR);
     cv = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_CORRELATION_VALUE);
 
@@ -966,21 +949,11 @@ static ngx_int_t
 ngx_kmip_op_stream_open(ngx_kmip_op_ctx_t *ctx, EVP_CIPHER_CTX *c,
     ngx_uint_t aead, int tag_len, ngx_uint_t tag_set, ngx_str_t *iv)
 {
-    ngx_uint_t                  i;
     ngx_kmip_req_t             *r = ctx->r;
     ngx_kmip_object_t          *obj = ctx->obj;
     ngx_kmip_crypto_stream_t   *s, **slot;
 
-    ngx_kmip_op_streams_expire(r);
-
-    slot = NULL;
-
-    for (i = 0; i < NGX_KMIP_CRYPTO_STREAMS_MAX; i++) {
-        if (r->streams->stream[i] == NULL) {
-            slot = &r->streams->stream[i];
-            break;
-        }
-    }
+    slot = ngx_kmip_op_stream_slot(r);
 
     if (slot == NULL) {
         EVP_CIPHER_CTX_free(c);
@@ -991,31 +964,20 @@ ngx_kmip_op_stream_open(ngx_kmip_op_ctx_t *ctx, EVP_CIPHER_CTX *c,
                                     NGX_KMIP_CRYPTO_STREAMS_MAX);
     }
 
-    s = ngx_calloc(sizeof(ngx_kmip_crypto_stream_t) + obj->uid.len, r->log);
+    s = ngx_kmip_op_stream_new(r, slot, &obj->uid);
     if (s == NULL) {
         EVP_CIPHER_CTX_free(c);
         return NGX_ERROR;
     }
 
     s->cipher = c;
-    s->uid.data = (u_char *) s + sizeof(ngx_kmip_crypto_stream_t);
-    s->uid.len = obj->uid.len;
-    ngx_memcpy(s->uid.data, obj->uid.data, obj->uid.len);
     s->tag_len = tag_len;
     s->enc = ((uintptr_t) ctx->data & NGX_KMIP_CIPHER_ENCRYPT) ? 1 : 0;
     s->aead = aead ? 1 : 0;
     s->tag_set = tag_set ? 1 : 0;
 
-    *slot = s;
-
-    if (RAND_bytes(s->id, NGX_KMIP_CIPHER_STREAM_ID_LEN) != 1) {
-        ngx_kmip_op_stream_drop(slot);
-        return NGX_ERROR;
-    }
-
-    ngx_log_debug2(NGX_LOG_DEBUG_STREAM, r->log, 0,
-                   "kmip %s stream %ui opened",
-                   s->enc ? "Encrypt" : "Decrypt", i);
+    ngx_log_debug1(NGX_LOG_DEBUG_STREAM, r->log, 0,
+                   "kmip %s stream opened", s->enc ? "Encrypt" : "Decrypt");
 
     return ngx_kmip_op_stream_run(r, ctx->out, slot,
                                   ngx_kmip_ttlv_find(ctx->in->payload,
@@ -1035,46 +997,24 @@ static ngx_int_t
 ngx_kmip_op_stream_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out, ngx_uint_t enc, ngx_kmip_item_t *cv)
 {
-    ngx_uint_t                  i, final;
+    ngx_uint_t                  final;
     ngx_kmip_item_t            *it, *etag;
     ngx_kmip_crypto_stream_t   *s, **slot;
 
-    ngx_kmip_op_streams_expire(r);
-
-    slot = NULL;
-
-    if (cv->type == NGX_KMIP_TYPE_BYTE_STRING
-        && cv->v.str.len == NGX_KMIP_CIPHER_STREAM_ID_LEN)
-    {
-        for (i = 0; i < NGX_KMIP_CRYPTO_STREAMS_MAX; i++) {
-            s = r->streams->stream[i];
-
-            if (s && CRYPTO_memcmp(s->id, cv->v.str.data,
-                                   NGX_KMIP_CIPHER_STREAM_ID_LEN) == 0)
-            {
-                slot = &r->streams->stream[i];
-                break;
-            }
-        }
-    }
+    slot = ngx_kmip_op_stream_find(r, cv);
 
     if (slot == NULL) {
-        return ngx_kmip_result_fail(r, out, ngx_kmip_op_stream_unknown(r),
-                                    "the Correlation Value names no open "
-                                    "stream of this connection: a stream "
-                                    "lives on the connection that opened "
-                                    "it, until its final part, an error, "
-                                    "or %T s unused", r->streams->idle);
+        return ngx_kmip_op_stream_none(r, out);
     }
 
     s = *slot;
 
-    if (s->enc != enc) {
+    if (s->parts || s->enc != enc) {
         return ngx_kmip_op_stream_fail(r, out, slot,
                                        ngx_kmip_op_stream_unknown(r),
-                                       "the Correlation Value names a%s "
-                                       "stream", s->enc ? "n Encrypt"
-                                                        : " Decrypt");
+                                       "the Correlation Value names a "
+                                       "stream of %s",
+                                       ngx_kmip_op_stream_name(s));
     }
 
     it = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
@@ -1102,7 +1042,7 @@ ngx_kmip_op_stream_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                        "stream");
     }
 
-    final = ngx_kmip_op_cipher_flag(in->payload,
+    final = ngx_kmip_op_flag(in->payload,
                                     NGX_KMIP_TAG_FINAL_INDICATOR);
     etag = NULL;
 
@@ -1295,7 +1235,133 @@ ngx_kmip_op_stream_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 
 /* freeing the cipher context wipes its key schedule */
 
-static void
+/* a free slot of the connection, the expired streams dropped first */
+
+ngx_kmip_crypto_stream_t **
+ngx_kmip_op_stream_slot(ngx_kmip_req_t *r)
+{
+    ngx_uint_t  i;
+
+    ngx_kmip_op_streams_expire(r);
+
+    for (i = 0; i < NGX_KMIP_CRYPTO_STREAMS_MAX; i++) {
+        if (r->streams->stream[i] == NULL) {
+            return &r->streams->stream[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* a stream of the key uid in the slot, with a Correlation Value of its own */
+
+ngx_kmip_crypto_stream_t *
+ngx_kmip_op_stream_new(ngx_kmip_req_t *r, ngx_kmip_crypto_stream_t **slot,
+    ngx_str_t *uid)
+{
+    ngx_kmip_crypto_stream_t  *s;
+
+    s = ngx_calloc(sizeof(ngx_kmip_crypto_stream_t) + uid->len, r->log);
+    if (s == NULL) {
+        return NULL;
+    }
+
+    s->uid.data = (u_char *) s + sizeof(ngx_kmip_crypto_stream_t);
+    s->uid.len = uid->len;
+
+    if (uid->len) {
+        /* a Hash has no key */
+        ngx_memcpy(s->uid.data, uid->data, uid->len);
+    }
+
+    *slot = s;
+
+    if (RAND_bytes(s->id, NGX_KMIP_CIPHER_STREAM_ID_LEN) != 1) {
+        ngx_kmip_op_stream_drop(slot);
+        return NULL;
+    }
+
+    return s;
+}
+
+
+/* the open stream the Correlation Value names, or NULL */
+
+ngx_kmip_crypto_stream_t **
+ngx_kmip_op_stream_find(ngx_kmip_req_t *r, ngx_kmip_item_t *cv)
+{
+    ngx_uint_t                 i;
+    ngx_kmip_crypto_stream_t  *s;
+
+    ngx_kmip_op_streams_expire(r);
+
+    if (cv->type != NGX_KMIP_TYPE_BYTE_STRING
+        || cv->v.str.len != NGX_KMIP_CIPHER_STREAM_ID_LEN)
+    {
+        return NULL;
+    }
+
+    for (i = 0; i < NGX_KMIP_CRYPTO_STREAMS_MAX; i++) {
+        s = r->streams->stream[i];
+
+        if (s && CRYPTO_memcmp(s->id, cv->v.str.data,
+                               NGX_KMIP_CIPHER_STREAM_ID_LEN) == 0)
+        {
+            return &r->streams->stream[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_int_t
+ngx_kmip_op_stream_none(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out)
+{
+    return ngx_kmip_result_fail(r, out, ngx_kmip_op_stream_unknown(r),
+                                "the Correlation Value names no open "
+                                "stream of this connection: a stream "
+                                "lives on the connection that opened "
+                                "it, until its final part, an error, "
+                                "or %T s unused", r->streams->idle);
+}
+
+
+/* the stream's Correlation Value in an answer */
+
+ngx_int_t
+ngx_kmip_op_stream_cv(ngx_kmip_req_t *r, ngx_kmip_item_t *payload,
+    ngx_kmip_crypto_stream_t *s)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(r->pool, NGX_KMIP_CIPHER_STREAM_ID_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, s->id, NGX_KMIP_CIPHER_STREAM_ID_LEN);
+
+    return ngx_kmip_ttlv_add_bytes(&r->alloc, payload,
+                                   NGX_KMIP_TAG_CORRELATION_VALUE, p,
+                                   NGX_KMIP_CIPHER_STREAM_ID_LEN)
+           ? NGX_OK : NGX_ERROR;
+}
+
+
+static const char *
+ngx_kmip_op_stream_name(ngx_kmip_crypto_stream_t *s)
+{
+    if (s->parts) {
+        return ngx_kmip_op_parts_name(s->parts);
+    }
+
+    return s->enc ? "Encrypt" : "Decrypt";
+}
+
+
+void
 ngx_kmip_op_stream_drop(ngx_kmip_crypto_stream_t **slot)
 {
     size_t                     size;
@@ -1306,6 +1372,7 @@ ngx_kmip_op_stream_drop(ngx_kmip_crypto_stream_t **slot)
     }
 
     EVP_CIPHER_CTX_free(s->cipher);
+    ngx_kmip_op_parts_free(s->parts);
 
     size = sizeof(ngx_kmip_crypto_stream_t) + s->uid.len;
     ngx_explicit_memzero(s, size);
@@ -1333,10 +1400,9 @@ ngx_kmip_op_streams_expire(ngx_kmip_req_t *r)
             && now - r->streams->stream[i]->used > r->streams->idle)
         {
             ngx_log_error(NGX_LOG_INFO, r->log, 0,
-                          "kmip: an %s stream unused for more than %T s "
+                          "kmip: a stream of %s unused for more than %T s "
                           "is dropped",
-                          r->streams->stream[i]->enc ? "Encrypt"
-                                                     : "Decrypt",
+                          ngx_kmip_op_stream_name(r->streams->stream[i]),
                           r->streams->idle);
 
             ngx_kmip_op_stream_drop(&r->streams->stream[i]);
@@ -1362,7 +1428,7 @@ ngx_kmip_crypto_streams_close(ngx_kmip_crypto_streams_t *streams,
 
     if (n) {
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "kmip: %ui unfinished Encrypt or Decrypt streams "
+                      "kmip: %ui unfinished multi-part operations "
                       "dropped with the connection", n);
     }
 }
@@ -1382,7 +1448,7 @@ ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r)
 }
 
 
-static uint32_t
+uint32_t
 ngx_kmip_op_stream_limit(ngx_kmip_req_t *r)
 {
     return r->version >= NGX_KMIP_VERSION(2, 0)

@@ -40,6 +40,34 @@
 
 
 typedef struct ngx_kmip_crypto_stream_s  ngx_kmip_crypto_stream_t;
+typedef struct ngx_kmip_op_parts_s       ngx_kmip_op_parts_t;
+
+/*
+ * A multi-part operation, on the heap of the worker: an Encrypt or
+ * Decrypt (its cipher context) or a Sign, MAC ... (its parts). It is
+ * named by 128 random bits, its Correlation Value.
+ */
+
+#define NGX_KMIP_CIPHER_STREAM_ID_LEN  16
+
+
+struct ngx_kmip_crypto_stream_s {
+    u_char                      id[NGX_KMIP_CIPHER_STREAM_ID_LEN];
+    EVP_CIPHER_CTX             *cipher;     /* holds the key schedule */
+    ngx_kmip_op_parts_t        *parts;      /* or: the parts of a Sign,
+                                               MAC ... (ngx_kmip_op_parts.c)
+                                               */
+    ngx_str_t                   uid;        /* the key's, stored after
+                                               this structure */
+    size_t                      bytes;      /* Data so far */
+    time_t                      used;
+    int                         tag_len;
+    unsigned                    enc:1;
+    unsigned                    aead:1;
+    unsigned                    tag_set:1;  /* Decrypt: the tag came with
+                                               the Init request */
+};
+
 
 struct ngx_kmip_crypto_streams_s {
     ngx_kmip_crypto_stream_t   *stream[NGX_KMIP_CRYPTO_STREAMS_MAX];
@@ -128,6 +156,45 @@ uint32_t ngx_kmip_op_hmac_hashing(uint32_t alg);
 /* ends every stream of a connection, wiping its key schedule */
 void ngx_kmip_crypto_streams_close(ngx_kmip_crypto_streams_t *streams,
     ngx_log_t *log);
+
+
+/* 1 if the payload has the Boolean field, True (an Init Indicator ...) */
+ngx_uint_t ngx_kmip_op_flag(const ngx_kmip_item_t *payload, uint32_t tag);
+
+/*
+ * The connection's stream slots, for the multi-part operations of
+ * ngx_kmip_op_crypto.c (a cipher context) and ngx_kmip_op_parts.c (the
+ * parts kept): a free slot, the expired streams dropped first; a stream
+ * of the key uid put in it, with a Correlation Value of its own; the open
+ * stream a Correlation Value names; the failure for one that names none;
+ * the Correlation Value in an answer; the failure for a connection whose
+ * slots are taken; a stream dropped, its memory wiped.
+ */
+ngx_kmip_crypto_stream_t **ngx_kmip_op_stream_slot(ngx_kmip_req_t *r);
+ngx_kmip_crypto_stream_t *ngx_kmip_op_stream_new(ngx_kmip_req_t *r,
+    ngx_kmip_crypto_stream_t **slot, ngx_str_t *uid);
+ngx_kmip_crypto_stream_t **ngx_kmip_op_stream_find(ngx_kmip_req_t *r,
+    ngx_kmip_item_t *cv);
+ngx_int_t ngx_kmip_op_stream_none(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_stream_cv(ngx_kmip_req_t *r, ngx_kmip_item_t *payload,
+    ngx_kmip_crypto_stream_t *s);
+uint32_t ngx_kmip_op_stream_limit(ngx_kmip_req_t *r);
+void ngx_kmip_op_stream_drop(ngx_kmip_crypto_stream_t **slot);
+
+/*
+ * The multi-part forms of Sign, Signature Verify, MAC, MAC Verify and
+ * Hash (ngx_kmip_op_parts.c). NGX_DECLINED: a single-part request, which
+ * the caller runs; else the part was answered, the final one by whole()
+ * on the parts put together.
+ */
+typedef ngx_int_t (*ngx_kmip_op_whole_pt)(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+
+ngx_int_t ngx_kmip_op_parts(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, ngx_kmip_op_whole_pt whole);
+const char *ngx_kmip_op_parts_name(ngx_kmip_op_parts_t *parts);
+void ngx_kmip_op_parts_free(ngx_kmip_op_parts_t *parts);
 
 
 #endif /* _NGX_KMIP_OP_CRYPTO_H_INCLUDED_ */

@@ -37,11 +37,9 @@ ngx_kmip_op_hash_md(uint32_t hashing)
 
 
 /*
- * The Data of a single-part Hash, MAC or MAC Verify, named what in the
- * answer. The server runs these in one part only: a stream of them would
- * hold a digest or MAC context per connection as Encrypt's streams hold a
- * cipher's, for data that fits one message anyway. NULL when out says why
- * there is none.
+ * The Data of a Hash, MAC or MAC Verify, named what in the answer, in one
+ * part: a multi-part one was put together by ngx_kmip_op_parts() first.
+ * NULL when out says why there is none.
  */
 
 ngx_kmip_item_t *
@@ -49,16 +47,6 @@ ngx_kmip_op_one_part(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out, const char *what)
 {
     ngx_kmip_item_t  *data;
-
-    if (ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_INIT_INDICATOR)
-        || ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_FINAL_INDICATOR)
-        || ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_CORRELATION_VALUE))
-    {
-        (void) ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
-                                    "%s runs in one part only", what);
-        return NULL;
-    }
 
     data = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_DATA);
 
@@ -91,8 +79,14 @@ ngx_kmip_op_hash(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 {
     u_char                 *md;
     size_t                  n;
+    ngx_int_t               rc;
     ngx_kmip_item_t        *data, *cp, *alg, *payload;
     ngx_kmip_keys_error_t   err;
+
+    rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_hash);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
 
     data = ngx_kmip_op_one_part(r, in, out, "Hash");
     if (data == NULL) {

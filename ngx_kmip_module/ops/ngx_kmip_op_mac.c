@@ -43,7 +43,11 @@ ngx_int_t
 ngx_kmip_op_mac(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    return ngx_kmip_op_mac_run(r, in, out, 0);
+    ngx_int_t  rc;
+
+    rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_mac);
+
+    return rc == NGX_DECLINED ? ngx_kmip_op_mac_run(r, in, out, 0) : rc;
 }
 
 
@@ -51,7 +55,11 @@ ngx_int_t
 ngx_kmip_op_mac_verify(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    return ngx_kmip_op_mac_run(r, in, out, 1);
+    ngx_int_t  rc;
+
+    rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_mac_verify);
+
+    return rc == NGX_DECLINED ? ngx_kmip_op_mac_run(r, in, out, 1) : rc;
 }
 
 

@@ -10,6 +10,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_pkey.h"
+#include "ngx_kmip_op_crypto.h"
 #include "ngx_kmip_pk.h"
 
 
@@ -18,8 +19,9 @@
  * layer does the work, ngx_kmip_pk.h): Sign (1.4 4.31, 2.1 6.1.48) with a
  * private key, Signature Verify (1.4 4.32, 2.1 6.1.50) with a public key
  * or a private key's public half, and Encrypt and Decrypt with RSA, which
- * ngx_kmip_op_crypto.c hands here for such keys. One part each: the
- * multi-part forms of Sign and Signature Verify are refused.
+ * ngx_kmip_op_crypto.c hands here for such keys. The multi-part forms of
+ * Sign and Signature Verify are put together by ngx_kmip_op_parts() and
+ * run here as one part; RSA Encrypt and Decrypt run in one part only.
  *
  * The parameters are the key's Cryptographic Parameters (its first
  * instance), each field overridden by the request's; the key must be
@@ -77,7 +79,12 @@ ngx_int_t
 ngx_kmip_op_sign(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    return ngx_kmip_op_pk_begin(r, in, out, ngx_kmip_op_pk_signed);
+    ngx_int_t  rc;
+
+    rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_sign);
+
+    return rc == NGX_DECLINED
+           ? ngx_kmip_op_pk_begin(r, in, out, ngx_kmip_op_pk_signed) : rc;
 }
 
 
@@ -85,7 +92,12 @@ ngx_int_t
 ngx_kmip_op_signature_verify(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    return ngx_kmip_op_pk_begin(r, in, out, ngx_kmip_op_pk_verified);
+    ngx_int_t  rc;
+
+    rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_signature_verify);
+
+    return rc == NGX_DECLINED
+           ? ngx_kmip_op_pk_begin(r, in, out, ngx_kmip_op_pk_verified) : rc;
 }
 
 
@@ -98,16 +110,6 @@ ngx_kmip_op_pk_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     if (ngx_kmip_op_no_store(r, out)) {
         return NGX_OK;
-    }
-
-    if (ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_INIT_INDICATOR)
-        || ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_CORRELATION_VALUE))
-    {
-        return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
-                                    "%s in parts is not supported: send "
-                                    "the whole data in one request",
-                                    ngx_kmip_operation_name(in->operation));
     }
 
     ctx = ngx_kmip_op_begin(r, in, out, &rc);

@@ -37,6 +37,8 @@ typedef struct {
     unsigned                    anonymous:1;    /* no credential where one
                                                    is configured */
     unsigned                    no_store:1;     /* no key store */
+    unsigned                    streams:1;      /* on the connection of
+                                                   t_streams */
 } t_request_t;
 
 
@@ -45,6 +47,7 @@ typedef struct {
 
 
 extern ngx_kmip_store_memory_t  *t_mem;
+extern ngx_kmip_crypto_streams_t  t_streams;   /* one connection's */
 extern ngx_pool_t               *t_pool;
 extern ngx_log_t                *t_log;
 /* key material for Register: its first n bytes */
@@ -239,6 +242,7 @@ void t_dates(void);
 void t_scopes(void);
 void t_pkeys(void);
 void t_rekey_key_pairs(void);
+void t_parts(void);
 void t_locate_ops(void);
 void t_crypto(void);
 void t_check_ops(void);

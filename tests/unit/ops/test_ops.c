@@ -21,9 +21,11 @@
 
 #include "ngx_kmip_test_ops.h"
 #include "ngx_kmip_op_work.h"
+#include "ngx_kmip_op_crypto.h"
 #include "ngx_kmip_reasons.h"
 
 
+ngx_kmip_crypto_streams_t  t_streams;
 ngx_kmip_store_memory_t  *t_mem;
 static ngx_uint_t         t_answered_later;
 ngx_pool_t               *t_pool;
@@ -404,6 +406,13 @@ t_run(t_request_t *t)
                                      &ngx_kmip_store_memory_backend, t_mem,
                                      NULL);
     (void) ngx_kmip_req_init(r);
+
+    /* one connection's multi-part operations, for the requests that ask */
+
+    if (t->streams) {
+        t_streams.idle = 60;
+        r->streams = &t_streams;
+    }
 
     /* what the stream glue does for a client in a scope (the tests' scopes
        are never named "default") */
@@ -1217,6 +1226,7 @@ main(void)
         t_scopes();
         t_pkeys();
         t_rekey_key_pairs();
+        t_parts();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

@@ -92,7 +92,7 @@ t_pair_dup(ngx_str_t *dst, ngx_str_t *src)
     dst->len = src->len;
     dst->data = ngx_pnalloc(t_pool, src->len + 1);
 
-    if (dst->data == NULL) {
+    if (dst->data == NULL || src->len == 0) {
         dst->len = 0;
         return;
     }

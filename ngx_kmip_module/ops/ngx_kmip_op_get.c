@@ -27,6 +27,7 @@
 
 
 static ngx_int_t ngx_kmip_op_get_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_uint_t ngx_kmip_op_get_not_wrapped(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_get_registered_wrapped(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_item_t *block);
 static ngx_int_t ngx_kmip_op_get_allowed(ngx_kmip_op_ctx_t *ctx,
@@ -149,6 +150,12 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
     }
 
     if (rc == NGX_OK && block && ngx_kmip_op_wrapping_data(obj)) {
+        if (ngx_kmip_op_get_not_wrapped(ctx)) {
+            return ngx_kmip_op_unwrap_block(ctx,
+                                            ngx_kmip_op_wrapping_data(obj),
+                                            payload, block, next);
+        }
+
         rc = ngx_kmip_op_get_registered_wrapped(ctx, block);
     }
 
@@ -163,6 +170,20 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
     ctx->out->payload = payload;
 
     return next(ctx);
+}
+
+
+/* the request asks for the Key Value unwrapped (Key Wrap Type, 1.4 4.11) */
+
+static ngx_uint_t
+ngx_kmip_op_get_not_wrapped(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_item_t  *kwt;
+
+    kwt = ngx_kmip_ttlv_find(ctx->in->payload, NGX_KMIP_TAG_KEY_WRAP_TYPE);
+
+    return kwt && kwt->type == NGX_KMIP_TYPE_ENUMERATION
+           && kwt->v.num == NGX_KMIP_KEY_WRAP_TYPE_NOT_WRAPPED;
 }
 
 
@@ -253,7 +274,10 @@ ngx_kmip_op_get_allowed(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w)
         return NGX_DECLINED;
     }
 
-    /* a key kept wrapped is served as registered, and only so */
+    /*
+     * a key kept wrapped is served as registered, or unwrapped by the key
+     * that wrapped it (Key Wrap Type Not Wrapped); in its own format only
+     */
 
     if (ngx_kmip_op_wrapping_data(obj)
         && (w || ngx_kmip_ttlv_find(ctx->in->payload,
@@ -262,7 +286,9 @@ ngx_kmip_op_get_allowed(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w)
         (void) ngx_kmip_result_fail(r, ctx->out,
                                     NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
                                     "object \"%V\" was registered wrapped: "
-                                    "it is served as registered only",
+                                    "it is served as registered, or "
+                                    "unwrapped (Key Wrap Type Not Wrapped), "
+                                    "in its own Key Format Type",
                                     &ctx->uid);
         return NGX_DECLINED;
     }

@@ -55,6 +55,8 @@ struct ngx_kmip_wrap_s {
     ngx_kmip_item_t            *payload;
     ngx_kmip_item_t            *block;
     ngx_kmip_op_next_pt         next;
+    unsigned                    unwrap:1;   /* a key registered wrapped,
+                                               served unwrapped */
 };
 
 
@@ -81,6 +83,12 @@ static ngx_int_t ngx_kmip_op_wrap_encrypt(ngx_kmip_wrap_t *w,
     ngx_str_t *wrapped);
 static ngx_int_t ngx_kmip_op_wrap_data(ngx_kmip_wrap_t *w,
     const ngx_kmip_item_t *params);
+static ngx_int_t ngx_kmip_op_unwrap_with(ngx_kmip_wrap_t *w,
+    ngx_kmip_object_t *kek);
+static ngx_int_t ngx_kmip_op_unwrap_check_key(ngx_kmip_wrap_t *w,
+    ngx_kmip_object_t *kek, int64_t state);
+static ngx_int_t ngx_kmip_op_unwrap_value(ngx_kmip_wrap_t *w,
+    ngx_kmip_item_t *kv, u_char *plain, size_t len);
 
 
 #define ngx_kmip_op_wrap_v2(r)  ((r)->version >= NGX_KMIP_VERSION(2, 0))
@@ -373,7 +381,8 @@ ngx_kmip_op_wrap_read(ngx_kmip_wrap_t *w, ngx_kmip_store_op_t *sop)
     switch (sop->result) {
 
     case NGX_KMIP_STORE_OK:
-        rc = ngx_kmip_op_wrap_with(w, sop->object);
+        rc = w->unwrap ? ngx_kmip_op_unwrap_with(w, sop->object)
+                       : ngx_kmip_op_wrap_with(w, sop->object);
 
         if (rc == NGX_OK) {
             ctx->out->payload = w->payload;
@@ -683,10 +692,16 @@ ngx_kmip_op_wrap_check_key(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
 
     /*
      * "not able to be used for wrapping": wrapping protects, so the key is
-     * Active and before its Protect Stop Date (1.4 3.26), as for Encrypt
+     * Active and before its Protect Stop Date (1.4 3.26), as for Encrypt;
+     * unwrapping processes, so a Deactivated key past its Process Start
+     * Date (3.25) unwraps too, as for Decrypt
      */
 
     state = ngx_kmip_attrs_state(&kek->attributes, ngx_time());
+
+    if (w->unwrap) {
+        return ngx_kmip_op_unwrap_check_key(w, kek, state);
+    }
 
     if (state != NGX_KMIP_STATE_ACTIVE) {
         (void) ngx_kmip_op_wrong_state(ctx, "wrapping key \"%V\" is %s, not "
@@ -985,6 +1000,236 @@ ngx_kmip_op_wrap_data(ngx_kmip_wrap_t *w, const ngx_kmip_item_t *params)
     {
         return NGX_ERROR;
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A key its client registered wrapped (its Key Wrapping Data kwd), served
+ * unwrapped: Get's Key Wrap Type Not Wrapped (KMIP 1.4 4.11, 2.1 6.1.21),
+ * with the managed key the Key Wrapping Data names, the method it says
+ * (Encrypt, AES Key Wrap of RFC 3394 or 5649)
+ */
+
+ngx_int_t
+ngx_kmip_op_unwrap_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *kwd,
+    ngx_kmip_item_t *payload, ngx_kmip_item_t *block,
+    ngx_kmip_op_next_pt next)
+{
+    ngx_kmip_req_t         *r = ctx->r;
+    ngx_kmip_wrap_t        *w;
+    const ngx_kmip_item_t  *method, *eki, *uid, *enc;
+
+    method = ngx_kmip_ttlv_find(kwd, NGX_KMIP_TAG_WRAPPING_METHOD);
+    eki = ngx_kmip_ttlv_find(kwd, NGX_KMIP_TAG_ENCRYPTION_KEY_INFORMATION);
+    uid = ngx_kmip_ttlv_find(eki, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
+    enc = ngx_kmip_ttlv_find(kwd, NGX_KMIP_TAG_ENCODING_OPTION);
+
+    if (method == NULL || method->v.num != NGX_KMIP_WRAPPING_METHOD_ENCRYPT
+        || uid == NULL || uid->type != NGX_KMIP_TYPE_TEXT_STRING)
+    {
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    r->version >= NGX_KMIP_VERSION(1, 2)
+                                    ? NGX_KMIP_REASON_KEY_WRAP_TYPE_NOT_SUPPORTED
+                                    : NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+                                    "object \"%V\" is unwrapped only when "
+                                    "it was wrapped by Encrypt with a key "
+                                    "of this server", &ctx->uid);
+    }
+
+    w = ngx_pcalloc(r->pool, sizeof(ngx_kmip_wrap_t));
+    if (w == NULL) {
+        return NGX_ERROR;
+    }
+
+    w->unwrap = 1;
+    w->kek_uid.data = (u_char *) uid->v.str.data;
+    w->kek_uid.len = uid->v.str.len;
+    w->params = ngx_kmip_ttlv_find(eki,
+                                   NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
+    w->encoding = enc ? (uint32_t) enc->v.num
+                      : NGX_KMIP_ENCODING_OPTION_TTLV_ENCODING;
+
+    return ngx_kmip_op_wrap_block(ctx, w, payload, block, next);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_unwrap_check_key(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek,
+    int64_t state)
+{
+    time_t              date;
+    ngx_kmip_req_t     *r = w->ctx->r;
+    ngx_kmip_op_ctx_t  *ctx = w->ctx;
+
+    if (state != NGX_KMIP_STATE_ACTIVE
+        && state != NGX_KMIP_STATE_DEACTIVATED)
+    {
+        (void) ngx_kmip_op_wrong_state(ctx, "wrapping key \"%V\" is %s, "
+                                       "neither Active nor Deactivated",
+                                       &w->kek_uid,
+                                       ngx_kmip_state_name(state));
+        return NGX_DECLINED;
+    }
+
+    date = (time_t) ngx_kmip_op_attr_num(&kek->attributes,
+                                         "Process Start Date", -1);
+
+    if (date > ngx_time()) {
+        (void) ngx_kmip_op_wrong_state(ctx, "the Process Start Date of "
+                                       "wrapping key \"%V\" has not come",
+                                       &w->kek_uid);
+        return NGX_DECLINED;
+    }
+
+    if (!(ngx_kmip_op_attr_num(&kek->attributes, "Cryptographic Usage Mask",
+                               0)
+          & NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_UNWRAP_KEY))
+    {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                   ngx_kmip_op_wrap_v2(r)
+                   ? NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
+                   : NGX_KMIP_REASON_PERMISSION_DENIED,
+                   "the Cryptographic Usage Mask of \"%V\" does not allow "
+                   "Unwrap Key", &w->kek_uid);
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The wrapping key read: the Key Value unwrapped in place, as the Key
+ * Wrapping Data says it was wrapped; a key that does not open it fails
+ * with Cryptographic Failure, the answer holding no part of it
+ */
+
+static ngx_int_t
+ngx_kmip_op_unwrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
+{
+    int                     n, m;
+    u_char                 *plain;
+    int64_t                 mode, alg;
+    ngx_int_t               rc;
+    ngx_str_t              *secret;
+    EVP_CIPHER_CTX         *c;
+    ngx_kmip_item_t        *kv, *km;
+    ngx_kmip_req_t         *r = w->ctx->r;
+    const ngx_kmip_item_t  *wrapped;
+
+    rc = ngx_kmip_op_wrap_check_key(w, kek);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    mode = w->params ? ngx_kmip_op_wrap_field(w->params,
+                                              NGX_KMIP_TAG_BLOCK_CIPHER_MODE)
+                     : NGX_KMIP_BLOCK_CIPHER_MODE_NISTKEYWRAP;
+    alg = ngx_kmip_op_attr_num(&kek->attributes, "Cryptographic Algorithm",
+                               -1);
+
+    if (alg != NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES
+        || (mode != NGX_KMIP_BLOCK_CIPHER_MODE_NISTKEYWRAP
+            && mode != NGX_KMIP_BLOCK_CIPHER_MODE_AESKEYWRAPPADDING)
+        || ngx_kmip_op_wrap_cipher(mode, kek->material.len) == NULL)
+    {
+        (void) ngx_kmip_result_fail(r, w->ctx->out,
+                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+                                    "keys are unwrapped with AES, NIST Key "
+                                    "Wrap or AES Key Wrap Padding, only");
+        return NGX_DECLINED;
+    }
+
+    kv = ngx_kmip_ttlv_find(w->block, NGX_KMIP_TAG_KEY_VALUE);
+    km = ngx_kmip_ttlv_find(kv, NGX_KMIP_TAG_KEY_MATERIAL);
+    wrapped = (km && km->type == NGX_KMIP_TYPE_BYTE_STRING) ? km : kv;
+
+    if (wrapped == NULL || wrapped->type != NGX_KMIP_TYPE_BYTE_STRING
+        || wrapped->v.str.len < 16)
+    {
+        (void) ngx_kmip_result_fail(r, w->ctx->out,
+                                    NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE,
+                                    "the wrapped key is too short");
+        return NGX_DECLINED;
+    }
+
+    plain = ngx_kmip_op_secret(r, wrapped->v.str.len, &secret);
+    c = EVP_CIPHER_CTX_new();
+
+    if (plain == NULL || c == NULL) {
+        EVP_CIPHER_CTX_free(c);
+        return NGX_ERROR;
+    }
+
+    EVP_CIPHER_CTX_set_flags(c, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+
+    if (EVP_DecryptInit_ex(c, ngx_kmip_op_wrap_cipher(mode, kek->material.len),
+                           NULL, kek->material.data, NULL) != 1
+        || EVP_DecryptUpdate(c, plain, &n, wrapped->v.str.data,
+                             (int) wrapped->v.str.len) != 1
+        || EVP_DecryptFinal_ex(c, plain + n, &m) != 1)
+    {
+        EVP_CIPHER_CTX_free(c);
+        OPENSSL_cleanse(plain, wrapped->v.str.len);
+
+        (void) ngx_kmip_result_fail(r, w->ctx->out,
+                                    NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE,
+                                    "wrapping key \"%V\" does not unwrap "
+                                    "object \"%V\"", &w->kek_uid,
+                                    &w->ctx->uid);
+        return NGX_DECLINED;
+    }
+
+    EVP_CIPHER_CTX_free(c);
+
+    return ngx_kmip_op_unwrap_value(w, kv, plain, (size_t) (n + m));
+}
+
+
+/*
+ * The Key Value the unwrapped bytes are: with No Encoding the Key
+ * Material alone, in the Key Value structure; with TTLV Encoding the Key
+ * Value structure itself, which must decode as one
+ */
+
+static ngx_int_t
+ngx_kmip_op_unwrap_value(ngx_kmip_wrap_t *w, ngx_kmip_item_t *kv,
+    u_char *plain, size_t len)
+{
+    ngx_kmip_item_t  *km, *value;
+    ngx_kmip_req_t   *r = w->ctx->r;
+
+    if (w->encoding == NGX_KMIP_ENCODING_OPTION_NO_ENCODING) {
+        km = ngx_kmip_ttlv_find(kv, NGX_KMIP_TAG_KEY_MATERIAL);
+
+        if (km == NULL) {
+            return NGX_ERROR;
+        }
+
+        km->v.str.data = plain;
+        km->v.str.len = len;
+
+        return NGX_OK;
+    }
+
+    if (ngx_kmip_ttlv_decode(plain, len, NULL, &r->alloc, &value, NULL)
+        != NGX_KMIP_OK
+        || value->tag != NGX_KMIP_TAG_KEY_VALUE
+        || value->type != NGX_KMIP_TYPE_STRUCTURE)
+    {
+        (void) ngx_kmip_result_fail(r, w->ctx->out,
+                                    NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE,
+                                    "object \"%V\" unwraps to no Key Value",
+                                    &w->ctx->uid);
+        return NGX_DECLINED;
+    }
+
+    /* the decoded strings point into plain, wiped with the request */
+
+    kv->type = NGX_KMIP_TYPE_STRUCTURE;
+    kv->v.kids = value->v.kids;
 
     return NGX_OK;
 }

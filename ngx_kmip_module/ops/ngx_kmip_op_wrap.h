@@ -52,4 +52,14 @@ ngx_int_t ngx_kmip_op_wrap_block(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w,
     ngx_kmip_op_next_pt next);
 
 
+/*
+ * The same the other way: block, the Key Block of a key its client
+ * registered wrapped (its Key Wrapping Data kwd), unwrapped in place with
+ * the managed key kwd names, when Get asks for it Not Wrapped
+ */
+ngx_int_t ngx_kmip_op_unwrap_block(ngx_kmip_op_ctx_t *ctx,
+    const ngx_kmip_item_t *kwd, ngx_kmip_item_t *payload,
+    ngx_kmip_item_t *block, ngx_kmip_op_next_pt next);
+
+
 #endif /* _NGX_KMIP_OP_WRAP_H_INCLUDED_ */

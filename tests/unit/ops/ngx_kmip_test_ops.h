@@ -243,6 +243,7 @@ void t_scopes(void);
 void t_pkeys(void);
 void t_rekey_key_pairs(void);
 void t_parts(void);
+void t_unwrap_registered(void);
 void t_locate_ops(void);
 void t_crypto(void);
 void t_check_ops(void);

@@ -62,4 +62,21 @@ void ngx_kmip_req_correlation(ngx_kmip_req_t *r, ngx_atomic_uint_t conn,
 ngx_kmip_item_t *ngx_kmip_req_response(ngx_kmip_req_t *r, size_t *size);
 
 
+/*
+ * The server's configuration, the same in the stream and http modules:
+ * create (after ngx_pcalloc()) and merge; kmip_protocol_versions and
+ * kmip_allowed_client_certificate (cmd->offset: the ngx_array_t * of
+ * the module's configuration); the bounds of kmip_max_message_size.
+ */
+void ngx_kmip_server_conf_init(ngx_kmip_server_conf_t *conf);
+char *ngx_kmip_server_conf_merge(ngx_conf_t *cf,
+    ngx_kmip_server_conf_t *prev, ngx_kmip_server_conf_t *conf);
+char *ngx_kmip_conf_set_versions(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_kmip_conf_allowed_certs(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+extern ngx_conf_post_handler_pt  ngx_kmip_conf_message_size_post;
+
+
 #endif /* _NGX_KMIP_TRANSPORT_H_INCLUDED_ */

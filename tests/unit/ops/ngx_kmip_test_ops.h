@@ -220,6 +220,7 @@ void t_crypto(void);
 void t_check_ops(void);
 void t_versions(void);
 void t_rekey(void);
+void t_transport(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

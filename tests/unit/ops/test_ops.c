@@ -41,6 +41,7 @@ static ngx_kmip_allocator_t   t_allocator;
 
 /* what the module is linked with in nginx and this program is not */
 volatile ngx_cycle_t  *ngx_cycle;
+ngx_pid_t              ngx_pid;
 
 
 static void *
@@ -1149,6 +1150,7 @@ main(void)
         t_check_ops();
         t_versions();
         t_rekey();
+        t_transport();
         t_scopes();
         t_pkeys();
 

@@ -5,7 +5,7 @@
 # the HTTP refusals (method, media type, size, a slow body); a pinned
 # certificate; and one nginx serving the stream port and the https
 # location against one Key Protect: a key created over TTLV on 5696 is
-# read back as JSON over HTTPS.
+# read back as JSON over HTTPS, then from the key cache zone both share.
 
 use strict;
 use warnings;
@@ -29,7 +29,8 @@ my $cases = $ENV{KMIP_TESTCASES} // "$FindBin::Bin/../../shared/kmip/testcases";
 $cases = '/work/shared/kmip/testcases' unless -d $cases;
 
 my $node = start_nginx(
-    stream_server_config => "kmip;\n    $kpconf",
+    stream_server_config => "kmip;\n    $kpconf\n"
+                          . "    kmip_key_cache zone=shared:1m ttl=60s;",
     http_config => <<"EOF");
     log_format kmip '\$request_method \$status \$kmip_encoding '
                     '\$kmip_operation \$kmip_result '
@@ -45,6 +46,7 @@ my $node = start_nginx(
         access_log logs/kmip.log kmip;
 
         $kpconf
+        kmip_key_cache zone=shared:1m ttl=60s;
 
         location = /kmip {
             kmip;
@@ -437,6 +439,17 @@ subtest 'one nginx, one Key Protect: created over 5696, read as JSON' => sub {
          'access log: encoding, operation, result, fingerprint');
     unlike($node->error_log_text, qr/\Q${\ unpack('H*', $km)}\E/i,
            'the key is in no log line');
+
+    # the stream Gets cached the object (the first wrote Fresh = False,
+    # which dropped the entry; the second cached it again): the https
+    # location reads the same kmip_key_cache zone, with no Key Protect call
+    op_req($node->port, '1.4', { operation => 'Get',
+                                 payload => [ ops_uid($uid) ] });
+    $kp->clear_requests;
+    ($r) = curl([], ['/kmip', $type{json}, $get]);
+    is(lc(json_value($r->{body}, 'KeyMaterial') // ''), unpack('H*', $km),
+       'again over HTTPS');
+    is($kp->count, 0, 'from the key cache the stream server filled');
 };
 
 subtest 'nginx -t refuses what cannot be served safely' => sub {

@@ -20,6 +20,7 @@
 #include "ngx_kmip_xml.h"
 #include "ngx_kmip_kp_conf.h"
 #include "ngx_kmip_store_kp.h"
+#include "ngx_kmip_cache.h"
 #include "ngx_kmip_op_store.h"
 #include "ngx_kmip_transport.h"
 
@@ -50,6 +51,8 @@ typedef struct {
     ngx_flag_t                  enable;
     size_t                      max_message_size;
     ngx_array_t                *allowed_certs;  /* SHA-256 digests */
+    ngx_kmip_cache_t           *cache;          /* NULL: off */
+    ngx_flag_t                  cache_set;
     ngx_kmip_kp_conf_t          keyprotect;
     ngx_kmip_server_conf_t      server;
 } ngx_http_kmip_loc_conf_t;
@@ -93,6 +96,8 @@ static char *ngx_http_kmip_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static char *ngx_http_kmip_check_conf(ngx_conf_t *cf,
     ngx_http_kmip_loc_conf_t *klcf);
 static char *ngx_http_kmip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_http_kmip_key_cache(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_kmip_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
@@ -143,6 +148,13 @@ static ngx_command_t  ngx_http_kmip_commands[] = {
       ngx_kmip_conf_set_operations,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_kmip_loc_conf_t, server.operations),
+      NULL },
+
+    { ngx_string("kmip_key_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_kmip_key_cache,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("kmip_keyprotect_url"),
@@ -554,7 +566,7 @@ ngx_http_kmip_create_req(ngx_http_request_t *r,
     if (klcf->keyprotect.kp) {
         kr->store = ngx_kmip_store_open(r->pool, r->connection->log,
                                         &ngx_kmip_store_kp_backend,
-                                        klcf->keyprotect.kp, NULL);
+                                        klcf->keyprotect.kp, klcf->cache);
         if (kr->store == NULL) {
             return NULL;
         }
@@ -1005,6 +1017,7 @@ ngx_http_kmip_create_loc_conf(ngx_conf_t *cf)
     conf->enable = NGX_CONF_UNSET;
     conf->max_message_size = NGX_CONF_UNSET_SIZE;
     conf->allowed_certs = NGX_CONF_UNSET_PTR;
+    conf->cache_set = NGX_CONF_UNSET;
 
     ngx_kmip_server_conf_init(&conf->server);
 
@@ -1028,6 +1041,11 @@ ngx_http_kmip_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->max_message_size, prev->max_message_size,
                               64 * 1024);
     ngx_conf_merge_ptr_value(conf->allowed_certs, prev->allowed_certs, NULL);
+
+    if (conf->cache_set == NGX_CONF_UNSET) {
+        conf->cache_set = prev->cache_set;
+        conf->cache = prev->cache;
+    }
 
     if (ngx_kmip_server_conf_merge(cf, &prev->server, &conf->server)
         != NGX_CONF_OK)
@@ -1156,4 +1174,21 @@ ngx_http_kmip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf->handler = ngx_http_kmip_handler;
 
     return NGX_CONF_OK;
+}
+
+
+/* kmip_key_cache: a zone named as a stream server's is the same cache */
+
+static char *
+ngx_http_kmip_key_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_kmip_loc_conf_t *klcf = conf;
+
+    if (klcf->cache_set != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    klcf->cache_set = 1;
+
+    return ngx_kmip_cache_conf(cf, &klcf->cache);
 }

@@ -57,6 +57,11 @@ my $node = start_nginx(
             kmip_max_message_size 1k;
         }
 
+        location = /nocache {
+            kmip;
+            kmip_key_cache off;
+        }
+
         location = /pinned {
             kmip;
             kmip_allowed_client_certificate $certs/selfsigned.crt;
@@ -450,6 +455,40 @@ subtest 'one nginx, one Key Protect: created over 5696, read as JSON' => sub {
     is(lc(json_value($r->{body}, 'KeyMaterial') // ''), unpack('H*', $km),
        'again over HTTPS');
     is($kp->count, 0, 'from the key cache the stream server filled');
+};
+
+subtest 'waiting for Key Protect: HTTP/2, and a client that goes away' => sub {
+    my ($bi) = op_req($node->port, '2.1', create_aes('2.1', 128));
+    my $uid = uid_of($bi);
+    my $get = ttlv_encode(kmip_request_item(version => '2.1', items => [
+        { operation => 'Get', payload => [ ops_uid($uid) ] } ]));
+
+    # three Gets on one HTTP/2 connection, each answered after a Key
+    # Protect call that takes 300 ms (a cache miss: another zone's key)
+    $kp->latency(300, '^/api/v2/keys');
+    my $t0 = time;
+    my @r = curl(['--http2'], map { ['/nocache', $type{ttlv}, $get] } 1 .. 3);
+    is_deeply([ map { $_->{status} } @r ], [200, 200, 200], 'three 200');
+    is_deeply([ map { kmip_value(ttlv_batch($_->{body}), 'Result Status') }
+                @r ], [0, 0, 0], 'three Gets, each after Key Protect');
+    ok(time - $t0 >= 0.3, 'Key Protect was waited for');
+
+    # a client that gives up while its Get waits: the request is
+    # finalized and its Key Protect call cancelled, nothing else breaks
+    $kp->latency(1500, '^/api/v2/keys');
+    my ($gone) = curl(['--http1.1', '--max-time', '0.5'],
+                      ['/nocache', $type{ttlv}, $get]);
+    is($gone->{status}, '000', 'an HTTP/1.1 client gave up');
+    ($gone) = curl(['--http2', '--max-time', '0.5'],
+                   ['/nocache', $type{ttlv}, $get]);
+    is($gone->{status}, '000', 'an HTTP/2 client gave up');
+    sleep 1.5;
+    $kp->clear_latency;
+    my ($after) = curl(['--http2'], ['/nocache', $type{ttlv}, $get]);
+    is(kmip_value(ttlv_batch($after->{body}), 'Result Status'), 0,
+       'the next request is served');
+    my @gone = slurp($node->log_path('kmip.log')) =~ /^POST 499 ttlv /mg;
+    is(scalar @gone, 2, 'access log: 499 for both');
 };
 
 subtest 'nginx -t refuses what cannot be served safely' => sub {

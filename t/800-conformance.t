@@ -18,7 +18,8 @@
 #   KMIP_CONFORMANCE_TRANSPORT=https the same cases as TTLV bodies POSTed
 #                                    to an http location with "kmip;"
 #                                    (ngx_http_kmip_module), one kept
-#                                    HTTP/1.1 connection per case; the
+#                                    HTTP/1.1 connection per case; =json
+#                                    the same with JSON bodies; the
 #                                    expected list is then reported on,
 #                                    not enforced (multi-part Encrypt and
 #                                    Decrypt live on a stream connection)
@@ -32,6 +33,7 @@ use Test::More;
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use KMIP::Conformance qw(case_files run_case profile_of);
+use KMIP::JsonMsg qw(item_to_json json_to_item);
 
 my $repo = abs_path(dirname(__FILE__) . '/..');
 my $dir = $ENV{KMIP_CONFORMANCE_DIR} // "$repo/../shared/kmip/testcases";
@@ -64,12 +66,13 @@ my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
 # a test server: the BL-M cases bracket their steps with Interop, which a
 # production server does not offer (kmip_interop is off by default)
 my $transport = $ENV{KMIP_CONFORMANCE_TRANSPORT} // 'tls';
-die "KMIP_CONFORMANCE_TRANSPORT is tls or https\n"
-    unless $transport =~ /^(?:tls|https)$/;
+die "KMIP_CONFORMANCE_TRANSPORT is tls, https or json\n"
+    unless $transport =~ /^(?:tls|https|json)$/;
+my $http = $transport ne 'tls';
 my $certs = cert_dir();
 my $ng = start_nginx(stream_server_config => "kmip;\n    kmip_interop on;\n    "
                                             . $kp->nginx_conf,
-    $transport ne 'https' ? () : (http_config => <<"EOF"));
+    !$http ? () : (http_config => <<"EOF"));
     server {
         listen 127.0.0.1:\$TEST_NGINX_PORT2 ssl;
         ssl_certificate $certs/server.crt;
@@ -84,7 +87,7 @@ my $ng = start_nginx(stream_server_config => "kmip;\n    kmip_interop on;\n    "
         }
     }
 EOF
-my $port = $transport eq 'https' ? $ng->port2 : $ng->port;
+my $port = $http ? $ng->port2 : $ng->port;
 
 my $conn;
 sub send_msg {
@@ -95,8 +98,8 @@ sub send_msg {
             die "connect: $Test::Nginx::KMIP::ConnectError\n"
                 if !$conn || $conn->{handshake_failed};
         }
-        my $r = eval { $transport eq 'https' ? https_request($conn, $bytes)
-                                             : $conn->request($bytes) };
+        my $r = eval { $http ? https_request($conn, $bytes)
+                             : $conn->request($bytes) };
         return $r if $r;
         my $why = $@ || $conn->error || ($conn->eof ? 'connection closed'
                                                     : 'timeout');
@@ -117,7 +120,7 @@ for my $c (@cases) {
                      profile => profile_of($c->{name}) };
     $seen{$id} = 1;
     my $line = ($pass ? 'PASS' : 'FAIL') . " $id" . ($pass ? '' : ": $diff");
-    if ($expected{$id} && $transport eq 'https' && !$pass) {
+    if ($expected{$id} && $http && !$pass) {
         note("$line (passes over TLS)");
     } elsif ($expected{$id}) {
         ok($pass, $id) or diag("$id: $diff (listed in t/conformance-expected.txt)");
@@ -152,12 +155,17 @@ done_testing();
 
 # ------------------------------------------------------------ https
 
-# one KMIP request as the body of a POST on a kept HTTP/1.1 connection;
-# the decoded Response Message of a 200 answer
+# one KMIP request as the body of a POST on a kept HTTP/1.1 connection, in
+# TTLV or JSON; the decoded Response Message of a 200 answer
 sub https_request {
     my ($c, $bytes) = @_;
+    my $type = 'application/octet-stream';
+    if ($transport eq 'json') {
+        $bytes = item_to_json(KMIP::TTLV::ttlv_decode($bytes));
+        $type = 'application/json';
+    }
     $c->send("POST /kmip HTTP/1.1\r\nHost: localhost\r\n"
-             . "Content-Type: application/octet-stream\r\n"
+             . "Content-Type: $type\r\n"
              . "Content-Length: " . length($bytes) . "\r\n\r\n" . $bytes)
         or return undef;
     my $deadline = time + 30;
@@ -177,7 +185,8 @@ sub https_request {
         $rest .= $r;
     }
     $c->{buf} = substr($rest, $len);
-    return KMIP::TTLV::ttlv_decode(substr($rest, 0, $len));
+    return $transport eq 'json' ? json_to_item(substr($rest, 0, $len))
+                                : KMIP::TTLV::ttlv_decode(substr($rest, 0, $len));
 }
 
 # ------------------------------------------------------------ report

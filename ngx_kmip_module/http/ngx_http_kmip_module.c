@@ -783,6 +783,7 @@ static void
 ngx_http_kmip_request_done(ngx_kmip_req_t *kr)
 {
     ngx_int_t             rc;
+    ngx_uint_t            waiting;
     ngx_connection_t     *c;
     ngx_http_request_t   *r;
     ngx_http_kmip_ctx_t  *ctx;
@@ -791,11 +792,14 @@ ngx_http_kmip_request_done(ngx_kmip_req_t *kr)
     c = r->connection;
     ctx = ngx_http_get_module_ctx(r, ngx_http_kmip_module);
 
+    /* the request, its pool and ctx may be freed by the finalization */
+    waiting = ctx->waiting;
+
     rc = ngx_http_kmip_send(r, ctx, kr);
 
     ngx_http_finalize_request(r, rc);
 
-    if (ctx->waiting) {
+    if (waiting) {
         ngx_http_run_posted_requests(c);
     }
 }

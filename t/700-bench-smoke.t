@@ -41,7 +41,7 @@ cmp_ok(time - $t0, '<', 90, 'within the smoke budget');
 # the table: a header and one row per measure of each scenario
 like($out, qr/^\| # \| measure \| ngx_kmip \| peer \| ratio \| target \|/m,
      'the table header is printed');
-for my $s (1 .. 6) {
+for my $s (1 .. 7) {
     like($out, qr/^\| $s \| /m, "the table has scenario $s");
 }
 like($out, qr/^Machine: \d+ CPUs .*nginx 1\.\d+\.\d+ \(1 worker process\)/m,
@@ -53,7 +53,7 @@ ok($r, 'the JSON results parse') or BAIL_OUT("no results: $@");
 my $runs = $r->{runs};
 
 # every measured run did work, without errors, of the kind it was asked for
-for my $k (sort grep { /^s[1-4]_|^s6_|^s5_fresh/ } keys %$runs) {
+for my $k (sort grep { /^s[1-4]_|^s[67]_|^s5_fresh/ } keys %$runs) {
     my $x = $runs->{$k};
     next if $k =~ /sserver|nginxhs/;
     cmp_ok($x->{ops}, '>', 0, "$k: operations done");
@@ -76,6 +76,13 @@ is($r->{kp_calls_per_op}{get_first}, 5,
 is($r->{kp_calls_per_op}{create}, 2, 'a Create costs 2 Key Protect calls');
 
 is($runs->{s3_nginx_get128}{conns}, 128, 'scenario 3: 128 connections');
+# KMIP over HTTPS, TTLV and JSON bodies, beside the stream transport
+ok($r->{have_https}, 'scenario 7: the module has ngx_http_kmip_module');
+for my $enc (qw(ttlv json)) {
+    is($runs->{"s7_https_${enc}_get"}{by_op}{get},
+       $runs->{"s7_https_${enc}_get"}{ops},
+       "scenario 7: Gets over HTTPS in \U$enc\E succeeded");
+}
 ok($runs->{s4_nginx_resume}{resume} && $runs->{s4_nginx_resume}{new_conn},
    'scenario 4: new connections with resumption');
 cmp_ok($runs->{s4_nginx_resume}{resumed}, '>', 0,

@@ -211,7 +211,9 @@ module and the Key Protect emulator. How requests are built and responses
 compared (placeholders, `$NOW`, server-generated values, attribute order) is
 described at the top of `t/lib/KMIP/Conformance.pm`; nothing else is
 tolerated. The cases listed in `t/conformance-expected.txt` must keep
-passing: CI fails when one of them fails.
+passing: CI fails when one of them fails. The same cases also run over KMIP
+over HTTPS, in TTLV and in JSON (`KMIP_CONFORMANCE_TRANSPORT=https` or
+`json`); docs/testing.md has the three columns.
 
 ## Passed per profile and version
 

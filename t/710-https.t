@@ -362,6 +362,15 @@ subtest 'HTTP refusals: method, media type, size' => sub {
     my ($bad) = curl([], ['/kmip', 'text/plain', dv_ttlv()]);
     is($bad->{status}, 415, 'text/plain: 415');
 
+    my ($esc) = curl([], ['/kmip', "text/x\x1b[2Jforged", dv_ttlv()]);
+    is($esc->{status}, 415, 'a Content-Type with a control character: 415');
+    # (nginx's own debug lines print headers as they came)
+    my ($line) = $node->error_log_text
+                 =~ /^(.*kmip: request of unsupported Content-Type.*forged.*)$/m;
+    ok($line && $line !~ /\x1b/,
+       'our line has the client\'s Content-Type made printable')
+        or diag($line);
+
     my ($none) = curl(['-H', 'Content-Type:'], ['/kmip', '', dv_ttlv()]);
     is($none->{status}, 415, 'no Content-Type: 415');
 

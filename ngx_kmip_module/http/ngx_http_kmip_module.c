@@ -369,7 +369,7 @@ ngx_http_kmip_encoding(ngx_http_request_t *r,
     ngx_http_kmip_encoding_e *encoding)
 {
     u_char      *p, *last;
-    ngx_str_t    type;
+    ngx_str_t    type, safe;
     ngx_uint_t   i;
 
     if (r->headers_in.content_type == NULL) {
@@ -402,8 +402,16 @@ ngx_http_kmip_encoding(ngx_http_request_t *r,
         }
     }
 
+    /* the client's text, made printable for the log line */
+
+    if (ngx_kmip_log_text(r->pool, type.data, type.len, 64, &safe)
+        != NGX_OK)
+    {
+        ngx_str_set(&safe, "?");
+    }
+
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "kmip: request of unsupported Content-Type \"%V\"", &type);
+                  "kmip: request of unsupported Content-Type \"%V\"", &safe);
 
     return NGX_DECLINED;
 }

@@ -570,6 +570,24 @@ subtest 'waiting for Key Protect: HTTP/2, and a client that goes away' => sub {
                   'access log: 499 for both');
 };
 
+subtest 'a reload keeps the shared zones and serves both ports' => sub {
+    plan skip_all => 'nginx as one process (valgrind) does not listen again'
+        if $node->{valgrind};
+    my ($bi) = op_req($node->port, '1.4', create_aes('1.4', 256));
+    my $uid = uid_of($bi);
+    $node->reload;
+    my ($r) = curl([], ['/kmip', $type{ttlv}, ttlv_encode(kmip_request_item(
+        version => '1.4', items => [ { operation => 'Get',
+                                       payload => [ ops_uid($uid) ] } ]))]);
+    is(kmip_value(ttlv_batch($r->{body}), 'Result Status'), 0,
+       'a key created before the reload, read over HTTPS after it');
+    ($bi) = op_req($node->port, '1.4', { operation => 'Get',
+                                          payload => [ ops_uid($uid) ] });
+    op_ok($bi, 'and over the stream port');
+    unlike($node->error_log_text, qr/\[emerg\]|already used/,
+           'no zone refused on reload');
+};
+
 subtest 'nginx -t refuses what cannot be served safely' => sub {
     my $prefix = servroot() . '/t-conf';
     my $try = sub {

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 
@@ -60,13 +61,30 @@ enum {
     OP_CREATE,
     OP_GET,
     OP_GETATTR,
+    OP_CKP_RSA,         /* Create Key Pair RSA-2048 */
+    OP_CKP_RSA4K,       /* ... RSA-4096 */
+    OP_CKP_EC,          /* ... ECDSA P-256 */
+    OP_SIGN_RSA,        /* Sign, SHA-256 with RSA PKCS#1 v1.5 */
+    OP_SIGN_EC,         /* Sign, ECDSA with SHA-256 */
+    OP_ACTIVATE,
     OP_NCODES,
     OP_MIX = 100
 };
 
 static const char *op_names[OP_NCODES] = {
-    "dv", "query", "create", "get", "getattr"
+    "dv", "query", "create", "get", "getattr", "ckp-rsa", "ckp-rsa4096",
+    "ckp-ec", "sign-rsa", "sign-ec", "activate"
 };
+
+/* the operations that name a key of --uids */
+#define op_needs_uid(op)                                                      \
+    ((op) == OP_GET || (op) == OP_GETATTR || (op) == OP_SIGN_RSA              \
+     || (op) == OP_SIGN_EC || (op) == OP_ACTIVATE)
+
+/* the operations whose new key (a pair's private key) goes to --uids-out */
+#define op_makes_key(op)                                                      \
+    ((op) == OP_CREATE || (op) == OP_CKP_RSA || (op) == OP_CKP_RSA4K          \
+     || (op) == OP_CKP_EC)
 
 /* connection states */
 enum {
@@ -76,6 +94,7 @@ enum {
     ST_WRITE,
     ST_READ,
     ST_IDLE,            /* --hold: done, kept open */
+    ST_PAUSE,           /* --think: between two transactions */
     ST_DONE
 };
 
@@ -136,7 +155,8 @@ typedef struct {
     int             mix;
     const char     *op_text;
     int             conns, threads;
-    double          duration, hold, timeout;
+    double          duration, hold, timeout, think;
+    int             time_keygen;
     uint64_t        count;
     int             new_conn, resume;
     int             major, minor;
@@ -161,6 +181,7 @@ static pthread_mutex_t uids_lock = PTHREAD_MUTEX_INITIALIZER;
 static int            ready_total;
 static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t       t_start;
+static unsigned       activate_next;    /* --op activate: the next key */
 
 
 static uint64_t
@@ -295,7 +316,7 @@ build_request(unsigned char *out, size_t cap, int op, const char *uid)
     ttlv_t   b = { out, 0, cap };
     static const unsigned char ubi[8] = { 'Q', 'L', 'K', 'C', 1, 0, 0, 0 };
     static const uint32_t op_codes[OP_NCODES] = {
-        0x1E, 0x18, 0x01, 0x0A, 0x0B
+        0x1E, 0x18, 0x01, 0x0A, 0x0B, 0x02, 0x02, 0x02, 0x21, 0x21, 0x12
     };
 
     msg = tw_open(&b, 0x420078);
@@ -332,7 +353,43 @@ build_request(unsigned char *out, size_t cap, int op, const char *uid)
         tw_close(&b, ta);
         break;
 
+    case OP_CKP_RSA:
+    case OP_CKP_RSA4K:
+    case OP_CKP_EC:
+        /*
+         * KMIP 1.2: the algorithm and length common to both keys (ECDSA of
+         * 256 bits: P-256), a Sign usage for the private key and Verify
+         * for the public one
+         */
+        ta = tw_open(&b, 0x42001F);     /* Common Template-Attribute */
+        tw_attr_u32(&b, "Cryptographic Algorithm", 0x05,
+                    op == OP_CKP_EC ? 6 : 4);           /* ECDSA, RSA */
+        tw_attr_u32(&b, "Cryptographic Length", 0x02,
+                    op == OP_CKP_EC ? 256 : op == OP_CKP_RSA ? 2048 : 4096);
+        tw_close(&b, ta);
+        ta = tw_open(&b, 0x420065);     /* Private Key Template-Attribute */
+        tw_attr_u32(&b, "Cryptographic Usage Mask", 0x02, 1);
+        tw_close(&b, ta);
+        ta = tw_open(&b, 0x42006E);     /* Public Key Template-Attribute */
+        tw_attr_u32(&b, "Cryptographic Usage Mask", 0x02, 2);
+        tw_close(&b, ta);
+        break;
+
+    case OP_SIGN_RSA:
+    case OP_SIGN_EC:
+        tw_text(&b, 0x420094, uid);
+        ta = tw_open(&b, 0x42002B);     /* Cryptographic Parameters */
+        if (op == OP_SIGN_RSA) {
+            tw_enum(&b, 0x42005F, 8);   /* Padding Method: PKCS1 v1.5 */
+        }
+        tw_enum(&b, 0x420038, 6);       /* Hashing Algorithm: SHA-256 */
+        tw_enum(&b, 0x420028, op == OP_SIGN_RSA ? 4 : 6);
+        tw_close(&b, ta);
+        tw_bytes(&b, 0x4200C2, 0x08, "kmip-load: a message to sign.", 29);
+        break;
+
     case OP_GET:
+    case OP_ACTIVATE:
         tw_text(&b, 0x420094, uid);
         break;
 
@@ -401,7 +458,8 @@ scan(const unsigned char *p, size_t n, reply_t *r, int depth)
                 r->status = (int) v;
             }
 
-        } else if (tag == 0x420094 && type == 0x07 && r->uid[0] == '\0'
+        } else if ((tag == 0x420094 || tag == 0x420066)  /* or private */
+                   && type == 0x07 && r->uid[0] == '\0'
                    && len < KL_UID_MAX)
         {
             memcpy(r->uid, p + 8, len);
@@ -734,12 +792,16 @@ op_prepare(conn_t *c)
     const char  *uid = NULL;
     int          op = c->seq[c->step];
 
-    if (op == OP_GET || op == OP_GETATTR) {
+    if (op_needs_uid(op)) {
         if (nuids == 0) {
             die("%s needs keys: --prepare N or --uids FILE",
                 op_names[op]);
         }
-        uid = uids[rand_r(&c->t->rnd) % nuids];
+        /* each key once in turn for activate, else any */
+        uid = uids[op == OP_ACTIVATE
+                   ? __atomic_fetch_add(&activate_next, 1, __ATOMIC_RELAXED)
+                     % nuids
+                   : rand_r(&c->t->rnd) % nuids];
     }
 
     c->wlen = cf.http_path ? build_http(c->wbuf, sizeof(c->wbuf), op, uid)
@@ -786,6 +848,14 @@ next_step(conn_t *c)
         if (!txn_begin(c)) {
             conn_close(c);
             c->state = ST_DONE;
+            return;
+        }
+
+        if (cf.think > 0) {
+            /* the next transaction after a pause, the connection kept */
+            c->state = ST_PAUSE;
+            c->retry_at = now_ns() + (uint64_t) (cf.think * 1e6);
+            t->waitq[t->nwait++] = c;
             return;
         }
 
@@ -878,7 +948,7 @@ conn_handshake_done(conn_t *c)
 static void
 got_response(conn_t *c)
 {
-    thread_t  *t = c->t;
+    thread_t       *t = c->t;
     reply_t         r;
     size_t          n;
     int             op = c->seq[c->step];
@@ -947,7 +1017,7 @@ got_response(conn_t *c)
         t->ops_total++;
         sample_add(&t->lat_op, now_ns() - c->t_op);
 
-        if (op == OP_CREATE && cf.uids_out && r.uid[0]) {
+        if (op_makes_key(op) && cf.uids_out && r.uid[0]) {
             uid_add(r.uid);
         }
     }
@@ -1119,9 +1189,18 @@ start_waiting(thread_t *t, uint64_t now)
         c = t->waitq[i];
 
         if (c->retry_at > now
-            || (cf.max_connecting && t->connecting >= cf.max_connecting))
+            || (c->state != ST_PAUSE && cf.max_connecting
+                && t->connecting >= cf.max_connecting))
         {
             t->waitq[j++] = c;
+            continue;
+        }
+
+        if (c->state == ST_PAUSE) {
+            /* --think: its transaction has begun, on its connection */
+            c->t_txn = now;
+            op_prepare(c);
+            conn_drive(c);
             continue;
         }
 
@@ -1269,7 +1348,11 @@ usage(void)
 "  --port P            server port\n"
 "  --cert F --key F    client certificate and key (PEM)\n"
 "  --ca F              CA that signed the server certificate (PEM)\n"
-"  --op LIST           comma list of dv, query, create, get, getattr; or\n"
+"  --op LIST           comma list of dv, query, create, get, getattr,\n"
+"                      ckp-rsa, ckp-rsa4096, ckp-ec (Create Key Pair\n"
+"                      RSA-2048, RSA-4096, ECDSA P-256), sign-rsa,\n"
+"                      sign-ec (SHA-256; PKCS#1 v1.5, ECDSA), activate\n"
+"                      (each key of --uids in turn); or\n"
 "                      mix (vCenter-like: 50%% get, 25%% getattr, 15%% dv,\n"
 "                      10%% create); or handshake (TLS only)  [dv]\n"
 "  --conns N           connections in flight (64)\n"
@@ -1283,6 +1366,10 @@ usage(void)
 "  --prepare N         create N keys first (not measured) for get/getattr\n"
 "  --uids FILE         read key ids (one a line) for get/getattr\n"
 "  --uids-out FILE     write the ids of the keys created\n"
+"  --think MS          pause MS milliseconds between a connection's\n"
+"                      transactions (a light load that samples latency)\n"
+"  --time-keygen N     first make N RSA-4096 keys here, timed (what one\n"
+"                      costs an event loop that makes it itself)\n"
 "  --hold S            run each connection's transaction once, print\n"
 "                      \"ready N SECONDS\" when all are done, keep them open\n"
 "                      S seconds (or until SIGTERM)\n"
@@ -1435,6 +1522,30 @@ threads_free(thread_t *th, int nth)
 }
 
 
+/*
+ * --time-keygen: RSA-4096 keys made here, one after the other, timed; the
+ * samples in th->lat_op, which percentiles() reads
+ */
+static void
+time_keygen(thread_t *th, int n)
+{
+    int        i;
+    uint64_t   t0;
+    EVP_PKEY  *pk;
+
+    for (i = 0; i < n; i++) {
+        t0 = now_ns();
+        pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 4096);
+        if (pk == NULL) {
+            ERR_print_errors_fp(stderr);
+            die("RSA-4096 key generation failed");
+        }
+        sample_add(&th->lat_op, now_ns() - t0);
+        EVP_PKEY_free(pk);
+    }
+}
+
+
 /* --prepare: create keys on a few connections, not measured */
 static void
 prepare_keys(int n)
@@ -1479,7 +1590,7 @@ typedef struct {
     uint64_t        sum[OP_NCODES];
     uint64_t        ops, txns, hs, res, kerr, cerr;
     double          elapsed, cpu;
-    pct_t           p_op, p_hs, p_txn;
+    pct_t           p_op, p_hs, p_txn, p_keygen;
     const char     *first_error;
 } result_t;
 
@@ -1501,7 +1612,8 @@ parse_args(int argc, char **argv)
         { "hold", 1, 0, 'H' }, { "max-connecting", 1, 0, 'm' },
         { "timeout", 1, 0, 'T' }, { "label", 1, 0, 'l' },
         { "json", 1, 0, 'j' }, { "quiet", 0, 0, 'q' },
-        { "http", 1, 0, 'W' }, { "encoding", 1, 0, 'E' },
+        { "think", 1, 0, 'W' }, { "time-keygen", 1, 0, 'G' },
+        { "http", 1, 0, 'Y' }, { "encoding", 1, 0, 'E' },
         { "help", 0, 0, '?' }, { 0, 0, 0, 0 }
     };
 
@@ -1546,7 +1658,9 @@ parse_args(int argc, char **argv)
         case 'l': cf.label = optarg; break;
         case 'j': cf.json = optarg; break;
         case 'q': cf.quiet = 1; break;
-        case 'W': cf.http_path = optarg; break;
+        case 'W': cf.think = atof(optarg); break;
+        case 'G': cf.time_keygen = atoi(optarg); break;
+        case 'Y': cf.http_path = optarg; break;
         case 'E':
             if (strcmp(optarg, "json") == 0) {
                 cf.json_body = 1;
@@ -1720,6 +1834,10 @@ report_text(result_t *r)
         printf("  latency ms p50 %.3f  p99 %.3f  max %.3f",
                r->p_hs.p50, r->p_hs.p99, r->p_hs.max);
     }
+    if (r->p_keygen.n) {
+        printf("\n  RSA-4096 generation here (%zu) ms p50 %.1f  max %.1f",
+               r->p_keygen.n, r->p_keygen.p50, r->p_keygen.max);
+    }
     printf("\n  client cpu %.2fs (%.0f%% of one core)\n", r->cpu,
            100 * r->cpu / r->elapsed);
     if (r->first_error[0]) {
@@ -1764,7 +1882,8 @@ report_json(result_t *r, FILE *f)
     fprintf(f, "},\n");
     json_pct(f, "latency", r->p_op, 0);
     json_pct(f, "handshake_latency", r->p_hs, 0);
-    json_pct(f, "transaction_latency", r->p_txn, 1);
+    json_pct(f, "transaction_latency", r->p_txn, 0);
+    json_pct(f, "keygen_rsa4096", r->p_keygen, 1);
     fprintf(f, "}\n");
 }
 
@@ -1792,7 +1911,7 @@ main(int argc, char **argv)
 {
     int        rc;
     FILE      *f;
-    thread_t  *th;
+    thread_t  *th, kg;
     result_t   r;
 
     rc = parse_args(argc, argv);
@@ -1817,7 +1936,15 @@ main(int argc, char **argv)
 
     threads_init(th, cf.threads, cf.conns, cf.count);
 
+    memset(&kg, 0, sizeof(thread_t));
+    if (cf.time_keygen > 0) {
+        time_keygen(&kg, cf.time_keygen);
+    }
+
     run(th, &r);
+
+    r.p_keygen = percentiles(&kg, 1, offsetof(thread_t, lat_op));
+    free(kg.lat_op.v);
 
     if (!cf.quiet) {
         report_text(&r);

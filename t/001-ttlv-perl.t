@@ -221,6 +221,21 @@ ok(!($m->("Response Message\n", $actual))[0], 'missing lines do not match');
          'runner: an empty Server Correlation Value does not');
     like($cmp->($exp_none, $actual->(T(0x420105, 'x'))), qr/expected/,
          'runner: a Client Correlation Value is not optional');
+
+    # an Attribute Index of 0 says what its absence says (KMIP 1.4 2.1.1)
+    my ($ael) = KMIP::Conformance::parse_xml(
+        '<Attribute><AttributeName type="TextString" value="x-a"/>'
+        . '<AttributeValue type="TextString" value="v"/></Attribute>');
+    my $exp_attr = KMIP::Conformance::xml_to_item($ael, { bind => {} },
+                                                  'response');
+    my $attr = sub {
+        S(0x420008, [ T(0x42000a, 'x-a'), @_, T(0x42000b, 'v') ]);
+    };
+    is($cmp->($exp_attr, $attr->(I(0x420009, 0))), undef,
+       'runner: an Attribute Index of 0 matches none');
+    like($cmp->($exp_attr, $attr->(I(0x420009, 1))),
+         qr/AttributeValue|unexpected/,
+         'runner: an Attribute Index of 1 does not');
 }
 
 done_testing();

@@ -33,10 +33,7 @@ my $Names = 0;
 sub one { op_one($port, @_) }
 sub get_attrs { op_get_attrs($port, @_) }
 
-sub name_item {
-    S('Name', [ T('Name Value', $_[0]),
-                E('Name Type', 'Uninterpreted Text String') ]);
-}
+sub name_item { op_name_item(@_) }
 
 sub custom {
     my ($v, $value) = @_;
@@ -59,15 +56,7 @@ sub named_key {
 
 sub rekey { my ($v, $uid, @p) = @_; one($v, 'Re-key', ops_uid($uid), @p) }
 
-sub locate_name {
-    my ($v, $name) = @_;
-    my @f = (name_item($name));
-    my $bi = op_ok(one($v, 'Locate',
-                       $v =~ $ver2 ? attrs2(@f) : map { attr_in($v, $_) } @f),
-                   "Locate by Name $name");
-    return [ sort map { $_->{value} }
-             kmip_find_all($bi, 'Response Payload', 'Unique Identifier') ];
-}
+sub locate_name { op_locate_name($port, @_) }
 
 sub links { links_of(get_attrs($_[0], $_[1], 'Link')) }
 

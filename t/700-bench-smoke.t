@@ -41,7 +41,7 @@ cmp_ok(time - $t0, '<', 90, 'within the smoke budget');
 # the table: a header and one row per measure of each scenario
 like($out, qr/^\| # \| measure \| ngx_kmip \| peer \| ratio \| target \|/m,
      'the table header is printed');
-for my $s (1 .. 7) {
+for my $s (1 .. 9) {
     like($out, qr/^\| $s \| /m, "the table has scenario $s");
 }
 like($out, qr/^Machine: \d+ CPUs .*nginx 1\.\d+\.\d+ \(1 worker process\)/m,
@@ -53,9 +53,12 @@ ok($r, 'the JSON results parse') or BAIL_OUT("no results: $@");
 my $runs = $r->{runs};
 
 # every measured run did work, without errors, of the kind it was asked for
-for my $k (sort grep { /^s[1-4]_|^s[67]_|^s5_fresh/ } keys %$runs) {
+for my $k (sort grep { /^s[1-4]_|^s[679]_|^s5_fresh|^s8_.*_dv/ }
+           keys %$runs)
+{
     my $x = $runs->{$k};
     next if $k =~ /sserver|nginxhs/;
+    next if $k =~ /^s7_pykmip_.*_ec$/;     # pykmip-server makes RSA only
     cmp_ok($x->{ops}, '>', 0, "$k: operations done");
     is($x->{kmip_errors} + $x->{conn_errors}, 0, "$k: no errors")
         or diag($x->{first_error});
@@ -77,11 +80,11 @@ is($r->{kp_calls_per_op}{create}, 2, 'a Create costs 2 Key Protect calls');
 
 is($runs->{s3_nginx_get128}{conns}, 128, 'scenario 3: 128 connections');
 # KMIP over HTTPS, TTLV and JSON bodies, beside the stream transport
-ok($r->{have_https}, 'scenario 7: the module has ngx_http_kmip_module');
+ok($r->{have_https}, 'scenario 9: the module has ngx_http_kmip_module');
 for my $enc (qw(ttlv json)) {
-    is($runs->{"s7_https_${enc}_get"}{by_op}{get},
-       $runs->{"s7_https_${enc}_get"}{ops},
-       "scenario 7: Gets over HTTPS in \U$enc\E succeeded");
+    is($runs->{"s9_https_${enc}_get"}{by_op}{get},
+       $runs->{"s9_https_${enc}_get"}{ops},
+       "scenario 9: Gets over HTTPS in \U$enc\E succeeded");
 }
 ok($runs->{s4_nginx_resume}{resume} && $runs->{s4_nginx_resume}{new_conn},
    'scenario 4: new connections with resumption');
@@ -98,6 +101,34 @@ is($runs->{s5_idle}{conns}, 300, 'scenario 5: 300 idle connections held');
 cmp_ok($runs->{s5_idle}{mem_held}{rss}, '>', 0, 'scenario 5: RSS read');
 is($runs->{s5_fresh_get}{ops}, 5, 'scenario 5: 5 Gets on fresh connections');
 
-ok(@{ $r->{table} } >= 14, 'the table has every row');
+# scenario 7: each operation of its kind; the peer's EC cells say why not
+for my $who (qw(nginx pykmip)) {
+    is($runs->{"s7_${who}_ckp_rsa"}{by_op}{'ckp-rsa'},
+       $runs->{"s7_${who}_ckp_rsa"}{ops}, "scenario 7: $who made RSA pairs");
+    is($runs->{"s7_${who}_sign_rsa"}{by_op}{'sign-rsa'},
+       $runs->{"s7_${who}_sign_rsa"}{ops}, "scenario 7: $who signed");
+    is($runs->{"s7_${who}_getpriv"}{by_op}{get},
+       $runs->{"s7_${who}_getpriv"}{ops},
+       "scenario 7: $who served private keys");
+}
+is($runs->{s7_nginx_sign_ec}{by_op}{'sign-ec'}, $runs->{s7_nginx_sign_ec}{ops},
+   'scenario 7: nginx signed with ECDSA');
+like($runs->{s7_pykmip_ckp_ec}{na} // '', qr/not a supported/,
+     'scenario 7: the peer refuses EC key pairs, and the row says why');
+
+# scenario 8: the probe's count, the generations asked for, the timing
+for my $k (qw(s8_nginx_dv_idle s8_nginx_dv_keygen s8_pykmip_dv_idle
+              s8_pykmip_dv_keygen))
+{
+    is($runs->{$k}{ops}, 400, "$k: every Discover Versions answered");
+}
+# (the generations are what counts here: with Key Protect as the store an
+# RSA-4096 pair is made, then refused for its size, docs/performance.md)
+is($runs->{s8_nginx_ckp4096}{conn_errors}, 0,
+   'scenario 8: the RSA-4096 connections held');
+is($runs->{s8_keygen}{keygen_rsa4096}{n}, 2,
+   'scenario 8: 2 RSA-4096 generations timed');
+
+ok(@{ $r->{table} } >= 22, 'the table has every row');
 
 done_testing();

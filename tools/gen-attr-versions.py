@@ -98,6 +98,27 @@ def sections(path, chapter):
         yield hm.group(1), hm.group(2), text(raw[m.end():end])
 
 
+def members(name, body):
+    """the attributes a 2.1 section defines: itself, or for "Certificate
+    Attributes" (4.6) each item of its table, an attribute of its own
+    ("Certificate Subject CN" ... "Certificate Issuer DN Qualifier")"""
+    if name != 'Certificate Attributes':
+        return [name]
+    items = body.split(' Item Encoding ', 1)[1].split(' Table ', 1)[0]
+    return re.findall(r'(Certificate (?:Subject|Issuer) [A-Za-z ]+?) '
+                      r'Text String', items)
+
+
+def add_v2(attrs, order, num, name):
+    a = attrs.get(name)
+    if a is None:
+        a = {'v1': None, 'dep': None, 'first': FIRST.get(name, (2, 0))}
+        attrs[name] = a
+        order.append(name)
+    a['v2'] = num
+    a['last'] = LAST_VERSION
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     spec = sys.argv[1] if len(sys.argv) > 1 else \
@@ -118,13 +139,8 @@ def main():
         order.append(name)
 
     for num, name, body in sections(os.path.join(spec, SPEC_2), 4):
-        a = attrs.get(name)
-        if a is None:
-            a = {'v1': None, 'dep': None, 'first': FIRST.get(name, (2, 0))}
-            attrs[name] = a
-            order.append(name)
-        a['v2'] = num
-        a['last'] = LAST_VERSION
+        for name in members(name, body):
+            add_v2(attrs, order, num, name)
 
     unknown = set(FIRST) - set(attrs)
     if unknown:

@@ -66,7 +66,30 @@
  *   Always Sensitive: 1.4 3.49; 2.1 4.3; added in 1.4
  *   Extractable: 1.4 3.50; 2.1 4.23; added in 1.4
  *   Never Extractable: 1.4 3.51; 2.1 4.33; added in 1.4
- *   Certificate Attributes: 2.1 4.6
+ *   Certificate Subject CN: 2.1 4.6
+ *   Certificate Subject O: 2.1 4.6
+ *   Certificate Subject OU: 2.1 4.6
+ *   Certificate Subject Email: 2.1 4.6
+ *   Certificate Subject C: 2.1 4.6
+ *   Certificate Subject ST: 2.1 4.6
+ *   Certificate Subject L: 2.1 4.6
+ *   Certificate Subject UID: 2.1 4.6
+ *   Certificate Subject Serial Number: 2.1 4.6
+ *   Certificate Subject Title: 2.1 4.6
+ *   Certificate Subject DC: 2.1 4.6
+ *   Certificate Subject DN Qualifier: 2.1 4.6
+ *   Certificate Issuer CN: 2.1 4.6
+ *   Certificate Issuer O: 2.1 4.6
+ *   Certificate Issuer OU: 2.1 4.6
+ *   Certificate Issuer Email: 2.1 4.6
+ *   Certificate Issuer C: 2.1 4.6
+ *   Certificate Issuer ST: 2.1 4.6
+ *   Certificate Issuer L: 2.1 4.6
+ *   Certificate Issuer UID: 2.1 4.6
+ *   Certificate Issuer Serial Number: 2.1 4.6
+ *   Certificate Issuer Title: 2.1 4.6
+ *   Certificate Issuer DC: 2.1 4.6
+ *   Certificate Issuer DN Qualifier: 2.1 4.6
  *   Key Format Type: 2.1 4.26
  *   NIST Key Type: 2.1 4.34
  *   Opaque Data Type: 2.1 4.37
@@ -144,7 +167,30 @@ static const ngx_kmip_attr_version_t  ngx_kmip_attr_versions[] = {
     { "Always Sensitive", 104, 201 },
     { "Extractable", 104, 201 },
     { "Never Extractable", 104, 201 },
-    { "Certificate Attributes", 200, 201 },
+    { "Certificate Subject CN", 200, 201 },
+    { "Certificate Subject O", 200, 201 },
+    { "Certificate Subject OU", 200, 201 },
+    { "Certificate Subject Email", 200, 201 },
+    { "Certificate Subject C", 200, 201 },
+    { "Certificate Subject ST", 200, 201 },
+    { "Certificate Subject L", 200, 201 },
+    { "Certificate Subject UID", 200, 201 },
+    { "Certificate Subject Serial Number", 200, 201 },
+    { "Certificate Subject Title", 200, 201 },
+    { "Certificate Subject DC", 200, 201 },
+    { "Certificate Subject DN Qualifier", 200, 201 },
+    { "Certificate Issuer CN", 200, 201 },
+    { "Certificate Issuer O", 200, 201 },
+    { "Certificate Issuer OU", 200, 201 },
+    { "Certificate Issuer Email", 200, 201 },
+    { "Certificate Issuer C", 200, 201 },
+    { "Certificate Issuer ST", 200, 201 },
+    { "Certificate Issuer L", 200, 201 },
+    { "Certificate Issuer UID", 200, 201 },
+    { "Certificate Issuer Serial Number", 200, 201 },
+    { "Certificate Issuer Title", 200, 201 },
+    { "Certificate Issuer DC", 200, 201 },
+    { "Certificate Issuer DN Qualifier", 200, 201 },
     { "Key Format Type", 200, 201 },
     { "NIST Key Type", 200, 201 },
     { "Opaque Data Type", 200, 201 },

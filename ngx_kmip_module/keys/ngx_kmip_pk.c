@@ -109,7 +109,6 @@ static const struct {
 };
 
 
-static const EVP_MD *ngx_kmip_pk_md(uint32_t hashing);
 static int ngx_kmip_pk_sig_setup(const ngx_kmip_key_info_t *info,
     const ngx_kmip_pk_params_t *p, int digested, int verify,
     ngx_kmip_pk_setup_t *s, ngx_kmip_keys_error_t *err);
@@ -398,7 +397,7 @@ ngx_kmip_pk_digest(uint32_t hashing, const uint8_t *data, size_t len,
 }
 
 
-static const EVP_MD *
+const EVP_MD *
 ngx_kmip_pk_md(uint32_t hashing)
 {
     size_t  i;

@@ -8,6 +8,8 @@
 #define _NGX_KMIP_PK_H_INCLUDED_
 
 
+#include <openssl/evp.h>
+
 #include "ngx_kmip_keys.h"
 
 
@@ -92,6 +94,9 @@ int ngx_kmip_pk_encrypt(ngx_kmip_allocator_t *a, const ngx_kmip_key_t *key,
 int ngx_kmip_pk_decrypt(ngx_kmip_allocator_t *a, const ngx_kmip_key_t *key,
     const ngx_kmip_pk_params_t *p, const uint8_t *in, size_t in_len,
     uint8_t **out, size_t *out_len, ngx_kmip_keys_error_t *err);
+
+/* the digest of a Hashing Algorithm the layer computes, or NULL */
+const EVP_MD *ngx_kmip_pk_md(uint32_t hashing);
 
 /* Hash: out holds NGX_KMIP_PK_DIGEST_MAX bytes */
 int ngx_kmip_pk_digest(uint32_t hashing, const uint8_t *data, size_t len,

@@ -44,6 +44,8 @@ typedef ngx_int_t (*ngx_kmip_op_change_pt)(ngx_kmip_op_change_t *ch);
 
 
 static ngx_int_t ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx);
+static int ngx_kmip_op_get_emit(ngx_kmip_req_t *r, ngx_kmip_item_t *parent,
+    ngx_kmip_attr_t *at);
 static ngx_int_t ngx_kmip_op_get_named(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_attrs_t *view, ngx_kmip_item_t *parent, ngx_uint_t *named);
 static ngx_int_t ngx_kmip_op_get_attribute_list_loaded(
@@ -65,6 +67,8 @@ static ngx_int_t ngx_kmip_op_change_single(ngx_kmip_op_change_t *ch,
     ngx_kmip_op_change_pt *apply);
 static ngx_int_t ngx_kmip_op_change_value(ngx_kmip_op_change_t *ch);
 static ngx_int_t ngx_kmip_op_change_add(ngx_kmip_op_change_t *ch);
+static ngx_uint_t ngx_kmip_op_change_named(ngx_kmip_object_t *obj,
+    ngx_kmip_attr_t *at);
 static ngx_int_t ngx_kmip_op_change_modify(ngx_kmip_op_change_t *ch);
 static ngx_int_t ngx_kmip_op_change_delete(ngx_kmip_op_change_t *ch);
 static ngx_kmip_attr_t *ngx_kmip_op_change_instance(ngx_kmip_op_change_t *ch);
@@ -136,7 +140,7 @@ ngx_kmip_op_get_attributes_loaded(ngx_kmip_op_ctx_t *ctx)
                 continue;
             }
 
-            rc = ngx_kmip_attr_emit(&r->alloc, parent, at, v);
+            rc = ngx_kmip_op_get_emit(r, parent, at);
             if (rc < 0) {
                 return NGX_ERROR;
             }
@@ -207,7 +211,7 @@ ngx_kmip_op_get_named(ngx_kmip_op_ctx_t *ctx, ngx_kmip_attrs_t *view,
             if (at->name_len == want.name_len
                 && ngx_strncmp(at->name, want.name, want.name_len) == 0)
             {
-                if (ngx_kmip_attr_emit(&r->alloc, parent, at, v) < 0) {
+                if (ngx_kmip_op_get_emit(r, parent, at) < 0) {
                     return NGX_ERROR;
                 }
             }
@@ -215,6 +219,31 @@ ngx_kmip_op_get_named(ngx_kmip_op_ctx_t *ctx, ngx_kmip_attrs_t *view,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * One attribute of a Get Attributes answer. In 1.x an instance of a
+ * standard attribute that may have several (Name, Link, Object Group ...)
+ * carries its Attribute Index even when it is 0: KMIP 1.4 2.1.1 lets an
+ * absent index mean 0, but clients that read several instances, PyKMIP's
+ * among them, take the index from the answer. Single-instance and custom
+ * (x-) attributes go without, as vCenter's captured answers have them.
+ */
+
+static int
+ngx_kmip_op_get_emit(ngx_kmip_req_t *r, ngx_kmip_item_t *parent,
+    ngx_kmip_attr_t *at)
+{
+    const ngx_kmip_attr_spec_t  *spec;
+
+    spec = ngx_kmip_attr_spec(at->name, at->name_len);
+
+    return ngx_kmip_attr_emit_index(&r->alloc, parent, at,
+                                    (unsigned) r->version,
+                                    spec != NULL
+                                    && (spec->flags & NGX_KMIP_ATTR_MULTI)
+                                    && !(spec->flags & NGX_KMIP_ATTR_CUSTOM));
 }
 
 
@@ -913,6 +942,13 @@ ngx_kmip_op_change_add(ngx_kmip_op_change_t *ch)
                                         "takes one instance");
     }
 
+    if (ngx_kmip_op_change_named(ch->obj, at)) {
+        return ngx_kmip_op_change_refuse(ch,
+                                      NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                      NGX_KMIP_REASON_NON_UNIQUE_NAME_ATTRIBUTE,
+                                      "the object has that Name already");
+    }
+
     if (ngx_kmip_op_change_date(ch->r, ch->res, ch->obj, at) != NGX_OK
         || ngx_kmip_op_change_object(ch->r, ch->res, ch->obj, NULL, at)
            != NGX_OK)
@@ -927,6 +963,48 @@ ngx_kmip_op_change_add(ngx_kmip_op_change_t *ch)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * 1 if at is a Name whose Name Value the object has already: a name is
+ * one object's (1.4 3.2), and a second instance of it would make its
+ * Attribute Index, not the name, tell them apart. Uniqueness across
+ * objects is not checked: that would cost a Locate on every write, and
+ * Re-key names two keys for a moment (docs/attributes.md).
+ */
+
+static ngx_uint_t
+ngx_kmip_op_change_named(ngx_kmip_object_t *obj, ngx_kmip_attr_t *at)
+{
+    ngx_kmip_attr_t  *have;
+    ngx_kmip_item_t  *v, *w;
+
+    if (!ngx_kmip_attr_name_is(at, "Name") || at->value == NULL) {
+        return 0;
+    }
+
+    v = ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_NAME_VALUE);
+    if (v == NULL || v->type != NGX_KMIP_TYPE_TEXT_STRING) {
+        return 0;
+    }
+
+    for (have = obj->attributes.first; have; have = have->next) {
+        if (have->value == NULL || !ngx_kmip_attr_name_is(have, "Name")) {
+            continue;
+        }
+
+        w = ngx_kmip_ttlv_find(have->value, NGX_KMIP_TAG_NAME_VALUE);
+
+        if (w && w->type == NGX_KMIP_TYPE_TEXT_STRING
+            && w->v.str.len == v->v.str.len
+            && ngx_memcmp(w->v.str.data, v->v.str.data, v->v.str.len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

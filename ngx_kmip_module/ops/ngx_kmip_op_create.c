@@ -57,16 +57,12 @@ static ngx_int_t ngx_kmip_op_uuid(ngx_kmip_req_t *r, ngx_str_t *uid);
 static ngx_kmip_item_t *ngx_kmip_op_rng_value(ngx_kmip_req_t *r);
 static ngx_uint_t ngx_kmip_op_rng_matches(const ngx_kmip_item_t *want,
     const ngx_kmip_item_t *have);
-static ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
-    uint32_t object_type, ngx_kmip_object_t **objp);
 static ngx_int_t ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx,
     uint32_t object_type, const ngx_kmip_item_t **from,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_server_attrs(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_uint_t ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_created(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_des_key(const EVP_CIPHER *cipher, u_char *key,
     size_t len);
@@ -379,7 +375,7 @@ ngx_kmip_op_new_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
  * out is filled and NGX_DECLINED returned on a client error.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
     ngx_kmip_object_t **objp)
 {
@@ -495,7 +491,15 @@ ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
             return NGX_DECLINED;
         }
 
-        if (!(s->flags & NGX_KMIP_ATTR_ON_CREATE)) {
+        /*
+         * a client registering a certificate may say its type, which the
+         * certificate itself must then have (ngx_kmip_op_pkey.c)
+         */
+
+        if (!(s->flags & NGX_KMIP_ATTR_ON_CREATE)
+            && !(object_type == NGX_KMIP_OBJECT_TYPE_CERTIFICATE
+                 && ngx_kmip_attr_name_is(at, "Certificate Type")))
+        {
             (void) ngx_kmip_result_fail(r, ctx->out,
                                         NGX_KMIP_REASON_INVALID_FIELD,
                                         "attribute \"%*s\" is set by the "
@@ -664,7 +668,7 @@ ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
     ngx_kmip_req_t  *r = ctx->r;
@@ -705,8 +709,9 @@ ngx_kmip_op_created(ngx_kmip_op_ctx_t *ctx)
 
     ngx_log_error(NGX_LOG_INFO, r->log, 0,
                   "kmip: %s object \"%V\" stored as %s key %V",
-                  ctx->in->operation == NGX_KMIP_OP_CREATE
-                  ? "created" : "registered",
+                  ctx->in->operation == NGX_KMIP_OP_CREATE ? "created"
+                  : ctx->in->operation == NGX_KMIP_OP_DERIVE_KEY ? "derived"
+                  : "registered",
                   &ctx->obj->uid, ngx_kmip_store_name(r->store),
                   &ctx->obj->kp_id);
 
@@ -727,7 +732,10 @@ ngx_kmip_op_created(ngx_kmip_op_ctx_t *ctx)
 
     ctx->out->payload = payload;
 
-    return NGX_OK;
+    /* a step of the operation's own after the store: Derive Key links the
+       base object to what it derived */
+
+    return ctx->respond ? ctx->respond(ctx) : NGX_OK;
 }
 
 
@@ -851,13 +859,24 @@ ngx_kmip_op_create_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 /* Re-key's replacement key (ngx_kmip_op_create.h) */
 
 ngx_int_t
+ngx_kmip_op_new_identity(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    if (ngx_kmip_op_uuid(ctx->r, &obj->uid) != NGX_OK
+        || ngx_kmip_op_server_attrs(ctx, obj) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
 ngx_kmip_op_create_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
     ngx_int_t  rc;
 
-    if (ngx_kmip_op_uuid(ctx->r, &obj->uid) != NGX_OK
-        || ngx_kmip_op_server_attrs(ctx, obj) != NGX_OK)
-    {
+    if (ngx_kmip_op_new_identity(ctx, obj) != NGX_OK) {
         return NGX_ERROR;
     }
 

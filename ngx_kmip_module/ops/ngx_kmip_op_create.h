@@ -25,6 +25,11 @@
 ngx_int_t ngx_kmip_op_create_key(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 
+/* a new Unique Identifier and the server's attributes for obj, whose own
+   are set (Re-key Key Pair's replacements) */
+ngx_int_t ngx_kmip_op_new_identity(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+
 /*
  * A new object of the type as Create and Register make it: the client's
  * attributes from the containers in from (NULL-ended; Create Key Pair's
@@ -46,6 +51,22 @@ ngx_int_t ngx_kmip_op_create_rng(ngx_kmip_op_ctx_t *ctx,
 
 /* the Digest attribute of a new object's material (SHA-256) */
 ngx_int_t ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj);
+
+/*
+ * The same from the request's own Attributes or Template-Attribute. For
+ * Derive Key (ngx_kmip_op_derive.c), which then gives it its material and
+ * stores it with ngx_kmip_op_store_new(): the answer is its Unique
+ * Identifier, also the ID Placeholder, and ctx->respond, if set, runs
+ * after it.
+ */
+ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
+    uint32_t object_type, ngx_kmip_object_t **objp);
+ngx_int_t ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+
+/* a Link of the type to uid among the attributes (ngx_kmip_op_rekey.c) */
+ngx_int_t ngx_kmip_op_add_link(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l,
+    uint32_t type, ngx_str_t *uid);
 
 
 #endif /* _NGX_KMIP_OP_CREATE_H_INCLUDED_ */

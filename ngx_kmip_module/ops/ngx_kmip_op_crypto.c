@@ -37,15 +37,6 @@
 #define NGX_KMIP_CIPHER_SLACK    (2 * EVP_MAX_BLOCK_LENGTH)
 
 
-typedef struct {
-    uint32_t                    alg;
-    uint32_t                    mode;
-    uint32_t                    padding;
-    int64_t                     tag_len;
-    ngx_uint_t                  random_iv;
-} ngx_kmip_cipher_params_t;
-
-
 /* an Encrypt or Decrypt being set up, from its key and its request */
 
 typedef struct {
@@ -87,8 +78,6 @@ struct ngx_kmip_crypto_stream_s {
 
 static ngx_int_t ngx_kmip_op_cipher(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
-    ngx_uint_t enc);
-static ngx_int_t ngx_kmip_op_cipher_check_key(ngx_kmip_op_ctx_t *ctx,
     ngx_uint_t enc);
 static void ngx_kmip_op_cipher_params_of(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_cipher_params_t *p);
@@ -132,7 +121,6 @@ static ngx_int_t ngx_kmip_op_stream_fail(ngx_kmip_req_t *r,
     uint32_t reason, const char *fmt, ...);
 static uint32_t ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r);
 static uint32_t ngx_kmip_op_stream_limit(ngx_kmip_req_t *r);
-static uint32_t ngx_kmip_op_bad_params(ngx_kmip_req_t *r);
 
 
 
@@ -141,7 +129,7 @@ static uint32_t ngx_kmip_op_bad_params(ngx_kmip_req_t *r);
  * 2.0 on; 1.x has no such reason, and says Feature Not Supported
  */
 
-static uint32_t
+uint32_t
 ngx_kmip_op_bad_params(ngx_kmip_req_t *r)
 {
     return r->version >= NGX_KMIP_VERSION(2, 0)
@@ -294,6 +282,11 @@ ngx_kmip_op_cipher_params(const ngx_kmip_item_t *cp,
     if (it && it->type == NGX_KMIP_TYPE_BOOLEAN) {
         p->random_iv = it->v.num ? 1 : 0;
     }
+
+    it = ngx_kmip_ttlv_find(cp, NGX_KMIP_TAG_HASHING_ALGORITHM);
+    if (it && it->type == NGX_KMIP_TYPE_ENUMERATION) {
+        p->hashing = (uint32_t) it->v.num;
+    }
 }
 
 
@@ -324,19 +317,15 @@ ngx_kmip_op_evp_cipher(uint32_t mode, size_t key_len)
 }
 
 
-/*
- * The checks of the key before it encrypts or decrypts: NGX_OK when it
- * may, NGX_DECLINED when the answer says why not
- */
+/* the checks of a key before it is used (ngx_kmip_op_crypto.h) */
 
-static ngx_int_t
-ngx_kmip_op_cipher_check_key(ngx_kmip_op_ctx_t *ctx, ngx_uint_t enc)
+ngx_int_t
+ngx_kmip_op_crypto_key(ngx_kmip_op_ctx_t *ctx, uint32_t need,
+    ngx_uint_t protect, const char *what)
 {
     time_t              now;
-    int64_t             state, mask, date;
-    uint32_t            need;
+    int64_t             state, date;
     ngx_int_t           rc;
-    ngx_kmip_req_t     *r = ctx->r;
     ngx_kmip_object_t  *obj = ctx->obj;
 
     if (ngx_kmip_op_gone(ctx)) {
@@ -365,7 +354,7 @@ ngx_kmip_op_cipher_check_key(ngx_kmip_op_ctx_t *ctx, ngx_uint_t enc)
      * 3.26)
      */
 
-    if (enc) {
+    if (protect) {
         date = ngx_kmip_op_attr_num(&obj->attributes, "Protect Stop Date",
                                     -1);
         if (date >= 0 && date <= now) {
@@ -384,10 +373,21 @@ ngx_kmip_op_cipher_check_key(ngx_kmip_op_ctx_t *ctx, ngx_uint_t enc)
         }
     }
 
-    need = enc ? NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT
-               : NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_DECRYPT;
-    mask = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Usage Mask",
-                                0);
+    return ngx_kmip_op_usage_mask(ctx, need, what);
+}
+
+
+/* the usage in the object's mask (ngx_kmip_op_crypto.h) */
+
+ngx_int_t
+ngx_kmip_op_usage_mask(ngx_kmip_op_ctx_t *ctx, uint32_t need,
+    const char *what)
+{
+    int64_t          mask;
+    ngx_kmip_req_t  *r = ctx->r;
+
+    mask = ngx_kmip_op_attr_num(&ctx->obj->attributes,
+                                "Cryptographic Usage Mask", 0);
 
     if (!(mask & need)) {
         (void) ngx_kmip_result_fail(r, ctx->out,
@@ -395,7 +395,7 @@ ngx_kmip_op_cipher_check_key(ngx_kmip_op_ctx_t *ctx, ngx_uint_t enc)
                    ? NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
                    : NGX_KMIP_REASON_PERMISSION_DENIED,
                    "the Cryptographic Usage Mask of \"%V\" does not allow %s",
-                   &ctx->uid, enc ? "Encrypt" : "Decrypt");
+                   &ctx->uid, what);
         return NGX_DECLINED;
     }
 
@@ -412,9 +412,22 @@ static void
 ngx_kmip_op_cipher_params_of(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_cipher_params_t *p)
 {
-    ngx_kmip_attr_t    *at;
-    ngx_kmip_item_t    *cp;
-    ngx_kmip_object_t  *obj = ctx->obj;
+    ngx_kmip_item_t  *cp;
+
+    cp = ngx_kmip_ttlv_find(ctx->in->payload,
+                            NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
+
+    ngx_kmip_op_crypto_params(ctx->obj, cp, p);
+}
+
+
+/* the parameters of a key's use (ngx_kmip_op_crypto.h) */
+
+void
+ngx_kmip_op_crypto_params(ngx_kmip_object_t *obj, const ngx_kmip_item_t *cp,
+    ngx_kmip_cipher_params_t *p)
+{
+    ngx_kmip_attr_t  *at;
 
     ngx_memzero(p, sizeof(ngx_kmip_cipher_params_t));
     p->alg = (uint32_t) ngx_kmip_op_attr_num(&obj->attributes,
@@ -428,8 +441,6 @@ ngx_kmip_op_cipher_params_of(ngx_kmip_op_ctx_t *ctx,
         ngx_kmip_op_cipher_params(at->value, p);
     }
 
-    cp = ngx_kmip_ttlv_find(ctx->in->payload,
-                            NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
     if (cp) {
         ngx_kmip_op_cipher_params(cp, p);
     }
@@ -665,6 +676,7 @@ ngx_kmip_op_cipher_init(ngx_kmip_cipher_setup_t *cs, EVP_CIPHER_CTX *c,
 static ngx_int_t
 ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
 {
+    uint32_t                  need;
     ngx_int_t                 rc;
     ngx_kmip_req_t           *r = ctx->r;
     EVP_CIPHER_CTX           *c;
@@ -686,7 +698,11 @@ ngx_kmip_op_cipher_loaded(ngx_kmip_op_ctx_t *ctx)
                        : ngx_kmip_op_pk_cipher(ctx);
     }
 
-    rc = ngx_kmip_op_cipher_check_key(ctx, cs.enc);
+    need = cs.enc ? NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT
+                  : NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_DECRYPT;
+
+    rc = ngx_kmip_op_crypto_key(ctx, need, cs.enc,
+                                cs.enc ? "Encrypt" : "Decrypt");
 
     if (rc == NGX_OK) {
         rc = ngx_kmip_op_cipher_choose(ctx, &cs);

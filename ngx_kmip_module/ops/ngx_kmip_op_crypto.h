@@ -11,8 +11,11 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
+#include <openssl/evp.h>
+
 #include "ngx_kmip_ops.h"
 #include "ngx_kmip_store.h"
+#include "ngx_kmip_op_store.h"
 
 
 /*
@@ -45,12 +48,82 @@ struct ngx_kmip_crypto_streams_s {
 };
 
 
+/* how a key is used: its Cryptographic Parameters and the request's */
+typedef struct {
+    uint32_t                    alg;
+    uint32_t                    mode;
+    uint32_t                    padding;
+    uint32_t                    hashing;    /* Hashing Algorithm, or 0 */
+    int64_t                     tag_len;
+    ngx_uint_t                  random_iv;
+} ngx_kmip_cipher_params_t;
+
+
 ngx_int_t ngx_kmip_op_encrypt(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_decrypt(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_rng_retrieve(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+
+/*
+ * The parameters of a key's use: its Cryptographic Algorithm and
+ * Cryptographic Parameters, overridden field by field by the request's
+ * (cp, or NULL)
+ */
+void ngx_kmip_op_crypto_params(ngx_kmip_object_t *obj,
+    const ngx_kmip_item_t *cp, ngx_kmip_cipher_params_t *p);
+
+/*
+ * The checks of ctx->obj before a cryptographic operation uses it, named
+ * what in the answer: a symmetric key with its material, not destroyed,
+ * Active, need in its Cryptographic Usage Mask, and within its Protect
+ * Stop Date when the operation applies protection (protect), else its
+ * Process Start Date. NGX_OK, NGX_DECLINED when ctx->out says why not.
+ */
+ngx_int_t ngx_kmip_op_crypto_key(ngx_kmip_op_ctx_t *ctx, uint32_t need,
+    ngx_uint_t protect, const char *what);
+
+/*
+ * need in the Cryptographic Usage Mask of ctx->obj, for the operation
+ * named what: NGX_OK, or NGX_DECLINED with ctx->out saying it is not
+ * (Incompatible Cryptographic Usage Mask from 2.0 on, Permission Denied
+ * in 1.x)
+ */
+ngx_int_t ngx_kmip_op_usage_mask(ngx_kmip_op_ctx_t *ctx, uint32_t need,
+    const char *what);
+
+/*
+ * Parameters the server does not offer: Bad Cryptographic Parameters from
+ * 2.0 on, Feature Not Supported in 1.x
+ */
+uint32_t ngx_kmip_op_bad_params(ngx_kmip_req_t *r);
+
+/*
+ * The digest of a Hashing Algorithm (NULL: not offered): SHA-1, SHA-2,
+ * SHA-3, and MD5 for the clients that still derive with it
+ * (ngx_kmip_op_hash.c)
+ */
+const EVP_MD *ngx_kmip_op_hash_md(uint32_t hashing);
+
+/*
+ * The Data of a Hash, MAC or MAC Verify, which run in one part only; NULL
+ * when out says why not (ngx_kmip_op_hash.c)
+ */
+ngx_kmip_item_t *ngx_kmip_op_one_part(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
+    const char *what);
+
+/*
+ * The MAC of data with key (ngx_kmip_op_mac.c): HMAC for an HMAC
+ * Cryptographic Algorithm, CMAC for AES; mac has EVP_MAX_MD_SIZE bytes.
+ * NGX_DECLINED: no MAC of the algorithm with such a key; NGX_ERROR:
+ * OpenSSL failed.
+ */
+ngx_int_t ngx_kmip_op_mac_compute(uint32_t alg, ngx_str_t *key,
+    const u_char *data, size_t n, u_char *mac, size_t *len);
+/* the Hashing Algorithm of an HMAC Cryptographic Algorithm, or 0 */
+uint32_t ngx_kmip_op_hmac_hashing(uint32_t alg);
 
 /* ends every stream of a connection, wiping its key schedule */
 void ngx_kmip_crypto_streams_close(ngx_kmip_crypto_streams_t *streams,

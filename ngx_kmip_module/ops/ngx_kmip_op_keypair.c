@@ -11,6 +11,7 @@
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_create.h"
 #include "ngx_kmip_op_pkey.h"
+#include "ngx_kmip_op_keypair.h"
 #include "ngx_kmip_op_work.h"
 
 
@@ -30,14 +31,6 @@
  */
 
 
-typedef struct {
-    ngx_kmip_op_ctx_t          *ctx;
-    ngx_kmip_object_t          *priv;
-    ngx_kmip_object_t          *pub;
-    ngx_kmip_keygen_t           gen;
-} ngx_kmip_op_keypair_t;
-
-
 /* the generation, in the work's own block (ngx_kmip_op_work.h) */
 typedef struct {
     ngx_kmip_op_keypair_t      *kp;
@@ -52,14 +45,11 @@ static ngx_int_t ngx_kmip_op_keypair_objects(ngx_kmip_op_keypair_t *kp);
 static ngx_int_t ngx_kmip_op_keypair_object(ngx_kmip_op_keypair_t *kp,
     uint32_t type, uint32_t own_v2, uint32_t own_v1,
     ngx_kmip_object_t **objp);
-static ngx_int_t ngx_kmip_op_keypair_params(ngx_kmip_op_keypair_t *kp);
-static ngx_int_t ngx_kmip_op_keypair_generate(ngx_kmip_op_keypair_t *kp);
 static ngx_int_t ngx_kmip_op_keypair_made(ngx_kmip_op_keypair_t *kp,
     int rc, ngx_kmip_keys_error_t *err, ngx_kmip_keypair_t *pair);
 static ngx_int_t ngx_kmip_op_keypair_half(ngx_kmip_op_keypair_t *kp,
     ngx_kmip_object_t *obj, const uint8_t *der, size_t len,
     uint32_t link_type, ngx_kmip_object_t *other);
-static ngx_int_t ngx_kmip_op_keypair_store_private(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_keypair_store_public(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_keypair_stored(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_keypair_undone(ngx_kmip_op_ctx_t *ctx);
@@ -87,6 +77,8 @@ ngx_kmip_op_create_key_pair(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     }
 
     kp->ctx = ctx;
+    kp->what = "Create Key Pair";
+    kp->store = ngx_kmip_op_keypair_store;
     ctx->data = kp;
 
     rc = ngx_kmip_op_keypair_objects(kp);
@@ -163,7 +155,7 @@ ngx_kmip_op_keypair_object(ngx_kmip_op_keypair_t *kp, uint32_t type,
  * the Cryptographic Domain Parameters, which the two keys must agree on
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_keypair_params(ngx_kmip_op_keypair_t *kp)
 {
     int                     rc;
@@ -186,8 +178,8 @@ ngx_kmip_op_keypair_params(ngx_kmip_op_keypair_t *kp)
     if (alg == -1) {
         return ngx_kmip_result_fail(r, kp->ctx->out,
                                     NGX_KMIP_REASON_MISSING_DATA,
-                                    "Create Key Pair needs a Cryptographic "
-                                    "Algorithm")
+                                    "%s needs a Cryptographic Algorithm",
+                                    kp->what)
                == NGX_OK ? NGX_DECLINED : NGX_ERROR;
     }
 
@@ -218,7 +210,7 @@ ngx_kmip_op_keypair_params(ngx_kmip_op_keypair_t *kp)
 
     if (rc != NGX_KMIP_KEYS_OK) {
         return ngx_kmip_result_fail(r, kp->ctx->out, ngx_kmip_keys_reason(rc),
-                                    "Create Key Pair: %s", err.what)
+                                    "%s: %s", kp->what, err.what)
                == NGX_OK ? NGX_DECLINED : NGX_ERROR;
     }
 
@@ -226,7 +218,7 @@ ngx_kmip_op_keypair_params(ngx_kmip_op_keypair_t *kp)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_keypair_generate(ngx_kmip_op_keypair_t *kp)
 {
     ngx_int_t              rc;
@@ -320,7 +312,7 @@ ngx_kmip_op_keypair_made(ngx_kmip_op_keypair_t *kp, int rc,
 
         return ngx_kmip_result_fail(r, kp->ctx->out,
                                     ngx_kmip_keys_reason(rc),
-                                    "Create Key Pair: %s", err->what);
+                                    "%s: %s", kp->what, err->what);
     }
 
     nrc = ngx_kmip_op_keypair_half(kp, kp->priv, pair->private_der,
@@ -350,7 +342,7 @@ ngx_kmip_op_keypair_made(ngx_kmip_op_keypair_t *kp, int rc,
         return NGX_ERROR;
     }
 
-    return ngx_kmip_op_keypair_store_private(kp->ctx);
+    return kp->store(kp->ctx);
 }
 
 
@@ -399,8 +391,8 @@ ngx_kmip_op_keypair_half(ngx_kmip_op_keypair_t *kp, ngx_kmip_object_t *obj,
 }
 
 
-static ngx_int_t
-ngx_kmip_op_keypair_store_private(ngx_kmip_op_ctx_t *ctx)
+ngx_int_t
+ngx_kmip_op_keypair_store(ngx_kmip_op_ctx_t *ctx)
 {
     ngx_kmip_op_keypair_t  *kp = ctx->data;
 
@@ -427,7 +419,6 @@ static ngx_int_t
 ngx_kmip_op_keypair_stored(ngx_kmip_op_ctx_t *ctx)
 {
     ngx_kmip_req_t         *r = ctx->r;
-    ngx_kmip_item_t        *payload;
     ngx_kmip_op_keypair_t  *kp = ctx->data;
 
     if (ngx_kmip_op_store_lost(ctx, "create")) {
@@ -439,14 +430,22 @@ ngx_kmip_op_keypair_stored(ngx_kmip_op_ctx_t *ctx)
                                        kp->priv, ngx_kmip_op_keypair_undone);
     }
 
-    /* the ID Placeholder is the private key's (1.4 4.2) */
-
-    r->object = kp->priv;
-    r->id_placeholder = kp->priv->uid;
-
     ngx_log_error(NGX_LOG_INFO, r->log, 0,
                   "kmip: key pair \"%V\" (private), \"%V\" (public) stored",
                   &kp->priv->uid, &kp->pub->uid);
+
+    return kp->stored ? kp->stored(ctx) : ngx_kmip_op_keypair_respond(kp);
+}
+
+
+ngx_int_t
+ngx_kmip_op_keypair_respond(ngx_kmip_op_keypair_t *kp)
+{
+    ngx_kmip_req_t   *r = kp->ctx->r;
+    ngx_kmip_item_t  *payload;
+
+    r->object = kp->priv;
+    r->id_placeholder = kp->priv->uid;
 
     payload = ngx_kmip_payload_new(r);
 
@@ -463,7 +462,7 @@ ngx_kmip_op_keypair_stored(ngx_kmip_op_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    ctx->out->payload = payload;
+    kp->ctx->out->payload = payload;
 
     return NGX_OK;
 }

@@ -53,6 +53,9 @@ static const ngx_kmip_op_cert_attr_t  ngx_kmip_op_cert_attrs[] = {
 
 static ngx_int_t ngx_kmip_op_pkey_register_key(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_pkey_cert_attr(ngx_kmip_req_t *r,
+    ngx_kmip_object_t *obj, ngx_kmip_cert_t *cert, uint32_t tag,
+    const char *name);
 static int ngx_kmip_op_pkey_inspect(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_key_t *key, ngx_kmip_key_info_t *info, uint32_t *actual);
 static ngx_int_t ngx_kmip_op_pkey_declared(ngx_kmip_op_ctx_t *ctx,
@@ -366,11 +369,12 @@ static ngx_int_t
 ngx_kmip_op_pkey_register_cert(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
     int                             rc;
+    uint32_t                        tag;
     ngx_kmip_req_t                 *r = ctx->r;
-    ngx_kmip_item_t                *v;
     ngx_kmip_cert_t                 cert;
     ngx_kmip_keys_error_t           err;
     const ngx_kmip_item_t          *o, *ct, *cv;
+    const ngx_kmip_attr_spec_t     *spec;
     const ngx_kmip_op_cert_attr_t  *ca;
 
     o = ngx_kmip_ttlv_find(ctx->in->payload, NGX_KMIP_TAG_CERTIFICATE);
@@ -384,6 +388,17 @@ ngx_kmip_op_pkey_register_cert(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
                                        NULL, "a Certificate needs a "
                                        "Certificate Type and a Certificate "
                                        "Value");
+    }
+
+    if (ngx_kmip_op_attr_num(&obj->attributes, "Certificate Type",
+                             ct->v.num)
+        != ct->v.num)
+    {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "the Certificate Type attribute is not "
+                                    "the certificate's");
+        return NGX_DECLINED;
     }
 
     if (ct->v.num != NGX_KMIP_CERTIFICATE_TYPE_X_509) {
@@ -401,22 +416,24 @@ ngx_kmip_op_pkey_register_cert(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
     }
 
     for (ca = ngx_kmip_op_cert_attrs; ca->name; ca++) {
-        rc = ngx_kmip_cert_attribute(&r->alloc, &cert, ca->tag, &v, &err);
-
-        if (rc == NGX_KMIP_KEYS_ERR_NOMEM) {
+        if (ngx_kmip_op_pkey_cert_attr(r, obj, &cert, ca->tag, ca->name)
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
+    }
 
-        if (rc != NGX_KMIP_KEYS_OK || v == NULL) {
-            /* a name the certificate lacks, an algorithm KMIP lacks */
-            continue;
-        }
+    /* 2.x: the names' components (2.1 4.6), each its own attribute */
 
-        v = ngx_kmip_item_retag(&r->alloc, v, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
+    for (tag = NGX_KMIP_TAG_CERTIFICATE_SUBJECT_CN;
+         tag <= NGX_KMIP_TAG_CERTIFICATE_ISSUER_DN_QUALIFIER;
+         tag++)
+    {
+        spec = ngx_kmip_attr_spec_by_tag(tag);
 
-        if (v == NULL
-            || ngx_kmip_attrs_set(&r->alloc, &obj->attributes, ca->name, v)
-               == NULL)
+        if (spec != NULL
+            && ngx_kmip_op_pkey_cert_attr(r, obj, &cert, tag, spec->name)
+               != NGX_OK)
         {
             return NGX_ERROR;
         }
@@ -425,6 +442,39 @@ ngx_kmip_op_pkey_register_cert(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
     obj->subtype = NGX_KMIP_CERTIFICATE_TYPE_X_509;
 
     return ngx_kmip_op_pkey_keep(ctx, obj, cv->v.str.data, cv->v.str.len);
+}
+
+
+/* one attribute read from the certificate, if it has a value for it */
+
+static ngx_int_t
+ngx_kmip_op_pkey_cert_attr(ngx_kmip_req_t *r, ngx_kmip_object_t *obj,
+    ngx_kmip_cert_t *cert, uint32_t tag, const char *name)
+{
+    int                     rc;
+    ngx_kmip_item_t        *v;
+    ngx_kmip_keys_error_t   err;
+
+    rc = ngx_kmip_cert_attribute(&r->alloc, cert, tag, &v, &err);
+
+    if (rc == NGX_KMIP_KEYS_ERR_NOMEM) {
+        return NGX_ERROR;
+    }
+
+    if (rc != NGX_KMIP_KEYS_OK || v == NULL) {
+        /* a name the certificate lacks, an algorithm KMIP lacks */
+        return NGX_OK;
+    }
+
+    v = ngx_kmip_item_retag(&r->alloc, v, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
+
+    if (v == NULL
+        || ngx_kmip_attrs_set(&r->alloc, &obj->attributes, name, v) == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 

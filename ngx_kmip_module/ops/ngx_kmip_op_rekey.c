@@ -11,6 +11,7 @@
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
 #include "ngx_kmip_op_create.h"
+#include "ngx_kmip_op_rekey.h"
 
 
 /*
@@ -57,7 +58,7 @@ static ngx_int_t ngx_kmip_op_rekey_mark(ngx_kmip_op_ctx_t *ctx,
 static ngx_int_t ngx_kmip_op_rekey_object(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *old, ngx_kmip_object_t **objp);
 static ngx_int_t ngx_kmip_op_rekey_dates(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_attrs_t *l);
+    ngx_kmip_attrs_t *l, int64_t offset);
 static ngx_int_t ngx_kmip_op_rekey_usage(ngx_kmip_req_t *r,
     ngx_kmip_attrs_t *l);
 static ngx_int_t ngx_kmip_op_rekey_marked(ngx_kmip_op_ctx_t *ctx);
@@ -65,10 +66,6 @@ static ngx_int_t ngx_kmip_op_rekey_created(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_rekey_unname(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_rekey_done(ngx_kmip_op_ctx_t *ctx);
-static ngx_kmip_attr_t *ngx_kmip_op_rekey_link(ngx_kmip_attrs_t *l,
-    uint32_t type, ngx_str_t *uid);
-static ngx_int_t ngx_kmip_op_rekey_add_link(ngx_kmip_req_t *r,
-    ngx_kmip_attrs_t *l, uint32_t type, ngx_str_t *uid);
 static ngx_uint_t ngx_kmip_op_rekey_same(ngx_kmip_attrs_t *l,
     ngx_str_t *uid);
 static ngx_uint_t ngx_kmip_op_rekey_is(ngx_str_t *a, ngx_str_t *b);
@@ -100,18 +97,14 @@ ngx_int_t
 ngx_kmip_op_rekey(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
+    int64_t             offset;
     ngx_int_t           rc;
-    ngx_kmip_item_t    *offset, *attrs;
+    ngx_kmip_item_t    *attrs;
     ngx_kmip_rekey_t   *rk;
     ngx_kmip_op_ctx_t  *ctx;
 
-    offset = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_OFFSET);
-
-    if (offset
-        && (offset->type != NGX_KMIP_TYPE_INTERVAL || offset->v.num < 0))
-    {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
-                                    "Offset is not an Interval");
+    if (ngx_kmip_op_rekey_offset(r, in, out, &offset) != NGX_OK) {
+        return NGX_OK;
     }
 
     /*
@@ -145,7 +138,7 @@ ngx_kmip_op_rekey(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     }
 
     rk->uid = ctx->uid;
-    rk->offset = offset ? offset->v.num : -1;
+    rk->offset = offset;
     ctx->data = rk;
 
     return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_rekey_loaded);
@@ -252,12 +245,11 @@ ngx_kmip_op_rekey_mark(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
     ngx_int_t          rc;
     ngx_str_t          now;
-    ngx_kmip_attr_t   *at;
     ngx_kmip_rekey_t  *rk = ctx->data;
 
-    at = ngx_kmip_op_rekey_link(&obj->attributes,
-                                NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK,
-                                &now);
+    (void) ngx_kmip_op_rekey_link(&obj->attributes,
+                                  NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK,
+                                  &now);
 
     if (!ngx_kmip_op_rekey_is(&now, &rk->seen)) {
         (void) ngx_kmip_result_fail(ctx->r, ctx->out,
@@ -272,31 +264,87 @@ ngx_kmip_op_rekey_mark(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
         return rc;
     }
 
+    return ngx_kmip_op_rekey_relink(ctx->r, obj, &rk->repl->uid);
+}
+
+
+ngx_int_t
+ngx_kmip_op_rekey_relink(ngx_kmip_req_t *r, ngx_kmip_object_t *obj,
+    ngx_str_t *repl)
+{
+    ngx_str_t         now;
+    ngx_kmip_attr_t  *at;
+
     /*
      * a key has one Replacement Object Link (1.4 3.35): a replacement
      * never made, or one re-keyed again, is linked no more
      */
 
+    at = ngx_kmip_op_rekey_link(&obj->attributes,
+                                NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK,
+                                &now);
     if (at) {
         (void) ngx_kmip_attrs_remove(&obj->attributes, at->name,
                                      at->name_len, at->index);
     }
 
-    return ngx_kmip_op_rekey_add_link(ctx->r, &obj->attributes,
-                                 NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK,
-                                 &rk->repl->uid);
+    return ngx_kmip_op_add_link(r, &obj->attributes,
+                                NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK,
+                                repl);
 }
 
 
-/*
- * The replacement: the existing key's attributes but those set anew, its
- * Names, the dates the Offset moves, Usage Limits whole again, a Replaced
- * Object Link; then made as Create makes a key
- */
+/* the replacement: the existing key's likeness, made as Create makes a key */
 
 static ngx_int_t
 ngx_kmip_op_rekey_object(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *old,
     ngx_kmip_object_t **objp)
+{
+    ngx_int_t          rc;
+    ngx_kmip_rekey_t  *rk = ctx->data;
+
+    rc = ngx_kmip_op_rekey_likeness(ctx, old, &ctx->uid, rk->offset, objp);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_kmip_op_create_key(ctx, *objp);
+}
+
+
+ngx_int_t
+ngx_kmip_op_rekey_offset(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, int64_t *offset)
+{
+    ngx_kmip_item_t  *item;
+
+    item = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_OFFSET);
+
+    if (item == NULL) {
+        *offset = -1;
+        return NGX_OK;
+    }
+
+    if (item->type != NGX_KMIP_TYPE_INTERVAL || item->v.num < 0) {
+        (void) ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Offset is not an Interval");
+        return NGX_DECLINED;
+    }
+
+    *offset = item->v.num;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The existing key's attributes but those set anew, its Names, the dates
+ * the Offset moves, Usage Limits whole again, a Replaced Object Link to it
+ */
+
+ngx_int_t
+ngx_kmip_op_rekey_likeness(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *old,
+    ngx_str_t *old_uid, int64_t offset, ngx_kmip_object_t **objp)
 {
     const char         **name;
     ngx_kmip_req_t      *r = ctx->r;
@@ -320,11 +368,11 @@ ngx_kmip_op_rekey_object(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *old,
                                      ngx_strlen(*name), -1);
     }
 
-    if (ngx_kmip_op_rekey_dates(ctx, &obj->attributes) != NGX_OK
+    if (ngx_kmip_op_rekey_dates(ctx, &obj->attributes, offset) != NGX_OK
         || ngx_kmip_op_rekey_usage(r, &obj->attributes) != NGX_OK
-        || ngx_kmip_op_rekey_add_link(r, &obj->attributes,
-                                      NGX_KMIP_LINK_TYPE_REPLACED_OBJECT_LINK,
-                                      &ctx->uid)
+        || ngx_kmip_op_add_link(r, &obj->attributes,
+                                NGX_KMIP_LINK_TYPE_REPLACED_OBJECT_LINK,
+                                old_uid)
            != NGX_OK)
     {
         return NGX_ERROR;
@@ -332,7 +380,7 @@ ngx_kmip_op_rekey_object(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *old,
 
     *objp = obj;
 
-    return ngx_kmip_op_create_key(ctx, obj);
+    return NGX_OK;
 }
 
 
@@ -343,22 +391,22 @@ ngx_kmip_op_rekey_object(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *old,
  */
 
 static ngx_int_t
-ngx_kmip_op_rekey_dates(ngx_kmip_op_ctx_t *ctx, ngx_kmip_attrs_t *l)
+ngx_kmip_op_rekey_dates(ngx_kmip_op_ctx_t *ctx, ngx_kmip_attrs_t *l,
+    int64_t offset)
 {
     int64_t            at1, at2, d;
     ngx_uint_t         i;
-    ngx_kmip_rekey_t  *rk = ctx->data;
 
     static const char  *moved[] = {
         "Process Start Date", "Protect Stop Date", "Deactivation Date"
     };
 
-    if (rk->offset < 0) {
+    if (offset < 0) {
         return NGX_OK;
     }
 
     at1 = ngx_kmip_op_attr_num(l, "Activation Date", -1);
-    at2 = (int64_t) ngx_time() + rk->offset;
+    at2 = (int64_t) ngx_time() + offset;
 
     if (ngx_kmip_op_set_num(ctx->r, l, "Activation Date",
                             NGX_KMIP_TYPE_DATE_TIME, at2)
@@ -472,18 +520,27 @@ ngx_kmip_op_rekey_created(ngx_kmip_op_ctx_t *ctx)
 static ngx_int_t
 ngx_kmip_op_rekey_unname(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
-    ngx_str_t          now;
     ngx_kmip_rekey_t  *rk = ctx->data;
+
+    return ngx_kmip_op_rekey_unname_for(ctx, obj, &rk->repl->uid);
+}
+
+
+ngx_int_t
+ngx_kmip_op_rekey_unname_for(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
+    ngx_str_t *repl)
+{
+    ngx_str_t  now;
 
     (void) ngx_kmip_op_rekey_link(&obj->attributes,
                                   NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK,
                                   &now);
 
-    if (!ngx_kmip_op_rekey_is(&now, &rk->repl->uid)) {
+    if (!ngx_kmip_op_rekey_is(&now, repl)) {
         ngx_log_error(NGX_LOG_ERR, ctx->r->log, 0,
                       "kmip: object \"%V\" was re-keyed concurrently: "
                       "replacement \"%V\" keeps its Names as well",
-                      &ctx->uid, &rk->repl->uid);
+                      &ctx->uid, repl);
         (void) ngx_kmip_result_fail(ctx->r, ctx->out,
                                     NGX_KMIP_REASON_GENERAL_FAILURE,
                                     "object \"%V\" was re-keyed by a "
@@ -515,7 +572,7 @@ ngx_kmip_op_rekey_done(ngx_kmip_op_ctx_t *ctx)
 
 /* the first Link of a type: its attribute, *uid its target (or empty) */
 
-static ngx_kmip_attr_t *
+ngx_kmip_attr_t *
 ngx_kmip_op_rekey_link(ngx_kmip_attrs_t *l, uint32_t type, ngx_str_t *uid)
 {
     ngx_kmip_attr_t  *at;
@@ -546,9 +603,11 @@ ngx_kmip_op_rekey_link(ngx_kmip_attrs_t *l, uint32_t type, ngx_str_t *uid)
 }
 
 
-static ngx_int_t
-ngx_kmip_op_rekey_add_link(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l,
-    uint32_t type, ngx_str_t *uid)
+/* a Link of the type to uid (ngx_kmip_op_create.h) */
+
+ngx_int_t
+ngx_kmip_op_add_link(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l, uint32_t type,
+    ngx_str_t *uid)
 {
     ngx_kmip_item_t  *v;
 

@@ -204,8 +204,10 @@ ngx_int_t ngx_kmip_op_sign(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_signature_verify(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
-/* ngx_kmip_op_keypair.c */
+/* ngx_kmip_op_keypair.c, ngx_kmip_op_rekeypair.c */
 ngx_int_t ngx_kmip_op_create_key_pair(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_rekey_key_pair(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_get(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
@@ -228,6 +230,17 @@ ngx_int_t ngx_kmip_op_locate(ngx_kmip_req_t *r,
 ngx_int_t ngx_kmip_op_check(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_export(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+
+/* cryptographic services without streams (ngx_kmip_op_mac.c, _hash.c,
+   _derive.c) */
+ngx_int_t ngx_kmip_op_mac(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_mac_verify(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_hash(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_derive_key(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 
 

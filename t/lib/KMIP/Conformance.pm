@@ -33,7 +33,10 @@ package KMIP::Conformance;
 #       recorded the cases is its own witness: it sends one in every BL-M
 #       answer and in none of its other 2.1 answers.  ngx_kmip sends one in
 #       2.1 answers only (ngx_stream_kmip_handler.c says why), so a 1.4 case
-#       never sees it and a 2.1 case not recorded with one sees it.
+#       never sees it and a 2.1 case not recorded with one sees it;
+#   an Attribute Index of 0 in a 1.x Attribute equals none: "when ... the
+#       Attribute Index is not specified it SHALL be assumed to be 0"
+#       (KMIP 1.4 2.1.1), so either side may carry it or not.
 # Everything else must be identical: a differing value, a missing or extra
 # item, a different result reason is a failure.
 #
@@ -423,11 +426,21 @@ sub _try {
 
 sub _optional_generated { $OPTIONAL_GENERATED{ _norm(_xmlname($_[0])) } }
 
+# an Attribute Index of 0 says what its absence says (KMIP 1.4 2.1.1)
+sub _index_zero {
+    my ($parent, $kid) = @_;
+    return _norm(_xmlname($parent)) eq _norm('Attribute')
+        && _norm(_xmlname($kid)) eq _norm('AttributeIndex')
+        && $kid->{type} == 0x02 && !defined $kid->{ph} && $kid->{value} == 0;
+}
+
 sub _compare_kids {
     my ($e, $a, $ctx, $here) = @_;
-    my @ek = grep { !_optional_generated($_) } @{ $e->{value} };
+    my @ek = grep { !_optional_generated($_) && !_index_zero($e, $_) }
+             @{ $e->{value} };
     my @ak;
     for my $k (@{ $a->{value} }) {
+        next if _index_zero($a, $k);
         my $want = _optional_generated($k);
         if (!$want) {
             push @ak, $k;

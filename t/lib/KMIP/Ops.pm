@@ -16,7 +16,8 @@ use File::Temp qw(tempfile);
 our @EXPORT = qw(suite_kp kp_node
                  op_req op_items op_ok op_fail uid_of attrs_of a1 a2v
                  tmpl1 attrs2 aes_attrs create_aes register_aes raw_key ops_uid reason_name op_one
-                 attr_in op_get_attrs links_of kw_unwrap);
+                 attr_in op_get_attrs links_of kw_unwrap
+                 op_name_item op_locate_name);
 
 my $Ubi = 0;
 
@@ -215,6 +216,25 @@ sub op_get_attrs {
     my $bi = op_one($port, $version, 'Get Attributes', ops_uid($uid), @refs);
     op_ok($bi, "$version Get Attributes @names");
     return attrs_of($bi);
+}
+
+# a Name attribute's value (Uninterpreted Text String)
+sub op_name_item {
+    S('Name', [ T('Name Value', $_[0]),
+                E('Name Type', 'Uninterpreted Text String') ]);
+}
+
+# op_locate_name($port, $version, $name) -> the sorted identifiers a
+# Locate by that Name finds
+sub op_locate_name {
+    my ($port, $version, $name) = @_;
+    my @f = (op_name_item($name));
+    my $bi = op_ok(op_one($port, $version, 'Locate',
+                          $version =~ /^2/
+                          ? attrs2(@f) : map { attr_in($version, $_) } @f),
+                   "Locate by Name $name");
+    return [ sort map { $_->{value} }
+             kmip_find_all($bi, 'Response Payload', 'Unique Identifier') ];
 }
 
 # a Get Attributes Link answer, as attrs_of() reads it -> sorted

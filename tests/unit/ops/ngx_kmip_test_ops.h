@@ -182,6 +182,18 @@ int64_t t_kept_num(ngx_str_t *uid, const char *name);
 
 /* an answer's field; the first item with the tag at any depth */
 ngx_kmip_item_t *t_find(ngx_kmip_response_item_t *out, uint32_t tag);
+
+/* key pairs (test_ops_pkey.c): one of its cases made (0: RSA 2048, 2:
+   ECDSA P-384 by its curve, 3: Ed25519) */
+ngx_uint_t t_key_pair(ngx_uint_t major, ngx_uint_t which, ngx_str_t *priv,
+    ngx_str_t *pub);
+
+/* the kept object's Links: one of the type to other; the first one's
+   target (empty: none) */
+ngx_uint_t t_links_to(ngx_str_t *uid, uint32_t type, ngx_str_t *other);
+ngx_str_t t_link_target(ngx_str_t *uid, uint32_t type);
+ngx_kmip_response_item_t *t_get_kft(ngx_uint_t major, ngx_str_t *uid,
+    uint32_t kft);
 ngx_kmip_item_t *t_deep(ngx_kmip_item_t *item, uint32_t tag);
 /* how many fields of the payload, at its top, have the tag */
 ngx_uint_t t_count(ngx_kmip_response_item_t *out, uint32_t tag);
@@ -202,6 +214,17 @@ ngx_kmip_item_t *t_attribute(ngx_kmip_response_item_t *out,
 ngx_kmip_response_item_t *t_cipher(ngx_uint_t major, uint32_t operation,
     ngx_str_t *uid, const u_char *data, size_t n);
 
+/* the bytes of a hex string, in the tests' pool; a Byte String field is
+   they (test_ops_mac.c) */
+ngx_str_t *t_unhex(const char *hex);
+ngx_uint_t t_bytes_are(ngx_kmip_item_t *it, const char *hex);
+/* a Register of a Symmetric Key (of alg) or Secret Data (a Password) of
+   the key's bytes with the Cryptographic Usage Mask, Cryptographic
+   Parameters of params_alg (-1: none), Active or not: its Unique
+   Identifier, or NULL */
+ngx_str_t *t_register_bytes(ngx_uint_t major, uint32_t type, int64_t alg,
+    ngx_str_t *key, int64_t mask, int64_t params_alg, ngx_uint_t active);
+
 
 /* the test groups (test_ops_*.c) */
 void t_lifecycle(void);
@@ -215,11 +238,14 @@ void t_attr_forms(void);
 void t_dates(void);
 void t_scopes(void);
 void t_pkeys(void);
+void t_rekey_key_pairs(void);
 void t_locate_ops(void);
 void t_crypto(void);
 void t_check_ops(void);
 void t_versions(void);
 void t_rekey(void);
+void t_mac_hash(void);
+void t_derive_ops(void);
 void t_transport(void);
 
 

@@ -581,6 +581,69 @@ t_deep(ngx_kmip_item_t *item, uint32_t tag)
 }
 
 
+/* the target of the kept object's first Link of the type, or empty */
+
+ngx_str_t
+t_link_target(ngx_str_t *uid, uint32_t type)
+{
+    ngx_str_t           s = ngx_null_string;
+    ngx_kmip_attr_t    *at;
+    ngx_kmip_item_t    *lt, *id;
+    ngx_kmip_object_t  *kept;
+
+    kept = uid->len ? ngx_kmip_store_memory_find(t_mem, uid) : NULL;
+
+    for (at = kept ? kept->attributes.first : NULL; at; at = at->next) {
+        if (at->value == NULL || !ngx_kmip_attr_name_is(at, "Link")) {
+            continue;
+        }
+
+        lt = ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_LINK_TYPE);
+        id = ngx_kmip_ttlv_find(at->value,
+                                NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER);
+
+        if (lt && lt->v.num == type && id) {
+            s.data = (u_char *) id->v.str.data;
+            s.len = id->v.str.len;
+            break;
+        }
+    }
+
+    return s;
+}
+
+
+/* the object's Link of the type names other */
+
+ngx_uint_t
+t_links_to(ngx_str_t *uid, uint32_t type, ngx_str_t *other)
+{
+    ngx_kmip_attr_t    *at;
+    ngx_kmip_item_t    *lt, *id;
+    ngx_kmip_object_t  *kept;
+
+    kept = ngx_kmip_store_memory_find(t_mem, uid);
+
+    for (at = kept ? kept->attributes.first : NULL; at; at = at->next) {
+        if (at->name_len != 4 || memcmp(at->name, "Link", 4) != 0) {
+            continue;
+        }
+
+        lt = ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_LINK_TYPE);
+        id = ngx_kmip_ttlv_find(at->value,
+                                NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER);
+
+        if (lt && lt->v.num == type && id && id->v.str.len == other->len
+            && memcmp(id->v.str.data, other->data, other->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 ngx_kmip_item_t *
 t_attribute(ngx_kmip_response_item_t *out, const char *name)
 {
@@ -1150,9 +1213,12 @@ main(void)
         t_check_ops();
         t_versions();
         t_rekey();
+        t_mac_hash();
+        t_derive_ops();
         t_transport();
         t_scopes();
         t_pkeys();
+        t_rekey_key_pairs();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

@@ -23,6 +23,13 @@
 #include "ngx_kmip_keys.h"
 
 
+/* the subject and issuer CN of the certificates made here */
+#define T_CERT_CN  "unit test"
+
+
+static ngx_kmip_item_t *t_bool_value(ngx_uint_t b);
+
+
 /* one RSA 2048 pair for the Register tests, made once */
 static ngx_kmip_keypair_t  t_pair;
 static ngx_uint_t          t_pair_made;
@@ -94,7 +101,7 @@ t_register_key(ngx_uint_t major, uint32_t type, uint32_t kft,
 
 /* a Get, with a Key Format Type asked for (0: none) */
 
-static ngx_kmip_response_item_t *
+ngx_kmip_response_item_t *
 t_get_kft(ngx_uint_t major, ngx_str_t *uid, uint32_t kft)
 {
     t_request_t      *t;
@@ -280,7 +287,7 @@ t_certificate(size_t *len)
 
     name = X509_get_subject_name(x);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               (const u_char *) "unit test", -1, -1, 0);
+                               (const u_char *) T_CERT_CN, -1, -1, 0);
     X509_set_issuer_name(x, name);
 
     der = NULL;
@@ -305,6 +312,7 @@ t_certificate(size_t *len)
 static void
 t_register_certificate(ngx_uint_t major)
 {
+    int64_t                    type;
     size_t                     len;
     u_char                    *der;
     ngx_str_t                 *uid;
@@ -318,19 +326,37 @@ t_register_certificate(ngx_uint_t major)
         return;
     }
 
-    t = t_request(major, major >= 2 ? 1 : 4);
-    p = t_item(t, NGX_KMIP_OP_REGISTER);
-    ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE,
-                           NGX_KMIP_OBJECT_TYPE_CERTIFICATE);
-    (void) t_attrs(p, major);
-    o = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_CERTIFICATE);
-    ngx_kmip_ttlv_add_enum(t_alloc(), o, NGX_KMIP_TAG_CERTIFICATE_TYPE,
-                           NGX_KMIP_CERTIFICATE_TYPE_X_509);
-    ngx_kmip_ttlv_add_bytes(t_alloc(), o, NGX_KMIP_TAG_CERTIFICATE_VALUE, der,
-                            len);
+    for (type = NGX_KMIP_CERTIFICATE_TYPE_PGP; /* void */ ;
+         type = NGX_KMIP_CERTIFICATE_TYPE_X_509)
+    {
+        /* the client may say the certificate's type, which must be it */
 
-    uid = t_uid_of(&t_run(t)[0]);
-    if (!t_got(uid, "Register of an X.509 certificate")) {
+        t = t_request(major, major >= 2 ? 1 : 4);
+        p = t_item(t, NGX_KMIP_OP_REGISTER);
+        ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE,
+                               NGX_KMIP_OBJECT_TYPE_CERTIFICATE);
+        t_attr(t_attrs(p, major), major, "Certificate Type",
+               NGX_KMIP_TAG_CERTIFICATE_TYPE, NGX_KMIP_TYPE_ENUMERATION,
+               type);
+        o = ngx_kmip_ttlv_add_struct(t_alloc(), p, NGX_KMIP_TAG_CERTIFICATE);
+        ngx_kmip_ttlv_add_enum(t_alloc(), o, NGX_KMIP_TAG_CERTIFICATE_TYPE,
+                               NGX_KMIP_CERTIFICATE_TYPE_X_509);
+        ngx_kmip_ttlv_add_bytes(t_alloc(), o, NGX_KMIP_TAG_CERTIFICATE_VALUE,
+                                der, len);
+
+        out = t_run(t);
+
+        if (type == NGX_KMIP_CERTIFICATE_TYPE_X_509) {
+            break;
+        }
+
+        t_expect(&out[0], NGX_KMIP_REASON_INVALID_FIELD,
+                 "a Certificate Type attribute not the certificate's: "
+                 "refused");
+    }
+
+    uid = t_uid_of(&out[0]);
+    if (!t_got(uid, "Register of an X.509 certificate with its type")) {
         return;
     }
 
@@ -338,6 +364,9 @@ t_register_certificate(ngx_uint_t major)
           == NGX_KMIP_CERTIFICATE_TYPE_X_509
           && t_kept_num(uid, "Certificate Length") == (int64_t) len,
           "a certificate's Type and Length, read from it");
+    CHECK(t_kept_text(uid, "Certificate Subject CN", -1, T_CERT_CN)
+          && t_kept_text(uid, "Certificate Issuer CN", -1, T_CERT_CN),
+          "its subject's and issuer's CN, 2.x attributes of their own");
 
     out = t_get_kft(major, uid, 0);
     cv = t_deep(out[0].payload, NGX_KMIP_TAG_CERTIFICATE_VALUE);
@@ -524,34 +553,32 @@ t_create_key_pair(ngx_uint_t major, t_keypair_case_t *c)
 }
 
 
-/* the object's Link of the type names other */
+/* a key pair of the case (t_keypairs[which]) made: 1, and its keys */
 
-static ngx_uint_t
-t_links_to(ngx_str_t *uid, uint32_t type, ngx_str_t *other)
+ngx_uint_t
+t_key_pair(ngx_uint_t major, ngx_uint_t which, ngx_str_t *priv,
+    ngx_str_t *pub)
 {
-    ngx_kmip_attr_t    *at;
-    ngx_kmip_item_t    *lt, *id;
-    ngx_kmip_object_t  *kept;
+    ngx_kmip_item_t           *u, *v;
+    ngx_kmip_response_item_t  *out;
 
-    kept = ngx_kmip_store_memory_find(t_mem, uid);
+    out = t_create_key_pair(major, &t_keypairs[which]);
 
-    for (at = kept ? kept->attributes.first : NULL; at; at = at->next) {
-        if (at->name_len != 4 || memcmp(at->name, "Link", 4) != 0) {
-            continue;
-        }
+    u = t_find(&out[0], NGX_KMIP_TAG_PRIVATE_KEY_UNIQUE_IDENTIFIER);
+    v = t_find(&out[0], NGX_KMIP_TAG_PUBLIC_KEY_UNIQUE_IDENTIFIER);
 
-        lt = ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_LINK_TYPE);
-        id = ngx_kmip_ttlv_find(at->value,
-                                NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER);
-
-        if (lt && lt->v.num == type && id && id->v.str.len == other->len
-            && memcmp(id->v.str.data, other->data, other->len) == 0)
-        {
-            return 1;
-        }
+    if (out[0].result_status != NGX_KMIP_STATUS_SUCCESS
+        || u == NULL || v == NULL)
+    {
+        return 0;
     }
 
-    return 0;
+    priv->data = (u_char *) u->v.str.data;
+    priv->len = u->v.str.len;
+    pub->data = (u_char *) v->v.str.data;
+    pub->len = v->v.str.len;
+
+    return 1;
 }
 
 
@@ -615,6 +642,63 @@ t_key_pairs(ngx_uint_t major)
 }
 
 
+/*
+ * A private key is served only as its attributes allow (KMIP 1.4 3.48,
+ * 3.50; the requests are 1.4 and 2.1): Sensitive, only wrapped; not
+ * Extractable, never; its public key all the same
+ */
+
+static void
+t_private_key_rules(ngx_uint_t major)
+{
+    ngx_str_t           priv, pub;
+    ngx_kmip_object_t  *kept;
+
+    if (!t_key_pair(major, 1, &priv, &pub)) {
+        CHECK(0, "a key pair for the private key rules");
+        return;
+    }
+
+    kept = ngx_kmip_store_memory_find(t_mem, &priv);
+    (void) ngx_kmip_attrs_set(t_alloc(), &kept->attributes, "Sensitive",
+                              t_bool_value(1));
+
+    t_expect(&t_get_kft(major, &priv, 0)[0],
+             NGX_KMIP_REASON_SENSITIVE,
+             "Get of a Sensitive private key, unwrapped: refused");
+    CHECK(t_get_kft(major, &pub, 0)[0].result_status
+          == NGX_KMIP_STATUS_SUCCESS,
+          "its public key is served");
+
+    kept = ngx_kmip_store_memory_find(t_mem, &priv);
+    (void) ngx_kmip_attrs_set(t_alloc(), &kept->attributes, "Sensitive",
+                              t_bool_value(0));
+    (void) ngx_kmip_attrs_set(t_alloc(), &kept->attributes, "Extractable",
+                              t_bool_value(0));
+
+    t_expect(&t_get_kft(major, &priv, NGX_KMIP_KEY_FORMAT_TYPE_PKCS_8)[0],
+             NGX_KMIP_REASON_NOT_EXTRACTABLE,
+             "Get of a private key that is not Extractable: refused");
+}
+
+
+/* a Boolean Attribute Value */
+
+static ngx_kmip_item_t *
+t_bool_value(ngx_uint_t b)
+{
+    ngx_kmip_item_t  *v;
+
+    v = ngx_kmip_ttlv_item_new(t_alloc(), NGX_KMIP_TAG_ATTRIBUTE_VALUE,
+                               NGX_KMIP_TYPE_BOOLEAN);
+    if (v) {
+        v->v.num = b;
+    }
+
+    return v;
+}
+
+
 /* the public key cannot be stored: the private one is destroyed */
 
 static void
@@ -664,6 +748,7 @@ t_pkeys(void)
         t_split_key(major, 1);
         t_split_key(major, 0);
         t_key_pairs(major);
+        t_private_key_rules(major);
     }
 
     t_key_pair_half_stored();

@@ -398,7 +398,7 @@ t_not_in_version(void)
     t_continuation(t, NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE);
     t_item(t, NGX_KMIP_OP_EXPORT);
     t_item(t, NGX_KMIP_OP_SET_ATTRIBUTE);
-    t_item(t, NGX_KMIP_OP_RE_KEY_KEY_PAIR);
+    t_item(t, NGX_KMIP_OP_CERTIFY);
     t_item(t, NGX_KMIP_OP_QUERY);
     out = t_run(t);
 

@@ -418,6 +418,8 @@ subtest 'unparsable bodies: Invalid Message in the request encoding' => sub {
     like($e->{body}, qr/InvalidMessage/, 'an empty body too');
     like($node->error_log_text, qr/kmip: client sent invalid json/,
          'logged at info');
+    kmip_log_like(qr/^POST 200 json - InvalidMessage [0-9a-f]{64} /m,
+                  'access log: the client is known even when its body is not');
 };
 
 subtest 'a client certificate not pinned: Permission Denied' => sub {

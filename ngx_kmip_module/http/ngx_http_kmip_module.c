@@ -62,6 +62,8 @@ typedef struct {
     ngx_kmip_req_t             *req;
     ngx_http_kmip_encoding_e    encoding;
     ngx_str_t                   fingerprint;    /* SHA-256, hex */
+    const char                 *refusal;        /* NULL: the client may
+                                                   use the location */
     uint32_t                    last_operation;
     const char                 *last_result;
     unsigned                    waiting:1;      /* on the key store */
@@ -424,6 +426,7 @@ ngx_http_kmip_body_handler(ngx_http_request_t *r)
     size_t                     len;
     ngx_int_t                  rc;
     ngx_kmip_req_t            *kr;
+    ngx_http_kmip_ctx_t       *ctx;
     ngx_http_kmip_loc_conf_t  *klcf;
 
     klcf = ngx_http_get_module_loc_conf(r, ngx_http_kmip_module);
@@ -433,6 +436,10 @@ ngx_http_kmip_body_handler(ngx_http_request_t *r)
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
+
+    /* who asks, known before the body is decoded ($kmip_client_fingerprint) */
+    ctx = ngx_http_get_module_ctx(r, ngx_http_kmip_module);
+    ctx->refusal = ngx_http_kmip_peer(r, ctx, klcf);
 
     rc = ngx_http_kmip_body(r, kr, &body, &len);
     if (rc != NGX_OK) {
@@ -599,15 +606,12 @@ ngx_http_kmip_run(ngx_http_request_t *r, ngx_kmip_req_t *kr, u_char *body,
 {
     ngx_int_t                  rc;
     ngx_uint_t                 known;
-    const char                *refusal;
     ngx_kmip_item_t           *root;
     ngx_http_kmip_ctx_t       *ctx;
-    ngx_http_kmip_loc_conf_t  *klcf;
 
     static ngx_str_t  none = ngx_string("none (no certificate)");
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_kmip_module);
-    klcf = ngx_http_get_module_loc_conf(r, ngx_http_kmip_module);
 
     if (ngx_http_kmip_decode(ctx, kr, body, len, &root) != NGX_OK) {
         ngx_kmip_req_guess_version(kr, ctx->encoding == ngx_http_kmip_ttlv
@@ -631,14 +635,15 @@ ngx_http_kmip_run(ngx_http_request_t *r, ngx_kmip_req_t *kr, u_char *body,
         return;
     }
 
-    refusal = ngx_http_kmip_peer(r, ctx, klcf);
+    /* a refused client learns why in the request's own version */
 
-    if (refusal) {
+    if (ctx->refusal) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "kmip: %s: sha256 %V", refusal,
+                      "kmip: %s: sha256 %V", ctx->refusal,
                       ctx->fingerprint.len ? &ctx->fingerprint : &none);
         r->keepalive = 0;
-        ngx_http_kmip_reject(kr, NGX_KMIP_REASON_PERMISSION_DENIED, refusal);
+        ngx_http_kmip_reject(kr, NGX_KMIP_REASON_PERMISSION_DENIED,
+                             ctx->refusal);
         return;
     }
 

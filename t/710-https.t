@@ -465,6 +465,41 @@ subtest 'a kmip location reached without TLS: 403' => sub {
          'logged');
 };
 
+subtest 'a chunked body in pieces, a moment apart' => sub {
+    my $s = IO::Socket::SSL->new(
+        PeerAddr => '127.0.0.1', PeerPort => $port,
+        SSL_ca_file => "$certs/ca.crt", SSL_cert_file => "$certs/client.crt",
+        SSL_key_file => "$certs/client.key", SSL_verifycn_scheme => 'none',
+        SSL_hostname => 'localhost') or die "connect: $SSL_ERROR";
+    my ($dv) = case_requests("$cases/v1.4/mandatory/MSGENC-JSON-M-1-14.xml");
+    # a valid JSON message padded with white space, sent in four chunks
+    my $body = el_json($dv);
+    $body =~ s/,/, /g for 1 .. 3;
+    my $q = int(length($body) / 4);
+    my @parts = (substr($body, 0, $q), substr($body, $q, $q),
+                 substr($body, 2 * $q, $q), substr($body, 3 * $q));
+    print $s "POST /kmip HTTP/1.1\r\nHost: localhost\r\n"
+        . "Content-Type: application/json\r\n"
+        . "Transfer-Encoding: chunked\r\n\r\n";
+    for my $part (@parts) {
+        printf $s "%x\r\n%s\r\n", length $part, $part;
+        sleep 0.2;
+    }
+    print $s "0\r\n\r\n";
+    my $buf = '';
+    my $t0 = time;
+    while ($buf !~ /\r\n\r\n/ || length($buf) < 200) {
+        my $n = sysread($s, my $chunk, 65536);
+        last unless $n;
+        $buf .= $chunk;
+        last if time - $t0 > 10 || $buf =~ /"BatchItem".*\]\}\]\}$/s;
+    }
+    like($buf, qr{^HTTP/1\.1 200 }, 'status 200');
+    like($buf, qr/"ResultReason","type":"Enumeration","value":"ResponseTooLarge"/,
+         'the message read whole: its step 0 answer (Response Too Large)');
+    close $s;
+};
+
 subtest 'a slow body is cut by client_body_timeout' => sub {
     my $s = IO::Socket::SSL->new(
         PeerAddr => '127.0.0.1', PeerPort => $port,

@@ -513,6 +513,10 @@ ngx_http_kmip_body(ngx_http_request_t *r, ngx_kmip_req_t *kr, u_char **body,
         return NGX_OK;
     }
 
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "kmip request body of %uz bytes in several buffers",
+                   size);
+
     p = ngx_kmip_op_secret(kr, size, &secret);
     if (p == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -12,6 +12,10 @@
 #include <ngx_thread_pool.h>
 #endif
 
+#if (NGX_HTTP_V2)
+#include <ngx_http_v2_module.h>
+#endif
+
 #include <openssl/crypto.h>
 
 #include "ngx_kmip_tags.h"
@@ -64,6 +68,9 @@ typedef struct {
     ngx_str_t                   fingerprint;    /* SHA-256, hex */
     const char                 *refusal;        /* NULL: the client may
                                                    use the location */
+    ngx_buf_t                  *header_in;      /* HTTP/1.x: where the   */
+    u_char                     *preread;        /* body began, read with
+                                                   the headers */
     uint32_t                    last_operation;
     const char                 *last_result;
     unsigned                    waiting:1;      /* on the key store */
@@ -77,6 +84,13 @@ static void ngx_http_kmip_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_kmip_body(ngx_http_request_t *r,
     ngx_kmip_req_t *kr, u_char **body, size_t *len);
 static void ngx_http_kmip_wipe_body(void *data);
+static void ngx_http_kmip_wipe_preread(ngx_http_request_t *r,
+    ngx_http_kmip_ctx_t *ctx);
+static void ngx_http_kmip_wipe_ssl_buffer(void *data);
+#if (NGX_HTTP_V2)
+static void ngx_http_kmip_wipe_h2_later(ngx_http_request_t *r);
+static void ngx_http_kmip_wipe_h2(ngx_event_t *ev);
+#endif
 static ngx_kmip_req_t *ngx_http_kmip_create_req(ngx_http_request_t *r,
     ngx_http_kmip_loc_conf_t *klcf);
 static void ngx_http_kmip_run(ngx_http_request_t *r, ngx_kmip_req_t *kr,
@@ -282,6 +296,12 @@ static ngx_http_variable_t  ngx_http_kmip_vars[] = {
 };
 
 
+#if (NGX_HTTP_V2)
+/* wipes the worker's HTTP/2 receive buffer once the event loop is past it */
+static ngx_event_t  ngx_http_kmip_h2_wipe_event;
+#endif
+
+
 static ngx_str_t  ngx_http_kmip_types[] = {
     ngx_string("application/octet-stream"),
     ngx_string("application/json"),
@@ -353,6 +373,11 @@ ngx_http_kmip_handler(ngx_http_request_t *r)
     /* in memory, never in client_body_temp: it may carry a key */
     r->request_body_in_single_buf = 1;
     r->request_body_in_file_only = 0;
+
+    if (r->header_in) {
+        ctx->header_in = r->header_in;
+        ctx->preread = r->header_in->pos;
+    }
 
     rc = ngx_http_read_client_request_body(r, ngx_http_kmip_body_handler);
 
@@ -441,6 +466,14 @@ ngx_http_kmip_body_handler(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_kmip_module);
     ctx->refusal = ngx_http_kmip_peer(r, ctx, klcf);
 
+    ngx_http_kmip_wipe_preread(r, ctx);
+
+#if (NGX_HTTP_V2)
+    if (r->stream) {
+        ngx_http_kmip_wipe_h2_later(r);
+    }
+#endif
+
     rc = ngx_http_kmip_body(r, kr, &body, &len);
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r, rc);
@@ -493,6 +526,16 @@ ngx_http_kmip_body(ngx_http_request_t *r, ngx_kmip_req_t *kr, u_char **body,
     cln->handler = ngx_http_kmip_wipe_body;
     cln->data = r->request_body;
 
+    if (r->connection->ssl) {
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cln->handler = ngx_http_kmip_wipe_ssl_buffer;
+        cln->data = r->connection->ssl;
+    }
+
     size = 0;
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
@@ -531,6 +574,134 @@ ngx_http_kmip_body(ngx_http_request_t *r, ngx_kmip_req_t *kr, u_char **body,
 
     return NGX_OK;
 }
+
+
+/*
+ * The part of the body that came with the headers stays in the header
+ * buffer, which the connection keeps (and frees unwiped) after the
+ * request; once nginx has copied it into the body's own buffer it is
+ * wiped there. Only the bytes nginx took for the body are: a pipelined
+ * request after them is left alone. Where the body's buffer is the header
+ * buffer itself, ngx_http_kmip_wipe_body() wipes it with the request.
+ */
+
+static void
+ngx_http_kmip_wipe_preread(ngx_http_request_t *r, ngx_http_kmip_ctx_t *ctx)
+{
+    u_char       *start, *end;
+    ngx_chain_t  *cl;
+
+    if (ctx->header_in == NULL || r->header_in != ctx->header_in) {
+        return;
+    }
+
+    start = ctx->preread;
+    end = r->header_in->pos;
+
+    if (end <= start || start < r->header_in->start
+        || end > r->header_in->end)
+    {
+        return;
+    }
+
+    if (r->request_body) {
+        for (cl = r->request_body->bufs; cl; cl = cl->next) {
+            if (!cl->buf->in_file && cl->buf->pos < end
+                && cl->buf->last > start)
+            {
+                /* the body is read in place: wiped with the request */
+                return;
+            }
+        }
+    }
+
+    OPENSSL_cleanse(start, end - start);
+}
+
+
+/*
+ * nginx copies what it sends over TLS into the connection's buffer
+ * (ssl_buffer_size) and frees it unwiped: an answer that carried a key is
+ * wiped there too when the request ends, all but what still waits to be
+ * sent (another HTTP/2 stream's).
+ */
+
+static void
+ngx_http_kmip_wipe_ssl_buffer(void *data)
+{
+    ngx_ssl_connection_t *ssl = data;
+
+    ngx_buf_t  *b;
+
+    b = ssl->buf;
+
+    if (b == NULL || b->start == NULL) {
+        return;
+    }
+
+    OPENSSL_cleanse(b->start, b->pos - b->start);
+    OPENSSL_cleanse(b->last, b->end - b->last);
+}
+
+
+#if (NGX_HTTP_V2)
+
+/*
+ * HTTP/2 frames are read into one buffer per worker (http2_recv_buffer_size),
+ * the body's DATA frames included, and stay there until a larger read
+ * overwrites them. Nothing points into it once nginx's read handler has
+ * returned, so the buffer is wiped from a posted event, once per pass of
+ * the event loop however many requests asked. ngx_http_v2_module is found
+ * by name: a module that referenced it would not load into an nginx
+ * without HTTP/2.
+ */
+
+static void
+ngx_http_kmip_wipe_h2_later(ngx_http_request_t *r)
+{
+    ngx_uint_t                i;
+    ngx_module_t            **modules;
+    ngx_http_v2_main_conf_t  *h2mcf;
+
+    if (ngx_http_kmip_h2_wipe_event.posted) {
+        return;
+    }
+
+    modules = ngx_cycle->modules;
+
+    for (i = 0; modules[i]; i++) {
+        if (ngx_strcmp(modules[i]->name, "ngx_http_v2_module") == 0) {
+            break;
+        }
+    }
+
+    if (modules[i] == NULL) {
+        return;
+    }
+
+    h2mcf = r->main_conf[modules[i]->ctx_index];
+
+    if (h2mcf == NULL || h2mcf->recv_buffer == NULL) {
+        return;
+    }
+
+    ngx_http_kmip_h2_wipe_event.handler = ngx_http_kmip_wipe_h2;
+    ngx_http_kmip_h2_wipe_event.data = h2mcf;
+    ngx_http_kmip_h2_wipe_event.log = ngx_cycle->log;
+
+    ngx_post_event(&ngx_http_kmip_h2_wipe_event, &ngx_posted_events);
+}
+
+
+static void
+ngx_http_kmip_wipe_h2(ngx_event_t *ev)
+{
+    ngx_http_v2_main_conf_t  *h2mcf = ev->data;
+
+    OPENSSL_cleanse(h2mcf->recv_buffer, h2mcf->recv_buffer_size);
+}
+
+#endif
 
 
 static void

@@ -68,9 +68,10 @@ typedef struct {
     ngx_str_t                   fingerprint;    /* SHA-256, hex */
     const char                 *refusal;        /* NULL: the client may
                                                    use the location */
-    ngx_buf_t                  *header_in;      /* HTTP/1.x: where the   */
-    u_char                     *preread;        /* body began, read with
-                                                   the headers */
+    ngx_buf_t                  *header_in;      /* HTTP/1.x: the header
+                                                   buffer, and where the
+                                                   body began in it */
+    u_char                     *preread;
     uint32_t                    last_operation;
     const char                 *last_result;
     unsigned                    waiting:1;      /* on the key store */

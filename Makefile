@@ -34,6 +34,7 @@ TESTS       ?= t/
 SOURCES := config $(wildcard ngx_kmip_module/*/*.c ngx_kmip_module/*/*.h)
 
 CONFIGURE_FLAGS := --with-compat --with-debug --with-threads \
+                   --with-http_ssl_module --with-http_v2_module \
                    --with-stream=dynamic --with-stream_ssl_module \
                    --with-cc-opt="-Werror $(EXTRA_CFLAGS)" \
                    --with-ld-opt="$(EXTRA_LDFLAGS)" \

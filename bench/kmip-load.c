@@ -14,6 +14,10 @@
  * connection.  --op handshake is the empty transaction: connect, complete
  * the TLS handshake, close.
  *
+ * With --http PATH the requests are KMIP over HTTPS instead: each is the
+ * body of a POST to PATH on a kept HTTP/1.1 connection, in TTLV or, with
+ * --encoding json, in the JSON encoding (dv, query and get).
+ *
  * usage: kmip-load --help
  */
 
@@ -114,6 +118,8 @@ typedef struct {
     size_t          wlen;
     unsigned char  *rbuf;
     size_t          rlen;
+    size_t          body;       /* --http: where the response body starts */
+    int             status;     /* --http: the response's status code */
     uint64_t        t_conn, t_op, t_txn, retry_at;
 } conn_t;
 
@@ -158,6 +164,8 @@ typedef struct {
     int             max_connecting;
     int             prepare;
     int             quiet;
+    const char     *http_path;  /* NULL: KMIP over TLS */
+    int             json_body;  /* --encoding json */
 } config_t;
 
 static config_t       cf;
@@ -473,6 +481,137 @@ scan(const unsigned char *p, size_t n, reply_t *r, int depth)
 }
 
 
+/* --encoding json: the same requests in the JSON encoding */
+
+static size_t
+build_json(unsigned char *out, size_t cap, int op, const char *uid)
+{
+    int          n;
+    char         payload[KL_UID_MAX + 96];
+    const char  *name;
+
+    switch (op) {
+
+    case OP_DV:
+        name = "DiscoverVersions";
+        payload[0] = '\0';
+        break;
+
+    case OP_QUERY:
+        name = "Query";
+        snprintf(payload, sizeof(payload),
+                 "{\"tag\":\"QueryFunction\",\"type\":\"Enumeration\","
+                 "\"value\":\"QueryOperations\"},"
+                 "{\"tag\":\"QueryFunction\",\"type\":\"Enumeration\","
+                 "\"value\":\"QueryObjects\"}");
+        break;
+
+    case OP_GET:
+        name = "Get";
+        snprintf(payload, sizeof(payload),
+                 "{\"tag\":\"UniqueIdentifier\",\"type\":\"TextString\","
+                 "\"value\":\"%s\"}", uid);
+        break;
+
+    default:
+        die("--encoding json: dv, query and get only");
+        return 0;
+    }
+
+    n = snprintf((char *) out, cap,
+        "{\"tag\":\"RequestMessage\",\"value\":["
+        "{\"tag\":\"RequestHeader\",\"value\":["
+        "{\"tag\":\"ProtocolVersion\",\"value\":["
+        "{\"tag\":\"ProtocolVersionMajor\",\"type\":\"Integer\","
+        "\"value\":%d},"
+        "{\"tag\":\"ProtocolVersionMinor\",\"type\":\"Integer\","
+        "\"value\":%d}]},"
+        "{\"tag\":\"BatchCount\",\"type\":\"Integer\",\"value\":1}]},"
+        "{\"tag\":\"BatchItem\",\"value\":["
+        "{\"tag\":\"Operation\",\"type\":\"Enumeration\","
+        "\"value\":\"%s\"},"
+        "{\"tag\":\"RequestPayload\",\"value\":[%s]}]}]}",
+        cf.major, cf.minor, name, payload);
+
+    if (n < 0 || (size_t) n >= cap) {
+        die("request too large");
+    }
+
+    return (size_t) n;
+}
+
+
+/* --http: the request as the body of a POST */
+
+static size_t
+build_http(unsigned char *out, size_t cap, int op, const char *uid)
+{
+    int            n;
+    size_t         len;
+    unsigned char  body[KL_WBUF];
+
+    len = cf.json_body ? build_json(body, sizeof(body), op, uid)
+                       : build_request(body, sizeof(body), op, uid);
+
+    n = snprintf((char *) out, cap,
+                 "POST %s HTTP/1.1\r\nHost: kmip\r\n"
+                 "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+                 cf.http_path, cf.json_body ? "application/json"
+                                            : "application/octet-stream",
+                 len);
+
+    if (n < 0 || (size_t) n + len > cap) {
+        die("request too large");
+    }
+
+    memcpy(out + n, body, len);
+
+    return (size_t) n + len;
+}
+
+
+/*
+ * --http: the length of the whole response once its header has arrived
+ * (0: not yet; (size_t) -1: not an HTTP/1.1 response with a
+ * Content-Length); c->body and c->status are set.
+ */
+
+static size_t
+http_need(conn_t *c)
+{
+    char     *p, *end, *h;
+    size_t    hlen, clen;
+
+    end = memmem(c->rbuf, c->rlen, "\r\n\r\n", 4);
+    if (end == NULL) {
+        return c->rlen >= 16384 ? (size_t) -1 : 0;
+    }
+
+    hlen = (size_t) (end - (char *) c->rbuf) + 4;
+
+    if (hlen < 12 || memcmp(c->rbuf, "HTTP/1.1 ", 9) != 0) {
+        return (size_t) -1;
+    }
+
+    c->status = atoi((char *) c->rbuf + 9);
+    c->body = hlen;
+
+    for (p = (char *) c->rbuf; p < end; p = h + 2) {
+        h = memmem(p, end + 2 - p, "\r\n", 2);
+        if (h == NULL) {
+            break;
+        }
+
+        if (h - p > 15 && strncasecmp(p, "Content-Length:", 15) == 0) {
+            clen = strtoul(p + 15, NULL, 10);
+            return hlen + clen > KL_RBUF ? (size_t) -1 : hlen + clen;
+        }
+    }
+
+    return (size_t) -1;
+}
+
+
 static void
 uid_add(const char *uid)
 {
@@ -665,7 +804,8 @@ op_prepare(conn_t *c)
                    : rand_r(&c->t->rnd) % nuids];
     }
 
-    c->wlen = build_request(c->wbuf, sizeof(c->wbuf), op, uid);
+    c->wlen = cf.http_path ? build_http(c->wbuf, sizeof(c->wbuf), op, uid)
+                           : build_request(c->wbuf, sizeof(c->wbuf), op, uid);
     c->rlen = 0;
     c->t_op = now_ns();
     c->state = ST_WRITE;
@@ -808,16 +948,61 @@ conn_handshake_done(conn_t *c)
 static void
 got_response(conn_t *c)
 {
-    thread_t  *t = c->t;
-    reply_t    r;
-    int        op = c->seq[c->step];
+    thread_t       *t = c->t;
+    reply_t         r;
+    size_t          n;
+    int             op = c->seq[c->step];
+    unsigned char  *p;
+
+    static const char  success[] =
+        "\"ResultStatus\",\"type\":\"Enumeration\",\"value\":\"Success\"";
 
     r.status = -1;
     r.uid[0] = '\0';
     r.message[0] = '\0';
 
-    if (c->rbuf[0] != 0x42 || c->rbuf[1] != 0x00 || c->rbuf[2] != 0x7B
-        || scan(c->rbuf, c->rlen, &r, 0) != 0)
+    p = c->rbuf;
+    n = c->rlen;
+
+    if (cf.http_path) {
+        p += c->body;
+        n -= c->body;
+
+        if (c->status != 200) {
+            t->kmip_errors++;
+            note_error(t, "%s: HTTP status %d", op_names[op], c->status);
+            c->fresh = 0;
+            c->step++;
+            next_step(c);
+            return;
+        }
+    }
+
+    if (cf.json_body) {
+        /* the first Result Status, as the server writes it */
+        if (memmem(p, n, "\"ResultStatus\"", 14) == NULL) {
+            t->kmip_errors++;
+            note_error(t, "%s: malformed response", op_names[op]);
+
+        } else if (memmem(p, n, success, sizeof(success) - 1) == NULL) {
+            t->kmip_errors++;
+            note_error(t, "%s: result status not Success", op_names[op]);
+
+        } else {
+            r.status = 0;
+        }
+
+        if (r.status != 0) {
+            c->fresh = 0;
+            c->step++;
+            next_step(c);
+            return;
+        }
+    }
+
+    if (!cf.json_body
+        && (n < 3 || p[0] != 0x42 || p[1] != 0x00 || p[2] != 0x7B
+            || scan(p, n, &r, 0) != 0))
     {
         t->kmip_errors++;
         note_error(t, "%s: malformed response", op_names[op]);
@@ -915,8 +1100,28 @@ conn_drive(conn_t *c)
             return;
 
         case ST_READ:
-            need = 8;
-            if (c->rlen >= 8) {
+            if (cf.http_path) {
+                need = http_need(c);
+                if (need == (size_t) -1) {
+                    errno = EPROTO;
+                    conn_fail(c, "not an HTTP/1.1 response with a length");
+                    return;
+                }
+
+                if (need && c->rlen >= need) {
+                    got_response(c);
+                    break;
+                }
+
+                if (need == 0) {
+                    need = KL_RBUF;
+                }
+
+            } else {
+                need = 8;
+            }
+
+            if (!cf.http_path && c->rlen >= 8) {
                 need = 8 + ((size_t) c->rbuf[4] << 24 | c->rbuf[5] << 16
                             | c->rbuf[6] << 8 | c->rbuf[7]);
                 if (need > KL_RBUF) {
@@ -1172,7 +1377,10 @@ usage(void)
 "  --timeout S         give up a --count run after S seconds (600)\n"
 "  --label TEXT        a name for the run, echoed in the output\n"
 "  --json FILE         write the results as JSON\n"
-"  --quiet             no text summary\n");
+"  --quiet             no text summary\n"
+"  --http PATH         KMIP over HTTPS: POST each request to PATH on a\n"
+"                      kept HTTP/1.1 connection\n"
+"  --encoding E        with --http: ttlv or json (dv, query, get) [ttlv]\n");
 }
 
 
@@ -1405,6 +1613,7 @@ parse_args(int argc, char **argv)
         { "timeout", 1, 0, 'T' }, { "label", 1, 0, 'l' },
         { "json", 1, 0, 'j' }, { "quiet", 0, 0, 'q' },
         { "think", 1, 0, 'W' }, { "time-keygen", 1, 0, 'G' },
+        { "http", 1, 0, 'Y' }, { "encoding", 1, 0, 'E' },
         { "help", 0, 0, '?' }, { 0, 0, 0, 0 }
     };
 
@@ -1451,6 +1660,14 @@ parse_args(int argc, char **argv)
         case 'q': cf.quiet = 1; break;
         case 'W': cf.think = atof(optarg); break;
         case 'G': cf.time_keygen = atoi(optarg); break;
+        case 'Y': cf.http_path = optarg; break;
+        case 'E':
+            if (strcmp(optarg, "json") == 0) {
+                cf.json_body = 1;
+            } else if (strcmp(optarg, "ttlv") != 0) {
+                die("--encoding ttlv | json");
+            }
+            break;
         case '?':
         default:
             usage();
@@ -1471,6 +1688,10 @@ parse_args(int argc, char **argv)
 
     if (cf.resume) {
         cf.new_conn = 1;
+    }
+
+    if (cf.json_body && cf.http_path == NULL) {
+        die("--encoding json needs --http");
     }
 
     if (cf.nseq == 0 && !cf.mix) {

@@ -23,8 +23,8 @@ for my $file (glob "$top/ngx_kmip_module/*/*.c") {
         $code_directives{$1} = $file while $table =~ /ngx_string\("(\w+)"\)/g;
     }
 
-    while ($src =~ /ngx_stream_variable_t\s+\w+\[\]\s*=\s*\{(.*?)
-                    ngx_stream_null_variable/sxg)
+    while ($src =~ /ngx_(?:stream|http)_variable_t\s+\w+\[\]\s*=\s*\{(.*?)
+                    ngx_(?:stream|http)_null_variable/sxg)
     {
         my $table = $1;
         $code_variables{$1} = $file while $table =~ /ngx_string\("(\w+)"\)/g;

@@ -10,8 +10,7 @@ use lib 't/lib';
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use KMIP::Ops;
-
-no warnings 'portable';     # 64-bit addresses from /proc/PID/maps
+use Test::MemScan;
 
 $SIG{PIPE} = 'IGNORE';
 
@@ -95,40 +94,9 @@ is($other, 50, '50 other requests answered');
 my ($pid) = $n->serving_pids;
 ok($pid, "worker $pid");
 
-# every copy of $needle in the worker's memory: [mapping, offset, context]
-sub scan {
-    my ($pid, %needles) = @_;
-    my %found;
-    open my $maps, '<', "/proc/$pid/maps" or die "maps: $!";
-    open my $mem, '<:raw', "/proc/$pid/mem" or die "mem: $!";
-    while (my $line = <$maps>) {
-        my ($from, $to, $perm, $rest) =
-            $line =~ /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/
-            or next;
-        next unless $perm =~ /^r/;
-        next if $rest =~ /^\[(?:vvar|vsyscall)\]/;
-        my ($a, $b) = (hex $from, hex $to);
-        my $data = '';
-        sysseek($mem, $a, 0) or next;
-        my $got = sysread($mem, $data, $b - $a);
-        next unless $got;
-        for my $what (keys %needles) {
-            my $at = 0;
-            while (($at = index($data, $needles{$what}, $at)) >= 0) {
-                my $ctx = substr($data, $at < 32 ? 0 : $at - 32, 96);
-                push @{ $found{$what} },
-                     sprintf("%s+0x%x (%s): %s", $rest || '[anon]', $at,
-                             $perm, unpack('H*', $ctx));
-                $at++;
-            }
-        }
-    }
-    return \%found;
-}
-
-my $found = scan($pid, 'the registered key' => $known,
-                       'the created key' => $server_key,
-                       'the instance id' => $kp->instance);
+my $found = memory_copies($pid, 'the registered key' => $known,
+                                'the created key' => $server_key,
+                                'the instance id' => $kp->instance);
 
 # the scan sees the worker's memory: the configuration is there for good
 ok($found->{'the instance id'}, 'the scan finds the configured instance id');

@@ -42,7 +42,7 @@ cmp_ok(time - $t0, '<', 150, 'within the smoke budget');
 # the table: a header and one row per measure of each scenario
 like($out, qr/^\| # \| measure \| ngx_kmip \| peer \| ratio \| target \|/m,
      'the table header is printed');
-for my $s (1 .. 8) {
+for my $s (1 .. 9) {
     like($out, qr/^\| $s \| /m, "the table has scenario $s");
 }
 like($out, qr/^Machine: \d+ CPUs .*nginx 1\.\d+\.\d+ \(1 worker process\)/m,
@@ -54,7 +54,7 @@ ok($r, 'the JSON results parse') or BAIL_OUT("no results: $@");
 my $runs = $r->{runs};
 
 # every measured run did work, without errors, of the kind it was asked for
-for my $k (sort grep { /^s[1-4]_|^s[67]_|^s5_fresh|^s8_.*_dv/ }
+for my $k (sort grep { /^s[1-4]_|^s[679]_|^s5_fresh|^s8_.*_dv/ }
            keys %$runs)
 {
     my $x = $runs->{$k};
@@ -80,6 +80,13 @@ is($r->{kp_calls_per_op}{get_first}, 5,
 is($r->{kp_calls_per_op}{create}, 2, 'a Create costs 2 Key Protect calls');
 
 is($runs->{s3_nginx_get128}{conns}, 128, 'scenario 3: 128 connections');
+# KMIP over HTTPS, TTLV and JSON bodies, beside the stream transport
+ok($r->{have_https}, 'scenario 9: the module has ngx_http_kmip_module');
+for my $enc (qw(ttlv json)) {
+    is($runs->{"s9_https_${enc}_get"}{by_op}{get},
+       $runs->{"s9_https_${enc}_get"}{ops},
+       "scenario 9: Gets over HTTPS in \U$enc\E succeeded");
+}
 ok($runs->{s4_nginx_resume}{resume} && $runs->{s4_nginx_resume}{new_conn},
    'scenario 4: new connections with resumption');
 cmp_ok($runs->{s4_nginx_resume}{resumed}, '>', 0,

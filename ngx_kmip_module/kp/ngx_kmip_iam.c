@@ -104,13 +104,51 @@ ngx_kmip_iam_create(ngx_conf_t *cf, ngx_str_t *url, ngx_str_t *api_key_file,
     uint32_t             crc;
     ngx_str_t            name;
     ngx_kmip_iam_t      *iam;
+    ngx_shm_zone_t      *zone;
     ngx_pool_cleanup_t  *cln;
+
+    /*
+     * An implicit zone per (IAM URL, API key file). The stream and the
+     * http modules configure their Key Protect clients apart; when both
+     * name the same IAM and API key, they get the same object, so that
+     * the workers hold one token between them.
+     */
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, url->data, url->len);
+    ngx_crc32_update(&crc, (u_char *) "\n", 1);
+    ngx_crc32_update(&crc, api_key_file->data, api_key_file->len);
+    ngx_crc32_final(crc);
+
+    p = ngx_pnalloc(cf->pool, sizeof("kmip_iam_") - 1 + 8);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    name.data = p;
+    name.len = ngx_sprintf(p, "kmip_iam_%08xD", crc) - p;
+
+    zone = ngx_shared_memory_add(cf, &name, NGX_KMIP_IAM_ZONE_SIZE, tag);
+    if (zone == NULL) {
+        return NULL;
+    }
+
+    if (zone->data) {
+        if (ngx_kmip_iam_same(zone->data, url, api_key_file)) {
+            return zone->data;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "shared zone \"%V\" is already used", &name);
+        return NULL;
+    }
 
     iam = ngx_pcalloc(cf->pool, sizeof(ngx_kmip_iam_t));
     if (iam == NULL) {
         return NULL;
     }
 
+    iam->zone = zone;
     iam->url = *url;
     iam->api_key_file = *api_key_file;
     iam->timeout = timeout;
@@ -135,33 +173,6 @@ ngx_kmip_iam_create(ngx_conf_t *cf, ngx_str_t *url, ngx_str_t *api_key_file,
     cln->data = iam;
 
     if (ngx_kmip_iam_read_key(cf, iam) != NGX_OK) {
-        return NULL;
-    }
-
-    /* an implicit zone per (IAM URL, API key file) */
-
-    ngx_crc32_init(crc);
-    ngx_crc32_update(&crc, url->data, url->len);
-    ngx_crc32_update(&crc, (u_char *) "\n", 1);
-    ngx_crc32_update(&crc, api_key_file->data, api_key_file->len);
-    ngx_crc32_final(crc);
-
-    p = ngx_pnalloc(cf->pool, sizeof("kmip_iam_") - 1 + 8);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    name.data = p;
-    name.len = ngx_sprintf(p, "kmip_iam_%08xD", crc) - p;
-
-    iam->zone = ngx_shared_memory_add(cf, &name, NGX_KMIP_IAM_ZONE_SIZE, tag);
-    if (iam->zone == NULL) {
-        return NULL;
-    }
-
-    if (iam->zone->data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "shared zone \"%V\" is already used", &name);
         return NULL;
     }
 

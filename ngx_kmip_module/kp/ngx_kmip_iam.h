@@ -63,8 +63,9 @@ struct ngx_kmip_iam_wait_s {
 
 
 /*
- * Configuration: one object per (IAM URL, API key file); tag is the
- * module that owns the shared zone.
+ * Configuration: one object per (IAM URL, API key file) and cycle, got
+ * again by a second call with the same pair and tag (the stream and http
+ * modules share it); tag is what owns the shared zone.
  */
 ngx_kmip_iam_t *ngx_kmip_iam_create(ngx_conf_t *cf, ngx_str_t *url,
     ngx_str_t *api_key_file, ngx_str_t *ca_file, ngx_resolver_t *resolver,

@@ -56,8 +56,107 @@ static void ngx_kmip_cache_expire(ngx_kmip_cache_t *cache, ngx_uint_t n);
 static void ngx_kmip_cache_wipe(void *data);
 
 
+/* what owns the cache zones: one tag for the stream and http modules */
+static ngx_uint_t  ngx_kmip_cache_zone_tag;
+
+
 #define ngx_kmip_cache_node(q)                                               \
     ngx_queue_data(q, ngx_kmip_cache_node_t, queue)
+
+
+/*
+ * kmip_key_cache zone=NAME:SIZE [ttl=TIME] | off, in the stream and the
+ * http modules: one tag for both, so that a zone of the same name is the
+ * same cache for a stream server and an http location.
+ */
+
+char *
+ngx_kmip_cache_conf(ngx_conf_t *cf, ngx_kmip_cache_t **cache)
+{
+    u_char      *p;
+    ssize_t      size;
+    ngx_str_t   *value, name, s;
+    ngx_msec_t   ttl;
+    ngx_uint_t   i;
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        *cache = NULL;
+        return NGX_CONF_OK;
+    }
+
+    ngx_str_null(&name);
+    size = 0;
+    ttl = 30000;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+            name.data = value[i].data + 5;
+            p = (u_char *) ngx_strchr(name.data, ':');
+
+            if (p == NULL) {
+                goto invalid;
+            }
+
+            name.len = p - name.data;
+            s.data = p + 1;
+            s.len = value[i].data + value[i].len - s.data;
+
+            size = ngx_parse_size(&s);
+
+            if (name.len == 0 || size == NGX_ERROR) {
+                goto invalid;
+            }
+
+            if (size < (ssize_t) (8 * ngx_pagesize)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "kmip_key_cache zone \"%V\" is too small",
+                                   &name);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "ttl=", 4) == 0) {
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+
+            ttl = ngx_parse_time(&s, 0);
+
+            if (ttl == (ngx_msec_t) NGX_ERROR || ttl == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (name.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "kmip_key_cache needs zone=NAME:SIZE");
+        return NGX_CONF_ERROR;
+    }
+
+    *cache = ngx_kmip_cache_add(cf, &name, size, ttl,
+                                &ngx_kmip_cache_zone_tag);
+    if (*cache == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\" of kmip_key_cache",
+                       &value[i]);
+    return NGX_CONF_ERROR;
+}
 
 
 ngx_kmip_cache_t *
@@ -79,9 +178,15 @@ ngx_kmip_cache_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
     }
 
     if (cache->zone->data) {
+        /* named again (a stream server and an http location): shared */
+
+        if (((ngx_kmip_cache_t *) cache->zone->data)->ttl == ttl) {
+            return cache->zone->data;
+        }
+
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "kmip_key_cache zone \"%V\" is already used",
-                           name);
+                           "kmip_key_cache zone \"%V\" is already used "
+                           "with another ttl", name);
         return NULL;
     }
 

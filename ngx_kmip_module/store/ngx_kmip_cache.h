@@ -33,6 +33,11 @@ typedef struct {
 } ngx_kmip_cache_entry_t;
 
 
+/*
+ * kmip_key_cache's arguments: *cache, or NULL for "off". A zone named again
+ * with the same ttl (in the stream and the http modules) is the same cache.
+ */
+char *ngx_kmip_cache_conf(ngx_conf_t *cf, ngx_kmip_cache_t **cache);
 ngx_kmip_cache_t *ngx_kmip_cache_add(ngx_conf_t *cf, ngx_str_t *name,
     size_t size, ngx_msec_t ttl, void *tag);
 

@@ -31,27 +31,6 @@ static void ngx_stream_kmip_peer_names(ngx_stream_kmip_ctx_t *ctx,
     X509 *x509, u_char *digest);
 
 
-char *
-ngx_stream_kmip_allowed_client_certificate(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_stream_kmip_srv_conf_t *kscf = conf;
-
-    ngx_str_t  *value;
-
-    value = cf->args->elts;
-
-    if (ngx_kmip_conf_load_digests(cf, &cmd->name, &value[1],
-                                   &kscf->allowed_certs)
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
 /*
  * Without ssl_verify_client on, anyone who can reach the port would be a
  * KMIP client: the server refuses to start unless certificates are

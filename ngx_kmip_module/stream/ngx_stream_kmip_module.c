@@ -12,12 +12,9 @@
 #include <ngx_thread_pool.h>
 #endif
 
+#include "ngx_kmip_transport.h"
 #include "ngx_stream_kmip_module.h"
 #include "ngx_stream_kmip_keyprotect_module.h"
-
-
-#define NGX_STREAM_KMIP_MIN_MESSAGE_SIZE  128
-#define NGX_STREAM_KMIP_MAX_MESSAGE_SIZE  (16 * 1024 * 1024)
 
 
 static ngx_int_t ngx_stream_kmip_add_variables(ngx_conf_t *cf);
@@ -31,10 +28,6 @@ static void *ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_stream_kmip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-static char *ngx_stream_kmip_protocol_versions(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static char *ngx_stream_kmip_check_message_size(ngx_conf_t *cf, void *post,
-    void *data);
 
 static ngx_int_t ngx_stream_kmip_variable_requests(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
@@ -42,10 +35,6 @@ static ngx_int_t ngx_stream_kmip_variable_last(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_stream_kmip_variable_client(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
-
-
-static ngx_conf_post_handler_pt  ngx_stream_kmip_message_size_post =
-    ngx_stream_kmip_check_message_size;
 
 
 static ngx_command_t  ngx_stream_kmip_commands[] = {
@@ -62,7 +51,7 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
       ngx_conf_set_size_slot,
       NGX_STREAM_SRV_CONF_OFFSET,
       offsetof(ngx_stream_kmip_srv_conf_t, max_message_size),
-      &ngx_stream_kmip_message_size_post },
+      &ngx_kmip_conf_message_size_post },
 
     { ngx_string("kmip_idle_timeout"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
@@ -94,9 +83,9 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
 
     { ngx_string("kmip_allowed_client_certificate"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
-      ngx_stream_kmip_allowed_client_certificate,
+      ngx_kmip_conf_allowed_certs,
       NGX_STREAM_SRV_CONF_OFFSET,
-      0,
+      offsetof(ngx_stream_kmip_srv_conf_t, allowed_certs),
       NULL },
 
     { ngx_string("kmip_credentials_file"),
@@ -129,9 +118,9 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
 
     { ngx_string("kmip_protocol_versions"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_1MORE,
-      ngx_stream_kmip_protocol_versions,
+      ngx_kmip_conf_set_versions,
       NGX_STREAM_SRV_CONF_OFFSET,
-      0,
+      offsetof(ngx_stream_kmip_srv_conf_t, server.versions),
       NULL },
 
       ngx_null_command
@@ -193,13 +182,6 @@ static ngx_stream_variable_t  ngx_stream_kmip_vars[] = {
       ngx_stream_kmip_variable_client, 1, 0, 0 },
 
       ngx_stream_null_variable
-};
-
-
-/* the versions Discover Versions offers when none are configured */
-
-static ngx_kmip_version_t  ngx_stream_kmip_default_versions[] = {
-    { 2, 1 }, { 2, 0 }, { 1, 4 }, { 1, 3 }, { 1, 2 }, { 1, 1 }, { 1, 0 }
 };
 
 
@@ -418,8 +400,7 @@ ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf)
     conf->first_request_timeout = NGX_CONF_UNSET_MSEC;
     conf->read_timeout = NGX_CONF_UNSET_MSEC;
     conf->send_timeout = NGX_CONF_UNSET_MSEC;
-    conf->server.versions = NGX_CONF_UNSET_PTR;
-    conf->server.interop = NGX_CONF_UNSET;
+    ngx_kmip_server_conf_init(&conf->server);
     conf->allowed_certs = NGX_CONF_UNSET_PTR;
     conf->credentials = NGX_CONF_UNSET_PTR;
     conf->scopes = NGX_CONF_UNSET_PTR;
@@ -434,10 +415,6 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_stream_kmip_srv_conf_t *prev = parent;
     ngx_stream_kmip_srv_conf_t *conf = child;
 
-    ngx_uint_t           i, n;
-    ngx_array_t         *versions;
-    ngx_kmip_version_t  *v;
-
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_size_value(conf->max_message_size, prev->max_message_size,
                               64 * 1024);
@@ -446,46 +423,15 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
                               prev->first_request_timeout, 5000);
     ngx_conf_merge_msec_value(conf->read_timeout, prev->read_timeout, 10000);
     ngx_conf_merge_msec_value(conf->send_timeout, prev->send_timeout, 10000);
-    ngx_conf_merge_ptr_value(conf->server.versions, prev->server.versions,
-                             NULL);
-
-    /* KMIP 2.1 6.1.26: Interop "SHALL NOT be available in a production
-       server" */
-    ngx_conf_merge_value(conf->server.interop, prev->server.interop, 0);
     ngx_conf_merge_ptr_value(conf->allowed_certs, prev->allowed_certs, NULL);
     ngx_conf_merge_ptr_value(conf->credentials, prev->credentials, NULL);
     ngx_conf_merge_ptr_value(conf->scopes, prev->scopes, NULL);
 
-    if (conf->server.operations == NGX_KMIP_OPSET_UNSET) {
-        conf->server.operations = prev->server.operations;
+    if (ngx_kmip_server_conf_merge(cf, &prev->server, &conf->server)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
     }
-
-    if (conf->server.operations == NGX_KMIP_OPSET_UNSET) {
-        conf->server.operations = NGX_KMIP_OPSET_ALL;
-    }
-
-    if (conf->server.versions == NULL) {
-        n = sizeof(ngx_stream_kmip_default_versions)
-            / sizeof(ngx_kmip_version_t);
-
-        versions = ngx_array_create(cf->pool, n, sizeof(ngx_kmip_version_t));
-        if (versions == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        for (i = 0; i < n; i++) {
-            v = ngx_array_push(versions);
-            if (v == NULL) {
-                return NGX_CONF_ERROR;
-            }
-
-            *v = ngx_stream_kmip_default_versions[i];
-        }
-
-        conf->server.versions = versions;
-    }
-
-    ngx_str_set(&conf->server.vendor, NGX_KMIP_VENDOR);
 
     if (conf->enable) {
         ngx_stream_kmip_ssl_cleanse(cf);
@@ -553,103 +499,6 @@ ngx_stream_kmip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     kscf->enable = 1;
     cscf->handler = ngx_stream_kmip_handler;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_stream_kmip_protocol_versions(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_stream_kmip_srv_conf_t *kscf = conf;
-
-    u_char              *dot;
-    ngx_int_t            major, minor;
-    ngx_str_t           *value;
-    ngx_uint_t           i, j;
-    ngx_kmip_version_t  *v, *seen;
-
-    if (kscf->server.versions != NGX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    kscf->server.versions = ngx_array_create(cf->pool, cf->args->nelts - 1,
-                                             sizeof(ngx_kmip_version_t));
-    if (kscf->server.versions == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    value = cf->args->elts;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-
-        dot = ngx_strlchr(value[i].data, value[i].data + value[i].len, '.');
-
-        if (dot == NULL) {
-            goto invalid;
-        }
-
-        major = ngx_atoi(value[i].data, dot - value[i].data);
-        minor = ngx_atoi(dot + 1, value[i].data + value[i].len - dot - 1);
-
-        if (major == NGX_ERROR || minor == NGX_ERROR
-            || !ngx_kmip_version_supported(major, minor))
-        {
-            goto invalid;
-        }
-
-        seen = kscf->server.versions->elts;
-
-        for (j = 0; j < kscf->server.versions->nelts; j++) {
-            if (seen[j].major == (ngx_uint_t) major
-                && seen[j].minor == (ngx_uint_t) minor)
-            {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "duplicate KMIP protocol version \"%V\" "
-                                   "in \"%V\" directive",
-                                   &value[i], &cmd->name);
-                return NGX_CONF_ERROR;
-            }
-        }
-
-        v = ngx_array_push(kscf->server.versions);
-        if (v == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        v->major = major;
-        v->minor = minor;
-    }
-
-    return NGX_CONF_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid KMIP protocol version \"%V\" in \"%V\" "
-                       "directive, it must be one of 1.0, 1.1, 1.2, 1.3, "
-                       "1.4, 2.0, 2.1", &value[i], &cmd->name);
-
-    return NGX_CONF_ERROR;
-}
-
-
-static char *
-ngx_stream_kmip_check_message_size(ngx_conf_t *cf, void *post, void *data)
-{
-    size_t  *sp = data;
-
-    if (*sp < NGX_STREAM_KMIP_MIN_MESSAGE_SIZE
-        || *sp > NGX_STREAM_KMIP_MAX_MESSAGE_SIZE)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"kmip_max_message_size\" must be between "
-                           "%uz and %uz bytes",
-                           (size_t) NGX_STREAM_KMIP_MIN_MESSAGE_SIZE,
-                           (size_t) NGX_STREAM_KMIP_MAX_MESSAGE_SIZE);
-        return NGX_CONF_ERROR;
-    }
 
     return NGX_CONF_OK;
 }

@@ -96,8 +96,6 @@ void ngx_stream_kmip_handler(ngx_stream_session_t *s);
 void ngx_stream_kmip_access_done(ngx_kmip_req_t *r, ngx_int_t rc,
     const char *what);
 
-char *ngx_stream_kmip_allowed_client_certificate(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
 char *ngx_stream_kmip_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_stream_kmip_check_access_conf(ngx_conf_t *cf,

@@ -238,95 +238,13 @@ ngx_stream_kmip_key_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_stream_kmip_operator_srv_conf_t *kocf = conf;
 
-    u_char      *p;
-    ssize_t      size;
-    ngx_str_t   *value, name, s;
-    ngx_msec_t   ttl;
-    ngx_uint_t   i;
-
     if (kocf->cache_set != NGX_CONF_UNSET) {
         return "is duplicate";
     }
 
-    value = cf->args->elts;
-
     kocf->cache_set = 1;
 
-    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
-        kocf->cache = NULL;
-        return NGX_CONF_OK;
-    }
-
-    ngx_str_null(&name);
-    size = 0;
-    ttl = 30000;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-
-        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
-            name.data = value[i].data + 5;
-            p = (u_char *) ngx_strchr(name.data, ':');
-
-            if (p == NULL) {
-                goto invalid;
-            }
-
-            name.len = p - name.data;
-            s.data = p + 1;
-            s.len = value[i].data + value[i].len - s.data;
-
-            size = ngx_parse_size(&s);
-
-            if (name.len == 0 || size == NGX_ERROR) {
-                goto invalid;
-            }
-
-            if (size < (ssize_t) (8 * ngx_pagesize)) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "kmip_key_cache zone \"%V\" is too small",
-                                   &name);
-                return NGX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "ttl=", 4) == 0) {
-            s.data = value[i].data + 4;
-            s.len = value[i].len - 4;
-
-            ttl = ngx_parse_time(&s, 0);
-
-            if (ttl == (ngx_msec_t) NGX_ERROR || ttl == 0) {
-                goto invalid;
-            }
-
-            continue;
-        }
-
-        goto invalid;
-    }
-
-    if (name.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "kmip_key_cache needs zone=NAME:SIZE");
-        return NGX_CONF_ERROR;
-    }
-
-    kocf->cache = ngx_kmip_cache_add(cf, &name, size, ttl,
-                                     &ngx_stream_kmip_operator_module);
-    if (kocf->cache == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid parameter \"%V\" of kmip_key_cache",
-                       &value[i]);
-    return NGX_CONF_ERROR;
+    return ngx_kmip_cache_conf(cf, &kocf->cache);
 }
 
 

@@ -251,6 +251,7 @@ void t_versions(void);
 void t_rekey(void);
 void t_mac_hash(void);
 void t_derive_ops(void);
+void t_transport(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

@@ -43,6 +43,7 @@ static ngx_kmip_allocator_t   t_allocator;
 
 /* what the module is linked with in nginx and this program is not */
 volatile ngx_cycle_t  *ngx_cycle;
+ngx_pid_t              ngx_pid;
 
 
 static void *
@@ -1223,6 +1224,7 @@ main(void)
         t_rekey();
         t_mac_hash();
         t_derive_ops();
+        t_transport();
         t_scopes();
         t_pkeys();
         t_rekey_key_pairs();

@@ -225,6 +225,7 @@ ngx_kmip_op_parts_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out, ngx_kmip_item_t *cv, ngx_kmip_item_t *data,
     ngx_uint_t final, ngx_kmip_op_whole_pt whole)
 {
+    uint32_t                    reason;
     ngx_kmip_item_t            *it, *payload;
     ngx_kmip_crypto_stream_t   *s, **slot;
 
@@ -237,10 +238,11 @@ ngx_kmip_op_parts_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     s = *slot;
 
     if (s->parts == NULL || s->parts->operation != in->operation) {
-        return ngx_kmip_op_parts_fail(r, out, slot,
-                                      r->version >= NGX_KMIP_VERSION(2, 0)
-                                      ? NGX_KMIP_REASON_INVALID_CORRELATION_VALUE
-                                      : NGX_KMIP_REASON_INVALID_FIELD,
+        reason = r->version >= NGX_KMIP_VERSION(2, 0)
+                 ? NGX_KMIP_REASON_INVALID_CORRELATION_VALUE
+                 : NGX_KMIP_REASON_INVALID_FIELD;
+
+        return ngx_kmip_op_parts_fail(r, out, slot, reason,
                                       "the Correlation Value names a "
                                       "stream of another operation");
     }

@@ -1030,9 +1030,9 @@ ngx_kmip_op_unwrap_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *kwd,
         || uid == NULL || uid->type != NGX_KMIP_TYPE_TEXT_STRING)
     {
         return ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(1, 2)
-                                    ? NGX_KMIP_REASON_KEY_WRAP_TYPE_NOT_SUPPORTED
-                                    : NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+                               r->version >= NGX_KMIP_VERSION(1, 2)
+                               ? NGX_KMIP_REASON_KEY_WRAP_TYPE_NOT_SUPPORTED
+                               : NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
                                     "object \"%V\" is unwrapped only when "
                                     "it was wrapped by Encrypt with a key "
                                     "of this server", &ctx->uid);

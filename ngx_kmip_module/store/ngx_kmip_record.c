@@ -12,6 +12,13 @@ const char  ngx_kmip_record_too_large[] =
     "the object's attributes exceed the size of a Key Protect payload";
 
 
+static int ngx_kmip_record_decode_version(ngx_kmip_item_t *root,
+    ngx_kmip_record_t *rec, const char **err);
+static int ngx_kmip_record_decode_object(ngx_kmip_item_t *root,
+    ngx_kmip_record_t *rec, const char **err);
+static int ngx_kmip_record_decode_attrs(ngx_kmip_allocator_t *a,
+    ngx_kmip_item_t *root, ngx_kmip_record_t *rec, const char **err);
+
 static uint32_t
 ngx_kmip_record_version(const ngx_kmip_record_t *rec)
 {
@@ -158,11 +165,9 @@ int
 ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
     size_t len, ngx_kmip_record_t *rec, const char **err)
 {
-    ngx_kmip_attr_t         at;
-    ngx_kmip_item_t        *root, *item, *fields, *chunks;
-    ngx_kmip_error_t        e;
-    ngx_kmip_limits_t       limits;
-    ngx_kmip_attr_t        *added;
+    ngx_kmip_item_t    *root;
+    ngx_kmip_error_t    e;
+    ngx_kmip_limits_t   limits;
 
     memset(rec, 0, sizeof(ngx_kmip_record_t));
 
@@ -171,18 +176,32 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
 
     if (len > NGX_KMIP_RECORD_MAX_SIZE * 2
         || ngx_kmip_ttlv_decode(buf, len, &limits, a, &root, &e)
-           != NGX_KMIP_OK)
-    {
-        *err = "the Key Protect payload is not a KMIP record";
-        return -1;
-    }
-
-    if (root->tag != NGX_KMIP_TAG_RECORD
+           != NGX_KMIP_OK
+        || root->tag != NGX_KMIP_TAG_RECORD
         || root->type != NGX_KMIP_TYPE_STRUCTURE)
     {
         *err = "the Key Protect payload is not a KMIP record";
         return -1;
     }
+
+    if (ngx_kmip_record_decode_version(root, rec, err) != 0
+        || ngx_kmip_record_decode_object(root, rec, err) != 0)
+    {
+        return -1;
+    }
+
+    return ngx_kmip_record_decode_attrs(a, root, rec, err);
+}
+
+
+/* the Record Version, and the items it implies: Scope, Object Fields,
+   Chunks */
+
+static int
+ngx_kmip_record_decode_version(ngx_kmip_item_t *root, ngx_kmip_record_t *rec,
+    const char **err)
+{
+    ngx_kmip_item_t  *item, *fields, *chunks;
 
     item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_VERSION);
     if (item == NULL || item->type != NGX_KMIP_TYPE_INTEGER) {
@@ -228,6 +247,18 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
     rec->fields = fields;
     rec->chunks = chunks;
 
+    return 0;
+}
+
+
+/* the object: identifier, generation, type, subtype, wrapped material */
+
+static int
+ngx_kmip_record_decode_object(ngx_kmip_item_t *root, ngx_kmip_record_t *rec,
+    const char **err)
+{
+    ngx_kmip_item_t  *item;
+
     item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
     if (item == NULL || item->type != NGX_KMIP_TYPE_TEXT_STRING
         || item->v.str.len == 0)
@@ -268,25 +299,38 @@ ngx_kmip_record_decode(ngx_kmip_allocator_t *a, const uint8_t *buf,
     }
 
     item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_WRAPPED_MATERIAL);
-    if (item) {
-        if (item->type != NGX_KMIP_TYPE_BYTE_STRING) {
-            *err = "the record's wrapped material is not a byte string";
-            return -1;
-        }
-
-        rec->wrapped = item->v.str.data;
-        rec->wrapped_len = item->v.str.len;
-
-        item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_MATERIAL_LENGTH);
-        if (item == NULL || item->type != NGX_KMIP_TYPE_INTEGER
-            || item->v.num < 0)
-        {
-            *err = "the record has no material length";
-            return -1;
-        }
-
-        rec->material_len = (uint32_t) item->v.num;
+    if (item == NULL) {
+        return 0;
     }
+
+    if (item->type != NGX_KMIP_TYPE_BYTE_STRING) {
+        *err = "the record's wrapped material is not a byte string";
+        return -1;
+    }
+
+    rec->wrapped = item->v.str.data;
+    rec->wrapped_len = item->v.str.len;
+
+    item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_MATERIAL_LENGTH);
+    if (item == NULL || item->type != NGX_KMIP_TYPE_INTEGER
+        || item->v.num < 0)
+    {
+        *err = "the record has no material length";
+        return -1;
+    }
+
+    rec->material_len = (uint32_t) item->v.num;
+
+    return 0;
+}
+
+
+static int
+ngx_kmip_record_decode_attrs(ngx_kmip_allocator_t *a, ngx_kmip_item_t *root,
+    ngx_kmip_record_t *rec, const char **err)
+{
+    ngx_kmip_attr_t   at, *added;
+    ngx_kmip_item_t  *item;
 
     for (item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_ATTRIBUTE);
          item;

@@ -378,8 +378,8 @@ t_rekey_pair_failures(void)
         t_pair_dup(&repl, &link);
 
         out = t_rekey_pair_req(2, &priv, 0);
-        t_pair_keep(&npriv,
-                    t_find(&out[0], NGX_KMIP_TAG_PRIVATE_KEY_UNIQUE_IDENTIFIER));
+        t_pair_keep(&npriv, t_find(&out[0],
+                                   NGX_KMIP_TAG_PRIVATE_KEY_UNIQUE_IDENTIFIER));
 
         again &= out[0].result_status == NGX_KMIP_STATUS_SUCCESS
                  && t_pair_named(&npriv) && !t_pair_named(&priv)

@@ -71,9 +71,6 @@ uint8_t *ngx_kmip_text_encode(ngx_kmip_text_put_pt put,
 int ngx_kmip_text_fail(ngx_kmip_error_t *err, int rc, size_t offset,
     uint32_t tag, const char *what);
 
-/* CamelCase tag name ("UniqueIdentifier"), NULL if the tag has none */
-const char *ngx_kmip_text_tag_name(uint32_t tag);
-
 /* a CamelCase name or "0x42xxxx" / "0x54xxxx"; 0 if neither */
 uint32_t ngx_kmip_text_tag_by_name(const uint8_t *p, size_t n);
 

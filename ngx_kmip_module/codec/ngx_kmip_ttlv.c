@@ -941,10 +941,15 @@ ngx_kmip_ttlv_item_copy(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item)
 }
 
 
-/* the tables are in ngx_kmip_names.c, generated from the specification */
+/*
+ * The tables are in ngx_kmip_names.c, generated from the specification.
+ * One table serves both spellings of a tag's name: the specification's
+ * ("Unique Identifier") and the CamelCase of the JSON and XML encodings
+ * ("UniqueIdentifier"), which is the same for all the names of a tag.
+ */
 
-const char *
-ngx_kmip_tag_name(uint32_t tag)
+static const ngx_kmip_tag_name_t *
+ngx_kmip_tag_find(uint32_t tag)
 {
     size_t  lo, hi, mid;
 
@@ -962,7 +967,7 @@ ngx_kmip_tag_name(uint32_t tag)
                 mid--;
             }
 
-            return ngx_kmip_tag_names[mid].name;
+            return &ngx_kmip_tag_names[mid];
         }
 
         if (ngx_kmip_tag_names[mid].tag < tag) {
@@ -977,8 +982,30 @@ ngx_kmip_tag_name(uint32_t tag)
 }
 
 
+const char *
+ngx_kmip_tag_name(uint32_t tag)
+{
+    const ngx_kmip_tag_name_t  *t;
+
+    t = ngx_kmip_tag_find(tag);
+
+    return t ? t->name : NULL;
+}
+
+
+const char *
+ngx_kmip_tag_camel_name(uint32_t tag)
+{
+    const ngx_kmip_tag_name_t  *t;
+
+    t = ngx_kmip_tag_find(tag);
+
+    return t ? t->camel : NULL;
+}
+
+
 uint32_t
-ngx_kmip_tag_by_name(const char *name, size_t len)
+ngx_kmip_tag_by_camel(const char *name, size_t len)
 {
     int                         c;
     size_t                      lo, hi, mid, n;
@@ -989,14 +1016,14 @@ ngx_kmip_tag_by_name(const char *name, size_t len)
     }
 
     lo = 0;
-    hi = ngx_kmip_tag_names_n;
+    hi = ngx_kmip_tag_names_by_camel_n;
 
     while (lo < hi) {
         mid = lo + (hi - lo) / 2;
-        t = &ngx_kmip_tag_names[ngx_kmip_tag_names_by_name[mid]];
-        n = strlen(t->name);
+        t = &ngx_kmip_tag_names[ngx_kmip_tag_names_by_camel[mid]];
+        n = strlen(t->camel);
 
-        c = memcmp(t->name, name, n < len ? n : len);
+        c = memcmp(t->camel, name, n < len ? n : len);
 
         if (c == 0) {
             if (n == len) {
@@ -1011,6 +1038,99 @@ ngx_kmip_tag_by_name(const char *name, size_t len)
 
         } else {
             hi = mid;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+ngx_kmip_tag_upper_or_digit(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+
+/*
+ * The CamelCase spelling of a tag's specification name into buf, by the
+ * rule of camel() in tools/gen-tags.py as far as tag names need it (none
+ * begins with a digit or has round brackets): a punctuation character
+ * between two upper case letters or digits becomes an underscore ("X.509
+ * Certificate Issuer" -> "X_509CertificateIssuer"), any other one and a
+ * space end a word ("Template-Attribute" -> "TemplateAttribute"), and
+ * every word begins with an upper case letter.  0 if it does not fit.
+ */
+
+static size_t
+ngx_kmip_tag_camel(const char *name, size_t len, char *buf, size_t size)
+{
+    char    c;
+    size_t  i, n;
+    int     word;
+
+    n = 0;
+    word = 1;
+
+    for (i = 0; i < len; i++) {
+        c = name[i];
+
+        if (!ngx_kmip_tag_upper_or_digit(c) && !(c >= 'a' && c <= 'z')
+            && c != '_')
+        {
+            if (c == ' ' || c == '/' || i == 0 || i + 1 == len
+                || !ngx_kmip_tag_upper_or_digit(name[i - 1])
+                || !ngx_kmip_tag_upper_or_digit(name[i + 1]))
+            {
+                word = 1;
+                continue;
+            }
+
+            c = '_';
+        }
+
+        if (n == size) {
+            return 0;
+        }
+
+        buf[n++] = (word && c >= 'a' && c <= 'z') ? c - 'a' + 'A' : c;
+        word = 0;
+    }
+
+    return n;
+}
+
+
+/*
+ * A specification name is looked up by its CamelCase spelling, and the tag
+ * found is the answer only if the name is one of that tag's: a name that
+ * is not a specification name may well have the CamelCase spelling of one.
+ */
+
+uint32_t
+ngx_kmip_tag_by_name(const char *name, size_t len)
+{
+    char                        buf[64];
+    size_t                      n;
+    uint32_t                    tag;
+    const ngx_kmip_tag_name_t  *t, *end;
+
+    if (name == NULL) {
+        return 0;
+    }
+
+    n = ngx_kmip_tag_camel(name, len, buf, sizeof(buf));
+
+    tag = ngx_kmip_tag_by_camel(buf, n);
+    if (tag == 0) {
+        return 0;
+    }
+
+    end = ngx_kmip_tag_names + ngx_kmip_tag_names_n;
+
+    for (t = ngx_kmip_tag_find(tag); t < end && t->tag == tag; t++) {
+        if (strlen(t->name) == len && memcmp(t->name, name, len) == 0) {
+            return tag;
         }
     }
 

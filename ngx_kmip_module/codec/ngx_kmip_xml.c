@@ -885,7 +885,7 @@ ngx_kmip_xml_put_item(ngx_kmip_text_out_t *o, const ngx_kmip_item_t *parent,
     int                     named;
     const ngx_kmip_item_t  *kid;
 
-    named = (ngx_kmip_text_tag_name(item->tag) != NULL);
+    named = (ngx_kmip_tag_camel_name(item->tag) != NULL);
 
     ngx_kmip_text_puts(o, "<");
 
@@ -911,7 +911,7 @@ ngx_kmip_xml_put_item(ngx_kmip_text_out_t *o, const ngx_kmip_item_t *parent,
         }
 
         ngx_kmip_text_puts(o, "</");
-        ngx_kmip_text_puts(o, named ? ngx_kmip_text_tag_name(item->tag)
+        ngx_kmip_text_puts(o, named ? ngx_kmip_tag_camel_name(item->tag)
                                     : "TTLV");
         ngx_kmip_text_puts(o, ">");
         return;

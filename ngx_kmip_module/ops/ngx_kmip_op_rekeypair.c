@@ -351,10 +351,6 @@ ngx_kmip_op_rekeypair_make(ngx_kmip_op_ctx_t *ctx)
                                         &kp->pub);
     }
 
-    if (rc == NGX_OK) {
-        rc = ngx_kmip_op_keypair_params(kp);
-    }
-
     if (rc != NGX_OK) {
         return rc == NGX_DECLINED ? NGX_OK : rc;
     }

@@ -894,13 +894,8 @@ ngx_kmip_op_cipher_respond(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     u_char           *p;
     ngx_kmip_item_t  *payload;
 
-    payload = ngx_kmip_payload_new(r);
-
-    if (payload == NULL
-        || ngx_kmip_ttlv_add_text(&r->alloc, payload,
-                                  NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                                  uid->data, uid->len) == NULL)
-    {
+    payload = ngx_kmip_op_payload_uid(r, uid);
+    if (payload == NULL) {
         return NGX_ERROR;
     }
 

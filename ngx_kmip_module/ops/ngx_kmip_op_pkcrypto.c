@@ -421,12 +421,9 @@ ngx_kmip_op_pk_answer(ngx_kmip_op_ctx_t *ctx, uint32_t tag,
     ngx_kmip_req_t   *r = ctx->r;
     ngx_kmip_item_t  *payload;
 
-    payload = ngx_kmip_payload_new(r);
+    payload = ngx_kmip_op_payload_uid(r, &ctx->uid);
 
     if (payload == NULL
-        || ngx_kmip_ttlv_add_text(&r->alloc, payload,
-                                  NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                                  ctx->uid.data, ctx->uid.len) == NULL
         || (tag && ngx_kmip_ttlv_add_bytes(&r->alloc, payload, tag, bytes,
                                            len) == NULL)
         || (validity != -1

@@ -452,18 +452,32 @@ ngx_kmip_op_written(ngx_kmip_op_ctx_t *ctx)
 }
 
 
+ngx_kmip_item_t *
+ngx_kmip_op_payload_uid(ngx_kmip_req_t *r, ngx_str_t *uid)
+{
+    ngx_kmip_item_t  *payload;
+
+    payload = ngx_kmip_payload_new(r);
+
+    if (ngx_kmip_ttlv_add_text(&r->alloc, payload,
+                               NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                               uid->data, uid->len)
+        == NULL)
+    {
+        return NULL;
+    }
+
+    return payload;
+}
+
+
 ngx_int_t
 ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx)
 {
     ngx_kmip_item_t  *payload;
 
-    payload = ngx_kmip_payload_new(ctx->r);
-
-    if (ngx_kmip_ttlv_add_text(&ctx->r->alloc, payload,
-                               NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                               ctx->uid.data, ctx->uid.len)
-        == NULL)
-    {
+    payload = ngx_kmip_op_payload_uid(ctx->r, &ctx->uid);
+    if (payload == NULL) {
         return NGX_ERROR;
     }
 

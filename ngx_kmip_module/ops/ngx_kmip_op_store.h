@@ -139,7 +139,11 @@ void ngx_kmip_op_finish(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc);
    ngx_str_t, to hand on as the object's material */
 u_char *ngx_kmip_op_secret(ngx_kmip_req_t *r, size_t len, ngx_str_t **sp);
 
-/* a payload with only the Unique Identifier (most answers) */
+/* a Response Payload that begins with the Unique Identifier (most
+   answers do); NULL if out of memory */
+ngx_kmip_item_t *ngx_kmip_op_payload_uid(ngx_kmip_req_t *r, ngx_str_t *uid);
+
+/* a payload with only the Unique Identifier */
 ngx_int_t ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx);
 
 /* the Key Wrapping Data of a key its client registered wrapped, or NULL */

@@ -186,7 +186,6 @@ ngx_kmip_op_rekeypair_uid(ngx_kmip_op_ctx_t *ctx)
 static ngx_int_t
 ngx_kmip_op_rekeypair_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_int_t               rc;
     ngx_kmip_op_keypair_t  *kp = ctx->data;
     ngx_kmip_rekeypair_t   *rk = kp->data;
 
@@ -214,13 +213,8 @@ ngx_kmip_op_rekeypair_loaded(ngx_kmip_op_ctx_t *ctx)
                                     "Pair replaces a pair", &rk->priv);
     }
 
-    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_rekeypair_public) == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_kmip_store_fetch(ctx->sop, &rk->pub, 0);
-
-    return ngx_kmip_op_store_called(ctx, rc);
+    return ngx_kmip_op_store_fetch(ctx, &rk->pub, 0,
+                                   ngx_kmip_op_rekeypair_public);
 }
 
 
@@ -229,7 +223,6 @@ ngx_kmip_op_rekeypair_loaded(ngx_kmip_op_ctx_t *ctx)
 static ngx_int_t
 ngx_kmip_op_rekeypair_public(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_int_t               rc;
     ngx_kmip_store_op_t    *sop = ctx->sop;
     ngx_kmip_op_keypair_t  *kp = ctx->data;
     ngx_kmip_rekeypair_t   *rk = kp->data;
@@ -273,13 +266,8 @@ ngx_kmip_op_rekeypair_public(ngx_kmip_op_ctx_t *ctx)
         return ngx_kmip_op_rekeypair_make(ctx);
     }
 
-    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_rekeypair_probed) == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_kmip_store_fetch(ctx->sop, &rk->seen, 0);
-
-    return ngx_kmip_op_store_called(ctx, rc);
+    return ngx_kmip_op_store_fetch(ctx, &rk->seen, 0,
+                                   ngx_kmip_op_rekeypair_probed);
 }
 
 

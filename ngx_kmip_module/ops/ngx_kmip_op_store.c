@@ -238,6 +238,22 @@ ngx_kmip_op_store_write(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_write_pt write,
 }
 
 
+ngx_int_t
+ngx_kmip_op_store_fetch(ngx_kmip_op_ctx_t *ctx, ngx_str_t *uid,
+    ngx_uint_t with_material, ngx_kmip_op_next_pt done)
+{
+    ngx_int_t  rc;
+
+    if (ngx_kmip_op_store_call(ctx, done) == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_kmip_store_fetch(ctx->sop, uid, with_material);
+
+    return ngx_kmip_op_store_called(ctx, rc);
+}
+
+
 ngx_kmip_store_op_t *
 ngx_kmip_op_store_call(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt done)
 {
@@ -292,9 +308,8 @@ ngx_int_t
 ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
     ngx_kmip_op_next_pt next)
 {
-    ngx_int_t            rc;
-    ngx_kmip_req_t      *r = ctx->r;
-    ngx_kmip_object_t   *obj;
+    ngx_kmip_req_t     *r = ctx->r;
+    ngx_kmip_object_t  *obj;
 
     obj = r->object;
 
@@ -312,13 +327,8 @@ ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
     ctx->next = next;
     ctx->with_material = with_material;
 
-    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_loaded) == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_kmip_store_fetch(ctx->sop, &ctx->uid, with_material);
-
-    return ngx_kmip_op_store_called(ctx, rc);
+    return ngx_kmip_op_store_fetch(ctx, &ctx->uid, with_material,
+                                   ngx_kmip_op_loaded);
 }
 
 

@@ -884,7 +884,10 @@ failed:
 }
 
 
-/* the answer; a NULL field is left out, the others are copied as needed */
+/*
+ * The answer; a NULL field is left out.  The Correlation Value and the tag
+ * are copied: they live in the stream's and the call's buffers.
+ */
 
 static ngx_int_t
 ngx_kmip_op_cipher_respond(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
@@ -892,53 +895,44 @@ ngx_kmip_op_cipher_respond(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     ngx_str_t *tag)
 {
     u_char           *p;
+    ngx_str_t        *s;
+    ngx_uint_t        i;
     ngx_kmip_item_t  *payload;
+
+    struct {
+        uint32_t      tag;
+        ngx_str_t    *value;
+        ngx_uint_t    copy;
+    } fields[] = {
+        { NGX_KMIP_TAG_DATA, data, 0 },
+        { NGX_KMIP_TAG_IV_COUNTER_NONCE, iv, 0 },
+        { NGX_KMIP_TAG_CORRELATION_VALUE, cv, 1 },
+        { NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_TAG, tag, 1 }
+    };
 
     payload = ngx_kmip_op_payload_uid(r, uid);
     if (payload == NULL) {
         return NGX_ERROR;
     }
 
-    if (data
-        && ngx_kmip_ttlv_add_bytes(&r->alloc, payload, NGX_KMIP_TAG_DATA,
-                                   data->data, data->len) == NULL)
-    {
-        return NGX_ERROR;
-    }
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        s = fields[i].value;
 
-    if (iv
-        && ngx_kmip_ttlv_add_bytes(&r->alloc, payload,
-                                   NGX_KMIP_TAG_IV_COUNTER_NONCE,
-                                   iv->data, iv->len) == NULL)
-    {
-        return NGX_ERROR;
-    }
-
-    if (cv) {
-        p = ngx_pstrdup(r->pool, cv);
-
-        if (p == NULL) {
-            return NGX_ERROR;
+        if (s == NULL) {
+            continue;
         }
 
-        if (ngx_kmip_ttlv_add_bytes(&r->alloc, payload,
-                                    NGX_KMIP_TAG_CORRELATION_VALUE, p, cv->len)
-            == NULL)
-        {
-            return NGX_ERROR;
-        }
-    }
+        p = s->data;
 
-    if (tag) {
-        p = ngx_pstrdup(r->pool, tag);
-
-        if (p == NULL) {
-            return NGX_ERROR;
+        if (fields[i].copy) {
+            p = ngx_pstrdup(r->pool, s);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
         }
 
-        if (ngx_kmip_ttlv_add_bytes(&r->alloc, payload,
-                                    NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_TAG,
-                                    p, tag->len)
+        if (ngx_kmip_ttlv_add_bytes(&r->alloc, payload, fields[i].tag,
+                                    p, s->len)
             == NULL)
         {
             return NGX_ERROR;

@@ -50,6 +50,8 @@ typedef struct {
     ngx_str_t                   seen;       /* the existing private key's
                                                Replacement Object Link */
     int64_t                     offset;     /* -1: no Offset */
+    ngx_kmip_op_next_pt         then;       /* once steps 1 or 3 have
+                                               changed both keys */
 } ngx_kmip_rekeypair_t;
 
 
@@ -63,11 +65,12 @@ static ngx_int_t ngx_kmip_op_rekeypair_half(ngx_kmip_op_ctx_t *ctx,
 static ngx_int_t ngx_kmip_op_rekeypair_mark(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_rekeypair_link(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_op_rekeypair_marked(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_rekeypair_both(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_op_apply_pt apply, ngx_kmip_op_next_pt then);
+static ngx_int_t ngx_kmip_op_rekeypair_changed(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_rekeypair_stored(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_rekeypair_unname(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_op_rekeypair_unnamed(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_rekeypair_done(ngx_kmip_op_ctx_t *ctx);
 static ngx_kmip_object_t *ngx_kmip_op_rekeypair_new(ngx_kmip_op_keypair_t *kp,
     ngx_kmip_object_t *old);
@@ -376,14 +379,46 @@ ngx_kmip_op_rekeypair_half(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *old,
 static ngx_int_t
 ngx_kmip_op_rekeypair_mark(ngx_kmip_op_ctx_t *ctx)
 {
+    /* step 2: the replacements stored as a new pair is */
+
+    return ngx_kmip_op_rekeypair_both(ctx, ngx_kmip_op_rekeypair_link,
+                                      ngx_kmip_op_keypair_store);
+}
+
+
+/* steps 1 and 3 change both existing keys, the private one first */
+
+static ngx_int_t
+ngx_kmip_op_rekeypair_both(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_apply_pt apply,
+    ngx_kmip_op_next_pt then)
+{
     ngx_kmip_op_keypair_t  *kp = ctx->data;
     ngx_kmip_rekeypair_t   *rk = kp->data;
+
+    rk->then = then;
 
     ctx->uid = rk->priv;
     ctx->retries = 0;
 
-    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_rekeypair_link,
-                              ngx_kmip_op_rekeypair_marked);
+    return ngx_kmip_op_mutate(ctx, apply, ngx_kmip_op_rekeypair_changed);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_rekeypair_changed(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_op_keypair_t  *kp = ctx->data;
+    ngx_kmip_rekeypair_t   *rk = kp->data;
+
+    if (ctx->obj->object_type == NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY) {
+        ctx->uid = rk->pub;
+        ctx->retries = 0;
+
+        return ngx_kmip_op_mutate(ctx, ctx->apply,
+                                  ngx_kmip_op_rekeypair_changed);
+    }
+
+    return rk->then(ctx);
 }
 
 
@@ -395,26 +430,6 @@ ngx_kmip_op_rekeypair_link(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
     repl = ngx_kmip_op_rekeypair_new(ctx->data, obj);
 
     return ngx_kmip_op_rekey_relink(ctx->r, obj, &repl->uid);
-}
-
-
-static ngx_int_t
-ngx_kmip_op_rekeypair_marked(ngx_kmip_op_ctx_t *ctx)
-{
-    ngx_kmip_op_keypair_t  *kp = ctx->data;
-    ngx_kmip_rekeypair_t   *rk = kp->data;
-
-    if (ctx->obj->object_type == NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY) {
-        ctx->uid = rk->pub;
-        ctx->retries = 0;
-
-        return ngx_kmip_op_mutate(ctx, ngx_kmip_op_rekeypair_link,
-                                  ngx_kmip_op_rekeypair_marked);
-    }
-
-    /* step 2: the replacements stored as a new pair is */
-
-    return ngx_kmip_op_keypair_store(ctx);
 }
 
 
@@ -430,11 +445,8 @@ ngx_kmip_op_rekeypair_stored(ngx_kmip_op_ctx_t *ctx)
                   "kmip: key pair \"%V\", \"%V\" re-keyed by \"%V\", \"%V\"",
                   &rk->priv, &rk->pub, &kp->priv->uid, &kp->pub->uid);
 
-    ctx->uid = rk->priv;
-    ctx->retries = 0;
-
-    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_rekeypair_unname,
-                              ngx_kmip_op_rekeypair_unnamed);
+    return ngx_kmip_op_rekeypair_both(ctx, ngx_kmip_op_rekeypair_unname,
+                                      ngx_kmip_op_rekeypair_done);
 }
 
 
@@ -446,24 +458,6 @@ ngx_kmip_op_rekeypair_unname(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
     repl = ngx_kmip_op_rekeypair_new(ctx->data, obj);
 
     return ngx_kmip_op_rekey_unname_for(ctx, obj, &repl->uid);
-}
-
-
-static ngx_int_t
-ngx_kmip_op_rekeypair_unnamed(ngx_kmip_op_ctx_t *ctx)
-{
-    ngx_kmip_op_keypair_t  *kp = ctx->data;
-    ngx_kmip_rekeypair_t   *rk = kp->data;
-
-    if (ctx->obj->object_type == NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY) {
-        ctx->uid = rk->pub;
-        ctx->retries = 0;
-
-        return ngx_kmip_op_mutate(ctx, ngx_kmip_op_rekeypair_unname,
-                                  ngx_kmip_op_rekeypair_done);
-    }
-
-    return ngx_kmip_op_rekeypair_done(ctx);
 }
 
 

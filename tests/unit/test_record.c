@@ -27,6 +27,20 @@ static ngx_kmip_allocator_t  A = { heap_alloc, NULL };
 #define STR(s)  (const uint8_t *) (s), sizeof(s) - 1
 
 
+/* an empty record of the object uid, of its generation and type */
+
+static void
+record_init(ngx_kmip_record_t *rec, const char *uid, int64_t generation,
+    uint32_t object_type)
+{
+    memset(rec, 0, sizeof(ngx_kmip_record_t));
+    rec->uid = (const uint8_t *) uid;
+    rec->uid_len = strlen(uid);
+    rec->generation = generation;
+    rec->object_type = object_type;
+}
+
+
 static void
 test_record_roundtrip(void)
 {
@@ -37,11 +51,8 @@ test_record_roundtrip(void)
     size_t              len;
     const char         *err = NULL;
 
-    memset(&rec, 0, sizeof(rec));
-    rec.uid = (const uint8_t *) "0b0e8a9c-8a4e-4d43-9d5c-2a8f9a1b2c3d";
-    rec.uid_len = 36;
-    rec.generation = 7;
-    rec.object_type = NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY;
+    record_init(&rec, "0b0e8a9c-8a4e-4d43-9d5c-2a8f9a1b2c3d", 7,
+                NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
     rec.wrapped = (const uint8_t *) "ciphertext-from-kp";
     rec.wrapped_len = 18;
     rec.material_len = 32;
@@ -298,11 +309,8 @@ test_attr_kept(void)
           "2.0 reference to the Short Unique Identifier");
 
     /* a record keeps Booleans, Intervals, Long Integers and structures */
-    memset(&rec, 0, sizeof(rec));
-    rec.uid = (const uint8_t *) "5d7e3c1a-0b4e-4c2d-8a9f-1e2d3c4b5a69";
-    rec.uid_len = 36;
-    rec.generation = 2;
-    rec.object_type = NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY;
+    record_init(&rec, "5d7e3c1a-0b4e-4c2d-8a9f-1e2d3c4b5a69", 2,
+                NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
 
     ngx_kmip_attrs_set(&A, &rec.attrs, "Fresh",
                        ngx_kmip_attr_value(&A, NGX_KMIP_TYPE_BOOLEAN, 1));
@@ -537,11 +545,7 @@ test_attr_link_record(void)
     ngx_kmip_item_t             *parent;
     ngx_kmip_record_t            rec, out;
 
-    memset(&rec, 0, sizeof(rec));
-    rec.uid = (const uint8_t *) "k1";
-    rec.uid_len = 2;
-    rec.generation = 1;
-    rec.object_type = NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY;
+    record_init(&rec, "k1", 1, NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
     ngx_kmip_attrs_add(&A, &rec.attrs, STR("Link"),
                        link_value(NGX_KMIP_TAG_ATTRIBUTE_VALUE,
                                   NGX_KMIP_LINK_TYPE_NEXT_LINK, "k2"));
@@ -626,11 +630,8 @@ test_record_v2(void)
     ngx_kmip_record_t   rec, out;
     const char         *err = NULL;
 
-    memset(&rec, 0, sizeof(rec));
-    rec.uid = (const uint8_t *) "0b0e8a9c-8a4e-4d43-9d5c-2a8f9a1b2c3d";
-    rec.uid_len = 36;
-    rec.generation = 1;
-    rec.object_type = NGX_KMIP_OBJECT_TYPE_SPLIT_KEY;
+    record_init(&rec, "0b0e8a9c-8a4e-4d43-9d5c-2a8f9a1b2c3d", 1,
+                NGX_KMIP_OBJECT_TYPE_SPLIT_KEY);
 
     CHECK(ngx_kmip_record_encode(&A, &rec, &buf, &len, &err) == 0
           && ngx_kmip_ttlv_decode(buf, len, NULL, &A, &root, &e)

@@ -1,6 +1,13 @@
 
 /*
- * The JSON encoding of KMIP (ngx_kmip_json.h).
+ * The JSON encoding of KMIP ("KMIP Additional Message Encodings" v1.0,
+ * section JSON): every item an object {"tag": name, "type": type,
+ * "value": value}, "type" left out for a Structure, whose value is the
+ * array of its items.  Decoding goes through yajl's event parser
+ * (libyajl), bounded by ngx_kmip_limits_t; encoding is written here.
+ * Plain C99, no nginx headers; the tree's memory comes from the caller's
+ * allocator, yajl's own buffers from malloc.  Declared in
+ * ngx_kmip_text.h.
  *
  * yajl's event parser, not its tree: yajl_tree would hold the whole
  * document a second time, in a malloc per member, and recurse over it with
@@ -17,7 +24,7 @@
 
 #include <yajl/yajl_parse.h>
 
-#include "ngx_kmip_json.h"
+#include "ngx_kmip_text.h"
 
 
 typedef enum {

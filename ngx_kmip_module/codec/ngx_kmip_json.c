@@ -515,7 +515,7 @@ ngx_kmip_json_decode(const uint8_t *buf, size_t len,
     *root = NULL;
 
     if (!ngx_kmip_ttlv_utf8_valid(buf, len, &bad)) {
-        return ngx_kmip_text_fail(err, NGX_KMIP_ERR_UTF8, bad, 0,
+        return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_UTF8, bad, 0,
                                   "not UTF-8");
     }
 
@@ -526,7 +526,7 @@ ngx_kmip_json_decode(const uint8_t *buf, size_t len,
 
     h = yajl_alloc(&ngx_kmip_json_callbacks, NULL, &ctx);
     if (h == NULL) {
-        return ngx_kmip_text_fail(err, NGX_KMIP_ERR_NOMEM, 0, 0, NULL);
+        return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_NOMEM, 0, 0, NULL);
     }
 
     status = yajl_parse(h, buf, len);
@@ -557,7 +557,7 @@ ngx_kmip_json_decode(const uint8_t *buf, size_t len,
     }
 
     if (rc != NGX_KMIP_OK) {
-        return ngx_kmip_text_fail(err, rc, offset, ctx.tag, ctx.what);
+        return ngx_kmip_ttlv_fail(err, rc, offset, ctx.tag, ctx.what);
     }
 
     *root = ctx.root;

@@ -38,21 +38,6 @@ ngx_kmip_text_strerror(int rc)
 }
 
 
-int
-ngx_kmip_text_fail(ngx_kmip_error_t *err, int rc, size_t offset,
-    uint32_t tag, const char *what)
-{
-    if (err != NULL) {
-        err->rc = rc;
-        err->offset = offset;
-        err->tag = tag;
-        err->what = what;
-    }
-
-    return rc;
-}
-
-
 static int
 ngx_kmip_text_cmp_enum(const void *key, const void *elt)
 {

@@ -79,10 +79,6 @@ size_t ngx_kmip_text_size(ngx_kmip_text_put_pt put,
 uint8_t *ngx_kmip_text_encode(ngx_kmip_text_put_pt put,
     const ngx_kmip_item_t *item, uint8_t *out);
 
-/* sets *err (may be NULL) and returns rc */
-int ngx_kmip_text_fail(ngx_kmip_error_t *err, int rc, size_t offset,
-    uint32_t tag, const char *what);
-
 /* a CamelCase name or "0x42xxxx" / "0x54xxxx"; 0 if neither */
 uint32_t ngx_kmip_text_tag_by_name(const uint8_t *p, size_t n);
 

@@ -131,6 +131,11 @@ size_t ngx_kmip_ttlv_size(const ngx_kmip_item_t *item);
 uint8_t *ngx_kmip_ttlv_encode(const ngx_kmip_item_t *item, uint8_t *out);
 
 const char *ngx_kmip_ttlv_strerror(int rc);
+
+/* sets *err (may be NULL) and returns rc: how every decoder fails */
+int ngx_kmip_ttlv_fail(ngx_kmip_error_t *err, int rc, size_t offset,
+    uint32_t tag, const char *what);
+
 const char *ngx_kmip_ttlv_type_name(uint8_t type);
 
 /* 1 if p[0..n) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF) */

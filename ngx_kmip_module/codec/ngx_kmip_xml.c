@@ -59,7 +59,7 @@ static int
 ngx_kmip_xml_fail(ngx_kmip_xml_parser_t *x, int rc, uint32_t tag,
     const char *what)
 {
-    return ngx_kmip_text_fail(x->err, rc, (size_t) (x->p - x->start), tag,
+    return ngx_kmip_ttlv_fail(x->err, rc, (size_t) (x->p - x->start), tag,
                               what);
 }
 

@@ -119,8 +119,6 @@ static void ngx_kmip_op_streams_expire(ngx_kmip_req_t *r);
 static ngx_int_t ngx_kmip_op_stream_fail(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot,
     uint32_t reason, const char *fmt, ...);
-static uint32_t ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r);
-static uint32_t ngx_kmip_op_stream_limit(ngx_kmip_req_t *r);
 
 
 
@@ -232,7 +230,8 @@ ngx_kmip_op_cipher(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     }
 
     if (final && !init) {
-        return ngx_kmip_result_fail(r, out, ngx_kmip_op_stream_unknown(r),
+        return ngx_kmip_result_fail(r, out,
+                                    NGX_KMIP_REASON_INVALID_CORRELATION_VALUE,
                                     "a Final Indicator needs the "
                                     "Correlation Value of its stream");
     }
@@ -974,7 +973,8 @@ ngx_kmip_op_stream_open(ngx_kmip_op_ctx_t *ctx, EVP_CIPHER_CTX *c,
     if (slot == NULL) {
         EVP_CIPHER_CTX_free(c);
 
-        return ngx_kmip_result_fail(r, ctx->out, ngx_kmip_op_stream_limit(r),
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_SERVER_LIMIT_EXCEEDED,
                                     "a connection has at most %d open "
                                     "streams: finish one first",
                                     NGX_KMIP_CRYPTO_STREAMS_MAX);
@@ -1048,7 +1048,8 @@ ngx_kmip_op_stream_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     }
 
     if (slot == NULL) {
-        return ngx_kmip_result_fail(r, out, ngx_kmip_op_stream_unknown(r),
+        return ngx_kmip_result_fail(r, out,
+                                    NGX_KMIP_REASON_INVALID_CORRELATION_VALUE,
                                     "the Correlation Value names no open "
                                     "stream of this connection: a stream "
                                     "lives on the connection that opened "
@@ -1060,10 +1061,9 @@ ngx_kmip_op_stream_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     if (s->enc != enc) {
         return ngx_kmip_op_stream_fail(r, out, slot,
-                                       ngx_kmip_op_stream_unknown(r),
-                                       "the Correlation Value names a%s "
-                                       "stream", s->enc ? "n Encrypt"
-                                                        : " Decrypt");
+                   NGX_KMIP_REASON_INVALID_CORRELATION_VALUE,
+                   "the Correlation Value names a%s stream",
+                   s->enc ? "n Encrypt" : " Decrypt");
     }
 
     it = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
@@ -1137,7 +1137,7 @@ ngx_kmip_op_stream_run(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 
     if (len > NGX_KMIP_CIPHER_STREAM_MAX_BYTES - s->bytes) {
         return ngx_kmip_op_stream_fail(r, out, slot,
-                                       ngx_kmip_op_stream_limit(r),
+                                       NGX_KMIP_REASON_SERVER_LIMIT_EXCEEDED,
                                        "a stream carries at most %uz "
                                        "bytes of Data",
                                        (size_t)
@@ -1354,27 +1354,4 @@ ngx_kmip_crypto_streams_close(ngx_kmip_crypto_streams_t *streams,
                       "kmip: %ui unfinished Encrypt or Decrypt streams "
                       "dropped with the connection", n);
     }
-}
-
-
-/*
- * KMIP 2.x has a reason for a Correlation Value the server does not know
- * and one for a server limit; 1.x has neither
- */
-
-static uint32_t
-ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r)
-{
-    return r->version >= NGX_KMIP_VERSION(2, 0)
-           ? NGX_KMIP_REASON_INVALID_CORRELATION_VALUE
-           : NGX_KMIP_REASON_INVALID_FIELD;
-}
-
-
-static uint32_t
-ngx_kmip_op_stream_limit(ngx_kmip_req_t *r)
-{
-    return r->version >= NGX_KMIP_VERSION(2, 0)
-           ? NGX_KMIP_REASON_SERVER_LIMIT_EXCEEDED
-           : NGX_KMIP_REASON_GENERAL_FAILURE;
 }

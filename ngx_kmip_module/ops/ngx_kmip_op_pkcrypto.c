@@ -306,9 +306,7 @@ ngx_kmip_op_pk_usable(ngx_kmip_op_ctx_t *ctx, ngx_kmip_key_t *key,
             || obj->object_type != NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY))
     {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
-                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
                                     "%s needs a %s key; \"%V\" is not one",
                                     u->name,
                                     u->private_only ? "private"

@@ -157,9 +157,7 @@ ngx_kmip_op_rekey_loaded(ngx_kmip_op_ctx_t *ctx)
 
     if (ctx->obj->object_type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
         return ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
-                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
                                     "object \"%V\" is not a symmetric key: "
                                     "Re-key replaces symmetric keys only",
                                     &ctx->uid);

@@ -198,9 +198,7 @@ ngx_kmip_op_rekeypair_loaded(ngx_kmip_op_ctx_t *ctx)
 
     if (ctx->obj->object_type != NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY) {
         return ngx_kmip_op_rekeypair_fail(ctx,
-                                    ctx->r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
-                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
                                     "is not a private key: Re-key Key Pair "
                                     "replaces a private key and its public "
                                     "key", &rk->priv);

@@ -505,9 +505,7 @@ ngx_kmip_op_symmetric_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *key,
 
     if (key->object_type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
-                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
                                     "%s \"%V\" is not a symmetric key",
                                     what, uid);
         return NGX_DECLINED;

@@ -638,32 +638,24 @@ ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
 
 /*
  * The wrapping key is not there: it never was, or it is destroyed.  2.x
- * has a reason of its own for each, 1.x only Item Not Found.
+ * has a reason of its own for each, 1.x only Item Not Found
+ * (ngx_kmip_result_fail() answers each version its own).
  */
 
 static ngx_int_t
 ngx_kmip_op_wrap_missing(ngx_kmip_wrap_t *w, ngx_uint_t destroyed)
 {
-    uint32_t         reason;
     ngx_kmip_req_t  *r = w->ctx->r;
 
-    if (!ngx_kmip_op_wrap_v2(r)) {
-        reason = NGX_KMIP_REASON_ITEM_NOT_FOUND;
-
-    } else if (destroyed) {
-        reason = NGX_KMIP_REASON_WRAPPING_OBJECT_DESTROYED;
-
-    } else {
-        reason = NGX_KMIP_REASON_WRAPPING_OBJECT_NOT_FOUND;
-    }
-
     if (destroyed) {
-        return ngx_kmip_result_fail(r, w->ctx->out, reason,
+        return ngx_kmip_result_fail(r, w->ctx->out,
+                                    NGX_KMIP_REASON_WRAPPING_OBJECT_DESTROYED,
                                     "wrapping key \"%V\" is destroyed",
                                     &w->kek_uid);
     }
 
-    return ngx_kmip_result_fail(r, w->ctx->out, reason,
+    return ngx_kmip_result_fail(r, w->ctx->out,
+                                NGX_KMIP_REASON_WRAPPING_OBJECT_NOT_FOUND,
                                 "no wrapping key with Unique Identifier "
                                 "\"%V\"", &w->kek_uid);
 }

@@ -1,6 +1,13 @@
 
 /*
- * The JSON encoding of KMIP (ngx_kmip_json.h).
+ * The JSON encoding of KMIP ("KMIP Additional Message Encodings" v1.0,
+ * section JSON): every item an object {"tag": name, "type": type,
+ * "value": value}, "type" left out for a Structure, whose value is the
+ * array of its items.  Decoding goes through yajl's event parser
+ * (libyajl), bounded by ngx_kmip_limits_t; encoding is written here.
+ * Plain C99, no nginx headers; the tree's memory comes from the caller's
+ * allocator, yajl's own buffers from malloc.  Declared in
+ * ngx_kmip_text.h.
  *
  * yajl's event parser, not its tree: yajl_tree would hold the whole
  * document a second time, in a malloc per member, and recurse over it with
@@ -17,7 +24,7 @@
 
 #include <yajl/yajl_parse.h>
 
-#include "ngx_kmip_json.h"
+#include "ngx_kmip_text.h"
 
 
 typedef enum {
@@ -508,7 +515,7 @@ ngx_kmip_json_decode(const uint8_t *buf, size_t len,
     *root = NULL;
 
     if (!ngx_kmip_ttlv_utf8_valid(buf, len, &bad)) {
-        return ngx_kmip_text_fail(err, NGX_KMIP_ERR_UTF8, bad, 0,
+        return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_UTF8, bad, 0,
                                   "not UTF-8");
     }
 
@@ -519,7 +526,7 @@ ngx_kmip_json_decode(const uint8_t *buf, size_t len,
 
     h = yajl_alloc(&ngx_kmip_json_callbacks, NULL, &ctx);
     if (h == NULL) {
-        return ngx_kmip_text_fail(err, NGX_KMIP_ERR_NOMEM, 0, 0, NULL);
+        return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_NOMEM, 0, 0, NULL);
     }
 
     status = yajl_parse(h, buf, len);
@@ -550,7 +557,7 @@ ngx_kmip_json_decode(const uint8_t *buf, size_t len,
     }
 
     if (rc != NGX_KMIP_OK) {
-        return ngx_kmip_text_fail(err, rc, offset, ctx.tag, ctx.what);
+        return ngx_kmip_ttlv_fail(err, rc, offset, ctx.tag, ctx.what);
     }
 
     *root = ctx.root;

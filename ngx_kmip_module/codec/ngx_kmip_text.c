@@ -38,60 +38,6 @@ ngx_kmip_text_strerror(int rc)
 }
 
 
-int
-ngx_kmip_text_fail(ngx_kmip_error_t *err, int rc, size_t offset,
-    uint32_t tag, const char *what)
-{
-    if (err != NULL) {
-        err->rc = rc;
-        err->offset = offset;
-        err->tag = tag;
-        err->what = what;
-    }
-
-    return rc;
-}
-
-
-/* a name to look up */
-typedef struct {
-    const uint8_t  *p;
-    size_t          n;
-} ngx_kmip_text_key_t;
-
-
-static int
-ngx_kmip_text_cmp_name(const void *key, const void *elt)
-{
-    const ngx_kmip_text_key_t  *k = key;
-    const uint16_t             *i = elt;
-
-    int          c;
-    size_t       n;
-    const char  *name;
-
-    name = ngx_kmip_tag_camel_names[*i].name;
-    n = strlen(name);
-    c = memcmp(k->p, name, k->n < n ? k->n : n);
-
-    if (c != 0) {
-        return c;
-    }
-
-    return (k->n > n) - (k->n < n);
-}
-
-
-static int
-ngx_kmip_text_cmp_tag(const void *key, const void *elt)
-{
-    uint32_t                    tag = *(const uint32_t *) key;
-    const ngx_kmip_tag_name_t  *t = elt;
-
-    return (tag > t->tag) - (tag < t->tag);
-}
-
-
 static int
 ngx_kmip_text_cmp_enum(const void *key, const void *elt)
 {
@@ -99,18 +45,6 @@ ngx_kmip_text_cmp_enum(const void *key, const void *elt)
     const ngx_kmip_enum_tag_t  *t = elt;
 
     return (tag > t->tag) - (tag < t->tag);
-}
-
-
-const char *
-ngx_kmip_text_tag_name(uint32_t tag)
-{
-    const ngx_kmip_tag_name_t  *t;
-
-    t = bsearch(&tag, ngx_kmip_tag_camel_names, ngx_kmip_tag_camel_names_n,
-                sizeof(ngx_kmip_tag_name_t), ngx_kmip_text_cmp_tag);
-
-    return t ? t->name : NULL;
 }
 
 
@@ -207,21 +141,13 @@ ngx_kmip_text_parse_dec(const uint8_t *p, size_t n, int64_t min,
 uint32_t
 ngx_kmip_text_tag_by_name(const uint8_t *p, size_t n)
 {
-    uint64_t             v;
-    const uint16_t      *i;
-    ngx_kmip_text_key_t  key;
+    uint64_t  v;
 
     if (n == 8 && ngx_kmip_text_parse_hexnum(p, n, 6, &v) == NGX_KMIP_OK) {
         return ngx_kmip_ttlv_tag_valid((uint32_t) v) ? (uint32_t) v : 0;
     }
 
-    key.p = p;
-    key.n = n;
-
-    i = bsearch(&key, ngx_kmip_tag_camel_by_name, ngx_kmip_tag_camel_names_n,
-                sizeof(uint16_t), ngx_kmip_text_cmp_name);
-
-    return i ? ngx_kmip_tag_camel_names[*i].tag : 0;
+    return ngx_kmip_tag_by_camel((const char *) p, n);
 }
 
 
@@ -392,7 +318,7 @@ ngx_kmip_text_enum_name(uint32_t vtag, uint32_t v)
     const ngx_kmip_enum_value_t  *ev;
 
     if (vtag == NGX_KMIP_TAG_ATTRIBUTE_REFERENCE) {
-        return ngx_kmip_text_tag_name(v);
+        return ngx_kmip_tag_camel_name(v);
     }
 
     e = ngx_kmip_text_enum(vtag);
@@ -941,7 +867,7 @@ ngx_kmip_text_put_tag(ngx_kmip_text_out_t *o, uint32_t tag)
 {
     const char  *name;
 
-    name = ngx_kmip_text_tag_name(tag);
+    name = ngx_kmip_tag_camel_name(tag);
 
     if (name != NULL) {
         ngx_kmip_text_puts(o, name);

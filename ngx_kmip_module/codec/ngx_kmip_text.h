@@ -1,9 +1,10 @@
 
 /*
- * What the JSON and XML encodings of KMIP share ("KMIP Additional Message
- * Encodings" v1.0): their error codes, the names of tags, types,
- * enumeration values and mask bits, and the text forms of the values
- * (ISO 8601 date-times, hex, masks).  Plain C99, no nginx headers, no
+ * The JSON and XML encodings of KMIP ("KMIP Additional Message Encodings"
+ * v1.0; ngx_kmip_json.c, ngx_kmip_xml.c) and what they share: their
+ * contract, their error codes, the names of tags, types, enumeration
+ * values and mask bits, and the text forms of the values (ISO 8601
+ * date-times, hex, masks).  Plain C99, no nginx headers, no
  * malloc: memory comes from the caller's allocator.
  */
 
@@ -54,6 +55,17 @@ typedef void (*ngx_kmip_text_put_pt)(ngx_kmip_text_out_t *o,
  *   ngx_kmip_xml_encode() write that many bytes at out and return the end
  *   pointer.  Encoding recurses over Structures, as TTLV's does.
  */
+int ngx_kmip_json_decode(const uint8_t *buf, size_t len,
+    const ngx_kmip_limits_t *limits, ngx_kmip_allocator_t *a,
+    ngx_kmip_item_t **root, ngx_kmip_error_t *err);
+int ngx_kmip_xml_decode(const uint8_t *buf, size_t len,
+    const ngx_kmip_limits_t *limits, ngx_kmip_allocator_t *a,
+    ngx_kmip_item_t **root, ngx_kmip_error_t *err);
+size_t ngx_kmip_json_size(const ngx_kmip_item_t *item);
+size_t ngx_kmip_xml_size(const ngx_kmip_item_t *item);
+uint8_t *ngx_kmip_json_encode(const ngx_kmip_item_t *item, uint8_t *out);
+uint8_t *ngx_kmip_xml_encode(const ngx_kmip_item_t *item, uint8_t *out);
+
 
 const char *ngx_kmip_text_strerror(int rc);
 
@@ -66,13 +78,6 @@ size_t ngx_kmip_text_size(ngx_kmip_text_put_pt put,
     const ngx_kmip_item_t *item);
 uint8_t *ngx_kmip_text_encode(ngx_kmip_text_put_pt put,
     const ngx_kmip_item_t *item, uint8_t *out);
-
-/* sets *err (may be NULL) and returns rc */
-int ngx_kmip_text_fail(ngx_kmip_error_t *err, int rc, size_t offset,
-    uint32_t tag, const char *what);
-
-/* CamelCase tag name ("UniqueIdentifier"), NULL if the tag has none */
-const char *ngx_kmip_text_tag_name(uint32_t tag);
 
 /* a CamelCase name or "0x42xxxx" / "0x54xxxx"; 0 if neither */
 uint32_t ngx_kmip_text_tag_by_name(const uint8_t *p, size_t n);

@@ -18,8 +18,6 @@ static uint32_t ngx_kmip_get32(const uint8_t *p);
 static uint64_t ngx_kmip_get64(const uint8_t *p);
 static uint8_t *ngx_kmip_put32(uint8_t *p, uint32_t v);
 static uint8_t *ngx_kmip_put64(uint8_t *p, uint64_t v);
-static int ngx_kmip_fail(ngx_kmip_error_t *err, int rc, size_t offset,
-    uint32_t tag, const char *what);
 static ngx_kmip_item_t *ngx_kmip_ttlv_add(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *parent, uint32_t tag, uint8_t type);
 static ngx_kmip_item_t *ngx_kmip_ttlv_add_str(ngx_kmip_allocator_t *a,
@@ -62,8 +60,8 @@ ngx_kmip_put64(uint8_t *p, uint64_t v)
 }
 
 
-static int
-ngx_kmip_fail(ngx_kmip_error_t *err, int rc, size_t offset, uint32_t tag,
+int
+ngx_kmip_ttlv_fail(ngx_kmip_error_t *err, int rc, size_t offset, uint32_t tag,
     const char *what)
 {
     if (err) {
@@ -244,8 +242,8 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
     }
 
     if (stack == NULL) {
-        return ngx_kmip_fail(err, NGX_KMIP_ERR_NOMEM, 0, 0,
-                             "out of memory");
+        return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_NOMEM, 0, 0,
+                                  "out of memory");
     }
 
     pos = 0;
@@ -284,12 +282,13 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
 
             if (limit - pos < NGX_KMIP_TTLV_HEADER_LEN) {
                 if (sp > 0) {
-                    return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, 0,
-                                         "item header overruns its Structure");
+                    return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_LENGTH, pos, 0,
+                                              "item header overruns its "
+                                              "Structure");
                 }
 
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_TRUNCATED, pos, 0,
-                                     "truncated item header");
+                return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_TRUNCATED, pos, 0,
+                                          "truncated item header");
             }
 
             p = buf + pos;
@@ -298,26 +297,27 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
             vlen = ngx_kmip_get32(p + 4);
 
             if (!ngx_kmip_ttlv_tag_valid(tag)) {
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_TAG, pos, tag,
-                                     "tag not in the 42xxxx or 54xxxx ranges");
+                return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_TAG, pos, tag,
+                                          "tag not in the 42xxxx or 54xxxx "
+                                          "ranges");
             }
 
             if (type < NGX_KMIP_TYPE_STRUCTURE
                 || type > NGX_KMIP_TYPE_DATE_TIME_EXTENDED)
             {
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_TYPE, pos, tag,
-                                     "unknown item type");
+                return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_TYPE, pos, tag,
+                                          "unknown item type");
             }
 
             depth = sp + 1;
             if (depth > max_depth) {
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_DEPTH, pos, tag,
-                                     "nesting too deep");
+                return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_DEPTH, pos, tag,
+                                          "nesting too deep");
             }
 
             if (++nitems > max_items) {
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_ITEMS, pos, tag,
-                                     "too many items");
+                return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_ITEMS, pos, tag,
+                                          "too many items");
             }
 
             state = sw_length;
@@ -333,8 +333,8 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
             case NGX_KMIP_TYPE_ENUMERATION:
             case NGX_KMIP_TYPE_INTERVAL:
                 if (vlen != 4) {
-                    return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
-                                         "length is not 4");
+                    return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_LENGTH, pos,
+                                              tag, "length is not 4");
                 }
                 break;
 
@@ -343,24 +343,24 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
             case NGX_KMIP_TYPE_DATE_TIME:
             case NGX_KMIP_TYPE_DATE_TIME_EXTENDED:
                 if (vlen != 8) {
-                    return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
-                                         "length is not 8");
+                    return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_LENGTH, pos,
+                                              tag, "length is not 8");
                 }
                 break;
 
             case NGX_KMIP_TYPE_BIG_INTEGER:
                 if (vlen == 0 || vlen % 8) {
-                    return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
-                                         "Big Integer length not a positive "
-                                         "multiple of 8");
+                    return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_LENGTH, pos,
+                                              tag, "Big Integer length not a "
+                                              "positive multiple of 8");
                 }
                 break;
 
             case NGX_KMIP_TYPE_STRUCTURE:
                 if (vlen % 8) {
-                    return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
-                                         "Structure length not a multiple "
-                                         "of 8");
+                    return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_LENGTH, pos,
+                                              tag, "Structure length not a "
+                                              "multiple of 8");
                 }
                 break;
 
@@ -373,12 +373,13 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
 
             if ((uint64_t) (limit - pos - NGX_KMIP_TTLV_HEADER_LEN) < u) {
                 if (sp > 0) {
-                    return ngx_kmip_fail(err, NGX_KMIP_ERR_LENGTH, pos, tag,
-                                         "item overruns its Structure");
+                    return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_LENGTH, pos,
+                                              tag, "item overruns its "
+                                              "Structure");
                 }
 
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_TRUNCATED, pos, tag,
-                                     "declared length exceeds the data");
+                return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_TRUNCATED, pos, tag,
+                                          "declared length exceeds the data");
             }
 
             padded = (size_t) u;        /* fits: not larger than limit */
@@ -393,8 +394,8 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
 
             item = a->alloc(a->data, sizeof(ngx_kmip_item_t));
             if (item == NULL) {
-                return ngx_kmip_fail(err, NGX_KMIP_ERR_NOMEM, pos, tag,
-                                     "out of memory");
+                return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_NOMEM, pos, tag,
+                                          "out of memory");
             }
 
             item->tag = tag;
@@ -423,9 +424,9 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
 
                 for (i = 4; i < 8; i++) {
                     if (p[i]) {
-                        return ngx_kmip_fail(err, NGX_KMIP_ERR_PADDING,
-                                             pos + 8 + i, tag,
-                                             "non-zero padding");
+                        return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_PADDING,
+                                                  pos + 8 + i, tag,
+                                                  "non-zero padding");
                     }
                 }
                 break;
@@ -433,8 +434,9 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
             case NGX_KMIP_TYPE_BOOLEAN:
                 u = ngx_kmip_get64(p);
                 if (u > 1) {
-                    return ngx_kmip_fail(err, NGX_KMIP_ERR_BOOLEAN, pos, tag,
-                                         "Boolean is neither 0 nor 1");
+                    return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_BOOLEAN, pos,
+                                              tag, "Boolean is neither 0 nor "
+                                              "1");
                 }
 
                 item->v.num = (int64_t) u;
@@ -448,8 +450,9 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
 
             case NGX_KMIP_TYPE_TEXT_STRING:
                 if (!ngx_kmip_ttlv_utf8_valid(p, vlen, &bad)) {
-                    return ngx_kmip_fail(err, NGX_KMIP_ERR_UTF8, pos + 8 + bad,
-                                         tag, "Text String is not valid UTF-8");
+                    return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_UTF8,
+                                              pos + 8 + bad, tag,
+                                              "Text String is not valid UTF-8");
                 }
 
                 /* fall through */
@@ -460,9 +463,9 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
 
                 for (i = vlen; i < padded; i++) {
                     if (p[i]) {
-                        return ngx_kmip_fail(err, NGX_KMIP_ERR_PADDING,
-                                             pos + 8 + i, tag,
-                                             "non-zero padding");
+                        return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_PADDING,
+                                                  pos + 8 + i, tag,
+                                                  "non-zero padding");
                     }
                 }
                 break;
@@ -485,8 +488,8 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
             if (type == NGX_KMIP_TYPE_STRUCTURE) {
                 /* depth <= max_depth and nframes bounds the stack */
                 if (sp >= nframes) {
-                    return ngx_kmip_fail(err, NGX_KMIP_ERR_DEPTH, pos, tag,
-                                         "nesting too deep");
+                    return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_DEPTH, pos, tag,
+                                              "nesting too deep");
                 }
 
                 stack[sp].item = item;
@@ -506,8 +509,8 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
 done:
 
     if (pos != len) {
-        return ngx_kmip_fail(err, NGX_KMIP_ERR_TRAILING, pos, 0,
-                             "trailing bytes after the top-level item");
+        return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_TRAILING, pos, 0,
+                                  "trailing bytes after the top-level item");
     }
 
     *root = top;
@@ -941,10 +944,15 @@ ngx_kmip_ttlv_item_copy(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item)
 }
 
 
-/* the tables are in ngx_kmip_names.c, generated from the specification */
+/*
+ * The tables are in ngx_kmip_names.c, generated from the specification.
+ * One table serves both spellings of a tag's name: the specification's
+ * ("Unique Identifier") and the CamelCase of the JSON and XML encodings
+ * ("UniqueIdentifier"), which is the same for all the names of a tag.
+ */
 
-const char *
-ngx_kmip_tag_name(uint32_t tag)
+static const ngx_kmip_tag_name_t *
+ngx_kmip_tag_find(uint32_t tag)
 {
     size_t  lo, hi, mid;
 
@@ -962,7 +970,7 @@ ngx_kmip_tag_name(uint32_t tag)
                 mid--;
             }
 
-            return ngx_kmip_tag_names[mid].name;
+            return &ngx_kmip_tag_names[mid];
         }
 
         if (ngx_kmip_tag_names[mid].tag < tag) {
@@ -977,8 +985,30 @@ ngx_kmip_tag_name(uint32_t tag)
 }
 
 
+const char *
+ngx_kmip_tag_name(uint32_t tag)
+{
+    const ngx_kmip_tag_name_t  *t;
+
+    t = ngx_kmip_tag_find(tag);
+
+    return t ? t->name : NULL;
+}
+
+
+const char *
+ngx_kmip_tag_camel_name(uint32_t tag)
+{
+    const ngx_kmip_tag_name_t  *t;
+
+    t = ngx_kmip_tag_find(tag);
+
+    return t ? t->camel : NULL;
+}
+
+
 uint32_t
-ngx_kmip_tag_by_name(const char *name, size_t len)
+ngx_kmip_tag_by_camel(const char *name, size_t len)
 {
     int                         c;
     size_t                      lo, hi, mid, n;
@@ -989,14 +1019,14 @@ ngx_kmip_tag_by_name(const char *name, size_t len)
     }
 
     lo = 0;
-    hi = ngx_kmip_tag_names_n;
+    hi = ngx_kmip_tag_names_by_camel_n;
 
     while (lo < hi) {
         mid = lo + (hi - lo) / 2;
-        t = &ngx_kmip_tag_names[ngx_kmip_tag_names_by_name[mid]];
-        n = strlen(t->name);
+        t = &ngx_kmip_tag_names[ngx_kmip_tag_names_by_camel[mid]];
+        n = strlen(t->camel);
 
-        c = memcmp(t->name, name, n < len ? n : len);
+        c = memcmp(t->camel, name, n < len ? n : len);
 
         if (c == 0) {
             if (n == len) {
@@ -1011,6 +1041,99 @@ ngx_kmip_tag_by_name(const char *name, size_t len)
 
         } else {
             hi = mid;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+ngx_kmip_tag_upper_or_digit(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+
+/*
+ * The CamelCase spelling of a tag's specification name into buf, by the
+ * rule of camel() in tools/gen-tags.py as far as tag names need it (none
+ * begins with a digit or has round brackets): a punctuation character
+ * between two upper case letters or digits becomes an underscore ("X.509
+ * Certificate Issuer" -> "X_509CertificateIssuer"), any other one and a
+ * space end a word ("Template-Attribute" -> "TemplateAttribute"), and
+ * every word begins with an upper case letter.  0 if it does not fit.
+ */
+
+static size_t
+ngx_kmip_tag_camel(const char *name, size_t len, char *buf, size_t size)
+{
+    char    c;
+    size_t  i, n;
+    int     word;
+
+    n = 0;
+    word = 1;
+
+    for (i = 0; i < len; i++) {
+        c = name[i];
+
+        if (!ngx_kmip_tag_upper_or_digit(c) && !(c >= 'a' && c <= 'z')
+            && c != '_')
+        {
+            if (c == ' ' || c == '/' || i == 0 || i + 1 == len
+                || !ngx_kmip_tag_upper_or_digit(name[i - 1])
+                || !ngx_kmip_tag_upper_or_digit(name[i + 1]))
+            {
+                word = 1;
+                continue;
+            }
+
+            c = '_';
+        }
+
+        if (n == size) {
+            return 0;
+        }
+
+        buf[n++] = (word && c >= 'a' && c <= 'z') ? c - 'a' + 'A' : c;
+        word = 0;
+    }
+
+    return n;
+}
+
+
+/*
+ * A specification name is looked up by its CamelCase spelling, and the tag
+ * found is the answer only if the name is one of that tag's: a name that
+ * is not a specification name may well have the CamelCase spelling of one.
+ */
+
+uint32_t
+ngx_kmip_tag_by_name(const char *name, size_t len)
+{
+    char                        buf[64];
+    size_t                      n;
+    uint32_t                    tag;
+    const ngx_kmip_tag_name_t  *t, *end;
+
+    if (name == NULL) {
+        return 0;
+    }
+
+    n = ngx_kmip_tag_camel(name, len, buf, sizeof(buf));
+
+    tag = ngx_kmip_tag_by_camel(buf, n);
+    if (tag == 0) {
+        return 0;
+    }
+
+    end = ngx_kmip_tag_names + ngx_kmip_tag_names_n;
+
+    for (t = ngx_kmip_tag_find(tag); t < end && t->tag == tag; t++) {
+        if (strlen(t->name) == len && memcmp(t->name, name, len) == 0) {
+            return tag;
         }
     }
 

@@ -1,6 +1,14 @@
 
 /*
- * The XML encoding of KMIP (ngx_kmip_xml.h).
+ * The XML encoding of KMIP ("KMIP Additional Message Encodings" v1.0,
+ * section XML): <Tag type="Type" value="..."/> for a value,
+ * <Tag>...</Tag> for a Structure, <TTLV tag="0x54xxxx" ...> for a tag
+ * without a name.  Decoding is a small parser of its own, iterative and
+ * bounded by ngx_kmip_limits_t: no DTD, no entities but the five
+ * predefined ones and character references, no CDATA, no processing
+ * instruction but the XML declaration.  Plain C99, no nginx headers, no
+ * malloc (memory comes from the caller's allocator).  Declared in
+ * ngx_kmip_text.h.
  *
  * A parser of its own rather than libxml2 or expat: KMIP's XML is a tiny
  * subset (elements with at most three attributes, no text content), and
@@ -13,7 +21,7 @@
  */
 
 
-#include "ngx_kmip_xml.h"
+#include "ngx_kmip_text.h"
 
 
 typedef struct ngx_kmip_xml_frame_s  ngx_kmip_xml_frame_t;
@@ -51,7 +59,7 @@ static int
 ngx_kmip_xml_fail(ngx_kmip_xml_parser_t *x, int rc, uint32_t tag,
     const char *what)
 {
-    return ngx_kmip_text_fail(x->err, rc, (size_t) (x->p - x->start), tag,
+    return ngx_kmip_ttlv_fail(x->err, rc, (size_t) (x->p - x->start), tag,
                               what);
 }
 
@@ -885,7 +893,7 @@ ngx_kmip_xml_put_item(ngx_kmip_text_out_t *o, const ngx_kmip_item_t *parent,
     int                     named;
     const ngx_kmip_item_t  *kid;
 
-    named = (ngx_kmip_text_tag_name(item->tag) != NULL);
+    named = (ngx_kmip_tag_camel_name(item->tag) != NULL);
 
     ngx_kmip_text_puts(o, "<");
 
@@ -911,7 +919,7 @@ ngx_kmip_xml_put_item(ngx_kmip_text_out_t *o, const ngx_kmip_item_t *parent,
         }
 
         ngx_kmip_text_puts(o, "</");
-        ngx_kmip_text_puts(o, named ? ngx_kmip_text_tag_name(item->tag)
+        ngx_kmip_text_puts(o, named ? ngx_kmip_tag_camel_name(item->tag)
                                     : "TTLV");
         ngx_kmip_text_puts(o, ">");
         return;

@@ -12,8 +12,7 @@
 
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
-#include "ngx_kmip_json.h"
-#include "ngx_kmip_xml.h"
+#include "ngx_kmip_text.h"
 #include "ngx_kmip_kp_conf.h"
 #include "ngx_kmip_store_kp.h"
 #include "ngx_kmip_cache.h"

@@ -306,24 +306,13 @@ ngx_kmip_op_get_attribute_list_loaded(ngx_kmip_op_ctx_t *ctx)
 static ngx_kmip_item_t *
 ngx_kmip_op_attr_payload(ngx_kmip_op_ctx_t *ctx, ngx_kmip_attrs_t *view)
 {
-    ngx_kmip_req_t   *r = ctx->r;
-    ngx_kmip_item_t  *payload;
+    ngx_kmip_req_t  *r = ctx->r;
 
     if (ngx_kmip_op_view(r, ctx->obj, view) != NGX_OK) {
         return NULL;
     }
 
-    payload = ngx_kmip_payload_new(r);
-
-    if (ngx_kmip_ttlv_add_text(&r->alloc, payload,
-                               NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                               ctx->obj->uid.data, ctx->obj->uid.len)
-        == NULL)
-    {
-        return NULL;
-    }
-
-    return payload;
+    return ngx_kmip_op_payload_uid(r, &ctx->obj->uid);
 }
 
 
@@ -1135,13 +1124,8 @@ ngx_kmip_op_change_answer(ngx_kmip_op_change_t *ch)
     ngx_kmip_req_t   *r = ch->r;
     ngx_kmip_item_t  *payload;
 
-    payload = ngx_kmip_payload_new(r);
-
-    if (ngx_kmip_ttlv_add_text(&r->alloc, payload,
-                               NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                               ch->obj->uid.data, ch->obj->uid.len)
-        == NULL)
-    {
+    payload = ngx_kmip_op_payload_uid(r, &ch->obj->uid);
+    if (payload == NULL) {
         return NGX_ERROR;
     }
 

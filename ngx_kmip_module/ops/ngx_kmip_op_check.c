@@ -212,13 +212,8 @@ ngx_kmip_op_check_loaded(ngx_kmip_op_ctx_t *ctx)
                    "Lease Time %L: the server grants no leases", it->v.num);
     }
 
-    payload = ngx_kmip_payload_new(r);
-
-    if (ngx_kmip_ttlv_add_text(&r->alloc, payload,
-                               NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                               obj->uid.data, obj->uid.len)
-        == NULL)
-    {
+    payload = ngx_kmip_op_payload_uid(r, &obj->uid);
+    if (payload == NULL) {
         return NGX_ERROR;
     }
 

@@ -215,7 +215,8 @@ ngx_kmip_op_cipher(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     }
 
     if (final && !init) {
-        return ngx_kmip_result_fail(r, out, ngx_kmip_op_stream_unknown(r),
+        return ngx_kmip_result_fail(r, out,
+                                    NGX_KMIP_REASON_INVALID_CORRELATION_VALUE,
                                     "a Final Indicator needs the "
                                     "Correlation Value of its stream");
     }
@@ -867,7 +868,10 @@ failed:
 }
 
 
-/* the answer; a NULL field is left out, the others are copied as needed */
+/*
+ * The answer; a NULL field is left out.  The Correlation Value and the tag
+ * are copied: they live in the stream's and the call's buffers.
+ */
 
 static ngx_int_t
 ngx_kmip_op_cipher_respond(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
@@ -875,58 +879,44 @@ ngx_kmip_op_cipher_respond(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     ngx_str_t *tag)
 {
     u_char           *p;
+    ngx_str_t        *s;
+    ngx_uint_t        i;
     ngx_kmip_item_t  *payload;
 
-    payload = ngx_kmip_payload_new(r);
+    struct {
+        uint32_t      tag;
+        ngx_str_t    *value;
+        ngx_uint_t    copy;
+    } fields[] = {
+        { NGX_KMIP_TAG_DATA, data, 0 },
+        { NGX_KMIP_TAG_IV_COUNTER_NONCE, iv, 0 },
+        { NGX_KMIP_TAG_CORRELATION_VALUE, cv, 1 },
+        { NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_TAG, tag, 1 }
+    };
 
-    if (payload == NULL
-        || ngx_kmip_ttlv_add_text(&r->alloc, payload,
-                                  NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                                  uid->data, uid->len) == NULL)
-    {
+    payload = ngx_kmip_op_payload_uid(r, uid);
+    if (payload == NULL) {
         return NGX_ERROR;
     }
 
-    if (data
-        && ngx_kmip_ttlv_add_bytes(&r->alloc, payload, NGX_KMIP_TAG_DATA,
-                                   data->data, data->len) == NULL)
-    {
-        return NGX_ERROR;
-    }
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        s = fields[i].value;
 
-    if (iv
-        && ngx_kmip_ttlv_add_bytes(&r->alloc, payload,
-                                   NGX_KMIP_TAG_IV_COUNTER_NONCE,
-                                   iv->data, iv->len) == NULL)
-    {
-        return NGX_ERROR;
-    }
-
-    if (cv) {
-        p = ngx_pstrdup(r->pool, cv);
-
-        if (p == NULL) {
-            return NGX_ERROR;
+        if (s == NULL) {
+            continue;
         }
 
-        if (ngx_kmip_ttlv_add_bytes(&r->alloc, payload,
-                                    NGX_KMIP_TAG_CORRELATION_VALUE, p, cv->len)
-            == NULL)
-        {
-            return NGX_ERROR;
-        }
-    }
+        p = s->data;
 
-    if (tag) {
-        p = ngx_pstrdup(r->pool, tag);
-
-        if (p == NULL) {
-            return NGX_ERROR;
+        if (fields[i].copy) {
+            p = ngx_pstrdup(r->pool, s);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
         }
 
-        if (ngx_kmip_ttlv_add_bytes(&r->alloc, payload,
-                                    NGX_KMIP_TAG_AUTHENTICATED_ENCRYPTION_TAG,
-                                    p, tag->len)
+        if (ngx_kmip_ttlv_add_bytes(&r->alloc, payload, fields[i].tag,
+                                    p, s->len)
             == NULL)
         {
             return NGX_ERROR;
@@ -958,7 +948,8 @@ ngx_kmip_op_stream_open(ngx_kmip_op_ctx_t *ctx, EVP_CIPHER_CTX *c,
     if (slot == NULL) {
         EVP_CIPHER_CTX_free(c);
 
-        return ngx_kmip_result_fail(r, ctx->out, ngx_kmip_op_stream_limit(r),
+        return ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_SERVER_LIMIT_EXCEEDED,
                                     "a connection has at most %d open "
                                     "streams: finish one first",
                                     NGX_KMIP_CRYPTO_STREAMS_MAX);
@@ -1088,7 +1079,7 @@ ngx_kmip_op_stream_run(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 
     if (len > NGX_KMIP_CIPHER_STREAM_MAX_BYTES - s->bytes) {
         return ngx_kmip_op_stream_fail(r, out, slot,
-                                       ngx_kmip_op_stream_limit(r),
+                                       NGX_KMIP_REASON_SERVER_LIMIT_EXCEEDED,
                                        "a stream carries at most %uz "
                                        "bytes of Data",
                                        (size_t)

@@ -328,9 +328,7 @@ ngx_kmip_op_derive_check_base(ngx_kmip_op_ctx_t *ctx)
         && base->object_type != NGX_KMIP_OBJECT_TYPE_SECRET_DATA)
     {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
-                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
                                     "object \"%V\" is not a Symmetric Key "
                                     "or Secret Data", &ctx->uid);
         return NGX_DECLINED;

@@ -249,14 +249,13 @@ ngx_kmip_op_get_allowed(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w)
     /*
      * KMIP 1.4 3.48, 3.50 and 11.12: a non-Extractable object is never
      * served, wrapped or not; a Sensitive one only wrapped. The reasons are
-     * 1.4's, Permission Denied before
+     * 1.4's: ngx_kmip_result_fail() answers Permission Denied before
+     * (ngx_kmip_reasons.c)
      */
 
     if (!ngx_kmip_op_attr_num(&obj->attributes, "Extractable", 1)) {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(1, 4)
-                                    ? NGX_KMIP_REASON_NOT_EXTRACTABLE
-                                    : NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    NGX_KMIP_REASON_NOT_EXTRACTABLE,
                                     "object \"%V\" is not Extractable",
                                     &ctx->uid);
         return NGX_DECLINED;
@@ -265,9 +264,7 @@ ngx_kmip_op_get_allowed(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w)
     if (w == NULL && ngx_kmip_op_attr_num(&obj->attributes, "Sensitive", 0))
     {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(1, 4)
-                                    ? NGX_KMIP_REASON_SENSITIVE
-                                    : NGX_KMIP_REASON_PERMISSION_DENIED,
+                                    NGX_KMIP_REASON_SENSITIVE,
                                     "object \"%V\" is Sensitive: it is "
                                     "served wrapped only (a Key Wrapping "
                                     "Specification)", &ctx->uid);
@@ -297,9 +294,7 @@ ngx_kmip_op_get_allowed(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w)
 
     if (w && obj->object_type == NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT) {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
-                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
                                     "object \"%V\" is an Opaque Object: it "
                                     "has no Key Block to wrap", &ctx->uid);
         return NGX_DECLINED;

@@ -42,6 +42,7 @@ typedef struct {
 
 
 static ngx_int_t ngx_kmip_op_keypair_objects(ngx_kmip_op_keypair_t *kp);
+static ngx_int_t ngx_kmip_op_keypair_params(ngx_kmip_op_keypair_t *kp);
 static ngx_int_t ngx_kmip_op_keypair_object(ngx_kmip_op_keypair_t *kp,
     uint32_t type, uint32_t own_v2, uint32_t own_v1,
     ngx_kmip_object_t **objp);
@@ -82,10 +83,6 @@ ngx_kmip_op_create_key_pair(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ctx->data = kp;
 
     rc = ngx_kmip_op_keypair_objects(kp);
-
-    if (rc == NGX_OK) {
-        rc = ngx_kmip_op_keypair_params(kp);
-    }
 
     if (rc != NGX_OK) {
         return rc == NGX_DECLINED ? NGX_OK : rc;
@@ -155,7 +152,7 @@ ngx_kmip_op_keypair_object(ngx_kmip_op_keypair_t *kp, uint32_t type,
  * the Cryptographic Domain Parameters, which the two keys must agree on
  */
 
-ngx_int_t
+static ngx_int_t
 ngx_kmip_op_keypair_params(ngx_kmip_op_keypair_t *kp)
 {
     int                     rc;
@@ -224,6 +221,12 @@ ngx_kmip_op_keypair_generate(ngx_kmip_op_keypair_t *kp)
     ngx_int_t              rc;
     ngx_kmip_req_t        *r = kp->ctx->r;
     ngx_kmip_op_keygen_t  *g;
+
+    rc = ngx_kmip_op_keypair_params(kp);
+
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_OK : rc;
+    }
 
     g = ngx_kmip_op_work_alloc(r, sizeof(ngx_kmip_op_keygen_t));
     if (g == NULL) {

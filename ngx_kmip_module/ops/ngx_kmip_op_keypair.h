@@ -37,13 +37,9 @@ typedef struct {
 
 
 /*
- * What to make, from the two objects' Cryptographic Algorithm and Length
- * or curve, checked. NGX_DECLINED: ctx->out says why not.
- */
-ngx_int_t ngx_kmip_op_keypair_params(ngx_kmip_op_keypair_t *kp);
-
-/*
- * Generates the pair (in a thread when the server has a pool), fills the
+ * Checks what to make, from the two objects' Cryptographic Algorithm and
+ * Length or curve (NGX_OK with ctx->out failed when they will not do),
+ * generates the pair (in a thread when the server has a pool), fills the
  * two objects (material, Digest, Cryptographic Length, a Link to each
  * other) and calls kp->store(kp->ctx). A step's return: NGX_AGAIN while
  * the thread works.

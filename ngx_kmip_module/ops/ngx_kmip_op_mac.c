@@ -301,14 +301,8 @@ ngx_kmip_op_mac_respond(ngx_kmip_op_ctx_t *ctx, u_char *mac, size_t len,
     ngx_kmip_req_t   *r = ctx->r;
     ngx_kmip_item_t  *payload;
 
-    payload = ngx_kmip_payload_new(r);
-
-    if (payload == NULL
-        || ngx_kmip_ttlv_add_text(&r->alloc, payload,
-                                  NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                                  ctx->obj->uid.data, ctx->obj->uid.len)
-           == NULL)
-    {
+    payload = ngx_kmip_op_payload_uid(r, &ctx->obj->uid);
+    if (payload == NULL) {
         return NGX_ERROR;
     }
 

@@ -308,9 +308,7 @@ ngx_kmip_op_pk_usable(ngx_kmip_op_ctx_t *ctx, ngx_kmip_key_t *key,
             || obj->object_type != NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY))
     {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
-                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
                                     "%s needs a %s key; \"%V\" is not one",
                                     u->name,
                                     u->private_only ? "private"
@@ -423,12 +421,9 @@ ngx_kmip_op_pk_answer(ngx_kmip_op_ctx_t *ctx, uint32_t tag,
     ngx_kmip_req_t   *r = ctx->r;
     ngx_kmip_item_t  *payload;
 
-    payload = ngx_kmip_payload_new(r);
+    payload = ngx_kmip_op_payload_uid(r, &ctx->uid);
 
     if (payload == NULL
-        || ngx_kmip_ttlv_add_text(&r->alloc, payload,
-                                  NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                                  ctx->uid.data, ctx->uid.len) == NULL
         || (tag && ngx_kmip_ttlv_add_bytes(&r->alloc, payload, tag, bytes,
                                            len) == NULL)
         || (validity != -1

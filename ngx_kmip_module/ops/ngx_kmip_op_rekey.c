@@ -148,7 +148,6 @@ ngx_kmip_op_rekey(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 static ngx_int_t
 ngx_kmip_op_rekey_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_int_t          rc;
     ngx_kmip_req_t    *r = ctx->r;
     ngx_kmip_rekey_t  *rk = ctx->data;
 
@@ -158,9 +157,7 @@ ngx_kmip_op_rekey_loaded(ngx_kmip_op_ctx_t *ctx)
 
     if (ctx->obj->object_type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
         return ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
-                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
                                     "object \"%V\" is not a symmetric key: "
                                     "Re-key replaces symmetric keys only",
                                     &ctx->uid);
@@ -181,13 +178,8 @@ ngx_kmip_op_rekey_loaded(ngx_kmip_op_ctx_t *ctx)
      * have stopped between its writes; the replacement says which
      */
 
-    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_rekey_probed) == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_kmip_store_fetch(ctx->sop, &rk->seen, 0);
-
-    return ngx_kmip_op_store_called(ctx, rc);
+    return ngx_kmip_op_store_fetch(ctx, &rk->seen, 0,
+                                   ngx_kmip_op_rekey_probed);
 }
 
 

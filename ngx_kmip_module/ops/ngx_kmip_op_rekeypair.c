@@ -50,6 +50,8 @@ typedef struct {
     ngx_str_t                   seen;       /* the existing private key's
                                                Replacement Object Link */
     int64_t                     offset;     /* -1: no Offset */
+    ngx_kmip_op_next_pt         then;       /* once steps 1 or 3 have
+                                               changed both keys */
 } ngx_kmip_rekeypair_t;
 
 
@@ -63,11 +65,12 @@ static ngx_int_t ngx_kmip_op_rekeypair_half(ngx_kmip_op_ctx_t *ctx,
 static ngx_int_t ngx_kmip_op_rekeypair_mark(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_rekeypair_link(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_op_rekeypair_marked(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_rekeypair_both(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_op_apply_pt apply, ngx_kmip_op_next_pt then);
+static ngx_int_t ngx_kmip_op_rekeypair_changed(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_rekeypair_stored(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_rekeypair_unname(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_op_rekeypair_unnamed(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_rekeypair_done(ngx_kmip_op_ctx_t *ctx);
 static ngx_kmip_object_t *ngx_kmip_op_rekeypair_new(ngx_kmip_op_keypair_t *kp,
     ngx_kmip_object_t *old);
@@ -186,7 +189,6 @@ ngx_kmip_op_rekeypair_uid(ngx_kmip_op_ctx_t *ctx)
 static ngx_int_t
 ngx_kmip_op_rekeypair_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_int_t               rc;
     ngx_kmip_op_keypair_t  *kp = ctx->data;
     ngx_kmip_rekeypair_t   *rk = kp->data;
 
@@ -196,9 +198,7 @@ ngx_kmip_op_rekeypair_loaded(ngx_kmip_op_ctx_t *ctx)
 
     if (ctx->obj->object_type != NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY) {
         return ngx_kmip_op_rekeypair_fail(ctx,
-                                    ctx->r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
-                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
                                     "is not a private key: Re-key Key Pair "
                                     "replaces a private key and its public "
                                     "key", &rk->priv);
@@ -214,13 +214,8 @@ ngx_kmip_op_rekeypair_loaded(ngx_kmip_op_ctx_t *ctx)
                                     "Pair replaces a pair", &rk->priv);
     }
 
-    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_rekeypair_public) == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_kmip_store_fetch(ctx->sop, &rk->pub, 0);
-
-    return ngx_kmip_op_store_called(ctx, rc);
+    return ngx_kmip_op_store_fetch(ctx, &rk->pub, 0,
+                                   ngx_kmip_op_rekeypair_public);
 }
 
 
@@ -229,7 +224,6 @@ ngx_kmip_op_rekeypair_loaded(ngx_kmip_op_ctx_t *ctx)
 static ngx_int_t
 ngx_kmip_op_rekeypair_public(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_int_t               rc;
     ngx_kmip_store_op_t    *sop = ctx->sop;
     ngx_kmip_op_keypair_t  *kp = ctx->data;
     ngx_kmip_rekeypair_t   *rk = kp->data;
@@ -273,13 +267,8 @@ ngx_kmip_op_rekeypair_public(ngx_kmip_op_ctx_t *ctx)
         return ngx_kmip_op_rekeypair_make(ctx);
     }
 
-    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_rekeypair_probed) == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_kmip_store_fetch(ctx->sop, &rk->seen, 0);
-
-    return ngx_kmip_op_store_called(ctx, rc);
+    return ngx_kmip_op_store_fetch(ctx, &rk->seen, 0,
+                                   ngx_kmip_op_rekeypair_probed);
 }
 
 
@@ -351,10 +340,6 @@ ngx_kmip_op_rekeypair_make(ngx_kmip_op_ctx_t *ctx)
                                         &kp->pub);
     }
 
-    if (rc == NGX_OK) {
-        rc = ngx_kmip_op_keypair_params(kp);
-    }
-
     if (rc != NGX_OK) {
         return rc == NGX_DECLINED ? NGX_OK : rc;
     }
@@ -392,14 +377,46 @@ ngx_kmip_op_rekeypair_half(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *old,
 static ngx_int_t
 ngx_kmip_op_rekeypair_mark(ngx_kmip_op_ctx_t *ctx)
 {
+    /* step 2: the replacements stored as a new pair is */
+
+    return ngx_kmip_op_rekeypair_both(ctx, ngx_kmip_op_rekeypair_link,
+                                      ngx_kmip_op_keypair_store);
+}
+
+
+/* steps 1 and 3 change both existing keys, the private one first */
+
+static ngx_int_t
+ngx_kmip_op_rekeypair_both(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_apply_pt apply,
+    ngx_kmip_op_next_pt then)
+{
     ngx_kmip_op_keypair_t  *kp = ctx->data;
     ngx_kmip_rekeypair_t   *rk = kp->data;
+
+    rk->then = then;
 
     ctx->uid = rk->priv;
     ctx->retries = 0;
 
-    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_rekeypair_link,
-                              ngx_kmip_op_rekeypair_marked);
+    return ngx_kmip_op_mutate(ctx, apply, ngx_kmip_op_rekeypair_changed);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_rekeypair_changed(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_op_keypair_t  *kp = ctx->data;
+    ngx_kmip_rekeypair_t   *rk = kp->data;
+
+    if (ctx->obj->object_type == NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY) {
+        ctx->uid = rk->pub;
+        ctx->retries = 0;
+
+        return ngx_kmip_op_mutate(ctx, ctx->apply,
+                                  ngx_kmip_op_rekeypair_changed);
+    }
+
+    return rk->then(ctx);
 }
 
 
@@ -411,26 +428,6 @@ ngx_kmip_op_rekeypair_link(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
     repl = ngx_kmip_op_rekeypair_new(ctx->data, obj);
 
     return ngx_kmip_op_rekey_relink(ctx->r, obj, &repl->uid);
-}
-
-
-static ngx_int_t
-ngx_kmip_op_rekeypair_marked(ngx_kmip_op_ctx_t *ctx)
-{
-    ngx_kmip_op_keypair_t  *kp = ctx->data;
-    ngx_kmip_rekeypair_t   *rk = kp->data;
-
-    if (ctx->obj->object_type == NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY) {
-        ctx->uid = rk->pub;
-        ctx->retries = 0;
-
-        return ngx_kmip_op_mutate(ctx, ngx_kmip_op_rekeypair_link,
-                                  ngx_kmip_op_rekeypair_marked);
-    }
-
-    /* step 2: the replacements stored as a new pair is */
-
-    return ngx_kmip_op_keypair_store(ctx);
 }
 
 
@@ -446,11 +443,8 @@ ngx_kmip_op_rekeypair_stored(ngx_kmip_op_ctx_t *ctx)
                   "kmip: key pair \"%V\", \"%V\" re-keyed by \"%V\", \"%V\"",
                   &rk->priv, &rk->pub, &kp->priv->uid, &kp->pub->uid);
 
-    ctx->uid = rk->priv;
-    ctx->retries = 0;
-
-    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_rekeypair_unname,
-                              ngx_kmip_op_rekeypair_unnamed);
+    return ngx_kmip_op_rekeypair_both(ctx, ngx_kmip_op_rekeypair_unname,
+                                      ngx_kmip_op_rekeypair_done);
 }
 
 
@@ -462,24 +456,6 @@ ngx_kmip_op_rekeypair_unname(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
     repl = ngx_kmip_op_rekeypair_new(ctx->data, obj);
 
     return ngx_kmip_op_rekey_unname_for(ctx, obj, &repl->uid);
-}
-
-
-static ngx_int_t
-ngx_kmip_op_rekeypair_unnamed(ngx_kmip_op_ctx_t *ctx)
-{
-    ngx_kmip_op_keypair_t  *kp = ctx->data;
-    ngx_kmip_rekeypair_t   *rk = kp->data;
-
-    if (ctx->obj->object_type == NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY) {
-        ctx->uid = rk->pub;
-        ctx->retries = 0;
-
-        return ngx_kmip_op_mutate(ctx, ngx_kmip_op_rekeypair_unname,
-                                  ngx_kmip_op_rekeypair_done);
-    }
-
-    return ngx_kmip_op_rekeypair_done(ctx);
 }
 
 

@@ -238,6 +238,22 @@ ngx_kmip_op_store_write(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_write_pt write,
 }
 
 
+ngx_int_t
+ngx_kmip_op_store_fetch(ngx_kmip_op_ctx_t *ctx, ngx_str_t *uid,
+    ngx_uint_t with_material, ngx_kmip_op_next_pt done)
+{
+    ngx_int_t  rc;
+
+    if (ngx_kmip_op_store_call(ctx, done) == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_kmip_store_fetch(ctx->sop, uid, with_material);
+
+    return ngx_kmip_op_store_called(ctx, rc);
+}
+
+
 ngx_kmip_store_op_t *
 ngx_kmip_op_store_call(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt done)
 {
@@ -292,9 +308,8 @@ ngx_int_t
 ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
     ngx_kmip_op_next_pt next)
 {
-    ngx_int_t            rc;
-    ngx_kmip_req_t      *r = ctx->r;
-    ngx_kmip_object_t   *obj;
+    ngx_kmip_req_t     *r = ctx->r;
+    ngx_kmip_object_t  *obj;
 
     obj = r->object;
 
@@ -312,13 +327,8 @@ ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
     ctx->next = next;
     ctx->with_material = with_material;
 
-    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_loaded) == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_kmip_store_fetch(ctx->sop, &ctx->uid, with_material);
-
-    return ngx_kmip_op_store_called(ctx, rc);
+    return ngx_kmip_op_store_fetch(ctx, &ctx->uid, with_material,
+                                   ngx_kmip_op_loaded);
 }
 
 
@@ -452,18 +462,32 @@ ngx_kmip_op_written(ngx_kmip_op_ctx_t *ctx)
 }
 
 
+ngx_kmip_item_t *
+ngx_kmip_op_payload_uid(ngx_kmip_req_t *r, ngx_str_t *uid)
+{
+    ngx_kmip_item_t  *payload;
+
+    payload = ngx_kmip_payload_new(r);
+
+    if (ngx_kmip_ttlv_add_text(&r->alloc, payload,
+                               NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                               uid->data, uid->len)
+        == NULL)
+    {
+        return NULL;
+    }
+
+    return payload;
+}
+
+
 ngx_int_t
 ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx)
 {
     ngx_kmip_item_t  *payload;
 
-    payload = ngx_kmip_payload_new(ctx->r);
-
-    if (ngx_kmip_ttlv_add_text(&ctx->r->alloc, payload,
-                               NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
-                               ctx->uid.data, ctx->uid.len)
-        == NULL)
-    {
+    payload = ngx_kmip_op_payload_uid(ctx->r, &ctx->uid);
+    if (payload == NULL) {
         return NGX_ERROR;
     }
 
@@ -481,9 +505,7 @@ ngx_kmip_op_symmetric_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *key,
 
     if (key->object_type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
         (void) ngx_kmip_result_fail(r, ctx->out,
-                                    r->version >= NGX_KMIP_VERSION(2, 0)
-                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
-                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
                                     "%s \"%V\" is not a symmetric key",
                                     what, uid);
         return NGX_DECLINED;

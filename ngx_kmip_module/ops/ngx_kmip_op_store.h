@@ -125,6 +125,9 @@ typedef ngx_int_t (*ngx_kmip_op_write_pt)(ngx_kmip_store_op_t *op,
 ngx_int_t ngx_kmip_op_store_write(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_op_write_pt write, ngx_kmip_object_t *obj,
     ngx_kmip_op_next_pt done);
+/* the same around a read of the object uid (ngx_kmip_store_fetch()) */
+ngx_int_t ngx_kmip_op_store_fetch(ngx_kmip_op_ctx_t *ctx, ngx_str_t *uid,
+    ngx_uint_t with_material, ngx_kmip_op_next_pt done);
 ngx_int_t ngx_kmip_op_store_called(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc);
 ngx_uint_t ngx_kmip_op_store_lost(ngx_kmip_op_ctx_t *ctx, const char *what);
 
@@ -139,7 +142,11 @@ void ngx_kmip_op_finish(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc);
    ngx_str_t, to hand on as the object's material */
 u_char *ngx_kmip_op_secret(ngx_kmip_req_t *r, size_t len, ngx_str_t **sp);
 
-/* a payload with only the Unique Identifier (most answers) */
+/* a Response Payload that begins with the Unique Identifier (most
+   answers do); NULL if out of memory */
+ngx_kmip_item_t *ngx_kmip_op_payload_uid(ngx_kmip_req_t *r, ngx_str_t *uid);
+
+/* a payload with only the Unique Identifier */
 ngx_int_t ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx);
 
 /* the Key Wrapping Data of a key its client registered wrapped, or NULL */

@@ -73,6 +73,8 @@ static ngx_int_t ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w,
     ngx_kmip_object_t *kek);
 static ngx_int_t ngx_kmip_op_wrap_check_key(ngx_kmip_wrap_t *w,
     ngx_kmip_object_t *kek);
+static ngx_int_t ngx_kmip_op_wrap_missing(ngx_kmip_wrap_t *w,
+    ngx_uint_t destroyed);
 static ngx_int_t ngx_kmip_op_wrap_choose(ngx_kmip_wrap_t *w,
     ngx_kmip_object_t *kek, const ngx_kmip_item_t **params, int64_t *mode);
 static const ngx_kmip_item_t *ngx_kmip_op_wrap_default(ngx_kmip_wrap_t *w);
@@ -392,21 +394,8 @@ ngx_kmip_op_wrap_read(ngx_kmip_wrap_t *w, ngx_kmip_store_op_t *sop)
         break;
 
     case NGX_KMIP_STORE_NOT_FOUND:
-        rc = ngx_kmip_result_fail(r, ctx->out,
-                                  ngx_kmip_op_wrap_v2(r)
-                                  ? NGX_KMIP_REASON_WRAPPING_OBJECT_NOT_FOUND
-                                  : NGX_KMIP_REASON_ITEM_NOT_FOUND,
-                                  "no wrapping key with Unique Identifier "
-                                  "\"%V\"", &w->kek_uid);
-        break;
-
     case NGX_KMIP_STORE_GONE:
-        rc = ngx_kmip_result_fail(r, ctx->out,
-                                  ngx_kmip_op_wrap_v2(r)
-                                  ? NGX_KMIP_REASON_WRAPPING_OBJECT_DESTROYED
-                                  : NGX_KMIP_REASON_ITEM_NOT_FOUND,
-                                  "wrapping key \"%V\" is destroyed",
-                                  &w->kek_uid);
+        rc = ngx_kmip_op_wrap_missing(w, sop->result == NGX_KMIP_STORE_GONE);
         break;
 
     default:
@@ -657,6 +646,31 @@ ngx_kmip_op_wrap_with(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
 
 
 /*
+ * The wrapping key is not there: it never was, or it is destroyed.  2.x
+ * has a reason of its own for each, 1.x only Item Not Found
+ * (ngx_kmip_result_fail() answers each version its own).
+ */
+
+static ngx_int_t
+ngx_kmip_op_wrap_missing(ngx_kmip_wrap_t *w, ngx_uint_t destroyed)
+{
+    ngx_kmip_req_t  *r = w->ctx->r;
+
+    if (destroyed) {
+        return ngx_kmip_result_fail(r, w->ctx->out,
+                                    NGX_KMIP_REASON_WRAPPING_OBJECT_DESTROYED,
+                                    "wrapping key \"%V\" is destroyed",
+                                    &w->kek_uid);
+    }
+
+    return ngx_kmip_result_fail(r, w->ctx->out,
+                                NGX_KMIP_REASON_WRAPPING_OBJECT_NOT_FOUND,
+                                "no wrapping key with Unique Identifier "
+                                "\"%V\"", &w->kek_uid);
+}
+
+
+/*
  * The checks of the wrapping key: NGX_OK when it may wrap, NGX_DECLINED
  * when the answer says why not
  */
@@ -666,7 +680,6 @@ ngx_kmip_op_wrap_check_key(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
 {
     time_t              date;
     int64_t             state;
-    uint32_t            reason;
     ngx_uint_t          v2;
     ngx_kmip_req_t     *r = w->ctx->r;
     ngx_kmip_op_ctx_t  *ctx = w->ctx;
@@ -674,11 +687,7 @@ ngx_kmip_op_wrap_check_key(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
     v2 = ngx_kmip_op_wrap_v2(r);
 
     if (kek->destroyed) {
-        reason = v2 ? NGX_KMIP_REASON_WRAPPING_OBJECT_DESTROYED
-                    : NGX_KMIP_REASON_ITEM_NOT_FOUND;
-        (void) ngx_kmip_result_fail(r, ctx->out, reason,
-                                    "wrapping key \"%V\" is destroyed",
-                                    &w->kek_uid);
+        (void) ngx_kmip_op_wrap_missing(w, 1);
         return NGX_DECLINED;
     }
 

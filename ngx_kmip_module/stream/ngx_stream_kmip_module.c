@@ -29,11 +29,7 @@ static char *ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_stream_kmip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
-static ngx_int_t ngx_stream_kmip_variable_requests(ngx_stream_session_t *s,
-    ngx_stream_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_stream_kmip_variable_last(ngx_stream_session_t *s,
-    ngx_stream_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_stream_kmip_variable_client(ngx_stream_session_t *s,
+static ngx_int_t ngx_stream_kmip_variable(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
 
 
@@ -161,25 +157,29 @@ ngx_module_t  ngx_stream_kmip_module = {
  * closes.
  */
 
+/* the data of each variable: what ngx_stream_kmip_variable() gives */
+#define NGX_STREAM_KMIP_VAR_REQUESTS            0
+#define NGX_STREAM_KMIP_VAR_LAST_OPERATION      1
+#define NGX_STREAM_KMIP_VAR_LAST_RESULT         2
+#define NGX_STREAM_KMIP_VAR_CLIENT_FINGERPRINT  3
+#define NGX_STREAM_KMIP_VAR_CLIENT_SCOPE        4
+
 static ngx_stream_variable_t  ngx_stream_kmip_vars[] = {
 
-    { ngx_string("kmip_requests"), NULL,
-      ngx_stream_kmip_variable_requests, 0,
-      NGX_STREAM_VAR_NOCACHEABLE, 0 },
+    { ngx_string("kmip_requests"), NULL, ngx_stream_kmip_variable,
+      NGX_STREAM_KMIP_VAR_REQUESTS, NGX_STREAM_VAR_NOCACHEABLE, 0 },
 
-    { ngx_string("kmip_last_operation"), NULL,
-      ngx_stream_kmip_variable_last, 0,
-      NGX_STREAM_VAR_NOCACHEABLE, 0 },
+    { ngx_string("kmip_last_operation"), NULL, ngx_stream_kmip_variable,
+      NGX_STREAM_KMIP_VAR_LAST_OPERATION, NGX_STREAM_VAR_NOCACHEABLE, 0 },
 
-    { ngx_string("kmip_last_result"), NULL,
-      ngx_stream_kmip_variable_last, 1,
-      NGX_STREAM_VAR_NOCACHEABLE, 0 },
+    { ngx_string("kmip_last_result"), NULL, ngx_stream_kmip_variable,
+      NGX_STREAM_KMIP_VAR_LAST_RESULT, NGX_STREAM_VAR_NOCACHEABLE, 0 },
 
-    { ngx_string("kmip_client_fingerprint"), NULL,
-      ngx_stream_kmip_variable_client, 0, 0, 0 },
+    { ngx_string("kmip_client_fingerprint"), NULL, ngx_stream_kmip_variable,
+      NGX_STREAM_KMIP_VAR_CLIENT_FINGERPRINT, 0, 0 },
 
-    { ngx_string("kmip_client_scope"), NULL,
-      ngx_stream_kmip_variable_client, 1, 0, 0 },
+    { ngx_string("kmip_client_scope"), NULL, ngx_stream_kmip_variable,
+      NGX_STREAM_KMIP_VAR_CLIENT_SCOPE, 0, 0 },
 
       ngx_stream_null_variable
 };
@@ -504,104 +504,89 @@ ngx_stream_kmip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * One getter for all the variables: the connection's context, then the
+ * value its ngx_stream_kmip_vars entry's data names.  The counters and the
+ * last request change with every request, so those are not cached; the
+ * client is known once its certificate is.
+ */
+
 static ngx_int_t
-ngx_stream_kmip_variable_requests(ngx_stream_session_t *s,
+ngx_stream_kmip_variable(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data)
 {
     u_char                 *p;
-    ngx_stream_kmip_ctx_t  *ctx;
-
-    ctx = ngx_stream_get_module_ctx(s, ngx_stream_kmip_module);
-
-    if (ctx == NULL) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    p = ngx_pnalloc(s->connection->pool, NGX_INT_T_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    v->len = ngx_sprintf(p, "%ui", ctx->requests) - p;
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
-    v->data = p;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_stream_kmip_variable_last(ngx_stream_session_t *s,
-    ngx_stream_variable_value_t *v, uintptr_t data)
-{
+    ngx_str_t               value;
     const char             *name;
     ngx_stream_kmip_ctx_t  *ctx;
 
     ctx = ngx_stream_get_module_ctx(s, ngx_stream_kmip_module);
 
-    if (ctx == NULL || ctx->requests == 0) {
-        v->not_found = 1;
-        return NGX_OK;
+    if (ctx == NULL) {
+        goto not_found;
     }
 
-    if (data == 0) {
-        name = ctx->last_operation
-               ? ngx_kmip_operation_name(ctx->last_operation) : "-";
+    switch (data) {
 
-    } else {
-        name = ctx->last_result ? ctx->last_result : "-";
+    case NGX_STREAM_KMIP_VAR_REQUESTS:
+        p = ngx_pnalloc(s->connection->pool, NGX_INT_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        value.len = ngx_sprintf(p, "%ui", ctx->requests) - p;
+        value.data = p;
+        break;
+
+    case NGX_STREAM_KMIP_VAR_LAST_OPERATION:
+    case NGX_STREAM_KMIP_VAR_LAST_RESULT:
+        if (ctx->requests == 0) {
+            goto not_found;
+        }
+
+        if (data == NGX_STREAM_KMIP_VAR_LAST_OPERATION) {
+            name = ctx->last_operation
+                   ? ngx_kmip_operation_name(ctx->last_operation) : "-";
+
+        } else {
+            name = ctx->last_result ? ctx->last_result : "-";
+        }
+
+        value.len = ngx_strlen(name);
+        value.data = (u_char *) name;
+        break;
+
+    case NGX_STREAM_KMIP_VAR_CLIENT_FINGERPRINT:
+        value = ctx->fingerprint;
+        break;
+
+    default: /* NGX_STREAM_KMIP_VAR_CLIENT_SCOPE */
+        if (ctx->scope) {
+            value = ctx->scope->name;
+
+        } else if (ctx->peer_allowed && ctx->conf->scopes == NULL) {
+            value = ngx_kmip_scope_default_name;
+
+        } else {
+            goto not_found;
+        }
     }
 
-    v->len = ngx_strlen(name);
+    if (value.len == 0 && data >= NGX_STREAM_KMIP_VAR_CLIENT_FINGERPRINT) {
+        goto not_found;
+    }
+
+    v->len = value.len;
     v->valid = 1;
-    v->no_cacheable = 1;
+    v->no_cacheable = (data < NGX_STREAM_KMIP_VAR_CLIENT_FINGERPRINT);
     v->not_found = 0;
-    v->data = (u_char *) name;
+    v->data = value.data;
 
     return NGX_OK;
-}
 
+not_found:
 
-/* the client: its certificate's fingerprint (data 0), its scope (1) */
-
-static ngx_int_t
-ngx_stream_kmip_variable_client(ngx_stream_session_t *s,
-    ngx_stream_variable_value_t *v, uintptr_t data)
-{
-    ngx_str_t              *value;
-    ngx_stream_kmip_ctx_t  *ctx;
-
-    ctx = ngx_stream_get_module_ctx(s, ngx_stream_kmip_module);
-
-    if (ctx == NULL) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    if (data == 0) {
-        value = &ctx->fingerprint;
-
-    } else if (ctx->scope) {
-        value = &ctx->scope->name;
-
-    } else {
-        value = (ctx->peer_allowed && ctx->conf->scopes == NULL)
-                ? &ngx_kmip_scope_default_name : NULL;
-    }
-
-    if (value == NULL || value->len == 0) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    v->len = value->len;
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
-    v->data = value->data;
+    v->not_found = 1;
 
     return NGX_OK;
 }

@@ -28,8 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngx_kmip_json.h"
-#include "ngx_kmip_xml.h"
+#include "ngx_kmip_text.h"
 #include "ngx_kmip_enums.h"
 
 #include "ngx_kmip_test.h"

@@ -939,6 +939,19 @@ test_names(void)
     CHECK(ngx_kmip_tag_by_name(NULL, 0) == 0);
     CHECK(ngx_kmip_tag_by_name("StateXX", 5) == 0x42008D);
 
+    /* the lookup goes by the CamelCase spelling, yet takes only spec names */
+    CHECK(ngx_kmip_tag_by_name("X.509 Certificate Issuer", 24) == 0x4200B6);
+    CHECK(ngx_kmip_tag_by_name("PKCS#11 Function", 16) == 0x42015A);
+    CHECK(ngx_kmip_tag_by_name("IV/Counter/Nonce", 16) == 0x42003D);
+    CHECK(ngx_kmip_tag_by_name("UniqueIdentifier", 16) == 0);
+    CHECK(ngx_kmip_tag_by_name("unique identifier", 17) == 0);
+    CHECK(ngx_kmip_tag_by_name("Unique-Identifier", 17) == 0);
+    CHECK(ngx_kmip_tag_by_camel("UniqueIdentifier", 16) == 0x420094);
+    CHECK(ngx_kmip_tag_by_camel("X_509CertificateIssuer", 22) == 0x4200B6);
+    CHECK(ngx_kmip_tag_by_camel("Unique Identifier", 17) == 0);
+    CHECK(strcmp(ngx_kmip_tag_camel_name(0x42003D), "IVCounterNonce") == 0);
+    CHECK(ngx_kmip_tag_camel_name(0x42FFFF) == NULL);
+
     /* every known tag maps back to itself by name */
     {
         int          ok, known;

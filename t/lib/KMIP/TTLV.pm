@@ -153,7 +153,7 @@ sub _load_tables {
         if (defined $names) {
             # first table wins: it is ordered by tag, 1.x names first
             my %seen;
-            while ($names =~ /\{\s*0x([0-9A-Fa-f]{6}),\s*"([^"]+)"\s*\}/g) {
+            while ($names =~ /\{\s*0x([0-9A-Fa-f]{6}),\s*"([^"]+)",/g) {
                 my ($v, $n) = (hex $1, $2);
                 next if $seen{$v}++;
                 $TAG_NAME{$v} = $n;

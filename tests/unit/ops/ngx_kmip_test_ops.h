@@ -149,6 +149,9 @@ ngx_kmip_item_t *t_attrs(ngx_kmip_item_t *p, ngx_uint_t major);
    an Attribute of Attribute Name and Value (1.x) */
 void t_attr(ngx_kmip_item_t *attrs, ngx_uint_t major, const char *name,
     uint32_t tag, uint8_t type, int64_t v);
+/* the same for a structure: the structure to fill */
+ngx_kmip_item_t *t_attr_struct(ngx_kmip_item_t *attrs, ngx_uint_t major,
+    const char *name, uint32_t tag);
 /* a Create of a 256-bit AES key with one more attribute */
 ngx_kmip_response_item_t *t_create_plus(ngx_uint_t major, const char *name,
     uint32_t tag, uint8_t type, int64_t v);

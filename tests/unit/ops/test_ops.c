@@ -747,6 +747,23 @@ t_attr(ngx_kmip_item_t *attrs, ngx_uint_t major, const char *name,
 
 
 ngx_kmip_item_t *
+t_attr_struct(ngx_kmip_item_t *attrs, ngx_uint_t major, const char *name,
+    uint32_t tag)
+{
+    ngx_kmip_item_t  *a;
+
+    if (major >= 2) {
+        return ngx_kmip_ttlv_add_struct(t_alloc(), attrs, tag);
+    }
+
+    a = ngx_kmip_ttlv_add_struct(t_alloc(), attrs, NGX_KMIP_TAG_ATTRIBUTE);
+    t_text(a, NGX_KMIP_TAG_ATTRIBUTE_NAME, name);
+
+    return ngx_kmip_ttlv_add_struct(t_alloc(), a, NGX_KMIP_TAG_ATTRIBUTE_VALUE);
+}
+
+
+ngx_kmip_item_t *
 t_key_attrs(ngx_kmip_item_t *p, ngx_uint_t major, int64_t alg)
 {
     ngx_kmip_item_t  *ta;

@@ -38,16 +38,8 @@ t_kek(ngx_uint_t major, int64_t mask, ngx_uint_t activate)
            NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK, NGX_KMIP_TYPE_INTEGER,
            mask);
 
-    if (major >= 2) {
-        cp = ngx_kmip_ttlv_add_struct(t_alloc(), ta,
-                                      NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
-
-    } else {
-        cp = ngx_kmip_ttlv_add_struct(t_alloc(), ta, NGX_KMIP_TAG_ATTRIBUTE);
-        t_text(cp, NGX_KMIP_TAG_ATTRIBUTE_NAME, "Cryptographic Parameters");
-        cp = ngx_kmip_ttlv_add_struct(t_alloc(), cp,
-                                      NGX_KMIP_TAG_ATTRIBUTE_VALUE);
-    }
+    cp = t_attr_struct(ta, major, "Cryptographic Parameters",
+                       NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
 
     (void) t_value(cp, NGX_KMIP_TAG_BLOCK_CIPHER_MODE,
                    NGX_KMIP_TYPE_ENUMERATION,

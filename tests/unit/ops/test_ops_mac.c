@@ -58,7 +58,7 @@ t_register_bytes(ngx_uint_t major, uint32_t type, int64_t alg,
     ngx_str_t *key, int64_t mask, int64_t params_alg, ngx_uint_t active)
 {
     t_request_t      *t;
-    ngx_kmip_item_t  *p, *kb, *km, *ta, *a, *cp;
+    ngx_kmip_item_t  *p, *kb, *km, *ta, *cp;
 
     t = t_request(major, major >= 2 ? 1 : 4);
     p = t_item(t, NGX_KMIP_OP_REGISTER);
@@ -84,18 +84,8 @@ t_register_bytes(ngx_uint_t major, uint32_t type, int64_t alg,
     }
 
     if (params_alg != -1) {
-        if (major >= 2) {
-            cp = ngx_kmip_ttlv_add_struct(t_alloc(), ta,
-                                       NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
-        } else {
-            a = ngx_kmip_ttlv_add_struct(t_alloc(), ta,
-                                         NGX_KMIP_TAG_ATTRIBUTE);
-            t_text(a, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                   "Cryptographic Parameters");
-            cp = ngx_kmip_ttlv_add_struct(t_alloc(), a,
-                                          NGX_KMIP_TAG_ATTRIBUTE_VALUE);
-        }
-
+        cp = t_attr_struct(ta, major, "Cryptographic Parameters",
+                           NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
         (void) t_value(cp, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
                        NGX_KMIP_TYPE_ENUMERATION, params_alg);
     }

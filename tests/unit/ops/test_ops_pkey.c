@@ -524,20 +524,8 @@ t_create_key_pair(ngx_uint_t major, t_keypair_case_t *c)
     }
 
     if (c->curve) {
-        /* the Cryptographic Domain Parameters, in the version's form */
-        if (major >= 2) {
-            dp = ngx_kmip_ttlv_add_struct(t_alloc(), common,
-                                NGX_KMIP_TAG_CRYPTOGRAPHIC_DOMAIN_PARAMETERS);
-
-        } else {
-            dp = ngx_kmip_ttlv_add_struct(t_alloc(), common,
-                                          NGX_KMIP_TAG_ATTRIBUTE);
-            t_text(dp, NGX_KMIP_TAG_ATTRIBUTE_NAME,
-                   "Cryptographic Domain Parameters");
-            dp = ngx_kmip_ttlv_add_struct(t_alloc(), dp,
-                                          NGX_KMIP_TAG_ATTRIBUTE_VALUE);
-        }
-
+        dp = t_attr_struct(common, major, "Cryptographic Domain Parameters",
+                           NGX_KMIP_TAG_CRYPTOGRAPHIC_DOMAIN_PARAMETERS);
         ngx_kmip_ttlv_add_enum(t_alloc(), dp, NGX_KMIP_TAG_RECOMMENDED_CURVE,
                                (uint32_t) c->curve);
     }

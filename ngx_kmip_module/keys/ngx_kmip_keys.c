@@ -34,6 +34,7 @@
 #define NGX_KMIP_DER_INTEGER       0x02
 #define NGX_KMIP_DER_BIT_STRING    0x03
 #define NGX_KMIP_DER_OCTET_STRING  0x04
+#define NGX_KMIP_DER_OID           0x06
 #define NGX_KMIP_DER_SEQUENCE      0x30
 #define NGX_KMIP_DER_CONTEXT_0     0xA0
 
@@ -87,6 +88,8 @@ static int ngx_kmip_keys_export(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t **out, ngx_kmip_keys_error_t *err);
 static EVP_PKEY *ngx_kmip_keys_load_pkey(const ngx_kmip_key_t *key,
     ngx_kmip_key_info_t *info, ngx_kmip_keys_error_t *err);
+static int ngx_kmip_keys_shape_inner(const uint8_t *alg, size_t alg_len,
+    const uint8_t *key, size_t key_len, ngx_kmip_keys_error_t *err);
 static int ngx_kmip_keys_shape(const uint8_t *der, size_t len,
     uint32_t format, int is_private, ngx_kmip_keys_error_t *err);
 static EVP_PKEY *ngx_kmip_keys_decode(const uint8_t *der, size_t len,
@@ -793,9 +796,10 @@ static int
 ngx_kmip_keys_shape(const uint8_t *der, size_t len, uint32_t format,
     int is_private, ngx_kmip_keys_error_t *err)
 {
-    size_t          n, count, vlen;
+    int             rc;
+    size_t          n, count, vlen, alg_len;
     unsigned        tag, want[9];
-    const uint8_t  *p, *end, *val, *body;
+    const uint8_t  *p, *end, *val, *body, *alg;
 
     p = der;
     end = der + len;
@@ -846,6 +850,8 @@ ngx_kmip_keys_shape(const uint8_t *der, size_t len, uint32_t format,
 
     /* the SEQUENCE spans the input: its body ends where the input does */
     p = body;
+    alg = NULL;
+    alg_len = 0;
 
     for (n = 0; n < count; n++) {
         if (ngx_kmip_keys_der_next(&p, end, &tag, &val, &vlen) != 0
@@ -853,6 +859,21 @@ ngx_kmip_keys_shape(const uint8_t *der, size_t len, uint32_t format,
         {
             return ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_ENCODING,
                                       "the DER is not of the key format");
+        }
+
+        if (format == NGX_KMIP_KEY_FORMAT_TYPE_PKCS_8 && n == 1) {
+            alg = val;
+            alg_len = vlen;
+        }
+
+        if (format == NGX_KMIP_KEY_FORMAT_TYPE_PKCS_8 && n == 2
+            && is_private)
+        {
+            /* the key inside has the shape of its own format too */
+            rc = ngx_kmip_keys_shape_inner(alg, alg_len, val, vlen, err);
+            if (rc != NGX_KMIP_KEYS_OK) {
+                return rc;
+            }
         }
 
         if (n == 0 && (format == NGX_KMIP_KEY_FORMAT_TYPE_ECPRIVATEKEY
@@ -880,6 +901,80 @@ ngx_kmip_keys_shape(const uint8_t *der, size_t len, uint32_t format,
     }
 
     return NGX_KMIP_KEYS_OK;
+}
+
+
+/*
+ * The private key a PKCS#8 PrivateKeyInfo holds (its privateKey OCTET
+ * STRING), by the algorithm of its AlgorithmIdentifier: an RSAPrivateKey
+ * has the shape of PKCS#1, an ECPrivateKey its version 1, so that a key
+ * OpenSSL would read leniently (an ECPrivateKey of another version) is
+ * refused here as it is when sent bare. The 25519 keys hold an OCTET
+ * STRING, which OpenSSL checks.
+ */
+
+static int
+ngx_kmip_keys_shape_inner(const uint8_t *alg, size_t alg_len,
+    const uint8_t *key, size_t key_len, ngx_kmip_keys_error_t *err)
+{
+    size_t          n;
+    unsigned        tag;
+    const uint8_t  *p, *oid, *body, *val;
+
+    static const uint8_t  rsa[] = {     /* 1.2.840.113549.1.1.1 */
+        0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01
+    };
+    static const uint8_t  ec[] = {      /* 1.2.840.10045.2.1 */
+        0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01
+    };
+
+    p = alg;
+
+    if (ngx_kmip_keys_der_next(&p, alg + alg_len, &tag, &oid, &n) != 0
+        || tag != NGX_KMIP_DER_OID)
+    {
+        return ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_ENCODING,
+                                  "the key's algorithm is not an OID");
+    }
+
+    if (n == sizeof(rsa) && memcmp(oid, rsa, n) == 0) {
+        return ngx_kmip_keys_shape(key, key_len,
+                                   NGX_KMIP_KEY_FORMAT_TYPE_PKCS_1, 1, err);
+    }
+
+    if (n != sizeof(ec) || memcmp(oid, ec, n) != 0) {
+        return ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_OK, NULL);
+    }
+
+    /*
+     * an ECPrivateKey whose curve the AlgorithmIdentifier names: version
+     * 1 and the private key; its [0] parameters and [1] public key are
+     * optional (RFC 5915 3, RFC 5208 5)
+     */
+
+    p = key;
+
+    if (ngx_kmip_keys_der_next(&p, key + key_len, &tag, &body, &n) != 0
+        || tag != NGX_KMIP_DER_SEQUENCE || p != key + key_len)
+    {
+        return ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_ENCODING,
+                                  "the private key is not one DER "
+                                  "SEQUENCE");
+    }
+
+    p = body;
+
+    if (ngx_kmip_keys_der_next(&p, key + key_len, &tag, &val, &n) != 0
+        || tag != NGX_KMIP_DER_INTEGER || n != 1 || val[0] != 1
+        || ngx_kmip_keys_der_next(&p, key + key_len, &tag, &val, &n) != 0
+        || tag != NGX_KMIP_DER_OCTET_STRING)
+    {
+        return ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_ERR_ENCODING,
+                                  "an unknown version of the key's "
+                                  "structure");
+    }
+
+    return ngx_kmip_keys_fail(err, NGX_KMIP_KEYS_OK, NULL);
 }
 
 

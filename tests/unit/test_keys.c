@@ -746,6 +746,54 @@ test_hostile_der(void)
 }
 
 
+/*
+ * The key inside a PKCS#8 PrivateKeyInfo has its own format's shape: an
+ * ECPrivateKey or RSAPrivateKey of another version is refused, as OpenSSL
+ * alone would take it (a key fuzz_keys found: an ECPrivateKey of version
+ * 0xfd that then did not read back after a conversion)
+ */
+static void
+test_pkcs8_inner(void)
+{
+    size_t                 i, k, n, seen;
+    uint8_t                der[NGX_KMIP_KEYS_PRIVATE_MAX];
+    ngx_kmip_key_info_t    info;
+
+    static const struct {
+        size_t          pair;
+        uint8_t         version;    /* the inner structure's */
+        size_t          nth;        /* which "02 01 version" it is */
+        const char     *name;
+    } cases[] = {
+        { 4, 1, 1, "PKCS#8 of an ECPrivateKey of version 0xfd: refused" },
+        { 0, 0, 2, "PKCS#8 of an RSAPrivateKey of version 0xfd: refused" },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        n = pairs[cases[i].pair].private_len;
+        memcpy(der, pairs[cases[i].pair].private_der, n);
+
+        for (k = 0, seen = 0; k + 2 < n; k++) {
+            if (der[k] == 0x02 && der[k + 1] == 0x01
+                && der[k + 2] == cases[i].version
+                && ++seen == cases[i].nth)
+            {
+                der[k + 2] = 0xfd;
+                break;
+            }
+        }
+
+        CHECK(inspect_bytes(OBJ_PRIV, F_PKCS8,
+                            pairs[cases[i].pair].private_der, n, &info)
+              == NGX_KMIP_KEYS_OK
+              && k + 2 < n
+              && inspect_bytes(OBJ_PRIV, F_PKCS8, der, n, &info)
+                 == NGX_KMIP_KEYS_ERR_ENCODING,
+              cases[i].name);
+    }
+}
+
+
 /* one format's bytes under another format's name */
 static void
 test_format_confusion(void)
@@ -2625,6 +2673,7 @@ main(void)
     test_transparent_shape();
     test_hostile_der();
     test_format_confusion();
+    test_pkcs8_inner();
     test_hostile_transparent();
     test_refused_keys();
     test_oasis_sign();

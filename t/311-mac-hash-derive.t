@@ -182,6 +182,17 @@ for my $case ([ '1.1', [ 'DERIVE_KEY' ], [ 'MAC', 'MAC_VERIFY', 'HASH' ] ],
     ok(!$ops{$_}, "$v does not announce $_") for @$out;
 }
 
+# Query Objects: every managed object type the store keeps
+{
+    my $bi = op_ok(op_one($port, '1.4', 'Query', E('Query Function', 2)),
+                   '1.4 Query Objects');
+    is(join(',', map { kmip_enum_name('Object Type', $_->{value}) }
+                 kmip_find_all($bi, 'Response Payload', 'Object Type')),
+       'CERTIFICATE,SYMMETRIC_KEY,PUBLIC_KEY,PRIVATE_KEY,SPLIT_KEY,'
+       . 'SECRET_DATA,OPAQUE_OBJECT',
+       'Query Objects lists the seven types kept, in the spec\'s order');
+}
+
 unlike($n->error_log_text, qr/\[(?:alert|crit|emerg)\]/,
        'no alert in the error log');
 unlike($n->error_log_text, qr/4b007901b765|5bdcc146bf60/i,

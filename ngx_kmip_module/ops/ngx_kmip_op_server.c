@@ -19,6 +19,20 @@
  */
 
 
+/* the managed object types the store keeps (Query Objects) */
+
+static const uint32_t  ngx_kmip_op_object_types[] = {
+    NGX_KMIP_OBJECT_TYPE_CERTIFICATE,
+    NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY,
+    NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY,
+    NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY,
+    NGX_KMIP_OBJECT_TYPE_SPLIT_KEY,
+    NGX_KMIP_OBJECT_TYPE_SECRET_DATA,
+    NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT,
+    0
+};
+
+
 static ngx_int_t ngx_kmip_read_version(const ngx_kmip_item_t *pv,
     ngx_kmip_version_t *v);
 static ngx_kmip_item_t *ngx_kmip_add_version(ngx_kmip_req_t *r,
@@ -161,6 +175,7 @@ ngx_kmip_op_query(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 {
     u_char                *version;
     ngx_uint_t             want;
+    const uint32_t        *t;
     ngx_kmip_item_t       *payload, *item, *info;
     const ngx_kmip_op_t   *op;
 
@@ -222,21 +237,16 @@ ngx_kmip_op_query(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     /*
      * NGX_KMIP_QUERY_OBJECTS: the managed object types the key store
-     * serves; none without a key store.
+     * serves, in the specification's order; none without a key store.
      */
 
-    if ((want & NGX_KMIP_QUERY_OBJECTS) && r->store != NULL) {
-        if (ngx_kmip_ttlv_add_enum(&r->alloc, payload, NGX_KMIP_TAG_OBJECT_TYPE,
-                                   NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY)
-            == NULL
-            || ngx_kmip_ttlv_add_enum(&r->alloc, payload,
-                                      NGX_KMIP_TAG_OBJECT_TYPE,
-                                      NGX_KMIP_OBJECT_TYPE_SECRET_DATA)
-               == NULL
-            || ngx_kmip_ttlv_add_enum(&r->alloc, payload,
-                                      NGX_KMIP_TAG_OBJECT_TYPE,
-                                      NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT)
-               == NULL)
+    for (t = ngx_kmip_op_object_types;
+         *t && (want & NGX_KMIP_QUERY_OBJECTS) && r->store != NULL;
+         t++)
+    {
+        if (ngx_kmip_ttlv_add_enum(&r->alloc, payload,
+                                   NGX_KMIP_TAG_OBJECT_TYPE, *t)
+            == NULL)
         {
             return NGX_ERROR;
         }

@@ -159,10 +159,11 @@ t_query_versions(void)
           && !t_lists(&out[0], NGX_KMIP_OP_LOG)
           && !t_lists(&out[0], NGX_KMIP_OP_INTEROP),
           "Query in 1.4: the 1.x operations only");
-    CHECK(t_count(&out[0], NGX_KMIP_TAG_OBJECT_TYPE) == 3
+    CHECK(t_count(&out[0], NGX_KMIP_TAG_OBJECT_TYPE) == 7
           && t_find(&out[0], NGX_KMIP_TAG_VENDOR_IDENTIFICATION)
           && t_find(&out[0], NGX_KMIP_TAG_SERVER_INFORMATION) == NULL,
-          "Query in 1.4: object types, vendor, no 2.x Server Information");
+          "Query in 1.4: the seven object types kept, vendor, no 2.x "
+          "Server Information");
 
     out = t_query(1, 2, 0);
     CHECK(t_lists(&out[0], NGX_KMIP_OP_ENCRYPT)

@@ -115,3 +115,34 @@ sub {
 --- error_log
 kmip: credential refused for user "vSphere"
 kmip: credential refused for user "vcenter"
+
+=== TEST 5: the encrypt-VM sequence's Key Protect calls (docs/key-protect.md)
+--- stream_server_config
+    kmip;
+    $TEST_NGINX_KP
+--- response_test eval
+sub {
+    my $port = current_vars()->{TEST_NGINX_PORT};
+    my $vc = Test::VCenter->new(ports => [ $port ]);
+    $main::kp->clear_requests;
+    $vc->encrypt_vm;
+    my %n = (all => $main::kp->count,
+             list => $main::kp->count(method => 'GET',
+                                      path => qr{^/api/v2/keys$}),
+             alias => $main::kp->count(method => 'GET',
+                                       path => qr{^/api/v2/keys/kmip-}),
+             unwrap => $main::kp->count(path => qr{/actions/unwrap$}));
+    note(join ', ', map { "$_ $n{$_}" } sort keys %n);
+    # s51..s58 on objects this node made: 22 reads (each its own
+    # connection's first), every one by the key map. Before the map: 86
+    # calls of which 22 lists, each read 3 round trips; now the list is
+    # replaced by the alias GET that runs beside the key's GET: 86 calls,
+    # 22 round trips fewer
+    is($n{list}, 0, 'no list: every object is in the node\'s key map');
+    is($n{alias}, 22, 'a next-generation alias GET per read');
+    is($n{unwrap}, 22, 'an unwrap per read');
+    is($n{all}, 86, '86 Key Protect calls');
+}
+--- no_error_log
+[error]
+[warn]

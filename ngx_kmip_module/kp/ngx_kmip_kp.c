@@ -178,6 +178,21 @@ ngx_kmip_kp_timeout(ngx_kmip_kp_t *kp)
 }
 
 
+uint32_t
+ngx_kmip_kp_keyspace(ngx_kmip_kp_t *kp)
+{
+    uint32_t  crc;
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, kp->instance.data, kp->instance.len);
+    ngx_crc32_update(&crc, (u_char *) "\n", 1);
+    ngx_crc32_update(&crc, kp->key_ring.data, kp->key_ring.len);
+    ngx_crc32_final(crc);
+
+    return crc;
+}
+
+
 ngx_kmip_kp_call_t *
 ngx_kmip_kp_call_create(ngx_pool_t *pool, ngx_log_t *log)
 {
@@ -1065,6 +1080,14 @@ ngx_kmip_kp_log_failure(ngx_kmip_kp_ctx_t *ctx)
 
     level = (call->expected & (1 << call->result)) ? NGX_LOG_INFO
                                                    : NGX_LOG_ERR;
+
+    if (level == NGX_LOG_INFO && call->quiet) {
+        ngx_log_debug4(NGX_LOG_DEBUG_STREAM, call->log, 0,
+                       "%V, request: %V %V, correlation id: %V",
+                       &call->error, &ctx->method, &ctx->uri,
+                       &call->correlation_id);
+        return;
+    }
 
     ngx_log_error(level, call->log, 0,
                   "%V, request: %V %V, correlation id: %V",

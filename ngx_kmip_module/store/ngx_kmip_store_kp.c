@@ -32,6 +32,9 @@
  *   create   wrap, create g1                               2 calls
  *   fetch    list by exact name, get the highest g         2 calls
  *            (+ unwrap when the material is wanted)        3 calls
+ *            an object in the node's key map: get gN by id
+ *            and the alias g(N+1) at once, then unwrap     3 calls,
+ *                                                          2 round trips
  *   update   create g(N+1) (the alias is the compare-and-swap),
  *            delete gN                                     2 calls
  *   destroy  delete gN                                     1 call
@@ -127,6 +130,10 @@ struct ngx_kmip_store_ctx_s {
     ngx_str_t                   search;
     ngx_uint_t                  with_material;
     ngx_uint_t                  relisted;   /* fetch: lists repeated */
+
+    /* fetch through the key map: the GET by id and the next alias' */
+    ngx_kmip_kp_call_t         *mapped;
+    ngx_kmip_kp_result_e        probed;
 
     /* Key Protect keys to delete before answering (ngx_str_t ids) */
     ngx_array_t                *del_ids;
@@ -257,7 +264,16 @@ static void ngx_kmip_store_delete_failed(ngx_kmip_store_ctx_t *ctx,
 static ngx_uint_t ngx_kmip_store_named(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_key_t *key);
 static ngx_uint_t ngx_kmip_store_live(ngx_kmip_kp_key_t *key);
+static ngx_uint_t ngx_kmip_store_key_in_scope(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_key_t *key);
 static void ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_fetch_mapped(ngx_kmip_store_ctx_t *ctx,
+    ngx_str_t *id, ngx_uint_t generation);
+static void ngx_kmip_store_fetch_probed(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_fetch_mapped_got(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_fetch_checked(ngx_kmip_store_ctx_t *ctx);
+static ngx_int_t ngx_kmip_store_fetch_read(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call, ngx_kmip_kp_key_t *key);
 static ngx_int_t ngx_kmip_store_fetch_pick(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_fetch_stale(ngx_kmip_store_ctx_t *ctx,
@@ -303,6 +319,10 @@ static void ngx_kmip_store_sweep_handler(ngx_event_t *ev);
 static void ngx_kmip_store_swept(ngx_kmip_store_op_t *op);
 static void ngx_kmip_store_sweep_next(ngx_kmip_store_sweep_t *sw);
 static void ngx_kmip_store_remove_listed(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_map_get(ngx_kmip_store_ctx_t *ctx,
+    ngx_str_t *uid, ngx_str_t *id, ngx_uint_t *generation);
+static void ngx_kmip_store_map_put(ngx_kmip_store_ctx_t *ctx, ngx_str_t *uid,
+    ngx_str_t *id, ngx_uint_t generation);
 
 
 const ngx_kmip_store_backend_t  ngx_kmip_store_kp_backend = {
@@ -895,6 +915,8 @@ ngx_kmip_store_create_created(ngx_kmip_kp_call_t *call)
         ctx->obj->kp_id = key[0].id;
         ctx->obj->generation = 1;
 
+        ngx_kmip_store_map_put(ctx, &ctx->obj->uid, &ctx->obj->kp_id, 1);
+
         ngx_kmip_store_finalize(ctx->op, NGX_OK);
         return;
     }
@@ -1132,6 +1154,14 @@ static void
 ngx_kmip_store_delete_failed(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_call_t *call)
 {
+    if (ctx->obj) {
+        /*
+         * a key left over: the object's reads list (and so find it) until
+         * an update deletes it
+         */
+        ngx_kmip_store_map_put(ctx, &ctx->obj->uid, NULL, 0);
+    }
+
     if (ctx->kind != NGX_KMIP_STORE_REMOVE || ctx->failed) {
         return;
     }
@@ -1725,6 +1755,8 @@ static ngx_int_t
 ngx_kmip_store_kp_fetch(ngx_kmip_store_op_t *op, ngx_str_t *uid,
     ngx_uint_t with_material)
 {
+    ngx_str_t              id;
+    ngx_uint_t             generation;
     ngx_kmip_store_ctx_t  *ctx;
 
     if (ngx_kmip_store_ctx(op, &ctx) != NGX_OK) {
@@ -1755,9 +1787,180 @@ ngx_kmip_store_kp_fetch(ngx_kmip_store_op_t *op, ngx_str_t *uid,
     ctx->obj->uid.len = uid->len;
     ctx->with_material = with_material;
 
+    if (ngx_kmip_store_map_get(ctx, uid, &id, &generation) == NGX_OK
+        && ngx_kmip_store_fetch_mapped(ctx, &id, generation) == NGX_AGAIN)
+    {
+        return NGX_AGAIN;
+    }
+
     return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_LIST,
                                 &ngx_kmip_store_states_all,
                                 ngx_kmip_store_fetch_listed, NULL);
+}
+
+
+/*
+ * A read of an object in the key map: in one round trip, the GET of the
+ * key the map names and the GET of the next generation's alias, which
+ * must not exist (docs/key-protect.md#the-key-map). NGX_AGAIN, or
+ * NGX_DECLINED when nothing started: the listing then.
+ */
+
+static ngx_int_t
+ngx_kmip_store_fetch_mapped(ngx_kmip_store_ctx_t *ctx, ngx_str_t *id,
+    ngx_uint_t generation)
+{
+    u_char              *p;
+    ngx_str_t            next;
+    ngx_kmip_kp_call_t  *call;
+
+    p = ngx_pnalloc(ctx->op->pool, ctx->name.len + 2 + NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_DECLINED;
+    }
+
+    next.data = p;
+    next.len = ngx_sprintf(p, "%V-g%ui", &ctx->name, generation + 1) - p;
+
+    ctx->obj->kp_id = *id;
+    ctx->obj->generation = generation;
+    ctx->mapped = NULL;
+    ctx->probed = NGX_KMIP_KP_FAILED;
+    ctx->pending = 0;
+
+    call = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_probed);
+    if (call == NULL) {
+        goto declined;
+    }
+
+    /* the answer hoped for: no key has that alias */
+    call->expected = 1 << NGX_KMIP_KP_NOT_FOUND;
+    call->quiet = 1;
+
+    if (ngx_kmip_kp_get_key(ctx->kp, call, &next) != NGX_AGAIN) {
+        goto declined;
+    }
+
+    ctx->pending++;
+
+    call = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_mapped_got);
+
+    if (call && ngx_kmip_kp_get_key(ctx->kp, call, id) == NGX_AGAIN) {
+        ctx->pending++;
+    }
+
+    /* else the probe's answer finds no key read: the listing then */
+
+    return NGX_AGAIN;
+
+declined:
+
+    ctx->obj->generation = 0;
+    ngx_str_null(&ctx->obj->kp_id);
+
+    return NGX_DECLINED;
+}
+
+
+static void
+ngx_kmip_store_fetch_probed(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+
+    ctx->probed = call->result;
+
+    ngx_kmip_store_fetch_checked(ctx);
+}
+
+
+static void
+ngx_kmip_store_fetch_mapped_got(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+
+    ctx->mapped = call;
+
+    ngx_kmip_store_fetch_checked(ctx);
+}
+
+
+/*
+ * Both answers in: the key the map named is the object's current
+ * generation only if it is live and active, bears the object's name, the
+ * generation the map said and a scope of the client's, and no key has
+ * the next generation's alias. Anything else: the map is wrong (a write
+ * on another node, a deletion), forgotten, and the read lists the name as
+ * every read did before the map.
+ */
+
+static void
+ngx_kmip_store_fetch_checked(ngx_kmip_store_ctx_t *ctx)
+{
+    const char          *why;
+    ngx_kmip_kp_key_t   *key;
+    ngx_kmip_kp_call_t  *call;
+    ngx_kmip_object_t   *obj = ctx->obj;
+
+    if (--ctx->pending) {
+        return;
+    }
+
+    call = ctx->mapped;
+
+    key = (call && call->result == NGX_KMIP_KP_OK && call->keys
+           && call->keys->nelts) ? call->keys->elts : NULL;
+
+    if (key == NULL) {
+        why = "not read";
+
+    } else if (!ngx_kmip_store_named(ctx, key)) {
+        why = "another object's";
+
+    } else if (ngx_kmip_store_generation(&ctx->name, key)
+               != obj->generation)
+    {
+        why = "of another generation";
+
+    } else if (key->deleted || key->state != NGX_KMIP_KP_STATE_ACTIVE) {
+        why = "deleted or not active";
+
+    } else if (!ngx_kmip_store_key_in_scope(ctx, key)) {
+        why = "of another scope";
+
+    } else if (ctx->probed != NGX_KMIP_KP_NOT_FOUND) {
+        why = "superseded";
+
+    } else {
+        why = NULL;
+    }
+
+    if (why == NULL) {
+        ngx_log_debug2(NGX_LOG_DEBUG_STREAM, ctx->op->log, 0,
+                       "kmip store: \"%V\" generation %ui from the key map",
+                       &ctx->name, obj->generation);
+
+        ngx_kmip_store_finalize(ctx->op,
+                                ngx_kmip_store_fetch_read(ctx, call, key));
+        return;
+    }
+
+    ngx_log_debug4(NGX_LOG_DEBUG_STREAM, ctx->op->log, 0,
+                   "kmip store: the key map's %V for \"%V\" "
+                   "(generation %ui) is %s: listing",
+                   &obj->kp_id, &ctx->name, obj->generation, why);
+
+    ngx_kmip_store_map_put(ctx, &obj->uid, NULL, 0);
+
+    obj->generation = 0;
+    ngx_str_null(&obj->kp_id);
+    ngx_str_null(&ctx->op->error);
+    ngx_str_null(&ctx->op->correlation_id);
+
+    ngx_kmip_store_finalize(ctx->op,
+                            ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_LIST,
+                                                 &ngx_kmip_store_states_all,
+                                                 ngx_kmip_store_fetch_listed,
+                                                 NULL));
 }
 
 
@@ -2041,6 +2244,7 @@ ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call)
     }
 
     if (obj->destroyed) {
+        ngx_kmip_store_map_put(ctx, &obj->uid, NULL, 0);
         ngx_kmip_store_fetch_destroyed(ctx, key);
         ngx_kmip_store_finalize(op, NGX_OK);
         return;
@@ -2051,6 +2255,7 @@ ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call)
             || call->result == NGX_KMIP_KP_NOT_FOUND)
         {
             /* deleted (or purged) between the list and the get */
+            ngx_kmip_store_map_put(ctx, &obj->uid, NULL, 0);
             obj->destroyed = 1;
             op->object = obj;
             ngx_kmip_store_finalize(op, NGX_OK);
@@ -2065,6 +2270,19 @@ ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call)
         return;
     }
 
+    ngx_kmip_store_finalize(op, ngx_kmip_store_fetch_read(ctx, call, key));
+}
+
+
+/* the record of the object's current generation, then the unwrap */
+
+static ngx_int_t
+ngx_kmip_store_fetch_read(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call, ngx_kmip_kp_key_t *key)
+{
+    ngx_kmip_store_op_t  *op = ctx->op;
+    ngx_kmip_object_t    *obj = ctx->obj;
+
     if (ngx_kmip_store_decode(op, obj, &key->payload, &obj->uid,
                               obj->generation)
         != NGX_OK)
@@ -2076,15 +2294,25 @@ ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call)
                       "kmip store: Key Protect key %V: %V",
                       &obj->kp_id, &op->error);
 
-        ngx_kmip_store_finalize(op, NGX_ERROR);
-        return;
+        ngx_kmip_store_map_put(ctx, &obj->uid, NULL, 0);
+
+        return NGX_ERROR;
     }
 
     op->object = obj;
     /* the key cache may keep the record read */
     op->record = key->payload;
 
-    ngx_kmip_store_finalize(op, ngx_kmip_store_fetch_unwrap(ctx));
+    /*
+     * Live keys of older generations (leftovers) are seen by a listing
+     * only: such an object stays out of the map until an update deletes
+     * them.
+     */
+    ngx_kmip_store_map_put(ctx, &obj->uid, &obj->kp_id,
+                           (obj->stale && obj->stale->nelts)
+                           ? 0 : obj->generation);
+
+    return ngx_kmip_store_fetch_unwrap(ctx);
 }
 
 
@@ -2461,6 +2689,8 @@ ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call)
          * Another writer made this generation first. The caller fetches
          * again and retries.
          */
+        ngx_kmip_store_map_put(ctx, &ctx->obj->uid, NULL, 0);
+
         ngx_kmip_store_finalize(ctx->op,
             ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_CONFLICT, call,
                                 "a concurrent update of the object won "
@@ -2497,6 +2727,10 @@ ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call)
 
         ctx->obj->kp_id = ctx->new_id;
         ctx->obj->generation++;
+
+        /* gN is left over: reads list, and the next update deletes it */
+        ngx_kmip_store_map_put(ctx, &ctx->obj->uid, NULL, 0);
+
         ngx_kmip_store_finalize(ctx->op, NGX_OK);
     }
 }
@@ -2527,6 +2761,11 @@ ngx_kmip_store_update_deleted(ngx_kmip_kp_call_t *call)
     obj->kp_id = ctx->new_id;
     obj->generation++;
 
+    /* gN left over (the delete failed): reads list until it is deleted */
+    ngx_kmip_store_map_put(ctx, &obj->uid, &obj->kp_id,
+                           call->result == NGX_KMIP_KP_OK
+                           ? obj->generation : 0);
+
     ctx->op->result = NGX_KMIP_STORE_OK;
 
     ngx_kmip_store_delete_stale(ctx);
@@ -2547,6 +2786,8 @@ ngx_kmip_store_update_lost(ngx_kmip_store_ctx_t *ctx,
     (void) ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_GONE, call,
                                "the object's Key Protect key was "
                                "deleted during the update");
+
+    ngx_kmip_store_map_put(ctx, &ctx->obj->uid, NULL, 0);
 
     ngx_log_error(NGX_LOG_WARN, ctx->op->log, 0,
                   "kmip store: \"%V\" was deleted during an update; "
@@ -2624,6 +2865,8 @@ ngx_kmip_store_destroy_deleted(ngx_kmip_kp_call_t *call)
     if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_DELETE)) {
         return;
     }
+
+    ngx_kmip_store_map_put(ctx, &ctx->obj->uid, NULL, 0);
 
     ctx->obj->destroyed = 1;
     ctx->obj->deletion_date = ngx_time();
@@ -2994,6 +3237,8 @@ ngx_kmip_store_remove(ngx_kmip_store_op_t *op, ngx_str_t *uid,
     ctx->why = why;
     ctx->why_level = level;
 
+    ngx_kmip_store_map_put(ctx, uid, NULL, 0);
+
     if (ngx_kmip_store_names(ctx, uid, 0) != NGX_OK
         || ngx_kmip_store_search(ctx) != NGX_OK)
     {
@@ -3160,4 +3405,333 @@ ngx_kmip_store_sweep_next(ngx_kmip_store_sweep_t *sw)
 
     ngx_kmip_store_sweeps--;
     ngx_free(sw);
+}
+
+
+/* ---------------------------------------------------------------- key map */
+
+/*
+ * The node's map from Unique Identifier to the Key Protect key of the
+ * object's current generation (its id and generation), in shared memory:
+ * a read of an object that any worker of the node read or wrote before
+ * GETs that key by id, and asks in the same round trip whether the next
+ * generation's alias exists, instead of listing the name first. Nothing in
+ * it is secret (a Key Protect key id is not a credential), nothing in it
+ * is trusted: a key deleted, of another name, generation or state, or a
+ * next generation that exists send the read back to the listing
+ * (docs/key-protect.md#the-key-map). Direct-mapped: a Unique Identifier
+ * that lands on another's slot replaces it, which costs that object one
+ * listing more, never a wrong answer.
+ */
+
+#define NGX_KMIP_STORE_MAP_NAME      "kmip_kp_map"
+#define NGX_KMIP_STORE_MAP_SLOTS     8192
+#define NGX_KMIP_STORE_MAP_SIZE      (1024 * 1024)
+#define NGX_KMIP_STORE_ID_LEN        36
+
+
+typedef struct {
+    uint32_t                    keyspace;   /* ngx_kmip_kp_keyspace() */
+    uint32_t                    generation; /* 0: a free slot */
+    u_char                      uid[NGX_KMIP_STORE_UID_LEN];
+    u_char                      id[NGX_KMIP_STORE_ID_LEN];
+} ngx_kmip_store_map_slot_t;
+
+
+typedef struct {
+    ngx_uint_t                  nslots;
+    ngx_kmip_store_map_slot_t   slots[1];
+} ngx_kmip_store_map_sh_t;
+
+
+typedef struct {
+    ngx_slab_pool_t            *shpool;
+    ngx_kmip_store_map_sh_t    *sh;
+} ngx_kmip_store_map_t;
+
+
+static ngx_int_t ngx_kmip_store_map_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+
+
+ngx_int_t
+ngx_kmip_store_kp_map_add(ngx_conf_t *cf, void *tag)
+{
+    ngx_str_t              name;
+    ngx_shm_zone_t        *zone;
+    ngx_kmip_store_map_t  *map;
+
+    ngx_str_set(&name, NGX_KMIP_STORE_MAP_NAME);
+
+    zone = ngx_shared_memory_add(cf, &name, NGX_KMIP_STORE_MAP_SIZE, tag);
+    if (zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (zone->data) {
+        /* another Key Protect configuration added it already */
+        return NGX_OK;
+    }
+
+    map = ngx_pcalloc(cf->pool, sizeof(ngx_kmip_store_map_t));
+    if (map == NULL) {
+        return NGX_ERROR;
+    }
+
+    zone->init = ngx_kmip_store_map_init_zone;
+    zone->data = map;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_store_map_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_kmip_store_map_t *omap = data;
+
+    size_t                 len;
+    ngx_slab_pool_t       *shpool;
+    ngx_kmip_store_map_t  *map;
+
+    map = shm_zone->data;
+
+    if (omap) {
+        map->shpool = omap->shpool;
+        map->sh = omap->sh;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+    map->shpool = shpool;
+
+    if (shm_zone->shm.exists) {
+        map->sh = shpool->data;
+        return NGX_OK;
+    }
+
+    map->sh = ngx_slab_calloc(shpool, sizeof(ngx_kmip_store_map_sh_t)
+                                      + (NGX_KMIP_STORE_MAP_SLOTS - 1)
+                                        * sizeof(ngx_kmip_store_map_slot_t));
+    if (map->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    map->sh->nslots = NGX_KMIP_STORE_MAP_SLOTS;
+    shpool->data = map->sh;
+
+    len = sizeof(" in kmip Key Protect map zone \"\"") + shm_zone->shm.name.len;
+
+    shpool->log_ctx = ngx_slab_alloc(shpool, len);
+    if (shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(shpool->log_ctx, " in kmip Key Protect map zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The zone of the running cycle, found by name: a worker never keeps a
+ * pointer that a configuration which failed to load could have set.
+ */
+
+static ngx_kmip_store_map_t *
+ngx_kmip_store_map_zone(void)
+{
+    ngx_uint_t              i;
+    ngx_list_part_t        *part;
+    ngx_shm_zone_t         *zone;
+    ngx_kmip_store_map_t   *map;
+
+    static ngx_cycle_t           *seen;
+    static ngx_kmip_store_map_t  *found;
+
+    if (seen == ngx_cycle) {
+        return found;
+    }
+
+    map = NULL;
+    part = &((ngx_cycle_t *) ngx_cycle)->shared_memory.part;
+    zone = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            zone = part->elts;
+            i = 0;
+        }
+
+        if (zone[i].init == ngx_kmip_store_map_init_zone
+            && zone[i].shm.name.len == sizeof(NGX_KMIP_STORE_MAP_NAME) - 1
+            && ngx_strncmp(zone[i].shm.name.data, NGX_KMIP_STORE_MAP_NAME,
+                           zone[i].shm.name.len) == 0)
+        {
+            map = zone[i].data;
+            break;
+        }
+    }
+
+    if (map && map->sh == NULL) {
+        map = NULL;
+    }
+
+    seen = (ngx_cycle_t *) ngx_cycle;
+    found = map;
+
+    return map;
+}
+
+
+/*
+ * What an entry is tied to: the Key Protect instance and key ring, and the
+ * client's scope, so that a client never finds in the map an object of
+ * another scope (its read lists, and costs what a missing object's does)
+ */
+
+static uint32_t
+ngx_kmip_store_map_keyspace(ngx_kmip_store_ctx_t *ctx)
+{
+    u_char      c;
+    uint32_t    crc, kp;
+    ngx_str_t  *scope;
+    ngx_uint_t  i;
+
+    kp = ngx_kmip_kp_keyspace(ctx->kp);
+    scope = &ctx->op->store->scope;
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, (u_char *) &kp, sizeof(uint32_t));
+
+    /* scopes compare without case (ngx_kmip_store_in_scope()) */
+    for (i = 0; i < scope->len; i++) {
+        c = ngx_tolower(scope->data[i]);
+        ngx_crc32_update(&crc, &c, 1);
+    }
+
+    ngx_crc32_final(crc);
+
+    return crc;
+}
+
+
+static ngx_kmip_store_map_slot_t *
+ngx_kmip_store_map_slot(ngx_kmip_store_map_t *map, uint32_t keyspace,
+    ngx_str_t *uid)
+{
+    uint32_t  hash;
+
+    hash = ngx_crc32_short(uid->data, uid->len) ^ keyspace;
+
+    return &map->sh->slots[hash % map->sh->nslots];
+}
+
+
+/* NGX_OK: the key id (in pool) and generation the map holds for uid */
+
+static ngx_int_t
+ngx_kmip_store_map_get(ngx_kmip_store_ctx_t *ctx, ngx_str_t *uid,
+    ngx_str_t *id, ngx_uint_t *generation)
+{
+    uint32_t                    keyspace;
+    ngx_int_t                   rc;
+    ngx_kmip_store_map_t       *map;
+    ngx_kmip_store_map_slot_t  *slot;
+
+    map = ngx_kmip_store_map_zone();
+
+    if (map == NULL || uid->len != NGX_KMIP_STORE_UID_LEN) {
+        return NGX_DECLINED;
+    }
+
+    id->data = ngx_pnalloc(ctx->op->pool, NGX_KMIP_STORE_ID_LEN);
+    if (id->data == NULL) {
+        return NGX_DECLINED;
+    }
+
+    keyspace = ngx_kmip_store_map_keyspace(ctx);
+    slot = ngx_kmip_store_map_slot(map, keyspace, uid);
+
+    rc = NGX_DECLINED;
+
+    ngx_shmtx_lock(&map->shpool->mutex);
+
+    if (slot->generation
+        && slot->keyspace == keyspace
+        && ngx_memcmp(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN) == 0)
+    {
+        ngx_memcpy(id->data, slot->id, NGX_KMIP_STORE_ID_LEN);
+        id->len = NGX_KMIP_STORE_ID_LEN;
+        *generation = slot->generation;
+        rc = NGX_OK;
+    }
+
+    ngx_shmtx_unlock(&map->shpool->mutex);
+
+    return rc;
+}
+
+
+/*
+ * The object's current generation is the key id, as this node just read
+ * or wrote it; generation 0 forgets the object (destroyed, or a read that
+ * found the map wrong).
+ */
+
+static void
+ngx_kmip_store_map_put(ngx_kmip_store_ctx_t *ctx, ngx_str_t *uid,
+    ngx_str_t *id, ngx_uint_t generation)
+{
+    uint32_t                    keyspace;
+    ngx_kmip_store_map_t       *map;
+    ngx_kmip_store_map_slot_t  *slot;
+
+    map = ngx_kmip_store_map_zone();
+
+    if (map == NULL || uid->len != NGX_KMIP_STORE_UID_LEN) {
+        return;
+    }
+
+    if (generation
+        && (id->len != NGX_KMIP_STORE_ID_LEN
+            || generation > NGX_MAX_UINT32_VALUE))
+    {
+        /* not a key id this map holds: the listing is used */
+        generation = 0;
+    }
+
+    keyspace = ngx_kmip_store_map_keyspace(ctx);
+    slot = ngx_kmip_store_map_slot(map, keyspace, uid);
+
+    ngx_shmtx_lock(&map->shpool->mutex);
+
+    if (generation
+        && slot->generation > generation
+        && slot->keyspace == keyspace
+        && ngx_memcmp(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN) == 0)
+    {
+        /* a worker's later write is there already: it stays */
+
+    } else if (generation) {
+        slot->keyspace = keyspace;
+        slot->generation = (uint32_t) generation;
+        ngx_memcpy(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN);
+        ngx_memcpy(slot->id, id->data, NGX_KMIP_STORE_ID_LEN);
+
+    } else if (slot->keyspace == keyspace
+               && ngx_memcmp(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN)
+                  == 0)
+    {
+        slot->generation = 0;
+    }
+
+    ngx_shmtx_unlock(&map->shpool->mutex);
 }

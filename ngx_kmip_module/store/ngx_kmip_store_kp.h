@@ -23,5 +23,13 @@
 
 extern const ngx_kmip_store_backend_t  ngx_kmip_store_kp_backend;
 
+/*
+ * The node's map from Unique Identifier to the Key Protect key of the
+ * object's current generation (docs/key-protect.md#the-key-map): one
+ * shared memory zone, "kmip_kp_map", added once whatever the number of
+ * Key Protect configurations. Not a secret; checked on every use.
+ */
+ngx_int_t ngx_kmip_store_kp_map_add(ngx_conf_t *cf, void *tag);
+
 
 #endif /* _NGX_KMIP_STORE_KP_H_INCLUDED_ */

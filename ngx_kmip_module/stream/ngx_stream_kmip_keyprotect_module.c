@@ -9,6 +9,7 @@
 #include <ngx_stream.h>
 
 #include "ngx_stream_kmip_keyprotect_module.h"
+#include "ngx_kmip_store_kp.h"
 
 
 /*
@@ -370,6 +371,14 @@ ngx_stream_kmip_keyprotect_build(ngx_conf_t *cf,
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"kmip_keyprotect_url\" \"%V\" %s",
                            &conf->url, err);
+        return NULL;
+    }
+
+    /* the node's map from Unique Identifier to Key Protect key, one zone */
+
+    if (ngx_kmip_store_kp_map_add(cf, &ngx_stream_kmip_keyprotect_module)
+        != NGX_OK)
+    {
         return NULL;
     }
 

@@ -1,12 +1,14 @@
 # The Key Protect calls of each read and write, counted from the
-# emulator's request log (docs/key-protect.md, "Calls per operation" and
-# "The key map"): a read of an object the node made or read before GETs
-# its current generation by id, and in the same round trip the next
-# generation's alias (which must not exist), then unwraps: no listing.
-# The map is checked, never trusted: a write on another node (the old
-# generation deleted, or still live with a newer generation beside it),
-# an operator's deletion, a suspended key all send the read back to the
-# listing, and the answer is never staler than a listing's.
+# emulator's request log (docs/key-protect.md, "Calls per operation", "The
+# key map", "Deleting the old generation"): a read of an object the node
+# made or read before GETs its current generation by id, and in the same
+# round trip the next generation's alias (which must not exist), then
+# unwraps: no listing. The map is checked, never trusted: a write on
+# another node (the old generation deleted, or still live with a newer
+# generation beside it), an operator's deletion, a refused look all send
+# the read back to the listing, and the answer is never staler than a
+# listing's. A write answers once its generation is created; the old one
+# is deleted after the answer, retried, or left over for the next write.
 
 use strict;
 use warnings;
@@ -14,6 +16,7 @@ use lib 't/lib';
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use KMIP::Ops;
+use Time::HiRes qw(time sleep);
 
 my $kp = suite_kp();
 my $a = kp_node(name => 'a');
@@ -61,6 +64,23 @@ sub live_keys {
     return grep { !$_->{deleted} && ($_->{state} // 0) != 5 } keys_of(@_);
 }
 
+# waits (at most $secs) until $cond holds
+sub wait_for {
+    my ($cond, $secs) = @_;
+    my $end = time + $secs;
+    while (time < $end) {
+        return 1 if $cond->();
+        sleep 0.1;
+    }
+    return $cond->();
+}
+
+# the deletions an update leaves for after its answer are done
+sub settled {
+    my ($u) = @_;
+    return wait_for(sub { scalar(live_keys($u)) == 1 }, 10);
+}
+
 sub calls {
     return { all => $kp->count,
              list => $kp->count(method => 'GET', path => $LIST),
@@ -103,6 +123,7 @@ subtest 'a node reads what it made without listing' => sub {
 
     $kp->clear_requests;
     add_x($pa, $uid, 'x-One', '1');
+    ok(settled($uid), 'the old generation deleted');
     calls_are({ all => 5, list => 0, by_id => 1, alias => 1, unwrap => 1,
                 create => 1, delete => 1 },
               'Add Attribute: read by the map, create g(N+1), delete gN');
@@ -124,8 +145,27 @@ subtest 'another node: a cold map lists once, then reads by the map' => sub {
     calls_are({ all => 3, list => 0 }, 'warm: no list');
 };
 
+subtest 'a write answers before its old generation is deleted' => sub {
+    $kp->fault({ method => 'DELETE', path => '/api/v2/keys/',
+                 delay_ms => 2000, count => 1 });
+    my $t0 = time;
+    add_x($pa, $uid, 'x-Late', 'l');
+    my $dt = time - $t0;
+    cmp_ok($dt, '<', 1.5, sprintf('answered in %.2f s, the deletion held '
+                                  . '2 s', $dt));
+    is(scalar(live_keys($uid)), 2, 'the old generation still live');
+    $kp->clear_requests;
+    is(x_of($pa, $uid, 'x-Late'), 'l', 'a reads its write meanwhile');
+    calls_are({ all => 3, list => 0 }, 'by the map');
+    is(x_of($pb, $uid, 'x-Late'), 'l', 'b reads it meanwhile');
+    ok(settled($uid), 'then the old generation is deleted');
+    $kp->clear_faults;
+};
+
 subtest 'a write on the other node is seen at once' => sub {
+    is(x_of($pb, $uid, 'x-Late'), 'l', 'b maps the object');
     add_x($pa, $uid, 'x-Two', '2');
+    ok(settled($uid), 'a\'s old generation deleted');
 
     # b's map names the generation a deleted: GET says so, b lists
     $kp->clear_requests;
@@ -143,6 +183,9 @@ subtest 'a newer generation beside a live old one is seen at once' => sub {
     # names the old one
     $kp->fault({ method => 'DELETE', path => '/api/v2/keys/', status => 500 });
     add_x($pa, $uid, 'x-Three', '3');
+    ok(wait_for(sub { $a->error_log_text
+                      =~ /could not be deleted after 3 tries/ }, 40),
+       'a tried three times, and left the old generation over');
     $kp->clear_faults;
     is(scalar(live_keys($uid)), 2, 'two live generations');
 
@@ -162,9 +205,9 @@ subtest 'a newer generation beside a live old one is seen at once' => sub {
     }
     $kp->clear_requests;
     add_x($pb, $uid, 'x-Four', '4');
+    ok(settled($uid), 'one live key');
     is($kp->count(method => 'DELETE'), 2,
        'b\'s update deletes its old generation and the leftover');
-    is(scalar(live_keys($uid)), 1, 'one live key');
     $kp->clear_requests;
     is(x_of($pb, $uid, 'x-Four'), '4', 'b reads its write');
     calls_are({ all => 3, list => 0 }, 'mapped again');
@@ -185,6 +228,29 @@ subtest 'an answer that is not a clean no: the listing decides' => sub {
     $kp->clear_requests;
     get_ok($pa, $u, 'Get');
     calls_are({ all => 3, list => 0 }, 'mapped again');
+};
+
+subtest 'a deletion of the old generation by another: the new one goes' => sub {
+    my ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
+    my $u = uid_of(op_ok($bi, 'Create on a'));
+    get_ok($pa, $u, 'first Get');
+    ok(settled($u), 'one live key');
+    my ($old) = live_keys($u);
+
+    # an operator deletes the object's key while a's update is answered:
+    # the update's own deletion of it finds it gone
+    $kp->fault({ method => 'DELETE', path => "/api/v2/keys/$old->{id}\$",
+                 delay_ms => 1000, count => 1 });
+    add_x($pa, $u, 'x-Raced', 'r');
+    $kp->kp_call('DELETE', "keys/$old->{id}");
+    ok(wait_for(sub { scalar(live_keys($u)) == 0 }, 10),
+       'the new generation deleted too: nothing live');
+    $kp->clear_faults;
+    for my $port ($pa, $pb) {
+        is(x_of($port, $u, 'State'), 5, "destroyed on $port");
+    }
+    like($a->error_log_text, qr/was deleted by another than the update/,
+         'a warn line says so');
 };
 
 subtest 'an operator deletes the key: destroyed on both nodes' => sub {

@@ -36,7 +36,7 @@
  *            and the alias g(N+1) at once, then unwrap     3 calls,
  *                                                          2 round trips
  *   update   create g(N+1) (the alias is the compare-and-swap),
- *            delete gN                                     2 calls
+ *            delete gN after the answer                    2 calls
  *   destroy  delete gN                                     1 call
  *   list     list pages by name prefix, get each object    1 + n calls
  *   remove   list by exact name, delete every live key     1 + n calls
@@ -188,6 +188,35 @@ typedef struct {
 } ngx_kmip_store_sweep_t;
 
 
+/*
+ * What an update leaves for after its answer: the deletion of the
+ * generation it superseded, and of older ones left over
+ * (docs/key-protect.md#deleting-the-old-generation). The first fields
+ * mimic ngx_connection_t, as the sweep's do.
+ */
+
+typedef struct {
+    void                       *data;
+    void                       *read;
+    void                       *write;
+    ngx_socket_t                fd;
+
+    ngx_event_t                 event;
+    ngx_kmip_kp_t              *kp;
+    ngx_pool_t                 *pool;
+    uint32_t                    keyspace;   /* of the key map */
+    ngx_str_t                   uid;
+    ngx_str_t                   new_id;     /* generation N+1 */
+    ngx_uint_t                  generation; /* N+1 */
+    ngx_array_t                *ids;        /* ngx_str_t: gN first */
+    ngx_uint_t                  next;
+    ngx_uint_t                  tries;      /* of ids[next], failed */
+    ngx_uint_t                  left;       /* keys left over */
+    ngx_kmip_kp_call_t         *call;       /* the last one started */
+    unsigned                    raced:1;
+} ngx_kmip_store_cleanup_t;
+
+
 static ngx_int_t ngx_kmip_store_kp_create(ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_store_kp_fetch(ngx_kmip_store_op_t *op,
@@ -319,10 +348,20 @@ static void ngx_kmip_store_sweep_handler(ngx_event_t *ev);
 static void ngx_kmip_store_swept(ngx_kmip_store_op_t *op);
 static void ngx_kmip_store_sweep_next(ngx_kmip_store_sweep_t *sw);
 static void ngx_kmip_store_remove_listed(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_cleanup_later(ngx_kmip_store_ctx_t *ctx);
+static void ngx_kmip_store_cleanup_next(ngx_kmip_store_cleanup_t *cl);
+static void ngx_kmip_store_cleanup_deleted(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_cleanup_failed(ngx_kmip_store_cleanup_t *cl,
+    ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_cleanup_handler(ngx_event_t *ev);
+static void ngx_kmip_store_cleanup_observe(ngx_kmip_store_cleanup_e what);
 static ngx_int_t ngx_kmip_store_map_get(ngx_kmip_store_ctx_t *ctx,
     ngx_str_t *uid, ngx_str_t *id, ngx_uint_t *generation);
 static void ngx_kmip_store_map_put(ngx_kmip_store_ctx_t *ctx, ngx_str_t *uid,
     ngx_str_t *id, ngx_uint_t generation);
+static void ngx_kmip_store_map_set(uint32_t keyspace, ngx_str_t *uid,
+    ngx_str_t *id, ngx_uint_t generation, time_t pending);
+static uint32_t ngx_kmip_store_map_keyspace(ngx_kmip_store_ctx_t *ctx);
 
 
 const ngx_kmip_store_backend_t  ngx_kmip_store_kp_backend = {
@@ -345,6 +384,19 @@ static ngx_str_t  ngx_kmip_store_states_live = ngx_string("0,1,2,3");
 
 /* sweeps pending in this worker */
 static ngx_uint_t  ngx_kmip_store_sweeps;
+
+/* deletions after the answer pending in this worker */
+static ngx_uint_t  ngx_kmip_store_cleanups;
+
+ngx_kmip_store_cleanup_observer_pt  ngx_kmip_store_cleanup_observer;
+
+const char  *ngx_kmip_store_cleanup_names[] = {
+    "deleted",
+    "retried",
+    "left_over",
+    "raced",
+    "before_answer"
+};
 
 
 static ngx_int_t
@@ -2713,6 +2765,18 @@ ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call)
     key = call->keys->elts;
     ctx->new_id = key[0].id;
 
+    if (ngx_kmip_store_cleanup_later(ctx) == NGX_OK) {
+        /* generation N goes after the answer: no reader depends on it */
+        ctx->obj->kp_id = ctx->new_id;
+        ctx->obj->generation++;
+        ctx->obj->stale = NULL;
+        ngx_kmip_store_finalize(ctx->op, NGX_OK);
+        return;
+    }
+
+    /* too many deletions pending: this one before the answer, as ever */
+    ngx_kmip_store_cleanup_observe(NGX_KMIP_STORE_CLEANUP_BEFORE_ANSWER);
+
     del = ngx_kmip_store_call(ctx, ngx_kmip_store_update_deleted);
 
     if (del == NULL
@@ -3408,6 +3472,309 @@ ngx_kmip_store_sweep_next(ngx_kmip_store_sweep_t *sw)
 }
 
 
+/* ------------------------------------------------ deletion after answer */
+
+/*
+ * An update answers once generation N+1 is created: readers take the
+ * highest generation (the listing), or check the next generation's alias
+ * (the key map), so no reader depends on generation N being gone. Its
+ * deletion, and that of older generations left over, runs here, in the
+ * worker, after the answer: at once, then retried after 1 and 3 seconds
+ * (each try as long as kmip_keyprotect_timeout), at most
+ * NGX_KMIP_STORE_CLEANUPS_MAX at a time per worker (beyond that an update
+ * deletes before it answers, as it always did).
+ *
+ * The key map names N+1 meanwhile, marked pending until the last try
+ * could end: a worker that stops before the deletion (crash, stop) leaves
+ * generation N live beside N+1, and reads of the object list again from
+ * then on, find N as a leftover, and the next update deletes it.
+ *
+ * Generation N deleted by someone else (410 or 404 on the first try): an
+ * operator's deletion of the object's key raced with the update, or a
+ * later writer that found N left over deleted it after writing N+2.
+ * Either way N+1 goes too: the object stays destroyed in the first case
+ * (design requirement 4), and N+1 was superseded in the second.
+ */
+
+#define NGX_KMIP_STORE_CLEANUPS_MAX   256
+#define NGX_KMIP_STORE_CLEANUP_TRIES  3
+#define NGX_KMIP_STORE_CLEANUP_DELAY  1000
+
+
+static ngx_int_t
+ngx_kmip_store_cleanup_later(ngx_kmip_store_ctx_t *ctx)
+{
+    time_t                     pending;
+    ngx_str_t                 *id, *stale;
+    ngx_uint_t                 i, n;
+    ngx_pool_t                *pool;
+    ngx_kmip_object_t         *obj = ctx->obj;
+    ngx_kmip_store_cleanup_t  *cl;
+
+    if (ngx_kmip_store_cleanups >= NGX_KMIP_STORE_CLEANUPS_MAX) {
+        return NGX_DECLINED;
+    }
+
+    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, ngx_cycle->log);
+    if (pool == NULL) {
+        return NGX_DECLINED;
+    }
+
+    n = 1 + (obj->stale ? obj->stale->nelts : 0);
+
+    cl = ngx_pcalloc(pool, sizeof(ngx_kmip_store_cleanup_t));
+    if (cl == NULL) {
+        goto failed;
+    }
+
+    cl->pool = pool;
+    cl->ids = ngx_array_create(pool, n + 1, sizeof(ngx_str_t));
+    cl->uid.data = ngx_pstrdup(pool, &obj->uid);
+    cl->new_id.data = ngx_pstrdup(pool, &ctx->new_id);
+
+    if (cl->ids == NULL || cl->uid.data == NULL || cl->new_id.data == NULL) {
+        goto failed;
+    }
+
+    cl->uid.len = obj->uid.len;
+    cl->new_id.len = ctx->new_id.len;
+
+    stale = obj->stale ? obj->stale->elts : NULL;
+
+    for (i = 0; i < n; i++) {
+        id = ngx_array_push(cl->ids);
+        if (id == NULL) {
+            goto failed;
+        }
+
+        *id = (i == 0) ? ctx->old_id : stale[i - 1];
+
+        id->data = ngx_pstrdup(pool, id);
+        if (id->data == NULL) {
+            goto failed;
+        }
+    }
+
+    cl->fd = (ngx_socket_t) -1;
+    cl->kp = ctx->kp;
+    cl->keyspace = ngx_kmip_store_map_keyspace(ctx);
+    cl->generation = obj->generation + 1;
+
+    cl->event.data = cl;
+    cl->event.handler = ngx_kmip_store_cleanup_handler;
+    cl->event.log = ngx_cycle->log;
+
+    /* an exiting worker does not wait for it: a leftover, found later */
+    cl->event.cancelable = 1;
+
+    ngx_kmip_store_cleanups++;
+
+    /* the longest the tries can take, and a second for the clock */
+    pending = ngx_time() + 1
+              + (NGX_KMIP_STORE_CLEANUP_TRIES * ngx_kmip_kp_timeout(ctx->kp)
+                 + 4 * NGX_KMIP_STORE_CLEANUP_DELAY) / 1000;
+
+    ngx_kmip_store_map_set(cl->keyspace, &cl->uid, &cl->new_id,
+                           cl->generation, pending);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_STREAM, ctx->op->log, 0,
+                   "kmip store: \"%V\" generation %ui written, %ui old "
+                   "key(s) to delete after the answer",
+                   &ctx->name, cl->generation, n);
+
+    ngx_kmip_store_cleanup_next(cl);
+
+    /* the request's audit line names the deletion it started */
+
+    if (cl->call && cl->call->correlation_id.len) {
+        id = ngx_palloc(ctx->op->pool, sizeof(ngx_str_t));
+
+        if (id) {
+            id->data = ngx_pstrdup(ctx->op->pool, &cl->call->correlation_id);
+            id->len = id->data ? cl->call->correlation_id.len : 0;
+
+            (void) ngx_kmip_store_trace(ctx->op, id);
+        }
+    }
+
+    return NGX_OK;
+
+failed:
+
+    ngx_destroy_pool(pool);
+
+    return NGX_DECLINED;
+}
+
+
+static void
+ngx_kmip_store_cleanup_next(ngx_kmip_store_cleanup_t *cl)
+{
+    ngx_str_t           *id;
+    ngx_kmip_kp_call_t  *call;
+
+    if (cl->next < cl->ids->nelts) {
+        id = (ngx_str_t *) cl->ids->elts + cl->next;
+
+        call = ngx_kmip_kp_call_create(cl->pool, ngx_cycle->log);
+        if (call == NULL) {
+            ngx_kmip_store_cleanup_failed(cl, NULL);
+            return;
+        }
+
+        call->handler = ngx_kmip_store_cleanup_deleted;
+        call->data = cl;
+        cl->call = call;
+        call->expected = (1 << NGX_KMIP_KP_GONE)
+                         | (1 << NGX_KMIP_KP_NOT_FOUND);
+
+        if (ngx_kmip_kp_delete_key(cl->kp, call, id) != NGX_AGAIN) {
+            ngx_kmip_store_cleanup_failed(cl, call);
+        }
+
+        return;
+    }
+
+    if (!cl->raced && cl->left == 0) {
+        /* nothing left over: reads of the object need not list */
+        ngx_kmip_store_map_set(cl->keyspace, &cl->uid, &cl->new_id,
+                               cl->generation, 0);
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_STREAM, ngx_cycle->log, 0,
+                   "kmip store: deletions after the answer done for "
+                   "\"kmip-%V\", %ui left over", &cl->uid, cl->left);
+
+    ngx_kmip_store_cleanups--;
+    ngx_destroy_pool(cl->pool);
+}
+
+
+static void
+ngx_kmip_store_cleanup_deleted(ngx_kmip_kp_call_t *call)
+{
+    ngx_str_t                 *id;
+    ngx_kmip_store_cleanup_t  *cl = call->data;
+
+    if (call->result == NGX_KMIP_KP_GONE
+        || call->result == NGX_KMIP_KP_NOT_FOUND)
+    {
+        if (cl->next == 0 && cl->tries == 0 && !cl->raced) {
+            /* someone else deleted generation N: N+1 goes too */
+            cl->raced = 1;
+
+            ngx_kmip_store_map_set(cl->keyspace, &cl->uid, NULL, 0, 0);
+            ngx_kmip_store_cleanup_observe(NGX_KMIP_STORE_CLEANUP_RACED);
+
+            ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                          "kmip store: Key Protect key %V of \"kmip-%V\" "
+                          "was deleted by another than the update that "
+                          "superseded it (the object's deletion, or a "
+                          "later update): deleting generation %ui, %V, too",
+                          (ngx_str_t *) cl->ids->elts, &cl->uid,
+                          cl->generation, &cl->new_id);
+
+            id = ngx_array_push(cl->ids);
+            if (id) {
+                *id = cl->new_id;
+
+            } else {
+                ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                              "kmip store: Key Protect key %V of the "
+                              "destroyed object \"kmip-%V\" could not be "
+                              "deleted; delete it by hand",
+                              &cl->new_id, &cl->uid);
+            }
+        }
+
+        /* else a retried deletion that an earlier try did */
+
+    } else if (call->result != NGX_KMIP_KP_OK) {
+        ngx_kmip_store_cleanup_failed(cl, call);
+        return;
+
+    } else {
+        ngx_kmip_store_cleanup_observe(NGX_KMIP_STORE_CLEANUP_DELETED);
+    }
+
+    cl->next++;
+    cl->tries = 0;
+
+    ngx_kmip_store_cleanup_next(cl);
+}
+
+
+/* a try failed: again later, or the key is left over */
+
+static void
+ngx_kmip_store_cleanup_failed(ngx_kmip_store_cleanup_t *cl,
+    ngx_kmip_kp_call_t *call)
+{
+    ngx_str_t   *id, none = ngx_string("no memory");
+    ngx_msec_t   delay;
+
+    id = (ngx_str_t *) cl->ids->elts + cl->next;
+
+    if (++cl->tries < NGX_KMIP_STORE_CLEANUP_TRIES) {
+        ngx_kmip_store_cleanup_observe(NGX_KMIP_STORE_CLEANUP_RETRIED);
+
+        delay = (cl->tries == 1) ? NGX_KMIP_STORE_CLEANUP_DELAY
+                                 : 3 * NGX_KMIP_STORE_CLEANUP_DELAY;
+
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "kmip store: Key Protect key %V of \"kmip-%V\" "
+                      "could not be deleted: %V; trying again in %M ms",
+                      id, &cl->uid, call ? &call->error : &none, delay);
+
+        ngx_add_timer(&cl->event, delay);
+        return;
+    }
+
+    ngx_kmip_store_cleanup_observe(NGX_KMIP_STORE_CLEANUP_LEFT_OVER);
+
+    if (cl->raced && cl->next == cl->ids->nelts - 1) {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "kmip store: Key Protect key %V of the destroyed "
+                      "object \"kmip-%V\" could not be deleted: %V; "
+                      "delete it by hand", id, &cl->uid,
+                      call ? &call->error : &none);
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "kmip store: Key Protect key %V of \"kmip-%V\" "
+                      "could not be deleted after %ui tries: %V; it is "
+                      "left over, and the next update of the object "
+                      "deletes it", id, &cl->uid, cl->tries,
+                      call ? &call->error : &none);
+    }
+
+    /* reads list, and so find it, until an update deletes it */
+    ngx_kmip_store_map_set(cl->keyspace, &cl->uid, NULL, 0, 0);
+
+    cl->left++;
+    cl->next++;
+    cl->tries = 0;
+
+    ngx_kmip_store_cleanup_next(cl);
+}
+
+
+static void
+ngx_kmip_store_cleanup_handler(ngx_event_t *ev)
+{
+    ngx_kmip_store_cleanup_next(ev->data);
+}
+
+
+static void
+ngx_kmip_store_cleanup_observe(ngx_kmip_store_cleanup_e what)
+{
+    if (ngx_kmip_store_cleanup_observer) {
+        ngx_kmip_store_cleanup_observer(what);
+    }
+}
+
+
 /* ---------------------------------------------------------------- key map */
 
 /*
@@ -3430,9 +3797,15 @@ ngx_kmip_store_sweep_next(ngx_kmip_store_sweep_t *sw)
 #define NGX_KMIP_STORE_ID_LEN        36
 
 
+#define NGX_KMIP_STORE_MAP_KEEP      ((time_t) -1)
+
+
 typedef struct {
     uint32_t                    keyspace;   /* ngx_kmip_kp_keyspace() */
     uint32_t                    generation; /* 0: a free slot */
+    time_t                      pending;    /* 0, or until when the old
+                                               generation's deletion
+                                               after the answer may run */
     u_char                      uid[NGX_KMIP_STORE_UID_LEN];
     u_char                      id[NGX_KMIP_STORE_ID_LEN];
 } ngx_kmip_store_map_slot_t;
@@ -3666,7 +4039,8 @@ ngx_kmip_store_map_get(ngx_kmip_store_ctx_t *ctx, ngx_str_t *uid,
 
     if (slot->generation
         && slot->keyspace == keyspace
-        && ngx_memcmp(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN) == 0)
+        && ngx_memcmp(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN) == 0
+        && (slot->pending == 0 || slot->pending >= ngx_time()))
     {
         ngx_memcpy(id->data, slot->id, NGX_KMIP_STORE_ID_LEN);
         id->len = NGX_KMIP_STORE_ID_LEN;
@@ -3690,7 +4064,23 @@ static void
 ngx_kmip_store_map_put(ngx_kmip_store_ctx_t *ctx, ngx_str_t *uid,
     ngx_str_t *id, ngx_uint_t generation)
 {
-    uint32_t                    keyspace;
+    ngx_kmip_store_map_set(ngx_kmip_store_map_keyspace(ctx), uid, id,
+                           generation, NGX_KMIP_STORE_MAP_KEEP);
+}
+
+
+/*
+ * pending: the time until which an entry whose old generation is being
+ * deleted after the answer is served (NGX_KMIP_STORE_MAP_KEEP: as it is,
+ * 0: no deletion pending); past it, reads list (the worker stopped before
+ * the deletion, which leaves the old generation for a listing to find)
+ */
+
+static void
+ngx_kmip_store_map_set(uint32_t keyspace, ngx_str_t *uid, ngx_str_t *id,
+    ngx_uint_t generation, time_t pending)
+{
+    ngx_uint_t                  same;
     ngx_kmip_store_map_t       *map;
     ngx_kmip_store_map_slot_t  *slot;
 
@@ -3708,28 +4098,31 @@ ngx_kmip_store_map_put(ngx_kmip_store_ctx_t *ctx, ngx_str_t *uid,
         generation = 0;
     }
 
-    keyspace = ngx_kmip_store_map_keyspace(ctx);
     slot = ngx_kmip_store_map_slot(map, keyspace, uid);
 
     ngx_shmtx_lock(&map->shpool->mutex);
 
-    if (generation
-        && slot->generation > generation
-        && slot->keyspace == keyspace
-        && ngx_memcmp(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN) == 0)
-    {
+    same = slot->generation
+           && slot->keyspace == keyspace
+           && ngx_memcmp(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN) == 0;
+
+    if (generation && same && slot->generation > generation) {
         /* a worker's later write is there already: it stays */
 
     } else if (generation) {
+
+        if (pending == NGX_KMIP_STORE_MAP_KEEP) {
+            pending = (same && slot->generation == generation)
+                      ? slot->pending : 0;
+        }
+
         slot->keyspace = keyspace;
         slot->generation = (uint32_t) generation;
+        slot->pending = pending;
         ngx_memcpy(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN);
         ngx_memcpy(slot->id, id->data, NGX_KMIP_STORE_ID_LEN);
 
-    } else if (slot->keyspace == keyspace
-               && ngx_memcmp(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN)
-                  == 0)
-    {
+    } else if (same) {
         slot->generation = 0;
     }
 

@@ -91,6 +91,7 @@ static void ngx_kmip_kp_secret_cleanup(void *data);
 static ngx_int_t ngx_kmip_kp_encode(ngx_pool_t *pool, ngx_str_t *src,
     ngx_str_t *dst);
 static ngx_int_t ngx_kmip_kp_correlation_id(ngx_kmip_kp_call_t *call);
+static uint32_t ngx_kmip_kp_crc2(ngx_str_t *a, ngx_str_t *b);
 
 static yajl_gen ngx_kmip_kp_gen_alloc(void);
 static ngx_int_t ngx_kmip_kp_gen_done(ngx_kmip_kp_ctx_t *ctx, yajl_gen g);
@@ -178,18 +179,34 @@ ngx_kmip_kp_timeout(ngx_kmip_kp_t *kp)
 }
 
 
-uint32_t
-ngx_kmip_kp_keyspace(ngx_kmip_kp_t *kp)
+/* two names, as a number: which keys a configuration addresses */
+
+static uint32_t
+ngx_kmip_kp_crc2(ngx_str_t *a, ngx_str_t *b)
 {
     uint32_t  crc;
 
     ngx_crc32_init(crc);
-    ngx_crc32_update(&crc, kp->instance.data, kp->instance.len);
+    ngx_crc32_update(&crc, a->data, a->len);
     ngx_crc32_update(&crc, (u_char *) "\n", 1);
-    ngx_crc32_update(&crc, kp->key_ring.data, kp->key_ring.len);
+    ngx_crc32_update(&crc, b->data, b->len);
     ngx_crc32_final(crc);
 
     return crc;
+}
+
+
+uint32_t
+ngx_kmip_kp_root_keyspace(ngx_kmip_kp_t *kp)
+{
+    return ngx_kmip_kp_crc2(&kp->instance, &kp->root_key);
+}
+
+
+uint32_t
+ngx_kmip_kp_keyspace(ngx_kmip_kp_t *kp)
+{
+    return ngx_kmip_kp_crc2(&kp->instance, &kp->key_ring);
 }
 
 

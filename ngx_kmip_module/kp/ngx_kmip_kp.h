@@ -123,6 +123,9 @@ ngx_msec_t ngx_kmip_kp_timeout(ngx_kmip_kp_t *kp);
  */
 uint32_t ngx_kmip_kp_keyspace(ngx_kmip_kp_t *kp);
 
+/* the same for the root key a configuration wraps and unwraps with */
+uint32_t ngx_kmip_kp_root_keyspace(ngx_kmip_kp_t *kp);
+
 /* POST /api/v2/keys, a standard key with payload and aliases */
 ngx_int_t ngx_kmip_kp_create_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ngx_str_t *name, ngx_str_t *description, ngx_str_t *payload,

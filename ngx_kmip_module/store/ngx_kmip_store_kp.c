@@ -362,6 +362,8 @@ static void ngx_kmip_store_map_put(ngx_kmip_store_ctx_t *ctx, ngx_str_t *uid,
 static void ngx_kmip_store_map_set(uint32_t keyspace, ngx_str_t *uid,
     ngx_str_t *id, ngx_uint_t generation, time_t pending);
 static uint32_t ngx_kmip_store_map_keyspace(ngx_kmip_store_ctx_t *ctx);
+static void ngx_kmip_store_crk_seen(ngx_kmip_kp_t *kp, ngx_uint_t usable);
+static ngx_uint_t ngx_kmip_store_crk_fresh(ngx_kmip_kp_t *kp);
 
 
 const ngx_kmip_store_backend_t  ngx_kmip_store_kp_backend = {
@@ -600,6 +602,11 @@ ngx_kmip_store_kp_fail(ngx_kmip_store_op_t *op, ngx_kmip_kp_call_t *call,
 
     default:
         break;
+    }
+
+    if (result == NGX_KMIP_STORE_ROOT_KEY && op->store) {
+        /* every worker's attribute-only reads unwrap again at once */
+        ngx_kmip_store_crk_seen(op->store->conf, 0);
     }
 
     return ngx_kmip_store_fail(op, result, call,
@@ -915,6 +922,8 @@ ngx_kmip_store_create_wrapped(ngx_kmip_kp_call_t *call)
 
     obj->wrapped = call->ciphertext;
     obj->material_len = obj->material.len;
+
+    ngx_kmip_store_crk_seen(ctx->kp, 1);
 
     if (ctx->dek.len) {
         /* the data key is wrapped: the chunks, then generation 1 */
@@ -2397,10 +2406,12 @@ ngx_kmip_store_fetch_destroyed(ngx_kmip_store_ctx_t *ctx,
 
 
 /*
- * Every read unwraps, even when the caller does not want the material
- * (Get Attributes, mutations): the unwrap is what proves that the CRK is
- * still usable, so that deleting or disabling the CRK stops Get Attributes
- * as well as Get (docs/operations.md), and its answer carries the
+ * A read unwraps when the caller wants the material, or when the root key
+ * did not wrap or unwrap for this node in the last
+ * NGX_KMIP_STORE_CRK_FRESH seconds: the unwrap is what proves that the
+ * CRK is still usable, so that deleting or disabling the CRK stops Get
+ * Attributes as well as Get, within that bound
+ * (docs/key-protect.md#the-root-keys-liveness); its answer carries the
  * ciphertext re-wrapped under the newest CRK version after a rotation,
  * which the next update stores.
  */
@@ -2409,6 +2420,17 @@ static ngx_int_t
 ngx_kmip_store_fetch_unwrap(ngx_kmip_store_ctx_t *ctx)
 {
     if (ctx->obj->wrapped.len == 0) {
+        return NGX_OK;
+    }
+
+    if (!ctx->with_material && ngx_kmip_store_crk_fresh(ctx->kp)) {
+        /*
+         * no material wanted, and the root key wrapped or unwrapped for
+         * this node less than NGX_KMIP_STORE_CRK_FRESH seconds ago
+         */
+        ngx_log_debug1(NGX_LOG_DEBUG_STREAM, ctx->op->log, 0,
+                       "kmip store: \"%V\": the root key is usable, "
+                       "no unwrap", &ctx->name);
         return NGX_OK;
     }
 
@@ -2428,6 +2450,8 @@ ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call)
     if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_UNWRAP)) {
         return;
     }
+
+    ngx_kmip_store_crk_seen(ctx->kp, 1);
 
     rc = ngx_kmip_store_fetch_material(ctx, call);
 
@@ -3799,6 +3823,15 @@ ngx_kmip_store_cleanup_observe(ngx_kmip_store_cleanup_e what)
 
 #define NGX_KMIP_STORE_MAP_KEEP      ((time_t) -1)
 
+/*
+ * An attribute-only read (Get Attributes, attribute changes, Activate,
+ * Revoke, Destroy...) unwraps nothing while the object's root key wrapped
+ * or unwrapped for a worker of this node less than this many seconds ago
+ * (docs/key-protect.md#the-root-keys-liveness)
+ */
+#define NGX_KMIP_STORE_CRK_FRESH     5
+#define NGX_KMIP_STORE_CRK_SLOTS     16
+
 
 typedef struct {
     uint32_t                    keyspace;   /* ngx_kmip_kp_keyspace() */
@@ -3811,7 +3844,16 @@ typedef struct {
 } ngx_kmip_store_map_slot_t;
 
 
+/* when a root key last wrapped or unwrapped for this node */
+
 typedef struct {
+    uint32_t                    root;       /* ngx_kmip_kp_root_keyspace() */
+    time_t                      usable;     /* 0: refused, or never seen */
+} ngx_kmip_store_crk_t;
+
+
+typedef struct {
+    ngx_kmip_store_crk_t        crk[NGX_KMIP_STORE_CRK_SLOTS];
     ngx_uint_t                  nslots;
     ngx_kmip_store_map_slot_t   slots[1];
 } ngx_kmip_store_map_sh_t;
@@ -4127,4 +4169,99 @@ ngx_kmip_store_map_set(uint32_t keyspace, ngx_str_t *uid, ngx_str_t *id,
     }
 
     ngx_shmtx_unlock(&map->shpool->mutex);
+}
+
+
+/* ------------------------------------------------------ root key liveness */
+
+/*
+ * A root key's wrap or unwrap answered (usable), or Key Protect said the
+ * root key is deleted or not active (not usable): every worker of the
+ * node sees it at once. The slots hold the root keys last seen; a new one
+ * takes the slot seen longest ago.
+ */
+
+static void
+ngx_kmip_store_crk_seen(ngx_kmip_kp_t *kp, ngx_uint_t usable)
+{
+    time_t                  now;
+    uint32_t                root;
+    ngx_uint_t              i;
+    ngx_kmip_store_crk_t   *crk, *oldest;
+    ngx_kmip_store_map_t   *map;
+
+    map = ngx_kmip_store_map_zone();
+
+    if (map == NULL) {
+        return;
+    }
+
+    root = ngx_kmip_kp_root_keyspace(kp);
+    now = ngx_time();
+    oldest = NULL;
+
+    ngx_shmtx_lock(&map->shpool->mutex);
+
+    for (i = 0; i < NGX_KMIP_STORE_CRK_SLOTS; i++) {
+        crk = &map->sh->crk[i];
+
+        if (crk->root == root) {
+            break;
+        }
+
+        if (oldest == NULL || crk->usable < oldest->usable) {
+            oldest = crk;
+        }
+    }
+
+    if (i == NGX_KMIP_STORE_CRK_SLOTS) {
+        crk = usable ? oldest : NULL;
+    }
+
+    if (crk) {
+        crk->root = root;
+        crk->usable = usable ? now : 0;
+    }
+
+    ngx_shmtx_unlock(&map->shpool->mutex);
+}
+
+
+/* the root key wrapped or unwrapped less than the bound ago */
+
+static ngx_uint_t
+ngx_kmip_store_crk_fresh(ngx_kmip_kp_t *kp)
+{
+    time_t                  now;
+    uint32_t                root;
+    ngx_uint_t              i, fresh;
+    ngx_kmip_store_crk_t   *crk;
+    ngx_kmip_store_map_t   *map;
+
+    map = ngx_kmip_store_map_zone();
+
+    if (map == NULL) {
+        return 0;
+    }
+
+    root = ngx_kmip_kp_root_keyspace(kp);
+    now = ngx_time();
+    fresh = 0;
+
+    ngx_shmtx_lock(&map->shpool->mutex);
+
+    for (i = 0; i < NGX_KMIP_STORE_CRK_SLOTS; i++) {
+        crk = &map->sh->crk[i];
+
+        if (crk->root == root) {
+            fresh = crk->usable
+                    && now >= crk->usable
+                    && now - crk->usable < NGX_KMIP_STORE_CRK_FRESH;
+            break;
+        }
+    }
+
+    ngx_shmtx_unlock(&map->shpool->mutex);
+
+    return fresh;
 }

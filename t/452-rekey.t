@@ -91,7 +91,10 @@ for my $v ('1.4', '2.1') {
         sleep 1;    # the replacement's dates differ by a second at least
         $kp->clear_requests;
         my $bi = op_ok(rekey($v, $old), 'Re-key');
-        is($kp->count, 9, 'nine Key Protect calls (docs/key-protect.md)')
+        select(undef, undef, undef, 0.3);   # old generations go after it
+        # the existing key's read does not unwrap: the root key was just
+        # used (docs/key-protect.md#the-root-keys-liveness)
+        is($kp->count, 8, 'eight Key Protect calls (docs/key-protect.md)')
             or diag explain [ map { "$_->{method} $_->{path}" }
                               $kp->requests ];
         my $new = uid_of($bi);

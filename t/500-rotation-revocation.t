@@ -1,7 +1,9 @@
 # The operator's actions on the CRK in Key Protect: rotation (keys keep
 # being served, new keys and rewritten records use the newest version),
 # deletion and disabling (every Get and Get Attributes fails, reversibly
-# with restore / enable), and the bound kmip_key_cache puts on revocation.
+# with restore / enable), the bound kmip_key_cache puts on revocation, and
+# the bound on attribute-only reads that do not unwrap while the root key
+# is known usable (docs/key-protect.md#the-root-keys-liveness).
 
 use lib 't/lib';
 use Test::Nginx::KMIP;
@@ -138,6 +140,9 @@ sub {
     my $k2 = main::create($port);
     is(main::wrap_version($k2), $v2, 'a new key is wrapped by the new version');
 
+    # an attribute change unwraps (and so learns the re-wrapped material)
+    # once the root key was not used for the liveness bound
+    sleep 6;
     is(main::add_attr($port, $k1, 'x-Name', 'vm-1'), 0, 'Add Attribute');
     is(main::wrap_version($k1), $v2,
        'the next write stores the material re-wrapped by the new version');
@@ -285,3 +290,52 @@ sub {
 }
 --- error_log
 the root key is unusable, 1 cached keys wiped
+
+
+=== TEST 6: attribute-only reads stop within the root key's liveness bound
+--- stream_server_config
+    kmip;
+    $TEST_NGINX_KP
+--- response_test eval
+sub {
+    my $port = current_vars()->{TEST_NGINX_PORT};
+
+    my ($k, $m) = main::key_and_material($port);
+    $kp->clear_requests;
+    is(main::get_state($port, $k)->[0], 0, 'Get Attributes');
+    is($kp->count(path => qr{/actions/unwrap$}), 0,
+       'no unwrap: the Get just proved the root key usable');
+
+    # the CRK deleted: Get fails at once; an attribute-only read may still
+    # be answered, for at most 5 seconds after the node last used the CRK
+    # (6 with the clock's second)
+    my $used = Time::HiRes::time();
+    is(main::crk('DELETE', '?force=true'), 204, 'CRK deleted');
+    my ($last_ok, $first_fail);
+    while (Time::HiRes::time() - $used < 8) {
+        my $s = main::get_state($port, $k);
+        if ($s->[0] == 0) {
+            $last_ok = Time::HiRes::time() - $used;
+        } else {
+            $first_fail //= Time::HiRes::time() - $used;
+            last;
+        }
+        sleep 0.2;
+    }
+    ok(defined $first_fail, 'Get Attributes fails in the end');
+    Test::More::note(sprintf 'last answered %.2f s, first refused %.2f s '
+                     . 'after the last use of the CRK',
+                     $last_ok // 0, $first_fail // -1);
+    cmp_ok($last_ok // 0, '<', 6, 'never answered 6 s after the last use');
+    ok(!defined $last_ok || $first_fail - $last_ok < 0.5,
+       'and refused from then on');
+    is(main::get_state($port, $k)->[0], 1, 'still refused');
+    is(main::add_attr($port, $k, 'x-Name', 'x'), 1, 'so is a change');
+    is(main::get($port, $k)->[0], 1, 'and Get');
+
+    is(main::crk('POST', '/restore'), 201, 'CRK restored');
+    main::served_again($port, $k, $m);
+    is(main::get_state($port, $k)->[0], 0, 'Get Attributes works again');
+}
+--- error_log
+root key deleted (KEY_DELETED_ERR, 410)

@@ -10,7 +10,7 @@ use KMIP::TTLV;
 use KMIP::Ops;
 use MIME::Base64 qw(encode_base64);
 
-plan tests => 16;
+plan tests => 17;
 
 my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
 my $n = start_nginx(stream_server_config => "kmip;\n    " . $kp->nginx_conf);
@@ -54,10 +54,19 @@ for my $b ([ 'served', $good ], [ 'answered', $other ]) {
        "the $b->[0] bytes are not in the log");
 }
 
-# Get Attributes unwraps too: it fails closed as well
+# Get Attributes reads no material, and unwraps only once the root key
+# was not used for 5 seconds (docs/key-protect.md#the-root-keys-liveness):
+# at once it answers the attributes; past the bound it unwraps, and fails
+# closed as well
 @bi = op_req($port, '1.4', { operation => 'Get Attributes',
                              payload => [ ops_uid($uid) ] });
-is(kmip_value($bi[0], 'Result Status'), 1, 'Get Attributes fails as well');
+is(kmip_value($bi[0], 'Result Status'), 0,
+   'Get Attributes right after: no unwrap, the attributes');
+select(undef, undef, undef, 6.2);
+@bi = op_req($port, '1.4', { operation => 'Get Attributes',
+                             payload => [ ops_uid($uid) ] });
+is(kmip_value($bi[0], 'Result Status'), 1,
+   'Get Attributes past the bound unwraps: it fails as well');
 
 # the same bytes from a genuine unwrap are served again
 $kp->clear_faults;

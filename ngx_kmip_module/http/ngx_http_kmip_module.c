@@ -354,6 +354,14 @@ ngx_http_kmip_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    /* the node's map from Unique Identifier to Key Protect key, one zone
+       for both modules */
+
+    if (conf->keyprotect.url.len && ngx_kmip_store_kp_map_add(cf) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     if (!conf->enable || clcf->handler != ngx_http_kmip_handler) {
         return NGX_CONF_OK;
     }

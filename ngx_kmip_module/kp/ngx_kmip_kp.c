@@ -91,6 +91,7 @@ static void ngx_kmip_kp_secret_cleanup(void *data);
 static ngx_int_t ngx_kmip_kp_encode(ngx_pool_t *pool, ngx_str_t *src,
     ngx_str_t *dst);
 static ngx_int_t ngx_kmip_kp_correlation_id(ngx_kmip_kp_call_t *call);
+static uint32_t ngx_kmip_kp_crc2(ngx_str_t *a, ngx_str_t *b);
 
 static yajl_gen ngx_kmip_kp_gen_alloc(void);
 static ngx_int_t ngx_kmip_kp_gen_done(ngx_kmip_kp_ctx_t *ctx, yajl_gen g);
@@ -175,6 +176,37 @@ ngx_msec_t
 ngx_kmip_kp_timeout(ngx_kmip_kp_t *kp)
 {
     return kp->timeout;
+}
+
+
+/* two names, as a number: which keys a configuration addresses */
+
+static uint32_t
+ngx_kmip_kp_crc2(ngx_str_t *a, ngx_str_t *b)
+{
+    uint32_t  crc;
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, a->data, a->len);
+    ngx_crc32_update(&crc, (u_char *) "\n", 1);
+    ngx_crc32_update(&crc, b->data, b->len);
+    ngx_crc32_final(crc);
+
+    return crc;
+}
+
+
+uint32_t
+ngx_kmip_kp_root_keyspace(ngx_kmip_kp_t *kp)
+{
+    return ngx_kmip_kp_crc2(&kp->instance, &kp->root_key);
+}
+
+
+uint32_t
+ngx_kmip_kp_keyspace(ngx_kmip_kp_t *kp)
+{
+    return ngx_kmip_kp_crc2(&kp->instance, &kp->key_ring);
 }
 
 
@@ -1065,6 +1097,14 @@ ngx_kmip_kp_log_failure(ngx_kmip_kp_ctx_t *ctx)
 
     level = (call->expected & (1 << call->result)) ? NGX_LOG_INFO
                                                    : NGX_LOG_ERR;
+
+    if (level == NGX_LOG_INFO && call->quiet) {
+        ngx_log_debug4(NGX_LOG_DEBUG_STREAM, call->log, 0,
+                       "%V, request: %V %V, correlation id: %V",
+                       &call->error, &ctx->method, &ctx->uri,
+                       &call->correlation_id);
+        return;
+    }
 
     ngx_log_error(level, call->log, 0,
                   "%V, request: %V %V, correlation id: %V",

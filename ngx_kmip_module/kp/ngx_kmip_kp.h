@@ -82,6 +82,9 @@ struct ngx_kmip_kp_call_s {
      */
     ngx_uint_t                  expected;
 
+    /* an expected result is the common case: logged at debug only */
+    unsigned                    quiet:1;
+
     /* results, valid when the handler runs */
     ngx_kmip_kp_result_e        result;
     ngx_uint_t                  http_status;    /* 0: no HTTP answer */
@@ -112,6 +115,16 @@ ngx_kmip_kp_call_t *ngx_kmip_kp_call_create(ngx_pool_t *pool,
 
 /* kmip_keyprotect_timeout: how long one call may take, retries included */
 ngx_msec_t ngx_kmip_kp_timeout(ngx_kmip_kp_t *kp);
+
+/*
+ * which Key Protect keys a configuration addresses (its instance and key
+ * ring), as a number: two configurations with the same one see the same
+ * keys by id
+ */
+uint32_t ngx_kmip_kp_keyspace(ngx_kmip_kp_t *kp);
+
+/* the same for the root key a configuration wraps and unwraps with */
+uint32_t ngx_kmip_kp_root_keyspace(ngx_kmip_kp_t *kp);
 
 /* POST /api/v2/keys, a standard key with payload and aliases */
 ngx_int_t ngx_kmip_kp_create_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,

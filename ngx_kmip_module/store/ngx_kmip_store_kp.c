@@ -32,8 +32,11 @@
  *   create   wrap, create g1                               2 calls
  *   fetch    list by exact name, get the highest g         2 calls
  *            (+ unwrap when the material is wanted)        3 calls
+ *            an object in the node's key map: get gN by id
+ *            and the alias g(N+1) at once, then unwrap     3 calls,
+ *                                                          2 round trips
  *   update   create g(N+1) (the alias is the compare-and-swap),
- *            delete gN                                     2 calls
+ *            delete gN after the answer                    2 calls
  *   destroy  delete gN                                     1 call
  *   list     list pages by name prefix, get each object    1 + n calls
  *   remove   list by exact name, delete every live key     1 + n calls
@@ -128,6 +131,10 @@ struct ngx_kmip_store_ctx_s {
     ngx_uint_t                  with_material;
     ngx_uint_t                  relisted;   /* fetch: lists repeated */
 
+    /* fetch through the key map: the GET by id and the next alias' */
+    ngx_kmip_kp_call_t         *mapped;
+    ngx_kmip_kp_result_e        probed;
+
     /* Key Protect keys to delete before answering (ngx_str_t ids) */
     ngx_array_t                *del_ids;
     ngx_uint_t                  next;
@@ -179,6 +186,35 @@ typedef struct {
     ngx_uint_t                  round;
     ngx_pool_t                 *pool;
 } ngx_kmip_store_sweep_t;
+
+
+/*
+ * What an update leaves for after its answer: the deletion of the
+ * generation it superseded, and of older ones left over
+ * (docs/key-protect.md#deleting-the-old-generation). The first fields
+ * mimic ngx_connection_t, as the sweep's do.
+ */
+
+typedef struct {
+    void                       *data;
+    void                       *read;
+    void                       *write;
+    ngx_socket_t                fd;
+
+    ngx_event_t                 event;
+    ngx_kmip_kp_t              *kp;
+    ngx_pool_t                 *pool;
+    uint32_t                    keyspace;   /* of the key map */
+    ngx_str_t                   uid;
+    ngx_str_t                   new_id;     /* generation N+1 */
+    ngx_uint_t                  generation; /* N+1 */
+    ngx_array_t                *ids;        /* ngx_str_t: gN first */
+    ngx_uint_t                  next;
+    ngx_uint_t                  tries;      /* of ids[next], failed */
+    ngx_uint_t                  left;       /* keys left over */
+    ngx_kmip_kp_call_t         *call;       /* the last one started */
+    unsigned                    raced:1;
+} ngx_kmip_store_cleanup_t;
 
 
 static ngx_int_t ngx_kmip_store_kp_create(ngx_kmip_store_op_t *op,
@@ -257,7 +293,16 @@ static void ngx_kmip_store_delete_failed(ngx_kmip_store_ctx_t *ctx,
 static ngx_uint_t ngx_kmip_store_named(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_key_t *key);
 static ngx_uint_t ngx_kmip_store_live(ngx_kmip_kp_key_t *key);
+static ngx_uint_t ngx_kmip_store_key_in_scope(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_key_t *key);
 static void ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_fetch_mapped(ngx_kmip_store_ctx_t *ctx,
+    ngx_str_t *id, ngx_uint_t generation);
+static void ngx_kmip_store_fetch_probed(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_fetch_mapped_got(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_fetch_checked(ngx_kmip_store_ctx_t *ctx);
+static ngx_int_t ngx_kmip_store_fetch_read(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call, ngx_kmip_kp_key_t *key);
 static ngx_int_t ngx_kmip_store_fetch_pick(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_fetch_stale(ngx_kmip_store_ctx_t *ctx,
@@ -303,6 +348,22 @@ static void ngx_kmip_store_sweep_handler(ngx_event_t *ev);
 static void ngx_kmip_store_swept(ngx_kmip_store_op_t *op);
 static void ngx_kmip_store_sweep_next(ngx_kmip_store_sweep_t *sw);
 static void ngx_kmip_store_remove_listed(ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_cleanup_later(ngx_kmip_store_ctx_t *ctx);
+static void ngx_kmip_store_cleanup_next(ngx_kmip_store_cleanup_t *cl);
+static void ngx_kmip_store_cleanup_deleted(ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_cleanup_failed(ngx_kmip_store_cleanup_t *cl,
+    ngx_kmip_kp_call_t *call);
+static void ngx_kmip_store_cleanup_handler(ngx_event_t *ev);
+static void ngx_kmip_store_cleanup_observe(ngx_kmip_store_cleanup_e what);
+static ngx_int_t ngx_kmip_store_map_get(ngx_kmip_store_ctx_t *ctx,
+    ngx_str_t *uid, ngx_str_t *id, ngx_uint_t *generation);
+static void ngx_kmip_store_map_put(ngx_kmip_store_ctx_t *ctx, ngx_str_t *uid,
+    ngx_str_t *id, ngx_uint_t generation);
+static void ngx_kmip_store_map_set(uint32_t keyspace, ngx_str_t *uid,
+    ngx_str_t *id, ngx_uint_t generation, time_t pending);
+static uint32_t ngx_kmip_store_map_keyspace(ngx_kmip_store_ctx_t *ctx);
+static void ngx_kmip_store_crk_seen(ngx_kmip_kp_t *kp, ngx_uint_t usable);
+static ngx_uint_t ngx_kmip_store_crk_fresh(ngx_kmip_kp_t *kp);
 
 
 const ngx_kmip_store_backend_t  ngx_kmip_store_kp_backend = {
@@ -325,6 +386,19 @@ static ngx_str_t  ngx_kmip_store_states_live = ngx_string("0,1,2,3");
 
 /* sweeps pending in this worker */
 static ngx_uint_t  ngx_kmip_store_sweeps;
+
+/* deletions after the answer pending in this worker */
+static ngx_uint_t  ngx_kmip_store_cleanups;
+
+ngx_kmip_store_cleanup_observer_pt  ngx_kmip_store_cleanup_observer;
+
+const char  *ngx_kmip_store_cleanup_names[] = {
+    "deleted",
+    "retried",
+    "left_over",
+    "raced",
+    "before_answer"
+};
 
 
 static ngx_int_t
@@ -528,6 +602,11 @@ ngx_kmip_store_kp_fail(ngx_kmip_store_op_t *op, ngx_kmip_kp_call_t *call,
 
     default:
         break;
+    }
+
+    if (result == NGX_KMIP_STORE_ROOT_KEY && op->store) {
+        /* every worker's attribute-only reads unwrap again at once */
+        ngx_kmip_store_crk_seen(op->store->conf, 0);
     }
 
     return ngx_kmip_store_fail(op, result, call,
@@ -844,6 +923,8 @@ ngx_kmip_store_create_wrapped(ngx_kmip_kp_call_t *call)
     obj->wrapped = call->ciphertext;
     obj->material_len = obj->material.len;
 
+    ngx_kmip_store_crk_seen(ctx->kp, 1);
+
     if (ctx->dek.len) {
         /* the data key is wrapped: the chunks, then generation 1 */
         ngx_kmip_store_finalize(ctx->op, ngx_kmip_store_chunks_write(ctx));
@@ -894,6 +975,8 @@ ngx_kmip_store_create_created(ngx_kmip_kp_call_t *call)
 
         ctx->obj->kp_id = key[0].id;
         ctx->obj->generation = 1;
+
+        ngx_kmip_store_map_put(ctx, &ctx->obj->uid, &ctx->obj->kp_id, 1);
 
         ngx_kmip_store_finalize(ctx->op, NGX_OK);
         return;
@@ -1132,6 +1215,14 @@ static void
 ngx_kmip_store_delete_failed(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_call_t *call)
 {
+    if (ctx->obj) {
+        /*
+         * a key left over: the object's reads list (and so find it) until
+         * an update deletes it
+         */
+        ngx_kmip_store_map_put(ctx, &ctx->obj->uid, NULL, 0);
+    }
+
     if (ctx->kind != NGX_KMIP_STORE_REMOVE || ctx->failed) {
         return;
     }
@@ -1725,6 +1816,8 @@ static ngx_int_t
 ngx_kmip_store_kp_fetch(ngx_kmip_store_op_t *op, ngx_str_t *uid,
     ngx_uint_t with_material)
 {
+    ngx_str_t              id;
+    ngx_uint_t             generation;
     ngx_kmip_store_ctx_t  *ctx;
 
     if (ngx_kmip_store_ctx(op, &ctx) != NGX_OK) {
@@ -1755,9 +1848,180 @@ ngx_kmip_store_kp_fetch(ngx_kmip_store_op_t *op, ngx_str_t *uid,
     ctx->obj->uid.len = uid->len;
     ctx->with_material = with_material;
 
+    if (ngx_kmip_store_map_get(ctx, uid, &id, &generation) == NGX_OK
+        && ngx_kmip_store_fetch_mapped(ctx, &id, generation) == NGX_AGAIN)
+    {
+        return NGX_AGAIN;
+    }
+
     return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_LIST,
                                 &ngx_kmip_store_states_all,
                                 ngx_kmip_store_fetch_listed, NULL);
+}
+
+
+/*
+ * A read of an object in the key map: in one round trip, the GET of the
+ * key the map names and the GET of the next generation's alias, which
+ * must not exist (docs/key-protect.md#the-key-map). NGX_AGAIN, or
+ * NGX_DECLINED when nothing started: the listing then.
+ */
+
+static ngx_int_t
+ngx_kmip_store_fetch_mapped(ngx_kmip_store_ctx_t *ctx, ngx_str_t *id,
+    ngx_uint_t generation)
+{
+    u_char              *p;
+    ngx_str_t            next;
+    ngx_kmip_kp_call_t  *call;
+
+    p = ngx_pnalloc(ctx->op->pool, ctx->name.len + 2 + NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_DECLINED;
+    }
+
+    next.data = p;
+    next.len = ngx_sprintf(p, "%V-g%ui", &ctx->name, generation + 1) - p;
+
+    ctx->obj->kp_id = *id;
+    ctx->obj->generation = generation;
+    ctx->mapped = NULL;
+    ctx->probed = NGX_KMIP_KP_FAILED;
+    ctx->pending = 0;
+
+    call = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_probed);
+    if (call == NULL) {
+        goto declined;
+    }
+
+    /* the answer hoped for: no key has that alias */
+    call->expected = 1 << NGX_KMIP_KP_NOT_FOUND;
+    call->quiet = 1;
+
+    if (ngx_kmip_kp_get_key(ctx->kp, call, &next) != NGX_AGAIN) {
+        goto declined;
+    }
+
+    ctx->pending++;
+
+    call = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_mapped_got);
+
+    if (call && ngx_kmip_kp_get_key(ctx->kp, call, id) == NGX_AGAIN) {
+        ctx->pending++;
+    }
+
+    /* else the probe's answer finds no key read: the listing then */
+
+    return NGX_AGAIN;
+
+declined:
+
+    ctx->obj->generation = 0;
+    ngx_str_null(&ctx->obj->kp_id);
+
+    return NGX_DECLINED;
+}
+
+
+static void
+ngx_kmip_store_fetch_probed(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+
+    ctx->probed = call->result;
+
+    ngx_kmip_store_fetch_checked(ctx);
+}
+
+
+static void
+ngx_kmip_store_fetch_mapped_got(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+
+    ctx->mapped = call;
+
+    ngx_kmip_store_fetch_checked(ctx);
+}
+
+
+/*
+ * Both answers in: the key the map named is the object's current
+ * generation only if it is live and active, bears the object's name, the
+ * generation the map said and a scope of the client's, and no key has
+ * the next generation's alias. Anything else: the map is wrong (a write
+ * on another node, a deletion), forgotten, and the read lists the name as
+ * every read did before the map.
+ */
+
+static void
+ngx_kmip_store_fetch_checked(ngx_kmip_store_ctx_t *ctx)
+{
+    const char          *why;
+    ngx_kmip_kp_key_t   *key;
+    ngx_kmip_kp_call_t  *call;
+    ngx_kmip_object_t   *obj = ctx->obj;
+
+    if (--ctx->pending) {
+        return;
+    }
+
+    call = ctx->mapped;
+
+    key = (call && call->result == NGX_KMIP_KP_OK && call->keys
+           && call->keys->nelts) ? call->keys->elts : NULL;
+
+    if (key == NULL) {
+        why = "not read";
+
+    } else if (!ngx_kmip_store_named(ctx, key)) {
+        why = "another object's";
+
+    } else if (ngx_kmip_store_generation(&ctx->name, key)
+               != obj->generation)
+    {
+        why = "of another generation";
+
+    } else if (key->deleted || key->state != NGX_KMIP_KP_STATE_ACTIVE) {
+        why = "deleted or not active";
+
+    } else if (!ngx_kmip_store_key_in_scope(ctx, key)) {
+        why = "of another scope";
+
+    } else if (ctx->probed != NGX_KMIP_KP_NOT_FOUND) {
+        why = "superseded";
+
+    } else {
+        why = NULL;
+    }
+
+    if (why == NULL) {
+        ngx_log_debug2(NGX_LOG_DEBUG_STREAM, ctx->op->log, 0,
+                       "kmip store: \"%V\" generation %ui from the key map",
+                       &ctx->name, obj->generation);
+
+        ngx_kmip_store_finalize(ctx->op,
+                                ngx_kmip_store_fetch_read(ctx, call, key));
+        return;
+    }
+
+    ngx_log_debug4(NGX_LOG_DEBUG_STREAM, ctx->op->log, 0,
+                   "kmip store: the key map's %V for \"%V\" "
+                   "(generation %ui) is %s: listing",
+                   &obj->kp_id, &ctx->name, obj->generation, why);
+
+    ngx_kmip_store_map_put(ctx, &obj->uid, NULL, 0);
+
+    obj->generation = 0;
+    ngx_str_null(&obj->kp_id);
+    ngx_str_null(&ctx->op->error);
+    ngx_str_null(&ctx->op->correlation_id);
+
+    ngx_kmip_store_finalize(ctx->op,
+                            ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_LIST,
+                                                 &ngx_kmip_store_states_all,
+                                                 ngx_kmip_store_fetch_listed,
+                                                 NULL));
 }
 
 
@@ -2041,6 +2305,7 @@ ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call)
     }
 
     if (obj->destroyed) {
+        ngx_kmip_store_map_put(ctx, &obj->uid, NULL, 0);
         ngx_kmip_store_fetch_destroyed(ctx, key);
         ngx_kmip_store_finalize(op, NGX_OK);
         return;
@@ -2051,6 +2316,7 @@ ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call)
             || call->result == NGX_KMIP_KP_NOT_FOUND)
         {
             /* deleted (or purged) between the list and the get */
+            ngx_kmip_store_map_put(ctx, &obj->uid, NULL, 0);
             obj->destroyed = 1;
             op->object = obj;
             ngx_kmip_store_finalize(op, NGX_OK);
@@ -2065,6 +2331,19 @@ ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call)
         return;
     }
 
+    ngx_kmip_store_finalize(op, ngx_kmip_store_fetch_read(ctx, call, key));
+}
+
+
+/* the record of the object's current generation, then the unwrap */
+
+static ngx_int_t
+ngx_kmip_store_fetch_read(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call, ngx_kmip_kp_key_t *key)
+{
+    ngx_kmip_store_op_t  *op = ctx->op;
+    ngx_kmip_object_t    *obj = ctx->obj;
+
     if (ngx_kmip_store_decode(op, obj, &key->payload, &obj->uid,
                               obj->generation)
         != NGX_OK)
@@ -2076,15 +2355,25 @@ ngx_kmip_store_fetch_got(ngx_kmip_kp_call_t *call)
                       "kmip store: Key Protect key %V: %V",
                       &obj->kp_id, &op->error);
 
-        ngx_kmip_store_finalize(op, NGX_ERROR);
-        return;
+        ngx_kmip_store_map_put(ctx, &obj->uid, NULL, 0);
+
+        return NGX_ERROR;
     }
 
     op->object = obj;
     /* the key cache may keep the record read */
     op->record = key->payload;
 
-    ngx_kmip_store_finalize(op, ngx_kmip_store_fetch_unwrap(ctx));
+    /*
+     * Live keys of older generations (leftovers) are seen by a listing
+     * only: such an object stays out of the map until an update deletes
+     * them.
+     */
+    ngx_kmip_store_map_put(ctx, &obj->uid, &obj->kp_id,
+                           (obj->stale && obj->stale->nelts)
+                           ? 0 : obj->generation);
+
+    return ngx_kmip_store_fetch_unwrap(ctx);
 }
 
 
@@ -2117,10 +2406,12 @@ ngx_kmip_store_fetch_destroyed(ngx_kmip_store_ctx_t *ctx,
 
 
 /*
- * Every read unwraps, even when the caller does not want the material
- * (Get Attributes, mutations): the unwrap is what proves that the CRK is
- * still usable, so that deleting or disabling the CRK stops Get Attributes
- * as well as Get (docs/operations.md), and its answer carries the
+ * A read unwraps when the caller wants the material, or when the root key
+ * did not wrap or unwrap for this node in the last
+ * NGX_KMIP_STORE_CRK_FRESH seconds: the unwrap is what proves that the
+ * CRK is still usable, so that deleting or disabling the CRK stops Get
+ * Attributes as well as Get, within that bound
+ * (docs/key-protect.md#the-root-keys-liveness); its answer carries the
  * ciphertext re-wrapped under the newest CRK version after a rotation,
  * which the next update stores.
  */
@@ -2129,6 +2420,17 @@ static ngx_int_t
 ngx_kmip_store_fetch_unwrap(ngx_kmip_store_ctx_t *ctx)
 {
     if (ctx->obj->wrapped.len == 0) {
+        return NGX_OK;
+    }
+
+    if (!ctx->with_material && ngx_kmip_store_crk_fresh(ctx->kp)) {
+        /*
+         * no material wanted, and the root key wrapped or unwrapped for
+         * this node less than NGX_KMIP_STORE_CRK_FRESH seconds ago
+         */
+        ngx_log_debug1(NGX_LOG_DEBUG_STREAM, ctx->op->log, 0,
+                       "kmip store: \"%V\": the root key is usable, "
+                       "no unwrap", &ctx->name);
         return NGX_OK;
     }
 
@@ -2148,6 +2450,8 @@ ngx_kmip_store_fetch_unwrapped(ngx_kmip_kp_call_t *call)
     if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_UNWRAP)) {
         return;
     }
+
+    ngx_kmip_store_crk_seen(ctx->kp, 1);
 
     rc = ngx_kmip_store_fetch_material(ctx, call);
 
@@ -2461,6 +2765,8 @@ ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call)
          * Another writer made this generation first. The caller fetches
          * again and retries.
          */
+        ngx_kmip_store_map_put(ctx, &ctx->obj->uid, NULL, 0);
+
         ngx_kmip_store_finalize(ctx->op,
             ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_CONFLICT, call,
                                 "a concurrent update of the object won "
@@ -2483,6 +2789,18 @@ ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call)
     key = call->keys->elts;
     ctx->new_id = key[0].id;
 
+    if (ngx_kmip_store_cleanup_later(ctx) == NGX_OK) {
+        /* generation N goes after the answer: no reader depends on it */
+        ctx->obj->kp_id = ctx->new_id;
+        ctx->obj->generation++;
+        ctx->obj->stale = NULL;
+        ngx_kmip_store_finalize(ctx->op, NGX_OK);
+        return;
+    }
+
+    /* too many deletions pending: this one before the answer, as ever */
+    ngx_kmip_store_cleanup_observe(NGX_KMIP_STORE_CLEANUP_BEFORE_ANSWER);
+
     del = ngx_kmip_store_call(ctx, ngx_kmip_store_update_deleted);
 
     if (del == NULL
@@ -2497,6 +2815,10 @@ ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call)
 
         ctx->obj->kp_id = ctx->new_id;
         ctx->obj->generation++;
+
+        /* gN is left over: reads list, and the next update deletes it */
+        ngx_kmip_store_map_put(ctx, &ctx->obj->uid, NULL, 0);
+
         ngx_kmip_store_finalize(ctx->op, NGX_OK);
     }
 }
@@ -2527,6 +2849,11 @@ ngx_kmip_store_update_deleted(ngx_kmip_kp_call_t *call)
     obj->kp_id = ctx->new_id;
     obj->generation++;
 
+    /* gN left over (the delete failed): reads list until it is deleted */
+    ngx_kmip_store_map_put(ctx, &obj->uid, &obj->kp_id,
+                           call->result == NGX_KMIP_KP_OK
+                           ? obj->generation : 0);
+
     ctx->op->result = NGX_KMIP_STORE_OK;
 
     ngx_kmip_store_delete_stale(ctx);
@@ -2547,6 +2874,8 @@ ngx_kmip_store_update_lost(ngx_kmip_store_ctx_t *ctx,
     (void) ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_GONE, call,
                                "the object's Key Protect key was "
                                "deleted during the update");
+
+    ngx_kmip_store_map_put(ctx, &ctx->obj->uid, NULL, 0);
 
     ngx_log_error(NGX_LOG_WARN, ctx->op->log, 0,
                   "kmip store: \"%V\" was deleted during an update; "
@@ -2624,6 +2953,8 @@ ngx_kmip_store_destroy_deleted(ngx_kmip_kp_call_t *call)
     if (ngx_kmip_store_call_failed(ctx->op, call, NGX_KMIP_STORE_KP_DELETE)) {
         return;
     }
+
+    ngx_kmip_store_map_put(ctx, &ctx->obj->uid, NULL, 0);
 
     ctx->obj->destroyed = 1;
     ctx->obj->deletion_date = ngx_time();
@@ -2994,6 +3325,8 @@ ngx_kmip_store_remove(ngx_kmip_store_op_t *op, ngx_str_t *uid,
     ctx->why = why;
     ctx->why_level = level;
 
+    ngx_kmip_store_map_put(ctx, uid, NULL, 0);
+
     if (ngx_kmip_store_names(ctx, uid, 0) != NGX_OK
         || ngx_kmip_store_search(ctx) != NGX_OK)
     {
@@ -3160,4 +3493,781 @@ ngx_kmip_store_sweep_next(ngx_kmip_store_sweep_t *sw)
 
     ngx_kmip_store_sweeps--;
     ngx_free(sw);
+}
+
+
+/* ------------------------------------------------ deletion after answer */
+
+/*
+ * An update answers once generation N+1 is created: readers take the
+ * highest generation (the listing), or check the next generation's alias
+ * (the key map), so no reader depends on generation N being gone. Its
+ * deletion, and that of older generations left over, runs here, in the
+ * worker, after the answer: at once, then retried after 1 and 3 seconds
+ * (each try as long as kmip_keyprotect_timeout), at most
+ * NGX_KMIP_STORE_CLEANUPS_MAX at a time per worker (beyond that an update
+ * deletes before it answers, as it always did).
+ *
+ * The key map names N+1 meanwhile, marked pending until the last try
+ * could end: a worker that stops before the deletion (crash, stop) leaves
+ * generation N live beside N+1, and reads of the object list again from
+ * then on, find N as a leftover, and the next update deletes it.
+ *
+ * Generation N deleted by someone else (410 or 404 on the first try): an
+ * operator's deletion of the object's key raced with the update, or a
+ * later writer that found N left over deleted it after writing N+2.
+ * Either way N+1 goes too: the object stays destroyed in the first case
+ * (design requirement 4), and N+1 was superseded in the second.
+ */
+
+#define NGX_KMIP_STORE_CLEANUPS_MAX   256
+#define NGX_KMIP_STORE_CLEANUP_TRIES  3
+#define NGX_KMIP_STORE_CLEANUP_DELAY  1000
+
+
+static ngx_int_t
+ngx_kmip_store_cleanup_later(ngx_kmip_store_ctx_t *ctx)
+{
+    time_t                     pending;
+    ngx_str_t                 *id, *stale;
+    ngx_uint_t                 i, n;
+    ngx_pool_t                *pool;
+    ngx_kmip_object_t         *obj = ctx->obj;
+    ngx_kmip_store_cleanup_t  *cl;
+
+    if (ngx_kmip_store_cleanups >= NGX_KMIP_STORE_CLEANUPS_MAX) {
+        return NGX_DECLINED;
+    }
+
+    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, ngx_cycle->log);
+    if (pool == NULL) {
+        return NGX_DECLINED;
+    }
+
+    n = 1 + (obj->stale ? obj->stale->nelts : 0);
+
+    cl = ngx_pcalloc(pool, sizeof(ngx_kmip_store_cleanup_t));
+    if (cl == NULL) {
+        goto failed;
+    }
+
+    cl->pool = pool;
+    cl->ids = ngx_array_create(pool, n + 1, sizeof(ngx_str_t));
+    cl->uid.data = ngx_pstrdup(pool, &obj->uid);
+    cl->new_id.data = ngx_pstrdup(pool, &ctx->new_id);
+
+    if (cl->ids == NULL || cl->uid.data == NULL || cl->new_id.data == NULL) {
+        goto failed;
+    }
+
+    cl->uid.len = obj->uid.len;
+    cl->new_id.len = ctx->new_id.len;
+
+    stale = obj->stale ? obj->stale->elts : NULL;
+
+    for (i = 0; i < n; i++) {
+        id = ngx_array_push(cl->ids);
+        if (id == NULL) {
+            goto failed;
+        }
+
+        *id = (i == 0) ? ctx->old_id : stale[i - 1];
+
+        id->data = ngx_pstrdup(pool, id);
+        if (id->data == NULL) {
+            goto failed;
+        }
+    }
+
+    cl->fd = (ngx_socket_t) -1;
+    cl->kp = ctx->kp;
+    cl->keyspace = ngx_kmip_store_map_keyspace(ctx);
+    cl->generation = obj->generation + 1;
+
+    cl->event.data = cl;
+    cl->event.handler = ngx_kmip_store_cleanup_handler;
+    cl->event.log = ngx_cycle->log;
+
+    /* an exiting worker does not wait for it: a leftover, found later */
+    cl->event.cancelable = 1;
+
+    ngx_kmip_store_cleanups++;
+
+    /* the longest the tries can take, and a second for the clock */
+    pending = ngx_time() + 1
+              + (NGX_KMIP_STORE_CLEANUP_TRIES * ngx_kmip_kp_timeout(ctx->kp)
+                 + 4 * NGX_KMIP_STORE_CLEANUP_DELAY) / 1000;
+
+    ngx_kmip_store_map_set(cl->keyspace, &cl->uid, &cl->new_id,
+                           cl->generation, pending);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_STREAM, ctx->op->log, 0,
+                   "kmip store: \"%V\" generation %ui written, %ui old "
+                   "key(s) to delete after the answer",
+                   &ctx->name, cl->generation, n);
+
+    ngx_kmip_store_cleanup_next(cl);
+
+    /* the request's audit line names the deletion it started */
+
+    if (cl->call && cl->call->correlation_id.len) {
+        id = ngx_palloc(ctx->op->pool, sizeof(ngx_str_t));
+
+        if (id) {
+            id->data = ngx_pstrdup(ctx->op->pool, &cl->call->correlation_id);
+            id->len = id->data ? cl->call->correlation_id.len : 0;
+
+            (void) ngx_kmip_store_trace(ctx->op, id);
+        }
+    }
+
+    return NGX_OK;
+
+failed:
+
+    ngx_destroy_pool(pool);
+
+    return NGX_DECLINED;
+}
+
+
+static void
+ngx_kmip_store_cleanup_next(ngx_kmip_store_cleanup_t *cl)
+{
+    ngx_str_t           *id;
+    ngx_kmip_kp_call_t  *call;
+
+    if (cl->next < cl->ids->nelts) {
+        id = (ngx_str_t *) cl->ids->elts + cl->next;
+
+        call = ngx_kmip_kp_call_create(cl->pool, ngx_cycle->log);
+        if (call == NULL) {
+            ngx_kmip_store_cleanup_failed(cl, NULL);
+            return;
+        }
+
+        call->handler = ngx_kmip_store_cleanup_deleted;
+        call->data = cl;
+        cl->call = call;
+        call->expected = (1 << NGX_KMIP_KP_GONE)
+                         | (1 << NGX_KMIP_KP_NOT_FOUND);
+
+        if (ngx_kmip_kp_delete_key(cl->kp, call, id) != NGX_AGAIN) {
+            ngx_kmip_store_cleanup_failed(cl, call);
+        }
+
+        return;
+    }
+
+    if (!cl->raced && cl->left == 0) {
+        /* nothing left over: reads of the object need not list */
+        ngx_kmip_store_map_set(cl->keyspace, &cl->uid, &cl->new_id,
+                               cl->generation, 0);
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_STREAM, ngx_cycle->log, 0,
+                   "kmip store: deletions after the answer done for "
+                   "\"kmip-%V\", %ui left over", &cl->uid, cl->left);
+
+    ngx_kmip_store_cleanups--;
+    ngx_destroy_pool(cl->pool);
+}
+
+
+static void
+ngx_kmip_store_cleanup_deleted(ngx_kmip_kp_call_t *call)
+{
+    ngx_str_t                 *id;
+    ngx_kmip_store_cleanup_t  *cl = call->data;
+
+    if (call->result == NGX_KMIP_KP_GONE
+        || call->result == NGX_KMIP_KP_NOT_FOUND)
+    {
+        if (cl->next == 0 && cl->tries == 0 && !cl->raced) {
+            /* someone else deleted generation N: N+1 goes too */
+            cl->raced = 1;
+
+            ngx_kmip_store_map_set(cl->keyspace, &cl->uid, NULL, 0, 0);
+            ngx_kmip_store_cleanup_observe(NGX_KMIP_STORE_CLEANUP_RACED);
+
+            ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                          "kmip store: Key Protect key %V of \"kmip-%V\" "
+                          "was deleted by another than the update that "
+                          "superseded it (the object's deletion, or a "
+                          "later update): deleting generation %ui, %V, too",
+                          (ngx_str_t *) cl->ids->elts, &cl->uid,
+                          cl->generation, &cl->new_id);
+
+            id = ngx_array_push(cl->ids);
+            if (id) {
+                *id = cl->new_id;
+
+            } else {
+                ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                              "kmip store: Key Protect key %V of the "
+                              "destroyed object \"kmip-%V\" could not be "
+                              "deleted; delete it by hand",
+                              &cl->new_id, &cl->uid);
+            }
+        }
+
+        /* else a retried deletion that an earlier try did */
+
+    } else if (call->result != NGX_KMIP_KP_OK) {
+        ngx_kmip_store_cleanup_failed(cl, call);
+        return;
+
+    } else {
+        ngx_kmip_store_cleanup_observe(NGX_KMIP_STORE_CLEANUP_DELETED);
+    }
+
+    cl->next++;
+    cl->tries = 0;
+
+    ngx_kmip_store_cleanup_next(cl);
+}
+
+
+/* a try failed: again later, or the key is left over */
+
+static void
+ngx_kmip_store_cleanup_failed(ngx_kmip_store_cleanup_t *cl,
+    ngx_kmip_kp_call_t *call)
+{
+    ngx_str_t   *id, none = ngx_string("no memory");
+    ngx_msec_t   delay;
+
+    id = (ngx_str_t *) cl->ids->elts + cl->next;
+
+    if (++cl->tries < NGX_KMIP_STORE_CLEANUP_TRIES) {
+        ngx_kmip_store_cleanup_observe(NGX_KMIP_STORE_CLEANUP_RETRIED);
+
+        delay = (cl->tries == 1) ? NGX_KMIP_STORE_CLEANUP_DELAY
+                                 : 3 * NGX_KMIP_STORE_CLEANUP_DELAY;
+
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "kmip store: Key Protect key %V of \"kmip-%V\" "
+                      "could not be deleted: %V; trying again in %M ms",
+                      id, &cl->uid, call ? &call->error : &none, delay);
+
+        ngx_add_timer(&cl->event, delay);
+        return;
+    }
+
+    ngx_kmip_store_cleanup_observe(NGX_KMIP_STORE_CLEANUP_LEFT_OVER);
+
+    if (cl->raced && cl->next == cl->ids->nelts - 1) {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "kmip store: Key Protect key %V of the destroyed "
+                      "object \"kmip-%V\" could not be deleted: %V; "
+                      "delete it by hand", id, &cl->uid,
+                      call ? &call->error : &none);
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "kmip store: Key Protect key %V of \"kmip-%V\" "
+                      "could not be deleted after %ui tries: %V; it is "
+                      "left over, and the next update of the object "
+                      "deletes it", id, &cl->uid, cl->tries,
+                      call ? &call->error : &none);
+    }
+
+    /* reads list, and so find it, until an update deletes it */
+    ngx_kmip_store_map_set(cl->keyspace, &cl->uid, NULL, 0, 0);
+
+    cl->left++;
+    cl->next++;
+    cl->tries = 0;
+
+    ngx_kmip_store_cleanup_next(cl);
+}
+
+
+static void
+ngx_kmip_store_cleanup_handler(ngx_event_t *ev)
+{
+    ngx_kmip_store_cleanup_next(ev->data);
+}
+
+
+static void
+ngx_kmip_store_cleanup_observe(ngx_kmip_store_cleanup_e what)
+{
+    if (ngx_kmip_store_cleanup_observer) {
+        ngx_kmip_store_cleanup_observer(what);
+    }
+}
+
+
+/* ---------------------------------------------------------------- key map */
+
+/*
+ * The node's map from Unique Identifier to the Key Protect key of the
+ * object's current generation (its id and generation), in shared memory:
+ * a read of an object that any worker of the node read or wrote before
+ * GETs that key by id, and asks in the same round trip whether the next
+ * generation's alias exists, instead of listing the name first. Nothing in
+ * it is secret (a Key Protect key id is not a credential), nothing in it
+ * is trusted: a key deleted, of another name, generation or state, or a
+ * next generation that exists send the read back to the listing
+ * (docs/key-protect.md#the-key-map). Direct-mapped: a Unique Identifier
+ * that lands on another's slot replaces it, which costs that object one
+ * listing more, never a wrong answer.
+ */
+
+#define NGX_KMIP_STORE_MAP_NAME      "kmip_kp_map"
+#define NGX_KMIP_STORE_MAP_SLOTS     8192
+#define NGX_KMIP_STORE_MAP_SIZE      (1024 * 1024)
+#define NGX_KMIP_STORE_ID_LEN        36
+
+
+#define NGX_KMIP_STORE_MAP_KEEP      ((time_t) -1)
+
+/*
+ * An attribute-only read (Get Attributes, attribute changes, Activate,
+ * Revoke, Destroy...) unwraps nothing while the object's root key wrapped
+ * or unwrapped for a worker of this node less than this many seconds ago
+ * (docs/key-protect.md#the-root-keys-liveness)
+ */
+#define NGX_KMIP_STORE_CRK_FRESH     5
+#define NGX_KMIP_STORE_CRK_SLOTS     16
+
+
+typedef struct {
+    uint32_t                    keyspace;   /* ngx_kmip_kp_keyspace() */
+    uint32_t                    generation; /* 0: a free slot */
+    time_t                      pending;    /* 0, or until when the old
+                                               generation's deletion
+                                               after the answer may run */
+    u_char                      uid[NGX_KMIP_STORE_UID_LEN];
+    u_char                      id[NGX_KMIP_STORE_ID_LEN];
+} ngx_kmip_store_map_slot_t;
+
+
+/* when a root key last wrapped or unwrapped for this node */
+
+typedef struct {
+    uint32_t                    root;       /* ngx_kmip_kp_root_keyspace() */
+    time_t                      usable;     /* 0: refused, or never seen */
+} ngx_kmip_store_crk_t;
+
+
+typedef struct {
+    ngx_kmip_store_crk_t        crk[NGX_KMIP_STORE_CRK_SLOTS];
+    ngx_uint_t                  nslots;
+    ngx_kmip_store_map_slot_t   slots[1];
+} ngx_kmip_store_map_sh_t;
+
+
+typedef struct {
+    ngx_slab_pool_t            *shpool;
+    ngx_kmip_store_map_sh_t    *sh;
+} ngx_kmip_store_map_t;
+
+
+static ngx_int_t ngx_kmip_store_map_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+
+
+/* the map zone's tag, the same whichever module adds it */
+static ngx_uint_t  ngx_kmip_store_map_tag;
+
+
+ngx_int_t
+ngx_kmip_store_kp_map_add(ngx_conf_t *cf)
+{
+    ngx_str_t              name;
+    ngx_shm_zone_t        *zone;
+    ngx_kmip_store_map_t  *map;
+
+    ngx_str_set(&name, NGX_KMIP_STORE_MAP_NAME);
+
+    /* one tag for the stream and the http module: one zone for both */
+    zone = ngx_shared_memory_add(cf, &name, NGX_KMIP_STORE_MAP_SIZE,
+                                 &ngx_kmip_store_map_tag);
+    if (zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (zone->data) {
+        /* another Key Protect configuration added it already */
+        return NGX_OK;
+    }
+
+    map = ngx_pcalloc(cf->pool, sizeof(ngx_kmip_store_map_t));
+    if (map == NULL) {
+        return NGX_ERROR;
+    }
+
+    zone->init = ngx_kmip_store_map_init_zone;
+    zone->data = map;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_kmip_store_map_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_kmip_store_map_t *omap = data;
+
+    size_t                 len;
+    ngx_slab_pool_t       *shpool;
+    ngx_kmip_store_map_t  *map;
+
+    map = shm_zone->data;
+
+    if (omap) {
+        map->shpool = omap->shpool;
+        map->sh = omap->sh;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+    map->shpool = shpool;
+
+    if (shm_zone->shm.exists) {
+        map->sh = shpool->data;
+        return NGX_OK;
+    }
+
+    map->sh = ngx_slab_calloc(shpool, sizeof(ngx_kmip_store_map_sh_t)
+                                      + (NGX_KMIP_STORE_MAP_SLOTS - 1)
+                                        * sizeof(ngx_kmip_store_map_slot_t));
+    if (map->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    map->sh->nslots = NGX_KMIP_STORE_MAP_SLOTS;
+    shpool->data = map->sh;
+
+    len = sizeof(" in kmip Key Protect map zone \"\"") + shm_zone->shm.name.len;
+
+    shpool->log_ctx = ngx_slab_alloc(shpool, len);
+    if (shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(shpool->log_ctx, " in kmip Key Protect map zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The zone of the running cycle, found by name: a worker never keeps a
+ * pointer that a configuration which failed to load could have set.
+ */
+
+static ngx_kmip_store_map_t *
+ngx_kmip_store_map_zone(void)
+{
+    ngx_uint_t              i;
+    ngx_list_part_t        *part;
+    ngx_shm_zone_t         *zone;
+    ngx_kmip_store_map_t   *map;
+
+    static ngx_cycle_t           *seen;
+    static ngx_kmip_store_map_t  *found;
+
+    if (seen == ngx_cycle) {
+        return found;
+    }
+
+    map = NULL;
+    part = &((ngx_cycle_t *) ngx_cycle)->shared_memory.part;
+    zone = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            zone = part->elts;
+            i = 0;
+        }
+
+        if (zone[i].init == ngx_kmip_store_map_init_zone
+            && zone[i].shm.name.len == sizeof(NGX_KMIP_STORE_MAP_NAME) - 1
+            && ngx_strncmp(zone[i].shm.name.data, NGX_KMIP_STORE_MAP_NAME,
+                           zone[i].shm.name.len) == 0)
+        {
+            map = zone[i].data;
+            break;
+        }
+    }
+
+    if (map && map->sh == NULL) {
+        map = NULL;
+    }
+
+    seen = (ngx_cycle_t *) ngx_cycle;
+    found = map;
+
+    return map;
+}
+
+
+/*
+ * What an entry is tied to: the Key Protect instance and key ring, and the
+ * client's scope, so that a client never finds in the map an object of
+ * another scope (its read lists, and costs what a missing object's does)
+ */
+
+static uint32_t
+ngx_kmip_store_map_keyspace(ngx_kmip_store_ctx_t *ctx)
+{
+    u_char      c;
+    uint32_t    crc, kp;
+    ngx_str_t  *scope;
+    ngx_uint_t  i;
+
+    kp = ngx_kmip_kp_keyspace(ctx->kp);
+    scope = &ctx->op->store->scope;
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, (u_char *) &kp, sizeof(uint32_t));
+
+    /* scopes compare without case (ngx_kmip_store_in_scope()) */
+    for (i = 0; i < scope->len; i++) {
+        c = ngx_tolower(scope->data[i]);
+        ngx_crc32_update(&crc, &c, 1);
+    }
+
+    ngx_crc32_final(crc);
+
+    return crc;
+}
+
+
+static ngx_kmip_store_map_slot_t *
+ngx_kmip_store_map_slot(ngx_kmip_store_map_t *map, uint32_t keyspace,
+    ngx_str_t *uid)
+{
+    uint32_t  hash;
+
+    hash = ngx_crc32_short(uid->data, uid->len) ^ keyspace;
+
+    return &map->sh->slots[hash % map->sh->nslots];
+}
+
+
+/* NGX_OK: the key id (in pool) and generation the map holds for uid */
+
+static ngx_int_t
+ngx_kmip_store_map_get(ngx_kmip_store_ctx_t *ctx, ngx_str_t *uid,
+    ngx_str_t *id, ngx_uint_t *generation)
+{
+    uint32_t                    keyspace;
+    ngx_int_t                   rc;
+    ngx_kmip_store_map_t       *map;
+    ngx_kmip_store_map_slot_t  *slot;
+
+    map = ngx_kmip_store_map_zone();
+
+    if (map == NULL || uid->len != NGX_KMIP_STORE_UID_LEN) {
+        return NGX_DECLINED;
+    }
+
+    id->data = ngx_pnalloc(ctx->op->pool, NGX_KMIP_STORE_ID_LEN);
+    if (id->data == NULL) {
+        return NGX_DECLINED;
+    }
+
+    keyspace = ngx_kmip_store_map_keyspace(ctx);
+    slot = ngx_kmip_store_map_slot(map, keyspace, uid);
+
+    rc = NGX_DECLINED;
+
+    ngx_shmtx_lock(&map->shpool->mutex);
+
+    if (slot->generation
+        && slot->keyspace == keyspace
+        && ngx_memcmp(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN) == 0
+        && (slot->pending == 0 || slot->pending >= ngx_time()))
+    {
+        ngx_memcpy(id->data, slot->id, NGX_KMIP_STORE_ID_LEN);
+        id->len = NGX_KMIP_STORE_ID_LEN;
+        *generation = slot->generation;
+        rc = NGX_OK;
+    }
+
+    ngx_shmtx_unlock(&map->shpool->mutex);
+
+    return rc;
+}
+
+
+/*
+ * The object's current generation is the key id, as this node just read
+ * or wrote it; generation 0 forgets the object (destroyed, or a read that
+ * found the map wrong).
+ */
+
+static void
+ngx_kmip_store_map_put(ngx_kmip_store_ctx_t *ctx, ngx_str_t *uid,
+    ngx_str_t *id, ngx_uint_t generation)
+{
+    ngx_kmip_store_map_set(ngx_kmip_store_map_keyspace(ctx), uid, id,
+                           generation, NGX_KMIP_STORE_MAP_KEEP);
+}
+
+
+/*
+ * pending: the time until which an entry whose old generation is being
+ * deleted after the answer is served (NGX_KMIP_STORE_MAP_KEEP: as it is,
+ * 0: no deletion pending); past it, reads list (the worker stopped before
+ * the deletion, which leaves the old generation for a listing to find)
+ */
+
+static void
+ngx_kmip_store_map_set(uint32_t keyspace, ngx_str_t *uid, ngx_str_t *id,
+    ngx_uint_t generation, time_t pending)
+{
+    ngx_uint_t                  same;
+    ngx_kmip_store_map_t       *map;
+    ngx_kmip_store_map_slot_t  *slot;
+
+    map = ngx_kmip_store_map_zone();
+
+    if (map == NULL || uid->len != NGX_KMIP_STORE_UID_LEN) {
+        return;
+    }
+
+    if (generation
+        && (id->len != NGX_KMIP_STORE_ID_LEN
+            || generation > NGX_MAX_UINT32_VALUE))
+    {
+        /* not a key id this map holds: the listing is used */
+        generation = 0;
+    }
+
+    slot = ngx_kmip_store_map_slot(map, keyspace, uid);
+
+    ngx_shmtx_lock(&map->shpool->mutex);
+
+    same = slot->generation
+           && slot->keyspace == keyspace
+           && ngx_memcmp(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN) == 0;
+
+    if (generation && same && slot->generation > generation) {
+        /* a worker's later write is there already: it stays */
+
+    } else if (generation) {
+
+        if (pending == NGX_KMIP_STORE_MAP_KEEP) {
+            pending = (same && slot->generation == generation)
+                      ? slot->pending : 0;
+        }
+
+        slot->keyspace = keyspace;
+        slot->generation = (uint32_t) generation;
+        slot->pending = pending;
+        ngx_memcpy(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN);
+        ngx_memcpy(slot->id, id->data, NGX_KMIP_STORE_ID_LEN);
+
+    } else if (same) {
+        slot->generation = 0;
+    }
+
+    ngx_shmtx_unlock(&map->shpool->mutex);
+}
+
+
+/* ------------------------------------------------------ root key liveness */
+
+/*
+ * A root key's wrap or unwrap answered (usable), or Key Protect said the
+ * root key is deleted or not active (not usable): every worker of the
+ * node sees it at once. The slots hold the root keys last seen; a new one
+ * takes the slot seen longest ago.
+ */
+
+static void
+ngx_kmip_store_crk_seen(ngx_kmip_kp_t *kp, ngx_uint_t usable)
+{
+    time_t                  now;
+    uint32_t                root;
+    ngx_uint_t              i;
+    ngx_kmip_store_crk_t   *crk, *oldest;
+    ngx_kmip_store_map_t   *map;
+
+    map = ngx_kmip_store_map_zone();
+
+    if (map == NULL) {
+        return;
+    }
+
+    root = ngx_kmip_kp_root_keyspace(kp);
+    now = ngx_time();
+    oldest = NULL;
+
+    ngx_shmtx_lock(&map->shpool->mutex);
+
+    for (i = 0; i < NGX_KMIP_STORE_CRK_SLOTS; i++) {
+        crk = &map->sh->crk[i];
+
+        if (crk->root == root) {
+            break;
+        }
+
+        if (oldest == NULL || crk->usable < oldest->usable) {
+            oldest = crk;
+        }
+    }
+
+    if (i == NGX_KMIP_STORE_CRK_SLOTS) {
+        crk = usable ? oldest : NULL;
+    }
+
+    if (crk) {
+        crk->root = root;
+        crk->usable = usable ? now : 0;
+    }
+
+    ngx_shmtx_unlock(&map->shpool->mutex);
+}
+
+
+/* the root key wrapped or unwrapped less than the bound ago */
+
+static ngx_uint_t
+ngx_kmip_store_crk_fresh(ngx_kmip_kp_t *kp)
+{
+    time_t                  now;
+    uint32_t                root;
+    ngx_uint_t              i, fresh;
+    ngx_kmip_store_crk_t   *crk;
+    ngx_kmip_store_map_t   *map;
+
+    map = ngx_kmip_store_map_zone();
+
+    if (map == NULL) {
+        return 0;
+    }
+
+    root = ngx_kmip_kp_root_keyspace(kp);
+    now = ngx_time();
+    fresh = 0;
+
+    ngx_shmtx_lock(&map->shpool->mutex);
+
+    for (i = 0; i < NGX_KMIP_STORE_CRK_SLOTS; i++) {
+        crk = &map->sh->crk[i];
+
+        if (crk->root == root) {
+            fresh = crk->usable
+                    && now >= crk->usable
+                    && now - crk->usable < NGX_KMIP_STORE_CRK_FRESH;
+            break;
+        }
+    }
+
+    ngx_shmtx_unlock(&map->shpool->mutex);
+
+    return fresh;
 }

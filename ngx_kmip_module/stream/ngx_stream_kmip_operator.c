@@ -13,6 +13,7 @@
 #include "ngx_kmip_kp.h"
 #include "ngx_kmip_store.h"
 #include "ngx_kmip_cache.h"
+#include "ngx_kmip_store_kp.h"
 #include "ngx_stream_kmip_module.h"
 #include "ngx_stream_kmip_operator.h"
 
@@ -49,6 +50,7 @@ typedef struct {
                              [NGX_STREAM_KMIP_M_BUCKETS];
     ngx_atomic_t   kp_sum_ms[NGX_STREAM_KMIP_M_CALLS];
     ngx_atomic_t   kp_count[NGX_STREAM_KMIP_M_CALLS];
+    ngx_atomic_t   cleanups[NGX_KMIP_STORE_CLEANUP_RESULTS];
 } ngx_stream_kmip_metrics_t;
 
 
@@ -90,6 +92,7 @@ static ngx_int_t ngx_stream_kmip_operator_init_process(ngx_cycle_t *cycle);
 static void ngx_stream_kmip_item_done(ngx_kmip_req_t *r, ngx_uint_t n);
 static void ngx_stream_kmip_kp_observe(ngx_kmip_kp_call_t *call,
     const char *what, ngx_msec_t elapsed);
+static void ngx_stream_kmip_cleanup_observe(ngx_kmip_store_cleanup_e what);
 static void ngx_stream_kmip_audit(ngx_kmip_req_t *r, ngx_uint_t n,
     ngx_open_file_t *file);
 static u_char *ngx_stream_kmip_audit_who(ngx_kmip_req_t *r, ngx_uint_t n,
@@ -377,6 +380,7 @@ static ngx_int_t
 ngx_stream_kmip_operator_init_process(ngx_cycle_t *cycle)
 {
     ngx_kmip_kp_observer = ngx_stream_kmip_kp_observe;
+    ngx_kmip_store_cleanup_observer = ngx_stream_kmip_cleanup_observe;
 
     return NGX_OK;
 }
@@ -494,6 +498,19 @@ ngx_stream_kmip_kp_observe(ngx_kmip_kp_call_t *call, const char *what,
     (void) ngx_atomic_fetch_add(&m->kp_buckets[i][b], 1);
     (void) ngx_atomic_fetch_add(&m->kp_sum_ms[i], elapsed);
     (void) ngx_atomic_fetch_add(&m->kp_count[i], 1);
+}
+
+
+static void
+ngx_stream_kmip_cleanup_observe(ngx_kmip_store_cleanup_e what)
+{
+    ngx_stream_kmip_metrics_t  *m;
+
+    m = ngx_stream_kmip_metrics_shm;
+
+    if (m && (ngx_uint_t) what < NGX_KMIP_STORE_CLEANUP_RESULTS) {
+        (void) ngx_atomic_fetch_add(&m->cleanups[what], 1);
+    }
 }
 
 
@@ -626,6 +643,18 @@ ngx_stream_kmip_metrics_render(ngx_pool_t *pool)
                          "{call=\"%s\"} %uA\n",
                          ngx_stream_kmip_calls[i], v / 1000, v % 1000,
                          ngx_stream_kmip_calls[i], m->kp_count[i]);
+    }
+
+    p = ngx_slprintf(p, last,
+             "# HELP kmip_keyprotect_cleanups_total Superseded generations "
+             "deleted after the answer, by outcome.\n"
+             "# TYPE kmip_keyprotect_cleanups_total counter\n");
+
+    for (i = 0; m && i < NGX_KMIP_STORE_CLEANUP_RESULTS; i++) {
+        p = ngx_slprintf(p, last,
+                         "kmip_keyprotect_cleanups_total{result=\"%s\"} "
+                         "%uA\n",
+                         ngx_kmip_store_cleanup_names[i], m->cleanups[i]);
     }
 
     size = p - body;

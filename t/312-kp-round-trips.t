@@ -1,0 +1,277 @@
+# The Key Protect calls of each read and write, counted from the
+# emulator's request log (docs/key-protect.md, "Calls per operation", "The
+# key map", "Deleting the old generation"): a read of an object the node
+# made or read before GETs its current generation by id, and in the same
+# round trip the next generation's alias (which must not exist), then
+# unwraps: no listing. The map is checked, never trusted: a write on
+# another node (the old generation deleted, or still live with a newer
+# generation beside it), an operator's deletion, a refused look all send
+# the read back to the listing, and the answer is never staler than a
+# listing's. A write answers once its generation is created; the old one
+# is deleted after the answer, retried, or left over for the next write.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::Nginx::KMIP;
+use Test::KPEmulator;
+use KMIP::Ops;
+use Time::HiRes qw(time sleep);
+
+my $kp = suite_kp();
+my $a = kp_node(name => 'a');
+my $b = kp_node(name => 'b');
+my ($pa, $pb) = ($a->port, $b->port);
+
+my $LIST = qr{^/api/v2/keys$};
+my $BY_ID = qr{^/api/v2/keys/[0-9a-f-]{36}$};
+my $BY_ALIAS = qr{^/api/v2/keys/kmip-[0-9a-f-]{36}-g\d+$};
+my $UNWRAP = qr{/actions/unwrap$};
+
+sub x_of {
+    my ($port, $uid, $name) = @_;
+    my ($bi) = op_req($port, '1.4', { operation => 'Get Attributes',
+        payload => [ ops_uid($uid), T('Attribute Name', $name) ] });
+    op_ok($bi, "Get Attributes $name on $port");
+    return attrs_of($bi)->{$name};
+}
+
+sub add_x {
+    my ($port, $uid, $name, $val) = @_;
+    my ($bi) = op_req($port, '1.4', { operation => 'Add Attribute',
+        payload => [ ops_uid($uid), a1($name, T('x', $val)) ] });
+    return op_ok($bi, "Add Attribute $name on $port");
+}
+
+sub get_ok {
+    my ($port, $uid, $what) = @_;
+    my ($bi) = op_req($port, '1.4', { operation => 'Get',
+                                      payload => [ ops_uid($uid) ] });
+    return op_ok($bi, $what);
+}
+
+# the calls since the last clear: total, lists, GETs by id, GETs by alias,
+# unwraps
+# the Key Protect keys named after the object (deleted ones too)
+sub keys_of {
+    my ($uid) = @_;
+    my $k = $kp->keys;
+    my @k = ref $k eq 'HASH' ? @{ $k->{keys} || $k->{resources} || [] } : @$k;
+    return grep { ($_->{name} // '') eq "kmip-$uid" } @k;
+}
+
+sub live_keys {
+    return grep { !$_->{deleted} && ($_->{state} // 0) != 5 } keys_of(@_);
+}
+
+# waits (at most $secs) until $cond holds
+sub wait_for {
+    my ($cond, $secs) = @_;
+    my $end = time + $secs;
+    while (time < $end) {
+        return 1 if $cond->();
+        sleep 0.1;
+    }
+    return $cond->();
+}
+
+# the deletions an update leaves for after its answer are done
+sub settled {
+    my ($u) = @_;
+    return wait_for(sub { scalar(live_keys($u)) == 1 }, 10);
+}
+
+sub calls {
+    my $all = $kp->count;
+    my $unwraps = $kp->count(method => 'POST', path => $UNWRAP);
+    # the calls but the unwraps: an attribute-only read unwraps only when
+    # the root key was not used for a few seconds (t/500)
+    return { all => $all,
+             other => $all - $unwraps,
+             list => $kp->count(method => 'GET', path => $LIST),
+             by_id => $kp->count(method => 'GET', path => $BY_ID),
+             alias => $kp->count(method => 'GET', path => $BY_ALIAS),
+             unwrap => $kp->count(method => 'POST', path => $UNWRAP),
+             create => $kp->count(method => 'POST', path => $LIST),
+             delete => $kp->count(method => 'DELETE') };
+}
+
+sub calls_are {
+    my ($want, $what) = @_;
+    my $got = calls();
+    is_deeply({ map { $_ => $got->{$_} } keys %$want }, $want, $what)
+        or diag(join "\n", map { "$_->{method} $_->{path}" } $kp->requests);
+}
+
+my $uid;
+
+subtest 'a node reads what it made without listing' => sub {
+    my ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
+    op_ok($bi, 'Create on a');
+    $uid = uid_of($bi);
+
+    # the first Get writes Fresh = False (docs/architecture.md)
+    get_ok($pa, $uid, 'first Get');
+
+    $kp->clear_requests;
+    get_ok($pa, $uid, 'Get');
+    calls_are({ all => 3, list => 0, by_id => 1, alias => 1, unwrap => 1 },
+              'Get: the key by id and the next alias in one round trip, '
+              . 'the unwrap: 3 calls, 2 round trips, no list');
+    my @alias = $kp->requests(method => 'GET', path => $BY_ALIAS);
+    is($alias[0]{status}, 404, 'the next generation does not exist');
+
+    $kp->clear_requests;
+    is(x_of($pa, $uid, 'State'), 1, 'Get Attributes');
+    calls_are({ other => 2, list => 0, unwrap => 0 },
+              'Get Attributes: 2 calls, no list, no unwrap (the Get\'s '
+              . 'unwrap just proved the root key usable)');
+
+    $kp->clear_requests;
+    add_x($pa, $uid, 'x-One', '1');
+    ok(settled($uid), 'the old generation deleted');
+    calls_are({ other => 4, list => 0, by_id => 1, alias => 1,
+                create => 1, delete => 1 },
+              'Add Attribute: read by the map, create g(N+1), delete gN '
+              . 'after the answer');
+
+    $kp->clear_requests;
+    is(x_of($pa, $uid, 'x-One'), '1', 'the change is read');
+    calls_are({ other => 2, list => 0 },
+              'the write left the map on the new generation');
+};
+
+subtest 'another node: a cold map lists once, then reads by the map' => sub {
+    $kp->clear_requests;
+    is(x_of($pb, $uid, 'x-One'), '1', 'b reads a\'s write');
+    calls_are({ all => 3, list => 1, by_id => 1, alias => 0, unwrap => 1 },
+              'cold: list, GET, unwrap');
+
+    $kp->clear_requests;
+    is(x_of($pb, $uid, 'x-One'), '1', 'b again');
+    calls_are({ other => 2, list => 0 }, 'warm: no list');
+};
+
+subtest 'a write answers before its old generation is deleted' => sub {
+    $kp->fault({ method => 'DELETE', path => '/api/v2/keys/',
+                 delay_ms => 2000, count => 1 });
+    my $t0 = time;
+    add_x($pa, $uid, 'x-Late', 'l');
+    my $dt = time - $t0;
+    cmp_ok($dt, '<', 1.5, sprintf('answered in %.2f s, the deletion held '
+                                  . '2 s', $dt));
+    is(scalar(live_keys($uid)), 2, 'the old generation still live');
+    $kp->clear_requests;
+    is(x_of($pa, $uid, 'x-Late'), 'l', 'a reads its write meanwhile');
+    calls_are({ other => 2, list => 0 }, 'by the map');
+    is(x_of($pb, $uid, 'x-Late'), 'l', 'b reads it meanwhile');
+    ok(settled($uid), 'then the old generation is deleted');
+    $kp->clear_faults;
+};
+
+subtest 'a write on the other node is seen at once' => sub {
+    is(x_of($pb, $uid, 'x-Late'), 'l', 'b maps the object');
+    add_x($pa, $uid, 'x-Two', '2');
+    ok(settled($uid), 'a\'s old generation deleted');
+
+    # b's map names the generation a deleted: GET says so, b lists
+    $kp->clear_requests;
+    is(x_of($pb, $uid, 'x-Two'), '2', 'b reads a\'s write');
+    calls_are({ other => 4, list => 1 },
+              'the mapped key deleted: GET, alias, list, GET, unwrap');
+
+    $kp->clear_requests;
+    is(x_of($pb, $uid, 'x-Two'), '2', 'b again');
+    calls_are({ other => 2, list => 0 }, 'and b\'s map follows');
+};
+
+subtest 'a newer generation beside a live old one is seen at once' => sub {
+    # a's delete of the old generation fails: both are live, and b's map
+    # names the old one
+    $kp->fault({ method => 'DELETE', path => '/api/v2/keys/', status => 500 });
+    add_x($pa, $uid, 'x-Three', '3');
+    ok(wait_for(sub { $a->error_log_text
+                      =~ /could not be deleted after 3 tries/ }, 40),
+       'a tried three times, and left the old generation over');
+    $kp->clear_faults;
+    is(scalar(live_keys($uid)), 2, 'two live generations');
+
+    $kp->clear_requests;
+    is(x_of($pb, $uid, 'x-Three'), '3',
+       'b reads the newer generation, not the live old one');
+    my @alias = $kp->requests(method => 'GET', path => $BY_ALIAS);
+    is($alias[0]{status}, 200, 'the next generation\'s alias answered');
+    calls_are({ list => 1 }, 'and b listed');
+
+    # a key left over is seen by a listing only: neither node maps the
+    # object until an update deletes it
+    for my $port ($pa, $pb) {
+        $kp->clear_requests;
+        is(x_of($port, $uid, 'x-Three'), '3', "read on $port");
+        calls_are({ other => 2, list => 1 }, "a leftover: $port lists");
+    }
+    $kp->clear_requests;
+    add_x($pb, $uid, 'x-Four', '4');
+    ok(settled($uid), 'one live key');
+    is($kp->count(method => 'DELETE'), 2,
+       'b\'s update deletes its old generation and the leftover');
+    $kp->clear_requests;
+    is(x_of($pb, $uid, 'x-Four'), '4', 'b reads its write');
+    calls_are({ other => 2, list => 0 }, 'mapped again');
+};
+
+subtest 'an answer that is not a clean no: the listing decides' => sub {
+    my ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
+    my $u = uid_of(op_ok($bi, 'Create on a'));
+    get_ok($pa, $u, 'first Get');
+
+    # the next generation's alias GET refused: not proof of no newer one
+    $kp->fault({ method => 'GET', path => '/keys/kmip-', status => 400 });
+    $kp->clear_requests;
+    get_ok($pa, $u, 'Get with the alias GET refused');
+    $kp->clear_faults;
+    calls_are({ list => 1, unwrap => 1 }, 'listed');
+
+    $kp->clear_requests;
+    get_ok($pa, $u, 'Get');
+    calls_are({ all => 3, list => 0 }, 'mapped again');
+};
+
+subtest 'a deletion of the old generation by another: the new one goes' => sub {
+    my ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
+    my $u = uid_of(op_ok($bi, 'Create on a'));
+    get_ok($pa, $u, 'first Get');
+    ok(settled($u), 'one live key');
+    my ($old) = live_keys($u);
+
+    # an operator deletes the object's key while a's update is answered:
+    # the update's own deletion of it finds it gone
+    $kp->fault({ method => 'DELETE', path => "/api/v2/keys/$old->{id}\$",
+                 delay_ms => 1000, count => 1 });
+    add_x($pa, $u, 'x-Raced', 'r');
+    $kp->kp_call('DELETE', "keys/$old->{id}");
+    ok(wait_for(sub { scalar(live_keys($u)) == 0 }, 10),
+       'the new generation deleted too: nothing live');
+    $kp->clear_faults;
+    for my $port ($pa, $pb) {
+        is(x_of($port, $u, 'State'), 5, "destroyed on $port");
+    }
+    like($a->error_log_text, qr/was deleted by another than the update/,
+         'a warn line says so');
+};
+
+subtest 'an operator deletes the key: destroyed on both nodes' => sub {
+    $kp->kp_call('DELETE', "keys/$_->{id}") for live_keys($uid);
+    is(scalar(live_keys($uid)), 0, 'no live key left');
+    for my $port ($pa, $pb) {
+        my ($bi) = op_req($port, '1.4', { operation => 'Get',
+                                          payload => [ ops_uid($uid) ] });
+        is(kmip_value($bi, 'Result Status'), 1, "Get fails on $port");
+        is(x_of($port, $uid, 'State'), 5, "State Destroyed on $port");
+    }
+};
+
+$a->stop;
+$b->stop;
+$kp->stop;
+done_testing();

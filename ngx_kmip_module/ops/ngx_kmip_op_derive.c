@@ -65,6 +65,17 @@ typedef struct {
 } ngx_kmip_derive_t;
 
 
+/* an OpenSSL key derivation function being set up: its name, its
+   parameters, and the integers they point to */
+typedef struct {
+    const char                 *name;
+    OSSL_PARAM                  params[8];
+    OSSL_PARAM                 *prm;        /* the next free one */
+    int                         iter;
+    int                         flag;
+} ngx_kmip_derive_kdf_t;
+
+
 static ngx_int_t ngx_kmip_op_derive_loaded(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_derive_stored(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_derive_link(ngx_kmip_op_ctx_t *ctx,
@@ -73,6 +84,14 @@ static ngx_int_t ngx_kmip_op_derive_linked(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_derive_check_base(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_derive_length(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj, size_t *len);
+static ngx_int_t ngx_kmip_op_derive_pbkdf2(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *base, const EVP_MD *md, size_t len,
+    ngx_kmip_derive_kdf_t *k);
+static ngx_int_t ngx_kmip_op_derive_hkdf(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *base, const EVP_MD *md, size_t len,
+    ngx_kmip_derive_kdf_t *k);
+static ngx_int_t ngx_kmip_op_derive_kbkdf(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *base, ngx_kmip_derive_kdf_t *k);
 static ngx_int_t ngx_kmip_op_derive_run(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *base, u_char *out, size_t len);
 static ngx_int_t ngx_kmip_op_derive_kdf(const char *name,
@@ -418,14 +437,12 @@ static ngx_int_t
 ngx_kmip_op_derive_run(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
     u_char *out, size_t len)
 {
-    int                        iter, lax, no;
-    size_t                     max, blocks;
-    const char                *kdf;
+    ngx_int_t                  rc;
     ngx_kmip_req_t            *r = ctx->r;
-    ngx_kmip_item_t           *data, *salt, *cp, *it;
-    OSSL_PARAM                 params[8], *prm;
+    ngx_kmip_item_t           *cp;
     const EVP_MD              *md;
     ngx_kmip_derive_t         *d = ctx->data;
+    ngx_kmip_derive_kdf_t      k;
     ngx_kmip_cipher_params_t   p;
 
     if (d->method == NGX_KMIP_DERIVATION_METHOD_ENCRYPT) {
@@ -454,20 +471,11 @@ ngx_kmip_op_derive_run(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
         return NGX_DECLINED;
     }
 
-    data = ngx_kmip_op_derive_bytes(d, NGX_KMIP_TAG_DERIVATION_DATA);
-    salt = ngx_kmip_op_derive_bytes(d, NGX_KMIP_TAG_SALT);
-
-    prm = params;
-    *prm++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-                                           (char *) EVP_MD_get0_name(md), 0);
-
-    switch (d->method) {
-
-    case NGX_KMIP_DERIVATION_METHOD_HASH:
+    if (d->method == NGX_KMIP_DERIVATION_METHOD_HASH) {
 
         /* 1.4 4.6: over the key or over the data, and not both */
 
-        if (data) {
+        if (ngx_kmip_op_derive_bytes(d, NGX_KMIP_TAG_DERIVATION_DATA)) {
             (void) ngx_kmip_result_fail(r, ctx->out,
                                         NGX_KMIP_REASON_INVALID_FIELD,
                                         "the Hash method hashes the base "
@@ -477,128 +485,192 @@ ngx_kmip_op_derive_run(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
         }
 
         return ngx_kmip_op_derive_hash(ctx, md, &base->material, out, len);
+    }
+
+    k.prm = k.params;
+    *k.prm++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+                                            (char *) EVP_MD_get0_name(md), 0);
+
+    switch (d->method) {
 
     case NGX_KMIP_DERIVATION_METHOD_PBKDF2:
-        it = ngx_kmip_ttlv_find(d->params, NGX_KMIP_TAG_ITERATION_COUNT);
-
-        if (salt == NULL || it == NULL || it->type != NGX_KMIP_TYPE_INTEGER) {
-            (void) ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_REASON_MISSING_DATA,
-                                        "PBKDF2 needs a Salt and an "
-                                        "Iteration Count");
-            return NGX_DECLINED;
-        }
-
-        if (it->v.num < 1 || it->v.num > NGX_KMIP_DERIVE_MAX_ITERATIONS) {
-            (void) ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_REASON_INVALID_FIELD,
-                                        "Iteration Count %L is not within "
-                                        "1..%d", it->v.num,
-                                        NGX_KMIP_DERIVE_MAX_ITERATIONS);
-            return NGX_DECLINED;
-        }
-
-        iter = (int) it->v.num;
-        blocks = (len + EVP_MD_get_size(md) - 1) / EVP_MD_get_size(md);
-
-        if ((size_t) iter * blocks > NGX_KMIP_DERIVE_MAX_ITERATIONS) {
-            (void) ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_REASON_INVALID_FIELD,
-                                        "%d iterations for %uz blocks of "
-                                        "output: at most %d in all",
-                                        iter, blocks,
-                                        NGX_KMIP_DERIVE_MAX_ITERATIONS);
-            return NGX_DECLINED;
-        }
-
-        /*
-         * PKCS #5 as the clients use it: OpenSSL's SP 800-132 floor on
-         * salt and iterations would refuse RFC 6070's own vectors
-         */
-
-        lax = 1;
-
-        *prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
-                                                   base->material.data,
-                                                   base->material.len);
-        *prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                                   (void *) salt->v.str.data,
-                                                   salt->v.str.len);
-        *prm++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_ITER, &iter);
-        *prm++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_PKCS5, &lax);
-        kdf = OSSL_KDF_NAME_PBKDF2;
+        rc = ngx_kmip_op_derive_pbkdf2(ctx, base, md, len, &k);
         break;
 
     case NGX_KMIP_DERIVATION_METHOD_HMAC:
-
-        /* HKDF gives at most 255 blocks of the hash (RFC 5869 2.3) */
-
-        max = 255 * (size_t) EVP_MD_get_size(md);
-
-        if (len > max) {
-            return ngx_kmip_op_derive_too_long(ctx, len, max);
-        }
-
-        *prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                                   base->material.data,
-                                                   base->material.len);
-
-        /* no salt is the hash's length of zeros (RFC 5869 2.2) */
-
-        if (salt && salt->v.str.len) {
-            *prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                                   (void *) salt->v.str.data,
-                                                   salt->v.str.len);
-        }
-
-        if (data && data->v.str.len) {
-            *prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-                                                   (void *) data->v.str.data,
-                                                   data->v.str.len);
-        }
-
-        kdf = OSSL_KDF_NAME_HKDF;
+        rc = ngx_kmip_op_derive_hkdf(ctx, base, md, len, &k);
         break;
 
     default: /* NGX_KMIP_DERIVATION_METHOD_NIST800_108_C */
-
-        if (data == NULL || data->v.str.len == 0) {
-            (void) ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_REASON_MISSING_DATA,
-                                        "NIST800-108-C needs Derivation Data");
-            return NGX_DECLINED;
-        }
-
-        /*
-         * the Derivation Data is the whole fixed input (Label || 0x00 ||
-         * Context as the client made it, 1.4 4.6): OpenSSL is told to add
-         * neither its separator nor the length L
-         */
-
-        no = 0;
-
-        *prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                                   base->material.data,
-                                                   base->material.len);
-        *prm++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MAC,
-                                                  (char *) "HMAC", 0);
-        *prm++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE,
-                                                  (char *) "counter", 0);
-        *prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                                   (void *) data->v.str.data,
-                                                   data->v.str.len);
-        *prm++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_L, &no);
-        *prm++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_SEPARATOR,
-                                          &no);
-        kdf = OSSL_KDF_NAME_KBKDF;
+        rc = ngx_kmip_op_derive_kbkdf(ctx, base, &k);
         break;
     }
 
-    *prm = OSSL_PARAM_construct_end();
+    if (rc != NGX_OK) {
+        return rc;
+    }
 
-    if (ngx_kmip_op_derive_kdf(kdf, params, out, len) != NGX_OK) {
+    *k.prm = OSSL_PARAM_construct_end();
+
+    if (ngx_kmip_op_derive_kdf(k.name, k.params, out, len) != NGX_OK) {
         return ngx_kmip_op_derive_too_long(ctx, len, 0);
     }
+
+    return NGX_OK;
+}
+
+
+/* PBKDF2's parameters: a Salt and an Iteration Count within the bound */
+
+static ngx_int_t
+ngx_kmip_op_derive_pbkdf2(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
+    const EVP_MD *md, size_t len, ngx_kmip_derive_kdf_t *k)
+{
+    size_t              blocks;
+    ngx_kmip_req_t     *r = ctx->r;
+    ngx_kmip_item_t    *salt, *it;
+    ngx_kmip_derive_t  *d = ctx->data;
+
+    salt = ngx_kmip_op_derive_bytes(d, NGX_KMIP_TAG_SALT);
+    it = ngx_kmip_ttlv_find(d->params, NGX_KMIP_TAG_ITERATION_COUNT);
+
+    if (salt == NULL || it == NULL || it->type != NGX_KMIP_TYPE_INTEGER) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_MISSING_DATA,
+                                    "PBKDF2 needs a Salt and an "
+                                    "Iteration Count");
+        return NGX_DECLINED;
+    }
+
+    if (it->v.num < 1 || it->v.num > NGX_KMIP_DERIVE_MAX_ITERATIONS) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "Iteration Count %L is not within "
+                                    "1..%d", it->v.num,
+                                    NGX_KMIP_DERIVE_MAX_ITERATIONS);
+        return NGX_DECLINED;
+    }
+
+    k->iter = (int) it->v.num;
+    blocks = (len + EVP_MD_get_size(md) - 1) / EVP_MD_get_size(md);
+
+    if ((size_t) k->iter * blocks > NGX_KMIP_DERIVE_MAX_ITERATIONS) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "%d iterations for %uz blocks of "
+                                    "output: at most %d in all",
+                                    k->iter, blocks,
+                                    NGX_KMIP_DERIVE_MAX_ITERATIONS);
+        return NGX_DECLINED;
+    }
+
+    /*
+     * PKCS #5 as the clients use it: OpenSSL's SP 800-132 floor on salt
+     * and iterations would refuse RFC 6070's own vectors
+     */
+
+    k->flag = 1;
+
+    *k->prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
+                                                  base->material.data,
+                                                  base->material.len);
+    *k->prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                                  (void *) salt->v.str.data,
+                                                  salt->v.str.len);
+    *k->prm++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_ITER, &k->iter);
+    *k->prm++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_PKCS5, &k->flag);
+    k->name = OSSL_KDF_NAME_PBKDF2;
+
+    return NGX_OK;
+}
+
+
+/* HMAC as HKDF (RFC 5869): the Salt, the Derivation Data as its info */
+
+static ngx_int_t
+ngx_kmip_op_derive_hkdf(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
+    const EVP_MD *md, size_t len, ngx_kmip_derive_kdf_t *k)
+{
+    size_t              max;
+    ngx_kmip_item_t    *salt, *data;
+    ngx_kmip_derive_t  *d = ctx->data;
+
+    /* HKDF gives at most 255 blocks of the hash (RFC 5869 2.3) */
+
+    max = 255 * (size_t) EVP_MD_get_size(md);
+
+    if (len > max) {
+        return ngx_kmip_op_derive_too_long(ctx, len, max);
+    }
+
+    salt = ngx_kmip_op_derive_bytes(d, NGX_KMIP_TAG_SALT);
+    data = ngx_kmip_op_derive_bytes(d, NGX_KMIP_TAG_DERIVATION_DATA);
+
+    *k->prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                                  base->material.data,
+                                                  base->material.len);
+
+    /* no salt is the hash's length of zeros (RFC 5869 2.2) */
+
+    if (salt && salt->v.str.len) {
+        *k->prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                                   (void *) salt->v.str.data,
+                                                   salt->v.str.len);
+    }
+
+    if (data && data->v.str.len) {
+        *k->prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+                                                   (void *) data->v.str.data,
+                                                   data->v.str.len);
+    }
+
+    k->name = OSSL_KDF_NAME_HKDF;
+
+    return NGX_OK;
+}
+
+
+/* SP 800-108 in counter mode with HMAC, the Derivation Data its input */
+
+static ngx_int_t
+ngx_kmip_op_derive_kbkdf(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
+    ngx_kmip_derive_kdf_t *k)
+{
+    ngx_kmip_item_t    *data;
+    ngx_kmip_derive_t  *d = ctx->data;
+
+    data = ngx_kmip_op_derive_bytes(d, NGX_KMIP_TAG_DERIVATION_DATA);
+
+    if (data == NULL || data->v.str.len == 0) {
+        (void) ngx_kmip_result_fail(ctx->r, ctx->out,
+                                    NGX_KMIP_REASON_MISSING_DATA,
+                                    "NIST800-108-C needs Derivation Data");
+        return NGX_DECLINED;
+    }
+
+    /*
+     * the Derivation Data is the whole fixed input (Label || 0x00 ||
+     * Context as the client made it, 1.4 4.6): OpenSSL is told to add
+     * neither its separator nor the length L
+     */
+
+    k->flag = 0;
+
+    *k->prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                                  base->material.data,
+                                                  base->material.len);
+    *k->prm++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MAC,
+                                                 (char *) "HMAC", 0);
+    *k->prm++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE,
+                                                 (char *) "counter", 0);
+    *k->prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                                  (void *) data->v.str.data,
+                                                  data->v.str.len);
+    *k->prm++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_L,
+                                         &k->flag);
+    *k->prm++ = OSSL_PARAM_construct_int(
+                                 OSSL_KDF_PARAM_KBKDF_USE_SEPARATOR, &k->flag);
+    k->name = OSSL_KDF_NAME_KBKDF;
 
     return NGX_OK;
 }

@@ -9,7 +9,6 @@
 #include <ngx_stream.h>
 
 #include "ngx_stream_kmip_keyprotect_module.h"
-#include "ngx_kmip_store_kp.h"
 
 
 /*
@@ -176,23 +175,12 @@ ngx_stream_kmip_keyprotect_merge_srv_conf(ngx_conf_t *cf, void *parent,
     ngx_stream_kmip_keyprotect_srv_conf_t *prev = parent;
     ngx_stream_kmip_keyprotect_srv_conf_t *conf = child;
 
-    char                        *rv;
     ngx_stream_core_srv_conf_t  *cscf;
 
     cscf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_core_module);
 
-    rv = ngx_kmip_kp_conf_merge(cf, prev, conf, cscf->resolver,
-                                cscf->resolver_timeout);
-
-    /* the node's map from Unique Identifier to Key Protect key, one zone */
-
-    if (rv == NGX_CONF_OK && conf->url.len
-        && ngx_kmip_store_kp_map_add(cf) != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    return rv;
+    return ngx_kmip_kp_conf_merge(cf, prev, conf, cscf->resolver,
+                                  cscf->resolver_timeout);
 }
 
 

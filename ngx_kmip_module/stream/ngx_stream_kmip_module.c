@@ -14,12 +14,14 @@
 
 #include "ngx_kmip_transport.h"
 #include "ngx_stream_kmip_module.h"
+#include "ngx_kmip_store_kp.h"
 #include "ngx_stream_kmip_keyprotect_module.h"
 
 
 static ngx_int_t ngx_stream_kmip_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_check_listen(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_kmip_kp_map(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_scope_rings(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_plain_listen(ngx_conf_t *cf,
     ngx_stream_core_srv_conf_t *cscf, ngx_str_t *addr);
@@ -207,11 +209,42 @@ ngx_stream_kmip_add_variables(ngx_conf_t *cf)
 static ngx_int_t
 ngx_stream_kmip_postconfiguration(ngx_conf_t *cf)
 {
-    if (ngx_stream_kmip_check_listen(cf) != NGX_OK) {
+    if (ngx_stream_kmip_check_listen(cf) != NGX_OK
+        || ngx_stream_kmip_kp_map(cf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     return ngx_stream_kmip_scope_rings(cf);
+}
+
+
+/*
+ * The node's map from Unique Identifier to Key Protect key
+ * (ngx_kmip_store_kp.h): one zone, which a kmip server with Key Protect
+ * adds (the http module's locations add the same)
+ */
+
+static ngx_int_t
+ngx_stream_kmip_kp_map(ngx_conf_t *cf)
+{
+    ngx_uint_t                    i;
+    ngx_stream_kmip_srv_conf_t   *kscf;
+    ngx_stream_core_srv_conf_t  **cscfp;
+    ngx_stream_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_stream_conf_get_module_main_conf(cf, ngx_stream_core_module);
+    cscfp = cmcf->servers.elts;
+
+    for (i = 0; i < cmcf->servers.nelts; i++) {
+        kscf = cscfp[i]->ctx->srv_conf[ngx_stream_kmip_module.ctx_index];
+
+        if (kscf->enable && ngx_stream_kmip_keyprotect_srv_kp(cscfp[i])) {
+            return ngx_kmip_store_kp_map_add(cf);
+        }
+    }
+
+    return NGX_OK;
 }
 
 

@@ -110,8 +110,10 @@ subtest 'a node reads what it made without listing' => sub {
     op_ok($bi, 'Create on a');
     $uid = uid_of($bi);
 
-    # the first Get writes Fresh = False (docs/architecture.md)
+    # the first Get writes Fresh = False (docs/architecture.md), and
+    # deletes the generation it superseded after its answer
     get_ok($pa, $uid, 'first Get');
+    ok(settled($uid), 'the first Get\'s old generation deleted');
 
     $kp->clear_requests;
     get_ok($pa, $uid, 'Get');
@@ -224,6 +226,7 @@ subtest 'an answer that is not a clean no: the listing decides' => sub {
     my ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
     my $u = uid_of(op_ok($bi, 'Create on a'));
     get_ok($pa, $u, 'first Get');
+    ok(settled($u), 'the first Get\'s old generation deleted');
 
     # the next generation's alias GET refused: not proof of no newer one
     $kp->fault({ method => 'GET', path => '/keys/kmip-', status => 400 });

@@ -78,7 +78,7 @@ sub wait_for {
 # the deletions an update leaves for after its answer are done
 sub settled {
     my ($u) = @_;
-    return wait_for(sub { scalar(live_keys($u)) == 1 }, 10);
+    return scalar($kp->settle($u, 1)) == 1;
 }
 
 sub calls {

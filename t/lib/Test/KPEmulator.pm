@@ -134,6 +134,29 @@ sub requests {
 
 sub count { my ($self, %f) = @_; return scalar $self->requests(%f) }
 
+# the live (not deleted, not destroyed) Key Protect keys of an object
+sub live_keys {
+    my ($self, $uid) = @_;
+    my $k = $self->keys;
+    my @k = ref $k eq 'HASH' ? @{ $k->{keys} || $k->{resources} || [] } : @$k;
+    return grep { ($_->{name} // '') eq "kmip-$uid"
+                  && !$_->{deleted} && ($_->{state} // 0) != 5 } @k;
+}
+
+# the live keys of an object once the deletions its writes left for after
+# their answers are done (docs/key-protect.md): waits at most $secs (10)
+# for $n live keys, and returns what is live then
+sub settle {
+    my ($self, $uid, $n, $secs) = @_;
+    my $end = Time::HiRes::time() + ($secs // 10);
+    my @live = $self->live_keys($uid);
+    while (@live != $n && Time::HiRes::time() < $end) {
+        Time::HiRes::sleep(0.1);
+        @live = $self->live_keys($uid);
+    }
+    return @live;
+}
+
 # a Key Protect API call as an operator would make it (console or CLI)
 sub kp_call {
     my ($self, $method, $path, $body) = @_;

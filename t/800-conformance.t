@@ -22,7 +22,12 @@
 #                                    the same with JSON bodies; the
 #                                    expected list is then reported on,
 #                                    not enforced (multi-part Encrypt and
-#                                    Decrypt live on a stream connection)
+#                                    Decrypt live on a stream connection);
+#                                    =xml the same with XML bodies
+#
+# The MSGENC-HTTPS, -JSON and -XML cases are the message encodings' own:
+# they always run over HTTPS in their encoding (TTLV, JSON, XML), whatever
+# the transport of the others.
 
 use strict;
 use warnings;
@@ -34,6 +39,7 @@ use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use KMIP::Conformance qw(case_files run_case profile_of);
 use KMIP::JsonMsg qw(item_to_json json_to_item);
+use KMIP::XmlMsg qw(item_to_xml xml_to_item);
 
 my $repo = abs_path(dirname(__FILE__) . '/..');
 my $dir = $ENV{KMIP_CONFORMANCE_DIR} // "$repo/../shared/kmip/testcases";
@@ -66,13 +72,14 @@ my $kp = Test::KPEmulator->start(dir => servroot() . '-kp');
 # a test server: the BL-M cases bracket their steps with Interop, which a
 # production server does not offer (kmip_interop is off by default)
 my $transport = $ENV{KMIP_CONFORMANCE_TRANSPORT} // 'tls';
-die "KMIP_CONFORMANCE_TRANSPORT is tls, https or json\n"
-    unless $transport =~ /^(?:tls|https|json)$/;
-my $http = $transport ne 'tls';
+die "KMIP_CONFORMANCE_TRANSPORT is tls, https, json or xml\n"
+    unless $transport =~ /^(?:tls|https|json|xml)$/;
+my %case_transport = ('MSGENC-HTTPS-M' => 'https', 'MSGENC-JSON-M' => 'json',
+                      'MSGENC-XML-M' => 'xml');
 my $certs = cert_dir();
 my $ng = start_nginx(stream_server_config => "kmip;\n    kmip_interop on;\n    "
                                             . $kp->nginx_conf,
-    !$http ? () : (http_config => <<"EOF"));
+                     http_config => <<"EOF");
     server {
         listen 127.0.0.1:\$TEST_NGINX_PORT2 ssl;
         ssl_certificate $certs/server.crt;
@@ -87,19 +94,24 @@ my $ng = start_nginx(stream_server_config => "kmip;\n    kmip_interop on;\n    "
         }
     }
 EOF
-my $port = $http ? $ng->port2 : $ng->port;
+
+# the transport of the case being run
+my $enc = $transport;
+my %content_type = (https => 'application/octet-stream',
+                    json => 'application/json', xml => 'text/xml');
 
 my $conn;
 sub send_msg {
     my $bytes = shift;
     for my $try (1, 2) {
         if (!$conn || !$conn->sock || $conn->eof) {
-            $conn = kmip_connect($port, timeout => 10);
+            $conn = kmip_connect($enc eq 'tls' ? $ng->port : $ng->port2,
+                                 timeout => 10);
             die "connect: $Test::Nginx::KMIP::ConnectError\n"
                 if !$conn || $conn->{handshake_failed};
         }
-        my $r = eval { $http ? https_request($conn, $bytes)
-                             : $conn->request($bytes) };
+        my $r = eval { $enc ne 'tls' ? https_request($conn, $bytes)
+                                     : $conn->request($bytes) };
         return $r if $r;
         my $why = $@ || $conn->error || ($conn->eof ? 'connection closed'
                                                     : 'timeout');
@@ -115,12 +127,13 @@ for my $c (@cases) {
     # a fresh connection per case: a case that broke one must not spill
     $conn->close if $conn;
     $conn = undef;
+    $enc = $case_transport{ profile_of($c->{name}) } // $transport;
     my ($pass, $diff, $req, $resp) = run_case($c, \&send_msg);
     push @results, { %$c, id => $id, pass => $pass, diff => $diff,
                      profile => profile_of($c->{name}) };
     $seen{$id} = 1;
     my $line = ($pass ? 'PASS' : 'FAIL') . " $id" . ($pass ? '' : ": $diff");
-    if ($expected{$id} && $http && !$pass) {
+    if ($expected{$id} && $transport ne 'tls' && !$pass) {
         note("$line (passes over TLS)");
     } elsif ($expected{$id}) {
         ok($pass, $id) or diag("$id: $diff (listed in t/conformance-expected.txt)");
@@ -156,16 +169,16 @@ done_testing();
 # ------------------------------------------------------------ https
 
 # one KMIP request as the body of a POST on a kept HTTP/1.1 connection, in
-# TTLV or JSON; the decoded Response Message of a 200 answer
+# TTLV, JSON or XML; the decoded Response Message of a 200 answer
 sub https_request {
     my ($c, $bytes) = @_;
-    my $type = 'application/octet-stream';
-    if ($transport eq 'json') {
+    if ($enc eq 'json') {
         $bytes = item_to_json(KMIP::TTLV::ttlv_decode($bytes));
-        $type = 'application/json';
+    } elsif ($enc eq 'xml') {
+        $bytes = item_to_xml(KMIP::TTLV::ttlv_decode($bytes));
     }
     $c->send("POST /kmip HTTP/1.1\r\nHost: localhost\r\n"
-             . "Content-Type: $type\r\n"
+             . "Content-Type: $content_type{$enc}\r\n"
              . "Content-Length: " . length($bytes) . "\r\n\r\n" . $bytes)
         or return undef;
     my $deadline = time + 30;
@@ -185,8 +198,10 @@ sub https_request {
         $rest .= $r;
     }
     $c->{buf} = substr($rest, $len);
-    return $transport eq 'json' ? json_to_item(substr($rest, 0, $len))
-                                : KMIP::TTLV::ttlv_decode(substr($rest, 0, $len));
+    my $body = substr($rest, 0, $len);
+    return $enc eq 'json' ? json_to_item($body)
+         : $enc eq 'xml' ? xml_to_item($body)
+         : KMIP::TTLV::ttlv_decode($body);
 }
 
 # ------------------------------------------------------------ report
@@ -212,8 +227,9 @@ compared (placeholders, `$NOW`, server-generated values, attribute order) is
 described at the top of `t/lib/KMIP/Conformance.pm`; nothing else is
 tolerated. The cases listed in `t/conformance-expected.txt` must keep
 passing: CI fails when one of them fails. The same cases also run over KMIP
-over HTTPS, in TTLV and in JSON (`KMIP_CONFORMANCE_TRANSPORT=https` or
-`json`); docs/testing.md has the three columns.
+over HTTPS, in TTLV, JSON and XML (`KMIP_CONFORMANCE_TRANSPORT=https`,
+`json` or `xml`), and the MSGENC cases always run in their own encoding;
+docs/testing.md has the four columns.
 
 ## Passed per profile and version
 

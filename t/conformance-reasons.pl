@@ -26,6 +26,8 @@ my $query_enc = 'the expected Query answer is the reference server\'s '
               . 'which it runs; its object types include PGP Key and '
               . 'Template (1.4) or Certificate Request (2.1), which ngx_kmip '
               . 'does not keep';
+my $msgenc = 'step 0 (Maximum Response Size 256: Response Too Large) '
+           . 'passes in the encoding; step 1 is a Query, and ' . $query_enc;
 my $rng = 'the Random Number Generator attribute describes the generator '
         . 'the server made the key with (KMIP 1.4 3.44): the case expects '
         . 'the reference server\'s (ANSI X9.31, AES-256), ngx_kmip reports '
@@ -65,13 +67,9 @@ return {
               . 'CS-RNG-M cases use and so ngx_kmip runs and lists; it also '
               . 'has Interop, which a production server does not offer '
               . '(kmip_interop), and Import, which ngx_kmip does not run',
-    'MSGENC-HTTPS-M' => 'step 1 is a Query; ' . $query_enc . '. (The HTTPS, '
-                      . 'JSON and XML message encodings themselves are not '
-                      . 'offered: the suite sends TTLV.)',
-    'MSGENC-JSON-M' => 'step 1 is a Query; ' . $query_enc . '. (The JSON '
-                     . 'encoding itself is not offered.)',
-    'MSGENC-XML-M' => 'step 1 is a Query; ' . $query_enc . '. (The XML encoding '
-                    . 'itself is not offered.)',
+    'MSGENC-HTTPS-M' => $msgenc . ' (run over HTTPS, TTLV bodies)',
+    'MSGENC-JSON-M' => $msgenc . ' (run over HTTPS, JSON bodies)',
+    'MSGENC-XML-M' => $msgenc . ' (run over HTTPS, XML bodies)',
     'TL-M-1' => $query_tl . ' (the 1.4 answer also lists the Template '
               . 'object type, deprecated in 1.3)',
     'TL-M-3' => "$lease; the case also expects a Random Number Generator "

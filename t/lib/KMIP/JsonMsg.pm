@@ -29,6 +29,11 @@ my %TYPE_NAME = (
     0x0A => 'Interval', 0x0B => 'DateTimeExtended',
 );
 
+# the name of a TTLV item type, as the JSON and XML encodings spell it
+sub type_name {
+    return $TYPE_NAME{ $_[0] } // die sprintf("type 0x%02x\n", $_[0]);
+}
+
 sub _to_json {
     my ($it) = @_;
     my %o = (tag => sprintf('0x%06X', $it->{tag}));
@@ -37,7 +42,7 @@ sub _to_json {
         $o{value} = [ map { _to_json($_) } @$v ];
         return \%o;
     }
-    $o{type} = $TYPE_NAME{$t} // die sprintf("type 0x%02x\n", $t);
+    $o{type} = type_name($t);
     if ($t == 0x02 || $t == 0x03 || $t == 0x0A || $t == 0x0B) {
         $o{value} = $v + 0;
     } elsif ($t == 0x04) {

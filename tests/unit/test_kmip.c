@@ -1347,17 +1347,14 @@ test_requests_auth(void)
 /* header errors with the version known */
 
 /* the header fields a request is refused for, in a header of its version */
-typedef struct {
+static const struct {
     int32_t              major;
     int32_t              minor;
     uint32_t             tag;
     uint8_t              type;
     int64_t              v;
     const char          *name;
-} header_field_t;
-
-
-static const header_field_t  header_fields[] = {
+} header_fields[] = {
     { 1, 1, NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR, NGX_KMIP_TYPE_BOOLEAN,
       1, "Attestation Capable Indicator in 1.1" },
     { 2, 0, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, NGX_KMIP_TYPE_BOOLEAN, 1,
@@ -1384,7 +1381,6 @@ test_requests_header(void)
     ngx_kmip_item_t     *msg, *hdr;
     ngx_kmip_error_t     err;
     ngx_kmip_request_t   req;
-    const header_field_t  *f;
 
     reset("request: header errors with version known");
 
@@ -1448,11 +1444,14 @@ test_requests_header(void)
 
     /* one header field of the wrong type or out of range */
     for (i = 0; i < sizeof(header_fields) / sizeof(header_fields[0]); i++) {
-        f = &header_fields[i];
-        current = f->name;
-        msg = header_field_request(f->major, f->minor, f->tag, f->type, f->v);
+        current = header_fields[i].name;
+        msg = header_field_request(header_fields[i].major,
+                                   header_fields[i].minor,
+                                   header_fields[i].tag,
+                                   header_fields[i].type,
+                                   header_fields[i].v);
         CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
-        CHECK(vk == 1 && req.major == f->major);
+        CHECK(vk == 1 && req.major == header_fields[i].major);
     }
 
     current = "request: header errors with version known";

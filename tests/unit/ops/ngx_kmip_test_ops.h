@@ -197,6 +197,9 @@ ngx_kmip_item_t *t_find(ngx_kmip_response_item_t *out, uint32_t tag);
    ECDSA P-384 by its curve, 3: Ed25519) */
 ngx_uint_t t_key_pair(ngx_uint_t major, ngx_uint_t which, ngx_str_t *priv,
     ngx_str_t *pub);
+/* the keys of a pair link to each other; Get serves both */
+ngx_uint_t t_pair_linked(ngx_str_t *priv, ngx_str_t *pub);
+ngx_uint_t t_pair_served(ngx_uint_t major, ngx_str_t *priv, ngx_str_t *pub);
 
 /* the kept object's Links: one of the type to other; the first one's
    target (empty: none) */

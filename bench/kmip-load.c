@@ -747,6 +747,27 @@ conn_fail(conn_t *c, const char *what)
 }
 
 
+/*
+ * An SSL call that returned n: waits for its socket, or the connection
+ * fails; closed, the errno to report when the peer closed it (0: as is)
+ */
+static void
+conn_ssl_fail(conn_t *c, int n, const char *what, int closed)
+{
+    int  err;
+
+    if (ssl_wait(c, n, &err)) {
+        return;
+    }
+
+    if (closed && err == SSL_ERROR_ZERO_RETURN) {
+        errno = closed;
+    }
+
+    conn_fail(c, what);
+}
+
+
 static int
 txn_begin(conn_t *c)
 {
@@ -1080,10 +1101,7 @@ conn_drive(conn_t *c)
                 break;
             }
 
-            if (ssl_wait(c, n, &err)) {
-                return;
-            }
-            conn_fail(c, "handshake");
+            conn_ssl_fail(c, n, "handshake", 0);
             return;
 
         case ST_WRITE:
@@ -1093,10 +1111,7 @@ conn_drive(conn_t *c)
                 break;
             }
 
-            if (ssl_wait(c, n, &err)) {
-                return;
-            }
-            conn_fail(c, "write");
+            conn_ssl_fail(c, n, "write", 0);
             return;
 
         case ST_READ:
@@ -1142,11 +1157,8 @@ conn_drive(conn_t *c)
                 break;
             }
 
-            if (ssl_wait(c, n, &err)) {
-                return;
-            }
-            errno = err == SSL_ERROR_ZERO_RETURN ? ECONNRESET : errno;
-            conn_fail(c, "read");
+            /* a close by the server is reported as a reset */
+            conn_ssl_fail(c, n, "read", ECONNRESET);
             return;
 
         case ST_IDLE:

@@ -18,6 +18,9 @@ static int ngx_kmip_record_decode_object(ngx_kmip_item_t *root,
     ngx_kmip_record_t *rec, const char **err);
 static int ngx_kmip_record_decode_attrs(ngx_kmip_allocator_t *a,
     ngx_kmip_item_t *root, ngx_kmip_record_t *rec, const char **err);
+static ngx_kmip_item_t *ngx_kmip_record_field(ngx_kmip_item_t *root,
+    uint32_t tag, uint8_t type, int64_t min, const char *what,
+    const char **err);
 
 static uint32_t
 ngx_kmip_record_version(const ngx_kmip_record_t *rec)
@@ -203,9 +206,10 @@ ngx_kmip_record_decode_version(ngx_kmip_item_t *root, ngx_kmip_record_t *rec,
 {
     ngx_kmip_item_t  *item, *fields, *chunks;
 
-    item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_VERSION);
-    if (item == NULL || item->type != NGX_KMIP_TYPE_INTEGER) {
-        *err = "the record has no Record Version";
+    item = ngx_kmip_record_field(root, NGX_KMIP_TAG_RECORD_VERSION,
+                                 NGX_KMIP_TYPE_INTEGER, INT64_MIN,
+                                 "the record has no Record Version", err);
+    if (item == NULL) {
         return -1;
     }
 
@@ -259,30 +263,29 @@ ngx_kmip_record_decode_object(ngx_kmip_item_t *root, ngx_kmip_record_t *rec,
 {
     ngx_kmip_item_t  *item;
 
-    item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
-    if (item == NULL || item->type != NGX_KMIP_TYPE_TEXT_STRING
-        || item->v.str.len == 0)
-    {
-        *err = "the record has no Unique Identifier";
+    item = ngx_kmip_record_field(root, NGX_KMIP_TAG_UNIQUE_IDENTIFIER,
+                                 NGX_KMIP_TYPE_TEXT_STRING, 1,
+                                 "the record has no Unique Identifier", err);
+    if (item == NULL) {
         return -1;
     }
 
     rec->uid = item->v.str.data;
     rec->uid_len = item->v.str.len;
 
-    item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_GENERATION);
-    if (item == NULL || item->type != NGX_KMIP_TYPE_LONG_INTEGER
-        || item->v.num < 1)
-    {
-        *err = "the record has no valid generation";
+    item = ngx_kmip_record_field(root, NGX_KMIP_TAG_RECORD_GENERATION,
+                                 NGX_KMIP_TYPE_LONG_INTEGER, 1,
+                                 "the record has no valid generation", err);
+    if (item == NULL) {
         return -1;
     }
 
     rec->generation = item->v.num;
 
-    item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_OBJECT_TYPE);
-    if (item == NULL || item->type != NGX_KMIP_TYPE_ENUMERATION) {
-        *err = "the record has no Object Type";
+    item = ngx_kmip_record_field(root, NGX_KMIP_TAG_OBJECT_TYPE,
+                                 NGX_KMIP_TYPE_ENUMERATION, INT64_MIN,
+                                 "the record has no Object Type", err);
+    if (item == NULL) {
         return -1;
     }
 
@@ -311,17 +314,44 @@ ngx_kmip_record_decode_object(ngx_kmip_item_t *root, ngx_kmip_record_t *rec,
     rec->wrapped = item->v.str.data;
     rec->wrapped_len = item->v.str.len;
 
-    item = ngx_kmip_ttlv_find(root, NGX_KMIP_TAG_RECORD_MATERIAL_LENGTH);
-    if (item == NULL || item->type != NGX_KMIP_TYPE_INTEGER
-        || item->v.num < 0)
-    {
-        *err = "the record has no material length";
+    item = ngx_kmip_record_field(root, NGX_KMIP_TAG_RECORD_MATERIAL_LENGTH,
+                                 NGX_KMIP_TYPE_INTEGER, 0,
+                                 "the record has no material length", err);
+    if (item == NULL) {
         return -1;
     }
 
     rec->material_len = (uint32_t) item->v.num;
 
     return 0;
+}
+
+
+/*
+ * The root's field of the tag, of the type, whose value (a number, or a
+ * Text String's length) is min or more; else NULL, and what is the error
+ */
+
+static ngx_kmip_item_t *
+ngx_kmip_record_field(ngx_kmip_item_t *root, uint32_t tag, uint8_t type,
+    int64_t min, const char *what, const char **err)
+{
+    int64_t           v;
+    ngx_kmip_item_t  *item;
+
+    item = ngx_kmip_ttlv_find(root, tag);
+
+    if (item && item->type == type) {
+        v = (type == NGX_KMIP_TYPE_TEXT_STRING) ? (int64_t) item->v.str.len
+                                                : item->v.num;
+        if (v >= min) {
+            return item;
+        }
+    }
+
+    *err = what;
+
+    return NULL;
 }
 
 

@@ -1346,10 +1346,38 @@ test_requests_auth(void)
 
 /* header errors with the version known */
 
+/* the header fields a request is refused for, in a header of its version */
+static const struct {
+    int32_t              major;
+    int32_t              minor;
+    uint32_t             tag;
+    uint8_t              type;
+    int64_t              v;
+    const char          *name;
+} header_fields[] = {
+    { 1, 1, NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR, NGX_KMIP_TYPE_BOOLEAN,
+      1, "Attestation Capable Indicator in 1.1" },
+    { 2, 0, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR, NGX_KMIP_TYPE_BOOLEAN, 1,
+      "Asynchronous Indicator: Boolean in 1.x, Enumeration in 2.x" },
+    { 1, 1, NGX_KMIP_TAG_BATCH_ORDER_OPTION, NGX_KMIP_TYPE_INTEGER, 1,
+      "Batch Order Option not a Boolean" },
+    { 1, 1, NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION,
+      NGX_KMIP_TYPE_ENUMERATION, 4,
+      "Batch Error Continuation Option out of range" },
+    { 1, 1, NGX_KMIP_TAG_TIME_STAMP, NGX_KMIP_TYPE_LONG_INTEGER, 1,
+      "Time Stamp as a Long Integer" },
+    { 1, 1, NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE, NGX_KMIP_TYPE_LONG_INTEGER, 1,
+      "Maximum Response Size as a Long Integer" },
+    { 1, 1, NGX_KMIP_TAG_BATCH_COUNT, NGX_KMIP_TYPE_INTEGER, 1,
+      "duplicate Batch Count" },
+};
+
+
 static void
 test_requests_header(void)
 {
     int                  vk;
+    size_t               i;
     ngx_kmip_item_t     *msg, *hdr;
     ngx_kmip_error_t     err;
     ngx_kmip_request_t   req;
@@ -1414,47 +1442,24 @@ test_requests_header(void)
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
     CHECK(vk == 1);
 
-    /* Attestation Capable Indicator in 1.1 */
-    msg = header_field_request(1, 1, NGX_KMIP_TAG_ATTESTATION_CAPABLE_INDICATOR,
-                               NGX_KMIP_TYPE_BOOLEAN, 1);
-    CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
+    /* one header field of the wrong type or out of range */
+    for (i = 0; i < sizeof(header_fields) / sizeof(header_fields[0]); i++) {
+        current = header_fields[i].name;
+        msg = header_field_request(header_fields[i].major,
+                                   header_fields[i].minor,
+                                   header_fields[i].tag,
+                                   header_fields[i].type,
+                                   header_fields[i].v);
+        CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
+        CHECK(vk == 1 && req.major == header_fields[i].major);
+    }
 
-    /* Asynchronous Indicator: Boolean in 1.x, Enumeration in 2.x */
-    msg = header_field_request(2, 0, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR,
-                               NGX_KMIP_TYPE_BOOLEAN, 1);
-    CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
-    CHECK(vk == 1 && req.major == 2);
+    current = "request: header errors with version known";
 
     msg = header_field_request(2, 0, NGX_KMIP_TAG_ASYNCHRONOUS_INDICATOR,
                                NGX_KMIP_TYPE_ENUMERATION, 3);
     CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_OK);
     CHECK(req.asynchronous_indicator == 3);
-
-    /* Batch Order Option not a Boolean */
-    msg = header_field_request(1, 1, NGX_KMIP_TAG_BATCH_ORDER_OPTION,
-                               NGX_KMIP_TYPE_INTEGER, 1);
-    CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
-
-    /* Batch Error Continuation Option out of range */
-    msg = header_field_request(1, 1,
-                               NGX_KMIP_TAG_BATCH_ERROR_CONTINUATION_OPTION,
-                               NGX_KMIP_TYPE_ENUMERATION, 4);
-    CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
-
-    /* Time Stamp as a Long Integer */
-    msg = header_field_request(1, 1, NGX_KMIP_TAG_TIME_STAMP,
-                               NGX_KMIP_TYPE_LONG_INTEGER, 1);
-    CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
-
-    /* Maximum Response Size as a Long Integer */
-    msg = header_field_request(1, 1, NGX_KMIP_TAG_MAXIMUM_RESPONSE_SIZE,
-                               NGX_KMIP_TYPE_LONG_INTEGER, 1);
-    CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
-
-    /* duplicate Batch Count */
-    msg = header_field_request(1, 1, NGX_KMIP_TAG_BATCH_COUNT,
-                               NGX_KMIP_TYPE_INTEGER, 1);
-    CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
 
     /* unknown tag after the batch items */
     msg = ngx_kmip_test_request(&A, 1, 1, &hdr);
@@ -1468,35 +1473,49 @@ test_requests_header(void)
 
 /* errors without a version, batch item errors */
 
+/*
+ * a request of one Discover Versions whose header has a Protocol Version
+ * of its Major only, or (major -1) none
+ */
+static ngx_kmip_item_t *
+versionless_request(int32_t major)
+{
+    ngx_kmip_item_t  *msg, *hdr, *pv;
+
+    msg = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
+                                 NGX_KMIP_TYPE_STRUCTURE);
+    hdr = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_REQUEST_HEADER);
+
+    if (major >= 0) {
+        pv = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
+        ngx_kmip_ttlv_add_integer(&A, pv, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR,
+                                  major);
+    }
+
+    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
+    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
+
+    return msg;
+}
+
+
 static void
 test_requests_errors(void)
 {
     int                  vk;
+    int32_t              major;
     ngx_kmip_item_t     *msg, *hdr, *pl, *it;
     ngx_kmip_error_t     err;
     ngx_kmip_request_t   req;
 
     reset("request: errors without a version");
 
-    /* no Protocol Version */
-    msg = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
-                                 NGX_KMIP_TYPE_STRUCTURE);
-    hdr = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_REQUEST_HEADER);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
-    CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
-    CHECK(vk == 0);
-
-    /* Protocol Version Minor missing */
-    msg = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_REQUEST_MESSAGE,
-                                 NGX_KMIP_TYPE_STRUCTURE);
-    hdr = ngx_kmip_ttlv_add_struct(&A, msg, NGX_KMIP_TAG_REQUEST_HEADER);
-    it = ngx_kmip_ttlv_add_struct(&A, hdr, NGX_KMIP_TAG_PROTOCOL_VERSION);
-    ngx_kmip_ttlv_add_integer(&A, it, NGX_KMIP_TAG_PROTOCOL_VERSION_MAJOR, 1);
-    ngx_kmip_ttlv_add_integer(&A, hdr, NGX_KMIP_TAG_BATCH_COUNT, 1);
-    add_item(msg, NGX_KMIP_OP_DISCOVER_VERSIONS, NULL);
-    CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
-    CHECK(vk == 0);
+    /* no Protocol Version (-1), or Protocol Version Minor missing */
+    for (major = -1; major <= 1; major += 2) {
+        msg = versionless_request(major);
+        CHECK_RC(parse_tree(msg, &req, &vk, &err), NGX_KMIP_ERR_MESSAGE);
+        CHECK(vk == 0);
+    }
 
     /* a Response Message is not a request */
     msg = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_RESPONSE_MESSAGE,

@@ -159,6 +159,10 @@ ngx_kmip_response_item_t *t_create_plus(ngx_uint_t major, const char *name,
    n bytes of t_material in Key Format Type kft: its Key Block */
 ngx_kmip_item_t *t_key_block(ngx_kmip_item_t *p, uint32_t type, uint32_t kft,
     size_t n, int64_t alg, int64_t len);
+/* its Key Wrapping Data: the Encrypt method with the key kek, its Key
+   Value TTLV-encoded or (no_encoding) only its Key Material */
+void t_wrapping_data(ngx_kmip_item_t *kb, ngx_str_t *kek,
+    ngx_uint_t no_encoding);
 /* a Symmetric Key's Object Type and the version's attribute container
    with the Cryptographic Algorithm (-1: none), to add more to */
 ngx_kmip_item_t *t_key_attrs(ngx_kmip_item_t *p, ngx_uint_t major,
@@ -193,6 +197,9 @@ ngx_kmip_item_t *t_find(ngx_kmip_response_item_t *out, uint32_t tag);
    ECDSA P-384 by its curve, 3: Ed25519) */
 ngx_uint_t t_key_pair(ngx_uint_t major, ngx_uint_t which, ngx_str_t *priv,
     ngx_str_t *pub);
+/* the keys of a pair link to each other; Get serves both */
+ngx_uint_t t_pair_linked(ngx_str_t *priv, ngx_str_t *pub);
+ngx_uint_t t_pair_served(ngx_uint_t major, ngx_str_t *priv, ngx_str_t *pub);
 
 /* the kept object's Links: one of the type to other; the first one's
    target (empty: none) */

@@ -858,6 +858,28 @@ t_key_block(ngx_kmip_item_t *p, uint32_t type, uint32_t kft, size_t n,
 }
 
 
+/* a Key Block's Key Wrapping Data: encrypted with the key kek */
+
+void
+t_wrapping_data(ngx_kmip_item_t *kb, ngx_str_t *kek, ngx_uint_t no_encoding)
+{
+    ngx_kmip_item_t  *kwd, *eki;
+
+    kwd = ngx_kmip_ttlv_add_struct(t_alloc(), kb,
+                                   NGX_KMIP_TAG_KEY_WRAPPING_DATA);
+    ngx_kmip_ttlv_add_enum(t_alloc(), kwd, NGX_KMIP_TAG_WRAPPING_METHOD,
+                           NGX_KMIP_WRAPPING_METHOD_ENCRYPT);
+    eki = ngx_kmip_ttlv_add_struct(t_alloc(), kwd,
+                                   NGX_KMIP_TAG_ENCRYPTION_KEY_INFORMATION);
+    t_uid(eki, kek);
+
+    if (no_encoding) {
+        ngx_kmip_ttlv_add_enum(t_alloc(), kwd, NGX_KMIP_TAG_ENCODING_OPTION,
+                               NGX_KMIP_ENCODING_OPTION_NO_ENCODING);
+    }
+}
+
+
 ngx_uint_t
 t_kept_text(ngx_str_t *uid, const char *name, int64_t index,
     const char *text)

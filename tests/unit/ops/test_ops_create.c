@@ -398,9 +398,9 @@ t_register_keys(ngx_uint_t major)
 static void
 t_register_wrapped(ngx_uint_t major, ngx_uint_t no_encoding)
 {
-    ngx_str_t                 *uid;
+    ngx_str_t                 *uid, kek = ngx_string("42");
     t_request_t               *t;
-    ngx_kmip_item_t           *p, *kb, *kwd, *eki, *kv;
+    ngx_kmip_item_t           *p, *kb, *kv;
     ngx_kmip_response_item_t  *out;
 
     t = t_request(major, major >= 2 ? 1 : 4);
@@ -408,18 +408,7 @@ t_register_wrapped(ngx_uint_t major, ngx_uint_t no_encoding)
                      NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY,
                      NGX_KMIP_KEY_FORMAT_TYPE_RAW, 24,
                      NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, 128);
-    kwd = ngx_kmip_ttlv_add_struct(t_alloc(), kb,
-                                   NGX_KMIP_TAG_KEY_WRAPPING_DATA);
-    ngx_kmip_ttlv_add_enum(t_alloc(), kwd, NGX_KMIP_TAG_WRAPPING_METHOD,
-                           NGX_KMIP_WRAPPING_METHOD_ENCRYPT);
-    eki = ngx_kmip_ttlv_add_struct(t_alloc(), kwd,
-                                   NGX_KMIP_TAG_ENCRYPTION_KEY_INFORMATION);
-    t_text(eki, NGX_KMIP_TAG_UNIQUE_IDENTIFIER, "42");
-
-    if (no_encoding) {
-        ngx_kmip_ttlv_add_enum(t_alloc(), kwd, NGX_KMIP_TAG_ENCODING_OPTION,
-                               NGX_KMIP_ENCODING_OPTION_NO_ENCODING);
-    }
+    t_wrapping_data(kb, &kek, no_encoding);
 
     uid = t_uid_of(&t_run(t)[0]);
     if (!t_got(uid, "Register of a wrapped key")) {

@@ -325,18 +325,93 @@ t_derive_placeholder(ngx_uint_t major)
 }
 
 
+/*
+ * The requests a Secret Data base with Derive Key refuses: each the Hash
+ * method's SHA-256 request of 256 bits of Secret Data (T_HASH) but for
+ * what is refused
+ */
+
+#define T_HASH   NGX_KMIP_DERIVATION_METHOD_HASH
+#define T_SHA    NGX_KMIP_HASHING_ALGORITHM_SHA_256
+#define T_PBKDF  NGX_KMIP_DERIVATION_METHOD_PBKDF2
+#define T_BAD_PARAMETERS                                                      \
+    { NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,                                  \
+      NGX_KMIP_REASON_BAD_CRYPTOGRAPHIC_PARAMETERS }
+#define T_INVALID                                                             \
+    { NGX_KMIP_REASON_INVALID_FIELD, NGX_KMIP_REASON_INVALID_FIELD }
+
+
+static struct {
+    t_derive_t                  d;
+    uint32_t                    reason[2];  /* 1.x's, 2.x's */
+    const char                 *name;
+} t_derive_refused[] = {
+
+    { { T_SD, -1, 512, T_HASH, T_SHA, -1, 0, 0, NULL, NULL, NULL, -1 },
+      { NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE,
+        NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE },
+      "Derive Key longer than the hash: Cryptographic Failure" },
+    { { T_SD, -1, -1, T_HASH, T_SHA, -1, 0, 0, NULL, NULL, NULL, -1 },
+      T_INVALID,
+      "Derive Key without a Cryptographic Length: Invalid Field" },
+    { { T_SD, -1, 12, T_HASH, T_SHA, -1, 0, 0, NULL, NULL, NULL, -1 },
+      T_INVALID, "Derive Key of 12 bits: Invalid Field" },
+    { { T_SK, -1, 256, T_HASH, T_SHA, -1, 0, 0, NULL, NULL, NULL, -1 },
+      T_INVALID,
+      "Derive Key of a Symmetric Key without its algorithm: Invalid "
+      "Field" },
+    { { NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT, -1, 256, T_HASH, T_SHA, -1, 0, 0,
+        NULL, NULL, NULL, -1 },
+      T_INVALID, "Derive Key of an Opaque Object: Invalid Field" },
+    { { T_SD, -1, 256, T_HASH, T_SHA, -1, 0, 0, NULL, "00", NULL, -1 },
+      T_INVALID, "the Hash method with Derivation Data: Invalid Field" },
+    { { T_SD, -1, 256, T_HASH, NGX_KMIP_HASHING_ALGORITHM_TIGER, -1, 0, 0,
+        NULL, NULL, NULL, -1 },
+      T_BAD_PARAMETERS,
+      "Derive Key with Tiger: the version's bad-parameters reason" },
+    { { T_SD, -1, 256, NGX_KMIP_DERIVATION_METHOD_NIST800_108_F, T_SHA, -1,
+        0, 0, NULL, NULL, NULL, -1 },
+      { NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+        NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED },
+      "Derive Key in NIST 800-108 feedback mode: Feature Not Supported" },
+
+    { { T_SD, -1, 256, T_PBKDF, T_SHA, -1, 0, 0, NULL, NULL, NULL, 1000 },
+      { NGX_KMIP_REASON_MISSING_DATA, NGX_KMIP_REASON_MISSING_DATA },
+      "PBKDF2 without a Salt: Missing Data" },
+    { { T_SD, -1, 256, T_PBKDF, T_SHA, -1, 0, 0, NULL, NULL, T_SALT,
+        100000000 },
+      T_INVALID, "PBKDF2 of a hundred million iterations: Invalid Field" },
+
+    /* the bound is on the work: iterations times blocks of output */
+
+    { { T_SD, -1, 8192, T_PBKDF, T_SHA, -1, 0, 0, NULL, NULL, T_SALT,
+        600000 },
+      T_INVALID,
+      "PBKDF2 of 600,000 iterations over 32 SHA-256 blocks: Invalid "
+      "Field" },
+
+    /* a Secret Data base is no key to encrypt with */
+
+    { { T_SD, -1, 256, NGX_KMIP_DERIVATION_METHOD_ENCRYPT, T_SHA, T_AES,
+        NGX_KMIP_BLOCK_CIPHER_MODE_CBC, NGX_KMIP_PADDING_METHOD_PKCS5, NULL,
+        "00112233", NULL, -1 },
+      T_BAD_PARAMETERS,
+      "the Encrypt method with an 8-byte AES key: the version's "
+      "bad-parameters reason" },
+};
+
+
 static void
 t_derive_refusals(ngx_uint_t major)
 {
+    ngx_uint_t                 i;
     ngx_str_t                 *base, b, *other;
     t_request_t               *t;
     ngx_kmip_item_t           *p;
-    t_derive_t                 d;
     ngx_kmip_response_item_t  *out;
 
     static t_derive_t  hash = {
-        T_SD, -1, 256, NGX_KMIP_DERIVATION_METHOD_HASH,
-        NGX_KMIP_HASHING_ALGORITHM_SHA_256, -1, 0, 0, NULL, NULL, NULL, -1
+        T_SD, -1, 256, T_HASH, T_SHA, -1, 0, 0, NULL, NULL, NULL, -1
     };
 
     base = t_register_bytes(major, T_SD, -1, t_unhex(T_PASSWORD),
@@ -358,93 +433,11 @@ t_derive_refusals(ngx_uint_t major)
 
     b = *base;
 
-    d = hash;
-    d.bits = 512;
-    out = t_derive(major, &b, &d);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE,
-          "Derive Key longer than the hash: Cryptographic Failure");
-
-    d = hash;
-    d.bits = -1;
-    out = t_derive(major, &b, &d);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
-          "Derive Key without a Cryptographic Length: Invalid Field");
-
-    d = hash;
-    d.bits = 12;
-    out = t_derive(major, &b, &d);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
-          "Derive Key of 12 bits: Invalid Field");
-
-    d = hash;
-    d.type = T_SK;
-    out = t_derive(major, &b, &d);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
-          "Derive Key of a Symmetric Key without its algorithm: Invalid "
-          "Field");
-
-    d = hash;
-    d.type = NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT;
-    out = t_derive(major, &b, &d);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
-          "Derive Key of an Opaque Object: Invalid Field");
-
-    d = hash;
-    d.data = "00";
-    out = t_derive(major, &b, &d);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
-          "the Hash method with Derivation Data: Invalid Field");
-
-    d = hash;
-    d.hashing = NGX_KMIP_HASHING_ALGORITHM_TIGER;
-    out = t_derive(major, &b, &d);
-    CHECK(t_reason(&out[0]) == (major >= 2
-                                ? NGX_KMIP_REASON_BAD_CRYPTOGRAPHIC_PARAMETERS
-                                : NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED),
-          "Derive Key with Tiger: the version's bad-parameters reason");
-
-    d = hash;
-    d.method = NGX_KMIP_DERIVATION_METHOD_NIST800_108_F;
-    out = t_derive(major, &b, &d);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
-          "Derive Key in NIST 800-108 feedback mode: Feature Not Supported");
-
-    d = hash;
-    d.method = NGX_KMIP_DERIVATION_METHOD_PBKDF2;
-    d.iter = 1000;
-    out = t_derive(major, &b, &d);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_MISSING_DATA,
-          "PBKDF2 without a Salt: Missing Data");
-
-    d.salt = T_SALT;
-    d.iter = 100000000;
-    out = t_derive(major, &b, &d);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
-          "PBKDF2 of a hundred million iterations: Invalid Field");
-
-    /* the bound is on the work: iterations times blocks of output */
-
-    d.iter = 600000;
-    d.bits = 8192;
-    out = t_derive(major, &b, &d);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD,
-          "PBKDF2 of 600,000 iterations over 32 SHA-256 blocks: Invalid "
-          "Field");
-
-    /* a Secret Data base is no key to encrypt with */
-
-    d = hash;
-    d.method = NGX_KMIP_DERIVATION_METHOD_ENCRYPT;
-    d.cipher = T_AES;
-    d.mode = NGX_KMIP_BLOCK_CIPHER_MODE_CBC;
-    d.padding = NGX_KMIP_PADDING_METHOD_PKCS5;
-    d.data = "00112233";
-    out = t_derive(major, &b, &d);
-    CHECK(t_reason(&out[0]) == (major >= 2
-                                ? NGX_KMIP_REASON_BAD_CRYPTOGRAPHIC_PARAMETERS
-                                : NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED),
-          "the Encrypt method with an 8-byte AES key: the version's "
-          "bad-parameters reason");
+    for (i = 0; i < t_nelts(t_derive_refused); i++) {
+        out = t_derive(major, &b, &t_derive_refused[i].d);
+        CHECK(t_reason(&out[0]) == t_derive_refused[i].reason[major >= 2],
+              t_derive_refused[i].name);
+    }
 
     /* two base objects: the Derivation Data is the request's */
 

@@ -94,24 +94,30 @@ t_register_bytes(ngx_uint_t major, uint32_t type, int64_t alg,
 }
 
 
-/* a MAC or MAC Verify of data; alg: the request's algorithm, or -1 */
+/*
+ * A MAC, MAC Verify or Hash of data: on the object uid (NULL: none), with
+ * Cryptographic Parameters of the one field alg_tag of alg (-1: none), and
+ * the MAC Data mac (NULL: none)
+ */
 
 static ngx_kmip_response_item_t *
-t_mac(ngx_uint_t major, uint32_t operation, ngx_str_t *uid, ngx_str_t *data,
-    int64_t alg, ngx_str_t *mac)
+t_digest(ngx_uint_t major, uint32_t operation, ngx_str_t *uid,
+    ngx_str_t *data, uint32_t alg_tag, int64_t alg, ngx_str_t *mac)
 {
     t_request_t      *t;
     ngx_kmip_item_t  *p, *cp;
 
     t = t_request(major, major >= 2 ? 1 : 4);
     p = t_item(t, operation);
-    t_uid(p, uid);
+
+    if (uid) {
+        t_uid(p, uid);
+    }
 
     if (alg != -1) {
         cp = ngx_kmip_ttlv_add_struct(t_alloc(), p,
                                       NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
-        (void) t_value(cp, NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM,
-                       NGX_KMIP_TYPE_ENUMERATION, alg);
+        (void) t_value(cp, alg_tag, NGX_KMIP_TYPE_ENUMERATION, alg);
     }
 
     if (data) {
@@ -125,6 +131,17 @@ t_mac(ngx_uint_t major, uint32_t operation, ngx_str_t *uid, ngx_str_t *data,
     }
 
     return t_run(t);
+}
+
+
+/* a MAC or MAC Verify of data; alg: the request's algorithm, or -1 */
+
+static ngx_kmip_response_item_t *
+t_mac(ngx_uint_t major, uint32_t operation, ngx_str_t *uid, ngx_str_t *data,
+    int64_t alg, ngx_str_t *mac)
+{
+    return t_digest(major, operation, uid, data,
+                    NGX_KMIP_TAG_CRYPTOGRAPHIC_ALGORITHM, alg, mac);
 }
 
 
@@ -191,6 +208,24 @@ static t_mac_vector_t  t_mac_vectors[] = {
 };
 
 
+/* a MAC Verify of the data with the MAC answers Success and the indicator */
+
+static void
+t_mac_verify(ngx_uint_t major, ngx_str_t *uid, ngx_str_t *data,
+    ngx_str_t *mac, uint32_t indicator, const char *vector, const char *how)
+{
+    char                       name[128];
+    ngx_kmip_item_t           *vi;
+    ngx_kmip_response_item_t  *out;
+
+    out = t_mac(major, NGX_KMIP_OP_MAC_VERIFY, uid, data, -1, mac);
+    vi = t_find(&out[0], NGX_KMIP_TAG_VALIDITY_INDICATOR);
+    snprintf(name, sizeof(name), "MAC Verify of %s%s", vector, how);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS && vi
+          && vi->v.num == indicator, name);
+}
+
+
 static void
 t_mac_known(ngx_uint_t major)
 {
@@ -198,7 +233,6 @@ t_mac_known(ngx_uint_t major)
     ngx_str_t                 *uid, *data, *mac;
     ngx_uint_t                 i;
     t_mac_vector_t            *v;
-    ngx_kmip_item_t           *vi;
     ngx_kmip_response_item_t  *out;
 
     for (i = 0; i < t_nelts(t_mac_vectors); i++) {
@@ -219,28 +253,19 @@ t_mac_known(ngx_uint_t major)
               name);
 
         mac = t_unhex(v->mac);
-        out = t_mac(major, NGX_KMIP_OP_MAC_VERIFY, uid, data, -1, mac);
-        vi = t_find(&out[0], NGX_KMIP_TAG_VALIDITY_INDICATOR);
-        snprintf(name, sizeof(name), "MAC Verify of %s: Valid", v->name);
-        CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS && vi
-              && vi->v.num == NGX_KMIP_VALIDITY_INDICATOR_VALID, name);
+        t_mac_verify(major, uid, data, mac, NGX_KMIP_VALIDITY_INDICATOR_VALID,
+                     v->name, ": Valid");
 
         mac->data[0] ^= 0x01;
-        out = t_mac(major, NGX_KMIP_OP_MAC_VERIFY, uid, data, -1, mac);
-        vi = t_find(&out[0], NGX_KMIP_TAG_VALIDITY_INDICATOR);
-        snprintf(name, sizeof(name), "MAC Verify of %s, one bit off: Invalid",
-                 v->name);
-        CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS && vi
-              && vi->v.num == NGX_KMIP_VALIDITY_INDICATOR_INVALID, name);
+        t_mac_verify(major, uid, data, mac,
+                     NGX_KMIP_VALIDITY_INDICATOR_INVALID, v->name,
+                     ", one bit off: Invalid");
 
         mac->data[0] ^= 0x01;
         mac->len--;
-        out = t_mac(major, NGX_KMIP_OP_MAC_VERIFY, uid, data, -1, mac);
-        vi = t_find(&out[0], NGX_KMIP_TAG_VALIDITY_INDICATOR);
-        snprintf(name, sizeof(name), "MAC Verify of %s, truncated: Invalid",
-                 v->name);
-        CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS && vi
-              && vi->v.num == NGX_KMIP_VALIDITY_INDICATOR_INVALID, name);
+        t_mac_verify(major, uid, data, mac,
+                     NGX_KMIP_VALIDITY_INDICATOR_INVALID, v->name,
+                     ", truncated: Invalid");
     }
 }
 
@@ -251,55 +276,107 @@ t_mac_known(ngx_uint_t major)
  * parameters override the key's (RFC 4493 example 2, one block of CMAC)
  */
 
+static struct {
+    const char                 *key;        /* hex */
+    const char                 *data;       /* hex */
+    int64_t                     alg;        /* the request's, or -1 */
+    const char                 *want;       /* hex */
+    const char                 *name;
+} t_mac_param_cases[] = {
+
+    { "0123456789abcdef0123456789abcdef",
+      "01020304050607080910111213141516", -1,
+      "c911e78196d64c30f631bb079ea37b97a95936d4da764d6a171df030c895ecf9",
+      "MAC with the key's Cryptographic Parameters: CS-AC-M-4's "
+      "HMAC-SHA256" },
+
+    { "2b7e151628aed2a6abf7158809cf4f3c",
+      "6bc1bee22e409f96e93d7e117393172a",
+      NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES,
+      "070a16b46b4d4144f79bdd9dd04a287c",
+      "MAC with the request's parameters over the key's: AES-CMAC, "
+      "RFC 4493 example 2" },
+};
+
+
 static void
 t_mac_params(ngx_uint_t major)
 {
-    ngx_str_t                 *uid, *data;
+    ngx_uint_t                 i;
+    ngx_str_t                 *uid;
     ngx_kmip_response_item_t  *out;
 
-    uid = t_register_bytes(major, NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY,
-                           NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES,
-                           t_unhex("0123456789abcdef0123456789abcdef"),
-                           T_MAC_MASK,
-                           NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA256, 1);
-    if (!t_got(uid, "Register of the CS-AC-M-4 key")) {
-        return;
+    for (i = 0; i < t_nelts(t_mac_param_cases); i++) {
+        uid = t_register_bytes(major, NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY,
+                               NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES,
+                               t_unhex(t_mac_param_cases[i].key), T_MAC_MASK,
+                               NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA256, 1);
+        if (!t_got(uid, "Register of an AES key with HMAC-SHA256 "
+                        "parameters"))
+        {
+            return;
+        }
+
+        out = t_mac(major, NGX_KMIP_OP_MAC, uid,
+                    t_unhex(t_mac_param_cases[i].data),
+                    t_mac_param_cases[i].alg, NULL);
+        CHECK(t_bytes_are(t_find(&out[0], NGX_KMIP_TAG_MAC_DATA),
+                          t_mac_param_cases[i].want),
+              t_mac_param_cases[i].name);
     }
-
-    data = t_unhex("01020304050607080910111213141516");
-
-    out = t_mac(major, NGX_KMIP_OP_MAC, uid, data, -1, NULL);
-    CHECK(t_bytes_are(t_find(&out[0], NGX_KMIP_TAG_MAC_DATA),
-                      "c911e78196d64c30f631bb079ea37b97"
-                      "a95936d4da764d6a171df030c895ecf9"),
-          "MAC with the key's Cryptographic Parameters: CS-AC-M-4's "
-          "HMAC-SHA256");
-
-    uid = t_register_bytes(major, NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY,
-                           NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES,
-                           t_unhex("2b7e151628aed2a6abf7158809cf4f3c"),
-                           T_MAC_MASK,
-                           NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_HMAC_SHA256, 1);
-    if (!t_got(uid, "Register of the RFC 4493 key")) {
-        return;
-    }
-
-    out = t_mac(major, NGX_KMIP_OP_MAC, uid,
-                t_unhex("6bc1bee22e409f96e93d7e117393172a"),
-                NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, NULL);
-    CHECK(t_bytes_are(t_find(&out[0], NGX_KMIP_TAG_MAC_DATA),
-                      "070a16b46b4d4144f79bdd9dd04a287c"),
-          "MAC with the request's parameters over the key's: AES-CMAC, "
-          "RFC 4493 example 2");
 }
+
+
+/* the refusals to a key with MAC Generate only, of data "data" */
+
+typedef struct {
+    uint32_t                    operation;
+    ngx_uint_t                  data;       /* 0: no Data */
+    int64_t                     alg;        /* the request's, or -1 */
+    ngx_uint_t                  mac;        /* 1: the data as MAC Data */
+    uint32_t                    reason[2];  /* 1.x's, 2.x's */
+    const char                 *name;
+} t_mac_refusal_t;
+
+
+static t_mac_refusal_t  t_generate_only[] = {
+
+    { NGX_KMIP_OP_MAC_VERIFY, 1, -1, 1,
+      { NGX_KMIP_REASON_PERMISSION_DENIED,
+        NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK },
+      "MAC Verify with a key without MAC Verify: the version's mask "
+      "reason" },
+
+    { NGX_KMIP_OP_MAC_VERIFY, 1, -1, 0,
+      { NGX_KMIP_REASON_MISSING_DATA, NGX_KMIP_REASON_MISSING_DATA },
+      "MAC Verify without MAC Data: Missing Data" },
+
+    { NGX_KMIP_OP_MAC, 0, -1, 0,
+      { NGX_KMIP_REASON_MISSING_DATA, NGX_KMIP_REASON_MISSING_DATA },
+      "MAC without Data: Missing Data" },
+
+    { NGX_KMIP_OP_MAC, 1, NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_RSA, 0,
+      { NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+        NGX_KMIP_REASON_BAD_CRYPTOGRAPHIC_PARAMETERS },
+      "MAC with RSA: the version's bad-parameters reason" },
+
+    /* CMAC needs an AES key's length */
+
+    { NGX_KMIP_OP_MAC, 1, NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, 0,
+      { NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+        NGX_KMIP_REASON_BAD_CRYPTOGRAPHIC_PARAMETERS },
+      "CMAC with a 4-byte key: the version's bad-parameters reason" },
+};
 
 
 static void
 t_mac_refusals(ngx_uint_t major)
 {
+    ngx_uint_t                 i;
     ngx_str_t                 *uid, *data, u;
     t_request_t               *t;
     ngx_kmip_item_t           *p;
+    t_mac_refusal_t           *c;
     ngx_kmip_response_item_t  *out;
 
     data = t_text_str("data");
@@ -348,34 +425,12 @@ t_mac_refusals(ngx_uint_t major)
 
     u = *uid;
 
-    out = t_mac(major, NGX_KMIP_OP_MAC_VERIFY, &u, data, -1, data);
-    CHECK(t_reason(&out[0]) == t_wrong_mask(major),
-          "MAC Verify with a key without MAC Verify: the version's mask "
-          "reason");
-
-    out = t_mac(major, NGX_KMIP_OP_MAC_VERIFY, &u, data, -1, NULL);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_MISSING_DATA,
-          "MAC Verify without MAC Data: Missing Data");
-
-    out = t_mac(major, NGX_KMIP_OP_MAC, &u, NULL, -1, NULL);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_MISSING_DATA,
-          "MAC without Data: Missing Data");
-
-    out = t_mac(major, NGX_KMIP_OP_MAC, &u, data,
-                NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_RSA, NULL);
-    CHECK(t_reason(&out[0]) == (major >= 2
-                                ? NGX_KMIP_REASON_BAD_CRYPTOGRAPHIC_PARAMETERS
-                                : NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED),
-          "MAC with RSA: the version's bad-parameters reason");
-
-    /* CMAC needs an AES key's length */
-
-    out = t_mac(major, NGX_KMIP_OP_MAC, &u, data,
-                NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, NULL);
-    CHECK(t_reason(&out[0]) == (major >= 2
-                                ? NGX_KMIP_REASON_BAD_CRYPTOGRAPHIC_PARAMETERS
-                                : NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED),
-          "CMAC with a 4-byte key: the version's bad-parameters reason");
+    for (i = 0; i < t_nelts(t_generate_only); i++) {
+        c = &t_generate_only[i];
+        out = t_mac(major, c->operation, &u, c->data ? data : NULL, c->alg,
+                    c->mac ? data : NULL);
+        CHECK(t_reason(&out[0]) == c->reason[major >= 2], c->name);
+    }
 
     /* one part only: a stream is refused, not half run */
 
@@ -396,25 +451,8 @@ t_mac_refusals(ngx_uint_t major)
 static ngx_kmip_response_item_t *
 t_hash(ngx_uint_t major, int64_t alg, ngx_str_t *data)
 {
-    t_request_t      *t;
-    ngx_kmip_item_t  *p, *cp;
-
-    t = t_request(major, major >= 2 ? 1 : 4);
-    p = t_item(t, NGX_KMIP_OP_HASH);
-
-    if (alg != -1) {
-        cp = ngx_kmip_ttlv_add_struct(t_alloc(), p,
-                                      NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
-        (void) t_value(cp, NGX_KMIP_TAG_HASHING_ALGORITHM,
-                       NGX_KMIP_TYPE_ENUMERATION, alg);
-    }
-
-    if (data) {
-        ngx_kmip_ttlv_add_bytes(t_alloc(), p, NGX_KMIP_TAG_DATA, data->data,
-                                data->len);
-    }
-
-    return t_run(t);
+    return t_digest(major, NGX_KMIP_OP_HASH, NULL, data,
+                    NGX_KMIP_TAG_HASHING_ALGORITHM, alg, NULL);
 }
 
 

@@ -570,6 +570,24 @@ t_key_pair(ngx_uint_t major, ngx_uint_t which, ngx_str_t *priv,
 }
 
 
+ngx_uint_t
+t_pair_linked(ngx_str_t *priv, ngx_str_t *pub)
+{
+    return t_links_to(priv, NGX_KMIP_LINK_TYPE_PUBLIC_KEY_LINK, pub)
+           && t_links_to(pub, NGX_KMIP_LINK_TYPE_PRIVATE_KEY_LINK, priv);
+}
+
+
+ngx_uint_t
+t_pair_served(ngx_uint_t major, ngx_str_t *priv, ngx_str_t *pub)
+{
+    return t_get_kft(major, pub, 0)[0].result_status
+           == NGX_KMIP_STATUS_SUCCESS
+           && t_get_kft(major, priv, 0)[0].result_status
+              == NGX_KMIP_STATUS_SUCCESS;
+}
+
+
 static void
 t_key_pairs(ngx_uint_t major)
 {
@@ -609,8 +627,7 @@ t_key_pairs(ngx_uint_t major)
             continue;
         }
 
-        CHECK(t_links_to(&priv, NGX_KMIP_LINK_TYPE_PUBLIC_KEY_LINK, &pub)
-              && t_links_to(&pub, NGX_KMIP_LINK_TYPE_PRIVATE_KEY_LINK, &priv),
+        CHECK(t_pair_linked(&priv, &pub),
               "the keys of a pair link to each other");
         CHECK(t_kept_num(&priv, "Cryptographic Usage Mask")
               == NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_SIGN
@@ -621,11 +638,7 @@ t_key_pairs(ngx_uint_t major)
               == t_kept_num(&pub, "Cryptographic Length")
               && t_kept_num(&pub, "Cryptographic Length") > 0,
               "both keys have the length of the key made");
-        CHECK(t_get_kft(major, &pub, 0)[0].result_status
-              == NGX_KMIP_STATUS_SUCCESS
-              && t_get_kft(major, &priv, 0)[0].result_status
-                 == NGX_KMIP_STATUS_SUCCESS,
-              "both keys are served");
+        CHECK(t_pair_served(major, &priv, &pub), "both keys are served");
     }
 }
 

@@ -146,8 +146,7 @@ t_rekey_req(ngx_uint_t major, ngx_uint_t minor, ngx_str_t *uid,
 static void
 t_rekey_of(ngx_uint_t major, ngx_uint_t minor)
 {
-    ngx_str_t                  u, v, l;
-    ngx_kmip_item_t           *id;
+    ngx_str_t                  u, *v, l;
     ngx_kmip_object_t         *old, *repl;
     ngx_kmip_response_item_t  *out;
 
@@ -160,29 +159,25 @@ t_rekey_of(ngx_uint_t major, ngx_uint_t minor)
           ngx_kmip_attr_value_text(t_alloc(), (u_char *) "gold", 4));
 
     out = t_rekey_req(major, minor, &u, -1);
-    id = t_find(&out[0], NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
-    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS && id,
-          "Re-key answers with a Unique Identifier");
+    v = t_uid_of(&out[0]);
+    CHECK(v != NULL, "Re-key answers with a Unique Identifier");
 
-    if (id == NULL) {
+    if (v == NULL) {
         return;
     }
 
-    v.data = (u_char *) id->v.str.data;
-    v.len = id->v.str.len;
-
-    CHECK(!t_is(&u, &v), "a new one");
+    CHECK(!t_is(&u, v), "a new one");
     CHECK(out[1].result_status == NGX_KMIP_STATUS_SUCCESS
           && t_deep(out[1].payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER)
           && t_deep(out[1].payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER)->v.str.len
-             == v.len
+             == v->len
           && ngx_strncmp(t_deep(out[1].payload,
                                 NGX_KMIP_TAG_UNIQUE_IDENTIFIER)->v.str.data,
-                         v.data, v.len) == 0,
+                         v->data, v->len) == 0,
           "the ID Placeholder is the replacement");
 
     old = ngx_kmip_store_memory_find(t_mem, &u);
-    repl = ngx_kmip_store_memory_find(t_mem, &v);
+    repl = ngx_kmip_store_memory_find(t_mem, v);
 
     CHECK(repl && old && repl->material.len == 32
           && ngx_memcmp(repl->material.data, old->material.data, 32) != 0,
@@ -193,7 +188,7 @@ t_rekey_of(ngx_uint_t major, ngx_uint_t minor)
     }
 
     l = t_link(old, NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK);
-    CHECK(t_is(&l, &v), "the existing key links to its replacement");
+    CHECK(t_is(&l, v), "the existing key links to its replacement");
     l = t_link(repl, NGX_KMIP_LINK_TYPE_REPLACED_OBJECT_LINK);
     CHECK(t_is(&l, &u), "the replacement links to the replaced key");
     CHECK(ngx_kmip_attrs_count(&repl->attributes, "Link", 4) == 1,
@@ -217,8 +212,7 @@ t_rekey_of(ngx_uint_t major, ngx_uint_t minor)
 static void
 t_rekey_offset(void)
 {
-    ngx_str_t                  u, v;
-    ngx_kmip_item_t           *id;
+    ngx_str_t                  u, *v;
     ngx_kmip_object_t         *old, *repl;
     ngx_kmip_response_item_t  *out;
 
@@ -238,16 +232,14 @@ t_rekey_offset(void)
                                                   1000500));
 
     out = t_rekey_req(2, 1, &u, 3600);
-    id = t_find(&out[0], NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
-    CHECK(id != NULL, "Re-key with an Offset");
+    v = t_uid_of(&out[0]);
+    CHECK(v != NULL, "Re-key with an Offset");
 
-    if (id == NULL) {
+    if (v == NULL) {
         return;
     }
 
-    v.data = (u_char *) id->v.str.data;
-    v.len = id->v.str.len;
-    repl = ngx_kmip_store_memory_find(t_mem, &v);
+    repl = ngx_kmip_store_memory_find(t_mem, v);
 
     CHECK(repl
           && ngx_kmip_op_attr_num(&repl->attributes, "Activation Date", 0)

@@ -100,7 +100,7 @@ t_register_kw(ngx_uint_t major, ngx_str_t *kek, ngx_str_t *used,
     size_t            n;
     u_char            plain[64], wrapped[80];
     t_request_t      *t;
-    ngx_kmip_item_t  *kb, *kwd, *eki, *kv, *km;
+    ngx_kmip_item_t  *kb, *kv, *km;
 
     if (no_encoding) {
         ngx_memcpy(plain, t_material, 16);
@@ -130,18 +130,7 @@ t_register_kw(ngx_uint_t major, ngx_str_t *kek, ngx_str_t *used,
     km->v.str.data = ngx_pstrdup(t_pool, &(ngx_str_t) { n, wrapped });
     km->v.str.len = n;
 
-    kwd = ngx_kmip_ttlv_add_struct(t_alloc(), kb,
-                                   NGX_KMIP_TAG_KEY_WRAPPING_DATA);
-    ngx_kmip_ttlv_add_enum(t_alloc(), kwd, NGX_KMIP_TAG_WRAPPING_METHOD,
-                           NGX_KMIP_WRAPPING_METHOD_ENCRYPT);
-    eki = ngx_kmip_ttlv_add_struct(t_alloc(), kwd,
-                                   NGX_KMIP_TAG_ENCRYPTION_KEY_INFORMATION);
-    t_uid(eki, kek);
-
-    if (no_encoding) {
-        ngx_kmip_ttlv_add_enum(t_alloc(), kwd, NGX_KMIP_TAG_ENCODING_OPTION,
-                               NGX_KMIP_ENCODING_OPTION_NO_ENCODING);
-    }
+    t_wrapping_data(kb, kek, no_encoding);
 
     return t_uid_of(&t_run(t)[0]);
 }

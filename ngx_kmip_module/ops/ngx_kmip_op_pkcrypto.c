@@ -59,9 +59,6 @@ static const ngx_kmip_op_pk_use_t  ngx_kmip_op_pk_uses[] = {
 };
 
 
-static ngx_int_t ngx_kmip_op_pk_begin(ngx_kmip_req_t *r,
-    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
-    ngx_kmip_op_next_pt loaded);
 static ngx_int_t ngx_kmip_op_pk_signed(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_pk_verified(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_pk_usable(ngx_kmip_op_ctx_t *ctx,
@@ -75,49 +72,27 @@ static ngx_int_t ngx_kmip_op_pk_refused(ngx_kmip_op_ctx_t *ctx, int rc,
     ngx_kmip_keys_error_t *err);
 
 
+/*
+ * Sign and Signature Verify, told apart by the operation as the attribute
+ * operations are: one entry for both, so that their multi-part forms and
+ * their single-part start are written once
+ */
+
 ngx_int_t
-ngx_kmip_op_sign(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+ngx_kmip_op_signature(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
     ngx_int_t  rc;
 
-    rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_sign);
-
-    return rc == NGX_DECLINED
-           ? ngx_kmip_op_pk_begin(r, in, out, ngx_kmip_op_pk_signed) : rc;
-}
-
-
-ngx_int_t
-ngx_kmip_op_signature_verify(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_signature_verify);
-
-    return rc == NGX_DECLINED
-           ? ngx_kmip_op_pk_begin(r, in, out, ngx_kmip_op_pk_verified) : rc;
-}
-
-
-static ngx_int_t
-ngx_kmip_op_pk_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out, ngx_kmip_op_next_pt loaded)
-{
-    ngx_int_t           rc;
-    ngx_kmip_op_ctx_t  *ctx;
-
-    if (ngx_kmip_op_no_store(r, out)) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_kmip_op_begin(r, in, out, &rc);
-    if (ctx == NULL) {
+    rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_signature);
+    if (rc != NGX_DECLINED) {
         return rc;
     }
 
-    return ngx_kmip_op_load(ctx, 1, loaded);
+    return ngx_kmip_op_begin_load(r, in, out, 1,
+                                  in->operation == NGX_KMIP_OP_SIGN
+                                  ? ngx_kmip_op_pk_signed
+                                  : ngx_kmip_op_pk_verified);
 }
 
 

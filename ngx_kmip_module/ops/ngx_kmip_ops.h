@@ -199,10 +199,8 @@ ngx_int_t ngx_kmip_op_create(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_register(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
-/* ngx_kmip_op_pkcrypto.c */
-ngx_int_t ngx_kmip_op_sign(ngx_kmip_req_t *r,
-    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
-ngx_int_t ngx_kmip_op_signature_verify(ngx_kmip_req_t *r,
+/* ngx_kmip_op_pkcrypto.c: Sign and Signature Verify */
+ngx_int_t ngx_kmip_op_signature(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 /* ngx_kmip_op_keypair.c, ngx_kmip_op_rekeypair.c */
 ngx_int_t ngx_kmip_op_create_key_pair(ngx_kmip_req_t *r,
@@ -234,9 +232,8 @@ ngx_int_t ngx_kmip_op_export(ngx_kmip_req_t *r,
 
 /* cryptographic services without streams (ngx_kmip_op_mac.c, _hash.c,
    _derive.c) */
+/* MAC and MAC Verify */
 ngx_int_t ngx_kmip_op_mac(ngx_kmip_req_t *r,
-    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
-ngx_int_t ngx_kmip_op_mac_verify(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_hash(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);

@@ -274,30 +274,41 @@ ngx_kmip_op_cipher_params(const ngx_kmip_item_t *cp,
 }
 
 
+/* AES in each block cipher mode offered, for 128, 192 and 256-bit keys */
+
+typedef struct {
+    uint32_t                    mode;
+    const EVP_CIPHER         *(*aes[3])(void);
+} ngx_kmip_op_aes_mode_t;
+
+
+static const ngx_kmip_op_aes_mode_t  ngx_kmip_op_aes_modes[] = {
+    { NGX_KMIP_BLOCK_CIPHER_MODE_ECB,
+      { EVP_aes_128_ecb, EVP_aes_192_ecb, EVP_aes_256_ecb } },
+    { NGX_KMIP_BLOCK_CIPHER_MODE_CBC,
+      { EVP_aes_128_cbc, EVP_aes_192_cbc, EVP_aes_256_cbc } },
+    { NGX_KMIP_BLOCK_CIPHER_MODE_CTR,
+      { EVP_aes_128_ctr, EVP_aes_192_ctr, EVP_aes_256_ctr } },
+    { NGX_KMIP_BLOCK_CIPHER_MODE_GCM,
+      { EVP_aes_128_gcm, EVP_aes_192_gcm, EVP_aes_256_gcm } }
+};
+
+
 static const EVP_CIPHER *
 ngx_kmip_op_evp_cipher(uint32_t mode, size_t key_len)
 {
-    switch (mode) {
+    ngx_uint_t  i;
 
-    case NGX_KMIP_BLOCK_CIPHER_MODE_ECB:
-        return key_len == 16 ? EVP_aes_128_ecb()
-               : key_len == 24 ? EVP_aes_192_ecb() : EVP_aes_256_ecb();
-
-    case NGX_KMIP_BLOCK_CIPHER_MODE_CBC:
-        return key_len == 16 ? EVP_aes_128_cbc()
-               : key_len == 24 ? EVP_aes_192_cbc() : EVP_aes_256_cbc();
-
-    case NGX_KMIP_BLOCK_CIPHER_MODE_CTR:
-        return key_len == 16 ? EVP_aes_128_ctr()
-               : key_len == 24 ? EVP_aes_192_ctr() : EVP_aes_256_ctr();
-
-    case NGX_KMIP_BLOCK_CIPHER_MODE_GCM:
-        return key_len == 16 ? EVP_aes_128_gcm()
-               : key_len == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
-
-    default:
-        return NULL;
+    for (i = 0; i < sizeof(ngx_kmip_op_aes_modes)
+                    / sizeof(ngx_kmip_op_aes_modes[0]); i++)
+    {
+        if (ngx_kmip_op_aes_modes[i].mode == mode) {
+            return ngx_kmip_op_aes_modes[i].aes[key_len == 16 ? 0
+                                                : key_len == 24 ? 1 : 2]();
+        }
     }
+
+    return NULL;
 }
 
 

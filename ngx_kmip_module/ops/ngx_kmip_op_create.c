@@ -73,6 +73,10 @@ static ngx_int_t ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj, int64_t *size, const EVP_CIPHER **cipher);
 static ngx_int_t ngx_kmip_op_create_material(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
+    uint32_t object_type, ngx_kmip_object_t **objp);
+static ngx_int_t ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx,
     uint32_t type, ngx_kmip_op_given_t *g);
 static ngx_int_t ngx_kmip_op_split_key_fields(ngx_kmip_op_ctx_t *ctx,
@@ -376,7 +380,7 @@ ngx_kmip_op_new_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
  * out is filled and NGX_DECLINED returned on a client error.
  */
 
-ngx_int_t
+static ngx_int_t
 ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
     ngx_kmip_object_t **objp)
 {
@@ -669,7 +673,10 @@ ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj)
 }
 
 
-ngx_int_t
+/* the new object, its Quantum Safe promise kept and its Digest added, to
+   the store; the answer follows in ngx_kmip_op_created() */
+
+static ngx_int_t
 ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
     ngx_kmip_req_t  *r = ctx->r;
@@ -784,7 +791,6 @@ ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     uint32_t            type;
     ngx_int_t           rc;
     ngx_kmip_op_ctx_t  *ctx;
-    ngx_kmip_object_t  *obj;
 
     ctx = ngx_kmip_op_new_begin(r, in, out, &type, &rc);
     if (ctx == NULL) {
@@ -797,10 +803,27 @@ ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                     "Create makes Symmetric Keys only");
     }
 
+    return ngx_kmip_op_store_made(ctx, type, ngx_kmip_op_create_material);
+}
+
+
+/*
+ * A new object of the type, of the request's attributes, completed by
+ * make() (its material, its own fields) and stored; NGX_DECLINED from
+ * either step means the result is failed already
+ */
+
+ngx_int_t
+ngx_kmip_op_store_made(ngx_kmip_op_ctx_t *ctx, uint32_t type,
+    ngx_kmip_op_apply_pt make)
+{
+    ngx_int_t           rc;
+    ngx_kmip_object_t  *obj;
+
     rc = ngx_kmip_op_new_object(ctx, type, &obj);
 
     if (rc == NGX_OK) {
-        rc = ngx_kmip_op_create_material(ctx, obj);
+        rc = make(ctx, obj);
     }
 
     if (rc != NGX_OK) {
@@ -1255,18 +1278,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     if (ngx_kmip_op_pkey_type(type)) {
         /* keys of public key cryptography, certificates: their own file */
-
-        rc = ngx_kmip_op_new_object(ctx, type, &obj);
-
-        if (rc == NGX_OK) {
-            rc = ngx_kmip_op_pkey_register(ctx, obj);
-        }
-
-        if (rc != NGX_OK) {
-            return rc == NGX_DECLINED ? NGX_OK : rc;
-        }
-
-        return ngx_kmip_op_store_new(ctx, obj);
+        return ngx_kmip_op_store_made(ctx, type, ngx_kmip_op_pkey_register);
     }
 
     rc = ngx_kmip_op_register_given(ctx, type, &given);

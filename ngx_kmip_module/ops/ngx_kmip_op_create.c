@@ -353,13 +353,11 @@ ngx_kmip_op_new_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NULL;
     }
 
-    ot = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_OBJECT_TYPE);
-
-    if (ot == NULL || ot->type != NGX_KMIP_TYPE_ENUMERATION) {
-        *rc = ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
-                                   "%s needs an Object Type",
-                                   in->operation == NGX_KMIP_OP_CREATE
-                                   ? "Create" : "Register");
+    ot = ngx_kmip_op_need(r, out, in->payload, NGX_KMIP_TAG_OBJECT_TYPE,
+                          NGX_KMIP_TYPE_ENUMERATION, "%s needs an Object Type",
+                          in->operation == NGX_KMIP_OP_CREATE
+                          ? "Create" : "Register");
+    if (ot == NULL) {
         return NULL;
     }
 
@@ -1359,13 +1357,10 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
 
     case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
         o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_SECRET_DATA);
-        st = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_SECRET_DATA_TYPE);
-
-        if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION) {
-            (void) ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_REASON_MISSING_DATA,
-                                        "Secret Data needs a Secret Data "
-                                        "Type");
+        st = ngx_kmip_op_need(r, ctx->out, o, NGX_KMIP_TAG_SECRET_DATA_TYPE,
+                              NGX_KMIP_TYPE_ENUMERATION,
+                              "Secret Data needs a Secret Data Type");
+        if (st == NULL) {
             return NGX_DECLINED;
         }
 

@@ -121,11 +121,11 @@ ngx_kmip_op_derive_key(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NGX_OK;
     }
 
-    ot = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_OBJECT_TYPE);
-
-    if (ot == NULL || ot->type != NGX_KMIP_TYPE_ENUMERATION) {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
-                                    "Derive Key needs an Object Type");
+    ot = ngx_kmip_op_need(r, out, in->payload, NGX_KMIP_TAG_OBJECT_TYPE,
+                          NGX_KMIP_TYPE_ENUMERATION,
+                          "Derive Key needs an Object Type");
+    if (ot == NULL) {
+        return NGX_OK;
     }
 
     if (ot->v.num != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY

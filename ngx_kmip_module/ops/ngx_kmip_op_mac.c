@@ -151,7 +151,6 @@ ngx_kmip_op_mac(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 {
     ngx_int_t           rc;
     ngx_uint_t          verify;
-    ngx_kmip_item_t    *md;
     ngx_kmip_op_ctx_t  *ctx;
 
     rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_mac);
@@ -171,13 +170,13 @@ ngx_kmip_op_mac(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NGX_OK;
     }
 
-    if (verify) {
-        md = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_MAC_DATA);
-
-        if (md == NULL || md->type != NGX_KMIP_TYPE_BYTE_STRING) {
-            return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
-                                        "MAC Verify needs MAC Data");
-        }
+    if (verify
+        && ngx_kmip_op_need(r, out, in->payload, NGX_KMIP_TAG_MAC_DATA,
+                            NGX_KMIP_TYPE_BYTE_STRING,
+                            "MAC Verify needs MAC Data")
+           == NULL)
+    {
+        return NGX_OK;
     }
 
     ctx = ngx_kmip_op_begin(r, in, out, &rc);

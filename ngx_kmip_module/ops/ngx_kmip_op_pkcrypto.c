@@ -164,12 +164,12 @@ ngx_kmip_op_pk_verified(ngx_kmip_op_ctx_t *ctx)
         return nrc == NGX_DECLINED ? NGX_OK : nrc;
     }
 
-    sig = ngx_kmip_ttlv_find(ctx->in->payload, NGX_KMIP_TAG_SIGNATURE_DATA);
-
-    if (sig == NULL || sig->type != NGX_KMIP_TYPE_BYTE_STRING) {
-        return ngx_kmip_result_fail(ctx->r, ctx->out,
-                                    NGX_KMIP_REASON_MISSING_DATA,
-                                    "Signature Verify needs Signature Data");
+    sig = ngx_kmip_op_need(ctx->r, ctx->out, ctx->in->payload,
+                           NGX_KMIP_TAG_SIGNATURE_DATA,
+                           NGX_KMIP_TYPE_BYTE_STRING,
+                           "Signature Verify needs Signature Data");
+    if (sig == NULL) {
+        return NGX_OK;
     }
 
     rc = ngx_kmip_pk_verify(&in.key, &in.params, in.data->v.str.data,
@@ -207,14 +207,12 @@ ngx_kmip_op_pk_cipher(ngx_kmip_op_ctx_t *ctx)
         return nrc == NGX_DECLINED ? NGX_OK : nrc;
     }
 
-    data = ngx_kmip_ttlv_find(ctx->in->payload, NGX_KMIP_TAG_DATA);
-
-    if (data == NULL || data->type != NGX_KMIP_TYPE_BYTE_STRING) {
-        return ngx_kmip_result_fail(ctx->r, ctx->out,
-                                    NGX_KMIP_REASON_MISSING_DATA,
-                                    "%s needs Data",
-                                    ngx_kmip_operation_name(
-                                                      ctx->in->operation));
+    data = ngx_kmip_op_need(ctx->r, ctx->out, ctx->in->payload,
+                            NGX_KMIP_TAG_DATA, NGX_KMIP_TYPE_BYTE_STRING,
+                            "%s needs Data",
+                            ngx_kmip_operation_name(ctx->in->operation));
+    if (data == NULL) {
+        return NGX_OK;
     }
 
     if (ctx->in->operation == NGX_KMIP_OP_ENCRYPT) {

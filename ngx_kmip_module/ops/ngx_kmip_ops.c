@@ -374,6 +374,31 @@ ngx_kmip_result_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 }
 
 
+/* a field the operation cannot do without (ngx_kmip_ops.h) */
+
+ngx_kmip_item_t *
+ngx_kmip_op_need(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
+    const ngx_kmip_item_t *parent, uint32_t tag, uint32_t type,
+    const char *fmt, ...)
+{
+    va_list           args;
+    ngx_kmip_item_t  *it;
+
+    it = ngx_kmip_ttlv_find(parent, tag);
+
+    if (it != NULL && it->type == type) {
+        return it;
+    }
+
+    va_start(args, fmt);
+    (void) ngx_kmip_result_vfail(r, out, NGX_KMIP_REASON_MISSING_DATA, "",
+                                 fmt, args);
+    va_end(args);
+
+    return NULL;
+}
+
+
 ngx_int_t
 ngx_kmip_result_vfail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     uint32_t reason, const char *prefix, const char *fmt, va_list args)

@@ -154,6 +154,11 @@ ngx_int_t ngx_kmip_result_fail(ngx_kmip_req_t *r,
 ngx_int_t ngx_kmip_result_vfail(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, uint32_t reason, const char *prefix,
     const char *fmt, va_list args);
+/* the field of parent with the tag and of the type; else NULL, and the
+   item fails with Missing Data and the message */
+ngx_kmip_item_t *ngx_kmip_op_need(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out, const ngx_kmip_item_t *parent,
+    uint32_t tag, uint32_t type, const char *fmt, ...);
 ngx_kmip_item_t *ngx_kmip_payload_new(ngx_kmip_req_t *r);
 
 ngx_uint_t ngx_kmip_op_supported(uint32_t operation, ngx_uint_t version);

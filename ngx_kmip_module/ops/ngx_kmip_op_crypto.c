@@ -100,10 +100,6 @@ static ngx_int_t ngx_kmip_op_stream_broken(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot);
 static void ngx_kmip_op_streams_expire(ngx_kmip_req_t *r);
 static const char *ngx_kmip_op_stream_name(ngx_kmip_crypto_stream_t *s);
-static ngx_int_t ngx_kmip_op_stream_fail(ngx_kmip_req_t *r,
-    ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot,
-    uint32_t reason, const char *fmt, ...);
-static uint32_t ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r);
 
 
 
@@ -1000,7 +996,7 @@ ngx_kmip_op_stream_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out, ngx_uint_t enc, ngx_kmip_item_t *cv)
 {
     ngx_uint_t                  final;
-    ngx_kmip_item_t            *it, *etag;
+    ngx_kmip_item_t            *etag;
     ngx_kmip_crypto_stream_t   *s, **slot;
 
     slot = ngx_kmip_op_stream_find(r, cv);
@@ -1019,17 +1015,8 @@ ngx_kmip_op_stream_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                        ngx_kmip_op_stream_name(s));
     }
 
-    it = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
-
-    if (it
-        && (it->type != NGX_KMIP_TYPE_TEXT_STRING
-            || it->v.str.len != s->uid.len
-            || ngx_memcmp(it->v.str.data, s->uid.data, s->uid.len) != 0))
-    {
-        return ngx_kmip_op_stream_fail(r, out, slot,
-                                       NGX_KMIP_REASON_INVALID_FIELD,
-                                       "the stream uses another key than "
-                                       "the Unique Identifier given");
+    if (ngx_kmip_op_stream_key(r, in, out, slot) != NGX_OK) {
+        return NGX_OK;
     }
 
     /* KMIP: additional data "MUST be supplied on the initial request" */
@@ -1217,9 +1204,9 @@ ngx_kmip_op_stream_broken(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 }
 
 
-/* a failed part ends its stream */
+/* a failed part ends its stream (ngx_kmip_op_crypto.h) */
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_stream_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     ngx_kmip_crypto_stream_t **slot, uint32_t reason, const char *fmt, ...)
 {
@@ -1285,6 +1272,36 @@ ngx_kmip_op_stream_new(ngx_kmip_req_t *r, ngx_kmip_crypto_stream_t **slot,
     }
 
     return s;
+}
+
+
+/*
+ * A later part names the key of its stream, or none: else the stream
+ * ends, out fails and NGX_DECLINED (ngx_kmip_op_crypto.h)
+ */
+
+ngx_int_t
+ngx_kmip_op_stream_key(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot)
+{
+    ngx_kmip_item_t           *it;
+    ngx_kmip_crypto_stream_t  *s = *slot;
+
+    it = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
+
+    if (it
+        && (it->type != NGX_KMIP_TYPE_TEXT_STRING
+            || it->v.str.len != s->uid.len
+            || ngx_memcmp(it->v.str.data, s->uid.data, s->uid.len) != 0))
+    {
+        (void) ngx_kmip_op_stream_fail(r, out, slot,
+                                       NGX_KMIP_REASON_INVALID_FIELD,
+                                       "the stream uses another key than "
+                                       "the Unique Identifier given");
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -1441,7 +1458,7 @@ ngx_kmip_crypto_streams_close(ngx_kmip_crypto_streams_t *streams,
  * and one for a server limit; 1.x has neither
  */
 
-static uint32_t
+uint32_t
 ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r)
 {
     return r->version >= NGX_KMIP_VERSION(2, 0)

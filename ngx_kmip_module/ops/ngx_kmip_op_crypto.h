@@ -181,6 +181,20 @@ ngx_int_t ngx_kmip_op_stream_cv(ngx_kmip_req_t *r, ngx_kmip_item_t *payload,
     ngx_kmip_crypto_stream_t *s);
 uint32_t ngx_kmip_op_stream_limit(ngx_kmip_req_t *r);
 void ngx_kmip_op_stream_drop(ngx_kmip_crypto_stream_t **slot);
+/*
+ * What every later part of a stream checks, a cipher's or a multi-part
+ * operation's: the reason for a Correlation Value that names no stream
+ * of the kind; the key the part names, if any, is the stream's. A
+ * failure ends the stream; ngx_kmip_op_stream_fail() answers NGX_OK, the
+ * item failed.
+ */
+uint32_t ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r);
+ngx_int_t ngx_kmip_op_stream_key(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
+    ngx_kmip_crypto_stream_t **slot);
+ngx_int_t ngx_kmip_op_stream_fail(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot,
+    uint32_t reason, const char *fmt, ...);
 
 /*
  * The multi-part forms of Sign, Signature Verify, MAC, MAC Verify and

@@ -87,7 +87,7 @@ static ngx_int_t ngx_kmip_op_stream_open(ngx_kmip_op_ctx_t *ctx,
     ngx_str_t *iv);
 static ngx_int_t ngx_kmip_op_stream_next(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
-    ngx_uint_t enc, ngx_kmip_item_t *cv);
+    ngx_kmip_item_t *cv);
 static ngx_int_t ngx_kmip_op_stream_run(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot,
     ngx_kmip_item_t *data, ngx_kmip_item_t *etag, ngx_uint_t final,
@@ -99,7 +99,9 @@ static ngx_int_t ngx_kmip_op_stream_part(ngx_kmip_req_t *r,
 static ngx_int_t ngx_kmip_op_stream_broken(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot);
 static void ngx_kmip_op_streams_expire(ngx_kmip_req_t *r);
+static uint32_t ngx_kmip_op_stream_operation(ngx_kmip_crypto_stream_t *s);
 static const char *ngx_kmip_op_stream_name(ngx_kmip_crypto_stream_t *s);
+static uint32_t ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r);
 
 
 
@@ -207,7 +209,7 @@ ngx_kmip_op_cipher(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         }
 
         /* the stream holds its key: no store call */
-        return ngx_kmip_op_stream_next(r, in, out, enc, cv);
+        return ngx_kmip_op_stream_next(r, in, out, cv);
     }
 
     if (final && !init) {
@@ -993,31 +995,20 @@ ngx_kmip_op_stream_open(ngx_kmip_op_ctx_t *ctx, EVP_CIPHER_CTX *c,
 
 static ngx_int_t
 ngx_kmip_op_stream_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out, ngx_uint_t enc, ngx_kmip_item_t *cv)
+    ngx_kmip_response_item_t *out, ngx_kmip_item_t *cv)
 {
     ngx_uint_t                  final;
     ngx_kmip_item_t            *etag;
     ngx_kmip_crypto_stream_t   *s, **slot;
 
-    slot = ngx_kmip_op_stream_find(r, cv);
-
+    slot = ngx_kmip_op_stream_again(r, in, out, cv,
+                                    "the Correlation Value names a stream "
+                                    "of %s");
     if (slot == NULL) {
-        return ngx_kmip_op_stream_none(r, out);
+        return NGX_OK;
     }
 
     s = *slot;
-
-    if (s->parts || s->enc != enc) {
-        return ngx_kmip_op_stream_fail(r, out, slot,
-                                       ngx_kmip_op_stream_unknown(r),
-                                       "the Correlation Value names a "
-                                       "stream of %s",
-                                       ngx_kmip_op_stream_name(s));
-    }
-
-    if (ngx_kmip_op_stream_key(r, in, out, slot) != NGX_OK) {
-        return NGX_OK;
-    }
 
     /* KMIP: additional data "MUST be supplied on the initial request" */
 
@@ -1275,17 +1266,30 @@ ngx_kmip_op_stream_new(ngx_kmip_req_t *r, ngx_kmip_crypto_stream_t **slot,
 }
 
 
-/*
- * A later part names the key of its stream, or none: else the stream
- * ends, out fails and NGX_DECLINED (ngx_kmip_op_crypto.h)
- */
+/* the stream a later part continues (ngx_kmip_op_crypto.h) */
 
-ngx_int_t
-ngx_kmip_op_stream_key(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot)
+ngx_kmip_crypto_stream_t **
+ngx_kmip_op_stream_again(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, ngx_kmip_item_t *cv, const char *other)
 {
-    ngx_kmip_item_t           *it;
-    ngx_kmip_crypto_stream_t  *s = *slot;
+    ngx_kmip_item_t            *it;
+    ngx_kmip_crypto_stream_t   *s, **slot;
+
+    slot = ngx_kmip_op_stream_find(r, cv);
+
+    if (slot == NULL) {
+        (void) ngx_kmip_op_stream_none(r, out);
+        return NULL;
+    }
+
+    s = *slot;
+
+    if (ngx_kmip_op_stream_operation(s) != in->operation) {
+        (void) ngx_kmip_op_stream_fail(r, out, slot,
+                                       ngx_kmip_op_stream_unknown(r), other,
+                                       ngx_kmip_op_stream_name(s));
+        return NULL;
+    }
 
     it = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
 
@@ -1298,10 +1302,10 @@ ngx_kmip_op_stream_key(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                        NGX_KMIP_REASON_INVALID_FIELD,
                                        "the stream uses another key than "
                                        "the Unique Identifier given");
-        return NGX_DECLINED;
+        return NULL;
     }
 
-    return NGX_OK;
+    return slot;
 }
 
 
@@ -1369,14 +1373,26 @@ ngx_kmip_op_stream_cv(ngx_kmip_req_t *r, ngx_kmip_item_t *payload,
 }
 
 
+/*
+ * A stream is of one operation: a cipher stream's is Encrypt or Decrypt,
+ * and no multi-part operation's is either
+ */
+
+static uint32_t
+ngx_kmip_op_stream_operation(ngx_kmip_crypto_stream_t *s)
+{
+    if (s->parts) {
+        return ngx_kmip_op_parts_operation(s->parts);
+    }
+
+    return s->enc ? NGX_KMIP_OP_ENCRYPT : NGX_KMIP_OP_DECRYPT;
+}
+
+
 static const char *
 ngx_kmip_op_stream_name(ngx_kmip_crypto_stream_t *s)
 {
-    if (s->parts) {
-        return ngx_kmip_op_parts_name(s->parts);
-    }
-
-    return s->enc ? "Encrypt" : "Decrypt";
+    return ngx_kmip_operation_name(ngx_kmip_op_stream_operation(s));
 }
 
 
@@ -1458,7 +1474,7 @@ ngx_kmip_crypto_streams_close(ngx_kmip_crypto_streams_t *streams,
  * and one for a server limit; 1.x has neither
  */
 
-uint32_t
+static uint32_t
 ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r)
 {
     return r->version >= NGX_KMIP_VERSION(2, 0)

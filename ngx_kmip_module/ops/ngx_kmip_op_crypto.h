@@ -182,16 +182,16 @@ ngx_int_t ngx_kmip_op_stream_cv(ngx_kmip_req_t *r, ngx_kmip_item_t *payload,
 uint32_t ngx_kmip_op_stream_limit(ngx_kmip_req_t *r);
 void ngx_kmip_op_stream_drop(ngx_kmip_crypto_stream_t **slot);
 /*
- * What every later part of a stream checks, a cipher's or a multi-part
- * operation's: the reason for a Correlation Value that names no stream
- * of the kind; the key the part names, if any, is the stream's. A
- * failure ends the stream; ngx_kmip_op_stream_fail() answers NGX_OK, the
- * item failed.
+ * The stream a later part continues, a cipher's or a multi-part
+ * operation's: the open one the Correlation Value names, of the part's
+ * own operation, on the key the part names if it names one. Else NULL
+ * and the item failed (the message other, given the stream's operation
+ * name, for a stream of another operation) and the stream, if any, ended.
  */
-uint32_t ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r);
-ngx_int_t ngx_kmip_op_stream_key(ngx_kmip_req_t *r,
+ngx_kmip_crypto_stream_t **ngx_kmip_op_stream_again(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
-    ngx_kmip_crypto_stream_t **slot);
+    ngx_kmip_item_t *cv, const char *other);
+/* a failure that ends the stream: NGX_OK, the item failed */
 ngx_int_t ngx_kmip_op_stream_fail(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot,
     uint32_t reason, const char *fmt, ...);
@@ -207,7 +207,7 @@ typedef ngx_int_t (*ngx_kmip_op_whole_pt)(ngx_kmip_req_t *r,
 
 ngx_int_t ngx_kmip_op_parts(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out, ngx_kmip_op_whole_pt whole);
-const char *ngx_kmip_op_parts_name(ngx_kmip_op_parts_t *parts);
+uint32_t ngx_kmip_op_parts_operation(ngx_kmip_op_parts_t *parts);
 void ngx_kmip_op_parts_free(ngx_kmip_op_parts_t *parts);
 
 

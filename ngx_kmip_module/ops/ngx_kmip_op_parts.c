@@ -225,24 +225,16 @@ ngx_kmip_op_parts_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_item_t            *payload;
     ngx_kmip_crypto_stream_t   *s, **slot;
 
-    slot = ngx_kmip_op_stream_find(r, cv);
+    /* the message names no operation: the stream's name is not used */
 
+    slot = ngx_kmip_op_stream_again(r, in, out, cv,
+                                    "the Correlation Value names a stream "
+                                    "of another operation");
     if (slot == NULL) {
-        return ngx_kmip_op_stream_none(r, out);
+        return NGX_OK;
     }
 
     s = *slot;
-
-    if (s->parts == NULL || s->parts->operation != in->operation) {
-        return ngx_kmip_op_stream_fail(r, out, slot,
-                                       ngx_kmip_op_stream_unknown(r),
-                                       "the Correlation Value names a "
-                                       "stream of another operation");
-    }
-
-    if (ngx_kmip_op_stream_key(r, in, out, slot) != NGX_OK) {
-        return NGX_OK;
-    }
 
     if (ngx_kmip_op_parts_add(s->parts, data) != NGX_OK) {
         return ngx_kmip_op_stream_fail(r, out, slot,
@@ -413,10 +405,10 @@ ngx_kmip_op_parts_answer(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 }
 
 
-const char *
-ngx_kmip_op_parts_name(ngx_kmip_op_parts_t *parts)
+uint32_t
+ngx_kmip_op_parts_operation(ngx_kmip_op_parts_t *parts)
 {
-    return ngx_kmip_operation_name(parts->operation);
+    return parts->operation;
 }
 
 

@@ -869,7 +869,6 @@ ngx_kmip_op_change_single(ngx_kmip_op_change_t *ch,
 static ngx_int_t
 ngx_kmip_op_change_value(ngx_kmip_op_change_t *ch)
 {
-    const char               *err;
     ngx_kmip_req_t           *r = ch->r;
     ngx_kmip_attr_t          *at = &ch->at;
     ngx_kmip_request_item_t  *in = ch->in;
@@ -891,11 +890,8 @@ ngx_kmip_op_change_value(ngx_kmip_op_change_t *ch)
         }
 
         if (in->operation != NGX_KMIP_OP_DELETE_ATTRIBUTE && at->value) {
-            at->value = ngx_kmip_op_usage_limits(r, at->value, &err);
+            at->value = ngx_kmip_op_usage_limits(r, ch->res, at->value);
             if (at->value == NULL) {
-                (void) ngx_kmip_result_fail(r, ch->res,
-                                            NGX_KMIP_REASON_INVALID_FIELD,
-                                            "%s", err);
                 return NGX_DECLINED;
             }
         }

@@ -531,11 +531,8 @@ ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
         }
 
         if (s->tag == NGX_KMIP_TAG_USAGE_LIMITS) {
-            at->value = ngx_kmip_op_usage_limits(r, at->value, &err);
+            at->value = ngx_kmip_op_usage_limits(r, ctx->out, at->value);
             if (at->value == NULL) {
-                (void) ngx_kmip_result_fail(r, ctx->out,
-                                            NGX_KMIP_REASON_INVALID_FIELD,
-                                            "%s", err);
                 return NGX_DECLINED;
             }
         }

@@ -14,14 +14,15 @@
 #include "ngx_kmip_test_ops.h"
 
 
-/* the item failed with Missing Data, and its message is text */
+/* the item failed with the reason, and its message is text */
 
 static void
-t_missing(ngx_kmip_response_item_t *out, const char *text, const char *name)
+t_failed(ngx_kmip_response_item_t *out, uint32_t reason, const char *text,
+    const char *name)
 {
     size_t  n = ngx_strlen(text);
 
-    CHECK(t_reason(out) == NGX_KMIP_REASON_MISSING_DATA
+    CHECK(t_reason(out) == reason
           && out->result_message_len == n
           && ngx_strncmp(out->result_message, text, n) == 0, name);
 }
@@ -91,7 +92,87 @@ t_need_field(ngx_uint_t major)
                                "a Hashing Algorithm")
               == NULL, fails[i].name);
 
-        t_missing(&out, "Hash needs a Hashing Algorithm", fails[i].name);
+        t_failed(&out, NGX_KMIP_REASON_MISSING_DATA,
+                 "Hash needs a Hashing Algorithm", fails[i].name);
+    }
+}
+
+
+/*
+ * Usage Limits a client gives (ngx_kmip_op_usage_limits()), at Create and
+ * in an attribute change alike: a Total and a Unit of Byte or Object,
+ * else the item fails with Invalid Field and says which is wanting
+ */
+
+static ngx_kmip_response_item_t *
+t_usage_limits_given(ngx_uint_t major, ngx_str_t *uid, int64_t total,
+    int64_t unit)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p, *in, *ul;
+
+    t = t_request(major, major >= 2 ? 1 : 4);
+
+    if (uid == NULL) {
+        p = t_item(t, NGX_KMIP_OP_CREATE);
+        t_create_payload(p, major);
+        in = ngx_kmip_ttlv_find(p, major >= 2
+                                   ? NGX_KMIP_TAG_ATTRIBUTES
+                                   : NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE);
+
+    } else {
+        p = t_item(t, NGX_KMIP_OP_ADD_ATTRIBUTE);
+        t_uid(p, uid);
+        in = major >= 2 ? ngx_kmip_ttlv_add_struct(t_alloc(), p,
+                                                 NGX_KMIP_TAG_NEW_ATTRIBUTE)
+                        : p;
+    }
+
+    ul = t_attr_struct(in, major, "Usage Limits", NGX_KMIP_TAG_USAGE_LIMITS);
+
+    if (total >= 0) {
+        (void) t_value(ul, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL,
+                       NGX_KMIP_TYPE_LONG_INTEGER, total);
+    }
+
+    (void) t_value(ul, NGX_KMIP_TAG_USAGE_LIMITS_UNIT,
+                   NGX_KMIP_TYPE_ENUMERATION, unit);
+
+    return t_run(t);
+}
+
+
+static void
+t_usage_limits_refused(ngx_uint_t major)
+{
+    ngx_uint_t                 i;
+    ngx_str_t                  key, *on[2];
+    ngx_kmip_response_item_t  *out;
+
+    if (!t_new_key(major, major >= 2 ? 1 : 4, &key)) {
+        CHECK(0, "a key to add Usage Limits to");
+        return;
+    }
+
+    on[0] = NULL;
+    on[1] = &key;
+
+    for (i = 0; i < 2; i++) {
+        out = t_usage_limits_given(major, on[i], -1,
+                                   NGX_KMIP_USAGE_LIMITS_UNIT_OBJECT);
+        t_failed(out, NGX_KMIP_REASON_INVALID_FIELD,
+                 "Usage Limits needs a non-negative Usage Limits Total",
+                 "Usage Limits without a Total: Invalid Field");
+
+        out = t_usage_limits_given(major, on[i], 2, 0x7f);
+        t_failed(out, NGX_KMIP_REASON_INVALID_FIELD,
+                 "Usage Limits needs a Usage Limits Unit of Byte or Object",
+                 "Usage Limits of no unit: Invalid Field");
+
+        out = t_usage_limits_given(major, on[i], 2,
+                                   NGX_KMIP_USAGE_LIMITS_UNIT_BYTE);
+        CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS,
+              "Usage Limits of a Total and a Unit: taken");
     }
 }
 
@@ -101,4 +182,6 @@ t_common(void)
 {
     t_need_field(1);
     t_need_field(2);
+    t_usage_limits_refused(1);
+    t_usage_limits_refused(2);
 }

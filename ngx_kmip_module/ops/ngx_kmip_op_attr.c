@@ -90,7 +90,7 @@ ngx_int_t
 ngx_kmip_op_get_attributes(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    return ngx_kmip_op_begin_load(r, in, out,
+    return ngx_kmip_op_begin_load(r, in, out, 0,
                                   ngx_kmip_op_get_attributes_loaded);
 }
 
@@ -251,7 +251,7 @@ ngx_int_t
 ngx_kmip_op_get_attribute_list(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out)
 {
-    return ngx_kmip_op_begin_load(r, in, out,
+    return ngx_kmip_op_begin_load(r, in, out, 0,
                                   ngx_kmip_op_get_attribute_list_loaded);
 }
 
@@ -659,12 +659,11 @@ ngx_kmip_op_change_name_v1(ngx_kmip_op_change_t *ch)
     payload = ch->in->payload;
 
     if (ch->in->operation == NGX_KMIP_OP_DELETE_ATTRIBUTE) {
-        item = ngx_kmip_ttlv_find(payload, NGX_KMIP_TAG_ATTRIBUTE_NAME);
-        if (item == NULL || item->type != NGX_KMIP_TYPE_TEXT_STRING) {
-            (void) ngx_kmip_result_fail(r, ch->res,
-                                        NGX_KMIP_REASON_MISSING_DATA,
-                                        "Delete Attribute needs an "
-                                        "Attribute Name");
+        item = ngx_kmip_op_need(r, ch->res, payload,
+                                NGX_KMIP_TAG_ATTRIBUTE_NAME,
+                                NGX_KMIP_TYPE_TEXT_STRING,
+                                "Delete Attribute needs an Attribute Name");
+        if (item == NULL) {
             return NGX_DECLINED;
         }
 
@@ -870,7 +869,6 @@ ngx_kmip_op_change_single(ngx_kmip_op_change_t *ch,
 static ngx_int_t
 ngx_kmip_op_change_value(ngx_kmip_op_change_t *ch)
 {
-    const char               *err;
     ngx_kmip_req_t           *r = ch->r;
     ngx_kmip_attr_t          *at = &ch->at;
     ngx_kmip_request_item_t  *in = ch->in;
@@ -892,11 +890,8 @@ ngx_kmip_op_change_value(ngx_kmip_op_change_t *ch)
         }
 
         if (in->operation != NGX_KMIP_OP_DELETE_ATTRIBUTE && at->value) {
-            at->value = ngx_kmip_op_usage_limits(r, at->value, &err);
+            at->value = ngx_kmip_op_usage_limits(r, ch->res, at->value);
             if (at->value == NULL) {
-                (void) ngx_kmip_result_fail(r, ch->res,
-                                            NGX_KMIP_REASON_INVALID_FIELD,
-                                            "%s", err);
                 return NGX_DECLINED;
             }
         }
@@ -1169,16 +1164,15 @@ ngx_kmip_op_adjust(ngx_kmip_op_change_t *ch)
     ngx_kmip_attr_t  *found, *at = &ch->at;
     ngx_kmip_item_t  *how, *by;
 
-    how = ngx_kmip_ttlv_find(ch->in->payload, NGX_KMIP_TAG_ADJUSTMENT_TYPE);
-    by = ngx_kmip_ttlv_find(ch->in->payload, NGX_KMIP_TAG_ADJUSTMENT_VALUE);
-
-    if (how == NULL || how->type != NGX_KMIP_TYPE_ENUMERATION) {
-        (void) ngx_kmip_result_fail(ch->r, ch->res,
-                                    NGX_KMIP_REASON_MISSING_DATA,
-                                    "Adjust Attribute needs an Adjustment "
-                                    "Type");
+    how = ngx_kmip_op_need(ch->r, ch->res, ch->in->payload,
+                           NGX_KMIP_TAG_ADJUSTMENT_TYPE,
+                           NGX_KMIP_TYPE_ENUMERATION,
+                           "Adjust Attribute needs an Adjustment Type");
+    if (how == NULL) {
         return NGX_DECLINED;
     }
+
+    by = ngx_kmip_ttlv_find(ch->in->payload, NGX_KMIP_TAG_ADJUSTMENT_VALUE);
 
     found = ngx_kmip_attrs_find(&ch->obj->attributes, (char *) at->name,
                                 at->name_len, -1);

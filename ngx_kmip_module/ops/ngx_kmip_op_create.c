@@ -73,6 +73,10 @@ static ngx_int_t ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj, int64_t *size, const EVP_CIPHER **cipher);
 static ngx_int_t ngx_kmip_op_create_material(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
+    uint32_t object_type, ngx_kmip_object_t **objp);
+static ngx_int_t ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx,
     uint32_t type, ngx_kmip_op_given_t *g);
 static ngx_int_t ngx_kmip_op_split_key_fields(ngx_kmip_op_ctx_t *ctx,
@@ -349,13 +353,11 @@ ngx_kmip_op_new_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NULL;
     }
 
-    ot = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_OBJECT_TYPE);
-
-    if (ot == NULL || ot->type != NGX_KMIP_TYPE_ENUMERATION) {
-        *rc = ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
-                                   "%s needs an Object Type",
-                                   in->operation == NGX_KMIP_OP_CREATE
-                                   ? "Create" : "Register");
+    ot = ngx_kmip_op_need(r, out, in->payload, NGX_KMIP_TAG_OBJECT_TYPE,
+                          NGX_KMIP_TYPE_ENUMERATION, "%s needs an Object Type",
+                          in->operation == NGX_KMIP_OP_CREATE
+                          ? "Create" : "Register");
+    if (ot == NULL) {
         return NULL;
     }
 
@@ -376,7 +378,7 @@ ngx_kmip_op_new_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
  * out is filled and NGX_DECLINED returned on a client error.
  */
 
-ngx_int_t
+static ngx_int_t
 ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
     ngx_kmip_object_t **objp)
 {
@@ -529,11 +531,8 @@ ngx_kmip_op_client_attrs(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
         }
 
         if (s->tag == NGX_KMIP_TAG_USAGE_LIMITS) {
-            at->value = ngx_kmip_op_usage_limits(r, at->value, &err);
+            at->value = ngx_kmip_op_usage_limits(r, ctx->out, at->value);
             if (at->value == NULL) {
-                (void) ngx_kmip_result_fail(r, ctx->out,
-                                            NGX_KMIP_REASON_INVALID_FIELD,
-                                            "%s", err);
                 return NGX_DECLINED;
             }
         }
@@ -669,7 +668,10 @@ ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj)
 }
 
 
-ngx_int_t
+/* the new object, its Quantum Safe promise kept and its Digest added, to
+   the store; the answer follows in ngx_kmip_op_created() */
+
+static ngx_int_t
 ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
     ngx_kmip_req_t  *r = ctx->r;
@@ -784,7 +786,6 @@ ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     uint32_t            type;
     ngx_int_t           rc;
     ngx_kmip_op_ctx_t  *ctx;
-    ngx_kmip_object_t  *obj;
 
     ctx = ngx_kmip_op_new_begin(r, in, out, &type, &rc);
     if (ctx == NULL) {
@@ -797,10 +798,27 @@ ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                     "Create makes Symmetric Keys only");
     }
 
+    return ngx_kmip_op_store_made(ctx, type, ngx_kmip_op_create_material);
+}
+
+
+/*
+ * A new object of the type, of the request's attributes, completed by
+ * make() (its material, its own fields) and stored; NGX_DECLINED from
+ * either step means the result is failed already
+ */
+
+ngx_int_t
+ngx_kmip_op_store_made(ngx_kmip_op_ctx_t *ctx, uint32_t type,
+    ngx_kmip_op_apply_pt make)
+{
+    ngx_int_t           rc;
+    ngx_kmip_object_t  *obj;
+
     rc = ngx_kmip_op_new_object(ctx, type, &obj);
 
     if (rc == NGX_OK) {
-        rc = ngx_kmip_op_create_material(ctx, obj);
+        rc = make(ctx, obj);
     }
 
     if (rc != NGX_OK) {
@@ -1255,18 +1273,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     if (ngx_kmip_op_pkey_type(type)) {
         /* keys of public key cryptography, certificates: their own file */
-
-        rc = ngx_kmip_op_new_object(ctx, type, &obj);
-
-        if (rc == NGX_OK) {
-            rc = ngx_kmip_op_pkey_register(ctx, obj);
-        }
-
-        if (rc != NGX_OK) {
-            return rc == NGX_DECLINED ? NGX_OK : rc;
-        }
-
-        return ngx_kmip_op_store_new(ctx, obj);
+        return ngx_kmip_op_store_made(ctx, type, ngx_kmip_op_pkey_register);
     }
 
     rc = ngx_kmip_op_register_given(ctx, type, &given);
@@ -1347,13 +1354,10 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
 
     case NGX_KMIP_OBJECT_TYPE_SECRET_DATA:
         o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_SECRET_DATA);
-        st = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_SECRET_DATA_TYPE);
-
-        if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION) {
-            (void) ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_REASON_MISSING_DATA,
-                                        "Secret Data needs a Secret Data "
-                                        "Type");
+        st = ngx_kmip_op_need(r, ctx->out, o, NGX_KMIP_TAG_SECRET_DATA_TYPE,
+                              NGX_KMIP_TYPE_ENUMERATION,
+                              "Secret Data needs a Secret Data Type");
+        if (st == NULL) {
             return NGX_DECLINED;
         }
 

@@ -53,16 +53,15 @@ ngx_int_t ngx_kmip_op_create_rng(ngx_kmip_op_ctx_t *ctx,
 ngx_int_t ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj);
 
 /*
- * The same from the request's own Attributes or Template-Attribute. For
- * Derive Key (ngx_kmip_op_derive.c), which then gives it its material and
- * stores it with ngx_kmip_op_store_new(): the answer is its Unique
- * Identifier, also the ID Placeholder, and ctx->respond, if set, runs
- * after it.
+ * The same from the request's own Attributes or Template-Attribute,
+ * completed by make() (its material, its own fields) and stored, as
+ * Create and Register do; for Derive Key (ngx_kmip_op_derive.c). The
+ * answer is its Unique Identifier, also the ID Placeholder, and
+ * ctx->respond, if make() sets it, runs after it. NGX_DECLINED from
+ * make(): it failed the result.
  */
-ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
-    uint32_t object_type, ngx_kmip_object_t **objp);
-ngx_int_t ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_object_t *obj);
+ngx_int_t ngx_kmip_op_store_made(ngx_kmip_op_ctx_t *ctx, uint32_t type,
+    ngx_kmip_op_apply_pt make);
 
 /* a Link of the type to uid among the attributes (ngx_kmip_op_rekey.c) */
 ngx_int_t ngx_kmip_op_add_link(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l,

@@ -87,7 +87,7 @@ static ngx_int_t ngx_kmip_op_stream_open(ngx_kmip_op_ctx_t *ctx,
     ngx_str_t *iv);
 static ngx_int_t ngx_kmip_op_stream_next(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
-    ngx_uint_t enc, ngx_kmip_item_t *cv);
+    ngx_kmip_item_t *cv);
 static ngx_int_t ngx_kmip_op_stream_run(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot,
     ngx_kmip_item_t *data, ngx_kmip_item_t *etag, ngx_uint_t final,
@@ -99,10 +99,8 @@ static ngx_int_t ngx_kmip_op_stream_part(ngx_kmip_req_t *r,
 static ngx_int_t ngx_kmip_op_stream_broken(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot);
 static void ngx_kmip_op_streams_expire(ngx_kmip_req_t *r);
+static uint32_t ngx_kmip_op_stream_operation(ngx_kmip_crypto_stream_t *s);
 static const char *ngx_kmip_op_stream_name(ngx_kmip_crypto_stream_t *s);
-static ngx_int_t ngx_kmip_op_stream_fail(ngx_kmip_req_t *r,
-    ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot,
-    uint32_t reason, const char *fmt, ...);
 static uint32_t ngx_kmip_op_stream_unknown(ngx_kmip_req_t *r);
 
 
@@ -211,7 +209,7 @@ ngx_kmip_op_cipher(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         }
 
         /* the stream holds its key: no store call */
-        return ngx_kmip_op_stream_next(r, in, out, enc, cv);
+        return ngx_kmip_op_stream_next(r, in, out, cv);
     }
 
     if (final && !init) {
@@ -274,30 +272,41 @@ ngx_kmip_op_cipher_params(const ngx_kmip_item_t *cp,
 }
 
 
+/* AES in each block cipher mode offered, for 128, 192 and 256-bit keys */
+
+typedef struct {
+    uint32_t                    mode;
+    const EVP_CIPHER         *(*aes[3])(void);
+} ngx_kmip_op_aes_mode_t;
+
+
+static const ngx_kmip_op_aes_mode_t  ngx_kmip_op_aes_modes[] = {
+    { NGX_KMIP_BLOCK_CIPHER_MODE_ECB,
+      { EVP_aes_128_ecb, EVP_aes_192_ecb, EVP_aes_256_ecb } },
+    { NGX_KMIP_BLOCK_CIPHER_MODE_CBC,
+      { EVP_aes_128_cbc, EVP_aes_192_cbc, EVP_aes_256_cbc } },
+    { NGX_KMIP_BLOCK_CIPHER_MODE_CTR,
+      { EVP_aes_128_ctr, EVP_aes_192_ctr, EVP_aes_256_ctr } },
+    { NGX_KMIP_BLOCK_CIPHER_MODE_GCM,
+      { EVP_aes_128_gcm, EVP_aes_192_gcm, EVP_aes_256_gcm } }
+};
+
+
 static const EVP_CIPHER *
 ngx_kmip_op_evp_cipher(uint32_t mode, size_t key_len)
 {
-    switch (mode) {
+    ngx_uint_t  i;
 
-    case NGX_KMIP_BLOCK_CIPHER_MODE_ECB:
-        return key_len == 16 ? EVP_aes_128_ecb()
-               : key_len == 24 ? EVP_aes_192_ecb() : EVP_aes_256_ecb();
-
-    case NGX_KMIP_BLOCK_CIPHER_MODE_CBC:
-        return key_len == 16 ? EVP_aes_128_cbc()
-               : key_len == 24 ? EVP_aes_192_cbc() : EVP_aes_256_cbc();
-
-    case NGX_KMIP_BLOCK_CIPHER_MODE_CTR:
-        return key_len == 16 ? EVP_aes_128_ctr()
-               : key_len == 24 ? EVP_aes_192_ctr() : EVP_aes_256_ctr();
-
-    case NGX_KMIP_BLOCK_CIPHER_MODE_GCM:
-        return key_len == 16 ? EVP_aes_128_gcm()
-               : key_len == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
-
-    default:
-        return NULL;
+    for (i = 0; i < sizeof(ngx_kmip_op_aes_modes)
+                    / sizeof(ngx_kmip_op_aes_modes[0]); i++)
+    {
+        if (ngx_kmip_op_aes_modes[i].mode == mode) {
+            return ngx_kmip_op_aes_modes[i].aes[key_len == 16 ? 0
+                                                : key_len == 24 ? 1 : 2]();
+        }
     }
+
+    return NULL;
 }
 
 
@@ -986,40 +995,20 @@ ngx_kmip_op_stream_open(ngx_kmip_op_ctx_t *ctx, EVP_CIPHER_CTX *c,
 
 static ngx_int_t
 ngx_kmip_op_stream_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out, ngx_uint_t enc, ngx_kmip_item_t *cv)
+    ngx_kmip_response_item_t *out, ngx_kmip_item_t *cv)
 {
     ngx_uint_t                  final;
-    ngx_kmip_item_t            *it, *etag;
+    ngx_kmip_item_t            *etag;
     ngx_kmip_crypto_stream_t   *s, **slot;
 
-    slot = ngx_kmip_op_stream_find(r, cv);
-
+    slot = ngx_kmip_op_stream_again(r, in, out, cv,
+                                    "the Correlation Value names a stream "
+                                    "of %s");
     if (slot == NULL) {
-        return ngx_kmip_op_stream_none(r, out);
+        return NGX_OK;
     }
 
     s = *slot;
-
-    if (s->parts || s->enc != enc) {
-        return ngx_kmip_op_stream_fail(r, out, slot,
-                                       ngx_kmip_op_stream_unknown(r),
-                                       "the Correlation Value names a "
-                                       "stream of %s",
-                                       ngx_kmip_op_stream_name(s));
-    }
-
-    it = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
-
-    if (it
-        && (it->type != NGX_KMIP_TYPE_TEXT_STRING
-            || it->v.str.len != s->uid.len
-            || ngx_memcmp(it->v.str.data, s->uid.data, s->uid.len) != 0))
-    {
-        return ngx_kmip_op_stream_fail(r, out, slot,
-                                       NGX_KMIP_REASON_INVALID_FIELD,
-                                       "the stream uses another key than "
-                                       "the Unique Identifier given");
-    }
 
     /* KMIP: additional data "MUST be supplied on the initial request" */
 
@@ -1206,9 +1195,9 @@ ngx_kmip_op_stream_broken(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 }
 
 
-/* a failed part ends its stream */
+/* a failed part ends its stream (ngx_kmip_op_crypto.h) */
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_stream_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     ngx_kmip_crypto_stream_t **slot, uint32_t reason, const char *fmt, ...)
 {
@@ -1277,6 +1266,49 @@ ngx_kmip_op_stream_new(ngx_kmip_req_t *r, ngx_kmip_crypto_stream_t **slot,
 }
 
 
+/* the stream a later part continues (ngx_kmip_op_crypto.h) */
+
+ngx_kmip_crypto_stream_t **
+ngx_kmip_op_stream_again(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, ngx_kmip_item_t *cv, const char *other)
+{
+    ngx_kmip_item_t            *it;
+    ngx_kmip_crypto_stream_t   *s, **slot;
+
+    slot = ngx_kmip_op_stream_find(r, cv);
+
+    if (slot == NULL) {
+        (void) ngx_kmip_op_stream_none(r, out);
+        return NULL;
+    }
+
+    s = *slot;
+
+    if (ngx_kmip_op_stream_operation(s) != in->operation) {
+        (void) ngx_kmip_op_stream_fail(r, out, slot,
+                                       ngx_kmip_op_stream_unknown(r), other,
+                                       ngx_kmip_op_stream_name(s));
+        return NULL;
+    }
+
+    it = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
+
+    if (it
+        && (it->type != NGX_KMIP_TYPE_TEXT_STRING
+            || it->v.str.len != s->uid.len
+            || ngx_memcmp(it->v.str.data, s->uid.data, s->uid.len) != 0))
+    {
+        (void) ngx_kmip_op_stream_fail(r, out, slot,
+                                       NGX_KMIP_REASON_INVALID_FIELD,
+                                       "the stream uses another key than "
+                                       "the Unique Identifier given");
+        return NULL;
+    }
+
+    return slot;
+}
+
+
 /* the open stream the Correlation Value names, or NULL */
 
 ngx_kmip_crypto_stream_t **
@@ -1341,14 +1373,26 @@ ngx_kmip_op_stream_cv(ngx_kmip_req_t *r, ngx_kmip_item_t *payload,
 }
 
 
+/*
+ * A stream is of one operation: a cipher stream's is Encrypt or Decrypt,
+ * and no multi-part operation's is either
+ */
+
+static uint32_t
+ngx_kmip_op_stream_operation(ngx_kmip_crypto_stream_t *s)
+{
+    if (s->parts) {
+        return ngx_kmip_op_parts_operation(s->parts);
+    }
+
+    return s->enc ? NGX_KMIP_OP_ENCRYPT : NGX_KMIP_OP_DECRYPT;
+}
+
+
 static const char *
 ngx_kmip_op_stream_name(ngx_kmip_crypto_stream_t *s)
 {
-    if (s->parts) {
-        return ngx_kmip_op_parts_name(s->parts);
-    }
-
-    return s->enc ? "Encrypt" : "Decrypt";
+    return ngx_kmip_operation_name(ngx_kmip_op_stream_operation(s));
 }
 
 

@@ -181,6 +181,20 @@ ngx_int_t ngx_kmip_op_stream_cv(ngx_kmip_req_t *r, ngx_kmip_item_t *payload,
     ngx_kmip_crypto_stream_t *s);
 uint32_t ngx_kmip_op_stream_limit(ngx_kmip_req_t *r);
 void ngx_kmip_op_stream_drop(ngx_kmip_crypto_stream_t **slot);
+/*
+ * The stream a later part continues, a cipher's or a multi-part
+ * operation's: the open one the Correlation Value names, of the part's
+ * own operation, on the key the part names if it names one. Else NULL
+ * and the item failed (the message other, given the stream's operation
+ * name, for a stream of another operation) and the stream, if any, ended.
+ */
+ngx_kmip_crypto_stream_t **ngx_kmip_op_stream_again(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
+    ngx_kmip_item_t *cv, const char *other);
+/* a failure that ends the stream: NGX_OK, the item failed */
+ngx_int_t ngx_kmip_op_stream_fail(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot,
+    uint32_t reason, const char *fmt, ...);
 
 /*
  * The multi-part forms of Sign, Signature Verify, MAC, MAC Verify and
@@ -193,7 +207,7 @@ typedef ngx_int_t (*ngx_kmip_op_whole_pt)(ngx_kmip_req_t *r,
 
 ngx_int_t ngx_kmip_op_parts(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out, ngx_kmip_op_whole_pt whole);
-const char *ngx_kmip_op_parts_name(ngx_kmip_op_parts_t *parts);
+uint32_t ngx_kmip_op_parts_operation(ngx_kmip_op_parts_t *parts);
 void ngx_kmip_op_parts_free(ngx_kmip_op_parts_t *parts);
 
 

@@ -77,6 +77,8 @@ typedef struct {
 
 
 static ngx_int_t ngx_kmip_op_derive_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_derive_material(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_derive_stored(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_derive_link(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *base);
@@ -119,11 +121,11 @@ ngx_kmip_op_derive_key(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NGX_OK;
     }
 
-    ot = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_OBJECT_TYPE);
-
-    if (ot == NULL || ot->type != NGX_KMIP_TYPE_ENUMERATION) {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
-                                    "Derive Key needs an Object Type");
+    ot = ngx_kmip_op_need(r, out, in->payload, NGX_KMIP_TAG_OBJECT_TYPE,
+                          NGX_KMIP_TYPE_ENUMERATION,
+                          "Derive Key needs an Object Type");
+    if (ot == NULL) {
+        return NGX_OK;
     }
 
     if (ot->v.num != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY
@@ -220,29 +222,35 @@ ngx_kmip_op_derive_key(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 static ngx_int_t
 ngx_kmip_op_derive_loaded(ngx_kmip_op_ctx_t *ctx)
 {
+    ngx_int_t           rc;
+    ngx_kmip_derive_t  *d = ctx->data;
+
+    rc = ngx_kmip_op_derive_check_base(ctx);
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_OK : rc;
+    }
+
+    return ngx_kmip_op_store_made(ctx, d->type, ngx_kmip_op_derive_material);
+}
+
+
+/* the new object's material, derived from the base (still ctx->obj) */
+
+static ngx_int_t
+ngx_kmip_op_derive_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
     u_char             *p;
     size_t              len;
     ngx_int_t           rc;
     ngx_str_t          *secret;
     ngx_kmip_req_t     *r = ctx->r;
     ngx_kmip_derive_t  *d = ctx->data;
-    ngx_kmip_object_t  *base, *obj;
+    ngx_kmip_object_t  *base = ctx->obj;
 
-    rc = ngx_kmip_op_derive_check_base(ctx);
-
-    if (rc == NGX_OK) {
-        rc = ngx_kmip_op_new_object(ctx, d->type, &obj);
-    }
-
-    if (rc == NGX_OK) {
-        rc = ngx_kmip_op_derive_length(ctx, obj, &len);
-    }
-
+    rc = ngx_kmip_op_derive_length(ctx, obj, &len);
     if (rc != NGX_OK) {
-        return rc == NGX_DECLINED ? NGX_OK : rc;
+        return rc;
     }
-
-    base = ctx->obj;
 
     /* the material goes in a buffer wiped with the request */
 
@@ -253,7 +261,7 @@ ngx_kmip_op_derive_loaded(ngx_kmip_op_ctx_t *ctx)
 
     rc = ngx_kmip_op_derive_run(ctx, base, p, len);
     if (rc != NGX_OK) {
-        return rc == NGX_DECLINED ? NGX_OK : rc;
+        return rc;
     }
 
     obj->material = *secret;
@@ -276,7 +284,7 @@ ngx_kmip_op_derive_loaded(ngx_kmip_op_ctx_t *ctx)
     d->derived = obj;
     ctx->respond = ngx_kmip_op_derive_stored;
 
-    return ngx_kmip_op_store_new(ctx, obj);
+    return NGX_OK;
 }
 
 

@@ -48,11 +48,9 @@ ngx_kmip_op_one_part(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 {
     ngx_kmip_item_t  *data;
 
-    data = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_DATA);
-
-    if (data == NULL || data->type != NGX_KMIP_TYPE_BYTE_STRING) {
-        (void) ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
-                                    "%s needs Data", what);
+    data = ngx_kmip_op_need(r, out, in->payload, NGX_KMIP_TAG_DATA,
+                            NGX_KMIP_TYPE_BYTE_STRING, "%s needs Data", what);
+    if (data == NULL) {
         return NULL;
     }
 
@@ -95,12 +93,12 @@ ngx_kmip_op_hash(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     cp = ngx_kmip_ttlv_find(in->payload,
                             NGX_KMIP_TAG_CRYPTOGRAPHIC_PARAMETERS);
-    alg = ngx_kmip_ttlv_find(cp, NGX_KMIP_TAG_HASHING_ALGORITHM);
-
-    if (alg == NULL || alg->type != NGX_KMIP_TYPE_ENUMERATION) {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
-                                    "Hash needs Cryptographic Parameters "
-                                    "with a Hashing Algorithm");
+    alg = ngx_kmip_op_need(r, out, cp, NGX_KMIP_TAG_HASHING_ALGORITHM,
+                           NGX_KMIP_TYPE_ENUMERATION,
+                           "Hash needs Cryptographic Parameters with a "
+                           "Hashing Algorithm");
+    if (alg == NULL) {
+        return NGX_OK;
     }
 
     md = ngx_pnalloc(r->pool, NGX_KMIP_PK_DIGEST_MAX);

@@ -31,36 +31,9 @@
 #define NGX_KMIP_MAC_VERIFY  0x01
 
 
-static ngx_int_t ngx_kmip_op_mac_run(ngx_kmip_req_t *r,
-    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
-    ngx_uint_t verify);
 static ngx_int_t ngx_kmip_op_mac_loaded(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_mac_respond(ngx_kmip_op_ctx_t *ctx,
     u_char *mac, size_t len, uint32_t validity);
-
-
-ngx_int_t
-ngx_kmip_op_mac(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_mac);
-
-    return rc == NGX_DECLINED ? ngx_kmip_op_mac_run(r, in, out, 0) : rc;
-}
-
-
-ngx_int_t
-ngx_kmip_op_mac_verify(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_mac_verify);
-
-    return rc == NGX_DECLINED ? ngx_kmip_op_mac_run(r, in, out, 1) : rc;
-}
 
 
 /* the Hashing Algorithm of an HMAC Cryptographic Algorithm, or 0 */
@@ -166,13 +139,26 @@ ngx_kmip_op_mac_compute(uint32_t alg, ngx_str_t *key, const u_char *data,
 }
 
 
-static ngx_int_t
-ngx_kmip_op_mac_run(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out, ngx_uint_t verify)
+/*
+ * MAC and MAC Verify, told apart by the operation as the attribute
+ * operations are: one entry for both, so that their multi-part forms and
+ * their single-part start are written once
+ */
+
+ngx_int_t
+ngx_kmip_op_mac(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
 {
     ngx_int_t           rc;
-    ngx_kmip_item_t    *md;
+    ngx_uint_t          verify;
     ngx_kmip_op_ctx_t  *ctx;
+
+    rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_mac);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    verify = (in->operation == NGX_KMIP_OP_MAC_VERIFY);
 
     if (ngx_kmip_op_no_store(r, out)) {
         return NGX_OK;
@@ -184,13 +170,13 @@ ngx_kmip_op_mac_run(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NGX_OK;
     }
 
-    if (verify) {
-        md = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_MAC_DATA);
-
-        if (md == NULL || md->type != NGX_KMIP_TYPE_BYTE_STRING) {
-            return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
-                                        "MAC Verify needs MAC Data");
-        }
+    if (verify
+        && ngx_kmip_op_need(r, out, in->payload, NGX_KMIP_TAG_MAC_DATA,
+                            NGX_KMIP_TYPE_BYTE_STRING,
+                            "MAC Verify needs MAC Data")
+           == NULL)
+    {
+        return NGX_OK;
     }
 
     ctx = ngx_kmip_op_begin(r, in, out, &rc);

@@ -62,9 +62,6 @@ static ngx_int_t ngx_kmip_op_parts_add(ngx_kmip_op_parts_t *parts,
     ngx_kmip_item_t *data);
 static ngx_int_t ngx_kmip_op_parts_answer(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t *s);
-static ngx_int_t ngx_kmip_op_parts_fail(ngx_kmip_req_t *r,
-    ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t **slot,
-    uint32_t reason, const char *what);
 static ngx_uint_t ngx_kmip_op_parts_own(ngx_kmip_item_t *it);
 
 
@@ -205,9 +202,9 @@ ngx_kmip_op_parts_open(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     s->parts = parts;
 
     if (ngx_kmip_op_parts_add(parts, data) != NGX_OK) {
-        return ngx_kmip_op_parts_fail(r, out, slot,
-                                      NGX_KMIP_REASON_INVALID_FIELD,
-                                      "the Data is too long");
+        return ngx_kmip_op_stream_fail(r, out, slot,
+                                       NGX_KMIP_REASON_INVALID_FIELD,
+                                       "the Data is too long");
     }
 
     ngx_log_debug1(NGX_LOG_DEBUG_STREAM, r->log, 0,
@@ -225,46 +222,25 @@ ngx_kmip_op_parts_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out, ngx_kmip_item_t *cv, ngx_kmip_item_t *data,
     ngx_uint_t final, ngx_kmip_op_whole_pt whole)
 {
-    uint32_t                    reason;
-    ngx_kmip_item_t            *it, *payload;
+    ngx_kmip_item_t            *payload;
     ngx_kmip_crypto_stream_t   *s, **slot;
 
-    slot = ngx_kmip_op_stream_find(r, cv);
+    /* the message names no operation: the stream's name is not used */
 
+    slot = ngx_kmip_op_stream_again(r, in, out, cv,
+                                    "the Correlation Value names a stream "
+                                    "of another operation");
     if (slot == NULL) {
-        return ngx_kmip_op_stream_none(r, out);
+        return NGX_OK;
     }
 
     s = *slot;
 
-    if (s->parts == NULL || s->parts->operation != in->operation) {
-        reason = r->version >= NGX_KMIP_VERSION(2, 0)
-                 ? NGX_KMIP_REASON_INVALID_CORRELATION_VALUE
-                 : NGX_KMIP_REASON_INVALID_FIELD;
-
-        return ngx_kmip_op_parts_fail(r, out, slot, reason,
-                                      "the Correlation Value names a "
-                                      "stream of another operation");
-    }
-
-    it = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
-
-    if (it
-        && (it->type != NGX_KMIP_TYPE_TEXT_STRING
-            || it->v.str.len != s->uid.len
-            || ngx_memcmp(it->v.str.data, s->uid.data, s->uid.len) != 0))
-    {
-        return ngx_kmip_op_parts_fail(r, out, slot,
-                                      NGX_KMIP_REASON_INVALID_FIELD,
-                                      "the stream uses another key than "
-                                      "the Unique Identifier given");
-    }
-
     if (ngx_kmip_op_parts_add(s->parts, data) != NGX_OK) {
-        return ngx_kmip_op_parts_fail(r, out, slot,
-                                      NGX_KMIP_REASON_INVALID_FIELD,
-                                      "the Data of a multi-part operation "
-                                      "is limited to 1 MiB");
+        return ngx_kmip_op_stream_fail(r, out, slot,
+                                       NGX_KMIP_REASON_INVALID_FIELD,
+                                       "the Data of a multi-part operation "
+                                       "is limited to 1 MiB");
     }
 
     s->used = ngx_time();
@@ -429,20 +405,10 @@ ngx_kmip_op_parts_answer(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
 }
 
 
-static ngx_int_t
-ngx_kmip_op_parts_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
-    ngx_kmip_crypto_stream_t **slot, uint32_t reason, const char *what)
+uint32_t
+ngx_kmip_op_parts_operation(ngx_kmip_op_parts_t *parts)
 {
-    ngx_kmip_op_stream_drop(slot);
-
-    return ngx_kmip_result_fail(r, out, reason, "%s", what);
-}
-
-
-const char *
-ngx_kmip_op_parts_name(ngx_kmip_op_parts_t *parts)
-{
-    return ngx_kmip_operation_name(parts->operation);
+    return parts->operation;
 }
 
 

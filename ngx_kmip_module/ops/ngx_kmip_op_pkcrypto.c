@@ -59,9 +59,6 @@ static const ngx_kmip_op_pk_use_t  ngx_kmip_op_pk_uses[] = {
 };
 
 
-static ngx_int_t ngx_kmip_op_pk_begin(ngx_kmip_req_t *r,
-    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
-    ngx_kmip_op_next_pt loaded);
 static ngx_int_t ngx_kmip_op_pk_signed(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_pk_verified(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_pk_usable(ngx_kmip_op_ctx_t *ctx,
@@ -75,49 +72,27 @@ static ngx_int_t ngx_kmip_op_pk_refused(ngx_kmip_op_ctx_t *ctx, int rc,
     ngx_kmip_keys_error_t *err);
 
 
+/*
+ * Sign and Signature Verify, told apart by the operation as the attribute
+ * operations are: one entry for both, so that their multi-part forms and
+ * their single-part start are written once
+ */
+
 ngx_int_t
-ngx_kmip_op_sign(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+ngx_kmip_op_signature(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
     ngx_int_t  rc;
 
-    rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_sign);
-
-    return rc == NGX_DECLINED
-           ? ngx_kmip_op_pk_begin(r, in, out, ngx_kmip_op_pk_signed) : rc;
-}
-
-
-ngx_int_t
-ngx_kmip_op_signature_verify(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_signature_verify);
-
-    return rc == NGX_DECLINED
-           ? ngx_kmip_op_pk_begin(r, in, out, ngx_kmip_op_pk_verified) : rc;
-}
-
-
-static ngx_int_t
-ngx_kmip_op_pk_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out, ngx_kmip_op_next_pt loaded)
-{
-    ngx_int_t           rc;
-    ngx_kmip_op_ctx_t  *ctx;
-
-    if (ngx_kmip_op_no_store(r, out)) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_kmip_op_begin(r, in, out, &rc);
-    if (ctx == NULL) {
+    rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_signature);
+    if (rc != NGX_DECLINED) {
         return rc;
     }
 
-    return ngx_kmip_op_load(ctx, 1, loaded);
+    return ngx_kmip_op_begin_load(r, in, out, 1,
+                                  in->operation == NGX_KMIP_OP_SIGN
+                                  ? ngx_kmip_op_pk_signed
+                                  : ngx_kmip_op_pk_verified);
 }
 
 
@@ -189,12 +164,12 @@ ngx_kmip_op_pk_verified(ngx_kmip_op_ctx_t *ctx)
         return nrc == NGX_DECLINED ? NGX_OK : nrc;
     }
 
-    sig = ngx_kmip_ttlv_find(ctx->in->payload, NGX_KMIP_TAG_SIGNATURE_DATA);
-
-    if (sig == NULL || sig->type != NGX_KMIP_TYPE_BYTE_STRING) {
-        return ngx_kmip_result_fail(ctx->r, ctx->out,
-                                    NGX_KMIP_REASON_MISSING_DATA,
-                                    "Signature Verify needs Signature Data");
+    sig = ngx_kmip_op_need(ctx->r, ctx->out, ctx->in->payload,
+                           NGX_KMIP_TAG_SIGNATURE_DATA,
+                           NGX_KMIP_TYPE_BYTE_STRING,
+                           "Signature Verify needs Signature Data");
+    if (sig == NULL) {
+        return NGX_OK;
     }
 
     rc = ngx_kmip_pk_verify(&in.key, &in.params, in.data->v.str.data,
@@ -232,14 +207,12 @@ ngx_kmip_op_pk_cipher(ngx_kmip_op_ctx_t *ctx)
         return nrc == NGX_DECLINED ? NGX_OK : nrc;
     }
 
-    data = ngx_kmip_ttlv_find(ctx->in->payload, NGX_KMIP_TAG_DATA);
-
-    if (data == NULL || data->type != NGX_KMIP_TYPE_BYTE_STRING) {
-        return ngx_kmip_result_fail(ctx->r, ctx->out,
-                                    NGX_KMIP_REASON_MISSING_DATA,
-                                    "%s needs Data",
-                                    ngx_kmip_operation_name(
-                                                      ctx->in->operation));
+    data = ngx_kmip_op_need(ctx->r, ctx->out, ctx->in->payload,
+                            NGX_KMIP_TAG_DATA, NGX_KMIP_TYPE_BYTE_STRING,
+                            "%s needs Data",
+                            ngx_kmip_operation_name(ctx->in->operation));
+    if (data == NULL) {
+        return NGX_OK;
     }
 
     if (ctx->in->operation == NGX_KMIP_OP_ENCRYPT) {

@@ -30,11 +30,11 @@ ngx_kmip_op_rng_retrieve(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     u_char           *p;
     ngx_kmip_item_t  *len, *payload;
 
-    len = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_DATA_LENGTH);
-
-    if (len == NULL || len->type != NGX_KMIP_TYPE_INTEGER) {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_MISSING_DATA,
-                                    "RNG Retrieve needs a Data Length");
+    len = ngx_kmip_op_need(r, out, in->payload, NGX_KMIP_TAG_DATA_LENGTH,
+                           NGX_KMIP_TYPE_INTEGER,
+                           "RNG Retrieve needs a Data Length");
+    if (len == NULL) {
+        return NGX_OK;
     }
 
     if (len->v.num <= 0 || len->v.num > NGX_KMIP_RNG_MAX) {

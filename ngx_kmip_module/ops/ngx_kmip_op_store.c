@@ -100,7 +100,8 @@ ngx_kmip_op_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
 ngx_int_t
 ngx_kmip_op_begin_load(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out, ngx_kmip_op_next_pt next)
+    ngx_kmip_response_item_t *out, ngx_uint_t with_material,
+    ngx_kmip_op_next_pt next)
 {
     ngx_int_t           rc;
     ngx_kmip_op_ctx_t  *ctx;
@@ -110,7 +111,7 @@ ngx_kmip_op_begin_load(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return rc;
     }
 
-    return ngx_kmip_op_load(ctx, 0, next);
+    return ngx_kmip_op_load(ctx, with_material, next);
 }
 
 ngx_int_t

@@ -35,9 +35,10 @@ static ngx_int_t ngx_kmip_op_usage_respond(ngx_kmip_op_ctx_t *ctx);
 
 
 ngx_kmip_item_t *
-ngx_kmip_op_usage_limits(ngx_kmip_req_t *r, const ngx_kmip_item_t *value,
-    const char **err)
+ngx_kmip_op_usage_limits(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
+    const ngx_kmip_item_t *value)
 {
+    const char       *err;
     ngx_kmip_item_t  *total, *unit, *v;
 
     total = ngx_kmip_ttlv_find(value, NGX_KMIP_TAG_USAGE_LIMITS_TOTAL);
@@ -46,26 +47,29 @@ ngx_kmip_op_usage_limits(ngx_kmip_req_t *r, const ngx_kmip_item_t *value,
     if (total == NULL || total->type != NGX_KMIP_TYPE_LONG_INTEGER
         || total->v.num < 0)
     {
-        *err = "Usage Limits needs a non-negative Usage Limits Total";
-        return NULL;
-    }
+        err = "Usage Limits needs a non-negative Usage Limits Total";
 
-    if (unit == NULL || unit->type != NGX_KMIP_TYPE_ENUMERATION
-        || (unit->v.num != NGX_KMIP_USAGE_LIMITS_UNIT_BYTE
-            && unit->v.num != NGX_KMIP_USAGE_LIMITS_UNIT_OBJECT))
+    } else if (unit == NULL || unit->type != NGX_KMIP_TYPE_ENUMERATION
+               || (unit->v.num != NGX_KMIP_USAGE_LIMITS_UNIT_BYTE
+                   && unit->v.num != NGX_KMIP_USAGE_LIMITS_UNIT_OBJECT))
     {
-        *err = "Usage Limits needs a Usage Limits Unit of Byte or Object";
-        return NULL;
+        err = "Usage Limits needs a Usage Limits Unit of Byte or Object";
+
+    } else {
+        /* a client's Count is ignored: the server's starts at the Total */
+
+        v = ngx_kmip_op_usage_value(r, total->v.num, total->v.num,
+                                    unit->v.num);
+        if (v != NULL) {
+            return v;
+        }
+
+        err = "no memory";
     }
 
-    /* a client's Count is ignored: the server's starts at the Total */
-
-    v = ngx_kmip_op_usage_value(r, total->v.num, total->v.num, unit->v.num);
-    if (v == NULL) {
-        *err = "no memory";
-    }
-
-    return v;
+    (void) ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD, "%s",
+                                err);
+    return NULL;
 }
 
 

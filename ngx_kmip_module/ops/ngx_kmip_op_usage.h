@@ -23,11 +23,12 @@
 
 /*
  * Usage Limits (KMIP 1.4 3.21): the stored form of a client's value (the
- * Count is the server's, set to the Total), NULL with *err if invalid;
- * whether the object has been used for protection since they were set.
+ * Count is the server's, set to the Total), NULL with out failed (Invalid
+ * Field) if invalid; whether the object has been used for protection
+ * since they were set.
  */
 ngx_kmip_item_t *ngx_kmip_op_usage_limits(ngx_kmip_req_t *r,
-    const ngx_kmip_item_t *value, const char **err);
+    ngx_kmip_response_item_t *out, const ngx_kmip_item_t *value);
 ngx_uint_t ngx_kmip_op_usage_used(ngx_kmip_attrs_t *l);
 
 /*

@@ -64,9 +64,9 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
     { NGX_KMIP_OP_DISCOVER_VERSIONS, NGX_KMIP_VERSION(1, 1), 0,
       ngx_kmip_op_discover_versions },
     { NGX_KMIP_OP_SIGN, NGX_KMIP_VERSION(1, 2), 1,
-      ngx_kmip_op_sign },
+      ngx_kmip_op_signature },
     { NGX_KMIP_OP_SIGNATURE_VERIFY, NGX_KMIP_VERSION(1, 2), 1,
-      ngx_kmip_op_signature_verify },
+      ngx_kmip_op_signature },
     { NGX_KMIP_OP_ENCRYPT, NGX_KMIP_VERSION(1, 2), 1,
       ngx_kmip_op_encrypt },
     { NGX_KMIP_OP_DECRYPT, NGX_KMIP_VERSION(1, 2), 1,
@@ -74,7 +74,7 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
     { NGX_KMIP_OP_MAC, NGX_KMIP_VERSION(1, 2), 1,
       ngx_kmip_op_mac },
     { NGX_KMIP_OP_MAC_VERIFY, NGX_KMIP_VERSION(1, 2), 1,
-      ngx_kmip_op_mac_verify },
+      ngx_kmip_op_mac },
     { NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_VERSION(1, 3), 0,
       ngx_kmip_op_rng_retrieve },
     { NGX_KMIP_OP_HASH, NGX_KMIP_VERSION(1, 2), 0,
@@ -371,6 +371,31 @@ ngx_kmip_result_fail(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
     va_end(args);
 
     return NGX_OK;
+}
+
+
+/* a field the operation cannot do without (ngx_kmip_ops.h) */
+
+ngx_kmip_item_t *
+ngx_kmip_op_need(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out,
+    const ngx_kmip_item_t *parent, uint32_t tag, uint32_t type,
+    const char *fmt, ...)
+{
+    va_list           args;
+    ngx_kmip_item_t  *it;
+
+    it = ngx_kmip_ttlv_find(parent, tag);
+
+    if (it != NULL && it->type == type) {
+        return it;
+    }
+
+    va_start(args, fmt);
+    (void) ngx_kmip_result_vfail(r, out, NGX_KMIP_REASON_MISSING_DATA, "",
+                                 fmt, args);
+    va_end(args);
+
+    return NULL;
 }
 
 

@@ -154,6 +154,11 @@ ngx_int_t ngx_kmip_result_fail(ngx_kmip_req_t *r,
 ngx_int_t ngx_kmip_result_vfail(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, uint32_t reason, const char *prefix,
     const char *fmt, va_list args);
+/* the field of parent with the tag and of the type; else NULL, and the
+   item fails with Missing Data and the message */
+ngx_kmip_item_t *ngx_kmip_op_need(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out, const ngx_kmip_item_t *parent,
+    uint32_t tag, uint32_t type, const char *fmt, ...);
 ngx_kmip_item_t *ngx_kmip_payload_new(ngx_kmip_req_t *r);
 
 ngx_uint_t ngx_kmip_op_supported(uint32_t operation, ngx_uint_t version);
@@ -199,10 +204,8 @@ ngx_int_t ngx_kmip_op_create(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_register(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
-/* ngx_kmip_op_pkcrypto.c */
-ngx_int_t ngx_kmip_op_sign(ngx_kmip_req_t *r,
-    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
-ngx_int_t ngx_kmip_op_signature_verify(ngx_kmip_req_t *r,
+/* ngx_kmip_op_pkcrypto.c: Sign and Signature Verify */
+ngx_int_t ngx_kmip_op_signature(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 /* ngx_kmip_op_keypair.c, ngx_kmip_op_rekeypair.c */
 ngx_int_t ngx_kmip_op_create_key_pair(ngx_kmip_req_t *r,
@@ -234,9 +237,8 @@ ngx_int_t ngx_kmip_op_export(ngx_kmip_req_t *r,
 
 /* cryptographic services without streams (ngx_kmip_op_mac.c, _hash.c,
    _derive.c) */
+/* MAC and MAC Verify */
 ngx_int_t ngx_kmip_op_mac(ngx_kmip_req_t *r,
-    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
-ngx_int_t ngx_kmip_op_mac_verify(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_hash(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);

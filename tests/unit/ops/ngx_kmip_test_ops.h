@@ -262,6 +262,7 @@ void t_rekey(void);
 void t_mac_hash(void);
 void t_derive_ops(void);
 void t_transport(void);
+void t_common(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

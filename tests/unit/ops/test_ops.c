@@ -1269,6 +1269,7 @@ main(void)
         t_rekey_key_pairs();
         t_parts();
         t_unwrap_registered();
+        t_common();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

@@ -31,9 +31,6 @@
  */
 
 
-#define NGX_HTTP_KMIP_SHA256_LEN  32
-
-
 typedef enum {
     ngx_http_kmip_ttlv = 0,
     ngx_http_kmip_json,
@@ -44,7 +41,10 @@ typedef enum {
 typedef struct {
     ngx_flag_t                  enable;
     size_t                      max_message_size;
-    ngx_array_t                *allowed_certs;  /* SHA-256 digests */
+    ngx_kmip_access_conf_t      access;
+    ngx_kmip_kp_t             **scope_kp;       /* per scope, as a
+                                                   stream server's */
+    ngx_open_file_t            *audit;          /* NULL: off */
     ngx_kmip_cache_t           *cache;          /* NULL: off */
     ngx_flag_t                  cache_set;
     ngx_kmip_kp_conf_t          keyprotect;
@@ -55,9 +55,8 @@ typedef struct {
 typedef struct {
     ngx_kmip_req_t             *req;
     ngx_http_kmip_encoding_e    encoding;
-    ngx_str_t                   fingerprint;    /* SHA-256, hex */
-    const char                 *refusal;        /* NULL: the client may
-                                                   use the location */
+    ngx_kmip_peer_t             peer;           /* who asks, and in
+                                                   which scope */
     ngx_buf_t                  *header_in;      /* HTTP/1.x: the header
                                                    buffer, and where the
                                                    body began in it */

@@ -29,6 +29,8 @@ static void ngx_stream_kmip_ssl_cleanse(ngx_conf_t *cf);
 static void *ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static char *ngx_stream_kmip_check_access_conf(ngx_conf_t *cf,
+    ngx_stream_kmip_srv_conf_t *kscf);
 static char *ngx_stream_kmip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 static ngx_int_t ngx_stream_kmip_variable(ngx_stream_session_t *s,
@@ -83,14 +85,14 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
       ngx_kmip_conf_allowed_certs,
       NGX_STREAM_SRV_CONF_OFFSET,
-      offsetof(ngx_stream_kmip_srv_conf_t, allowed_certs),
+      offsetof(ngx_stream_kmip_srv_conf_t, access.allowed_certs),
       NULL },
 
     { ngx_string("kmip_credentials_file"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
-      ngx_stream_kmip_credentials_file,
+      ngx_kmip_conf_credentials_file,
       NGX_STREAM_SRV_CONF_OFFSET,
-      0,
+      offsetof(ngx_stream_kmip_srv_conf_t, access.credentials),
       NULL },
 
     { ngx_string("kmip_interop"),
@@ -104,7 +106,7 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
       ngx_kmip_scope_block,
       NGX_STREAM_SRV_CONF_OFFSET,
-      offsetof(ngx_stream_kmip_srv_conf_t, scopes),
+      offsetof(ngx_stream_kmip_srv_conf_t, access.scopes),
       NULL },
 
     { ngx_string("kmip_operations"),
@@ -272,19 +274,19 @@ ngx_stream_kmip_scope_rings(ngx_conf_t *cf)
         kscf = cscfp[i]->ctx->srv_conf[ngx_stream_kmip_module.ctx_index];
         kp = ngx_stream_kmip_keyprotect_srv_kp(cscfp[i]);
 
-        if (!kscf->enable || kscf->scopes == NULL || kp == NULL) {
+        if (!kscf->enable || kscf->access.scopes == NULL || kp == NULL) {
             continue;
         }
 
-        kscf->scope_kp = ngx_pcalloc(cf->pool, kscf->scopes->nelts
+        kscf->scope_kp = ngx_pcalloc(cf->pool, kscf->access.scopes->nelts
                                                * sizeof(ngx_kmip_kp_t *));
         if (kscf->scope_kp == NULL) {
             return NGX_ERROR;
         }
 
-        scope = kscf->scopes->elts;
+        scope = kscf->access.scopes->elts;
 
-        for (n = 0; n < kscf->scopes->nelts; n++) {
+        for (n = 0; n < kscf->access.scopes->nelts; n++) {
             if (scope[n].key_ring.len == 0 && scope[n].root_key.len == 0) {
                 continue;
             }
@@ -434,9 +436,7 @@ ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf)
     conf->read_timeout = NGX_CONF_UNSET_MSEC;
     conf->send_timeout = NGX_CONF_UNSET_MSEC;
     ngx_kmip_server_conf_init(&conf->server);
-    conf->allowed_certs = NGX_CONF_UNSET_PTR;
-    conf->credentials = NGX_CONF_UNSET_PTR;
-    conf->scopes = NGX_CONF_UNSET_PTR;
+    ngx_kmip_access_conf_init(&conf->access);
 
     return conf;
 }
@@ -456,9 +456,7 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
                               prev->first_request_timeout, 5000);
     ngx_conf_merge_msec_value(conf->read_timeout, prev->read_timeout, 10000);
     ngx_conf_merge_msec_value(conf->send_timeout, prev->send_timeout, 10000);
-    ngx_conf_merge_ptr_value(conf->allowed_certs, prev->allowed_certs, NULL);
-    ngx_conf_merge_ptr_value(conf->credentials, prev->credentials, NULL);
-    ngx_conf_merge_ptr_value(conf->scopes, prev->scopes, NULL);
+    ngx_kmip_access_conf_merge(&prev->access, &conf->access);
 
     if (ngx_kmip_server_conf_merge(cf, &prev->server, &conf->server)
         != NGX_CONF_OK)
@@ -479,6 +477,27 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     return ngx_stream_kmip_check_access_conf(cf, conf);
+}
+
+
+/* who may use the server (ngx_kmip_transport_peer.c) */
+
+static char *
+ngx_stream_kmip_check_access_conf(ngx_conf_t *cf,
+    ngx_stream_kmip_srv_conf_t *kscf)
+{
+    ngx_stream_kmip_ssl_conf_t  *sslcf;
+
+    if (!kscf->enable) {
+        return NGX_CONF_OK;
+    }
+
+    sslcf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_ssl_module);
+
+    return ngx_kmip_access_conf_check(cf, &kscf->access,
+                                      kscf->server.operations, sslcf->verify,
+                                      sslcf->client_certificate.len
+                                      || sslcf->trusted_certificate.len);
 }
 
 
@@ -590,14 +609,14 @@ ngx_stream_kmip_variable(ngx_stream_session_t *s,
         break;
 
     case NGX_STREAM_KMIP_VAR_CLIENT_FINGERPRINT:
-        value = ctx->fingerprint;
+        value = ctx->peer.fingerprint;
         break;
 
     default: /* NGX_STREAM_KMIP_VAR_CLIENT_SCOPE */
-        if (ctx->scope) {
-            value = ctx->scope->name;
+        if (ctx->peer.scope) {
+            value = ctx->peer.scope->name;
 
-        } else if (ctx->peer_allowed && ctx->conf->scopes == NULL) {
+        } else if (ctx->peer.allowed && ctx->conf->access.scopes == NULL) {
             value = ngx_kmip_scope_default_name;
 
         } else {

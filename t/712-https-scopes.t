@@ -1,0 +1,316 @@
+# Client scopes, credentials, the audit log and the metrics over HTTPS
+# (ngx_http_kmip_module): one https server with three scopes chosen by the
+# verified client certificate, as on the KMIP port (t/460). Two scopes
+# cannot reach each other's objects (Get, Locate); a stranger's
+# certificate is refused; an operation a scope or a location does not
+# allow costs no Key Protect call; the credential of a scope's user is
+# checked, a wrong one refused; the audit log and the access log name the
+# scope; kmip_https_operations_total counts the HTTPS batch items; a
+# multi-part Encrypt is refused (Feature Not Supported). Real curl, and
+# Python's http.client on one kept connection.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use Test::Nginx::KMIP;
+use Test::Scopes;
+use KMIP::TTLV;
+use KMIP::Ops;
+use JSON::PP qw(decode_json);
+use HTTP::Tiny;
+use File::Temp qw(tempdir);
+use FindBin;
+
+my $kp = suite_kp();
+my $kpconf = $kp->nginx_conf;
+my $certs = scope_certs();
+my $tmp = tempdir(CLEANUP => 1);
+
+# a client the CA vouches for, but in no scope
+unless (-f "$certs/stranger.crt") {
+    my $o = "-config $certs/openssl.cnf";
+    system("openssl req -new -newkey rsa:2048 -nodes $o"
+           . " -keyout $certs/stranger.key -out $certs/stranger.csr"
+           . " -subj '/O=ngx_kmip tests/CN=stranger' >/dev/null 2>&1") == 0
+        or die 'openssl req';
+    system("openssl x509 -req -in $certs/stranger.csr -CA $certs/ca.crt"
+           . " -CAkey $certs/ca.key -CAcreateserial -days 30 -sha256"
+           . " -extfile $certs/openssl.cnf -extensions client"
+           . " -out $certs/stranger.crt >/dev/null 2>&1") == 0
+        or die 'openssl x509';
+}
+
+Test::Nginx::KMIP::_write_file("$certs/https-scopes.users",
+    "dbadmin:{PLAIN}db-secret\nnasuser:{PLAIN}nas-secret\n");
+chmod 0600, "$certs/https-scopes.users";
+
+my $node = start_nginx(
+    name => 'https-scopes',
+    stream_config => <<'EOF',
+    server {
+        listen 127.0.0.1:$TEST_NGINX_PORT3;
+        kmip_metrics;
+    }
+EOF
+    http_config => <<"EOF");
+    log_format scope '\$kmip_client_fingerprint scope=\$kmip_client_scope '
+                     '\$kmip_operation \$kmip_result';
+
+    server {
+        listen 127.0.0.1:\$TEST_NGINX_PORT2 ssl http2;
+        ssl_certificate $certs/server.crt;
+        ssl_certificate_key $certs/server.key;
+        ssl_client_certificate $certs/two-cas.crt;
+        ssl_verify_client optional_no_ca;
+        access_log logs/access.log scope;
+
+        $kpconf
+        kmip_credentials_file $certs/https-scopes.users;
+        kmip_audit_log logs/audit.log json;
+
+        kmip_scope vcenter {
+            certificate $certs/selfsigned.crt;
+            operations "Discover Versions" Query Create Get Locate;
+        }
+        kmip_scope nas {
+            subject "CN=kmip-test-client,O=ngx_kmip tests";
+            issuer "CN=ngx_kmip test CA,O=ngx_kmip tests";
+        }
+        kmip_scope db {
+            issuer "~CN=ngx_kmip other CA";
+            user dbadmin;
+        }
+
+        location = /kmip {
+            kmip;
+        }
+
+        # a location that only reads
+        location = /ro {
+            kmip;
+            kmip_operations "Discover Versions" Get Locate;
+        }
+    }
+EOF
+
+my $port = $node->port2;
+my $mport = $node->vars->{TEST_NGINX_PORT3};
+my %CERT = (vcenter => 'selfsigned', nas => 'client', db => 'other-client',
+            stranger => 'stranger');
+my %CRED = (db => [ 'dbadmin', 'db-secret' ], nas => [ 'nasuser', 'nas-secret' ]);
+my $seq = 0;
+
+sub spew {
+    my ($name, $data) = @_;
+    my $f = "$tmp/$name";
+    open my $fh, '>:raw', $f or die "$f: $!";
+    print $fh $data;
+    close $fh;
+    return $f;
+}
+
+sub slurp {
+    return '' unless -e $_[0];
+    local (@ARGV, $/) = @_;
+    return <> // '';
+}
+
+# post($who, $path, $ttlv): (HTTP status, the first batch item) of one
+# POST by curl with $who's certificate
+sub post {
+    my ($who, $path, $body) = @_;
+    my $n = ++$seq;
+    my $in = spew("in$n", $body);
+    my $c = $CERT{$who};
+    my $code = `curl -sS --http1.1 --cacert $certs/ca.crt --cert $certs/$c.crt --key $certs/$c.key -o $tmp/out$n -w '%{http_code}' -H 'Content-Type: application/octet-stream' --data-binary \@$in https://127.0.0.1:$port$path 2>&1`;
+    my $t = eval { ttlv_decode(slurp("$tmp/out$n")) };
+    return ($code, $t ? (kmip_find_all($t, 'Batch Item'))[0] : undef);
+}
+
+sub req {
+    my ($who, $op, $payload, %o) = @_;
+    my $cred = exists $o{credential} ? $o{credential} : $CRED{$who};
+    return kmip_request(version => '1.4',
+                        ($cred ? (credential => $cred) : ()),
+                        items => [ { operation => $op,
+                                     payload => $payload } ]);
+}
+
+sub one {
+    my ($who, $op, @p) = @_;
+    my (undef, $bi) = post($who, '/kmip', req($who, $op, [ @p ]));
+    return $bi;
+}
+
+sub reason { kmip_value($_[0], 'Result Reason') // 0 }
+
+sub create_key {
+    my ($who, %o) = @_;
+    my (undef, $bi) = post($who, $o{path} // '/kmip', req($who, 'Create', [
+        E('Object Type', 'Symmetric Key'),
+        tmpl1(a1('Cryptographic Algorithm', E('Cryptographic Algorithm', 'AES')),
+              a1('Cryptographic Length', I('Cryptographic Length', 256)),
+              a1('Cryptographic Usage Mask', I('Cryptographic Usage Mask', 12)))
+    ], %o));
+    return $bi;
+}
+
+sub locate {
+    my ($who) = @_;
+    my $bi = one($who, 'Locate');
+    op_ok($bi, "$who Locate");
+    return { map { $_->{value} => 1 }
+             kmip_find_all($bi, 'Response Payload', 'Unique Identifier') };
+}
+
+my %uid;
+for my $who (qw(nas db)) {
+    my $bi = create_key($who);
+    op_ok($bi, "$who creates a key over HTTPS");
+    $uid{$who} = uid_of($bi);
+}
+my $missing = '6f1c2a4e-0000-4000-8000-00000000beef';
+
+subtest 'two scopes on one https server cannot reach each other' => sub {
+    op_ok(one('nas', 'Get', ops_uid($uid{nas})), 'nas reads its key');
+    op_ok(one('db', 'Get', ops_uid($uid{db})), 'db reads its key');
+    for my $pair ([ 'nas', 'db' ], [ 'db', 'nas' ]) {
+        my ($who, $owner) = @$pair;
+        $kp->clear_requests;
+        my $none = one($who, 'Get', ops_uid($missing));
+        my $calls_none = $kp->count;
+        $kp->clear_requests;
+        my $other = one($who, 'Get', ops_uid($uid{$owner}));
+        my $calls_other = $kp->count;
+        is(reason($other), reason($none),
+           "$who: Get of $owner\'s key answers as for a missing key");
+        ok(reason($other), '... a failure (Item Not Found)');
+        is($calls_other, $calls_none,
+           "... with as many Key Protect calls ($calls_none)");
+    }
+    my $nas = locate('nas');
+    my $db = locate('db');
+    ok($nas->{$uid{nas}} && !$nas->{$uid{db}},
+       'nas Locate: its key, not the database\'s');
+    ok($db->{$uid{db}} && !$db->{$uid{nas}},
+       'db Locate: its key, not the NAS\'s');
+    is(scalar(grep { $db->{$_} } keys %$nas), 0, 'no object in both');
+};
+
+subtest 'a stranger is refused; vCenter lands in its pinned scope' => sub {
+    my ($code, $bi) = post('stranger', '/kmip',
+        req('stranger', 'Query', [ E('Query Function', 'Query Operations') ]));
+    is($code, 200, 'a KMIP answer (HTTP 200)');
+    is(reason($bi), 0x0c, 'Permission Denied');
+    like(kmip_value($bi, 'Result Message') // '', qr/no kmip_scope/,
+         '... because the certificate is in no scope');
+    like($node->error_log_text,
+         qr/client certificate in no kmip_scope: sha256 [0-9a-f]{64}, subject "CN=stranger/,
+         'the refusal is logged with the certificate');
+    op_ok(one('vcenter', 'Discover Versions'), 'vCenter: Discover Versions');
+};
+
+subtest 'refused operations cost no Key Protect call' => sub {
+    $kp->clear_requests;
+    my $bi = one('vcenter', 'Destroy', ops_uid($uid{nas}));
+    ok(reason($bi), 'vCenter\'s scope has no Destroy: refused ('
+                    . sprintf('0x%x', reason($bi)) . ')');
+    $bi = create_key('nas', path => '/ro');
+    ok(reason($bi), 'Create in the read-only location: refused ('
+                    . sprintf('0x%x', reason($bi)) . ')');
+    $bi = one('stranger', 'Get', ops_uid($uid{nas}));
+    is(reason($bi), 0x0c, 'the stranger\'s Get: Permission Denied');
+    is($kp->count, 0, 'no Key Protect call for any of them');
+    my (undef, $ro) = post('nas', '/ro', req('nas', 'Get', [ ops_uid($uid{nas}) ]));
+    op_ok($ro, 'a Get in the read-only location runs');
+};
+
+subtest 'kmip_credentials_file over HTTPS' => sub {
+    op_ok(create_key('db'), 'the right password: Create runs');
+    my $bi = create_key('db', credential => [ 'dbadmin', 'wrong' ]);
+    is(reason($bi), 0x0c, 'a wrong password: Permission Denied');
+    like(kmip_value($bi, 'Result Message') // '', qr/not accepted/,
+         '... the credential was not accepted');
+    like($node->error_log_text, qr/credential refused for user "dbadmin"/,
+         'the refusal is logged, with the user');
+    $bi = create_key('db', credential => [ 'nasuser', 'nas-secret' ]);
+    is(reason($bi), 0x0c, 'another scope\'s user: Permission Denied');
+    like(kmip_value($bi, 'Result Message') // '', qr/not in the client's scope/,
+         '... not in the client\'s scope');
+    $bi = create_key('db', credential => undef);
+    is(reason($bi), 0x0c, 'no credential: Create refused (anonymous)');
+    op_ok(one('db', 'Discover Versions', ), 'no credential: Discover Versions runs');
+};
+
+subtest 'multi-part Encrypt is refused over HTTPS' => sub {
+    $kp->clear_requests;
+    my $bi = one('nas', 'Encrypt', ops_uid($uid{nas}),
+                 S('Cryptographic Parameters', [
+                     E('Block Cipher Mode', 'GCM'), I('Tag Length', 16) ]),
+                 B('IV/Counter/Nonce', 'x' x 12), B('Data', 'y' x 16),
+                 BOOL('Init Indicator', 1));
+    is(reason($bi), 0x08, 'Init Indicator: Feature Not Supported');
+    like(kmip_value($bi, 'Result Message') // '', qr/multi-part/,
+         '... multi-part operations');
+};
+
+subtest 'http.client: a scope on one kept connection' => sub {
+    mkdir "$tmp/py";
+    my $loc = spew('py-locate', req('db', 'Locate', []));
+    my $get = spew('py-get', req('db', 'Get', [ ops_uid($uid{nas}) ]));
+    my @lines = `/usr/bin/python3 $FindBin::Bin/lib/kmip_https_client.py $port $certs/other-client.crt $certs/other-client.key $certs/ca.crt $tmp/py /kmip:application/octet-stream:$loc /kmip:application/octet-stream:$get 2>&1`;
+    is(scalar @lines, 2, 'two answers') or diag(@lines);
+    my @f = map { [ split ' ' ] } @lines;
+    is(scalar(keys %{{ map { $_->[4] => 1 } @f }}), 1, 'one connection');
+    my $l = (kmip_find_all(ttlv_decode(slurp("$tmp/py/0.body")), 'Batch Item'))[0];
+    my %seen = map { $_->{value} => 1 }
+               kmip_find_all($l, 'Response Payload', 'Unique Identifier');
+    ok($seen{$uid{db}} && !$seen{$uid{nas}}, 'Locate: the database\'s keys only');
+    my $g = (kmip_find_all(ttlv_decode(slurp("$tmp/py/1.body")), 'Batch Item'))[0];
+    ok(reason($g), 'Get of the NAS\'s key: not found');
+};
+
+subtest 'the audit log and the access log show the scope' => sub {
+    my @audit = map { decode_json($_) }
+                split /\n/, slurp($node->log_path('audit.log'));
+    ok(scalar @audit, scalar(@audit) . ' audit lines');
+    is(scalar(grep { ($_->{transport} // '') ne 'https' } @audit), 0,
+       'every line says "transport":"https"');
+    ok((grep { $_->{client_scope} eq 'nas' && $_->{operation} eq 'Create' }
+        @audit), 'the NAS\'s Create, in scope nas');
+    ok((grep { $_->{client_scope} eq 'db' && $_->{operation} eq 'Create'
+               && $_->{result} eq 'Success' } @audit),
+       'the database\'s Create, in scope db');
+    ok((grep { $_->{client_scope} eq 'db' && $_->{operation} eq 'Get'
+               && $_->{other_scope} } @audit),
+       'the database\'s Get of the NAS\'s key is marked other_scope');
+    ok((grep { $_->{client_subject} =~ /CN=kmip-other-client/ } @audit),
+       'the client\'s subject');
+    my $log = slurp($node->log_path('access.log'));
+    like($log, qr/ scope=nas Create Success$/m, 'access log: scope=nas');
+    like($log, qr/ scope=db Get /m, 'access log: scope=db');
+    like($log, qr/ scope=vcenter Discover/m, 'access log: scope=vcenter');
+    like($log, qr/ scope=- Query PermissionDenied$/m,
+         'access log: the stranger has no scope');
+};
+
+subtest 'kmip_metrics counts the HTTPS operations' => sub {
+    my $h = HTTP::Tiny->new(timeout => 5)->get("http://127.0.0.1:$mport/");
+    is($h->{status}, 200, 'metrics: HTTP 200');
+    my $m = $h->{content};
+    my ($creates) = $m =~ /^kmip_https_operations_total\{operation="Create",result="Success"\} (\d+)$/m;
+    is($creates, 3, 'three Creates over HTTPS');
+    my ($all) = $m =~ /^kmip_operations_total\{operation="Create",result="Success"\} (\d+)$/m;
+    is($all, 3, 'counted in kmip_operations_total too');
+    like($m, qr/^kmip_https_operations_total\{operation="Get",result="ItemNotFound"\} \d+$/m,
+         'the other scope\'s Gets, as not found');
+    like($m, qr/^kmip_https_operations_total\{operation="Destroy",result="PermissionDenied"\} 1$/m,
+         'the operation vCenter\'s scope does not allow');
+    # a request refused as a whole (a certificate in no scope, a wrong
+    # credential) runs no batch item: it is in the error log and the
+    # access log, not in the item counts, as on the KMIP port
+};
+
+$node->stop;
+done_testing();

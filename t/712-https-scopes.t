@@ -6,8 +6,9 @@
 # allow costs no Key Protect call; the credential of a scope's user is
 # checked, a wrong one refused; the audit log and the access log name the
 # scope; kmip_https_operations_total counts the HTTPS batch items; a
-# multi-part Encrypt is refused (Feature Not Supported). Real curl, and
-# Python's http.client on one kept connection.
+# multi-part Encrypt runs on one HTTP/1.1 keep-alive or HTTP/2 connection,
+# and no other connection can continue it. Real curl, and Python's
+# http.client on one kept connection.
 
 use strict;
 use warnings;
@@ -21,6 +22,8 @@ use JSON::PP qw(decode_json);
 use HTTP::Tiny;
 use File::Temp qw(tempdir);
 use FindBin;
+use IO::Socket::SSL;
+use POSIX ();
 
 my $kp = suite_kp();
 my $kpconf = $kp->nginx_conf;
@@ -243,16 +246,113 @@ subtest 'kmip_credentials_file over HTTPS' => sub {
     op_ok(one('db', 'Discover Versions', ), 'no credential: Discover Versions runs');
 };
 
-subtest 'multi-part Encrypt is refused over HTTPS' => sub {
-    $kp->clear_requests;
-    my $bi = one('nas', 'Encrypt', ops_uid($uid{nas}),
-                 S('Cryptographic Parameters', [
-                     E('Block Cipher Mode', 'GCM'), I('Tag Length', 16) ]),
-                 B('IV/Counter/Nonce', 'x' x 12), B('Data', 'y' x 16),
-                 BOOL('Init Indicator', 1));
-    is(reason($bi), 0x08, 'Init Indicator: Feature Not Supported');
-    like(kmip_value($bi, 'Result Message') // '', qr/multi-part/,
-         '... multi-part operations');
+# ---- multi-part operations live on the TLS connection
+
+sub gcm_params { S('Cryptographic Parameters', [
+    E('Block Cipher Mode', 'GCM'), I('Tag Length', 16) ]) }
+sub out { kmip_value($_[0], 'Response Payload', $_[1]) }
+
+my $iv = 'n' x 12;
+my ($pt1, $pt2) = ('first part of it, ', 'and the final part');
+
+sub enc_init {
+    return req('nas', 'Encrypt', [ ops_uid($uid{nas}), gcm_params(),
+        B('IV/Counter/Nonce', $iv), B('Data', $pt1),
+        BOOL('Init Indicator', 1) ]);
+}
+
+sub enc_final {
+    return req('nas', 'Encrypt', [ B('Correlation Value', $_[0]),
+        B('Data', $pt2), BOOL('Final Indicator', 1) ]);
+}
+
+# one HTTP/1.1 keep-alive connection: post() on it returns the batch item
+sub h1_conn {
+    my $c = $CERT{$_[0]};
+    my $s = IO::Socket::SSL->new(PeerHost => '127.0.0.1', PeerPort => $port,
+        SSL_ca_file => "$certs/ca.crt", SSL_cert_file => "$certs/$c.crt",
+        SSL_key_file => "$certs/$c.key", SSL_verifycn_name => 'localhost',
+        SSL_verify_mode => 0, Timeout => 10) or die "connect: $SSL_ERROR";
+    return sub {
+        my ($body) = @_;
+        print $s "POST /kmip HTTP/1.1\r\nHost: localhost\r\n"
+                 . "Content-Type: application/octet-stream\r\n"
+                 . "Content-Length: " . length($body) . "\r\n\r\n$body";
+        my ($head, $line) = ('', '');
+        while (defined($line = <$s>)) {
+            last if $line eq "\r\n";
+            $head .= $line;
+        }
+        my ($len) = $head =~ /^content-length:\s*(\d+)/mi;
+        my $data = '';
+        read($s, $data, $len // 0);
+        return (kmip_find_all(ttlv_decode($data), 'Batch Item'))[0];
+    };
+}
+
+subtest 'multi-part Encrypt on one HTTP/1.1 keep-alive connection' => sub {
+    op_ok(one('nas', 'Activate', ops_uid($uid{nas})), 'the NAS\'s key activated');
+    my $single = one('nas', 'Encrypt', ops_uid($uid{nas}), gcm_params(),
+                     B('IV/Counter/Nonce', $iv), B('Data', $pt1 . $pt2));
+    op_ok($single, 'the single-part Encrypt');
+    my $h1 = h1_conn('nas');
+    my $init = $h1->(enc_init());
+    op_ok($init, 'Init');
+    my $cv = out($init, 'Correlation Value');
+    ok(defined $cv, 'a Correlation Value');
+
+    # another connection of the same client cannot continue it
+    my $elsewhere = one('nas', 'Encrypt', B('Correlation Value', $cv),
+                        B('Data', $pt2), BOOL('Final Indicator', 1));
+    ok(reason($elsewhere), 'not on another connection ('
+       . sprintf('0x%x', reason($elsewhere)) . ')');
+
+    my $final = $h1->(enc_final($cv));
+    op_ok($final, 'Final, on the same connection');
+    is(unpack('H*', (out($init, 'Data') // '') . (out($final, 'Data') // '')
+                    . (out($final, 'Authenticated Encryption Tag') // '')),
+       unpack('H*', out($single, 'Data')
+                    . (out($single, 'Authenticated Encryption Tag') // '')),
+       'the parts encrypt as the whole');
+};
+
+subtest 'multi-part Encrypt on one HTTP/2 connection' => sub {
+    # curl runs its transfers one after the other on one connection; the
+    # second one's body comes from a pipe, written once the first answer
+    # (and its Correlation Value) is in
+    my $fifo = "$tmp/final.fifo";
+    POSIX::mkfifo($fifo, 0600) or die "mkfifo: $!";
+    my $in = spew('h2-init', enc_init());
+    my $c = $CERT{nas};
+    my @tls = ('--cacert', "$certs/ca.crt", '--cert', "$certs/$c.crt",
+               '--key', "$certs/$c.key", '-H',
+               'Content-Type: application/octet-stream');
+    my $pid = open(my $curl, '-|', 'curl', '-sS', '--http2', @tls,
+        '-o', "$tmp/h2-0", '-w', '%{http_version} %{num_connects}\n',
+        '--data-binary', "\@$in", "https://127.0.0.1:$port/kmip",
+        '--next', '--http2', @tls, '-X', 'POST', '-T', $fifo,
+        '-o', "$tmp/h2-1", '-w', '%{http_version} %{num_connects}\n',
+        "https://127.0.0.1:$port/kmip") or die "curl: $!";
+    my $init;
+    for (1 .. 100) {
+        $init = eval { (kmip_find_all(ttlv_decode(slurp("$tmp/h2-0")),
+                                      'Batch Item'))[0] };
+        last if $init;
+        select(undef, undef, undef, 0.05);
+    }
+    op_ok($init, 'Init');
+    open my $w, '>:raw', $fifo or die "$fifo: $!";
+    print $w enc_final(out($init, 'Correlation Value') // '');
+    close $w;
+    my @lines = <$curl>;
+    close $curl;
+    is_deeply([ map { (split ' ')[0] } @lines ], [ 2, 2 ], 'both over HTTP/2')
+        or diag(@lines);
+    is((split ' ', $lines[1] // '')[1], 0, 'the second on the same connection');
+    my $final = (kmip_find_all(ttlv_decode(slurp("$tmp/h2-1")),
+                               'Batch Item'))[0];
+    op_ok($final, 'Final, on the same HTTP/2 connection');
+    ok(out($final, 'Authenticated Encryption Tag'), 'with the tag');
 };
 
 subtest 'http.client: a scope on one kept connection' => sub {

@@ -37,6 +37,9 @@ static ngx_int_t ngx_http_kmip_body(ngx_http_request_t *r,
     ngx_kmip_req_t *kr, u_char **body, size_t *len);
 static ngx_kmip_req_t *ngx_http_kmip_create_req(ngx_http_request_t *r,
     ngx_http_kmip_loc_conf_t *klcf);
+static ngx_kmip_crypto_streams_t *ngx_http_kmip_streams(
+    ngx_http_request_t *r, ngx_http_kmip_loc_conf_t *klcf);
+static void ngx_http_kmip_streams_close(void *data);
 static void ngx_http_kmip_run(ngx_http_request_t *r, ngx_kmip_req_t *kr,
     u_char *body, size_t len);
 static ngx_int_t ngx_http_kmip_decode(ngx_http_kmip_ctx_t *ctx,
@@ -360,12 +363,10 @@ ngx_http_kmip_create_req(ngx_http_request_t *r,
     kr->item_done = ngx_http_kmip_item_done;
     kr->data = r;
 
-    /*
-     * no multi-part Encrypt or Decrypt: a stream lives on its connection,
-     * and an HTTP request has none of its own (HTTP/2 multiplexes, a proxy
-     * pools)
-     */
-    kr->streams = NULL;
+    kr->streams = ngx_http_kmip_streams(r, klcf);
+    if (kr->streams == NULL) {
+        return NULL;
+    }
 
     kp = klcf->keyprotect.kp;
 
@@ -397,6 +398,76 @@ ngx_http_kmip_create_req(ngx_http_request_t *r,
     ctx->req = kr;
 
     return kr;
+}
+
+
+/*
+ * Multi-part operations (Init, Correlation Value, Final) live on the TLS
+ * connection, as on the KMIP port: an HTTP/1.1 keep-alive connection, or
+ * an HTTP/2 one whatever stream carries each part. The connection is one
+ * client (its certificate), and a stream's Correlation Value is random,
+ * so it is no one else's to continue. The parts of one location's streams
+ * are not another location's, whose scopes and operations may differ.
+ * Every part runs on the event loop, so HTTP/2's concurrent requests
+ * never touch a stream at the same time.
+ */
+
+static ngx_kmip_crypto_streams_t *
+ngx_http_kmip_streams(ngx_http_request_t *r, ngx_http_kmip_loc_conf_t *klcf)
+{
+    ngx_connection_t          *c;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_kmip_streams_t   *hs;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    c = r->connection;
+
+#if (NGX_HTTP_V2)
+    if (r->stream) {
+        c = r->stream->connection->connection;
+    }
+#endif
+
+    for (cln = c->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_kmip_streams_close) {
+            hs = cln->data;
+
+            if (hs->conf == klcf) {
+                return &hs->streams;
+            }
+        }
+    }
+
+    cln = ngx_pool_cleanup_add(c->pool, sizeof(ngx_http_kmip_streams_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    hs = cln->data;
+    ngx_memzero(hs, sizeof(ngx_http_kmip_streams_t));
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    hs->conf = klcf;
+    hs->connection = c;
+
+    /* a stream unused as long as an idle connection is dropped */
+    hs->streams.idle = (time_t) ngx_max(clcf->keepalive_timeout / 1000, 1);
+
+    cln->handler = ngx_http_kmip_streams_close;
+
+    return &hs->streams;
+}
+
+
+/* a stream dies with its connection, its key schedule wiped */
+
+static void
+ngx_http_kmip_streams_close(void *data)
+{
+    ngx_http_kmip_streams_t  *hs = data;
+
+    ngx_kmip_crypto_streams_close(&hs->streams, hs->connection->log);
 }
 
 

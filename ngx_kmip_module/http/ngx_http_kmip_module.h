@@ -16,6 +16,7 @@
 #include "ngx_kmip_cache.h"
 #include "ngx_kmip_op_store.h"
 #include "ngx_kmip_transport.h"
+#include "ngx_kmip_op_crypto.h"
 
 /*
  * KMIP over HTTPS ("KMIP Additional Message Encodings" v1.0): a request
@@ -65,6 +66,14 @@ typedef struct {
     const char                 *last_result;
     unsigned                    waiting:1;      /* on the key store */
 } ngx_http_kmip_ctx_t;
+
+
+/* a TLS connection's multi-part operations, per location */
+typedef struct {
+    ngx_kmip_crypto_streams_t   streams;
+    ngx_http_kmip_loc_conf_t   *conf;
+    ngx_connection_t           *connection;
+} ngx_http_kmip_streams_t;
 
 
 extern ngx_module_t  ngx_http_kmip_module;

@@ -30,19 +30,7 @@ my $kpconf = $kp->nginx_conf;
 my $certs = scope_certs();
 my $tmp = tempdir(CLEANUP => 1);
 
-# a client the CA vouches for, but in no scope
-unless (-f "$certs/stranger.crt") {
-    my $o = "-config $certs/openssl.cnf";
-    system("openssl req -new -newkey rsa:2048 -nodes $o"
-           . " -keyout $certs/stranger.key -out $certs/stranger.csr"
-           . " -subj '/O=ngx_kmip tests/CN=stranger' >/dev/null 2>&1") == 0
-        or die 'openssl req';
-    system("openssl x509 -req -in $certs/stranger.csr -CA $certs/ca.crt"
-           . " -CAkey $certs/ca.key -CAcreateserial -days 30 -sha256"
-           . " -extfile $certs/openssl.cnf -extensions client"
-           . " -out $certs/stranger.crt >/dev/null 2>&1") == 0
-        or die 'openssl x509';
-}
+stranger_cert();
 
 Test::Nginx::KMIP::_write_file("$certs/https-scopes.users",
     "dbadmin:{PLAIN}db-secret\nnasuser:{PLAIN}nas-secret\n");
@@ -77,11 +65,10 @@ EOF
             operations "Discover Versions" Query Create Get Locate;
         }
         kmip_scope nas {
-            subject "CN=kmip-test-client,O=ngx_kmip tests";
-            issuer "CN=ngx_kmip test CA,O=ngx_kmip tests";
+            subject "~^CN=kmip-test-client,";
         }
         kmip_scope db {
-            issuer "~CN=ngx_kmip other CA";
+            issuer "~ngx_kmip other CA";
             user dbadmin;
         }
 
@@ -106,18 +93,11 @@ my $seq = 0;
 
 sub spew {
     my ($name, $data) = @_;
-    my $f = "$tmp/$name";
-    open my $fh, '>:raw', $f or die "$f: $!";
-    print $fh $data;
-    close $fh;
-    return $f;
+    Test::Nginx::KMIP::_write_file("$tmp/$name", $data);
+    return "$tmp/$name";
 }
 
-sub slurp {
-    return '' unless -e $_[0];
-    local (@ARGV, $/) = @_;
-    return <> // '';
-}
+sub slurp { Test::Nginx::KMIP::_read_file($_[0]) }
 
 # post($who, $path, $ttlv): (HTTP status, the first batch item) of one
 # POST by curl with $who's certificate

@@ -8,10 +8,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#if (NGX_THREADS)
-#include <ngx_thread_pool.h>
-#endif
-
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_kp_conf.h"
@@ -264,7 +260,7 @@ static ngx_int_t
 ngx_http_kmip_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     uintptr_t data)
 {
-    ngx_str_t             value;
+    ngx_str_t             value, *scope;
     const char           *s;
     ngx_http_kmip_ctx_t  *ctx;
 
@@ -300,13 +296,8 @@ ngx_http_kmip_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
         break;
 
     case ngx_http_kmip_var_scope:
-        if (ctx->peer.scope) {
-            value = ctx->peer.scope->name;
-
-        } else if (ctx->peer.allowed) {
-            value = ngx_kmip_scope_default_name;
-        }
-
+        scope = ngx_kmip_peer_scope_name(&ctx->peer);
+        value = scope ? *scope : value;
         break;
 
     default: /* ngx_http_kmip_var_correlation */
@@ -464,34 +455,12 @@ ngx_http_kmip_check_conf(ngx_conf_t *cf, ngx_http_kmip_loc_conf_t *klcf)
         clcf->client_body_buffer_size = klcf->max_message_size + 1;
     }
 
-    /*
-     * OpenSSL decrypts records in place: a request (a Register's key)
-     * stays in its read buffer until it is reused; the buffers are
-     * released while a connection is idle and (OpenSSL 3) the plaintext
-     * cleansed once read, as the stream module does
-     */
-
-    if (sscf->ssl.ctx) {
-        SSL_CTX_set_mode(sscf->ssl.ctx, SSL_MODE_RELEASE_BUFFERS);
-
-#ifdef SSL_OP_CLEANSE_PLAINTEXT
-        SSL_CTX_set_options(sscf->ssl.ctx, SSL_OP_CLEANSE_PLAINTEXT);
-#endif
-    }
-
     if (ngx_http_kmip_scope_rings(cf, klcf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
-#if (NGX_THREADS)
-    /* key pairs are made in nginx's "default" thread pool */
-    klcf->server.thread_pool = ngx_thread_pool_add(cf, NULL);
-    if (klcf->server.thread_pool == NULL) {
-        return NGX_CONF_ERROR;
-    }
-#endif
-
-    return NGX_CONF_OK;
+    return (ngx_kmip_server_conf_enable(cf, &klcf->server, sscf->ssl.ctx)
+            == NGX_OK) ? NGX_CONF_OK : NGX_CONF_ERROR;
 }
 
 

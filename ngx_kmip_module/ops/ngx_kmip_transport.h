@@ -79,6 +79,13 @@ char *ngx_kmip_conf_allowed_certs(ngx_conf_t *cf, ngx_command_t *cmd,
 
 extern ngx_conf_post_handler_pt  ngx_kmip_conf_message_size_post;
 
+/*
+ * A server that serves KMIP, once merged: its TLS read buffers released
+ * and cleansed (ssl_ctx may be NULL), its thread pool for key pairs.
+ */
+ngx_int_t ngx_kmip_server_conf_enable(ngx_conf_t *cf,
+    ngx_kmip_server_conf_t *conf, SSL_CTX *ssl_ctx);
+
 
 /*
  * Who may use a server, the same over the KMIP port and over HTTPS
@@ -137,6 +144,9 @@ char *ngx_kmip_access_conf_check(ngx_conf_t *cf,
  */
 void ngx_kmip_peer_init(ngx_kmip_peer_t *peer, ngx_connection_t *c,
     ngx_pool_t *pool, ngx_kmip_access_conf_t *conf);
+
+/* the peer's scope's name, "default" without scopes; NULL: refused */
+ngx_str_t *ngx_kmip_peer_scope_name(ngx_kmip_peer_t *peer);
 
 /*
  * Checks a request before its batch runs: the peer, the user of its

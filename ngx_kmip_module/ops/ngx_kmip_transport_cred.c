@@ -237,11 +237,11 @@ ngx_kmip_cred_line(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_array_t *creds, ngx_str_t *file, ngx_uint_t n,
     u_char *line, size_t len)
 {
-    int                            legacy;
-    u_char                        *colon;
-    const char                    *why;
-    ngx_kmip_passwd_scheme_e       scheme;
-    ngx_kmip_credential_t  *cred;
+    int                        legacy;
+    u_char                    *colon;
+    const char                *why;
+    ngx_kmip_passwd_scheme_e   scheme;
+    ngx_kmip_credential_t     *cred;
 
     colon = ngx_strlchr(line, line + len, ':');
 
@@ -314,7 +314,7 @@ static void
 ngx_kmip_cred_inline(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_array_t *creds, ngx_str_t *file)
 {
-    ngx_uint_t                     i;
+    ngx_uint_t              i;
     ngx_kmip_credential_t  *cred;
 
     cred = creds->elts;
@@ -346,9 +346,9 @@ ngx_int_t
 ngx_kmip_cred_check(ngx_array_t *creds, ngx_kmip_req_t *r,
     ngx_kmip_access_done_pt done, const char **what)
 {
-    ngx_uint_t                     i;
+    ngx_uint_t              i;
     ngx_kmip_credential_t  *cred;
-    u_char                         key[SHA256_DIGEST_LENGTH];
+    u_char                  key[SHA256_DIGEST_LENGTH];
 
     if (r->msg.username == NULL) {
         r->anonymous = 1;
@@ -531,7 +531,7 @@ ngx_kmip_cred_cached(u_char *key)
 static void
 ngx_kmip_cred_remember(u_char *key)
 {
-    ngx_uint_t                      i;
+    ngx_uint_t               i;
     ngx_kmip_cred_cached_t  *e, *oldest;
 
     oldest = &ngx_kmip_cred_cache[0];
@@ -560,9 +560,9 @@ static ngx_int_t
 ngx_kmip_cred_post(ngx_kmip_req_t *r, ngx_kmip_access_done_pt done,
     ngx_kmip_credential_t *cred, u_char *key)
 {
-    size_t                        hlen;
-    ngx_thread_task_t            *task;
-    ngx_pool_cleanup_t           *cln;
+    size_t                 hlen;
+    ngx_thread_task_t     *task;
+    ngx_pool_cleanup_t    *cln;
     ngx_kmip_cred_task_t  *t;
 
     cln = ngx_pool_cleanup_add(r->pool, 0);

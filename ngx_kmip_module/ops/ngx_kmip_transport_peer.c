@@ -179,6 +179,19 @@ ngx_kmip_peer_names(ngx_kmip_peer_t *peer, ngx_pool_t *pool, X509 *x509,
 }
 
 
+/* $kmip_client_scope: a refused client has none */
+
+ngx_str_t *
+ngx_kmip_peer_scope_name(ngx_kmip_peer_t *peer)
+{
+    if (peer->scope) {
+        return &peer->scope->name;
+    }
+
+    return peer->allowed ? &ngx_kmip_scope_default_name : NULL;
+}
+
+
 /*
  * A request without a credential, on a server that requires one, runs with
  * r->anonymous set: operations that create, reveal or change keys then

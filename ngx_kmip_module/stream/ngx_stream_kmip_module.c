@@ -8,10 +8,6 @@
 #include <ngx_core.h>
 #include <ngx_stream.h>
 
-#if (NGX_THREADS)
-#include <ngx_thread_pool.h>
-#endif
-
 #include "ngx_kmip_transport.h"
 #include "ngx_stream_kmip_module.h"
 #include "ngx_kmip_store_kp.h"
@@ -25,7 +21,6 @@ static ngx_int_t ngx_stream_kmip_kp_map(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_scope_rings(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_plain_listen(ngx_conf_t *cf,
     ngx_stream_core_srv_conf_t *cscf, ngx_str_t *addr);
-static void ngx_stream_kmip_ssl_cleanse(ngx_conf_t *cf);
 static void *ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -448,6 +443,8 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_stream_kmip_srv_conf_t *prev = parent;
     ngx_stream_kmip_srv_conf_t *conf = child;
 
+    ngx_stream_kmip_ssl_conf_t  *sslcf;
+
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_size_value(conf->max_message_size, prev->max_message_size,
                               64 * 1024);
@@ -465,15 +462,16 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     if (conf->enable) {
-        ngx_stream_kmip_ssl_cleanse(cf);
+        /* the stream SSL module, which merges before this one, has made
+           the server's SSL_CTX */
+        sslcf = ngx_stream_conf_get_module_srv_conf(cf,
+                                                    ngx_stream_ssl_module);
 
-#if (NGX_THREADS)
-        /* key pairs are made in nginx's "default" thread pool */
-        conf->server.thread_pool = ngx_thread_pool_add(cf, NULL);
-        if (conf->server.thread_pool == NULL) {
+        if (ngx_kmip_server_conf_enable(cf, &conf->server, sslcf->ssl.ctx)
+            != NGX_OK)
+        {
             return NGX_CONF_ERROR;
         }
-#endif
     }
 
     return ngx_stream_kmip_check_access_conf(cf, conf);
@@ -498,33 +496,6 @@ ngx_stream_kmip_check_access_conf(ngx_conf_t *cf,
                                       kscf->server.operations, sslcf->verify,
                                       sslcf->client_certificate.len
                                       || sslcf->trusted_certificate.len);
-}
-
-
-/*
- * OpenSSL decrypts records in place: requests (a Register's key) stay in
- * the clear in its read buffer until it is reused or freed. The buffers
- * are released while a connection is idle, and (OpenSSL 3) the plaintext
- * is cleansed as soon as the module has read it. The stream SSL module
- * has created the server's SSL_CTX by now: it merges before this module.
- */
-
-static void
-ngx_stream_kmip_ssl_cleanse(ngx_conf_t *cf)
-{
-    ngx_stream_kmip_ssl_conf_t  *sslcf;
-
-    sslcf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_ssl_module);
-
-    if (sslcf->ssl.ctx == NULL) {
-        return;
-    }
-
-    SSL_CTX_set_mode(sslcf->ssl.ctx, SSL_MODE_RELEASE_BUFFERS);
-
-#ifdef SSL_OP_CLEANSE_PLAINTEXT
-    SSL_CTX_set_options(sslcf->ssl.ctx, SSL_OP_CLEANSE_PLAINTEXT);
-#endif
 }
 
 
@@ -568,7 +539,7 @@ ngx_stream_kmip_variable(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data)
 {
     u_char                 *p;
-    ngx_str_t               value;
+    ngx_str_t               value, *scope;
     const char             *name;
     ngx_stream_kmip_ctx_t  *ctx;
 
@@ -613,15 +584,12 @@ ngx_stream_kmip_variable(ngx_stream_session_t *s,
         break;
 
     default: /* NGX_STREAM_KMIP_VAR_CLIENT_SCOPE */
-        if (ctx->peer.scope) {
-            value = ctx->peer.scope->name;
-
-        } else if (ctx->peer.allowed && ctx->conf->access.scopes == NULL) {
-            value = ngx_kmip_scope_default_name;
-
-        } else {
+        scope = ngx_kmip_peer_scope_name(&ctx->peer);
+        if (scope == NULL) {
             goto not_found;
         }
+
+        value = *scope;
     }
 
     if (value.len == 0 && data >= NGX_STREAM_KMIP_VAR_CLIENT_FINGERPRINT) {

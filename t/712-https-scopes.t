@@ -7,7 +7,7 @@
 # checked, a wrong one refused; the audit log and the access log name the
 # scope; kmip_https_operations_total counts the HTTPS batch items; a
 # multi-part Encrypt runs on one HTTP/1.1 keep-alive or HTTP/2 connection,
-# and no other connection can continue it. Real curl, and Python's
+# and no other connection, nor another location, can continue it. Real curl, and Python's
 # http.client on one kept connection.
 
 use strict;
@@ -73,6 +73,10 @@ EOF
         }
 
         location = /kmip {
+            kmip;
+        }
+
+        location = /other {
             kmip;
         }
 
@@ -254,8 +258,9 @@ sub h1_conn {
         SSL_key_file => "$certs/$c.key", SSL_verifycn_name => 'localhost',
         SSL_verify_mode => 0, Timeout => 10) or die "connect: $SSL_ERROR";
     return sub {
-        my ($body) = @_;
-        print $s "POST /kmip HTTP/1.1\r\nHost: localhost\r\n"
+        my ($body, $path) = @_;
+        $path //= '/kmip';
+        print $s "POST $path HTTP/1.1\r\nHost: localhost\r\n"
                  . "Content-Type: application/octet-stream\r\n"
                  . "Content-Length: " . length($body) . "\r\n\r\n$body";
         my ($head, $line) = ('', '');
@@ -286,6 +291,11 @@ subtest 'multi-part Encrypt on one HTTP/1.1 keep-alive connection' => sub {
                         B('Data', $pt2), BOOL('Final Indicator', 1));
     ok(reason($elsewhere), 'not on another connection ('
        . sprintf('0x%x', reason($elsewhere)) . ')');
+
+    # nor another location on the same connection
+    my $other = $h1->(enc_final($cv), '/other');
+    ok(reason($other), 'not in another location ('
+       . sprintf('0x%x', reason($other)) . ')');
 
     my $final = $h1->(enc_final($cv));
     op_ok($final, 'Final, on the same connection');

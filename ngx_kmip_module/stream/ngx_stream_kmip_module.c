@@ -17,8 +17,7 @@
 static ngx_int_t ngx_stream_kmip_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_check_listen(ngx_conf_t *cf);
-static ngx_int_t ngx_stream_kmip_kp_map(ngx_conf_t *cf);
-static ngx_int_t ngx_stream_kmip_scope_rings(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_kmip_kp_servers(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_plain_listen(ngx_conf_t *cf,
     ngx_stream_core_srv_conf_t *cscf, ngx_str_t *addr);
 static void *ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf);
@@ -206,54 +205,26 @@ ngx_stream_kmip_add_variables(ngx_conf_t *cf)
 static ngx_int_t
 ngx_stream_kmip_postconfiguration(ngx_conf_t *cf)
 {
-    if (ngx_stream_kmip_check_listen(cf) != NGX_OK
-        || ngx_stream_kmip_kp_map(cf) != NGX_OK)
-    {
+    if (ngx_stream_kmip_check_listen(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    return ngx_stream_kmip_scope_rings(cf);
+    return ngx_stream_kmip_kp_servers(cf);
 }
 
 
 /*
- * The node's map from Unique Identifier to Key Protect key
- * (ngx_kmip_store_kp.h): one zone, which a kmip server with Key Protect
- * adds (the http module's locations add the same)
+ * What a kmip server with Key Protect needs once the stream block is read:
+ * the node's map from Unique Identifier to Key Protect key
+ * (ngx_kmip_store_kp.h), one zone, which the http module's locations add
+ * too; and, for a scope with its own key_ring or root_key, its own Key
+ * Protect client configuration: the server's, with those. Made once, in
+ * the cycle's pool, since work that outlives a request (a deferred
+ * clean-up) holds on to the configuration it ran with.
  */
 
 static ngx_int_t
-ngx_stream_kmip_kp_map(ngx_conf_t *cf)
-{
-    ngx_uint_t                    i;
-    ngx_stream_kmip_srv_conf_t   *kscf;
-    ngx_stream_core_srv_conf_t  **cscfp;
-    ngx_stream_core_main_conf_t  *cmcf;
-
-    cmcf = ngx_stream_conf_get_module_main_conf(cf, ngx_stream_core_module);
-    cscfp = cmcf->servers.elts;
-
-    for (i = 0; i < cmcf->servers.nelts; i++) {
-        kscf = cscfp[i]->ctx->srv_conf[ngx_stream_kmip_module.ctx_index];
-
-        if (kscf->enable && ngx_stream_kmip_keyprotect_srv_kp(cscfp[i])) {
-            return ngx_kmip_store_kp_map_add(cf);
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * A scope with its own key_ring or root_key gets its own Key Protect client
- * configuration: the server's, with those. Made once, in the cycle's
- * pool, since work that outlives a request (a deferred clean-up) holds on
- * to the configuration it ran with.
- */
-
-static ngx_int_t
-ngx_stream_kmip_scope_rings(ngx_conf_t *cf)
+ngx_stream_kmip_kp_servers(ngx_conf_t *cf)
 {
     ngx_uint_t                    i, n;
     ngx_kmip_kp_t                *kp;
@@ -269,7 +240,15 @@ ngx_stream_kmip_scope_rings(ngx_conf_t *cf)
         kscf = cscfp[i]->ctx->srv_conf[ngx_stream_kmip_module.ctx_index];
         kp = ngx_stream_kmip_keyprotect_srv_kp(cscfp[i]);
 
-        if (!kscf->enable || kscf->access.scopes == NULL || kp == NULL) {
+        if (!kscf->enable || kp == NULL) {
+            continue;
+        }
+
+        if (ngx_kmip_store_kp_map_add(cf) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (kscf->access.scopes == NULL) {
             continue;
         }
 

@@ -25,18 +25,7 @@ my $kp = suite_kp();
 my $certs = scope_certs();
 
 # a client the CA vouches for, but in no scope
-unless (-f "$certs/stranger.crt") {
-    my $o = "-config $certs/openssl.cnf";
-    system("openssl req -new -newkey rsa:2048 -nodes $o"
-           . " -keyout $certs/stranger.key -out $certs/stranger.csr"
-           . " -subj '/O=ngx_kmip tests/CN=stranger' >/dev/null 2>&1") == 0
-        or die 'openssl req';
-    system("openssl x509 -req -in $certs/stranger.csr -CA $certs/ca.crt"
-           . " -CAkey $certs/ca.key -CAcreateserial -days 30 -sha256"
-           . " -extfile $certs/openssl.cnf -extensions client"
-           . " -out $certs/stranger.crt >/dev/null 2>&1") == 0
-        or die 'openssl x509';
-}
+stranger_cert();
 
 # the database's own key ring, with its own root key in it
 my $ring = $kp->kp_call('POST', 'key_rings/db-ring');

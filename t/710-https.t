@@ -664,10 +664,11 @@ subtest 'nginx -t refuses what cannot be served safely' => sub {
 unlike($node->error_log_text, qr/\[(?:alert|crit|emerg)\]/,
        'no alert in the error log');
 
+# stopped here, not at global destruction, when the harness may have
+# removed its prefix (and pid file) already, leaving it running
+$node->stop;
+
 # TEST_NGINX_USE_VALGRIND=1: memcheck's verdict on everything above
-if ($node->{valgrind}) {
-    $node->stop;
-    Test::Nginx::KMIP::_check_valgrind($node, 't/710');
-}
+Test::Nginx::KMIP::_check_valgrind($node, 't/710') if $node->{valgrind};
 
 done_testing();

@@ -37,12 +37,16 @@ static ngx_int_t ngx_http_kmip_body(ngx_http_request_t *r,
     ngx_kmip_req_t *kr, u_char **body, size_t *len);
 static ngx_kmip_req_t *ngx_http_kmip_create_req(ngx_http_request_t *r,
     ngx_http_kmip_loc_conf_t *klcf);
+static ngx_kmip_crypto_streams_t *ngx_http_kmip_streams(
+    ngx_http_request_t *r, ngx_http_kmip_loc_conf_t *klcf);
+static void ngx_http_kmip_streams_close(void *data);
 static void ngx_http_kmip_run(ngx_http_request_t *r, ngx_kmip_req_t *kr,
     u_char *body, size_t len);
 static ngx_int_t ngx_http_kmip_decode(ngx_http_kmip_ctx_t *ctx,
     ngx_kmip_req_t *kr, u_char *body, size_t len, ngx_kmip_item_t **root);
-static const char *ngx_http_kmip_peer(ngx_http_request_t *r,
-    ngx_http_kmip_ctx_t *ctx, ngx_http_kmip_loc_conf_t *klcf);
+static void ngx_http_kmip_access_done(ngx_kmip_req_t *kr, ngx_int_t rc,
+    const char *what);
+static void ngx_http_kmip_item_done(ngx_kmip_req_t *kr, ngx_uint_t n);
 static void ngx_http_kmip_reject(ngx_kmip_req_t *kr, uint32_t reason,
     const char *what);
 static void ngx_http_kmip_request_done(ngx_kmip_req_t *kr);
@@ -204,15 +208,20 @@ ngx_http_kmip_body_handler(ngx_http_request_t *r)
 
     klcf = ngx_http_get_module_loc_conf(r, ngx_http_kmip_module);
 
+    /*
+     * who asks, and in which scope, known before the body is decoded
+     * ($kmip_client_fingerprint, $kmip_client_scope): the certificate is
+     * the TLS connection's, so every request of a keep-alive or an HTTP/2
+     * connection lands in the same scope
+     */
+    ctx = ngx_http_get_module_ctx(r, ngx_http_kmip_module);
+    ngx_kmip_peer_init(&ctx->peer, r->connection, r->pool, &klcf->access);
+
     kr = ngx_http_kmip_create_req(r, klcf);
     if (kr == NULL) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
-
-    /* who asks, known before the body is decoded ($kmip_client_fingerprint) */
-    ctx = ngx_http_get_module_ctx(r, ngx_http_kmip_module);
-    ctx->refusal = ngx_http_kmip_peer(r, ctx, klcf);
 
     ngx_http_kmip_wipe_preread(r, ctx);
 
@@ -334,6 +343,8 @@ static ngx_kmip_req_t *
 ngx_http_kmip_create_req(ngx_http_request_t *r,
     ngx_http_kmip_loc_conf_t *klcf)
 {
+    ngx_uint_t            n;
+    ngx_kmip_kp_t        *kp;
     ngx_kmip_req_t       *kr;
     ngx_http_kmip_ctx_t  *ctx;
 
@@ -349,25 +360,35 @@ ngx_http_kmip_create_req(ngx_http_request_t *r,
     kr->msg.maximum_response_size = -1;
     kr->conf = &klcf->server;
     kr->done = ngx_http_kmip_request_done;
+    kr->item_done = ngx_http_kmip_item_done;
     kr->data = r;
 
-    /*
-     * no multi-part Encrypt or Decrypt: a stream lives on its connection,
-     * and an HTTP request has none of its own (HTTP/2 multiplexes, a proxy
-     * pools)
-     */
-    kr->streams = NULL;
+    kr->streams = ngx_http_kmip_streams(r, klcf);
+    if (kr->streams == NULL) {
+        return NULL;
+    }
 
-    if (klcf->keyprotect.kp) {
+    kp = klcf->keyprotect.kp;
+
+    if (kp && ctx->peer.scope && klcf->scope_kp) {
+        /* a scope with its own key ring */
+        n = ctx->peer.scope
+            - (ngx_kmip_scope_t *) klcf->access.scopes->elts;
+        kp = klcf->scope_kp[n] ? klcf->scope_kp[n] : kp;
+    }
+
+    if (kp) {
         kr->store = ngx_kmip_store_open(r->pool, r->connection->log,
-                                        &ngx_kmip_store_kp_backend,
-                                        klcf->keyprotect.kp, klcf->cache);
+                                        &ngx_kmip_store_kp_backend, kp,
+                                        klcf->cache);
         if (kr->store == NULL) {
             return NULL;
         }
 
-        kr->store->scope = *ngx_kmip_scope_stored_name(NULL);
+        kr->store->scope = *ngx_kmip_scope_stored_name(ctx->peer.scope);
     }
+
+    ngx_kmip_audit_init_req(kr, klcf->cache, klcf->audit);
 
     (void) ngx_kmip_req_init(kr);
 
@@ -380,16 +401,86 @@ ngx_http_kmip_create_req(ngx_http_request_t *r,
 }
 
 
+/*
+ * Multi-part operations (Init, Correlation Value, Final) live on the TLS
+ * connection, as on the KMIP port: an HTTP/1.1 keep-alive connection, or
+ * an HTTP/2 one whatever stream carries each part. The connection is one
+ * client (its certificate), and a stream's Correlation Value is random,
+ * so it is no one else's to continue. The parts of one location's streams
+ * are not another location's, whose scopes and operations may differ.
+ * Every part runs on the event loop, so HTTP/2's concurrent requests
+ * never touch a stream at the same time.
+ */
+
+static ngx_kmip_crypto_streams_t *
+ngx_http_kmip_streams(ngx_http_request_t *r, ngx_http_kmip_loc_conf_t *klcf)
+{
+    ngx_connection_t          *c;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_kmip_streams_t   *hs;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    c = r->connection;
+
+#if (NGX_HTTP_V2)
+    if (r->stream) {
+        c = r->stream->connection->connection;
+    }
+#endif
+
+    for (cln = c->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_kmip_streams_close) {
+            hs = cln->data;
+
+            if (hs->conf == klcf) {
+                return &hs->streams;
+            }
+        }
+    }
+
+    cln = ngx_pool_cleanup_add(c->pool, sizeof(ngx_http_kmip_streams_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    hs = cln->data;
+    ngx_memzero(hs, sizeof(ngx_http_kmip_streams_t));
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    hs->conf = klcf;
+    hs->connection = c;
+
+    /* a stream unused as long as an idle connection is dropped */
+    hs->streams.idle = (time_t) ngx_max(clcf->keepalive_timeout / 1000, 1);
+
+    cln->handler = ngx_http_kmip_streams_close;
+
+    return &hs->streams;
+}
+
+
+/* a stream dies with its connection, its key schedule wiped */
+
+static void
+ngx_http_kmip_streams_close(void *data)
+{
+    ngx_http_kmip_streams_t  *hs = data;
+
+    ngx_kmip_crypto_streams_close(&hs->streams, hs->connection->log);
+}
+
+
 static void
 ngx_http_kmip_run(ngx_http_request_t *r, ngx_kmip_req_t *kr, u_char *body,
     size_t len)
 {
     ngx_int_t                  rc;
     ngx_uint_t                 known;
+    const char                *what;
     ngx_kmip_item_t           *root;
     ngx_http_kmip_ctx_t       *ctx;
-
-    static ngx_str_t  none = ngx_string("none (no certificate)");
+    ngx_http_kmip_loc_conf_t  *klcf;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_kmip_module);
 
@@ -415,15 +506,50 @@ ngx_http_kmip_run(ngx_http_request_t *r, ngx_kmip_req_t *kr, u_char *body,
         return;
     }
 
-    /* a refused client learns why in the request's own version */
+    /*
+     * a refused client learns why in the request's own version; a slow
+     * password hash is checked in a thread while the request waits
+     */
 
-    if (ctx->refusal) {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "kmip: %s: sha256 %V", ctx->refusal,
-                      ctx->fingerprint.len ? &ctx->fingerprint : &none);
-        r->keepalive = 0;
-        ngx_http_kmip_reject(kr, NGX_KMIP_REASON_PERMISSION_DENIED,
-                             ctx->refusal);
+    klcf = ngx_http_get_module_loc_conf(r, ngx_http_kmip_module);
+
+    what = NULL;
+    rc = ngx_kmip_peer_check(&ctx->peer, &klcf->access, kr,
+                             ngx_http_kmip_access_done, &what);
+
+    if (rc == NGX_AGAIN) {
+        ctx->waiting = 1;
+        r->read_event_handler = ngx_http_test_reading;
+        r->connection->log->action = "checking the KMIP credential";
+        return;
+    }
+
+    ngx_http_kmip_access_done(kr, rc, what);
+}
+
+
+/*
+ * The request once its access is decided: refused with Permission Denied
+ * (a refused certificate closes the connection after the answer, as on
+ * the KMIP port), or its batch run.
+ */
+
+static void
+ngx_http_kmip_access_done(ngx_kmip_req_t *kr, ngx_int_t rc,
+    const char *what)
+{
+    ngx_http_request_t   *r;
+    ngx_http_kmip_ctx_t  *ctx;
+
+    r = kr->data;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_kmip_module);
+
+    if (rc != NGX_OK) {
+        if (!ctx->peer.allowed) {
+            r->keepalive = 0;
+        }
+
+        ngx_http_kmip_reject(kr, NGX_KMIP_REASON_PERMISSION_DENIED, what);
         return;
     }
 
@@ -451,6 +577,28 @@ ngx_http_kmip_run(ngx_http_request_t *r, ngx_kmip_req_t *kr, u_char *body,
     ctx->waiting = 1;
     r->read_event_handler = ngx_http_test_reading;
     r->connection->log->action = "waiting for the key store";
+}
+
+
+/* a batch item is answered: audited and counted as on the KMIP port */
+
+static void
+ngx_http_kmip_item_done(ngx_kmip_req_t *kr, ngx_uint_t n)
+{
+    ngx_http_request_t        *r;
+    ngx_http_kmip_ctx_t       *ctx;
+    ngx_kmip_audit_who_t       who;
+    ngx_http_kmip_loc_conf_t  *klcf;
+
+    r = kr->data;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_kmip_module);
+    klcf = ngx_http_get_module_loc_conf(r, ngx_http_kmip_module);
+
+    who.transport = NGX_KMIP_TRANSPORT_HTTPS;
+    who.addr = &r->connection->addr_text;
+    who.peer = &ctx->peer;
+
+    ngx_kmip_audit_item(kr, n, klcf->audit, &who);
 }
 
 
@@ -500,56 +648,6 @@ ngx_http_kmip_decode(ngx_http_kmip_ctx_t *ctx, ngx_kmip_req_t *kr,
     }
 
     return NGX_OK;
-}
-
-
-/*
- * Who may use the location: nginx has verified the client certificate
- * (ssl_verify_client on), or kmip_allowed_client_certificate pins it.
- * NULL: allowed; otherwise why not.
- */
-
-static const char *
-ngx_http_kmip_peer(ngx_http_request_t *r, ngx_http_kmip_ctx_t *ctx,
-    ngx_http_kmip_loc_conf_t *klcf)
-{
-    u_char            *fp;
-    X509              *x509;
-    unsigned int       n;
-    ngx_connection_t  *c;
-    u_char             digest[NGX_HTTP_KMIP_SHA256_LEN];
-
-    c = r->connection;
-
-    x509 = SSL_get_peer_certificate(c->ssl->connection);
-    if (x509 == NULL) {
-        return klcf->allowed_certs ? "client certificate not allowed" : NULL;
-    }
-
-    n = sizeof(digest);
-
-    if (X509_digest(x509, EVP_sha256(), digest, &n) == 0) {
-        X509_free(x509);
-        ERR_clear_error();
-        return "client certificate unreadable";
-    }
-
-    X509_free(x509);
-
-    fp = ngx_pnalloc(r->pool, 2 * NGX_HTTP_KMIP_SHA256_LEN);
-    if (fp != NULL) {
-        ngx_hex_dump(fp, digest, NGX_HTTP_KMIP_SHA256_LEN);
-        ctx->fingerprint.data = fp;
-        ctx->fingerprint.len = 2 * NGX_HTTP_KMIP_SHA256_LEN;
-    }
-
-    if (klcf->allowed_certs
-        && !ngx_kmip_digest_listed(klcf->allowed_certs, digest))
-    {
-        return "client certificate not allowed";
-    }
-
-    return NULL;
 }
 
 

@@ -8,10 +8,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#if (NGX_THREADS)
-#include <ngx_thread_pool.h>
-#endif
-
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_kp_conf.h"
@@ -27,6 +23,8 @@ static void *ngx_http_kmip_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_kmip_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_kmip_check_conf(ngx_conf_t *cf,
+    ngx_http_kmip_loc_conf_t *klcf);
+static ngx_int_t ngx_http_kmip_scope_rings(ngx_conf_t *cf,
     ngx_http_kmip_loc_conf_t *klcf);
 static char *ngx_http_kmip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_kmip_key_cache(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -59,7 +57,29 @@ static ngx_command_t  ngx_http_kmip_commands[] = {
       NGX_HTTP_KMIP_CONF,
       ngx_kmip_conf_allowed_certs,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_kmip_loc_conf_t, allowed_certs),
+      offsetof(ngx_http_kmip_loc_conf_t, access.allowed_certs),
+      NULL },
+
+    { ngx_string("kmip_credentials_file"),
+      NGX_HTTP_KMIP_CONF,
+      ngx_kmip_conf_credentials_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_kmip_loc_conf_t, access.credentials),
+      NULL },
+
+    { ngx_string("kmip_scope"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_BLOCK
+                        |NGX_CONF_TAKE1,
+      ngx_kmip_scope_block,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_kmip_loc_conf_t, access.scopes),
+      NULL },
+
+    { ngx_string("kmip_audit_log"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_kmip_conf_audit_log,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_kmip_loc_conf_t, audit),
       NULL },
 
     { ngx_string("kmip_protocol_versions"),
@@ -188,6 +208,7 @@ enum {
     ngx_http_kmip_var_result,
     ngx_http_kmip_var_encoding,
     ngx_http_kmip_var_fingerprint,
+    ngx_http_kmip_var_scope,
     ngx_http_kmip_var_correlation
 };
 
@@ -205,6 +226,9 @@ static ngx_http_variable_t  ngx_http_kmip_vars[] = {
 
     { ngx_string("kmip_client_fingerprint"), NULL, ngx_http_kmip_variable,
       ngx_http_kmip_var_fingerprint, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("kmip_client_scope"), NULL, ngx_http_kmip_variable,
+      ngx_http_kmip_var_scope, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("kmip_correlation"), NULL, ngx_http_kmip_variable,
       ngx_http_kmip_var_correlation, NGX_HTTP_VAR_NOCACHEABLE, 0 },
@@ -236,7 +260,7 @@ static ngx_int_t
 ngx_http_kmip_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     uintptr_t data)
 {
-    ngx_str_t             value;
+    ngx_str_t             value, *scope;
     const char           *s;
     ngx_http_kmip_ctx_t  *ctx;
 
@@ -268,7 +292,12 @@ ngx_http_kmip_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
         break;
 
     case ngx_http_kmip_var_fingerprint:
-        value = ctx->fingerprint;
+        value = ctx->peer.fingerprint;
+        break;
+
+    case ngx_http_kmip_var_scope:
+        scope = ngx_kmip_peer_scope_name(&ctx->peer);
+        value = scope ? *scope : value;
         break;
 
     default: /* ngx_http_kmip_var_correlation */
@@ -310,8 +339,10 @@ ngx_http_kmip_create_loc_conf(ngx_conf_t *cf)
 
     conf->enable = NGX_CONF_UNSET;
     conf->max_message_size = NGX_CONF_UNSET_SIZE;
-    conf->allowed_certs = NGX_CONF_UNSET_PTR;
+    conf->audit = NGX_CONF_UNSET_PTR;
     conf->cache_set = NGX_CONF_UNSET;
+
+    ngx_kmip_access_conf_init(&conf->access);
 
     ngx_kmip_server_conf_init(&conf->server);
 
@@ -334,7 +365,9 @@ ngx_http_kmip_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_size_value(conf->max_message_size, prev->max_message_size,
                               64 * 1024);
-    ngx_conf_merge_ptr_value(conf->allowed_certs, prev->allowed_certs, NULL);
+    ngx_conf_merge_ptr_value(conf->audit, prev->audit, NULL);
+
+    ngx_kmip_access_conf_merge(&prev->access, &conf->access);
 
     if (conf->cache_set == NGX_CONF_UNSET) {
         conf->cache_set = prev->cache_set;
@@ -379,16 +412,14 @@ ngx_http_kmip_check_conf(ngx_conf_t *cf, ngx_http_kmip_loc_conf_t *klcf)
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     sscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_ssl_module);
 
-    /*
-     * without ssl_verify_client on, anyone who reaches the location would
-     * be a KMIP client
-     */
+    /* the same rules as a stream server's (ngx_kmip_transport_peer.c) */
 
-    if (sscf->verify != 1 && klcf->allowed_certs == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"kmip\" needs client certificates: set "
-                           "\"ssl_verify_client on\", or pin certificates "
-                           "with \"kmip_allowed_client_certificate\"");
+    if (ngx_kmip_access_conf_check(cf, &klcf->access,
+                                   klcf->server.operations, sscf->verify,
+                                   sscf->client_certificate.len
+                                   || sscf->trusted_certificate.len)
+        != NGX_CONF_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -424,30 +455,12 @@ ngx_http_kmip_check_conf(ngx_conf_t *cf, ngx_http_kmip_loc_conf_t *klcf)
         clcf->client_body_buffer_size = klcf->max_message_size + 1;
     }
 
-    /*
-     * OpenSSL decrypts records in place: a request (a Register's key)
-     * stays in its read buffer until it is reused; the buffers are
-     * released while a connection is idle and (OpenSSL 3) the plaintext
-     * cleansed once read, as the stream module does
-     */
-
-    if (sscf->ssl.ctx) {
-        SSL_CTX_set_mode(sscf->ssl.ctx, SSL_MODE_RELEASE_BUFFERS);
-
-#ifdef SSL_OP_CLEANSE_PLAINTEXT
-        SSL_CTX_set_options(sscf->ssl.ctx, SSL_OP_CLEANSE_PLAINTEXT);
-#endif
-    }
-
-#if (NGX_THREADS)
-    /* key pairs are made in nginx's "default" thread pool */
-    klcf->server.thread_pool = ngx_thread_pool_add(cf, NULL);
-    if (klcf->server.thread_pool == NULL) {
+    if (ngx_http_kmip_scope_rings(cf, klcf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
-#endif
 
-    return NGX_CONF_OK;
+    return (ngx_kmip_server_conf_enable(cf, &klcf->server, sscf->ssl.ctx)
+            == NGX_OK) ? NGX_CONF_OK : NGX_CONF_ERROR;
 }
 
 
@@ -476,6 +489,47 @@ ngx_http_kmip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf->handler = ngx_http_kmip_handler;
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A scope with its own key_ring or root_key gets its own Key Protect client
+ * configuration: the location's, with those; in the cycle's pool, since
+ * work that outlives a request (a deferred clean-up) holds on to the
+ * configuration it ran with.
+ */
+
+static ngx_int_t
+ngx_http_kmip_scope_rings(ngx_conf_t *cf, ngx_http_kmip_loc_conf_t *klcf)
+{
+    ngx_uint_t         n;
+    ngx_kmip_scope_t  *scope;
+
+    if (klcf->access.scopes == NULL || klcf->keyprotect.kp == NULL) {
+        return NGX_OK;
+    }
+
+    klcf->scope_kp = ngx_pcalloc(cf->pool, klcf->access.scopes->nelts
+                                           * sizeof(ngx_kmip_kp_t *));
+    if (klcf->scope_kp == NULL) {
+        return NGX_ERROR;
+    }
+
+    scope = klcf->access.scopes->elts;
+
+    for (n = 0; n < klcf->access.scopes->nelts; n++) {
+        if (scope[n].key_ring.len || scope[n].root_key.len) {
+            klcf->scope_kp[n] = ngx_kmip_kp_conf_ring(cf->pool,
+                                                      klcf->keyprotect.kp,
+                                                      &scope[n].key_ring,
+                                                      &scope[n].root_key);
+            if (klcf->scope_kp[n] == NULL) {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
 }
 
 

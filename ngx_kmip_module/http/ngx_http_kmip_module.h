@@ -16,6 +16,7 @@
 #include "ngx_kmip_cache.h"
 #include "ngx_kmip_op_store.h"
 #include "ngx_kmip_transport.h"
+#include "ngx_kmip_op_crypto.h"
 
 /*
  * KMIP over HTTPS ("KMIP Additional Message Encodings" v1.0): a request
@@ -31,9 +32,6 @@
  */
 
 
-#define NGX_HTTP_KMIP_SHA256_LEN  32
-
-
 typedef enum {
     ngx_http_kmip_ttlv = 0,
     ngx_http_kmip_json,
@@ -44,7 +42,10 @@ typedef enum {
 typedef struct {
     ngx_flag_t                  enable;
     size_t                      max_message_size;
-    ngx_array_t                *allowed_certs;  /* SHA-256 digests */
+    ngx_kmip_access_conf_t      access;
+    ngx_kmip_kp_t             **scope_kp;       /* per scope, as a
+                                                   stream server's */
+    ngx_open_file_t            *audit;          /* NULL: off */
     ngx_kmip_cache_t           *cache;          /* NULL: off */
     ngx_flag_t                  cache_set;
     ngx_kmip_kp_conf_t          keyprotect;
@@ -55,9 +56,8 @@ typedef struct {
 typedef struct {
     ngx_kmip_req_t             *req;
     ngx_http_kmip_encoding_e    encoding;
-    ngx_str_t                   fingerprint;    /* SHA-256, hex */
-    const char                 *refusal;        /* NULL: the client may
-                                                   use the location */
+    ngx_kmip_peer_t             peer;           /* who asks, and in
+                                                   which scope */
     ngx_buf_t                  *header_in;      /* HTTP/1.x: the header
                                                    buffer, and where the
                                                    body began in it */
@@ -66,6 +66,14 @@ typedef struct {
     const char                 *last_result;
     unsigned                    waiting:1;      /* on the key store */
 } ngx_http_kmip_ctx_t;
+
+
+/* a TLS connection's multi-part operations, per location */
+typedef struct {
+    ngx_kmip_crypto_streams_t   streams;
+    ngx_http_kmip_loc_conf_t   *conf;
+    ngx_connection_t           *connection;
+} ngx_http_kmip_streams_t;
 
 
 extern ngx_module_t  ngx_http_kmip_module;

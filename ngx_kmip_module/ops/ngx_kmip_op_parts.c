@@ -45,7 +45,6 @@ struct ngx_kmip_op_parts_s {
     u_char                     *data;
     size_t                      len;
     size_t                      cap;
-    ngx_log_t                  *log;
 };
 
 
@@ -58,8 +57,8 @@ static ngx_int_t ngx_kmip_op_parts_next(ngx_kmip_req_t *r,
     ngx_kmip_op_whole_pt whole);
 static ngx_kmip_item_t *ngx_kmip_op_parts_whole(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_op_parts_t *parts);
-static ngx_int_t ngx_kmip_op_parts_add(ngx_kmip_op_parts_t *parts,
-    ngx_kmip_item_t *data);
+static ngx_int_t ngx_kmip_op_parts_add(ngx_kmip_req_t *r,
+    ngx_kmip_op_parts_t *parts, ngx_kmip_item_t *data);
 static ngx_int_t ngx_kmip_op_parts_answer(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, ngx_kmip_crypto_stream_t *s);
 static ngx_uint_t ngx_kmip_op_parts_own(ngx_kmip_item_t *it);
@@ -190,7 +189,6 @@ ngx_kmip_op_parts_open(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     parts->operation = in->operation;
     parts->first = (u_char *) parts + sizeof(ngx_kmip_op_parts_t);
     parts->first_len = len;
-    parts->log = r->log;
     (void) ngx_kmip_ttlv_encode(first, parts->first);
 
     s = ngx_kmip_op_stream_new(r, slot, &uid);
@@ -201,7 +199,7 @@ ngx_kmip_op_parts_open(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     s->parts = parts;
 
-    if (ngx_kmip_op_parts_add(parts, data) != NGX_OK) {
+    if (ngx_kmip_op_parts_add(r, parts, data) != NGX_OK) {
         return ngx_kmip_op_stream_fail(r, out, slot,
                                        NGX_KMIP_REASON_INVALID_FIELD,
                                        "the Data is too long");
@@ -236,7 +234,7 @@ ngx_kmip_op_parts_next(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     s = *slot;
 
-    if (ngx_kmip_op_parts_add(s->parts, data) != NGX_OK) {
+    if (ngx_kmip_op_parts_add(r, s->parts, data) != NGX_OK) {
         return ngx_kmip_op_stream_fail(r, out, slot,
                                        NGX_KMIP_REASON_INVALID_FIELD,
                                        "the Data of a multi-part operation "
@@ -329,7 +327,8 @@ ngx_kmip_op_parts_whole(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
 
 static ngx_int_t
-ngx_kmip_op_parts_add(ngx_kmip_op_parts_t *parts, ngx_kmip_item_t *data)
+ngx_kmip_op_parts_add(ngx_kmip_req_t *r, ngx_kmip_op_parts_t *parts,
+    ngx_kmip_item_t *data)
 {
     size_t   cap;
     u_char  *p;
@@ -346,7 +345,7 @@ ngx_kmip_op_parts_add(ngx_kmip_op_parts_t *parts, ngx_kmip_item_t *data)
         cap = ngx_max(parts->cap * 2, parts->len + data->v.str.len);
         cap = ngx_min(cap, NGX_KMIP_PARTS_MAX);
 
-        p = ngx_alloc(cap, parts->log);
+        p = ngx_alloc(cap, r->log);
         if (p == NULL) {
             return NGX_ERROR;
         }

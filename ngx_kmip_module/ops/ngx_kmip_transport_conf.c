@@ -7,6 +7,10 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
+#if (NGX_THREADS)
+#include <ngx_thread_pool.h>
+#endif
+
 #include "ngx_kmip_transport.h"
 
 
@@ -213,4 +217,35 @@ ngx_kmip_conf_check_message_size(ngx_conf_t *cf, void *post, void *data)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A server (or location) that serves KMIP. OpenSSL decrypts records in
+ * place: requests (a Register's key) stay in the clear in its read buffer
+ * until it is reused or freed; the buffers are released while a
+ * connection is idle, and (OpenSSL 3) the plaintext is cleansed as soon as
+ * it is read. Key pairs are made in nginx's "default" thread pool.
+ */
+
+ngx_int_t
+ngx_kmip_server_conf_enable(ngx_conf_t *cf, ngx_kmip_server_conf_t *conf,
+    SSL_CTX *ssl_ctx)
+{
+    if (ssl_ctx) {
+        SSL_CTX_set_mode(ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
+
+#ifdef SSL_OP_CLEANSE_PLAINTEXT
+        SSL_CTX_set_options(ssl_ctx, SSL_OP_CLEANSE_PLAINTEXT);
+#endif
+    }
+
+#if (NGX_THREADS)
+    conf->thread_pool = ngx_thread_pool_add(cf, NULL);
+    if (conf->thread_pool == NULL) {
+        return NGX_ERROR;
+    }
+#endif
+
+    return NGX_OK;
 }

@@ -102,7 +102,7 @@ ngx_stream_kmip_handler(ngx_stream_session_t *s)
     c->read->handler = ngx_stream_kmip_read_handler;
     c->write->handler = ngx_stream_kmip_write_handler;
 
-    ngx_stream_kmip_peer_init(ctx);
+    ngx_kmip_peer_init(&ctx->peer, c, c->pool, &kscf->access);
 
     ngx_stream_kmip_wait_request(ctx);
 
@@ -139,7 +139,7 @@ ngx_stream_kmip_wait_request(ngx_stream_kmip_ctx_t *ctx)
      * connection per job), and it is answered before the worker exits;
      * unless the certificate is refused, when it can only be refused.
      */
-    c->idle = (ctx->requests > 0 || !ctx->peer_allowed);
+    c->idle = (ctx->requests > 0 || !ctx->peer.allowed);
     ngx_reusable_connection(c, 1);
 
     timeout = ctx->conf->idle_timeout;
@@ -376,9 +376,10 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
 
     kp = ngx_stream_kmip_keyprotect_get(ctx->session);
 
-    if (kp && ctx->scope && ctx->conf->scope_kp) {
+    if (kp && ctx->peer.scope && ctx->conf->scope_kp) {
         /* a scope with its own key ring */
-        n = ctx->scope - (ngx_kmip_scope_t *) ctx->conf->scopes->elts;
+        n = ctx->peer.scope
+            - (ngx_kmip_scope_t *) ctx->conf->access.scopes->elts;
         kp = ctx->conf->scope_kp[n] ? ctx->conf->scope_kp[n] : kp;
     }
 
@@ -390,7 +391,7 @@ ngx_stream_kmip_start_body(ngx_stream_kmip_ctx_t *ctx)
             return NGX_ERROR;
         }
 
-        r->store->scope = *ngx_kmip_scope_stored_name(ctx->scope);
+        r->store->scope = *ngx_kmip_scope_stored_name(ctx->peer.scope);
     }
 
     ngx_stream_kmip_operator_init_req(ctx->session, r);
@@ -481,7 +482,16 @@ ngx_stream_kmip_process(ngx_stream_kmip_ctx_t *ctx)
     }
 
     what = NULL;
-    rc = ngx_stream_kmip_check_access(ctx, r, &what);
+    rc = ngx_kmip_peer_check(&ctx->peer, &ctx->conf->access, r,
+                             ngx_stream_kmip_access_done, &what);
+
+    if (rc == NGX_DECLINED && !ctx->peer.allowed) {
+        /*
+         * the client learns why (vCenter shows the Permission Denied),
+         * then the connection closes: a refused client holds no slot
+         */
+        ctx->close_after_send = 1;
+    }
 
     if (rc == NGX_AGAIN) {
         /* a slow password hash is checked in a thread: the request waits */

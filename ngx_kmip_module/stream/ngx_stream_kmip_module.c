@@ -8,10 +8,6 @@
 #include <ngx_core.h>
 #include <ngx_stream.h>
 
-#if (NGX_THREADS)
-#include <ngx_thread_pool.h>
-#endif
-
 #include "ngx_kmip_transport.h"
 #include "ngx_stream_kmip_module.h"
 #include "ngx_kmip_store_kp.h"
@@ -21,14 +17,14 @@
 static ngx_int_t ngx_stream_kmip_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_check_listen(ngx_conf_t *cf);
-static ngx_int_t ngx_stream_kmip_kp_map(ngx_conf_t *cf);
-static ngx_int_t ngx_stream_kmip_scope_rings(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_kmip_kp_servers(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_kmip_plain_listen(ngx_conf_t *cf,
     ngx_stream_core_srv_conf_t *cscf, ngx_str_t *addr);
-static void ngx_stream_kmip_ssl_cleanse(ngx_conf_t *cf);
 static void *ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static char *ngx_stream_kmip_check_access_conf(ngx_conf_t *cf,
+    ngx_stream_kmip_srv_conf_t *kscf);
 static char *ngx_stream_kmip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 static ngx_int_t ngx_stream_kmip_variable(ngx_stream_session_t *s,
@@ -83,14 +79,14 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
       ngx_kmip_conf_allowed_certs,
       NGX_STREAM_SRV_CONF_OFFSET,
-      offsetof(ngx_stream_kmip_srv_conf_t, allowed_certs),
+      offsetof(ngx_stream_kmip_srv_conf_t, access.allowed_certs),
       NULL },
 
     { ngx_string("kmip_credentials_file"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
-      ngx_stream_kmip_credentials_file,
+      ngx_kmip_conf_credentials_file,
       NGX_STREAM_SRV_CONF_OFFSET,
-      0,
+      offsetof(ngx_stream_kmip_srv_conf_t, access.credentials),
       NULL },
 
     { ngx_string("kmip_interop"),
@@ -104,7 +100,7 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
       ngx_kmip_scope_block,
       NGX_STREAM_SRV_CONF_OFFSET,
-      offsetof(ngx_stream_kmip_srv_conf_t, scopes),
+      offsetof(ngx_stream_kmip_srv_conf_t, access.scopes),
       NULL },
 
     { ngx_string("kmip_operations"),
@@ -209,54 +205,26 @@ ngx_stream_kmip_add_variables(ngx_conf_t *cf)
 static ngx_int_t
 ngx_stream_kmip_postconfiguration(ngx_conf_t *cf)
 {
-    if (ngx_stream_kmip_check_listen(cf) != NGX_OK
-        || ngx_stream_kmip_kp_map(cf) != NGX_OK)
-    {
+    if (ngx_stream_kmip_check_listen(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    return ngx_stream_kmip_scope_rings(cf);
+    return ngx_stream_kmip_kp_servers(cf);
 }
 
 
 /*
- * The node's map from Unique Identifier to Key Protect key
- * (ngx_kmip_store_kp.h): one zone, which a kmip server with Key Protect
- * adds (the http module's locations add the same)
+ * What a kmip server with Key Protect needs once the stream block is read:
+ * the node's map from Unique Identifier to Key Protect key
+ * (ngx_kmip_store_kp.h), one zone, which the http module's locations add
+ * too; and, for a scope with its own key_ring or root_key, its own Key
+ * Protect client configuration: the server's, with those. Made once, in
+ * the cycle's pool, since work that outlives a request (a deferred
+ * clean-up) holds on to the configuration it ran with.
  */
 
 static ngx_int_t
-ngx_stream_kmip_kp_map(ngx_conf_t *cf)
-{
-    ngx_uint_t                    i;
-    ngx_stream_kmip_srv_conf_t   *kscf;
-    ngx_stream_core_srv_conf_t  **cscfp;
-    ngx_stream_core_main_conf_t  *cmcf;
-
-    cmcf = ngx_stream_conf_get_module_main_conf(cf, ngx_stream_core_module);
-    cscfp = cmcf->servers.elts;
-
-    for (i = 0; i < cmcf->servers.nelts; i++) {
-        kscf = cscfp[i]->ctx->srv_conf[ngx_stream_kmip_module.ctx_index];
-
-        if (kscf->enable && ngx_stream_kmip_keyprotect_srv_kp(cscfp[i])) {
-            return ngx_kmip_store_kp_map_add(cf);
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * A scope with its own key_ring or root_key gets its own Key Protect client
- * configuration: the server's, with those. Made once, in the cycle's
- * pool, since work that outlives a request (a deferred clean-up) holds on
- * to the configuration it ran with.
- */
-
-static ngx_int_t
-ngx_stream_kmip_scope_rings(ngx_conf_t *cf)
+ngx_stream_kmip_kp_servers(ngx_conf_t *cf)
 {
     ngx_uint_t                    i, n;
     ngx_kmip_kp_t                *kp;
@@ -272,19 +240,27 @@ ngx_stream_kmip_scope_rings(ngx_conf_t *cf)
         kscf = cscfp[i]->ctx->srv_conf[ngx_stream_kmip_module.ctx_index];
         kp = ngx_stream_kmip_keyprotect_srv_kp(cscfp[i]);
 
-        if (!kscf->enable || kscf->scopes == NULL || kp == NULL) {
+        if (!kscf->enable || kp == NULL) {
             continue;
         }
 
-        kscf->scope_kp = ngx_pcalloc(cf->pool, kscf->scopes->nelts
+        if (ngx_kmip_store_kp_map_add(cf) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (kscf->access.scopes == NULL) {
+            continue;
+        }
+
+        kscf->scope_kp = ngx_pcalloc(cf->pool, kscf->access.scopes->nelts
                                                * sizeof(ngx_kmip_kp_t *));
         if (kscf->scope_kp == NULL) {
             return NGX_ERROR;
         }
 
-        scope = kscf->scopes->elts;
+        scope = kscf->access.scopes->elts;
 
-        for (n = 0; n < kscf->scopes->nelts; n++) {
+        for (n = 0; n < kscf->access.scopes->nelts; n++) {
             if (scope[n].key_ring.len == 0 && scope[n].root_key.len == 0) {
                 continue;
             }
@@ -434,9 +410,7 @@ ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf)
     conf->read_timeout = NGX_CONF_UNSET_MSEC;
     conf->send_timeout = NGX_CONF_UNSET_MSEC;
     ngx_kmip_server_conf_init(&conf->server);
-    conf->allowed_certs = NGX_CONF_UNSET_PTR;
-    conf->credentials = NGX_CONF_UNSET_PTR;
-    conf->scopes = NGX_CONF_UNSET_PTR;
+    ngx_kmip_access_conf_init(&conf->access);
 
     return conf;
 }
@@ -448,6 +422,8 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_stream_kmip_srv_conf_t *prev = parent;
     ngx_stream_kmip_srv_conf_t *conf = child;
 
+    ngx_stream_kmip_ssl_conf_t  *sslcf;
+
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_size_value(conf->max_message_size, prev->max_message_size,
                               64 * 1024);
@@ -456,9 +432,7 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
                               prev->first_request_timeout, 5000);
     ngx_conf_merge_msec_value(conf->read_timeout, prev->read_timeout, 10000);
     ngx_conf_merge_msec_value(conf->send_timeout, prev->send_timeout, 10000);
-    ngx_conf_merge_ptr_value(conf->allowed_certs, prev->allowed_certs, NULL);
-    ngx_conf_merge_ptr_value(conf->credentials, prev->credentials, NULL);
-    ngx_conf_merge_ptr_value(conf->scopes, prev->scopes, NULL);
+    ngx_kmip_access_conf_merge(&prev->access, &conf->access);
 
     if (ngx_kmip_server_conf_merge(cf, &prev->server, &conf->server)
         != NGX_CONF_OK)
@@ -467,45 +441,40 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     if (conf->enable) {
-        ngx_stream_kmip_ssl_cleanse(cf);
+        /* the stream SSL module, which merges before this one, has made
+           the server's SSL_CTX */
+        sslcf = ngx_stream_conf_get_module_srv_conf(cf,
+                                                    ngx_stream_ssl_module);
 
-#if (NGX_THREADS)
-        /* key pairs are made in nginx's "default" thread pool */
-        conf->server.thread_pool = ngx_thread_pool_add(cf, NULL);
-        if (conf->server.thread_pool == NULL) {
+        if (ngx_kmip_server_conf_enable(cf, &conf->server, sslcf->ssl.ctx)
+            != NGX_OK)
+        {
             return NGX_CONF_ERROR;
         }
-#endif
     }
 
     return ngx_stream_kmip_check_access_conf(cf, conf);
 }
 
 
-/*
- * OpenSSL decrypts records in place: requests (a Register's key) stay in
- * the clear in its read buffer until it is reused or freed. The buffers
- * are released while a connection is idle, and (OpenSSL 3) the plaintext
- * is cleansed as soon as the module has read it. The stream SSL module
- * has created the server's SSL_CTX by now: it merges before this module.
- */
+/* who may use the server (ngx_kmip_transport_peer.c) */
 
-static void
-ngx_stream_kmip_ssl_cleanse(ngx_conf_t *cf)
+static char *
+ngx_stream_kmip_check_access_conf(ngx_conf_t *cf,
+    ngx_stream_kmip_srv_conf_t *kscf)
 {
     ngx_stream_kmip_ssl_conf_t  *sslcf;
 
-    sslcf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_ssl_module);
-
-    if (sslcf->ssl.ctx == NULL) {
-        return;
+    if (!kscf->enable) {
+        return NGX_CONF_OK;
     }
 
-    SSL_CTX_set_mode(sslcf->ssl.ctx, SSL_MODE_RELEASE_BUFFERS);
+    sslcf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_ssl_module);
 
-#ifdef SSL_OP_CLEANSE_PLAINTEXT
-    SSL_CTX_set_options(sslcf->ssl.ctx, SSL_OP_CLEANSE_PLAINTEXT);
-#endif
+    return ngx_kmip_access_conf_check(cf, &kscf->access,
+                                      kscf->server.operations, sslcf->verify,
+                                      sslcf->client_certificate.len
+                                      || sslcf->trusted_certificate.len);
 }
 
 
@@ -549,7 +518,7 @@ ngx_stream_kmip_variable(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data)
 {
     u_char                 *p;
-    ngx_str_t               value;
+    ngx_str_t               value, *scope;
     const char             *name;
     ngx_stream_kmip_ctx_t  *ctx;
 
@@ -590,19 +559,16 @@ ngx_stream_kmip_variable(ngx_stream_session_t *s,
         break;
 
     case NGX_STREAM_KMIP_VAR_CLIENT_FINGERPRINT:
-        value = ctx->fingerprint;
+        value = ctx->peer.fingerprint;
         break;
 
     default: /* NGX_STREAM_KMIP_VAR_CLIENT_SCOPE */
-        if (ctx->scope) {
-            value = ctx->scope->name;
-
-        } else if (ctx->peer_allowed && ctx->conf->scopes == NULL) {
-            value = ngx_kmip_scope_default_name;
-
-        } else {
+        scope = ngx_kmip_peer_scope_name(&ctx->peer);
+        if (scope == NULL) {
             goto not_found;
         }
+
+        value = *scope;
     }
 
     if (value.len == 0 && data >= NGX_STREAM_KMIP_VAR_CLIENT_FINGERPRINT) {

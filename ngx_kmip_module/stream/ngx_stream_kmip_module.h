@@ -17,6 +17,7 @@
 #include "ngx_kmip_ops.h"
 #include "ngx_kmip_op_crypto.h"
 #include "ngx_kmip_kp.h"
+#include "ngx_kmip_transport.h"
 
 
 /* the stream SSL module's server configuration, by either of its names */
@@ -36,11 +37,7 @@ typedef struct {
     ngx_msec_t                  read_timeout;
     ngx_msec_t                  send_timeout;
 
-    ngx_array_t                *allowed_certs;  /* SHA-256 digests */
-    ngx_array_t                *credentials;
-    ngx_array_t                *scopes;         /* ngx_kmip_scope_t, or
-                                                   NULL: one scope,
-                                                   "default" */
+    ngx_kmip_access_conf_t      access;
     ngx_kmip_kp_t             **scope_kp;       /* by scope: the Key
                                                    Protect client of a
                                                    scope with its own
@@ -76,35 +73,22 @@ typedef struct {
     /* multi-part Encrypt and Decrypt: they outlive a request */
     ngx_kmip_crypto_streams_t   streams;
 
-    ngx_str_t                   fingerprint;    /* SHA-256, hex */
-    ngx_str_t                   subject;
-    ngx_kmip_scope_t           *scope;          /* NULL: no scopes */
-    const char                 *refusal;        /* why the peer is not
-                                                   allowed */
+    ngx_kmip_peer_t             peer;           /* taken once per
+                                                   connection, kept for
+                                                   its life, across a
+                                                   reload too */
 
     ngx_uint_t                  requests;
     uint32_t                    last_operation;
     const char                 *last_result;
 
     unsigned                    close_after_send:1;
-    unsigned                    peer_allowed:1;
-    unsigned                    refusal_logged:1;
 } ngx_stream_kmip_ctx_t;
 
 
 void ngx_stream_kmip_handler(ngx_stream_session_t *s);
 void ngx_stream_kmip_access_done(ngx_kmip_req_t *r, ngx_int_t rc,
     const char *what);
-
-char *ngx_stream_kmip_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-char *ngx_stream_kmip_check_access_conf(ngx_conf_t *cf,
-    ngx_stream_kmip_srv_conf_t *kscf);
-void ngx_stream_kmip_peer_init(ngx_stream_kmip_ctx_t *ctx);
-ngx_int_t ngx_stream_kmip_check_access(ngx_stream_kmip_ctx_t *ctx,
-    ngx_kmip_req_t *r, const char **what);
-ngx_int_t ngx_stream_kmip_check_credential(ngx_stream_kmip_ctx_t *ctx,
-    ngx_kmip_req_t *r, const char **what);
 
 
 extern ngx_module_t  ngx_stream_kmip_module;

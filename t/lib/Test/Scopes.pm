@@ -9,7 +9,7 @@ use warnings;
 use Exporter 'import';
 use Test::Nginx::KMIP ();
 
-our @EXPORT = qw(scope_certs scoped_node);
+our @EXPORT = qw(scope_certs scoped_node stranger_cert);
 
 # scope_certs(): the folder of the test certificates (made on first use),
 # with two-cas.crt in it: the NAS's and the database's CAs in one bundle
@@ -20,6 +20,23 @@ sub scope_certs {
         Test::Nginx::KMIP::_read_file("$certs/ca.crt")
         . Test::Nginx::KMIP::_read_file("$certs/other-ca.crt"));
     return $certs;
+}
+
+# stranger_cert(): a client certificate the CA vouches for ("CN=stranger"),
+# in no scope, made on first use in the certificates' folder
+sub stranger_cert {
+    my $certs = Test::Nginx::KMIP::cert_dir();
+    return if -f "$certs/stranger.crt";
+    my $o = "-config $certs/openssl.cnf";
+    system("openssl req -new -newkey rsa:2048 -nodes $o"
+           . " -keyout $certs/stranger.key -out $certs/stranger.csr"
+           . " -subj '/O=ngx_kmip tests/CN=stranger' >/dev/null 2>&1") == 0
+        or die 'openssl req';
+    system("openssl x509 -req -in $certs/stranger.csr -CA $certs/ca.crt"
+           . " -CAkey $certs/ca.key -CAcreateserial -days 30 -sha256"
+           . " -extfile $certs/openssl.cnf -extensions client"
+           . " -out $certs/stranger.crt >/dev/null 2>&1") == 0
+        or die 'openssl x509';
 }
 
 # scoped_node(name => $name, scopes => $kmip_scopes, stream => $lines,

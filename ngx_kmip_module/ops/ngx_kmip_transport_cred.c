@@ -6,7 +6,6 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
-#include <ngx_stream.h>
 
 #if (NGX_THREADS)
 #include <ngx_thread_pool.h>
@@ -20,27 +19,28 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_passwd.h"
-#include "ngx_stream_kmip_module.h"
+#include "ngx_kmip_transport.h"
 
 
 /*
- * The KMIP Username and Password credential (kmip_credentials_file). The
- * hashes are checked by ngx_kmip_passwd.c, not by nginx's ngx_crypt(),
- * which only an nginx built with the http module has.
+ * The KMIP Username and Password credential (kmip_credentials_file), the
+ * same over the KMIP port and over HTTPS. The hashes are checked by
+ * ngx_kmip_passwd.c, not by nginx's ngx_crypt(), which only an nginx
+ * built with the http module has.
  *
  * A crypt(3) hash is slow on purpose (bcrypt at cost 12 takes a quarter
  * of a second): checked on the event loop, a few clients sending wrong
  * passwords would stall every other connection of the worker. With
  * thread support it runs in nginx's "default" thread pool while the
  * request waits, as for a Key Protect call. A credential once verified is
- * remembered for NGX_STREAM_KMIP_CRED_TTL seconds, so that vCenter, which
+ * remembered for NGX_KMIP_CRED_TTL seconds, so that vCenter, which
  * sends it with every Create and Get, pays the slow hash once a minute.
  */
 
 
 /* verified credentials remembered per worker, and for how long */
-#define NGX_STREAM_KMIP_CRED_CACHE   64
-#define NGX_STREAM_KMIP_CRED_TTL     60
+#define NGX_KMIP_CRED_CACHE   64
+#define NGX_KMIP_CRED_TTL     60
 
 
 typedef struct {
@@ -50,13 +50,13 @@ typedef struct {
 #if (NGX_THREADS)
     ngx_thread_pool_t          *thread_pool;
 #endif
-} ngx_stream_kmip_credential_t;
+} ngx_kmip_credential_t;
 
 
 typedef struct {
     u_char                      key[SHA256_DIGEST_LENGTH];
     time_t                      expires;
-} ngx_stream_kmip_cred_cached_t;
+} ngx_kmip_cred_cached_t;
 
 
 #if (NGX_THREADS)
@@ -69,41 +69,42 @@ typedef struct {
 
 typedef struct {
     ngx_kmip_req_t             *r;              /* NULL once it is gone */
+    ngx_kmip_access_done_pt     done;
     ngx_pool_cleanup_t         *cln;
     ngx_int_t                   result;
     size_t                      len;
     u_char                      key[SHA256_DIGEST_LENGTH];
     u_char                      password[NGX_KMIP_PASSWD_MAX];
     char                        hash[1];        /* NUL-terminated */
-} ngx_stream_kmip_cred_task_t;
+} ngx_kmip_cred_task_t;
 
 #endif
 
 
-static ngx_int_t ngx_stream_kmip_credentials_line(ngx_conf_t *cf,
-    ngx_command_t *cmd, ngx_stream_kmip_srv_conf_t *kscf, ngx_str_t *file,
+static ngx_int_t ngx_kmip_cred_line(ngx_conf_t *cf,
+    ngx_command_t *cmd, ngx_array_t *creds, ngx_str_t *file,
     ngx_uint_t n, u_char *line, size_t len);
 #if !(NGX_THREADS)
-static void ngx_stream_kmip_credentials_inline(ngx_conf_t *cf,
-    ngx_command_t *cmd, ngx_stream_kmip_srv_conf_t *kscf, ngx_str_t *file);
+static void ngx_kmip_cred_inline(ngx_conf_t *cf,
+    ngx_command_t *cmd, ngx_array_t *creds, ngx_str_t *file);
 #endif
-static ngx_int_t ngx_stream_kmip_cred_key(ngx_kmip_req_t *r,
-    ngx_stream_kmip_credential_t *cred, u_char *key);
-static ngx_uint_t ngx_stream_kmip_cred_cached(u_char *key);
-static void ngx_stream_kmip_cred_remember(u_char *key);
-static void ngx_stream_kmip_cred_refused(ngx_kmip_req_t *r,
+static ngx_int_t ngx_kmip_cred_key(ngx_kmip_req_t *r,
+    ngx_kmip_credential_t *cred, u_char *key);
+static ngx_uint_t ngx_kmip_cred_cached(u_char *key);
+static void ngx_kmip_cred_remember(u_char *key);
+static void ngx_kmip_cred_refused(ngx_kmip_req_t *r,
     const char **what);
 #if (NGX_THREADS)
-static ngx_int_t ngx_stream_kmip_cred_post(ngx_kmip_req_t *r,
-    ngx_stream_kmip_credential_t *cred, u_char *key);
-static void ngx_stream_kmip_cred_thread(void *data, ngx_log_t *log);
-static void ngx_stream_kmip_cred_done(ngx_event_t *ev);
-static void ngx_stream_kmip_cred_cancel(void *data);
+static ngx_int_t ngx_kmip_cred_post(ngx_kmip_req_t *r,
+    ngx_kmip_access_done_pt done, ngx_kmip_credential_t *cred, u_char *key);
+static void ngx_kmip_cred_thread(void *data, ngx_log_t *log);
+static void ngx_kmip_cred_done(ngx_event_t *ev);
+static void ngx_kmip_cred_cancel(void *data);
 #endif
 
 
-static ngx_stream_kmip_cred_cached_t
-    ngx_stream_kmip_cred_cache[NGX_STREAM_KMIP_CRED_CACHE];
+static ngx_kmip_cred_cached_t
+    ngx_kmip_cred_cache[NGX_KMIP_CRED_CACHE];
 
 
 /*
@@ -114,10 +115,10 @@ static ngx_stream_kmip_cred_cached_t
  */
 
 char *
-ngx_stream_kmip_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
+ngx_kmip_conf_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_stream_kmip_srv_conf_t *kscf = conf;
+    ngx_array_t  **creds = (ngx_array_t **) ((char *) conf + cmd->offset);
 
     u_char           *p, *last, *line, *eol;
     size_t            len;
@@ -127,7 +128,7 @@ ngx_stream_kmip_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_file_t        f;
     ngx_file_info_t   fi;
 
-    if (kscf->credentials != NGX_CONF_UNSET_PTR) {
+    if (*creds != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
     }
 
@@ -181,9 +182,8 @@ ngx_stream_kmip_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    kscf->credentials = ngx_array_create(cf->pool, 4,
-                                        sizeof(ngx_stream_kmip_credential_t));
-    if (kscf->credentials == NULL) {
+    *creds = ngx_array_create(cf->pool, 4, sizeof(ngx_kmip_credential_t));
+    if (*creds == NULL) {
         return NGX_CONF_ERROR;
     }
 
@@ -210,15 +210,14 @@ ngx_stream_kmip_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
             continue;
         }
 
-        if (ngx_stream_kmip_credentials_line(cf, cmd, kscf, &file, lineno,
-                                             line, len)
+        if (ngx_kmip_cred_line(cf, cmd, *creds, &file, lineno, line, len)
             != NGX_OK)
         {
             return NGX_CONF_ERROR;
         }
     }
 
-    if (kscf->credentials->nelts == 0) {
+    if ((*creds)->nelts == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\": no credential in \"%V\"",
                            &cmd->name, &file);
@@ -226,7 +225,7 @@ ngx_stream_kmip_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
 #if !(NGX_THREADS)
-    ngx_stream_kmip_credentials_inline(cf, cmd, kscf, &file);
+    ngx_kmip_cred_inline(cf, cmd, *creds, &file);
 #endif
 
     return NGX_CONF_OK;
@@ -234,15 +233,15 @@ ngx_stream_kmip_credentials_file(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 static ngx_int_t
-ngx_stream_kmip_credentials_line(ngx_conf_t *cf, ngx_command_t *cmd,
-    ngx_stream_kmip_srv_conf_t *kscf, ngx_str_t *file, ngx_uint_t n,
+ngx_kmip_cred_line(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_array_t *creds, ngx_str_t *file, ngx_uint_t n,
     u_char *line, size_t len)
 {
-    int                            legacy;
-    u_char                        *colon;
-    const char                    *why;
-    ngx_kmip_passwd_scheme_e       scheme;
-    ngx_stream_kmip_credential_t  *cred;
+    int                        legacy;
+    u_char                    *colon;
+    const char                *why;
+    ngx_kmip_passwd_scheme_e   scheme;
+    ngx_kmip_credential_t     *cred;
 
     colon = ngx_strlchr(line, line + len, ':');
 
@@ -253,7 +252,7 @@ ngx_stream_kmip_credentials_line(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_ERROR;
     }
 
-    cred = ngx_array_push(kscf->credentials);
+    cred = ngx_array_push(creds);
     if (cred == NULL) {
         return NGX_ERROR;
     }
@@ -312,15 +311,15 @@ ngx_stream_kmip_credentials_line(ngx_conf_t *cf, ngx_command_t *cmd,
 /* without threads, a slow hash stalls the worker: say so once per file */
 
 static void
-ngx_stream_kmip_credentials_inline(ngx_conf_t *cf, ngx_command_t *cmd,
-    ngx_stream_kmip_srv_conf_t *kscf, ngx_str_t *file)
+ngx_kmip_cred_inline(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_array_t *creds, ngx_str_t *file)
 {
-    ngx_uint_t                     i;
-    ngx_stream_kmip_credential_t  *cred;
+    ngx_uint_t              i;
+    ngx_kmip_credential_t  *cred;
 
-    cred = kscf->credentials->elts;
+    cred = creds->elts;
 
-    for (i = 0; i < kscf->credentials->nelts; i++) {
+    for (i = 0; i < creds->nelts; i++) {
         if (cred[i].slow) {
             ngx_conf_log_error(NGX_LOG_NOTICE, cf, 0,
                                "\"%V\": nginx was configured without "
@@ -340,16 +339,16 @@ ngx_stream_kmip_credentials_inline(ngx_conf_t *cf, ngx_command_t *cmd,
  * The credential of a request, on a server that has a credentials file.
  * Returns NGX_OK to run the request, NGX_DECLINED to refuse it (*what
  * says why), or NGX_AGAIN when the check runs in a thread: it then calls
- * ngx_stream_kmip_access_done() with the result.
+ * done with the result.
  */
 
 ngx_int_t
-ngx_stream_kmip_check_credential(ngx_stream_kmip_ctx_t *ctx,
-    ngx_kmip_req_t *r, const char **what)
+ngx_kmip_cred_check(ngx_array_t *creds, ngx_kmip_req_t *r,
+    ngx_kmip_access_done_pt done, const char **what)
 {
-    ngx_uint_t                     i;
-    ngx_stream_kmip_credential_t  *cred;
-    u_char                         key[SHA256_DIGEST_LENGTH];
+    ngx_uint_t              i;
+    ngx_kmip_credential_t  *cred;
+    u_char                  key[SHA256_DIGEST_LENGTH];
 
     if (r->msg.username == NULL) {
         r->anonymous = 1;
@@ -364,9 +363,9 @@ ngx_stream_kmip_check_credential(ngx_stream_kmip_ctx_t *ctx,
         goto denied;
     }
 
-    cred = ctx->conf->credentials->elts;
+    cred = creds->elts;
 
-    for (i = 0; i < ctx->conf->credentials->nelts; i++) {
+    for (i = 0; i < creds->nelts; i++) {
         if (cred[i].user.len == r->msg.username_len
             && ngx_memcmp(cred[i].user.data, r->msg.username,
                           r->msg.username_len)
@@ -376,18 +375,18 @@ ngx_stream_kmip_check_credential(ngx_stream_kmip_ctx_t *ctx,
         }
     }
 
-    if (i == ctx->conf->credentials->nelts) {
+    if (i == creds->nelts) {
         goto denied;
     }
 
     cred = &cred[i];
 
-    if (ngx_stream_kmip_cred_key(r, cred, key) != NGX_OK) {
+    if (ngx_kmip_cred_key(r, cred, key) != NGX_OK) {
         goto denied;
     }
 
-    if (ngx_stream_kmip_cred_cached(key)) {
-        ngx_log_debug0(NGX_LOG_DEBUG_STREAM, r->log, 0,
+    if (ngx_kmip_cred_cached(key)) {
+        ngx_log_debug0(NGX_LOG_DEBUG_CORE, r->log, 0,
                        "kmip credential verified before");
         return NGX_OK;
     }
@@ -395,7 +394,7 @@ ngx_stream_kmip_check_credential(ngx_stream_kmip_ctx_t *ctx,
 #if (NGX_THREADS)
 
     if (cred->slow) {
-        if (ngx_stream_kmip_cred_post(r, cred, key) == NGX_OK) {
+        if (ngx_kmip_cred_post(r, done, cred, key) == NGX_OK) {
             return NGX_AGAIN;
         }
 
@@ -414,20 +413,20 @@ ngx_stream_kmip_check_credential(ngx_stream_kmip_ctx_t *ctx,
                                cred->hash)
         == 1)
     {
-        ngx_stream_kmip_cred_remember(key);
+        ngx_kmip_cred_remember(key);
         return NGX_OK;
     }
 
 denied:
 
-    ngx_stream_kmip_cred_refused(r, what);
+    ngx_kmip_cred_refused(r, what);
 
     return NGX_DECLINED;
 }
 
 
 static void
-ngx_stream_kmip_cred_refused(ngx_kmip_req_t *r, const char **what)
+ngx_kmip_cred_refused(ngx_kmip_req_t *r, const char **what)
 {
     ngx_str_t  user;
 
@@ -455,8 +454,8 @@ ngx_stream_kmip_cred_refused(ngx_kmip_req_t *r, const char **what)
  */
 
 static ngx_int_t
-ngx_stream_kmip_cred_key(ngx_kmip_req_t *r,
-    ngx_stream_kmip_credential_t *cred, u_char *key)
+ngx_kmip_cred_key(ngx_kmip_req_t *r,
+    ngx_kmip_credential_t *cred, u_char *key)
 {
     u_char        *p, *buf;
     size_t         len, hlen;
@@ -472,8 +471,8 @@ ngx_stream_kmip_cred_key(ngx_kmip_req_t *r,
             return NGX_ERROR;
         }
 
-        ngx_memzero(ngx_stream_kmip_cred_cache,
-                    sizeof(ngx_stream_kmip_cred_cache));
+        ngx_memzero(ngx_kmip_cred_cache,
+                    sizeof(ngx_kmip_cred_cache));
         pid = ngx_pid;
     }
 
@@ -507,7 +506,7 @@ ngx_stream_kmip_cred_key(ngx_kmip_req_t *r,
 
 
 static ngx_uint_t
-ngx_stream_kmip_cred_cached(u_char *key)
+ngx_kmip_cred_cached(u_char *key)
 {
     time_t      now;
     ngx_uint_t  i, found;
@@ -515,9 +514,9 @@ ngx_stream_kmip_cred_cached(u_char *key)
     now = ngx_time();
     found = 0;
 
-    for (i = 0; i < NGX_STREAM_KMIP_CRED_CACHE; i++) {
-        if (ngx_stream_kmip_cred_cache[i].expires > now
-            && CRYPTO_memcmp(ngx_stream_kmip_cred_cache[i].key, key,
+    for (i = 0; i < NGX_KMIP_CRED_CACHE; i++) {
+        if (ngx_kmip_cred_cache[i].expires > now
+            && CRYPTO_memcmp(ngx_kmip_cred_cache[i].key, key,
                              SHA256_DIGEST_LENGTH)
                == 0)
         {
@@ -530,15 +529,15 @@ ngx_stream_kmip_cred_cached(u_char *key)
 
 
 static void
-ngx_stream_kmip_cred_remember(u_char *key)
+ngx_kmip_cred_remember(u_char *key)
 {
-    ngx_uint_t                      i;
-    ngx_stream_kmip_cred_cached_t  *e, *oldest;
+    ngx_uint_t               i;
+    ngx_kmip_cred_cached_t  *e, *oldest;
 
-    oldest = &ngx_stream_kmip_cred_cache[0];
+    oldest = &ngx_kmip_cred_cache[0];
 
-    for (i = 0; i < NGX_STREAM_KMIP_CRED_CACHE; i++) {
-        e = &ngx_stream_kmip_cred_cache[i];
+    for (i = 0; i < NGX_KMIP_CRED_CACHE; i++) {
+        e = &ngx_kmip_cred_cache[i];
 
         if (ngx_memcmp(e->key, key, SHA256_DIGEST_LENGTH) == 0) {
             oldest = e;
@@ -551,20 +550,20 @@ ngx_stream_kmip_cred_remember(u_char *key)
     }
 
     ngx_memcpy(oldest->key, key, SHA256_DIGEST_LENGTH);
-    oldest->expires = ngx_time() + NGX_STREAM_KMIP_CRED_TTL;
+    oldest->expires = ngx_time() + NGX_KMIP_CRED_TTL;
 }
 
 
 #if (NGX_THREADS)
 
 static ngx_int_t
-ngx_stream_kmip_cred_post(ngx_kmip_req_t *r,
-    ngx_stream_kmip_credential_t *cred, u_char *key)
+ngx_kmip_cred_post(ngx_kmip_req_t *r, ngx_kmip_access_done_pt done,
+    ngx_kmip_credential_t *cred, u_char *key)
 {
-    size_t                        hlen;
-    ngx_thread_task_t            *task;
-    ngx_pool_cleanup_t           *cln;
-    ngx_stream_kmip_cred_task_t  *t;
+    size_t                 hlen;
+    ngx_thread_task_t     *task;
+    ngx_pool_cleanup_t    *cln;
+    ngx_kmip_cred_task_t  *t;
 
     cln = ngx_pool_cleanup_add(r->pool, 0);
     if (cln == NULL) {
@@ -576,14 +575,15 @@ ngx_stream_kmip_cred_post(ngx_kmip_req_t *r,
     /* from the heap, not r->pool: the thread may outlive the request */
 
     task = ngx_calloc(sizeof(ngx_thread_task_t)
-                      + sizeof(ngx_stream_kmip_cred_task_t) + hlen, r->log);
+                      + sizeof(ngx_kmip_cred_task_t) + hlen, r->log);
     if (task == NULL) {
         return NGX_ERROR;
     }
 
-    t = (ngx_stream_kmip_cred_task_t *) (task + 1);
+    t = (ngx_kmip_cred_task_t *) (task + 1);
 
     t->r = r;
+    t->done = done;
     t->cln = cln;
     t->len = r->msg.password_len;
     ngx_memcpy(t->key, key, SHA256_DIGEST_LENGTH);
@@ -591,8 +591,8 @@ ngx_stream_kmip_cred_post(ngx_kmip_req_t *r,
     ngx_memcpy(t->hash, cred->hash, hlen + 1);
 
     task->ctx = t;
-    task->handler = ngx_stream_kmip_cred_thread;
-    task->event.handler = ngx_stream_kmip_cred_done;
+    task->handler = ngx_kmip_cred_thread;
+    task->event.handler = ngx_kmip_cred_done;
     task->event.data = task;
     task->event.log = r->log;
 
@@ -602,10 +602,10 @@ ngx_stream_kmip_cred_post(ngx_kmip_req_t *r,
         return NGX_ERROR;
     }
 
-    cln->handler = ngx_stream_kmip_cred_cancel;
+    cln->handler = ngx_kmip_cred_cancel;
     cln->data = task;
 
-    ngx_log_debug1(NGX_LOG_DEBUG_STREAM, r->log, 0,
+    ngx_log_debug1(NGX_LOG_DEBUG_CORE, r->log, 0,
                    "kmip credential check posted, task %p", task);
 
     return NGX_OK;
@@ -615,9 +615,9 @@ ngx_stream_kmip_cred_post(ngx_kmip_req_t *r,
 /* in a thread of the pool: no nginx call, only the task's own memory */
 
 static void
-ngx_stream_kmip_cred_thread(void *data, ngx_log_t *log)
+ngx_kmip_cred_thread(void *data, ngx_log_t *log)
 {
-    ngx_stream_kmip_cred_task_t  *t = data;
+    ngx_kmip_cred_task_t  *t = data;
 
     t->result = ngx_kmip_passwd_verify(t->password, t->len, t->hash);
 
@@ -628,29 +628,31 @@ ngx_stream_kmip_cred_thread(void *data, ngx_log_t *log)
 /* back on the event loop */
 
 static void
-ngx_stream_kmip_cred_done(ngx_event_t *ev)
+ngx_kmip_cred_done(ngx_event_t *ev)
 {
-    ngx_int_t                     result;
-    const char                   *what;
-    ngx_kmip_req_t               *r;
-    ngx_thread_task_t            *task;
-    ngx_stream_kmip_cred_task_t  *t;
+    ngx_int_t                 result;
+    const char               *what;
+    ngx_kmip_req_t           *r;
+    ngx_thread_task_t        *task;
+    ngx_kmip_cred_task_t     *t;
+    ngx_kmip_access_done_pt   done;
 
     task = ev->data;
     t = task->ctx;
 
     r = t->r;
+    done = t->done;
     result = t->result;
 
     if (r != NULL) {
         t->cln->handler = NULL;
 
         if (result == 1) {
-            ngx_stream_kmip_cred_remember(t->key);
+            ngx_kmip_cred_remember(t->key);
         }
     }
 
-    ngx_explicit_memzero(t, sizeof(ngx_stream_kmip_cred_task_t));
+    ngx_explicit_memzero(t, sizeof(ngx_kmip_cred_task_t));
     ngx_free(task);
 
     if (r == NULL) {
@@ -658,31 +660,31 @@ ngx_stream_kmip_cred_done(ngx_event_t *ev)
         return;
     }
 
-    ngx_log_debug1(NGX_LOG_DEBUG_STREAM, r->log, 0,
+    ngx_log_debug1(NGX_LOG_DEBUG_CORE, r->log, 0,
                    "kmip credential checked in a thread: %i", result);
 
     if (result == 1) {
-        ngx_stream_kmip_access_done(r, NGX_OK, NULL);
+        done(r, NGX_OK, NULL);
         return;
     }
 
-    ngx_stream_kmip_cred_refused(r, &what);
+    ngx_kmip_cred_refused(r, &what);
 
-    ngx_stream_kmip_access_done(r, NGX_DECLINED, what);
+    done(r, NGX_DECLINED, what);
 }
 
 
 /*
  * The request is destroyed while its check runs: the thread goes on with
- * the task's own memory, and ngx_stream_kmip_cred_done() frees it.
+ * the task's own memory, and ngx_kmip_cred_done() frees it.
  */
 
 static void
-ngx_stream_kmip_cred_cancel(void *data)
+ngx_kmip_cred_cancel(void *data)
 {
     ngx_thread_task_t  *task = data;
 
-    ngx_stream_kmip_cred_task_t  *t;
+    ngx_kmip_cred_task_t  *t;
 
     t = task->ctx;
     t->r = NULL;

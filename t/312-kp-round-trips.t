@@ -103,6 +103,19 @@ sub calls_are {
         or diag(join "\n", map { "$_->{method} $_->{path}" } $kp->requests);
 }
 
+# the round trips of the calls since the last clear: calls that start
+# within half the injected latency of the first of a round trip run
+# beside it, the others after it
+sub round_trips {
+    my ($latency_ms) = @_;
+    my ($n, $start) = (0, undef);
+    for my $ts (sort { $a <=> $b } map { $_->{ts} } $kp->requests) {
+        next if defined $start && $ts - $start < $latency_ms / 2000;
+        ($n, $start) = ($n + 1, $ts);
+    }
+    return $n;
+}
+
 my $uid;
 
 subtest 'a node reads what it made without listing' => sub {
@@ -261,6 +274,42 @@ subtest 'a deletion of the old generation by another: the new one goes' => sub {
     }
     like($a->error_log_text, qr/was deleted by another than the update/,
          'a warn line says so');
+};
+
+subtest 'Get with a Key Wrapping Specification reads both keys at once' => sub {
+    # a wrapping key (Active, Wrap Key) and a key, each read once before
+    # so that both are in a's key map and neither Get writes Fresh
+    my ($bi) = op_req($pa, '1.4', { operation => 'Create', payload => [
+        E('Object Type', 'Symmetric Key'),
+        tmpl1(a1('Cryptographic Algorithm', E('Cryptographic Algorithm', 'AES')),
+              a1('Cryptographic Length', I('Cryptographic Length', 256)),
+              a1('Cryptographic Usage Mask',
+                 I('Cryptographic Usage Mask', 0x10)),
+              a1('Activation Date', DT('Activation Date', time - 3600))) ] });
+    my $kek = uid_of(op_ok($bi, 'Create the wrapping key'));
+    ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
+    my $u = uid_of(op_ok($bi, 'Create the key'));
+    get_ok($pa, $_, 'first Get') for $kek, $u;
+    ok(settled($kek) && settled($u), 'the first Gets\' old generations gone');
+
+    my $spec = S('Key Wrapping Specification', [
+        E('Wrapping Method', 'Encrypt'),
+        S('Encryption Key Information', [ T('Unique Identifier', $kek) ]) ]);
+    $kp->latency(300);
+    $kp->clear_requests;
+    ($bi) = op_req($pa, '1.4', { operation => 'Get',
+                                 payload => [ ops_uid($u), $spec ] });
+    my $trips = round_trips(300);
+    $kp->clear_latency;
+    op_ok($bi, 'Get wrapped');
+    ok(kmip_find($bi, 'Response Payload', 'Symmetric Key', 'Key Block',
+                 'Key Wrapping Data'), 'the Key Value is wrapped');
+    calls_are({ all => 6, list => 0, by_id => 2, alias => 2, unwrap => 2 },
+              'each key: GET by id and the next alias, unwrap');
+    is($trips, 2, 'two round trips: both reads at once, then both '
+                  . 'unwraps (four one after the other before)')
+        or diag(join "\n", map { "$_->{ts} $_->{method} $_->{path}" }
+                               $kp->requests);
 };
 
 subtest 'an operator deletes the key: destroyed on both nodes' => sub {

@@ -167,7 +167,7 @@ sub {
     # deleted after the answer), 2 Creates of 2: 36 round trips, 3.6 s;
     # 86 calls one after the other took 8.6 s at least
     # (docs/performance.md)
-    my $ms = $ENV{TEST_KMIP_LATENCY_MS} || 100;
+    my $ms = 0 + ($ENV{TEST_KMIP_LATENCY_MS} || 100);
     $main::kp->latency($ms);
     $main::kp->clear_requests;
     my $t0 = Time::HiRes::time();

@@ -373,8 +373,9 @@ ngx_kmip_op_mutate(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_apply_pt apply,
 
     /*
      * The read need not prove that no newer generation exists: the
-     * write's create of the next one does (docs/key-protect.md#the-key-
-     * map). Not in a batch with Undo, whose journal keeps what it reads.
+     * write's create of the next one does (docs/key-protect.md, "The
+     * read of a write"). Not in a batch with Undo, whose journal keeps
+     * what it reads.
      */
     ctx->for_update = (ctx->r->store->journal == NULL);
 

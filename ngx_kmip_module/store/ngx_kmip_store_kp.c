@@ -1910,7 +1910,7 @@ ngx_kmip_store_fetch_mapped(ngx_kmip_store_ctx_t *ctx, ngx_str_t *id,
          * The read of a write: its create of g(N+1) fails with a conflict
          * if that alias was ever taken, and the write then reads again by
          * the listing; what it answers rests on a create that succeeded
-         * (docs/key-protect.md#the-key-map)
+         * (docs/key-protect.md#the-read-of-a-write)
          */
         ctx->probed = NGX_KMIP_KP_NOT_FOUND;
         goto by_id;
@@ -4054,8 +4054,9 @@ ngx_kmip_store_map_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     map->sh->nslots = NGX_KMIP_STORE_MAP_SLOTS;
 
-    map->sh->recs = ngx_slab_calloc(shpool, NGX_KMIP_STORE_REC_SLOTS
-                                            * sizeof(ngx_kmip_store_rec_slot_t));
+    len = NGX_KMIP_STORE_REC_SLOTS * sizeof(ngx_kmip_store_rec_slot_t);
+
+    map->sh->recs = ngx_slab_calloc(shpool, len);
     if (map->sh->recs == NULL) {
         return NGX_ERROR;
     }
@@ -4307,6 +4308,38 @@ ngx_kmip_store_map_set(uint32_t keyspace, ngx_str_t *uid, ngx_str_t *id,
 }
 
 
+/*
+ * The slot of key id's record, the zone locked (the caller unlocks
+ * map->shpool->mutex); NULL, unlocked, without a zone. *held: the slot
+ * holds that key's record.
+ */
+
+static ngx_kmip_store_rec_slot_t *
+ngx_kmip_store_rec_lock(ngx_kmip_store_ctx_t *ctx, ngx_str_t *id,
+    ngx_kmip_store_map_t **mapp, uint32_t *keyspace, ngx_uint_t *held)
+{
+    ngx_kmip_store_map_t       *map;
+    ngx_kmip_store_rec_slot_t  *slot;
+
+    map = ngx_kmip_store_map_zone();
+
+    if (map == NULL || id->len != NGX_KMIP_STORE_ID_LEN) {
+        return NULL;
+    }
+
+    *mapp = map;
+    *keyspace = ngx_kmip_store_map_keyspace(ctx);
+    slot = ngx_kmip_store_rec_slot(map, *keyspace, id);
+
+    ngx_shmtx_lock(&map->shpool->mutex);
+
+    *held = slot->len && slot->keyspace == *keyspace
+            && ngx_memcmp(slot->id, id->data, NGX_KMIP_STORE_ID_LEN) == 0;
+
+    return slot;
+}
+
+
 /* keeps record as the payload of the key id (this node read or wrote it) */
 
 static void
@@ -4314,25 +4347,20 @@ ngx_kmip_store_rec_put(ngx_kmip_store_ctx_t *ctx, ngx_str_t *id,
     ngx_str_t *record)
 {
     uint32_t                    keyspace;
+    ngx_uint_t                  held;
     ngx_kmip_store_map_t       *map;
     ngx_kmip_store_rec_slot_t  *slot;
 
-    map = ngx_kmip_store_map_zone();
-
-    if (map == NULL || id->len != NGX_KMIP_STORE_ID_LEN || record->len == 0
-        || record->len > NGX_KMIP_RECORD_MAX_SIZE)
-    {
+    if (record->len == 0 || record->len > NGX_KMIP_RECORD_MAX_SIZE) {
         return;
     }
 
-    keyspace = ngx_kmip_store_map_keyspace(ctx);
-    slot = ngx_kmip_store_rec_slot(map, keyspace, id);
+    slot = ngx_kmip_store_rec_lock(ctx, id, &map, &keyspace, &held);
+    if (slot == NULL) {
+        return;
+    }
 
-    ngx_shmtx_lock(&map->shpool->mutex);
-
-    if (slot->len == 0 || slot->keyspace != keyspace
-        || ngx_memcmp(slot->id, id->data, NGX_KMIP_STORE_ID_LEN) != 0)
-    {
+    if (!held) {
         if (slot->len) {
             ngx_slab_free_locked(map->shpool, slot->data);
             slot->len = 0;
@@ -4362,48 +4390,35 @@ static ngx_int_t
 ngx_kmip_store_rec_get(ngx_kmip_store_ctx_t *ctx, ngx_str_t *id,
     ngx_str_t *record)
 {
-    u_char                     *p;
     uint32_t                    keyspace;
-    ngx_int_t                   rc;
+    ngx_uint_t                  held;
     ngx_kmip_store_map_t       *map;
     ngx_kmip_store_rec_slot_t  *slot;
 
-    map = ngx_kmip_store_map_zone();
-
-    if (map == NULL || id->len != NGX_KMIP_STORE_ID_LEN) {
+    slot = ngx_kmip_store_rec_lock(ctx, id, &map, &keyspace, &held);
+    if (slot == NULL) {
         return NGX_DECLINED;
     }
 
-    keyspace = ngx_kmip_store_map_keyspace(ctx);
-    slot = ngx_kmip_store_rec_slot(map, keyspace, id);
+    if (held && ngx_time() - slot->stored >= NGX_KMIP_STORE_REC_KEEP) {
+        held = 0;
+    }
 
-    rc = NGX_DECLINED;
+    if (held && record) {
+        record->data = ngx_pnalloc(ctx->op->pool, slot->len);
 
-    ngx_shmtx_lock(&map->shpool->mutex);
+        if (record->data) {
+            ngx_memcpy(record->data, slot->data, slot->len);
+            record->len = slot->len;
 
-    if (slot->len
-        && slot->keyspace == keyspace
-        && ngx_memcmp(slot->id, id->data, NGX_KMIP_STORE_ID_LEN) == 0
-        && ngx_time() - slot->stored < NGX_KMIP_STORE_REC_KEEP)
-    {
-        rc = NGX_OK;
-
-        if (record) {
-            p = ngx_pnalloc(ctx->op->pool, slot->len);
-
-            if (p) {
-                record->data = ngx_cpymem(p, slot->data, slot->len) - slot->len;
-                record->len = slot->len;
-
-            } else {
-                rc = NGX_DECLINED;
-            }
+        } else {
+            held = 0;
         }
     }
 
     ngx_shmtx_unlock(&map->shpool->mutex);
 
-    return rc;
+    return held ? NGX_OK : NGX_DECLINED;
 }
 
 

@@ -2805,6 +2805,41 @@ ngx_kmip_store_digest_input(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
 /* ---------------------------------------------------------------- update */
 
 /*
+ * The start of a write of obj, an object read before (an update, a
+ * Destroy): its context, with the names of the generation written (0:
+ * the name alone). NGX_OK, or NGX_ERROR with the failure recorded; gone
+ * says why when the object is destroyed already.
+ */
+
+static ngx_int_t
+ngx_kmip_store_write_begin(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
+    ngx_uint_t generation, const char *gone, ngx_kmip_store_ctx_t **ctxp)
+{
+    ngx_kmip_store_ctx_t  *ctx;
+
+    if (ngx_kmip_store_ctx(op, &ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (obj->kp_id.len == 0) {
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_GONE, NULL, gone);
+    }
+
+    ctx->obj = obj;
+    op->object = obj;
+
+    if (ngx_kmip_store_names(ctx, &obj->uid, generation) != NGX_OK) {
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    *ctxp = ctx;
+
+    return NGX_OK;
+}
+
+
+/*
  * An update writes generation N+1 (its alias is the compare-and-swap),
  * then deletes generation N (update_created), then the older generations
  * a failed delete left live (update_deleted, delete_rest).
@@ -2815,24 +2850,14 @@ ngx_kmip_store_kp_update(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
 {
     ngx_kmip_store_ctx_t  *ctx;
 
-    if (ngx_kmip_store_ctx(op, &ctx) != NGX_OK) {
+    if (ngx_kmip_store_write_begin(op, obj, obj->generation + 1,
+                                   "the object is destroyed", &ctx)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
-    if (obj->kp_id.len == 0) {
-        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_GONE, NULL,
-                                   "the object is destroyed");
-    }
-
-    ctx->obj = obj;
     ctx->old_id = obj->kp_id;
-    op->object = obj;
-
-    if (ngx_kmip_store_names(ctx, &obj->uid, obj->generation + 1) != NGX_OK)
-    {
-        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-    }
 
     if (ngx_kmip_store_encode(ctx, obj, obj->generation + 1) != NGX_OK) {
         return NGX_ERROR;
@@ -3014,21 +3039,11 @@ ngx_kmip_store_kp_destroy(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
 {
     ngx_kmip_store_ctx_t  *ctx;
 
-    if (ngx_kmip_store_ctx(op, &ctx) != NGX_OK) {
+    if (ngx_kmip_store_write_begin(op, obj, 0,
+                                   "the object is already destroyed", &ctx)
+        != NGX_OK)
+    {
         return NGX_ERROR;
-    }
-
-    if (obj->kp_id.len == 0) {
-        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_GONE, NULL,
-                                   "the object is already destroyed");
-    }
-
-    ctx->obj = obj;
-    op->object = obj;
-
-    if (ngx_kmip_store_names(ctx, &obj->uid, 0) != NGX_OK) {
-        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
     }
 
     return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_DELETE, &obj->kp_id,

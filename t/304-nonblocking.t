@@ -71,10 +71,11 @@ subtest 'a held wrap does not hold the worker' => sub {
 subtest 'a held GET of one key does not hold a Get of another' => sub {
     my $slow_uid = create();
     my $fast_uid = create();
-    $kp->fault({ method => 'GET', path => 'keys/[0-9a-f-]{36}$',
+    $kp->fault({ method => 'GET', path => 'keys$',
                  delay_ms => 3000, count => 1 });
-    # the held call is the GET by id of the key the node's key map names
-    # (docs/key-protect.md#the-key-map): only the slow Get's
+    # the held call is the listing of the key's name, which the node
+    # reads with the record it kept (docs/key-protect.md#the-record-of-a-
+    # key): only the slow Get's
     my ($pid, $f) = slow_client({ operation => 'Get',
                                   payload => [ ops_uid($slow_uid) ] }, 'get');
     sleep 0.5;

@@ -1,14 +1,19 @@
 # The Key Protect calls of each read and write, counted from the
 # emulator's request log (docs/key-protect.md, "Calls per operation", "The
-# key map", "Deleting the old generation"): a read of an object the node
-# made or read before GETs its current generation by id, and in the same
-# round trip the next generation's alias (which must not exist), then
-# unwraps: no listing. The map is checked, never trusted: a write on
-# another node (the old generation deleted, or still live with a newer
-# generation beside it), an operator's deletion, a refused look all send
-# the read back to the listing, and the answer is never staler than a
-# listing's. A write answers once its generation is created; the old one
-# is deleted after the answer, retried, or left over for the next write.
+# key map", "The record of a key", "Deleting the old generation"): a read
+# of an object the node made, read or wrote before lists its name, and
+# takes the record of the key the listing shows current from what the node
+# kept (a key's payload never changes), then unwraps when it must: one
+# call where there were three. A write's read GETs the key its map names,
+# without the next generation's alias: its create of that generation is
+# the check, and an answer without a write is read again. The listing is
+# the proof, never the node's memory: a write on another node (the old
+# generation deleted, or still live with a newer generation beside it),
+# an operator's deletion, a refused listing, and the answer is never
+# staler than a listing's. A write answers once its generation is
+# created; the old one is deleted after the answer, retried, or left over
+# for the next write. Get with a Key Wrapping Specification reads both
+# keys at once.
 
 use strict;
 use warnings;
@@ -103,9 +108,22 @@ sub calls_are {
         or diag(join "\n", map { "$_->{method} $_->{path}" } $kp->requests);
 }
 
+# the round trips of the calls since the last clear: calls that start
+# within half the injected latency of the first of a round trip run
+# beside it, the others after it
+sub round_trips {
+    my ($latency_ms) = @_;
+    my ($n, $start) = (0, undef);
+    for my $ts (sort { $::a <=> $::b } map { $_->{ts} } $kp->requests) {
+        next if defined $start && $ts - $start < $latency_ms / 2000;
+        ($n, $start) = ($n + 1, $ts);
+    }
+    return $n;
+}
+
 my $uid;
 
-subtest 'a node reads what it made without listing' => sub {
+subtest 'a node reads what it made: a listing and the record it kept' => sub {
     my ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
     op_ok($bi, 'Create on a');
     $uid = uid_of($bi);
@@ -117,33 +135,32 @@ subtest 'a node reads what it made without listing' => sub {
 
     $kp->clear_requests;
     get_ok($pa, $uid, 'Get');
-    calls_are({ all => 3, list => 0, by_id => 1, alias => 1, unwrap => 1 },
-              'Get: the key by id and the next alias in one round trip, '
-              . 'the unwrap: 3 calls, 2 round trips, no list');
-    my @alias = $kp->requests(method => 'GET', path => $BY_ALIAS);
-    is($alias[0]{status}, 404, 'the next generation does not exist');
+    calls_are({ all => 2, list => 1, by_id => 0, alias => 0, unwrap => 1 },
+              'Get: the listing shows the key whose record a kept (it '
+              . 'wrote it), the unwrap: 2 calls, 2 round trips, no GET');
 
     $kp->clear_requests;
     is(x_of($pa, $uid, 'State'), 1, 'Get Attributes');
-    calls_are({ other => 2, list => 0, unwrap => 0 },
-              'Get Attributes: 2 calls, no list, no unwrap (the Get\'s '
+    calls_are({ other => 1, list => 1, unwrap => 0 },
+              'Get Attributes: the listing only, no unwrap (the Get\'s '
               . 'unwrap just proved the root key usable)');
 
     $kp->clear_requests;
     add_x($pa, $uid, 'x-One', '1');
     ok(settled($uid), 'the old generation deleted');
-    calls_are({ other => 4, list => 0, by_id => 1, alias => 1,
+    calls_are({ other => 3, list => 0, by_id => 1, alias => 0,
                 create => 1, delete => 1 },
-              'Add Attribute: read by the map, create g(N+1), delete gN '
+              'Add Attribute: read by the map without the alias GET (the '
+              . 'create of g(N+1) is the check), create g(N+1), delete gN '
               . 'after the answer');
 
     $kp->clear_requests;
     is(x_of($pa, $uid, 'x-One'), '1', 'the change is read');
-    calls_are({ other => 2, list => 0 },
-              'the write left the map on the new generation');
+    calls_are({ other => 1, list => 1, by_id => 0 },
+              'the write kept the new generation\'s record');
 };
 
-subtest 'another node: a cold map lists once, then reads by the map' => sub {
+subtest 'another node: a cold read GETs the key once, then keeps it' => sub {
     $kp->clear_requests;
     is(x_of($pb, $uid, 'x-One'), '1', 'b reads a\'s write');
     calls_are({ all => 3, list => 1, by_id => 1, alias => 0, unwrap => 1 },
@@ -151,7 +168,8 @@ subtest 'another node: a cold map lists once, then reads by the map' => sub {
 
     $kp->clear_requests;
     is(x_of($pb, $uid, 'x-One'), '1', 'b again');
-    calls_are({ other => 2, list => 0 }, 'warm: no list');
+    calls_are({ other => 1, list => 1, by_id => 0 },
+              'warm: the listing, and the record b kept');
 };
 
 subtest 'a write answers before its old generation is deleted' => sub {
@@ -165,7 +183,7 @@ subtest 'a write answers before its old generation is deleted' => sub {
     is(scalar(live_keys($uid)), 2, 'the old generation still live');
     $kp->clear_requests;
     is(x_of($pa, $uid, 'x-Late'), 'l', 'a reads its write meanwhile');
-    calls_are({ other => 2, list => 0 }, 'by the map');
+    calls_are({ other => 1, list => 1 }, 'the listing and the record kept');
     is(x_of($pb, $uid, 'x-Late'), 'l', 'b reads it meanwhile');
     ok(settled($uid), 'then the old generation is deleted');
     $kp->clear_faults;
@@ -179,12 +197,12 @@ subtest 'a write on the other node is seen at once' => sub {
     # b's map names the generation a deleted: GET says so, b lists
     $kp->clear_requests;
     is(x_of($pb, $uid, 'x-Two'), '2', 'b reads a\'s write');
-    calls_are({ other => 4, list => 1 },
-              'the mapped key deleted: GET, alias, list, GET, unwrap');
+    calls_are({ other => 2, list => 1, by_id => 1 },
+              'the listing shows a newer key than the record b kept: GET');
 
     $kp->clear_requests;
     is(x_of($pb, $uid, 'x-Two'), '2', 'b again');
-    calls_are({ other => 2, list => 0 }, 'and b\'s map follows');
+    calls_are({ other => 1, list => 1 }, 'and b keeps that one');
 };
 
 subtest 'a newer generation beside a live old one is seen at once' => sub {
@@ -201,16 +219,15 @@ subtest 'a newer generation beside a live old one is seen at once' => sub {
     $kp->clear_requests;
     is(x_of($pb, $uid, 'x-Three'), '3',
        'b reads the newer generation, not the live old one');
-    my @alias = $kp->requests(method => 'GET', path => $BY_ALIAS);
-    is($alias[0]{status}, 200, 'the next generation\'s alias answered');
-    calls_are({ list => 1 }, 'and b listed');
+    calls_are({ list => 1, by_id => 1 }, 'b listed, and read it');
 
     # a key left over is seen by a listing only: neither node maps the
     # object until an update deletes it
     for my $port ($pa, $pb) {
         $kp->clear_requests;
         is(x_of($port, $uid, 'x-Three'), '3', "read on $port");
-        calls_are({ other => 2, list => 1 }, "a leftover: $port lists");
+        calls_are({ other => 1, list => 1 },
+                  "a leftover: $port lists, with the record kept");
     }
     $kp->clear_requests;
     add_x($pb, $uid, 'x-Four', '4');
@@ -219,25 +236,29 @@ subtest 'a newer generation beside a live old one is seen at once' => sub {
        'b\'s update deletes its old generation and the leftover');
     $kp->clear_requests;
     is(x_of($pb, $uid, 'x-Four'), '4', 'b reads its write');
-    calls_are({ other => 2, list => 0 }, 'mapped again');
+    calls_are({ other => 1, list => 1 }, 'the listing only');
 };
 
-subtest 'an answer that is not a clean no: the listing decides' => sub {
+subtest 'a kept record is never served without its listing' => sub {
     my ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
     my $u = uid_of(op_ok($bi, 'Create on a'));
     get_ok($pa, $u, 'first Get');
     ok(settled($u), 'the first Get\'s old generation deleted');
 
-    # the next generation's alias GET refused: not proof of no newer one
-    $kp->fault({ method => 'GET', path => '/keys/kmip-', status => 400 });
+    # the listing fails: the record a kept proves nothing on its own
+    $kp->fault({ method => 'GET', path => '/api/v2/keys$', status => 500,
+                 count => 10 });
     $kp->clear_requests;
-    get_ok($pa, $u, 'Get with the alias GET refused');
+    ($bi) = op_req($pa, '1.4', { operation => 'Get Attributes',
+                                 payload => [ ops_uid($u) ] });
     $kp->clear_faults;
-    calls_are({ list => 1, unwrap => 1 }, 'listed');
+    is(kmip_value($bi, 'Result Status'), 1, 'Get Attributes fails');
+    ok($kp->count(method => 'GET', path => $LIST) >= 1, 'it listed');
+    is($kp->count(method => 'GET', path => $BY_ID), 0, 'and GET nothing');
 
     $kp->clear_requests;
     get_ok($pa, $u, 'Get');
-    calls_are({ all => 3, list => 0 }, 'mapped again');
+    calls_are({ all => 2, list => 1 }, 'then the listing and the record');
 };
 
 subtest 'a deletion of the old generation by another: the new one goes' => sub {
@@ -261,6 +282,84 @@ subtest 'a deletion of the old generation by another: the new one goes' => sub {
     }
     like($a->error_log_text, qr/was deleted by another than the update/,
          'a warn line says so');
+};
+
+subtest 'a write by the map on a stale map: the create or a re-read decides' => sub {
+    my ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
+    my $u = uid_of(op_ok($bi, 'Create on a'));
+    is(x_of($pb, $u, 'State'), 1, 'b maps the object');
+
+    # a writes; its old generation's deletion is held, so b's map names a
+    # live key that is no longer the current generation
+    $kp->fault({ method => 'DELETE', path => '/api/v2/keys/',
+                 delay_ms => 3000, count => 1 });
+    add_x($pa, $u, 'x-A', 'a');
+    is(scalar(live_keys($u)), 2, 'the old generation still live');
+
+    # an Add Attribute on b reads the stale generation without the alias
+    # GET; its create of the next generation is refused (409), and it
+    # reads again by the listing, and writes on the fresh one
+    $kp->clear_requests;
+    add_x($pb, $u, 'x-B', 'b');
+    is($kp->count(method => 'POST', path => $LIST) - 0, 2,
+       'the create lost the compare-and-swap, then won it');
+    is(x_of($pa, $u, 'x-A'), 'a', 'a\'s write kept');
+    is(x_of($pa, $u, 'x-B'), 'b', 'b\'s write on top of it');
+    $kp->clear_faults;
+    ok(settled($u), 'one live key');
+
+    # a Delete Attribute on b of what a just added: b's stale read finds
+    # no such attribute; an answer without a write is not taken from a
+    # read the alias GET did not check: b reads again, and deletes it
+    is(x_of($pb, $u, 'State'), 1, 'b maps the object again');
+    $kp->fault({ method => 'DELETE', path => '/api/v2/keys/',
+                 delay_ms => 3000, count => 1 });
+    add_x($pa, $u, 'x-C', 'c');
+    ($bi) = op_req($pb, '1.4', { operation => 'Delete Attribute',
+        payload => [ ops_uid($u), T('Attribute Name', 'x-C') ] });
+    op_ok($bi, 'Delete Attribute on b of a\'s attribute, on a stale map');
+    ($bi) = op_req($pa, '1.4', { operation => 'Get Attributes',
+        payload => [ ops_uid($u), T('Attribute Name', 'x-C') ] });
+    ok(!exists attrs_of(op_ok($bi, 'Get Attributes on a'))->{'x-C'},
+       'deleted, as a reads it');
+    $kp->clear_faults;
+    ok(settled($u), 'one live key');
+};
+
+subtest 'Get with a Key Wrapping Specification reads both keys at once' => sub {
+    # a wrapping key (Active, Wrap Key) and a key, each read once before
+    # so that both are in a's key map and neither Get writes Fresh
+    my ($bi) = op_req($pa, '1.4', { operation => 'Create', payload => [
+        E('Object Type', 'Symmetric Key'),
+        tmpl1(a1('Cryptographic Algorithm', E('Cryptographic Algorithm', 'AES')),
+              a1('Cryptographic Length', I('Cryptographic Length', 256)),
+              a1('Cryptographic Usage Mask',
+                 I('Cryptographic Usage Mask', 0x10)),
+              a1('Activation Date', DT('Activation Date', time - 3600))) ] });
+    my $kek = uid_of(op_ok($bi, 'Create the wrapping key'));
+    ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
+    my $u = uid_of(op_ok($bi, 'Create the key'));
+    get_ok($pa, $_, 'first Get') for $kek, $u;
+    ok(settled($kek) && settled($u), 'the first Gets\' old generations gone');
+
+    my $spec = S('Key Wrapping Specification', [
+        E('Wrapping Method', 'Encrypt'),
+        S('Encryption Key Information', [ T('Unique Identifier', $kek) ]) ]);
+    $kp->latency(300);
+    $kp->clear_requests;
+    ($bi) = op_req($pa, '1.4', { operation => 'Get',
+                                 payload => [ ops_uid($u), $spec ] });
+    my $trips = round_trips(300);
+    $kp->clear_latency;
+    op_ok($bi, 'Get wrapped');
+    ok(kmip_find($bi, 'Response Payload', 'Symmetric Key', 'Key Block',
+                 'Key Wrapping Data'), 'the Key Value is wrapped');
+    calls_are({ all => 4, list => 2, by_id => 0, alias => 0, unwrap => 2 },
+              'each key: the listing (the records kept), the unwrap');
+    is($trips, 2, 'two round trips: both reads at once, then both '
+                  . 'unwraps (four one after the other before)')
+        or diag(join "\n", map { "$_->{ts} $_->{method} $_->{path}" }
+                               $kp->requests);
 };
 
 subtest 'an operator deletes the key: destroyed on both nodes' => sub {

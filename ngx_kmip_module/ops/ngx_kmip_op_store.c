@@ -26,6 +26,7 @@ static void ngx_kmip_op_wipe(void *data);
 static void ngx_kmip_op_stored(ngx_kmip_store_op_t *sop);
 static ngx_int_t ngx_kmip_op_loaded(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_recheck(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_written(ngx_kmip_op_ctx_t *ctx);
 
 
@@ -249,6 +250,8 @@ ngx_kmip_op_store_fetch(ngx_kmip_op_ctx_t *ctx, ngx_str_t *uid,
         return NGX_ERROR;
     }
 
+    ctx->sop->for_update = ctx->for_update;
+
     rc = ngx_kmip_store_fetch(ctx->sop, uid, with_material);
 
     return ngx_kmip_op_store_called(ctx, rc);
@@ -322,6 +325,8 @@ ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
     {
         /* read or written earlier in this very request */
         ctx->obj = obj;
+        ctx->for_update = 0;
+        ctx->unchecked = 0;
         return next(ctx);
     }
 
@@ -338,6 +343,9 @@ ngx_kmip_op_loaded(ngx_kmip_op_ctx_t *ctx)
 {
     ngx_kmip_store_op_t  *sop = ctx->sop;
 
+    ctx->unchecked = ctx->for_update;
+    ctx->for_update = 0;
+
     if (sop->result == NGX_KMIP_STORE_OK && sop->object == NULL) {
         sop->result = NGX_KMIP_STORE_FAILED;
     }
@@ -347,7 +355,11 @@ ngx_kmip_op_loaded(ngx_kmip_op_ctx_t *ctx)
     }
 
     ctx->obj = sop->object;
-    ctx->r->object = sop->object;
+
+    if (!ctx->unchecked) {
+        /* a write's read serves the request's next items once written */
+        ctx->r->object = sop->object;
+    }
 
     return ctx->next(ctx);
 }
@@ -359,6 +371,14 @@ ngx_kmip_op_mutate(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_apply_pt apply,
 {
     ctx->apply = apply;
     ctx->respond = respond;
+
+    /*
+     * The read need not prove that no newer generation exists: the
+     * write's create of the next one does (docs/key-protect.md, "The
+     * read of a write"). Not in a batch with Undo, whose journal keeps
+     * what it reads.
+     */
+    ctx->for_update = (ctx->r->store->journal == NULL);
 
     return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_mutate_loaded);
 }
@@ -398,6 +418,12 @@ ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx)
 
     rc = ctx->apply(ctx, copy);
 
+    if (rc == NGX_DECLINED && ctx->unchecked) {
+        /* an answer without a write rests on the read alone: read again,
+           this time proving it current, and decide from that */
+        return ngx_kmip_op_recheck(ctx);
+    }
+
     if (rc == NGX_DECLINED) {
         return NGX_OK;
     }
@@ -433,12 +459,31 @@ ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx)
 
 
 static ngx_int_t
+ngx_kmip_op_recheck(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_response_item_t  *out = ctx->out;
+
+    out->result_status = NGX_KMIP_STATUS_SUCCESS;
+    out->result_reason = 0;
+    out->result_message = NULL;
+    out->result_message_len = 0;
+    out->payload = NULL;
+
+    ctx->unchecked = 0;
+
+    return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_mutate_loaded);
+}
+
+
+static ngx_int_t
 ngx_kmip_op_written(ngx_kmip_op_ctx_t *ctx)
 {
     ngx_kmip_req_t       *r = ctx->r;
     ngx_kmip_store_op_t  *sop = ctx->sop;
 
     if (sop->result == NGX_KMIP_STORE_OK) {
+        /* the create of the next generation proved the read current */
+        ctx->unchecked = 0;
         r->object = ctx->obj;
         return ctx->respond(ctx);
     }

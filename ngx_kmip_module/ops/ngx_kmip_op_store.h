@@ -60,6 +60,12 @@ struct ngx_kmip_op_ctx_s {
     ngx_kmip_store_op_t        *sop;
     ngx_uint_t                  with_material;
     ngx_uint_t                  retries;
+    unsigned                    for_update:1;   /* the next read is a
+                                                   write's */
+    unsigned                    unchecked:1;    /* ctx->obj is from such a
+                                                   read: only a create
+                                                   that succeeds proves it
+                                                   current */
     ngx_kmip_op_next_pt         next;       /* after a load */
     ngx_kmip_op_apply_pt        apply;      /* mutations */
     ngx_kmip_op_next_pt         respond;    /* after a write */

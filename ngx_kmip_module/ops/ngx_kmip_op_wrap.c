@@ -55,8 +55,12 @@ struct ngx_kmip_wrap_s {
     ngx_kmip_item_t            *payload;
     ngx_kmip_item_t            *block;
     ngx_kmip_op_next_pt         next;
+    ngx_kmip_store_op_t        *sop;        /* the wrapping key's read */
     unsigned                    unwrap:1;   /* a key registered wrapped,
                                                served unwrapped */
+    unsigned                    reading:1;  /* its read is in flight */
+    unsigned                    waiting:1;  /* the served key's Key Block
+                                               waits for it */
 };
 
 
@@ -66,6 +70,8 @@ static ngx_int_t ngx_kmip_op_wrap_key_info(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, ngx_kmip_wrap_t *w);
 static ngx_int_t ngx_kmip_op_wrap_encoding(ngx_kmip_req_t *r,
     ngx_kmip_response_item_t *out, ngx_kmip_wrap_t *w);
+static ngx_int_t ngx_kmip_op_wrap_fetch(ngx_kmip_req_t *r,
+    ngx_kmip_wrap_t *w);
 static void ngx_kmip_op_wrap_loaded(ngx_kmip_store_op_t *sop);
 static ngx_int_t ngx_kmip_op_wrap_read(ngx_kmip_wrap_t *w,
     ngx_kmip_store_op_t *sop);
@@ -144,7 +150,20 @@ ngx_kmip_op_wrap_request(ngx_kmip_op_ctx_t *ctx)
 
     ctx->data = w;
 
-    return NGX_OK;
+    /*
+     * The wrapping key is read beside the key served, not after it: the
+     * two reads are independent, and each costs Key Protect round trips.
+     * A key that would wrap itself is refused once the key is read, and
+     * is not read twice.
+     */
+
+    if (w->kek_uid.len == ctx->uid.len
+        && ngx_strncmp(w->kek_uid.data, ctx->uid.data, ctx->uid.len) == 0)
+    {
+        return NGX_OK;
+    }
+
+    return ngx_kmip_op_wrap_fetch(r, w);
 }
 
 
@@ -302,9 +321,7 @@ ngx_kmip_op_wrap_block(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w,
     ngx_kmip_item_t *payload, ngx_kmip_item_t *block,
     ngx_kmip_op_next_pt next)
 {
-    ngx_int_t             rc;
-    ngx_kmip_req_t       *r = ctx->r;
-    ngx_kmip_store_op_t  *sop;
+    ngx_kmip_req_t  *r = ctx->r;
 
     /* a key wrapped by itself is opened by nobody who lacks it already */
 
@@ -324,11 +341,30 @@ ngx_kmip_op_wrap_block(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w,
     w->next = next;
     ctx->out->payload = NULL;
 
-    /*
-     * The wrapping key is read as any key is, but is not made the
-     * request's last object: the one served stays so, for the write of
-     * its Fresh that follows
-     */
+    if (w->sop == NULL && ngx_kmip_op_wrap_fetch(r, w) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (w->reading) {
+        w->waiting = 1;
+        return NGX_AGAIN;
+    }
+
+    return ngx_kmip_op_wrap_read(w, w->sop);
+}
+
+
+/*
+ * Starts the wrapping key's read. It is read as any key is, but is not
+ * made the request's last object: the one served stays so, for the write
+ * of its Fresh that follows. Its end waits in w->sop for the key served,
+ * or resumes it when that waits already.
+ */
+
+static ngx_int_t
+ngx_kmip_op_wrap_fetch(ngx_kmip_req_t *r, ngx_kmip_wrap_t *w)
+{
+    ngx_kmip_store_op_t  *sop;
 
     sop = ngx_kmip_op_store_op(r);
     if (sop == NULL) {
@@ -337,14 +373,11 @@ ngx_kmip_op_wrap_block(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w,
 
     sop->handler = ngx_kmip_op_wrap_loaded;
     sop->data = w;
+    w->sop = sop;
 
-    rc = ngx_kmip_store_fetch(sop, &w->kek_uid, 1);
+    w->reading = (ngx_kmip_store_fetch(sop, &w->kek_uid, 1) == NGX_AGAIN);
 
-    if (rc == NGX_AGAIN) {
-        return NGX_AGAIN;
-    }
-
-    return ngx_kmip_op_wrap_read(w, sop);
+    return NGX_OK;
 }
 
 
@@ -353,7 +386,17 @@ ngx_kmip_op_wrap_loaded(ngx_kmip_store_op_t *sop)
 {
     ngx_int_t         rc;
     ngx_kmip_wrap_t  *w = sop->data;
-    ngx_kmip_req_t   *r = w->ctx->r;
+    ngx_kmip_req_t   *r;
+
+    w->reading = 0;
+
+    if (!w->waiting) {
+        /* the key served is still being read, or was answered without
+           wrapping (a failure): the result waits, or is not needed */
+        return;
+    }
+
+    r = w->ctx->r;
 
     rc = ngx_kmip_op_wrap_read(w, sop);
 

@@ -143,6 +143,13 @@ struct ngx_kmip_store_op_s {
     ngx_log_t                  *log;
     ngx_kmip_store_handler_pt   handler;
     void                       *data;
+    ngx_uint_t                  for_update;     /* fetch: the read of a
+                                                   write, whose create of
+                                                   the next generation is
+                                                   the compare-and-swap:
+                                                   the backend need not
+                                                   prove that no newer
+                                                   generation exists */
 
     ngx_kmip_store_result_e     result;
     ngx_str_t                   error;

@@ -305,6 +305,8 @@ static ngx_int_t ngx_kmip_store_fetch_read(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_call_t *call, ngx_kmip_kp_key_t *key);
 static ngx_int_t ngx_kmip_store_fetch_pick(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_call_t *call);
+static ngx_int_t ngx_kmip_store_fetch_kept(ngx_kmip_store_ctx_t *ctx,
+    ngx_kmip_kp_call_t *call);
 static void ngx_kmip_store_fetch_stale(ngx_kmip_store_ctx_t *ctx,
     ngx_kmip_kp_call_t *call, ngx_kmip_kp_key_t *best);
 static ngx_int_t ngx_kmip_store_fetch_get(ngx_kmip_store_ctx_t *ctx);
@@ -362,6 +364,10 @@ static void ngx_kmip_store_map_put(ngx_kmip_store_ctx_t *ctx, ngx_str_t *uid,
 static void ngx_kmip_store_map_set(uint32_t keyspace, ngx_str_t *uid,
     ngx_str_t *id, ngx_uint_t generation, time_t pending);
 static uint32_t ngx_kmip_store_map_keyspace(ngx_kmip_store_ctx_t *ctx);
+static void ngx_kmip_store_rec_put(ngx_kmip_store_ctx_t *ctx, ngx_str_t *id,
+    ngx_str_t *record);
+static ngx_int_t ngx_kmip_store_rec_get(ngx_kmip_store_ctx_t *ctx,
+    ngx_str_t *id, ngx_str_t *record);
 static void ngx_kmip_store_crk_seen(ngx_kmip_kp_t *kp, ngx_uint_t usable);
 static ngx_uint_t ngx_kmip_store_crk_fresh(ngx_kmip_kp_t *kp);
 
@@ -977,6 +983,7 @@ ngx_kmip_store_create_created(ngx_kmip_kp_call_t *call)
         ctx->obj->generation = 1;
 
         ngx_kmip_store_map_put(ctx, &ctx->obj->uid, &ctx->obj->kp_id, 1);
+        ngx_kmip_store_rec_put(ctx, &ctx->obj->kp_id, &ctx->record);
 
         ngx_kmip_store_finalize(ctx->op, NGX_OK);
         return;
@@ -1848,7 +1855,16 @@ ngx_kmip_store_kp_fetch(ngx_kmip_store_op_t *op, ngx_str_t *uid,
     ctx->obj->uid.len = uid->len;
     ctx->with_material = with_material;
 
+    /*
+     * With the record of the key the map names, one listing is the whole
+     * read when it shows that key still the highest generation; without
+     * it, the key and its next alias are read at once. A write's read
+     * reads the key: its create of the next generation is the check.
+     */
+
     if (ngx_kmip_store_map_get(ctx, uid, &id, &generation) == NGX_OK
+        && (ctx->op->for_update
+            || ngx_kmip_store_rec_get(ctx, &id, NULL) != NGX_OK)
         && ngx_kmip_store_fetch_mapped(ctx, &id, generation) == NGX_AGAIN)
     {
         return NGX_AGAIN;
@@ -1889,6 +1905,17 @@ ngx_kmip_store_fetch_mapped(ngx_kmip_store_ctx_t *ctx, ngx_str_t *id,
     ctx->probed = NGX_KMIP_KP_FAILED;
     ctx->pending = 0;
 
+    if (ctx->op->for_update) {
+        /*
+         * The read of a write: its create of g(N+1) fails with a conflict
+         * if that alias was ever taken, and the write then reads again by
+         * the listing; what it answers rests on a create that succeeded
+         * (docs/key-protect.md#the-read-of-a-write)
+         */
+        ctx->probed = NGX_KMIP_KP_NOT_FOUND;
+        goto by_id;
+    }
+
     call = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_probed);
     if (call == NULL) {
         goto declined;
@@ -1904,10 +1931,16 @@ ngx_kmip_store_fetch_mapped(ngx_kmip_store_ctx_t *ctx, ngx_str_t *id,
 
     ctx->pending++;
 
+by_id:
+
     call = ngx_kmip_store_call(ctx, ngx_kmip_store_fetch_mapped_got);
 
     if (call && ngx_kmip_kp_get_key(ctx->kp, call, id) == NGX_AGAIN) {
         ctx->pending++;
+    }
+
+    if (ctx->pending == 0) {
+        goto declined;
     }
 
     /* else the probe's answer finds no key read: the listing then */
@@ -2131,7 +2164,61 @@ ngx_kmip_store_fetch_listed(ngx_kmip_kp_call_t *call)
         return;
     }
 
+    if (ngx_kmip_store_fetch_kept(ctx, call) == NGX_OK) {
+        return;
+    }
+
     ngx_kmip_store_finalize(ctx->op, ngx_kmip_store_fetch_get(ctx));
+}
+
+
+/*
+ * The listing shows the object's highest generation live and active, and
+ * the node holds that key's record: the record is read from there, not
+ * GET again (a key's payload never changes). NGX_DECLINED: the GET.
+ */
+
+static ngx_int_t
+ngx_kmip_store_fetch_kept(ngx_kmip_store_ctx_t *ctx, ngx_kmip_kp_call_t *call)
+{
+    ngx_uint_t          i;
+    ngx_kmip_kp_key_t  *key, kept;
+    ngx_kmip_object_t  *obj = ctx->obj;
+
+    if (obj->destroyed) {
+        return NGX_DECLINED;
+    }
+
+    key = call->keys->elts;
+
+    for (i = 0; i < call->keys->nelts; i++) {
+        if (key[i].id.len == obj->kp_id.len
+            && ngx_strncmp(key[i].id.data, obj->kp_id.data, obj->kp_id.len)
+               == 0)
+        {
+            break;
+        }
+    }
+
+    if (i == call->keys->nelts || key[i].deleted
+        || key[i].state != NGX_KMIP_KP_STATE_ACTIVE)
+    {
+        return NGX_DECLINED;
+    }
+
+    kept = key[i];
+
+    if (ngx_kmip_store_rec_get(ctx, &obj->kp_id, &kept.payload) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_STREAM, ctx->op->log, 0,
+                   "kmip store: \"%V\" generation %ui: the record kept",
+                   &ctx->name, obj->generation);
+
+    ngx_kmip_store_finalize(ctx->op,
+                            ngx_kmip_store_fetch_read(ctx, call, &kept));
+    return NGX_OK;
 }
 
 
@@ -2363,6 +2450,8 @@ ngx_kmip_store_fetch_read(ngx_kmip_store_ctx_t *ctx,
     op->object = obj;
     /* the key cache may keep the record read */
     op->record = key->payload;
+
+    ngx_kmip_store_rec_put(ctx, &obj->kp_id, &key->payload);
 
     /*
      * Live keys of older generations (leftovers) are seen by a listing
@@ -2716,6 +2805,41 @@ ngx_kmip_store_digest_input(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
 /* ---------------------------------------------------------------- update */
 
 /*
+ * The start of a write of obj, an object read before (an update, a
+ * Destroy): its context, with the names of the generation written (0:
+ * the name alone). NGX_OK, or NGX_ERROR with the failure recorded; gone
+ * says why when the object is destroyed already.
+ */
+
+static ngx_int_t
+ngx_kmip_store_write_begin(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
+    ngx_uint_t generation, const char *gone, ngx_kmip_store_ctx_t **ctxp)
+{
+    ngx_kmip_store_ctx_t  *ctx;
+
+    if (ngx_kmip_store_ctx(op, &ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (obj->kp_id.len == 0) {
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_GONE, NULL, gone);
+    }
+
+    ctx->obj = obj;
+    op->object = obj;
+
+    if (ngx_kmip_store_names(ctx, &obj->uid, generation) != NGX_OK) {
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    *ctxp = ctx;
+
+    return NGX_OK;
+}
+
+
+/*
  * An update writes generation N+1 (its alias is the compare-and-swap),
  * then deletes generation N (update_created), then the older generations
  * a failed delete left live (update_deleted, delete_rest).
@@ -2726,24 +2850,14 @@ ngx_kmip_store_kp_update(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
 {
     ngx_kmip_store_ctx_t  *ctx;
 
-    if (ngx_kmip_store_ctx(op, &ctx) != NGX_OK) {
+    if (ngx_kmip_store_write_begin(op, obj, obj->generation + 1,
+                                   "the object is destroyed", &ctx)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
-    if (obj->kp_id.len == 0) {
-        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_GONE, NULL,
-                                   "the object is destroyed");
-    }
-
-    ctx->obj = obj;
     ctx->old_id = obj->kp_id;
-    op->object = obj;
-
-    if (ngx_kmip_store_names(ctx, &obj->uid, obj->generation + 1) != NGX_OK)
-    {
-        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
-    }
 
     if (ngx_kmip_store_encode(ctx, obj, obj->generation + 1) != NGX_OK) {
         return NGX_ERROR;
@@ -2788,6 +2902,8 @@ ngx_kmip_store_update_created(ngx_kmip_kp_call_t *call)
 
     key = call->keys->elts;
     ctx->new_id = key[0].id;
+
+    ngx_kmip_store_rec_put(ctx, &ctx->new_id, &ctx->record);
 
     if (ngx_kmip_store_cleanup_later(ctx) == NGX_OK) {
         /* generation N goes after the answer: no reader depends on it */
@@ -2923,21 +3039,11 @@ ngx_kmip_store_kp_destroy(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
 {
     ngx_kmip_store_ctx_t  *ctx;
 
-    if (ngx_kmip_store_ctx(op, &ctx) != NGX_OK) {
+    if (ngx_kmip_store_write_begin(op, obj, 0,
+                                   "the object is already destroyed", &ctx)
+        != NGX_OK)
+    {
         return NGX_ERROR;
-    }
-
-    if (obj->kp_id.len == 0) {
-        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_GONE, NULL,
-                                   "the object is already destroyed");
-    }
-
-    ctx->obj = obj;
-    op->object = obj;
-
-    if (ngx_kmip_store_names(ctx, &obj->uid, 0) != NGX_OK) {
-        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
-                                   "no memory");
     }
 
     return ngx_kmip_store_start(ctx, NGX_KMIP_STORE_KP_DELETE, &obj->kp_id,
@@ -3817,8 +3923,18 @@ ngx_kmip_store_cleanup_observe(ngx_kmip_store_cleanup_e what)
 
 #define NGX_KMIP_STORE_MAP_NAME      "kmip_kp_map"
 #define NGX_KMIP_STORE_MAP_SLOTS     8192
-#define NGX_KMIP_STORE_MAP_SIZE      (1024 * 1024)
+#define NGX_KMIP_STORE_MAP_SIZE      (8 * 1024 * 1024)
 #define NGX_KMIP_STORE_ID_LEN        36
+
+/*
+ * The records of the keys the node read or wrote last, by Key Protect key
+ * id (a key's payload never changes): a read whose listing shows that key
+ * as the object's live highest generation takes its record from here
+ * instead of GETting it (docs/key-protect.md#the-record-of-a-key).
+ * Direct-mapped, each kept at most NGX_KMIP_STORE_REC_KEEP seconds.
+ */
+#define NGX_KMIP_STORE_REC_SLOTS     4096
+#define NGX_KMIP_STORE_REC_KEEP      300
 
 
 #define NGX_KMIP_STORE_MAP_KEEP      ((time_t) -1)
@@ -3852,8 +3968,21 @@ typedef struct {
 } ngx_kmip_store_crk_t;
 
 
+/* a record: Key Protect's payload of a key, as it holds it */
+
+typedef struct {
+    uint32_t                    keyspace;
+    uint32_t                    len;        /* 0: a free slot */
+    time_t                      stored;
+    u_char                     *data;       /* in the zone */
+    u_char                      id[NGX_KMIP_STORE_ID_LEN];
+} ngx_kmip_store_rec_slot_t;
+
+
 typedef struct {
     ngx_kmip_store_crk_t        crk[NGX_KMIP_STORE_CRK_SLOTS];
+    ngx_kmip_store_rec_slot_t  *recs;
+    ngx_uint_t                  nrecs;
     ngx_uint_t                  nslots;
     ngx_kmip_store_map_slot_t   slots[1];
 } ngx_kmip_store_map_sh_t;
@@ -3939,6 +4068,15 @@ ngx_kmip_store_map_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     map->sh->nslots = NGX_KMIP_STORE_MAP_SLOTS;
+
+    len = NGX_KMIP_STORE_REC_SLOTS * sizeof(ngx_kmip_store_rec_slot_t);
+
+    map->sh->recs = ngx_slab_calloc(shpool, len);
+    if (map->sh->recs == NULL) {
+        return NGX_ERROR;
+    }
+
+    map->sh->nrecs = NGX_KMIP_STORE_REC_SLOTS;
     shpool->data = map->sh;
 
     len = sizeof(" in kmip Key Protect map zone \"\"") + shm_zone->shm.name.len;
@@ -3950,6 +4088,9 @@ ngx_kmip_store_map_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     ngx_sprintf(shpool->log_ctx, " in kmip Key Protect map zone \"%V\"%Z",
                 &shm_zone->shm.name);
+
+    /* a record that does not fit is read from Key Protect: no error */
+    shpool->log_nomem = 0;
 
     return NGX_OK;
 }
@@ -4044,16 +4185,20 @@ ngx_kmip_store_map_keyspace(ngx_kmip_store_ctx_t *ctx)
 }
 
 
-static ngx_kmip_store_map_slot_t *
-ngx_kmip_store_map_slot(ngx_kmip_store_map_t *map, uint32_t keyspace,
-    ngx_str_t *uid)
+/* where a Unique Identifier's entry, or a key id's record, is kept */
+
+static ngx_uint_t
+ngx_kmip_store_map_hash(uint32_t keyspace, ngx_str_t *s, ngx_uint_t n)
 {
-    uint32_t  hash;
-
-    hash = ngx_crc32_short(uid->data, uid->len) ^ keyspace;
-
-    return &map->sh->slots[hash % map->sh->nslots];
+    return (ngx_crc32_short(s->data, s->len) ^ keyspace) % n;
 }
+
+#define ngx_kmip_store_map_slot(map, keyspace, uid)                           \
+    (&(map)->sh->slots[ngx_kmip_store_map_hash(keyspace, uid,                 \
+                                               (map)->sh->nslots)])
+#define ngx_kmip_store_rec_slot(map, keyspace, id)                            \
+    (&(map)->sh->recs[ngx_kmip_store_map_hash(keyspace, id,                   \
+                                              (map)->sh->nrecs)])
 
 
 /* NGX_OK: the key id (in pool) and generation the map holds for uid */
@@ -4175,6 +4320,120 @@ ngx_kmip_store_map_set(uint32_t keyspace, ngx_str_t *uid, ngx_str_t *id,
     }
 
     ngx_shmtx_unlock(&map->shpool->mutex);
+}
+
+
+/*
+ * The slot of key id's record, the zone locked (the caller unlocks
+ * map->shpool->mutex); NULL, unlocked, without a zone. *held: the slot
+ * holds that key's record.
+ */
+
+static ngx_kmip_store_rec_slot_t *
+ngx_kmip_store_rec_lock(ngx_kmip_store_ctx_t *ctx, ngx_str_t *id,
+    ngx_kmip_store_map_t **mapp, uint32_t *keyspace, ngx_uint_t *held)
+{
+    ngx_kmip_store_map_t       *map;
+    ngx_kmip_store_rec_slot_t  *slot;
+
+    map = ngx_kmip_store_map_zone();
+
+    if (map == NULL || id->len != NGX_KMIP_STORE_ID_LEN) {
+        return NULL;
+    }
+
+    *mapp = map;
+    *keyspace = ngx_kmip_store_map_keyspace(ctx);
+    slot = ngx_kmip_store_rec_slot(map, *keyspace, id);
+
+    ngx_shmtx_lock(&map->shpool->mutex);
+
+    *held = slot->len && slot->keyspace == *keyspace
+            && ngx_memcmp(slot->id, id->data, NGX_KMIP_STORE_ID_LEN) == 0;
+
+    return slot;
+}
+
+
+/* keeps record as the payload of the key id (this node read or wrote it) */
+
+static void
+ngx_kmip_store_rec_put(ngx_kmip_store_ctx_t *ctx, ngx_str_t *id,
+    ngx_str_t *record)
+{
+    uint32_t                    keyspace;
+    ngx_uint_t                  held;
+    ngx_kmip_store_map_t       *map;
+    ngx_kmip_store_rec_slot_t  *slot;
+
+    if (record->len == 0 || record->len > NGX_KMIP_RECORD_MAX_SIZE) {
+        return;
+    }
+
+    slot = ngx_kmip_store_rec_lock(ctx, id, &map, &keyspace, &held);
+    if (slot == NULL) {
+        return;
+    }
+
+    if (!held) {
+        if (slot->len) {
+            ngx_slab_free_locked(map->shpool, slot->data);
+            slot->len = 0;
+        }
+
+        slot->data = ngx_slab_alloc_locked(map->shpool, record->len);
+
+        if (slot->data) {
+            ngx_memcpy(slot->data, record->data, record->len);
+            ngx_memcpy(slot->id, id->data, NGX_KMIP_STORE_ID_LEN);
+            slot->keyspace = keyspace;
+            slot->stored = ngx_time();
+            slot->len = (uint32_t) record->len;
+        }
+    }
+
+    ngx_shmtx_unlock(&map->shpool->mutex);
+}
+
+
+/*
+ * NGX_OK: the record of the key id, copied into the operation's pool
+ * (record NULL: only whether there is one)
+ */
+
+static ngx_int_t
+ngx_kmip_store_rec_get(ngx_kmip_store_ctx_t *ctx, ngx_str_t *id,
+    ngx_str_t *record)
+{
+    uint32_t                    keyspace;
+    ngx_uint_t                  held;
+    ngx_kmip_store_map_t       *map;
+    ngx_kmip_store_rec_slot_t  *slot;
+
+    slot = ngx_kmip_store_rec_lock(ctx, id, &map, &keyspace, &held);
+    if (slot == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (held && ngx_time() - slot->stored >= NGX_KMIP_STORE_REC_KEEP) {
+        held = 0;
+    }
+
+    if (held && record) {
+        record->data = ngx_pnalloc(ctx->op->pool, slot->len);
+
+        if (record->data) {
+            ngx_memcpy(record->data, slot->data, slot->len);
+            record->len = slot->len;
+
+        } else {
+            held = 0;
+        }
+    }
+
+    ngx_shmtx_unlock(&map->shpool->mutex);
+
+    return held ? NGX_OK : NGX_DECLINED;
 }
 
 

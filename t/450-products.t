@@ -1,4 +1,4 @@
-# Every KMIP product in the data centre (issue 16), beyond vCenter (t/40x):
+# Every KMIP product in the data centre, beyond vCenter (t/40x):
 # each product's sequence replayed in the shape it sends, reconstructed from
 # the products' public descriptions and the specification: its protocol
 # version in the header and the attribute forms of that version, its field

@@ -1,4 +1,4 @@
-# Version gating (issue 16): no answer carries an attribute its version
+# Version gating: no answer carries an attribute its version
 # does not define. Every attribute of the generated table
 # (ngx_kmip_module/codec/ngx_kmip_attr_versions.h, from the KMIP 1.4 and
 # 2.1 specifications) goes through every version's Get Attribute List, Get

@@ -1,4 +1,4 @@
-# KMIP over HTTPS (ngx_http_kmip_module, issue 19): a location with
+# KMIP over HTTPS (ngx_http_kmip_module): a location with
 # "kmip;" answers POSTed requests in TTLV, JSON and XML, in the request's
 # encoding, over HTTP/1.1 keep-alive and HTTP/2, with real TLS and client
 # certificates, against the Key Protect emulator; the OASIS MSGENC cases;

@@ -25,9 +25,10 @@
  * The metrics live in one shared memory zone that every worker adds to
  * with atomic increments: operation counts by operation and result (of
  * every transport, and of HTTPS alone: the http module counts into the
- * same zone, ngx_kmip_transport_audit.c), and Key Protect call counts and latency by call. A stream server with
- * "kmip_metrics" answers any connection with an HTTP/1.0 response in
- * Prometheus' text format and closes it.
+ * same zone, ngx_kmip_transport_audit.c), and Key Protect call counts and
+ * latency by call. A stream server with "kmip_metrics" answers any
+ * connection with an HTTP/1.0 response in Prometheus' text format and
+ * closes it.
  */
 
 

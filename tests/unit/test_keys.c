@@ -794,114 +794,62 @@ test_pkcs8_inner(void)
 }
 
 
-/* one format's bytes under another format's name */
+/* a key's own parts that do not agree */
 static void
-test_format_confusion(void)
+test_parts_disagree(ngx_kmip_item_t *pkcs1, ngx_kmip_item_t *pkcs1_pub,
+    ngx_kmip_item_t *sec1)
+{
+    uint8_t              *b;
+    ngx_kmip_key_t        ok;
+    ngx_kmip_key_info_t   info;
+    ngx_kmip_item_t      *o;
+    ngx_kmip_keypair_t    kp;
+    ngx_kmip_keygen_t     g = { ALG(EC), 256, 0, 0 };
+
+    /* another P-256 key's public key (the last 65 bytes) in this one */
+    ngx_kmip_keys_generate(&g, &kp, NULL);
+    ok = key_of(OBJ_PRIV, F_PKCS8, 0,
+                bytes_item(kp.private_der, kp.private_len));
+    o = NULL;
+    ngx_kmip_keys_convert(&A, &ok, F_SEC1, &o, NULL);
+    b = copy_of(sec1->v.str.data, sec1->v.str.len, 0);
+
+    CHECK(o && o->v.str.len == sec1->v.str.len,
+          "two P-256 ECPrivateKeys of one length");
+    if (o && o->v.str.len == sec1->v.str.len) {
+        memcpy(b + sec1->v.str.len - 65,
+               o->v.str.data + o->v.str.len - 65, 65);
+        CHECK(inspect_bytes(OBJ_PRIV, F_SEC1, b, sec1->v.str.len, &info)
+              == NGX_KMIP_KEYS_ERR_INVALID,
+              "an ECPrivateKey with another key's public key");
+    }
+
+    ngx_kmip_keys_keypair_wipe(&kp);
+
+    /* a byte of the modulus changed: n is no longer p q */
+    b = copy_of(pkcs1->v.str.data, pkcs1->v.str.len, 0);
+    b[40] ^= 0x10;
+    CHECK(inspect_bytes(OBJ_PRIV, F_PKCS1, b, pkcs1->v.str.len, &info)
+          == NGX_KMIP_KEYS_ERR_INVALID,
+          "an RSAPrivateKey whose modulus is not p q");
+
+    b = copy_of(pkcs1_pub->v.str.data, pkcs1_pub->v.str.len, 0);
+    b[pkcs1_pub->v.str.len - 1] ^= 0x01;
+    CHECK(inspect_bytes(OBJ_PUB, F_PKCS1, b, pkcs1_pub->v.str.len,
+                        &info) == NGX_KMIP_KEYS_ERR_INVALID,
+          "an RSAPublicKey of an even exponent");
+}
+
+
+/* Key Material of the wrong kind for its format, and Raw keys */
+static void
+test_material_kind(ngx_kmip_item_t *pkcs1)
 {
     ngx_kmip_key_t         k;
-    size_t                 i;
-    ngx_kmip_item_t       *pkcs1, *pkcs1_pub, *sec1, *m;
-    ngx_kmip_item_t       *p8_rsa, *spki_rsa, *p8_ec;
+    ngx_kmip_item_t       *m;
     ngx_kmip_key_info_t    info;
     ngx_kmip_keys_error_t  err;
 
-    pkcs1 = gen_as(0, 1, F_PKCS1);
-    pkcs1_pub = gen_as(0, 0, F_PKCS1);
-    sec1 = gen_as(4, 1, F_SEC1);
-
-    CHECK(pkcs1 && pkcs1_pub && sec1, "PKCS#1 and SEC1 keys to confuse");
-    if (!(pkcs1 && pkcs1_pub && sec1)) {
-        return;
-    }
-
-    p8_rsa = bytes_item(pairs[0].private_der, pairs[0].private_len);
-    spki_rsa = bytes_item(pairs[0].public_der, pairs[0].public_len);
-    p8_ec = bytes_item(pairs[4].private_der, pairs[4].private_len);
-
-    {
-        /* the bytes of one format, named another: they do not decode */
-        const struct {
-            int                     priv;
-            uint32_t                format;
-            const ngx_kmip_item_t  *m;
-            const char             *name;
-        } named[] = {
-            { 1, F_PKCS1, p8_rsa, "PKCS#8 named PKCS#1" },
-            { 0, F_PKCS1, spki_rsa, "an SPKI named PKCS#1" },
-            { 1, F_PKCS8, pkcs1, "PKCS#1 named PKCS#8" },
-            { 0, F_X509, pkcs1_pub, "an RSAPublicKey named X.509" },
-            { 0, F_PKCS1, pkcs1, "an RSAPrivateKey as a public PKCS#1 key" },
-            { 1, F_PKCS1, pkcs1_pub,
-              "an RSAPublicKey as a private PKCS#1 key" },
-            { 1, F_PKCS8, sec1, "an ECPrivateKey named PKCS#8" },
-            { 1, F_SEC1, pkcs1, "an RSA key named ECPrivateKey" },
-            { 1, F_SEC1, p8_ec, "PKCS#8 named ECPrivateKey" },
-        };
-
-        for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
-            CHECK(inspect_bytes(named[i].priv ? OBJ_PRIV : OBJ_PUB,
-                                named[i].format, named[i].m->v.str.data,
-                                named[i].m->v.str.len, &info)
-                  == NGX_KMIP_KEYS_ERR_ENCODING, named[i].name);
-        }
-    }
-
-    CHECK(inspect_bytes(OBJ_PRIV, F_X509, pairs[0].public_der,
-                        pairs[0].public_len, &info)
-          == NGX_KMIP_KEYS_ERR_FORMAT, "X.509 for a private key");
-    CHECK(inspect_bytes(OBJ_PUB, F_PKCS8, pairs[0].private_der,
-                        pairs[0].private_len, &info)
-          == NGX_KMIP_KEYS_ERR_FORMAT, "PKCS#8 for a public key");
-    /* the key's own parts that do not agree */
-    {
-        uint8_t             *b;
-        ngx_kmip_key_t       ok;
-        ngx_kmip_item_t     *o;
-        ngx_kmip_keypair_t   kp;
-        ngx_kmip_keygen_t    g = { ALG(EC), 256, 0, 0 };
-
-        /* another P-256 key's public key (the last 65 bytes) in this one */
-        ngx_kmip_keys_generate(&g, &kp, NULL);
-        ok = key_of(OBJ_PRIV, F_PKCS8, 0,
-                    bytes_item(kp.private_der, kp.private_len));
-        o = NULL;
-        ngx_kmip_keys_convert(&A, &ok, F_SEC1, &o, NULL);
-        b = copy_of(sec1->v.str.data, sec1->v.str.len, 0);
-
-        CHECK(o && o->v.str.len == sec1->v.str.len,
-              "two P-256 ECPrivateKeys of one length");
-        if (o && o->v.str.len == sec1->v.str.len) {
-            memcpy(b + sec1->v.str.len - 65,
-                   o->v.str.data + o->v.str.len - 65, 65);
-            CHECK(inspect_bytes(OBJ_PRIV, F_SEC1, b, sec1->v.str.len, &info)
-                  == NGX_KMIP_KEYS_ERR_INVALID,
-                  "an ECPrivateKey with another key's public key");
-        }
-
-        ngx_kmip_keys_keypair_wipe(&kp);
-
-        /* a byte of the modulus changed: n is no longer p q */
-        b = copy_of(pkcs1->v.str.data, pkcs1->v.str.len, 0);
-        b[40] ^= 0x10;
-        CHECK(inspect_bytes(OBJ_PRIV, F_PKCS1, b, pkcs1->v.str.len, &info)
-              == NGX_KMIP_KEYS_ERR_INVALID,
-              "an RSAPrivateKey whose modulus is not p q");
-
-        b = copy_of(pkcs1_pub->v.str.data, pkcs1_pub->v.str.len, 0);
-        b[pkcs1_pub->v.str.len - 1] ^= 0x01;
-        CHECK(inspect_bytes(OBJ_PUB, F_PKCS1, b, pkcs1_pub->v.str.len,
-                            &info) == NGX_KMIP_KEYS_ERR_INVALID,
-              "an RSAPublicKey of an even exponent");
-    }
-
-    CHECK(inspect_bytes(OBJ_PRIV, F_SEC1, pairs[7].private_der,
-                        pairs[7].private_len, &info)
-          == NGX_KMIP_KEYS_ERR_ENCODING, "an Ed25519 key named ECPrivateKey");
-    CHECK(inspect_bytes(NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, F_PKCS8,
-                        pairs[0].private_der, pairs[0].private_len, &info)
-          == NGX_KMIP_KEYS_ERR_FORMAT, "a Symmetric Key object");
-
-    /* the wrong kind of Key Material */
     m = ngx_kmip_ttlv_item_new(&A, NGX_KMIP_TAG_KEY_MATERIAL,
                                NGX_KMIP_TYPE_STRUCTURE);
     k = key_of(OBJ_PRIV, F_PKCS8, 0, m);
@@ -953,6 +901,75 @@ test_format_confusion(void)
               && info.type == NGX_KMIP_KEY_X25519,
               "Raw ECDH: an X25519 key");
     }
+}
+
+
+/* one format's bytes under another format's name */
+static void
+test_format_confusion(void)
+{
+    size_t                 i;
+    ngx_kmip_item_t       *pkcs1, *pkcs1_pub, *sec1;
+    ngx_kmip_item_t       *p8_rsa, *spki_rsa, *p8_ec;
+    ngx_kmip_key_info_t    info;
+
+    pkcs1 = gen_as(0, 1, F_PKCS1);
+    pkcs1_pub = gen_as(0, 0, F_PKCS1);
+    sec1 = gen_as(4, 1, F_SEC1);
+
+    CHECK(pkcs1 && pkcs1_pub && sec1, "PKCS#1 and SEC1 keys to confuse");
+    if (!(pkcs1 && pkcs1_pub && sec1)) {
+        return;
+    }
+
+    p8_rsa = bytes_item(pairs[0].private_der, pairs[0].private_len);
+    spki_rsa = bytes_item(pairs[0].public_der, pairs[0].public_len);
+    p8_ec = bytes_item(pairs[4].private_der, pairs[4].private_len);
+
+    {
+        /* the bytes of one format, named another: they do not decode */
+        const struct {
+            int                     priv;
+            uint32_t                format;
+            const ngx_kmip_item_t  *m;
+            const char             *name;
+        } named[] = {
+            { 1, F_PKCS1, p8_rsa, "PKCS#8 named PKCS#1" },
+            { 0, F_PKCS1, spki_rsa, "an SPKI named PKCS#1" },
+            { 1, F_PKCS8, pkcs1, "PKCS#1 named PKCS#8" },
+            { 0, F_X509, pkcs1_pub, "an RSAPublicKey named X.509" },
+            { 0, F_PKCS1, pkcs1, "an RSAPrivateKey as a public PKCS#1 key" },
+            { 1, F_PKCS1, pkcs1_pub,
+              "an RSAPublicKey as a private PKCS#1 key" },
+            { 1, F_PKCS8, sec1, "an ECPrivateKey named PKCS#8" },
+            { 1, F_SEC1, pkcs1, "an RSA key named ECPrivateKey" },
+            { 1, F_SEC1, p8_ec, "PKCS#8 named ECPrivateKey" },
+        };
+
+        for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+            CHECK(inspect_bytes(named[i].priv ? OBJ_PRIV : OBJ_PUB,
+                                named[i].format, named[i].m->v.str.data,
+                                named[i].m->v.str.len, &info)
+                  == NGX_KMIP_KEYS_ERR_ENCODING, named[i].name);
+        }
+    }
+
+    CHECK(inspect_bytes(OBJ_PRIV, F_X509, pairs[0].public_der,
+                        pairs[0].public_len, &info)
+          == NGX_KMIP_KEYS_ERR_FORMAT, "X.509 for a private key");
+    CHECK(inspect_bytes(OBJ_PUB, F_PKCS8, pairs[0].private_der,
+                        pairs[0].private_len, &info)
+          == NGX_KMIP_KEYS_ERR_FORMAT, "PKCS#8 for a public key");
+    test_parts_disagree(pkcs1, pkcs1_pub, sec1);
+
+    CHECK(inspect_bytes(OBJ_PRIV, F_SEC1, pairs[7].private_der,
+                        pairs[7].private_len, &info)
+          == NGX_KMIP_KEYS_ERR_ENCODING, "an Ed25519 key named ECPrivateKey");
+    CHECK(inspect_bytes(NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, F_PKCS8,
+                        pairs[0].private_der, pairs[0].private_len, &info)
+          == NGX_KMIP_KEYS_ERR_FORMAT, "a Symmetric Key object");
+
+    test_material_kind(pkcs1);
 
     arena_free();
 }

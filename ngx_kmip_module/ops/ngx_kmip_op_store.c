@@ -261,13 +261,8 @@ ngx_kmip_op_store_fetch(ngx_kmip_op_ctx_t *ctx, ngx_str_t *uid,
 ngx_kmip_store_op_t *
 ngx_kmip_op_store_call(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt done)
 {
-    ctx->sop = ngx_kmip_op_store_op(ctx->r);
-
-    if (ctx->sop) {
-        ctx->sop->handler = ngx_kmip_op_stored;
-        ctx->sop->data = ctx;
-        ctx->stored = done;
-    }
+    ctx->sop = ngx_kmip_op_store_op(ctx->r, ngx_kmip_op_stored, ctx);
+    ctx->stored = done;
 
     return ctx->sop;
 }

@@ -74,11 +74,21 @@ struct ngx_kmip_op_ctx_s {
 };
 
 
-/* an operation of the request's store */
+/* an operation of the request's store, its handler called with data */
 static ngx_inline ngx_kmip_store_op_t *
-ngx_kmip_op_store_op(ngx_kmip_req_t *r)
+ngx_kmip_op_store_op(ngx_kmip_req_t *r, ngx_kmip_store_handler_pt handler,
+    void *data)
 {
-    return ngx_kmip_store_op_create(r->store, r->pool);
+    ngx_kmip_store_op_t  *sop;
+
+    sop = ngx_kmip_store_op_create(r->store, r->pool);
+
+    if (sop) {
+        sop->handler = handler;
+        sop->data = data;
+    }
+
+    return sop;
 }
 
 

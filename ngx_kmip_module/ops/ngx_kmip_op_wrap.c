@@ -366,13 +366,11 @@ ngx_kmip_op_wrap_fetch(ngx_kmip_req_t *r, ngx_kmip_wrap_t *w)
 {
     ngx_kmip_store_op_t  *sop;
 
-    sop = ngx_kmip_op_store_op(r);
+    sop = ngx_kmip_op_store_op(r, ngx_kmip_op_wrap_loaded, w);
     if (sop == NULL) {
         return NGX_ERROR;
     }
 
-    sop->handler = ngx_kmip_op_wrap_loaded;
-    sop->data = w;
     w->sop = sop;
 
     w->reading = (ngx_kmip_store_fetch(sop, &w->kek_uid, 1) == NGX_AGAIN);

@@ -376,10 +376,18 @@ ngx_int_t
 ngx_kmip_op_usage_mask(ngx_kmip_op_ctx_t *ctx, uint32_t need,
     const char *what)
 {
+    return ngx_kmip_op_usage_mask_of(ctx, ctx->obj, &ctx->uid, need, what);
+}
+
+
+ngx_int_t
+ngx_kmip_op_usage_mask_of(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
+    ngx_str_t *uid, uint32_t need, const char *what)
+{
     int64_t          mask;
     ngx_kmip_req_t  *r = ctx->r;
 
-    mask = ngx_kmip_op_attr_num(&ctx->obj->attributes,
+    mask = ngx_kmip_op_attr_num(&obj->attributes,
                                 "Cryptographic Usage Mask", 0);
 
     if (!(mask & need)) {
@@ -388,7 +396,7 @@ ngx_kmip_op_usage_mask(ngx_kmip_op_ctx_t *ctx, uint32_t need,
                    ? NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
                    : NGX_KMIP_REASON_PERMISSION_DENIED,
                    "the Cryptographic Usage Mask of \"%V\" does not allow %s",
-                   &ctx->uid, what);
+                   uid, what);
         return NGX_DECLINED;
     }
 

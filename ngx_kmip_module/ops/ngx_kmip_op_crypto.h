@@ -120,6 +120,9 @@ ngx_int_t ngx_kmip_op_crypto_key(ngx_kmip_op_ctx_t *ctx, uint32_t need,
  */
 ngx_int_t ngx_kmip_op_usage_mask(ngx_kmip_op_ctx_t *ctx, uint32_t need,
     const char *what);
+/* the same of another object, obj named uid, such as a wrapping key */
+ngx_int_t ngx_kmip_op_usage_mask_of(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj, ngx_str_t *uid, uint32_t need, const char *what);
 
 /*
  * Parameters the server does not offer: Bad Cryptographic Parameters from

@@ -258,7 +258,7 @@ ngx_kmip_op_pk_usable(ngx_kmip_op_ctx_t *ctx, ngx_kmip_key_t *key,
 {
     int                          rc;
     time_t                       now;
-    int64_t                      state, mask, date;
+    int64_t                      state, date;
     ngx_int_t                    nrc;
     ngx_kmip_req_t              *r = ctx->r;
     ngx_kmip_attr_t             *cp;
@@ -316,16 +316,7 @@ ngx_kmip_op_pk_usable(ngx_kmip_op_ctx_t *ctx, ngx_kmip_key_t *key,
         return nrc == NGX_OK ? NGX_DECLINED : nrc;
     }
 
-    mask = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Usage Mask",
-                                0);
-
-    if (!(mask & u->mask)) {
-        (void) ngx_kmip_result_fail(r, ctx->out,
-                   r->version >= NGX_KMIP_VERSION(2, 0)
-                   ? NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
-                   : NGX_KMIP_REASON_PERMISSION_DENIED,
-                   "the Cryptographic Usage Mask of \"%V\" does not allow %s",
-                   &ctx->uid, u->name);
+    if (ngx_kmip_op_usage_mask(ctx, u->mask, u->name) != NGX_OK) {
         return NGX_DECLINED;
     }
 

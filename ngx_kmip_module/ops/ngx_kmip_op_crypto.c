@@ -316,9 +316,6 @@ ngx_int_t
 ngx_kmip_op_crypto_key(ngx_kmip_op_ctx_t *ctx, uint32_t need,
     ngx_uint_t protect, const char *what)
 {
-    time_t              now;
-    int64_t             state, date;
-    ngx_int_t           rc;
     ngx_kmip_object_t  *obj = ctx->obj;
 
     if (ngx_kmip_op_gone(ctx)) {
@@ -329,13 +326,28 @@ ngx_kmip_op_crypto_key(ngx_kmip_op_ctx_t *ctx, uint32_t need,
         return NGX_DECLINED;
     }
 
+    return ngx_kmip_op_key_usable(ctx, need, protect, 0, what);
+}
+
+
+ngx_int_t
+ngx_kmip_op_key_usable(ngx_kmip_op_ctx_t *ctx, uint32_t need,
+    ngx_uint_t protect, ngx_uint_t deactivated, const char *what)
+{
+    time_t              now;
+    int64_t             state, date;
+    ngx_int_t           rc;
+    ngx_kmip_object_t  *obj = ctx->obj;
+
     /* the dates move the State on (1.4 3.22): past its Deactivation
        Date a key protects nothing */
 
     now = ngx_time();
     state = ngx_kmip_attrs_state(&obj->attributes, now);
 
-    if (state != NGX_KMIP_STATE_ACTIVE) {
+    if (state != NGX_KMIP_STATE_ACTIVE
+        && !(deactivated && state == NGX_KMIP_STATE_DEACTIVATED))
+    {
         rc = ngx_kmip_op_wrong_state(ctx, "object \"%V\" is %s, not Active",
                                      &ctx->uid, ngx_kmip_state_name(state));
         return rc == NGX_OK ? NGX_DECLINED : rc;

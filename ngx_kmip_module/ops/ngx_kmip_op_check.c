@@ -81,7 +81,8 @@ ngx_kmip_op_check(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         }
     }
 
-    return ngx_kmip_op_begin_load(r, in, out, 0, ngx_kmip_op_check_loaded);
+    return ngx_kmip_op_begin_load(r, in, out, NULL, 0,
+                                  ngx_kmip_op_check_loaded);
 }
 
 

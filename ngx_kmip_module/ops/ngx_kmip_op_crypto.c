@@ -153,10 +153,8 @@ static ngx_int_t
 ngx_kmip_op_cipher(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out, ngx_uint_t enc)
 {
-    ngx_int_t           rc;
-    ngx_uint_t          init, final;
-    ngx_kmip_item_t    *data, *cv;
-    ngx_kmip_op_ctx_t  *ctx;
+    ngx_uint_t        init, final;
+    ngx_kmip_item_t  *data, *cv;
 
     if (ngx_kmip_op_no_store(r, out)) {
         return NGX_OK;
@@ -219,16 +217,12 @@ ngx_kmip_op_cipher(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                     "Correlation Value of its stream");
     }
 
-    ctx = ngx_kmip_op_begin(r, in, out, &rc);
-    if (ctx == NULL) {
-        return rc;
-    }
-
-    ctx->data = (void *) (uintptr_t)
-                ((enc ? NGX_KMIP_CIPHER_ENCRYPT : 0)
-                 | (init && !final ? NGX_KMIP_CIPHER_OPEN : 0));
-
-    return ngx_kmip_op_load(ctx, 1, ngx_kmip_op_cipher_loaded);
+    return ngx_kmip_op_begin_load(r, in, out,
+                                  (void *) (uintptr_t)
+                                  ((enc ? NGX_KMIP_CIPHER_ENCRYPT : 0)
+                                   | (init && !final ? NGX_KMIP_CIPHER_OPEN
+                                                     : 0)),
+                                  1, ngx_kmip_op_cipher_loaded);
 }
 
 

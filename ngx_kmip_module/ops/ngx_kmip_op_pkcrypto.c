@@ -89,7 +89,7 @@ ngx_kmip_op_signature(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return rc;
     }
 
-    return ngx_kmip_op_begin_load(r, in, out, 1,
+    return ngx_kmip_op_begin_load(r, in, out, NULL, 1,
                                   in->operation == NGX_KMIP_OP_SIGN
                                   ? ngx_kmip_op_pk_signed
                                   : ngx_kmip_op_pk_verified);

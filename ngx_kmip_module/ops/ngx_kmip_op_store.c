@@ -101,7 +101,7 @@ ngx_kmip_op_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
 ngx_int_t
 ngx_kmip_op_begin_load(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out, ngx_uint_t with_material,
+    ngx_kmip_response_item_t *out, void *data, ngx_uint_t with_material,
     ngx_kmip_op_next_pt next)
 {
     ngx_int_t           rc;
@@ -111,6 +111,8 @@ ngx_kmip_op_begin_load(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     if (ctx == NULL) {
         return rc;
     }
+
+    ctx->data = data;
 
     return ngx_kmip_op_load(ctx, with_material, next);
 }

@@ -420,20 +420,33 @@ ngx_kmip_attrs_state(const ngx_kmip_attrs_t *l, int64_t now)
 }
 
 
-static void
-ngx_kmip_attrs_append(ngx_kmip_attrs_t *l, ngx_kmip_attr_t *at)
+/* a copy of at, allocated, at the end of l */
+
+static ngx_kmip_attr_t *
+ngx_kmip_attrs_append(ngx_kmip_allocator_t *a, ngx_kmip_attrs_t *l,
+    const ngx_kmip_attr_t *at)
 {
-    at->next = NULL;
+    ngx_kmip_attr_t  *c;
 
-    if (l->last) {
-        l->last->next = at;
-
-    } else {
-        l->first = at;
+    c = a->alloc(a->data, sizeof(ngx_kmip_attr_t));
+    if (c == NULL) {
+        return NULL;
     }
 
-    l->last = at;
+    *c = *at;
+    c->next = NULL;
+
+    if (l->last) {
+        l->last->next = c;
+
+    } else {
+        l->first = c;
+    }
+
+    l->last = c;
     l->n++;
+
+    return c;
 }
 
 
@@ -441,32 +454,22 @@ ngx_kmip_attr_t *
 ngx_kmip_attrs_add(ngx_kmip_allocator_t *a, ngx_kmip_attrs_t *l,
     const uint8_t *name, size_t len, ngx_kmip_item_t *value)
 {
-    int64_t           index;
-    ngx_kmip_attr_t  *at, *p;
+    ngx_kmip_attr_t   at, *p;
 
-    index = 0;
+    at.name = name;
+    at.name_len = len;
+    at.index = 0;
+    at.value = value;
 
     for (p = l->first; p; p = p->next) {
         if (p->name_len == len && memcmp(p->name, name, len) == 0
-            && p->index >= index)
+            && p->index >= at.index)
         {
-            index = p->index + 1;
+            at.index = p->index + 1;
         }
     }
 
-    at = a->alloc(a->data, sizeof(ngx_kmip_attr_t));
-    if (at == NULL) {
-        return NULL;
-    }
-
-    at->name = name;
-    at->name_len = len;
-    at->index = index;
-    at->value = value;
-
-    ngx_kmip_attrs_append(l, at);
-
-    return at;
+    return ngx_kmip_attrs_append(a, l, &at);
 }
 
 
@@ -532,19 +535,15 @@ int
 ngx_kmip_attrs_copy(ngx_kmip_allocator_t *a, ngx_kmip_attrs_t *dst,
     const ngx_kmip_attrs_t *src)
 {
-    ngx_kmip_attr_t  *at, *c;
+    ngx_kmip_attr_t  *at;
 
     dst->first = dst->last = NULL;
     dst->n = 0;
 
     for (at = src->first; at; at = at->next) {
-        c = a->alloc(a->data, sizeof(ngx_kmip_attr_t));
-        if (c == NULL) {
+        if (ngx_kmip_attrs_append(a, dst, at) == NULL) {
             return -1;
         }
-
-        *c = *at;
-        ngx_kmip_attrs_append(dst, c);
     }
 
     return 0;
@@ -590,14 +589,10 @@ ngx_kmip_item_retag(ngx_kmip_allocator_t *a, const ngx_kmip_item_t *item,
 {
     ngx_kmip_item_t  *c;
 
-    c = a->alloc(a->data, sizeof(ngx_kmip_item_t));
-    if (c == NULL) {
-        return NULL;
+    c = ngx_kmip_ttlv_item_new(a, tag, item->type);
+    if (c) {
+        c->v = item->v;
     }
-
-    *c = *item;
-    c->tag = tag;
-    c->next = NULL;
 
     return c;
 }

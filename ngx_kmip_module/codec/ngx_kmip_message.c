@@ -52,14 +52,8 @@ static int
 ngx_kmip_msg_fail(ngx_kmip_error_t *err, const ngx_kmip_item_t *it,
     const char *what)
 {
-    if (err) {
-        err->rc = NGX_KMIP_ERR_MESSAGE;
-        err->offset = 0;
-        err->tag = it ? it->tag : 0;
-        err->what = what;
-    }
-
-    return NGX_KMIP_ERR_MESSAGE;
+    return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_MESSAGE, 0, it ? it->tag : 0,
+                              what);
 }
 
 
@@ -592,12 +586,7 @@ ngx_kmip_request_parse(const ngx_kmip_item_t *root, ngx_kmip_allocator_t *a,
 
     *version_known = 0;
 
-    if (err) {
-        err->rc = NGX_KMIP_OK;
-        err->offset = 0;
-        err->tag = 0;
-        err->what = NULL;
-    }
+    (void) ngx_kmip_ttlv_fail(err, NGX_KMIP_OK, 0, 0, NULL);
 
     if (root == NULL || root->tag != NGX_KMIP_TAG_REQUEST_MESSAGE
         || root->type != NGX_KMIP_TYPE_STRUCTURE)
@@ -650,12 +639,8 @@ ngx_kmip_request_parse(const ngx_kmip_item_t *root, ngx_kmip_allocator_t *a,
 
     req->items = a->alloc(a->data, n * sizeof(ngx_kmip_request_item_t));
     if (req->items == NULL) {
-        if (err) {
-            err->rc = NGX_KMIP_ERR_NOMEM;
-            err->what = "out of memory";
-        }
-
-        return NGX_KMIP_ERR_NOMEM;
+        return ngx_kmip_ttlv_fail(err, NGX_KMIP_ERR_NOMEM, 0, 0,
+                                  "out of memory");
     }
 
     req->nitems = n;

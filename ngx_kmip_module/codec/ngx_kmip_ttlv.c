@@ -209,12 +209,7 @@ ngx_kmip_ttlv_decode(const uint8_t *buf, size_t len,
 
     *root = NULL;
 
-    if (err) {
-        err->rc = NGX_KMIP_OK;
-        err->offset = 0;
-        err->tag = 0;
-        err->what = NULL;
-    }
+    (void) ngx_kmip_ttlv_fail(err, NGX_KMIP_OK, 0, 0, NULL);
 
     max_depth = NGX_KMIP_DEFAULT_MAX_DEPTH;
     max_items = NGX_KMIP_DEFAULT_MAX_ITEMS;

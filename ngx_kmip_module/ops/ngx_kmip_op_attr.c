@@ -90,7 +90,7 @@ ngx_int_t
 ngx_kmip_op_get_attributes(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    return ngx_kmip_op_begin_load(r, in, out, 0,
+    return ngx_kmip_op_begin_load(r, in, out, NULL, 0,
                                   ngx_kmip_op_get_attributes_loaded);
 }
 
@@ -251,7 +251,7 @@ ngx_int_t
 ngx_kmip_op_get_attribute_list(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out)
 {
-    return ngx_kmip_op_begin_load(r, in, out, 0,
+    return ngx_kmip_op_begin_load(r, in, out, NULL, 0,
                                   ngx_kmip_op_get_attribute_list_loaded);
 }
 

@@ -42,36 +42,47 @@ static ngx_int_t ngx_kmip_op_check_denied(ngx_kmip_op_ctx_t *ctx,
     uint32_t reason2, uint32_t reason1, const char *fmt, ...);
 
 
+/* the values to check, each of its type, before the key store is asked */
+
+static const struct {
+    uint32_t                    tag;
+    uint8_t                     type;
+    ngx_uint_t                  not_negative;
+    const char                 *error;
+} ngx_kmip_op_check_values[] = {
+    { NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK, NGX_KMIP_TYPE_INTEGER, 0,
+      "Cryptographic Usage Mask is not an Integer" },
+    { NGX_KMIP_TAG_USAGE_LIMITS_COUNT, NGX_KMIP_TYPE_LONG_INTEGER, 1,
+      "Usage Limits Count is not a Long Integer of 0 or more" },
+    { NGX_KMIP_TAG_LEASE_TIME, NGX_KMIP_TYPE_INTERVAL, 0,
+      "Lease Time is not an Interval" },
+    { 0, 0, 0, NULL }
+};
+
+
 ngx_int_t
 ngx_kmip_op_check(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
+    ngx_uint_t        i;
     ngx_kmip_item_t  *it;
 
-    /* the values to check, before the key store is asked */
+    for (i = 0; ngx_kmip_op_check_values[i].tag; i++) {
+        it = ngx_kmip_ttlv_find(in->payload, ngx_kmip_op_check_values[i].tag);
 
-    it = ngx_kmip_ttlv_find(in->payload,
-                            NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK);
-    if (it && it->type != NGX_KMIP_TYPE_INTEGER) {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
-                                    "Cryptographic Usage Mask is not an "
-                                    "Integer");
+        if (it
+            && (it->type != ngx_kmip_op_check_values[i].type
+                || (ngx_kmip_op_check_values[i].not_negative
+                    && it->v.num < 0)))
+        {
+            return ngx_kmip_result_fail(r, out,
+                                        NGX_KMIP_REASON_INVALID_FIELD, "%s",
+                                        ngx_kmip_op_check_values[i].error);
+        }
     }
 
-    it = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
-    if (it && (it->type != NGX_KMIP_TYPE_LONG_INTEGER || it->v.num < 0)) {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
-                                    "Usage Limits Count is not a Long "
-                                    "Integer of 0 or more");
-    }
-
-    it = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_LEASE_TIME);
-    if (it && it->type != NGX_KMIP_TYPE_INTERVAL) {
-        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
-                                    "Lease Time is not an Interval");
-    }
-
-    return ngx_kmip_op_begin_load(r, in, out, 0, ngx_kmip_op_check_loaded);
+    return ngx_kmip_op_begin_load(r, in, out, NULL, 0,
+                                  ngx_kmip_op_check_loaded);
 }
 
 

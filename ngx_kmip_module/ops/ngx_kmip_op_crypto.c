@@ -153,10 +153,8 @@ static ngx_int_t
 ngx_kmip_op_cipher(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out, ngx_uint_t enc)
 {
-    ngx_int_t           rc;
-    ngx_uint_t          init, final;
-    ngx_kmip_item_t    *data, *cv;
-    ngx_kmip_op_ctx_t  *ctx;
+    ngx_uint_t        init, final;
+    ngx_kmip_item_t  *data, *cv;
 
     if (ngx_kmip_op_no_store(r, out)) {
         return NGX_OK;
@@ -219,16 +217,12 @@ ngx_kmip_op_cipher(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                     "Correlation Value of its stream");
     }
 
-    ctx = ngx_kmip_op_begin(r, in, out, &rc);
-    if (ctx == NULL) {
-        return rc;
-    }
-
-    ctx->data = (void *) (uintptr_t)
-                ((enc ? NGX_KMIP_CIPHER_ENCRYPT : 0)
-                 | (init && !final ? NGX_KMIP_CIPHER_OPEN : 0));
-
-    return ngx_kmip_op_load(ctx, 1, ngx_kmip_op_cipher_loaded);
+    return ngx_kmip_op_begin_load(r, in, out,
+                                  (void *) (uintptr_t)
+                                  ((enc ? NGX_KMIP_CIPHER_ENCRYPT : 0)
+                                   | (init && !final ? NGX_KMIP_CIPHER_OPEN
+                                                     : 0)),
+                                  1, ngx_kmip_op_cipher_loaded);
 }
 
 
@@ -316,9 +310,6 @@ ngx_int_t
 ngx_kmip_op_crypto_key(ngx_kmip_op_ctx_t *ctx, uint32_t need,
     ngx_uint_t protect, const char *what)
 {
-    time_t              now;
-    int64_t             state, date;
-    ngx_int_t           rc;
     ngx_kmip_object_t  *obj = ctx->obj;
 
     if (ngx_kmip_op_gone(ctx)) {
@@ -329,13 +320,28 @@ ngx_kmip_op_crypto_key(ngx_kmip_op_ctx_t *ctx, uint32_t need,
         return NGX_DECLINED;
     }
 
+    return ngx_kmip_op_key_usable(ctx, need, protect, 0, what);
+}
+
+
+ngx_int_t
+ngx_kmip_op_key_usable(ngx_kmip_op_ctx_t *ctx, uint32_t need,
+    ngx_uint_t protect, ngx_uint_t deactivated, const char *what)
+{
+    time_t              now;
+    int64_t             state, date;
+    ngx_int_t           rc;
+    ngx_kmip_object_t  *obj = ctx->obj;
+
     /* the dates move the State on (1.4 3.22): past its Deactivation
        Date a key protects nothing */
 
     now = ngx_time();
     state = ngx_kmip_attrs_state(&obj->attributes, now);
 
-    if (state != NGX_KMIP_STATE_ACTIVE) {
+    if (state != NGX_KMIP_STATE_ACTIVE
+        && !(deactivated && state == NGX_KMIP_STATE_DEACTIVATED))
+    {
         rc = ngx_kmip_op_wrong_state(ctx, "object \"%V\" is %s, not Active",
                                      &ctx->uid, ngx_kmip_state_name(state));
         return rc == NGX_OK ? NGX_DECLINED : rc;
@@ -376,10 +382,18 @@ ngx_int_t
 ngx_kmip_op_usage_mask(ngx_kmip_op_ctx_t *ctx, uint32_t need,
     const char *what)
 {
+    return ngx_kmip_op_usage_mask_of(ctx, ctx->obj, &ctx->uid, need, what);
+}
+
+
+ngx_int_t
+ngx_kmip_op_usage_mask_of(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
+    ngx_str_t *uid, uint32_t need, const char *what)
+{
     int64_t          mask;
     ngx_kmip_req_t  *r = ctx->r;
 
-    mask = ngx_kmip_op_attr_num(&ctx->obj->attributes,
+    mask = ngx_kmip_op_attr_num(&obj->attributes,
                                 "Cryptographic Usage Mask", 0);
 
     if (!(mask & need)) {
@@ -388,7 +402,7 @@ ngx_kmip_op_usage_mask(ngx_kmip_op_ctx_t *ctx, uint32_t need,
                    ? NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
                    : NGX_KMIP_REASON_PERMISSION_DENIED,
                    "the Cryptographic Usage Mask of \"%V\" does not allow %s",
-                   &ctx->uid, what);
+                   uid, what);
         return NGX_DECLINED;
     }
 

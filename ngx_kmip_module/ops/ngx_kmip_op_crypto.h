@@ -113,6 +113,14 @@ ngx_int_t ngx_kmip_op_crypto_key(ngx_kmip_op_ctx_t *ctx, uint32_t need,
     ngx_uint_t protect, const char *what);
 
 /*
+ * The State, dates and usage of ctx->obj, of any kind of key, checked as
+ * ngx_kmip_op_crypto_key() does; Deactivated allowed too when deactivated
+ * (to process old data). NGX_OK, NGX_DECLINED when ctx->out says why not.
+ */
+ngx_int_t ngx_kmip_op_key_usable(ngx_kmip_op_ctx_t *ctx, uint32_t need,
+    ngx_uint_t protect, ngx_uint_t deactivated, const char *what);
+
+/*
  * need in the Cryptographic Usage Mask of ctx->obj, for the operation
  * named what: NGX_OK, or NGX_DECLINED with ctx->out saying it is not
  * (Incompatible Cryptographic Usage Mask from 2.0 on, Permission Denied
@@ -120,6 +128,9 @@ ngx_int_t ngx_kmip_op_crypto_key(ngx_kmip_op_ctx_t *ctx, uint32_t need,
  */
 ngx_int_t ngx_kmip_op_usage_mask(ngx_kmip_op_ctx_t *ctx, uint32_t need,
     const char *what);
+/* the same of another object, obj named uid, such as a wrapping key */
+ngx_int_t ngx_kmip_op_usage_mask_of(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj, ngx_str_t *uid, uint32_t need, const char *what);
 
 /*
  * Parameters the server does not offer: Bad Cryptographic Parameters from

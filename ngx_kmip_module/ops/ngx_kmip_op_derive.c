@@ -87,13 +87,13 @@ static ngx_int_t ngx_kmip_op_derive_check_base(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_derive_length(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj, size_t *len);
 static ngx_int_t ngx_kmip_op_derive_pbkdf2(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_object_t *base, const EVP_MD *md, size_t len,
-    ngx_kmip_derive_kdf_t *k);
+    const EVP_MD *md, size_t len, ngx_kmip_derive_kdf_t *k);
 static ngx_int_t ngx_kmip_op_derive_hkdf(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_object_t *base, const EVP_MD *md, size_t len,
-    ngx_kmip_derive_kdf_t *k);
+    const EVP_MD *md, size_t len, ngx_kmip_derive_kdf_t *k);
 static ngx_int_t ngx_kmip_op_derive_kbkdf(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_object_t *base, ngx_kmip_derive_kdf_t *k);
+    ngx_kmip_derive_kdf_t *k);
+static void ngx_kmip_op_derive_octets(ngx_kmip_derive_kdf_t *k,
+    const char *name, const void *data, size_t len);
 static ngx_int_t ngx_kmip_op_derive_run(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *base, u_char *out, size_t len);
 static ngx_int_t ngx_kmip_op_derive_kdf(const char *name,
@@ -499,18 +499,25 @@ ngx_kmip_op_derive_run(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
     *k.prm++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
                                             (char *) EVP_MD_get0_name(md), 0);
 
+    /* the base's material: PBKDF2's password, the others' key */
+
+    ngx_kmip_op_derive_octets(&k,
+                              d->method == NGX_KMIP_DERIVATION_METHOD_PBKDF2
+                              ? OSSL_KDF_PARAM_PASSWORD : OSSL_KDF_PARAM_KEY,
+                              base->material.data, base->material.len);
+
     switch (d->method) {
 
     case NGX_KMIP_DERIVATION_METHOD_PBKDF2:
-        rc = ngx_kmip_op_derive_pbkdf2(ctx, base, md, len, &k);
+        rc = ngx_kmip_op_derive_pbkdf2(ctx, md, len, &k);
         break;
 
     case NGX_KMIP_DERIVATION_METHOD_HMAC:
-        rc = ngx_kmip_op_derive_hkdf(ctx, base, md, len, &k);
+        rc = ngx_kmip_op_derive_hkdf(ctx, md, len, &k);
         break;
 
     default: /* NGX_KMIP_DERIVATION_METHOD_NIST800_108_C */
-        rc = ngx_kmip_op_derive_kbkdf(ctx, base, &k);
+        rc = ngx_kmip_op_derive_kbkdf(ctx, &k);
         break;
     }
 
@@ -531,8 +538,8 @@ ngx_kmip_op_derive_run(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
 /* PBKDF2's parameters: a Salt and an Iteration Count within the bound */
 
 static ngx_int_t
-ngx_kmip_op_derive_pbkdf2(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
-    const EVP_MD *md, size_t len, ngx_kmip_derive_kdf_t *k)
+ngx_kmip_op_derive_pbkdf2(ngx_kmip_op_ctx_t *ctx, const EVP_MD *md,
+    size_t len, ngx_kmip_derive_kdf_t *k)
 {
     size_t              blocks;
     ngx_kmip_req_t     *r = ctx->r;
@@ -579,12 +586,8 @@ ngx_kmip_op_derive_pbkdf2(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
 
     k->flag = 1;
 
-    *k->prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
-                                                  base->material.data,
-                                                  base->material.len);
-    *k->prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                                  (void *) salt->v.str.data,
-                                                  salt->v.str.len);
+    ngx_kmip_op_derive_octets(k, OSSL_KDF_PARAM_SALT, salt->v.str.data,
+                              salt->v.str.len);
     *k->prm++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_ITER, &k->iter);
     *k->prm++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_PKCS5, &k->flag);
     k->name = OSSL_KDF_NAME_PBKDF2;
@@ -596,8 +599,8 @@ ngx_kmip_op_derive_pbkdf2(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
 /* HMAC as HKDF (RFC 5869): the Salt, the Derivation Data as its info */
 
 static ngx_int_t
-ngx_kmip_op_derive_hkdf(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
-    const EVP_MD *md, size_t len, ngx_kmip_derive_kdf_t *k)
+ngx_kmip_op_derive_hkdf(ngx_kmip_op_ctx_t *ctx, const EVP_MD *md,
+    size_t len, ngx_kmip_derive_kdf_t *k)
 {
     size_t              max;
     ngx_kmip_item_t    *salt, *data;
@@ -614,22 +617,16 @@ ngx_kmip_op_derive_hkdf(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
     salt = ngx_kmip_op_derive_bytes(d, NGX_KMIP_TAG_SALT);
     data = ngx_kmip_op_derive_bytes(d, NGX_KMIP_TAG_DERIVATION_DATA);
 
-    *k->prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                                  base->material.data,
-                                                  base->material.len);
-
     /* no salt is the hash's length of zeros (RFC 5869 2.2) */
 
     if (salt && salt->v.str.len) {
-        *k->prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                                   (void *) salt->v.str.data,
-                                                   salt->v.str.len);
+        ngx_kmip_op_derive_octets(k, OSSL_KDF_PARAM_SALT, salt->v.str.data,
+                                  salt->v.str.len);
     }
 
     if (data && data->v.str.len) {
-        *k->prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-                                                   (void *) data->v.str.data,
-                                                   data->v.str.len);
+        ngx_kmip_op_derive_octets(k, OSSL_KDF_PARAM_INFO, data->v.str.data,
+                                  data->v.str.len);
     }
 
     k->name = OSSL_KDF_NAME_HKDF;
@@ -641,8 +638,7 @@ ngx_kmip_op_derive_hkdf(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
 /* SP 800-108 in counter mode with HMAC, the Derivation Data its input */
 
 static ngx_int_t
-ngx_kmip_op_derive_kbkdf(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
-    ngx_kmip_derive_kdf_t *k)
+ngx_kmip_op_derive_kbkdf(ngx_kmip_op_ctx_t *ctx, ngx_kmip_derive_kdf_t *k)
 {
     ngx_kmip_item_t    *data;
     ngx_kmip_derive_t  *d = ctx->data;
@@ -664,16 +660,12 @@ ngx_kmip_op_derive_kbkdf(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
 
     k->flag = 0;
 
-    *k->prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                                  base->material.data,
-                                                  base->material.len);
     *k->prm++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MAC,
                                                  (char *) "HMAC", 0);
     *k->prm++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE,
                                                  (char *) "counter", 0);
-    *k->prm++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                                  (void *) data->v.str.data,
-                                                  data->v.str.len);
+    ngx_kmip_op_derive_octets(k, OSSL_KDF_PARAM_SALT, data->v.str.data,
+                              data->v.str.len);
     *k->prm++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_L,
                                          &k->flag);
     *k->prm++ = OSSL_PARAM_construct_int(
@@ -681,6 +673,16 @@ ngx_kmip_op_derive_kbkdf(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base,
     k->name = OSSL_KDF_NAME_KBKDF;
 
     return NGX_OK;
+}
+
+
+/* a byte string parameter of the function, pointing to data */
+
+static void
+ngx_kmip_op_derive_octets(ngx_kmip_derive_kdf_t *k, const char *name,
+    const void *data, size_t len)
+{
+    *k->prm++ = OSSL_PARAM_construct_octet_string(name, (void *) data, len);
 }
 
 

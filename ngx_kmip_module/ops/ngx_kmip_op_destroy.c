@@ -26,7 +26,7 @@ ngx_int_t
 ngx_kmip_op_destroy(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    return ngx_kmip_op_begin_load(r, in, out, 0,
+    return ngx_kmip_op_begin_load(r, in, out, NULL, 0,
                                   ngx_kmip_op_destroy_loaded);
 }
 

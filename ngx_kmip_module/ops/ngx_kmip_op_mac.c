@@ -149,9 +149,8 @@ ngx_int_t
 ngx_kmip_op_mac(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    ngx_int_t           rc;
-    ngx_uint_t          verify;
-    ngx_kmip_op_ctx_t  *ctx;
+    ngx_int_t   rc;
+    ngx_uint_t  verify;
 
     rc = ngx_kmip_op_parts(r, in, out, ngx_kmip_op_mac);
     if (rc != NGX_DECLINED) {
@@ -179,14 +178,10 @@ ngx_kmip_op_mac(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return NGX_OK;
     }
 
-    ctx = ngx_kmip_op_begin(r, in, out, &rc);
-    if (ctx == NULL) {
-        return rc;
-    }
-
-    ctx->data = (void *) (uintptr_t) (verify ? NGX_KMIP_MAC_VERIFY : 0);
-
-    return ngx_kmip_op_load(ctx, 1, ngx_kmip_op_mac_loaded);
+    return ngx_kmip_op_begin_load(r, in, out,
+                                  (void *) (uintptr_t)
+                                  (verify ? NGX_KMIP_MAC_VERIFY : 0),
+                                  1, ngx_kmip_op_mac_loaded);
 }
 
 

@@ -89,7 +89,7 @@ ngx_kmip_op_signature(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return rc;
     }
 
-    return ngx_kmip_op_begin_load(r, in, out, 1,
+    return ngx_kmip_op_begin_load(r, in, out, NULL, 1,
                                   in->operation == NGX_KMIP_OP_SIGN
                                   ? ngx_kmip_op_pk_signed
                                   : ngx_kmip_op_pk_verified);
@@ -257,8 +257,6 @@ ngx_kmip_op_pk_usable(ngx_kmip_op_ctx_t *ctx, ngx_kmip_key_t *key,
     ngx_kmip_item_t *material, ngx_kmip_pk_params_t *params)
 {
     int                          rc;
-    time_t                       now;
-    int64_t                      state, mask, date;
     ngx_int_t                    nrc;
     ngx_kmip_req_t              *r = ctx->r;
     ngx_kmip_attr_t             *cp;
@@ -290,43 +288,12 @@ ngx_kmip_op_pk_usable(ngx_kmip_op_ctx_t *ctx, ngx_kmip_key_t *key,
         return NGX_DECLINED;
     }
 
-    now = ngx_time();
-    state = ngx_kmip_attrs_state(&obj->attributes, now);
-
     /* to verify an old signature or decrypt old data: Deactivated too */
 
-    if (state != NGX_KMIP_STATE_ACTIVE
-        && !(!u->protects && state == NGX_KMIP_STATE_DEACTIVATED))
-    {
-        nrc = ngx_kmip_op_wrong_state(ctx, "object \"%V\" is %s, not Active",
-                                      &ctx->uid, ngx_kmip_state_name(state));
-        return nrc == NGX_OK ? NGX_DECLINED : nrc;
-    }
-
-    date = ngx_kmip_op_attr_num(&obj->attributes,
-                                u->protects ? "Protect Stop Date"
-                                            : "Process Start Date", -1);
-
-    if (date >= 0 && (u->protects ? date <= now : date > now)) {
-        nrc = ngx_kmip_op_wrong_state(ctx, u->protects
-                                      ? "the Protect Stop Date of \"%V\" "
-                                        "has passed"
-                                      : "the Process Start Date of \"%V\" "
-                                        "has not come", &ctx->uid);
-        return nrc == NGX_OK ? NGX_DECLINED : nrc;
-    }
-
-    mask = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Usage Mask",
-                                0);
-
-    if (!(mask & u->mask)) {
-        (void) ngx_kmip_result_fail(r, ctx->out,
-                   r->version >= NGX_KMIP_VERSION(2, 0)
-                   ? NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
-                   : NGX_KMIP_REASON_PERMISSION_DENIED,
-                   "the Cryptographic Usage Mask of \"%V\" does not allow %s",
-                   &ctx->uid, u->name);
-        return NGX_DECLINED;
+    nrc = ngx_kmip_op_key_usable(ctx, u->mask, u->protects, !u->protects,
+                                 u->name);
+    if (nrc != NGX_OK) {
+        return nrc;
     }
 
     ngx_kmip_op_pkey_key(r, obj, key, material);

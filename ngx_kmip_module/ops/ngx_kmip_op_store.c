@@ -101,7 +101,7 @@ ngx_kmip_op_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
 ngx_int_t
 ngx_kmip_op_begin_load(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
-    ngx_kmip_response_item_t *out, ngx_uint_t with_material,
+    ngx_kmip_response_item_t *out, void *data, ngx_uint_t with_material,
     ngx_kmip_op_next_pt next)
 {
     ngx_int_t           rc;
@@ -111,6 +111,8 @@ ngx_kmip_op_begin_load(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     if (ctx == NULL) {
         return rc;
     }
+
+    ctx->data = data;
 
     return ngx_kmip_op_load(ctx, with_material, next);
 }
@@ -261,13 +263,8 @@ ngx_kmip_op_store_fetch(ngx_kmip_op_ctx_t *ctx, ngx_str_t *uid,
 ngx_kmip_store_op_t *
 ngx_kmip_op_store_call(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt done)
 {
-    ctx->sop = ngx_kmip_op_store_op(ctx->r);
-
-    if (ctx->sop) {
-        ctx->sop->handler = ngx_kmip_op_stored;
-        ctx->sop->data = ctx;
-        ctx->stored = done;
-    }
+    ctx->sop = ngx_kmip_op_store_op(ctx->r, ngx_kmip_op_stored, ctx);
+    ctx->stored = done;
 
     return ctx->sop;
 }

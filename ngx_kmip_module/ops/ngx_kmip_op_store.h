@@ -74,11 +74,21 @@ struct ngx_kmip_op_ctx_s {
 };
 
 
-/* an operation of the request's store */
+/* an operation of the request's store, its handler called with data */
 static ngx_inline ngx_kmip_store_op_t *
-ngx_kmip_op_store_op(ngx_kmip_req_t *r)
+ngx_kmip_op_store_op(ngx_kmip_req_t *r, ngx_kmip_store_handler_pt handler,
+    void *data)
 {
-    return ngx_kmip_store_op_create(r->store, r->pool);
+    ngx_kmip_store_op_t  *sop;
+
+    sop = ngx_kmip_store_op_create(r->store, r->pool);
+
+    if (sop) {
+        sop->handler = handler;
+        sop->data = data;
+    }
+
+    return sop;
 }
 
 
@@ -105,9 +115,9 @@ ngx_kmip_op_ctx_t *ngx_kmip_op_begin(ngx_kmip_req_t *r,
 ngx_int_t ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
     ngx_kmip_op_next_pt next);
 /* the start of an operation that reads one object, with its material or
-   without: ngx_kmip_op_begin(), then ngx_kmip_op_load() */
+   without: ngx_kmip_op_begin(), ctx->data set, then ngx_kmip_op_load() */
 ngx_int_t ngx_kmip_op_begin_load(ngx_kmip_req_t *r,
-    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out, void *data,
     ngx_uint_t with_material, ngx_kmip_op_next_pt next);
 ngx_int_t ngx_kmip_op_mutate(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_op_apply_pt apply, ngx_kmip_op_next_pt respond);

@@ -13,6 +13,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_wrap.h"
+#include "ngx_kmip_op_crypto.h"
 
 
 /*
@@ -93,8 +94,6 @@ static ngx_int_t ngx_kmip_op_wrap_data(ngx_kmip_wrap_t *w,
     const ngx_kmip_item_t *params);
 static ngx_int_t ngx_kmip_op_unwrap_with(ngx_kmip_wrap_t *w,
     ngx_kmip_object_t *kek);
-static ngx_int_t ngx_kmip_op_unwrap_check_key(ngx_kmip_wrap_t *w,
-    ngx_kmip_object_t *kek, int64_t state);
 static ngx_int_t ngx_kmip_op_unwrap_value(ngx_kmip_wrap_t *w,
     ngx_kmip_item_t *kv, u_char *plain, size_t len);
 
@@ -366,13 +365,11 @@ ngx_kmip_op_wrap_fetch(ngx_kmip_req_t *r, ngx_kmip_wrap_t *w)
 {
     ngx_kmip_store_op_t  *sop;
 
-    sop = ngx_kmip_op_store_op(r);
+    sop = ngx_kmip_op_store_op(r, ngx_kmip_op_wrap_loaded, w);
     if (sop == NULL) {
         return NGX_ERROR;
     }
 
-    sop->handler = ngx_kmip_op_wrap_loaded;
-    sop->data = w;
     w->sop = sop;
 
     w->reading = (ngx_kmip_store_fetch(sop, &w->kek_uid, 1) == NGX_AGAIN);
@@ -714,6 +711,28 @@ ngx_kmip_op_wrap_missing(ngx_kmip_wrap_t *w, ngx_uint_t destroyed)
 
 
 /*
+ * What the wrapping key must allow, to wrap (w->unwrap 0) or to unwrap (1):
+ * the States it may be in, the date it must be within, its usage
+ */
+
+typedef struct {
+    const char                 *states;
+    const char                 *date;
+    const char                 *past;
+    uint32_t                    mask;
+    const char                 *name;
+} ngx_kmip_op_wrap_use_t;
+
+
+static const ngx_kmip_op_wrap_use_t  ngx_kmip_op_wrap_uses[] = {
+    { "not Active", "Protect Stop Date", "has passed",
+      NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_WRAP_KEY, "Wrap Key" },
+    { "neither Active nor Deactivated", "Process Start Date", "has not come",
+      NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_UNWRAP_KEY, "Unwrap Key" }
+};
+
+
+/*
  * The checks of the wrapping key: NGX_OK when it may wrap, NGX_DECLINED
  * when the answer says why not
  */
@@ -721,13 +740,10 @@ ngx_kmip_op_wrap_missing(ngx_kmip_wrap_t *w, ngx_uint_t destroyed)
 static ngx_int_t
 ngx_kmip_op_wrap_check_key(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
 {
-    time_t              date;
-    int64_t             state;
-    ngx_uint_t          v2;
-    ngx_kmip_req_t     *r = w->ctx->r;
-    ngx_kmip_op_ctx_t  *ctx = w->ctx;
-
-    v2 = ngx_kmip_op_wrap_v2(r);
+    time_t                         now, date;
+    int64_t                        state;
+    ngx_kmip_op_ctx_t             *ctx = w->ctx;
+    const ngx_kmip_op_wrap_use_t  *u;
 
     if (kek->destroyed) {
         (void) ngx_kmip_op_wrap_missing(w, 1);
@@ -749,42 +765,30 @@ ngx_kmip_op_wrap_check_key(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek)
      * Date (3.25) unwraps too, as for Decrypt
      */
 
-    state = ngx_kmip_attrs_state(&kek->attributes, ngx_time());
+    u = &ngx_kmip_op_wrap_uses[w->unwrap];
+    now = ngx_time();
+    state = ngx_kmip_attrs_state(&kek->attributes, now);
 
-    if (w->unwrap) {
-        return ngx_kmip_op_unwrap_check_key(w, kek, state);
-    }
-
-    if (state != NGX_KMIP_STATE_ACTIVE) {
-        (void) ngx_kmip_op_wrong_state(ctx, "wrapping key \"%V\" is %s, not "
-                                       "Active", &w->kek_uid,
-                                       ngx_kmip_state_name(state));
-        return NGX_DECLINED;
-    }
-
-    date = (time_t) ngx_kmip_op_attr_num(&kek->attributes,
-                                         "Protect Stop Date", -1);
-
-    if (date >= 0 && date <= ngx_time()) {
-        (void) ngx_kmip_op_wrong_state(ctx, "the Protect Stop Date of "
-                                       "wrapping key \"%V\" has passed",
-                                       &w->kek_uid);
-        return NGX_DECLINED;
-    }
-
-    if (!(ngx_kmip_op_attr_num(&kek->attributes, "Cryptographic Usage Mask",
-                               0)
-          & NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_WRAP_KEY))
+    if (state != NGX_KMIP_STATE_ACTIVE
+        && !(w->unwrap && state == NGX_KMIP_STATE_DEACTIVATED))
     {
-        (void) ngx_kmip_result_fail(r, ctx->out,
-                   v2 ? NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
-                      : NGX_KMIP_REASON_PERMISSION_DENIED,
-                   "the Cryptographic Usage Mask of \"%V\" does not allow "
-                   "Wrap Key", &w->kek_uid);
+        (void) ngx_kmip_op_wrong_state(ctx, "wrapping key \"%V\" is %s, %s",
+                                       &w->kek_uid,
+                                       ngx_kmip_state_name(state),
+                                       u->states);
         return NGX_DECLINED;
     }
 
-    return NGX_OK;
+    date = (time_t) ngx_kmip_op_attr_num(&kek->attributes, u->date, -1);
+
+    if (w->unwrap ? date > now : (date >= 0 && date <= now)) {
+        (void) ngx_kmip_op_wrong_state(ctx, "the %s of wrapping key \"%V\" "
+                                       "%s", u->date, &w->kek_uid, u->past);
+        return NGX_DECLINED;
+    }
+
+    return ngx_kmip_op_usage_mask_of(ctx, kek, &w->kek_uid, u->mask,
+                                     u->name);
 }
 
 
@@ -1104,51 +1108,6 @@ ngx_kmip_op_unwrap_block(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *kwd,
                       : NGX_KMIP_ENCODING_OPTION_TTLV_ENCODING;
 
     return ngx_kmip_op_wrap_block(ctx, w, payload, block, next);
-}
-
-
-static ngx_int_t
-ngx_kmip_op_unwrap_check_key(ngx_kmip_wrap_t *w, ngx_kmip_object_t *kek,
-    int64_t state)
-{
-    time_t              date;
-    ngx_kmip_req_t     *r = w->ctx->r;
-    ngx_kmip_op_ctx_t  *ctx = w->ctx;
-
-    if (state != NGX_KMIP_STATE_ACTIVE
-        && state != NGX_KMIP_STATE_DEACTIVATED)
-    {
-        (void) ngx_kmip_op_wrong_state(ctx, "wrapping key \"%V\" is %s, "
-                                       "neither Active nor Deactivated",
-                                       &w->kek_uid,
-                                       ngx_kmip_state_name(state));
-        return NGX_DECLINED;
-    }
-
-    date = (time_t) ngx_kmip_op_attr_num(&kek->attributes,
-                                         "Process Start Date", -1);
-
-    if (date > ngx_time()) {
-        (void) ngx_kmip_op_wrong_state(ctx, "the Process Start Date of "
-                                       "wrapping key \"%V\" has not come",
-                                       &w->kek_uid);
-        return NGX_DECLINED;
-    }
-
-    if (!(ngx_kmip_op_attr_num(&kek->attributes, "Cryptographic Usage Mask",
-                               0)
-          & NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_UNWRAP_KEY))
-    {
-        (void) ngx_kmip_result_fail(r, ctx->out,
-                   ngx_kmip_op_wrap_v2(r)
-                   ? NGX_KMIP_REASON_INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
-                   : NGX_KMIP_REASON_PERMISSION_DENIED,
-                   "the Cryptographic Usage Mask of \"%V\" does not allow "
-                   "Unwrap Key", &w->kek_uid);
-        return NGX_DECLINED;
-    }
-
-    return NGX_OK;
 }
 
 

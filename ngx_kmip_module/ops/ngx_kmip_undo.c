@@ -88,8 +88,6 @@ static void ngx_kmip_undo_reversed(ngx_kmip_store_op_t *sop);
 static void ngx_kmip_undo_result(ngx_kmip_req_t *r, ngx_uint_t i,
     ngx_kmip_store_op_t *sop);
 static void ngx_kmip_undo_answers(ngx_kmip_req_t *r);
-static ngx_kmip_store_op_t *ngx_kmip_undo_store_op(ngx_kmip_req_t *r,
-    ngx_kmip_store_handler_pt handler);
 static void ngx_kmip_undo_cancelled(void *data);
 
 
@@ -199,7 +197,8 @@ ngx_kmip_undo_commit(ngx_kmip_req_t *r)
     while (u->step < j->destroys->nelts) {
         ch = (ngx_kmip_store_change_t *) j->objects->elts + d[u->step];
 
-        sop = ngx_kmip_undo_store_op(r, ngx_kmip_undo_committed);
+        /* a store operation for the undo itself: not journaled */
+        sop = ngx_kmip_op_store_op(r, ngx_kmip_undo_committed, r);
         if (sop == NULL) {
             return ngx_kmip_undo_commit_failed(r, NULL, ch);
         }
@@ -381,7 +380,7 @@ ngx_kmip_undo_next(ngx_kmip_req_t *r)
             continue;
         }
 
-        sop = ngx_kmip_undo_store_op(r, ngx_kmip_undo_reversed);
+        sop = ngx_kmip_op_store_op(r, ngx_kmip_undo_reversed, r);
 
         if (sop == NULL) {
             uo->result = NGX_KMIP_STORE_FAILED;
@@ -597,25 +596,6 @@ ngx_kmip_undo_answers(ngx_kmip_req_t *r)
 
     out->result_message = p;
     out->result_message_len = last - p;
-}
-
-
-/* a store operation for the undo itself: not journaled */
-
-static ngx_kmip_store_op_t *
-ngx_kmip_undo_store_op(ngx_kmip_req_t *r, ngx_kmip_store_handler_pt handler)
-{
-    ngx_kmip_store_op_t  *sop;
-
-    sop = ngx_kmip_op_store_op(r);
-    if (sop == NULL) {
-        return NULL;
-    }
-
-    sop->handler = handler;
-    sop->data = r;
-
-    return sop;
 }
 
 

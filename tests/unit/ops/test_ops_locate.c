@@ -165,37 +165,43 @@ t_filters(ngx_uint_t major, ngx_str_t *active)
 }
 
 
+/* pages of the four objects: how many each holds, and the Located Items */
+
+static struct {
+    ngx_uint_t                 major;
+    ngx_uint_t                 minor;
+    t_locate_t                 lc;
+    ngx_uint_t                 found;
+    int64_t                    located;    /* -1: none, -2: not checked */
+    const char                *name;
+} t_paging_cases[] = {
+    { 1, 4, { 2, -1, 0, NULL, 0, 0, 0 }, 2, 4,
+      "Maximum Items 2: two identifiers, Located Items 4" },
+    { 1, 2, { 2, -1, 0, NULL, 0, 0, 0 }, 2, -1,
+      "the same in 1.2, which has no Located Items" },
+    { 2, 1, { -1, 3, 0, NULL, 0, 0, 0 }, 1, 4,
+      "Offset Items 3: the last identifier" },
+    { 2, 1, { -1, 10, 0, NULL, 0, 0, 0 }, 0, 4,
+      "Offset Items beyond the end: none" },
+    { 2, 1, { -1, -1, 1, NULL, 0, 0, 0 }, 4, -2,
+      "Group Member Fresh: the objects never served, all four" },
+};
+
+
 static void
 t_paging(void)
 {
-    t_locate_t                 lc = { 2, -1, 0, NULL, 0, 0, 0 };
+    ngx_uint_t                 i;
     ngx_kmip_response_item_t  *out;
 
-    out = t_locate(1, 4, &lc);
-    CHECK(t_found(&out[0]) == 2 && t_located(&out[0]) == 4,
-          "Maximum Items 2: two identifiers, Located Items 4");
-
-    out = t_locate(1, 2, &lc);
-    CHECK(t_found(&out[0]) == 2 && t_located(&out[0]) == -1,
-          "the same in 1.2, which has no Located Items");
-
-    lc.max = -1;
-    lc.offset = 3;
-    out = t_locate(2, 1, &lc);
-    CHECK(t_found(&out[0]) == 1 && t_located(&out[0]) == 4,
-          "Offset Items 3: the last identifier");
-
-    lc.offset = 10;
-    out = t_locate(2, 1, &lc);
-    CHECK(t_found(&out[0]) == 0 && t_located(&out[0]) == 4,
-          "Offset Items beyond the end: none");
-
-    lc.offset = -1;
-    lc.max = -1;
-    lc.fresh = 1;
-    out = t_locate(2, 1, &lc);
-    CHECK(t_found(&out[0]) == 4,
-          "Group Member Fresh: the objects never served, all four");
+    for (i = 0; i < t_nelts(t_paging_cases); i++) {
+        out = t_locate(t_paging_cases[i].major, t_paging_cases[i].minor,
+                       &t_paging_cases[i].lc);
+        CHECK(t_found(&out[0]) == t_paging_cases[i].found
+              && (t_paging_cases[i].located == -2
+                  || t_located(&out[0]) == t_paging_cases[i].located),
+              t_paging_cases[i].name);
+    }
 }
 
 

@@ -563,8 +563,182 @@ test_values(void)
 /* documents that must be rejected, and with what (and a few near misses
    that must not) */
 
+static const struct {
+    const codec_t  *c;
+    const char     *doc;
+    int             rc;
+} hostile_docs[] = {
+    /* XML */
+    { &xml, "", NGX_KMIP_ERR_TRUNCATED },
+    { &xml, "<RequestMessage>", NGX_KMIP_ERR_TRUNCATED },
+    { &xml, "<RequestMessage><BatchCount type=\"Integer\" value=\"1",
+      NGX_KMIP_ERR_TRUNCATED },
+    { &xml, "<RequestMessage></ResponseMessage>", NGX_KMIP_ERR_SYNTAX },
+    { &xml, "<RequestMessage>text</RequestMessage>", NGX_KMIP_ERR_SYNTAX },
+    { &xml, "<!DOCTYPE x [<!ENTITY a \"b\">]><BatchCount/>",
+      NGX_KMIP_ERR_DTD },
+    { &xml, "<!ENTITY a SYSTEM \"file:///etc/passwd\">",
+      NGX_KMIP_ERR_DTD },
+    { &xml, "<Name type=\"TextString\" value=\"&xxe;\"/>",
+      NGX_KMIP_ERR_DTD },
+    { &xml, "<Name type=\"TextString\" value=\"&amp\"/>",
+      NGX_KMIP_ERR_SYNTAX },
+    { &xml, "<Name type=\"TextString\" value=\"&#;\"/>",
+      NGX_KMIP_ERR_SYNTAX },
+    { &xml, "<Name type=\"TextString\" value=\"&#xG;\"/>",
+      NGX_KMIP_ERR_SYNTAX },
+    { &xml, "<Name type=\"TextString\" value=\"&#xD800;\"/>",
+      NGX_KMIP_ERR_VALUE },
+    { &xml, "<Name type=\"TextString\" value=\"&#x110000;\"/>",
+      NGX_KMIP_ERR_VALUE },
+    { &xml, "<BatchItem><![CDATA[x]]></BatchItem>", NGX_KMIP_ERR_DTD },
+    { &xml, "<?php x ?><BatchItem/>", NGX_KMIP_ERR_DTD },
+    { &xml, "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><BatchItem/>",
+      NGX_KMIP_ERR_VALUE },
+    { &xml, "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<BatchItem/>",
+      NGX_KMIP_OK },
+    { &xml, "<?xml version=\"1.0\" encoding=utf-8?><BatchItem/>",
+      NGX_KMIP_ERR_VALUE },
+    { &xml, "<?xml version=\"1.0\"", NGX_KMIP_ERR_TRUNCATED },
+    { &xml, "<BatchItem/><BatchItem/>", NGX_KMIP_ERR_TRAILING },
+    { &xml, "<NoSuchTag type=\"Integer\" value=\"1\"/>",
+      NGX_KMIP_ERR_NAME },
+    { &xml, "<BatchCount type=\"Int\" value=\"1\"/>", NGX_KMIP_ERR_NAME },
+    { &xml, "<BatchCount type=\"Integer\" type=\"Integer\" value=\"1\"/>",
+      NGX_KMIP_ERR_FIELD },
+    { &xml, "<BatchCount value=\"1\"/>", NGX_KMIP_ERR_FIELD },
+    { &xml, "<BatchCount type=\"Integer\"/>", NGX_KMIP_ERR_FIELD },
+    { &xml, "<BatchCount type=\"Integer\" value=\"1\" x=\"1\"/>",
+      NGX_KMIP_ERR_FIELD },
+    { &xml, "<TTLV type=\"Integer\" value=\"1\"/>", NGX_KMIP_ERR_FIELD },
+    { &xml, "<TTLV tag=\"0x430001\" type=\"Integer\" value=\"1\"/>",
+      NGX_KMIP_ERR_NAME },
+    { &xml, "<BatchCount type=\"Integer\" value=\"2147483648\"/>",
+      NGX_KMIP_ERR_VALUE },
+    { &xml, "<BatchCount type=\"Integer\""
+      " value=\"99999999999999999999999\"/>", NGX_KMIP_ERR_VALUE },
+    { &xml, "<UsageLimitsTotal type=\"LongInteger\""
+      " value=\"9223372036854775808\"/>", NGX_KMIP_ERR_VALUE },
+    { &xml, "<Nonce type=\"ByteString\" value=\"abc\"/>",
+      NGX_KMIP_ERR_VALUE },
+    { &xml, "<Nonce type=\"ByteString\" value=\"zz\"/>",
+      NGX_KMIP_ERR_VALUE },
+    { &xml, "<P type=\"BigInteger\" value=\"0x\"/>", NGX_KMIP_ERR_VALUE },
+    { &xml, "<ObjectType type=\"Enumeration\" value=\"NoSuchType\"/>",
+      NGX_KMIP_ERR_NAME },
+    { &xml, "<ObjectType type=\"Enumeration\" value=\"0x123456789\"/>",
+      NGX_KMIP_ERR_NAME },
+    { &xml, "<CryptographicUsageMask type=\"Integer\""
+      " value=\"Encrypt Nope\"/>", NGX_KMIP_ERR_NAME },
+    { &xml, "<CryptographicUsageMask type=\"Integer\" value=\" \"/>",
+      NGX_KMIP_ERR_VALUE },
+    { &json, "{\"tag\":\"CryptographicUsageMask\",\"type\":\"Integer\","
+      "\"value\":\"Sign||Verify\"}", NGX_KMIP_ERR_NAME },
+    { &xml, "<Sensitive type=\"Boolean\" value=\"yes\"/>",
+      NGX_KMIP_ERR_VALUE },
+    { &xml, "<ActivationDate type=\"DateTime\""
+      " value=\"2001-02-29T00:00:00Z\"/>", NGX_KMIP_ERR_VALUE },
+    { &xml, "<ActivationDate type=\"DateTime\""
+      " value=\"2001-01-01T00:00:00\"/>", NGX_KMIP_ERR_VALUE },
+    { &xml, "<ActivationDate type=\"DateTime\""
+      " value=\"2001-01-01T00:00:00.5Z\"/>", NGX_KMIP_ERR_VALUE },
+    { &xml, "<BatchItem value=\"1\"/>", NGX_KMIP_ERR_FIELD },
+    { &xml, "<BatchCount type=\"Integer\" value=\"1\">"
+      "<BatchCount type=\"Integer\" value=\"1\"/></BatchCount>",
+      NGX_KMIP_ERR_SYNTAX },
+    { &xml, "<Name type=\"TextString\" value=\"\xC3\x28\"/>",
+      NGX_KMIP_ERR_UTF8 },
+    { &xml, "<Name type=\"TextString\" value=\"\xED\xA0\x80\"/>",
+      NGX_KMIP_ERR_UTF8 },
+    { &xml, "<Name type=\"TextString\" value=\"a<b\"/>",
+      NGX_KMIP_ERR_SYNTAX },
+    { &xml, "<!-- a -- b --><BatchItem/>", NGX_KMIP_ERR_SYNTAX },
+    { &xml, "<BatchItem></BatchItem", NGX_KMIP_ERR_TRUNCATED },
+
+    /* JSON */
+    { &json, "", NGX_KMIP_ERR_TRUNCATED },
+    { &json, "{\"tag\":\"BatchItem\",\"value\":[", NGX_KMIP_ERR_TRUNCATED },
+    { &json, "{\"tag\":\"BatchItem\",\"value\":[]",
+      NGX_KMIP_ERR_TRUNCATED },
+    { &json, "{\"tag\":\"BatchItem\",\"value\":[]} x",
+      NGX_KMIP_ERR_SYNTAX },
+    { &json, "{\"tag\":\"BatchItem\",\"value\":[]}{}",
+      NGX_KMIP_ERR_SYNTAX },
+    { &json, "[]", NGX_KMIP_ERR_SYNTAX },
+    { &json, "1", NGX_KMIP_ERR_SYNTAX },
+    { &json, "{\"tag\":\"BatchItem\",\"value\":[1]}", NGX_KMIP_ERR_SYNTAX },
+    { &json, "{\"tag\":\"BatchItem\",\"value\":{}}", NGX_KMIP_ERR_SYNTAX },
+    { &json, "{\"tag\":\"NoSuchTag\",\"value\":[]}", NGX_KMIP_ERR_NAME },
+    { &json, "{\"tag\":\"BatchCount\",\"type\":\"Int\",\"value\":1}",
+      NGX_KMIP_ERR_NAME },
+    { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\","
+      "\"type\":\"Integer\",\"value\":1}", NGX_KMIP_ERR_FIELD },
+    { &json, "{\"tag\":\"BatchCount\",\"tag\":\"BatchCount\","
+      "\"type\":\"Integer\",\"value\":1}", NGX_KMIP_ERR_FIELD },
+    { &json, "{\"tag\":\"BatchCount\",\"value\":1}", NGX_KMIP_ERR_FIELD },
+    { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\"}",
+      NGX_KMIP_ERR_FIELD },
+    { &json, "{\"type\":\"Integer\",\"value\":1}", NGX_KMIP_ERR_FIELD },
+    { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\",\"value\":1,"
+      "\"name\":\"x\"}", NGX_KMIP_ERR_FIELD },
+    { &json, "{\"tag\":1,\"value\":[]}", NGX_KMIP_ERR_FIELD },
+    { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\","
+      "\"value\":2147483648}", NGX_KMIP_ERR_VALUE },
+    { &json, "{\"tag\":\"UsageLimitsTotal\",\"type\":\"LongInteger\","
+      "\"value\":123456789012345678901234567890}", NGX_KMIP_ERR_VALUE },
+    { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\","
+      "\"value\":1.5}", NGX_KMIP_ERR_VALUE },
+    { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\","
+      "\"value\":null}", NGX_KMIP_ERR_VALUE },
+    { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\","
+      "\"value\":true}", NGX_KMIP_ERR_VALUE },
+    { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\","
+      "\"value\":[]}", NGX_KMIP_ERR_VALUE },
+    { &json, "{\"tag\":\"Nonce\",\"type\":\"ByteString\","
+      "\"value\":\"0g\"}", NGX_KMIP_ERR_VALUE },
+    { &json, "{\"tag\":\"Nonce\",\"type\":\"ByteString\",\"value\":1}",
+      NGX_KMIP_ERR_VALUE },
+    { &json, "{\"tag\":\"Name\",\"type\":\"TextString\","
+      "\"value\":\"\xFF\"}", NGX_KMIP_ERR_UTF8 },
+    { &json, "{\"tag\":\"ObjectType\",\"type\":\"Enumeration\","
+      "\"value\":\"Nope\"}", NGX_KMIP_ERR_NAME },
+    { &json, "{\"tag\":\"ObjectType\",\"type\":\"Enumeration\","
+      "\"value\":4294967296}", NGX_KMIP_ERR_VALUE },
+    { &json, "{\"tag\":\"BatchItem\",/*c*/\"value\":[]}",
+      NGX_KMIP_ERR_SYNTAX },
+};
+
+
 static void
 test_hostile(void)
+{
+    int                rc;
+    size_t             i;
+    ngx_kmip_item_t   *root;
+    ngx_kmip_error_t   err;
+
+    for (i = 0; i < sizeof(hostile_docs) / sizeof(hostile_docs[0]); i++) {
+        arena.used = 0;
+        root = (ngx_kmip_item_t *) 1;
+        rc = decode(hostile_docs[i].c, hostile_docs[i].doc, &root, &err);
+
+        CHECK(rc == hostile_docs[i].rc
+              && (rc == NGX_KMIP_OK ? root != NULL
+                                    : root == NULL && err.rc == rc),
+              hostile_docs[i].doc);
+
+        if (rc != hostile_docs[i].rc) {
+            printf("  got %s (%s) at %zu\n", ngx_kmip_text_strerror(rc),
+                   rc ? err.what : "", rc ? err.offset : 0);
+        }
+    }
+}
+
+
+/* nesting and item counts past the limits */
+
+static void
+test_limits(void)
 {
     int                rc;
     char              *deep, what[64];
@@ -574,169 +748,6 @@ test_hostile(void)
     ngx_kmip_item_t   *root;
     ngx_kmip_error_t   err;
     ngx_kmip_limits_t  lim;
-
-    static const struct {
-        const codec_t  *c;
-        const char     *doc;
-        int             rc;
-    } bad[] = {
-        /* XML */
-        { &xml, "", NGX_KMIP_ERR_TRUNCATED },
-        { &xml, "<RequestMessage>", NGX_KMIP_ERR_TRUNCATED },
-        { &xml, "<RequestMessage><BatchCount type=\"Integer\" value=\"1",
-          NGX_KMIP_ERR_TRUNCATED },
-        { &xml, "<RequestMessage></ResponseMessage>", NGX_KMIP_ERR_SYNTAX },
-        { &xml, "<RequestMessage>text</RequestMessage>", NGX_KMIP_ERR_SYNTAX },
-        { &xml, "<!DOCTYPE x [<!ENTITY a \"b\">]><BatchCount/>",
-          NGX_KMIP_ERR_DTD },
-        { &xml, "<!ENTITY a SYSTEM \"file:///etc/passwd\">",
-          NGX_KMIP_ERR_DTD },
-        { &xml, "<Name type=\"TextString\" value=\"&xxe;\"/>",
-          NGX_KMIP_ERR_DTD },
-        { &xml, "<Name type=\"TextString\" value=\"&amp\"/>",
-          NGX_KMIP_ERR_SYNTAX },
-        { &xml, "<Name type=\"TextString\" value=\"&#;\"/>",
-          NGX_KMIP_ERR_SYNTAX },
-        { &xml, "<Name type=\"TextString\" value=\"&#xG;\"/>",
-          NGX_KMIP_ERR_SYNTAX },
-        { &xml, "<Name type=\"TextString\" value=\"&#xD800;\"/>",
-          NGX_KMIP_ERR_VALUE },
-        { &xml, "<Name type=\"TextString\" value=\"&#x110000;\"/>",
-          NGX_KMIP_ERR_VALUE },
-        { &xml, "<BatchItem><![CDATA[x]]></BatchItem>", NGX_KMIP_ERR_DTD },
-        { &xml, "<?php x ?><BatchItem/>", NGX_KMIP_ERR_DTD },
-        { &xml, "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><BatchItem/>",
-          NGX_KMIP_ERR_VALUE },
-        { &xml, "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<BatchItem/>",
-          NGX_KMIP_OK },
-        { &xml, "<?xml version=\"1.0\" encoding=utf-8?><BatchItem/>",
-          NGX_KMIP_ERR_VALUE },
-        { &xml, "<?xml version=\"1.0\"", NGX_KMIP_ERR_TRUNCATED },
-        { &xml, "<BatchItem/><BatchItem/>", NGX_KMIP_ERR_TRAILING },
-        { &xml, "<NoSuchTag type=\"Integer\" value=\"1\"/>",
-          NGX_KMIP_ERR_NAME },
-        { &xml, "<BatchCount type=\"Int\" value=\"1\"/>", NGX_KMIP_ERR_NAME },
-        { &xml, "<BatchCount type=\"Integer\" type=\"Integer\" value=\"1\"/>",
-          NGX_KMIP_ERR_FIELD },
-        { &xml, "<BatchCount value=\"1\"/>", NGX_KMIP_ERR_FIELD },
-        { &xml, "<BatchCount type=\"Integer\"/>", NGX_KMIP_ERR_FIELD },
-        { &xml, "<BatchCount type=\"Integer\" value=\"1\" x=\"1\"/>",
-          NGX_KMIP_ERR_FIELD },
-        { &xml, "<TTLV type=\"Integer\" value=\"1\"/>", NGX_KMIP_ERR_FIELD },
-        { &xml, "<TTLV tag=\"0x430001\" type=\"Integer\" value=\"1\"/>",
-          NGX_KMIP_ERR_NAME },
-        { &xml, "<BatchCount type=\"Integer\" value=\"2147483648\"/>",
-          NGX_KMIP_ERR_VALUE },
-        { &xml, "<BatchCount type=\"Integer\""
-          " value=\"99999999999999999999999\"/>", NGX_KMIP_ERR_VALUE },
-        { &xml, "<UsageLimitsTotal type=\"LongInteger\""
-          " value=\"9223372036854775808\"/>", NGX_KMIP_ERR_VALUE },
-        { &xml, "<Nonce type=\"ByteString\" value=\"abc\"/>",
-          NGX_KMIP_ERR_VALUE },
-        { &xml, "<Nonce type=\"ByteString\" value=\"zz\"/>",
-          NGX_KMIP_ERR_VALUE },
-        { &xml, "<P type=\"BigInteger\" value=\"0x\"/>", NGX_KMIP_ERR_VALUE },
-        { &xml, "<ObjectType type=\"Enumeration\" value=\"NoSuchType\"/>",
-          NGX_KMIP_ERR_NAME },
-        { &xml, "<ObjectType type=\"Enumeration\" value=\"0x123456789\"/>",
-          NGX_KMIP_ERR_NAME },
-        { &xml, "<CryptographicUsageMask type=\"Integer\""
-          " value=\"Encrypt Nope\"/>", NGX_KMIP_ERR_NAME },
-        { &xml, "<CryptographicUsageMask type=\"Integer\" value=\" \"/>",
-          NGX_KMIP_ERR_VALUE },
-        { &json, "{\"tag\":\"CryptographicUsageMask\",\"type\":\"Integer\","
-          "\"value\":\"Sign||Verify\"}", NGX_KMIP_ERR_NAME },
-        { &xml, "<Sensitive type=\"Boolean\" value=\"yes\"/>",
-          NGX_KMIP_ERR_VALUE },
-        { &xml, "<ActivationDate type=\"DateTime\""
-          " value=\"2001-02-29T00:00:00Z\"/>", NGX_KMIP_ERR_VALUE },
-        { &xml, "<ActivationDate type=\"DateTime\""
-          " value=\"2001-01-01T00:00:00\"/>", NGX_KMIP_ERR_VALUE },
-        { &xml, "<ActivationDate type=\"DateTime\""
-          " value=\"2001-01-01T00:00:00.5Z\"/>", NGX_KMIP_ERR_VALUE },
-        { &xml, "<BatchItem value=\"1\"/>", NGX_KMIP_ERR_FIELD },
-        { &xml, "<BatchCount type=\"Integer\" value=\"1\">"
-          "<BatchCount type=\"Integer\" value=\"1\"/></BatchCount>",
-          NGX_KMIP_ERR_SYNTAX },
-        { &xml, "<Name type=\"TextString\" value=\"\xC3\x28\"/>",
-          NGX_KMIP_ERR_UTF8 },
-        { &xml, "<Name type=\"TextString\" value=\"\xED\xA0\x80\"/>",
-          NGX_KMIP_ERR_UTF8 },
-        { &xml, "<Name type=\"TextString\" value=\"a<b\"/>",
-          NGX_KMIP_ERR_SYNTAX },
-        { &xml, "<!-- a -- b --><BatchItem/>", NGX_KMIP_ERR_SYNTAX },
-        { &xml, "<BatchItem></BatchItem", NGX_KMIP_ERR_TRUNCATED },
-
-        /* JSON */
-        { &json, "", NGX_KMIP_ERR_TRUNCATED },
-        { &json, "{\"tag\":\"BatchItem\",\"value\":[", NGX_KMIP_ERR_TRUNCATED },
-        { &json, "{\"tag\":\"BatchItem\",\"value\":[]",
-          NGX_KMIP_ERR_TRUNCATED },
-        { &json, "{\"tag\":\"BatchItem\",\"value\":[]} x",
-          NGX_KMIP_ERR_SYNTAX },
-        { &json, "{\"tag\":\"BatchItem\",\"value\":[]}{}",
-          NGX_KMIP_ERR_SYNTAX },
-        { &json, "[]", NGX_KMIP_ERR_SYNTAX },
-        { &json, "1", NGX_KMIP_ERR_SYNTAX },
-        { &json, "{\"tag\":\"BatchItem\",\"value\":[1]}", NGX_KMIP_ERR_SYNTAX },
-        { &json, "{\"tag\":\"BatchItem\",\"value\":{}}", NGX_KMIP_ERR_SYNTAX },
-        { &json, "{\"tag\":\"NoSuchTag\",\"value\":[]}", NGX_KMIP_ERR_NAME },
-        { &json, "{\"tag\":\"BatchCount\",\"type\":\"Int\",\"value\":1}",
-          NGX_KMIP_ERR_NAME },
-        { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\","
-          "\"type\":\"Integer\",\"value\":1}", NGX_KMIP_ERR_FIELD },
-        { &json, "{\"tag\":\"BatchCount\",\"tag\":\"BatchCount\","
-          "\"type\":\"Integer\",\"value\":1}", NGX_KMIP_ERR_FIELD },
-        { &json, "{\"tag\":\"BatchCount\",\"value\":1}", NGX_KMIP_ERR_FIELD },
-        { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\"}",
-          NGX_KMIP_ERR_FIELD },
-        { &json, "{\"type\":\"Integer\",\"value\":1}", NGX_KMIP_ERR_FIELD },
-        { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\",\"value\":1,"
-          "\"name\":\"x\"}", NGX_KMIP_ERR_FIELD },
-        { &json, "{\"tag\":1,\"value\":[]}", NGX_KMIP_ERR_FIELD },
-        { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\","
-          "\"value\":2147483648}", NGX_KMIP_ERR_VALUE },
-        { &json, "{\"tag\":\"UsageLimitsTotal\",\"type\":\"LongInteger\","
-          "\"value\":123456789012345678901234567890}", NGX_KMIP_ERR_VALUE },
-        { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\","
-          "\"value\":1.5}", NGX_KMIP_ERR_VALUE },
-        { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\","
-          "\"value\":null}", NGX_KMIP_ERR_VALUE },
-        { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\","
-          "\"value\":true}", NGX_KMIP_ERR_VALUE },
-        { &json, "{\"tag\":\"BatchCount\",\"type\":\"Integer\","
-          "\"value\":[]}", NGX_KMIP_ERR_VALUE },
-        { &json, "{\"tag\":\"Nonce\",\"type\":\"ByteString\","
-          "\"value\":\"0g\"}", NGX_KMIP_ERR_VALUE },
-        { &json, "{\"tag\":\"Nonce\",\"type\":\"ByteString\",\"value\":1}",
-          NGX_KMIP_ERR_VALUE },
-        { &json, "{\"tag\":\"Name\",\"type\":\"TextString\","
-          "\"value\":\"\xFF\"}", NGX_KMIP_ERR_UTF8 },
-        { &json, "{\"tag\":\"ObjectType\",\"type\":\"Enumeration\","
-          "\"value\":\"Nope\"}", NGX_KMIP_ERR_NAME },
-        { &json, "{\"tag\":\"ObjectType\",\"type\":\"Enumeration\","
-          "\"value\":4294967296}", NGX_KMIP_ERR_VALUE },
-        { &json, "{\"tag\":\"BatchItem\",/*c*/\"value\":[]}",
-          NGX_KMIP_ERR_SYNTAX },
-    };
-
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        arena.used = 0;
-        root = (ngx_kmip_item_t *) 1;
-        rc = decode(bad[i].c, bad[i].doc, &root, &err);
-
-        CHECK(rc == bad[i].rc
-              && (rc == NGX_KMIP_OK ? root != NULL
-                                    : root == NULL && err.rc == rc),
-              bad[i].doc);
-
-        if (rc != bad[i].rc) {
-            printf("  got %s (%s) at %zu\n", ngx_kmip_text_strerror(rc),
-                   rc ? err.what : "", rc ? err.offset : 0);
-        }
-    }
-
-    /* nesting and item counts past the limits */
 
     deep = malloc(64 * 1024);
     if (deep == NULL) {
@@ -774,7 +785,19 @@ test_hostile(void)
         CHECK(rc == ((k & 2) ? NGX_KMIP_ERR_DEPTH : NGX_KMIP_ERR_ITEMS), what);
     }
 
-    /* every allocation failure is an error, never a crash */
+    free(deep);
+}
+
+
+/* every allocation failure is an error, never a crash */
+
+static void
+test_out_of_memory(void)
+{
+    int                rc;
+    size_t             n, k;
+    ngx_kmip_item_t   *root;
+    ngx_kmip_error_t   err;
 
     for (k = 0; k < 2; k++) {
         for (n = 0; n < 8192; n += 16) {
@@ -793,8 +816,6 @@ test_hostile(void)
               k ? "json: out of memory at each step" :
                   "xml: out of memory at each step");
     }
-
-    free(deep);
 }
 
 
@@ -1099,6 +1120,8 @@ main(int argc, char **argv)
     test_spec_message();
     test_values();
     test_hostile();
+    test_limits();
+    test_out_of_memory();
     seed_dir = argc > 2 ? argv[2] : NULL;
 
     test_cases(argc > 1 ? argv[1] : "../../../shared/kmip/testcases");

@@ -51,6 +51,7 @@ query_head('1.4') . <<'EOF'
       Operation: 0x18
       Operation: 0x1e
       Operation: 0x25
+      Operation: 0x26
       Operation: 0x27
       Vendor Identification: "ngx_kmip 0.1.0"
 EOF

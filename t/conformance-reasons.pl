@@ -17,11 +17,12 @@ my $query_tl = 'the expected Query answer is the reference server\'s own: '
              . 'ngx_kmip runs and lists (and no Discover Versions), and '
              . $vendor;
 my $query_enc = 'the expected Query answer is the reference server\'s '
-              . 'list (39 operations in 1.4, 42 in 2.1), among them '
+              . 'list (39 operations, 42 in the 2.1 HTTPS case), among them '
               . 'Archive, Recover, Obtain Lease, Get Usage Allocation, '
-              . 'Certify, Re-certify, Create and Join Split Key, RNG Seed, '
-              . 'Poll, Cancel, Notify and Put (and Import in 2.1), which '
-              . 'ngx_kmip does not run, and without Derive Key (nor the 2.x '
+              . 'Certify, Re-certify, Create and Join Split Key, Poll, '
+              . 'Cancel, Notify and Put (and Import in the 2.1 HTTPS case), '
+              . 'which ngx_kmip does not run, and without Derive Key (nor '
+              . 'the 2.x '
               . 'Adjust Attribute, Set Attribute and Set Endpoint Role), '
               . 'which it runs; its object types include PGP Key and '
               . 'Template (1.4) or Certificate Request (2.1), which ngx_kmip '
@@ -89,9 +90,16 @@ return {
                  . '$MAC_DATA, which no earlier response defines (step 1 '
                  . 'expects the literal MAC Data, which ngx_kmip returns; '
                  . 'CS-AC-M-5 verifies that MAC Valid and passes)',
-    'CS-RNG-O' => 'RNG Seed (an optional operation) is not offered: the '
-                . 'server\'s generator is OpenSSL\'s, which clients do not '
-                . 'seed',
+    'CS-RNG-O-2' => 'the case is a server that uses 16 of the 32 bytes of '
+                  . 'an RNG Seed; ngx_kmip uses them all (up to 4,096) as '
+                  . 'additional input to OpenSSL\'s generator and answers '
+                  . '32, the policy of CS-RNG-O-1, which passes',
+    'CS-RNG-O-3' => 'the case is a server that ignores an RNG Seed (Data '
+                  . 'Length 0); ngx_kmip uses the 32 bytes, the policy of '
+                  . 'CS-RNG-O-1, which passes',
+    'CS-RNG-O-4' => 'the case is a server that refuses an RNG Seed '
+                  . '(Permission Denied); ngx_kmip uses the 32 bytes, the '
+                  . 'policy of CS-RNG-O-1, which passes',
     'OMOS-O-1' => 'the 5,200 bytes of opaque data are registered (in '
                 . 'chunks, docs/key-protect.md#chunks); the 1.4 case then '
                 . 'expects a 1.3 Protocol Version in the answer to a 1.4 '

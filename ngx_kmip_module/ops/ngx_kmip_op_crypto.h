@@ -93,6 +93,8 @@ ngx_int_t ngx_kmip_op_decrypt(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_rng_retrieve(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_rng_seed(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 
 /*
  * The parameters of a key's use: its Cryptographic Algorithm and

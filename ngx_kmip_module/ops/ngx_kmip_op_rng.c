@@ -68,3 +68,47 @@ ngx_kmip_op_rng_retrieve(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     return NGX_OK;
 }
+
+
+/*
+ * RNG Seed (KMIP 1.4 4.36, 2.1 6.1.50): the client's Data mixed into
+ * OpenSSL's generator as additional input, never counted as entropy, so
+ * that no client can make the generator weaker or predictable. Up to
+ * NGX_KMIP_RNG_MAX bytes are used, and Data Length says how many (the
+ * specification lets a server use part of the data, or none). The
+ * request's buffers are wiped with the rest of the request.
+ */
+
+ngx_int_t
+ngx_kmip_op_rng_seed(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    size_t            used;
+    ngx_kmip_item_t  *data, *payload;
+
+    data = ngx_kmip_op_need(r, out, in->payload, NGX_KMIP_TAG_DATA,
+                            NGX_KMIP_TYPE_BYTE_STRING,
+                            "RNG Seed needs Data");
+    if (data == NULL) {
+        return NGX_OK;
+    }
+
+    used = ngx_min(data->v.str.len, NGX_KMIP_RNG_MAX);
+
+    if (used) {
+        RAND_add(data->v.str.data, (int) used, 0.0);
+    }
+
+    payload = ngx_kmip_payload_new(r);
+
+    if (ngx_kmip_ttlv_add_integer(&r->alloc, payload,
+                                  NGX_KMIP_TAG_DATA_LENGTH, (int32_t) used)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    out->payload = payload;
+
+    return NGX_OK;
+}

@@ -77,6 +77,8 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
       ngx_kmip_op_mac },
     { NGX_KMIP_OP_RNG_RETRIEVE, NGX_KMIP_VERSION(1, 3), 0,
       ngx_kmip_op_rng_retrieve },
+    { NGX_KMIP_OP_RNG_SEED, NGX_KMIP_VERSION(1, 3), 0,
+      ngx_kmip_op_rng_seed },
     { NGX_KMIP_OP_HASH, NGX_KMIP_VERSION(1, 2), 0,
       ngx_kmip_op_hash },
     { NGX_KMIP_OP_EXPORT, NGX_KMIP_VERSION(2, 0), 1,

@@ -7,7 +7,8 @@
 /*
  * The operations about the server and the batch runner's own rules:
  * Discover Versions (1.4 4.26, 2.1 6.1.17), Query (1.4 4.25, 2.1 6.1.37),
- * RNG Retrieve (1.4 4.35), Log (2.1 6.1.29), Interop (2.1 6.1.26), Set
+ * RNG Retrieve and RNG Seed (1.4 4.35, 4.36), Log (2.1 6.1.29), Interop
+ * (2.1 6.1.26), Set
  * Endpoint Role (2.1 6.1.54); an operation a version does not define is
  * Operation Not Supported, and a request without the configured
  * credential may run only the operations that need none.
@@ -155,6 +156,7 @@ t_query_versions(void)
           "Query answers in the payload's order: Operations first");
     CHECK(t_lists(&out[0], NGX_KMIP_OP_CREATE)
           && t_lists(&out[0], NGX_KMIP_OP_RNG_RETRIEVE)
+          && t_lists(&out[0], NGX_KMIP_OP_RNG_SEED)
           && !t_lists(&out[0], NGX_KMIP_OP_EXPORT)
           && !t_lists(&out[0], NGX_KMIP_OP_LOG)
           && !t_lists(&out[0], NGX_KMIP_OP_INTEROP),
@@ -167,8 +169,9 @@ t_query_versions(void)
 
     out = t_query(1, 2, 0);
     CHECK(t_lists(&out[0], NGX_KMIP_OP_ENCRYPT)
-          && !t_lists(&out[0], NGX_KMIP_OP_RNG_RETRIEVE),
-          "Query in 1.2: Encrypt, but not RNG Retrieve of 1.3");
+          && !t_lists(&out[0], NGX_KMIP_OP_RNG_RETRIEVE)
+          && !t_lists(&out[0], NGX_KMIP_OP_RNG_SEED),
+          "Query in 1.2: Encrypt, but not RNG Retrieve nor RNG Seed of 1.3");
 
     out = t_query(2, 1, 0);
     CHECK(t_lists(&out[0], NGX_KMIP_OP_EXPORT)
@@ -214,7 +217,68 @@ static t_case_t  t_rng_refusals[] = {
     { 1, 2, NGX_KMIP_OP_RNG_RETRIEVE, 0, 0, 0, NULL,
       NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
       "RNG Retrieve does not exist in KMIP 1.2", NULL },
+
+    { 2, 1, NGX_KMIP_OP_RNG_SEED, 0, 0, 0, NULL,
+      NGX_KMIP_REASON_MISSING_DATA, "RNG Seed without Data: Missing Data",
+      NULL },
+
+    { 1, 4, NGX_KMIP_OP_RNG_SEED, NGX_KMIP_TAG_DATA, NGX_KMIP_TYPE_INTEGER,
+      32, NULL, NGX_KMIP_REASON_MISSING_DATA,
+      "RNG Seed with Data not a Byte String: Missing Data", NULL },
+
+    { 1, 2, NGX_KMIP_OP_RNG_SEED, 0, 0, 0, NULL,
+      NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
+      "RNG Seed does not exist in KMIP 1.2", NULL },
 };
+
+
+/* RNG Seed's Data: c->value bytes */
+
+static void
+t_seed_payload(ngx_kmip_item_t *p, t_case_t *c)
+{
+    static u_char  seed[5000];
+
+    ngx_memset(seed, 0x5a, sizeof(seed));
+
+    if (ngx_kmip_ttlv_add_bytes(t_alloc(), p, NGX_KMIP_TAG_DATA, seed,
+                                (size_t) c->value)
+        == NULL)
+    {
+        abort();
+    }
+}
+
+
+/* how much of its Data each RNG Seed uses: all, up to 4096 bytes */
+
+static void
+t_rng_seed(void)
+{
+    size_t                     i;
+    ngx_kmip_item_t           *n;
+    ngx_kmip_response_item_t  *out;
+
+    static t_case_t  seeds[] = {
+        { 1, 4, NGX_KMIP_OP_RNG_SEED, 0, 0, 32, NULL, 0,
+          "RNG Seed of 32 bytes uses 32", t_seed_payload },
+        { 2, 1, NGX_KMIP_OP_RNG_SEED, 0, 0, 1, NULL, 0,
+          "RNG Seed of 1 byte uses 1", t_seed_payload },
+        { 2, 1, NGX_KMIP_OP_RNG_SEED, 0, 0, 5000, NULL, 0,
+          "RNG Seed of 5000 bytes uses 4096", t_seed_payload },
+        { 1, 3, NGX_KMIP_OP_RNG_SEED, 0, 0, 0, NULL, 0,
+          "RNG Seed of no bytes uses none", t_seed_payload },
+    };
+
+    for (i = 0; i < t_nelts(seeds); i++) {
+        out = t_case(&seeds[i], NULL);
+        n = t_find(&out[0], NGX_KMIP_TAG_DATA_LENGTH);
+        CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+              && n && n->type == NGX_KMIP_TYPE_INTEGER
+              && n->v.num == ngx_min(seeds[i].value, 4096),
+              seeds[i].name);
+    }
+}
 
 
 static t_case_t  t_log_refusals[] = {
@@ -267,6 +331,7 @@ t_rng(void)
           "RNG Retrieve of 32 bytes gives 32 bytes of Data");
 
     t_cases(t_rng_refusals, t_nelts(t_rng_refusals), NULL);
+    t_rng_seed();
 }
 
 

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "ngx_kmip_iam.h"
+#include "ngx_kmip_kp.h"
 
 
 #define NGX_KMIP_IAM_MAX_KEY        1024
@@ -316,7 +317,6 @@ ngx_kmip_iam_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_kmip_iam_t *oiam = data;
 
-    size_t             len;
     ngx_kmip_iam_t    *iam;
     ngx_slab_pool_t   *shpool;
 
@@ -356,27 +356,14 @@ ngx_kmip_iam_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     iam->shpool = shpool;
 
-    if (shm_zone->shm.exists) {
-        iam->sh = shpool->data;
-        return NGX_OK;
-    }
-
-    iam->sh = ngx_slab_calloc(shpool, sizeof(ngx_kmip_iam_sh_t));
-    if (iam->sh == NULL) {
+    if (ngx_kmip_kp_shm_init(shm_zone, sizeof(ngx_kmip_iam_sh_t),
+                             "kmip IAM token")
+        == NGX_ERROR)
+    {
         return NGX_ERROR;
     }
 
-    shpool->data = iam->sh;
-
-    len = sizeof(" in kmip IAM token zone \"\"") + shm_zone->shm.name.len;
-
-    shpool->log_ctx = ngx_slab_alloc(shpool, len);
-    if (shpool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(shpool->log_ctx, " in kmip IAM token zone \"%V\"%Z",
-                &shm_zone->shm.name);
+    iam->sh = shpool->data;
 
     return NGX_OK;
 }

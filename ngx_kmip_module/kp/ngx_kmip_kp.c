@@ -1319,6 +1319,37 @@ ngx_kmip_kp_secret_cleanup(void *data)
 }
 
 
+ngx_int_t
+ngx_kmip_kp_shm_init(ngx_shm_zone_t *shm_zone, size_t size, const char *what)
+{
+    size_t            len;
+    ngx_slab_pool_t  *shpool;
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        return NGX_DONE;
+    }
+
+    shpool->data = ngx_slab_calloc(shpool, size);
+    if (shpool->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = sizeof(" in  zone \"\"") + ngx_strlen(what) + shm_zone->shm.name.len;
+
+    shpool->log_ctx = ngx_slab_alloc(shpool, len);
+    if (shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(shpool->log_ctx, " in %s zone \"%V\"%Z",
+                what, &shm_zone->shm.name);
+
+    return NGX_OK;
+}
+
+
 /*
  * A v4 UUID per call.  The random bytes are drawn 4 KiB at a time: one
  * RAND_bytes() per call cost as much as building the HTTP request.  The

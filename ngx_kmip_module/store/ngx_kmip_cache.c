@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <openssl/crypto.h>
 
+#include "ngx_kmip_kp.h"
 #include "ngx_kmip_cache.h"
 
 
@@ -202,7 +203,7 @@ ngx_kmip_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_kmip_cache_t  *ocache = data;
 
-    size_t             len;
+    ngx_int_t          rc;
     ngx_kmip_cache_t  *cache;
 
     cache = shm_zone->data;
@@ -221,31 +222,21 @@ ngx_kmip_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     (void) madvise(shm_zone->shm.addr, shm_zone->shm.size, MADV_DONTDUMP);
 #endif
 
-    if (shm_zone->shm.exists) {
-        cache->sh = cache->shpool->data;
-        return NGX_OK;
-    }
-
-    cache->sh = ngx_slab_alloc(cache->shpool, sizeof(ngx_kmip_cache_sh_t));
-    if (cache->sh == NULL) {
+    rc = ngx_kmip_kp_shm_init(shm_zone, sizeof(ngx_kmip_cache_sh_t),
+                              "kmip_key_cache");
+    if (rc == NGX_ERROR) {
         return NGX_ERROR;
     }
 
-    cache->shpool->data = cache->sh;
+    cache->sh = cache->shpool->data;
+
+    if (rc == NGX_DONE) {
+        return NGX_OK;
+    }
 
     ngx_rbtree_init(&cache->sh->rbtree, &cache->sh->sentinel,
                     ngx_kmip_cache_insert);
     ngx_queue_init(&cache->sh->lru);
-
-    len = sizeof(" in kmip_key_cache zone \"\"") + shm_zone->shm.name.len;
-
-    cache->shpool->log_ctx = ngx_slab_alloc(cache->shpool, len);
-    if (cache->shpool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(cache->shpool->log_ctx, " in kmip_key_cache zone \"%V\"%Z",
-                &shm_zone->shm.name);
 
     /* a full zone evicts; no "ngx_slab_alloc() failed" alerts for that */
     cache->shpool->log_nomem = 0;

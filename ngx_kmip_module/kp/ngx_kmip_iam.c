@@ -106,7 +106,6 @@ ngx_kmip_iam_create(ngx_conf_t *cf, ngx_str_t *url, ngx_str_t *api_key_file,
     ngx_str_t            name;
     ngx_kmip_iam_t      *iam;
     ngx_shm_zone_t      *zone;
-    ngx_pool_cleanup_t  *cln;
 
     /*
      * An implicit zone per (IAM URL, API key file). The stream and the
@@ -144,7 +143,10 @@ ngx_kmip_iam_create(ngx_conf_t *cf, ngx_str_t *url, ngx_str_t *api_key_file,
         return NULL;
     }
 
-    iam = ngx_pcalloc(cf->pool, sizeof(ngx_kmip_iam_t));
+    /* the API key read into it is wiped with the configuration */
+
+    iam = ngx_kmip_kp_cleanup_alloc(cf->pool, sizeof(ngx_kmip_iam_t),
+                                    ngx_kmip_iam_wipe_conf);
     if (iam == NULL) {
         return NULL;
     }
@@ -164,14 +166,6 @@ ngx_kmip_iam_create(ngx_conf_t *cf, ngx_str_t *url, ngx_str_t *api_key_file,
                            "\"kmip_iam_url\" \"%V\" %s", url, err);
         return NULL;
     }
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        return NULL;
-    }
-
-    cln->handler = ngx_kmip_iam_wipe_conf;
-    cln->data = iam;
 
     if (ngx_kmip_iam_read_key(cf, iam) != NGX_OK) {
         return NULL;
@@ -532,24 +526,17 @@ ngx_kmip_iam_claim(ngx_kmip_iam_t *iam, time_t now)
 static ngx_int_t
 ngx_kmip_iam_copy(ngx_kmip_iam_t *iam, ngx_kmip_iam_wait_t *w)
 {
-    ngx_pool_cleanup_t  *cln;
+    /* the copy is wiped with the waiter's pool */
 
-    cln = ngx_pool_cleanup_add(w->pool, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    w->token.data = ngx_pnalloc(w->pool, iam->sh->token_len);
-    if (w->token.data == NULL) {
+    if (ngx_kmip_kp_secret(w->pool, &w->token, iam->sh->token_len)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     ngx_memcpy(w->token.data, iam->sh->token, iam->sh->token_len);
     w->token.len = iam->sh->token_len;
     w->generation = iam->sh->generation;
-
-    cln->handler = ngx_kmip_iam_wipe_str;
-    cln->data = &w->token;
 
     return NGX_OK;
 }
@@ -615,23 +602,18 @@ ngx_kmip_iam_refresh(ngx_kmip_iam_t *iam)
     cln->handler = ngx_kmip_iam_wipe_str;
     ngx_memcpy(cln->data, &key, sizeof(ngx_str_t));
 
-    r->body.len = sizeof(NGX_KMIP_IAM_GRANT) - 1 + key.len;
-    r->body.data = ngx_pnalloc(pool, r->body.len);
-    if (r->body.data == NULL) {
+    if (ngx_kmip_kp_secret(pool, &r->body,
+                           sizeof(NGX_KMIP_IAM_GRANT) - 1 + key.len)
+        != NGX_OK)
+    {
         goto failed;
     }
-
-    cln = ngx_pool_cleanup_add(pool, sizeof(ngx_str_t));
-    if (cln == NULL) {
-        goto failed;
-    }
-
-    cln->handler = ngx_kmip_iam_wipe_str;
-    ngx_memcpy(cln->data, &r->body, sizeof(ngx_str_t));
 
     p = ngx_cpymem(r->body.data, NGX_KMIP_IAM_GRANT,
                    sizeof(NGX_KMIP_IAM_GRANT) - 1);
-    ngx_memcpy(p, key.data, key.len);
+    p = ngx_cpymem(p, key.data, key.len);
+
+    r->body.len = p - r->body.data;
 
     r->peer = &iam->peer;
     ngx_str_set(&r->method, "POST");

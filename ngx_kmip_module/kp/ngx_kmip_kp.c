@@ -1282,18 +1282,13 @@ ngx_kmip_kp_encode(ngx_pool_t *pool, ngx_str_t *src, ngx_str_t *dst)
 ngx_int_t
 ngx_kmip_kp_secret(ngx_pool_t *pool, ngx_str_t *s, size_t size)
 {
-    ngx_pool_cleanup_t    *cln;
     ngx_kmip_kp_secret_t  *sec;
 
-    cln = ngx_pool_cleanup_add(pool, sizeof(ngx_kmip_kp_secret_t));
-    if (cln == NULL) {
+    sec = ngx_kmip_kp_cleanup_alloc(pool, sizeof(ngx_kmip_kp_secret_t),
+                                    ngx_kmip_kp_secret_cleanup);
+    if (sec == NULL) {
         return NGX_ERROR;
     }
-
-    sec = cln->data;
-    sec->size = 0;
-    sec->data = NULL;
-    cln->handler = ngx_kmip_kp_secret_cleanup;
 
     s->data = ngx_pnalloc(pool, size);
     if (s->data == NULL) {
@@ -1316,6 +1311,24 @@ ngx_kmip_kp_secret_cleanup(void *data)
     if (sec->data) {
         OPENSSL_cleanse(sec->data, sec->size);
     }
+}
+
+
+void *
+ngx_kmip_kp_cleanup_alloc(ngx_pool_t *pool, size_t size,
+    ngx_pool_cleanup_pt handler)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(pool, size);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(cln->data, size);
+    cln->handler = handler;
+
+    return cln->data;
 }
 
 

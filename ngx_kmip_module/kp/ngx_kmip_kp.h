@@ -167,6 +167,13 @@ const char *ngx_kmip_kp_result_text(ngx_kmip_kp_result_e result);
 ngx_int_t ngx_kmip_kp_secret(ngx_pool_t *pool, ngx_str_t *s, size_t size);
 
 /*
+ * size bytes, zeroed, in pool, with the pool cleanup that calls handler on
+ * them: an object and its cleanup in one allocation
+ */
+void *ngx_kmip_kp_cleanup_alloc(ngx_pool_t *pool, size_t size,
+    ngx_pool_cleanup_pt handler);
+
+/*
  * The start of a shared zone's init, for the client's zone (the IAM
  * token's) and the store's (the key cache, the Key Protect map): in a new
  * slab pool, its data, size bytes zeroed, and the name its allocation

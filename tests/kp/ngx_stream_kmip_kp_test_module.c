@@ -103,28 +103,19 @@ static void
 ngx_stream_kmip_kp_test_handler(ngx_stream_session_t *s)
 {
     ngx_connection_t               *c;
-    ngx_pool_cleanup_t             *cln;
     ngx_stream_kmip_kp_test_ctx_t  *ctx;
 
     c = s->connection;
 
-    ctx = ngx_pcalloc(c->pool, sizeof(ngx_stream_kmip_kp_test_ctx_t));
+    ctx = ngx_kmip_kp_cleanup_alloc(c->pool,
+                                    sizeof(ngx_stream_kmip_kp_test_ctx_t),
+                                    ngx_stream_kmip_kp_test_cleanup);
     if (ctx == NULL) {
         ngx_stream_finalize_session(s, NGX_STREAM_INTERNAL_SERVER_ERROR);
         return;
     }
 
     ctx->session = s;
-
-    cln = ngx_pool_cleanup_add(c->pool, 0);
-    if (cln == NULL) {
-        ngx_stream_finalize_session(s, NGX_STREAM_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    cln->handler = ngx_stream_kmip_kp_test_cleanup;
-    cln->data = ctx;
-
     c->data = ctx;
     c->read->handler = ngx_stream_kmip_kp_test_read;
 

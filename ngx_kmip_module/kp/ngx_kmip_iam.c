@@ -90,7 +90,6 @@ static void ngx_kmip_iam_record(ngx_kmip_iam_t *iam, ngx_int_t rc,
 static void ngx_kmip_iam_wake(ngx_kmip_iam_t *iam);
 static void ngx_kmip_iam_poll_handler(ngx_event_t *ev);
 static void ngx_kmip_iam_wait_cleanup(void *data);
-static void ngx_kmip_iam_wipe_str(void *data);
 static void ngx_kmip_iam_json_free(yajl_val v);
 static void ngx_kmip_iam_json_wipe(yajl_val v);
 
@@ -599,7 +598,7 @@ ngx_kmip_iam_refresh(ngx_kmip_iam_t *iam)
         goto failed;
     }
 
-    cln->handler = ngx_kmip_iam_wipe_str;
+    cln->handler = ngx_kmip_kp_wipe_str;
     ngx_memcpy(cln->data, &key, sizeof(ngx_str_t));
 
     if (ngx_kmip_kp_secret(pool, &r->body,
@@ -1043,17 +1042,6 @@ ngx_kmip_iam_wait_cleanup(void *data)
     if (w->queued) {
         ngx_queue_remove(&w->queue);
         w->queued = 0;
-    }
-}
-
-
-static void
-ngx_kmip_iam_wipe_str(void *data)
-{
-    ngx_str_t *s = data;
-
-    if (s->data && s->len) {
-        OPENSSL_cleanse(s->data, s->len);
     }
 }
 

@@ -1314,6 +1314,17 @@ ngx_kmip_kp_secret_cleanup(void *data)
 }
 
 
+void
+ngx_kmip_kp_wipe_str(void *data)
+{
+    ngx_str_t *s = data;
+
+    if (s->data && s->len) {
+        OPENSSL_cleanse(s->data, s->len);
+    }
+}
+
+
 void *
 ngx_kmip_kp_cleanup_alloc(ngx_pool_t *pool, size_t size,
     ngx_pool_cleanup_pt handler)

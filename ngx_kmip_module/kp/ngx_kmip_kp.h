@@ -166,6 +166,9 @@ const char *ngx_kmip_kp_result_text(ngx_kmip_kp_result_e result);
  */
 ngx_int_t ngx_kmip_kp_secret(ngx_pool_t *pool, ngx_str_t *s, size_t size);
 
+/* a pool cleanup: wipes the bytes of the ngx_str_t it is given */
+void ngx_kmip_kp_wipe_str(void *data);
+
 /*
  * size bytes, zeroed, in pool, with the pool cleanup that calls handler on
  * them: an object and its cleanup in one allocation

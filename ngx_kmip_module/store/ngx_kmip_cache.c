@@ -54,7 +54,6 @@ static ngx_kmip_cache_node_t *ngx_kmip_cache_lookup(ngx_kmip_cache_t *cache,
 static void ngx_kmip_cache_free(ngx_kmip_cache_t *cache,
     ngx_kmip_cache_node_t *cn);
 static void ngx_kmip_cache_expire(ngx_kmip_cache_t *cache, ngx_uint_t n);
-static void ngx_kmip_cache_wipe(void *data);
 
 
 /* what owns the cache zones: one tag for the stream and http modules */
@@ -365,17 +364,6 @@ ngx_kmip_cache_expire(ngx_kmip_cache_t *cache, ngx_uint_t n)
 }
 
 
-static void
-ngx_kmip_cache_wipe(void *data)
-{
-    ngx_str_t  *s = data;
-
-    if (s->data && s->len) {
-        OPENSSL_cleanse(s->data, s->len);
-    }
-}
-
-
 ngx_int_t
 ngx_kmip_cache_get(ngx_kmip_cache_t *cache, ngx_pool_t *pool, ngx_str_t *uid,
     ngx_kmip_cache_entry_t *e)
@@ -401,7 +389,7 @@ ngx_kmip_cache_get(ngx_kmip_cache_t *cache, ngx_pool_t *pool, ngx_str_t *uid,
 
     secret = cln->data;
     ngx_str_null(secret);
-    cln->handler = ngx_kmip_cache_wipe;
+    cln->handler = ngx_kmip_kp_wipe_str;
 
     hash = ngx_crc32_short(uid->data, uid->len);
 

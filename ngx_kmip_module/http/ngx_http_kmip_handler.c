@@ -52,6 +52,8 @@ static void ngx_http_kmip_reject(ngx_kmip_req_t *kr, uint32_t reason,
 static void ngx_http_kmip_request_done(ngx_kmip_req_t *kr);
 static ngx_int_t ngx_http_kmip_send(ngx_http_request_t *r,
     ngx_http_kmip_ctx_t *ctx, ngx_kmip_req_t *kr);
+static ngx_int_t ngx_http_kmip_add_header(ngx_http_request_t *r,
+    const char *key, const char *value);
 
 
 ngx_str_t  ngx_http_kmip_types[] = {
@@ -71,7 +73,6 @@ ngx_int_t
 ngx_http_kmip_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
-    ngx_table_elt_t           *h;
     ngx_http_kmip_ctx_t       *ctx;
     ngx_http_kmip_loc_conf_t  *klcf;
     ngx_http_kmip_encoding_e   encoding;
@@ -88,14 +89,9 @@ ngx_http_kmip_handler(ngx_http_request_t *r)
     if (!(r->method & NGX_HTTP_POST)) {
         /* a KMIP request is the body of a POST */
 
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
+        if (ngx_http_kmip_add_header(r, "Allow", "POST") != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Allow");
-        ngx_str_set(&h->value, "POST");
 
         return NGX_HTTP_NOT_ALLOWED;
     }
@@ -706,7 +702,6 @@ ngx_http_kmip_send(ngx_http_request_t *r, ngx_http_kmip_ctx_t *ctx,
     ngx_buf_t                 *b;
     ngx_str_t                 *secret;
     ngx_chain_t                out;
-    ngx_table_elt_t           *h;
     ngx_kmip_item_t           *response;
     ngx_kmip_response_item_t  *item;
 
@@ -781,14 +776,9 @@ ngx_http_kmip_send(ngx_http_request_t *r, ngx_http_kmip_ctx_t *ctx,
 
     /* a response is never cached: it may carry a key */
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
+    if (ngx_http_kmip_add_header(r, "Cache-Control", "no-store") != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Cache-Control");
-    ngx_str_set(&h->value, "no-store");
 
     rc = ngx_http_send_header(r);
 
@@ -811,4 +801,27 @@ ngx_http_kmip_send(ngx_http_request_t *r, ngx_http_kmip_ctx_t *ctx,
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+/* a header of the response, from constant strings */
+
+static ngx_int_t
+ngx_http_kmip_add_header(ngx_http_request_t *r, const char *key,
+    const char *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.len = ngx_strlen(key);
+    h->key.data = (u_char *) key;
+    h->value.len = ngx_strlen(value);
+    h->value.data = (u_char *) value;
+
+    return NGX_OK;
 }

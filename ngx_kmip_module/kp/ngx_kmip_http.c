@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 
 #include "ngx_kmip_http.h"
+#include "ngx_kmip_kp.h"
 
 
 #define NGX_KMIP_HTTP_BACKOFF_BASE     200
@@ -658,23 +659,15 @@ ngx_kmip_http_check_done(void)
 ngx_kmip_http_req_t *
 ngx_kmip_http_create(ngx_pool_t *pool, ngx_log_t *log)
 {
-    ngx_pool_cleanup_t   *cln;
     ngx_kmip_http_req_t  *r;
 
-    r = ngx_pcalloc(pool, sizeof(ngx_kmip_http_req_t));
+    /* its cleanup before the transfer's, so that it runs after it */
+
+    r = ngx_kmip_kp_cleanup_alloc(pool, sizeof(ngx_kmip_http_req_t),
+                                  ngx_kmip_http_wipe_headers);
     if (r == NULL) {
         return NULL;
     }
-
-    /* before the transfer's cleanup, so that it runs after it */
-
-    cln = ngx_pool_cleanup_add(pool, 0);
-    if (cln == NULL) {
-        return NULL;
-    }
-
-    cln->handler = ngx_kmip_http_wipe_headers;
-    cln->data = r;
 
     r->pool = pool;
     r->log = log;
@@ -823,21 +816,13 @@ nomem:
 static ngx_kmip_http_ctx_t *
 ngx_kmip_http_create_ctx(ngx_kmip_http_req_t *r)
 {
-    ngx_pool_cleanup_t   *cln;
     ngx_kmip_http_ctx_t  *ctx;
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_kmip_http_ctx_t));
+    ctx = ngx_kmip_kp_cleanup_alloc(r->pool, sizeof(ngx_kmip_http_ctx_t),
+                                    ngx_kmip_http_cleanup);
     if (ctx == NULL) {
         return NULL;
     }
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NULL;
-    }
-
-    cln->handler = ngx_kmip_http_cleanup;
-    cln->data = ctx;
 
     ctx->ident.ident = -1;
     ctx->request = r;

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "ngx_kmip_iam.h"
+#include "ngx_kmip_kp.h"
 
 
 #define NGX_KMIP_IAM_MAX_KEY        1024
@@ -89,7 +90,6 @@ static void ngx_kmip_iam_record(ngx_kmip_iam_t *iam, ngx_int_t rc,
 static void ngx_kmip_iam_wake(ngx_kmip_iam_t *iam);
 static void ngx_kmip_iam_poll_handler(ngx_event_t *ev);
 static void ngx_kmip_iam_wait_cleanup(void *data);
-static void ngx_kmip_iam_wipe_str(void *data);
 static void ngx_kmip_iam_json_free(yajl_val v);
 static void ngx_kmip_iam_json_wipe(yajl_val v);
 
@@ -105,7 +105,6 @@ ngx_kmip_iam_create(ngx_conf_t *cf, ngx_str_t *url, ngx_str_t *api_key_file,
     ngx_str_t            name;
     ngx_kmip_iam_t      *iam;
     ngx_shm_zone_t      *zone;
-    ngx_pool_cleanup_t  *cln;
 
     /*
      * An implicit zone per (IAM URL, API key file). The stream and the
@@ -143,7 +142,10 @@ ngx_kmip_iam_create(ngx_conf_t *cf, ngx_str_t *url, ngx_str_t *api_key_file,
         return NULL;
     }
 
-    iam = ngx_pcalloc(cf->pool, sizeof(ngx_kmip_iam_t));
+    /* the API key read into it is wiped with the configuration */
+
+    iam = ngx_kmip_kp_cleanup_alloc(cf->pool, sizeof(ngx_kmip_iam_t),
+                                    ngx_kmip_iam_wipe_conf);
     if (iam == NULL) {
         return NULL;
     }
@@ -163,14 +165,6 @@ ngx_kmip_iam_create(ngx_conf_t *cf, ngx_str_t *url, ngx_str_t *api_key_file,
                            "\"kmip_iam_url\" \"%V\" %s", url, err);
         return NULL;
     }
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        return NULL;
-    }
-
-    cln->handler = ngx_kmip_iam_wipe_conf;
-    cln->data = iam;
 
     if (ngx_kmip_iam_read_key(cf, iam) != NGX_OK) {
         return NULL;
@@ -316,7 +310,6 @@ ngx_kmip_iam_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_kmip_iam_t *oiam = data;
 
-    size_t             len;
     ngx_kmip_iam_t    *iam;
     ngx_slab_pool_t   *shpool;
 
@@ -356,27 +349,14 @@ ngx_kmip_iam_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     iam->shpool = shpool;
 
-    if (shm_zone->shm.exists) {
-        iam->sh = shpool->data;
-        return NGX_OK;
-    }
-
-    iam->sh = ngx_slab_calloc(shpool, sizeof(ngx_kmip_iam_sh_t));
-    if (iam->sh == NULL) {
+    if (ngx_kmip_kp_shm_init(shm_zone, sizeof(ngx_kmip_iam_sh_t),
+                             "kmip IAM token")
+        == NGX_ERROR)
+    {
         return NGX_ERROR;
     }
 
-    shpool->data = iam->sh;
-
-    len = sizeof(" in kmip IAM token zone \"\"") + shm_zone->shm.name.len;
-
-    shpool->log_ctx = ngx_slab_alloc(shpool, len);
-    if (shpool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(shpool->log_ctx, " in kmip IAM token zone \"%V\"%Z",
-                &shm_zone->shm.name);
+    iam->sh = shpool->data;
 
     return NGX_OK;
 }
@@ -545,24 +525,17 @@ ngx_kmip_iam_claim(ngx_kmip_iam_t *iam, time_t now)
 static ngx_int_t
 ngx_kmip_iam_copy(ngx_kmip_iam_t *iam, ngx_kmip_iam_wait_t *w)
 {
-    ngx_pool_cleanup_t  *cln;
+    /* the copy is wiped with the waiter's pool */
 
-    cln = ngx_pool_cleanup_add(w->pool, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    w->token.data = ngx_pnalloc(w->pool, iam->sh->token_len);
-    if (w->token.data == NULL) {
+    if (ngx_kmip_kp_secret(w->pool, &w->token, iam->sh->token_len)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     ngx_memcpy(w->token.data, iam->sh->token, iam->sh->token_len);
     w->token.len = iam->sh->token_len;
     w->generation = iam->sh->generation;
-
-    cln->handler = ngx_kmip_iam_wipe_str;
-    cln->data = &w->token;
 
     return NGX_OK;
 }
@@ -625,26 +598,21 @@ ngx_kmip_iam_refresh(ngx_kmip_iam_t *iam)
         goto failed;
     }
 
-    cln->handler = ngx_kmip_iam_wipe_str;
+    cln->handler = ngx_kmip_kp_wipe_str;
     ngx_memcpy(cln->data, &key, sizeof(ngx_str_t));
 
-    r->body.len = sizeof(NGX_KMIP_IAM_GRANT) - 1 + key.len;
-    r->body.data = ngx_pnalloc(pool, r->body.len);
-    if (r->body.data == NULL) {
+    if (ngx_kmip_kp_secret(pool, &r->body,
+                           sizeof(NGX_KMIP_IAM_GRANT) - 1 + key.len)
+        != NGX_OK)
+    {
         goto failed;
     }
-
-    cln = ngx_pool_cleanup_add(pool, sizeof(ngx_str_t));
-    if (cln == NULL) {
-        goto failed;
-    }
-
-    cln->handler = ngx_kmip_iam_wipe_str;
-    ngx_memcpy(cln->data, &r->body, sizeof(ngx_str_t));
 
     p = ngx_cpymem(r->body.data, NGX_KMIP_IAM_GRANT,
                    sizeof(NGX_KMIP_IAM_GRANT) - 1);
-    ngx_memcpy(p, key.data, key.len);
+    p = ngx_cpymem(p, key.data, key.len);
+
+    r->body.len = p - r->body.data;
 
     r->peer = &iam->peer;
     ngx_str_set(&r->method, "POST");
@@ -1074,17 +1042,6 @@ ngx_kmip_iam_wait_cleanup(void *data)
     if (w->queued) {
         ngx_queue_remove(&w->queue);
         w->queued = 0;
-    }
-}
-
-
-static void
-ngx_kmip_iam_wipe_str(void *data)
-{
-    ngx_str_t *s = data;
-
-    if (s->data && s->len) {
-        OPENSSL_cleanse(s->data, s->len);
     }
 }
 

@@ -1282,18 +1282,13 @@ ngx_kmip_kp_encode(ngx_pool_t *pool, ngx_str_t *src, ngx_str_t *dst)
 ngx_int_t
 ngx_kmip_kp_secret(ngx_pool_t *pool, ngx_str_t *s, size_t size)
 {
-    ngx_pool_cleanup_t    *cln;
     ngx_kmip_kp_secret_t  *sec;
 
-    cln = ngx_pool_cleanup_add(pool, sizeof(ngx_kmip_kp_secret_t));
-    if (cln == NULL) {
+    sec = ngx_kmip_kp_cleanup_alloc(pool, sizeof(ngx_kmip_kp_secret_t),
+                                    ngx_kmip_kp_secret_cleanup);
+    if (sec == NULL) {
         return NGX_ERROR;
     }
-
-    sec = cln->data;
-    sec->size = 0;
-    sec->data = NULL;
-    cln->handler = ngx_kmip_kp_secret_cleanup;
 
     s->data = ngx_pnalloc(pool, size);
     if (s->data == NULL) {
@@ -1316,6 +1311,66 @@ ngx_kmip_kp_secret_cleanup(void *data)
     if (sec->data) {
         OPENSSL_cleanse(sec->data, sec->size);
     }
+}
+
+
+void
+ngx_kmip_kp_wipe_str(void *data)
+{
+    ngx_str_t *s = data;
+
+    if (s->data && s->len) {
+        OPENSSL_cleanse(s->data, s->len);
+    }
+}
+
+
+void *
+ngx_kmip_kp_cleanup_alloc(ngx_pool_t *pool, size_t size,
+    ngx_pool_cleanup_pt handler)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(pool, size);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(cln->data, size);
+    cln->handler = handler;
+
+    return cln->data;
+}
+
+
+ngx_int_t
+ngx_kmip_kp_shm_init(ngx_shm_zone_t *shm_zone, size_t size, const char *what)
+{
+    size_t            len;
+    ngx_slab_pool_t  *shpool;
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        return NGX_DONE;
+    }
+
+    shpool->data = ngx_slab_calloc(shpool, size);
+    if (shpool->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = sizeof(" in  zone \"\"") + ngx_strlen(what) + shm_zone->shm.name.len;
+
+    shpool->log_ctx = ngx_slab_alloc(shpool, len);
+    if (shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(shpool->log_ctx, " in %s zone \"%V\"%Z",
+                what, &shm_zone->shm.name);
+
+    return NGX_OK;
 }
 
 

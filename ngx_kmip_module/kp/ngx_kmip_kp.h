@@ -166,6 +166,26 @@ const char *ngx_kmip_kp_result_text(ngx_kmip_kp_result_e result);
  */
 ngx_int_t ngx_kmip_kp_secret(ngx_pool_t *pool, ngx_str_t *s, size_t size);
 
+/* a pool cleanup: wipes the bytes of the ngx_str_t it is given */
+void ngx_kmip_kp_wipe_str(void *data);
+
+/*
+ * size bytes, zeroed, in pool, with the pool cleanup that calls handler on
+ * them: an object and its cleanup in one allocation
+ */
+void *ngx_kmip_kp_cleanup_alloc(ngx_pool_t *pool, size_t size,
+    ngx_pool_cleanup_pt handler);
+
+/*
+ * The start of a shared zone's init, for the client's zone (the IAM
+ * token's) and the store's (the key cache, the Key Protect map): in a new
+ * slab pool, its data, size bytes zeroed, and the name its allocation
+ * errors carry, " in <what> zone "<name>"". NGX_DONE: the zone exists
+ * already and keeps its data. Either way the data is the pool's.
+ */
+ngx_int_t ngx_kmip_kp_shm_init(ngx_shm_zone_t *shm_zone, size_t size,
+    const char *what);
+
 /* called once per finished call (metrics), before its handler */
 typedef void (*ngx_kmip_kp_observer_pt)(ngx_kmip_kp_call_t *call,
     const char *what, ngx_msec_t elapsed);

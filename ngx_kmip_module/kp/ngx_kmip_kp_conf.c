@@ -31,6 +31,22 @@ static ngx_kmip_kp_t *ngx_kmip_kp_conf_build(ngx_conf_t *cf,
 static ngx_uint_t  ngx_kmip_kp_conf_zone_tag;
 
 
+/* the directives a client needs besides kmip_keyprotect_url, in order */
+
+typedef struct {
+    const char                   *name;
+    size_t                        offset;
+} ngx_kmip_kp_conf_required_t;
+
+
+static ngx_kmip_kp_conf_required_t  ngx_kmip_kp_conf_required[] = {
+    { "kmip_keyprotect_instance", offsetof(ngx_kmip_kp_conf_t, instance) },
+    { "kmip_keyprotect_root_key", offsetof(ngx_kmip_kp_conf_t, root_key) },
+    { "kmip_iam_api_key_file", offsetof(ngx_kmip_kp_conf_t, api_key_file) },
+    { NULL, 0 }
+};
+
+
 void
 ngx_kmip_kp_conf_init(ngx_kmip_kp_conf_t *conf)
 {
@@ -143,29 +159,21 @@ static ngx_kmip_kp_t *
 ngx_kmip_kp_conf_build(ngx_conf_t *cf, ngx_kmip_kp_conf_t *conf,
     ngx_resolver_t *resolver, ngx_msec_t resolver_timeout)
 {
-    char             *err;
-    ngx_kmip_kp_t    *kp;
-    ngx_file_info_t   fi;
+    char                         *err;
+    ngx_str_t                    *value;
+    ngx_kmip_kp_t                *kp;
+    ngx_file_info_t               fi;
+    ngx_kmip_kp_conf_required_t  *req;
 
-    if (conf->instance.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"kmip_keyprotect_instance\" is required with "
-                           "\"kmip_keyprotect_url\"");
-        return NULL;
-    }
+    for (req = ngx_kmip_kp_conf_required; req->name; req++) {
+        value = (ngx_str_t *) ((u_char *) conf + req->offset);
 
-    if (conf->root_key.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"kmip_keyprotect_root_key\" is required with "
-                           "\"kmip_keyprotect_url\"");
-        return NULL;
-    }
-
-    if (conf->api_key_file.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"kmip_iam_api_key_file\" is required with "
-                           "\"kmip_keyprotect_url\"");
-        return NULL;
+        if (value->len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%s\" is required with "
+                               "\"kmip_keyprotect_url\"", req->name);
+            return NULL;
+        }
     }
 
     kp = ngx_pcalloc(cf->pool, sizeof(ngx_kmip_kp_t));

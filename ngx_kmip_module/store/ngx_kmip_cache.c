@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <openssl/crypto.h>
 
+#include "ngx_kmip_kp.h"
 #include "ngx_kmip_cache.h"
 
 
@@ -53,7 +54,6 @@ static ngx_kmip_cache_node_t *ngx_kmip_cache_lookup(ngx_kmip_cache_t *cache,
 static void ngx_kmip_cache_free(ngx_kmip_cache_t *cache,
     ngx_kmip_cache_node_t *cn);
 static void ngx_kmip_cache_expire(ngx_kmip_cache_t *cache, ngx_uint_t n);
-static void ngx_kmip_cache_wipe(void *data);
 
 
 /* what owns the cache zones: one tag for the stream and http modules */
@@ -202,7 +202,7 @@ ngx_kmip_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_kmip_cache_t  *ocache = data;
 
-    size_t             len;
+    ngx_int_t          rc;
     ngx_kmip_cache_t  *cache;
 
     cache = shm_zone->data;
@@ -221,31 +221,21 @@ ngx_kmip_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     (void) madvise(shm_zone->shm.addr, shm_zone->shm.size, MADV_DONTDUMP);
 #endif
 
-    if (shm_zone->shm.exists) {
-        cache->sh = cache->shpool->data;
-        return NGX_OK;
-    }
-
-    cache->sh = ngx_slab_alloc(cache->shpool, sizeof(ngx_kmip_cache_sh_t));
-    if (cache->sh == NULL) {
+    rc = ngx_kmip_kp_shm_init(shm_zone, sizeof(ngx_kmip_cache_sh_t),
+                              "kmip_key_cache");
+    if (rc == NGX_ERROR) {
         return NGX_ERROR;
     }
 
-    cache->shpool->data = cache->sh;
+    cache->sh = cache->shpool->data;
+
+    if (rc == NGX_DONE) {
+        return NGX_OK;
+    }
 
     ngx_rbtree_init(&cache->sh->rbtree, &cache->sh->sentinel,
                     ngx_kmip_cache_insert);
     ngx_queue_init(&cache->sh->lru);
-
-    len = sizeof(" in kmip_key_cache zone \"\"") + shm_zone->shm.name.len;
-
-    cache->shpool->log_ctx = ngx_slab_alloc(cache->shpool, len);
-    if (cache->shpool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(cache->shpool->log_ctx, " in kmip_key_cache zone \"%V\"%Z",
-                &shm_zone->shm.name);
 
     /* a full zone evicts; no "ngx_slab_alloc() failed" alerts for that */
     cache->shpool->log_nomem = 0;
@@ -374,17 +364,6 @@ ngx_kmip_cache_expire(ngx_kmip_cache_t *cache, ngx_uint_t n)
 }
 
 
-static void
-ngx_kmip_cache_wipe(void *data)
-{
-    ngx_str_t  *s = data;
-
-    if (s->data && s->len) {
-        OPENSSL_cleanse(s->data, s->len);
-    }
-}
-
-
 ngx_int_t
 ngx_kmip_cache_get(ngx_kmip_cache_t *cache, ngx_pool_t *pool, ngx_str_t *uid,
     ngx_kmip_cache_entry_t *e)
@@ -410,7 +389,7 @@ ngx_kmip_cache_get(ngx_kmip_cache_t *cache, ngx_pool_t *pool, ngx_str_t *uid,
 
     secret = cln->data;
     ngx_str_null(secret);
-    cln->handler = ngx_kmip_cache_wipe;
+    cln->handler = ngx_kmip_kp_wipe_str;
 
     hash = ngx_crc32_short(uid->data, uid->len);
 

@@ -4041,6 +4041,7 @@ ngx_kmip_store_map_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_kmip_store_map_t *omap = data;
 
     size_t                 len;
+    ngx_int_t              rc;
     ngx_slab_pool_t       *shpool;
     ngx_kmip_store_map_t  *map;
 
@@ -4055,16 +4056,18 @@ ngx_kmip_store_map_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
     map->shpool = shpool;
 
-    if (shm_zone->shm.exists) {
-        map->sh = shpool->data;
-        return NGX_OK;
+    rc = ngx_kmip_kp_shm_init(shm_zone, sizeof(ngx_kmip_store_map_sh_t)
+                                        + (NGX_KMIP_STORE_MAP_SLOTS - 1)
+                                          * sizeof(ngx_kmip_store_map_slot_t),
+                              "kmip Key Protect map");
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
     }
 
-    map->sh = ngx_slab_calloc(shpool, sizeof(ngx_kmip_store_map_sh_t)
-                                      + (NGX_KMIP_STORE_MAP_SLOTS - 1)
-                                        * sizeof(ngx_kmip_store_map_slot_t));
-    if (map->sh == NULL) {
-        return NGX_ERROR;
+    map->sh = shpool->data;
+
+    if (rc == NGX_DONE) {
+        return NGX_OK;
     }
 
     map->sh->nslots = NGX_KMIP_STORE_MAP_SLOTS;
@@ -4077,17 +4080,6 @@ ngx_kmip_store_map_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     map->sh->nrecs = NGX_KMIP_STORE_REC_SLOTS;
-    shpool->data = map->sh;
-
-    len = sizeof(" in kmip Key Protect map zone \"\"") + shm_zone->shm.name.len;
-
-    shpool->log_ctx = ngx_slab_alloc(shpool, len);
-    if (shpool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(shpool->log_ctx, " in kmip Key Protect map zone \"%V\"%Z",
-                &shm_zone->shm.name);
 
     /* a record that does not fit is read from Key Protect: no error */
     shpool->log_nomem = 0;

@@ -20,6 +20,12 @@
  */
 
 
+static ngx_int_t ngx_kmip_store_memory_write(ngx_kmip_store_memory_t *mem,
+    ngx_kmip_store_op_t *op, ngx_kmip_object_t *kept, ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_store_memory_delete(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *kept, ngx_kmip_object_t *obj);
+
+
 ngx_kmip_store_memory_t *
 ngx_kmip_store_memory_create(ngx_pool_t *pool, ngx_log_t *log)
 {
@@ -90,23 +96,29 @@ ngx_kmip_store_memory_run(ngx_kmip_store_memory_t *mem)
 }
 
 
-/* what a write finds: the object, or GONE when it is destroyed */
+/*
+ * A write, an Update or a Destroy: of the object kept, or GONE when it is
+ * destroyed.
+ */
 
-static ngx_kmip_object_t *
-ngx_kmip_store_memory_live(ngx_kmip_store_memory_t *mem,
-    ngx_kmip_store_op_t *op, ngx_str_t *uid)
+static ngx_int_t
+ngx_kmip_store_memory_change(ngx_kmip_store_memory_t *mem,
+    ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
 {
     ngx_kmip_object_t  *kept;
 
-    kept = ngx_kmip_store_memory_find(mem, uid);
+    kept = ngx_kmip_store_memory_find(mem, &obj->uid);
 
     if (kept == NULL || kept->destroyed) {
-        (void) ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
+        return ngx_kmip_store_error(op, NGX_KMIP_STORE_GONE,
                                     "the object is destroyed");
-        return NULL;
     }
 
-    return kept;
+    if (op->kind == NGX_KMIP_STORE_UPDATE) {
+        return ngx_kmip_store_memory_write(mem, op, kept, obj);
+    }
+
+    return ngx_kmip_store_memory_delete(op, kept, obj);
 }
 
 
@@ -245,15 +257,8 @@ ngx_kmip_store_memory_read(ngx_kmip_store_memory_t *mem,
 
 static ngx_int_t
 ngx_kmip_store_memory_write(ngx_kmip_store_memory_t *mem,
-    ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
+    ngx_kmip_store_op_t *op, ngx_kmip_object_t *kept, ngx_kmip_object_t *obj)
 {
-    ngx_kmip_object_t  *kept;
-
-    kept = ngx_kmip_store_memory_live(mem, op, &obj->uid);
-    if (kept == NULL) {
-        return NGX_ERROR;
-    }
-
     if (kept->generation != obj->generation || mem->conflicts) {
         mem->conflicts -= mem->conflicts ? 1 : 0;
 
@@ -277,16 +282,9 @@ ngx_kmip_store_memory_write(ngx_kmip_store_memory_t *mem,
 /* a Destroy wipes the material; the attributes stay readable */
 
 static ngx_int_t
-ngx_kmip_store_memory_delete(ngx_kmip_store_memory_t *mem,
-    ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
+ngx_kmip_store_memory_delete(ngx_kmip_store_op_t *op, ngx_kmip_object_t *kept,
+    ngx_kmip_object_t *obj)
 {
-    ngx_kmip_object_t  *kept;
-
-    kept = ngx_kmip_store_memory_live(mem, op, &obj->uid);
-    if (kept == NULL) {
-        return NGX_ERROR;
-    }
-
     ngx_explicit_memzero(kept->material.data, kept->material.len);
     ngx_str_null(&kept->material);
 
@@ -365,11 +363,8 @@ ngx_kmip_store_memory_call(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
             break;
 
         case NGX_KMIP_STORE_UPDATE:
-            rc = ngx_kmip_store_memory_write(mem, op, obj);
-            break;
-
         case NGX_KMIP_STORE_DESTROY:
-            rc = ngx_kmip_store_memory_delete(mem, op, obj);
+            rc = ngx_kmip_store_memory_change(mem, op, obj);
             break;
 
         case NGX_KMIP_STORE_LIST:
@@ -404,9 +399,10 @@ ngx_kmip_store_memory_call(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
 
 /* the methods: one way in, ngx_kmip_store_memory_call() */
 
+/* a Create, an Update and a Destroy: the object is the op's argument */
+
 static ngx_int_t
-ngx_kmip_store_memory_create_obj(ngx_kmip_store_op_t *op,
-    ngx_kmip_object_t *obj)
+ngx_kmip_store_memory_object(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
 {
     return ngx_kmip_store_memory_call(op, obj, &obj->uid);
 }
@@ -418,20 +414,6 @@ ngx_kmip_store_memory_fetch(ngx_kmip_store_op_t *op, ngx_str_t *uid,
 {
     /* the material is in memory: it comes with every read */
     return ngx_kmip_store_memory_call(op, NULL, uid);
-}
-
-
-static ngx_int_t
-ngx_kmip_store_memory_update(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
-{
-    return ngx_kmip_store_memory_call(op, obj, &obj->uid);
-}
-
-
-static ngx_int_t
-ngx_kmip_store_memory_destroy(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
-{
-    return ngx_kmip_store_memory_call(op, obj, &obj->uid);
 }
 
 
@@ -451,10 +433,10 @@ ngx_kmip_store_memory_remove(ngx_kmip_store_op_t *op, ngx_str_t *uid)
 
 const ngx_kmip_store_backend_t  ngx_kmip_store_memory_backend = {
     "memory",
-    ngx_kmip_store_memory_create_obj,
+    ngx_kmip_store_memory_object,
     ngx_kmip_store_memory_fetch,
-    ngx_kmip_store_memory_update,
-    ngx_kmip_store_memory_destroy,
+    ngx_kmip_store_memory_object,
+    ngx_kmip_store_memory_object,
     ngx_kmip_store_memory_list,
     ngx_kmip_store_memory_remove
 };

@@ -54,7 +54,6 @@ void
 ngx_stream_kmip_handler(ngx_stream_session_t *s)
 {
     ngx_connection_t            *c;
-    ngx_pool_cleanup_t          *cln;
     ngx_stream_kmip_ctx_t       *ctx;
     ngx_stream_kmip_srv_conf_t  *kscf;
 
@@ -76,7 +75,10 @@ ngx_stream_kmip_handler(ngx_stream_session_t *s)
 
     kscf = ngx_stream_get_module_srv_conf(s, ngx_stream_kmip_module);
 
-    ctx = ngx_pcalloc(c->pool, sizeof(ngx_stream_kmip_ctx_t));
+    /* a request still in flight when the connection goes is torn down */
+
+    ctx = ngx_kmip_kp_cleanup_alloc(c->pool, sizeof(ngx_stream_kmip_ctx_t),
+                                    ngx_stream_kmip_cleanup);
     if (ctx == NULL) {
         ngx_stream_finalize_session(s, NGX_STREAM_INTERNAL_SERVER_ERROR);
         return;
@@ -87,17 +89,6 @@ ngx_stream_kmip_handler(ngx_stream_session_t *s)
     ctx->streams.idle = (time_t) ngx_max(kscf->idle_timeout / 1000, 1);
 
     ngx_stream_set_ctx(s, ctx, ngx_stream_kmip_module);
-
-    /* a request still in flight when the connection goes is torn down */
-
-    cln = ngx_pool_cleanup_add(c->pool, 0);
-    if (cln == NULL) {
-        ngx_stream_finalize_session(s, NGX_STREAM_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    cln->handler = ngx_stream_kmip_cleanup;
-    cln->data = ctx;
 
     c->read->handler = ngx_stream_kmip_read_handler;
     c->write->handler = ngx_stream_kmip_write_handler;

@@ -55,6 +55,10 @@ static void ngx_stream_kmip_kp_test_reply(ngx_stream_kmip_kp_test_ctx_t *ctx);
 static void ngx_stream_kmip_kp_test_send(ngx_stream_kmip_kp_test_ctx_t *ctx,
     u_char *p, size_t len);
 static void ngx_stream_kmip_kp_test_cleanup(void *data);
+static ngx_uint_t ngx_stream_kmip_kp_test_split(u_char *p, u_char *last,
+    ngx_str_t *arg, ngx_uint_t max);
+static ngx_int_t ngx_stream_kmip_kp_test_base64(ngx_pool_t *pool,
+    ngx_str_t *in, ngx_str_t *out);
 static ngx_array_t *ngx_stream_kmip_kp_test_list(ngx_pool_t *pool,
     ngx_str_t *s);
 
@@ -103,28 +107,19 @@ static void
 ngx_stream_kmip_kp_test_handler(ngx_stream_session_t *s)
 {
     ngx_connection_t               *c;
-    ngx_pool_cleanup_t             *cln;
     ngx_stream_kmip_kp_test_ctx_t  *ctx;
 
     c = s->connection;
 
-    ctx = ngx_pcalloc(c->pool, sizeof(ngx_stream_kmip_kp_test_ctx_t));
+    ctx = ngx_kmip_kp_cleanup_alloc(c->pool,
+                                    sizeof(ngx_stream_kmip_kp_test_ctx_t),
+                                    ngx_stream_kmip_kp_test_cleanup);
     if (ctx == NULL) {
         ngx_stream_finalize_session(s, NGX_STREAM_INTERNAL_SERVER_ERROR);
         return;
     }
 
     ctx->session = s;
-
-    cln = ngx_pool_cleanup_add(c->pool, 0);
-    if (cln == NULL) {
-        ngx_stream_finalize_session(s, NGX_STREAM_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    cln->handler = ngx_stream_kmip_kp_test_cleanup;
-    cln->data = ctx;
-
     c->data = ctx;
     c->read->handler = ngx_stream_kmip_kp_test_read;
 
@@ -227,7 +222,7 @@ static ngx_int_t
 ngx_stream_kmip_kp_test_exec(ngx_stream_kmip_kp_test_ctx_t *ctx,
     u_char *line, size_t len)
 {
-    u_char              *p, *last, *tok;
+    u_char              *p;
     ngx_int_t            rc, limit, offset;
     ngx_str_t            arg[6], *a, name, payload, decoded;
     ngx_uint_t           n;
@@ -250,28 +245,8 @@ ngx_stream_kmip_kp_test_exec(ngx_stream_kmip_kp_test_ctx_t *ctx,
     }
 
     ngx_memcpy(p, line, len);
-    last = p + len;
-    n = 0;
 
-    while (p < last && n < 6) {
-        while (p < last && *p == ' ') {
-            p++;
-        }
-
-        if (p == last) {
-            break;
-        }
-
-        tok = p;
-
-        while (p < last && *p != ' ') {
-            p++;
-        }
-
-        arg[n].data = tok;
-        arg[n].len = p - tok;
-        n++;
-    }
+    n = ngx_stream_kmip_kp_test_split(p, p + len, arg, 6);
 
     if (n == 0) {
         ngx_destroy_pool(pool);
@@ -307,12 +282,9 @@ ngx_stream_kmip_kp_test_exec(ngx_stream_kmip_kp_test_ctx_t *ctx,
 
     if (ngx_kmip_kp_test_is("create") && n >= 3) {
         name = arg[1];
-        payload = arg[2];
 
-        decoded.data = ngx_pnalloc(pool, ngx_base64_decoded_length(
-                                             payload.len));
-        if (decoded.data == NULL
-            || ngx_decode_base64(&decoded, &payload) != NGX_OK)
+        if (ngx_stream_kmip_kp_test_base64(pool, &arg[2], &decoded)
+            != NGX_OK)
         {
             goto bad;
         }
@@ -359,11 +331,7 @@ ngx_stream_kmip_kp_test_exec(ngx_stream_kmip_kp_test_ctx_t *ctx,
         a = ngx_kmip_kp_test_opt(1);
 
         if (a) {
-            decoded.data = ngx_pnalloc(pool,
-                                       ngx_base64_decoded_length(a->len));
-            if (decoded.data == NULL
-                || ngx_decode_base64(&decoded, a) != NGX_OK)
-            {
+            if (ngx_stream_kmip_kp_test_base64(pool, a, &decoded) != NGX_OK) {
                 goto bad;
             }
 
@@ -403,6 +371,54 @@ bad:
     ngx_destroy_pool(pool);
 
     return NGX_ERROR;
+}
+
+
+/* a line's words, max at the most */
+
+static ngx_uint_t
+ngx_stream_kmip_kp_test_split(u_char *p, u_char *last, ngx_str_t *arg,
+    ngx_uint_t max)
+{
+    u_char      *tok;
+    ngx_uint_t   n;
+
+    n = 0;
+
+    while (p < last && n < max) {
+        while (p < last && *p == ' ') {
+            p++;
+        }
+
+        if (p == last) {
+            break;
+        }
+
+        tok = p;
+
+        while (p < last && *p != ' ') {
+            p++;
+        }
+
+        arg[n].data = tok;
+        arg[n].len = p - tok;
+        n++;
+    }
+
+    return n;
+}
+
+
+static ngx_int_t
+ngx_stream_kmip_kp_test_base64(ngx_pool_t *pool, ngx_str_t *in,
+    ngx_str_t *out)
+{
+    out->data = ngx_pnalloc(pool, ngx_base64_decoded_length(in->len));
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_decode_base64(out, in);
 }
 
 

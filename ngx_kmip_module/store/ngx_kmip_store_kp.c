@@ -3916,9 +3916,9 @@ ngx_kmip_store_cleanup_observe(ngx_kmip_store_cleanup_e what)
  * it is secret (a Key Protect key id is not a credential), nothing in it
  * is trusted: a key deleted, of another name, generation or state, or a
  * next generation that exists send the read back to the listing
- * (docs/key-protect.md#the-key-map). Direct-mapped: a Unique Identifier
- * that lands on another's slot replaces it, which costs that object one
- * listing more, never a wrong answer.
+ * (docs/key-protect.md#the-key-map). A Unique Identifier may take any
+ * of NGX_KMIP_STORE_WAYS slots: a free one, else one at random, whose
+ * object then costs one listing more, never a wrong answer.
  */
 
 #define NGX_KMIP_STORE_MAP_NAME      "kmip_kp_map"
@@ -3931,10 +3931,19 @@ ngx_kmip_store_cleanup_observe(ngx_kmip_store_cleanup_e what)
  * id (a key's payload never changes): a read whose listing shows that key
  * as the object's live highest generation takes its record from here
  * instead of GETting it (docs/key-protect.md#the-record-of-a-key).
- * Direct-mapped, each kept at most NGX_KMIP_STORE_REC_KEEP seconds.
+ * A key id may take any of NGX_KMIP_STORE_WAYS slots: a free one, else
+ * the one kept longest; each is kept at most NGX_KMIP_STORE_REC_KEEP
+ * seconds.
  */
 #define NGX_KMIP_STORE_REC_SLOTS     4096
 #define NGX_KMIP_STORE_REC_KEEP      300
+
+/*
+ * The slots one entry may take (both tables): with one, two objects
+ * read in turn that land on the same slot would push each other out at
+ * every read, each read then costing a listing and a GET more
+ */
+#define NGX_KMIP_STORE_WAYS          4
 
 
 #define NGX_KMIP_STORE_MAP_KEEP      ((time_t) -1)
@@ -4177,20 +4186,56 @@ ngx_kmip_store_map_keyspace(ngx_kmip_store_ctx_t *ctx)
 }
 
 
-/* where a Unique Identifier's entry, or a key id's record, is kept */
+/*
+ * The first of the NGX_KMIP_STORE_WAYS slots where a Unique Identifier's
+ * entry, or a key id's record, may be kept
+ */
 
 static ngx_uint_t
 ngx_kmip_store_map_hash(uint32_t keyspace, ngx_str_t *s, ngx_uint_t n)
 {
-    return (ngx_crc32_short(s->data, s->len) ^ keyspace) % n;
+    return (ngx_crc32_short(s->data, s->len) ^ keyspace)
+           % (n / NGX_KMIP_STORE_WAYS) * NGX_KMIP_STORE_WAYS;
 }
 
-#define ngx_kmip_store_map_slot(map, keyspace, uid)                           \
-    (&(map)->sh->slots[ngx_kmip_store_map_hash(keyspace, uid,                 \
-                                               (map)->sh->nslots)])
-#define ngx_kmip_store_rec_slot(map, keyspace, id)                            \
-    (&(map)->sh->recs[ngx_kmip_store_map_hash(keyspace, id,                   \
-                                              (map)->sh->nrecs)])
+
+/*
+ * The slot that holds uid's entry, the zone locked; else, with add, the
+ * slot for it (a free one, else one at random), else NULL
+ */
+
+static ngx_kmip_store_map_slot_t *
+ngx_kmip_store_map_find(ngx_kmip_store_map_t *map, uint32_t keyspace,
+    ngx_str_t *uid, ngx_uint_t add)
+{
+    ngx_uint_t                  i;
+    ngx_kmip_store_map_slot_t  *first, *slot, *free;
+
+    first = &map->sh->slots[ngx_kmip_store_map_hash(keyspace, uid,
+                                                    map->sh->nslots)];
+    free = NULL;
+
+    for (i = 0; i < NGX_KMIP_STORE_WAYS; i++) {
+        slot = &first[i];
+
+        if (slot->generation == 0) {
+            free = free ? free : slot;
+            continue;
+        }
+
+        if (slot->keyspace == keyspace
+            && ngx_memcmp(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN) == 0)
+        {
+            return slot;
+        }
+    }
+
+    if (!add) {
+        return NULL;
+    }
+
+    return free ? free : &first[ngx_random() % NGX_KMIP_STORE_WAYS];
+}
 
 
 /* NGX_OK: the key id (in pool) and generation the map holds for uid */
@@ -4216,15 +4261,14 @@ ngx_kmip_store_map_get(ngx_kmip_store_ctx_t *ctx, ngx_str_t *uid,
     }
 
     keyspace = ngx_kmip_store_map_keyspace(ctx);
-    slot = ngx_kmip_store_map_slot(map, keyspace, uid);
 
     rc = NGX_DECLINED;
 
     ngx_shmtx_lock(&map->shpool->mutex);
 
-    if (slot->generation
-        && slot->keyspace == keyspace
-        && ngx_memcmp(slot->uid, uid->data, NGX_KMIP_STORE_UID_LEN) == 0
+    slot = ngx_kmip_store_map_find(map, keyspace, uid, 0);
+
+    if (slot != NULL
         && (slot->pending == 0 || slot->pending >= ngx_time()))
     {
         ngx_memcpy(id->data, slot->id, NGX_KMIP_STORE_ID_LEN);
@@ -4283,9 +4327,15 @@ ngx_kmip_store_map_set(uint32_t keyspace, ngx_str_t *uid, ngx_str_t *id,
         generation = 0;
     }
 
-    slot = ngx_kmip_store_map_slot(map, keyspace, uid);
-
     ngx_shmtx_lock(&map->shpool->mutex);
+
+    slot = ngx_kmip_store_map_find(map, keyspace, uid, generation != 0);
+
+    if (slot == NULL) {
+        /* nothing to forget */
+        ngx_shmtx_unlock(&map->shpool->mutex);
+        return;
+    }
 
     same = slot->generation
            && slot->keyspace == keyspace
@@ -4318,15 +4368,17 @@ ngx_kmip_store_map_set(uint32_t keyspace, ngx_str_t *uid, ngx_str_t *id,
 /*
  * The slot of key id's record, the zone locked (the caller unlocks
  * map->shpool->mutex); NULL, unlocked, without a zone. *held: the slot
- * holds that key's record.
+ * holds that key's record; else it is the slot for it (a free one, else
+ * the one kept longest).
  */
 
 static ngx_kmip_store_rec_slot_t *
 ngx_kmip_store_rec_lock(ngx_kmip_store_ctx_t *ctx, ngx_str_t *id,
     ngx_kmip_store_map_t **mapp, uint32_t *keyspace, ngx_uint_t *held)
 {
+    ngx_uint_t                  i;
     ngx_kmip_store_map_t       *map;
-    ngx_kmip_store_rec_slot_t  *slot;
+    ngx_kmip_store_rec_slot_t  *first, *slot, *oldest;
 
     map = ngx_kmip_store_map_zone();
 
@@ -4336,14 +4388,31 @@ ngx_kmip_store_rec_lock(ngx_kmip_store_ctx_t *ctx, ngx_str_t *id,
 
     *mapp = map;
     *keyspace = ngx_kmip_store_map_keyspace(ctx);
-    slot = ngx_kmip_store_rec_slot(map, *keyspace, id);
+    first = &map->sh->recs[ngx_kmip_store_map_hash(*keyspace, id,
+                                                   map->sh->nrecs)];
+    oldest = first;
 
     ngx_shmtx_lock(&map->shpool->mutex);
 
-    *held = slot->len && slot->keyspace == *keyspace
-            && ngx_memcmp(slot->id, id->data, NGX_KMIP_STORE_ID_LEN) == 0;
+    for (i = 0; i < NGX_KMIP_STORE_WAYS; i++) {
+        slot = &first[i];
 
-    return slot;
+        if (slot->len && slot->keyspace == *keyspace
+            && ngx_memcmp(slot->id, id->data, NGX_KMIP_STORE_ID_LEN) == 0)
+        {
+            *held = 1;
+            return slot;
+        }
+
+        if (oldest->len && (slot->len == 0 || slot->stored < oldest->stored))
+        {
+            oldest = slot;
+        }
+    }
+
+    *held = 0;
+
+    return oldest;
 }
 
 

@@ -391,7 +391,9 @@ subtest 'many objects: none pushes another out of what the node keeps' => sub {
         my $states = grep { (x_of($pa, $_, 'State') // 0) == 1 } @uids;
         is($states, 200, "round $round: 200 objects Pre-Active");
     }
-    calls_are({ other => 400, list => 400, by_id => 0, alias => 0 },
+    # (the deletions that earlier writes retry after their answers may
+    # land meanwhile: only the reads' own calls are counted)
+    calls_are({ list => 400, by_id => 0, alias => 0 },
               'two rounds of reads of 200 objects: a listing each, the '
               . 'record kept, no GET');
 };

@@ -87,8 +87,9 @@ sub {
 [error]
 
 === TEST 2: Get costs at most 3 Key Protect calls, Create at most 3
-The first Get of an object also writes Fresh = False (KMIP 1.4 3.34): a new
-generation, two more calls, once in the object's life.
+The first Get of an object also marks it served, Fresh = False (KMIP 1.4
+3.34): one more call, an alias on the key it read, once in the object's
+life.
 --- stream_server_config
     kmip;
     $TEST_NGINX_KP
@@ -107,13 +108,17 @@ sub {
     $r = kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Get', payload => [ main::uid_item($uid) ] }));
     main::ok_item($r, 0, 'first Get');
-    # the old generation is deleted right after the answer
+    # nothing is left to do after the answer
     select(undef, undef, undef, 0.3);
-    # a listing, the record the Create kept, the unwrap; then the new
-    # generation, and the old one's deletion (docs/key-protect.md)
-    is($main::kp->count, 4, 'first Get: 2 calls and a generation');
-    is($main::kp->count(method => 'POST', path => qr{^/api/v2/keys$}), 1,
-       'first Get: one new generation');
+    # a listing, the record the Create kept, the unwrap; then the served
+    # mark: the next generation's alias on the same key
+    # (docs/key-protect.md#the-first-get)
+    is($main::kp->count, 3, 'first Get: 2 calls and the served mark');
+    is($main::kp->count(method => 'POST', path => qr{^/api/v2/keys$}), 0,
+       'first Get: no new generation');
+    is($main::kp->count(method => 'POST', path => qr{/aliases/kmip-.*-g2$}),
+       1, 'first Get: the alias of generation 2');
+    is($main::kp->count(method => 'DELETE'), 0, 'first Get: no deletion');
     $main::kp->clear_requests;
     $r = kmip_roundtrip($port, main::vc_req('1.4', undef,
         { operation => 'Get', payload => [ main::uid_item($uid) ] }));

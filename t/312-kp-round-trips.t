@@ -21,6 +21,7 @@ use lib 't/lib';
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use KMIP::Ops;
+use POSIX ();
 use Time::HiRes qw(time sleep);
 
 my $kp = suite_kp();
@@ -128,10 +129,10 @@ subtest 'a node reads what it made: a listing and the record it kept' => sub {
     op_ok($bi, 'Create on a');
     $uid = uid_of($bi);
 
-    # the first Get writes Fresh = False (docs/architecture.md), and
-    # deletes the generation it superseded after its answer
+    # the first Get marks the object served, Fresh = False, on its key
+    # (docs/key-protect.md#the-first-get)
     get_ok($pa, $uid, 'first Get');
-    ok(settled($uid), 'the first Get\'s old generation deleted');
+    ok(settled($uid), 'one live key');
 
     $kp->clear_requests;
     get_ok($pa, $uid, 'Get');
@@ -324,6 +325,154 @@ subtest 'a write by the map on a stale map: the create or a re-read decides' => 
        'deleted, as a reads it');
     $kp->clear_faults;
     ok(settled($u), 'one live key');
+};
+
+# the first Get's served mark (docs/key-protect.md#the-first-get)
+
+my $ALIAS_POST = qr{^/api/v2/keys/[0-9a-f-]{36}/aliases/kmip-};
+
+# runs $code in a child process: its pid, to wait for with finish()
+sub in_child {
+    my ($code) = @_;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        POSIX::_exit($code->() ? 0 : 1);
+    }
+    return $pid;
+}
+
+sub finish {
+    my ($pid) = @_;
+    waitpid $pid, 0;
+    return $? == 0;
+}
+
+sub first_get {
+    my ($port, $u) = @_;
+    my ($bi) = op_req($port, '1.4', { operation => 'Get',
+                                      payload => [ ops_uid($u) ] });
+    return $bi && kmip_value($bi, 'Result Status') == 0;
+}
+
+sub aliases_of {
+    my ($key) = @_;
+    return join ',', sort @{ $key->{aliases} || [] };
+}
+
+subtest 'the first Get marks the key served: one alias, seen by all' => sub {
+    my ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
+    my $u = uid_of(op_ok($bi, 'Create on a'));
+    ok(x_of($pb, $u, 'Fresh'), 'Fresh on b before any Get');
+
+    $kp->clear_requests;
+    get_ok($pa, $u, 'first Get on a');
+    calls_are({ all => 3, list => 1, unwrap => 1, create => 0,
+                delete => 0 },
+              'the listing, the unwrap, and one more call');
+    is($kp->count(method => 'POST', path => $ALIAS_POST), 1,
+       'that call: an alias');
+    my @live = live_keys($u);
+    is(scalar(@live), 1, 'still one key');
+    is(aliases_of($live[0]), "kmip-$u-g1,kmip-$u-g2",
+       'the key of generation 1 bears the alias of generation 2');
+
+    $kp->clear_requests;
+    ok(!x_of($pb, $u, 'Fresh'), 'Fresh False on b');
+    calls_are({ other => 1, list => 1, by_id => 0 },
+              'b: the listing, and the record it kept (a key\'s payload '
+              . 'never changes, the mark is its alias)');
+    ok(!x_of($pa, $u, 'Fresh'), 'Fresh False on a');
+
+    $kp->clear_requests;
+    get_ok($pb, $u, 'a later Get on b');
+    is($kp->count(method => 'POST', path => $ALIAS_POST), 0,
+       'no mark: the object is served already');
+
+    # the next write carries Fresh False into its record, and deletes the
+    # marked key with its two aliases
+    add_x($pb, $u, 'x-After', 'a');
+    ok(settled($u), 'one live key');
+    @live = live_keys($u);
+    is(aliases_of($live[0]), "kmip-$u-g3", 'generation 3, a key of its own');
+    ok(!x_of($pa, $u, 'Fresh'), 'Fresh still False on a');
+    is(x_of($pa, $u, 'x-After'), 'a', 'the write read on a');
+};
+
+subtest 'a write that read before the mark: refused, then written on it' => sub {
+    my ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
+    my $u = uid_of(op_ok($bi, 'Create on a'));
+    is(x_of($pb, $u, 'State'), 1, 'b maps the object');
+
+    # b's Add Attribute reads generation 1, its create is held; a's first
+    # Get marks generation 1 served meanwhile: the create of generation 2
+    # finds the alias taken (409), and b reads again
+    $kp->fault({ method => 'POST', path => '^/api/v2/keys$',
+                 delay_ms => 1500, count => 1 });
+    $kp->clear_requests;
+    my $pid = in_child(sub {
+        my ($r) = op_req($pb, '1.4', { operation => 'Add Attribute',
+            payload => [ ops_uid($u), a1('x-Raced', T('x', 'r')) ] });
+        return $r && kmip_value($r, 'Result Status') == 0;
+    });
+    sleep 0.5;
+    ok(first_get($pa, $u), 'a\'s first Get, during b\'s write');
+    ok(finish($pid), 'b\'s Add Attribute succeeds');
+    $kp->clear_faults;
+    is($kp->count(method => 'POST', path => $LIST), 2,
+       'b\'s create refused once, then made');
+    ok(settled($u), 'one live key');
+    for my $port ($pa, $pb) {
+        ok(!x_of($port, $u, 'Fresh'), "the mark not lost: Fresh False on "
+                                      . $port);
+        is(x_of($port, $u, 'x-Raced'), 'r', "b's write kept, on $port");
+    }
+};
+
+subtest 'a write before the mark: the Get reads again, marks the new key' => sub {
+    my ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
+    my $u = uid_of(op_ok($bi, 'Create on a'));
+    is(x_of($pb, $u, 'State'), 1, 'b maps the object');
+
+    # a's first Get reads generation 1; its mark is held while b writes
+    # generation 2: the alias is taken, a reads again and marks that
+    $kp->fault({ method => 'POST', path => '/aliases/', delay_ms => 1500,
+                 count => 1 });
+    my $pid = in_child(sub { first_get($pa, $u) });
+    sleep 0.5;
+    add_x($pb, $u, 'x-First', 'f');
+    ok(finish($pid), 'a\'s Get succeeds');
+    $kp->clear_faults;
+    ok(settled($u), 'one live key');
+    my @live = live_keys($u);
+    is(aliases_of($live[0]), "kmip-$u-g2,kmip-$u-g3",
+       'generation 2\'s key marked: generation 3');
+    for my $port ($pa, $pb) {
+        ok(!x_of($port, $u, 'Fresh'), "Fresh False on $port");
+        is(x_of($port, $u, 'x-First'), 'f', "b's write kept, on $port");
+    }
+};
+
+subtest 'the key deleted before the mark: the Get fails, nothing returns' => sub {
+    my ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
+    my $u = uid_of(op_ok($bi, 'Create on a'));
+    my ($key) = live_keys($u);
+
+    # an operator deletes the key between a's read and its mark: Key
+    # Protect refuses an alias to a deleted key, a reads again, finds the
+    # object destroyed, and answers so; no key is made
+    $kp->fault({ method => 'POST', path => '/aliases/', delay_ms => 1500,
+                 count => 1 });
+    $kp->clear_requests;
+    my $pid = in_child(sub { !first_get($pa, $u) });
+    sleep 0.5;
+    $kp->kp_call('DELETE', "keys/$key->{id}");
+    ok(finish($pid), 'the Get fails');
+    $kp->clear_faults;
+    is($kp->count(method => 'POST', path => $LIST), 0, 'no key made');
+    is(scalar(live_keys($u)), 0, 'nothing live');
+    for my $port ($pa, $pb) {
+        is(x_of($port, $u, 'State'), 5, "destroyed on $port");
+    }
 };
 
 subtest 'Get with a Key Wrapping Specification reads both keys at once' => sub {

@@ -63,7 +63,8 @@ static ngx_kmip_kp_ctx_t *ngx_kmip_kp_ctx(ngx_kmip_kp_t *kp,
     ngx_kmip_kp_call_t *call, const char *what, const char *method);
 static ngx_int_t ngx_kmip_kp_key_call(ngx_kmip_kp_t *kp,
     ngx_kmip_kp_call_t *call, const char *what, const char *method,
-    ngx_str_t *id, ngx_kmip_kp_json_kind_e kind, const char *prefer);
+    ngx_str_t *id, ngx_str_t *alias, ngx_kmip_kp_json_kind_e kind,
+    const char *prefer);
 static ngx_int_t ngx_kmip_kp_root_action(ngx_kmip_kp_t *kp,
     ngx_kmip_kp_call_t *call, const char *action,
     ngx_kmip_kp_json_kind_e kind, const char *name, ngx_str_t *value,
@@ -311,7 +312,7 @@ ngx_int_t
 ngx_kmip_kp_get_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ngx_str_t *id)
 {
-    return ngx_kmip_kp_key_call(kp, call, "get key", "GET", id,
+    return ngx_kmip_kp_key_call(kp, call, "get key", "GET", id, NULL,
                                 NGX_KMIP_KP_JSON_KEYS, NULL);
 }
 
@@ -391,8 +392,17 @@ ngx_int_t
 ngx_kmip_kp_delete_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ngx_str_t *id)
 {
-    return ngx_kmip_kp_key_call(kp, call, "delete key", "DELETE", id,
+    return ngx_kmip_kp_key_call(kp, call, "delete key", "DELETE", id, NULL,
                                 NGX_KMIP_KP_JSON_NONE, "return=minimal");
+}
+
+
+ngx_int_t
+ngx_kmip_kp_create_alias(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
+    ngx_str_t *id, ngx_str_t *alias)
+{
+    return ngx_kmip_kp_key_call(kp, call, "create alias", "POST", id, alias,
+                                NGX_KMIP_KP_JSON_ALIAS, NULL);
 }
 
 
@@ -430,15 +440,18 @@ ngx_kmip_kp_unwrap(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
 }
 
 
-/* a call on one key: /api/v2/keys/{id}, without a body */
+/*
+ * a call on one key, without a body: /api/v2/keys/{id}, or with an alias,
+ * /api/v2/keys/{id}/aliases/{alias}
+ */
 
 static ngx_int_t
 ngx_kmip_kp_key_call(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
-    const char *what, const char *method, ngx_str_t *id,
+    const char *what, const char *method, ngx_str_t *id, ngx_str_t *alias,
     ngx_kmip_kp_json_kind_e kind, const char *prefer)
 {
     u_char             *p;
-    ngx_str_t           eid;
+    ngx_str_t           eid, ealias;
     ngx_kmip_kp_ctx_t  *ctx;
 
     ctx = ngx_kmip_kp_ctx(kp, call, what, method);
@@ -446,17 +459,31 @@ ngx_kmip_kp_key_call(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
         return NGX_ERROR;
     }
 
-    if (ngx_kmip_http_escape(call->pool, id, &eid, NULL) != NGX_OK) {
+    ngx_str_null(&ealias);
+
+    if (ngx_kmip_http_escape(call->pool, id, &eid, NULL) != NGX_OK
+        || (alias
+            && ngx_kmip_http_escape(call->pool, alias, &ealias, NULL)
+               != NGX_OK))
+    {
         return ngx_kmip_kp_nomem(ctx);
     }
 
-    p = ngx_pnalloc(call->pool, sizeof("/api/v2/keys/") - 1 + eid.len);
+    p = ngx_pnalloc(call->pool, sizeof("/api/v2/keys//aliases/") - 1
+                                + eid.len + ealias.len);
     if (p == NULL) {
         return ngx_kmip_kp_nomem(ctx);
     }
 
     ctx->uri.data = p;
-    ctx->uri.len = ngx_sprintf(p, "/api/v2/keys/%V", &eid) - p;
+
+    p = ngx_sprintf(p, "/api/v2/keys/%V", &eid);
+
+    if (alias) {
+        p = ngx_sprintf(p, "/aliases/%V", &ealias);
+    }
+
+    ctx->uri.len = p - ctx->uri.data;
     ctx->prefer = prefer;
     ctx->kind = kind;
 

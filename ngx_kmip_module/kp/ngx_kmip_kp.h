@@ -149,6 +149,14 @@ ngx_int_t ngx_kmip_kp_delete_key(ngx_kmip_kp_t *kp, ngx_kmip_kp_call_t *call,
     ngx_str_t *id);
 
 /*
+ * POST /api/v2/keys/{id}/aliases/{alias}: one more alias for a key (Key
+ * Protect keeps an alias unique within the instance, and reserved while
+ * a deleted key is not purged: a conflict when any key ever had it)
+ */
+ngx_int_t ngx_kmip_kp_create_alias(ngx_kmip_kp_t *kp,
+    ngx_kmip_kp_call_t *call, ngx_str_t *id, ngx_str_t *alias);
+
+/*
  * POST /api/v2/keys/{root key}/actions/wrap and unwrap with the configured
  * root key; aad is an array of ngx_str_t (may be NULL); a NULL plaintext
  * asks Key Protect to generate 32 bytes

@@ -314,6 +314,9 @@ ngx_kmip_kp_json_parse(ngx_kmip_kp_json_kind_e kind,
         ctx.root = NGX_KMIP_KP_JSON_F_WRAP_ROOT;
         break;
 
+    case NGX_KMIP_KP_JSON_ALIAS:
+        return 0;
+
     default:
         return -1;
     }

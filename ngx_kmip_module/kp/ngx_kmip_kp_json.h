@@ -52,7 +52,9 @@ typedef enum {
     NGX_KMIP_KP_JSON_CREATED,   /* envelope with exactly one key */
     NGX_KMIP_KP_JSON_NONE,      /* empty body, or an envelope */
     NGX_KMIP_KP_JSON_WRAP,      /* {"ciphertext", "plaintext"?, "keyVersion"} */
-    NGX_KMIP_KP_JSON_UNWRAP     /* {"plaintext", "ciphertext"?, ...} */
+    NGX_KMIP_KP_JSON_UNWRAP,    /* {"plaintext", "ciphertext"?, ...} */
+    NGX_KMIP_KP_JSON_ALIAS      /* an alias made: the status says all,
+                                   the body is not read */
 } ngx_kmip_kp_json_kind_e;
 
 

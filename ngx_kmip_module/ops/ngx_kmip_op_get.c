@@ -536,8 +536,8 @@ ngx_kmip_op_get_opaque_object(ngx_kmip_op_ctx_t *ctx,
 /*
  * Fresh turns False "as soon as the object has been served" (KMIP 1.4
  * 3.34). The write comes before the answer, so that Fresh is never True
- * for an object a client has had: the first Get of an object costs the two
- * Key Protect calls of a new generation, once in its life (later Gets see
+ * for an object a client has had; it is the store's serve, which Key
+ * Protect keeps in one call, once in the object's life (later Gets see
  * Fresh False and cost nothing more). Concurrent first Gets race on that
  * write; the losers re-read the object, find Fresh False and answer.
  */
@@ -558,6 +558,7 @@ ngx_kmip_op_get_served(ngx_kmip_op_ctx_t *ctx)
 
     actx->uid = ctx->uid;
     actx->data = ctx->out->payload;
+    actx->serve = 1;
     ctx->out->payload = NULL;
 
     return ngx_kmip_op_mutate(actx, ngx_kmip_op_fresh_apply,

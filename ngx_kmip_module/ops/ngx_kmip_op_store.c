@@ -449,7 +449,8 @@ ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    rc = ngx_kmip_store_update(ctx->sop, copy);
+    rc = ctx->serve ? ngx_kmip_store_serve(ctx->sop, copy)
+                    : ngx_kmip_store_update(ctx->sop, copy);
 
     return ngx_kmip_op_store_called(ctx, rc);
 }

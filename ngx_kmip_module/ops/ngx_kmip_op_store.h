@@ -66,6 +66,10 @@ struct ngx_kmip_op_ctx_s {
                                                    read: only a create
                                                    that succeeds proves it
                                                    current */
+    unsigned                    serve:1;        /* the mutation is the
+                                                   first Get's Fresh False
+                                                   and nothing else:
+                                                   ngx_kmip_store_serve() */
     ngx_kmip_op_next_pt         next;       /* after a load */
     ngx_kmip_op_apply_pt        apply;      /* mutations */
     ngx_kmip_op_next_pt         respond;    /* after a write */

@@ -182,7 +182,7 @@ ngx_int_t ngx_kmip_cred_check(ngx_array_t *creds, ngx_kmip_req_t *r,
 #define NGX_KMIP_M_OTHER             126    /* a reason beyond the table */
 #define NGX_KMIP_M_GENERAL           127    /* General Failure, 0x100 */
 #define NGX_KMIP_M_UNDONE            128    /* Operation Undone */
-#define NGX_KMIP_M_CALLS             7
+#define NGX_KMIP_M_CALLS             8
 #define NGX_KMIP_M_KP_RESULTS        10
 #define NGX_KMIP_M_BUCKETS           12
 #define NGX_KMIP_M_CLEANUPS          8      /* the store's clean-up results */

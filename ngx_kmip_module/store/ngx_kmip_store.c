@@ -23,6 +23,8 @@
 
 static void ngx_kmip_store_begin(ngx_kmip_store_op_t *op,
     ngx_kmip_store_kind_e kind, ngx_str_t *uid);
+static ngx_int_t ngx_kmip_store_write(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj, ngx_kmip_store_object_pt method);
 static ngx_int_t ngx_kmip_store_run(ngx_kmip_store_op_t *op, ngx_int_t rc);
 static void ngx_kmip_store_done(ngx_kmip_store_op_t *op);
 static void ngx_kmip_store_after(ngx_kmip_store_op_t *op);
@@ -174,6 +176,8 @@ ngx_kmip_store_decode(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
     ngx_str_t *payload, ngx_str_t *uid, ngx_uint_t generation)
 {
     const char            *err;
+    ngx_uint_t             served;
+    ngx_kmip_attr_t       *fresh;
     ngx_kmip_record_t      rec;
     ngx_kmip_allocator_t   a;
 
@@ -195,15 +199,27 @@ ngx_kmip_store_decode(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
         return NGX_ERROR;
     }
 
+    /*
+     * A record read as the generation after its own is that record with
+     * the served mark a backend's serve method left (Fresh False); any
+     * other difference is a record that is not what its name says.
+     */
+
+    served = 0;
+
     if (generation && (ngx_uint_t) rec.generation != generation) {
-        ngx_str_set(&op->error, "the stored record and its name disagree "
-                                "on the generation");
-        return NGX_ERROR;
+        if ((ngx_uint_t) rec.generation + 1 != generation) {
+            ngx_str_set(&op->error, "the stored record and its name "
+                                    "disagree on the generation");
+            return NGX_ERROR;
+        }
+
+        served = 1;
     }
 
     obj->uid.data = (u_char *) rec.uid;
     obj->uid.len = rec.uid_len;
-    obj->generation = (ngx_uint_t) rec.generation;
+    obj->generation = generation ? generation : (ngx_uint_t) rec.generation;
     obj->object_type = rec.object_type;
     obj->subtype = rec.subtype;
     obj->wrapped.data = (u_char *) rec.wrapped;
@@ -214,6 +230,14 @@ ngx_kmip_store_decode(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
     obj->scope.len = rec.scope_len;
     obj->fields = (ngx_kmip_item_t *) rec.fields;
     obj->chunks = (ngx_kmip_item_t *) rec.chunks;
+
+    if (served) {
+        fresh = ngx_kmip_attrs_find(&obj->attributes, "Fresh",
+                                    sizeof("Fresh") - 1, -1);
+        if (fresh && fresh->value) {
+            fresh->value->v.num = 0;
+        }
+    }
 
     return NGX_OK;
 }
@@ -279,6 +303,27 @@ ngx_kmip_store_fetch(ngx_kmip_store_op_t *op, ngx_str_t *uid,
 ngx_int_t
 ngx_kmip_store_update(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
 {
+    return ngx_kmip_store_write(op, obj, op->store->backend->update);
+}
+
+
+ngx_int_t
+ngx_kmip_store_serve(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
+{
+    /* the journal of a batch with Undo keeps generations, not marks */
+
+    if (op->store->backend->serve == NULL || op->store->journal) {
+        return ngx_kmip_store_update(op, obj);
+    }
+
+    return ngx_kmip_store_write(op, obj, op->store->backend->serve);
+}
+
+
+static ngx_int_t
+ngx_kmip_store_write(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj,
+    ngx_kmip_store_object_pt method)
+{
     ngx_kmip_store_begin(op, NGX_KMIP_STORE_UPDATE, &obj->uid);
 
     if (obj->destroyed || obj->generation == 0) {
@@ -291,7 +336,7 @@ ngx_kmip_store_update(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
 
     ngx_kmip_store_cache_drop(op);
 
-    return ngx_kmip_store_run(op, op->store->backend->update(op, obj));
+    return ngx_kmip_store_run(op, method(op, obj));
 }
 
 

@@ -194,6 +194,17 @@ ngx_int_t ngx_kmip_store_update(ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj);
 
 /*
+ * The first Get's change: obj, fetched before with Fresh True, is now
+ * served, and Fresh False is its only change. A backend may keep that as
+ * a mark on the stored generation instead of writing the next one (see
+ * ngx_kmip_store_backend.h); otherwise it is ngx_kmip_store_update().
+ * Either way obj->generation is one more on success, and CONFLICT means
+ * the object changed since it was read.
+ */
+ngx_int_t ngx_kmip_store_serve(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj);
+
+/*
  * KMIP Destroy: the object's key material is deleted for good. While a
  * journal is open the deletion is only noted (see below) and the call
  * returns NGX_OK.

@@ -33,6 +33,11 @@
  *   destroy  deletes the object's key material for good; its attributes
  *            stay readable, destroyed set
  *   remove   deletes every trace of an object (the undo of a create)
+ *   serve    optional: marks obj (generation N, Fresh True when read)
+ *            served without writing a record, as update would (CONFLICT
+ *            if N is not the latest). A fetch then finds generation N+1:
+ *            the record of N, which ngx_kmip_store_decode() reads with
+ *            Fresh False when given N+1
  */
 
 typedef ngx_int_t (*ngx_kmip_store_object_pt)(ngx_kmip_store_op_t *op,
@@ -49,6 +54,7 @@ struct ngx_kmip_store_backend_s {
     ngx_int_t                 (*list)(ngx_kmip_store_op_t *op);
     ngx_int_t                 (*remove)(ngx_kmip_store_op_t *op,
                                         ngx_str_t *uid);
+    ngx_kmip_store_object_pt    serve;
 };
 
 

@@ -91,7 +91,8 @@ typedef enum {
     NGX_KMIP_STORE_KP_CREATE,
     NGX_KMIP_STORE_KP_GET,
     NGX_KMIP_STORE_KP_LIST,
-    NGX_KMIP_STORE_KP_DELETE
+    NGX_KMIP_STORE_KP_DELETE,
+    NGX_KMIP_STORE_KP_ALIAS
 } ngx_kmip_store_step_e;
 
 
@@ -221,6 +222,9 @@ static ngx_int_t ngx_kmip_store_kp_create(ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_store_kp_fetch(ngx_kmip_store_op_t *op,
     ngx_str_t *uid, ngx_uint_t with_material);
+static ngx_int_t ngx_kmip_store_kp_serve(ngx_kmip_store_op_t *op,
+    ngx_kmip_object_t *obj);
+static void ngx_kmip_store_served(ngx_kmip_kp_call_t *call);
 static ngx_int_t ngx_kmip_store_kp_update(ngx_kmip_store_op_t *op,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_store_kp_destroy(ngx_kmip_store_op_t *op,
@@ -379,7 +383,8 @@ const ngx_kmip_store_backend_t  ngx_kmip_store_kp_backend = {
     ngx_kmip_store_kp_update,
     ngx_kmip_store_kp_destroy,
     ngx_kmip_store_kp_list,
-    ngx_kmip_store_kp_remove
+    ngx_kmip_store_kp_remove,
+    ngx_kmip_store_kp_serve
 };
 
 
@@ -564,7 +569,8 @@ static const char  *ngx_kmip_store_step_failed[] = {
     "Key Protect key create failed",
     "Key Protect key get failed",
     "Key Protect key list failed",
-    "Key Protect key delete failed"
+    "Key Protect key delete failed",
+    "Key Protect alias create failed"
 };
 
 
@@ -2093,16 +2099,20 @@ ngx_kmip_store_key_in_scope(ngx_kmip_store_ctx_t *ctx, ngx_kmip_kp_key_t *key)
 }
 
 
-/* the generation of a key: from its alias, else from its description */
+/*
+ * The generation of a key: its highest generation alias (a served key
+ * has two, docs/key-protect.md#the-first-get), else its description's.
+ */
 
 static ngx_uint_t
 ngx_kmip_store_generation(ngx_str_t *name, ngx_kmip_kp_key_t *key)
 {
     u_char      *p, *last;
     ngx_int_t    n;
-    ngx_uint_t   i;
+    ngx_uint_t   i, g;
     ngx_str_t   *alias;
 
+    g = 0;
     alias = key->aliases ? key->aliases->elts : NULL;
 
     for (i = 0; key->aliases && i < key->aliases->nelts; i++) {
@@ -2113,10 +2123,14 @@ ngx_kmip_store_generation(ngx_str_t *name, ngx_kmip_kp_key_t *key)
         {
             n = ngx_atoi(alias[i].data + name->len + 2,
                          alias[i].len - name->len - 2);
-            if (n > 0) {
-                return (ngx_uint_t) n;
+            if (n > 0 && (ngx_uint_t) n > g) {
+                g = (ngx_uint_t) n;
             }
         }
+    }
+
+    if (g) {
+        return g;
     }
 
     p = key->description.data;
@@ -3029,6 +3043,87 @@ ngx_kmip_store_update_undone(ngx_kmip_kp_call_t *call)
     ctx->obj->destroyed = 1;
     ctx->op->result = NGX_KMIP_STORE_GONE;
     ngx_kmip_store_finalize(ctx->op, NGX_DONE);
+}
+
+
+/*
+ * The first Get's Fresh False (docs/key-protect.md#the-first-get): the key
+ * of generation N takes the alias of generation N+1, one call and no new
+ * key. Readers take that key as generation N+1, its record served
+ * (ngx_kmip_store_decode()); a write that read N finds the alias taken by
+ * its create and reads again, as it would after any other write; and the
+ * alias goes with the key when the next write deletes it. Key Protect
+ * refuses an alias to a deleted key: no mark brings an object back.
+ */
+
+static ngx_int_t
+ngx_kmip_store_kp_serve(ngx_kmip_store_op_t *op, ngx_kmip_object_t *obj)
+{
+    ngx_kmip_kp_call_t    *call;
+    ngx_kmip_store_ctx_t  *ctx;
+
+    if (ngx_kmip_store_write_begin(op, obj, obj->generation + 1,
+                                   "the object is destroyed", &ctx)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    call = ngx_kmip_store_call(ctx, ngx_kmip_store_served);
+    if (call == NULL) {
+        return ngx_kmip_store_fail(op, NGX_KMIP_STORE_FAILED, NULL,
+                                   "no memory");
+    }
+
+    if (ngx_kmip_kp_create_alias(ctx->kp, call, &obj->kp_id, &ctx->alias)
+        != NGX_AGAIN)
+    {
+        return ngx_kmip_store_kp_fail(op, call, NGX_KMIP_STORE_KP_ALIAS);
+    }
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_kmip_store_served(ngx_kmip_kp_call_t *call)
+{
+    ngx_kmip_store_ctx_t  *ctx = call->data;
+    ngx_kmip_object_t     *obj = ctx->obj;
+
+    switch (call->result) {
+
+    case NGX_KMIP_KP_OK:
+        obj->generation++;
+
+        ngx_kmip_store_map_put(ctx, &obj->uid, &obj->kp_id,
+                               (obj->stale && obj->stale->nelts)
+                               ? 0 : obj->generation);
+
+        ngx_kmip_store_finalize(ctx->op, NGX_OK);
+        return;
+
+    case NGX_KMIP_KP_CONFLICT:
+    case NGX_KMIP_KP_GONE:
+    case NGX_KMIP_KP_NOT_FOUND:
+        /*
+         * A write made generation N+1 first, or the key of N was deleted
+         * (a write's clean-up, or the object destroyed): the caller reads
+         * again and finds which.
+         */
+        ngx_kmip_store_map_put(ctx, &obj->uid, NULL, 0);
+
+        ngx_kmip_store_finalize(ctx->op,
+            ngx_kmip_store_fail(ctx->op, NGX_KMIP_STORE_CONFLICT, call,
+                                "the object changed since it was read "
+                                "(Key Protect alias refused)"));
+        return;
+
+    default:
+        ngx_kmip_store_finalize(ctx->op,
+            ngx_kmip_store_kp_fail(ctx->op, call, NGX_KMIP_STORE_KP_ALIAS));
+        return;
+    }
 }
 
 

@@ -132,8 +132,8 @@ ngx_module_t  ngx_stream_kmip_operator_module = {
 /* the Key Protect calls, as ngx_kmip_kp.c names them */
 
 static const char  *ngx_stream_kmip_calls[NGX_KMIP_M_CALLS] = {
-    "create key", "get key", "list keys", "delete key", "wrap", "unwrap",
-    "other"
+    "create key", "get key", "list keys", "delete key", "create alias",
+    "wrap", "unwrap", "other"
 };
 
 static const ngx_msec_t  ngx_stream_kmip_buckets[] = {

@@ -438,5 +438,6 @@ const ngx_kmip_store_backend_t  ngx_kmip_store_memory_backend = {
     ngx_kmip_store_memory_object,
     ngx_kmip_store_memory_object,
     ngx_kmip_store_memory_list,
-    ngx_kmip_store_memory_remove
+    ngx_kmip_store_memory_remove,
+    NULL                                /* serve: an update */
 };

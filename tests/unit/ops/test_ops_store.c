@@ -17,6 +17,8 @@
 
 #include "ngx_kmip_test_ops.h"
 #include "ngx_kmip_op_store.h"
+#include "ngx_kmip_store_backend.h"
+#include "ngx_kmip_record.h"
 
 
 /*
@@ -98,9 +100,78 @@ t_conflicts(void)
 }
 
 
+/*
+ * The served mark (ngx_kmip_store_backend.h, serve): a record read as the
+ * generation after its own is that record with Fresh False; read as its
+ * own, as it is; as any other, refused.
+ */
+
+static void
+t_served_mark(void)
+{
+    u_char                *buf;
+    size_t                 len;
+    ngx_str_t              payload;
+    const char            *err;
+    ngx_kmip_attr_t       *fresh;
+    ngx_kmip_record_t      rec;
+    ngx_kmip_object_t      obj;
+    ngx_kmip_store_op_t    op;
+    ngx_kmip_allocator_t   a;
+
+    a.alloc = ngx_kmip_store_alloc;
+    a.data = t_pool;
+
+    ngx_memzero(&rec, sizeof(ngx_kmip_record_t));
+    rec.uid = (const uint8_t *) "6f1c3a7e-2b1d-4c8e-9a55-0d3b7e2f9c41";
+    rec.uid_len = 36;
+    rec.generation = 4;
+    rec.object_type = NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY;
+    ngx_kmip_attrs_set(&a, &rec.attrs, "Fresh",
+                       ngx_kmip_attr_value(&a, NGX_KMIP_TYPE_BOOLEAN, 1));
+
+    CHECK(ngx_kmip_record_encode(&a, &rec, &buf, &len, &err) == 0,
+          "served mark: a record of generation 4, Fresh True");
+
+    payload.data = buf;
+    payload.len = len;
+
+    ngx_memzero(&op, sizeof(ngx_kmip_store_op_t));
+    op.pool = t_pool;
+    op.log = t_log;
+
+    ngx_memzero(&obj, sizeof(ngx_kmip_object_t));
+    CHECK(ngx_kmip_store_decode(&op, &obj, &payload, NULL, 4) == NGX_OK
+          && obj.generation == 4,
+          "served mark: read as its own generation");
+    fresh = ngx_kmip_attrs_find(&obj.attributes, "Fresh", 5, -1);
+    CHECK(fresh && fresh->value && fresh->value->v.num == 1,
+          "served mark: not marked, Fresh True");
+
+    ngx_memzero(&obj, sizeof(ngx_kmip_object_t));
+    CHECK(ngx_kmip_store_decode(&op, &obj, &payload, NULL, 5) == NGX_OK
+          && obj.generation == 5,
+          "served mark: read as generation 5");
+    fresh = ngx_kmip_attrs_find(&obj.attributes, "Fresh", 5, -1);
+    CHECK(fresh && fresh->value && fresh->value->v.num == 0,
+          "served mark: marked, Fresh False");
+
+    ngx_memzero(&obj, sizeof(ngx_kmip_object_t));
+    CHECK(ngx_kmip_store_decode(&op, &obj, &payload, NULL, 6) == NGX_ERROR
+          && op.error.len,
+          "served mark: two generations after its own is refused");
+
+    ngx_str_null(&op.error);
+    ngx_memzero(&obj, sizeof(ngx_kmip_object_t));
+    CHECK(ngx_kmip_store_decode(&op, &obj, &payload, NULL, 3) == NGX_ERROR,
+          "served mark: a generation before its own is refused");
+}
+
+
 void
 t_store_failures(void)
 {
     t_unavailable();
     t_conflicts();
+    t_served_mark();
 }

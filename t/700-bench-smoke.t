@@ -77,8 +77,8 @@ is($runs->{s2_nginx_get}{by_op}{get}, $runs->{s2_nginx_get}{ops},
 # a Get of a key the node made or read: a listing, the record it kept,
 # the unwrap (docs/key-protect.md#the-record-of-a-key)
 is($r->{kp_calls_per_op}{get}, 2, 'a Get costs 2 Key Protect calls');
-is($r->{kp_calls_per_op}{get_first}, 4,
-   'the first Get of a key 4: it writes Fresh = False');
+is($r->{kp_calls_per_op}{get_first}, 3,
+   'the first Get of a key 3: its served mark, an alias');
 is($r->{kp_calls_per_op}{create}, 2, 'a Create costs 2 Key Protect calls');
 
 is($runs->{s3_nginx_get128}{conns}, 128, 'scenario 3: 128 connections');

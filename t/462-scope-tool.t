@@ -105,10 +105,21 @@ sub live_key {
     return $top;
 }
 
+# a key's generation: its highest generation alias (a served key has two)
 sub gen {
     my ($k) = @_;
-    for (@{ $k->{aliases} || [] }) { return $1 if /-g(\d+)$/ }
-    return 0;
+    my ($g) = sort { $b <=> $a } map { /-g(\d+)$/ ? $1 : () }
+                                     @{ $k->{aliases} || [] };
+    return $g // 0;
+}
+
+# the record's attributes, with Fresh's value (a Boolean) as given
+sub with_fresh {
+    my ($attrs, $fresh) = @_;
+    return [ map { my $a = $_;
+                   $a =~ s/(\x42\x00\x0b\x06\0\0\0\x08)\0{7}[\0\x01]/$1\0\0\0\0\0\0\0$fresh/s
+                       if index($a, 'Fresh') >= 0;
+                   $a } @{ $attrs || [] } ];
 }
 
 # the items of a record (a Key Protect payload) as tag => [encodings]
@@ -187,12 +198,17 @@ subtest 'move-ring --dry-run changes nothing' => sub {
 };
 
 subtest 'move-ring: the scope\'s keys and its root key into nas-ring' => sub {
+    # a write leaves nas1 a deleted generation beside its live one
+    op_ok(one('nas', 'Add Attribute', ops_uid($uid{nas1}),
+              a1('x-Note', T('x', 'moved'))), 'nas writes nas1');
+    is(scalar($kp->settle($uid{nas1}, 1)), 1, 'its old generation deleted');
+    my $g = gen(live_key($uid{nas1}));
     my ($rc, $out) = tool('move-ring', '--scope', 'nas', '--to', 'nas-ring',
                           '--root-key', $kp->root_key);
     is($rc, 0, 'exit 0') or diag($out);
-    like($out, qr/kmip-\Q$uid{nas1}\E g2 \(key \S+\): default -> nas-ring$/m,
+    like($out, qr/kmip-\Q$uid{nas1}\E g$g \(key \S+\): default -> nas-ring$/m,
          'reports each key it moved');
-    like($out, qr/kmip-\Q$uid{nas1}\E g1 \(key \S+\): deleted, stays in "default"/,
+    like($out, qr/kmip-\Q$uid{nas1}\E g@{[ $g - 1 ]} \(key \S+\): deleted, stays in "default"/,
          'a deleted generation stays (Key Protect does not move it)');
     like($out, qr/kmip-\Q$uid{gone}\E: destroyed, its keys stay where they are/,
          'a destroyed object stays');
@@ -256,6 +272,9 @@ subtest 'rename --dry-run changes nothing' => sub {
 subtest 'rename nas to files: invisible until nginx.conf names it' => sub {
     my $g = gen(live_key($uid{nas1}));
     my $old = record_items(live_key($uid{nas1})->{id});
+    # nas2 was read but never written: its key bears the served mark of
+    # that Get (docs/key-protect.md#the-first-get)
+    my $old2 = record_items(live_key($uid{nas2})->{id});
     my ($rc, $out) = tool('rename', '--from', 'nas', '--to', 'files');
     is($rc, 0, 'exit 0') or diag($out);
     like($out, qr/kmip-\Q$uid{nas1}\E: g$g -> g@{[ $g + 1 ]}, scope nas -> files, in "nas-ring"/,
@@ -280,6 +299,17 @@ subtest 'rename nas to files: invisible until nginx.conf names it' => sub {
     is_deeply([ map { $new->{$_} } sort keys %rest ],
               [ map { $old->{$_} } sort keys %rest ],
               'every other item (wrapped material, attributes) byte for byte');
+
+    # the served key's record says Fresh True, its mark False: the next
+    # generation's record says Fresh False, every other attribute as it was
+    my ($fresh_old) = grep { index($_, 'Fresh') >= 0 } @{ $old2->{420008} };
+    ok($fresh_old && substr($fresh_old, -1) eq "\x01",
+       'nas2: the served key\'s own record says Fresh True');
+    my $new2 = record_items(live_key($uid{nas2})->{id});
+    is_deeply($new2->{420008}, with_fresh($old2->{420008}, "\0"),
+              'nas2: the attributes byte for byte, but Fresh False');
+    is_deeply($new2->{540005}, $old2->{540005},
+              'nas2: the wrapped material byte for byte');
 
     not_found('nas', $uid{nas1}, 'before the reload, the client of "nas"');
 

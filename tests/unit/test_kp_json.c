@@ -146,6 +146,15 @@ test_keys(void)
     CHECK(parse(NGX_KMIP_KP_JSON_NONE, "{\"resources\":[{\"id\":\"a\"}]}",
                 &r) == 0 && r.nkeys == 1, "none: an envelope");
 
+    /* an alias made: its envelope describes the alias, not a key */
+    CHECK(parse(NGX_KMIP_KP_JSON_ALIAS, "{\"metadata\":{\"collectionType\":"
+                "\"application/vnd.ibm.kms.alias+json\",\"collectionTotal\""
+                ":1},\"resources\":[{\"keyId\":\"k\",\"alias\":\"a-g2\"}]}",
+                &r) == 0 && !r.has_keys && r.nkeys == 0,
+          "alias: the envelope is not read as keys");
+    CHECK(parse(NGX_KMIP_KP_JSON_ALIAS, "", &r) == 0 && !r.has_keys,
+          "alias: an empty body");
+
     free_all();
 }
 

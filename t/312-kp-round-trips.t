@@ -463,10 +463,18 @@ subtest 'the key deleted before the mark: the Get fails, nothing returns' => sub
     $kp->fault({ method => 'POST', path => '/aliases/', delay_ms => 1500,
                  count => 1 });
     $kp->clear_requests;
-    my $pid = in_child(sub { !first_get($pa, $u) });
+    my $pid = in_child(sub {
+        my ($r) = op_req($pa, '1.4', { operation => 'Get',
+                                       payload => [ ops_uid($u) ] });
+        # as a Get of a destroyed object: Item Not Found in 1.x
+        return $r && kmip_value($r, 'Result Status') == 1
+               && kmip_value($r, 'Result Reason') == 1
+               && !kmip_find($r, 'Response Payload');
+    });
     sleep 0.5;
     $kp->kp_call('DELETE', "keys/$key->{id}");
-    ok(finish($pid), 'the Get fails');
+    ok(finish($pid), 'the Get fails as for a destroyed object, no key '
+                     . 'in its answer');
     $kp->clear_faults;
     is($kp->count(method => 'POST', path => $LIST), 0, 'no key made');
     is(scalar(live_keys($u)), 0, 'nothing live');

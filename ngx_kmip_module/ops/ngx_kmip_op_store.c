@@ -388,6 +388,11 @@ ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx)
     ngx_kmip_req_t     *r = ctx->r;
     ngx_kmip_object_t  *copy;
 
+    if (ctx->serve && ngx_kmip_op_gone(ctx)) {
+        /* a Get that found its object destroyed answers as any Get */
+        return NGX_OK;
+    }
+
     if (ctx->obj->destroyed) {
         return ngx_kmip_op_wrong_state(ctx, "object \"%V\" is destroyed",
                                        &ctx->uid);

@@ -3052,8 +3052,9 @@ ngx_kmip_store_update_undone(ngx_kmip_kp_call_t *call)
  * key. Readers take that key as generation N+1, its record served
  * (ngx_kmip_store_decode()); a write that read N finds the alias taken by
  * its create and reads again, as it would after any other write; and the
- * alias goes with the key when the next write deletes it. Key Protect
- * refuses an alias to a deleted key: no mark brings an object back.
+ * alias goes with the key when the next write deletes it. The mark makes
+ * no key, so it never brings a destroyed object back; a deleted key
+ * refuses the alias, and the Get reads again and finds it destroyed.
  */
 
 static ngx_int_t

@@ -1,7 +1,8 @@
 # The KMIP 2.x Baseline Server operations beyond the key lifecycle: Interop
 # (only with kmip_interop on), Log, Check, Set Attribute, Adjust Attribute,
-# Export, Set Endpoint Role, and the Server Correlation Value of 2.1
-# answers, with the errors the specification gives for each.
+# Export, Set Endpoint Role, Obtain Lease, Get Usage Allocation, and the
+# Server Correlation Value of 2.1 answers, with the errors the
+# specification gives for each.
 
 use strict;
 use warnings;
@@ -187,9 +188,9 @@ subtest 'Check' => sub {
         op_ok(one($pon, $v, 'Check', ops_uid($uid),
                   L('Usage Limits Count', 1 << 40)),
               "$v Check of a count on a key without usage limits");
-        op_fail(one($pon, $v, 'Check', ops_uid($uid),
-                    IV('Lease Time', 3600)),
-                R_PERMISSION_DENIED, "$v Check of a lease", qr/no leases/);
+        # the key's Lease Time is 0: no lease limit (Obtain Lease below)
+        op_ok(one($pon, $v, 'Check', ops_uid($uid), IV('Lease Time', 3600)),
+              "$v Check of a lease");
         op_fail(one($pon, $v, 'Check', ops_uid($uid),
                     T('Cryptographic Usage Mask', 'x')),
                 R_INVALID_FIELD, "$v Check with a mask that is not a number");
@@ -278,6 +279,76 @@ subtest 'Check' => sub {
     op_fail(one($pon, '2.1', 'Check', ops_uid($u),
                 L('Usage Limits Count', 101)),
             R_USAGE_LIMIT_EXCEEDED, 'Check of more than is left');
+};
+
+subtest 'Obtain Lease' => sub {
+    for my $v ('1.4', '2.1') {
+        my $uid = register_masked($pon, $v, ENCRYPT);
+        my $bi = op_ok(one($pon, $v, 'Obtain Lease', ops_uid($uid)),
+                       "$v Obtain Lease");
+        is(uid_of($bi), $uid, "$v: the Unique Identifier");
+        is(kmip_value($bi, 'Response Payload', 'Lease Time'), 0,
+           "$v: Lease Time 0, no lease limit (the key's own)");
+        my $changed = kmip_value($bi, 'Response Payload', 'Last Change Date');
+        ok($changed && abs($changed - time) < 120, "$v: the Last Change Date");
+
+        # a change moves the Last Change Date the lease answers with
+        sleep 1;
+        op_ok(one($pon, $v, 'Activate', ops_uid($uid)), "$v Activate");
+        $bi = op_ok(one($pon, $v, 'Obtain Lease', ops_uid($uid)),
+                    "$v Obtain Lease again");
+        cmp_ok(kmip_value($bi, 'Response Payload', 'Last Change Date'), '>',
+               $changed, "$v: a later Last Change Date after Activate");
+
+        op_ok(one($pon, $v, 'Revoke', ops_uid($uid),
+                  S('Revocation Reason', [
+                      E('Revocation Reason Code', 'Key Compromise') ]),
+                  DT('Compromise Occurrence Date', time - 10)),
+              "$v Revoke: Key Compromise");
+        op_fail(one($pon, $v, 'Obtain Lease', ops_uid($uid)),
+                R_PERMISSION_DENIED, "$v Obtain Lease on a Compromised key",
+                qr/Compromised/);
+        op_fail(one($pon, $v, 'Obtain Lease',
+                    ops_uid('00000000-0000-4000-8000-000000000000')),
+                $v eq '2.1' ? R_OBJECT_NOT_FOUND : R_ITEM_NOT_FOUND,
+                "$v Obtain Lease of an absent object");
+    }
+};
+
+subtest 'Get Usage Allocation' => sub {
+    for my $v ('1.4', '2.1') {
+        my $limits = S('Usage Limits', [ L('Usage Limits Total', 3),
+                                         E('Usage Limits Unit', 'Object') ]);
+        my ($bi) = op_req($pon, $v, create_aes($v, 128,
+            $v eq '2.1' ? $limits : a1('Usage Limits', $limits)));
+        my $uid = uid_of(op_ok($bi, "$v Create with Usage Limits of 3"));
+        my $plain = register_masked($pon, $v, ENCRYPT);
+
+        op_fail(one($pon, $v, 'Get Usage Allocation', ops_uid($uid),
+                    L('Usage Limits Count', 1)),
+                $v eq '2.1' ? R_WRONG_STATE : R_PERMISSION_DENIED,
+                "$v Get Usage Allocation of a Pre-Active key", qr/not Active/);
+        op_ok(one($pon, $v, 'Activate', ops_uid($uid)), "$v Activate");
+
+        op_fail(one($pon, $v, 'Get Usage Allocation', ops_uid($uid)),
+                R_INVALID_MESSAGE, "$v without a Usage Limits Count");
+        $bi = op_ok(one($pon, $v, 'Get Usage Allocation', ops_uid($uid),
+                        L('Usage Limits Count', 2)),
+                    "$v Get Usage Allocation of 2");
+        is(uid_of($bi), $uid, "$v: the Unique Identifier");
+        my $ul = get_attrs($pon, $uid, E('Attribute Reference',
+                                         kmip_tag('Usage Limits')))
+                 ->{'Usage Limits'} || {};
+        is($ul->{'Usage Limits Count'}, 1, "$v: 1 left, as stored");
+        op_fail(one($pon, $v, 'Get Usage Allocation', ops_uid($uid),
+                    L('Usage Limits Count', 2)),
+                R_PERMISSION_DENIED, "$v more than is left", qr/allow 1 more/);
+        op_ok(one($pon, $v, 'Get Usage Allocation', ops_uid($uid),
+                  L('Usage Limits Count', 1)), "$v the last one");
+        op_fail(one($pon, $v, 'Get Usage Allocation', ops_uid($plain),
+                    L('Usage Limits Count', 1)),
+                R_ILLEGAL_OPERATION, "$v a key without Usage Limits");
+    }
 };
 
 subtest 'Set Attribute' => sub {

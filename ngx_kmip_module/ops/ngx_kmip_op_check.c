@@ -10,6 +10,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
+#include "ngx_kmip_op_lease.h"
 
 
 /*
@@ -23,8 +24,9 @@
  *                             left (an object without Usage Limits has no
  *                             limit; object types that have no usage
  *                             limits cannot be checked for them);
- *   Lease Time                the server grants no leases (it has no
- *                             Obtain Lease), so none is allowed.
+ *   Lease Time                no longer than the lease Obtain Lease
+ *                             grants (ngx_kmip_op_lease.c): any, when
+ *                             the object's Lease Time is 0, no limit.
  *
  * Allowed: the answer is the Unique Identifier. Denied: the ID Placeholder
  * is emptied and the item fails with the specification's reason (2.x:
@@ -144,7 +146,7 @@ ngx_kmip_op_check_limit_left(ngx_kmip_object_t *obj)
 static ngx_int_t
 ngx_kmip_op_check_loaded(ngx_kmip_op_ctx_t *ctx)
 {
-    int64_t                    mask, want, left, state;
+    int64_t                    mask, want, left, state, lease;
     ngx_kmip_req_t            *r = ctx->r;
     ngx_kmip_item_t           *it, *payload;
     ngx_kmip_object_t         *obj = ctx->obj;
@@ -215,12 +217,14 @@ ngx_kmip_op_check_loaded(ngx_kmip_op_ctx_t *ctx)
     }
 
     it = ngx_kmip_ttlv_find(ctx->in->payload, NGX_KMIP_TAG_LEASE_TIME);
+    lease = ngx_kmip_op_lease_of(obj);
 
-    if (it) {
+    if (it && (lease < 0 || (lease > 0 && it->v.num > lease))) {
         return ngx_kmip_op_check_denied(ctx,
                    NGX_KMIP_REASON_PERMISSION_DENIED,
                    NGX_KMIP_REASON_PERMISSION_DENIED,
-                   "Lease Time %L: the server grants no leases", it->v.num);
+                   "Lease Time %L: the object's leases are at most %L s",
+                   it->v.num, lease < 0 ? 0 : lease);
     }
 
     payload = ngx_kmip_op_payload_uid(r, &obj->uid);

@@ -11,11 +11,14 @@
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
 #include "ngx_kmip_op_usage.h"
+#include "ngx_kmip_op_crypto.h"
 
 
 /*
- * Usage Limits (KMIP 1.4 3.21): the stored form of a client's value, and
- * the allocation an operation that applies protection takes from them.
+ * Usage Limits (KMIP 1.4 3.21): the stored form of a client's value, the
+ * allocation an operation that applies protection takes from them, and
+ * the one a client asks for to protect data itself (Get Usage
+ * Allocation). Both count against the same Total.
  */
 
 
@@ -24,6 +27,14 @@ typedef struct {
     size_t                      bytes;      /* the data protected */
 } ngx_kmip_op_usage_t;
 
+
+/* the usages that apply protection: what Get Usage Allocation is for */
+#define NGX_KMIP_OP_USAGE_PROTECT                                            \
+    (NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_SIGN                                  \
+     | NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT                             \
+     | NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_WRAP_KEY                            \
+     | NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_MAC_GENERATE)
+
 static ngx_kmip_item_t *ngx_kmip_op_usage_value(ngx_kmip_req_t *r,
     int64_t total, int64_t count, int64_t unit);
 static ngx_uint_t ngx_kmip_op_usage_get(ngx_kmip_attrs_t *l, int64_t *total,
@@ -31,7 +42,11 @@ static ngx_uint_t ngx_kmip_op_usage_get(ngx_kmip_attrs_t *l, int64_t *total,
 static int64_t ngx_kmip_op_usage_amount(int64_t unit, size_t bytes);
 static ngx_int_t ngx_kmip_op_usage_apply(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_usage_take(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj, int64_t amount);
 static ngx_int_t ngx_kmip_op_usage_respond(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_allocation_apply(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
 
 
 ngx_kmip_item_t *
@@ -193,8 +208,6 @@ static ngx_int_t
 ngx_kmip_op_usage_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
     int64_t               total, count, unit, amount;
-    ngx_kmip_req_t       *r = ctx->r;
-    ngx_kmip_item_t      *v;
     ngx_kmip_op_usage_t  *u = ctx->data;
 
     if (!ngx_kmip_op_usage_get(&obj->attributes, &total, &count, &unit)) {
@@ -206,6 +219,25 @@ ngx_kmip_op_usage_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
     /* counted again: a conflict re-read the object */
 
     amount = ngx_kmip_op_usage_amount(unit, u->bytes);
+
+    return ngx_kmip_op_usage_take(ctx, obj, amount);
+}
+
+
+/* amount taken from the object's Usage Limits: NGX_DECLINED if less is
+   left, with ctx->out saying so (Permission Denied, 1.4 11.19) */
+
+static ngx_int_t
+ngx_kmip_op_usage_take(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
+    int64_t amount)
+{
+    int64_t           total, count, unit;
+    ngx_kmip_req_t   *r = ctx->r;
+    ngx_kmip_item_t  *v;
+
+    if (!ngx_kmip_op_usage_get(&obj->attributes, &total, &count, &unit)) {
+        return NGX_ERROR;
+    }
 
     if (count < amount) {
         (void) ngx_kmip_result_fail(r, ctx->out,
@@ -237,4 +269,87 @@ ngx_kmip_op_usage_respond(ngx_kmip_op_ctx_t *ctx)
     ctx->out->payload = u->payload;
 
     return NGX_OK;
+}
+
+
+/*
+ * Get Usage Allocation (KMIP 1.4 4.18, 2.1 6.1.25): units of a key's
+ * Usage Limits for the client to protect data itself, written before the
+ * answer like Encrypt's own use. Only an Active key able to apply
+ * protection (a symmetric or private key whose mask has Encrypt, Sign,
+ * Wrap Key or MAC Generate), before its Protect Stop Date, with Usage
+ * Limits left; the errors are 1.4 11.19's.
+ */
+
+ngx_int_t
+ngx_kmip_op_get_usage_allocation(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out)
+{
+    int64_t            *amount;
+    ngx_int_t           rc;
+    ngx_kmip_item_t    *count;
+    ngx_kmip_op_ctx_t  *ctx;
+
+    count = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
+
+    if (count == NULL) {
+        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_MESSAGE,
+                                    "Get Usage Allocation needs a Usage "
+                                    "Limits Count");
+    }
+
+    if (count->type != NGX_KMIP_TYPE_LONG_INTEGER || count->v.num <= 0) {
+        return ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_INVALID_FIELD,
+                                    "the Usage Limits Count must be a "
+                                    "positive Long Integer");
+    }
+
+    ctx = ngx_kmip_op_begin(r, in, out, &rc);
+    if (ctx == NULL) {
+        return rc;
+    }
+
+    amount = ngx_palloc(r->pool, sizeof(int64_t));
+    if (amount == NULL) {
+        return NGX_ERROR;
+    }
+
+    *amount = count->v.num;
+    ctx->data = amount;
+
+    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_allocation_apply,
+                              ngx_kmip_op_respond_uid);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_allocation_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    int64_t    total, count, unit, mask;
+    ngx_int_t  rc;
+
+    mask = ngx_kmip_op_attr_num(&obj->attributes, "Cryptographic Usage Mask",
+                                0);
+
+    if ((obj->object_type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY
+         && obj->object_type != NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY)
+        || !(mask & NGX_KMIP_OP_USAGE_PROTECT)
+        || !ngx_kmip_op_usage_get(&obj->attributes, &total, &count, &unit))
+    {
+        (void) ngx_kmip_result_fail(ctx->r, ctx->out,
+                                    NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                    "\"%V\" has no Usage Limits, or does "
+                                    "not apply protection", &ctx->uid);
+        return NGX_DECLINED;
+    }
+
+    /* Active, and before its Protect Stop Date */
+
+    rc = ngx_kmip_op_key_usable(ctx, mask & NGX_KMIP_OP_USAGE_PROTECT, 1, 0,
+                                "Get Usage Allocation");
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_kmip_op_usage_take(ctx, obj, *(int64_t *) ctx->data);
 }

@@ -39,5 +39,9 @@ ngx_uint_t ngx_kmip_op_usage_used(ngx_kmip_attrs_t *l);
  */
 ngx_int_t ngx_kmip_op_usage_consume(ngx_kmip_op_ctx_t *ctx, size_t bytes);
 
+/* Get Usage Allocation: units of the limits for the client's own use */
+ngx_int_t ngx_kmip_op_get_usage_allocation(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+
 
 #endif /* _NGX_KMIP_OP_USAGE_H_INCLUDED_ */

@@ -13,6 +13,7 @@
 #include "ngx_kmip_ops.h"
 #include "ngx_kmip_undo.h"
 #include "ngx_kmip_op_crypto.h"
+#include "ngx_kmip_op_usage.h"
 
 
 /*
@@ -47,6 +48,10 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
       ngx_kmip_op_change_attribute },
     { NGX_KMIP_OP_DELETE_ATTRIBUTE, NGX_KMIP_VERSION(1, 0), 1,
       ngx_kmip_op_change_attribute },
+    { NGX_KMIP_OP_OBTAIN_LEASE, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_obtain_lease },
+    { NGX_KMIP_OP_GET_USAGE_ALLOCATION, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_get_usage_allocation },
     { NGX_KMIP_OP_ACTIVATE, NGX_KMIP_VERSION(1, 0), 1,
       ngx_kmip_op_activate },
     { NGX_KMIP_OP_REVOKE, NGX_KMIP_VERSION(1, 0), 1,

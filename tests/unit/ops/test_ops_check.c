@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "ngx_kmip_test_ops.h"
+#include "ngx_kmip_op_view.h"
 
 
 #define T_MASK_ENC  NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_ENCRYPT
@@ -104,8 +105,9 @@ t_check_rules(ngx_uint_t major)
 
     out = t_check(major, uid, NGX_KMIP_TAG_LEASE_TIME,
                   NGX_KMIP_TYPE_INTERVAL, 60);
-    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_PERMISSION_DENIED,
-          "Check of a Lease Time: Permission Denied, no leases");
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS,
+          "Check of a Lease Time: allowed, the key's Lease Time is 0, no "
+          "limit");
 
     out = t_check(major, uid, NGX_KMIP_TAG_USAGE_LIMITS_COUNT,
                   NGX_KMIP_TYPE_INTEGER, 1);
@@ -220,6 +222,129 @@ t_usage_limits(void)
 }
 
 
+/* Get Usage Allocation of count units of uid's limits */
+
+static ngx_kmip_response_item_t *
+t_allocation(ngx_str_t *uid, int64_t count)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p;
+
+    t = t_request(2, 1);
+    p = t_item(t, NGX_KMIP_OP_GET_USAGE_ALLOCATION);
+    t_uid(p, uid);
+
+    if (count) {
+        (void) t_value(p, NGX_KMIP_TAG_USAGE_LIMITS_COUNT,
+                       NGX_KMIP_TYPE_LONG_INTEGER, count);
+    }
+
+    return t_run(t);
+}
+
+
+/*
+ * Get Usage Allocation (1.4 4.18): the client's units come out of the
+ * Count the server's own use (Encrypt) takes from; errors of 1.4 11.19
+ */
+
+static void
+t_usage_allocation(void)
+{
+    ngx_str_t                 *uid, *plain;
+    ngx_kmip_response_item_t  *out;
+
+    uid = t_limited_key();
+    plain = t_create_aes(2, 1);
+    if (!t_got(uid, "a key with Usage Limits") || !t_got(plain, "a key")) {
+        return;
+    }
+
+    out = t_allocation(uid, 0);
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_MESSAGE
+          && t_usage_count(uid) == 2,
+          "Get Usage Allocation without a Count: Invalid Message");
+
+    out = t_allocation(uid, 1);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && t_find(&out[0], NGX_KMIP_TAG_UNIQUE_IDENTIFIER)
+          && t_usage_count(uid) == 1,
+          "Get Usage Allocation of 1: the Count is 1 less, the uid answered");
+
+    out = t_allocation(uid, 2);
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_PERMISSION_DENIED
+          && t_usage_count(uid) == 1,
+          "more than is left: Permission Denied, nothing taken");
+
+    out = t_cipher(2, NGX_KMIP_OP_ENCRYPT, uid, t_block, sizeof(t_block));
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && t_usage_count(uid) == 0,
+          "the server's Encrypt takes the last one");
+
+    out = t_allocation(uid, 1);
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_PERMISSION_DENIED,
+          "none left: Permission Denied");
+
+    out = t_allocation(plain, 1);
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_ILLEGAL_OPERATION,
+          "a key without Usage Limits: Illegal Operation");
+
+    out = t_allocation(&t_unknown_uid, 1);
+    CHECK(t_reason(&out[0]) == t_not_found(2),
+          "an unknown object: Object Not Found");
+}
+
+
+/*
+ * Obtain Lease (1.4 4.17): no lease limit (Lease Time 0) and the Last
+ * Change Date; none on a Compromised object
+ */
+
+static void
+t_lease(void)
+{
+    int64_t                    changed;
+    ngx_str_t                 *uid;
+    ngx_kmip_item_t           *lt, *lcd;
+    ngx_kmip_object_t         *kept;
+    ngx_kmip_response_item_t  *out;
+
+    uid = t_create_aes(1, 4);
+    if (!t_got(uid, "a key for Obtain Lease")) {
+        return;
+    }
+
+    kept = ngx_kmip_store_memory_find(t_mem, uid);
+    changed = kept ? ngx_kmip_op_attr_num(&kept->attributes,
+                                          "Last Change Date", -1)
+                   : -1;
+
+    out = t_one(1, 4, NGX_KMIP_OP_OBTAIN_LEASE, uid);
+    lt = t_find(&out[0], NGX_KMIP_TAG_LEASE_TIME);
+    lcd = t_find(&out[0], NGX_KMIP_TAG_LAST_CHANGE_DATE);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && t_find(&out[0], NGX_KMIP_TAG_UNIQUE_IDENTIFIER)
+          && lt && lt->type == NGX_KMIP_TYPE_INTERVAL && lt->v.num == 0
+          && lcd && lcd->type == NGX_KMIP_TYPE_DATE_TIME
+          && changed > 0 && lcd->v.num == changed,
+          "Obtain Lease: Lease Time 0 (no limit), the Last Change Date");
+
+    t_revoke(1, 4, uid, NGX_KMIP_REVOCATION_REASON_CODE_KEY_COMPROMISE);
+    out = t_one(1, 4, NGX_KMIP_OP_OBTAIN_LEASE, uid);
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_PERMISSION_DENIED
+          && t_find(&out[0], NGX_KMIP_TAG_LEASE_TIME) == NULL,
+          "Obtain Lease on a Compromised key: Permission Denied");
+
+    out = t_check(1, uid, NGX_KMIP_TAG_LEASE_TIME, NGX_KMIP_TYPE_INTERVAL, 60);
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_PERMISSION_DENIED,
+          "Check of a Lease Time on a Compromised key: Permission Denied");
+
+    out = t_one(1, 4, NGX_KMIP_OP_OBTAIN_LEASE, &t_unknown_uid);
+    CHECK(t_reason(&out[0]) == t_not_found(1),
+          "Obtain Lease of an unknown object: Item Not Found");
+}
+
+
 static void
 t_export(void)
 {
@@ -265,5 +390,7 @@ t_check_ops(void)
     t_check_rules(1);
     t_check_rules(2);
     t_usage_limits();
+    t_usage_allocation();
+    t_lease();
     t_export();
 }

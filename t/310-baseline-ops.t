@@ -1,8 +1,8 @@
 # The KMIP 2.x Baseline Server operations beyond the key lifecycle: Interop
 # (only with kmip_interop on), Log, Check, Set Attribute, Adjust Attribute,
-# Export, Set Endpoint Role, Obtain Lease, Get Usage Allocation, and the
-# Server Correlation Value of 2.1 answers, with the errors the
-# specification gives for each.
+# Export, Set Endpoint Role, Obtain Lease, Get Usage Allocation, Archive
+# and Recover, and the Server Correlation Value of 2.1 answers, with the
+# errors the specification gives for each.
 
 use strict;
 use warnings;
@@ -348,6 +348,46 @@ subtest 'Get Usage Allocation' => sub {
         op_fail(one($pon, $v, 'Get Usage Allocation', ops_uid($plain),
                     L('Usage Limits Count', 1)),
                 R_ILLEGAL_OPERATION, "$v a key without Usage Limits");
+    }
+};
+
+subtest 'Archive and Recover' => sub {
+    for my $v ('1.4', '2.1') {
+        my $uid = register_masked($pon, $v, ENCRYPT);
+        my $bi = op_ok(one($pon, $v, 'Archive', ops_uid($uid)), "$v Archive");
+        is(uid_of($bi), $uid, "$v: the Unique Identifier");
+        for my $op ('Get', 'Get Attributes', 'Activate', 'Archive',
+                    'Obtain Lease') {
+            op_fail(one($pon, $v, $op, ops_uid($uid)), R_OBJECT_ARCHIVED,
+                    "$v $op of an archived object", qr/archived/);
+        }
+        # the other node reads it from Key Protect: off-line there too
+        op_fail(one($poff, $v, 'Get', ops_uid($uid)), R_OBJECT_ARCHIVED,
+                "$v Get on the other node");
+        if ($v eq '2.1') {
+            my @found = map { $_->{value} } kmip_find_all(
+                op_ok(one($pon, $v, 'Locate',
+                          I('Storage Status Mask', 2)),
+                      'Locate in archival storage'),
+                'Response Payload', 'Unique Identifier');
+            ok((grep { $_ eq $uid } @found), 'Locate in archival storage '
+                                             . 'finds it');
+            @found = map { $_->{value} } kmip_find_all(
+                op_ok(one($pon, $v, 'Locate'), 'Locate'),
+                'Response Payload', 'Unique Identifier');
+            ok(!(grep { $_ eq $uid } @found), 'a Locate of on-line objects '
+                                              . 'does not');
+        }
+        $bi = op_ok(one($poff, $v, 'Recover', ops_uid($uid)),
+                    "$v Recover on the other node");
+        is(uid_of($bi), $uid, "$v: the Unique Identifier");
+        $bi = op_ok(one($pon, $v, 'Get', ops_uid($uid)),
+                    "$v Get of the recovered object");
+        is(kmip_value($bi, 'Response Payload', 'Symmetric Key', 'Key Block',
+                      'Key Value', 'Key Material'), "\x11" x 16,
+           "$v: the same key material");
+        op_ok(one($pon, $v, 'Recover', ops_uid($uid)),
+              "$v Recover of an on-line object");
     }
 };
 

@@ -18,7 +18,6 @@ my $query_tl = 'the expected Query answer is the reference server\'s own: '
              . $vendor;
 my $query_enc = 'the expected Query answer is the reference server\'s '
               . 'list (39 operations, 42 in the 2.1 HTTPS case), among them '
-              . 'Archive, Recover, '
               . 'Certify, Re-certify, Create and Join Split Key, Poll, '
               . 'Cancel, Notify and Put (and Import in the 2.1 HTTPS case), '
               . 'which ngx_kmip does not run, and without Derive Key (nor '

@@ -63,6 +63,8 @@ static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
     { "Deactivation Date", NGX_KMIP_TAG_DEACTIVATION_DATE, T_DATE,
       C|A|MO },
     { "Destroy Date", NGX_KMIP_TAG_DESTROY_DATE, T_DATE, S },
+    /* set by Archive, deleted by Recover (1.4 3.32) */
+    { "Archive Date", NGX_KMIP_TAG_ARCHIVE_DATE, T_DATE, S },
     { "Compromise Occurrence Date", NGX_KMIP_TAG_COMPROMISE_OCCURRENCE_DATE,
       T_DATE, S },
     { "Compromise Date", NGX_KMIP_TAG_COMPROMISE_DATE, T_DATE, S },
@@ -102,7 +104,7 @@ static const ngx_kmip_attr_spec_t  ngx_kmip_attr_table[] = {
     { "Description", NGX_KMIP_TAG_DESCRIPTION, T_TEXT, C|A|MO|D },
     { "Comment", NGX_KMIP_TAG_COMMENT, T_TEXT, C|A|MO|D },
 
-    /* 0: no lease limit; the server offers no Obtain Lease (1.4 4.17) */
+    /* 0: no lease limit, what Obtain Lease grants (1.4 4.17) */
     { "Lease Time", NGX_KMIP_TAG_LEASE_TIME, T_IVAL, S },
     /* True until the key material is first served by Get (1.4 3.34) */
     { "Fresh", NGX_KMIP_TAG_FRESH, T_BOOL, C },

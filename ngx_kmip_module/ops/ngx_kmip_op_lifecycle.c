@@ -34,16 +34,9 @@ ngx_int_t
 ngx_kmip_op_activate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    ngx_int_t           rc;
-    ngx_kmip_op_ctx_t  *ctx;
-
-    ctx = ngx_kmip_op_begin(r, in, out, &rc);
-    if (ctx == NULL) {
-        return rc;
-    }
-
-    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_activate_apply,
-                              ngx_kmip_op_respond_uid);
+    return ngx_kmip_op_begin_mutate(r, in, out, NULL,
+                                    ngx_kmip_op_activate_apply,
+                                    ngx_kmip_op_respond_uid);
 }
 
 
@@ -80,9 +73,7 @@ ngx_int_t
 ngx_kmip_op_revoke(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    ngx_int_t           rc;
-    ngx_kmip_item_t    *rr, *code;
-    ngx_kmip_op_ctx_t  *ctx;
+    ngx_kmip_item_t  *rr, *code;
 
     rr = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_REVOCATION_REASON);
     code = ngx_kmip_ttlv_find(rr, NGX_KMIP_TAG_REVOCATION_REASON_CODE);
@@ -95,15 +86,9 @@ ngx_kmip_op_revoke(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                     "a Revocation Reason Code");
     }
 
-    ctx = ngx_kmip_op_begin(r, in, out, &rc);
-    if (ctx == NULL) {
-        return rc;
-    }
-
-    ctx->data = rr;
-
-    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_revoke_apply,
-                              ngx_kmip_op_respond_uid);
+    return ngx_kmip_op_begin_mutate(r, in, out, rr,
+                                    ngx_kmip_op_revoke_apply,
+                                    ngx_kmip_op_respond_uid);
 }
 
 

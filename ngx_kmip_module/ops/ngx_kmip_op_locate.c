@@ -21,6 +21,8 @@
  * by a Total and Count at least those given, a date given twice as a
  * range, anything else by equal value.
  * With Object Group Member "Group Member Fresh", only Fresh objects match.
+ * The Storage Status Mask says whether on-line objects, archived ones or
+ * both are found (on-line only without one).
  * An attribute the request's version does not define (Fresh in 1.0, Short
  * Unique Identifier in 1.x, Operation Policy Name in 2.x) is one no object
  * has in that version, as its answers show: a filter on it matches
@@ -43,6 +45,7 @@ typedef struct {
     int64_t                     max;        /* -1: no limit */
     int64_t                     offset;
     ngx_uint_t                  fresh;
+    int64_t                     storage;    /* Storage Status Mask */
     ngx_uint_t                  none;       /* the filter matches none */
     ngx_pool_t                 *pool;       /* the list's */
     ngx_uint_t                  calls;      /* the store's trace mark
@@ -104,6 +107,8 @@ ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     ctx->data = lc;
     lc->max = -1;
+    /* without a Storage Status Mask, on-line objects only (2.1 6.1.27) */
+    lc->storage = NGX_KMIP_STORAGE_STATUS_MASK_ON_LINE_STORAGE;
     err = NULL;
 
     for (item = in->payload ? in->payload->v.kids.first : NULL;
@@ -161,8 +166,15 @@ ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                         == NGX_KMIP_OBJECT_GROUP_MEMBER_GROUP_MEMBER_FRESH;
             break;
 
+        case NGX_KMIP_TAG_STORAGE_STATUS_MASK:
+            if (item->type != NGX_KMIP_TYPE_INTEGER) {
+                goto invalid;
+            }
+
+            lc->storage = item->v.num;
+            break;
+
         default:
-            /* Storage Status Mask: all objects are on-line */
             break;
         }
     }
@@ -312,6 +324,16 @@ ngx_kmip_locate_match(ngx_kmip_req_t *r, ngx_kmip_locate_t *lc,
     }
 
     if (lc->fresh && !ngx_kmip_op_attr_num(&view, "Fresh", 0)) {
+        return 0;
+    }
+
+    /* an archived object is in archival storage, any other on-line */
+
+    if (!(lc->storage
+          & (ngx_kmip_op_archived(obj)
+             ? NGX_KMIP_STORAGE_STATUS_MASK_ARCHIVAL_STORAGE
+             : NGX_KMIP_STORAGE_STATUS_MASK_ON_LINE_STORAGE)))
+    {
         return 0;
     }
 

@@ -26,6 +26,7 @@ static void ngx_kmip_op_wipe(void *data);
 static void ngx_kmip_op_stored(ngx_kmip_store_op_t *sop);
 static ngx_int_t ngx_kmip_op_loaded(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_uint_t ngx_kmip_op_offline(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_recheck(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_written(ngx_kmip_op_ctx_t *ctx);
 
@@ -324,7 +325,7 @@ ngx_kmip_op_load(ngx_kmip_op_ctx_t *ctx, ngx_uint_t with_material,
         ctx->obj = obj;
         ctx->for_update = 0;
         ctx->unchecked = 0;
-        return next(ctx);
+        return ngx_kmip_op_offline(ctx) ? NGX_OK : next(ctx);
     }
 
     ctx->next = next;
@@ -358,7 +359,49 @@ ngx_kmip_op_loaded(ngx_kmip_op_ctx_t *ctx)
         ctx->r->object = sop->object;
     }
 
-    return ctx->next(ctx);
+    return ngx_kmip_op_offline(ctx) ? NGX_OK : ctx->next(ctx);
+}
+
+
+/*
+ * An archived object is off-line: every operation on it but Recover fails
+ * with Object Archived (1.4 chapter 11, 2.1 chapter 11), Archive included
+ * (already archived, 11.23)
+ */
+
+static ngx_uint_t
+ngx_kmip_op_offline(ngx_kmip_op_ctx_t *ctx)
+{
+    if (ctx->obj->destroyed || !ngx_kmip_op_archived(ctx->obj)
+        || ctx->in == NULL || ctx->in->operation == NGX_KMIP_OP_RECOVER)
+    {
+        return 0;
+    }
+
+    (void) ngx_kmip_result_fail(ctx->r, ctx->out,
+                                NGX_KMIP_REASON_OBJECT_ARCHIVED,
+                                "object \"%V\" is archived: Recover it "
+                                "first", &ctx->uid);
+    return 1;
+}
+
+
+ngx_int_t
+ngx_kmip_op_begin_mutate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, void *data, ngx_kmip_op_apply_pt apply,
+    ngx_kmip_op_next_pt respond)
+{
+    ngx_int_t           rc;
+    ngx_kmip_op_ctx_t  *ctx;
+
+    ctx = ngx_kmip_op_begin(r, in, out, &rc);
+    if (ctx == NULL) {
+        return rc;
+    }
+
+    ctx->data = data;
+
+    return ngx_kmip_op_mutate(ctx, apply, respond);
 }
 
 

@@ -125,6 +125,11 @@ ngx_int_t ngx_kmip_op_begin_load(ngx_kmip_req_t *r,
     ngx_uint_t with_material, ngx_kmip_op_next_pt next);
 ngx_int_t ngx_kmip_op_mutate(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_op_apply_pt apply, ngx_kmip_op_next_pt respond);
+/* the start of an operation that changes one object: ngx_kmip_op_begin(),
+   ctx->data set, then ngx_kmip_op_mutate() */
+ngx_int_t ngx_kmip_op_begin_mutate(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out, void *data,
+    ngx_kmip_op_apply_pt apply, ngx_kmip_op_next_pt respond);
 void ngx_kmip_op_store_failed(ngx_kmip_op_ctx_t *ctx, const char *what);
 
 /*
@@ -168,6 +173,9 @@ ngx_kmip_item_t *ngx_kmip_op_payload_uid(ngx_kmip_req_t *r, ngx_str_t *uid);
 
 /* a payload with only the Unique Identifier */
 ngx_int_t ngx_kmip_op_respond_uid(ngx_kmip_op_ctx_t *ctx);
+
+/* whether obj is archived, off-line until Recover (ngx_kmip_op_archive.c) */
+ngx_uint_t ngx_kmip_op_archived(ngx_kmip_object_t *obj);
 
 /* the Key Wrapping Data of a key its client registered wrapped, or NULL */
 ngx_kmip_item_t *ngx_kmip_op_wrapping_data(ngx_kmip_object_t *obj);

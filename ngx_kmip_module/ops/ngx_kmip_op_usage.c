@@ -285,10 +285,8 @@ ngx_int_t
 ngx_kmip_op_get_usage_allocation(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out)
 {
-    int64_t            *amount;
-    ngx_int_t           rc;
-    ngx_kmip_item_t    *count;
-    ngx_kmip_op_ctx_t  *ctx;
+    int64_t          *amount;
+    ngx_kmip_item_t  *count;
 
     count = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_USAGE_LIMITS_COUNT);
 
@@ -304,21 +302,16 @@ ngx_kmip_op_get_usage_allocation(ngx_kmip_req_t *r,
                                     "positive Long Integer");
     }
 
-    ctx = ngx_kmip_op_begin(r, in, out, &rc);
-    if (ctx == NULL) {
-        return rc;
-    }
-
     amount = ngx_palloc(r->pool, sizeof(int64_t));
     if (amount == NULL) {
         return NGX_ERROR;
     }
 
     *amount = count->v.num;
-    ctx->data = amount;
 
-    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_allocation_apply,
-                              ngx_kmip_op_respond_uid);
+    return ngx_kmip_op_begin_mutate(r, in, out, amount,
+                                    ngx_kmip_op_allocation_apply,
+                                    ngx_kmip_op_respond_uid);
 }
 
 

@@ -13,6 +13,7 @@
 
 
 #include <stdio.h>
+#include <string.h>
 
 #include "ngx_kmip_test_ops.h"
 
@@ -99,6 +100,115 @@ t_unknown(ngx_uint_t major, ngx_uint_t minor)
 }
 
 
+/* whether a 2.1 Locate with Storage Status Mask mask (0: none) finds uid */
+
+static ngx_uint_t
+t_located(ngx_str_t *uid, int64_t mask)
+{
+    t_request_t               *t;
+    ngx_kmip_item_t           *p, *it;
+    ngx_kmip_response_item_t  *out;
+
+    t = t_request(2, 1);
+    p = t_item(t, NGX_KMIP_OP_LOCATE);
+
+    if (mask) {
+        (void) t_value(p, NGX_KMIP_TAG_STORAGE_STATUS_MASK,
+                       NGX_KMIP_TYPE_INTEGER, mask);
+    }
+
+    out = t_run(t);
+
+    for (it = out[0].payload ? out[0].payload->v.kids.first : NULL;
+         it;
+         it = it->next)
+    {
+        if (it->tag == NGX_KMIP_TAG_UNIQUE_IDENTIFIER
+            && it->v.str.len == uid->len
+            && memcmp(it->v.str.data, uid->data, uid->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Archive and Recover: an archived object is off-line, every operation
+ * but Recover refused with Object Archived, and found by Locate only in
+ * archival storage; Recover brings it back as it was
+ */
+
+static void
+t_archive_of(ngx_uint_t major, ngx_uint_t minor)
+{
+    ngx_str_t                  u;
+    ngx_kmip_object_t         *kept;
+    ngx_kmip_response_item_t  *out;
+
+    if (!t_new_key(major, minor, &u)) {
+        return;
+    }
+
+    out = t_one(major, minor, NGX_KMIP_OP_ARCHIVE, &u);
+    kept = ngx_kmip_store_memory_find(t_mem, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && t_find(&out[0], NGX_KMIP_TAG_UNIQUE_IDENTIFIER)
+          && kept
+          && ngx_kmip_attrs_find(&kept->attributes, "Archive Date", 12, -1),
+          "Archive: the object gets an Archive Date");
+
+    out = t_one(major, minor, NGX_KMIP_OP_GET, &u);
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_OBJECT_ARCHIVED
+          && out[0].payload == NULL,
+          "Get of an archived key: Object Archived, no material");
+
+    out = t_one(major, minor, NGX_KMIP_OP_ACTIVATE, &u);
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_OBJECT_ARCHIVED,
+          "Activate of an archived key: Object Archived");
+
+    out = t_one(major, minor, NGX_KMIP_OP_ARCHIVE, &u);
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_OBJECT_ARCHIVED,
+          "Archive again: Object Archived");
+
+    if (major >= 2) {
+        CHECK(!t_located(&u, 0), "Locate: not among on-line objects");
+        CHECK(t_located(&u, NGX_KMIP_STORAGE_STATUS_MASK_ARCHIVAL_STORAGE),
+              "Locate in archival storage finds it");
+    }
+
+    out = t_one(major, minor, NGX_KMIP_OP_RECOVER, &u);
+    kept = ngx_kmip_store_memory_find(t_mem, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && kept
+          && !ngx_kmip_attrs_find(&kept->attributes, "Archive Date", 12, -1),
+          "Recover: the Archive Date is gone");
+
+    out = t_one(major, minor, NGX_KMIP_OP_GET, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS,
+          "Get of the recovered key");
+    CHECK(t_state(major, minor, &u) == NGX_KMIP_STATE_PRE_ACTIVE,
+          "the recovered key is as it was: Pre-Active");
+
+    if (major >= 2) {
+        CHECK(t_located(&u, 0) && !t_located(&u,
+                  NGX_KMIP_STORAGE_STATUS_MASK_ARCHIVAL_STORAGE),
+              "Locate: on-line again");
+    }
+
+    out = t_one(major, minor, NGX_KMIP_OP_RECOVER, &u);
+    CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+          && t_find(&out[0], NGX_KMIP_TAG_UNIQUE_IDENTIFIER),
+          "Recover of an on-line object: success, nothing to do");
+
+    out = t_one(major, minor, NGX_KMIP_OP_ARCHIVE, &t_unknown_uid);
+    CHECK(t_reason(&out[0]) == t_not_found(major),
+          "Archive of an unknown object: the version's not found");
+}
+
+
 void
 t_lifecycle(void)
 {
@@ -109,4 +219,7 @@ t_lifecycle(void)
 
     t_unknown(1, 4);
     t_unknown(2, 1);
+
+    t_archive_of(1, 4);
+    t_archive_of(2, 1);
 }

@@ -398,6 +398,27 @@ subtest 'the first Get marks the key served: one alias, seen by all' => sub {
     is(x_of($pa, $u, 'x-After'), 'a', 'the write read on a');
 };
 
+subtest 'Create and Get in one message: the mark on the key just made' => sub {
+    # the Get reads the object the Create made in the same message (no
+    # call), and marks the key that Create wrote
+    $kp->clear_requests;
+    my ($c, $g) = op_req($pa, '1.4', create_aes('1.4', 256),
+                         { operation => 'Get', payload => [] });
+    my $u = uid_of(op_ok($c, 'Create'));
+    op_ok($g, 'Get of the ID Placeholder in the same message');
+    is(length(kmip_value($g, 'Response Payload', 'Symmetric Key',
+                         'Key Block', 'Key Value', 'Key Material') // ''),
+       32, 'the key material');
+    calls_are({ all => 3, list => 0, unwrap => 0, create => 1,
+                delete => 0 },
+              'the Create\'s wrap and create, and the mark');
+    my @live = live_keys($u);
+    is(scalar(@live), 1, 'one key');
+    is(aliases_of($live[0]), "kmip-$u-g1,kmip-$u-g2",
+       'the Create\'s key bears the mark');
+    ok(!x_of($pb, $u, 'Fresh'), 'Fresh False on b');
+};
+
 subtest 'a write that read before the mark: refused, then written on it' => sub {
     my ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
     my $u = uid_of(op_ok($bi, 'Create on a'));

@@ -21,6 +21,7 @@ use lib 't/lib';
 use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use KMIP::Ops;
+use KMIP::Reasons;
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
@@ -323,6 +324,34 @@ subtest 'a write by the map on a stale map: the create or a re-read decides' => 
         payload => [ ops_uid($u), T('Attribute Name', 'x-C') ] });
     ok(!exists attrs_of(op_ok($bi, 'Get Attributes on a'))->{'x-C'},
        'deleted, as a reads it');
+    $kp->clear_faults;
+    ok(settled($u), 'one live key');
+};
+
+subtest 'a write by the map just after another node\'s Recover' => sub {
+    my ($bi) = op_req($pa, '1.4', create_aes('1.4', 256));
+    my $u = uid_of(op_ok($bi, 'Create on a'));
+    ($bi) = op_req($pa, '1.4', { operation => 'Archive',
+                                 payload => [ ops_uid($u) ] });
+    op_ok($bi, 'Archive on a');
+    ok(settled($u), 'one live key');
+    ($bi) = op_req($pb, '1.4', { operation => 'Get',
+                                 payload => [ ops_uid($u) ] });
+    op_fail($bi, R_OBJECT_ARCHIVED, 'b maps the archived object', qr/archived/);
+
+    # a recovers; its old generation's deletion is held, so b's map names
+    # the archived generation, live beside the recovered one
+    $kp->fault({ method => 'DELETE', path => '/api/v2/keys/',
+                 delay_ms => 3000, count => 1 });
+    ($bi) = op_req($pa, '1.4', { operation => 'Recover',
+                                 payload => [ ops_uid($u) ] });
+    op_ok($bi, 'Recover on a');
+    is(scalar(live_keys($u)), 2, 'the archived generation still live');
+
+    # b's write reads by its map: archived there, so b reads again by
+    # the listing before refusing, and writes on the recovered one
+    add_x($pb, $u, 'x-After', 'r');
+    is(x_of($pa, $u, 'x-After'), 'r', 'b\'s write, as a reads it');
     $kp->clear_faults;
     ok(settled($u), 'one live key');
 };

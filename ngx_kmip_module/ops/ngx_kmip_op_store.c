@@ -26,6 +26,7 @@ static void ngx_kmip_op_wipe(void *data);
 static void ngx_kmip_op_stored(ngx_kmip_store_op_t *sop);
 static ngx_int_t ngx_kmip_op_loaded(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_mutate_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_uint_t ngx_kmip_op_archived_for(ngx_kmip_op_ctx_t *ctx);
 static ngx_uint_t ngx_kmip_op_offline(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_recheck(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_written(ngx_kmip_op_ctx_t *ctx);
@@ -357,6 +358,16 @@ ngx_kmip_op_loaded(ngx_kmip_op_ctx_t *ctx)
     if (!ctx->unchecked) {
         /* a write's read serves the request's next items once written */
         ctx->r->object = sop->object;
+
+    } else if (ngx_kmip_op_archived_for(ctx)) {
+        /*
+         * the key map's read may name the generation before another
+         * node's Recover, still live until that node deletes it: prove
+         * the object off-line before refusing
+         */
+        ctx->unchecked = 0;
+        return ngx_kmip_op_store_fetch(ctx, &ctx->uid, ctx->with_material,
+                                       ngx_kmip_op_loaded);
     }
 
     return ngx_kmip_op_offline(ctx) ? NGX_OK : ctx->next(ctx);
@@ -370,11 +381,17 @@ ngx_kmip_op_loaded(ngx_kmip_op_ctx_t *ctx)
  */
 
 static ngx_uint_t
+ngx_kmip_op_archived_for(ngx_kmip_op_ctx_t *ctx)
+{
+    return !ctx->obj->destroyed && ngx_kmip_op_archived(ctx->obj)
+           && ctx->in != NULL && ctx->in->operation != NGX_KMIP_OP_RECOVER;
+}
+
+
+static ngx_uint_t
 ngx_kmip_op_offline(ngx_kmip_op_ctx_t *ctx)
 {
-    if (ctx->obj->destroyed || !ngx_kmip_op_archived(ctx->obj)
-        || ctx->in == NULL || ctx->in->operation == NGX_KMIP_OP_RECOVER)
-    {
+    if (!ngx_kmip_op_archived_for(ctx)) {
         return 0;
     }
 

@@ -1,8 +1,8 @@
 # The KMIP 2.x Baseline Server operations beyond the key lifecycle: Interop
 # (only with kmip_interop on), Log, Check, Set Attribute, Adjust Attribute,
 # Export, Set Endpoint Role, Obtain Lease, Get Usage Allocation, Archive
-# and Recover, and the Server Correlation Value of 2.1 answers, with the
-# errors the specification gives for each.
+# and Recover, Poll and Cancel, and the Server Correlation Value of 2.1
+# answers, with the errors the specification gives for each.
 
 use strict;
 use warnings;
@@ -121,6 +121,27 @@ subtest 'Interop Begin, End, and the errors' => sub {
     like($log, qr/interop test case "EVIL\\x0a\[alert\] forged" begins/,
          'the identifier is escaped');
     unlike($log, qr/^\[alert\] forged/m, 'no forged log line');
+};
+
+subtest 'Poll and Cancel: no operation is ever outstanding' => sub {
+    my $acv = B('Asynchronous Correlation Value', "\x0a\x0b\x0c\x0d");
+    for my $v ('1.4', '2.1') {
+        my @ops = operations_of($poff, $v);
+        ok((grep { $_ eq 'POLL' } @ops) && (grep { $_ eq 'CANCEL' } @ops),
+           "$v Query lists Poll and Cancel") or diag("@ops");
+        my $bi = op_ok(one($poff, $v, 'Cancel', $acv), "$v Cancel");
+        is(kmip_value($bi, 'Response Payload',
+                      'Asynchronous Correlation Value'), "\x0a\x0b\x0c\x0d",
+           "$v: the value it was asked about");
+        is(kmip_enum_name('Cancellation Result',
+               kmip_value($bi, 'Response Payload', 'Cancellation Result')),
+           'UNAVAILABLE', "$v: Cancellation Result Unavailable");
+        op_fail(one($poff, $v, 'Poll', $acv),
+                $v eq '1.4' ? R_ITEM_NOT_FOUND : R_INVALID_ASYNC_VALUE,
+                "$v Poll", qr/no asynchronous operation/);
+        op_fail(one($poff, $v, 'Poll'), R_MISSING_DATA,
+                "$v Poll without a value");
+    }
 };
 
 subtest 'Log' => sub {

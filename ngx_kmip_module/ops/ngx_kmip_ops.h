@@ -184,6 +184,12 @@ ngx_int_t ngx_kmip_op_discover_versions(ngx_kmip_req_t *r,
 ngx_int_t ngx_kmip_op_query(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 
+/* Poll and Cancel: no operation is ever outstanding (ngx_kmip_op_async.c) */
+ngx_int_t ngx_kmip_op_poll(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_cancel(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+
 /* the server's logs (ngx_kmip_op_log.c, ngx_kmip_op_interop.c) */
 ngx_int_t ngx_kmip_op_log(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);

@@ -7,9 +7,9 @@
 /*
  * The operations about the server and the batch runner's own rules:
  * Discover Versions (1.4 4.26, 2.1 6.1.17), Query (1.4 4.25, 2.1 6.1.37),
- * RNG Retrieve and RNG Seed (1.4 4.35, 4.36), Log (2.1 6.1.29), Interop
- * (2.1 6.1.26), Set
- * Endpoint Role (2.1 6.1.54); an operation a version does not define is
+ * RNG Retrieve and RNG Seed (1.4 4.35, 4.36), Log (2.1 6.1.29), Poll and
+ * Cancel (1.4 4.27, 4.28), Interop (2.1 6.1.26), Set Endpoint Role (2.1
+ * 6.1.54); an operation a version does not define is
  * Operation Not Supported, and a request without the configured
  * credential may run only the operations that need none.
  */
@@ -367,6 +367,89 @@ t_log_ops(void)
 }
 
 
+/* an Asynchronous Correlation Value of c->value bytes */
+
+static void
+t_async_payload(ngx_kmip_item_t *p, t_case_t *c)
+{
+    static u_char  value[16] = "\x01\x02\x03\x04\x05\x06\x07\x08";
+
+    if (ngx_kmip_ttlv_add_bytes(t_alloc(), p,
+                                NGX_KMIP_TAG_ASYNCHRONOUS_CORRELATION_VALUE,
+                                value, (size_t) c->value)
+        == NULL)
+    {
+        abort();
+    }
+}
+
+
+static t_case_t  t_async_refusals[] = {
+
+    { 1, 4, NGX_KMIP_OP_POLL, 0, 0, 8, NULL, NGX_KMIP_REASON_ITEM_NOT_FOUND,
+      "1.4 Poll: no outstanding operation, Item Not Found (11.29)",
+      t_async_payload },
+
+    { 2, 1, NGX_KMIP_OP_POLL, 0, 0, 8, NULL,
+      NGX_KMIP_REASON_INVALID_ASYNCHRONOUS_CORRELATION_VALUE,
+      "2.1 Poll: Invalid Asynchronous Correlation Value (6.1.38.1)",
+      t_async_payload },
+
+    { 1, 0, NGX_KMIP_OP_POLL, 0, 0, 0, NULL, NGX_KMIP_REASON_MISSING_DATA,
+      "Poll without an Asynchronous Correlation Value: Missing Data",
+      NULL },
+
+    { 2, 1, NGX_KMIP_OP_CANCEL, NGX_KMIP_TAG_ASYNCHRONOUS_CORRELATION_VALUE,
+      0, 0, "not bytes", NGX_KMIP_REASON_MISSING_DATA,
+      "Cancel with a Text String for the value: Missing Data", NULL },
+
+    { 2, 1, NGX_KMIP_OP_CANCEL, 0, 0, 0, NULL,
+      NGX_KMIP_REASON_INVALID_ASYNCHRONOUS_CORRELATION_VALUE,
+      "2.1 Cancel of an empty value: Invalid Asynchronous Correlation "
+      "Value", t_async_payload },
+
+    { 1, 4, NGX_KMIP_OP_CANCEL, 0, 0, 0, NULL,
+      NGX_KMIP_REASON_INVALID_FIELD,
+      "1.4 Cancel of an empty value: Invalid Field", t_async_payload },
+};
+
+
+/* Cancel: Success, the value echoed, Cancellation Result Unavailable */
+
+static void
+t_async_ops(void)
+{
+    ngx_uint_t                 i;
+    ngx_kmip_item_t           *v, *res;
+    ngx_kmip_response_item_t  *out;
+    t_case_t                   c = { 1, 0, NGX_KMIP_OP_CANCEL, 0, 0, 8,
+                                     NULL, 0, NULL, t_async_payload };
+
+    static ngx_uint_t  versions[][2] = { { 1, 0 }, { 1, 4 }, { 2, 1 } };
+
+    for (i = 0; i < t_nelts(versions); i++) {
+        c.major = versions[i][0];
+        c.minor = versions[i][1];
+        out = t_case(&c, NULL);
+        v = t_find(&out[0], NGX_KMIP_TAG_ASYNCHRONOUS_CORRELATION_VALUE);
+        res = t_find(&out[0], NGX_KMIP_TAG_CANCELLATION_RESULT);
+        CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS
+              && v && v->type == NGX_KMIP_TYPE_BYTE_STRING
+              && v->v.str.len == 8 && v->v.str.data[7] == 0x08
+              && res && res->type == NGX_KMIP_TYPE_ENUMERATION
+              && res->v.num == NGX_KMIP_CANCELLATION_RESULT_UNAVAILABLE,
+              "Cancel: the value echoed, Cancellation Result Unavailable");
+    }
+
+    t_cases(t_async_refusals, t_nelts(t_async_refusals), NULL);
+
+    out = t_query(1, 4, 1);
+    CHECK(t_lists(&out[0], NGX_KMIP_OP_POLL)
+          && t_lists(&out[0], NGX_KMIP_OP_CANCEL),
+          "Query lists Poll and Cancel, with no key store too");
+}
+
+
 /* an Interop request: the Interop Function and the Interop Identifier */
 
 static void
@@ -492,6 +575,7 @@ t_server(void)
     t_query_versions();
     t_rng();
     t_log_ops();
+    t_async_ops();
     t_interop_ops();
     t_anonymous();
     t_not_in_version();

@@ -1,8 +1,9 @@
 # The KMIP 2.x Baseline Server operations beyond the key lifecycle: Interop
 # (only with kmip_interop on), Log, Check, Set Attribute, Adjust Attribute,
 # Export, Set Endpoint Role, Obtain Lease, Get Usage Allocation, Archive
-# and Recover, Poll and Cancel, and the Server Correlation Value of 2.1
-# answers, with the errors the specification gives for each.
+# and Recover, Poll and Cancel, Create and Join Split Key, and the Server
+# Correlation Value of 2.1 answers, with the errors the specification
+# gives for each.
 
 use strict;
 use warnings;
@@ -142,6 +143,46 @@ subtest 'Poll and Cancel: no operation is ever outstanding' => sub {
         op_fail(one($poff, $v, 'Poll'), R_MISSING_DATA,
                 "$v Poll without a value");
     }
+};
+
+subtest 'Create Split Key and Join Split Key, across two nodes' => sub {
+    for my $v ('1.4', '2.1') {
+        my $uid = register_masked($pon, $v, ENCRYPT);
+        my $bi = op_ok(one($pon, $v, 'Create Split Key',
+                           E('Object Type', 'Split Key'), ops_uid($uid),
+                           I('Split Key Parts', 3),
+                           I('Split Key Threshold', 2),
+                           E('Split Key Method', 4)),
+                       "$v Create Split Key, 2 of 3 in GF(2^8)");
+        my @parts = map { $_->{value} }
+                    kmip_find_all($bi, 'Response Payload',
+                                  'Unique Identifier');
+        is(scalar(@parts), 3, "$v: three splits");
+        $bi = op_ok(one($poff, $v, 'Get', ops_uid($parts[1])),
+                    "$v Get of split 2 on the other node");
+        is(kmip_value($bi, 'Response Payload', 'Split Key',
+                      'Key Part Identifier'), 2, "$v: part 2");
+        isnt(kmip_value($bi, 'Response Payload', 'Split Key', 'Key Block',
+                        'Key Value', 'Key Material'), "\x11" x 16,
+             "$v: a share, not the key");
+        $bi = op_ok(one($poff, $v, 'Join Split Key',
+                        E('Object Type', 'Symmetric Key'),
+                        ops_uid($parts[2]), ops_uid($parts[0])),
+                    "$v Join Split Key of parts 3 and 1 on the other node");
+        my $joined = uid_of($bi);
+        $bi = op_ok(one($pon, $v, 'Get', ops_uid($joined)),
+                    "$v Get of the joined key");
+        is(kmip_value($bi, 'Response Payload', 'Symmetric Key', 'Key Block',
+                      'Key Value', 'Key Material'), "\x11" x 16,
+           "$v: the key's bytes");
+        op_fail(one($poff, $v, 'Join Split Key',
+                    E('Object Type', 'Symmetric Key'), ops_uid($parts[2])),
+                R_CRYPTO_FAILURE, "$v one part of two");
+    }
+    my @ops = operations_of($poff, '1.4');
+    ok((grep { $_ eq 'CREATE_SPLIT_KEY' } @ops)
+       && (grep { $_ eq 'JOIN_SPLIT_KEY' } @ops),
+       'Query lists Create and Join Split Key') or diag("@ops");
 };
 
 subtest 'Log' => sub {

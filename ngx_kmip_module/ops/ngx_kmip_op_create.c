@@ -73,8 +73,6 @@ static ngx_int_t ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj, int64_t *size, const EVP_CIPHER **cipher);
 static ngx_int_t ngx_kmip_op_create_material(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
-    uint32_t object_type, ngx_kmip_object_t **objp);
 static ngx_int_t ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx,
@@ -378,7 +376,7 @@ ngx_kmip_op_new_begin(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
  * out is filled and NGX_DECLINED returned on a client error.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
     ngx_kmip_object_t **objp)
 {

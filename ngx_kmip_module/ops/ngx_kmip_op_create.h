@@ -41,6 +41,10 @@ ngx_int_t ngx_kmip_op_new_object_from(ngx_kmip_op_ctx_t *ctx,
     uint32_t object_type, const ngx_kmip_item_t **from,
     ngx_kmip_object_t **objp);
 
+/* the same from the request's own Attributes or Template-Attribute */
+ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
+    uint32_t object_type, ngx_kmip_object_t **objp);
+
 /*
  * The Random Number Generator attribute of an object the server makes:
  * its own generator; one the client names must be it. NGX_DECLINED:

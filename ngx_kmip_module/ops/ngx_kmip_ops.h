@@ -184,6 +184,12 @@ ngx_int_t ngx_kmip_op_discover_versions(ngx_kmip_req_t *r,
 ngx_int_t ngx_kmip_op_query(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 
+/* Create Split Key and Join Split Key (ngx_kmip_op_split.c) */
+ngx_int_t ngx_kmip_op_create_split_key(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_join_split_key(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+
 /* Poll and Cancel: no operation is ever outstanding (ngx_kmip_op_async.c) */
 ngx_int_t ngx_kmip_op_poll(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);

@@ -261,6 +261,7 @@ void t_versions(void);
 void t_rekey(void);
 void t_mac_hash(void);
 void t_derive_ops(void);
+void t_split_ops(void);
 void t_transport(void);
 void t_common(void);
 

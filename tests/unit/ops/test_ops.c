@@ -1263,6 +1263,7 @@ main(void)
         t_rekey();
         t_mac_hash();
         t_derive_ops();
+        t_split_ops();
         t_transport();
         t_scopes();
         t_pkeys();

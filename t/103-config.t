@@ -144,3 +144,65 @@ EOF
 --- must_die
 --- error_log
 invalid value "yes" in "kmip_interop" directive, it must be "on" or "off"
+
+=== TEST 17: kmip_ca_certificate of a certificate that is no CA's
+--- stream_server_config
+    kmip;
+    kmip_ca_certificate $TEST_NGINX_CERT_DIR/server.crt;
+    kmip_ca_certificate_key $TEST_NGINX_CERT_DIR/server.key;
+--- must_die
+--- error_log
+"kmip_ca_certificate" directive names a certificate that is not a CA's
+
+=== TEST 18: kmip_ca_certificate without its key
+--- stream_server_config
+    kmip;
+    kmip_ca_certificate $TEST_NGINX_CERT_DIR/other-ca.crt;
+--- must_die
+--- error_log
+"kmip_ca_certificate" and "kmip_ca_certificate_key" go together
+
+=== TEST 19: kmip_ca_certificate_key of another certificate
+--- stream_server_config
+    kmip;
+    kmip_ca_certificate $TEST_NGINX_CERT_DIR/other-ca.crt;
+    kmip_ca_certificate_key $TEST_NGINX_CERT_DIR/ca.key;
+--- must_die
+--- error_log
+"kmip_ca_certificate_key" is not the key of "kmip_ca_certificate"
+
+=== TEST 20: kmip_ca_certificate of a file that is not there
+--- stream_server_config
+    kmip;
+    kmip_ca_certificate $TEST_NGINX_CERT_DIR/no-such-ca.crt;
+--- must_die
+--- error_log
+cannot read
+
+=== TEST 21: kmip_ca_certificate_key of a file that holds no key
+--- stream_server_config
+    kmip;
+    kmip_ca_certificate $TEST_NGINX_CERT_DIR/other-ca.crt;
+    kmip_ca_certificate_key $TEST_NGINX_CERT_DIR/other-ca.crt;
+--- must_die
+--- error_log
+holds no unencrypted PEM private key
+
+=== TEST 22: kmip_ca_validity of nothing
+--- stream_server_config
+    kmip;
+    kmip_ca_certificate $TEST_NGINX_CERT_DIR/other-ca.crt;
+    kmip_ca_certificate_key $TEST_NGINX_CERT_DIR/other-ca.key;
+    kmip_ca_validity 0;
+--- must_die
+--- error_log
+"kmip_ca_validity" must be positive
+
+=== TEST 23: kmip_ca_certificate given twice
+--- stream_server_config
+    kmip;
+    kmip_ca_certificate $TEST_NGINX_CERT_DIR/other-ca.crt;
+    kmip_ca_certificate $TEST_NGINX_CERT_DIR/other-ca.crt;
+--- must_die
+--- error_log
+"kmip_ca_certificate" directive is duplicate

@@ -74,8 +74,11 @@ die "KMIP_CONFORMANCE_TRANSPORT is tls, https, json or xml\n"
 my %case_transport = ('MSGENC-HTTPS-M' => 'https', 'MSGENC-JSON-M' => 'json',
                       'MSGENC-XML-M' => 'xml');
 my $certs = cert_dir();
+# and one that issues certificates: the cases' Query lists Certify
+my $ca = "kmip_ca_certificate $certs/other-ca.crt;\n"
+       . "    kmip_ca_certificate_key $certs/other-ca.key;\n";
 my $ng = start_nginx(stream_server_config => "kmip;\n    kmip_interop on;\n    "
-                                            . $kp->nginx_conf,
+                                            . $ca . $kp->nginx_conf,
                      http_config => <<"EOF");
     server {
         listen 127.0.0.1:\$TEST_NGINX_PORT2 ssl;
@@ -88,6 +91,7 @@ my $ng = start_nginx(stream_server_config => "kmip;\n    kmip_interop on;\n    "
         location = /kmip {
             kmip;
             kmip_interop on;
+            $ca
         }
     }
 EOF

@@ -89,6 +89,27 @@ static ngx_command_t  ngx_http_kmip_commands[] = {
       offsetof(ngx_http_kmip_loc_conf_t, server.versions),
       NULL },
 
+    { ngx_string("kmip_ca_certificate"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_kmip_conf_ca_certificate,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_kmip_loc_conf_t, server.ca),
+      NULL },
+
+    { ngx_string("kmip_ca_certificate_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_kmip_conf_ca_certificate_key,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_kmip_loc_conf_t, server.ca_key),
+      NULL },
+
+    { ngx_string("kmip_ca_validity"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_kmip_loc_conf_t, server.ca_validity),
+      NULL },
+
     { ngx_string("kmip_interop"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,

@@ -368,14 +368,8 @@ ngx_kmip_op_pkey_declared(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
 static ngx_int_t
 ngx_kmip_op_pkey_register_cert(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
-    int                             rc;
-    uint32_t                        tag;
-    ngx_kmip_req_t                 *r = ctx->r;
-    ngx_kmip_cert_t                 cert;
-    ngx_kmip_keys_error_t           err;
-    const ngx_kmip_item_t          *o, *ct, *cv;
-    const ngx_kmip_attr_spec_t     *spec;
-    const ngx_kmip_op_cert_attr_t  *ca;
+    ngx_kmip_req_t          *r = ctx->r;
+    const ngx_kmip_item_t   *o, *ct, *cv;
 
     o = ngx_kmip_ttlv_find(ctx->in->payload, NGX_KMIP_TAG_CERTIFICATE);
     ct = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_CERTIFICATE_TYPE);
@@ -409,8 +403,24 @@ ngx_kmip_op_pkey_register_cert(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
         return NGX_DECLINED;
     }
 
-    rc = ngx_kmip_cert_parse(&r->alloc, cv->v.str.data, cv->v.str.len, &cert,
-                             &err);
+    return ngx_kmip_op_pkey_certificate(ctx, obj, cv->v.str.data,
+                                        cv->v.str.len);
+}
+
+
+ngx_int_t
+ngx_kmip_op_pkey_certificate(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
+    const uint8_t *der, size_t len)
+{
+    int                             rc;
+    uint32_t                        tag;
+    ngx_kmip_req_t                 *r = ctx->r;
+    ngx_kmip_cert_t                 cert;
+    ngx_kmip_keys_error_t           err;
+    const ngx_kmip_attr_spec_t     *spec;
+    const ngx_kmip_op_cert_attr_t  *ca;
+
+    rc = ngx_kmip_cert_parse(&r->alloc, der, len, &cert, &err);
     if (rc != NGX_KMIP_KEYS_OK) {
         return ngx_kmip_op_pkey_refuse(ctx, rc, &err, "the certificate");
     }
@@ -441,7 +451,7 @@ ngx_kmip_op_pkey_register_cert(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 
     obj->subtype = NGX_KMIP_CERTIFICATE_TYPE_X_509;
 
-    return ngx_kmip_op_pkey_keep(ctx, obj, cv->v.str.data, cv->v.str.len);
+    return ngx_kmip_op_pkey_keep(ctx, obj, der, len);
 }
 
 

@@ -41,6 +41,14 @@ ngx_int_t ngx_kmip_op_pkey_register(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 
 /*
+ * A Certificate object's material and the attributes its DER implies, as
+ * Register sets them; for Certify and Re-certify (ngx_kmip_op_certify.c).
+ * NGX_DECLINED: ctx->out says why not.
+ */
+ngx_int_t ngx_kmip_op_pkey_certificate(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj, const uint8_t *der, size_t len);
+
+/*
  * Get: the object in payload, a key in Key Format Type kft (0: as
  * registered), its Key Block in *blockp (NULL for a certificate).
  * NGX_DECLINED: ctx->out says why not.

@@ -32,6 +32,8 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
       ngx_kmip_op_create_key_pair },
     { NGX_KMIP_OP_REGISTER, NGX_KMIP_VERSION(1, 0), 1,
       ngx_kmip_op_register },
+    { NGX_KMIP_OP_CERTIFY, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_certify },
     { NGX_KMIP_OP_LOCATE, NGX_KMIP_VERSION(1, 0), 1,
       ngx_kmip_op_locate },
     { NGX_KMIP_OP_CHECK, NGX_KMIP_VERSION(1, 0), 1,
@@ -317,13 +319,24 @@ ngx_kmip_op_test_only(uint32_t operation)
 }
 
 
-/* what the server offers at all: kmip_operations, kmip_interop */
+/* operations that issue certificates, offered with a CA configured */
+
+static ngx_uint_t
+ngx_kmip_op_issues(uint32_t operation)
+{
+    return operation == NGX_KMIP_OP_CERTIFY
+           || operation == NGX_KMIP_OP_RE_CERTIFY;
+}
+
+
+/* what the server offers at all: kmip_operations, kmip_interop, the CA */
 
 static ngx_uint_t
 ngx_kmip_op_served(ngx_kmip_req_t *r, const ngx_kmip_op_t *op)
 {
     return ngx_kmip_opset_has(r->conf->operations, op->operation)
-           && (!ngx_kmip_op_test_only(op->operation) || r->conf->interop);
+           && (!ngx_kmip_op_test_only(op->operation) || r->conf->interop)
+           && (!ngx_kmip_op_issues(op->operation) || r->conf->ca != NULL);
 }
 
 

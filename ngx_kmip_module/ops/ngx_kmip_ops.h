@@ -53,6 +53,11 @@ typedef struct {
                                                    ngx_kmip_op_work.c);
                                                    NULL: in the event
                                                    loop */
+    struct x509_st             *ca;             /* kmip_ca_certificate:
+                                                   Certify's issuer; NULL:
+                                                   no Certify */
+    struct evp_pkey_st         *ca_key;         /* kmip_ca_certificate_key */
+    time_t                      ca_validity;    /* kmip_ca_validity */
 } ngx_kmip_server_conf_t;
 
 
@@ -182,6 +187,10 @@ ngx_int_t ngx_kmip_version_supported(ngx_uint_t major, ngx_uint_t minor);
 ngx_int_t ngx_kmip_op_discover_versions(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 ngx_int_t ngx_kmip_op_query(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+
+/* Certify (ngx_kmip_op_certify.c), with kmip_ca_certificate only */
+ngx_int_t ngx_kmip_op_certify(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 
 /* Create Split Key and Join Split Key (ngx_kmip_op_split.c) */

@@ -72,6 +72,13 @@ ngx_kmip_item_t *ngx_kmip_req_response(ngx_kmip_req_t *r, size_t *size);
 void ngx_kmip_server_conf_init(ngx_kmip_server_conf_t *conf);
 char *ngx_kmip_server_conf_merge(ngx_conf_t *cf,
     ngx_kmip_server_conf_t *prev, ngx_kmip_server_conf_t *conf);
+/* the CA Certify and Re-certify issue with (ngx_kmip_ca_conf.c) */
+char *ngx_kmip_conf_ca_certificate(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_kmip_conf_ca_certificate_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_kmip_ca_conf_merge(ngx_conf_t *cf, ngx_kmip_server_conf_t *prev,
+    ngx_kmip_server_conf_t *conf);
 char *ngx_kmip_conf_set_versions(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_kmip_conf_allowed_certs(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -53,6 +53,9 @@ ngx_kmip_server_conf_init(ngx_kmip_server_conf_t *conf)
 
     conf->versions = NGX_CONF_UNSET_PTR;
     conf->interop = NGX_CONF_UNSET;
+    conf->ca = NGX_CONF_UNSET_PTR;
+    conf->ca_key = NGX_CONF_UNSET_PTR;
+    conf->ca_validity = NGX_CONF_UNSET;
 }
 
 
@@ -100,7 +103,7 @@ ngx_kmip_server_conf_merge(ngx_conf_t *cf, ngx_kmip_server_conf_t *prev,
 
     ngx_str_set(&conf->vendor, NGX_KMIP_VENDOR);
 
-    return NGX_CONF_OK;
+    return ngx_kmip_ca_conf_merge(cf, prev, conf);
 }
 
 

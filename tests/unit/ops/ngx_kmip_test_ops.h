@@ -73,6 +73,8 @@ ngx_kmip_response_item_t *t_run(t_request_t *t);
 void t_interop(ngx_uint_t on);
 /* kmip_operations: what the server offers */
 void t_operations(ngx_kmip_opset_t set);
+/* Certify's CA (X509 *, EVP_PKEY *); NULL, NULL: none */
+void t_ca(void *ca, void *key);
 /* the client's scope for the next requests; NULL: a server without
    scopes */
 void t_scope(ngx_kmip_scope_t *scope);
@@ -262,6 +264,7 @@ void t_rekey(void);
 void t_mac_hash(void);
 void t_derive_ops(void);
 void t_split_ops(void);
+void t_certify_ops(void);
 void t_transport(void);
 void t_common(void);
 

@@ -68,6 +68,15 @@ t_interop(ngx_uint_t on)
 
 
 void
+t_ca(void *ca, void *key)
+{
+    t_conf.ca = ca;
+    t_conf.ca_key = key;
+    t_conf.ca_validity = 86400;
+}
+
+
+void
 t_operations(ngx_kmip_opset_t set)
 {
     t_conf.operations = set;
@@ -1264,6 +1273,7 @@ main(void)
         t_mac_hash();
         t_derive_ops();
         t_split_ops();
+        t_certify_ops();
         t_transport();
         t_scopes();
         t_pkeys();

@@ -1,0 +1,298 @@
+
+/*
+ * Copyright (C) ngx_kmip authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_kmip_tags.h"
+#include "ngx_kmip_enums.h"
+#include "ngx_kmip_op_store.h"
+#include "ngx_kmip_op_create.h"
+#include "ngx_kmip_op_pkey.h"
+#include "ngx_kmip_ca.h"
+
+
+/*
+ * Certify (1.4 4.7, 2.1 6.1.6): a Certificate object issued by the
+ * configured CA (kmip_ca_certificate, keys/ngx_kmip_ca.h) for a PKCS#10
+ * request, DER or PEM. With the Unique Identifier of a Public Key, the
+ * request must be for that key; the certificate gets a Public Key Link
+ * to it, and the key a Certificate Link to the certificate, written after
+ * the certificate as Derive Key links its base (should that write fail,
+ * the item fails with it and the certificate, stored, keeps its link).
+ * The certificate's attributes are the request's and those its DER
+ * implies, as Register sets them; it is valid for kmip_ca_validity from
+ * now. The ID Placeholder is the certificate.
+ *
+ * A Certify without a request, of a Public Key alone, would need a
+ * subject KMIP does not carry: it is refused as not supported.
+ */
+
+
+typedef struct {
+    ngx_kmip_ca_request_t       req;
+    ngx_str_t                   key;        /* the Public Key, or empty */
+    ngx_kmip_object_t          *cert;
+} ngx_kmip_certify_t;
+
+
+static ngx_int_t ngx_kmip_op_certify_request(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_ca_request_t *req);
+static ngx_int_t ngx_kmip_op_certify_loaded(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_certify_make(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_certify_stored(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_certify_link(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *key);
+static ngx_int_t ngx_kmip_op_certify_linked(ngx_kmip_op_ctx_t *ctx);
+
+
+ngx_int_t
+ngx_kmip_op_certify(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    ngx_int_t            rc;
+    ngx_kmip_item_t     *uid;
+    ngx_kmip_op_ctx_t   *ctx;
+    ngx_kmip_certify_t  *cf;
+
+    if (ngx_kmip_op_no_store(r, out)) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_kmip_op_ctx(r, in, out);
+    cf = ngx_pcalloc(r->pool, sizeof(ngx_kmip_certify_t));
+
+    if (ctx == NULL || cf == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->data = cf;
+
+    rc = ngx_kmip_op_certify_request(ctx, &cf->req);
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_OK : rc;
+    }
+
+    uid = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_UNIQUE_IDENTIFIER);
+
+    if (uid == NULL) {
+        /* the request alone: no Public Key object to link */
+        return ngx_kmip_op_store_made(ctx, NGX_KMIP_OBJECT_TYPE_CERTIFICATE,
+                                      ngx_kmip_op_certify_make);
+    }
+
+    if (ngx_kmip_op_get_uid(r, in, out, &ctx->uid) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    return ngx_kmip_op_load(ctx, 1, ngx_kmip_op_certify_loaded);
+}
+
+
+/*
+ * The Certificate Request Type and the request: 1.x's Certificate
+ * Request, 2.x's Certificate Request Value
+ */
+
+static ngx_int_t
+ngx_kmip_op_certify_request(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_ca_request_t *req)
+{
+    ngx_kmip_req_t   *r = ctx->r;
+    ngx_kmip_item_t  *type, *value;
+
+    type = ngx_kmip_ttlv_find(ctx->in->payload,
+                              NGX_KMIP_TAG_CERTIFICATE_REQUEST_TYPE);
+    value = ngx_kmip_ttlv_find(ctx->in->payload,
+                               r->version >= NGX_KMIP_VERSION(2, 0)
+                               ? NGX_KMIP_TAG_CERTIFICATE_REQUEST_VALUE
+                               : NGX_KMIP_TAG_CERTIFICATE_REQUEST);
+
+    if (type == NULL && value == NULL) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
+                                    "the server certifies PKCS#10 requests: "
+                                    "a Public Key alone names no subject");
+        return NGX_DECLINED;
+    }
+
+    if (type == NULL || type->type != NGX_KMIP_TYPE_ENUMERATION
+        || value == NULL || value->type != NGX_KMIP_TYPE_BYTE_STRING)
+    {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_MISSING_DATA,
+                                    "a certificate request needs its "
+                                    "Certificate Request Type and its "
+                                    "bytes");
+        return NGX_DECLINED;
+    }
+
+    req->request_type = (uint32_t) type->v.num;
+    req->request = value->v.str.data;
+    req->request_len = value->v.str.len;
+
+    return NGX_OK;
+}
+
+
+/* the Public Key the request must be for */
+
+static ngx_int_t
+ngx_kmip_op_certify_loaded(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_certify_t  *cf = ctx->data;
+
+    if (ngx_kmip_op_gone(ctx)) {
+        return NGX_OK;
+    }
+
+    if (ctx->obj->object_type != NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY
+        || ctx->obj->material.len == 0)
+    {
+        return ngx_kmip_result_fail(ctx->r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
+                                    "object \"%V\" is not a Public Key",
+                                    &ctx->uid);
+    }
+
+    /* a public key is kept as its SubjectPublicKeyInfo */
+
+    cf->req.spki = ctx->obj->material.data;
+    cf->req.spki_len = ctx->obj->material.len;
+    cf->key = ctx->uid;
+
+    return ngx_kmip_op_store_made(ctx, NGX_KMIP_OBJECT_TYPE_CERTIFICATE,
+                                  ngx_kmip_op_certify_make);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_certify_make(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    int                     rc;
+    size_t                  len;
+    uint8_t                *der;
+    uint32_t                reason;
+    ngx_int_t               orc;
+    ngx_kmip_req_t         *r = ctx->r;
+    ngx_kmip_certify_t     *cf = ctx->data;
+    ngx_kmip_keys_error_t   err;
+
+    if (ngx_kmip_op_attr_num(&obj->attributes, "Certificate Type",
+                             NGX_KMIP_CERTIFICATE_TYPE_X_509)
+        != NGX_KMIP_CERTIFICATE_TYPE_X_509)
+    {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "the server issues X.509 certificates "
+                                    "only");
+        return NGX_DECLINED;
+    }
+
+    cf->req.not_before = (int64_t) ngx_time();
+    cf->req.not_after = cf->req.not_before + r->conf->ca_validity;
+
+    rc = ngx_kmip_ca_issue(&r->alloc, r->conf->ca, r->conf->ca_key,
+                           &cf->req, &der, &len, &err);
+
+    switch (rc) {
+
+    case NGX_KMIP_KEYS_OK:
+        break;
+
+    case NGX_KMIP_KEYS_ERR_NOMEM:
+        return NGX_ERROR;
+
+    case NGX_KMIP_KEYS_ERR_INVALID:
+    case NGX_KMIP_KEYS_ERR_ENCODING:
+    case NGX_KMIP_KEYS_ERR_TRAILING:
+    case NGX_KMIP_KEYS_ERR_STRUCTURE:
+        reason = NGX_KMIP_REASON_INVALID_CSR;
+        goto failed;
+
+    case NGX_KMIP_KEYS_ERR_FORMAT:
+        reason = NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED;
+        goto failed;
+
+    case NGX_KMIP_KEYS_ERR_CRYPTO:
+        ngx_log_error(NGX_LOG_ERR, r->log, 0,
+                      "kmip: Certify: %s", err.what);
+        reason = NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE;
+        goto failed;
+
+    default:
+        /* another key than the Public Key's, a weak key */
+        reason = NGX_KMIP_REASON_INVALID_FIELD;
+        goto failed;
+    }
+
+    orc = ngx_kmip_op_pkey_certificate(ctx, obj, der, len);
+    if (orc != NGX_OK) {
+        return orc;
+    }
+
+    if (cf->key.len) {
+        if (ngx_kmip_op_add_link(r, &obj->attributes,
+                                 NGX_KMIP_LINK_TYPE_PUBLIC_KEY_LINK,
+                                 &cf->key)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ctx->respond = ngx_kmip_op_certify_stored;
+    }
+
+    cf->cert = obj;
+
+    return NGX_OK;
+
+failed:
+
+    (void) ngx_kmip_result_fail(r, ctx->out, reason, "%s", err.what);
+
+    return NGX_DECLINED;
+}
+
+
+/* the certificate stored: the Public Key gets its Certificate Link */
+
+static ngx_int_t
+ngx_kmip_op_certify_stored(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_certify_t  *cf = ctx->data;
+
+    ctx->uid = cf->key;
+
+    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_certify_link,
+                              ngx_kmip_op_certify_linked);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_certify_link(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *key)
+{
+    ngx_kmip_certify_t  *cf = ctx->data;
+
+    return ngx_kmip_op_add_link(ctx->r, &key->attributes,
+                                NGX_KMIP_LINK_TYPE_CERTIFICATE_LINK,
+                                &cf->cert->uid);
+}
+
+
+/* the answer stands; the batch's next items mean the certificate */
+
+static ngx_int_t
+ngx_kmip_op_certify_linked(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_certify_t  *cf = ctx->data;
+
+    ctx->r->object = cf->cert;
+    ctx->r->id_placeholder = cf->cert->uid;
+
+    return NGX_OK;
+}

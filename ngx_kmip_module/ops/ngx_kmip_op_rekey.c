@@ -38,19 +38,15 @@
  * of a named key whose Replacement Object Link names an object that links
  * back completes step 3 and answers with that key; one whose link names
  * no object re-keys it afresh.
+ *
+ * Re-certify replaces a certificate with the same three writes
+ * (ngx_kmip_op_replace(), ngx_kmip_op_certify.c): only the replacement's
+ * making differs (renew), and what follows step 3 (after).
  */
 
 
-typedef struct {
-    ngx_str_t                   uid;        /* the existing key's */
-    ngx_kmip_object_t          *repl;       /* the replacement */
-    ngx_str_t                   seen;       /* the existing key's
-                                               Replacement Object Link
-                                               when first read, or empty */
-    int64_t                     offset;     /* -1: no Offset */
-} ngx_kmip_rekey_t;
-
-
+static ngx_int_t ngx_kmip_op_rekey_renew(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_rekey_loaded(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_rekey_probed(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_rekey_mark(ngx_kmip_op_ctx_t *ctx,
@@ -65,7 +61,6 @@ static ngx_int_t ngx_kmip_op_rekey_marked(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_rekey_created(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_rekey_unname(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_op_rekey_done(ngx_kmip_op_ctx_t *ctx);
 static ngx_uint_t ngx_kmip_op_rekey_same(ngx_kmip_attrs_t *l,
     ngx_str_t *uid);
 static ngx_uint_t ngx_kmip_op_rekey_is(ngx_str_t *a, ngx_str_t *b);
@@ -97,13 +92,39 @@ ngx_int_t
 ngx_kmip_op_rekey(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    int64_t             offset;
+    ngx_kmip_op_replace_t  *rk;
+
+    rk = ngx_pcalloc(r->pool, sizeof(ngx_kmip_op_replace_t));
+    if (rk == NULL) {
+        return NGX_ERROR;
+    }
+
+    rk->type = NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY;
+    rk->what = "Re-key";
+    rk->renew = ngx_kmip_op_rekey_renew;
+
+    return ngx_kmip_op_replace(r, in, out, rk);
+}
+
+
+/* a replacement key, made as Create makes a key */
+
+static ngx_int_t
+ngx_kmip_op_rekey_renew(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    return ngx_kmip_op_create_key(ctx, obj);
+}
+
+
+ngx_int_t
+ngx_kmip_op_replace(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, ngx_kmip_op_replace_t *rk)
+{
     ngx_int_t           rc;
     ngx_kmip_item_t    *attrs;
-    ngx_kmip_rekey_t   *rk;
     ngx_kmip_op_ctx_t  *ctx;
 
-    if (ngx_kmip_op_rekey_offset(r, in, out, &offset) != NGX_OK) {
+    if (ngx_kmip_op_rekey_offset(r, in, out, &rk->offset) != NGX_OK) {
         return NGX_OK;
     }
 
@@ -122,9 +143,9 @@ ngx_kmip_op_rekey(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     {
         return ngx_kmip_result_fail(r, out,
                                     NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
-                                    "Re-key copies the existing key's "
+                                    "%s copies the existing object's "
                                     "attributes: attributes in the request "
-                                    "are not supported");
+                                    "are not supported", rk->what);
     }
 
     ctx = ngx_kmip_op_begin(r, in, out, &rc);
@@ -132,16 +153,11 @@ ngx_kmip_op_rekey(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         return rc;
     }
 
-    rk = ngx_pcalloc(r->pool, sizeof(ngx_kmip_rekey_t));
-    if (rk == NULL) {
-        return NGX_ERROR;
-    }
-
     rk->uid = ctx->uid;
-    rk->offset = offset;
     ctx->data = rk;
 
-    return ngx_kmip_op_load(ctx, 0, ngx_kmip_op_rekey_loaded);
+    return ngx_kmip_op_load(ctx, rk->with_material,
+                            ngx_kmip_op_rekey_loaded);
 }
 
 
@@ -149,19 +165,25 @@ static ngx_int_t
 ngx_kmip_op_rekey_loaded(ngx_kmip_op_ctx_t *ctx)
 {
     ngx_kmip_req_t    *r = ctx->r;
-    ngx_kmip_rekey_t  *rk = ctx->data;
+    ngx_kmip_op_replace_t  *rk = ctx->data;
 
     if (ngx_kmip_op_gone(ctx)) {
         return NGX_OK;
     }
 
-    if (ctx->obj->object_type != NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY) {
+    if (ctx->obj->object_type != rk->type) {
         return ngx_kmip_result_fail(r, ctx->out,
                                     NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
-                                    "object \"%V\" is not a symmetric key: "
-                                    "Re-key replaces symmetric keys only",
-                                    &ctx->uid);
+                                    "object \"%V\" is not a %s: %s "
+                                    "replaces those only", &ctx->uid,
+                                    (rk->type
+                                     == NGX_KMIP_OBJECT_TYPE_CERTIFICATE)
+                                    ? "certificate" : "symmetric key",
+                                    rk->what);
     }
+
+    /* what the replacement is made from (a certificate's DER) */
+    rk->material = ctx->obj->material;
 
     if (ngx_kmip_op_rekey_link(&ctx->obj->attributes,
                                NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK,
@@ -187,7 +209,7 @@ static ngx_int_t
 ngx_kmip_op_rekey_probed(ngx_kmip_op_ctx_t *ctx)
 {
     ngx_kmip_req_t       *r = ctx->r;
-    ngx_kmip_rekey_t     *rk = ctx->data;
+    ngx_kmip_op_replace_t  *rk = ctx->data;
     ngx_kmip_object_t    *repl;
     ngx_kmip_store_op_t  *sop = ctx->sop;
 
@@ -226,7 +248,7 @@ ngx_kmip_op_rekey_probed(ngx_kmip_op_ctx_t *ctx)
     rk->repl = repl;
 
     return ngx_kmip_op_mutate(ctx, ngx_kmip_op_rekey_unname,
-                              ngx_kmip_op_rekey_done);
+                              ngx_kmip_op_replaced);
 }
 
 
@@ -237,7 +259,7 @@ ngx_kmip_op_rekey_mark(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
     ngx_int_t          rc;
     ngx_str_t          now;
-    ngx_kmip_rekey_t  *rk = ctx->data;
+    ngx_kmip_op_replace_t  *rk = ctx->data;
 
     (void) ngx_kmip_op_rekey_link(&obj->attributes,
                                   NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK,
@@ -293,14 +315,14 @@ ngx_kmip_op_rekey_object(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *old,
     ngx_kmip_object_t **objp)
 {
     ngx_int_t          rc;
-    ngx_kmip_rekey_t  *rk = ctx->data;
+    ngx_kmip_op_replace_t  *rk = ctx->data;
 
     rc = ngx_kmip_op_rekey_likeness(ctx, old, &ctx->uid, rk->offset, objp);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    return ngx_kmip_op_create_key(ctx, *objp);
+    return rk->renew(ctx, *objp);
 }
 
 
@@ -469,7 +491,7 @@ ngx_kmip_op_rekey_usage(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l)
 static ngx_int_t
 ngx_kmip_op_rekey_marked(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_kmip_rekey_t  *rk = ctx->data;
+    ngx_kmip_op_replace_t  *rk = ctx->data;
 
     ctx->uid = rk->repl->uid;
 
@@ -482,7 +504,7 @@ static ngx_int_t
 ngx_kmip_op_rekey_created(ngx_kmip_op_ctx_t *ctx)
 {
     ngx_kmip_req_t    *r = ctx->r;
-    ngx_kmip_rekey_t  *rk = ctx->data;
+    ngx_kmip_op_replace_t  *rk = ctx->data;
 
     if (ngx_kmip_op_store_lost(ctx, "create of the replacement")) {
         ngx_log_error(NGX_LOG_WARN, r->log, 0,
@@ -503,7 +525,7 @@ ngx_kmip_op_rekey_created(ngx_kmip_op_ctx_t *ctx)
     ctx->retries = 0;
 
     return ngx_kmip_op_mutate(ctx, ngx_kmip_op_rekey_unname,
-                              ngx_kmip_op_rekey_done);
+                              ngx_kmip_op_replaced);
 }
 
 
@@ -512,7 +534,7 @@ ngx_kmip_op_rekey_created(ngx_kmip_op_ctx_t *ctx)
 static ngx_int_t
 ngx_kmip_op_rekey_unname(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
-    ngx_kmip_rekey_t  *rk = ctx->data;
+    ngx_kmip_op_replace_t  *rk = ctx->data;
 
     return ngx_kmip_op_rekey_unname_for(ctx, obj, &rk->repl->uid);
 }
@@ -546,11 +568,19 @@ ngx_kmip_op_rekey_unname_for(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
 }
 
 
-static ngx_int_t
-ngx_kmip_op_rekey_done(ngx_kmip_op_ctx_t *ctx)
+ngx_int_t
+ngx_kmip_op_replaced(ngx_kmip_op_ctx_t *ctx)
 {
-    ngx_kmip_req_t    *r = ctx->r;
-    ngx_kmip_rekey_t  *rk = ctx->data;
+    ngx_kmip_op_next_pt     after;
+    ngx_kmip_req_t         *r = ctx->r;
+    ngx_kmip_op_replace_t  *rk = ctx->data;
+
+    if (rk->after) {
+        /* once: the operation's own writes end with the answer below */
+        after = rk->after;
+        rk->after = NULL;
+        return after(ctx);
+    }
 
     /* the batch's next items mean the replacement (1.4 4.4) */
 

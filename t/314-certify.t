@@ -2,8 +2,10 @@
 # on Key Protect, in 1.4 and 2.1: a key pair made by the server, a PKCS#10
 # request for it made by openssl from its private key, certified; the
 # certificate verified by openssl against the CA, its subject and dates,
-# the links between it and the Public Key; a request alone; a forged one;
-# and a server without a CA neither runs nor lists Certify.
+# the links between it and the Public Key; a request alone; a forged one.
+# Re-certify (1.4 4.8, 2.1 6.1.42) of that certificate: a new one openssl
+# verifies, for the same key, with its Name and links moved; and a
+# server without a CA neither runs nor lists them.
 
 use strict;
 use warnings;
@@ -127,18 +129,52 @@ for my $v ('1.4', '2.1') {
     };
 }
 
+for my $v ('1.4', '2.1') {
+    subtest "Re-certify in $v" => sub {
+        my $cn = "renewed-$v";
+        my ($pub, $csr) = pair_and_request($v, $cn);
+        my $old = uid_of(op_ok(certify($ca->port, $v, $csr, ops_uid($pub)),
+                               "$v Certify"));
+        my $name = "cert-$v-$$";
+        op_ok(one($v, 'Add Attribute', ops_uid($old),
+                  $v =~ /^2/ ? S('New Attribute', [ op_name_item($name) ])
+                             : attr_in($v, op_name_item($name))),
+              "$v the certificate named");
+        my $bi = op_ok(one($v, 'Re-certify', ops_uid($old)),
+                       "$v Re-certify");
+        my $new = uid_of($bi);
+        isnt($new, $old, "$v: a new certificate");
+        verified($v, $new, $cn);
+        is_deeply(op_locate_name($ca->port, $v, $name), [ $new ],
+                  "$v: the Name moved to it");
+        is_deeply([ grep { /CERTIFICATE_LINK/ }
+                    @{ links_of(op_get_attrs($ca->port, $v, $pub,
+                                             'Link')) } ],
+                  [ "CERTIFICATE_LINK $new" ],
+                  "$v: the Public Key links to the new certificate only");
+        is_deeply([ grep { /REPLACEMENT/ }
+                    @{ links_of(op_get_attrs($ca->port, $v, $old,
+                                             'Link')) } ],
+                  [ "REPLACEMENT_OBJECT_LINK $new" ],
+                  "$v: the old one to its replacement");
+    };
+}
+
 subtest 'without a CA: neither run nor listed' => sub {
     my $bi = op_ok(op_one($plain->port, '2.1', 'Query',
                           E('Query Function', 1)), 'Query');
     my @ops = map { kmip_enum_name('Operation', $_->{value}) }
               kmip_find_all($bi, 'Response Payload', 'Operation');
-    ok(!(grep { $_ eq 'CERTIFY' } @ops), 'Query does not list Certify');
+    ok(!(grep { /CERTIFY/ } @ops), 'Query lists neither');
     op_fail(certify($plain->port, '2.1', 'x'), R_OP_NOT_SUPPORTED,
             'Certify is Operation Not Supported');
+    op_fail(op_one($plain->port, '2.1', 'Re-certify', ops_uid('x')),
+            R_OP_NOT_SUPPORTED, 'and Re-certify');
     $bi = op_ok(one('2.1', 'Query', E('Query Function', 1)), 'Query');
     @ops = map { kmip_enum_name('Operation', $_->{value}) }
            kmip_find_all($bi, 'Response Payload', 'Operation');
-    ok((grep { $_ eq 'CERTIFY' } @ops), 'a server with a CA lists it');
+    ok((grep { $_ eq 'CERTIFY' } @ops) && (grep { $_ eq 'RE_CERTIFY' } @ops),
+       'a server with a CA lists both');
 };
 
 done_testing();

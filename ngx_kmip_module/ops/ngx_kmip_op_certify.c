@@ -12,7 +12,9 @@
 #include "ngx_kmip_op_store.h"
 #include "ngx_kmip_op_create.h"
 #include "ngx_kmip_op_pkey.h"
+#include "ngx_kmip_op_rekey.h"
 #include "ngx_kmip_ca.h"
+#include "ngx_kmip_cert.h"
 
 
 /*
@@ -29,6 +31,13 @@
  *
  * A Certify without a request, of a Public Key alone, would need a
  * subject KMIP does not carry: it is refused as not supported.
+ *
+ * Re-certify (1.4 4.8, 2.1 6.1.42) renews a certificate for the same key:
+ * the subject and key of the existing certificate, or a request for that
+ * key. The new certificate replaces the existing one as Re-key replaces a
+ * key (ngx_kmip_op_rekey.h: its likeness, the Offset, the Names moved,
+ * Replaced and Replacement Object Links), and the Public Key's
+ * Certificate Link then names it instead.
  */
 
 
@@ -39,8 +48,16 @@ typedef struct {
 } ngx_kmip_certify_t;
 
 
-static ngx_int_t ngx_kmip_op_certify_request(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_ca_request_t *req);
+static ngx_int_t ngx_kmip_op_certify_request(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out,
+    ngx_kmip_ca_request_t *req, ngx_uint_t required);
+static ngx_int_t ngx_kmip_op_certify_issue(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_ca_request_t *req, ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_recertify_renew(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_recertify_after(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_recertify_link(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *key);
 static ngx_int_t ngx_kmip_op_certify_loaded(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_certify_make(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
@@ -72,7 +89,7 @@ ngx_kmip_op_certify(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     ctx->data = cf;
 
-    rc = ngx_kmip_op_certify_request(ctx, &cf->req);
+    rc = ngx_kmip_op_certify_request(r, in, out, &cf->req, 1);
     if (rc != NGX_OK) {
         return rc == NGX_DECLINED ? NGX_OK : rc;
     }
@@ -99,21 +116,25 @@ ngx_kmip_op_certify(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
  */
 
 static ngx_int_t
-ngx_kmip_op_certify_request(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_ca_request_t *req)
+ngx_kmip_op_certify_request(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out, ngx_kmip_ca_request_t *req,
+    ngx_uint_t required)
 {
-    ngx_kmip_req_t   *r = ctx->r;
     ngx_kmip_item_t  *type, *value;
 
-    type = ngx_kmip_ttlv_find(ctx->in->payload,
+    type = ngx_kmip_ttlv_find(in->payload,
                               NGX_KMIP_TAG_CERTIFICATE_REQUEST_TYPE);
-    value = ngx_kmip_ttlv_find(ctx->in->payload,
+    value = ngx_kmip_ttlv_find(in->payload,
                                r->version >= NGX_KMIP_VERSION(2, 0)
                                ? NGX_KMIP_TAG_CERTIFICATE_REQUEST_VALUE
                                : NGX_KMIP_TAG_CERTIFICATE_REQUEST);
 
+    if (type == NULL && value == NULL && !required) {
+        return NGX_OK;
+    }
+
     if (type == NULL && value == NULL) {
-        (void) ngx_kmip_result_fail(r, ctx->out,
+        (void) ngx_kmip_result_fail(r, out,
                                     NGX_KMIP_REASON_FEATURE_NOT_SUPPORTED,
                                     "the server certifies PKCS#10 requests: "
                                     "a Public Key alone names no subject");
@@ -123,7 +144,7 @@ ngx_kmip_op_certify_request(ngx_kmip_op_ctx_t *ctx,
     if (type == NULL || type->type != NGX_KMIP_TYPE_ENUMERATION
         || value == NULL || value->type != NGX_KMIP_TYPE_BYTE_STRING)
     {
-        (void) ngx_kmip_result_fail(r, ctx->out,
+        (void) ngx_kmip_result_fail(r, out,
                                     NGX_KMIP_REASON_MISSING_DATA,
                                     "a certificate request needs its "
                                     "Certificate Request Type and its "
@@ -173,14 +194,9 @@ ngx_kmip_op_certify_loaded(ngx_kmip_op_ctx_t *ctx)
 static ngx_int_t
 ngx_kmip_op_certify_make(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
-    int                     rc;
-    size_t                  len;
-    uint8_t                *der;
-    uint32_t                reason;
-    ngx_int_t               orc;
-    ngx_kmip_req_t         *r = ctx->r;
-    ngx_kmip_certify_t     *cf = ctx->data;
-    ngx_kmip_keys_error_t   err;
+    ngx_int_t            rc;
+    ngx_kmip_req_t      *r = ctx->r;
+    ngx_kmip_certify_t  *cf = ctx->data;
 
     if (ngx_kmip_op_attr_num(&obj->attributes, "Certificate Type",
                              NGX_KMIP_CERTIFICATE_TYPE_X_509)
@@ -193,11 +209,50 @@ ngx_kmip_op_certify_make(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
         return NGX_DECLINED;
     }
 
-    cf->req.not_before = (int64_t) ngx_time();
-    cf->req.not_after = cf->req.not_before + r->conf->ca_validity;
+    rc = ngx_kmip_op_certify_issue(ctx, &cf->req, obj);
+    if (rc != NGX_OK) {
+        return rc;
+    }
 
-    rc = ngx_kmip_ca_issue(&r->alloc, r->conf->ca, r->conf->ca_key,
-                           &cf->req, &der, &len, &err);
+    if (cf->key.len) {
+        if (ngx_kmip_op_add_link(r, &obj->attributes,
+                                 NGX_KMIP_LINK_TYPE_PUBLIC_KEY_LINK,
+                                 &cf->key)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ctx->respond = ngx_kmip_op_certify_stored;
+    }
+
+    cf->cert = obj;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The certificate the CA issues for req, valid from now, into obj with
+ * the attributes its DER implies
+ */
+
+static ngx_int_t
+ngx_kmip_op_certify_issue(ngx_kmip_op_ctx_t *ctx, ngx_kmip_ca_request_t *req,
+    ngx_kmip_object_t *obj)
+{
+    int                     rc;
+    size_t                  len;
+    uint8_t                *der;
+    uint32_t                reason;
+    ngx_kmip_req_t         *r = ctx->r;
+    ngx_kmip_keys_error_t   err;
+
+    req->not_before = (int64_t) ngx_time();
+    req->not_after = req->not_before + r->conf->ca_validity;
+
+    rc = ngx_kmip_ca_issue(&r->alloc, r->conf->ca, r->conf->ca_key, req,
+                           &der, &len, &err);
 
     switch (rc) {
 
@@ -220,7 +275,8 @@ ngx_kmip_op_certify_make(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 
     case NGX_KMIP_KEYS_ERR_CRYPTO:
         ngx_log_error(NGX_LOG_ERR, r->log, 0,
-                      "kmip: Certify: %s", err.what);
+                      "kmip: a certificate could not be issued: %s",
+                      err.what);
         reason = NGX_KMIP_REASON_CRYPTOGRAPHIC_FAILURE;
         goto failed;
 
@@ -230,26 +286,7 @@ ngx_kmip_op_certify_make(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
         goto failed;
     }
 
-    orc = ngx_kmip_op_pkey_certificate(ctx, obj, der, len);
-    if (orc != NGX_OK) {
-        return orc;
-    }
-
-    if (cf->key.len) {
-        if (ngx_kmip_op_add_link(r, &obj->attributes,
-                                 NGX_KMIP_LINK_TYPE_PUBLIC_KEY_LINK,
-                                 &cf->key)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        ctx->respond = ngx_kmip_op_certify_stored;
-    }
-
-    cf->cert = obj;
-
-    return NGX_OK;
+    return ngx_kmip_op_pkey_certificate(ctx, obj, der, len);
 
 failed:
 
@@ -295,4 +332,160 @@ ngx_kmip_op_certify_linked(ngx_kmip_op_ctx_t *ctx)
     ctx->r->id_placeholder = cf->cert->uid;
 
     return NGX_OK;
+}
+
+
+/* ------------------------------------------------------------ Re-certify */
+
+
+ngx_int_t
+ngx_kmip_op_re_certify(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
+    ngx_kmip_response_item_t *out)
+{
+    ngx_int_t               rc;
+    ngx_kmip_certify_t     *cf;
+    ngx_kmip_op_replace_t  *rk;
+
+    if (ngx_kmip_op_no_store(r, out)) {
+        return NGX_OK;
+    }
+
+    rk = ngx_pcalloc(r->pool, sizeof(ngx_kmip_op_replace_t));
+    cf = ngx_pcalloc(r->pool, sizeof(ngx_kmip_certify_t));
+
+    if (rk == NULL || cf == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_kmip_op_certify_request(r, in, out, &cf->req, 0);
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_OK : rc;
+    }
+
+    rk->type = NGX_KMIP_OBJECT_TYPE_CERTIFICATE;
+    rk->what = "Re-certify";
+    rk->with_material = 1;
+    rk->renew = ngx_kmip_op_recertify_renew;
+    rk->after = ngx_kmip_op_recertify_after;
+    rk->data = cf;
+
+    return ngx_kmip_op_replace(r, in, out, rk);
+}
+
+
+/*
+ * The new certificate: the existing one's subject and key (or the
+ * request's, for the same key), and its Public Key Link
+ */
+
+static ngx_int_t
+ngx_kmip_op_recertify_renew(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    int                     rc;
+    ngx_kmip_req_t         *r = ctx->r;
+    ngx_kmip_cert_t         cert;
+    ngx_kmip_certify_t     *cf;
+    ngx_kmip_keys_error_t   err;
+    ngx_kmip_ca_request_t   req;
+    ngx_kmip_op_replace_t  *rk = ctx->data;
+
+    cf = rk->data;
+
+    rc = ngx_kmip_cert_parse(&r->alloc, rk->material.data, rk->material.len,
+                             &cert, &err);
+    if (rc != NGX_KMIP_KEYS_OK) {
+        (void) ngx_kmip_result_fail(r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
+                                    "certificate \"%V\" does not parse: %s",
+                                    &ctx->uid, err.what);
+        return NGX_DECLINED;
+    }
+
+    req = cf->req;
+    req.spki = cert.spki.data;
+    req.spki_len = cert.spki.len;
+
+    if (req.request_type == 0) {
+        req.subject = cert.subject_der.data;
+        req.subject_len = cert.subject_der.len;
+    }
+
+    if (ngx_kmip_op_new_identity(ctx, obj) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_kmip_op_certify_issue(ctx, &req, obj);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    (void) ngx_kmip_op_rekey_link(&rk->old->attributes,
+                                  NGX_KMIP_LINK_TYPE_PUBLIC_KEY_LINK,
+                                  &cf->key);
+
+    if (cf->key.len
+        && ngx_kmip_op_add_link(r, &obj->attributes,
+                                NGX_KMIP_LINK_TYPE_PUBLIC_KEY_LINK,
+                                &cf->key)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_kmip_op_digest(r, obj);
+}
+
+
+/* the Public Key's Certificate Link names the new certificate */
+
+static ngx_int_t
+ngx_kmip_op_recertify_after(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_op_replace_t  *rk = ctx->data;
+    ngx_kmip_certify_t     *cf = rk->data;
+
+    if (cf->key.len == 0) {
+        return ngx_kmip_op_replaced(ctx);
+    }
+
+    ctx->uid = cf->key;
+    ctx->retries = 0;
+
+    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_recertify_link,
+                              ngx_kmip_op_replaced);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_recertify_link(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *key)
+{
+    ngx_kmip_attr_t        *at;
+    ngx_kmip_item_t        *t, *id;
+    ngx_kmip_op_replace_t  *rk = ctx->data;
+
+    /* the link to the existing certificate goes, of the key's several */
+
+    for (at = key->attributes.first; at; at = at->next) {
+        if (at->value == NULL || !ngx_kmip_attr_name_is(at, "Link")) {
+            continue;
+        }
+
+        t = ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_LINK_TYPE);
+        id = ngx_kmip_ttlv_find(at->value,
+                                NGX_KMIP_TAG_LINKED_OBJECT_IDENTIFIER);
+
+        if (t && t->v.num == NGX_KMIP_LINK_TYPE_CERTIFICATE_LINK
+            && id && id->type == NGX_KMIP_TYPE_TEXT_STRING
+            && id->v.str.len == rk->uid.len
+            && ngx_strncmp(id->v.str.data, rk->uid.data, rk->uid.len) == 0)
+        {
+            (void) ngx_kmip_attrs_remove(&key->attributes, at->name,
+                                         at->name_len, at->index);
+            break;
+        }
+    }
+
+    return ngx_kmip_op_add_link(ctx->r, &key->attributes,
+                                NGX_KMIP_LINK_TYPE_CERTIFICATE_LINK,
+                                &rk->repl->uid);
 }

@@ -322,6 +322,8 @@ ngx_kmip_op_rekey_object(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *old,
         return rc;
     }
 
+    rk->old = old;
+
     return rk->renew(ctx, *objp);
 }
 

@@ -41,6 +41,7 @@ typedef struct {
     void                       *data;       /* the operation's own */
 
     ngx_str_t                   uid;        /* the existing object's */
+    ngx_kmip_object_t          *old;        /* it, as renew replaces it */
     ngx_str_t                   material;   /* its material, if read */
     ngx_kmip_object_t          *repl;       /* the replacement */
     ngx_str_t                   seen;       /* the existing object's

@@ -34,6 +34,8 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
       ngx_kmip_op_register },
     { NGX_KMIP_OP_CERTIFY, NGX_KMIP_VERSION(1, 0), 1,
       ngx_kmip_op_certify },
+    { NGX_KMIP_OP_RE_CERTIFY, NGX_KMIP_VERSION(1, 0), 1,
+      ngx_kmip_op_re_certify },
     { NGX_KMIP_OP_LOCATE, NGX_KMIP_VERSION(1, 0), 1,
       ngx_kmip_op_locate },
     { NGX_KMIP_OP_CHECK, NGX_KMIP_VERSION(1, 0), 1,

@@ -189,8 +189,11 @@ ngx_int_t ngx_kmip_op_discover_versions(ngx_kmip_req_t *r,
 ngx_int_t ngx_kmip_op_query(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 
-/* Certify (ngx_kmip_op_certify.c), with kmip_ca_certificate only */
+/* Certify and Re-certify (ngx_kmip_op_certify.c), with
+   kmip_ca_certificate only */
 ngx_int_t ngx_kmip_op_certify(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+ngx_int_t ngx_kmip_op_re_certify(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 
 /* Create Split Key and Join Split Key (ngx_kmip_op_split.c) */

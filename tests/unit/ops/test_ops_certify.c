@@ -9,7 +9,10 @@
  * request for a key pair's public key certified, the certificate as
  * stored (its DER verified with the CA's key, its attributes) and the
  * links both ways, the ID Placeholder, a request alone, and the
- * refusals; without a CA, Certify is neither run nor listed.
+ * refusals; Re-certify (1.4 4.8, 2.1 6.1.42) of that certificate, with
+ * and without a request: a new one for the same key and subject, the
+ * Replaced and Replacement Object Links, the Public Key's Certificate
+ * Link moved; without a CA, neither is run nor listed.
  */
 
 
@@ -100,6 +103,22 @@ t_request_for(ngx_str_t *priv)
 }
 
 
+/* a PKCS#10 request in the version's field */
+
+static void
+t_request_value(ngx_kmip_item_t *p, ngx_uint_t major, ngx_str_t *csr)
+{
+    (void) t_value(p, NGX_KMIP_TAG_CERTIFICATE_REQUEST_TYPE,
+                   NGX_KMIP_TYPE_ENUMERATION,
+                   NGX_KMIP_CERTIFICATE_REQUEST_TYPE_PKCS_10);
+    ngx_kmip_ttlv_add_bytes(t_alloc(), p,
+                            major >= 2
+                            ? NGX_KMIP_TAG_CERTIFICATE_REQUEST_VALUE
+                            : NGX_KMIP_TAG_CERTIFICATE_REQUEST,
+                            csr->data, csr->len);
+}
+
+
 static ngx_kmip_item_t *
 t_certify_item(t_request_t *t, ngx_uint_t major, ngx_str_t *key,
     ngx_str_t *csr, int64_t cert_type)
@@ -113,14 +132,7 @@ t_certify_item(t_request_t *t, ngx_uint_t major, ngx_str_t *key,
     }
 
     if (csr) {
-        (void) t_value(p, NGX_KMIP_TAG_CERTIFICATE_REQUEST_TYPE,
-                       NGX_KMIP_TYPE_ENUMERATION,
-                       NGX_KMIP_CERTIFICATE_REQUEST_TYPE_PKCS_10);
-        ngx_kmip_ttlv_add_bytes(t_alloc(), p,
-                                major >= 2
-                                ? NGX_KMIP_TAG_CERTIFICATE_REQUEST_VALUE
-                                : NGX_KMIP_TAG_CERTIFICATE_REQUEST,
-                                csr->data, csr->len);
+        t_request_value(p, major, csr);
     }
 
     ta = t_attrs(p, major);
@@ -241,6 +253,138 @@ t_certify_versions(void)
 }
 
 
+/* the kept certificates a and b are for the same public key */
+
+static ngx_uint_t
+t_same_key(ngx_str_t *a, ngx_str_t *b)
+{
+    int                 same;
+    X509               *x, *y;
+    const uint8_t      *p;
+    ngx_kmip_object_t  *oa, *ob;
+
+    oa = ngx_kmip_store_memory_find(t_mem, a);
+    ob = ngx_kmip_store_memory_find(t_mem, b);
+    if (oa == NULL || ob == NULL) {
+        return 0;
+    }
+
+    p = oa->material.data;
+    x = d2i_X509(NULL, &p, (long) oa->material.len);
+    p = ob->material.data;
+    y = d2i_X509(NULL, &p, (long) ob->material.len);
+
+    same = x && y && EVP_PKEY_eq(X509_get0_pubkey(x), X509_get0_pubkey(y))
+           == 1;
+
+    X509_free(x);
+    X509_free(y);
+
+    return same;
+}
+
+
+static ngx_kmip_response_item_t *
+t_recertify(ngx_uint_t major, ngx_str_t *cert, ngx_str_t *csr)
+{
+    t_request_t      *t;
+    ngx_kmip_item_t  *p;
+
+    t = t_request(major, major >= 2 ? 1 : 4);
+    p = t_item(t, NGX_KMIP_OP_RE_CERTIFY);
+    t_uid(p, cert);
+
+    if (csr) {
+        t_request_value(p, major, csr);
+    }
+
+    return t_run(t);
+}
+
+
+static void
+t_recertify_versions(void)
+{
+    char                       name[128];
+    ngx_str_t                  priv, pub, priv2, pub2, *csr, *other;
+    ngx_str_t                  c1, c2, c3, *u;
+    ngx_uint_t                 major;
+    ngx_kmip_response_item_t  *out;
+
+    for (major = 1; major <= 2; major++) {
+        if (!t_key_pair(major, 0, &priv, &pub)
+            || !t_key_pair(major, 0, &priv2, &pub2))
+        {
+            CHECK(0, "key pairs to re-certify");
+            return;
+        }
+
+        csr = t_request_for(&priv);
+        other = t_request_for(&priv2);
+
+        u = t_uid_of(&t_certify(major, &pub, csr, -1)[0]);
+        if (!t_got(u, "a certificate to renew")) {
+            return;
+        }
+
+        c1 = *u;
+
+        /* renewed as it is: its subject and key */
+
+        out = t_recertify(major, &c1, NULL);
+        u = t_uid_of(&out[0]);
+        snprintf(name, sizeof(name), "KMIP %d: Re-certify renews the "
+                 "certificate: the CA's, the same key", (int) major);
+        CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS && u
+              && t_issued(u) && t_same_key(u, &c1), name);
+
+        if (u == NULL) {
+            continue;
+        }
+
+        c2 = *u;
+        snprintf(name, sizeof(name), "KMIP %d: replaced and replacement "
+                 "linked, the Public Key's link moved", (int) major);
+        CHECK(t_links_to(&c2, NGX_KMIP_LINK_TYPE_REPLACED_OBJECT_LINK, &c1)
+              && t_links_to(&c1, NGX_KMIP_LINK_TYPE_REPLACEMENT_OBJECT_LINK,
+                            &c2)
+              && t_links_to(&c2, NGX_KMIP_LINK_TYPE_PUBLIC_KEY_LINK, &pub)
+              && t_links_to(&pub, NGX_KMIP_LINK_TYPE_CERTIFICATE_LINK, &c2)
+              && !t_links_to(&pub, NGX_KMIP_LINK_TYPE_CERTIFICATE_LINK, &c1),
+              name);
+
+        /* renewed by a request for the same key */
+
+        out = t_recertify(major, &c2, csr);
+        u = t_uid_of(&out[0]);
+        snprintf(name, sizeof(name), "KMIP %d: Re-certify by a request",
+                 (int) major);
+        CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS && u
+              && t_issued(u) && t_same_key(u, &c2), name);
+
+        if (u == NULL) {
+            continue;
+        }
+
+        c3 = *u;
+
+        out = t_recertify(major, &c3, other);
+        snprintf(name, sizeof(name), "KMIP %d: a request for another key: "
+                 "Invalid Field", (int) major);
+        CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_INVALID_FIELD, name);
+
+        out = t_recertify(major, &pub, NULL);
+        snprintf(name, sizeof(name), "KMIP %d: Re-certify of a Public Key: "
+                 "Invalid Object Type (1.x: Illegal Operation)",
+                 (int) major);
+        CHECK(t_reason(&out[0]) == (major >= 2
+                                    ? NGX_KMIP_REASON_INVALID_OBJECT_TYPE
+                                    : NGX_KMIP_REASON_ILLEGAL_OPERATION),
+              name);
+    }
+}
+
+
 static void
 t_certify_refusals(void)
 {
@@ -296,6 +440,9 @@ t_certify_without_ca(void)
     out = t_certify(2, &u, &u, -1);
     CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
           "without a CA, Certify is Operation Not Supported");
+    out = t_recertify(2, &u, NULL);
+    CHECK(t_reason(&out[0]) == NGX_KMIP_REASON_OPERATION_NOT_SUPPORTED,
+          "and Re-certify too");
 
     t = t_request(2, 1);
     p = t_item(t, NGX_KMIP_OP_QUERY);
@@ -328,6 +475,7 @@ t_certify_ops(void)
     t_ca(t_ca_cert, t_ca_key);
 
     t_certify_versions();
+    t_recertify_versions();
     t_certify_refusals();
 
     t_ca(NULL, NULL);

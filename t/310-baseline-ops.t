@@ -1,9 +1,9 @@
 # The KMIP 2.x Baseline Server operations beyond the key lifecycle: Interop
 # (only with kmip_interop on), Log, Check, Set Attribute, Adjust Attribute,
 # Export, Set Endpoint Role, Obtain Lease, Get Usage Allocation, Archive
-# and Recover, Poll and Cancel, Create and Join Split Key, and the Server
-# Correlation Value of 2.1 answers, with the errors the specification
-# gives for each.
+# and Recover, Poll and Cancel, Create and Join Split Key, PGP Key and
+# Certificate Request objects, and the Server Correlation Value of 2.1
+# answers, with the errors the specification gives for each.
 
 use strict;
 use warnings;
@@ -183,6 +183,37 @@ subtest 'Create Split Key and Join Split Key, across two nodes' => sub {
     ok((grep { $_ eq 'CREATE_SPLIT_KEY' } @ops)
        && (grep { $_ eq 'JOIN_SPLIT_KEY' } @ops),
        'Query lists Create and Join Split Key') or diag("@ops");
+};
+
+subtest 'PGP Keys and Certificate Requests, kept as given' => sub {
+    my $armored = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQENBF\n"
+                . "-----END PGP PUBLIC KEY BLOCK-----\n";
+    for my $v ('1.4', '2.1') {
+        my $bi = op_ok(one($pon, $v, 'Register', E('Object Type', 'PGP Key'),
+                           S('PGP Key', [ I('PGP Key Version', 4),
+                             S('Key Block', [
+                               E('Key Format Type', 'Opaque'),
+                               S('Key Value', [
+                                 B('Key Material', $armored) ]) ]) ])),
+                       "$v Register of a PGP Key");
+        $bi = op_ok(one($poff, $v, 'Get', ops_uid(uid_of($bi))),
+                    "$v Get of it on the other node");
+        is(kmip_value($bi, 'Response Payload', 'PGP Key', 'PGP Key Version'),
+           4, "$v: version 4");
+        is(kmip_value($bi, 'Response Payload', 'PGP Key', 'Key Block',
+                      'Key Value', 'Key Material'), $armored,
+           "$v: the armored key as given");
+    }
+    my $bi = op_ok(one($pon, '2.1', 'Register',
+                       E('Object Type', 'Certificate Request'),
+                       S('Certificate Request', [
+                         E('Certificate Request Type', 'PEM'),
+                         B('Certificate Request Value', 'csr bytes') ])),
+                   '2.1 Register of a Certificate Request');
+    $bi = op_ok(one($poff, '2.1', 'Get', ops_uid(uid_of($bi))),
+                'Get of it on the other node');
+    is(kmip_value($bi, 'Response Payload', 'Certificate Request',
+                  'Certificate Request Value'), 'csr bytes', 'as given');
 };
 
 subtest 'Log' => sub {

@@ -22,9 +22,8 @@ my $query_enc = 'the expected Query answer is the reference server\'s '
               . 'which ngx_kmip does not run, and without Derive Key (nor '
               . 'the 2.x '
               . 'Adjust Attribute, Set Attribute and Set Endpoint Role), '
-              . 'which it runs; its object types include PGP Key and '
-              . 'Template (1.4) or Certificate Request (2.1), which ngx_kmip '
-              . 'does not keep';
+              . 'which it runs; and in 1.4 the Template object type, '
+              . 'deprecated since 1.3, which ngx_kmip does not keep';
 my $msgenc = 'step 0 (Maximum Response Size 256: Response Too Large) '
            . 'passes in the encoding; step 1 is a Query, and ' . $query_enc;
 my $rng = 'the Random Number Generator attribute describes the generator '

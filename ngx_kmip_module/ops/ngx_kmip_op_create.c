@@ -79,6 +79,8 @@ static ngx_int_t ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx,
     uint32_t type, ngx_kmip_op_given_t *g);
 static ngx_int_t ngx_kmip_op_split_key_fields(ngx_kmip_op_ctx_t *ctx,
     const ngx_kmip_item_t *o, ngx_kmip_op_given_t *g);
+static ngx_int_t ngx_kmip_op_pgp_key_fields(ngx_kmip_op_ctx_t *ctx,
+    const ngx_kmip_item_t *o, ngx_kmip_op_given_t *g);
 static ngx_int_t ngx_kmip_op_register_key(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj, ngx_kmip_op_given_t *g);
 static ngx_int_t ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx,
@@ -1374,6 +1376,48 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
         g->block = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_KEY_BLOCK);
         return ngx_kmip_op_key_block(ctx, g);
 
+    case NGX_KMIP_OBJECT_TYPE_PGP_KEY:
+        if (r->version < NGX_KMIP_VERSION(1, 2)) {
+            break;
+        }
+
+        o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_PGP_KEY);
+
+        rc = ngx_kmip_op_pgp_key_fields(ctx, o, g);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        g->block = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_KEY_BLOCK);
+        return ngx_kmip_op_key_block(ctx, g);
+
+    case NGX_KMIP_OBJECT_TYPE_CERTIFICATE_REQUEST:
+        if (r->version < NGX_KMIP_VERSION(2, 0)) {
+            break;
+        }
+
+        o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_CERTIFICATE_REQUEST);
+        st = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_CERTIFICATE_REQUEST_TYPE);
+        dv = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_CERTIFICATE_REQUEST_VALUE);
+
+        if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION
+            || dv == NULL || dv->type != NGX_KMIP_TYPE_BYTE_STRING
+            || dv->v.str.len == 0 || dv->v.str.len > NGX_KMIP_MATERIAL_MAX)
+        {
+            (void) ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_FIELD,
+                                        "a Certificate Request needs a "
+                                        "Certificate Request Type and 1 to "
+                                        "%d bytes of Certificate Request "
+                                        "Value", NGX_KMIP_MATERIAL_MAX);
+            return NGX_DECLINED;
+        }
+
+        g->subtype = (uint32_t) st->v.num;
+        g->material.data = (u_char *) dv->v.str.data;
+        g->material.len = dv->v.str.len;
+        return NGX_OK;
+
     case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
         o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_OPAQUE_OBJECT);
         st = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_OPAQUE_DATA_TYPE);
@@ -1397,13 +1441,47 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
         return NGX_OK;
 
     default:
-        (void) ngx_kmip_result_fail(r, ctx->out,
-                                    NGX_KMIP_REASON_INVALID_FIELD,
-                                    "Register takes Symmetric, Public, "
-                                    "Private and Split Keys, Certificates, "
-                                    "Secret Data and Opaque Objects");
+        break;
+    }
+
+    (void) ngx_kmip_result_fail(r, ctx->out, NGX_KMIP_REASON_INVALID_FIELD,
+                                "Register takes Symmetric, Public, Private, "
+                                "Split and PGP Keys, Certificates, "
+                                "Certificate Requests (2.x), Secret Data "
+                                "and Opaque Objects");
+    return NGX_DECLINED;
+}
+
+
+/*
+ * A PGP Key's PGP Key Version (1.4 2.2.9), kept as given for Get; its Key
+ * Block an opaque blob, as the specification advises servers (2.1 2.4)
+ */
+
+static ngx_int_t
+ngx_kmip_op_pgp_key_fields(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *o,
+    ngx_kmip_op_given_t *g)
+{
+    ngx_kmip_item_t  *v, *copy;
+
+    v = ngx_kmip_op_need(ctx->r, ctx->out, o, NGX_KMIP_TAG_PGP_KEY_VERSION,
+                         NGX_KMIP_TYPE_INTEGER,
+                         "a PGP Key needs its PGP Key Version");
+    if (v == NULL) {
         return NGX_DECLINED;
     }
+
+    g->fields = ngx_kmip_ttlv_item_new(&ctx->r->alloc, NGX_KMIP_TAG_PGP_KEY,
+                                       NGX_KMIP_TYPE_STRUCTURE);
+    copy = ngx_kmip_ttlv_item_copy(&ctx->r->alloc, v);
+
+    if (g->fields == NULL || copy == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_kmip_ttlv_item_append(g->fields, copy);
+
+    return NGX_OK;
 }
 
 

@@ -44,6 +44,13 @@ static ngx_int_t ngx_kmip_op_get_symmetric_key(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_item_t *payload, int64_t kft, ngx_kmip_item_t **blockp);
 static ngx_int_t ngx_kmip_op_get_secret_data(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_item_t *payload, int64_t kft, ngx_kmip_item_t **blockp);
+static ngx_int_t ngx_kmip_op_get_pgp_key(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_item_t *payload, int64_t kft, ngx_kmip_item_t **blockp);
+static ngx_int_t ngx_kmip_op_get_blob_block(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_item_t *o, int64_t kft, ngx_kmip_item_t **blockp,
+    const char *formats);
+static ngx_int_t ngx_kmip_op_get_certificate_request(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_item_t *payload);
 static ngx_int_t ngx_kmip_op_get_opaque_object(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_item_t *payload);
 static ngx_int_t ngx_kmip_op_fresh_apply(ngx_kmip_op_ctx_t *ctx,
@@ -134,6 +141,14 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
 
     case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
         rc = ngx_kmip_op_get_opaque_object(ctx, payload);
+        break;
+
+    case NGX_KMIP_OBJECT_TYPE_PGP_KEY:
+        rc = ngx_kmip_op_get_pgp_key(ctx, payload, kft, &block);
+        break;
+
+    case NGX_KMIP_OBJECT_TYPE_CERTIFICATE_REQUEST:
+        rc = ngx_kmip_op_get_certificate_request(ctx, payload);
         break;
 
     case NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY:
@@ -473,30 +488,100 @@ static ngx_int_t
 ngx_kmip_op_get_secret_data(ngx_kmip_op_ctx_t *ctx, ngx_kmip_item_t *payload,
     int64_t kft, ngx_kmip_item_t **blockp)
 {
-    ngx_kmip_item_t       *o, *kv;
-    ngx_kmip_object_t     *obj = ctx->obj;
-    ngx_kmip_allocator_t  *a = &ctx->r->alloc;
+    ngx_kmip_item_t  *o;
 
-    kft = ngx_kmip_op_get_format(ctx, kft, NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE,
-                                 NGX_KMIP_KEY_FORMAT_TYPE_RAW,
-                                 "Secret Data is served as Raw or Opaque");
-    if (kft == 0) {
-        return NGX_DECLINED;
-    }
+    o = ngx_kmip_ttlv_add_struct(&ctx->r->alloc, payload,
+                                 NGX_KMIP_TAG_SECRET_DATA);
 
-    o = ngx_kmip_ttlv_add_struct(a, payload, NGX_KMIP_TAG_SECRET_DATA);
-
-    if (ngx_kmip_ttlv_add_enum(a, o, NGX_KMIP_TAG_SECRET_DATA_TYPE,
-                               obj->subtype)
-        == NULL)
+    if (o == NULL
+        || ngx_kmip_ttlv_add_enum(&ctx->r->alloc, o,
+                                  NGX_KMIP_TAG_SECRET_DATA_TYPE,
+                                  ctx->obj->subtype)
+           == NULL)
     {
         return NGX_ERROR;
+    }
+
+    return ngx_kmip_op_get_blob_block(ctx, o, kft, blockp,
+                                      "Secret Data is served as Raw or "
+                                      "Opaque");
+}
+
+
+/* a PGP Key (1.4 2.2.9): its PGP Key Version, then its Key Block */
+
+static ngx_int_t
+ngx_kmip_op_get_pgp_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_item_t *payload,
+    int64_t kft, ngx_kmip_item_t **blockp)
+{
+    ngx_kmip_item_t        *o, *copy;
+    const ngx_kmip_item_t  *v;
+
+    o = ngx_kmip_ttlv_add_struct(&ctx->r->alloc, payload,
+                                 NGX_KMIP_TAG_PGP_KEY);
+    v = ngx_kmip_ttlv_find(ctx->obj->fields, NGX_KMIP_TAG_PGP_KEY_VERSION);
+    copy = v ? ngx_kmip_ttlv_item_copy(&ctx->r->alloc, v) : NULL;
+
+    if (o == NULL || copy == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_kmip_ttlv_item_append(o, copy);
+
+    return ngx_kmip_op_get_blob_block(ctx, o, kft, blockp,
+                                      "a PGP Key is served as Raw or "
+                                      "Opaque");
+}
+
+
+/* the Key Block of bytes the server does not interpret, in o */
+
+static ngx_int_t
+ngx_kmip_op_get_blob_block(ngx_kmip_op_ctx_t *ctx, ngx_kmip_item_t *o,
+    int64_t kft, ngx_kmip_item_t **blockp, const char *formats)
+{
+    ngx_kmip_item_t    *kv;
+    ngx_kmip_object_t  *obj = ctx->obj;
+
+    kft = ngx_kmip_op_get_format(ctx, kft, NGX_KMIP_KEY_FORMAT_TYPE_OPAQUE,
+                                 NGX_KMIP_KEY_FORMAT_TYPE_RAW, formats);
+    if (kft == 0) {
+        return NGX_DECLINED;
     }
 
     kv = ngx_kmip_op_get_key_value(ctx->r, o, kft, blockp);
 
     if (kv == NULL
-        || ngx_kmip_ttlv_add_bytes(a, kv, NGX_KMIP_TAG_KEY_MATERIAL,
+        || ngx_kmip_ttlv_add_bytes(&ctx->r->alloc, kv,
+                                   NGX_KMIP_TAG_KEY_MATERIAL,
+                                   obj->material.data, obj->material.len)
+           == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* a Certificate Request (2.1 2.2): its type and its bytes, no Key Block */
+
+static ngx_int_t
+ngx_kmip_op_get_certificate_request(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_item_t *payload)
+{
+    ngx_kmip_item_t       *o;
+    ngx_kmip_object_t     *obj = ctx->obj;
+    ngx_kmip_allocator_t  *a = &ctx->r->alloc;
+
+    o = ngx_kmip_ttlv_add_struct(a, payload, NGX_KMIP_TAG_CERTIFICATE_REQUEST);
+
+    if (o == NULL
+        || ngx_kmip_ttlv_add_enum(a, o, NGX_KMIP_TAG_CERTIFICATE_REQUEST_TYPE,
+                                  obj->subtype)
+           == NULL
+        || ngx_kmip_ttlv_add_bytes(a, o,
+                                   NGX_KMIP_TAG_CERTIFICATE_REQUEST_VALUE,
                                    obj->material.data, obj->material.len)
            == NULL)
     {

@@ -21,15 +21,22 @@
 
 /* the managed object types the store keeps (Query Objects) */
 
-static const uint32_t  ngx_kmip_op_object_types[] = {
-    NGX_KMIP_OBJECT_TYPE_CERTIFICATE,
-    NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY,
-    NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY,
-    NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY,
-    NGX_KMIP_OBJECT_TYPE_SPLIT_KEY,
-    NGX_KMIP_OBJECT_TYPE_SECRET_DATA,
-    NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT,
-    0
+/* the object types kept, in the specification's order, and since when */
+
+static const struct {
+    uint32_t                    type;
+    ngx_uint_t                  since;
+} ngx_kmip_op_object_types[] = {
+    { NGX_KMIP_OBJECT_TYPE_CERTIFICATE, NGX_KMIP_VERSION(1, 0) },
+    { NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, NGX_KMIP_VERSION(1, 0) },
+    { NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY, NGX_KMIP_VERSION(1, 0) },
+    { NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY, NGX_KMIP_VERSION(1, 0) },
+    { NGX_KMIP_OBJECT_TYPE_SPLIT_KEY, NGX_KMIP_VERSION(1, 0) },
+    { NGX_KMIP_OBJECT_TYPE_SECRET_DATA, NGX_KMIP_VERSION(1, 0) },
+    { NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT, NGX_KMIP_VERSION(1, 0) },
+    { NGX_KMIP_OBJECT_TYPE_PGP_KEY, NGX_KMIP_VERSION(1, 2) },
+    { NGX_KMIP_OBJECT_TYPE_CERTIFICATE_REQUEST, NGX_KMIP_VERSION(2, 0) },
+    { 0, 0 }
 };
 
 
@@ -175,7 +182,7 @@ ngx_kmip_op_query(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 {
     u_char                *version;
     ngx_uint_t             want;
-    const uint32_t        *t;
+    ngx_uint_t             t;
     ngx_kmip_item_t       *payload, *item, *info;
     const ngx_kmip_op_t   *op;
 
@@ -240,13 +247,16 @@ ngx_kmip_op_query(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
      * serves, in the specification's order; none without a key store.
      */
 
-    for (t = ngx_kmip_op_object_types;
-         *t && (want & NGX_KMIP_QUERY_OBJECTS) && r->store != NULL;
+    for (t = 0;
+         ngx_kmip_op_object_types[t].type
+         && (want & NGX_KMIP_QUERY_OBJECTS) && r->store != NULL;
          t++)
     {
-        if (ngx_kmip_ttlv_add_enum(&r->alloc, payload,
-                                   NGX_KMIP_TAG_OBJECT_TYPE, *t)
-            == NULL)
+        if (r->version >= ngx_kmip_op_object_types[t].since
+            && ngx_kmip_ttlv_add_enum(&r->alloc, payload,
+                                      NGX_KMIP_TAG_OBJECT_TYPE,
+                                      ngx_kmip_op_object_types[t].type)
+               == NULL)
         {
             return NGX_ERROR;
         }

@@ -185,8 +185,9 @@ ngx_kmip_response_item_t *t_change(ngx_uint_t major, uint32_t operation,
 /* a 2.1 Register of a Password of n bytes in Key Format Type kft: its
    Unique Identifier, or NULL */
 ngx_str_t *t_register_secret(uint32_t kft, size_t n);
-/* a Register, without attributes, of an Opaque Object or a Certificate:
-   its type (Opaque Data Type, Certificate Type) and n bytes of value */
+/* a Register, without attributes, of an Opaque Object, a Certificate or
+   a Certificate Request: its type (Opaque Data Type, Certificate Type,
+   Certificate Request Type) and n bytes of value */
 ngx_kmip_response_item_t *t_register_typed(ngx_uint_t major,
     uint32_t object_type, uint32_t subtype, const u_char *value, size_t n);
 /* the number the store keeps for the object's attribute, or -1 */
@@ -265,6 +266,7 @@ void t_mac_hash(void);
 void t_derive_ops(void);
 void t_split_ops(void);
 void t_certify_ops(void);
+void t_blob_objects(void);
 void t_transport(void);
 void t_common(void);
 

@@ -1009,6 +1009,11 @@ t_register_typed(ngx_uint_t major, uint32_t object_type, uint32_t subtype,
         type_tag = NGX_KMIP_TAG_CERTIFICATE_TYPE;
         value_tag = NGX_KMIP_TAG_CERTIFICATE_VALUE;
 
+    } else if (object_type == NGX_KMIP_OBJECT_TYPE_CERTIFICATE_REQUEST) {
+        tag = NGX_KMIP_TAG_CERTIFICATE_REQUEST;
+        type_tag = NGX_KMIP_TAG_CERTIFICATE_REQUEST_TYPE;
+        value_tag = NGX_KMIP_TAG_CERTIFICATE_REQUEST_VALUE;
+
     } else {
         tag = NGX_KMIP_TAG_OPAQUE_OBJECT;
         type_tag = NGX_KMIP_TAG_OPAQUE_DATA_TYPE;
@@ -1274,6 +1279,7 @@ main(void)
         t_derive_ops();
         t_split_ops();
         t_certify_ops();
+        t_blob_objects();
         t_transport();
         t_scopes();
         t_pkeys();

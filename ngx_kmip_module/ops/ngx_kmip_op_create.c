@@ -81,6 +81,9 @@ static ngx_int_t ngx_kmip_op_split_key_fields(ngx_kmip_op_ctx_t *ctx,
     const ngx_kmip_item_t *o, ngx_kmip_op_given_t *g);
 static ngx_int_t ngx_kmip_op_pgp_key_fields(ngx_kmip_op_ctx_t *ctx,
     const ngx_kmip_item_t *o, ngx_kmip_op_given_t *g);
+static ngx_int_t ngx_kmip_op_typed_bytes(ngx_kmip_op_ctx_t *ctx,
+    uint32_t tag, uint32_t type_tag, uint32_t value_tag, const char *what,
+    ngx_kmip_op_given_t *g);
 static ngx_int_t ngx_kmip_op_register_key(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj, ngx_kmip_op_given_t *g);
 static ngx_int_t ngx_kmip_op_key_block(ngx_kmip_op_ctx_t *ctx,
@@ -1335,7 +1338,7 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
 {
     ngx_int_t                 rc;
     ngx_kmip_req_t           *r = ctx->r;
-    const ngx_kmip_item_t    *o, *st, *dv;
+    const ngx_kmip_item_t    *o, *st;
     ngx_kmip_request_item_t  *in = ctx->in;
 
     g->subtype = 0;
@@ -1396,49 +1399,16 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
             break;
         }
 
-        o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_CERTIFICATE_REQUEST);
-        st = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_CERTIFICATE_REQUEST_TYPE);
-        dv = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_CERTIFICATE_REQUEST_VALUE);
-
-        if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION
-            || dv == NULL || dv->type != NGX_KMIP_TYPE_BYTE_STRING
-            || dv->v.str.len == 0 || dv->v.str.len > NGX_KMIP_MATERIAL_MAX)
-        {
-            (void) ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_REASON_INVALID_FIELD,
-                                        "a Certificate Request needs a "
-                                        "Certificate Request Type and 1 to "
-                                        "%d bytes of Certificate Request "
-                                        "Value", NGX_KMIP_MATERIAL_MAX);
-            return NGX_DECLINED;
-        }
-
-        g->subtype = (uint32_t) st->v.num;
-        g->material.data = (u_char *) dv->v.str.data;
-        g->material.len = dv->v.str.len;
-        return NGX_OK;
+        return ngx_kmip_op_typed_bytes(ctx, NGX_KMIP_TAG_CERTIFICATE_REQUEST,
+                                       NGX_KMIP_TAG_CERTIFICATE_REQUEST_TYPE,
+                                       NGX_KMIP_TAG_CERTIFICATE_REQUEST_VALUE,
+                                       "a Certificate Request", g);
 
     case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
-        o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_OPAQUE_OBJECT);
-        st = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_OPAQUE_DATA_TYPE);
-        dv = ngx_kmip_ttlv_find(o, NGX_KMIP_TAG_OPAQUE_DATA_VALUE);
-
-        if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION
-            || dv == NULL || dv->type != NGX_KMIP_TYPE_BYTE_STRING
-            || dv->v.str.len == 0 || dv->v.str.len > NGX_KMIP_MATERIAL_MAX)
-        {
-            (void) ngx_kmip_result_fail(r, ctx->out,
-                                        NGX_KMIP_REASON_INVALID_FIELD,
-                                        "Opaque Object needs an Opaque Data "
-                                        "Type and 1 to %d bytes of Opaque "
-                                        "Data Value", NGX_KMIP_MATERIAL_MAX);
-            return NGX_DECLINED;
-        }
-
-        g->subtype = (uint32_t) st->v.num;
-        g->material.data = (u_char *) dv->v.str.data;
-        g->material.len = dv->v.str.len;
-        return NGX_OK;
+        return ngx_kmip_op_typed_bytes(ctx, NGX_KMIP_TAG_OPAQUE_OBJECT,
+                                       NGX_KMIP_TAG_OPAQUE_DATA_TYPE,
+                                       NGX_KMIP_TAG_OPAQUE_DATA_VALUE,
+                                       "an Opaque Object", g);
 
     default:
         break;
@@ -1450,6 +1420,43 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
                                 "Certificate Requests (2.x), Secret Data "
                                 "and Opaque Objects");
     return NGX_DECLINED;
+}
+
+
+/*
+ * An object of a type and bytes, no Key Block (an Opaque Object, a
+ * Certificate Request): the type its subtype, the bytes its material
+ */
+
+static ngx_int_t
+ngx_kmip_op_typed_bytes(ngx_kmip_op_ctx_t *ctx, uint32_t tag,
+    uint32_t type_tag, uint32_t value_tag, const char *what,
+    ngx_kmip_op_given_t *g)
+{
+    const ngx_kmip_item_t  *o, *st, *dv;
+
+    o = ngx_kmip_ttlv_find(ctx->in->payload, tag);
+    st = ngx_kmip_ttlv_find(o, type_tag);
+    dv = ngx_kmip_ttlv_find(o, value_tag);
+
+    if (st == NULL || st->type != NGX_KMIP_TYPE_ENUMERATION
+        || dv == NULL || dv->type != NGX_KMIP_TYPE_BYTE_STRING
+        || dv->v.str.len == 0 || dv->v.str.len > NGX_KMIP_MATERIAL_MAX)
+    {
+        (void) ngx_kmip_result_fail(ctx->r, ctx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "%s needs its %s and 1 to %d bytes of "
+                                    "%s", what, ngx_kmip_tag_name(type_tag),
+                                    NGX_KMIP_MATERIAL_MAX,
+                                    ngx_kmip_tag_name(value_tag));
+        return NGX_DECLINED;
+    }
+
+    g->subtype = (uint32_t) st->v.num;
+    g->material.data = (u_char *) dv->v.str.data;
+    g->material.len = dv->v.str.len;
+
+    return NGX_OK;
 }
 
 

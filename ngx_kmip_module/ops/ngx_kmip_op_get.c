@@ -49,10 +49,9 @@ static ngx_int_t ngx_kmip_op_get_pgp_key(ngx_kmip_op_ctx_t *ctx,
 static ngx_int_t ngx_kmip_op_get_blob_block(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_item_t *o, int64_t kft, ngx_kmip_item_t **blockp,
     const char *formats);
-static ngx_int_t ngx_kmip_op_get_certificate_request(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_item_t *payload);
-static ngx_int_t ngx_kmip_op_get_opaque_object(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_item_t *payload);
+static ngx_int_t ngx_kmip_op_get_typed_bytes(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_item_t *payload, uint32_t tag, uint32_t type_tag,
+    uint32_t value_tag);
 static ngx_int_t ngx_kmip_op_fresh_apply(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_fresh_respond(ngx_kmip_op_ctx_t *ctx);
@@ -140,7 +139,10 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
         break;
 
     case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
-        rc = ngx_kmip_op_get_opaque_object(ctx, payload);
+        rc = ngx_kmip_op_get_typed_bytes(ctx, payload,
+                                         NGX_KMIP_TAG_OPAQUE_OBJECT,
+                                         NGX_KMIP_TAG_OPAQUE_DATA_TYPE,
+                                         NGX_KMIP_TAG_OPAQUE_DATA_VALUE);
         break;
 
     case NGX_KMIP_OBJECT_TYPE_PGP_KEY:
@@ -148,7 +150,10 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
         break;
 
     case NGX_KMIP_OBJECT_TYPE_CERTIFICATE_REQUEST:
-        rc = ngx_kmip_op_get_certificate_request(ctx, payload);
+        rc = ngx_kmip_op_get_typed_bytes(ctx, payload,
+                                     NGX_KMIP_TAG_CERTIFICATE_REQUEST,
+                                     NGX_KMIP_TAG_CERTIFICATE_REQUEST_TYPE,
+                                     NGX_KMIP_TAG_CERTIFICATE_REQUEST_VALUE);
         break;
 
     case NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY:
@@ -564,51 +569,25 @@ ngx_kmip_op_get_blob_block(ngx_kmip_op_ctx_t *ctx, ngx_kmip_item_t *o,
 }
 
 
-/* a Certificate Request (2.1 2.2): its type and its bytes, no Key Block */
+/*
+ * An object of a type and bytes, no Key Block (an Opaque Object, a
+ * Certificate Request 2.1 2.2) in payload
+ */
 
 static ngx_int_t
-ngx_kmip_op_get_certificate_request(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_item_t *payload)
+ngx_kmip_op_get_typed_bytes(ngx_kmip_op_ctx_t *ctx, ngx_kmip_item_t *payload,
+    uint32_t tag, uint32_t type_tag, uint32_t value_tag)
 {
     ngx_kmip_item_t       *o;
     ngx_kmip_object_t     *obj = ctx->obj;
     ngx_kmip_allocator_t  *a = &ctx->r->alloc;
 
-    o = ngx_kmip_ttlv_add_struct(a, payload, NGX_KMIP_TAG_CERTIFICATE_REQUEST);
+    o = ngx_kmip_ttlv_add_struct(a, payload, tag);
 
     if (o == NULL
-        || ngx_kmip_ttlv_add_enum(a, o, NGX_KMIP_TAG_CERTIFICATE_REQUEST_TYPE,
-                                  obj->subtype)
-           == NULL
-        || ngx_kmip_ttlv_add_bytes(a, o,
-                                   NGX_KMIP_TAG_CERTIFICATE_REQUEST_VALUE,
-                                   obj->material.data, obj->material.len)
-           == NULL)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/* an Opaque Object in payload: it has no Key Block */
-
-static ngx_int_t
-ngx_kmip_op_get_opaque_object(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_item_t *payload)
-{
-    ngx_kmip_item_t       *o;
-    ngx_kmip_object_t     *obj = ctx->obj;
-    ngx_kmip_allocator_t  *a = &ctx->r->alloc;
-
-    o = ngx_kmip_ttlv_add_struct(a, payload, NGX_KMIP_TAG_OPAQUE_OBJECT);
-
-    if (ngx_kmip_ttlv_add_enum(a, o, NGX_KMIP_TAG_OPAQUE_DATA_TYPE,
-                               obj->subtype)
-        == NULL
-        || ngx_kmip_ttlv_add_bytes(a, o, NGX_KMIP_TAG_OPAQUE_DATA_VALUE,
-                                   obj->material.data, obj->material.len)
+        || ngx_kmip_ttlv_add_enum(a, o, type_tag, obj->subtype) == NULL
+        || ngx_kmip_ttlv_add_bytes(a, o, value_tag, obj->material.data,
+                                   obj->material.len)
            == NULL)
     {
         return NGX_ERROR;

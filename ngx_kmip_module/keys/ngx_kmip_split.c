@@ -267,7 +267,7 @@ ngx_kmip_split_check(const ngx_kmip_split_t *s, size_t secret_len,
         || s->prime_len > NGX_KMIP_SPLIT_PRIME_MAX)
     {
         *err = "Polynomial Sharing Prime Field needs a Prime Field Size of "
-               "at most 4096 bits";
+               "at most 528 bits";
         return NGX_KMIP_SPLIT_ERR_PARAMS;
     }
 
@@ -396,8 +396,25 @@ ngx_kmip_split_join(const ngx_kmip_split_t *s, const unsigned *ids,
     const uint8_t *const *shares, unsigned n, size_t share_len,
     uint8_t *secret, size_t secret_len, const char **err)
 {
+    int       rc;
+    size_t    b, expect;
     unsigned  i, j;
-    size_t    b;
+
+    /*
+     * the split's fields come from stored objects a client may have
+     * registered: the same bounds as a split's, the prime a prime of at
+     * most 528 bits, before any arithmetic
+     */
+
+    rc = ngx_kmip_split_check(s, secret_len, &expect, err);
+    if (rc != NGX_KMIP_SPLIT_OK) {
+        return rc;
+    }
+
+    if (share_len != expect) {
+        *err = "the parts are not of the length the split gives";
+        return NGX_KMIP_SPLIT_ERR_SHARES;
+    }
 
     if (n < s->threshold || n == 0) {
         *err = "fewer parts than the Split Key Threshold";
@@ -421,7 +438,7 @@ ngx_kmip_split_join(const ngx_kmip_split_t *s, const unsigned *ids,
     switch (s->method) {
 
     case NGX_KMIP_SPLIT_KEY_METHOD_XOR:
-        if (n != s->parts || share_len != secret_len) {
+        if (n != s->parts) {
             *err = "an XOR split is joined from all its parts";
             return NGX_KMIP_SPLIT_ERR_SHARES;
         }
@@ -437,9 +454,8 @@ ngx_kmip_split_join(const ngx_kmip_split_t *s, const unsigned *ids,
         return NGX_KMIP_SPLIT_OK;
 
     case NGX_KMIP_SPLIT_KEY_METHOD_POLYNOMIAL_SHARING_PRIME_FIELD:
-        if (share_len != s->prime_len
-            || ngx_kmip_join_prime(s, ids, shares, n, secret, secret_len)
-               != NGX_KMIP_SPLIT_OK)
+        if (ngx_kmip_join_prime(s, ids, shares, n, secret, secret_len)
+            != NGX_KMIP_SPLIT_OK)
         {
             *err = "the parts do not give a secret of the key's length";
             return NGX_KMIP_SPLIT_ERR_SHARES;
@@ -448,9 +464,8 @@ ngx_kmip_split_join(const ngx_kmip_split_t *s, const unsigned *ids,
         return NGX_KMIP_SPLIT_OK;
 
     default:
-        if (share_len != secret_len
-            || ngx_kmip_join_gf(s, ids, shares, n, secret, secret_len)
-               != NGX_KMIP_SPLIT_OK)
+        if (ngx_kmip_join_gf(s, ids, shares, n, secret, secret_len)
+            != NGX_KMIP_SPLIT_OK)
         {
             *err = "the parts are not of the key's length";
             return NGX_KMIP_SPLIT_ERR_SHARES;

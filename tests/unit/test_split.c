@@ -298,6 +298,29 @@ test_refusals(void)
     CHECK(join(&s, ids, sh, 2, 16, out, 16) == NGX_KMIP_SPLIT_ERR_SHARES,
           "XOR without every part");
 
+    /* a join checks the split as a split does: a field that is no
+       prime, or too large, is refused before any arithmetic */
+    {
+        static uint8_t  big[NGX_KMIP_SPLIT_PRIME_MAX + 1];
+        uint8_t        *two[2] = { a, b };
+
+        s = (ngx_kmip_split_t) { PRIME, 3, 2, p_not, sizeof(p_not) };
+        ids[0] = 1;
+        ids[1] = 2;
+        CHECK(join(&s, ids, two, 2, sizeof(p_not), out, 16)
+              == NGX_KMIP_SPLIT_ERR_PARAMS, "a join in a field of no prime");
+
+        big[0] = 0x7f;
+        s = (ngx_kmip_split_t) { PRIME, 3, 2, big, sizeof(big) };
+        CHECK(join(&s, ids, two, 2, sizeof(big), out, 16)
+              == NGX_KMIP_SPLIT_ERR_PARAMS, "a join in a field of 536 bits");
+
+        s = (ngx_kmip_split_t) { GF8, 3, 4, NULL, 0 };
+        CHECK(join(&s, ids, two, 2, 16, out, 16)
+              == NGX_KMIP_SPLIT_ERR_PARAMS,
+              "a join of a threshold above the parts");
+    }
+
     /* a share at or past the prime is no share */
     s = (ngx_kmip_split_t) { PRIME, 3, 2, p257, sizeof(p257) };
     a[0] = 0x01;

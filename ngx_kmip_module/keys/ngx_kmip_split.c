@@ -213,8 +213,8 @@ ngx_kmip_split_check(const ngx_kmip_split_t *s, size_t secret_len,
 
     *share_len = secret_len;
 
-    if (secret_len == 0) {
-        *err = "there is no secret to split";
+    if (secret_len == 0 || secret_len > NGX_KMIP_SPLIT_SECRET_MAX) {
+        *err = "a split is of a secret of 1 to 512 bytes";
         return NGX_KMIP_SPLIT_ERR_PARAMS;
     }
 

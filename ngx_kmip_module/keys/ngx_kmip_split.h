@@ -49,6 +49,12 @@
 
 
 /*
+ * a secret of at most 512 bytes: the sharing runs in the worker, and
+ * 32 parts of a threshold of 32 take about 10 ms at that length
+ */
+#define NGX_KMIP_SPLIT_SECRET_MAX    512
+
+/*
  * a prime field of at most 528 bits, enough for a 512-bit secret (an
  * HMAC-SHA512 key): the check that the field size is a prime runs in the
  * worker, about 8 ms at 528 bits, where 4096 bits take 1.8 s

@@ -250,6 +250,10 @@ test_refusals(void)
     s = (ngx_kmip_split_t) { GF8, 3, 2, NULL, 0 };
     CHECK(ngx_kmip_split_check(&s, 0, &n, &err) == NGX_KMIP_SPLIT_ERR_PARAMS,
           "no secret");
+    CHECK(ngx_kmip_split_check(&s, 513, &n, &err)
+          == NGX_KMIP_SPLIT_ERR_PARAMS, "a secret of 513 bytes");
+    CHECK(ngx_kmip_split_check(&s, 512, &n, &err) == NGX_KMIP_SPLIT_OK,
+          "a secret of 512 bytes");
 
     s = (ngx_kmip_split_t) { PRIME, 3, 2, NULL, 0 };
     CHECK(ngx_kmip_split_check(&s, 16, &n, &err) == NGX_KMIP_SPLIT_ERR_PARAMS,

@@ -4,8 +4,10 @@
 # certificate verified by openssl against the CA, its subject and dates,
 # the links between it and the Public Key; a request alone; a forged one.
 # Re-certify (1.4 4.8, 2.1 6.1.42) of that certificate: a new one openssl
-# verifies, for the same key, with its Name and links moved; and a
-# server without a CA neither runs nor lists them.
+# verifies, for the same key, with its Name and links moved; a server
+# without a CA neither runs nor lists them; and an http location with its
+# own CA certifies over HTTPS where another location of the same server
+# does not.
 
 use strict;
 use warnings;
@@ -16,6 +18,7 @@ use Test::Nginx::KMIP;
 use Test::KPEmulator;
 use KMIP::Ops;
 use KMIP::Reasons;
+use KMIP::TTLV qw(ttlv_decode);
 
 my $certs = cert_dir();
 my $kp = suite_kp();
@@ -175,6 +178,55 @@ subtest 'without a CA: neither run nor listed' => sub {
            kmip_find_all($bi, 'Response Payload', 'Operation');
     ok((grep { $_ eq 'CERTIFY' } @ops) && (grep { $_ eq 'RE_CERTIFY' } @ops),
        'a server with a CA lists both');
+};
+
+subtest 'over HTTPS, in a location with its CA' => sub {
+    my $kpconf = $kp->nginx_conf;
+    my $h = start_nginx(name => 'https-ca', http_config => <<"EOF");
+    server {
+        listen 127.0.0.1:\$TEST_NGINX_PORT2 ssl;
+        ssl_certificate $certs/server.crt;
+        ssl_certificate_key $certs/server.key;
+        ssl_client_certificate $certs/ca.crt;
+        ssl_verify_client on;
+        $kpconf
+
+        location = /kmip {
+            kmip;
+            kmip_ca_certificate $certs/other-ca.crt;
+            kmip_ca_certificate_key $certs/other-ca.key;
+        }
+
+        location = /plain {
+            kmip;
+        }
+    }
+EOF
+    my ($pub, $csr) = pair_and_request('2.1', 'over-https');
+    my $certify = kmip_request(version => '2.1', items => [
+        { operation => 'Certify', payload => [
+            E('Certificate Request Type', 'PKCS_10'),
+            B('Certificate Request Value', $csr) ] } ]);
+    for my $loc ('kmip', 'plain') {
+        my $in = file_of("https-$loc.in", $certify);
+        my $out = "$tmp/https-$loc.out";
+        my $url = 'https://127.0.0.1:' . $h->port2 . "/$loc";
+        my $cmd = join ' ', "curl -sS -o $out -w '%{http_code}'",
+            "--cacert $certs/ca.crt --cert $certs/client.crt",
+            "--key $certs/client.key",
+            "-H 'Content-Type: application/octet-stream'",
+            "--data-binary \@$in $url";
+        my $code = qx($cmd);
+        is($code, '200', "/$loc answers 200");
+        my $r = eval { ttlv_decode(slurp($out)) };
+        my ($bi) = $r ? kmip_find_all($r, 'Batch Item') : ();
+        if ($loc eq 'kmip') {
+            op_ok($bi, 'Certify over HTTPS with the location\'s CA');
+        } else {
+            op_fail($bi, R_OP_NOT_SUPPORTED,
+                    'a location without a CA: Operation Not Supported');
+        }
+    }
 };
 
 done_testing();

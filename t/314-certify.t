@@ -3,7 +3,7 @@
 # request for it made by openssl from its private key, certified; the
 # certificate verified by openssl against the CA, its subject and dates,
 # the links between it and the Public Key; a request alone; a forged one.
-# Re-certify (1.4 4.8, 2.1 6.1.42) of that certificate: a new one openssl
+# Re-certify (1.4 4.8, 2.1 6.1.45) of that certificate: a new one openssl
 # verifies, for the same key, with its Name and links moved; a server
 # without a CA neither runs nor lists them; and an http location with its
 # own CA certifies over HTTPS where another location of the same server

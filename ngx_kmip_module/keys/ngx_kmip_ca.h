@@ -15,7 +15,7 @@
 
 /*
  * The certificates Certify and Re-certify issue (1.4 4.7, 4.8; 2.1 6.1.6,
- * 6.1.42), signed by the certificate authority the configuration names
+ * 6.1.45), signed by the certificate authority the configuration names
  * (kmip_ca_certificate, kmip_ca_certificate_key). Plain C over OpenSSL 3
  * like the rest of keys/.
  *

@@ -13,7 +13,7 @@
 
 
 /*
- * Poll and Cancel (1.4 4.27, 4.28; 2.1 6.1.5, 6.1.38) ask about an
+ * Poll and Cancel (1.4 4.28, 4.27; 2.1 6.1.38, 6.1.5) ask about an
  * operation the server answered Pending, by the Asynchronous Correlation
  * Value it gave. ngx_kmip answers each batch item once it is done and
  * never Pending: the event loop waits for Key Protect without holding a

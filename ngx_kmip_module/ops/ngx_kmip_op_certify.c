@@ -32,7 +32,7 @@
  * A Certify without a request, of a Public Key alone, would need a
  * subject KMIP does not carry: it is refused as not supported.
  *
- * Re-certify (1.4 4.8, 2.1 6.1.42) renews a certificate for the same key:
+ * Re-certify (1.4 4.8, 2.1 6.1.45) renews a certificate for the same key:
  * the subject and key of the existing certificate, or a request for that
  * key. The new certificate replaces the existing one as Re-key replaces a
  * key (ngx_kmip_op_rekey.h: its likeness, the Offset, the Names moved,

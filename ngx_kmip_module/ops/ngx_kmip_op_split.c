@@ -15,7 +15,7 @@
 
 
 /*
- * Create Split Key and Join Split Key (1.4 4.38, 4.39; 2.1 6.1.8, 6.1.27)
+ * Create Split Key and Join Split Key (1.4 4.38, 4.39; 2.1 6.1.10, 6.1.27)
  * with the secret sharing of keys/ngx_kmip_split.h.
  *
  * Create Split Key splits a key the store holds (its Unique Identifier),

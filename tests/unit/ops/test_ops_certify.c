@@ -9,7 +9,7 @@
  * request for a key pair's public key certified, the certificate as
  * stored (its DER verified with the CA's key, its attributes) and the
  * links both ways, the ID Placeholder, a request alone, and the
- * refusals; Re-certify (1.4 4.8, 2.1 6.1.42) of that certificate, with
+ * refusals; Re-certify (1.4 4.8, 2.1 6.1.45) of that certificate, with
  * and without a request: a new one for the same key and subject, the
  * Replaced and Replacement Object Links, the Public Key's Certificate
  * Link moved; without a CA, neither is run nor listed.

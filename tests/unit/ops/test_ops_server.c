@@ -8,7 +8,7 @@
  * The operations about the server and the batch runner's own rules:
  * Discover Versions (1.4 4.26, 2.1 6.1.17), Query (1.4 4.25, 2.1 6.1.37),
  * RNG Retrieve and RNG Seed (1.4 4.35, 4.36), Log (2.1 6.1.29), Poll and
- * Cancel (1.4 4.27, 4.28), Interop (2.1 6.1.26), Set Endpoint Role (2.1
+ * Cancel (1.4 4.28, 4.27), Interop (2.1 6.1.26), Set Endpoint Role (2.1
  * 6.1.54); an operation a version does not define is
  * Operation Not Supported, and a request without the configured
  * credential may run only the operations that need none.

@@ -5,7 +5,7 @@
 
 
 /*
- * Create Split Key and Join Split Key (1.4 4.38, 4.39; 2.1 6.1.8,
+ * Create Split Key and Join Split Key (1.4 4.38, 4.39; 2.1 6.1.10,
  * 6.1.27): a registered key split and joined back to the same bytes in
  * each method, a key made and split at once, the splits as stored (type,
  * fields, attributes) and as Get answers them, the ID Placeholder, a

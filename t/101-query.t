@@ -49,6 +49,8 @@ query('1.4', 3, 2, 1, 4, 5)
 --- response_dump eval
 query_head('1.4') . <<'EOF'
       Operation: 0x18
+      Operation: 0x19
+      Operation: 0x1a
       Operation: 0x1e
       Operation: 0x25
       Operation: 0x26
@@ -62,6 +64,8 @@ query('1.0', 1)
 --- response_dump eval
 query_head('1.0') . <<'EOF'
       Operation: 0x18
+      Operation: 0x19
+      Operation: 0x1a
 EOF
 
 === TEST 4: 2.x adds a Server Information structure

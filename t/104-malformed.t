@@ -17,12 +17,12 @@ sub bad_padding {
     return $r;
 }
 
-# the answer to a Poll (which this server does not implement) with the
-# batch item id $ubi (hex): its Result Message, or the one given
-sub poll_refused {
+# the answer to a Validate (which this server does not implement) with
+# the batch item id $ubi (hex): its Result Message, or the one given
+sub validate_refused {
     my ($ubi, $message) = @_;
-    $message //= '"operation Poll (0x1A) is not supported"';
-    return "    Operation: 0x1a\n    Unique Batch Item ID: bytes(1) $ubi\n"
+    $message //= '"operation Validate (0x17) is not supported"';
+    return "    Operation: 0x17\n    Unique Batch Item ID: bytes(1) $ubi\n"
            . "    Result Status: 0x1\n    Result Reason: 0x5\n"
            . "    Result Message: $message\n";
 }
@@ -138,21 +138,21 @@ sub {
 === TEST 9: Stop (the default) runs nothing after a failed item
 --- request eval
 kmip_request(version => '1.4',
-             items => [ { operation => 'Poll', ubi => 'a', payload => [] },
+             items => [ { operation => 'Validate', ubi => 'a', payload => [] },
                         { operation => 'Discover Versions', ubi => 'b',
                           payload => [] } ])
 --- response_dump eval
-response_head('1.4') . poll_refused('61')
+response_head('1.4') . validate_refused('61')
 
 === TEST 10: Continue runs every item
 --- request eval
 kmip_request(version => '1.4',
              header => [ E('Batch Error Continuation Option', 1) ],
-             items => [ { operation => 'Poll', ubi => 'a', payload => [] },
+             items => [ { operation => 'Validate', ubi => 'a', payload => [] },
                         { operation => 'Discover Versions', ubi => 'b',
                           payload => [] } ])
 --- response_dump eval
-response_head('1.4', 2) . poll_refused('61', '*') . <<'EOF'
+response_head('1.4', 2) . validate_refused('61', '*') . <<'EOF'
   Batch Item
     Operation: 0x1e
     Unique Batch Item ID: bytes(1) 62
@@ -167,7 +167,7 @@ kmip_request(version => '1.4',
              header => [ E('Batch Error Continuation Option', 3) ],
              items => [ { operation => 'Discover Versions', ubi => 'a',
                           payload => [] },
-                        { operation => 'Poll', ubi => 'b', payload => [] },
+                        { operation => 'Validate', ubi => 'b', payload => [] },
                         { operation => 'Query', ubi => 'c',
                           payload => [ E('Query Function', 3) ] } ])
 --- response_dump eval
@@ -179,7 +179,7 @@ response_head('1.4', 2) . <<'EOF'
       ...
   Batch Item
 EOF
-. poll_refused('62')
+. validate_refused('62')
 
 === TEST 12: the worker survives, and a new connection is served
 --- response_test eval

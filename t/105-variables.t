@@ -38,11 +38,11 @@ sub { is(scalar @_, 2, 'two answers') }
 log_config('')
 --- request eval
 kmip_request(version => '1.4',
-             items => [ { operation => 'Poll', payload => [] } ])
+             items => [ { operation => 'Validate', payload => [] } ])
 --- response_test eval
 sub { is(result_reason($_[0]), 5, 'failed') }
 --- access_log
-requests=1 op=Poll result=OperationNotSupported
+requests=1 op=Validate result=OperationNotSupported
 
 === TEST 3: a message that could not be decoded
 --- request eval

@@ -43,8 +43,8 @@ sub {
     is($r->{vendor_identification}, 'ngx_kmip 0.1.0', 'vendor')
         or diag(explain($r));
     is_deeply([ sort @{ $r->{operations} || [] } ],
-              [ 'DISCOVER_VERSIONS', 'HASH', 'QUERY', 'RNG_RETRIEVE',
-                'RNG_SEED' ], 'operations')
+              [ 'CANCEL', 'DISCOVER_VERSIONS', 'HASH', 'POLL', 'QUERY',
+                'RNG_RETRIEVE', 'RNG_SEED' ], 'operations')
         or diag(explain($r->{operations}));
 }
 --- no_error_log

@@ -2,8 +2,8 @@
 # (only with kmip_interop on), Log, Check, Set Attribute, Adjust Attribute,
 # Export, Set Endpoint Role, Obtain Lease, Get Usage Allocation, Archive
 # and Recover, Poll and Cancel, Create and Join Split Key, PGP Key and
-# Certificate Request objects, and the Server Correlation Value of 2.1
-# answers, with the errors the specification gives for each.
+# Certificate Request objects, Import, and the Server Correlation Value of
+# 2.1 answers, with the errors the specification gives for each.
 
 use strict;
 use warnings;
@@ -214,6 +214,41 @@ subtest 'PGP Keys and Certificate Requests, kept as given' => sub {
                 'Get of it on the other node');
     is(kmip_value($bi, 'Response Payload', 'Certificate Request',
                   'Certificate Request Value'), 'csr bytes', 'as given');
+};
+
+subtest 'Import: another server\'s object, as it was' => sub {
+    my @h = map { sprintf('%04x', int(rand(65536))) } 1 .. 8;
+    my $uid = "$h[0]$h[1]-$h[2]-4" . substr($h[3], 1) . "-a"
+            . substr($h[4], 1) . "-$h[5]$h[6]$h[7]";
+    my $initial = 1767225600;
+    my @payload = (E('Object Type', 'Symmetric Key'),
+        S('Symmetric Key', [ S('Key Block', [
+            E('Key Format Type', 'Raw'),
+            S('Key Value', [ B('Key Material', "\x42" x 16) ]),
+            E('Cryptographic Algorithm', 'AES'),
+            I('Cryptographic Length', 128) ]) ]),
+        attrs2(E('Cryptographic Algorithm', 'AES'),
+               I('Cryptographic Length', 128),
+               I('Cryptographic Usage Mask', ENCRYPT | DECRYPT),
+               E('State', 'Active'), DT('Activation Date', $initial + 60),
+               DT('Initial Date', $initial)));
+    my $bi = op_ok(one($pon, '2.1', 'Import', ops_uid($uid), @payload),
+                   'Import under its own Unique Identifier');
+    is(uid_of($bi), $uid, 'the Unique Identifier kept');
+    $bi = op_ok(one($poff, '2.1', 'Get', ops_uid($uid)),
+                'Get of it on the other node');
+    is(kmip_value($bi, 'Response Payload', 'Symmetric Key', 'Key Block',
+                  'Key Value', 'Key Material'), "\x42" x 16, 'its bytes');
+    my $a = get_attrs($poff, $uid, E('Attribute Reference',
+                                     kmip_tag('Initial Date')),
+                      E('Attribute Reference', kmip_tag('State')));
+    is($a->{'Initial Date'}, $initial, 'its Initial Date as exported');
+    is($a->{State}, 2, 'Active, as exported');
+    op_fail(one($poff, '2.1', 'Import', ops_uid($uid), @payload),
+            0x18, 'the same again, on the other node: Object Already Exists');
+    $bi = op_ok(one($pon, '2.1', 'Import', ops_uid('42'), @payload),
+                'Import of a name that is no UUID');
+    like(uid_of($bi), qr/^[0-9a-f-]{36}$/, 'stored under a UUID of its own');
 };
 
 subtest 'Log' => sub {

@@ -18,7 +18,7 @@ my $query_tl = 'the expected Query answer is the reference server\'s own: '
              . $vendor;
 my $query_enc = 'the expected Query answer is the reference server\'s '
               . 'list (39 operations, 42 in the 2.1 HTTPS case), among them '
-              . 'Notify and Put (and Import in the 2.1 HTTPS case), '
+              . 'Notify and Put, '
               . 'which ngx_kmip does not run, and without Derive Key (nor '
               . 'the 2.x '
               . 'Adjust Attribute, Set Attribute and Set Endpoint Role), '

@@ -73,8 +73,6 @@ static ngx_int_t ngx_kmip_op_create_length(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj, int64_t *size, const EVP_CIPHER **cipher);
 static ngx_int_t ngx_kmip_op_create_material(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
-static ngx_int_t ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx,
     uint32_t type, ngx_kmip_op_given_t *g);
 static ngx_int_t ngx_kmip_op_split_key_fields(ngx_kmip_op_ctx_t *ctx,
@@ -674,7 +672,7 @@ ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj)
 /* the new object, its Quantum Safe promise kept and its Digest added, to
    the store; the answer follows in ngx_kmip_op_created() */
 
-static ngx_int_t
+ngx_int_t
 ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
     ngx_kmip_req_t  *r = ctx->r;
@@ -1260,33 +1258,58 @@ ngx_int_t
 ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    u_char                 *p;
-    uint32_t                type;
-    ngx_int_t               rc;
-    ngx_str_t              *secret;
-    ngx_kmip_op_ctx_t      *ctx;
-    ngx_kmip_object_t      *obj;
-    ngx_kmip_op_given_t     given;
-    const ngx_kmip_item_t  *kft;
+    uint32_t            type;
+    ngx_int_t           rc;
+    ngx_kmip_op_ctx_t  *ctx;
+    ngx_kmip_object_t  *obj;
 
     ctx = ngx_kmip_op_new_begin(r, in, out, &type, &rc);
     if (ctx == NULL) {
         return rc;
     }
 
+    rc = ngx_kmip_op_register_object(ctx, type, ngx_kmip_op_new_object, &obj);
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_OK : rc;
+    }
+
+    return ngx_kmip_op_store_new(ctx, obj);
+}
+
+
+/* Register's object, and Import's (ngx_kmip_op_create.h) */
+
+ngx_int_t
+ngx_kmip_op_register_object(ngx_kmip_op_ctx_t *ctx, uint32_t type,
+    ngx_kmip_op_new_pt new_object, ngx_kmip_object_t **objp)
+{
+    u_char                 *p;
+    ngx_int_t               rc;
+    ngx_str_t              *secret;
+    ngx_kmip_req_t         *r = ctx->r;
+    ngx_kmip_object_t      *obj;
+    ngx_kmip_op_given_t     given;
+    const ngx_kmip_item_t  *kft;
+
     if (ngx_kmip_op_pkey_type(type)) {
         /* keys of public key cryptography, certificates: their own file */
-        return ngx_kmip_op_store_made(ctx, type, ngx_kmip_op_pkey_register);
+
+        rc = new_object(ctx, type, objp);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_kmip_op_pkey_register(ctx, *objp);
     }
 
     rc = ngx_kmip_op_register_given(ctx, type, &given);
 
     if (rc == NGX_OK) {
-        rc = ngx_kmip_op_new_object(ctx, type, &obj);
+        rc = new_object(ctx, type, &obj);
     }
 
     if (rc != NGX_OK) {
-        return rc == NGX_DECLINED ? NGX_OK : rc;
+        return rc;
     }
 
     obj->subtype = given.subtype;
@@ -1309,7 +1332,7 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     {
         rc = ngx_kmip_op_register_key(ctx, obj, &given);
         if (rc != NGX_OK) {
-            return rc == NGX_DECLINED ? NGX_OK : rc;
+            return rc;
         }
     }
 
@@ -1322,8 +1345,9 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
 
     ngx_memcpy(p, given.material.data, given.material.len);
     obj->material = *secret;
+    *objp = obj;
 
-    return ngx_kmip_op_store_new(ctx, obj);
+    return NGX_OK;
 }
 
 

@@ -45,6 +45,25 @@ ngx_int_t ngx_kmip_op_new_object_from(ngx_kmip_op_ctx_t *ctx,
 ngx_int_t ngx_kmip_op_new_object(ngx_kmip_op_ctx_t *ctx,
     uint32_t object_type, ngx_kmip_object_t **objp);
 
+typedef ngx_int_t (*ngx_kmip_op_new_pt)(ngx_kmip_op_ctx_t *ctx,
+    uint32_t object_type, ngx_kmip_object_t **objp);
+
+/*
+ * The object a Register gives, the request's (ctx->in) managed object
+ * read and checked as Register reads it, its attributes and identity
+ * made by new_object (ngx_kmip_op_new_object(), or Import's); not
+ * stored. NGX_DECLINED: ctx->out says why not.
+ */
+ngx_int_t ngx_kmip_op_register_object(ngx_kmip_op_ctx_t *ctx, uint32_t type,
+    ngx_kmip_op_new_pt new_object, ngx_kmip_object_t **objp);
+
+/*
+ * A new object stored, as Create and Register store one (its Digest
+ * first); the answer its Unique Identifier, also the ID Placeholder
+ */
+ngx_int_t ngx_kmip_op_store_new(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+
 /*
  * The Random Number Generator attribute of an object the server makes:
  * its own generator; one the client names must be it. NGX_DECLINED:

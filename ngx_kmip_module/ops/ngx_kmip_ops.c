@@ -102,6 +102,8 @@ static const ngx_kmip_op_t  ngx_kmip_ops[] = {
       ngx_kmip_op_create_split_key },
     { NGX_KMIP_OP_JOIN_SPLIT_KEY, NGX_KMIP_VERSION(1, 2), 1,
       ngx_kmip_op_join_split_key },
+    { NGX_KMIP_OP_IMPORT, NGX_KMIP_VERSION(2, 0), 1,
+      ngx_kmip_op_import },
     { NGX_KMIP_OP_EXPORT, NGX_KMIP_VERSION(2, 0), 1,
       ngx_kmip_op_export },
     { NGX_KMIP_OP_LOG, NGX_KMIP_VERSION(2, 0), 0,

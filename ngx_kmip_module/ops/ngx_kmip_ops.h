@@ -196,6 +196,10 @@ ngx_int_t ngx_kmip_op_certify(ngx_kmip_req_t *r,
 ngx_int_t ngx_kmip_op_re_certify(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
 
+/* Import (ngx_kmip_op_import.c) */
+ngx_int_t ngx_kmip_op_import(ngx_kmip_req_t *r,
+    ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);
+
 /* Create Split Key and Join Split Key (ngx_kmip_op_split.c) */
 ngx_int_t ngx_kmip_op_create_split_key(ngx_kmip_req_t *r,
     ngx_kmip_request_item_t *in, ngx_kmip_response_item_t *out);

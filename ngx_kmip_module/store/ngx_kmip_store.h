@@ -314,4 +314,11 @@ ngx_int_t ngx_kmip_store_undo(ngx_kmip_store_op_t *op,
     ngx_kmip_store_change_t *ch);
 
 
+/*
+ * 1 for a Unique Identifier the store keeps objects under: a lower-case
+ * RFC 4122 UUID, as the server makes them (Import takes others' too)
+ */
+ngx_uint_t ngx_kmip_store_valid_uid(ngx_str_t *uid);
+
+
 #endif /* _NGX_KMIP_STORE_H_INCLUDED_ */

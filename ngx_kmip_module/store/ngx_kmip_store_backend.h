@@ -98,9 +98,6 @@ ngx_int_t ngx_kmip_store_decode(ngx_kmip_store_op_t *op,
 /* the trace slot of a backend call: its correlation id, once known */
 ngx_int_t ngx_kmip_store_trace(ngx_kmip_store_op_t *op, ngx_str_t *id);
 
-/* a Unique Identifier the server makes: a lower-case RFC 4122 UUID */
-ngx_uint_t ngx_kmip_store_valid_uid(ngx_str_t *uid);
-
 void *ngx_kmip_store_alloc(void *data, size_t size);
 
 

@@ -267,6 +267,7 @@ void t_derive_ops(void);
 void t_split_ops(void);
 void t_certify_ops(void);
 void t_blob_objects(void);
+void t_import_ops(void);
 void t_transport(void);
 void t_common(void);
 

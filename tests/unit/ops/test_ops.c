@@ -1280,6 +1280,7 @@ main(void)
         t_split_ops();
         t_certify_ops();
         t_blob_objects();
+        t_import_ops();
         t_transport();
         t_scopes();
         t_pkeys();

@@ -17,13 +17,14 @@ my $query_tl = 'the expected Query answer is the reference server\'s own: '
              . 'ngx_kmip runs and lists (and no Discover Versions), and '
              . $vendor;
 my $query_enc = 'the expected Query answer is the reference server\'s '
-              . 'list (39 operations, 42 in the 2.1 HTTPS case), among them '
-              . 'Notify and Put, '
-              . 'which ngx_kmip does not run, and without Derive Key (nor '
-              . 'the 2.x '
-              . 'Adjust Attribute, Set Attribute and Set Endpoint Role), '
-              . 'which it runs; and in 1.4 the Template object type, '
-              . 'deprecated since 1.3, which ngx_kmip does not keep';
+              . 'list, in its order: 39 operations (42 in the 2.1 HTTPS '
+              . 'case, with Import, Export and Log), among them Notify and '
+              . 'Put, which ngx_kmip does not run (a server calling its '
+              . 'clients), and without Derive Key nor, in 2.x, Adjust '
+              . 'Attribute, Set Attribute, Set Endpoint Role, Interop (on '
+              . 'in this run) and, but in the HTTPS case, Import, Export '
+              . 'and Log, which it runs; and in 1.4 the Template object '
+              . 'type, deprecated since 1.3, which ngx_kmip does not keep';
 my $msgenc = 'step 0 (Maximum Response Size 256: Response Too Large) '
            . 'passes in the encoding; step 1 is a Query, and ' . $query_enc;
 my $rng = 'the Random Number Generator attribute describes the generator '

@@ -62,9 +62,6 @@ static ngx_int_t ngx_kmip_op_certify_loaded(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_certify_make(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_certify_stored(ngx_kmip_op_ctx_t *ctx);
-static ngx_int_t ngx_kmip_op_certify_link(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_object_t *key);
-static ngx_int_t ngx_kmip_op_certify_linked(ngx_kmip_op_ctx_t *ctx);
 
 
 ngx_int_t
@@ -303,35 +300,9 @@ ngx_kmip_op_certify_stored(ngx_kmip_op_ctx_t *ctx)
 {
     ngx_kmip_certify_t  *cf = ctx->data;
 
-    ctx->uid = cf->key;
-
-    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_certify_link,
-                              ngx_kmip_op_certify_linked);
-}
-
-
-static ngx_int_t
-ngx_kmip_op_certify_link(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *key)
-{
-    ngx_kmip_certify_t  *cf = ctx->data;
-
-    return ngx_kmip_op_add_link(ctx->r, &key->attributes,
-                                NGX_KMIP_LINK_TYPE_CERTIFICATE_LINK,
-                                &cf->cert->uid);
-}
-
-
-/* the answer stands; the batch's next items mean the certificate */
-
-static ngx_int_t
-ngx_kmip_op_certify_linked(ngx_kmip_op_ctx_t *ctx)
-{
-    ngx_kmip_certify_t  *cf = ctx->data;
-
-    ctx->r->object = cf->cert;
-    ctx->r->id_placeholder = cf->cert->uid;
-
-    return NGX_OK;
+    return ngx_kmip_op_link_back(ctx, &cf->key,
+                                 NGX_KMIP_LINK_TYPE_CERTIFICATE_LINK,
+                                 cf->cert);
 }
 
 

@@ -1658,3 +1658,60 @@ ngx_kmip_op_register_key(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj,
 
     return NGX_OK;
 }
+
+
+/* the link an existing object gets to a new one (ngx_kmip_op_create.h) */
+
+typedef struct {
+    uint32_t                    type;
+    ngx_kmip_object_t          *made;
+} ngx_kmip_op_link_back_t;
+
+
+static ngx_int_t ngx_kmip_op_link_back_apply(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_object_t *obj);
+static ngx_int_t ngx_kmip_op_linked_back(ngx_kmip_op_ctx_t *ctx);
+
+
+ngx_int_t
+ngx_kmip_op_link_back(ngx_kmip_op_ctx_t *ctx, ngx_str_t *uid, uint32_t type,
+    ngx_kmip_object_t *made)
+{
+    ngx_kmip_op_link_back_t  *lb;
+
+    lb = ngx_palloc(ctx->r->pool, sizeof(ngx_kmip_op_link_back_t));
+    if (lb == NULL) {
+        return NGX_ERROR;
+    }
+
+    lb->type = type;
+    lb->made = made;
+
+    ctx->data = lb;
+    ctx->uid = *uid;
+
+    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_link_back_apply,
+                              ngx_kmip_op_linked_back);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_link_back_apply(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
+{
+    ngx_kmip_op_link_back_t  *lb = ctx->data;
+
+    return ngx_kmip_op_add_link(ctx->r, &obj->attributes, lb->type,
+                                &lb->made->uid);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_linked_back(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_kmip_op_link_back_t  *lb = ctx->data;
+
+    ctx->r->object = lb->made;
+    ctx->r->id_placeholder = lb->made->uid;
+
+    return NGX_OK;
+}

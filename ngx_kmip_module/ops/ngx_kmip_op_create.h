@@ -86,6 +86,16 @@ ngx_int_t ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj);
 ngx_int_t ngx_kmip_op_store_made(ngx_kmip_op_ctx_t *ctx, uint32_t type,
     ngx_kmip_op_apply_pt make);
 
+/*
+ * After a new object (made) is stored: the object uid gets a Link of the
+ * type to it, written as any attribute change is (Derive Key's base,
+ * Certify's Public Key). The answer stands, and the batch's next items
+ * mean the new object; should that write fail, the item fails with it,
+ * and the new object, stored, keeps its own link. ctx->data is replaced.
+ */
+ngx_int_t ngx_kmip_op_link_back(ngx_kmip_op_ctx_t *ctx, ngx_str_t *uid,
+    uint32_t type, ngx_kmip_object_t *made);
+
 /* a Link of the type to uid among the attributes (ngx_kmip_op_rekey.c) */
 ngx_int_t ngx_kmip_op_add_link(ngx_kmip_req_t *r, ngx_kmip_attrs_t *l,
     uint32_t type, ngx_str_t *uid);

@@ -80,9 +80,6 @@ static ngx_int_t ngx_kmip_op_derive_loaded(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_derive_material(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_derive_stored(ngx_kmip_op_ctx_t *ctx);
-static ngx_int_t ngx_kmip_op_derive_link(ngx_kmip_op_ctx_t *ctx,
-    ngx_kmip_object_t *base);
-static ngx_int_t ngx_kmip_op_derive_linked(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_derive_check_base(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_derive_length(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj, size_t *len);
@@ -300,35 +297,9 @@ ngx_kmip_op_derive_stored(ngx_kmip_op_ctx_t *ctx)
 {
     ngx_kmip_derive_t  *d = ctx->data;
 
-    ctx->uid = d->base;
-
-    return ngx_kmip_op_mutate(ctx, ngx_kmip_op_derive_link,
-                              ngx_kmip_op_derive_linked);
-}
-
-
-static ngx_int_t
-ngx_kmip_op_derive_link(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *base)
-{
-    ngx_kmip_derive_t  *d = ctx->data;
-
-    return ngx_kmip_op_add_link(ctx->r, &base->attributes,
-                                NGX_KMIP_LINK_TYPE_DERIVED_KEY_LINK,
-                                &d->derived->uid);
-}
-
-
-/* the answer stands; the batch's next items mean the new object */
-
-static ngx_int_t
-ngx_kmip_op_derive_linked(ngx_kmip_op_ctx_t *ctx)
-{
-    ngx_kmip_derive_t  *d = ctx->data;
-
-    ctx->r->object = d->derived;
-    ctx->r->id_placeholder = d->derived->uid;
-
-    return NGX_OK;
+    return ngx_kmip_op_link_back(ctx, &d->base,
+                                 NGX_KMIP_LINK_TYPE_DERIVED_KEY_LINK,
+                                 d->derived);
 }
 
 

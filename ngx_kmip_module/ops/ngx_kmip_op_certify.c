@@ -29,8 +29,11 @@
  * implies, as Register sets them; it is valid for kmip_ca_validity from
  * now. The ID Placeholder is the certificate.
  *
- * A Certify without a request, of a Public Key alone, would need a
- * subject KMIP does not carry: it is refused as not supported.
+ * A request without a Unique Identifier is certified alone, linked to no
+ * object: the ID Placeholder is not taken for the key (after a Create Key
+ * Pair it names the private key). A Certify without a request, of a
+ * Public Key alone, would need a subject KMIP does not carry: it is
+ * refused as not supported.
  *
  * Re-certify (1.4 4.8, 2.1 6.1.45) renews a certificate for the same key:
  * the subject and key of the existing certificate, or a request for that

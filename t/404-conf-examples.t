@@ -81,6 +81,8 @@ for my $ex (@examples) {
     my $demo = servroot() . "/t-$ex-demo";
     mkdir $demo; mkdir "$demo/logs"; mkdir "$demo/certs";
     system('cp', "$certs/$_", "$demo/certs/$_") for qw(server.crt server.key ca.crt);
+    # dev.conf's CA for Certify
+    system('cp', "$certs/other-ca.$_", "$demo/certs/kmip-ca.$_") for qw(crt key);
     # what shared-estate.conf names: vCenter's certificate, the users file
     system('cp', "$certs/selfsigned.crt", "$demo/certs/vcenter.crt");
     Test::Nginx::KMIP::_write_file("$demo/kmip.users", "dbkms:{PLAIN}x\n");

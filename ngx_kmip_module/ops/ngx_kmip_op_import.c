@@ -210,7 +210,7 @@ ngx_kmip_op_import_attrs(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
 {
     const char                 **own, *err;
     ngx_kmip_req_t              *r = ctx->r;
-    ngx_kmip_attr_t             *at, *next;
+    ngx_kmip_attr_t             *at;
     ngx_kmip_item_t             *attrs;
     const ngx_kmip_attr_spec_t  *s;
 
@@ -238,8 +238,7 @@ ngx_kmip_op_import_attrs(ngx_kmip_op_ctx_t *ctx, uint32_t object_type,
                                      ngx_strlen(*own), -1);
     }
 
-    for (at = obj->attributes.first; at; at = next) {
-        next = at->next;
+    for (at = obj->attributes.first; at; at = at->next) {
         s = ngx_kmip_attr_spec(at->name, at->name_len);
 
         if (s == NULL || !ngx_kmip_attr_in_version(at, (unsigned) r->version))
@@ -288,7 +287,6 @@ invalid:
 static ngx_int_t
 ngx_kmip_op_import_defaults(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
 {
-    ngx_str_t           asked;
     ngx_kmip_req_t     *r = ctx->r;
     ngx_kmip_attr_t    *at;
     ngx_kmip_item_t    *v;
@@ -304,8 +302,7 @@ ngx_kmip_op_import_defaults(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
         return NGX_ERROR;
     }
 
-    asked = ctx->uid;
-    obj->uid = ngx_kmip_store_valid_uid(&asked) ? asked : made.uid;
+    obj->uid = ngx_kmip_store_valid_uid(&ctx->uid) ? ctx->uid : made.uid;
 
     for (at = made.attributes.first; at; at = at->next) {
         if (ngx_kmip_attrs_find(&obj->attributes, (char *) at->name,

@@ -249,6 +249,13 @@ subtest 'Import: another server\'s object, as it was' => sub {
     $bi = op_ok(one($pon, '2.1', 'Import', ops_uid('42'), @payload),
                 'Import of a name that is no UUID');
     like(uid_of($bi), qr/^[0-9a-f-]{36}$/, 'stored under a UUID of its own');
+    op_ok(one($pon, '2.1', 'Import',
+              ops_uid("x\n2026/01/01 00:00:00 [emerg] forged"), @payload),
+          'Import of a name with a line break in it');
+    like($on->error_log_text, qr/imported as "[0-9a-f-]{36}" was "42"/,
+         'the renaming is in the error log');
+    unlike($on->error_log_text, qr/^2026\/01\/01 00:00:00 \[emerg\] forged/m,
+           'a client\'s name cannot forge a log line');
 };
 
 subtest 'Log' => sub {

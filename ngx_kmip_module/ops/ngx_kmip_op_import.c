@@ -62,6 +62,7 @@ ngx_kmip_op_import(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
     ngx_int_t           rc;
+    ngx_str_t           was;
     ngx_kmip_item_t    *uid, *ot, *replace;
     ngx_kmip_op_ctx_t  *ctx;
     ngx_kmip_object_t  *obj;
@@ -115,10 +116,21 @@ ngx_kmip_op_import(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     if (obj->uid.len != ctx->uid.len
         || ngx_strncmp(obj->uid.data, ctx->uid.data, ctx->uid.len) != 0)
     {
-        /* a name the store cannot keep: the object's own, new */
+        /*
+         * a name the store cannot keep: the object's own, new. The old
+         * name is the client's text: escaped, so a log line stays one
+         */
+
+        if (ngx_kmip_log_text(r->pool, ctx->uid.data, ctx->uid.len, 128,
+                              &was)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
         ngx_log_error(NGX_LOG_INFO, r->log, 0,
                       "kmip: object imported as \"%V\" was \"%V\"",
-                      &obj->uid, &ctx->uid);
+                      &obj->uid, &was);
 
         return ngx_kmip_op_store_new(ctx, obj);
     }

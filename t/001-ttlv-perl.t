@@ -238,4 +238,57 @@ ok(!($m->("Response Message\n", $actual))[0], 'missing lines do not match');
          'runner: an Attribute Index of 1 does not');
 }
 
+# the runner's rule for a Query answer's lists: every operation and object
+# type the case expects, in any order, and more if the server runs more;
+# nothing else in the payload, and no other operation's answer, is loosened
+{
+    my $item = sub {
+        my ($op, @payload) = @_;
+        my ($el) = KMIP::Conformance::parse_xml(
+            qq{<BatchItem><Operation type="Enumeration" value="$op"/>}
+            . '<ResultStatus type="Enumeration" value="Success"/>'
+            . '<ResponsePayload>' . join('', @payload)
+            . '</ResponsePayload></BatchItem>');
+        return KMIP::Conformance::xml_to_item($el, { bind => {} },
+                                              'response');
+    };
+    my $e = sub { qq{<$_[0] type="Enumeration" value="$_[1]"/>} };
+    my $vendor = '<VendorIdentification type="TextString" value="v"/>';
+    my $cmp = sub {
+        KMIP::Conformance::compare_items($_[0], $_[1],
+                                         { bind => {}, t0 => time }, '');
+    };
+    my $exp = $item->('Query', $e->('Operation', 'Query'),
+                      $e->('Operation', 'Get'),
+                      $e->('ObjectType', 'SymmetricKey'), $vendor);
+
+    is($cmp->($exp, $item->('Query', $e->('Operation', 'Get'),
+                            $e->('Operation', 'Create'),
+                            $e->('Operation', 'Query'),
+                            $e->('ObjectType', 'SecretData'),
+                            $e->('ObjectType', 'SymmetricKey'), $vendor)),
+       undef, 'runner: a Query list in another order, with more, matches');
+    like($cmp->($exp, $item->('Query', $e->('Operation', 'Query'),
+                              $e->('ObjectType', 'SymmetricKey'), $vendor)),
+         qr/missing <Operation> .*GET/i,
+         'runner: a Query list without an expected operation does not');
+    like($cmp->($exp, $item->('Query', $e->('Operation', 'Query'),
+                              $e->('Operation', 'Get'), $vendor)),
+         qr/missing <ObjectType>/,
+         'runner: nor one without an expected object type');
+    like($cmp->($exp, $item->('Query', $e->('Operation', 'Query'),
+                              $e->('Operation', 'Get'),
+                              $e->('ObjectType', 'SymmetricKey'),
+                              '<VendorIdentification type="TextString" '
+                              . 'value="w"/>')),
+         qr/VendorIdentification/,
+         'runner: the rest of a Query answer is compared as it is');
+
+    my $create = $item->('Create', $e->('ObjectType', 'SymmetricKey'));
+    like($cmp->($create, $item->('Create', $e->('ObjectType', 'SymmetricKey'),
+                                 $e->('ObjectType', 'SecretData'))),
+         qr/unexpected <ObjectType>/,
+         'runner: another operation\'s Object Type is compared as it is');
+}
+
 done_testing();

@@ -206,3 +206,43 @@ holds no unencrypted PEM private key
 --- must_die
 --- error_log
 "kmip_ca_certificate" directive is duplicate
+
+=== TEST 24: kmip_push with a certificate and no key
+--- stream_server_config
+    kmip;
+    kmip_push https://127.0.0.1:9/kmip certificate=$TEST_NGINX_CERT_DIR/client.crt;
+--- must_die
+--- error_log
+"kmip_push" directive needs both "certificate" and "certificate_key", or neither
+
+=== TEST 25: kmip_push with another certificate's key
+--- stream_server_config
+    kmip;
+    kmip_push https://127.0.0.1:9/kmip certificate=$TEST_NGINX_CERT_DIR/client.crt certificate_key=$TEST_NGINX_CERT_DIR/server.key;
+--- must_die
+--- error_log
+"kmip_push" directive has a "certificate_key" that is not the certificate's key
+
+=== TEST 26: kmip_push to plain http off the loopback
+--- stream_server_config
+    kmip;
+    kmip_push http://192.0.2.1:8080/kmip;
+--- must_die
+--- error_log
+"kmip_push" "http://192.0.2.1:8080/kmip" may use plain "http://" only with a loopback address
+
+=== TEST 27: kmip_push with an unknown parameter
+--- stream_server_config
+    kmip;
+    kmip_push https://127.0.0.1:9/kmip retries=3;
+--- must_die
+--- error_log
+invalid parameter "retries=3"
+
+=== TEST 28: kmip_push of a file that is not there
+--- stream_server_config
+    kmip;
+    kmip_push https://127.0.0.1:9/kmip certificate=$TEST_NGINX_CERT_DIR/none.crt certificate_key=$TEST_NGINX_CERT_DIR/none.key;
+--- must_die
+--- error_log
+"kmip_push" cannot open

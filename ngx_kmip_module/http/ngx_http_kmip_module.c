@@ -89,6 +89,13 @@ static ngx_command_t  ngx_http_kmip_commands[] = {
       offsetof(ngx_http_kmip_loc_conf_t, server.versions),
       NULL },
 
+    { ngx_string("kmip_push"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_kmip_outbox_conf,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_kmip_loc_conf_t, push),
+      NULL },
+
     { ngx_string("kmip_ca_certificate"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_kmip_conf_ca_certificate,
@@ -362,6 +369,7 @@ ngx_http_kmip_create_loc_conf(ngx_conf_t *cf)
     conf->max_message_size = NGX_CONF_UNSET_SIZE;
     conf->audit = NGX_CONF_UNSET_PTR;
     conf->cache_set = NGX_CONF_UNSET;
+    conf->push = NGX_CONF_UNSET_PTR;
 
     ngx_kmip_access_conf_init(&conf->access);
 
@@ -406,6 +414,20 @@ ngx_http_kmip_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_merge_ptr_value(conf->push, prev->push, NULL);
+
+    if (conf->push) {
+        if (ngx_kmip_outbox_init(cf, conf->push, clcf->resolver,
+                                 clcf->resolver_timeout)
+            != NGX_CONF_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        conf->server.push = ngx_kmip_outbox_send;
+        conf->server.push_data = conf->push;
     }
 
     /* the node's map from Unique Identifier to Key Protect key, one zone

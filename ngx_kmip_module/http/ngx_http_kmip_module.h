@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_kmip_kp_conf.h"
+#include "ngx_kmip_outbox.h"
 #include "ngx_kmip_cache.h"
 #include "ngx_kmip_op_store.h"
 #include "ngx_kmip_transport.h"
@@ -49,6 +50,7 @@ typedef struct {
     ngx_kmip_cache_t           *cache;          /* NULL: off */
     ngx_flag_t                  cache_set;
     ngx_kmip_kp_conf_t          keyprotect;
+    ngx_kmip_outbox_t          *push;           /* kmip_push */
     ngx_kmip_server_conf_t      server;
 } ngx_http_kmip_loc_conf_t;
 

@@ -110,6 +110,8 @@ static void ngx_kmip_http_done(ngx_kmip_http_ctx_t *ctx, CURLcode code);
 static ngx_kmip_http_ctx_t *ngx_kmip_http_create_ctx(
     ngx_kmip_http_req_t *r);
 static void ngx_kmip_http_set_options(ngx_kmip_http_ctx_t *ctx, u_char *url);
+static void ngx_kmip_http_client_cert(CURL *easy,
+    ngx_kmip_http_peer_t *peer);
 static ngx_int_t ngx_kmip_http_set_method(ngx_kmip_http_ctx_t *ctx);
 static ngx_int_t ngx_kmip_http_attempt(ngx_kmip_http_ctx_t *ctx);
 static void ngx_kmip_http_resolve_handler(ngx_resolver_ctx_t *rctx);
@@ -896,9 +898,35 @@ ngx_kmip_http_set_options(ngx_kmip_http_ctx_t *ctx, u_char *url)
                          (char *) peer->ca_file.data);
     }
 
+    if (peer->cert.len) {
+        ngx_kmip_http_client_cert(ctx->easy, peer);
+    }
+
     if (r->headers) {
         curl_easy_setopt(ctx->easy, CURLOPT_HTTPHEADER, r->headers);
     }
+}
+
+
+/* the peer's client certificate and key, from memory (curl copies both) */
+
+static void
+ngx_kmip_http_client_cert(CURL *easy, ngx_kmip_http_peer_t *peer)
+{
+    struct curl_blob  blob;
+
+    blob.data = peer->cert.data;
+    blob.len = peer->cert.len;
+    blob.flags = CURL_BLOB_COPY;
+
+    curl_easy_setopt(easy, CURLOPT_SSLCERT_BLOB, &blob);
+    curl_easy_setopt(easy, CURLOPT_SSLCERTTYPE, "PEM");
+
+    blob.data = peer->cert_key.data;
+    blob.len = peer->cert_key.len;
+
+    curl_easy_setopt(easy, CURLOPT_SSLKEY_BLOB, &blob);
+    curl_easy_setopt(easy, CURLOPT_SSLKEYTYPE, "PEM");
 }
 
 

@@ -44,6 +44,13 @@ typedef struct {
 
     ngx_str_t                   ca_file;        /* CURLOPT_CAINFO; empty:
                                                    curl's default store */
+    ngx_str_t                   cert;           /* a client certificate
+                                                   and its key, PEM, in
+                                                   memory (read at
+                                                   configuration, so no
+                                                   handshake reads a
+                                                   file); empty: none */
+    ngx_str_t                   cert_key;
     ngx_resolver_t             *resolver;
     ngx_msec_t                  resolver_timeout;
 } ngx_kmip_http_peer_t;

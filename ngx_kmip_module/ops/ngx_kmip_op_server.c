@@ -240,6 +240,24 @@ ngx_kmip_op_query(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                 return NGX_ERROR;
             }
         }
+
+        /*
+         * Notify and Put are the server's requests to a client, not
+         * requests it serves: listed when it sends them (kmip_push)
+         */
+
+        if (r->conf->push && r->store
+            && (ngx_kmip_ttlv_add_enum(&r->alloc, payload,
+                                       NGX_KMIP_TAG_OPERATION,
+                                       NGX_KMIP_OP_NOTIFY)
+                == NULL
+                || ngx_kmip_ttlv_add_enum(&r->alloc, payload,
+                                          NGX_KMIP_TAG_OPERATION,
+                                          NGX_KMIP_OP_PUT)
+                   == NULL))
+        {
+            return NGX_ERROR;
+        }
     }
 
     /*

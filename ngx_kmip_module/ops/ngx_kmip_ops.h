@@ -39,6 +39,14 @@ typedef struct {
 } ngx_kmip_version_t;
 
 
+/*
+ * sends a message of the server's own to a client (kmip_push): data is
+ * the transport's, message a TTLV Request Message, what names it in logs
+ */
+typedef ngx_int_t (*ngx_kmip_push_pt)(void *data, ngx_str_t *message,
+    ngx_str_t *what);
+
+
 typedef struct {
     ngx_array_t                *versions;       /* ngx_kmip_version_t */
     ngx_str_t                   vendor;
@@ -58,6 +66,10 @@ typedef struct {
                                                    no Certify */
     struct evp_pkey_st         *ca_key;         /* kmip_ca_certificate_key */
     time_t                      ca_validity;    /* kmip_ca_validity */
+    ngx_kmip_push_pt            push;           /* kmip_push: Notify and
+                                                   Put to a client's
+                                                   endpoint; NULL: none */
+    void                       *push_data;
 } ngx_kmip_server_conf_t;
 
 

@@ -12,6 +12,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_transport.h"
+#include "ngx_kmip_push.h"
 
 
 /* "<16 hex digits>-<connection>-<request>" */
@@ -229,6 +230,9 @@ ngx_kmip_req_response(ngx_kmip_req_t *r, size_t *sizep)
     size_t            size;
     ngx_uint_t        i;
     ngx_kmip_item_t  *response;
+
+    /* what the batch did is done, whether or not its answer fits */
+    ngx_kmip_push_batch(r);
 
     response = ngx_kmip_response_build(&r->alloc, r->msg.major, r->msg.minor,
                                        ngx_time(), r->results, r->nresults);

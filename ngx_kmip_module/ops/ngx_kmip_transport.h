@@ -58,7 +58,8 @@ void ngx_kmip_req_correlation(ngx_kmip_req_t *r, ngx_atomic_uint_t conn,
  * The Response Message of r->results, in the request's protocol version,
  * checked against the client's Maximum Response Size, which counts the
  * TTLV encoding in every transport; *size is that TTLV size. NULL: no
- * memory.
+ * memory. Called once the batch is over, it also pushes what the batch
+ * made or changed to the server's kmip_push endpoint (ngx_kmip_push.h).
  */
 ngx_kmip_item_t *ngx_kmip_req_response(ngx_kmip_req_t *r, size_t *size);
 

@@ -89,6 +89,13 @@ static ngx_command_t  ngx_stream_kmip_commands[] = {
       offsetof(ngx_stream_kmip_srv_conf_t, access.credentials),
       NULL },
 
+    { ngx_string("kmip_push"),
+      NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_1MORE,
+      ngx_kmip_outbox_conf,
+      NGX_STREAM_SRV_CONF_OFFSET,
+      offsetof(ngx_stream_kmip_srv_conf_t, push),
+      NULL },
+
     { ngx_string("kmip_ca_certificate"),
       NGX_STREAM_MAIN_CONF|NGX_STREAM_SRV_CONF|NGX_CONF_TAKE1,
       ngx_kmip_conf_ca_certificate,
@@ -430,6 +437,7 @@ ngx_stream_kmip_create_srv_conf(ngx_conf_t *cf)
     conf->first_request_timeout = NGX_CONF_UNSET_MSEC;
     conf->read_timeout = NGX_CONF_UNSET_MSEC;
     conf->send_timeout = NGX_CONF_UNSET_MSEC;
+    conf->push = NGX_CONF_UNSET_PTR;
     ngx_kmip_server_conf_init(&conf->server);
     ngx_kmip_access_conf_init(&conf->access);
 
@@ -444,6 +452,7 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_stream_kmip_srv_conf_t *conf = child;
 
     ngx_stream_kmip_ssl_conf_t  *sslcf;
+    ngx_stream_core_srv_conf_t  *cscf;
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_size_value(conf->max_message_size, prev->max_message_size,
@@ -459,6 +468,23 @@ ngx_stream_kmip_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
         != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_merge_ptr_value(conf->push, prev->push, NULL);
+
+    if (conf->push) {
+        cscf = ngx_stream_conf_get_module_srv_conf(cf,
+                                                   ngx_stream_core_module);
+
+        if (ngx_kmip_outbox_init(cf, conf->push, cscf->resolver,
+                                 cscf->resolver_timeout)
+            != NGX_CONF_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        conf->server.push = ngx_kmip_outbox_send;
+        conf->server.push_data = conf->push;
     }
 
     if (conf->enable) {

@@ -17,6 +17,7 @@
 #include "ngx_kmip_ops.h"
 #include "ngx_kmip_op_crypto.h"
 #include "ngx_kmip_kp.h"
+#include "ngx_kmip_outbox.h"
 #include "ngx_kmip_transport.h"
 
 
@@ -43,6 +44,8 @@ typedef struct {
                                                    scope with its own
                                                    key_ring or root_key,
                                                    or NULL */
+
+    ngx_kmip_outbox_t          *push;           /* kmip_push */
 
     ngx_kmip_server_conf_t      server;
 } ngx_stream_kmip_srv_conf_t;

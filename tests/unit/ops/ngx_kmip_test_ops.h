@@ -75,6 +75,8 @@ void t_interop(ngx_uint_t on);
 void t_operations(ngx_kmip_opset_t set);
 /* Certify's CA (X509 *, EVP_PKEY *); NULL, NULL: none */
 void t_ca(void *ca, void *key);
+/* the server's sender of Notify and Put (kmip_push), NULL: none */
+void t_push(ngx_kmip_push_pt push, void *data);
 /* the client's scope for the next requests; NULL: a server without
    scopes */
 void t_scope(ngx_kmip_scope_t *scope);
@@ -244,6 +246,7 @@ ngx_str_t *t_register_bytes(ngx_uint_t major, uint32_t type, int64_t alg,
 
 /* the test groups (test_ops_*.c) */
 void t_lifecycle(void);
+void t_push_ops(void);
 void t_attributes(void);
 void t_batches(void);
 void t_store_failures(void);

@@ -68,6 +68,14 @@ t_interop(ngx_uint_t on)
 
 
 void
+t_push(ngx_kmip_push_pt push, void *data)
+{
+    t_conf.push = push;
+    t_conf.push_data = data;
+}
+
+
+void
 t_ca(void *ca, void *key)
 {
     t_conf.ca = ca;
@@ -1281,6 +1289,7 @@ main(void)
         t_certify_ops();
         t_blob_objects();
         t_import_ops();
+        t_push_ops();
         t_transport();
         t_scopes();
         t_pkeys();

@@ -13,6 +13,7 @@
 #include "ngx_kmip_op_pkey.h"
 #include "ngx_kmip_op_keypair.h"
 #include "ngx_kmip_op_work.h"
+#include "ngx_kmip_op_template.h"
 
 
 /*
@@ -41,6 +42,7 @@ typedef struct {
 } ngx_kmip_op_keygen_t;
 
 
+static ngx_int_t ngx_kmip_op_keypair_templated(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_keypair_objects(ngx_kmip_op_keypair_t *kp);
 static ngx_int_t ngx_kmip_op_keypair_params(ngx_kmip_op_keypair_t *kp);
 static ngx_int_t ngx_kmip_op_keypair_object(ngx_kmip_op_keypair_t *kp,
@@ -58,11 +60,24 @@ static void ngx_kmip_op_keygen_work(void *data);
 static void ngx_kmip_op_keygen_done(void *data, ngx_uint_t gone);
 
 
+/*
+ * Each container's templates apply to it alone (1.4 4.2), its own
+ * attributes over its templates'; an attribute of one instance that ends
+ * up in both the common container and a key's own is refused, as when a
+ * request gives it in both
+ */
+static const uint32_t  ngx_kmip_op_keypair_containers[] = {
+    NGX_KMIP_TAG_COMMON_TEMPLATE_ATTRIBUTE,
+    NGX_KMIP_TAG_PRIVATE_KEY_TEMPLATE_ATTRIBUTE,
+    NGX_KMIP_TAG_PUBLIC_KEY_TEMPLATE_ATTRIBUTE,
+    0
+};
+
+
 ngx_int_t
 ngx_kmip_op_create_key_pair(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    ngx_int_t               rc;
     ngx_kmip_op_ctx_t      *ctx;
     ngx_kmip_op_keypair_t  *kp;
 
@@ -81,6 +96,19 @@ ngx_kmip_op_create_key_pair(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     kp->what = "Create Key Pair";
     kp->store = ngx_kmip_op_keypair_store;
     ctx->data = kp;
+
+    /* the templates the three containers name (1.x), read first */
+
+    return ngx_kmip_op_templates(ctx, ngx_kmip_op_keypair_containers,
+                                 ngx_kmip_op_keypair_templated);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_keypair_templated(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_int_t               rc;
+    ngx_kmip_op_keypair_t  *kp = ctx->data;
 
     rc = ngx_kmip_op_keypair_objects(kp);
 

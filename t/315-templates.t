@@ -4,7 +4,7 @@
 # unknown name is Item Not Found and makes nothing; Get of the template
 # answers its Template structure; Locate by Name and by Object Type;
 # Activate refused; Destroy; Query lists Template in 1.x only, and 2.1 has
-# none.
+# none, and a 2.1 Get of a 1.x Template is refused.
 
 use strict;
 use warnings;
@@ -84,6 +84,9 @@ subtest 'Get and Get Attributes of the Template' => sub {
     is(join(',', map { kmip_value($_, 'Attribute Name') } @a),
        'Cryptographic Algorithm,Cryptographic Length,Cryptographic Usage Mask',
        'as registered');
+
+    op_fail(one('2.1', 'Get', ops_uid($tmpl)), R_INVALID_OBJECT_TYPE,
+            '2.1 Get of the Template', qr/1\.x/);
 
     my $at = key_attrs($tmpl);
     is($at->{Name}{'Name Value'}, 't315-aes', 'its Name');

@@ -151,6 +151,14 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
         break;
 
     case NGX_KMIP_OBJECT_TYPE_TEMPLATE:
+        if (r->version >= NGX_KMIP_VERSION(2, 0)) {
+            /* 2.0 has no such object type to answer with */
+            return ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
+                                        "object \"%V\" is a Template, a "
+                                        "KMIP 1.x object", &ctx->uid);
+        }
+
         rc = ngx_kmip_op_template_get(ctx, payload);
         break;
 

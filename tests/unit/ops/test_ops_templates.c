@@ -294,6 +294,10 @@ t_template_use(void)
              == NGX_KMIP_OBJECT_TYPE_TEMPLATE,
           "Get of a Template: its Template structure, three Attributes");
 
+    out = t_one(2, 1, NGX_KMIP_OP_GET, &tmpl);
+    t_expect(&out[0], NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
+             "2.1 Get of a Template: Invalid Object Type, 2.0 has none");
+
     out = t_create_named(aes, 0);
     uid = t_uid_of(&out[0]);
     CHECK(uid && t_kept_num(uid, "Cryptographic Algorithm")

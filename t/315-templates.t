@@ -71,6 +71,8 @@ op_fail(register_template('1.4', 't315-state', @aes,
 op_fail(register_template('1.4', 't315-named', @aes,
                           a1('Name', name_item('inside'))),
         R_INVALID_FIELD, 'a Template holding a Name', qr/names the template/);
+op_fail(register_template('1.4', 't315-aes', @aes),
+        R_INVALID_FIELD, 'a second Template of that Name', qr/already/);
 op_fail(register_template('2.1', 't315-v2', @aes),
         R_INVALID_FIELD, '2.1 Register of a Template');
 

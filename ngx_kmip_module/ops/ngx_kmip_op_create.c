@@ -68,6 +68,7 @@ static ngx_uint_t ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_created(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_create_templated(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_register_templated(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_register_new(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_des_key(const EVP_CIPHER *cipher, u_char *key,
     size_t len);
 static const ngx_kmip_item_t *ngx_kmip_op_attr_container(ngx_kmip_req_t *r,
@@ -1318,7 +1319,20 @@ ngx_kmip_op_register_templated(ngx_kmip_op_ctx_t *ctx)
         return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
+    if (type == NGX_KMIP_OBJECT_TYPE_TEMPLATE) {
+        /* a template's name must find it alone */
+        ctx->obj = obj;
+        return ngx_kmip_op_template_unique(ctx, ngx_kmip_op_register_new);
+    }
+
     return ngx_kmip_op_store_new(ctx, obj);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_register_new(ngx_kmip_op_ctx_t *ctx)
+{
+    return ngx_kmip_op_store_new(ctx, ctx->obj);
 }
 
 

@@ -52,6 +52,11 @@ typedef struct {
 
 static ngx_int_t ngx_kmip_op_template_attr(ngx_kmip_op_ctx_t *ctx,
     const ngx_kmip_item_t *item, ngx_kmip_attrs_t *seen);
+static ngx_int_t ngx_kmip_op_template_unique_listed(
+    ngx_kmip_op_ctx_t *actx);
+static ngx_kmip_object_t *ngx_kmip_op_template_find(
+    ngx_kmip_store_op_t *sop, const ngx_kmip_item_t *name,
+    ngx_kmip_object_t *after);
 static ngx_kmip_item_t *ngx_kmip_op_template_decode(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_templates_listed(ngx_kmip_op_ctx_t *actx);
@@ -200,6 +205,98 @@ ngx_kmip_op_template_attr(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *item,
 
 
 ngx_int_t
+ngx_kmip_op_template_unique(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
+{
+    ngx_kmip_op_ctx_t        *actx;
+    ngx_kmip_op_templates_t  *t;
+
+    if (ngx_kmip_attrs_find(&ctx->obj->attributes, "Name", 4, -1) == NULL) {
+        return next(ctx);
+    }
+
+    actx = ngx_kmip_op_ctx(ctx->r, ctx->in, ctx->out);
+    t = ngx_pcalloc(ctx->r->pool, sizeof(ngx_kmip_op_templates_t));
+    if (actx == NULL || t == NULL) {
+        return NGX_ERROR;
+    }
+
+    t->ctx = ctx;
+    t->next = next;
+    actx->data = t;
+
+    return ngx_kmip_op_list(actx, &t->list,
+                            ngx_kmip_op_template_unique_listed);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_template_unique_listed(ngx_kmip_op_ctx_t *actx)
+{
+    ngx_kmip_attr_t          *at;
+    ngx_kmip_item_t          *value;
+    ngx_kmip_op_templates_t  *t = actx->data;
+
+    if (ngx_kmip_op_store_lost(actx, "list")) {
+        return NGX_OK;
+    }
+
+    for (at = t->ctx->obj->attributes.first; at; at = at->next) {
+        if (at->value && ngx_kmip_attr_name_is(at, "Name")
+            && ngx_kmip_op_template_find(actx->sop, at->value, NULL))
+        {
+            break;
+        }
+    }
+
+    if (ngx_kmip_op_list_release(actx->r, &t->list, actx->sop) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (at) {
+        value = ngx_kmip_ttlv_find(at->value, NGX_KMIP_TAG_NAME_VALUE);
+
+        return ngx_kmip_result_fail(actx->r, actx->out,
+                                    NGX_KMIP_REASON_INVALID_FIELD,
+                                    "a Template is named \"%*s\" already",
+                                    value ? value->v.str.len : 0,
+                                    value ? value->v.str.data : NULL);
+    }
+
+    return t->next(t->ctx);
+}
+
+
+/*
+ * The next live Template of a list (after the one given, or from the
+ * first) that bears the Name, or NULL
+ */
+
+static ngx_kmip_object_t *
+ngx_kmip_op_template_find(ngx_kmip_store_op_t *sop,
+    const ngx_kmip_item_t *name, ngx_kmip_object_t *after)
+{
+    ngx_uint_t          k;
+    ngx_kmip_object_t  *objs;
+
+    objs = sop->objects->elts;
+
+    for (k = after ? (ngx_uint_t) (after - objs) + 1 : 0;
+         k < sop->objects->nelts;
+         k++)
+    {
+        if (!objs[k].destroyed
+            && objs[k].object_type == NGX_KMIP_OBJECT_TYPE_TEMPLATE
+            && ngx_kmip_op_template_named(&objs[k], name))
+        {
+            return &objs[k];
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_int_t
 ngx_kmip_op_template_get(ngx_kmip_op_ctx_t *ctx, ngx_kmip_item_t *payload)
 {
     ngx_kmip_item_t  *tmpl;
@@ -329,21 +426,18 @@ static ngx_int_t
 ngx_kmip_op_templates_listed(ngx_kmip_op_ctx_t *actx)
 {
     uint32_t                  reason;
-    ngx_str_t                 uid;
-    ngx_uint_t                i, k, found;
+    ngx_uint_t                i;
     const char               *why;
     ngx_kmip_req_t           *r = actx->r;
     ngx_kmip_item_t          *value;
-    ngx_kmip_object_t        *objs;
+    ngx_kmip_object_t        *obj;
     ngx_kmip_op_named_t      *nm;
-    ngx_kmip_store_op_t      *sop = actx->sop;
     ngx_kmip_op_templates_t  *t = actx->data;
 
     if (ngx_kmip_op_store_lost(actx, "list")) {
         return NGX_OK;
     }
 
-    objs = sop->objects->elts;
     nm = t->named.elts;
     why = NULL;
     reason = 0;
@@ -351,47 +445,33 @@ ngx_kmip_op_templates_listed(ngx_kmip_op_ctx_t *actx)
 
     for (i = 0; why == NULL && i < t->named.nelts; i++) {
         value = ngx_kmip_ttlv_find(nm[i].name, NGX_KMIP_TAG_NAME_VALUE);
-        found = 0;
+        obj = ngx_kmip_op_template_find(actx->sop, nm[i].name, NULL);
 
-        for (k = 0; k < sop->objects->nelts; k++) {
-            if (objs[k].destroyed
-                || objs[k].object_type != NGX_KMIP_OBJECT_TYPE_TEMPLATE
-                || !ngx_kmip_op_template_named(&objs[k], nm[i].name))
-            {
-                continue;
-            }
-
-            if (found++) {
-                /* two nodes registered one name at once: neither wins */
-                why = "names more than one Template";
-                reason = NGX_KMIP_REASON_INVALID_FIELD;
-                break;
-            }
-
-            if (ngx_kmip_op_archived(&objs[k])) {
-                why = "names an archived Template: Recover it first";
-                reason = NGX_KMIP_REASON_OBJECT_ARCHIVED;
-                break;
-            }
-
-            uid.len = objs[k].uid.len;
-            uid.data = ngx_pstrdup(r->pool, &objs[k].uid);
-
-            if (uid.data == NULL) {
-                return NGX_ERROR;
-            }
-
-            nm[i].uid = uid;
-        }
-
-        if (why == NULL && !found) {
+        if (obj == NULL) {
             /* 1.4 11.2, 11.3, 11.4: "Templates that do not exist" */
             why = "names no Template";
             reason = NGX_KMIP_REASON_ITEM_NOT_FOUND;
+
+        } else if (ngx_kmip_op_template_find(actx->sop, nm[i].name, obj)) {
+            /* two nodes registered one name at once: neither wins */
+            why = "names more than one Template";
+            reason = NGX_KMIP_REASON_INVALID_FIELD;
+
+        } else if (ngx_kmip_op_archived(obj)) {
+            why = "names an archived Template: Recover it first";
+            reason = NGX_KMIP_REASON_OBJECT_ARCHIVED;
+
+        } else {
+            nm[i].uid.len = obj->uid.len;
+            nm[i].uid.data = ngx_pstrdup(r->pool, &obj->uid);
+
+            if (nm[i].uid.data == NULL) {
+                return NGX_ERROR;
+            }
         }
     }
 
-    if (ngx_kmip_op_list_release(r, &t->list, sop) != NGX_OK) {
+    if (ngx_kmip_op_list_release(r, &t->list, actx->sop) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -29,6 +29,14 @@
 ngx_int_t ngx_kmip_op_template_read(ngx_kmip_op_ctx_t *ctx,
     const ngx_kmip_item_t *tmpl, ngx_str_t *bytes);
 
+/*
+ * Before a new Template (ctx->obj) is stored: no live Template bears any
+ * of its Names already (1.4 11.4: Invalid Field), so that a name finds
+ * one template; then next(ctx). One list of the store, as Locate's.
+ */
+ngx_int_t ngx_kmip_op_template_unique(ngx_kmip_op_ctx_t *ctx,
+    ngx_kmip_op_next_pt next);
+
 /* Get's: the Template structure as registered, appended to payload */
 ngx_int_t ngx_kmip_op_template_get(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_item_t *payload);

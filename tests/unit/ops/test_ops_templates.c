@@ -279,6 +279,12 @@ t_template_use(void)
     }
 
     tmpl = *uid;
+
+    out = t_register_template(1, "tmpl-aes",
+                              NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES, 256,
+                              NULL, 0, 0);
+    t_expect(&out[0], NGX_KMIP_REASON_INVALID_FIELD,
+             "a second Template of the same Name: Invalid Field");
     kept = ngx_kmip_store_memory_find(t_mem, &tmpl);
     CHECK(kept && kept->object_type == NGX_KMIP_OBJECT_TYPE_TEMPLATE
           && t_kept_num(&tmpl, "State") == -1

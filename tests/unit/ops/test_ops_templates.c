@@ -19,6 +19,9 @@
 #include "ngx_kmip_test_ops.h"
 
 
+#define T_AES  NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES
+
+
 /* a Name structure in parent: a template named, or the attribute's value */
 
 static void
@@ -128,19 +131,19 @@ t_template_register(void)
 {
     ngx_kmip_response_item_t  *out;
 
-    out = t_register_template(1, "t-state", NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES,
+    out = t_register_template(1, "t-state", T_AES,
                               0, "State", NGX_KMIP_TYPE_ENUMERATION,
                               NGX_KMIP_STATE_ACTIVE);
     t_expect(&out[0], NGX_KMIP_REASON_INVALID_FIELD,
              "a Template with a State: Invalid Field");
 
-    out = t_register_template(1, "t-date", NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES,
+    out = t_register_template(1, "t-date", T_AES,
                               0, "Initial Date", NGX_KMIP_TYPE_DATE_TIME,
                               1700000000);
     t_expect(&out[0], NGX_KMIP_REASON_INVALID_FIELD,
              "a Template with an Initial Date: Invalid Field");
 
-    out = t_register_template(1, "t-fresh", NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES,
+    out = t_register_template(1, "t-fresh", T_AES,
                               0, "Fresh", NGX_KMIP_TYPE_BOOLEAN, 1);
     t_expect(&out[0], NGX_KMIP_REASON_INVALID_FIELD,
              "a Template with Fresh: Invalid Field");
@@ -149,7 +152,7 @@ t_template_register(void)
     t_expect(&out[0], NGX_KMIP_REASON_INVALID_FIELD,
              "a Template without attributes: Invalid Field");
 
-    out = t_register_template(2, "t-v2", NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_AES,
+    out = t_register_template(2, "t-v2", T_AES,
                               0, NULL, 0, 0);
     t_expect(&out[0], NGX_KMIP_REASON_INVALID_FIELD,
              "a Template in 2.1: Invalid Field, 2.0 has none");
@@ -212,8 +215,8 @@ static void
 t_template_key_pair(void)
 {
     t_request_t               *t;
-    ngx_str_t                 *uid;
-    ngx_kmip_item_t           *p, *common, *priv, *pub, *u;
+    ngx_str_t                 *uid, priv;
+    ngx_kmip_item_t           *p, *common, *pv, *pub, *u;
     ngx_kmip_response_item_t  *out;
 
     out = t_register_template(1, "tmpl-ec",
@@ -229,12 +232,12 @@ t_template_key_pair(void)
     p = t_item(t, NGX_KMIP_OP_CREATE_KEY_PAIR);
     common = ngx_kmip_ttlv_add_struct(t_alloc(), p,
                                       NGX_KMIP_TAG_COMMON_TEMPLATE_ATTRIBUTE);
-    priv = ngx_kmip_ttlv_add_struct(t_alloc(), p,
-                                 NGX_KMIP_TAG_PRIVATE_KEY_TEMPLATE_ATTRIBUTE);
+    pv = ngx_kmip_ttlv_add_struct(t_alloc(), p,
+                                  NGX_KMIP_TAG_PRIVATE_KEY_TEMPLATE_ATTRIBUTE);
     pub = ngx_kmip_ttlv_add_struct(t_alloc(), p,
                                  NGX_KMIP_TAG_PUBLIC_KEY_TEMPLATE_ATTRIBUTE);
     t_name(common, "tmpl-ec");
-    t_attr(priv, 1, "Cryptographic Usage Mask",
+    t_attr(pv, 1, "Cryptographic Usage Mask",
            NGX_KMIP_TAG_CRYPTOGRAPHIC_USAGE_MASK, NGX_KMIP_TYPE_INTEGER,
            NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_SIGN);
     t_attr(pub, 1, "Cryptographic Usage Mask",
@@ -243,9 +246,10 @@ t_template_key_pair(void)
     out = t_run(t);
 
     u = t_find(&out[0], NGX_KMIP_TAG_PRIVATE_KEY_UNIQUE_IDENTIFIER);
+    priv.len = u ? u->v.str.len : 0;
+    priv.data = u ? (u_char *) u->v.str.data : NULL;
     CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS && u
-          && t_kept_num(&(ngx_str_t) { u->v.str.len, (u_char *) u->v.str.data },
-                        "Cryptographic Algorithm")
+          && t_kept_num(&priv, "Cryptographic Algorithm")
              == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_EC,
           "Create Key Pair naming a Template in its Common "
           "Template-Attribute: an EC pair");

@@ -1,6 +1,6 @@
 # Templates (KMIP 1.x, 1.4 2.2.6), over TLS on Key Protect: a Template
 # registered with its attributes and its Name; Create naming it, one
-# overriding its length; the key's attributes are the template's; an
+# overriding its length, and a key pair naming one; the key's attributes are the template's; an
 # unknown name is Item Not Found and makes nothing; Get of the template
 # answers its Template structure; Locate by Name and by Object Type;
 # Activate refused; Destroy; Query lists Template in 1.x only, and 2.1 has
@@ -126,6 +126,29 @@ subtest 'Create naming the Template' => sub {
             qr/no-such-template/);
     is($kp->count(method => 'POST', path => qr{/keys$}), 0,
        'nothing is made');
+};
+
+subtest 'Create Key Pair naming a Template in its Common Template-Attribute' => sub {
+    my $ec = uid_of(op_ok(register_template('1.4', 't315-ec',
+        a1('Cryptographic Algorithm', E('Cryptographic Algorithm', 'EC')),
+        a1('Cryptographic Length', I('Cryptographic Length', 256))),
+        'Register of an EC Template'));
+    my $bi = op_ok(one('1.4', 'Create Key Pair',
+        S('Common Template-Attribute', [ name_item('t315-ec') ]),
+        S('Private Key Template-Attribute', [
+            a1('Cryptographic Usage Mask', I('Cryptographic Usage Mask', 1)) ]),
+        S('Public Key Template-Attribute', [
+            a1('Cryptographic Usage Mask', I('Cryptographic Usage Mask', 2)) ])),
+        'Create Key Pair naming it');
+    for my $which ('Private', 'Public') {
+        my $at = key_attrs(kmip_value($bi, 'Response Payload',
+                                      "$which Key Unique Identifier"));
+        is(kmip_enum_name('Cryptographic Algorithm',
+                          $at->{'Cryptographic Algorithm'} // 0),
+           'EC', "the \L$which\E key is the template's EC");
+        is($at->{'Cryptographic Length'}, 256, "of its length");
+    }
+    op_ok(one('1.4', 'Destroy', ops_uid($ec)), 'the EC Template destroyed');
 };
 
 subtest 'Locate, Activate and Destroy of the Template' => sub {

@@ -1,10 +1,10 @@
 # Templates (KMIP 1.x, 1.4 2.2.6), over TLS on Key Protect: a Template
 # registered with its attributes and its Name; Create naming it, one
-# overriding its length, and a key pair naming one; the key's attributes are the template's; an
-# unknown name is Item Not Found and makes nothing; Get of the template
-# answers its Template structure; Locate by Name and by Object Type;
-# Activate refused; Destroy; Query lists Template in 1.x only, and 2.1 has
-# none, and a 2.1 Get of a 1.x Template is refused.
+# overriding its length, and a key pair naming one; the keys' attributes
+# are the template's; an unknown name is Item Not Found and makes
+# nothing; Get of the template answers its Template structure; Locate by
+# Name and by Object Type; Activate refused; Destroy; Query lists Template
+# in 1.x only, 2.1 has none, and a 2.1 Get of a 1.x Template is refused.
 
 use strict;
 use warnings;
@@ -37,6 +37,10 @@ sub register_template {
                $v =~ /^2/ ? attrs2(name_item($name))
                           : tmpl1(a1('Name', name_item($name))),
                S('Template', [ @attrs ]));
+}
+
+sub mask {
+    a1('Cryptographic Usage Mask', I('Cryptographic Usage Mask', $_[0]));
 }
 
 sub key_attrs {
@@ -128,17 +132,15 @@ subtest 'Create naming the Template' => sub {
        'nothing is made');
 };
 
-subtest 'Create Key Pair naming a Template in its Common Template-Attribute' => sub {
+subtest 'Create Key Pair naming a Template in its Common container' => sub {
     my $ec = uid_of(op_ok(register_template('1.4', 't315-ec',
         a1('Cryptographic Algorithm', E('Cryptographic Algorithm', 'EC')),
         a1('Cryptographic Length', I('Cryptographic Length', 256))),
         'Register of an EC Template'));
     my $bi = op_ok(one('1.4', 'Create Key Pair',
         S('Common Template-Attribute', [ name_item('t315-ec') ]),
-        S('Private Key Template-Attribute', [
-            a1('Cryptographic Usage Mask', I('Cryptographic Usage Mask', 1)) ]),
-        S('Public Key Template-Attribute', [
-            a1('Cryptographic Usage Mask', I('Cryptographic Usage Mask', 2)) ])),
+        S('Private Key Template-Attribute', [ mask(1) ]),
+        S('Public Key Template-Attribute', [ mask(2) ])),
         'Create Key Pair naming it');
     for my $which ('Private', 'Public') {
         my $at = key_attrs(kmip_value($bi, 'Response Payload',

@@ -10,6 +10,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
+#include "ngx_kmip_op_template.h"
 
 
 /*
@@ -33,11 +34,12 @@
  * calls, records and views live in a pool of its own, destroyed once the
  * Unique Identifiers found are copied out, so that a batch of Locate items
  * holds one Locate's worth at a time; and a batch takes a few Locate items
- * only (each one is up to 1 + NGX_KMIP_STORE_LIST_MAX Key Protect calls).
+ * only (each one is up to 1 + NGX_KMIP_STORE_LIST_MAX Key Protect calls),
+ * the items that name or register a template counted with them, as they
+ * list the store too (ngx_kmip_op_template.c).
  */
 
 
-#define NGX_KMIP_LOCATE_BATCH_MAX   4
 
 
 typedef struct {
@@ -63,33 +65,14 @@ ngx_int_t
 ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    ngx_uint_t                n;
     const char               *err;
     ngx_kmip_attr_t           at, *w;
     ngx_kmip_locate_t        *lc;
     ngx_kmip_op_ctx_t        *ctx;
     const ngx_kmip_item_t    *item;
-    ngx_kmip_request_item_t  *bi;
 
-    if (ngx_kmip_op_no_store(r, out)) {
+    if (ngx_kmip_op_no_store(r, out) || ngx_kmip_op_lists_over(r, out)) {
         return NGX_OK;
-    }
-
-    n = 0;
-
-    for (bi = r->msg.items; bi <= in && bi < r->msg.items + r->msg.nitems;
-         bi++)
-    {
-        if (bi->operation == NGX_KMIP_OP_LOCATE) {
-            n++;
-        }
-    }
-
-    if (n > NGX_KMIP_LOCATE_BATCH_MAX) {
-        return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_REASON_ILLEGAL_OPERATION,
-                                    "at most %d Locate items in one request "
-                                    "message", NGX_KMIP_LOCATE_BATCH_MAX);
     }
 
     ctx = ngx_kmip_op_ctx(r, in, out);
@@ -493,6 +476,42 @@ ngx_kmip_op_located(ngx_kmip_op_ctx_t *ctx)
     ctx->out->payload = payload;
 
     return NGX_OK;
+}
+
+
+/*
+ * 1 when the batch's items so far, the running one included, list the
+ * store more than NGX_KMIP_OP_LISTS_MAX times: the running one is then
+ * failed
+ */
+
+ngx_uint_t
+ngx_kmip_op_lists_over(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out)
+{
+    ngx_uint_t                n;
+    ngx_kmip_request_item_t  *bi, *last;
+
+    n = 0;
+    last = r->msg.items + ngx_min(r->nresults + 1, r->msg.nitems);
+
+    for (bi = r->msg.items; bi < last; bi++) {
+        if (bi->operation == NGX_KMIP_OP_LOCATE
+            || ngx_kmip_op_template_lists(r, bi))
+        {
+            n++;
+        }
+    }
+
+    if (n <= NGX_KMIP_OP_LISTS_MAX) {
+        return 0;
+    }
+
+    (void) ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                "at most %d Locate items in one request "
+                                "message (an item naming or registering a "
+                                "template counts as one)",
+                                NGX_KMIP_OP_LISTS_MAX);
+    return 1;
 }
 
 

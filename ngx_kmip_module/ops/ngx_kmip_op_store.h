@@ -176,6 +176,17 @@ ngx_int_t ngx_kmip_op_list_release(ngx_kmip_req_t *r, ngx_kmip_op_list_t *l,
     ngx_kmip_store_op_t *sop);
 
 /*
+ * A list reads every object (up to 1 + NGX_KMIP_STORE_LIST_MAX Key Protect
+ * calls): a request message lists the store this many times at most, its
+ * Locate items and those naming or registering templates together.
+ * ngx_kmip_op_lists_over() fails the running item (out) past that.
+ */
+#define NGX_KMIP_OP_LISTS_MAX  4
+
+ngx_uint_t ngx_kmip_op_lists_over(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out);
+
+/*
  * The end of a step that ran on a store's callback: NGX_AGAIN waits for
  * the next one; otherwise the item is answered (General Failure on an
  * error) and the batch resumes.

@@ -204,6 +204,51 @@ ngx_kmip_op_template_attr(ngx_kmip_op_ctx_t *ctx, const ngx_kmip_item_t *item,
 }
 
 
+ngx_uint_t
+ngx_kmip_op_template_lists(ngx_kmip_req_t *r,
+    const ngx_kmip_request_item_t *item)
+{
+    ngx_uint_t              i;
+    const ngx_kmip_item_t  *c, *ot;
+
+    static const uint32_t  containers[] = {
+        NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE,
+        NGX_KMIP_TAG_COMMON_TEMPLATE_ATTRIBUTE,
+        NGX_KMIP_TAG_PRIVATE_KEY_TEMPLATE_ATTRIBUTE,
+        NGX_KMIP_TAG_PUBLIC_KEY_TEMPLATE_ATTRIBUTE
+    };
+
+    if (r->version >= NGX_KMIP_VERSION(2, 0)
+        || (item->operation != NGX_KMIP_OP_CREATE
+            && item->operation != NGX_KMIP_OP_REGISTER
+            && item->operation != NGX_KMIP_OP_CREATE_KEY_PAIR))
+    {
+        return 0;
+    }
+
+    ot = ngx_kmip_ttlv_find(item->payload, NGX_KMIP_TAG_OBJECT_TYPE);
+
+    if (item->operation == NGX_KMIP_OP_REGISTER && ot
+        && ot->type == NGX_KMIP_TYPE_ENUMERATION
+        && ot->v.num == NGX_KMIP_OBJECT_TYPE_TEMPLATE)
+    {
+        return 1;
+    }
+
+    for (i = 0; i < sizeof(containers) / sizeof(containers[0]); i++) {
+        c = ngx_kmip_ttlv_find(item->payload, containers[i]);
+
+        if (c && c->type == NGX_KMIP_TYPE_STRUCTURE
+            && ngx_kmip_ttlv_find(c, NGX_KMIP_TAG_NAME))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 ngx_int_t
 ngx_kmip_op_template_unique(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
 {
@@ -212,6 +257,10 @@ ngx_kmip_op_template_unique(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
 
     if (ngx_kmip_attrs_find(&ctx->obj->attributes, "Name", 4, -1) == NULL) {
         return next(ctx);
+    }
+
+    if (ngx_kmip_op_lists_over(ctx->r, ctx->out)) {
+        return NGX_OK;
     }
 
     actx = ngx_kmip_op_ctx(ctx->r, ctx->in, ctx->out);
@@ -403,6 +452,10 @@ ngx_kmip_op_templates(ngx_kmip_op_ctx_t *ctx, const uint32_t *tags,
 
     if (t == NULL) {
         return next(ctx);
+    }
+
+    if (ngx_kmip_op_lists_over(r, ctx->out)) {
+        return NGX_OK;
     }
 
     /* a context of the lookup's own: ctx->data stays the operation's */

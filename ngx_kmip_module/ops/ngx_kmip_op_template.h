@@ -30,6 +30,13 @@ ngx_int_t ngx_kmip_op_template_read(ngx_kmip_op_ctx_t *ctx,
     const ngx_kmip_item_t *tmpl, ngx_str_t *bytes);
 
 /*
+ * 1 if the batch item lists the store for templates: a 1.x Create, Create
+ * Key Pair or Register that names one, or a Register of one
+ */
+ngx_uint_t ngx_kmip_op_template_lists(ngx_kmip_req_t *r,
+    const ngx_kmip_request_item_t *item);
+
+/*
  * Before a new Template (ctx->obj) is stored: no live Template bears any
  * of its Names already (1.4 11.4: Invalid Field), so that a name finds
  * one template; then next(ctx). One list of the store, as Locate's.

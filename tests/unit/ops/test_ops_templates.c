@@ -178,6 +178,36 @@ t_template_name_inside(void)
 }
 
 
+/* a message lists the store four times at most: a fifth Create naming a
+   template is Illegal Operation */
+
+static void
+t_template_batch(void)
+{
+    t_request_t               *t;
+    ngx_uint_t                 i;
+    ngx_kmip_item_t           *p;
+    ngx_kmip_response_item_t  *out;
+
+    t = t_request(1, 4);
+
+    for (i = 0; i < 5; i++) {
+        p = t_item(t, NGX_KMIP_OP_CREATE);
+        ngx_kmip_ttlv_add_enum(t_alloc(), p, NGX_KMIP_TAG_OBJECT_TYPE,
+                               NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY);
+        t_name(t_attrs(p, 1), "tmpl-aes");
+    }
+
+    t_continuation(t, NGX_KMIP_BATCH_ERROR_CONTINUATION_OPTION_CONTINUE);
+    out = t_run(t);
+
+    CHECK(out[3].result_status == NGX_KMIP_STATUS_SUCCESS
+          && t_reason(&out[4]) == NGX_KMIP_REASON_ILLEGAL_OPERATION,
+          "five Creates naming a template in a message: the fifth is "
+          "Illegal Operation");
+}
+
+
 static void
 t_template_locate(ngx_str_t *tmpl)
 {
@@ -340,6 +370,7 @@ t_template_use(void)
     CHECK(out[0].result_status == NGX_KMIP_STATUS_OPERATION_FAILED,
           "Activate of a Template: refused, it has no State");
 
+    t_template_batch();
     t_template_locate(&tmpl);
     t_template_key_pair();
 

@@ -13,13 +13,14 @@
 
 
 /*
- * Templates (1.4 2.2.6). A Template is kept as an object kept as given
- * (an Opaque Object's way): its material is the TTLV of its Template
- * structure, as the client gave it once each attribute is checked, so
- * that Get answers with it unchanged and the store, which wraps every
- * object's material under the root key and keeps large ones in chunks,
- * needs nothing new; its own attributes (Name, Object Group...) are the
- * object's, found by Locate as any other's.
+ * Templates (1.4 2.2.6). A Template is kept as an Opaque Object is, as
+ * given: its material is the TTLV of its Template structure once each
+ * attribute is checked, the form a later request reads them in, so that
+ * Get answers with it unchanged and the store, which wraps every object's
+ * material under the root key and keeps large ones in chunks, needs
+ * nothing new; its own attributes (Name, Object Group...) are the
+ * object's, found by Locate as any other's. Register keeps a Name to one
+ * live Template.
  *
  * A Create, Create Key Pair or Register whose Template-Attribute names a
  * template (a Name structure directly inside it) reads every template

@@ -135,13 +135,14 @@ subtest 'Create naming the Template' => sub {
 subtest 'Create Key Pair naming a Template in its Common container' => sub {
     my $ec = uid_of(op_ok(register_template('1.4', 't315-ec',
         a1('Cryptographic Algorithm', E('Cryptographic Algorithm', 'EC')),
-        a1('Cryptographic Length', I('Cryptographic Length', 256))),
+        a1('Cryptographic Length', I('Cryptographic Length', 256)), mask(3)),
         'Register of an EC Template'));
     my $bi = op_ok(one('1.4', 'Create Key Pair',
         S('Common Template-Attribute', [ name_item('t315-ec') ]),
         S('Private Key Template-Attribute', [ mask(1) ]),
         S('Public Key Template-Attribute', [ mask(2) ])),
         'Create Key Pair naming it');
+    my %mask = (Private => 1, Public => 2);
     for my $which ('Private', 'Public') {
         my $at = key_attrs(kmip_value($bi, 'Response Payload',
                                       "$which Key Unique Identifier"));
@@ -149,6 +150,8 @@ subtest 'Create Key Pair naming a Template in its Common container' => sub {
                           $at->{'Cryptographic Algorithm'} // 0),
            'EC', "the \L$which\E key is the template's EC");
         is($at->{'Cryptographic Length'}, 256, "of its length");
+        is($at->{'Cryptographic Usage Mask'}, $mask{$which},
+           "its own usage mask over the template's");
     }
     op_ok(one('1.4', 'Destroy', ops_uid($ec)), 'the EC Template destroyed');
 };

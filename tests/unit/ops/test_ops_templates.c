@@ -239,7 +239,8 @@ t_template_locate(ngx_str_t *tmpl)
 }
 
 
-/* a key pair of EC P-256 from a template in the Common Template-Attribute */
+/* a key pair of EC P-256 from a template in the Common Template-Attribute,
+   each key's own usage mask over the template's */
 
 static void
 t_template_key_pair(void)
@@ -251,7 +252,10 @@ t_template_key_pair(void)
 
     out = t_register_template(1, "tmpl-ec",
                               NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_EC, 256,
-                              NULL, 0, 0);
+                              "Cryptographic Usage Mask",
+                              NGX_KMIP_TYPE_INTEGER,
+                              NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_SIGN
+                              | NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_VERIFY);
     uid = t_uid_of(&out[0]);
 
     if (!t_got(uid, "an EC Template registered")) {
@@ -283,6 +287,9 @@ t_template_key_pair(void)
              == NGX_KMIP_CRYPTOGRAPHIC_ALGORITHM_EC,
           "Create Key Pair naming a Template in its Common "
           "Template-Attribute: an EC pair");
+    CHECK(u && t_kept_num(&priv, "Cryptographic Usage Mask")
+               == NGX_KMIP_CRYPTOGRAPHIC_USAGE_MASK_SIGN,
+          "the private key's own usage mask over the common template's");
 
     out = t_one(1, 4, NGX_KMIP_OP_DESTROY, uid);
     CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS,

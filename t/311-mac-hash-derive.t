@@ -189,8 +189,8 @@ for my $case ([ '1.1', [ 'DERIVE_KEY' ], [ 'MAC', 'MAC_VERIFY', 'HASH' ] ],
     is(join(',', map { kmip_enum_name('Object Type', $_->{value}) }
                  kmip_find_all($bi, 'Response Payload', 'Object Type')),
        'CERTIFICATE,SYMMETRIC_KEY,PUBLIC_KEY,PRIVATE_KEY,SPLIT_KEY,'
-       . 'SECRET_DATA,OPAQUE_OBJECT,PGP_KEY',
-       'Query Objects lists the eight types kept in 1.4, in the spec\'s order');
+       . 'TEMPLATE,SECRET_DATA,OPAQUE_OBJECT,PGP_KEY',
+       'Query Objects lists the nine types kept in 1.4, in the spec\'s order');
 }
 
 unlike($n->error_log_text, qr/\[(?:alert|crit|emerg)\]/,

@@ -23,8 +23,7 @@ my $query_enc = 'the expected Query answer is the reference server\'s '
               . 'clients), and without Derive Key nor, in 2.x, Adjust '
               . 'Attribute, Set Attribute, Set Endpoint Role, Interop (on '
               . 'in this run) and, but in the HTTPS case, Import, Export '
-              . 'and Log, which it runs; and in 1.4 the Template object '
-              . 'type, deprecated since 1.3, which ngx_kmip does not keep';
+              . 'and Log, which it runs';
 my $msgenc = 'step 0 (Maximum Response Size 256: Response Too Large) '
            . 'passes in the encoding; step 1 is a Query, and ' . $query_enc;
 my $rng = 'the Random Number Generator attribute describes the generator '
@@ -49,8 +48,7 @@ return {
     'AKLC-O' => "step 3: $whole",
     'SUITEB_128-M' => "step 0 is a Query; $query_enc",
     'SUITEB_192-M' => "step 0 is a Query; $query_enc",
-    'SASED-M-1' => 'registers a 1.x Template object (deprecated in 1.3, not '
-                 . 'offered) / starts with a Query whose expected answer '
+    'SASED-M-1' => 'starts with a Query whose expected answer '
                  . 'is the reference server\'s: 8 operations with no Create, '
                  . 'which the SKLC-M cases use and ngx_kmip runs and lists, '
                  . 'and ' . $vendor,
@@ -69,8 +67,7 @@ return {
     'MSGENC-HTTPS-M' => $msgenc . ' (run over HTTPS, TTLV bodies)',
     'MSGENC-JSON-M' => $msgenc . ' (run over HTTPS, JSON bodies)',
     'MSGENC-XML-M' => $msgenc . ' (run over HTTPS, XML bodies)',
-    'TL-M-1' => $query_tl . ' (the 1.4 answer also lists the Template '
-              . 'object type, deprecated in 1.3)',
+    'TL-M-1' => $query_tl,
     'TL-M-3' => "$lease; the case also expects a Random Number Generator "
               . '(ANSI X9.31) on the key TL-M-2 registered, which the server '
               . 'did not generate, and ' . $whole . '. In 2.1 the Locate '

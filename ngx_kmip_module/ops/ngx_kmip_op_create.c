@@ -19,6 +19,7 @@
 #include "ngx_kmip_op_usage.h"
 #include "ngx_kmip_op_create.h"
 #include "ngx_kmip_op_pkey.h"
+#include "ngx_kmip_op_template.h"
 
 
 /*
@@ -65,6 +66,9 @@ static ngx_int_t ngx_kmip_op_server_attrs(ngx_kmip_op_ctx_t *ctx,
     ngx_kmip_object_t *obj);
 static ngx_uint_t ngx_kmip_op_quantum_safe(ngx_kmip_object_t *obj);
 static ngx_int_t ngx_kmip_op_created(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_create_templated(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_register_templated(ngx_kmip_op_ctx_t *ctx);
+static ngx_int_t ngx_kmip_op_register_new(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_des_key(const EVP_CIPHER *cipher, u_char *key,
     size_t len);
 static const ngx_kmip_item_t *ngx_kmip_op_attr_container(ngx_kmip_req_t *r,
@@ -279,7 +283,10 @@ ngx_kmip_op_digest(ngx_kmip_req_t *r, ngx_kmip_object_t *obj)
     unsigned int      n;
     ngx_kmip_item_t  *v;
 
-    if (obj->material.len == 0) {
+    if (obj->material.len == 0
+        || obj->object_type == NGX_KMIP_OBJECT_TYPE_TEMPLATE)
+    {
+        /* a Template is not a cryptographic object: no Digest (1.4 3.17) */
         return NGX_OK;
     }
 
@@ -573,10 +580,12 @@ ngx_kmip_op_server_attrs(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
      * attributes start from them. Fresh: a new object has not been served
      * (a client registering one may say otherwise). No lease limit. Fresh
      * and Lease Time are for cryptographic objects (1.4 3.20, 3.34), which
-     * an Opaque Object is not.
+     * an Opaque Object and a Template are not; a Template has no State
+     * either (1.4 3.22), so no lifecycle operation applies to it.
      */
 
-    crypto = object_type != NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT;
+    crypto = object_type != NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT
+             && object_type != NGX_KMIP_OBJECT_TYPE_TEMPLATE;
 
     if (ngx_kmip_op_protection_defaults(r, &obj->attributes) != NGX_OK
         || ngx_kmip_op_set_num(r, &obj->attributes, "Always Sensitive",
@@ -618,6 +627,10 @@ ngx_kmip_op_server_attrs(ngx_kmip_op_ctx_t *ctx, ngx_kmip_object_t *obj)
                                NGX_KMIP_TYPE_DATE_TIME, now) != NGX_OK)
     {
         return NGX_ERROR;
+    }
+
+    if (object_type == NGX_KMIP_OBJECT_TYPE_TEMPLATE) {
+        return NGX_OK;
     }
 
     /* an Activation Date that has come makes the object Active at once */
@@ -780,6 +793,12 @@ ngx_kmip_op_attr_container(ngx_kmip_req_t *r, const ngx_kmip_item_t *payload)
 }
 
 
+/* the containers in which a Create or Register names templates (1.x) */
+static const uint32_t  ngx_kmip_op_template_containers[] = {
+    NGX_KMIP_TAG_TEMPLATE_ATTRIBUTE, 0
+};
+
+
 ngx_int_t
 ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
@@ -799,7 +818,18 @@ ngx_kmip_op_create(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
                                     "Create makes Symmetric Keys only");
     }
 
-    return ngx_kmip_op_store_made(ctx, type, ngx_kmip_op_create_material);
+    /* the templates named first: nothing is made before they are read */
+
+    return ngx_kmip_op_templates(ctx, ngx_kmip_op_template_containers,
+                                 ngx_kmip_op_create_templated);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_create_templated(ngx_kmip_op_ctx_t *ctx)
+{
+    return ngx_kmip_op_store_made(ctx, NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY,
+                                  ngx_kmip_op_create_material);
 }
 
 
@@ -1261,19 +1291,48 @@ ngx_kmip_op_register(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     uint32_t            type;
     ngx_int_t           rc;
     ngx_kmip_op_ctx_t  *ctx;
-    ngx_kmip_object_t  *obj;
 
     ctx = ngx_kmip_op_new_begin(r, in, out, &type, &rc);
     if (ctx == NULL) {
         return rc;
     }
 
+    ctx->data = (void *) (uintptr_t) type;
+
+    return ngx_kmip_op_templates(ctx, ngx_kmip_op_template_containers,
+                                 ngx_kmip_op_register_templated);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_register_templated(ngx_kmip_op_ctx_t *ctx)
+{
+    uint32_t            type;
+    ngx_int_t           rc;
+    ngx_kmip_object_t  *obj;
+
+    type = (uint32_t) (uintptr_t) ctx->data;
+    ctx->data = NULL;
+
     rc = ngx_kmip_op_register_object(ctx, type, ngx_kmip_op_new_object, &obj);
     if (rc != NGX_OK) {
         return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
+    if (type == NGX_KMIP_OBJECT_TYPE_TEMPLATE) {
+        /* a template's name must find it alone */
+        ctx->obj = obj;
+        return ngx_kmip_op_template_unique(ctx, ngx_kmip_op_register_new);
+    }
+
     return ngx_kmip_op_store_new(ctx, obj);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_register_new(ngx_kmip_op_ctx_t *ctx)
+{
+    return ngx_kmip_op_store_new(ctx, ctx->obj);
 }
 
 
@@ -1428,6 +1487,15 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
                                        NGX_KMIP_TAG_CERTIFICATE_REQUEST_VALUE,
                                        "a Certificate Request", g);
 
+    case NGX_KMIP_OBJECT_TYPE_TEMPLATE:
+        if (r->version >= NGX_KMIP_VERSION(2, 0)) {
+            /* gone in 2.0 */
+            break;
+        }
+
+        o = ngx_kmip_ttlv_find(in->payload, NGX_KMIP_TAG_TEMPLATE);
+        return ngx_kmip_op_template_read(ctx, o, &g->material);
+
     case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
         return ngx_kmip_op_typed_bytes(ctx, NGX_KMIP_TAG_OPAQUE_OBJECT,
                                        NGX_KMIP_TAG_OPAQUE_DATA_TYPE,
@@ -1441,8 +1509,8 @@ ngx_kmip_op_register_given(ngx_kmip_op_ctx_t *ctx, uint32_t type,
     (void) ngx_kmip_result_fail(r, ctx->out, NGX_KMIP_REASON_INVALID_FIELD,
                                 "Register takes Symmetric, Public, Private, "
                                 "Split and PGP Keys, Certificates, "
-                                "Certificate Requests (2.x), Secret Data "
-                                "and Opaque Objects");
+                                "Certificate Requests (2.x), Templates "
+                                "(1.x), Secret Data and Opaque Objects");
     return NGX_DECLINED;
 }
 

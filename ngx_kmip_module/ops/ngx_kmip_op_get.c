@@ -13,6 +13,7 @@
 #include "ngx_kmip_op_get.h"
 #include "ngx_kmip_op_pkey.h"
 #include "ngx_kmip_op_wrap.h"
+#include "ngx_kmip_op_template.h"
 
 
 /*
@@ -147,6 +148,18 @@ ngx_kmip_op_get_material(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_next_pt next)
 
     case NGX_KMIP_OBJECT_TYPE_PGP_KEY:
         rc = ngx_kmip_op_get_pgp_key(ctx, payload, kft, &block);
+        break;
+
+    case NGX_KMIP_OBJECT_TYPE_TEMPLATE:
+        if (r->version >= NGX_KMIP_VERSION(2, 0)) {
+            /* 2.0 has no such object type to answer with */
+            return ngx_kmip_result_fail(r, ctx->out,
+                                        NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
+                                        "object \"%V\" is a Template, a "
+                                        "KMIP 1.x object", &ctx->uid);
+        }
+
+        rc = ngx_kmip_op_template_get(ctx, payload);
         break;
 
     case NGX_KMIP_OBJECT_TYPE_CERTIFICATE_REQUEST:
@@ -310,13 +323,19 @@ ngx_kmip_op_get_allowed(ngx_kmip_op_ctx_t *ctx, ngx_kmip_wrap_t *w)
         return NGX_DECLINED;
     }
 
-    /* an Opaque Object has no Key Block, so nothing to wrap */
+    /* an Opaque Object or a Template has no Key Block, so nothing to
+       wrap */
 
-    if (w && obj->object_type == NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT) {
+    if (w && (obj->object_type == NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT
+              || obj->object_type == NGX_KMIP_OBJECT_TYPE_TEMPLATE))
+    {
         (void) ngx_kmip_result_fail(r, ctx->out,
                                     NGX_KMIP_REASON_INVALID_OBJECT_TYPE,
-                                    "object \"%V\" is an Opaque Object: it "
-                                    "has no Key Block to wrap", &ctx->uid);
+                                    "object \"%V\" is %s: it has no Key "
+                                    "Block to wrap", &ctx->uid,
+                                    obj->object_type
+                                    == NGX_KMIP_OBJECT_TYPE_TEMPLATE
+                                    ? "a Template" : "an Opaque Object");
         return NGX_DECLINED;
     }
 

@@ -13,6 +13,7 @@
 #include "ngx_kmip_op_pkey.h"
 #include "ngx_kmip_op_keypair.h"
 #include "ngx_kmip_op_work.h"
+#include "ngx_kmip_op_template.h"
 
 
 /*
@@ -41,8 +42,11 @@ typedef struct {
 } ngx_kmip_op_keygen_t;
 
 
+static ngx_int_t ngx_kmip_op_keypair_templated(ngx_kmip_op_ctx_t *ctx);
 static ngx_int_t ngx_kmip_op_keypair_objects(ngx_kmip_op_keypair_t *kp);
 static ngx_int_t ngx_kmip_op_keypair_params(ngx_kmip_op_keypair_t *kp);
+static ngx_int_t ngx_kmip_op_keypair_common(ngx_kmip_req_t *r,
+    const ngx_kmip_item_t *own, const ngx_kmip_item_t **common);
 static ngx_int_t ngx_kmip_op_keypair_object(ngx_kmip_op_keypair_t *kp,
     uint32_t type, uint32_t own_v2, uint32_t own_v1,
     ngx_kmip_object_t **objp);
@@ -58,11 +62,24 @@ static void ngx_kmip_op_keygen_work(void *data);
 static void ngx_kmip_op_keygen_done(void *data, ngx_uint_t gone);
 
 
+/*
+ * Each container's templates apply to it alone, its own attributes over
+ * its templates'; then a key's own container over the common one (1.4
+ * 4.2: the order of precedence is a key's explicit attributes, its
+ * templates', the common explicit ones, the common templates')
+ */
+static const uint32_t  ngx_kmip_op_keypair_containers[] = {
+    NGX_KMIP_TAG_COMMON_TEMPLATE_ATTRIBUTE,
+    NGX_KMIP_TAG_PRIVATE_KEY_TEMPLATE_ATTRIBUTE,
+    NGX_KMIP_TAG_PUBLIC_KEY_TEMPLATE_ATTRIBUTE,
+    0
+};
+
+
 ngx_int_t
 ngx_kmip_op_create_key_pair(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    ngx_int_t               rc;
     ngx_kmip_op_ctx_t      *ctx;
     ngx_kmip_op_keypair_t  *kp;
 
@@ -81,6 +98,19 @@ ngx_kmip_op_create_key_pair(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     kp->what = "Create Key Pair";
     kp->store = ngx_kmip_op_keypair_store;
     ctx->data = kp;
+
+    /* the templates the three containers name (1.x), read first */
+
+    return ngx_kmip_op_templates(ctx, ngx_kmip_op_keypair_containers,
+                                 ngx_kmip_op_keypair_templated);
+}
+
+
+static ngx_int_t
+ngx_kmip_op_keypair_templated(ngx_kmip_op_ctx_t *ctx)
+{
+    ngx_int_t               rc;
+    ngx_kmip_op_keypair_t  *kp = ctx->data;
 
     rc = ngx_kmip_op_keypair_objects(kp);
 
@@ -114,6 +144,71 @@ ngx_kmip_op_keypair_objects(ngx_kmip_op_keypair_t *kp)
 }
 
 
+/*
+ * The common container as one key takes it: without the single-instance
+ * attributes the key's own container gives, which take precedence (1.4
+ * 4.2, 2.1 6.1.4), in *common; a container that does not parse is left
+ * whole, for the attributes' own check to refuse
+ */
+
+static ngx_int_t
+ngx_kmip_op_keypair_common(ngx_kmip_req_t *r, const ngx_kmip_item_t *own,
+    const ngx_kmip_item_t **common)
+{
+    const char                  *err;
+    ngx_kmip_attr_t              at;
+    ngx_kmip_item_t             *kept, *copy;
+    ngx_kmip_attrs_t             mine;
+    const ngx_kmip_item_t       *item;
+    const ngx_kmip_attr_spec_t  *s;
+
+    ngx_memzero(&mine, sizeof(ngx_kmip_attrs_t));
+
+    if (*common == NULL || own == NULL
+        || (*common)->type != NGX_KMIP_TYPE_STRUCTURE
+        || ngx_kmip_attrs_parse(&r->alloc, own, (unsigned) r->version, &mine,
+                                &err)
+           != 0)
+    {
+        return NGX_OK;
+    }
+
+    kept = ngx_kmip_ttlv_item_new(&r->alloc, (*common)->tag,
+                                  NGX_KMIP_TYPE_STRUCTURE);
+    if (kept == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (item = (*common)->v.kids.first; item; item = item->next) {
+        if ((r->version >= NGX_KMIP_VERSION(2, 0)
+             ? ngx_kmip_attr_parse_v2(&r->alloc, item, 0, &at, &err)
+             : ngx_kmip_attr_parse_v1(&r->alloc, item, 0, &at, &err))
+            == 0)
+        {
+            s = ngx_kmip_attr_spec(at.name, at.name_len);
+
+            if (s && !(s->flags & NGX_KMIP_ATTR_MULTI)
+                && ngx_kmip_attrs_find(&mine, (const char *) at.name,
+                                       at.name_len, -1))
+            {
+                continue;
+            }
+        }
+
+        copy = ngx_kmip_item_retag(&r->alloc, item, item->tag);
+        if (copy == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_kmip_ttlv_item_append(kept, copy);
+    }
+
+    *common = kept;
+
+    return NGX_OK;
+}
+
+
 /* one key: the common container (2.x tag, 1.x tag), then its own */
 
 static ngx_int_t
@@ -127,13 +222,19 @@ ngx_kmip_op_keypair_object(ngx_kmip_op_keypair_t *kp, uint32_t type,
     payload = kp->ctx->in->payload;
     v2 = (kp->ctx->r->version >= NGX_KMIP_VERSION(2, 0));
 
+    own = ngx_kmip_ttlv_find(payload, v2 ? own_v2 : own_v1);
+
     n = 0;
     from[n] = ngx_kmip_ttlv_find(payload,
                                  v2 ? NGX_KMIP_TAG_COMMON_ATTRIBUTES
                                     : NGX_KMIP_TAG_COMMON_TEMPLATE_ATTRIBUTE);
+
+    if (ngx_kmip_op_keypair_common(kp->ctx->r, own, &from[n]) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     n += (from[n] != NULL);
 
-    own = ngx_kmip_ttlv_find(payload, v2 ? own_v2 : own_v1);
     from[n] = own;
     n += (own != NULL);
 

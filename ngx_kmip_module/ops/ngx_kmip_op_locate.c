@@ -10,6 +10,7 @@
 #include "ngx_kmip_tags.h"
 #include "ngx_kmip_enums.h"
 #include "ngx_kmip_op_store.h"
+#include "ngx_kmip_op_template.h"
 
 
 /*
@@ -33,11 +34,12 @@
  * calls, records and views live in a pool of its own, destroyed once the
  * Unique Identifiers found are copied out, so that a batch of Locate items
  * holds one Locate's worth at a time; and a batch takes a few Locate items
- * only (each one is up to 1 + NGX_KMIP_STORE_LIST_MAX Key Protect calls).
+ * only (each one is up to 1 + NGX_KMIP_STORE_LIST_MAX Key Protect calls),
+ * the items that name or register a template counted with them, as they
+ * list the store too (ngx_kmip_op_template.c).
  */
 
 
-#define NGX_KMIP_LOCATE_BATCH_MAX   4
 
 
 typedef struct {
@@ -47,17 +49,11 @@ typedef struct {
     ngx_uint_t                  fresh;
     int64_t                     storage;    /* Storage Status Mask */
     ngx_uint_t                  none;       /* the filter matches none */
-    ngx_pool_t                 *pool;       /* the list's */
-    ngx_uint_t                  calls;      /* the store's trace mark
-                                               before */
+    ngx_kmip_op_list_t          list;
 } ngx_kmip_locate_t;
 
 
-static ngx_int_t ngx_kmip_locate_pool(ngx_kmip_req_t *r,
-    ngx_kmip_locate_t *lc);
-static void ngx_kmip_locate_pool_cleanup(void *data);
-static ngx_int_t ngx_kmip_locate_release(ngx_kmip_req_t *r,
-    ngx_kmip_locate_t *lc, ngx_kmip_store_op_t *sop);
+static void ngx_kmip_op_list_cleanup(void *data);
 static ngx_int_t ngx_kmip_op_located(ngx_kmip_op_ctx_t *ctx);
 static ngx_uint_t ngx_kmip_locate_default_policy(ngx_kmip_attrs_t *view,
     ngx_kmip_attr_t *w);
@@ -69,34 +65,14 @@ ngx_int_t
 ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
     ngx_kmip_response_item_t *out)
 {
-    ngx_int_t                 rc;
-    ngx_uint_t                n;
     const char               *err;
     ngx_kmip_attr_t           at, *w;
     ngx_kmip_locate_t        *lc;
     ngx_kmip_op_ctx_t        *ctx;
     const ngx_kmip_item_t    *item;
-    ngx_kmip_request_item_t  *bi;
 
-    if (ngx_kmip_op_no_store(r, out)) {
+    if (ngx_kmip_op_no_store(r, out) || ngx_kmip_op_lists_over(r, out)) {
         return NGX_OK;
-    }
-
-    n = 0;
-
-    for (bi = r->msg.items; bi <= in && bi < r->msg.items + r->msg.nitems;
-         bi++)
-    {
-        if (bi->operation == NGX_KMIP_OP_LOCATE) {
-            n++;
-        }
-    }
-
-    if (n > NGX_KMIP_LOCATE_BATCH_MAX) {
-        return ngx_kmip_result_fail(r, out,
-                                    NGX_KMIP_REASON_ILLEGAL_OPERATION,
-                                    "at most %d Locate items in one request "
-                                    "message", NGX_KMIP_LOCATE_BATCH_MAX);
     }
 
     ctx = ngx_kmip_op_ctx(r, in, out);
@@ -185,18 +161,7 @@ ngx_kmip_op_locate(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
         }
     }
 
-    if (ngx_kmip_op_store_call(ctx, ngx_kmip_op_located) == NULL
-        || ngx_kmip_locate_pool(r, lc) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    ctx->sop->pool = lc->pool;
-    ngx_str_set(&ctx->uid, "*");
-
-    rc = ngx_kmip_store_list(ctx->sop);
-
-    return ngx_kmip_op_store_called(ctx, rc);
+    return ngx_kmip_op_list(ctx, &lc->list, ngx_kmip_op_located);
 
 invalid:
 
@@ -436,7 +401,7 @@ ngx_kmip_op_located(ngx_kmip_op_ctx_t *ctx)
 
     objs = sop->objects->elts;
 
-    hits = ngx_palloc(lc->pool,
+    hits = ngx_palloc(lc->list.pool,
                       (sop->objects->nelts + 1) * sizeof(ngx_kmip_object_t *));
     if (hits == NULL) {
         return NGX_ERROR;
@@ -446,7 +411,7 @@ ngx_kmip_op_located(ngx_kmip_op_ctx_t *ctx)
 
     /* the views the filter looks at go with the list's pool */
 
-    r->alloc.data = lc->pool;
+    r->alloc.data = lc->list.pool;
 
     for (k = 0; k < sop->objects->nelts; k++) {
         rc = ngx_kmip_locate_match(r, lc, &objs[k]);
@@ -504,7 +469,7 @@ ngx_kmip_op_located(ngx_kmip_op_ctx_t *ctx)
         }
     }
 
-    if (ngx_kmip_locate_release(r, lc, sop) != NGX_OK) {
+    if (ngx_kmip_op_list_release(r, &lc->list, sop) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -514,40 +479,84 @@ ngx_kmip_op_located(ngx_kmip_op_ctx_t *ctx)
 }
 
 
-static ngx_int_t
-ngx_kmip_locate_pool(ngx_kmip_req_t *r, ngx_kmip_locate_t *lc)
+/*
+ * 1 when the batch's items so far, the running one included, list the
+ * store more than NGX_KMIP_OP_LISTS_MAX times: the running one is then
+ * failed
+ */
+
+ngx_uint_t
+ngx_kmip_op_lists_over(ngx_kmip_req_t *r, ngx_kmip_response_item_t *out)
 {
+    ngx_uint_t                n;
+    ngx_kmip_request_item_t  *bi, *last;
+
+    n = 0;
+    last = r->msg.items + ngx_min(r->nresults + 1, r->msg.nitems);
+
+    for (bi = r->msg.items; bi < last; bi++) {
+        if (bi->operation == NGX_KMIP_OP_LOCATE
+            || ngx_kmip_op_template_lists(r, bi))
+        {
+            n++;
+        }
+    }
+
+    if (n <= NGX_KMIP_OP_LISTS_MAX) {
+        return 0;
+    }
+
+    (void) ngx_kmip_result_fail(r, out, NGX_KMIP_REASON_ILLEGAL_OPERATION,
+                                "at most %d Locate items in one request "
+                                "message (an item naming or registering a "
+                                "template counts as one)",
+                                NGX_KMIP_OP_LISTS_MAX);
+    return 1;
+}
+
+
+/*
+ * A list of the store's objects in a pool of its own (ngx_kmip_op_store.h):
+ * a request that ends first (the client left) cancels it
+ */
+
+ngx_int_t
+ngx_kmip_op_list(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_list_t *l,
+    ngx_kmip_op_next_pt done)
+{
+    ngx_kmip_req_t      *r = ctx->r;
     ngx_pool_cleanup_t  *cln;
 
     cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
+    if (cln == NULL || ngx_kmip_op_store_call(ctx, done) == NULL) {
         return NGX_ERROR;
     }
 
-    lc->pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, r->log);
-    if (lc->pool == NULL) {
+    l->pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, r->log);
+    if (l->pool == NULL) {
         return NGX_ERROR;
     }
 
-    /* a request that ends first (the client left) cancels the list */
+    cln->handler = ngx_kmip_op_list_cleanup;
+    cln->data = l;
 
-    cln->handler = ngx_kmip_locate_pool_cleanup;
-    cln->data = lc;
+    l->calls = ngx_kmip_store_trace_mark(r->store);
 
-    lc->calls = ngx_kmip_store_trace_mark(r->store);
+    ctx->sop->pool = l->pool;
+    ngx_str_set(&ctx->uid, "*");
 
-    return NGX_OK;
+    return ngx_kmip_op_store_called(ctx, ngx_kmip_store_list(ctx->sop));
 }
 
 
 static void
-ngx_kmip_locate_pool_cleanup(void *data)
+ngx_kmip_op_list_cleanup(void *data)
 {
-    ngx_kmip_locate_t *lc = data;
+    ngx_kmip_op_list_t  *l = data;
 
-    if (lc->pool) {
-        ngx_destroy_pool(lc->pool);
-        lc->pool = NULL;
+    if (l->pool) {
+        ngx_destroy_pool(l->pool);
+        l->pool = NULL;
     }
 }
 
@@ -558,11 +567,11 @@ ngx_kmip_locate_pool_cleanup(void *data)
  * pool goes.
  */
 
-static ngx_int_t
-ngx_kmip_locate_release(ngx_kmip_req_t *r, ngx_kmip_locate_t *lc,
+ngx_int_t
+ngx_kmip_op_list_release(ngx_kmip_req_t *r, ngx_kmip_op_list_t *l,
     ngx_kmip_store_op_t *sop)
 {
-    if (ngx_kmip_store_trace_keep(r->store, lc->calls) != NGX_OK) {
+    if (ngx_kmip_store_trace_keep(r->store, l->calls) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -571,8 +580,8 @@ ngx_kmip_locate_release(ngx_kmip_req_t *r, ngx_kmip_locate_t *lc,
     ngx_str_null(&sop->correlation_id);
     sop->pool = r->pool;
 
-    ngx_destroy_pool(lc->pool);
-    lc->pool = NULL;
+    ngx_destroy_pool(l->pool);
+    l->pool = NULL;
 
     return NGX_OK;
 }

@@ -21,22 +21,29 @@
 
 /* the managed object types the store keeps (Query Objects) */
 
-/* the object types kept, in the specification's order, and since when */
+/*
+ * the object types kept, in the specification's order, and the versions
+ * that have them: since, and until (0: still); a Template is 1.x's only
+ */
+
+#define NGX_KMIP_V(major, minor)  NGX_KMIP_VERSION(major, minor)
 
 static const struct {
     uint32_t                    type;
     ngx_uint_t                  since;
+    ngx_uint_t                  until;
 } ngx_kmip_op_object_types[] = {
-    { NGX_KMIP_OBJECT_TYPE_CERTIFICATE, NGX_KMIP_VERSION(1, 0) },
-    { NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, NGX_KMIP_VERSION(1, 0) },
-    { NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY, NGX_KMIP_VERSION(1, 0) },
-    { NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY, NGX_KMIP_VERSION(1, 0) },
-    { NGX_KMIP_OBJECT_TYPE_SPLIT_KEY, NGX_KMIP_VERSION(1, 0) },
-    { NGX_KMIP_OBJECT_TYPE_SECRET_DATA, NGX_KMIP_VERSION(1, 0) },
-    { NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT, NGX_KMIP_VERSION(1, 0) },
-    { NGX_KMIP_OBJECT_TYPE_PGP_KEY, NGX_KMIP_VERSION(1, 2) },
-    { NGX_KMIP_OBJECT_TYPE_CERTIFICATE_REQUEST, NGX_KMIP_VERSION(2, 0) },
-    { 0, 0 }
+    { NGX_KMIP_OBJECT_TYPE_CERTIFICATE, NGX_KMIP_V(1, 0), 0 },
+    { NGX_KMIP_OBJECT_TYPE_SYMMETRIC_KEY, NGX_KMIP_V(1, 0), 0 },
+    { NGX_KMIP_OBJECT_TYPE_PUBLIC_KEY, NGX_KMIP_V(1, 0), 0 },
+    { NGX_KMIP_OBJECT_TYPE_PRIVATE_KEY, NGX_KMIP_V(1, 0), 0 },
+    { NGX_KMIP_OBJECT_TYPE_SPLIT_KEY, NGX_KMIP_V(1, 0), 0 },
+    { NGX_KMIP_OBJECT_TYPE_TEMPLATE, NGX_KMIP_V(1, 0), NGX_KMIP_V(1, 4) },
+    { NGX_KMIP_OBJECT_TYPE_SECRET_DATA, NGX_KMIP_V(1, 0), 0 },
+    { NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT, NGX_KMIP_V(1, 0), 0 },
+    { NGX_KMIP_OBJECT_TYPE_PGP_KEY, NGX_KMIP_V(1, 2), 0 },
+    { NGX_KMIP_OBJECT_TYPE_CERTIFICATE_REQUEST, NGX_KMIP_V(2, 0), 0 },
+    { 0, 0, 0 }
 };
 
 
@@ -271,6 +278,8 @@ ngx_kmip_op_query(ngx_kmip_req_t *r, ngx_kmip_request_item_t *in,
          t++)
     {
         if (r->version >= ngx_kmip_op_object_types[t].since
+            && (ngx_kmip_op_object_types[t].until == 0
+                || r->version <= ngx_kmip_op_object_types[t].until)
             && ngx_kmip_ttlv_add_enum(&r->alloc, payload,
                                       NGX_KMIP_TAG_OBJECT_TYPE,
                                       ngx_kmip_op_object_types[t].type)

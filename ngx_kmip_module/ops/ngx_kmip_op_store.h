@@ -157,6 +157,36 @@ ngx_int_t ngx_kmip_op_store_called(ngx_kmip_op_ctx_t *ctx, ngx_int_t rc);
 ngx_uint_t ngx_kmip_op_store_lost(ngx_kmip_op_ctx_t *ctx, const char *what);
 
 /*
+ * Every live object of the store (ngx_kmip_store_list()), read into a pool
+ * of the list's own, so that what one list reads (a record per object) is
+ * not held until the request ends: done takes ctx->sop->objects, and
+ * ngx_kmip_op_list_release() frees them once what must outlive them is
+ * copied (ngx_kmip_op_locate.c: Locate, and the templates Create and
+ * Register name)
+ */
+typedef struct {
+    ngx_pool_t                 *pool;       /* the list's */
+    ngx_uint_t                  calls;      /* the store's trace mark
+                                               before */
+} ngx_kmip_op_list_t;
+
+ngx_int_t ngx_kmip_op_list(ngx_kmip_op_ctx_t *ctx, ngx_kmip_op_list_t *l,
+    ngx_kmip_op_next_pt done);
+ngx_int_t ngx_kmip_op_list_release(ngx_kmip_req_t *r, ngx_kmip_op_list_t *l,
+    ngx_kmip_store_op_t *sop);
+
+/*
+ * A list reads every object (up to 1 + NGX_KMIP_STORE_LIST_MAX Key Protect
+ * calls): a request message lists the store this many times at most, its
+ * Locate items and those naming or registering templates together.
+ * ngx_kmip_op_lists_over() fails the running item (out) past that.
+ */
+#define NGX_KMIP_OP_LISTS_MAX  4
+
+ngx_uint_t ngx_kmip_op_lists_over(ngx_kmip_req_t *r,
+    ngx_kmip_response_item_t *out);
+
+/*
  * The end of a step that ran on a store's callback: NGX_AGAIN waits for
  * the next one; otherwise the item is answered (General Failure on an
  * error) and the batch resumes.

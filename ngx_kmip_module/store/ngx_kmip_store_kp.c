@@ -726,6 +726,9 @@ ngx_kmip_store_description(ngx_pool_t *pool, ngx_kmip_object_t *obj,
     case NGX_KMIP_OBJECT_TYPE_OPAQUE_OBJECT:
         type = "Opaque Object";
         break;
+    case NGX_KMIP_OBJECT_TYPE_TEMPLATE:
+        type = "Template";
+        break;
     default:
         type = "object";
         break;

@@ -273,6 +273,7 @@ void t_blob_objects(void);
 void t_import_ops(void);
 void t_transport(void);
 void t_common(void);
+void t_templates(void);
 
 
 #endif /* _NGX_KMIP_TEST_OPS_H_INCLUDED_ */

@@ -1297,6 +1297,7 @@ main(void)
         t_parts();
         t_unwrap_registered();
         t_common();
+        t_templates();
 
         CHECK(deferred ? t_answered_later > 100 : t_answered_later == 0,
               "the store answered later exactly when deferred");

@@ -193,7 +193,7 @@ t_other_form(ngx_kmip_item_t *p, t_case_t *c)
 }
 
 
-/* a 1.x template is referred to by a Name: this server has none */
+/* a 1.x template is referred to by a Name: one no Template bears */
 
 static void
 t_template_name(ngx_kmip_item_t *p, t_case_t *c)
@@ -229,8 +229,9 @@ static t_case_t  t_version_forms[] = {
       "a Create with the other version's container: Missing Data",
       t_other_form },
 
-    { 1, 2, NGX_KMIP_OP_CREATE, 0, 0, 0, NULL, NGX_KMIP_REASON_INVALID_FIELD,
-      "a 1.x Create naming a template: Invalid Field", t_template_name },
+    { 1, 2, NGX_KMIP_OP_CREATE, 0, 0, 0, NULL, NGX_KMIP_REASON_ITEM_NOT_FOUND,
+      "a 1.x Create naming an unknown template: Item Not Found",
+      t_template_name },
 
     { 2, 1, NGX_KMIP_OP_CREATE, 0, 0, 0, NULL,
       NGX_KMIP_REASON_KEY_FORMAT_TYPE_NOT_SUPPORTED,

@@ -161,15 +161,16 @@ t_query_versions(void)
           && !t_lists(&out[0], NGX_KMIP_OP_LOG)
           && !t_lists(&out[0], NGX_KMIP_OP_INTEROP),
           "Query in 1.4: the 1.x operations only");
-    CHECK(t_count(&out[0], NGX_KMIP_TAG_OBJECT_TYPE) == 8
+    CHECK(t_count(&out[0], NGX_KMIP_TAG_OBJECT_TYPE) == 9
           && t_find(&out[0], NGX_KMIP_TAG_VENDOR_IDENTIFICATION)
           && t_find(&out[0], NGX_KMIP_TAG_SERVER_INFORMATION) == NULL,
-          "Query in 1.4: the eight object types kept (PGP Key, no "
-          "Certificate Request), vendor, no 2.x Server Information");
+          "Query in 1.4: the nine object types kept (PGP Key and "
+          "Template, no Certificate Request), vendor, no 2.x Server "
+          "Information");
 
     out = t_query(1, 1, 0);
-    CHECK(t_count(&out[0], NGX_KMIP_TAG_OBJECT_TYPE) == 7,
-          "Query in 1.1: no PGP Key, which 1.2 defines");
+    CHECK(t_count(&out[0], NGX_KMIP_TAG_OBJECT_TYPE) == 8,
+          "Query in 1.1: no PGP Key, which 1.2 defines; a Template");
 
     out = t_query(1, 2, 0);
     CHECK(t_lists(&out[0], NGX_KMIP_OP_ENCRYPT)
@@ -187,7 +188,8 @@ t_query_versions(void)
                  NGX_KMIP_TAG_PRODUCT_NAME) != NULL,
           "Query in 2.1: a Server Information structure with its fields");
     CHECK(t_count(&out[0], NGX_KMIP_TAG_OBJECT_TYPE) == 9,
-          "Query in 2.1: nine object types, Certificate Request too");
+          "Query in 2.1: nine object types, Certificate Request too, no "
+          "Template (gone in 2.0)");
 
     out = t_query(2, 1, 1);
     CHECK(out[0].result_status == NGX_KMIP_STATUS_SUCCESS

@@ -127,6 +127,50 @@ for my $v ('1.4', '2.1') {
        '2.1 Notify: an Attribute Reference to the attribute gone');
 }
 
+# what a message costs in Key Protect calls: the same Create and Activate
+# on a node that pushes and on one that does not (docs/key-protect.md)
+{
+    my $kp = suite_kp();
+    my %cost;
+    for my $n ([ 'push', $node ], [ 'plain', $plain ]) {
+        my ($name, $ng) = @$n;
+        $ep->clear;
+        $kp->clear_requests;
+        my $uid = uid_of(op_ok(op_one($ng->port, '1.4', 'Create',
+            E('Object Type', 'Symmetric Key'),
+            container('1.4', E('Cryptographic Algorithm', 'AES'),
+                      I('Cryptographic Length', 256),
+                      I('Cryptographic Usage Mask', 12))),
+            "$name: Create"));
+        $ep->wait_for(1, 10) if $name eq 'push';
+        $kp->settle($uid, 1);
+        $cost{$name}{create} = [ $kp->requests ];
+        $ep->clear;
+        $kp->clear_requests;
+        op_ok(op_one($ng->port, '1.4', 'Activate', ops_uid($uid)),
+              "$name: Activate");
+        $ep->wait_for(1, 10) if $name eq 'push';
+        $kp->settle($uid, 1);
+        $cost{$name}{activate} = [ $kp->requests ];
+    }
+    $ep->clear;
+    # the push node's calls beyond the plain node's (the push comes after)
+    my $more = sub {
+        my @p = @{ $cost{push}{ $_[0] } };
+        my $n = @{ $cost{plain}{ $_[0] } };
+        return [ @p[$n .. $#p] ];
+    };
+    my $paths = sub { join ', ', map { "$_->{method} $_->{path}" } @{ $_[0] } };
+    my $put = $more->('create');
+    is(scalar @$put, 3, 'a Put costs the Get of a new key: 3 calls')
+        or diag($paths->($put));
+    my $notify = [ grep { $_->{path} !~ m{/actions/unwrap$} }
+                   @{ $more->('activate') } ];
+    is($paths->($notify), 'GET /api/v2/keys',
+       'a Notify costs the listing of an attribute-only read')
+        or diag($paths->($more->('activate')));
+}
+
 # Query lists them where they are sent, and only there
 for my $n ([ $node, 1 ], [ $plain, 0 ]) {
     my $bi = op_ok(op_one($n->[0]->port, '2.1', 'Query',

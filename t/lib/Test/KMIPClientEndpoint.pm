@@ -57,6 +57,8 @@ sub start {
         }
         POSIX::_exit(0);
     }
+    # its own process group from here on, whichever of the two runs first
+    POSIX::setpgid($pid, $pid);
     close $listen;
     $self->{pid} = $pid;
     return $self;
@@ -151,7 +153,7 @@ sub wait_for {
 sub stop {
     my ($self) = @_;
     return unless $self->{pid};
-    kill 'KILL', -$self->{pid};
+    kill 'KILL', -$self->{pid}, $self->{pid};
     waitpid $self->{pid}, 0;
     delete $self->{pid};
 }

@@ -202,6 +202,58 @@ t_push_state(ngx_kmip_item_t *p, ngx_uint_t major, uint32_t state)
 
 
 static void
+t_push_pairs(ngx_uint_t major, ngx_uint_t minor)
+{
+    ngx_str_t                  priv, pub;
+    ngx_uint_t                 i, replaced;
+    t_request_t               *t;
+    ngx_kmip_item_t           *p, *np;
+    ngx_kmip_response_item_t  *out;
+
+    if (!t_key_pair(major, 3, &priv, &pub)) {
+        return;
+    }
+
+    t = t_request(major, minor);
+    p = t_item(t, NGX_KMIP_OP_RE_KEY_KEY_PAIR);
+    ngx_kmip_ttlv_add_text(t_alloc(), p,
+                           NGX_KMIP_TAG_PRIVATE_KEY_UNIQUE_IDENTIFIER,
+                           priv.data, priv.len);
+    out = t_push_run(t);
+
+    np = t_find(&out[0], NGX_KMIP_TAG_PRIVATE_KEY_UNIQUE_IDENTIFIER);
+    replaced = 0;
+
+    for (i = 0; np && i < t_npushed; i++) {
+        p = t_push_payload(i, NGX_KMIP_OP_PUT);
+
+        if (p == NULL
+            || !t_push_has(p, NGX_KMIP_TAG_PUT_FUNCTION,
+                           NGX_KMIP_PUT_FUNCTION_REPLACE))
+        {
+            continue;
+        }
+
+        if (t_push_text(p, NGX_KMIP_TAG_REPLACED_UNIQUE_IDENTIFIER, &priv)
+            && ngx_kmip_ttlv_find(p, NGX_KMIP_TAG_PRIVATE_KEY))
+        {
+            replaced++;
+        }
+
+        if (t_push_text(p, NGX_KMIP_TAG_REPLACED_UNIQUE_IDENTIFIER, &pub)
+            && ngx_kmip_ttlv_find(p, NGX_KMIP_TAG_PUBLIC_KEY))
+        {
+            replaced++;
+        }
+    }
+
+    CHECK(np && t_npushed == 2 && replaced == 2,
+          "Re-key Key Pair: a Put, Replace, of each new key naming the key "
+          "it replaces");
+}
+
+
+static void
 t_push_puts(ngx_uint_t major, ngx_uint_t minor)
 {
     ngx_str_t                  uid, *made;
@@ -247,6 +299,10 @@ t_push_puts(ngx_uint_t major, ngx_uint_t minor)
                         NGX_KMIP_PUT_FUNCTION_REPLACE)
           && t_push_text(p, NGX_KMIP_TAG_REPLACED_UNIQUE_IDENTIFIER, &uid),
           "Re-key: a Put, Replace, naming the key replaced");
+
+    /* Re-key Key Pair: each new key replaces its predecessor */
+
+    t_push_pairs(major, minor);
 
     /* an item that fails pushes nothing */
 

@@ -46,6 +46,13 @@
 
 #define NGX_KMIP_PUSH_NAMES  5
 
+/*
+ * messages a worker prepares at once (their reads, before the outbox,
+ * which bounds its own): a client that makes and changes objects faster
+ * than the store answers must not grow the worker's memory without end
+ */
+#define NGX_KMIP_PUSH_JOBS   256
+
 
 typedef enum {
     NGX_KMIP_PUSH_NEW = 1,
@@ -89,6 +96,11 @@ static ngx_int_t ngx_kmip_push_send(ngx_kmip_push_job_t *job,
 static void ngx_kmip_push_wipe(void *data);
 static void ngx_kmip_push_failed(ngx_kmip_push_job_t *job, const char *why,
     ngx_kmip_response_item_t *res);
+static void ngx_kmip_push_job_gone(void *data);
+
+
+/* the messages this worker is preparing */
+static ngx_uint_t  ngx_kmip_push_jobs;
 
 
 /* the attributes each change of state sets */
@@ -296,6 +308,7 @@ ngx_kmip_push_start(ngx_kmip_req_t *r, ngx_kmip_push_kind_e kind,
     ngx_pool_t           *pool;
     ngx_kmip_req_t       *sr;
     ngx_kmip_store_t     *store;
+    ngx_pool_cleanup_t   *cln;
     ngx_kmip_push_job_t  *job;
 
     if (uid == NULL || uid->type != NGX_KMIP_TYPE_TEXT_STRING
@@ -304,10 +317,29 @@ ngx_kmip_push_start(ngx_kmip_req_t *r, ngx_kmip_push_kind_e kind,
         return;
     }
 
+    if (ngx_kmip_push_jobs >= NGX_KMIP_PUSH_JOBS) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "kmip push: the message for \"%*s\" not sent: %ui "
+                      "messages are being prepared",
+                      (size_t) uid->v.str.len, uid->v.str.data,
+                      ngx_kmip_push_jobs);
+        return;
+    }
+
     pool = ngx_create_pool(4096, ngx_cycle->log);
     if (pool == NULL) {
         return;
     }
+
+    cln = ngx_pool_cleanup_add(pool, 0);
+    if (cln == NULL) {
+        ngx_destroy_pool(pool);
+        return;
+    }
+
+    /* counted until the pool goes, whichever way the job ends */
+    cln->handler = ngx_kmip_push_job_gone;
+    ngx_kmip_push_jobs++;
 
     job = ngx_pcalloc(pool, sizeof(ngx_kmip_push_job_t));
     if (job == NULL) {
@@ -828,6 +860,13 @@ ngx_kmip_push_wipe(void *data)
     ngx_str_t  *s = data;
 
     OPENSSL_cleanse(s->data, s->len);
+}
+
+
+static void
+ngx_kmip_push_job_gone(void *data)
+{
+    ngx_kmip_push_jobs--;
 }
 
 

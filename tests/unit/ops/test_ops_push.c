@@ -423,6 +423,42 @@ t_push_query(ngx_uint_t pushes)
 }
 
 
+/* a worker prepares at most 256 messages at once, drops what comes beyond */
+
+static void
+t_push_bound(void)
+{
+    ngx_uint_t                 i, rounds;
+    t_request_t               *t;
+    ngx_kmip_response_item_t  *out;
+
+    t = t_request(2, 1);
+    t_create_payload(t_item(t, NGX_KMIP_OP_CREATE), 2);
+    out = t_run(t);
+
+    if (!t_got(t_uid_of(&out[0]), "a key to push")) {
+        return;
+    }
+
+    t_npushed = 0;
+
+    for (i = 0; i < 300; i++) {
+        ngx_kmip_push_batch(t->r);
+    }
+
+    for (rounds = 0; rounds < 100000; rounds++) {
+        if (ngx_kmip_store_memory_run(t_mem) == 0) {
+            break;
+        }
+    }
+
+    CHECK(t_mem->deferred ? t_npushed == 256 : t_npushed == 300,
+          t_mem->deferred
+          ? "300 messages while the store answers later: 256 prepared"
+          : "300 messages the store answers at once: all sent");
+}
+
+
 void
 t_push_ops(void)
 {
@@ -442,6 +478,7 @@ t_push_ops(void)
     t_push_puts(2, 1);
     t_push_notifies(1, 4);
     t_push_notifies(2, 1);
+    t_push_bound();
 
     t_push(NULL, NULL);
     ngx_cycle = cycle;

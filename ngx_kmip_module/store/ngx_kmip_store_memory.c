@@ -146,6 +146,44 @@ ngx_kmip_store_memory_forget(ngx_kmip_store_memory_t *mem, ngx_str_t *uid)
 
 
 /*
+ * The attributes, names and values with them: a copy shares nothing with
+ * the pool of the request that gave or takes it, which may be gone before
+ * the store is (Key Protect's store keeps them as JSON)
+ */
+
+static ngx_int_t
+ngx_kmip_store_memory_attrs(ngx_kmip_allocator_t *a, ngx_kmip_attrs_t *dst,
+    const ngx_kmip_attrs_t *src)
+{
+    u_char           *name;
+    ngx_kmip_attr_t  *at;
+
+    if (ngx_kmip_attrs_copy(a, dst, src) != 0) {
+        return NGX_ERROR;
+    }
+
+    for (at = dst->first; at; at = at->next) {
+        name = a->alloc(a->data, at->name_len);
+        if (name == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(name, at->name, at->name_len);
+        at->name = name;
+
+        if (at->value) {
+            at->value = ngx_kmip_ttlv_item_copy(a, at->value);
+            if (at->value == NULL) {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
  * An object copied into pool, to a new one when to is NULL: its
  * identifiers, attributes and, when asked, material (destroyed objects
  * have none); without, to keeps its own.
@@ -181,7 +219,9 @@ ngx_kmip_store_memory_copy(ngx_pool_t *pool, ngx_kmip_object_t *to,
 
     if (to->uid.data == NULL
         || (from->fields && to->fields == NULL)
-        || ngx_kmip_attrs_copy(&a, &to->attributes, &from->attributes) != 0)
+        || ngx_kmip_store_memory_attrs(&a, &to->attributes,
+                                       &from->attributes)
+           != NGX_OK)
     {
         return NULL;
     }

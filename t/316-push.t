@@ -125,6 +125,14 @@ for my $v ('1.4', '2.1') {
     is(kmip_value($p, 'Attribute Reference'),
        kmip_tag('Contact Information'),
        '2.1 Notify: an Attribute Reference to the attribute gone');
+
+    # Destroy: the key is gone from Key Protect, its record says so
+    op_ok(one('2.1', 'Destroy', ops_uid($uid)), '2.1 Destroy');
+    $p = payload(next_message('2.1 Destroy'));
+    is(kmip_value($p, 'Attributes', 'State'),
+       kmip_enum('State', 'Destroyed'), '2.1 Notify: State Destroyed');
+    ok(kmip_value($p, 'Attributes', 'Destroy Date'),
+       '2.1 Notify: the Destroy Date');
 }
 
 # what a message costs in Key Protect calls: the same Create and Activate

@@ -553,10 +553,9 @@ ngx_kmip_push_put(ngx_kmip_push_job_t *job)
     sr = &job->req;
     object = NULL;
 
-    for (it = job->results[sr->msg.nitems - 1].payload->v.kids.first;
-         it;
-         it = it->next)
-    {
+    it = job->results[sr->msg.nitems - 1].payload;
+
+    for (it = it ? it->v.kids.first : NULL; it; it = it->next) {
         if (it->type == NGX_KMIP_TYPE_STRUCTURE) {
             object = it;
         }
@@ -656,7 +655,7 @@ ngx_kmip_push_notify(ngx_kmip_push_job_t *job)
     answer = job->results[0].payload;
 
     payload = ngx_kmip_push_payload(job);
-    if (payload == NULL) {
+    if (payload == NULL || answer == NULL) {
         return NULL;
     }
 
@@ -704,14 +703,8 @@ ngx_kmip_push_notify(ngx_kmip_push_job_t *job)
             }
         }
 
-        if (found || job->kind != NGX_KMIP_PUSH_CHANGE
-            || job->req.msg.items[0].operation != NGX_KMIP_OP_GET_ATTRIBUTES)
-        {
-            continue;
-        }
-
-        if (job->nnames > 1) {
-            /* a change of state: its dates not set are not deleted */
+        if (found || job->nnames > 1) {
+            /* of a change of state, the dates not set are not deleted */
             continue;
         }
 

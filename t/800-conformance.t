@@ -172,6 +172,12 @@ if (my $doc = $ENV{KMIP_CONFORMANCE_DOC}) {
 unlike($ng->error_log_text, qr/\[(?:alert|emerg)\]|signal \d+/,
        'no crash or alert in the error log');
 
+# stopped here: the subroutines below hold $ng, and an object destroyed
+# in global destruction left its nginx running after the suite
+$conn->close if $conn;
+$ng->stop;
+$endpoint->stop;
+
 done_testing();
 
 # ------------------------------------------------------------ https

@@ -135,6 +135,26 @@ for my $v ('1.4', '2.1') {
        '2.1 Notify: the Destroy Date');
 }
 
+# a Sensitive key is served only wrapped: no Put, a warn line saying why
+{
+    $ep->clear;
+    my $uid = uid_of(op_ok(one('2.1', 'Create',
+        E('Object Type', 'Symmetric Key'),
+        container('2.1', E('Cryptographic Algorithm', 'AES'),
+                  I('Cryptographic Length', 256),
+                  I('Cryptographic Usage Mask', 12),
+                  BOOL('Sensitive', 1))), '2.1 Create of a Sensitive key'));
+    my $log = '';
+    for (1 .. 100) {
+        $log = $node->error_log_text;
+        last if $log =~ /Put of "\Q$uid\E" not sent/;
+        select undef, undef, undef, 0.1;
+    }
+    like($log, qr/\[warn\].*kmip push: Put of "\Q$uid\E" not sent: the object cannot be read: \S/,
+         'a Sensitive key is not pushed, and the log says why');
+    is(scalar($ep->wait_for(1, 1)), 0, 'nothing reaches the endpoint');
+}
+
 # what a message costs in Key Protect calls: the same Create and Activate
 # on a node that pushes and on one that does not (docs/key-protect.md)
 {

@@ -867,10 +867,21 @@ static void
 ngx_kmip_push_failed(ngx_kmip_push_job_t *job, const char *why,
     ngx_kmip_response_item_t *res)
 {
+    ngx_str_t  text;
+
+    /* the read's Result Message may quote what a client stored */
+    ngx_str_null(&text);
+
+    if (res && res->result_message_len
+        && ngx_kmip_log_text(job->req.pool, res->result_message,
+                             res->result_message_len, 256, &text)
+           != NGX_OK)
+    {
+        ngx_str_null(&text);
+    }
+
     ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
-                  "kmip push: %s of \"%V\" not sent: %s%s%*s",
+                  "kmip push: %s of \"%V\" not sent: %s%s%V",
                   job->kind == NGX_KMIP_PUSH_CHANGE ? "Notify" : "Put",
-                  &job->uid, why, res && res->result_message_len ? ": " : "",
-                  res ? res->result_message_len : 0,
-                  res ? res->result_message : (const uint8_t *) "");
+                  &job->uid, why, text.len ? ": " : "", &text);
 }
